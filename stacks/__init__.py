@@ -1,0 +1,1 @@
+"""Deployable units of the platform: each stack composes constructs and wires grants."""

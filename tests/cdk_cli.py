@@ -1,0 +1,84 @@
+"""Run the project's pinned CDK CLI the way a user's `make synth` does, without any AWS access."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CDK_BIN = ROOT / "node_modules" / ".bin" / "cdk"
+VENV_BIN = ROOT / ".venv" / "bin"
+
+
+def offline_environment(home: Path) -> dict[str, str]:
+    """The current environment minus every AWS_* variable, with HOME pointed at an empty folder,
+    the venv's Node first on PATH, and the CLI's notices, telemetry and version check off."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(
+        HOME=str(home),
+        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+        CDK_DISABLE_CLI_TELEMETRY="1",
+        CDK_DISABLE_VERSION_CHECK="1",
+    )
+    return env
+
+
+@dataclass(frozen=True)
+class SynthRun:
+    """The outcome of one `cdk synth`."""
+
+    environment: str
+    outdir: Path
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def check(self) -> SynthRun:
+        if self.returncode != 0:
+            raise AssertionError(
+                f"cdk synth of '{self.environment}' exited {self.returncode}:\n"
+                f"{self.stderr[-6000:]}"
+            )
+        return self
+
+
+def start_synth(
+    environment: str, outdir: Path, home: Path, *extra_args: str
+) -> tuple[subprocess.Popen[str], str, Path]:
+    """Start `cdk synth` of `environment` into `outdir` in the background."""
+    home.mkdir(parents=True, exist_ok=True)
+    command = [
+        str(CDK_BIN),
+        "synth",
+        "--quiet",
+        "--no-notices",
+        "-c",
+        f"environment={environment}",
+        "-o",
+        str(outdir),
+        *extra_args,
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=offline_environment(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    return process, environment, outdir
+
+
+def finish_synth(
+    started: tuple[subprocess.Popen[str], str, Path], timeout: float = 600
+) -> SynthRun:
+    process, environment, outdir = started
+    stdout, stderr = process.communicate(timeout=timeout)
+    return SynthRun(environment, outdir, process.returncode, stdout, stderr)
+
+
+def run_synth(environment: str, outdir: Path, home: Path, *extra_args: str) -> SynthRun:
+    return finish_synth(start_synth(environment, outdir, home, *extra_args))
