@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from platform_config.base import Section
 from platform_config.network import NetworkConfig
+from platform_config.registry import RegistryConfig
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -39,6 +40,7 @@ class PlatformConfig(Section):
         description="Encrypt CloudWatch log groups with a customer-managed, rotating KMS key.",
     )
     network: NetworkConfig
+    registry: RegistryConfig = Field(default_factory=RegistryConfig)
 
     @field_validator("region")
     @classmethod
