@@ -61,7 +61,8 @@ diff: setup ## cdk diff of ENV against the deployed stacks (needs credentials)
 	$(CDK) diff $(CDK_CONTEXT) --all
 
 deploy: setup ## cdk deploy of every stack of ENV (needs credentials and a bootstrapped account)
-	$(CDK) deploy $(CDK_CONTEXT) --all $(CDK_DEPLOY_FLAGS)
+	$(CDK) deploy $(CDK_CONTEXT) --all --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
+	@echo "Stack outputs (service URLs, kubeconfig command) are in build/outputs-$(ENV).json"
 
 destroy: setup ## cdk destroy of every stack of ENV
 	$(CDK) destroy $(CDK_CONTEXT) --all
