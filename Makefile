@@ -18,9 +18,13 @@ SETUP_HASH := $(shell cat $(SETUP_INPUTS) 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.setup-$(SETUP_HASH)
 CDK := cdk --no-notices
 CDK_CONTEXT := -c environment=$(ENV)
-SOURCES := app.py platform_config stacks container_constructs
+SOURCES := app.py platform_config stacks container_constructs tools
+DIAGRAM_OUT := build/diagram.out
+# Extra flags for `cdk deploy`, e.g. CDK_DEPLOY_FLAGS="--require-approval never" in CI.
+CDK_DEPLOY_FLAGS ?=
 
-.PHONY: help setup synth test lint format diff deploy destroy clean snapshot-update
+.PHONY: help setup synth test lint format diff deploy destroy clean snapshot-update diagram \
+	config-reference docs
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -57,14 +61,24 @@ diff: setup ## cdk diff of ENV against the deployed stacks (needs credentials)
 	$(CDK) diff $(CDK_CONTEXT) --all
 
 deploy: setup ## cdk deploy of every stack of ENV (needs credentials and a bootstrapped account)
-	$(CDK) deploy $(CDK_CONTEXT) --all
+	$(CDK) deploy $(CDK_CONTEXT) --all --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
+	@echo "Stack outputs (service URLs, kubeconfig command) are in build/outputs-$(ENV).json"
 
 destroy: setup ## cdk destroy of every stack of ENV
 	$(CDK) destroy $(CDK_CONTEXT) --all
 
 clean: ## Remove build output, caches, the venv and node_modules
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache node_modules $(VENV)
+	rm -rf cdk.out build dist .pytest_cache .mypy_cache .ruff_cache node_modules $(VENV)
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 snapshot-update: setup ## Rewrite the stack snapshots after a deliberate change (review the diff)
 	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update
+
+diagram: setup ## Regenerate docs/architecture.md and the README diagram from a sandbox synth
+	$(CDK) synth -c environment=sandbox --quiet -o $(DIAGRAM_OUT)
+	$(VENV)/bin/python -m tools.diagram $(DIAGRAM_OUT) docs/architecture.md --readme README.md
+
+config-reference: setup ## Regenerate docs/configuration.md and the README config table
+	$(VENV)/bin/python -m tools.config_reference docs/configuration.md --readme README.md
+
+docs: diagram config-reference ## Regenerate every generated document (diagram, config reference)

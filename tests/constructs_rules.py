@@ -1,0 +1,100 @@
+"""Rules every module of `container_constructs` follows so that users can install or copy it."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+import re
+import sys
+from types import ModuleType
+
+from constructs import Construct
+
+PACKAGE = "container_constructs"
+SHARED_MODULE = f"{PACKAGE}.common"
+ALLOWED_THIRD_PARTY = frozenset({"aws_cdk", "constructs"})
+
+
+def imported_modules(source: str, package: str = PACKAGE) -> list[str]:
+    """Every module a source file imports, relative imports resolved against `package`."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(filter(None, [package, base]))
+            if base == package:  # `from container_constructs import common`
+                found.extend(f"{package}.{alias.name}" for alias in node.names)
+            else:
+                found.append(base)
+    return found
+
+
+def forbidden_imports(source: str, module_name: str) -> list[str]:
+    """Imports other than aws_cdk, constructs, the standard library and the shared module (which
+    itself may import nothing of the package)."""
+    problems = []
+    for name in imported_modules(source):
+        top = name.split(".")[0]
+        if top in ALLOWED_THIRD_PARTY or top in sys.stdlib_module_names:
+            continue
+        if name == SHARED_MODULE and module_name != SHARED_MODULE:
+            continue
+        problems.append(name)
+    return problems
+
+
+def _documented(docstring: str, name: str) -> str | None:
+    """The docstring entry of `name` (its line and more-indented continuation lines), if any."""
+    lines = docstring.splitlines()
+    for index, line in enumerate(lines):
+        match = re.match(rf"^(\s*){re.escape(name)}( \([^)]*\))?:", line)
+        if match is None:
+            continue
+        indent = len(match.group(1))
+        entry = [line]
+        for following in lines[index + 1 :]:
+            if following.strip() and len(following) - len(following.lstrip()) <= indent:
+                break
+            entry.append(following)
+        return "\n".join(entry)
+    return None
+
+
+def _check_entries(owner: str, docstring: str | None, names: list[str]) -> list[str]:
+    if not docstring:
+        return [f"{owner}: no docstring"]
+    problems = []
+    for name in names:
+        entry = _documented(docstring, name)
+        if entry is None:
+            problems.append(f"{owner}.{name}: not described in the docstring")
+        elif "Default:" not in entry and "Required" not in entry:
+            problems.append(f"{owner}.{name}: says neither 'Default: ...' nor 'Required'")
+    return problems
+
+
+def undocumented(module: ModuleType) -> list[str]:
+    """Public constructs, props dataclasses and functions of `module` that lack a docstring, or
+    whose docstring leaves out a prop/keyword argument or its default."""
+    problems: list[str] = []
+    for name, value in sorted(vars(module).items()):
+        if name.startswith("_") or getattr(value, "__module__", None) != module.__name__:
+            continue
+        if inspect.isclass(value) and dataclasses.is_dataclass(value):
+            fields = [field.name for field in dataclasses.fields(value)]
+            problems.extend(_check_entries(name, value.__doc__, fields))
+        elif inspect.isclass(value) and issubclass(value, Construct):
+            parameters = inspect.signature(value.__init__).parameters.values()
+            keywords = [
+                parameter.name
+                for parameter in parameters
+                if parameter.kind is inspect.Parameter.KEYWORD_ONLY and parameter.name != "props"
+            ]
+            problems.extend(_check_entries(name, value.__doc__, keywords))
+        elif inspect.isfunction(value) and not value.__doc__:
+            problems.append(f"{name}: no docstring")
+    return problems

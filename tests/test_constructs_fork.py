@@ -1,0 +1,161 @@
+"""Every construct works outside our app: in a foreign `App`/`Stack`, another region and account,
+with an imported VPC instead of our network stack, and synthesizes cdk-nag clean.
+
+All cases are built in ONE app (one stack per case) and synthesized once per session. A merged
+construct is covered by adding one `ForkCase` to `FORK_CASES`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Environment, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
+from aws_cdk.assertions import Template
+from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
+
+from container_constructs.common import LogEncryptionKey, secure_log_group
+from container_constructs.network import Network, NetworkProps
+
+ROOT = Path(__file__).resolve().parent.parent
+FOREIGN_ENV = Environment(account="111122223333", region="eu-west-1")
+ZONES = ["eu-west-1a", "eu-west-1b"]
+
+
+@dataclass(frozen=True)
+class ForkCase:
+    """One construct built the way a user of the package would build it.
+
+    Attributes:
+        name: the case's stack name (`Fork<name>`). Required.
+        build: builds the construct in the given stack with the given imported VPC. Required.
+        creates: a CloudFormation type the construct must create (proves the stack isn't empty).
+            Required.
+    """
+
+    name: str
+    build: Callable[[Stack, ec2.IVpc], Any]
+    creates: str
+
+
+def _encrypted_log_group(stack: Stack, _vpc: ec2.IVpc) -> None:
+    key = LogEncryptionKey(stack, "LogKey", removal_policy=RemovalPolicy.DESTROY).key
+    secure_log_group(
+        stack,
+        "Logs",
+        retention=logs.RetentionDays.ONE_WEEK,
+        removal_policy=RemovalPolicy.DESTROY,
+        encryption_key=key,
+    )
+
+
+FORK_CASES: list[ForkCase] = [
+    ForkCase(
+        "Network",
+        lambda stack, _vpc: Network(stack, "Network", props=NetworkProps(availability_zones=ZONES)),
+        "AWS::EC2::VPC",
+    ),
+    ForkCase(
+        "NetworkPrivate",
+        lambda stack, _vpc: Network(
+            stack,
+            "Network",
+            props=NetworkProps(
+                availability_zones=ZONES,
+                vpc_cidr="10.42.0.0/20",
+                nat_gateways=0,
+                vpc_endpoints=True,
+                log_encryption_key=LogEncryptionKey(stack, "LogKey").key,
+            ),
+        ),
+        "AWS::EC2::VPCEndpoint",
+    ),
+    ForkCase("LogEncryptionKey", _encrypted_log_group, "AWS::KMS::Key"),
+]
+
+
+def imported_vpc(scope: Construct) -> ec2.IVpc:
+    """A VPC that exists elsewhere, described by its ids (no lookup, no network stack)."""
+    return ec2.Vpc.from_vpc_attributes(
+        scope,
+        "ImportedVpc",
+        vpc_id="vpc-0f0f0f0f0f0f0f0f0",
+        vpc_cidr_block="10.99.0.0/16",
+        availability_zones=ZONES,
+        public_subnet_ids=["subnet-0a0a0a0a0a0a0a0a1", "subnet-0a0a0a0a0a0a0a0a2"],
+        public_subnet_route_table_ids=["rtb-0a0a0a0a0a0a0a0a1", "rtb-0a0a0a0a0a0a0a0a2"],
+        private_subnet_ids=["subnet-0b0b0b0b0b0b0b0b1", "subnet-0b0b0b0b0b0b0b0b2"],
+        private_subnet_route_table_ids=["rtb-0b0b0b0b0b0b0b0b1", "rtb-0b0b0b0b0b0b0b0b2"],
+    )
+
+
+class ForeignStack(Stack):
+    """A stack of somebody else's app: nothing of ours but the construct under test."""
+
+
+@dataclass(frozen=True)
+class ForkSynth:
+    outdir: Path
+    templates: dict[str, dict[str, Any]]
+    nag_violations: list[dict[str, Any]]
+
+
+@pytest.fixture(scope="session")
+def fork_synth(tmp_path_factory: pytest.TempPathFactory) -> ForkSynth:
+    """One app with one stack per case, synthesized once with cdk-nag and cdk.json's flags."""
+    outdir = tmp_path_factory.mktemp("fork") / "cdk.out"
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    app = App(
+        outdir=str(outdir),
+        context={**context, "@aws-cdk/core:failSynthOnValidationErrors": False},
+    )
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    for case in FORK_CASES:
+        stack = ForeignStack(app, f"Fork{case.name}", env=FOREIGN_ENV)
+        case.build(stack, imported_vpc(stack))
+    assembly = app.synth()
+    templates = {stack.stack_name: stack.template for stack in assembly.stacks}
+    report_file = outdir / "validation-report.json"
+    report = json.loads(report_file.read_text()) if report_file.exists() else {}
+    violations = [
+        {**violation, "plugin": plugin["pluginName"]}
+        for plugin in report.get("pluginReports", [])
+        for violation in plugin.get("violations", [])
+    ]
+    return ForkSynth(outdir, templates, violations)
+
+
+@pytest.mark.parametrize("case", FORK_CASES, ids=lambda case: case.name)
+def test_construct_builds_in_a_foreign_app(fork_synth: ForkSynth, case: ForkCase) -> None:
+    template = Template.from_json(fork_synth.templates[f"Fork{case.name}"])
+    assert template.find_resources(case.creates), f"Fork{case.name} has no {case.creates}"
+
+
+@pytest.mark.parametrize("case", FORK_CASES, ids=lambda case: case.name)
+def test_construct_is_nag_clean_in_a_foreign_app(fork_synth: ForkSynth, case: ForkCase) -> None:
+    """No unacknowledged cdk-nag (or other validation plugin) finding in the case's stack."""
+    stack = f"Fork{case.name}"
+    findings = [
+        f"{violation['plugin']} {violation['ruleName']} at {construct['constructPath']}"
+        for violation in fork_synth.nag_violations
+        for construct in violation.get("violatingConstructs", [])
+        if construct["constructPath"].split("/")[0] == stack
+    ]
+    assert findings == []
+
+
+def test_foreign_stacks_target_the_foreign_region(fork_synth: ForkSynth) -> None:
+    manifest = json.loads((fork_synth.outdir / "manifest.json").read_text())
+    environments = {
+        artifact["environment"]
+        for artifact in manifest["artifacts"].values()
+        if artifact["type"] == "aws:cloudformation:stack"
+    }
+    assert environments == {"aws://111122223333/eu-west-1"}

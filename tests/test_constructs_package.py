@@ -1,0 +1,140 @@
+"""`container_constructs` stands alone: its imports, its docstrings and the wheel `pip` builds."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+import textwrap
+import types
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from tests.constructs_rules import forbidden_imports, undocumented
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = ROOT / "container_constructs"
+MODULES = sorted(path.stem for path in PACKAGE_DIR.glob("*.py"))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_imports_only_cdk_constructs_stdlib_and_common(module: str) -> None:
+    """So a user can copy the module (plus common.py) into any CDK app."""
+    source = (PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
+    assert forbidden_imports(source, f"container_constructs.{module}") == []
+
+
+def test_import_rule_rejects_our_config_stacks_and_third_parties() -> None:
+    source = textwrap.dedent(
+        """
+        import json
+        from aws_cdk import aws_ecs as ecs
+        from constructs import Construct
+        from container_constructs.common import secure_log_group
+        from . import network
+        from platform_config import PlatformConfig
+        import cdk_nag
+        """
+    )
+    assert forbidden_imports(source, "container_constructs.web_service") == [
+        "container_constructs.network",
+        "platform_config",
+        "cdk_nag",
+    ]
+    assert forbidden_imports("from .common import x", "container_constructs.common") == [
+        "container_constructs.common"
+    ]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_public_constructs_and_props_document_every_field_and_default(module: str) -> None:
+    assert undocumented(importlib.import_module(f"container_constructs.{module}")) == []
+
+
+def test_docstring_rule_catches_a_missing_field_and_a_missing_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    module = types.ModuleType("fake_constructs_module")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    exec(  # a module written the wrong way, to prove the rule can fail
+        textwrap.dedent(
+            '''
+            from dataclasses import dataclass
+
+            @dataclass(frozen=True, kw_only=True)
+            class WidgetProps:
+                """Props.
+
+                Attributes:
+                    size: how big. Default: 1.
+                    colour: which colour.
+                """
+
+                size: int = 1
+                colour: str = "red"
+                shape: str = "round"
+            '''
+        ),
+        module.__dict__,
+    )
+    assert undocumented(module) == [
+        "WidgetProps.colour: says neither 'Default: ...' nor 'Required'",
+        "WidgetProps.shape: not described in the docstring",
+    ]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    """The wheel `pip` builds from this checkout (offline: no index, no build isolation)."""
+    outdir = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "--wheel-dir",
+            str(outdir),
+            str(ROOT),
+        ],
+        check=True,
+        env={**os.environ, "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+        capture_output=True,
+    )
+    (built,) = outdir.glob("*.whl")
+    return zipfile.ZipFile(built)
+
+
+def test_wheel_contains_only_the_constructs_package(wheel: zipfile.ZipFile) -> None:
+    payload = {name for name in wheel.namelist() if ".dist-info/" not in name}
+    expected = {f"container_constructs/{path.name}" for path in PACKAGE_DIR.glob("*.py")}
+    assert payload == expected | {"container_constructs/py.typed"}
+
+
+def test_wheel_depends_only_on_cdk_and_constructs_compatible_with_our_pins(
+    wheel: zipfile.ZipFile,
+) -> None:
+    (metadata_name,) = [name for name in wheel.namelist() if name.endswith(".dist-info/METADATA")]
+    metadata = Parser().parsestr(wheel.read(metadata_name).decode())
+    requirements = {
+        Requirement(line).name: Requirement(line) for line in metadata.get_all("Requires-Dist")
+    }
+    assert set(requirements) == {"aws-cdk-lib", "constructs"}
+    pins = {
+        Requirement(line).name: Requirement(line)
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    for name, requirement in requirements.items():
+        (pinned,) = pins[name].specifier
+        assert requirement.specifier.contains(pinned.version), (
+            f"{name}: pinned {pinned.version} is outside the range {requirement.specifier}"
+        )

@@ -1,0 +1,218 @@
+"""The generated documents match the code: diagram (from the sandbox assembly) and config reference.
+
+When one of these fails, run `make docs` (or `make diagram`) and commit the result.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.assembly import Assembly
+from tools import config_reference, diagram
+from tools.markers import read_block, replace_block
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def generated_diagram(sandbox: Assembly) -> tuple[str, str]:
+    """(docs/architecture.md, README block) generated from the session's sandbox assembly."""
+    return diagram.generate(sandbox.outdir)
+
+
+@pytest.fixture(scope="module")
+def generated_reference() -> tuple[str, str]:
+    return config_reference.generate()
+
+
+def test_committed_architecture_doc_matches_the_app(generated_diagram: tuple[str, str]) -> None:
+    committed = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert committed == generated_diagram[0], (
+        "docs/architecture.md is out of date: run `make diagram`"
+    )
+
+
+def test_readme_diagram_matches_the_app(generated_diagram: tuple[str, str]) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert read_block(readme, diagram.README_BLOCK) == generated_diagram[1], (
+        "the README architecture diagram is out of date: run `make diagram`"
+    )
+
+
+def test_committed_config_reference_matches_the_models(
+    generated_reference: tuple[str, str],
+) -> None:
+    committed = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert committed == generated_reference[0], (
+        "docs/configuration.md is out of date: run `make docs`"
+    )
+
+
+def test_readme_config_reference_matches_the_models(generated_reference: tuple[str, str]) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert read_block(readme, config_reference.README_BLOCK) == generated_reference[1], (
+        "the README config reference is out of date: run `make docs`"
+    )
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    """`make synth` and `make test` come before any other section."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_section = readme.index("\n## ")
+    assert "make synth" in readme[:first_section]
+    assert "make test" in readme[:first_section]
+
+
+def test_sandbox_diagram_draws_the_network(generated_diagram: tuple[str, str]) -> None:
+    block = generated_diagram[1]
+    assert 'subgraph cp_sandbox_network["cp-sandbox-network"]' in block
+    assert '["VPC<br/>Network/Vpc"]' in block
+    assert "NAT gateway<br/>Network/Vpc/PublicSubnet1/NATGateway" in block
+
+
+# --- the diagram generator on a small hand-written assembly -------------------------------------
+
+
+def _write_assembly(
+    outdir: Path, templates: dict[str, dict[str, Any]], deps: dict[str, list[str]]
+) -> None:
+    outdir.mkdir(parents=True)
+    artifacts: dict[str, Any] = {}
+    for name, template in templates.items():
+        (outdir / f"{name}.template.json").write_text(json.dumps(template))
+        artifacts[name] = {
+            "type": "aws:cloudformation:stack",
+            "properties": {"templateFile": f"{name}.template.json"},
+            "dependencies": [f"{name}.assets", *deps.get(name, [])],
+        }
+    (outdir / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
+
+
+def _resource(kind: str, path: str, properties: Any = None, **extra: Any) -> dict[str, Any]:
+    return {
+        "Type": kind,
+        "Properties": properties or {},
+        "Metadata": {"aws:cdk:path": path},
+        **extra,
+    }
+
+
+@pytest.fixture
+def two_stack_diagram(tmp_path: Path) -> str:
+    """A network stack exporting its VPC, and an app stack with a cluster, ALB and service."""
+    network = {
+        "Resources": {
+            "Vpc": _resource("AWS::EC2::VPC", "net/Vpc/Resource"),
+            "Subnet": _resource("AWS::EC2::Subnet", "net/Vpc/Subnet", {"VpcId": {"Ref": "Vpc"}}),
+        },
+        "Outputs": {
+            "ExportSubnet": {"Value": {"Ref": "Subnet"}, "Export": {"Name": "net:Subnet"}},
+            "ExportVpc": {"Value": {"Ref": "Vpc"}, "Export": {"Name": "net:Vpc"}},
+        },
+    }
+    app = {
+        "Resources": {
+            "Cluster": _resource("AWS::ECS::Cluster", "app/Cluster/Resource"),
+            "Alb": _resource(
+                "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                "app/Alb/Resource",
+                {"Subnets": [{"Fn::ImportValue": "net:Subnet"}]},
+            ),
+            "TargetGroup": _resource(
+                "AWS::ElasticLoadBalancingV2::TargetGroup",
+                "app/Tg/Resource",
+                {"VpcId": {"Fn::ImportValue": "net:Vpc"}},
+            ),
+            "Listener": _resource(
+                "AWS::ElasticLoadBalancingV2::Listener",
+                "app/Alb/Listener/Resource",
+                {"LoadBalancerArn": {"Ref": "Alb"}, "TargetGroupArn": {"Ref": "TargetGroup"}},
+            ),
+            "Service": _resource(
+                "AWS::ECS::Service",
+                "app/Service/Service",
+                {
+                    "Cluster": {"Ref": "Cluster"},
+                    "LoadBalancers": [{"TargetGroupArn": {"Ref": "TargetGroup"}}],
+                },
+                DependsOn=["Listener"],
+            ),
+            "Key": _resource(
+                "AWS::KMS::Key", "app/Key/Resource", {"Description": {"Fn::Sub": "${AWS::Region}"}}
+            ),
+        }
+    }
+    outdir = tmp_path / "cdk.out"
+    _write_assembly(
+        outdir,
+        {"net": network, "app": app, "late": {"Resources": {}}},
+        {"app": ["net"], "late": ["app"]},
+    )
+    return diagram.generate(outdir)[1]
+
+
+def test_stacks_become_sorted_subgraphs(two_stack_diagram: str) -> None:
+    subgraphs = [line.strip() for line in two_stack_diagram.splitlines() if "subgraph" in line]
+    assert subgraphs == ['subgraph app["app"]', 'subgraph late["late"]', 'subgraph net["net"]']
+
+
+def test_only_main_resource_types_are_drawn(two_stack_diagram: str) -> None:
+    assert '["ECS service<br/>Service/Service"]' in two_stack_diagram
+    assert '["Load balancer<br/>Alb"]' in two_stack_diagram
+    assert '["KMS key<br/>Key"]' in two_stack_diagram
+    assert "Listener" not in two_stack_diagram
+    assert "TargetGroup" not in two_stack_diagram
+    assert "Subnet" not in two_stack_diagram
+
+
+def test_edges_follow_references_through_undrawn_resources(two_stack_diagram: str) -> None:
+    """Service -> cluster (Ref), service -> ALB (via the listener it depends on), ALB -> VPC
+    (across stacks via an exported subnet); service -> VPC is implied, so not drawn."""
+    edges = {line.strip() for line in two_stack_diagram.splitlines() if " --> " in line}
+    assert edges == {
+        "app__Service --> app__Cluster",
+        "app__Service --> app__Alb",
+        "app__Alb --> net__Vpc",
+    }
+
+
+def test_stack_dependencies_without_a_resource_edge_are_dotted(two_stack_diagram: str) -> None:
+    assert "late -.->|deploys after| app" in two_stack_diagram
+    assert "app -.->" not in two_stack_diagram  # app -> net is already shown by ALB -> VPC
+
+
+def test_diagram_is_deterministic(sandbox: Assembly) -> None:
+    assert diagram.generate(sandbox.outdir) == diagram.generate(sandbox.outdir)
+
+
+# --- the config reference generator ---------------------------------------------------------------
+
+
+def test_reference_has_a_row_per_field_with_default_and_values() -> None:
+    rows = {row.path: row for row in config_reference.rows()}
+    cidr = rows["network.vpc_cidr"]
+    assert (cidr.type, cidr.default) == ("str", '"10.0.0.0/16"')
+    assert cidr.values == {"sandbox": '"10.10.0.0/16"', "production": '"10.20.0.0/16"'}
+    assert rows["network.nat_gateways"].default == "required"
+    assert rows["registry.repositories[].name"].values["sandbox"] == '["sample-app"]'
+
+
+def test_reference_has_a_column_per_environment() -> None:
+    from platform_config import ENVIRONMENTS
+
+    staging = {**ENVIRONMENTS, "staging": ENVIRONMENTS["sandbox"]}
+    rows = config_reference.rows(environments=staging)
+    assert all(set(row.values) == {"sandbox", "production", "staging"} for row in rows)
+
+
+def test_replace_block_requires_the_markers() -> None:
+    with pytest.raises(ValueError, match="no '<!-- diagram:start -->'"):
+        replace_block("# no markers here\n", "diagram", "x\n")
+    text = "a\n<!-- diagram:start -->\nold\n<!-- diagram:end -->\nb\n"
+    assert replace_block(text, "diagram", "new\n") == (
+        "a\n<!-- diagram:start -->\nnew\n<!-- diagram:end -->\nb\n"
+    )

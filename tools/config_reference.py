@@ -1,0 +1,196 @@
+"""Write the configuration reference (every field, its type, default and per-environment value).
+
+    python -m tools.config_reference <output.md> [--readme README.md]
+
+Walks the pydantic models from `PlatformConfig` down, so a new section or field appears in the
+reference as soon as it exists; the per-environment values come from loading each environment of
+`platform_config.ENVIRONMENTS`, so they are exactly what `cdk synth` uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import types
+import typing
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+from pydantic.fields import FieldInfo
+
+from platform_config import ENVIRONMENTS, PlatformConfig, load_config
+from tools.markers import replace_block
+
+README_BLOCK = "config-reference"
+SECTION = "(section, fields below)"
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """One row of the reference: a field at a dotted path (`[]` marks a list item)."""
+
+    path: str
+    type: str
+    default: str
+    description: str
+    values: dict[str, str]
+
+
+def type_name(annotation: Any) -> str:
+    """A short readable name of a field's type, e.g. `list[RepositoryConfig]`, `str | None`."""
+    if annotation is None or annotation is type(None):
+        return "None"
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(type_name(argument) for argument in typing.get_args(annotation))
+    if origin is typing.Literal:
+        return " | ".join(json.dumps(argument) for argument in typing.get_args(annotation))
+    if origin is not None:
+        arguments = ", ".join(type_name(argument) for argument in typing.get_args(annotation))
+        return f"{getattr(origin, '__name__', str(origin))}[{arguments}]"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _model_in(annotation: Any) -> tuple[type[BaseModel], bool] | None:
+    """(model, is a list of it) when the annotation is a model, a list of one, or optional one."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    origin = typing.get_origin(annotation)
+    arguments = typing.get_args(annotation)
+    if origin is list and arguments:
+        inner = _model_in(arguments[0])
+        return (inner[0], True) if inner else None
+    if origin in (typing.Union, types.UnionType):
+        for argument in arguments:
+            inner = _model_in(argument)
+            if inner:
+                return inner
+    return None
+
+
+def _render(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(", ", ": "))
+
+
+def _default(field: FieldInfo) -> str:
+    if field.is_required():
+        return "required"
+    value = field.get_default(call_default_factory=True)
+    adapter: TypeAdapter[Any] = TypeAdapter(field.annotation or Any)
+    return _render(adapter.dump_python(value, mode="json"))
+
+
+def _values_at(data: Any, parts: list[str]) -> Any:
+    """The value at `parts` in dumped config `data`; a `[]` part maps over a list."""
+    if not parts:
+        return data
+    head, *rest = parts
+    if head.endswith("[]"):
+        items = data.get(head[:-2]) if isinstance(data, dict) else None
+        return [_values_at(item, rest) for item in items or []]
+    return _values_at(data.get(head) if isinstance(data, dict) else None, rest)
+
+
+def rows(
+    model: type[BaseModel] = PlatformConfig,
+    environments: Mapping[str, Mapping[str, Any]] = ENVIRONMENTS,
+) -> list[FieldRow]:
+    """Every field of `model` and its sections, in declaration order."""
+    dumped = {
+        name: load_config(name, environments=environments).model_dump(mode="json")
+        for name in environments
+    }
+    return list(_rows(model, "", dumped))
+
+
+def _rows(model: type[BaseModel], prefix: str, dumped: Mapping[str, Any]) -> Iterator[FieldRow]:
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        nested = _model_in(field.annotation)
+        parts = path.split(".")
+        description = " ".join(
+            (field.description or (nested[0].__doc__ if nested else "") or "").split()
+        )
+        if nested and not nested[1]:
+            # A section: its fields follow, one row each; repeating them here would only add noise.
+            values = dict.fromkeys(dumped, SECTION)
+            default = "required" if field.is_required() else SECTION
+        else:
+            values = {env: _render(_values_at(data, parts)) for env, data in dumped.items()}
+            default = _default(field)
+        yield FieldRow(path, type_name(field.annotation), default, description, values)
+        if nested:
+            section, is_list = nested
+            yield from _rows(section, f"{path}[]." if is_list else f"{path}.", dumped)
+
+
+def _cell(text: str, code: bool = True) -> str:
+    text = text.replace("|", "\\|")
+    return f"`{text}`" if code and text else text
+
+
+def _plain_or_code(text: str) -> str:
+    return _cell(text, code=text not in {"required", SECTION})
+
+
+def render_table(table: list[FieldRow], environments: list[str]) -> str:
+    header = ["field", "type", "default", *environments, "description"]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "| " + " | ".join("---" for _ in header) + " |",
+    ]
+    for row in table:
+        cells = [
+            _cell(row.path),
+            _cell(row.type),
+            _plain_or_code(row.default),
+            *(_plain_or_code(row.values[env]) for env in environments),
+            _cell(row.description, code=False),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def render_document(table_markdown: str) -> str:
+    return (
+        "# Configuration reference\n\n"
+        "<!-- Generated by `make docs`; do not edit by hand. -->\n\n"
+        "Generated by `make docs` from the pydantic models in `platform_config/` and the values\n"
+        "in `platform_config/environments.py`. `default` is the model's value when an environment\n"
+        "leaves the field out; the environment columns are the validated values `cdk synth`\n"
+        "uses. A field path with `[]` is a field of each item of a list. Override any field for\n"
+        "one synth with `-c config_overrides=FILE.json` (a JSON object merged over the\n"
+        "environment).\n\n"
+        f"{table_markdown}"
+    )
+
+
+def generate() -> tuple[str, str]:
+    """(reference document, README block)."""
+    table = render_table(rows(), list(ENVIRONMENTS))
+    return render_document(table), table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.config_reference", description=__doc__)
+    parser.add_argument("output", type=Path, help="Markdown file to write")
+    parser.add_argument("--readme", type=Path, help=f"also replace the '{README_BLOCK}' block here")
+    args = parser.parse_args(argv)
+    document, block = generate()
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(document, encoding="utf-8")
+    if args.readme is not None:
+        readme = args.readme.read_text(encoding="utf-8")
+        args.readme.write_text(replace_block(readme, README_BLOCK, block), encoding="utf-8")
+    print(
+        f"wrote {args.output}" + (f" and the config block of {args.readme}" if args.readme else "")
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
