@@ -414,7 +414,8 @@ def test_consumer_in_another_stack_pulls_through_a_scoped_grant(optional: _Synth
     ]
     scoped = [s for s in statements if s["Resource"] != "*"]
     assert {a for s in scoped for a in _actions(s)} == PULL_ACTIONS
-    assert all("Fn::ImportValue" in s["Resource"] for s in scoped)
+    # A cross-stack reference to the sample-app repository's ARN, not a name or a wildcard.
+    assert all("RegistrysampleappCC1FB26DArn" in json.dumps(s["Resource"]) for s in scoped)
     assert [_actions(s) for s in statements if s["Resource"] == "*"] == [
         {"ecr:GetAuthorizationToken"}
     ]
