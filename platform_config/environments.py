@@ -23,6 +23,15 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
             "vpc_endpoints": False,
             "flow_log_retention_days": 7,
         },
+        "registry": {
+            "repositories": [
+                {
+                    "name": "sample-app",
+                    "lifecycle": {"untagged_image_expiry_days": 3, "max_image_count": 20},
+                }
+            ],
+            "kms_encryption": False,
+        },
     },
     "production": {
         "region": "us-east-1",
@@ -35,6 +44,15 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
             "nat_gateways": 3,
             "vpc_endpoints": True,
             "flow_log_retention_days": 365,
+        },
+        "registry": {
+            "repositories": [
+                {
+                    "name": "sample-app",
+                    "lifecycle": {"untagged_image_expiry_days": 14, "max_image_count": 200},
+                }
+            ],
+            "kms_encryption": True,
         },
     },
 }

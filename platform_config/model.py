@@ -57,7 +57,7 @@ class PlatformConfig(Section):
         return value
 
     @model_validator(mode="after")
-    def _zones_in_region(self) -> PlatformConfig:
+    def _cross_section_rules(self) -> PlatformConfig:
         zone_pattern = re.compile(rf"^{re.escape(self.region)}[a-z]$")
         foreign = [zone for zone in self.network.availability_zones if not zone_pattern.match(zone)]
         if foreign:
@@ -70,5 +70,10 @@ class PlatformConfig(Section):
             raise ValueError(
                 f"network.nat_gateways: must be 0 to the number of availability zones "
                 f"({zone_count}), got {self.network.nat_gateways}"
+            )
+        if self.region in self.registry.replication_regions:
+            raise ValueError(
+                f"registry.replication_regions: {self.region} is the stack's own region; "
+                "allowed: other regions only"
             )
         return self

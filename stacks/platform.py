@@ -9,6 +9,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from platform_config import PlatformConfig
 from stacks.network_stack import NetworkStack
+from stacks.registry_stack import RegistryStack
 
 
 @dataclass(frozen=True)
@@ -16,10 +17,11 @@ class Platform:
     """The stacks of one environment, by role."""
 
     network: NetworkStack
+    registry: RegistryStack
 
     @property
     def stacks(self) -> list[Stack]:
-        return [self.network]
+        return [self.network, self.registry]
 
 
 def stack_id(config: PlatformConfig, unit: str) -> str:
@@ -38,7 +40,14 @@ def build_platform(app: App, config: PlatformConfig) -> Platform:
         env=env,
         description=f"Container platform ({config.name}): shared VPC, flow logs, endpoints",
     )
-    platform = Platform(network=network)
+    registry = RegistryStack(
+        app,
+        stack_id(config, "registry"),
+        config=config,
+        env=env,
+        description=f"Container platform ({config.name}): ECR repositories and CI publisher role",
+    )
+    platform = Platform(network=network, registry=registry)
     for key, value in sorted(config.tags.items()):
         Tags.of(app).add(key, value)
     return platform

@@ -1,0 +1,169 @@
+"""The `registry` config section: defaults, per-environment values, and every bad input failing
+with one message that names the environment, the dotted field and what is allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from platform_config import ConfigError, load_config
+from platform_config.registry import LifecycleConfig, RegistryConfig, RepositoryConfig
+
+
+def _error(overrides: dict[str, Any], environment: str = "sandbox") -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_config(environment, overrides=overrides)
+    message = str(caught.value)
+    assert message.startswith(f"Invalid configuration for environment '{environment}':\n")
+    return message
+
+
+def _repositories(*entries: dict[str, Any]) -> dict[str, Any]:
+    return {"registry": {"repositories": list(entries)}}
+
+
+def test_defaults_are_secure_and_cost_nothing_extra() -> None:
+    """One immutable, scanned repository; AES256; no registry-level rules; a CI role."""
+    registry = RegistryConfig()
+    assert registry.repository_names == ["sample-app"]
+    repository = registry.repositories[0]
+    assert repository.tag_immutability
+    assert repository.scan_on_push
+    assert repository.lifecycle == LifecycleConfig(
+        untagged_image_expiry_days=14, max_image_count=100
+    )
+    assert not registry.kms_encryption
+    assert registry.enhanced_scanning == "off"
+    assert registry.replication_regions == []
+    assert registry.cross_account_pull_accounts == []
+    assert registry.pull_through_cache is None
+    assert registry.ci_publisher.enabled
+    assert registry.ci_publisher.trusted_role_arns == []
+
+
+def test_sandbox_uses_aes256_and_production_a_kms_key() -> None:
+    assert not load_config("sandbox").registry.kms_encryption
+    assert load_config("production").registry.kms_encryption
+
+
+def test_sandbox_keeps_fewer_images_than_production() -> None:
+    sandbox = load_config("sandbox").registry.repositories[0].lifecycle
+    production = load_config("production").registry.repositories[0].lifecycle
+    assert sandbox.max_image_count < production.max_image_count
+    assert sandbox.untagged_image_expiry_days < production.untagged_image_expiry_days
+
+
+@pytest.mark.parametrize("name", ["ab", "team/web-app", "a.b_c-d/e1", "x" * 256, "0x"])
+def test_valid_repository_names(name: str) -> None:
+    assert RepositoryConfig(name=name).name == name
+
+
+def test_overrides_replace_the_repository_list() -> None:
+    config = load_config("sandbox", overrides=_repositories({"name": "api"}, {"name": "team/web"}))
+    assert config.registry.repository_names == ["api", "team/web"]
+
+
+NAME_RULES = "allowed: lowercase letters and digits, components joined by single '.', '_' or '-'"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            _repositories({"name": "Sample-App"}),
+            "registry.repositories.0.name: 'Sample-App' is not an ECR repository name; "
+            + NAME_RULES,
+        ),
+        (
+            _repositories({"name": "a"}),
+            "registry.repositories.0.name: 'a' must be 2 to 256 characters long, got 1",
+        ),
+        (
+            _repositories({"name": "x" * 257}),
+            "registry.repositories.0.name: '" + "x" * 257 + "' must be 2 to 256 characters long",
+        ),
+        (_repositories({"name": "web--app"}), "'web--app' is not an ECR repository name"),
+        (_repositories({"name": "-web"}), "'-web' is not an ECR repository name"),
+        (_repositories({"name": "web/"}), "'web/' is not an ECR repository name"),
+        (_repositories({"name": "web app"}), "'web app' is not an ECR repository name"),
+        (
+            _repositories({"name": "api"}, {"name": "web"}, {"name": "api"}),
+            "registry.repositories: duplicate repository names: api",
+        ),
+        (
+            _repositories({"name": "web-app"}, {"name": "web_app"}),
+            "registry.repositories: 'web-app' and 'web_app' differ only in separators",
+        ),
+        (_repositories(), "registry.repositories: List should have at least 1 item"),
+        (
+            _repositories({"name": "api", "lifecycle": {"max_image_count": 0}}),
+            "registry.repositories.0.lifecycle.max_image_count: must be at least 1, got 0",
+        ),
+        (
+            _repositories({"name": "api", "lifecycle": {"untagged_image_expiry_days": -3}}),
+            "registry.repositories.0.lifecycle.untagged_image_expiry_days: must be at least 1, "
+            "got -3",
+        ),
+        (
+            _repositories({"name": "api", "scan": True}),
+            "registry.repositories.0.scan: unknown field; allowed: lifecycle, name, scan_on_push, "
+            "tag_immutability",
+        ),
+        (
+            {"registry": {"cross_account_pull_accounts": ["123456789012", "1234"]}},
+            "registry.cross_account_pull_accounts: '1234' not a 12-digit AWS account id",
+        ),
+        (
+            {"registry": {"cross_account_pull_accounts": ["123456789012", "123456789012"]}},
+            "registry.cross_account_pull_accounts: duplicate account ids: 123456789012",
+        ),
+        (
+            {"registry": {"replication_regions": ["us-east-1"]}},
+            "registry.replication_regions: us-east-1 is the stack's own region; "
+            "allowed: other regions only",
+        ),
+        (
+            {"registry": {"replication_regions": ["eu-west"]}},
+            "registry.replication_regions: 'eu-west' not an AWS region name such as eu-west-1",
+        ),
+        (
+            {"registry": {"replication_regions": ["eu-west-1", "eu-west-1"]}},
+            "registry.replication_regions: duplicate regions: eu-west-1",
+        ),
+        (
+            {"registry": {"enhanced_scanning": "always"}},
+            "registry.enhanced_scanning: Input should be 'off', 'scan-on-push' or 'continuous'",
+        ),
+        (
+            {"registry": {"pull_through_cache": {"upstream": "docker-hub"}}},
+            "registry.pull_through_cache.upstream: Input should be 'ecr-public', 'k8s' or 'quay'",
+        ),
+        (
+            {"registry": {"pull_through_cache": {"repository_prefix": "Public"}}},
+            "registry.pull_through_cache.repository_prefix: 'Public' is not a pull-through cache "
+            "prefix; allowed: 2-30 lowercase letters",
+        ),
+        (
+            {"registry": {"ci_publisher": {"trusted_role_arns": ["arn:aws:iam::1:user/x"]}}},
+            "registry.ci_publisher.trusted_role_arns: 'arn:aws:iam::1:user/x' not an IAM role ARN "
+            "such as arn:aws:iam::123456789012:role/ci-runner",
+        ),
+        (
+            {"registry": {"kms_encryption": "yes"}},
+            "registry.kms_encryption: input should be a valid boolean, got str 'yes'",
+        ),
+    ],
+)
+def test_bad_registry_input_names_the_field(overrides: dict[str, Any], message: str) -> None:
+    assert message in _error(overrides)
+
+
+def test_replication_to_the_production_region_is_refused_too() -> None:
+    message = _error({"registry": {"replication_regions": ["us-east-1"]}}, "production")
+    assert "registry.replication_regions: us-east-1 is the stack's own region" in message
+
+
+def test_replication_to_another_region_is_accepted() -> None:
+    config = load_config("sandbox", overrides={"registry": {"replication_regions": ["eu-west-1"]}})
+    assert config.registry.replication_regions == ["eu-west-1"]
