@@ -20,7 +20,7 @@ CDK := cdk --no-notices
 CDK_CONTEXT := -c environment=$(ENV)
 SOURCES := app.py platform_config stacks container_constructs
 
-.PHONY: help setup synth test lint format diff deploy destroy clean snapshot-update
+.PHONY: help setup synth test lint format diff deploy destroy clean snapshot-update nag-report
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,10 @@ synth: setup ## cdk synth of ENV (default sandbox) into cdk.out/
 
 test: setup ## Run the whole test suite
 	$(VENV)/bin/python -m pytest
+
+nag-report: setup ## Synth ENV and print its acknowledged findings as a table (rule, resource, reason)
+	$(CDK) synth $(CDK_CONTEXT) --quiet
+	$(VENV)/bin/python -m tests.gates.nag_report cdk.out
 
 lint: setup ## ruff (lint + format check) and mypy
 	$(VENV)/bin/ruff check .
