@@ -46,6 +46,11 @@ LIBRARY_ACKNOWLEDGEMENTS: dict[tuple[str, str], str] = {
     ): "a spec quirk of flow logs, not a template defect",
 }
 
+# The app's own warnings to its user about a config choice (`Validations.of(c).add_warning(
+# "platform:...", ...)`, e.g. a public EKS endpoint in sandbox) are intended synth output: the
+# audit lists them but does not fail on them. Any other finding of any plugin fails.
+APP_WARNING_PREFIX = "Annotation::platform:"
+
 MIN_REASON_CHARACTERS = 40
 MIN_REASON_WORDS = 6
 _PLACEHOLDER = re.compile(
@@ -123,15 +128,25 @@ def collect_acknowledgements(
     return sorted(acknowledgements, key=lambda a: (a.scope, a.rule))
 
 
-def unacknowledged_violations(report: Mapping[str, Any]) -> list[str]:
-    """One line per unacknowledged finding of any plugin (cdk-nag, CloudFormation Validate, ...)."""
+def unacknowledged_violations(
+    report: Mapping[str, Any], *, include_app_warnings: bool = True
+) -> list[str]:
+    """One line per unacknowledged finding of any plugin (cdk-nag, CloudFormation Validate,
+    construct annotations); without the app's own `platform:` warnings if asked."""
     return [
         f"{plugin.get('pluginName')}: {violation.get('ruleName')} ({violation.get('severity')}) "
         f"on {construct.get('constructPath')}: {violation.get('description')}"
         for plugin in report.get("pluginReports", [])
         for violation in plugin.get("violations", [])
+        if include_app_warnings or not is_app_warning(violation)
         for construct in violation.get("violatingConstructs", []) or [{}]
     ]
+
+
+def is_app_warning(violation: Mapping[str, Any]) -> bool:
+    return str(violation.get("ruleName", "")).startswith(APP_WARNING_PREFIX) and (
+        violation.get("severity") == "warning"
+    )
 
 
 def _common_ancestor(paths: Iterable[str]) -> str:
