@@ -440,7 +440,7 @@ _HARDENED_CONTAINER = {
     "User": "1000:1000",
     "LogConfiguration": {"LogDriver": "awslogs"},
 }
-_GOOD_CLUSTER = {
+_GOOD_CLUSTER: dict[str, Any] = {
     "Type": "AWS::EKS::Cluster",
     "Properties": {
         "Logging": {
