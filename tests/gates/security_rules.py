@@ -43,7 +43,6 @@ WILDCARD_RESOURCE_ACTIONS: dict[str, str] = {
     "ec2:DescribeVpcs": "EC2 Describe* calls support no resource-level permission",
     "ec2:DescribeRouteTables": "EC2 Describe* calls support no resource-level permission",
     "ecs:DiscoverPollEndpoint": "the ECS agent endpoint lookup supports only Resource *",
-    "sts:GetCallerIdentity": "needs no permission at all; listed because CDK may emit it",
 }
 
 EKS_CONTROL_PLANE_LOG_TYPES = frozenset(
