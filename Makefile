@@ -24,7 +24,7 @@ DIAGRAM_OUT := build/diagram.out
 CDK_DEPLOY_FLAGS ?=
 
 .PHONY: help setup synth test lint format diff deploy destroy clean snapshot-update diagram \
-	config-reference docs
+	config-reference docs nag-report
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,10 @@ synth: setup ## cdk synth of ENV (default sandbox) into cdk.out/
 
 test: setup ## Run the whole test suite
 	$(VENV)/bin/python -m pytest
+
+nag-report: setup ## Synth ENV and print its acknowledged findings as a table (rule, resource, reason)
+	$(CDK) synth $(CDK_CONTEXT) --quiet
+	$(VENV)/bin/python -m tests.gates.nag_report cdk.out
 
 lint: setup ## ruff (lint + format check) and mypy
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,78 @@
+"""Run the pinned cfn-lint once over many templates with the project's `.cfnlintrc.yaml`."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / ".cfnlintrc.yaml"
+
+
+@dataclass(frozen=True)
+class LintMatch:
+    file: str
+    rule: str
+    level: str
+    message: str
+    path: str
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.rule} {self.file} {self.path}: {self.message}"
+
+
+def run_cfn_lint(
+    templates: Sequence[Path], regions: Sequence[str], config: Path = CONFIG
+) -> list[LintMatch]:
+    """Every error, warning and informational match cfn-lint reports for `templates`, checked
+    against each of `regions` (the environments' regions, from their config)."""
+    command = [
+        str(Path(sys.executable).with_name("cfn-lint")),
+        "--config-file",
+        str(config),
+        "--format",
+        "json",
+        "--regions",
+        *sorted(set(regions)),
+        "--",
+        *map(str, templates),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if not result.stdout.strip():
+        raise AssertionError(
+            f"cfn-lint produced no report (exit {result.returncode}): {result.stderr}"
+        )
+    return [
+        LintMatch(
+            file=Path(match["Filename"]).name,
+            rule=match["Rule"]["Id"],
+            level=match["Level"],
+            message=match["Message"],
+            path="/".join(map(str, match["Location"]["Path"] or [])),
+        )
+        for match in json.loads(result.stdout)
+    ]
+
+
+_IGNORE_ENTRY = re.compile(r"^\s*-\s*([A-Z]\d{4})\s*(#\s*(?P<reason>.*))?$")
+
+
+def ignored_rules_with_reasons(config_text: str) -> dict[str, str]:
+    """Rule id -> the comment beside it, for each entry of `ignore_checks` (empty if no comment)."""
+    ignored: dict[str, str] = {}
+    in_ignores = False
+    for line in config_text.splitlines():
+        if re.match(r"^ignore_checks\s*:", line):
+            in_ignores = True
+            continue
+        if in_ignores and re.match(r"^\S", line):
+            in_ignores = False
+        match = _IGNORE_ENTRY.match(line) if in_ignores else None
+        if match:
+            ignored[match.group(1)] = (match.group("reason") or "").strip()
+    return ignored

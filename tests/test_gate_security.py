@@ -1,0 +1,132 @@
+"""Security properties of every resource of every synthesized template, by resource type
+(tests/gates/security_rules.py), in addition to what cdk-nag and cfn-lint check."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.assembly import Assembly
+from tests.gate_facts import environment_facts
+from tests.gates.cfn import EnvironmentFacts
+from tests.gates.rules import Rule, evaluate, evaluate_example
+from tests.gates.security_rules import SECURITY_RULES, WILDCARD_RESOURCE_ACTIONS
+
+
+@pytest.fixture(scope="module")
+def facts(assemblies: dict[str, Assembly]) -> list[EnvironmentFacts]:
+    return [environment_facts(assembly) for assembly in assemblies.values()]
+
+
+@pytest.mark.parametrize("rule", SECURITY_RULES, ids=lambda rule: rule.id)
+def test_every_synthesized_resource_follows_the_rule(
+    rule: Rule, facts: list[EnvironmentFacts]
+) -> None:
+    """Each rule holds for every resource of its types in every environment; a rule whose types
+    do not occur yet is reported as skipped (naming the types), not silently passed."""
+    evaluations = [evaluate(rule, environment) for environment in facts]
+    if not sum(e.checked for e in evaluations):
+        pytest.skip(f"{rule.id}: no {', '.join(rule.resource_types)} in any environment yet")
+    findings = [str(f) for e in evaluations for f in e.findings]
+    assert not findings, f"{rule.requirement}:\n" + "\n".join(findings)
+
+
+@pytest.mark.parametrize("rule", SECURITY_RULES, ids=lambda rule: rule.id)
+def test_rule_fails_on_its_bad_fragment(rule: Rule) -> None:
+    """No gate is vacuous: a hand-made bad template fragment produces a finding."""
+    evaluation = evaluate_example(rule, rule.bad)
+    assert evaluation.checked
+    assert evaluation.findings
+
+
+@pytest.mark.parametrize("rule", SECURITY_RULES, ids=lambda rule: rule.id)
+def test_rule_passes_its_good_fragment(rule: Rule) -> None:
+    """And it is precise: the compliant fragment (including the allowed exceptions) passes."""
+    evaluation = evaluate_example(rule, rule.good)
+    assert evaluation.checked
+    assert not evaluation.findings, [str(f) for f in evaluation.findings]
+
+
+def test_every_wildcard_resource_action_says_why() -> None:
+    assert all(len(why.split()) >= 5 for why in WILDCARD_RESOURCE_ACTIONS.values())
+
+
+def _rule(rule_id: str) -> Rule:
+    return next(rule for rule in SECURITY_RULES if rule.id == rule_id)
+
+
+def _world_ingress(port: int, cidr_key: str = "CidrIp", cidr: str = "0.0.0.0/0") -> dict:
+    return {
+        "Type": "AWS::EC2::SecurityGroupIngress",
+        "Properties": {
+            "GroupId": {"Fn::GetAtt": ["AlbGroup", "GroupId"]},
+            cidr_key: cidr,
+            "IpProtocol": "tcp",
+            "FromPort": port,
+            "ToPort": port,
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("case", "extra"),
+    [
+        ("port that is no listener's", {"Open": _world_ingress(8080)}),
+        ("IPv6 world on a non-listener port", {"Open": _world_ingress(22, "CidrIpv6", "::/0")}),
+        (
+            "listener port on a group no ALB uses",
+            {
+                "Other": {"Type": "AWS::EC2::SecurityGroup", "Properties": {}},
+                "Open": {
+                    **_world_ingress(443),
+                    "Properties": {
+                        **_world_ingress(443)["Properties"],
+                        "GroupId": {"Fn::GetAtt": ["Other", "GroupId"]},
+                    },
+                },
+            },
+        ),
+    ],
+)
+def test_world_ingress_exception_is_only_an_albs_listener_ports(case: str, extra: dict) -> None:
+    rule = _rule("security-group-not-open-to-world")
+    evaluation = evaluate_example(rule, {**rule.good, **extra})
+    assert [f.where for f in evaluation.findings] == [
+        "fragment/Open (AWS::EC2::SecurityGroupIngress)"
+    ]
+
+
+def test_log_group_needs_a_kms_key_only_where_the_environment_asks() -> None:
+    rule = _rule("log-group-retention-and-kms")
+    plain = {"Lg": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 7}}}
+    from tests.gates.cfn import fragment
+
+    assert evaluate(rule, fragment(plain, kms_encrypted_logs=True)).findings
+    assert not evaluate(rule, fragment(plain, kms_encrypted_logs=False)).findings
+
+
+@pytest.mark.parametrize(
+    "container",
+    [
+        {"ReadonlyRootFilesystem": False},
+        {"User": "root"},
+        {"User": "0:0"},
+        {"LogConfiguration": None},
+    ],
+)
+def test_each_container_hardening_property_is_checked(container: dict) -> None:
+    rule = _rule("ecs-container-hardened")
+    definition = {**rule.good["Td"]["Properties"]["ContainerDefinitions"][0], **container}
+    bad = {
+        "Td": {
+            "Type": "AWS::ECS::TaskDefinition",
+            "Properties": {"ContainerDefinitions": [definition]},
+        }
+    }
+    assert evaluate_example(rule, bad).findings
+
+
+def test_launch_template_without_an_encrypted_volume_fails() -> None:
+    rule = _rule("launch-template-imdsv2-encrypted-private")
+    data = {"MetadataOptions": {"HttpTokens": "required"}}
+    bad = {"Lt": {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": data}}}
+    assert evaluate_example(rule, bad).findings
