@@ -113,6 +113,11 @@ class Ec2Cluster(Construct):
             machine_image = ecs.EcsOptimizedImage.amazon_linux2023(hardware)
             image_type = ecs.MachineImageType.AMAZON_LINUX_2
             user_data = ec2.UserData.for_linux()
+            if props.spot:
+                # aws-cdk-lib sets this only for spot_price groups, not mixed-instances Spot.
+                user_data.add_commands(
+                    "echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config"
+                )
             volume_device = "/dev/xvda"
 
         self.instance_security_group = ec2.SecurityGroup(

@@ -142,6 +142,13 @@ class WebService(Construct):
             )
         if props.repository is not None:
             props.repository.grant_pull(self.execution_role)
+            Validations.of(self.execution_role).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions-IAM5[Resource::*]",
+                    reason="ecr:GetAuthorizationToken supports no resource scoping; image pull "
+                    "itself is scoped to the repository",
+                )
+            )
 
         self.log_group = secure_log_group(
             self,
