@@ -32,6 +32,43 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
             ],
             "kms_encryption": False,
         },
+        "ecs": {
+            "ec2": {
+                "machine_image": "al2023",
+                "instance_types": ["t3.small", "t3a.small", "t3.medium"],
+                "min_instances": 0,
+                "max_instances": 2,
+                "target_capacity_percent": 100,
+                "spot": True,
+                "on_demand_base_capacity": 0,
+                "managed_termination_protection": False,
+                "exec_log_retention_days": 7,
+                "services": [
+                    {
+                        "name": "sample",
+                        "route": {"priority": 1, "paths": ["/*"]},
+                        "scaling": {"min_tasks": 1, "max_tasks": 2},
+                        "log_retention_days": 7,
+                    }
+                ],
+            },
+            "fargate": {
+                "default_strategy": [
+                    {"capacity_provider": "FARGATE_SPOT", "weight": 4},
+                    {"capacity_provider": "FARGATE", "weight": 1},
+                ],
+                "exec_log_retention_days": 7,
+                "services": [
+                    {
+                        "name": "sample",
+                        "cpu_architecture": "arm64",
+                        "route": {"priority": 1, "paths": ["/*"]},
+                        "scaling": {"min_tasks": 1, "max_tasks": 2},
+                        "log_retention_days": 7,
+                    }
+                ],
+            },
+        },
     },
     "production": {
         "region": "us-east-1",
@@ -53,6 +90,45 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 }
             ],
             "kms_encryption": True,
+        },
+        "ecs": {
+            "ec2": {
+                "machine_image": "al2023",
+                "instance_types": ["m7i.large", "m6i.large"],
+                "min_instances": 3,
+                "max_instances": 12,
+                "target_capacity_percent": 90,
+                "spot": False,
+                "managed_termination_protection": True,
+                "exec_log_retention_days": 365,
+                "services": [
+                    {
+                        "name": "sample",
+                        "cpu": 512,
+                        "memory_mib": 1024,
+                        "route": {"priority": 1, "paths": ["/*"]},
+                        "scaling": {"min_tasks": 3, "max_tasks": 12},
+                        "log_retention_days": 365,
+                    }
+                ],
+            },
+            "fargate": {
+                "default_strategy": [
+                    {"capacity_provider": "FARGATE", "weight": 1, "base": 2},
+                ],
+                "container_insights": "enhanced",
+                "exec_log_retention_days": 365,
+                "services": [
+                    {
+                        "name": "sample",
+                        "cpu": 512,
+                        "memory_mib": 1024,
+                        "route": {"priority": 1, "paths": ["/*"]},
+                        "scaling": {"min_tasks": 3, "max_tasks": 12},
+                        "log_retention_days": 365,
+                    }
+                ],
+            },
         },
     },
 }

@@ -11,6 +11,7 @@ import re
 from pydantic import Field, field_validator, model_validator
 
 from platform_config.base import Section
+from platform_config.ecs import EcsConfig
 from platform_config.network import NetworkConfig
 from platform_config.registry import RegistryConfig
 
@@ -41,6 +42,7 @@ class PlatformConfig(Section):
     )
     network: NetworkConfig
     registry: RegistryConfig = Field(default_factory=RegistryConfig)
+    ecs: EcsConfig
 
     @field_validator("region")
     @classmethod
@@ -76,4 +78,17 @@ class PlatformConfig(Section):
                 f"registry.replication_regions: {self.region} is the stack's own region; "
                 "allowed: other regions only"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _images_in_registry(self) -> PlatformConfig:
+        known = self.registry.repository_names
+        for kind, cluster in (("ec2", self.ecs.ec2), ("fargate", self.ecs.fargate)):
+            for index, service in enumerate(cluster.services):
+                name = service.image.repository
+                if name is not None and name not in known:
+                    raise ValueError(
+                        f"ecs.{kind}.services[{index}].image.repository: '{name}' is not one of "
+                        f"registry.repositories; allowed: {', '.join(known) or '(none)'}"
+                    )
         return self

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from aws_cdk import App, Environment, Stack, Tags, Validations
+from aws_cdk import aws_ecr as ecr
 from cdk_nag import AwsSolutionsChecks
 
 from platform_config import PlatformConfig
+from stacks.ecs_stacks import EcsClusterStack, EcsServicesStack, assign_service_stacks
 from stacks.network_stack import NetworkStack
 from stacks.registry_stack import RegistryStack
 
@@ -18,10 +21,13 @@ class Platform:
 
     network: NetworkStack
     registry: RegistryStack
+    ecs_clusters: dict[str, EcsClusterStack] = field(default_factory=dict)
+    ecs_services: dict[str, list[EcsServicesStack]] = field(default_factory=dict)
 
     @property
     def stacks(self) -> list[Stack]:
-        return [self.network, self.registry]
+        service_stacks = [stack for group in self.ecs_services.values() for stack in group]
+        return [self.network, self.registry, *self.ecs_clusters.values(), *service_stacks]
 
 
 def stack_id(config: PlatformConfig, unit: str) -> str:
@@ -47,7 +53,50 @@ def build_platform(app: App, config: PlatformConfig) -> Platform:
         env=env,
         description=f"Container platform ({config.name}): ECR repositories and CI publisher role",
     )
-    platform = Platform(network=network, registry=registry)
+    ecs_clusters, ecs_services = build_ecs(app, config, network, env, registry.repositories)
+    platform = Platform(
+        network=network, registry=registry, ecs_clusters=ecs_clusters, ecs_services=ecs_services
+    )
     for key, value in sorted(config.tags.items()):
         Tags.of(app).add(key, value)
     return platform
+
+
+def build_ecs(
+    app: App,
+    config: PlatformConfig,
+    network: NetworkStack,
+    env: Environment,
+    repositories: Mapping[str, ecr.IRepository],
+) -> tuple[dict[str, EcsClusterStack], dict[str, list[EcsServicesStack]]]:
+    """Per cluster kind: the cluster stack `ecs-<kind>` and its `ecs-<kind>-services-N` stacks."""
+    clusters: dict[str, EcsClusterStack] = {}
+    services: dict[str, list[EcsServicesStack]] = {}
+    for kind in ("ec2", "fargate"):
+        cluster_stack = EcsClusterStack(
+            app,
+            stack_id(config, f"ecs-{kind}"),
+            config=config,
+            kind=kind,
+            vpc=network.vpc,
+            env=env,
+            description=f"Container platform ({config.name}): ECS on {kind}, shared ALB",
+        )
+        clusters[kind] = cluster_stack
+        section = config.ecs.ec2 if kind == "ec2" else config.ecs.fargate
+        services[kind] = [
+            EcsServicesStack(
+                app,
+                stack_id(config, f"ecs-{kind}-services-{number}"),
+                config=config,
+                cluster_stack=cluster_stack,
+                services=group,
+                repositories=repositories,
+                env=env,
+                description=(
+                    f"Container platform ({config.name}): ECS {kind} services, group {number}"
+                ),
+            )
+            for number, group in assign_service_stacks(section).items()
+        ]
+    return clusters, services

@@ -64,7 +64,7 @@ class RegistryStack(Stack):
         self.registry.grant_push_pull(role)
         Validations.of(role.node.find_child("DefaultPolicy")).acknowledge(
             Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::*]",
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
                 reason=(
                     "ecr:GetAuthorizationToken, added by aws-cdk-lib's Repository.grant_pull_push, "
                     "has no resource-level permissions, so IAM requires Resource '*'. Every image "

@@ -10,7 +10,14 @@ import pytest
 from tests.assembly import Assembly
 from tests.cdk_cli import ROOT, SynthRun, run_synth
 
-EXPECTED_UNITS = ("network", "registry")
+EXPECTED_UNITS = (
+    "network",
+    "registry",
+    "ecs-ec2",
+    "ecs-ec2-services-1",
+    "ecs-fargate",
+    "ecs-fargate-services-1",
+)
 
 
 def test_synth_succeeds_without_credentials(synth_runs: dict[str, SynthRun]) -> None:

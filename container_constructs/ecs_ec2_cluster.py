@@ -1,0 +1,288 @@
+"""An ECS cluster whose capacity is an Auto Scaling group of EC2 instances."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from aws_cdk import Acknowledgment, RemovalPolicy, Validations
+from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ec2ClusterProps:
+    """Props of `Ec2Cluster`.
+
+    Attributes:
+        vpc: the VPC; instances go to its private subnets. Required.
+        instance_types: instance types of one architecture; the first is the launch template's.
+            With more than one, or with `spot`, a mixed-instances policy spreads over them.
+            Required.
+        machine_image: "al2023" (ECS-optimized Amazon Linux 2023) or "bottlerocket".
+            Default: "al2023".
+        min_instances / max_instances: Auto Scaling group bounds. Default: 0 / 2.
+        target_capacity_percent: managed scaling target utilisation, 1-100. Default: 100.
+        spot: run instances above `on_demand_base_capacity` on Spot (price-capacity-optimized).
+            Default: False.
+        on_demand_base_capacity: with `spot`, instances always on demand. Default: 0.
+        managed_termination_protection: ECS protects instances running tasks from scale-in.
+            Default: True. Set False where the stack must delete unattended (a protected
+            instance blocks the Auto Scaling group's deletion, aws/aws-cdk#18179).
+        root_volume_gib: size of the encrypted gp3 root (AL2023) or data (Bottlerocket)
+            volume. Default: 30.
+        container_insights: Container Insights level. Default: ENABLED.
+        exec_log_retention: retention of the ECS Exec session log group. Default: one month.
+        log_encryption_key: KMS key of the ECS Exec log group. Default: none.
+        removal_policy: of the ECS Exec log group. Default: RETAIN.
+        exec_log_group_name: name of the ECS Exec log group, so that other stacks can name it
+            without a cross-stack reference. Default: generated.
+    """
+
+    vpc: ec2.IVpc
+    instance_types: Sequence[str]
+    machine_image: Literal["al2023", "bottlerocket"] = "al2023"
+    min_instances: int = 0
+    max_instances: int = 2
+    target_capacity_percent: int = 100
+    spot: bool = False
+    on_demand_base_capacity: int = 0
+    managed_termination_protection: bool = True
+    root_volume_gib: int = 30
+    container_insights: ecs.ContainerInsights = ecs.ContainerInsights.ENABLED
+    exec_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    log_encryption_key: kms.IKey | None = None
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+    exec_log_group_name: str | None = None
+
+
+class Ec2Cluster(Construct):
+    """An ECS cluster with an Auto Scaling group capacity provider built from a launch template:
+    ECS-optimized AMI, IMDSv2 required, encrypted gp3 volume, private subnets, managed scaling
+    and draining, optional Spot, Container Insights and ECS Exec session logging.
+
+    Attributes:
+        cluster: the ECS cluster.
+        launch_template: the instances' launch template.
+        auto_scaling_group: the Auto Scaling group.
+        capacity_provider: the ASG capacity provider (the cluster's default strategy).
+        instance_security_group: the instances' security group (no ingress).
+        exec_log_group: the log group of ECS Exec sessions.
+        default_strategy: the default capacity provider strategy (services pass it on).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, props: Ec2ClusterProps) -> None:
+        super().__init__(scope, construct_id)
+        _check(props)
+        instance_types = [ec2.InstanceType(name) for name in props.instance_types]
+        architecture = instance_types[0].architecture
+        bottlerocket = props.machine_image == "bottlerocket"
+
+        self.exec_log_group, exec_configuration = exec_command_configuration(
+            self,
+            retention=props.exec_log_retention,
+            removal_policy=props.removal_policy,
+            encryption_key=props.log_encryption_key,
+            name=props.exec_log_group_name,
+        )
+        self.cluster = ecs.Cluster(
+            self,
+            "Cluster",
+            vpc=props.vpc,
+            container_insights_v2=props.container_insights,
+            execute_command_configuration=exec_configuration,
+        )
+
+        if bottlerocket:
+            machine_image: ec2.IMachineImage = ecs.BottleRocketImage(architecture=architecture)
+            image_type = ecs.MachineImageType.BOTTLEROCKET
+            user_data = ec2.UserData.custom("")
+            volume_device = "/dev/xvdb"  # Bottlerocket's data volume holds images and tasks
+        else:
+            hardware = (
+                ecs.AmiHardwareType.ARM
+                if architecture == ec2.InstanceArchitecture.ARM_64
+                else ecs.AmiHardwareType.STANDARD
+            )
+            machine_image = ecs.EcsOptimizedImage.amazon_linux2023(hardware)
+            image_type = ecs.MachineImageType.AMAZON_LINUX_2
+            user_data = ec2.UserData.for_linux()
+            if props.spot:
+                # aws-cdk-lib sets this only for spot_price groups, not mixed-instances Spot.
+                user_data.add_commands(
+                    "echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config"
+                )
+            volume_device = "/dev/xvda"
+
+        self.instance_security_group = ec2.SecurityGroup(
+            self,
+            "InstanceSecurityGroup",
+            vpc=props.vpc,
+            description="ECS container instances: no ingress; tasks use their own ENIs",
+            allow_all_outbound=True,
+        )
+        instance_role = iam.Role(
+            self,
+            "InstanceRole",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            description="ECS container instances (the ECS agent's permissions)",
+        )
+        self.launch_template = ec2.LaunchTemplate(
+            self,
+            "LaunchTemplate",
+            machine_image=machine_image,
+            instance_type=instance_types[0],
+            role=instance_role,
+            security_group=self.instance_security_group,
+            user_data=user_data,
+            require_imdsv2=True,
+            http_put_response_hop_limit=1,
+            detailed_monitoring=False,
+            block_devices=[
+                ec2.BlockDevice(
+                    device_name=volume_device,
+                    volume=ec2.BlockDeviceVolume.ebs(
+                        props.root_volume_gib,
+                        encrypted=True,
+                        volume_type=ec2.EbsDeviceVolumeType.GP3,
+                        delete_on_termination=True,
+                    ),
+                )
+            ],
+        )
+        private = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+        mixed = props.spot or len(instance_types) > 1
+        self.auto_scaling_group = autoscaling.AutoScalingGroup(
+            self,
+            "AutoScalingGroup",
+            vpc=props.vpc,
+            vpc_subnets=private,
+            min_capacity=props.min_instances,
+            max_capacity=props.max_instances,
+            new_instances_protected_from_scale_in=props.managed_termination_protection,
+            capacity_rebalance=props.spot,
+            launch_template=None if mixed else self.launch_template,
+            mixed_instances_policy=(
+                autoscaling.MixedInstancesPolicy(
+                    launch_template=self.launch_template,
+                    launch_template_overrides=[
+                        autoscaling.LaunchTemplateOverrides(instance_type=instance_type)
+                        for instance_type in instance_types
+                    ],
+                    instances_distribution=_distribution(props),
+                )
+                if mixed
+                else None
+            ),
+        )
+        self.capacity_provider = ecs.AsgCapacityProvider(
+            self,
+            "CapacityProvider",
+            auto_scaling_group=self.auto_scaling_group,
+            enable_managed_scaling=True,
+            target_capacity_percent=props.target_capacity_percent,
+            enable_managed_termination_protection=props.managed_termination_protection,
+            enable_managed_draining=True,
+            machine_image_type=image_type,
+            spot_instance_draining=props.spot,
+        )
+        self.cluster.add_asg_capacity_provider(
+            self.capacity_provider,
+            machine_image_type=image_type,
+            spot_instance_draining=props.spot,
+        )
+        Validations.of(instance_role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                reason="The ECS agent policy aws-cdk-lib attaches: ecs:DiscoverPollEndpoint, "
+                "ecr:GetAuthorizationToken and logs actions support no resource scoping",
+            ),
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Action::ecs:Submit*]",
+                reason="ECS agent state reporting (SubmitContainer/Task/Attachment StateChange), "
+                "scoped to this cluster by aws-cdk-lib",
+            ),
+        )
+        Validations.of(self.auto_scaling_group).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-AS3",
+                reason="Scaling is driven by the ECS capacity provider; its scaling and draining "
+                "events are in ECS service events and Container Insights",
+            ),
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-EC26",
+                reason="The launch template's block device is encrypted gp3 (asserted in tests); "
+                "the rule cannot see through a mixed-instances policy",
+            ),
+        )
+        self.default_strategy = [
+            ecs.CapacityProviderStrategy(
+                capacity_provider=self.capacity_provider.capacity_provider_name, weight=1
+            )
+        ]
+        self.cluster.add_default_capacity_provider_strategy(self.default_strategy)
+
+
+def _distribution(props: Ec2ClusterProps) -> autoscaling.InstancesDistribution:
+    if props.spot:
+        return autoscaling.InstancesDistribution(
+            on_demand_base_capacity=props.on_demand_base_capacity,
+            on_demand_percentage_above_base_capacity=0,
+            spot_allocation_strategy=autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
+        )
+    return autoscaling.InstancesDistribution(
+        on_demand_percentage_above_base_capacity=100,
+        on_demand_allocation_strategy=autoscaling.OnDemandAllocationStrategy.PRIORITIZED,
+    )
+
+
+def _check(props: Ec2ClusterProps) -> None:
+    if not props.instance_types:
+        raise ValueError("Ec2Cluster: instance_types needs at least one instance type")
+    if not 1 <= props.target_capacity_percent <= 100:
+        raise ValueError(
+            "Ec2Cluster: target_capacity_percent must be 1-100, "
+            f"got {props.target_capacity_percent}"
+        )
+    if props.min_instances > props.max_instances:
+        raise ValueError(
+            f"Ec2Cluster: min_instances ({props.min_instances}) exceeds "
+            f"max_instances ({props.max_instances})"
+        )
+    architectures = {ec2.InstanceType(name).architecture for name in props.instance_types}
+    if len(architectures) > 1:
+        raise ValueError("Ec2Cluster: instance_types must share one CPU architecture")
+
+
+def exec_command_configuration(
+    scope: Construct,
+    *,
+    retention: logs.RetentionDays,
+    removal_policy: RemovalPolicy,
+    encryption_key: kms.IKey | None,
+    name: str | None = None,
+) -> tuple[logs.LogGroup, ecs.ExecuteCommandConfiguration]:
+    """A log group for ECS Exec sessions and the cluster setting that sends every session there
+    (OVERRIDE: sessions are logged even if a task definition does not ask for it)."""
+    log_group = logs.LogGroup(
+        scope,
+        "ExecLogGroup",
+        log_group_name=name,
+        retention=retention,
+        removal_policy=removal_policy,
+        encryption_key=encryption_key,
+    )
+    configuration = ecs.ExecuteCommandConfiguration(
+        logging=ecs.ExecuteCommandLogging.OVERRIDE,
+        log_configuration=ecs.ExecuteCommandLogConfiguration(
+            cloud_watch_log_group=log_group,
+            cloud_watch_encryption_enabled=encryption_key is not None,
+        ),
+    )
+    return log_group, configuration

@@ -1,0 +1,105 @@
+"""An ECS cluster whose services run on Fargate and Fargate Spot."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+
+def _default_strategy() -> list[ecs.CapacityProviderStrategy]:
+    return [ecs.CapacityProviderStrategy(capacity_provider="FARGATE", weight=1)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FargateClusterProps:
+    """Props of `FargateCluster`.
+
+    Attributes:
+        vpc: the VPC the cluster's tasks run in. Required.
+        default_strategy: default capacity provider strategy over FARGATE / FARGATE_SPOT.
+            Default: FARGATE only (weight 1).
+        container_insights: Container Insights level. Default: ENABLED.
+        exec_log_retention: retention of the ECS Exec session log group. Default: one month.
+        log_encryption_key: KMS key of the ECS Exec log group. Default: none.
+        removal_policy: of the ECS Exec log group. Default: RETAIN.
+        exec_log_group_name: name of the ECS Exec log group, so that other stacks can name it
+            without a cross-stack reference. Default: generated.
+    """
+
+    vpc: ec2.IVpc
+    default_strategy: Sequence[ecs.CapacityProviderStrategy] = field(
+        default_factory=_default_strategy
+    )
+    container_insights: ecs.ContainerInsights = ecs.ContainerInsights.ENABLED
+    exec_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    log_encryption_key: kms.IKey | None = None
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+    exec_log_group_name: str | None = None
+
+
+class FargateCluster(Construct):
+    """An ECS cluster with the FARGATE and FARGATE_SPOT capacity providers, a default strategy,
+    Container Insights and ECS Exec session logging.
+
+    Attributes:
+        cluster: the ECS cluster.
+        exec_log_group: the log group of ECS Exec sessions.
+        default_strategy: the default capacity provider strategy (services pass it on).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, props: FargateClusterProps) -> None:
+        super().__init__(scope, construct_id)
+        if not props.default_strategy:
+            raise ValueError("FargateCluster: default_strategy needs at least one provider")
+        self.exec_log_group, exec_configuration = exec_command_configuration(
+            self,
+            retention=props.exec_log_retention,
+            removal_policy=props.removal_policy,
+            encryption_key=props.log_encryption_key,
+            name=props.exec_log_group_name,
+        )
+        self.cluster = ecs.Cluster(
+            self,
+            "Cluster",
+            vpc=props.vpc,
+            enable_fargate_capacity_providers=True,
+            container_insights_v2=props.container_insights,
+            execute_command_configuration=exec_configuration,
+        )
+        self.default_strategy = list(props.default_strategy)
+        self.cluster.add_default_capacity_provider_strategy(self.default_strategy)
+
+
+def exec_command_configuration(
+    scope: Construct,
+    *,
+    retention: logs.RetentionDays,
+    removal_policy: RemovalPolicy,
+    encryption_key: kms.IKey | None,
+    name: str | None = None,
+) -> tuple[logs.LogGroup, ecs.ExecuteCommandConfiguration]:
+    """A log group for ECS Exec sessions and the cluster setting that sends every session there
+    (OVERRIDE: sessions are logged even if a task definition does not ask for it)."""
+    log_group = logs.LogGroup(
+        scope,
+        "ExecLogGroup",
+        log_group_name=name,
+        retention=retention,
+        removal_policy=removal_policy,
+        encryption_key=encryption_key,
+    )
+    configuration = ecs.ExecuteCommandConfiguration(
+        logging=ecs.ExecuteCommandLogging.OVERRIDE,
+        log_configuration=ecs.ExecuteCommandLogConfiguration(
+            cloud_watch_log_group=log_group,
+            cloud_watch_encryption_enabled=encryption_key is not None,
+        ),
+    )
+    return log_group, configuration

@@ -1,0 +1,147 @@
+"""An internet-facing Application Load Balancer shared by all web services of one cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+
+@dataclass(frozen=True, kw_only=True)
+class SharedLoadBalancerProps:
+    """Props of `SharedLoadBalancer`.
+
+    Attributes:
+        vpc: the VPC; the ALB goes to its public subnets. Required.
+        target_ports: the container ports of the services behind the ALB; the ALB's security
+            group may reach only these ports, only inside the VPC. Required.
+        certificate_arn: ACM certificate. Set: HTTPS listener on 443 (recommended TLS policy)
+            and a permanent HTTP->HTTPS redirect on 80. Default: None, plain HTTP on 80.
+        idle_timeout: connection idle timeout. Default: 60 seconds.
+        access_log_expiration: how long access log objects are kept. Default: 90 days.
+        removal_policy: of the access-log bucket; with DESTROY it is emptied on deletion.
+            Default: RETAIN.
+    """
+
+    vpc: ec2.IVpc
+    target_ports: Sequence[int]
+    certificate_arn: str | None = None
+    idle_timeout: Duration = field(default_factory=lambda: Duration.seconds(60))
+    access_log_expiration: Duration = field(default_factory=lambda: Duration.days(90))
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+
+
+class SharedLoadBalancer(Construct):
+    """One ALB per cluster: services add their own target group and listener rule to `listener`.
+
+    Drops invalid header fields, writes access logs to an encrypted, SSL-only, private bucket,
+    answers unmatched requests with 404. The security group admits the internet only on the
+    listener ports and sends only to the target ports inside the VPC.
+
+    Attributes:
+        load_balancer: the ALB.
+        security_group: the ALB's security group.
+        listener: the listener services attach rules to (HTTPS with a certificate, else HTTP).
+        redirect_listener: the HTTP->HTTPS redirect listener (None without a certificate).
+        access_log_bucket: the bucket of the access logs.
+        scheme: "https" or "http", the scheme of `listener`.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, props: SharedLoadBalancerProps
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not props.target_ports:
+            raise ValueError("SharedLoadBalancer: target_ports needs at least one port")
+        self.access_log_bucket = s3.Bucket(
+            self,
+            "AccessLogBucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,  # ALB log delivery supports SSE-S3 only
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(expiration=props.access_log_expiration)],
+            removal_policy=props.removal_policy,
+            auto_delete_objects=props.removal_policy == RemovalPolicy.DESTROY,
+        )
+        Validations.of(self.access_log_bucket).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-S1",
+                reason="This bucket is the access-log destination; logging it to another bucket "
+                "only moves the question one bucket further",
+            )
+        )
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=props.vpc,
+            description="Shared ALB: listener ports from the internet, target ports in the VPC",
+            allow_all_outbound=False,
+        )
+        https = props.certificate_arn is not None
+        listener_ports = [80, 443] if https else [80]
+        for port in listener_ports:
+            self.security_group.add_ingress_rule(
+                ec2.Peer.any_ipv4(), ec2.Port.tcp(port), f"Listener port {port} from the internet"
+            )
+        Validations.of(self.security_group).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-EC23",
+                reason="Internet-facing ALB: the listener ports (only) are open to the internet",
+            )
+        )
+        for port in sorted(set(props.target_ports)):
+            self.security_group.add_egress_rule(
+                ec2.Peer.ipv4(props.vpc.vpc_cidr_block),
+                ec2.Port.tcp(port),
+                f"Targets on port {port} inside the VPC",
+            )
+        self.load_balancer = elbv2.ApplicationLoadBalancer(
+            self,
+            "LoadBalancer",
+            vpc=props.vpc,
+            internet_facing=True,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            security_group=self.security_group,
+            drop_invalid_header_fields=True,
+            idle_timeout=props.idle_timeout,
+        )
+        self.load_balancer.log_access_logs(self.access_log_bucket)
+        not_found = elbv2.ListenerAction.fixed_response(
+            404, content_type="text/plain", message_body="Not found"
+        )
+        self.redirect_listener: elbv2.ApplicationListener | None = None
+        if props.certificate_arn is not None:
+            self.listener = self.load_balancer.add_listener(
+                "Https",
+                port=443,
+                protocol=elbv2.ApplicationProtocol.HTTPS,
+                certificates=[elbv2.ListenerCertificate.from_arn(props.certificate_arn)],
+                ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
+                default_action=not_found,
+                open=False,
+            )
+            self.redirect_listener = self.load_balancer.add_listener(
+                "Http",
+                port=80,
+                protocol=elbv2.ApplicationProtocol.HTTP,
+                default_action=elbv2.ListenerAction.redirect(
+                    protocol="HTTPS", port="443", permanent=True
+                ),
+                open=False,
+            )
+            self.scheme = "https"
+        else:
+            self.listener = self.load_balancer.add_listener(
+                "Http",
+                port=80,
+                protocol=elbv2.ApplicationProtocol.HTTP,
+                default_action=not_found,
+                open=False,
+            )
+            self.scheme = "http"

@@ -1,0 +1,309 @@
+"""A containerised HTTP service on an ECS cluster (EC2 or Fargate) behind a shared ALB."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from container_constructs.common import secure_log_group
+
+# ECS Exec's agent writes here; with a read-only root filesystem these must be volumes
+# (aws/containers-roadmap#1359).
+EXEC_AGENT_PATHS = ("/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm")
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebServiceProps:
+    """Props of `WebService`.
+
+    Attributes:
+        cluster: the ECS cluster. Required.
+        launch_type: "fargate" or "ec2" (awsvpc networking on the cluster's capacity). Required.
+        capacity_provider_strategy: where tasks run (the cluster's default strategy). Required.
+        listener: the shared ALB listener to add a rule to. Required.
+        listener_priority: the rule's priority, unique on the listener. Required.
+        image: the container image. Required.
+        path_patterns / host_headers: the rule's conditions (at least one). Default: none.
+        repository: our ECR repository the image is in; pull is granted to the execution role.
+            Default: None (a public image).
+        container_port: unprivileged port the app listens on. Default: 8080.
+        user: non-root uid[:gid]. Default: "1000".
+        cpu / memory_mib: task size (Fargate: a pair AWS offers). Default: 256 / 512.
+        cpu_architecture: Fargate CPU architecture. Default: X86_64.
+        writable_paths: scratch volumes under the read-only root. Default: ("/tmp",).
+        secrets: environment variable -> secret injected at start. Default: none.
+        health_check_path: ALB health check path. Default: "/".
+        health_check_grace: ECS ignores ALB health checks this long after a start. Default: 60s.
+        min_tasks / max_tasks / desired_tasks: auto scaling bounds and initial count.
+            Default: 1 / 2 / min_tasks.
+        cpu_target_percent: CPU utilisation to track. Default: 60.
+        requests_per_target: ALB requests per task (per minute) to track. Default: 500.
+        enable_execute_command: allow ECS Exec. Default: True.
+        log_retention: application log retention. Default: one month.
+        log_encryption_key: KMS key of the log group. Default: none.
+        removal_policy: of the log group. Default: RETAIN.
+    """
+
+    cluster: ecs.ICluster
+    launch_type: Literal["fargate", "ec2"]
+    capacity_provider_strategy: Sequence[ecs.CapacityProviderStrategy]
+    listener: elbv2.IApplicationListener
+    listener_priority: int
+    image: ecs.ContainerImage
+    path_patterns: Sequence[str] = ()
+    host_headers: Sequence[str] = ()
+    repository: ecr.IRepository | None = None
+    container_port: int = 8080
+    user: str = "1000"
+    cpu: int = 256
+    memory_mib: int = 512
+    cpu_architecture: ecs.CpuArchitecture = ecs.CpuArchitecture.X86_64
+    writable_paths: Sequence[str] = ("/tmp",)
+    secrets: Mapping[str, ecs.Secret] = field(default_factory=dict)
+    health_check_path: str = "/"
+    health_check_grace: Duration = field(default_factory=lambda: Duration.seconds(60))
+    min_tasks: int = 1
+    max_tasks: int = 2
+    desired_tasks: int | None = None
+    cpu_target_percent: int = 60
+    requests_per_target: int = 500
+    enable_execute_command: bool = True
+    log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    log_encryption_key: kms.IKey | None = None
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+
+
+class WebService(Construct):
+    """An ECS service in private subnets with hardened containers (unprivileged, non-root,
+    read-only root, all capabilities dropped), separate task and execution roles, a log group
+    with retention, a deployment circuit breaker with rollback (100 %/200 %), a target group and
+    listener rule on the shared ALB, and target tracking on CPU and ALB requests per target.
+    Tasks accept traffic only from the ALB's security group (the listener's connections).
+
+    Attributes:
+        service: the ECS service.
+        task_definition: its task definition.
+        container: the application container.
+        task_role / execution_role: the app's role and the role ECS pulls and logs with.
+        log_group: the application log group.
+        security_group: the tasks' security group.
+        target_group: the ALB target group.
+        listener_rule: the rule routing to `target_group`.
+        scaling: the task count auto scaling.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, props: WebServiceProps) -> None:
+        super().__init__(scope, construct_id)
+        _check(props)
+        vpc = props.cluster.vpc
+        self.task_role = iam.Role(
+            self,
+            "TaskRole",
+            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            description="The application's own permissions",
+        )
+        self.execution_role = iam.Role(
+            self,
+            "ExecutionRole",
+            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            description="ECS agent: pull the image, write logs, read the injected secrets",
+        )
+        if props.launch_type == "fargate":
+            self.task_definition: ecs.TaskDefinition = ecs.FargateTaskDefinition(
+                self,
+                "TaskDefinition",
+                cpu=props.cpu,
+                memory_limit_mib=props.memory_mib,
+                runtime_platform=ecs.RuntimePlatform(
+                    cpu_architecture=props.cpu_architecture,
+                    operating_system_family=ecs.OperatingSystemFamily.LINUX,
+                ),
+                task_role=self.task_role,
+                execution_role=self.execution_role,
+            )
+        else:
+            self.task_definition = ecs.Ec2TaskDefinition(
+                self,
+                "TaskDefinition",
+                network_mode=ecs.NetworkMode.AWS_VPC,
+                task_role=self.task_role,
+                execution_role=self.execution_role,
+            )
+        if props.repository is not None:
+            props.repository.grant_pull(self.execution_role)
+            Validations.of(self.execution_role).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                    reason="ecr:GetAuthorizationToken supports no resource scoping; image pull "
+                    "itself is scoped to the repository",
+                )
+            )
+
+        self.log_group = secure_log_group(
+            self,
+            "LogGroup",
+            retention=props.log_retention,
+            removal_policy=props.removal_policy,
+            encryption_key=props.log_encryption_key,
+        )
+        linux = ecs.LinuxParameters(
+            self, "LinuxParameters", init_process_enabled=props.enable_execute_command
+        )
+        linux.drop_capabilities(ecs.Capability.ALL)
+        self.container = self.task_definition.add_container(
+            "App",
+            container_name="app",
+            image=props.image,
+            cpu=props.cpu if props.launch_type == "ec2" else None,
+            memory_limit_mib=props.memory_mib if props.launch_type == "ec2" else None,
+            port_mappings=[
+                ecs.PortMapping(container_port=props.container_port, name="http"),
+            ],
+            logging=ecs.LogDriver.aws_logs(stream_prefix="app", log_group=self.log_group),
+            readonly_root_filesystem=True,
+            privileged=False,
+            user=props.user,
+            linux_parameters=linux,
+            secrets=dict(props.secrets) or None,
+            essential=True,
+        )
+        writable = list(props.writable_paths)
+        if props.enable_execute_command:
+            writable += [path for path in EXEC_AGENT_PATHS if path not in writable]
+        for index, path in enumerate(writable):
+            volume = f"scratch-{index}"
+            self.task_definition.add_volume(name=volume)
+            self.container.add_mount_points(
+                ecs.MountPoint(container_path=path, source_volume=volume, read_only=False)
+            )
+
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description="Web service tasks: ingress only from the shared ALB",
+            allow_all_outbound=True,
+        )
+        common = {
+            "cluster": props.cluster,
+            "desired_count": (
+                props.min_tasks if props.desired_tasks is None else props.desired_tasks
+            ),
+            "min_healthy_percent": 100,
+            "max_healthy_percent": 200,
+            "circuit_breaker": ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            "health_check_grace_period": props.health_check_grace,
+            "security_groups": [self.security_group],
+            "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            "enable_execute_command": props.enable_execute_command,
+            "capacity_provider_strategies": list(props.capacity_provider_strategy),
+            "propagate_tags": ecs.PropagatedTagSource.SERVICE,
+        }
+        if isinstance(self.task_definition, ecs.FargateTaskDefinition):
+            self.service: ecs.BaseService = ecs.FargateService(
+                self,
+                "Service",
+                task_definition=self.task_definition,
+                assign_public_ip=False,
+                platform_version=ecs.FargatePlatformVersion.LATEST,
+                **common,  # type: ignore[arg-type]
+            )
+        else:
+            self.service = ecs.Ec2Service(
+                self,
+                "Service",
+                task_definition=self.task_definition,
+                **common,  # type: ignore[arg-type]
+            )
+
+        self.target_group = elbv2.ApplicationTargetGroup(
+            self,
+            "TargetGroup",
+            vpc=vpc,
+            port=props.container_port,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            target_type=elbv2.TargetType.IP,
+            deregistration_delay=Duration.seconds(30),
+            health_check=elbv2.HealthCheck(
+                path=props.health_check_path,
+                healthy_http_codes="200-399",
+                interval=Duration.seconds(15),
+                healthy_threshold_count=2,
+                unhealthy_threshold_count=3,
+            ),
+            targets=[
+                self.service.load_balancer_target(
+                    container_name="app", container_port=props.container_port
+                )
+            ],
+        )
+        conditions = []
+        if props.path_patterns:
+            conditions.append(elbv2.ListenerCondition.path_patterns(list(props.path_patterns)))
+        if props.host_headers:
+            conditions.append(elbv2.ListenerCondition.host_headers(list(props.host_headers)))
+        self.listener_rule = elbv2.ApplicationListenerRule(
+            self,
+            "ListenerRule",
+            listener=props.listener,
+            priority=props.listener_priority,
+            conditions=conditions,
+            target_groups=[self.target_group],
+        )
+
+        if props.enable_execute_command:
+            Validations.of(self.task_role).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                    reason="ECS Exec: ssmmessages channel actions and logs:DescribeLogGroups "
+                    "support no resource scoping",
+                )
+            )
+        if props.launch_type == "ec2":
+            Validations.of(self.task_definition).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-ECS2",
+                    reason="The only environment variable is AWS_REGION, which aws-cdk-lib "
+                    "adds to EC2 task definitions; secrets come from Secrets Manager/SSM",
+                )
+            )
+        self.scaling = self.service.auto_scale_task_count(
+            min_capacity=props.min_tasks, max_capacity=props.max_tasks
+        )
+        self.scaling.scale_on_cpu_utilization(
+            "CpuScaling", target_utilization_percent=props.cpu_target_percent
+        )
+        self.scaling.scale_on_request_count(
+            "RequestScaling",
+            requests_per_target=props.requests_per_target,
+            target_group=self.target_group,
+        )
+
+
+def _check(props: WebServiceProps) -> None:
+    if not props.path_patterns and not props.host_headers:
+        raise ValueError("WebService: give path_patterns and/or host_headers for the rule")
+    if not props.health_check_path.startswith("/"):
+        raise ValueError(
+            f"WebService: health_check_path must start with '/', got {props.health_check_path}"
+        )
+    if props.min_tasks > props.max_tasks:
+        raise ValueError(
+            f"WebService: min_tasks ({props.min_tasks}) exceeds max_tasks ({props.max_tasks})"
+        )
+    desired = props.desired_tasks
+    if desired is not None and not props.min_tasks <= desired <= props.max_tasks:
+        raise ValueError(f"WebService: desired_tasks ({desired}) outside [min_tasks, max_tasks]")
+    if props.user.split(":", 1)[0] in {"", "0", "root"}:
+        raise ValueError(f"WebService: user '{props.user}' is root; give a non-root uid")

@@ -1,0 +1,368 @@
+"""The `ecs` section: an ECS cluster on EC2 and one on Fargate, each with its web services."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from platform_config.base import Section
+from platform_config.image import ImageConfig
+from platform_config.network import validate_retention_days
+
+# A public image that starts on a fresh account without a push: nginx as uid 101 on port 8080,
+# writing only to /tmp and /var/cache/nginx (given as writable volumes under a read-only root).
+SAMPLE_IMAGE_URI = "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"
+
+_INSTANCE_TYPE = re.compile(
+    r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$"
+)
+_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+_SECRET_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:[a-z0-9-]+:\d{12}:parameter/.+)$"
+)
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# The task CPU (units) -> memory (MiB) pairs Fargate offers.
+FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
+}
+
+
+class ScalingConfig(Section):
+    """Target-tracking auto scaling of one service's task count."""
+
+    min_tasks: int = Field(default=1, ge=0, description="Lowest task count.")
+    max_tasks: int = Field(default=2, ge=1, description="Highest task count.")
+    desired_tasks: int | None = Field(
+        default=None, description="Task count at creation; default: min_tasks. Within [min, max]."
+    )
+    cpu_target_percent: int = Field(
+        default=60, ge=10, le=90, description="Average CPU utilisation to track (10-90)."
+    )
+    requests_per_target: int = Field(
+        default=500, ge=1, description="ALB requests per task per minute to track."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScalingConfig:
+        if self.min_tasks > self.max_tasks:
+            raise ValueError(
+                f"min_tasks ({self.min_tasks}) must not exceed max_tasks ({self.max_tasks})"
+            )
+        desired = self.desired_tasks
+        if desired is not None and not self.min_tasks <= desired <= self.max_tasks:
+            raise ValueError(
+                f"desired_tasks ({desired}) must be within "
+                f"[min_tasks, max_tasks] = [{self.min_tasks}, {self.max_tasks}]"
+            )
+        return self
+
+
+class RouteConfig(Section):
+    """Which requests the shared ALB forwards to a service: path patterns and/or host headers."""
+
+    priority: int = Field(
+        ge=1,
+        le=50000,
+        description=(
+            "Listener rule priority, unique in the cluster. Also decides the service's stack: "
+            "services-N holds priorities (N-1)*services_per_stack+1 .. N*services_per_stack."
+        ),
+    )
+    paths: list[str] = Field(
+        default_factory=list, max_length=5, description="Path patterns, e.g. /api/*."
+    )
+    hosts: list[str] = Field(
+        default_factory=list, max_length=5, description="Host headers, e.g. api.example.com."
+    )
+
+    @field_validator("paths")
+    @classmethod
+    def _absolute_paths(cls, value: list[str]) -> list[str]:
+        for path in value:
+            if not path.startswith("/"):
+                raise ValueError(f"path pattern '{path}' must start with '/'")
+        return value
+
+    @model_validator(mode="after")
+    def _has_condition(self) -> RouteConfig:
+        if not self.paths and not self.hosts:
+            raise ValueError("route needs at least one of 'paths' or 'hosts'")
+        return self
+
+
+class ServiceConfig(Section):
+    """One containerised HTTP service behind its cluster's shared ALB."""
+
+    name: str = Field(description="Service name: lowercase letters, digits, '-' (2-32 chars).")
+    image: ImageConfig = Field(default_factory=lambda: ImageConfig(uri=SAMPLE_IMAGE_URI))
+    container_port: int = Field(default=8080, ge=1024, le=65535, description="Unprivileged port.")
+    user: str = Field(default="101", description="Non-root uid[:gid] the container runs as.")
+    cpu: int = Field(default=256, description="Task CPU units (Fargate: 256..16384).")
+    memory_mib: int = Field(default=512, description="Task memory in MiB (Fargate: per CPU).")
+    cpu_architecture: Literal["x86_64", "arm64"] = Field(
+        default="x86_64", description="Fargate CPU architecture (EC2: the instances' one)."
+    )
+    writable_paths: list[str] = Field(
+        default_factory=lambda: ["/tmp", "/var/cache/nginx"],
+        description="Writable scratch volumes under the read-only root filesystem.",
+    )
+    health_check_path: str = Field(default="/", description="ALB health check path.")
+    health_check_grace_seconds: int = Field(default=60, ge=0, le=2147483647)
+    route: RouteConfig
+    scaling: ScalingConfig = Field(default_factory=ScalingConfig)
+    secrets: dict[str, str] = Field(
+        default_factory=dict,
+        description="Env var name -> Secrets Manager secret ARN or SSM parameter ARN.",
+    )
+    enable_execute_command: bool = Field(default=True, description="Allow ECS Exec into tasks.")
+    log_retention_days: int = Field(default=30)
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        if not _SERVICE_NAME.match(value):
+            raise ValueError(
+                f"'{value}' is not a service name: 2-32 lowercase letters, digits and '-', "
+                "starting with a letter"
+            )
+        return value
+
+    @field_validator("user")
+    @classmethod
+    def _non_root(cls, value: str) -> str:
+        uid = value.split(":", 1)[0]
+        if uid in {"0", "root"} or not uid:
+            raise ValueError(f"'{value}' runs as root; give a non-root uid such as 1000")
+        return value
+
+    @field_validator("health_check_path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"'{value}' must start with '/'")
+        return value
+
+    @field_validator("writable_paths")
+    @classmethod
+    def _absolute_volumes(cls, value: list[str]) -> list[str]:
+        for path in value:
+            if not path.startswith("/") or path == "/":
+                raise ValueError(f"'{path}' must be an absolute path other than '/'")
+        return value
+
+    @field_validator("secrets")
+    @classmethod
+    def _secret_arns(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, arn in value.items():
+            if not _ENV_NAME.match(name):
+                raise ValueError(f"'{name}' is not an environment variable name")
+            if not _SECRET_ARN.match(arn):
+                raise ValueError(
+                    f"'{arn}' (for {name}) is not a Secrets Manager secret ARN or "
+                    "SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)"
+                )
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        return validate_retention_days(value)
+
+
+class LoadBalancerConfig(Section):
+    """The ALB shared by all services of one cluster."""
+
+    certificate_arn: str | None = Field(
+        default=None,
+        description=(
+            "ACM certificate ARN. Set: HTTPS listener on 443 and HTTP->HTTPS redirect on 80. "
+            "Unset: plain HTTP on 80 only (sandbox without a domain)."
+        ),
+    )
+    idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
+    access_log_retention_days: int = Field(
+        default=90, ge=1, description="Days before ALB access log objects expire."
+    )
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _acm_arn(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(
+            r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+$", value
+        ):
+            raise ValueError(f"'{value}' is not an ACM certificate ARN")
+        return value
+
+
+class ClusterConfig(Section):
+    """What both cluster kinds share: the ALB, the services and how they spread over stacks."""
+
+    container_insights: Literal["enabled", "enhanced"] = Field(default="enabled")
+    exec_log_retention_days: int = Field(default=30, description="ECS Exec session log retention.")
+    load_balancer: LoadBalancerConfig = Field(default_factory=LoadBalancerConfig)
+    services_per_stack: int = Field(
+        default=10,
+        ge=1,
+        le=20,
+        description="Route priorities per service stack (~25 resources per service; 500 max).",
+    )
+    services: list[ServiceConfig] = Field(default_factory=list)
+
+    @field_validator("exec_log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        return validate_retention_days(value)
+
+    @model_validator(mode="after")
+    def _unique_services(self) -> ClusterConfig:
+        _reject_duplicates("name", [service.name for service in self.services])
+        _reject_duplicates("route.priority", [s.route.priority for s in self.services])
+        routes = [
+            (tuple(sorted(s.route.paths)), tuple(sorted(s.route.hosts))) for s in self.services
+        ]
+        _reject_duplicates("route", routes)
+        return self
+
+
+def _reject_duplicates(field: str, values: Sequence[object]) -> None:
+    seen: dict[object, int] = {}
+    for index, value in enumerate(values):
+        if value in seen:
+            shown = _show(value)
+            raise ValueError(
+                f"services[{index}].{field}: {shown} is already used by "
+                f"services[{seen[value]}]; each must be unique in the cluster"
+            )
+        seen[value] = index
+
+
+def _show(value: object) -> str:
+    if isinstance(value, tuple):  # a route: (paths, hosts)
+        paths, hosts = value
+        return f"paths={list(paths)} hosts={list(hosts)}"
+    return repr(value)
+
+
+class CapacityProviderShare(Section):
+    """One entry of a Fargate capacity provider strategy."""
+
+    capacity_provider: Literal["FARGATE", "FARGATE_SPOT"]
+    weight: int = Field(ge=0, le=1000)
+    base: int = Field(default=0, ge=0, le=100000)
+
+
+class FargateClusterConfig(ClusterConfig):
+    """An ECS cluster with the FARGATE and FARGATE_SPOT capacity providers."""
+
+    default_strategy: list[CapacityProviderShare] = Field(
+        min_length=1, description="Default capacity provider strategy of the cluster's services."
+    )
+
+    @model_validator(mode="after")
+    def _fargate_sizes(self) -> FargateClusterConfig:
+        for index, service in enumerate(self.services):
+            allowed = FARGATE_MEMORY_BY_CPU.get(service.cpu)
+            if allowed is None:
+                cpus = ", ".join(str(cpu) for cpu in FARGATE_MEMORY_BY_CPU)
+                raise ValueError(
+                    f"services[{index}].cpu: {service.cpu} is not a Fargate task CPU; "
+                    f"allowed: {cpus}"
+                )
+            if service.memory_mib not in allowed:
+                raise ValueError(
+                    f"services[{index}].memory_mib: Fargate does not offer {service.memory_mib} "
+                    f"MiB with {service.cpu} CPU units; allowed: {allowed[0]}-{allowed[-1]} "
+                    f"in steps of {allowed[1] - allowed[0]}"
+                )
+        if not any(share.weight for share in self.default_strategy):
+            raise ValueError("default_strategy: at least one capacity provider needs a weight > 0")
+        _reject_duplicates_strategy(self.default_strategy)
+        return self
+
+
+def _reject_duplicates_strategy(strategy: Sequence[CapacityProviderShare]) -> None:
+    names = [share.capacity_provider for share in strategy]
+    if len(set(names)) != len(names):
+        raise ValueError("default_strategy: each capacity provider may appear once")
+    if sum(1 for share in strategy if share.base) > 1:
+        raise ValueError("default_strategy: only one capacity provider may have a base")
+
+
+class Ec2ClusterConfig(ClusterConfig):
+    """An ECS cluster whose capacity is an Auto Scaling group capacity provider."""
+
+    machine_image: Literal["al2023", "bottlerocket"] = Field(
+        default="al2023", description="ECS-optimized Amazon Linux 2023 or Bottlerocket."
+    )
+    instance_types: list[str] = Field(
+        min_length=1, description="Instance types; several let Spot diversify (first = primary)."
+    )
+    min_instances: int = Field(default=0, ge=0)
+    max_instances: int = Field(default=2, ge=1)
+    target_capacity_percent: int = Field(
+        default=100, description="Managed scaling target utilisation of the instances (1-100)."
+    )
+    spot: bool = Field(default=False, description="Spot through a mixed-instances policy.")
+    on_demand_base_capacity: int = Field(
+        default=0, ge=0, description="With spot: instances always on demand."
+    )
+    managed_termination_protection: bool = Field(
+        default=False,
+        description=(
+            "Protect instances running tasks from scale-in. Blocks `cdk destroy` "
+            "(aws/aws-cdk#18179): on in production, off in sandbox."
+        ),
+    )
+    root_volume_gib: int = Field(default=30, ge=30, le=16384)
+
+    @field_validator("instance_types")
+    @classmethod
+    def _instance_types(cls, value: list[str]) -> list[str]:
+        for instance_type in value:
+            if not _INSTANCE_TYPE.match(instance_type):
+                raise ValueError(
+                    f"'{instance_type}' is not an EC2 instance type such as t3.small or m7g.large"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("instance types must be unique")
+        return value
+
+    @field_validator("target_capacity_percent")
+    @classmethod
+    def _target(cls, value: int) -> int:
+        if not 1 <= value <= 100:
+            raise ValueError(f"must be 1-100 (percent), got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _capacity(self) -> Ec2ClusterConfig:
+        if self.min_instances > self.max_instances:
+            raise ValueError(
+                f"min_instances ({self.min_instances}) must not exceed "
+                f"max_instances ({self.max_instances})"
+            )
+        if self.on_demand_base_capacity > self.max_instances:
+            raise ValueError(
+                f"on_demand_base_capacity ({self.on_demand_base_capacity}) must not exceed "
+                f"max_instances ({self.max_instances})"
+            )
+        if self.spot and len(self.instance_types) < 2:
+            raise ValueError("spot: give at least two instance_types so Spot can diversify")
+        return self
+
+
+class EcsConfig(Section):
+    """The two ECS clusters of the platform."""
+
+    ec2: Ec2ClusterConfig
+    fargate: FargateClusterConfig

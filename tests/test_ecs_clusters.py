@@ -1,0 +1,297 @@
+"""The ECS cluster stacks in both environments: EC2 capacity, Fargate capacity, the shared ALB."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from tests.assembly import Assembly
+
+
+def _only(template: Template, kind: str) -> dict[str, Any]:
+    resources = template.find_resources(kind)
+    assert len(resources) == 1, f"expected one {kind}, found {len(resources)}"
+    return next(iter(resources.values()))
+
+
+@pytest.fixture(scope="module", params=["ecs-ec2", "ecs-fargate"])
+def cluster_unit(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def test_no_launch_configuration_anywhere(assembly: Assembly) -> None:
+    """Instances come from launch templates only (LaunchConfigurations are deprecated)."""
+    for name, template in assembly.all_templates().items():
+        kinds = {r["Type"] for r in template.get("Resources", {}).values()}
+        assert "AWS::AutoScaling::LaunchConfiguration" not in kinds, name
+
+
+def test_launch_template_requires_imdsv2_and_encrypted_gp3(assembly: Assembly) -> None:
+    template = assembly.template("ecs-ec2")
+    template.has_resource_properties(
+        "AWS::EC2::LaunchTemplate",
+        {
+            "LaunchTemplateData": Match.object_like(
+                {
+                    "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+                    "BlockDeviceMappings": [
+                        {
+                            "DeviceName": "/dev/xvda",
+                            "Ebs": Match.object_like({"Encrypted": True, "VolumeType": "gp3"}),
+                        }
+                    ],
+                }
+            )
+        },
+    )
+
+
+def test_launch_template_uses_the_ecs_optimized_al2023_ami(assembly: Assembly) -> None:
+    data = assembly.template_json(assembly.stack_name("ecs-ec2"))
+    parameters = data["Parameters"]
+    ami = [p for p in parameters.values() if "amazon-linux-2023" in str(p.get("Default", ""))]
+    assert ami
+    assert "/aws/service/ecs/optimized-ami/" in ami[0]["Default"]
+
+
+def test_no_public_ips_and_private_subnets(assembly: Assembly) -> None:
+    template = assembly.template("ecs-ec2")
+    data = _only(template, "AWS::EC2::LaunchTemplate")["Properties"]["LaunchTemplateData"]
+    assert "NetworkInterfaces" not in data  # no AssociatePublicIpAddress anywhere
+    zones = _only(template, "AWS::AutoScaling::AutoScalingGroup")["Properties"]["VPCZoneIdentifier"]
+    assert zones
+    assert all("PrivateSubnet" in str(zone) for zone in zones)
+
+
+def test_sandbox_uses_spot_over_several_types(sandbox: Assembly) -> None:
+    group = _only(sandbox.template("ecs-ec2"), "AWS::AutoScaling::AutoScalingGroup")
+    policy = group["Properties"]["MixedInstancesPolicy"]
+    assert policy["InstancesDistribution"]["OnDemandPercentageAboveBaseCapacity"] == 0
+    assert policy["InstancesDistribution"]["SpotAllocationStrategy"] == "price-capacity-optimized"
+    assert len(policy["LaunchTemplate"]["Overrides"]) >= 2
+
+
+def test_production_is_on_demand_and_protected(production: Assembly) -> None:
+    template = production.template("ecs-ec2")
+    group = _only(template, "AWS::AutoScaling::AutoScalingGroup")["Properties"]
+    assert (
+        group["MixedInstancesPolicy"]["InstancesDistribution"][
+            "OnDemandPercentageAboveBaseCapacity"
+        ]
+        == 100
+    )
+    assert group["NewInstancesProtectedFromScaleIn"] is True
+    assert group["MinSize"] == "3"
+    template.has_resource_properties(
+        "AWS::ECS::CapacityProvider",
+        {
+            "AutoScalingGroupProvider": Match.object_like(
+                {"ManagedTerminationProtection": "ENABLED"}
+            )
+        },
+    )
+
+
+def test_sandbox_deletes_cleanly(sandbox: Assembly) -> None:
+    """Managed termination protection off and no scale-in protection (aws/aws-cdk#18179)."""
+    template = sandbox.template("ecs-ec2")
+    group = _only(template, "AWS::AutoScaling::AutoScalingGroup")["Properties"]
+    assert group["NewInstancesProtectedFromScaleIn"] is False
+    template.has_resource_properties(
+        "AWS::ECS::CapacityProvider",
+        {
+            "AutoScalingGroupProvider": Match.object_like(
+                {"ManagedTerminationProtection": "DISABLED"}
+            )
+        },
+    )
+
+
+def test_capacity_provider_managed_scaling_and_draining(assembly: Assembly) -> None:
+    target = 100 if assembly.environment == "sandbox" else 90
+    assembly.template("ecs-ec2").has_resource_properties(
+        "AWS::ECS::CapacityProvider",
+        {
+            "AutoScalingGroupProvider": Match.object_like(
+                {
+                    "ManagedDraining": "ENABLED",
+                    "ManagedScaling": {"Status": "ENABLED", "TargetCapacity": target},
+                }
+            )
+        },
+    )
+
+
+def test_ec2_cluster_default_strategy_is_its_capacity_provider(assembly: Assembly) -> None:
+    template = assembly.template("ecs-ec2")
+    provider_id = next(iter(template.find_resources("AWS::ECS::CapacityProvider")))
+    template.has_resource_properties(
+        "AWS::ECS::ClusterCapacityProviderAssociations",
+        {
+            "CapacityProviders": [{"Ref": provider_id}],
+            "DefaultCapacityProviderStrategy": [
+                {"CapacityProvider": {"Ref": provider_id}, "Weight": 1}
+            ],
+        },
+    )
+
+
+def test_fargate_capacity_providers_and_strategy(assembly: Assembly) -> None:
+    template = assembly.template("ecs-fargate")
+    association = _only(template, "AWS::ECS::ClusterCapacityProviderAssociations")["Properties"]
+    assert set(association["CapacityProviders"]) == {"FARGATE", "FARGATE_SPOT"}
+    strategy = association["DefaultCapacityProviderStrategy"]
+    if assembly.environment == "sandbox":
+        spot = next(s for s in strategy if s["CapacityProvider"] == "FARGATE_SPOT")
+        on_demand = next(s for s in strategy if s["CapacityProvider"] == "FARGATE")
+        assert spot["Weight"] > on_demand["Weight"]
+    else:
+        assert strategy == [{"CapacityProvider": "FARGATE", "Weight": 1, "Base": 2}]
+
+
+def test_container_insights_and_exec_logging(assembly: Assembly, cluster_unit: str) -> None:
+    template = assembly.template(cluster_unit)
+    cluster = _only(template, "AWS::ECS::Cluster")["Properties"]
+    insights = next(s for s in cluster["ClusterSettings"] if s["Name"] == "containerInsights")
+    assert insights["Value"] in {"enabled", "enhanced"}
+    exec_config = cluster["Configuration"]["ExecuteCommandConfiguration"]
+    assert exec_config["Logging"] == "OVERRIDE"
+    log_group = exec_config["LogConfiguration"]["CloudWatchLogGroupName"]
+    assert log_group == {"Ref": next(iter(template.find_resources("AWS::Logs::LogGroup")))}
+    template.has_resource_properties(
+        "AWS::Logs::LogGroup",
+        {"LogGroupName": f"/aws/ecs/exec/{assembly.stack_name(cluster_unit)}"},
+    )
+
+
+def test_log_groups_per_environment(assembly: Assembly, cluster_unit: str) -> None:
+    template = assembly.template(cluster_unit)
+    group = _only(template, "AWS::Logs::LogGroup")
+    if assembly.environment == "sandbox":
+        assert group["DeletionPolicy"] == "Delete"
+        assert group["Properties"]["RetentionInDays"] == 7
+        assert "KmsKeyId" not in group["Properties"]
+    else:
+        assert group["DeletionPolicy"] == "Retain"
+        assert group["Properties"]["RetentionInDays"] == 365
+        assert "KmsKeyId" in group["Properties"]
+
+
+def test_alb_drops_invalid_headers_and_logs_access(assembly: Assembly, cluster_unit: str) -> None:
+    template = assembly.template(cluster_unit)
+    alb = _only(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")["Properties"]
+    attributes = {a["Key"]: a["Value"] for a in alb["LoadBalancerAttributes"]}
+    assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
+    assert attributes["access_logs.s3.enabled"] == "true"
+    assert alb["Scheme"] == "internet-facing"
+    assert all("PublicSubnet" in str(subnet) for subnet in alb["Subnets"])
+
+
+def test_access_log_bucket_encrypted_ssl_only_private(
+    assembly: Assembly, cluster_unit: str
+) -> None:
+    template = assembly.template(cluster_unit)
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                ]
+            },
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_access_log_bucket_removal_per_environment(assembly: Assembly, cluster_unit: str) -> None:
+    template = assembly.template(cluster_unit)
+    bucket = _only(template, "AWS::S3::Bucket")
+    auto_delete = template.find_resources("Custom::S3AutoDeleteObjects")
+    if assembly.environment == "sandbox":
+        assert bucket["DeletionPolicy"] == "Delete"
+        assert len(auto_delete) == 1
+    else:
+        assert bucket["DeletionPolicy"] == "Retain"
+        assert not auto_delete
+
+
+def test_alb_security_group_admits_only_listener_ports(
+    assembly: Assembly, cluster_unit: str
+) -> None:
+    """No certificate is configured, so HTTP 80 only (documented); egress only to targets."""
+    template = assembly.template(cluster_unit)
+    groups = template.find_resources(
+        "AWS::EC2::SecurityGroup",
+        {"Properties": {"GroupDescription": Match.string_like_regexp("Shared ALB")}},
+    )
+    group = next(iter(groups.values()))["Properties"]
+    assert [(r["CidrIp"], r["FromPort"], r["ToPort"]) for r in group["SecurityGroupIngress"]] == [
+        ("0.0.0.0/0", 80, 80)
+    ]
+    egress = group["SecurityGroupEgress"]
+    assert [(r["FromPort"], r["ToPort"]) for r in egress] == [(8080, 8080)]
+    assert all(r["CidrIp"] != "0.0.0.0/0" for r in egress)
+
+
+def test_http_listener_answers_404_by_default(assembly: Assembly, cluster_unit: str) -> None:
+    assembly.template(cluster_unit).has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        {
+            "Port": 80,
+            "Protocol": "HTTP",
+            "DefaultActions": [Match.object_like({"Type": "fixed-response"})],
+        },
+    )
+
+
+def test_cluster_stack_outputs_the_alb_dns_name(assembly: Assembly, cluster_unit: str) -> None:
+    outputs = assembly.template_json(assembly.stack_name(cluster_unit))["Outputs"]
+    assert "LoadBalancerDnsName" in outputs
+
+
+@pytest.mark.parametrize(
+    ("unit", "logical_id"),
+    [
+        ("ecs-ec2", "SharedLoadBalancerAccessLogBucketCF596CCE"),
+        ("ecs-ec2", "Ec2ClusterExecLogGroup87992352"),
+        ("ecs-fargate", "FargateClusterExecLogGroup68BCC4F6"),
+    ],
+)
+def test_stateful_logical_ids_are_pinned(assembly: Assembly, unit: str, logical_id: str) -> None:
+    """Renaming these would replace a bucket or log group (and lose retained data)."""
+    assert logical_id in assembly.template_json(assembly.stack_name(unit))["Resources"]
+
+
+def test_every_ecs_stack_is_nag_clean(assembly: Assembly) -> None:
+    for report in assembly.validation_report["pluginReports"]:
+        ecs = [
+            v
+            for v in report.get("violations", [])
+            if any("-ecs-" in c["constructPath"] for c in v.get("violatingConstructs", []))
+        ]
+        assert not ecs, ecs

@@ -1,0 +1,236 @@
+"""Scale-out: 50 services spread over service stacks within CloudFormation's limits, and adding
+service 51 moves nothing. Synthesized in-process once per module (two apps: 50 and 51 services),
+with extras exercised on the same apps: HTTPS, an ECR image, injected secrets, three services on
+one EC2-cluster ALB."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App
+
+from platform_config import ENVIRONMENTS, load_config
+from platform_config.ecs import ServiceConfig
+from stacks.ecs_stacks import assign_service_stacks, service_stack_number
+from stacks.platform import build_platform
+from tests.cdk_cli import ROOT
+
+CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
+SECRET = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-password-AbCdEf"
+PARAMETER = "arn:aws:ssm:us-east-1:111122223333:parameter/app/api-key"
+MAX_RESOURCES = 500
+MAX_TEMPLATE_BYTES = 1_000_000
+
+
+def _fargate_service(number: int) -> dict[str, Any]:
+    service: dict[str, Any] = {
+        "name": f"svc-{number}",
+        "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
+        "health_check_path": f"/svc-{number}/",
+    }
+    if number == 1:
+        service["image"] = {"repository": "sample-app", "tag": "1.0.0"}
+        service["secrets"] = {"DB_PASSWORD": SECRET, "API_KEY": PARAMETER}
+    return service
+
+
+def _overrides(service_count: int) -> dict[str, Any]:
+    fargate = dict(ENVIRONMENTS["sandbox"]["ecs"]["fargate"])
+    fargate["services"] = [_fargate_service(n) for n in range(1, service_count + 1)]
+    fargate["load_balancer"] = {"certificate_arn": CERTIFICATE}
+    ec2 = dict(ENVIRONMENTS["sandbox"]["ecs"]["ec2"])
+    ec2["services"] = [
+        {"name": name, "route": {"priority": priority, "paths": [f"/{name}/*"]}}
+        for priority, name in enumerate(["alpha", "beta", "gamma"], start=1)
+    ]
+    return {"ecs": {"fargate": fargate, "ec2": ec2}}
+
+
+def _synth(service_count: int, outdir: Path) -> Path:
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    app = App(
+        context={**context, "@aws-cdk/core:failSynthOnValidationErrors": False},
+        outdir=str(outdir),
+        builtin_cloud_formation_validation=False,
+    )
+    config = load_config("sandbox", overrides=_overrides(service_count))
+    build_platform(app, config)
+    app.synth()
+    return outdir
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
+    root = tmp_path_factory.mktemp("scale")
+    return {count: _synth(count, root / str(count)) for count in (50, 51)}
+
+
+def _templates(outdir: Path) -> dict[str, dict[str, Any]]:
+    return {
+        path.name.removesuffix(".template.json"): json.loads(path.read_text())
+        for path in sorted(outdir.glob("cp-sandbox-*.template.json"))
+    }
+
+
+def _service_stacks(outdir: Path) -> dict[str, str]:
+    """Service name -> the stack holding it (from the service URL outputs)."""
+    placement: dict[str, str] = {}
+    for name, template in _templates(outdir).items():
+        for output in template.get("Outputs", {}):
+            if output.startswith("Service") and output.endswith("Url"):
+                placement[output.removeprefix("Service").removesuffix("Url")] = name
+    return placement
+
+
+def test_every_stack_stays_under_cloudformation_limits(synthesized: dict[int, Path]) -> None:
+    for outdir in synthesized.values():
+        for path in outdir.glob("*.template.json"):
+            template = json.loads(path.read_text())
+            assert len(template.get("Resources", {})) < MAX_RESOURCES, path.name
+            assert path.stat().st_size < MAX_TEMPLATE_BYTES, path.name
+
+
+def test_fifty_services_spread_over_five_stacks(synthesized: dict[int, Path]) -> None:
+    placement = _service_stacks(synthesized[50])
+    fargate = {s: stack for s, stack in placement.items() if "fargate" in stack}
+    assert len(fargate) == 50
+    assert sorted(set(fargate.values())) == [
+        f"cp-sandbox-ecs-fargate-services-{n}" for n in range(1, 6)
+    ]
+
+
+def test_service_51_moves_nothing(synthesized: dict[int, Path]) -> None:
+    before, after = _service_stacks(synthesized[50]), _service_stacks(synthesized[51])
+    assert {name: after[name] for name in before} == before
+    assert after["Svc51"] == "cp-sandbox-ecs-fargate-services-6"
+
+
+def test_service_51_changes_no_logical_id_or_resource(synthesized: dict[int, Path]) -> None:
+    """Every stack of the 50-service app has the same resources in the 51-service app."""
+    before, after = _templates(synthesized[50]), _templates(synthesized[51])
+    assert set(after) - set(before) == {"cp-sandbox-ecs-fargate-services-6"}
+    for name, template in before.items():
+        assert after[name]["Resources"] == template["Resources"], name
+
+
+def test_all_services_share_their_clusters_alb(synthesized: dict[int, Path]) -> None:
+    templates = _templates(synthesized[51])
+    albs = {
+        name
+        for name, template in templates.items()
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer"
+    }
+    assert albs == {"cp-sandbox-ecs-ec2", "cp-sandbox-ecs-fargate"}
+    for cluster in ("ec2", "fargate"):
+        listeners = {
+            json.dumps(resource["Properties"]["ListenerArn"])
+            for name, template in templates.items()
+            if name.startswith(f"cp-sandbox-ecs-{cluster}-services-")
+            for resource in template["Resources"].values()
+            if resource["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"
+        }
+        assert len(listeners) == 1, cluster
+        assert f"cp-sandbox-ecs-{cluster}" in listeners.pop()
+
+
+def test_three_ec2_services_on_one_alb(synthesized: dict[int, Path]) -> None:
+    template = _templates(synthesized[51])["cp-sandbox-ecs-ec2-services-1"]
+    rules = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"
+    ]
+    assert sorted(rule["Priority"] for rule in rules) == [1, 2, 3]
+    assert len({json.dumps(rule["ListenerArn"]) for rule in rules}) == 1
+
+
+def test_https_listener_and_redirect_with_a_certificate(synthesized: dict[int, Path]) -> None:
+    template = _templates(synthesized[51])["cp-sandbox-ecs-fargate"]
+    listeners = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ElasticLoadBalancingV2::Listener"
+    ]
+    https = next(listener for listener in listeners if listener["Port"] == 443)
+    http = next(listener for listener in listeners if listener["Port"] == 80)
+    assert https["Protocol"] == "HTTPS"
+    assert https["Certificates"] == [{"CertificateArn": CERTIFICATE}]
+    assert http["DefaultActions"][0]["RedirectConfig"]["Protocol"] == "HTTPS"
+    assert http["DefaultActions"][0]["RedirectConfig"]["StatusCode"] == "HTTP_301"
+    group = next(
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::EC2::SecurityGroup"
+    )
+    assert sorted(rule["FromPort"] for rule in group["SecurityGroupIngress"]) == [80, 443]
+    rule = next(
+        r["Properties"]
+        for r in _templates(synthesized[51])["cp-sandbox-ecs-fargate-services-1"][
+            "Resources"
+        ].values()
+        if r["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"
+    )
+    assert "Https" in json.dumps(rule["ListenerArn"])
+
+
+def _service_one(synthesized: dict[int, Path]) -> dict[str, dict[str, Any]]:
+    template = _templates(synthesized[51])["cp-sandbox-ecs-fargate-services-1"]
+    return {k: v for k, v in template["Resources"].items() if k.startswith("ServiceSvc1")}
+
+
+def test_ecr_image_pull_is_granted_to_the_execution_role(synthesized: dict[int, Path]) -> None:
+    resources = _service_one(synthesized)
+    definition = next(r for r in resources.values() if r["Type"] == "AWS::ECS::TaskDefinition")
+    image = json.dumps(definition["Properties"]["ContainerDefinitions"][0]["Image"])
+    assert "sample-app:1.0.0" in image
+    policy = next(
+        r for k, r in resources.items() if k.startswith("ServiceSvc1ExecutionRoleDefaultPolicy")
+    )
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    pull = next(s for s in statements if "ecr:BatchGetImage" in s["Action"])
+    assert "repository/sample-app" in json.dumps(pull["Resource"])
+
+
+def test_secrets_are_injected_from_their_arns(synthesized: dict[int, Path]) -> None:
+    resources = _service_one(synthesized)
+    definition = next(r for r in resources.values() if r["Type"] == "AWS::ECS::TaskDefinition")
+    secrets = {
+        s["Name"]: json.dumps(s["ValueFrom"])
+        for s in definition["Properties"]["ContainerDefinitions"][0]["Secrets"]
+    }
+    assert secrets["DB_PASSWORD"] == json.dumps(SECRET)
+    assert "parameter/app/api-key" in secrets["API_KEY"]
+    policy = next(
+        r for k, r in resources.items() if k.startswith("ServiceSvc1ExecutionRoleDefaultPolicy")
+    )
+    actions = json.dumps(policy["Properties"]["PolicyDocument"])
+    assert "secretsmanager:GetSecretValue" in actions
+    assert "ssm:GetParameters" in actions
+
+
+def test_nag_clean_at_scale(synthesized: dict[int, Path]) -> None:
+    report = json.loads((synthesized[51] / "validation-report.json").read_text())
+    violations = [v for r in report["pluginReports"] for v in r.get("violations", [])]
+    assert not violations, [v["ruleName"] for v in violations]
+
+
+def test_placement_ignores_list_order() -> None:
+    """Inserting or reordering services never moves another one: only the priority counts."""
+    services = load_config("sandbox", overrides=_overrides(25)).ecs.fargate
+    reordered = services.model_copy(update={"services": list(reversed(services.services))})
+
+    def by_name(assignment: dict[int, list[ServiceConfig]]) -> dict[str, int]:
+        return {s.name: number for number, group in assignment.items() for s in group}
+
+    assert by_name(assign_service_stacks(services)) == by_name(assign_service_stacks(reordered))
+
+
+@pytest.mark.parametrize(
+    ("priority", "per_stack", "number"), [(1, 10, 1), (10, 10, 1), (11, 10, 2), (51, 10, 6)]
+)
+def test_service_stack_number(priority: int, per_stack: int, number: int) -> None:
+    assert service_stack_number(priority, per_stack) == number

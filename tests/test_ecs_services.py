@@ -1,0 +1,207 @@
+"""The default sample service on both clusters in both environments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from platform_config.ecs import SAMPLE_IMAGE_URI
+from tests.assembly import Assembly
+
+
+@pytest.fixture(scope="module", params=["ecs-ec2-services-1", "ecs-fargate-services-1"])
+def unit(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _only(template: Template, kind: str) -> dict[str, Any]:
+    resources = template.find_resources(kind)
+    assert len(resources) == 1, f"expected one {kind}, found {len(resources)}"
+    return next(iter(resources.values()))
+
+
+def _container(template: Template) -> dict[str, Any]:
+    definition = _only(template, "AWS::ECS::TaskDefinition")["Properties"]
+    (container,) = definition["ContainerDefinitions"]
+    return dict(container)
+
+
+def test_circuit_breaker_with_rollback_and_100_200(assembly: Assembly, unit: str) -> None:
+    service = _only(assembly.template(unit), "AWS::ECS::Service")["Properties"]
+    assert service["DeploymentConfiguration"] == {
+        "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
+        "MaximumPercent": 200,
+        "MinimumHealthyPercent": 100,
+    }
+    assert service["HealthCheckGracePeriodSeconds"] == 60
+
+
+def test_service_runs_in_private_subnets_through_the_capacity_strategy(
+    assembly: Assembly, unit: str
+) -> None:
+    service = _only(assembly.template(unit), "AWS::ECS::Service")["Properties"]
+    network = service["NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert network["AssignPublicIp"] == "DISABLED"
+    assert all("PrivateSubnet" in str(subnet) for subnet in network["Subnets"])
+    assert "LaunchType" not in service
+    strategy = service["CapacityProviderStrategy"]
+    if unit.startswith("ecs-ec2"):
+        assert len(strategy) == 1
+        assert "CapacityProvider" in str(strategy[0]["CapacityProvider"])
+    else:
+        assert {s["CapacityProvider"] for s in strategy} <= {"FARGATE", "FARGATE_SPOT"}
+
+
+def test_ec2_tasks_use_awsvpc(assembly: Assembly) -> None:
+    definition = _only(assembly.template("ecs-ec2-services-1"), "AWS::ECS::TaskDefinition")
+    assert definition["Properties"]["NetworkMode"] == "awsvpc"
+    assert definition["Properties"]["RequiresCompatibilities"] == ["EC2"]
+
+
+def test_fargate_task_size_and_architecture(sandbox: Assembly, production: Assembly) -> None:
+    small = _only(sandbox.template("ecs-fargate-services-1"), "AWS::ECS::TaskDefinition")
+    assert small["Properties"]["Cpu"] == "256"
+    assert small["Properties"]["Memory"] == "512"
+    assert small["Properties"]["RuntimePlatform"]["CpuArchitecture"] == "ARM64"
+    large = _only(production.template("ecs-fargate-services-1"), "AWS::ECS::TaskDefinition")
+    assert large["Properties"]["Cpu"] == "512"
+    assert large["Properties"]["Memory"] == "1024"
+    assert large["Properties"]["RuntimePlatform"]["CpuArchitecture"] == "X86_64"
+
+
+def test_container_is_hardened(assembly: Assembly, unit: str) -> None:
+    container = _container(assembly.template(unit))
+    assert container["Privileged"] is False
+    assert container["ReadonlyRootFilesystem"] is True
+    assert container["User"] == "101"
+    assert container["LinuxParameters"]["Capabilities"]["Drop"] == ["ALL"]
+
+
+def test_sample_image_is_public_and_unprivileged(assembly: Assembly, unit: str) -> None:
+    """It starts without a push: nginx-unprivileged on 8080 with writable scratch volumes."""
+    container = _container(assembly.template(unit))
+    assert container["Image"] == SAMPLE_IMAGE_URI
+    assert container["PortMappings"][0]["ContainerPort"] == 8080
+    paths = {mount["ContainerPath"] for mount in container["MountPoints"]}
+    assert {"/tmp", "/var/cache/nginx"} <= paths
+
+
+def test_ecs_exec_paths_are_writable(assembly: Assembly, unit: str) -> None:
+    """ECS Exec needs these with a read-only root (aws/containers-roadmap#1359)."""
+    template = assembly.template(unit)
+    service = _only(template, "AWS::ECS::Service")["Properties"]
+    assert service["EnableExecuteCommand"] is True
+    paths = {mount["ContainerPath"] for mount in _container(template)["MountPoints"]}
+    assert {"/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"} <= paths
+    assert _container(template)["LinuxParameters"]["InitProcessEnabled"] is True
+
+
+def test_logs_go_to_a_log_group_with_retention(assembly: Assembly, unit: str) -> None:
+    template = assembly.template(unit)
+    group_id, group = next(iter(template.find_resources("AWS::Logs::LogGroup").items()))
+    logging = _container(template)["LogConfiguration"]
+    assert logging["LogDriver"] == "awslogs"
+    assert logging["Options"]["awslogs-group"] == {"Ref": group_id}
+    expected = 7 if assembly.environment == "sandbox" else 365
+    assert group["Properties"]["RetentionInDays"] == expected
+    assert ("KmsKeyId" in group["Properties"]) == (assembly.environment == "production")
+    assert group["DeletionPolicy"] == ("Delete" if assembly.environment == "sandbox" else "Retain")
+
+
+def test_task_and_execution_roles_are_separate(assembly: Assembly, unit: str) -> None:
+    template = assembly.template(unit)
+    definition = _only(template, "AWS::ECS::TaskDefinition")["Properties"]
+    assert definition["TaskRoleArn"] != definition["ExecutionRoleArn"]
+    assert len(template.find_resources("AWS::IAM::Role")) == 2
+
+
+def test_execution_role_only_writes_logs_for_a_public_image(assembly: Assembly, unit: str) -> None:
+    template = assembly.template(unit)
+    policies = template.find_resources(
+        "AWS::IAM::Policy",
+        {"Properties": {"PolicyName": Match.string_like_regexp("ExecutionRole")}},
+    )
+    actions = {
+        action
+        for policy in policies.values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for action in _as_list(statement["Action"])
+    }
+    assert actions <= {"logs:CreateLogStream", "logs:PutLogEvents"}
+    assert not any(action.startswith("ecr:") for action in actions)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_target_group_health_check_from_config(assembly: Assembly, unit: str) -> None:
+    assembly.template(unit).has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        {"HealthCheckPath": "/", "TargetType": "ip", "Port": 8080, "Protocol": "HTTP"},
+    )
+
+
+def test_listener_rule_routes_by_path_with_configured_priority(
+    assembly: Assembly, unit: str
+) -> None:
+    rule = _only(assembly.template(unit), "AWS::ElasticLoadBalancingV2::ListenerRule")
+    properties = rule["Properties"]
+    assert properties["Priority"] == 1
+    assert properties["Conditions"] == [
+        {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}
+    ]
+    cluster_stack = assembly.stack_name(unit.removesuffix("-services-1"))
+    assert cluster_stack in str(properties["ListenerArn"])
+
+
+def test_tasks_reachable_only_from_the_alb(assembly: Assembly, unit: str) -> None:
+    template = assembly.template(unit)
+    group = _only(template, "AWS::EC2::SecurityGroup")["Properties"]
+    assert "SecurityGroupIngress" not in group
+    (ingress,) = template.find_resources("AWS::EC2::SecurityGroupIngress").values()
+    assert ingress["Properties"]["FromPort"] == ingress["Properties"]["ToPort"] == 8080
+    assert "SourceSecurityGroupId" in ingress["Properties"]
+    assert "CidrIp" not in ingress["Properties"]
+
+
+def test_scaling_on_cpu_and_requests_per_target(assembly: Assembly, unit: str) -> None:
+    template = assembly.template(unit)
+    target = _only(template, "AWS::ApplicationAutoScaling::ScalableTarget")["Properties"]
+    expected = (1, 2) if assembly.environment == "sandbox" else (3, 12)
+    assert (target["MinCapacity"], target["MaxCapacity"]) == expected
+    metrics = {
+        policy["Properties"]["TargetTrackingScalingPolicyConfiguration"][
+            "PredefinedMetricSpecification"
+        ]["PredefinedMetricType"]
+        for policy in template.find_resources("AWS::ApplicationAutoScaling::ScalingPolicy").values()
+    }
+    assert metrics == {"ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget"}
+
+
+def test_service_stack_outputs_the_service_url(assembly: Assembly, unit: str) -> None:
+    outputs = assembly.template_json(assembly.stack_name(unit))["Outputs"]
+    url = outputs["ServiceSampleUrl"]["Value"]["Fn::Join"][1]
+    assert url[0] == "http://"
+    assert url[-1] == "/"
+
+
+def test_one_alb_per_cluster(assembly: Assembly) -> None:
+    """ALBs live only in the two cluster stacks, never in service stacks."""
+    for name, template in assembly.all_templates().items():
+        albs = [
+            r
+            for r in template.get("Resources", {}).values()
+            if r["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer"
+        ]
+        expected = 1 if name.endswith(("-ecs-ec2", "-ecs-fargate")) else 0
+        assert len(albs) == expected, name
+
+
+def test_cross_stack_references_are_weak(assembly: Assembly, unit: str) -> None:
+    """`defaultCrossStackReferences: weak`: Fn::GetStackOutput, no Export/ImportValue lock."""
+    text = str(assembly.template_json(assembly.stack_name(unit)))
+    assert "Fn::GetStackOutput" in text
+    assert "Fn::ImportValue" not in text
