@@ -11,6 +11,7 @@ import re
 from pydantic import Field, field_validator, model_validator
 
 from platform_config.base import Section
+from platform_config.eks import EksConfig
 from platform_config.network import NetworkConfig
 from platform_config.registry import RegistryConfig
 
@@ -41,6 +42,7 @@ class PlatformConfig(Section):
     )
     network: NetworkConfig
     registry: RegistryConfig = Field(default_factory=RegistryConfig)
+    eks: EksConfig = Field(default_factory=EksConfig)
 
     @field_validator("region")
     @classmethod
@@ -70,5 +72,16 @@ class PlatformConfig(Section):
             raise ValueError(
                 f"network.nat_gateways: must be 0 to the number of availability zones "
                 f"({zone_count}), got {self.network.nat_gateways}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _eks_image_in_registry(self) -> PlatformConfig:
+        repository = self.eks.sample_workload.image.repository
+        if repository is not None and repository not in self.registry.repository_names:
+            allowed = ", ".join(self.registry.repository_names) or "none configured"
+            raise ValueError(
+                f"eks.sample_workload.image.repository: '{repository}' is not one of "
+                f"registry.repositories; allowed: {allowed}"
             )
         return self

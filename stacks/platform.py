@@ -8,6 +8,7 @@ from aws_cdk import App, Environment, Stack, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from platform_config import PlatformConfig
+from stacks.eks_stack import EksStack
 from stacks.network_stack import NetworkStack
 
 
@@ -16,10 +17,11 @@ class Platform:
     """The stacks of one environment, by role."""
 
     network: NetworkStack
+    eks: EksStack | None = None
 
     @property
     def stacks(self) -> list[Stack]:
-        return [self.network]
+        return [stack for stack in (self.network, self.eks) if stack is not None]
 
 
 def stack_id(config: PlatformConfig, unit: str) -> str:
@@ -38,7 +40,18 @@ def build_platform(app: App, config: PlatformConfig) -> Platform:
         env=env,
         description=f"Container platform ({config.name}): shared VPC, flow logs, endpoints",
     )
-    platform = Platform(network=network)
+    eks = None
+    if config.eks.enabled:
+        eks = EksStack(
+            app,
+            stack_id(config, "eks"),
+            config=config,
+            vpc=network.vpc,
+            repositories={},  # the registry stack's repositories, by name, once it exists
+            env=env,
+            description=f"Container platform ({config.name}): EKS cluster, nodes and add-ons",
+        )
+    platform = Platform(network=network, eks=eks)
     for key, value in sorted(config.tags.items()):
         Tags.of(app).add(key, value)
     return platform
