@@ -48,6 +48,7 @@ AUTO_MODE_CLUSTER_POLICIES = (
     "AmazonEKSLoadBalancingPolicy",
     "AmazonEKSNetworkingPolicy",
 )
+AUTO_MODE_NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly")
 ComputeMode = Literal["managed_nodes", "fargate", "auto_mode"]
 
 
@@ -229,13 +230,13 @@ class EksCluster(Construct):
             compute=(
                 eks.ComputeConfig(node_pools=["system", "general-purpose"]) if auto_mode else None
             ),
-            core_dns_compute_type=(
-                eks.CoreDnsComputeType.FARGATE if props.compute_mode == "fargate" else None
-            ),
             kubectl_provider_options=kubectl_options,
             output_config_command=False,
         )
         self.cluster.node.add_dependency(self.control_plane_log_group)
+        auto_mode_node_role = self.cluster.node.try_find_child("ClusternodePoolRole")
+        if isinstance(auto_mode_node_role, iam.Role):
+            _acknowledge_service_policies(auto_mode_node_role, AUTO_MODE_NODE_POLICIES)
         _acknowledge_service_policies(
             self.cluster.role,
             ["AmazonEKSClusterPolicy", *(AUTO_MODE_CLUSTER_POLICIES if auto_mode else ())],
@@ -266,6 +267,7 @@ class EksCluster(Construct):
                 profile.name,
                 selectors=list(profile.selectors),
                 subnet_selection=private_subnets,
+                vpc=props.vpc,
             )
             for repository in props.image_pull_repositories:
                 repository.grant_pull(created.pod_execution_role)
