@@ -269,8 +269,7 @@ class EksCluster(Construct):
                 subnet_selection=private_subnets,
                 vpc=props.vpc,
             )
-            for repository in props.image_pull_repositories:
-                repository.grant_pull(created.pod_execution_role)
+            _grant_pull(props.image_pull_repositories, created.pod_execution_role)
             _acknowledge_service_policies(
                 created.pod_execution_role, ["AmazonEKSFargatePodExecutionRolePolicy"]
             )
@@ -315,8 +314,7 @@ class EksCluster(Construct):
                 for name in NODE_MANAGED_POLICIES
             ],
         )
-        for repository in repositories:
-            repository.grant_pull(role)
+        _grant_pull(repositories, role)
         _acknowledge_service_policies(role, NODE_MANAGED_POLICIES)
         return role
 
@@ -477,6 +475,18 @@ def _validate(props: EksClusterProps) -> None:
             raise ValueError(f"EksCluster: Fargate profile {profile.name} has no selectors")
     if props.sample_workload is not None and props.kubectl_layer is None:
         raise ValueError("EksCluster: sample_workload needs kubectl_layer (matching `version`)")
+
+
+def _grant_pull(repositories: Sequence[ecr.IRepository], role: iam.IRole) -> None:
+    for repository in repositories:
+        repository.grant_pull(role)
+    if repositories:
+        Validations.of(role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="ecr:GetAuthorizationToken supports no resource-level permissions",
+            )
+        )
 
 
 def _acknowledge_service_policies(role: iam.IRole, names: Sequence[str]) -> None:

@@ -10,7 +10,7 @@ import pytest
 from tests.assembly import Assembly
 from tests.cdk_cli import ROOT, SynthRun, run_synth
 
-EXPECTED_UNITS = ("network",)
+EXPECTED_UNITS = ("network", "eks")
 
 
 def test_synth_succeeds_without_credentials(synth_runs: dict[str, SynthRun]) -> None:
