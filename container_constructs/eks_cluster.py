@@ -183,7 +183,7 @@ class EksCluster(Construct):
         self.secrets_key = kms.Key(
             self,
             "SecretsKey",
-            description=f"Envelope encryption of Kubernetes secrets of EKS cluster {props.cluster_name}",
+            description=f"Envelope encryption of Kubernetes secrets of cluster {props.cluster_name}",
             enable_key_rotation=True,
             removal_policy=props.removal_policy,
             pending_window=Duration.days(7),
@@ -259,7 +259,9 @@ class EksCluster(Construct):
         if props.node_groups:
             self.node_role = self._node_role(props.image_pull_repositories)
             for spec in props.node_groups:
-                self.node_groups[spec.name] = self._node_group(spec, self.node_role, private_subnets)
+                self.node_groups[spec.name] = self._node_group(
+                    spec, self.node_role, private_subnets
+                )
             compute.extend(self.node_groups.values())
         self.fargate_profiles: dict[str, eks.FargateProfile] = {}
         for profile in props.fargate_profiles:
@@ -377,7 +379,7 @@ class EksCluster(Construct):
             addon = eks.Addon(
                 self,
                 _pascal(name),
-                cluster=self.cluster,
+                cluster=cast(eks.ICluster, self.cluster),
                 addon_name=name,
                 addon_version=props.addon_versions.get(name),
                 configuration_values=configuration,
@@ -530,9 +532,7 @@ def _acknowledge_kubectl_provider(provider: eks.IKubectlProvider) -> None:
         )
     )
     # The handler's role adds ECR Public read-only under a condition (regions with ECR Public).
-    condition = next(
-        child for child in handler.node.children if isinstance(child, CfnCondition)
-    )
+    condition = next(child for child in handler.node.children if isinstance(child, CfnCondition))
     condition_id = stack.get_logical_id(condition)
     public_ecr = json.dumps(
         {

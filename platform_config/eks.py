@@ -51,7 +51,9 @@ class NodeGroupConfig(Section):
     min_size: int = Field(default=1, ge=0, description="Minimum nodes.")
     max_size: int = Field(default=3, ge=1, description="Maximum nodes.")
     desired_size: int = Field(default=2, ge=0, description="Initial nodes, min to max.")
-    disk_size_gib: int = Field(default=20, ge=20, le=16384, description="Encrypted gp3 root volume.")
+    disk_size_gib: int = Field(
+        default=20, ge=20, le=16384, description="Encrypted gp3 root volume."
+    )
     labels: dict[str, str] = Field(default_factory=dict, description="Kubernetes node labels.")
 
     @field_validator("name")
@@ -170,7 +172,7 @@ class EndpointConfig(Section):
 
     access: Literal["public_and_private", "private"] = Field(
         default="private",
-        description="private: only from the VPC. public_and_private: also from public_access_cidrs.",
+        description="private: from the VPC only. public_and_private: also public_access_cidrs.",
     )
     public_access_cidrs: list[str] = Field(
         default_factory=list,

@@ -120,7 +120,10 @@ class EksStack(Stack):
         )
 
     def _warn_about_access(self, section: EksConfig) -> None:
-        if not section.access.cluster_admin_role_arns and not section.access.bootstrap_creator_admin:
+        if (
+            not section.access.cluster_admin_role_arns
+            and not section.access.bootstrap_creator_admin
+        ):
             Annotations.of(self).add_warning_v2(
                 "platform:eks-no-admin",
                 "No cluster admin: set eks.access.cluster_admin_role_arns (or "
@@ -160,7 +163,8 @@ def image_reference(image: ImageConfig, repositories: Mapping[str, ecr.IReposito
     """The image URI of a workload: `uri` as given, or our repository's URI with `tag`."""
     if image.uri is not None:
         return image.uri
-    assert image.repository is not None and image.tag is not None
+    assert image.repository is not None
+    assert image.tag is not None
     if image.repository not in repositories:
         raise ValueError(
             f"eks.sample_workload.image.repository: '{image.repository}' was not handed to the "

@@ -20,7 +20,11 @@ def _message(overrides: dict[str, Any], name: str = "sandbox") -> str:
 
 
 def _node_group(**fields: Any) -> dict[str, Any]:
-    return {"eks": {"compute": {"node_groups": [{"name": "ng", "instance_types": ["m7i.large"], **fields}]}}}
+    return {
+        "eks": {
+            "compute": {"node_groups": [{"name": "ng", "instance_types": ["m7i.large"], **fields}]}
+        }
+    }
 
 
 def test_known_versions_are_exactly_the_pinned_libraries() -> None:
@@ -33,7 +37,7 @@ def test_known_versions_are_exactly_the_pinned_libraries() -> None:
 
 
 def test_default_version_is_in_standard_support_and_has_a_pinned_kubectl_layer() -> None:
-    """1.36 (released 2026) is in EKS standard support on 2026-11-28; its kubectl layer is pinned."""
+    """1.36 (released 2026) is in EKS standard support on 2026-11-28; its layer is pinned."""
     for name in ("sandbox", "production"):
         version = load_config(name).eks.kubernetes_version
         assert version == "1.36"
@@ -146,7 +150,8 @@ def test_graviton_detection(instance_type: str, graviton: bool) -> None:
         ),
         (
             {"eks": {"access": {"cluster_admin_role_arns": ["arn:aws:iam::123:role/admin"]}}},
-            "eks.access.cluster_admin_role_arns: 'arn:aws:iam::123:role/admin': not an IAM role ARN",
+            "eks.access.cluster_admin_role_arns: 'arn:aws:iam::123:role/admin': not an IAM role "
+            "ARN",
         ),
         (
             {"eks": {"access": {"cluster_admin_role_arns": ["arn:aws:iam::123456789012:user/x"]}}},
@@ -186,6 +191,9 @@ def test_production_rejects_a_malformed_admin_arn_too() -> None:
 
 def test_repository_image_from_the_registry_is_accepted() -> None:
     config = load_config(
-        "sandbox", overrides={"eks": {"sample_workload": {"image": {"repository": "sample-app", "tag": "v1"}}}}
+        "sandbox",
+        overrides={
+            "eks": {"sample_workload": {"image": {"repository": "sample-app", "tag": "v1"}}}
+        },
     )
     assert config.eks.sample_workload.image.repository == "sample-app"
