@@ -183,7 +183,7 @@ class EksCluster(Construct):
         self.secrets_key = kms.Key(
             self,
             "SecretsKey",
-            description=f"Envelope encryption of Kubernetes secrets of cluster {props.cluster_name}",
+            description=f"Encrypts Kubernetes secrets of EKS cluster {props.cluster_name}",
             enable_key_rotation=True,
             removal_policy=props.removal_policy,
             pending_window=Duration.days(7),
