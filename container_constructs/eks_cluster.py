@@ -385,6 +385,11 @@ class EksCluster(Construct):
                 configuration_values=configuration,
                 preserve_on_delete=False,
             )
+            # EKS installs self-managed vpc-cni, kube-proxy and coredns at cluster creation; the
+            # managed add-on takes them over with EKS's defaults instead of failing on a conflict.
+            cfn_addon = addon.node.default_child
+            if isinstance(cfn_addon, eks.CfnAddon):
+                cfn_addon.resolve_conflicts = "OVERWRITE"
             if name in {"coredns", "eks-pod-identity-agent"}:
                 # Their pods need somewhere to run before the add-on can become ACTIVE.
                 for dependency in compute:

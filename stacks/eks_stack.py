@@ -103,9 +103,7 @@ class EksStack(Stack):
                     if sample.enabled
                     else None
                 ),
-                image_pull_repositories=[
-                    repositories[name] for name in sorted(repositories) if name in repositories
-                ],
+                image_pull_repositories=[repositories[name] for name in sorted(repositories)],
             ),
         )
         self.cluster = self.eks_cluster.cluster

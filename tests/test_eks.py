@@ -234,7 +234,7 @@ def test_sandbox_nodes_are_spot_graviton_al2023(sandbox_eks: Template) -> None:
 
 def test_production_nodes_are_on_demand_x86_al2023(production_eks: Template) -> None:
     (group,) = _nodegroups(production_eks)
-    assert group["AmiType"] == "AL2023_X86_64_STANDARD"
+    assert group["AmiType"] == "AL2023_x86_64_STANDARD"  # CloudFormation's spelling
     assert group["CapacityType"] == "ON_DEMAND"
     assert group["InstanceTypes"] == ["m7i.large"]
     assert group["ScalingConfig"] == {"MinSize": 3, "MaxSize": 9, "DesiredSize": 3}
@@ -336,6 +336,7 @@ def test_managed_addons_at_eks_default_versions(assembly: Assembly) -> None:
     for addon in template.find_resources("AWS::EKS::Addon").values():
         assert "AddonVersion" not in addon["Properties"]
         assert addon["Properties"]["PreserveOnDelete"] is False
+        assert addon["Properties"]["ResolveConflicts"] == "OVERWRITE"
 
 
 def test_pod_scheduling_addons_wait_for_nodes(assembly: Assembly) -> None:
