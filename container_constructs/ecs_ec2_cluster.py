@@ -15,6 +15,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from container_constructs.common import default_policy
+
 
 @dataclass(frozen=True, kw_only=True)
 class Ec2ClusterProps:
@@ -27,7 +29,8 @@ class Ec2ClusterProps:
             Required.
         machine_image: "al2023" (ECS-optimized Amazon Linux 2023) or "bottlerocket".
             Default: "al2023".
-        min_instances / max_instances: Auto Scaling group bounds. Default: 0 / 2.
+        min_instances: Auto Scaling group minimum. Default: 0.
+        max_instances: Auto Scaling group maximum. Default: 2.
         target_capacity_percent: managed scaling target utilisation, 1-100. Default: 100.
         spot: run instances above `on_demand_base_capacity` on Spot (price-capacity-optimized).
             Default: False.
@@ -197,7 +200,7 @@ class Ec2Cluster(Construct):
             machine_image_type=image_type,
             spot_instance_draining=props.spot,
         )
-        Validations.of(instance_role).acknowledge(
+        Validations.of(default_policy(instance_role)).acknowledge(
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
                 reason="The ECS agent policy aws-cdk-lib attaches: ecs:DiscoverPollEndpoint, "
@@ -209,7 +212,7 @@ class Ec2Cluster(Construct):
                 "scoped to this cluster by aws-cdk-lib",
             ),
         )
-        Validations.of(self.auto_scaling_group).acknowledge(
+        Validations.of(self.auto_scaling_group.node.default_child).acknowledge(  # type: ignore[arg-type]
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-AS3",
                 reason="Scaling is driven by the ECS capacity provider; its scaling and draining "

@@ -58,14 +58,14 @@ class ContainerRegistryProps:
 
     Attributes:
         repositories: the repositories to create, unique names, at least one. Required.
-        encryption: AES256 (default) or KMS. With KMS and no `encryption_key`, the construct
+        encryption: AES256 or KMS. Default: AES256. With KMS and no `encryption_key`, the construct
             creates a customer-managed key rotated yearly, shared by its repositories.
         encryption_key: the KMS key for `encryption=KMS`. Default: none (created as above).
         removal_policy: applied to the repositories and a created key. Default: RETAIN.
             DESTROY also empties repositories on delete (CloudFormation's native EmptyOnDelete).
         cross_account_pull_accounts: account ids whose principals may pull every image (added to
             each repository's resource policy). Default: none.
-        enhanced_scan_frequency: None (default: basic scanning only), `SCAN_ON_PUSH` or
+        enhanced_scan_frequency: Default: None (basic scanning only); or `SCAN_ON_PUSH` or
             `CONTINUOUS_SCAN`; registry-level Amazon Inspector scanning of these repositories.
             The registry has ONE scanning configuration per account and region.
         replication_regions: regions every repository is replicated to (same account). Default:

@@ -16,7 +16,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from container_constructs.common import secure_log_group
+from container_constructs.common import default_policy, secure_log_group
 
 # ECS Exec's agent writes here; with a read-only root filesystem these must be volumes
 # (aws/containers-roadmap#1359).
@@ -34,19 +34,22 @@ class WebServiceProps:
         listener: the shared ALB listener to add a rule to. Required.
         listener_priority: the rule's priority, unique on the listener. Required.
         image: the container image. Required.
-        path_patterns / host_headers: the rule's conditions (at least one). Default: none.
+        path_patterns: the rule's path conditions (this or host_headers). Default: none.
+        host_headers: the rule's host conditions (this or path_patterns). Default: none.
         repository: our ECR repository the image is in; pull is granted to the execution role.
             Default: None (a public image).
         container_port: unprivileged port the app listens on. Default: 8080.
         user: non-root uid[:gid]. Default: "1000".
-        cpu / memory_mib: task size (Fargate: a pair AWS offers). Default: 256 / 512.
+        cpu: task CPU units (Fargate: a pair with memory_mib AWS offers). Default: 256.
+        memory_mib: task memory in MiB. Default: 512.
         cpu_architecture: Fargate CPU architecture. Default: X86_64.
         writable_paths: scratch volumes under the read-only root. Default: ("/tmp",).
         secrets: environment variable -> secret injected at start. Default: none.
         health_check_path: ALB health check path. Default: "/".
         health_check_grace: ECS ignores ALB health checks this long after a start. Default: 60s.
-        min_tasks / max_tasks / desired_tasks: auto scaling bounds and initial count.
-            Default: 1 / 2 / min_tasks.
+        min_tasks: auto scaling minimum. Default: 1.
+        max_tasks: auto scaling maximum. Default: 2.
+        desired_tasks: initial task count. Default: min_tasks.
         cpu_target_percent: CPU utilisation to track. Default: 60.
         requests_per_target: ALB requests per task (per minute) to track. Default: 500.
         enable_execute_command: allow ECS Exec. Default: True.
@@ -142,7 +145,7 @@ class WebService(Construct):
             )
         if props.repository is not None:
             props.repository.grant_pull(self.execution_role)
-            Validations.of(self.execution_role).acknowledge(
+            Validations.of(default_policy(self.execution_role)).acknowledge(
                 Acknowledgment(
                     id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
                     reason="ecr:GetAuthorizationToken supports no resource scoping; image pull "
@@ -263,7 +266,7 @@ class WebService(Construct):
         )
 
         if props.enable_execute_command:
-            Validations.of(self.task_role).acknowledge(
+            Validations.of(default_policy(self.task_role)).acknowledge(
                 Acknowledgment(
                     id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
                     reason="ECS Exec: ssmmessages channel actions and logs:DescribeLogGroups "

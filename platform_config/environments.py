@@ -69,6 +69,29 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 ],
             },
         },
+        # Spot Graviton managed nodes: the same node/add-on path as production at a few cents an
+        # hour. The API endpoint is private until you add your egress CIDR (README: deploy guide):
+        # {"eks": {"endpoint": {"access": "public_and_private", "public_access_cidrs": [...]}}}.
+        "eks": {
+            "kubernetes_version": "1.36",
+            "compute": {
+                "mode": "managed_nodes",
+                "node_groups": [
+                    {
+                        "name": "spot-arm64",
+                        "instance_types": ["t4g.large", "m7g.large", "m6g.large"],
+                        "graviton": True,
+                        "capacity_type": "spot",
+                        "min_size": 1,
+                        "max_size": 3,
+                        "desired_size": 2,
+                    }
+                ],
+            },
+            "endpoint": {"access": "private"},
+            "access": {"bootstrap_creator_admin": True},
+            "control_plane_log_retention_days": 7,
+        },
     },
     "production": {
         "region": "us-east-1",
@@ -129,6 +152,28 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                     }
                 ],
             },
+        },
+        # On-demand nodes in every AZ, private API endpoint, admins only through access entries
+        # (set eks.access.cluster_admin_role_arns to your administrators' roles).
+        "eks": {
+            "kubernetes_version": "1.36",
+            "compute": {
+                "mode": "managed_nodes",
+                "node_groups": [
+                    {
+                        "name": "on-demand",
+                        "instance_types": ["m7i.large"],
+                        "capacity_type": "on_demand",
+                        "min_size": 3,
+                        "max_size": 9,
+                        "desired_size": 3,
+                        "disk_size_gib": 50,
+                    }
+                ],
+            },
+            "endpoint": {"access": "private"},
+            "access": {"bootstrap_creator_admin": False},
+            "control_plane_log_retention_days": 365,
         },
     },
 }

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from platform_config.base import Section
 from platform_config.ecs import EcsConfig
+from platform_config.eks import EksConfig
 from platform_config.network import NetworkConfig
 from platform_config.registry import RegistryConfig
 
@@ -43,6 +44,7 @@ class PlatformConfig(Section):
     network: NetworkConfig
     registry: RegistryConfig = Field(default_factory=RegistryConfig)
     ecs: EcsConfig
+    eks: EksConfig = Field(default_factory=EksConfig)
 
     @field_validator("region")
     @classmethod
@@ -91,4 +93,15 @@ class PlatformConfig(Section):
                         f"ecs.{kind}.services[{index}].image.repository: '{name}' is not one of "
                         f"registry.repositories; allowed: {', '.join(known) or '(none)'}"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _eks_image_in_registry(self) -> PlatformConfig:
+        repository = self.eks.sample_workload.image.repository
+        if repository is not None and repository not in self.registry.repository_names:
+            allowed = ", ".join(self.registry.repository_names) or "none configured"
+            raise ValueError(
+                f"eks.sample_workload.image.repository: '{repository}' is not one of "
+                f"registry.repositories; allowed: {allowed}"
+            )
         return self

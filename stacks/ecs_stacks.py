@@ -27,7 +27,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from container_constructs.common import retention_days
+from container_constructs.common import default_policy, retention_days
 from container_constructs.ecs_ec2_cluster import Ec2Cluster, Ec2ClusterProps
 from container_constructs.ecs_fargate_cluster import FargateCluster, FargateClusterProps
 from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
@@ -263,7 +263,7 @@ class EcsServicesStack(Stack):
             )
             self.services[service.name] = web_service
             if service.enable_execute_command:
-                Validations.of(web_service.task_role).acknowledge(exec_log_ack)
+                Validations.of(default_policy(web_service.task_role)).acknowledge(exec_log_ack)
             CfnOutput(
                 self,
                 f"{_construct_id(service.name)}Url",

@@ -11,6 +11,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from platform_config import PlatformConfig
 from stacks.ecs_stacks import EcsClusterStack, EcsServicesStack, assign_service_stacks
+from stacks.eks_stack import EksStack
 from stacks.network_stack import NetworkStack
 from stacks.registry_stack import RegistryStack
 
@@ -23,11 +24,19 @@ class Platform:
     registry: RegistryStack
     ecs_clusters: dict[str, EcsClusterStack] = field(default_factory=dict)
     ecs_services: dict[str, list[EcsServicesStack]] = field(default_factory=dict)
+    eks: EksStack | None = None
 
     @property
     def stacks(self) -> list[Stack]:
         service_stacks = [stack for group in self.ecs_services.values() for stack in group]
-        return [self.network, self.registry, *self.ecs_clusters.values(), *service_stacks]
+        optional = [self.eks] if self.eks is not None else []
+        return [
+            self.network,
+            self.registry,
+            *self.ecs_clusters.values(),
+            *service_stacks,
+            *optional,
+        ]
 
 
 def stack_id(config: PlatformConfig, unit: str) -> str:
@@ -54,8 +63,23 @@ def build_platform(app: App, config: PlatformConfig) -> Platform:
         description=f"Container platform ({config.name}): ECR repositories and CI publisher role",
     )
     ecs_clusters, ecs_services = build_ecs(app, config, network, env, registry.repositories)
+    eks = None
+    if config.eks.enabled:
+        eks = EksStack(
+            app,
+            stack_id(config, "eks"),
+            config=config,
+            vpc=network.vpc,
+            repositories=registry.repositories,
+            env=env,
+            description=f"Container platform ({config.name}): EKS cluster, nodes and add-ons",
+        )
     platform = Platform(
-        network=network, registry=registry, ecs_clusters=ecs_clusters, ecs_services=ecs_services
+        network=network,
+        registry=registry,
+        ecs_clusters=ecs_clusters,
+        ecs_services=ecs_services,
+        eks=eks,
     )
     for key, value in sorted(config.tags.items()):
         Tags.of(app).add(key, value)

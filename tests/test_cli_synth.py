@@ -17,6 +17,7 @@ EXPECTED_UNITS = (
     "ecs-ec2-services-1",
     "ecs-fargate",
     "ecs-fargate-services-1",
+    "eks",
 )
 
 

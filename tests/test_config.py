@@ -97,7 +97,7 @@ def test_unknown_environment() -> None:
             "network.nat_gateway: unknown field; allowed: availability_zones, "
             "flow_log_retention_days, nat_gateways, vpc_cidr, vpc_endpoints",
         ),
-        ({"netwrk": {}}, "netwrk: unknown field; allowed: account, ecs, kms_encrypted_logs"),
+        ({"netwrk": {}}, "netwrk: unknown field; allowed: account, ecs, eks, kms_encrypted_logs"),
         (
             {"network": {"nat_gateways": "1"}},
             "network.nat_gateways: input should be a valid integer, got str '1'",

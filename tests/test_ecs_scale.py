@@ -186,13 +186,14 @@ def test_ecr_image_pull_is_granted_to_the_execution_role(synthesized: dict[int, 
     resources = _service_one(synthesized)
     definition = next(r for r in resources.values() if r["Type"] == "AWS::ECS::TaskDefinition")
     image = json.dumps(definition["Properties"]["ContainerDefinitions"][0]["Image"])
-    assert "sample-app:1.0.0" in image
+    assert '":1.0.0"' in image
+    assert '"StackName": "cp-sandbox-registry"' in image
     policy = next(
         r for k, r in resources.items() if k.startswith("ServiceSvc1ExecutionRoleDefaultPolicy")
     )
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     pull = next(s for s in statements if "ecr:BatchGetImage" in s["Action"])
-    assert "repository/sample-app" in json.dumps(pull["Resource"])
+    assert "FnGetAttRegistrysampleappCC1FB26DArn" in json.dumps(pull["Resource"])
 
 
 def test_secrets_are_injected_from_their_arns(synthesized: dict[int, Path]) -> None:

@@ -6,10 +6,10 @@ Reads the assembly's `manifest.json` (stacks and their dependencies), `tree.json
 of every CloudFormation resource) and each stack template (resources and the references between
 them). Stacks become subgraphs, resources whose type is in `MAIN_RESOURCE_TYPES` become nodes, and
 an edge A --> B means A refers to B: by `Ref`, `Fn::GetAtt`, `Fn::Sub`, `DependsOn`, or across
-stacks by `Fn::ImportValue`, possibly through resources that are not drawn (a service reaches its
-load balancer through the listener it depends on). Edges implied by a longer path are left out.
-Stack dependencies not already shown by an edge are drawn dotted. The output is deterministic: the
-same assembly always gives the same text.
+stacks by `Fn::ImportValue` or `Fn::GetStackOutput`, possibly through resources that are not drawn
+(a service reaches its load balancer through the listener it depends on). Edges implied by a
+longer path are left out. Stack dependencies not already shown by an edge are drawn dotted. The
+output is deterministic: the same assembly always gives the same text.
 """
 
 from __future__ import annotations
@@ -174,15 +174,28 @@ def _references(value: Any, exports: Mapping[str, tuple[str, Any]]) -> Iterator[
             stack, exported = exports[argument]
             for _, logical_id in _references(exported, {}):
                 yield stack, logical_id
+        elif key == "Fn::GetStackOutput" and isinstance(argument, dict):
+            # aws-cdk-lib's weak cross-stack reference: an output read straight from its stack.
+            found = exports.get(_output_key(argument.get("StackName"), argument.get("OutputName")))
+            if found is not None:
+                stack, exported = found
+                for _, logical_id in _references(exported, {}):
+                    yield stack, logical_id
         else:
             yield from _references(argument, exports)
+
+
+def _output_key(stack: Any, output_name: Any) -> str:
+    """The key of a stack output read by `Fn::GetStackOutput` (stack names are artifact ids)."""
+    return f"Fn::GetStackOutput {stack} {output_name}"
 
 
 def build(assembly: Assembly) -> Diagram:
     """Nodes, edges and stack edges of `assembly`, sorted."""
     exports: dict[str, tuple[str, Any]] = {}
     for stack, template in assembly.templates.items():
-        for output in template.get("Outputs", {}).values():
+        for output_name, output in template.get("Outputs", {}).items():
+            exports[_output_key(stack, output_name)] = (stack, output["Value"])
             name = output.get("Export", {}).get("Name")
             if isinstance(name, str):
                 exports[name] = (stack, output["Value"])

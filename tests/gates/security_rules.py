@@ -43,6 +43,20 @@ WILDCARD_RESOURCE_ACTIONS: dict[str, str] = {
     "ec2:DescribeVpcs": "EC2 Describe* calls support no resource-level permission",
     "ec2:DescribeRouteTables": "EC2 Describe* calls support no resource-level permission",
     "ecs:DiscoverPollEndpoint": "the ECS agent endpoint lookup supports only Resource *",
+    "ecs:Poll": (
+        "aws-cdk-lib's container-instance policy: the agent polls before its instance ARN exists"
+    ),
+    "ecs:StartTelemetrySession": (
+        "aws-cdk-lib's container-instance policy: Container Insights telemetry from the agent"
+    ),
+    "logs:CreateLogStream": (
+        "aws-cdk-lib's container-instance policy: the ECS agent's own logs (task logs use the "
+        "execution role, scoped to their log group)"
+    ),
+    "logs:PutLogEvents": (
+        "aws-cdk-lib's container-instance policy: the ECS agent's own logs (task logs use the "
+        "execution role, scoped to their log group)"
+    ),
 }
 
 EKS_CONTROL_PLANE_LOG_TYPES = frozenset(

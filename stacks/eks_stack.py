@@ -1,0 +1,165 @@
+"""The EKS stack: one `EksCluster` built from the `eks` section of the environment config."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import Annotations, CfnOutput, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from container_constructs.common import retention_days
+from container_constructs.eks_cluster import (
+    EksCluster,
+    EksClusterProps,
+    FargateProfileSpec,
+    NodeGroupSpec,
+    SampleWorkloadSpec,
+)
+from platform_config import PlatformConfig
+from platform_config.eks import KUBECTL_LAYER_PACKAGES, EksConfig
+from platform_config.image import ImageConfig
+from stacks.common import log_encryption_key, removal_policy
+
+
+class EksStack(Stack):
+    """The EKS cluster of one environment.
+
+    Attributes:
+        eks_cluster: the `EksCluster` construct.
+        cluster: its `aws_eks_v2.Cluster`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: PlatformConfig,
+        vpc: ec2.IVpc,
+        repositories: Mapping[str, ecr.IRepository],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        section = config.eks
+        cluster_name = f"cp-{config.name}"
+        sample = section.sample_workload
+        self.eks_cluster = EksCluster(
+            self,
+            "Eks",
+            props=EksClusterProps(
+                vpc=vpc,
+                cluster_name=cluster_name,
+                version=kubernetes_version(section.kubernetes_version),
+                compute_mode=section.compute.mode,
+                node_groups=[
+                    NodeGroupSpec(
+                        name=group.name,
+                        instance_types=group.instance_types,
+                        graviton=group.graviton,
+                        spot=group.capacity_type == "spot",
+                        min_size=group.min_size,
+                        max_size=group.max_size,
+                        desired_size=group.desired_size,
+                        disk_size_gib=group.disk_size_gib,
+                        labels=group.labels,
+                    )
+                    for group in section.compute.node_groups
+                ],
+                fargate_profiles=[
+                    FargateProfileSpec(
+                        name=profile.name,
+                        selectors=[
+                            eks.Selector(namespace=s.namespace, labels=s.labels or None)
+                            for s in profile.selectors
+                        ],
+                    )
+                    for profile in section.compute.fargate_profiles
+                ],
+                public_access_cidrs=(
+                    section.endpoint.public_access_cidrs
+                    if section.endpoint.access == "public_and_private"
+                    else None
+                ),
+                cluster_admin_role_arns=section.access.cluster_admin_role_arns,
+                bootstrap_creator_admin=section.access.bootstrap_creator_admin,
+                addon_versions=section.addon_versions,
+                log_retention=retention_days(section.control_plane_log_retention_days),
+                log_encryption_key=log_encryption_key(self, config),
+                removal_policy=removal_policy(config),
+                kubectl_layer=kubectl_layer(self, section) if sample.enabled else None,
+                sample_workload=(
+                    SampleWorkloadSpec(
+                        image=image_reference(sample.image, repositories),
+                        container_port=sample.container_port,
+                        replicas=sample.replicas,
+                        namespace=sample.namespace,
+                    )
+                    if sample.enabled
+                    else None
+                ),
+                image_pull_repositories=[repositories[name] for name in sorted(repositories)],
+            ),
+        )
+        self.cluster = self.eks_cluster.cluster
+        self._warn_about_access(section)
+
+        CfnOutput(self, "ClusterName", value=cluster_name, description="EKS cluster name")
+        CfnOutput(
+            self,
+            "UpdateKubeconfigCommand",
+            value=f"aws eks update-kubeconfig --region {config.region} --name {cluster_name}",
+            description="Adds the cluster to ~/.kube/config (needs a cluster-admin access entry)",
+        )
+
+    def _warn_about_access(self, section: EksConfig) -> None:
+        if (
+            not section.access.cluster_admin_role_arns
+            and not section.access.bootstrap_creator_admin
+        ):
+            Annotations.of(self).add_warning_v2(
+                "platform:eks-no-admin",
+                "No cluster admin: set eks.access.cluster_admin_role_arns (or "
+                "bootstrap_creator_admin) or nobody can use kubectl on this cluster.",
+            )
+
+
+def kubernetes_version(version: str) -> eks.KubernetesVersion:
+    """The `KubernetesVersion` member for '1.NN' (config has checked the library knows it)."""
+    member = "V" + version.replace(".", "_")
+    found: eks.KubernetesVersion = getattr(eks.KubernetesVersion, member)
+    return found
+
+
+def kubectl_layer(scope: Construct, section: EksConfig) -> lambda_.ILayerVersion:
+    """The pinned kubectl layer of the cluster's Kubernetes version, or a clear error."""
+    version = section.kubernetes_version
+    if version not in KUBECTL_LAYER_PACKAGES:
+        raise ValueError(
+            f"eks.kubernetes_version {version}: no kubectl layer is pinned for it "
+            f"(pinned: {', '.join(KUBECTL_LAYER_PACKAGES)})"
+        )
+    minor = version.split(".")[1]
+    module = importlib.import_module(f"aws_cdk.lambda_layer_kubectl_v{minor}")
+    layer_class = getattr(module, f"KubectlV{minor}Layer")
+    layer: lambda_.ILayerVersion = layer_class(scope, "KubectlLayer")
+    return layer
+
+
+def image_reference(image: ImageConfig, repositories: Mapping[str, ecr.IRepository]) -> str:
+    """The image URI of a workload: `uri` as given, or our repository's URI with `tag`."""
+    if image.uri is not None:
+        return image.uri
+    assert image.repository is not None
+    assert image.tag is not None
+    if image.repository not in repositories:
+        raise ValueError(
+            f"eks.sample_workload.image.repository: '{image.repository}' was not handed to the "
+            f"EKS stack (got: {', '.join(sorted(repositories)) or 'none'})"
+        )
+    return repositories[image.repository].repository_uri_for_tag(image.tag)
