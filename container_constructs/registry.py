@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -115,12 +115,16 @@ class ContainerRegistry(Construct):
     def grant_pull(self, grantee: iam.IGrantable, *repository_names: str) -> list[iam.Grant]:
         """Let `grantee` pull images (e.g. an ECS task execution role or an EKS node role) from
         the named repositories, or from all of them when none are named."""
-        return [repo.grant_pull(grantee) for repo in self._select(repository_names)]
+        grants = [repo.grant_pull(grantee) for repo in self._select(repository_names)]
+        _acknowledge_login_token(grantee)
+        return grants
 
     def grant_push_pull(self, grantee: iam.IGrantable, *repository_names: str) -> list[iam.Grant]:
         """Let `grantee` (e.g. a CI role) push and pull images of the named repositories, or of
         all of them when none are named."""
-        return [repo.grant_pull_push(grantee) for repo in self._select(repository_names)]
+        grants = [repo.grant_pull_push(grantee) for repo in self._select(repository_names)]
+        _acknowledge_login_token(grantee)
+        return grants
 
     def _select(self, names: Sequence[str]) -> list[ecr.Repository]:
         unknown = [name for name in names if name not in self.repositories]
@@ -273,4 +277,24 @@ def _validate(props: ContainerRegistryProps) -> None:
         raise ValueError(
             f"ContainerRegistry: enhanced_scan_frequency must be one of "
             f"{', '.join(_SCAN_FREQUENCIES)}, got {frequency}"
+        )
+
+
+def _acknowledge_login_token(grantee: iam.IGrantable) -> None:
+    """aws-cdk-lib's ECR grants add `ecr:GetAuthorizationToken` on `*` to the grantee's policy;
+    acknowledge cdk-nag's IAM5 for it on that policy (the only statement with `*`)."""
+    principal = grantee.grant_principal
+    policy = (
+        principal.node.try_find_child("DefaultPolicy") if isinstance(principal, Construct) else None
+    )
+    if policy is not None:
+        Validations.of(policy).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                reason=(
+                    "ecr:GetAuthorizationToken, added by aws-cdk-lib's ECR grants, has no "
+                    "resource-level permissions, so IAM requires Resource '*'; every image "
+                    "action is scoped to the granted repository ARNs"
+                ),
+            )
         )

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, CfnElement, Duration, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
@@ -266,13 +266,29 @@ class WebService(Construct):
         )
 
         if props.enable_execute_command:
-            Validations.of(default_policy(self.task_role)).acknowledge(
+            acknowledgments = [
                 Acknowledgment(
                     id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
                     reason="ECS Exec: ssmmessages channel actions and logs:DescribeLogGroups "
                     "support no resource scoping",
                 )
-            )
+            ]
+            log_group = _exec_log_group_label(self, props.cluster)
+            if log_group is not None:
+                stack = Stack.of(self)
+                region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
+                account = (
+                    "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+                )
+                acknowledgments.append(
+                    Acknowledgment(
+                        id="AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:logs:"
+                        f"{region}:{account}:log-group:{log_group}:*]",
+                        reason="ECS Exec writes one log stream per session into the cluster's "
+                        "exec log group",
+                    )
+                )
+            Validations.of(default_policy(self.task_role)).acknowledge(*acknowledgments)
         if props.launch_type == "ec2":
             Validations.of(self.task_definition).acknowledge(
                 Acknowledgment(
@@ -310,3 +326,23 @@ def _check(props: WebServiceProps) -> None:
         raise ValueError(f"WebService: desired_tasks ({desired}) outside [min_tasks, max_tasks]")
     if props.user.split(":", 1)[0] in {"", "0", "root"}:
         raise ValueError(f"WebService: user '{props.user}' is root; give a non-root uid")
+
+
+def _exec_log_group_label(scope: Construct, cluster: ecs.ICluster) -> str | None:
+    """The cluster's ECS Exec log group as cdk-nag writes it in a finding: its literal name, or
+    `<LogicalId>` for a log group created in this stack. None when the cluster logs no sessions."""
+    configuration = cluster.execute_command_configuration
+    log_configuration = configuration.log_configuration if configuration else None
+    log_group = log_configuration.cloud_watch_log_group if log_configuration else None
+    if log_group is None:
+        return None
+    name: str = log_group.log_group_ref.log_group_name
+    if not Token.is_unresolved(name):
+        return name
+    resource = log_group.node.default_child
+    if (
+        isinstance(resource, CfnElement)
+        and Stack.of(resource).node.path == Stack.of(scope).node.path
+    ):
+        return f"<{Stack.of(scope).get_logical_id(resource)}>"
+    return None

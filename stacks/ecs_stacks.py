@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from aws_cdk import Acknowledgment, CfnOutput, Duration, Stack, Validations
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
@@ -27,7 +27,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from container_constructs.common import default_policy, retention_days
+from container_constructs.common import retention_days
 from container_constructs.ecs_ec2_cluster import Ec2Cluster, Ec2ClusterProps
 from container_constructs.ecs_fargate_cluster import FargateCluster, FargateClusterProps
 from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
@@ -217,11 +217,6 @@ class EcsServicesStack(Stack):
                 ),
             ),
         )
-        exec_log_ack = Acknowledgment(
-            id=f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:logs:{self.region}:<AWS::AccountId>:"
-            f"log-group:{log_group_name}:*]",
-            reason="ECS Exec writes one log stream per session into the cluster's exec log group",
-        )
         self.services: dict[str, WebService] = {}
         for service in services:
             web_service = WebService(
@@ -262,8 +257,6 @@ class EcsServicesStack(Stack):
                 ),
             )
             self.services[service.name] = web_service
-            if service.enable_execute_command:
-                Validations.of(default_policy(web_service.task_role)).acknowledge(exec_log_ack)
             CfnOutput(
                 self,
                 f"{_construct_id(service.name)}Url",

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnOutput, Stack, Validations
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -61,17 +61,7 @@ class RegistryStack(Stack):
             description="Assumed by CI to push images to and pull from the platform's repositories",
             assumed_by=iam.CompositePrincipal(*trusted) if trusted else iam.AccountRootPrincipal(),
         )
-        self.registry.grant_push_pull(role)
-        Validations.of(role.node.find_child("DefaultPolicy")).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason=(
-                    "ecr:GetAuthorizationToken, added by aws-cdk-lib's Repository.grant_pull_push, "
-                    "has no resource-level permissions, so IAM requires Resource '*'. Every image "
-                    "action is scoped to the platform's repository ARNs."
-                ),
-            )
-        )
+        self.registry.grant_push_pull(role)  # also acknowledges the login token's Resource '*'
         return role
 
     def _outputs(self) -> None:

@@ -14,15 +14,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment, RemovalPolicy, Stack, Validations
+from aws_cdk import Annotations, App, Environment, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from container_constructs.common import LogEncryptionKey, secure_log_group
+from container_constructs.ecs_ec2_cluster import Ec2Cluster, Ec2ClusterProps
+from container_constructs.ecs_fargate_cluster import FargateCluster, FargateClusterProps
+from container_constructs.eks_cluster import EksCluster, EksClusterProps, NodeGroupSpec
+from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
 from container_constructs.network import Network, NetworkProps
+from container_constructs.registry import (
+    ContainerRegistry,
+    ContainerRegistryProps,
+    RepositorySpec,
+)
+from container_constructs.web_service import WebService, WebServiceProps
 
 ROOT = Path(__file__).resolve().parent.parent
 FOREIGN_ENV = Environment(account="111122223333", region="eu-west-1")
@@ -56,6 +70,114 @@ def _encrypted_log_group(stack: Stack, _vpc: ec2.IVpc) -> None:
     )
 
 
+def _registry(stack: Stack, _vpc: ec2.IVpc) -> None:
+    """KMS-encrypted repositories and a pull grant to a role of the user's own."""
+    registry = ContainerRegistry(
+        stack,
+        "Registry",
+        props=ContainerRegistryProps(
+            repositories=[RepositorySpec(name="team/api"), RepositorySpec(name="team/worker")],
+            encryption=ecr.RepositoryEncryption.KMS,
+            removal_policy=RemovalPolicy.DESTROY,
+        ),
+    )
+    puller = iam.Role(stack, "Puller", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"))
+    registry.grant_pull(puller, "team/api")
+
+
+def _ec2_cluster(stack: Stack, vpc: ec2.IVpc) -> None:
+    Ec2Cluster(
+        stack,
+        "Ec2Cluster",
+        props=Ec2ClusterProps(
+            vpc=vpc,
+            instance_types=["t3.small", "t3a.small"],
+            spot=True,
+            managed_termination_protection=False,
+            removal_policy=RemovalPolicy.DESTROY,
+        ),
+    )
+
+
+def _fargate_cluster(stack: Stack, vpc: ec2.IVpc) -> None:
+    FargateCluster(
+        stack,
+        "FargateCluster",
+        props=FargateClusterProps(
+            vpc=vpc,
+            default_strategy=[
+                ecs.CapacityProviderStrategy(capacity_provider="FARGATE", base=1, weight=1),
+                ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=3),
+            ],
+            removal_policy=RemovalPolicy.DESTROY,
+        ),
+    )
+
+
+def _load_balancer(stack: Stack, vpc: ec2.IVpc) -> None:
+    SharedLoadBalancer(
+        stack,
+        "LoadBalancer",
+        props=SharedLoadBalancerProps(
+            vpc=vpc,
+            target_ports=[8080],
+            certificate_arn="arn:aws:acm:eu-west-1:111122223333:certificate/"
+            "0f0f0f0f-0f0f-0f0f-0f0f-0f0f0f0f0f0f",
+            removal_policy=RemovalPolicy.DESTROY,
+        ),
+    )
+
+
+def _web_service(stack: Stack, vpc: ec2.IVpc) -> None:
+    """A web service on a Fargate cluster behind a shared ALB, all in the user's one stack."""
+    cluster = FargateCluster(
+        stack,
+        "FargateCluster",
+        props=FargateClusterProps(vpc=vpc, removal_policy=RemovalPolicy.DESTROY),
+    )
+    balancer = SharedLoadBalancer(
+        stack,
+        "LoadBalancer",
+        props=SharedLoadBalancerProps(
+            vpc=vpc, target_ports=[8080], removal_policy=RemovalPolicy.DESTROY
+        ),
+    )
+    WebService(
+        stack,
+        "WebService",
+        props=WebServiceProps(
+            cluster=cluster.cluster,
+            launch_type="fargate",
+            capacity_provider_strategy=cluster.default_strategy,
+            listener=balancer.listener,
+            listener_priority=10,
+            path_patterns=["/*"],
+            image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx-unprivileged:1.27"),
+            removal_policy=RemovalPolicy.DESTROY,
+        ),
+    )
+
+
+def _eks_cluster(stack: Stack, vpc: ec2.IVpc) -> None:
+    EksCluster(
+        stack,
+        "Eks",
+        props=EksClusterProps(
+            vpc=vpc,
+            cluster_name="fork-eks",
+            version=eks.KubernetesVersion.V1_36,
+            node_groups=[NodeGroupSpec(name="general", instance_types=["m7i.large"])],
+            removal_policy=RemovalPolicy.DESTROY,
+        ),
+    )
+    # What a user of an existing VPC does: tag its subnets for load balancer discovery outside
+    # this app (our Network construct does it itself) and say so.
+    Annotations.of(stack).acknowledge_warning(
+        "@aws-cdk/aws-eks:clusterMustManuallyTagSubnet",
+        "the imported VPC's subnets carry kubernetes.io/role/(internal-)elb tags set outside",
+    )
+
+
 FORK_CASES: list[ForkCase] = [
     ForkCase(
         "Network",
@@ -78,6 +200,12 @@ FORK_CASES: list[ForkCase] = [
         "AWS::EC2::VPCEndpoint",
     ),
     ForkCase("LogEncryptionKey", _encrypted_log_group, "AWS::KMS::Key"),
+    ForkCase("ContainerRegistry", _registry, "AWS::ECR::Repository"),
+    ForkCase("Ec2Cluster", _ec2_cluster, "AWS::ECS::CapacityProvider"),
+    ForkCase("FargateCluster", _fargate_cluster, "AWS::ECS::ClusterCapacityProviderAssociations"),
+    ForkCase("SharedLoadBalancer", _load_balancer, "AWS::ElasticLoadBalancingV2::LoadBalancer"),
+    ForkCase("WebService", _web_service, "AWS::ECS::Service"),
+    ForkCase("EksCluster", _eks_cluster, "AWS::EKS::Nodegroup"),
 ]
 
 
