@@ -82,7 +82,7 @@ def test_every_template_resource_the_emulator_keeps_has_the_template_settings(
         try:
             checker(deployment.server, resource)
         except Exception as error:
-            failures.append(f"{resource.describe()}: {type(error).__name__}: {error}")
+            failures.append(f"{type(error).__name__}: {error}")
     assert not failures, "\n".join(failures)
 
 
