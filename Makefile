@@ -23,8 +23,8 @@ DIAGRAM_OUT := build/diagram.out
 # Extra flags for `cdk deploy`, e.g. CDK_DEPLOY_FLAGS="--require-approval never" in CI.
 CDK_DEPLOY_FLAGS ?=
 
-.PHONY: help setup synth test lint format diff deploy destroy clean snapshot-update diagram \
-	config-reference docs nag-report
+.PHONY: help setup synth test test-deploy deploy-local lint format diff deploy destroy clean \
+	snapshot-update diagram config-reference docs nag-report bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,8 +45,13 @@ synth: setup ## cdk synth of ENV (default sandbox) into cdk.out/
 	$(CDK) synth $(CDK_CONTEXT) --quiet
 	@echo "Templates of '$(ENV)' are in cdk.out/"
 
-test: setup ## Run the whole test suite
-	$(VENV)/bin/python -m pytest
+test: setup ## Run the test suite (all but the emulator deploy, see test-deploy)
+	$(VENV)/bin/python -m pytest -m "not deploy"
+
+test-deploy: setup ## Deploy smoke test: real CLI bootstrap/deploy/redeploy/destroy on local moto
+	$(VENV)/bin/python -m pytest -m deploy tests/deploy
+
+deploy-local: test-deploy ## Same as test-deploy: cdk deploy of the sandbox to moto_server on 127.0.0.1
 
 nag-report: setup ## Synth ENV and print its acknowledged findings as a table (rule, resource, reason)
 	$(CDK) synth $(CDK_CONTEXT) --quiet

@@ -1,0 +1,272 @@
+"""Per resource type: how to find a deployed resource in the emulator and check its key settings.
+
+The deploy test walks every resource of every synthesized template. A type in `CHECKERS` is read
+back with boto3 and compared with the literal values in its template; every other type must at least
+have a physical id in its stack (or be a recorded skipped type). Types the emulator does not
+create at all are listed in `EMULATOR_SKIPPED_TYPES`, and properties it accepts but does not keep in
+`EMULATOR_DROPPED_PROPERTIES`, so the gap is visible and a change in moto fails a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+# Types moto 5.2.5's CloudFormation does not implement: it logs "No Moto CloudFormation support"
+# and creates nothing, so no boto3 call can see them. Asserted in test_checkers.py against moto
+# itself, and against the deployed stacks in test_deploy_local.py.
+EMULATOR_SKIPPED_TYPES: frozenset[str] = frozenset(
+    {
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        "AWS::AutoScaling::LifecycleHook",
+        "AWS::ECS::CapacityProvider",
+        "AWS::ECS::ClusterCapacityProviderAssociations",
+        "AWS::EC2::SecurityGroupEgress",
+        "AWS::EKS::AccessEntry",
+        "AWS::EKS::Addon",
+        "AWS::EKS::Cluster",
+        "AWS::EKS::Nodegroup",
+        "AWS::EKS::PodIdentityAssociation",
+        "AWS::S3::BucketPolicy",
+    }
+)
+
+# Lambda-backed custom resources: moto runs their handler only in Docker (absent here, and it could
+# reach the internet), so the harness answers them SUCCESS. They "exist" but their work is not done.
+CUSTOM_RESOURCE_PREFIX = "Custom::"
+
+# Properties moto accepts in a template but does not keep on the resource it creates; checkers do
+# not compare them (test_checkers.py proves each is really dropped, so a fix in moto shows up).
+EMULATOR_DROPPED_PROPERTIES: Mapping[str, frozenset[str]] = {
+    "AWS::EC2::VPC": frozenset({"EnableDnsHostnames"}),
+    "AWS::EC2::Subnet": frozenset({"MapPublicIpOnLaunch"}),
+    "AWS::ECR::Repository": frozenset({"ImageScanningConfiguration", "EncryptionConfiguration"}),
+    "AWS::ECS::Cluster": frozenset({"ClusterSettings"}),
+    "AWS::ECS::Service": frozenset(
+        {
+            "DeploymentConfiguration",
+            "EnableExecuteCommand",
+            "HealthCheckGracePeriodSeconds",
+            "LaunchType",
+            "PropagateTags",
+        }
+    ),
+    "AWS::ECS::TaskDefinition": frozenset({"Cpu", "NetworkMode", "RequiresCompatibilities"}),
+}
+
+
+class ClientFactory(Protocol):
+    def client(self, service: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class DeployedResource:
+    """One template resource and what CloudFormation (the emulator) says it became."""
+
+    stack_name: str
+    logical_id: str
+    resource_type: str
+    properties: Mapping[str, Any]
+    physical_id: str
+    stack_physical_ids: Mapping[str, str]
+    exports: Mapping[str, str]
+
+    def literal(self, name: str) -> Any:
+        """The template value of property `name` if it is a plain value the emulator keeps, else
+        None (nothing to compare)."""
+        if name in EMULATOR_DROPPED_PROPERTIES.get(self.resource_type, frozenset()):
+            return None
+        value = self.properties.get(name)
+        return None if _is_intrinsic(value) else value
+
+    def resolve(self, value: Any) -> Any:
+        """A template value with `Ref` and `Fn::ImportValue` of a literal name resolved, lists
+        resolved element-wise; None for anything else that is not a plain value."""
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not _is_intrinsic(value):
+            return value
+        if "Ref" in value:
+            return self.stack_physical_ids.get(value["Ref"])
+        if "Fn::ImportValue" in value and isinstance(value["Fn::ImportValue"], str):
+            return self.exports.get(value["Fn::ImportValue"])
+        return None
+
+    def describe(self) -> str:
+        return f"{self.stack_name}/{self.logical_id} ({self.resource_type}, {self.physical_id})"
+
+
+Checker = Callable[[ClientFactory, DeployedResource], None]
+
+
+def _is_intrinsic(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and len(value) == 1
+        and next(iter(value)).startswith(("Fn::", "Ref"))
+    )
+
+
+def _expect(resource: DeployedResource, what: str, actual: Any, expected: Any) -> None:
+    if expected is not None and actual != expected:
+        raise AssertionError(
+            f"{resource.describe()}: {what} is {actual!r}, template says {expected!r}"
+        )
+
+
+def check_vpc(aws: ClientFactory, resource: DeployedResource) -> None:
+    ec2 = aws.client("ec2")
+    (vpc,) = ec2.describe_vpcs(VpcIds=[resource.physical_id])["Vpcs"]
+    _expect(resource, "CidrBlock", vpc["CidrBlock"], resource.literal("CidrBlock"))
+    for attribute, prop in (
+        ("enableDnsHostnames", "EnableDnsHostnames"),
+        ("enableDnsSupport", "EnableDnsSupport"),
+    ):
+        answer = ec2.describe_vpc_attribute(VpcId=resource.physical_id, Attribute=attribute)
+        key = attribute[0].upper() + attribute[1:]
+        _expect(resource, prop, answer[key]["Value"], resource.literal(prop))
+
+
+def check_subnet(aws: ClientFactory, resource: DeployedResource) -> None:
+    (subnet,) = aws.client("ec2").describe_subnets(SubnetIds=[resource.physical_id])["Subnets"]
+    _expect(resource, "VpcId", subnet["VpcId"], resource.resolve(resource.properties["VpcId"]))
+    _expect(resource, "CidrBlock", subnet["CidrBlock"], resource.literal("CidrBlock"))
+    _expect(
+        resource,
+        "AvailabilityZone",
+        subnet["AvailabilityZone"],
+        resource.literal("AvailabilityZone"),
+    )
+    _expect(
+        resource,
+        "MapPublicIpOnLaunch",
+        subnet["MapPublicIpOnLaunch"],
+        resource.literal("MapPublicIpOnLaunch"),
+    )
+
+
+def check_ecr_repository(aws: ClientFactory, resource: DeployedResource) -> None:
+    (repository,) = aws.client("ecr").describe_repositories(repositoryNames=[resource.physical_id])[
+        "repositories"
+    ]
+    _expect(
+        resource, "RepositoryName", repository["repositoryName"], resource.literal("RepositoryName")
+    )
+    _expect(
+        resource,
+        "ImageTagMutability",
+        repository["imageTagMutability"],
+        resource.literal("ImageTagMutability"),
+    )
+    scanning = resource.literal("ImageScanningConfiguration") or {}
+    _expect(
+        resource,
+        "ImageScanningConfiguration.ScanOnPush",
+        repository.get("imageScanningConfiguration", {}).get("scanOnPush"),
+        scanning.get("ScanOnPush"),
+    )
+
+
+def check_ecs_cluster(aws: ClientFactory, resource: DeployedResource) -> None:
+    (cluster,) = aws.client("ecs").describe_clusters(clusters=[resource.physical_id])["clusters"]
+    _expect(resource, "status", cluster["status"], "ACTIVE")
+    _expect(resource, "ClusterName", cluster["clusterName"], resource.literal("ClusterName"))
+
+
+def check_ecs_task_definition(aws: ClientFactory, resource: DeployedResource) -> None:
+    task = aws.client("ecs").describe_task_definition(taskDefinition=resource.physical_id)[
+        "taskDefinition"
+    ]
+    _expect(resource, "status", task["status"], "ACTIVE")
+    _expect(resource, "Family", task["family"], resource.literal("Family"))
+    _expect(resource, "NetworkMode", task.get("networkMode"), resource.literal("NetworkMode"))
+    _expect(
+        resource,
+        "RequiresCompatibilities",
+        task.get("requiresCompatibilities"),
+        resource.literal("RequiresCompatibilities"),
+    )
+    _expect(resource, "Cpu", task.get("cpu"), resource.literal("Cpu"))
+    _expect(resource, "Memory", task.get("memory"), resource.literal("Memory"))
+    expected_containers = [c["Name"] for c in resource.properties.get("ContainerDefinitions", [])]
+    _expect(
+        resource,
+        "container names",
+        [c["name"] for c in task["containerDefinitions"]],
+        expected_containers,
+    )
+
+
+def check_ecs_service(aws: ClientFactory, resource: DeployedResource) -> None:
+    cluster = resource.resolve(resource.properties.get("Cluster"))
+    assert cluster, f"{resource.describe()}: its Cluster did not resolve to a deployed cluster"
+    (service,) = aws.client("ecs").describe_services(
+        cluster=cluster, services=[resource.physical_id]
+    )["services"]
+    _expect(resource, "status", service["status"], "ACTIVE")
+    _expect(resource, "DesiredCount", service["desiredCount"], resource.literal("DesiredCount"))
+    _expect(resource, "LaunchType", service.get("launchType"), resource.literal("LaunchType"))
+    _expect(
+        resource,
+        "TaskDefinition",
+        service["taskDefinition"],
+        resource.resolve(resource.properties.get("TaskDefinition")),
+    )
+
+
+def check_load_balancer(aws: ClientFactory, resource: DeployedResource) -> None:
+    (balancer,) = aws.client("elbv2").describe_load_balancers(
+        LoadBalancerArns=[resource.physical_id]
+    )["LoadBalancers"]
+    _expect(resource, "Scheme", balancer["Scheme"], resource.literal("Scheme"))
+    _expect(resource, "Type", balancer["Type"], resource.literal("Type") or "application")
+    subnets = resource.resolve(resource.properties.get("Subnets"))
+    if subnets is not None and None not in subnets:
+        _expect(
+            resource,
+            "Subnets",
+            sorted(az["SubnetId"] for az in balancer["AvailabilityZones"]),
+            sorted(subnets),
+        )
+
+
+def check_launch_template(aws: ClientFactory, resource: DeployedResource) -> None:
+    (version,) = aws.client("ec2").describe_launch_template_versions(
+        LaunchTemplateId=resource.physical_id, Versions=["$Latest"]
+    )["LaunchTemplateVersions"]
+    _expect(
+        resource,
+        "LaunchTemplateName",
+        version["LaunchTemplateName"],
+        resource.literal("LaunchTemplateName"),
+    )
+    data = resource.literal("LaunchTemplateData") or {}
+    metadata = data.get("MetadataOptions") or {}
+    _expect(
+        resource,
+        "MetadataOptions.HttpTokens",
+        version["LaunchTemplateData"].get("MetadataOptions", {}).get("HttpTokens"),
+        metadata.get("HttpTokens"),
+    )
+
+
+def check_eks_cluster(aws: ClientFactory, resource: DeployedResource) -> None:
+    """Used only once moto's CloudFormation creates EKS clusters (today: EMULATOR_SKIPPED_TYPES)."""
+    cluster = aws.client("eks").describe_cluster(name=resource.physical_id)["cluster"]
+    _expect(resource, "Version", cluster["version"], resource.literal("Version"))
+    _expect(resource, "status", cluster["status"], "ACTIVE")
+
+
+CHECKERS: Mapping[str, Checker] = {
+    "AWS::EC2::VPC": check_vpc,
+    "AWS::EC2::Subnet": check_subnet,
+    "AWS::ECR::Repository": check_ecr_repository,
+    "AWS::ECS::Cluster": check_ecs_cluster,
+    "AWS::ECS::TaskDefinition": check_ecs_task_definition,
+    "AWS::ECS::Service": check_ecs_service,
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": check_load_balancer,
+    "AWS::EC2::LaunchTemplate": check_launch_template,
+    "AWS::EKS::Cluster": check_eks_cluster,
+}

@@ -1,0 +1,99 @@
+"""Run the pinned CDK CLI against the emulator: the user's real bootstrap/deploy/destroy path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.cdk_cli import CDK_BIN, ROOT, VENV_BIN
+from tests.deploy.emulator import ACCOUNT, LOOPBACK, REGION, MotoServer
+
+# Variables that could send a request anywhere but loopback, or pick up the user's real identity.
+_DROPPED_PREFIXES = ("AWS_", "CDK_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+def emulator_environment(server: MotoServer, home: Path) -> dict[str, str]:
+    """Environment for the CLI: only the emulator's endpoint, dummy credentials, an empty HOME."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.upper().startswith(_DROPPED_PREFIXES)
+    }
+    home.mkdir(parents=True, exist_ok=True)
+    env.update(
+        HOME=str(home),
+        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_REGION=REGION,
+        AWS_DEFAULT_REGION=REGION,
+        AWS_ENDPOINT_URL=server.endpoint,
+        # The CLI hands CloudFormation a virtual-host S3 template URL moto cannot resolve; this
+        # makes it path-style on the emulator.
+        AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION=f"http://localhost:{server.port}",
+        AWS_EC2_METADATA_DISABLED="true",
+        NO_PROXY=f"{LOOPBACK},localhost",
+        CDK_DISABLE_CLI_TELEMETRY="1",
+        CDK_DISABLE_VERSION_CHECK="1",
+    )
+    return env
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """One finished CLI command."""
+
+    args: tuple[str, ...]
+    returncode: int
+    output: str
+    seconds: float
+
+    def check(self) -> CliRun:
+        if self.returncode != 0:
+            raise AssertionError(
+                f"cdk {' '.join(self.args)} exited {self.returncode}:\n{self.output[-8000:]}"
+            )
+        return self
+
+
+def run_cdk(*args: str, env: dict[str, str], timeout: float = 900) -> CliRun:
+    """`cdk ARGS --no-notices` from the repository root; stdout and stderr interleaved."""
+    started = time.monotonic()
+    completed = subprocess.run(
+        [str(CDK_BIN), *args, "--no-notices"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return CliRun(args, completed.returncode, completed.stdout, time.monotonic() - started)
+
+
+BOOTSTRAP_ARGS = ("bootstrap", f"aws://{ACCOUNT}/{REGION}")
+
+
+def deploy_args(assembly_dir: Path) -> tuple[str, ...]:
+    """`cdk deploy --all` of a synthesized assembly; `--method=direct` because moto's change-set
+    path drops exports, and every stack goes in dependency order."""
+    return (
+        "deploy",
+        "--app",
+        str(assembly_dir),
+        "--all",
+        "--require-approval",
+        "never",
+        "--method=direct",
+        "--progress",
+        "events",
+    )
+
+
+def destroy_args(assembly_dir: Path) -> tuple[str, ...]:
+    return ("destroy", "--app", str(assembly_dir), "--all", "--force")

@@ -1,0 +1,71 @@
+"""Pair every resource of the synthesized templates with what the emulator's CloudFormation made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tests.assembly import Assembly
+from tests.deploy.checkers import DeployedResource
+from tests.deploy.emulator import MotoServer
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """`deployed`: resources the emulator created; `missing`: (stack, logical id, type) of template
+    resources it did not create (the types it skips)."""
+
+    deployed: list[DeployedResource]
+    missing: list[tuple[str, str, str]]
+
+    @property
+    def missing_types(self) -> set[str]:
+        return {resource_type for _, _, resource_type in self.missing}
+
+    def of_type(self, resource_type: str) -> list[DeployedResource]:
+        return [r for r in self.deployed if r.resource_type == resource_type]
+
+
+def template_types(assembly: Assembly) -> set[str]:
+    return {
+        resource["Type"]
+        for template in assembly.all_templates().values()
+        for resource in template.get("Resources", {}).values()
+    }
+
+
+def take_inventory(server: MotoServer, assembly: Assembly) -> Inventory:
+    cloudformation = server.client("cloudformation")
+    exports = {
+        export["Name"]: export["Value"]
+        for page in cloudformation.get_paginator("list_exports").paginate()
+        for export in page["Exports"]
+    }
+    deployed: list[DeployedResource] = []
+    missing: list[tuple[str, str, str]] = []
+    for stack_name, template in assembly.all_templates().items():
+        live: dict[str, Any] = {
+            r["LogicalResourceId"]: r
+            for r in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+        }
+        physical_ids = {
+            logical_id: r["PhysicalResourceId"]
+            for logical_id, r in live.items()
+            if r.get("PhysicalResourceId")
+        }
+        for logical_id, resource in template.get("Resources", {}).items():
+            if logical_id not in physical_ids:
+                missing.append((stack_name, logical_id, resource["Type"]))
+                continue
+            deployed.append(
+                DeployedResource(
+                    stack_name=stack_name,
+                    logical_id=logical_id,
+                    resource_type=resource["Type"],
+                    properties=resource.get("Properties", {}),
+                    physical_id=physical_ids[logical_id],
+                    stack_physical_ids=physical_ids,
+                    exports=exports,
+                )
+            )
+    return Inventory(deployed, missing)

@@ -1,0 +1,310 @@
+"""The deploy test's checkers and its record of emulator gaps, exercised on moto in-process.
+
+A small stack of the resource types the ECR, ECS and EKS stacks will add is created through moto's
+CloudFormation (the same code path `moto_server` runs), then every checker must accept it as
+templated and reject it when the template asks for something else. The recorded skipped types and
+dropped properties are proved against moto itself, so a moto upgrade that closes a gap fails here.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tests.deploy.checkers import (
+    CHECKERS,
+    EMULATOR_DROPPED_PROPERTIES,
+    EMULATOR_SKIPPED_TYPES,
+    DeployedResource,
+)
+
+pytestmark = pytest.mark.deploy
+
+REGION = "us-east-1"
+
+SAMPLE_TEMPLATE: dict[str, Any] = {
+    "Resources": {
+        "Vpc": {
+            "Type": "AWS::EC2::VPC",
+            "Properties": {
+                "CidrBlock": "10.10.0.0/16",
+                "EnableDnsHostnames": True,
+                "EnableDnsSupport": True,
+            },
+        },
+        "SubnetA": {
+            "Type": "AWS::EC2::Subnet",
+            "Properties": {
+                "VpcId": {"Ref": "Vpc"},
+                "CidrBlock": "10.10.0.0/24",
+                "AvailabilityZone": "us-east-1a",
+                "MapPublicIpOnLaunch": True,
+            },
+        },
+        "SubnetB": {
+            "Type": "AWS::EC2::Subnet",
+            "Properties": {
+                "VpcId": {"Ref": "Vpc"},
+                "CidrBlock": "10.10.1.0/24",
+                "AvailabilityZone": "us-east-1b",
+                "MapPublicIpOnLaunch": True,
+            },
+        },
+        "Repository": {
+            "Type": "AWS::ECR::Repository",
+            "Properties": {
+                "RepositoryName": "cp-sandbox/sample-app",
+                "ImageTagMutability": "IMMUTABLE",
+                "ImageScanningConfiguration": {"ScanOnPush": True},
+                "EncryptionConfiguration": {"EncryptionType": "AES256"},
+            },
+        },
+        "Cluster": {
+            "Type": "AWS::ECS::Cluster",
+            "Properties": {
+                "ClusterName": "cp-sandbox",
+                "ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}],
+            },
+        },
+        "TaskDefinition": {
+            "Type": "AWS::ECS::TaskDefinition",
+            "Properties": {
+                "Family": "web",
+                "NetworkMode": "awsvpc",
+                "RequiresCompatibilities": ["FARGATE"],
+                "Cpu": "256",
+                "Memory": "512",
+                "ContainerDefinitions": [{"Name": "web", "Image": "nginx", "Essential": True}],
+            },
+        },
+        "Service": {
+            "Type": "AWS::ECS::Service",
+            "Properties": {
+                "Cluster": {"Ref": "Cluster"},
+                "TaskDefinition": {"Ref": "TaskDefinition"},
+                "DesiredCount": 2,
+                "LaunchType": "FARGATE",
+                "DeploymentConfiguration": {
+                    "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
+                },
+                "EnableExecuteCommand": True,
+                "HealthCheckGracePeriodSeconds": 60,
+                "PropagateTags": "SERVICE",
+            },
+        },
+        "LoadBalancer": {
+            "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            "Properties": {
+                "Scheme": "internet-facing",
+                "Type": "application",
+                "Subnets": [{"Ref": "SubnetA"}, {"Ref": "SubnetB"}],
+            },
+        },
+        "LaunchTemplate": {
+            "Type": "AWS::EC2::LaunchTemplate",
+            "Properties": {
+                "LaunchTemplateName": "cp-sandbox-ec2",
+                "LaunchTemplateData": {
+                    "ImageId": "ami-12c6146b",
+                    "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 2},
+                },
+            },
+        },
+    }
+}
+
+# One wrong expectation per checked type: the checker must reject the deployed resource with it.
+WRONG_EXPECTATIONS: dict[str, tuple[str, Any]] = {
+    "Vpc": ("CidrBlock", "10.99.0.0/16"),
+    "SubnetA": ("AvailabilityZone", "us-east-1c"),
+    "Repository": ("ImageTagMutability", "MUTABLE"),
+    "Cluster": ("ClusterName", "another-cluster"),
+    "TaskDefinition": ("Memory", "1024"),
+    "Service": ("DesiredCount", 3),
+    "LoadBalancer": ("Scheme", "internal"),
+    "LaunchTemplate": (
+        "LaunchTemplateData",  # MetadataOptions.HttpTokens
+        {"ImageId": "ami-12c6146b", "MetadataOptions": {"HttpTokens": "optional"}},
+    ),
+}
+
+
+class InProcess:
+    """boto3 clients of moto's in-process backend (the `ClientFactory` the checkers take)."""
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=REGION)
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[InProcess]:
+    with mock_aws():
+        yield InProcess()
+
+
+@pytest.fixture(scope="module")
+def sample_stack(aws: InProcess) -> dict[str, DeployedResource]:
+    cloudformation = aws.client("cloudformation")
+    cloudformation.create_stack(StackName="sample", TemplateBody=json.dumps(SAMPLE_TEMPLATE))
+    status = cloudformation.describe_stacks(StackName="sample")["Stacks"][0]["StackStatus"]
+    assert status == "CREATE_COMPLETE"
+    physical_ids = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cloudformation.describe_stack_resources(StackName="sample")["StackResources"]
+    }
+    return {
+        logical_id: DeployedResource(
+            stack_name="sample",
+            logical_id=logical_id,
+            resource_type=resource["Type"],
+            properties=resource["Properties"],
+            physical_id=physical_ids[logical_id],
+            stack_physical_ids=physical_ids,
+            exports={},
+        )
+        for logical_id, resource in SAMPLE_TEMPLATE["Resources"].items()
+    }
+
+
+def with_property(resource: DeployedResource, name: str, value: Any) -> DeployedResource:
+    properties = copy.deepcopy(dict(resource.properties))
+    properties[name] = value
+    return DeployedResource(**{**resource.__dict__, "properties": properties})
+
+
+def test_every_checker_but_eks_has_a_sample_resource() -> None:
+    """The sample stack covers every checked type moto can create (EKS it cannot)."""
+    sample_types = {r["Type"] for r in SAMPLE_TEMPLATE["Resources"].values()}
+    assert set(CHECKERS) - sample_types == {"AWS::EKS::Cluster"}
+    assert "AWS::EKS::Cluster" in EMULATOR_SKIPPED_TYPES
+
+
+@pytest.mark.parametrize("logical_id", list(SAMPLE_TEMPLATE["Resources"]))
+def test_checker_accepts_the_resource_as_templated(
+    aws: InProcess, sample_stack: dict[str, DeployedResource], logical_id: str
+) -> None:
+    """Each checker reads its deployed resource back and finds the template's settings."""
+    resource = sample_stack[logical_id]
+    CHECKERS[resource.resource_type](aws, resource)
+
+
+@pytest.mark.parametrize("logical_id", list(WRONG_EXPECTATIONS))
+def test_checker_rejects_a_different_setting(
+    aws: InProcess, sample_stack: dict[str, DeployedResource], logical_id: str
+) -> None:
+    """Each checker fails when the template asks for a setting the resource does not have."""
+    name, value = WRONG_EXPECTATIONS[logical_id]
+    resource = with_property(sample_stack[logical_id], name, value)
+    message = "MetadataOptions.HttpTokens" if name == "LaunchTemplateData" else name
+    with pytest.raises(AssertionError, match=message):
+        CHECKERS[resource.resource_type](aws, resource)
+
+
+def test_the_repository_checker_proves_immutable_tags(
+    aws: InProcess, sample_stack: dict[str, DeployedResource]
+) -> None:
+    """A repository created with mutable tags fails a template that asks for IMMUTABLE."""
+    aws.client("ecr").create_repository(repositoryName="mutable", imageTagMutability="MUTABLE")
+    resource = DeployedResource(**{**sample_stack["Repository"].__dict__, "physical_id": "mutable"})
+    with pytest.raises(AssertionError, match="ImageTagMutability is 'MUTABLE'"):
+        CHECKERS["AWS::ECR::Repository"](aws, with_property(resource, "RepositoryName", "mutable"))
+
+
+def test_the_service_checker_follows_the_cluster_reference(
+    aws: InProcess, sample_stack: dict[str, DeployedResource]
+) -> None:
+    """A service whose Cluster does not resolve to a deployed cluster is reported, not skipped."""
+    resource = with_property(sample_stack["Service"], "Cluster", {"Ref": "NoSuchCluster"})
+    with pytest.raises(AssertionError, match="Cluster did not resolve"):
+        CHECKERS["AWS::ECS::Service"](aws, resource)
+
+
+def test_moto_creates_nothing_for_the_recorded_skipped_types(aws: InProcess) -> None:
+    """moto's CloudFormation completes a stack of only skipped types, creating none of them."""
+    template = {
+        "Resources": {
+            f"Skipped{index}": {"Type": resource_type, "Properties": {}}
+            for index, resource_type in enumerate(sorted(EMULATOR_SKIPPED_TYPES))
+        }
+    }
+    template["Resources"]["Kept"] = {"Type": "AWS::SNS::Topic", "Properties": {}}
+    cloudformation = aws.client("cloudformation")
+    cloudformation.create_stack(StackName="skipped", TemplateBody=json.dumps(template))
+    resources = cloudformation.describe_stack_resources(StackName="skipped")["StackResources"]
+    assert [r.get("ResourceType") for r in resources if r.get("ResourceType")] == [
+        "AWS::SNS::Topic"
+    ]
+
+
+# How to read each recorded dropped property back, and the value moto reports instead.
+DROPPED_READBACK: dict[tuple[str, str], tuple[str, Any]] = {
+    ("Vpc", "EnableDnsHostnames"): ("EnableDnsHostnames", {"Value": False}),
+    ("SubnetA", "MapPublicIpOnLaunch"): ("MapPublicIpOnLaunch", False),
+    ("Repository", "ImageScanningConfiguration"): ("imageScanningConfiguration", {}),
+    ("Repository", "EncryptionConfiguration"): ("encryptionConfiguration", {}),
+    ("Cluster", "ClusterSettings"): (
+        "settings",
+        [{"name": "containerInsights", "value": "disabled"}],
+    ),
+    ("Service", "DeploymentConfiguration"): ("deploymentConfiguration", None),
+    ("Service", "EnableExecuteCommand"): ("enableExecuteCommand", None),
+    ("Service", "HealthCheckGracePeriodSeconds"): ("healthCheckGracePeriodSeconds", None),
+    ("Service", "LaunchType"): ("launchType", "EC2"),
+    ("Service", "PropagateTags"): ("propagateTags", "NONE"),
+    ("TaskDefinition", "Cpu"): ("cpu", None),
+    ("TaskDefinition", "NetworkMode"): ("networkMode", "bridge"),
+    ("TaskDefinition", "RequiresCompatibilities"): ("requiresCompatibilities", None),
+}
+
+
+def describe(aws: InProcess, resource: DeployedResource) -> dict[str, Any]:
+    ec2 = aws.client("ec2")
+    if resource.resource_type == "AWS::EC2::VPC":
+        return dict(
+            ec2.describe_vpc_attribute(VpcId=resource.physical_id, Attribute="enableDnsHostnames")
+        )
+    if resource.resource_type == "AWS::EC2::Subnet":
+        return dict(ec2.describe_subnets(SubnetIds=[resource.physical_id])["Subnets"][0])
+    if resource.resource_type == "AWS::ECR::Repository":
+        return dict(
+            aws.client("ecr").describe_repositories(repositoryNames=[resource.physical_id])[
+                "repositories"
+            ][0]
+        )
+    ecs = aws.client("ecs")
+    if resource.resource_type == "AWS::ECS::Cluster":
+        return dict(
+            ecs.describe_clusters(clusters=[resource.physical_id], include=["SETTINGS"])[
+                "clusters"
+            ][0]
+        )
+    if resource.resource_type == "AWS::ECS::Service":
+        cluster = resource.stack_physical_ids["Cluster"]
+        return dict(
+            ecs.describe_services(cluster=cluster, services=[resource.physical_id])["services"][0]
+        )
+    return dict(ecs.describe_task_definition(taskDefinition=resource.physical_id)["taskDefinition"])
+
+
+def test_the_dropped_property_record_is_complete() -> None:
+    """Every recorded dropped property has a read-back proof below, and nothing else does."""
+    recorded = {(t, p) for t, props in EMULATOR_DROPPED_PROPERTIES.items() for p in props}
+    proved = {(SAMPLE_TEMPLATE["Resources"][lid]["Type"], p) for lid, p in DROPPED_READBACK}
+    assert proved == recorded
+
+
+@pytest.mark.parametrize(("logical_id", "prop"), list(DROPPED_READBACK))
+def test_moto_really_drops_the_recorded_property(
+    aws: InProcess, sample_stack: dict[str, DeployedResource], logical_id: str, prop: str
+) -> None:
+    """moto reports its default, not the templated value, for each recorded dropped property."""
+    field, moto_value = DROPPED_READBACK[(logical_id, prop)]
+    resource = sample_stack[logical_id]
+    assert prop in resource.properties
+    assert describe(aws, resource).get(field) == moto_value
