@@ -18,7 +18,7 @@ SETUP_HASH := $(shell cat $(SETUP_INPUTS) 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.setup-$(SETUP_HASH)
 CDK := cdk --no-notices
 CDK_CONTEXT := -c environment=$(ENV)
-SOURCES := app.py platform_config stacks container_constructs tools
+SOURCES := app.py platform_config stacks container_constructs tools benchmarks
 DIAGRAM_OUT := build/diagram.out
 # Extra flags for `cdk deploy`, e.g. CDK_DEPLOY_FLAGS="--require-approval never" in CI.
 CDK_DEPLOY_FLAGS ?=
@@ -41,8 +41,9 @@ $(STAMP): $(SETUP_INPUTS)
 	@rm -f $(VENV)/.setup-*
 	@touch $@
 
-synth: setup ## cdk synth of ENV (default sandbox) into cdk.out/
+synth: setup ## cdk synth of ENV (default sandbox) into cdk.out/, then cfn-lint every template
 	$(CDK) synth $(CDK_CONTEXT) --quiet
+	$(VENV)/bin/python -m tools.lint_templates cdk.out
 	@echo "Templates of '$(ENV)' are in cdk.out/"
 
 test: setup ## Run the test suite (all but the emulator deploy, see test-deploy)
@@ -69,8 +70,8 @@ format: setup ## Apply ruff's fixes and formatting
 diff: setup ## cdk diff of ENV against the deployed stacks (needs credentials)
 	$(CDK) diff $(CDK_CONTEXT) --all
 
-deploy: setup ## cdk deploy of every stack of ENV (needs credentials and a bootstrapped account)
-	$(CDK) deploy $(CDK_CONTEXT) --all --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
+deploy: synth ## cfn-linted synth, then cdk deploy of exactly those templates (needs credentials)
+	$(CDK) deploy --app cdk.out --all --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
 	@echo "Stack outputs (service URLs, kubeconfig command) are in build/outputs-$(ENV).json"
 
 destroy: setup ## cdk destroy of every stack of ENV
@@ -91,3 +92,6 @@ config-reference: setup ## Regenerate docs/configuration.md and the README confi
 	$(VENV)/bin/python -m tools.config_reference docs/configuration.md --readme README.md
 
 docs: diagram config-reference ## Regenerate every generated document (diagram, config reference)
+
+bench: setup ## Benchmark synth and test times (floor, sandbox, 1/10/50 services); writes benchmarks/results.md
+	$(VENV)/bin/python -m benchmarks.bench

@@ -76,7 +76,10 @@ def run_cdk(*args: str, env: dict[str, str], timeout: float = 900) -> CliRun:
     return CliRun(args, completed.returncode, completed.stdout, time.monotonic() - started)
 
 
-BOOTSTRAP_ARGS = ("bootstrap", f"aws://{ACCOUNT}/{REGION}")
+def bootstrap_args(assembly_dir: Path) -> tuple[str, ...]:
+    """`cdk bootstrap` of the emulator's account and region; `--app` names the session's assembly
+    so the CLI neither synthesizes nor locks the repository's own cdk.out."""
+    return ("bootstrap", f"aws://{ACCOUNT}/{REGION}", "--app", str(assembly_dir))
 
 
 def deploy_args(assembly_dir: Path) -> tuple[str, ...]:

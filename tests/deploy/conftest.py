@@ -9,8 +9,8 @@ import pytest
 
 from tests.assembly import Assembly
 from tests.deploy.cli import (
-    BOOTSTRAP_ARGS,
     CliRun,
+    bootstrap_args,
     deploy_args,
     destroy_args,
     emulator_environment,
@@ -62,6 +62,6 @@ def deployment(
     env = emulator_environment(moto_server, tmp_path_factory.mktemp("cdk-home"))
     with CustomResourceResponder(moto_server) as responder:
         deployment = Deployment(moto_server, sandbox, env, responder)
-        deployment.cdk("bootstrap", *BOOTSTRAP_ARGS).check()
+        deployment.cdk("bootstrap", *bootstrap_args(sandbox.outdir)).check()
         deployment.deploy("deploy").check()
         yield deployment

@@ -1,0 +1,219 @@
+"""`make bench`: how fast are the two loops users feel, `cdk synth` and `make test`?
+
+Measures, with a warm-up and several repetitions, reporting medians:
+  (a) the floor: an empty CDK app with one empty stack, by the same CLI, Python and Node;
+  (b) `cdk synth` of the full sandbox app as a user runs it (the real, pinned CLI);
+  (c) synth of the sandbox app with 1, 10 and 50 web services;
+  (d) `make test` after setup.
+Prints a table, writes it to benchmarks/results.md and checks the targets (exit 1 if one is missed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+RESULTS = ROOT / "benchmarks" / "results.md"
+
+EMPTY_APP = """\
+from aws_cdk import App, Stack
+app = App()
+Stack(app, "Empty")
+app.synth()
+"""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    name: str
+    seconds: list[float]
+    stacks: int = 0
+    max_resources: int = 0
+    template_bytes: int = 0
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+
+def environment() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(
+        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+        CDK_DISABLE_CLI_TELEMETRY="1",
+        CDK_DISABLE_VERSION_CHECK="1",
+    )
+    return env
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(
+        command, cwd=cwd, env=environment(), capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr[-4000:]}")
+    return elapsed
+
+
+def repeat(run: Callable[[], float], warmups: int, repetitions: int) -> list[float]:
+    for _ in range(warmups):
+        run()
+    return [run() for _ in range(repetitions)]
+
+
+def synth_command(outdir: Path, *context: str) -> list[str]:
+    return [str(CDK), "synth", "--quiet", "--no-notices", "-o", str(outdir), *context]
+
+
+def assembly_stats(outdir: Path) -> tuple[int, int, int]:
+    """(stacks, most resources in one stack, total template bytes) of a cloud assembly."""
+    templates = list(outdir.glob("*.template.json"))
+    resources = [len(json.loads(t.read_text()).get("Resources", {})) for t in templates]
+    return len(templates), max(resources, default=0), sum(t.stat().st_size for t in templates)
+
+
+def measure_synth(
+    name: str, app_dir: Path, work: Path, warmups: int, repetitions: int, *context: str
+) -> Measurement:
+    outdir = work / name.replace(" ", "-")
+    seconds = repeat(lambda: timed(synth_command(outdir, *context), app_dir), warmups, repetitions)
+    return Measurement(name, seconds, *assembly_stats(outdir))
+
+
+def services_override(count: int) -> dict[str, Any]:
+    """Sandbox overrides with `count` web services on the Fargate cluster (the EC2 cluster keeps its
+    default), each routed by its own path."""
+    services = [
+        {
+            "name": f"svc-{index:02d}",
+            "route": {"priority": index, "paths": [f"/svc-{index:02d}/*"]},
+        }
+        for index in range(1, count + 1)
+    ]
+    return {"ecs": {"fargate": {"services": services}}}
+
+
+def write_overrides(work: Path, count: int) -> Path:
+    path = work / f"services-{count}.json"
+    path.write_text(json.dumps(services_override(count)))
+    return path
+
+
+def render(measurements: list[Measurement], floor: Measurement, checks: list[str]) -> str:
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    lines = [
+        "| measurement | median s | runs (s) | x floor | stacks | max resources/stack | "
+        "template bytes |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for m in measurements:
+        runs = ", ".join(f"{s:.1f}" for s in m.seconds)
+        stacks = str(m.stacks) if m.stacks else ""
+        resources = str(m.max_resources) if m.stacks else ""
+        size = f"{m.template_bytes:,}" if m.stacks else ""
+        lines.append(
+            f"| {m.name} | {m.median:.1f} | {runs} | {m.median / floor.median:.1f} | {stacks} | "
+            f"{resources} | {size} |"
+        )
+    date = time.strftime("%Y-%m-%d")
+    return "\n".join(
+        [
+            "# Benchmark results",
+            "",
+            f"Measured {date} on {machine} (`make bench`; medians after a warm-up).",
+            "",
+            *lines,
+            "",
+            "Targets:",
+            "",
+            *(f"- {check}" for check in checks),
+            "",
+        ]
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--warmups", type=int, default=1)
+    parser.add_argument("--test-repetitions", type=int, default=2)
+    parser.add_argument("--skip-test", action="store_true", help="do not time `make test`")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        empty_app = work / "empty-app"
+        empty_app.mkdir()
+        (empty_app / "app.py").write_text(EMPTY_APP)
+        (empty_app / "cdk.json").write_text(json.dumps({"app": f"{VENV_BIN / 'python'} app.py"}))
+        reps = (args.warmups, args.repetitions)
+
+        floor = measure_synth("empty app (floor)", empty_app, work, *reps)
+        print(f"floor: {floor.median:.1f}s", file=sys.stderr)
+        full = measure_synth("full sandbox synth", ROOT, work, *reps, "-c", "environment=sandbox")
+        print(f"full sandbox: {full.median:.1f}s", file=sys.stderr)
+        scaled = []
+        for count in (1, 10, 50):
+            overrides = write_overrides(work, count)
+            scaled.append(
+                measure_synth(
+                    f"sandbox, {count} Fargate services",
+                    ROOT,
+                    work,
+                    *reps,
+                    "-c",
+                    "environment=sandbox",
+                    "-c",
+                    f"config_overrides={overrides}",
+                )
+            )
+            print(f"{count} services: {scaled[-1].median:.1f}s", file=sys.stderr)
+        measurements = [floor, full, *scaled]
+
+        checks = [
+            _check("full sandbox synth <= 2.0 x floor", full.median, 2.0 * floor.median),
+            _check("50 services synth <= 3 x 1 service", scaled[2].median, 3 * scaled[0].median),
+            *(
+                _check(f"{m.name}: every stack < 500 resources", m.max_resources, 499)
+                for m in scaled
+            ),
+        ]
+        if not args.skip_test:
+            tests = Measurement(
+                "make test (after setup)",
+                repeat(lambda: timed(["make", "test"], ROOT), 0, args.test_repetitions),
+            )
+            measurements.append(tests)
+            checks.append(
+                _check("make test <= 4 x full sandbox synth", tests.median, 4 * full.median)
+            )
+
+    report = render(measurements, floor, checks)
+    RESULTS.write_text(report)
+    print(report)
+    return 0 if all(check.startswith("PASS") for check in checks) else 1
+
+
+def _check(label: str, value: float, limit: float) -> str:
+    verdict = "PASS" if value <= limit else "MISS"
+    return f"{verdict}: {label} ({value:.1f} vs limit {limit:.1f})"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
