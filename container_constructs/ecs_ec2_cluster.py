@@ -15,7 +15,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from container_constructs.common import default_policy
+from container_constructs.common import default_policy, exec_command_configuration
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -261,31 +261,3 @@ def _check(props: Ec2ClusterProps) -> None:
     architectures = {ec2.InstanceType(name).architecture for name in props.instance_types}
     if len(architectures) > 1:
         raise ValueError("Ec2Cluster: instance_types must share one CPU architecture")
-
-
-def exec_command_configuration(
-    scope: Construct,
-    *,
-    retention: logs.RetentionDays,
-    removal_policy: RemovalPolicy,
-    encryption_key: kms.IKey | None,
-    name: str | None = None,
-) -> tuple[logs.LogGroup, ecs.ExecuteCommandConfiguration]:
-    """A log group for ECS Exec sessions and the cluster setting that sends every session there
-    (OVERRIDE: sessions are logged even if a task definition does not ask for it)."""
-    log_group = logs.LogGroup(
-        scope,
-        "ExecLogGroup",
-        log_group_name=name,
-        retention=retention,
-        removal_policy=removal_policy,
-        encryption_key=encryption_key,
-    )
-    configuration = ecs.ExecuteCommandConfiguration(
-        logging=ecs.ExecuteCommandLogging.OVERRIDE,
-        log_configuration=ecs.ExecuteCommandLogConfiguration(
-            cloud_watch_log_group=log_group,
-            cloud_watch_encryption_enabled=encryption_key is not None,
-        ),
-    )
-    return log_group, configuration

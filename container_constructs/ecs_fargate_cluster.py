@@ -12,6 +12,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from container_constructs.common import exec_command_configuration
+
 
 def _default_strategy() -> list[ecs.CapacityProviderStrategy]:
     return [ecs.CapacityProviderStrategy(capacity_provider="FARGATE", weight=1)]
@@ -75,31 +77,3 @@ class FargateCluster(Construct):
         )
         self.default_strategy = list(props.default_strategy)
         self.cluster.add_default_capacity_provider_strategy(self.default_strategy)
-
-
-def exec_command_configuration(
-    scope: Construct,
-    *,
-    retention: logs.RetentionDays,
-    removal_policy: RemovalPolicy,
-    encryption_key: kms.IKey | None,
-    name: str | None = None,
-) -> tuple[logs.LogGroup, ecs.ExecuteCommandConfiguration]:
-    """A log group for ECS Exec sessions and the cluster setting that sends every session there
-    (OVERRIDE: sessions are logged even if a task definition does not ask for it)."""
-    log_group = logs.LogGroup(
-        scope,
-        "ExecLogGroup",
-        log_group_name=name,
-        retention=retention,
-        removal_policy=removal_policy,
-        encryption_key=encryption_key,
-    )
-    configuration = ecs.ExecuteCommandConfiguration(
-        logging=ecs.ExecuteCommandLogging.OVERRIDE,
-        log_configuration=ecs.ExecuteCommandLogConfiguration(
-            cloud_watch_log_group=log_group,
-            cloud_watch_encryption_enabled=encryption_key is not None,
-        ),
-    )
-    return log_group, configuration
