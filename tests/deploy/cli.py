@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,14 +83,16 @@ def bootstrap_args(assembly_dir: Path) -> tuple[str, ...]:
     return ("bootstrap", f"aws://{ACCOUNT}/{REGION}", "--app", str(assembly_dir))
 
 
-def deploy_args(assembly_dir: Path) -> tuple[str, ...]:
-    """`cdk deploy --all` of a synthesized assembly; `--method=direct` because moto's change-set
-    path drops exports, and every stack goes in dependency order."""
+def deploy_args(assembly_dir: Path, stacks: Sequence[str]) -> tuple[str, ...]:
+    """`cdk deploy` of the named stacks of a synthesized assembly (`--exclusively`: only those,
+    the emulator cannot take the rest); `--method=direct` because moto's change-set path drops
+    exports; the CLI deploys them in dependency order."""
     return (
         "deploy",
         "--app",
         str(assembly_dir),
-        "--all",
+        *stacks,
+        "--exclusively",
         "--require-approval",
         "never",
         "--method=direct",
@@ -98,5 +101,5 @@ def deploy_args(assembly_dir: Path) -> tuple[str, ...]:
     )
 
 
-def destroy_args(assembly_dir: Path) -> tuple[str, ...]:
-    return ("destroy", "--app", str(assembly_dir), "--all", "--force")
+def destroy_args(assembly_dir: Path, stacks: Sequence[str]) -> tuple[str, ...]:
+    return ("destroy", "--app", str(assembly_dir), *stacks, "--exclusively", "--force")

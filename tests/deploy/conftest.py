@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from tests.assembly import Assembly
+from tests.deploy.checkers import unresolved_intrinsics
 from tests.deploy.cli import (
     CliRun,
     bootstrap_args,
@@ -38,6 +39,7 @@ class Deployment:
     assembly: Assembly
     env: dict[str, str]
     responder: CustomResourceResponder
+    stacks: tuple[str, ...]
     runs: dict[str, CliRun] = field(default_factory=dict)
 
     def cdk(self, phase: str, *args: str) -> CliRun:
@@ -45,23 +47,33 @@ class Deployment:
         return self.runs[phase]
 
     def deploy(self, phase: str) -> CliRun:
-        return self.cdk(phase, *deploy_args(self.assembly.outdir))
+        return self.cdk(phase, *deploy_args(self.assembly.outdir, self.stacks))
 
-    def destroy(self) -> CliRun:
-        return self.cdk("destroy", *destroy_args(self.assembly.outdir))
+    def destroy(self, phase: str) -> CliRun:
+        return self.cdk(phase, *destroy_args(self.assembly.outdir, self.stacks))
+
+
+def deployable_stacks(assembly: Assembly) -> tuple[str, ...]:
+    """The assembly's stacks that use no intrinsic the emulator leaves unresolved."""
+    return tuple(
+        name
+        for name, template in assembly.all_templates().items()
+        if not unresolved_intrinsics(template)
+    )
 
 
 @pytest.fixture(scope="module")
 def deployment(
     moto_server: MotoServer, sandbox: Assembly, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Deployment]:
-    """`cdk bootstrap` then `cdk deploy --all` of the session's sandbox assembly (the same files
-    every other test reads). The sandbox is account-agnostic, so the CLI resolves the account from
-    the emulator's STS (123456789012), as it would from a user's credentials."""
+    """`cdk bootstrap` then `cdk deploy` of the session's sandbox assembly (the same files every
+    other test reads): every stack the emulator can take (`deployable_stacks`). The sandbox is
+    account-agnostic, so the CLI resolves the account from the emulator's STS (123456789012), as
+    it would from a user's credentials."""
     moto_server.reset()
     env = emulator_environment(moto_server, tmp_path_factory.mktemp("cdk-home"))
     with CustomResourceResponder(moto_server) as responder:
-        deployment = Deployment(moto_server, sandbox, env, responder)
+        deployment = Deployment(moto_server, sandbox, env, responder, deployable_stacks(sandbox))
         deployment.cdk("bootstrap", *bootstrap_args(sandbox.outdir)).check()
         deployment.deploy("deploy").check()
         yield deployment

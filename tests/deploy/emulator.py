@@ -23,6 +23,8 @@ import boto3
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 LOOPBACK = "127.0.0.1"
+# moto_server's application served one request at a time; see that file for why.
+SERIAL_SERVER = Path(__file__).with_name("serial_moto_server.py")
 
 
 def free_loopback_port() -> int:
@@ -34,7 +36,11 @@ def free_loopback_port() -> int:
 
 @dataclass
 class MotoServer:
-    """One `moto_server` process started by this test run (and only that one is ever stopped)."""
+    """One `moto_server` process started by this test run (and only that one is ever stopped).
+
+    It serves one request at a time (serial_moto_server.py): moto's CloudFormation builds a
+    stack's resources inside CreateStack and is not safe against a concurrent read of that stack.
+    """
 
     port: int
     log_path: Path
@@ -48,7 +54,7 @@ class MotoServer:
         """Start the server from this venv's Python and wait, bounded, until it answers."""
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(self.port)],
+            [sys.executable, str(SERIAL_SERVER), "-H", LOOPBACK, "-p", str(self.port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

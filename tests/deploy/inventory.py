@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,15 +27,18 @@ class Inventory:
         return [r for r in self.deployed if r.resource_type == resource_type]
 
 
-def template_types(assembly: Assembly) -> set[str]:
+def template_types(assembly: Assembly, stacks: Collection[str]) -> set[str]:
+    """Every resource type in the templates of `stacks`."""
     return {
         resource["Type"]
-        for template in assembly.all_templates().values()
+        for name, template in assembly.all_templates().items()
+        if name in stacks
         for resource in template.get("Resources", {}).values()
     }
 
 
-def take_inventory(server: MotoServer, assembly: Assembly) -> Inventory:
+def take_inventory(server: MotoServer, assembly: Assembly, stacks: Collection[str]) -> Inventory:
+    """Pair each resource of the templates of `stacks` (the deployed ones) with the emulator's."""
     cloudformation = server.client("cloudformation")
     exports = {
         export["Name"]: export["Value"]
@@ -44,6 +48,8 @@ def take_inventory(server: MotoServer, assembly: Assembly) -> Inventory:
     deployed: list[DeployedResource] = []
     missing: list[tuple[str, str, str]] = []
     for stack_name, template in assembly.all_templates().items():
+        if stack_name not in stacks:
+            continue
         live: dict[str, Any] = {
             r["LogicalResourceId"]: r
             for r in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
