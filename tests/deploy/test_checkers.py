@@ -21,7 +21,9 @@ from tests.deploy.checkers import (
     CHECKERS,
     EMULATOR_DROPPED_PROPERTIES,
     EMULATOR_SKIPPED_TYPES,
+    EMULATOR_UNRESOLVED_INTRINSICS,
     DeployedResource,
+    unresolved_intrinsics,
 )
 
 pytestmark = pytest.mark.deploy
@@ -308,3 +310,43 @@ def test_moto_really_drops_the_recorded_property(
     resource = sample_stack[logical_id]
     assert prop in resource.properties
     assert describe(aws, resource).get(field) == moto_value
+
+
+def test_moto_leaves_the_recorded_intrinsics_unresolved(aws: InProcess) -> None:
+    """A stack output read through each recorded intrinsic reaches the resource as the intrinsic's
+    own text, not the output's value (why the stacks using one are not deployed)."""
+    cloudformation = aws.client("cloudformation")
+    producer = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {}}},
+        "Outputs": {"Published": {"Value": "produced-value"}},
+    }
+    cloudformation.create_stack(StackName="producer", TemplateBody=json.dumps(producer))
+    for index, intrinsic in enumerate(sorted(EMULATOR_UNRESOLVED_INTRINSICS)):
+        reference = {
+            intrinsic: {"StackName": "producer", "Region": REGION, "OutputName": "Published"}
+        }
+        consumer = {
+            "Resources": {
+                "Parameter": {
+                    "Type": "AWS::SSM::Parameter",
+                    "Properties": {"Name": f"/probe/{index}", "Type": "String", "Value": reference},
+                }
+            }
+        }
+        cloudformation.create_stack(StackName=f"consumer{index}", TemplateBody=json.dumps(consumer))
+        value = aws.client("ssm").get_parameter(Name=f"/probe/{index}")["Parameter"]["Value"]
+        assert intrinsic in value
+        assert value != "produced-value"
+
+
+def test_the_unresolved_intrinsic_finder_looks_everywhere() -> None:
+    """`unresolved_intrinsics` finds an intrinsic nested in lists and other functions, only once."""
+    reference = {"Fn::GetStackOutput": {"StackName": "a", "Region": REGION, "OutputName": "b"}}
+    template = {
+        "Resources": {
+            "A": {"Properties": {"Subnets": [reference, {"Ref": "X"}]}},
+            "B": {"Properties": {"Label": {"Fn::Join": ["", [{"Fn::Select": [1, [reference]]}]]}}},
+        }
+    }
+    assert unresolved_intrinsics(template) == {"Fn::GetStackOutput"}
+    assert unresolved_intrinsics({"Resources": {"A": {"Properties": {"V": {"Ref": "X"}}}}}) == set()
