@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from tests.assembly import Assembly
-from tests.cdk_cli import ROOT, SynthRun, run_synth
+from tests.cdk_cli import ROOT, SynthRun
+from tests.conftest import BAD_CONFIG_RUNS, SANDBOX_AGAIN
 
 EXPECTED_UNITS = (
     "network",
@@ -44,9 +42,9 @@ def test_stacks_target_the_configured_region(assembly: Assembly) -> None:
         assert environment == "aws://unknown-account/us-east-1"
 
 
-def test_synth_is_deterministic(sandbox: Assembly, tmp_path: Path) -> None:
-    """The same input gives byte-identical templates."""
-    again = run_synth("sandbox", tmp_path / "cdk.out", tmp_path / "home").check()
+def test_synth_is_deterministic(sandbox: Assembly, cli_runs: dict[str, SynthRun]) -> None:
+    """The same input gives byte-identical templates (a second, independent CLI synth)."""
+    again = cli_runs[SANDBOX_AGAIN].check()
     for name, template_file in sandbox.stack_templates.items():
         first = (sandbox.outdir / template_file).read_bytes()
         second = (again.outdir / template_file).read_bytes()
@@ -54,27 +52,19 @@ def test_synth_is_deterministic(sandbox: Assembly, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("environment", "overrides", "message"),
+    ("label", "message"),
     [
-        ("staging", None, "unknown environment 'staging'; allowed: production, sandbox"),
-        (
-            "sandbox",
-            {"network": {"vpc_cidr": "10.0.0.0/33"}},
-            "network.vpc_cidr: '10.0.0.0/33' is not an IPv4 network",
-        ),
+        ("unknown-environment", "unknown environment 'staging'; allowed: production, sandbox"),
+        ("bad-cidr", "network.vpc_cidr: '10.0.0.0/33' is not an IPv4 network"),
     ],
 )
 def test_bad_config_fails_synth_with_a_clear_message(
-    tmp_path: Path, environment: str, overrides: dict[str, object] | None, message: str
+    cli_runs: dict[str, SynthRun], label: str, message: str
 ) -> None:
     """The CLI exits non-zero, prints the environment, field and what is allowed, writes nothing."""
-    args: list[str] = []
-    if overrides is not None:
-        overrides_file = tmp_path / "overrides.json"
-        overrides_file.write_text(json.dumps(overrides))
-        args = ["-c", f"config_overrides={overrides_file}"]
-    run = run_synth(environment, tmp_path / "cdk.out", tmp_path / "home", *args)
+    run = cli_runs[label]
+    environment = BAD_CONFIG_RUNS[label][0]
     assert run.returncode != 0
     assert f"Invalid configuration for environment '{environment}'" in run.stderr
     assert message in run.stderr
-    assert not (tmp_path / "cdk.out" / "manifest.json").exists()
+    assert not (run.outdir / "manifest.json").exists()
