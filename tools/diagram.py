@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.markers import replace_block
+from tools.markers import write_generated
 
 
 @dataclass(frozen=True)
@@ -332,14 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readme", type=Path, help=f"also replace the '{README_BLOCK}' block here")
     args = parser.parse_args(argv)
     document, block = generate(args.assembly)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(document, encoding="utf-8")
-    if args.readme is not None:
-        readme = args.readme.read_text(encoding="utf-8")
-        args.readme.write_text(replace_block(readme, README_BLOCK, block), encoding="utf-8")
-    print(
-        f"wrote {args.output}" + (f" and the diagram block of {args.readme}" if args.readme else "")
-    )
+    write_generated(args.output, document, args.readme, README_BLOCK, block, "diagram")
     return 0
 
 
