@@ -10,7 +10,7 @@ create at all are listed in `EMULATOR_SKIPPED_TYPES`, and properties it accepts 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 # Types moto 5.2.5's CloudFormation does not implement: it logs "No Moto CloudFormation support"
@@ -33,18 +33,33 @@ EMULATOR_SKIPPED_TYPES: frozenset[str] = frozenset(
     }
 )
 
-# Intrinsic functions moto 5.2.5's CloudFormation does not resolve: it passes them through as the
-# Python repr of the dict (an SSM parameter's value becomes "{'Fn::GetStackOutput': {...}}"), so a
-# stack using one would "deploy" with garbage references. aws-cdk-lib writes `Fn::GetStackOutput`
-# for weak cross-stack references. The deploy test does not deploy a stack that uses one; proved
-# against moto in test_checkers.py, so a moto upgrade that resolves it fails there.
+# Types moto 5.2.5's CloudFormation does create but lists with no physical id (its model has none):
+# an `AWS::EC2::SecurityGroupIngress` is authorized on its group, yet DescribeStackResources names
+# no resource, so the inventory cannot pair it and no checker can read it by id.
+EMULATOR_UNNAMED_TYPES: frozenset[str] = frozenset({"AWS::EC2::SecurityGroupIngress"})
+
+# Intrinsic functions stock moto 5.2.5's CloudFormation does not resolve: it passes them through as
+# the Python repr of the dict (an SSM parameter's value becomes "{'Fn::GetStackOutput': {...}}").
+# aws-cdk-lib writes `Fn::GetStackOutput` for weak cross-stack references (the ECS and EKS stacks
+# read the network and registry stacks' outputs). The harness's server (serial_moto_server.py)
+# teaches moto's parser exactly this intrinsic, with CloudFormation's semantics; test_checkers.py
+# proves stock moto still lacks it (so a moto upgrade shows up) and that the addition resolves it.
 EMULATOR_UNRESOLVED_INTRINSICS: frozenset[str] = frozenset({"Fn::GetStackOutput"})
 
-# The sandbox units whose stacks use an unresolved intrinsic today, hence are not deployed to the
-# emulator (asserted against the assembly in test_deploy_local.py, so a change shows up).
-EMULATOR_UNDEPLOYABLE_UNITS: frozenset[str] = frozenset(
-    {"ecs-ec2", "ecs-ec2-services-1", "ecs-fargate", "ecs-fargate-services-1", "eks"}
-)
+# The sandbox units the emulator cannot deploy even so, with why (asserted in test_checkers.py
+# against moto, and against the assembly in test_deploy_local.py, so a change shows up):
+# eks: its secrets-encryption `AWS::KMS::Key` has Tags, and moto 5.2.5's KMS CloudFormation model
+# hands CloudFormation's {"Key", "Value"} tags to a tagger keyed on "TagKey": CreateStack fails with
+# KeyError 'TagKey' inside the request, the stack stays CREATE_IN_PROGRESS and every later
+# DescribeStackResources of it answers HTTP 500. (Its EKS types are unsupported by moto anyway.)
+# ecs-ec2-services-1: its service's CapacityProviderStrategy reads, through Fn::GetStackOutput,
+# the ecs-ec2 stack's output of its AWS::ECS::CapacityProvider, which moto skips
+# (EMULATOR_SKIPPED_TYPES), so that output does not exist; as on CloudFormation, the reference
+# then fails CreateStack.
+EMULATOR_UNDEPLOYABLE_UNITS: Mapping[str, str] = {
+    "ecs-ec2-services-1": "reads ecs-ec2's capacity provider output; moto creates no provider",
+    "eks": "moto 5.2.5 AWS::KMS::Key with Tags: KeyError 'TagKey' in CreateStack",
+}
 
 
 def unresolved_intrinsics(value: Any) -> frozenset[str]:
@@ -96,6 +111,8 @@ class DeployedResource:
     physical_id: str
     stack_physical_ids: Mapping[str, str]
     exports: Mapping[str, str]
+    # (stack name, output name) -> value of every deployed stack, for `Fn::GetStackOutput`.
+    stack_outputs: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     def literal(self, name: str) -> Any:
         """The template value of property `name` if it is a plain value the emulator keeps, else
@@ -106,8 +123,9 @@ class DeployedResource:
         return None if _is_intrinsic(value) else value
 
     def resolve(self, value: Any) -> Any:
-        """A template value with `Ref` and `Fn::ImportValue` of a literal name resolved, lists
-        resolved element-wise; None for anything else that is not a plain value."""
+        """A template value with `Ref`, `Fn::ImportValue` of a literal name and
+        `Fn::GetStackOutput` of literal names resolved, lists resolved element-wise; None for
+        anything else that is not a plain value."""
         if isinstance(value, list):
             return [self.resolve(item) for item in value]
         if not _is_intrinsic(value):
@@ -116,6 +134,9 @@ class DeployedResource:
             return self.stack_physical_ids.get(value["Ref"])
         if "Fn::ImportValue" in value and isinstance(value["Fn::ImportValue"], str):
             return self.exports.get(value["Fn::ImportValue"])
+        reference = value.get("Fn::GetStackOutput")
+        if isinstance(reference, dict) and not any(map(_is_intrinsic, reference.values())):
+            return self.stack_outputs.get((reference["StackName"], reference["OutputName"]))
         return None
 
     def describe(self) -> str:

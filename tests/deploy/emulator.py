@@ -161,9 +161,14 @@ class CustomResourceResponder:
                 continue
             resources = cloudformation.describe_stack_resources(StackName=stack["StackId"])
             for resource in resources["StackResources"]:
-                key = (stack["StackName"], resource["LogicalResourceId"], resource["ResourceType"])
-                pending = resource["ResourceStatus"].endswith("_IN_PROGRESS")
-                if resource["ResourceType"].startswith("Custom::") and pending:
+                # moto lists a resource of a type it skips (e.g. AWS::S3::BucketPolicy) with no
+                # logical id or type; it is nothing to answer, and must not end the scan before a
+                # custom resource listed after it (as the bucket policy precedes auto-delete).
+                resource_type = resource.get("ResourceType", "")
+                if not resource_type.startswith("Custom::") or "LogicalResourceId" not in resource:
+                    continue
+                key = (stack["StackName"], resource["LogicalResourceId"], resource_type)
+                if resource["ResourceStatus"].endswith("_IN_PROGRESS"):
                     self.server.api(
                         "POST",
                         f"/cloudformation_{REGION}/cfnresponse?stack={stack['StackId']}",

@@ -45,14 +45,21 @@ def take_inventory(server: MotoServer, assembly: Assembly, stacks: Collection[st
         for page in cloudformation.get_paginator("list_exports").paginate()
         for export in page["Exports"]
     }
+    stack_outputs = {
+        (stack["StackName"], output["OutputKey"]): output["OutputValue"]
+        for stack in cloudformation.describe_stacks()["Stacks"]
+        for output in stack.get("Outputs", [])
+    }
     deployed: list[DeployedResource] = []
     missing: list[tuple[str, str, str]] = []
     for stack_name, template in assembly.all_templates().items():
         if stack_name not in stacks:
             continue
+        # moto lists a resource of a type it skips with no logical id: it is simply not created.
         live: dict[str, Any] = {
             r["LogicalResourceId"]: r
             for r in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+            if "LogicalResourceId" in r
         }
         physical_ids = {
             logical_id: r["PhysicalResourceId"]
@@ -72,6 +79,7 @@ def take_inventory(server: MotoServer, assembly: Assembly, stacks: Collection[st
                     physical_id=physical_ids[logical_id],
                     stack_physical_ids=physical_ids,
                     exports=exports,
+                    stack_outputs=stack_outputs,
                 )
             )
     return Inventory(deployed, missing)

@@ -16,15 +16,18 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.cloudformation import parsing
 
 from tests.deploy.checkers import (
     CHECKERS,
     EMULATOR_DROPPED_PROPERTIES,
     EMULATOR_SKIPPED_TYPES,
+    EMULATOR_UNDEPLOYABLE_UNITS,
     EMULATOR_UNRESOLVED_INTRINSICS,
     DeployedResource,
     unresolved_intrinsics,
 )
+from tests.deploy.serial_moto_server import resolve_get_stack_output
 
 pytestmark = pytest.mark.deploy
 
@@ -314,7 +317,7 @@ def test_moto_really_drops_the_recorded_property(
 
 def test_moto_leaves_the_recorded_intrinsics_unresolved(aws: InProcess) -> None:
     """A stack output read through each recorded intrinsic reaches the resource as the intrinsic's
-    own text, not the output's value (why the stacks using one are not deployed)."""
+    own text, not the output's value (why serial_moto_server.py adds it)."""
     cloudformation = aws.client("cloudformation")
     producer = {
         "Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {}}},
@@ -350,3 +353,60 @@ def test_the_unresolved_intrinsic_finder_looks_everywhere() -> None:
     }
     assert unresolved_intrinsics(template) == {"Fn::GetStackOutput"}
     assert unresolved_intrinsics({"Resources": {"A": {"Properties": {"V": {"Ref": "X"}}}}}) == set()
+
+
+def test_the_harness_resolves_get_stack_output_like_cloudformation(
+    aws: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With serial_moto_server.py's addition, `Fn::GetStackOutput` reaches a resource as the named
+    stack's output value, as on CloudFormation."""
+    monkeypatch.setattr(parsing, "clean_json", resolve_get_stack_output)
+    cloudformation = aws.client("cloudformation")
+    producer = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {}}},
+        "Outputs": {"Published": {"Value": "resolved-value"}},
+    }
+    cloudformation.create_stack(StackName="resolved-producer", TemplateBody=json.dumps(producer))
+    reference = {
+        "Fn::GetStackOutput": {
+            "StackName": "resolved-producer",
+            "Region": REGION,
+            "OutputName": "Published",
+        }
+    }
+    consumer = {
+        "Resources": {
+            "Parameter": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {
+                    "Name": "/probe/resolved",
+                    "Type": "String",
+                    "Value": {"Fn::Join": ["", ["v=", reference]]},
+                },
+            }
+        }
+    }
+    cloudformation.create_stack(StackName="resolved-consumer", TemplateBody=json.dumps(consumer))
+    value = aws.client("ssm").get_parameter(Name="/probe/resolved")["Parameter"]["Value"]
+    assert value == "v=resolved-value"
+
+
+def test_moto_cannot_create_a_tagged_kms_key_hence_eks_is_not_deployed(aws: InProcess) -> None:
+    """The recorded reason the eks unit is left out: moto's KMS CloudFormation model fails on
+    CloudFormation-style Tags (KeyError 'TagKey'), as on the eks stack's secrets key."""
+    assert "eks" in EMULATOR_UNDEPLOYABLE_UNITS
+    template = {
+        "Resources": {
+            "Key": {
+                "Type": "AWS::KMS::Key",
+                "Properties": {
+                    "KeyPolicy": {"Version": "2012-10-17", "Statement": []},
+                    "Tags": [{"Key": "project", "Value": "probe"}],
+                },
+            }
+        }
+    }
+    with pytest.raises(KeyError, match="TagKey"):
+        aws.client("cloudformation").create_stack(
+            StackName="tagged-key", TemplateBody=json.dumps(template)
+        )

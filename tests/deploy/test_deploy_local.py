@@ -1,7 +1,7 @@
 """Deploy smoke test: the real CDK CLI bootstraps, deploys, redeploys and destroys the sandbox
 stacks against moto_server on loopback; boto3 reads back what every synthesized template asked for.
-Stacks using an intrinsic moto does not resolve (checkers.EMULATOR_UNRESOLVED_INTRINSICS) are left
-out, and which ones that is is asserted.
+The units moto cannot deploy (checkers.EMULATOR_UNDEPLOYABLE_UNITS, with why) are left out, and
+which ones that is is asserted.
 
 The tests run in file order on one module-scoped deployment: checks first, then the idempotent
 redeploy, then destroy.
@@ -19,7 +19,7 @@ from tests.deploy.checkers import (
     CUSTOM_RESOURCE_PREFIX,
     EMULATOR_SKIPPED_TYPES,
     EMULATOR_UNDEPLOYABLE_UNITS,
-    EMULATOR_UNRESOLVED_INTRINSICS,
+    EMULATOR_UNNAMED_TYPES,
     DeployedResource,
     unresolved_intrinsics,
 )
@@ -37,12 +37,18 @@ STAGING_BUCKET = f"cdk-hnb659fds-assets-{ACCOUNT}-{REGION}"
 # moto 5.2.5 deletes a stack's resources without waiting for dependents, so it tries the VPC before
 # what lives in it is gone: the CLI reports "The vpc ... has dependencies and cannot be deleted" and
 # exits 1, yet moto no longer lists the network stack, and the VPC stays behind (its subnets, routes
-# and gateways are gone). The CLI stops at that first failed stack, so the stacks it would destroy
-# after it are untouched; a second `cdk destroy` (what a user runs next) finds the network stack
-# gone and destroys the rest. Asserted exactly, so a moto fix shows up here.
+# and gateways are gone). The CLI destroys the network stack last, so every other stack is already
+# gone by then; a second `cdk destroy` (what a user runs next) exits 0. moto's ECS models have no
+# CloudFormation delete at all, so the clusters, the service and its task definition also stay.
+# Asserted exactly, so a moto fix shows up here.
 DESTROY_EXIT_CODE = 1
-DESTROY_UNTOUCHED_UNITS = ("registry",)
-DESTROY_LEFTOVER_TYPES = ("AWS::EC2::VPC",)
+DESTROY_LEFTOVERS = (
+    ("ecs-ec2", "AWS::ECS::Cluster"),
+    ("ecs-fargate", "AWS::ECS::Cluster"),
+    ("ecs-fargate-services-1", "AWS::ECS::Service"),
+    ("ecs-fargate-services-1", "AWS::ECS::TaskDefinition"),
+    ("network", "AWS::EC2::VPC"),
+)
 
 
 def stack_statuses(deployment: Deployment) -> dict[str, str]:
@@ -65,19 +71,65 @@ def test_every_deployable_stack_is_deployed_complete(deployment: Deployment) -> 
 
 
 def test_the_emulator_cannot_take_exactly_the_recorded_stacks(deployment: Deployment) -> None:
-    """The stacks left out are exactly the recorded units, each for an unresolved intrinsic; the
-    network and registry stacks (what the others build on) are deployed."""
+    """The stacks left out are exactly the recorded units; the network and registry stacks and
+    every ECS stack (all but the recorded ones) are deployed."""
     assembly = deployment.assembly
-    left_out = {
-        name: unresolved_intrinsics(template)
+    left_out = set(assembly.all_templates()) - set(deployment.stacks)
+    assert left_out == {assembly.stack_name(unit) for unit in EMULATOR_UNDEPLOYABLE_UNITS}
+    assert {
+        assembly.stack_name(unit) for unit in ("network", "registry", "ecs-ec2", "ecs-fargate")
+    } <= set(deployment.stacks)
+
+
+def test_weak_cross_stack_references_resolve_to_the_producer_outputs(
+    deployment: Deployment,
+) -> None:
+    """Deployed stacks do use `Fn::GetStackOutput` (the harness's addition to moto), and each
+    reference a checked resource makes resolves to the named stack's real output."""
+    assembly = deployment.assembly
+    users = {
+        name
         for name, template in assembly.all_templates().items()
-        if name not in deployment.stacks
+        if name in deployment.stacks and unresolved_intrinsics(template)
     }
-    assert set(left_out) == {assembly.stack_name(unit) for unit in EMULATOR_UNDEPLOYABLE_UNITS}
-    assert all(used and used <= EMULATOR_UNRESOLVED_INTRINSICS for used in left_out.values())
-    assert {assembly.stack_name("network"), assembly.stack_name("registry")} <= set(
-        deployment.stacks
-    )
+    assert users >= {assembly.stack_name("ecs-ec2"), assembly.stack_name("ecs-fargate")}
+    inventory = take_inventory(deployment.server, deployment.assembly, deployment.stacks)
+    (service, *_) = inventory.of_type("AWS::ECS::Service")
+    (balancer, *_) = inventory.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")
+    subnets = balancer.resolve(balancer.properties["Subnets"])
+    assert subnets
+    assert all(subnet.startswith("subnet-") for subnet in subnets)
+    assert service.resolve(service.properties["Cluster"])
+
+
+def test_the_ec2_services_stack_is_left_out_for_the_missing_capacity_provider_output(
+    deployment: Deployment,
+) -> None:
+    """The recorded reason ecs-ec2-services-1 is not deployed: each ecs-ec2 output it reads
+    through `Fn::GetStackOutput` that the deployed ecs-ec2 stack lacks is that of a capacity
+    provider (a type moto skips), and there is at least one."""
+    assembly = deployment.assembly
+    producer = assembly.stack_name("ecs-ec2")
+    consumer = assembly.template_json(assembly.stack_name("ecs-ec2-services-1"))
+    read = set(_stack_output_references(consumer, producer))
+    cloudformation = deployment.server.client("cloudformation")
+    (stack,) = cloudformation.describe_stacks(StackName=producer)["Stacks"]
+    present = {output["OutputKey"] for output in stack.get("Outputs", [])}
+    absent = read - present
+    assert absent
+    assert all("CapacityProvider" in name for name in absent), absent
+
+
+def _stack_output_references(value: object, stack_name: str) -> list[str]:
+    """OutputName of every `Fn::GetStackOutput` of `stack_name` anywhere in `value`."""
+    if isinstance(value, list):
+        return [name for item in value for name in _stack_output_references(item, stack_name)]
+    if not isinstance(value, dict):
+        return []
+    reference = value.get("Fn::GetStackOutput")
+    if isinstance(reference, dict) and reference.get("StackName") == stack_name:
+        return [reference["OutputName"]]
+    return [name for item in value.values() for name in _stack_output_references(item, stack_name)]
 
 
 def test_no_left_out_stack_reaches_the_emulator(deployment: Deployment) -> None:
@@ -138,11 +190,33 @@ def test_the_vpc_and_its_subnets_are_read_back(deployment: Deployment) -> None:
 
 
 def test_the_emulator_skips_exactly_the_recorded_types(deployment: Deployment) -> None:
-    """Template resources moto creates nothing for are all of, and only, the recorded skipped types
-    present in the templates (a moto upgrade that adds or drops support fails here)."""
+    """Template resources with no physical id are all of, and only, the recorded skipped and
+    unnamed types present in the templates (a moto upgrade that changes either fails here)."""
     inventory = take_inventory(deployment.server, deployment.assembly, deployment.stacks)
     present = template_types(deployment.assembly, deployment.stacks)
-    assert inventory.missing_types == EMULATOR_SKIPPED_TYPES & present, inventory.missing
+    expected = (EMULATOR_SKIPPED_TYPES | EMULATOR_UNNAMED_TYPES) & present
+    assert inventory.missing_types == expected, inventory.missing
+
+
+def test_the_ecs_resources_are_read_back(deployment: Deployment) -> None:
+    """Every ECS cluster, task definition, service, load balancer and launch template of the
+    deployed stacks was found and checked (not silently skipped)."""
+    inventory = take_inventory(deployment.server, deployment.assembly, deployment.stacks)
+    for kind in (
+        "AWS::ECS::Cluster",
+        "AWS::ECS::TaskDefinition",
+        "AWS::ECS::Service",
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "AWS::EC2::LaunchTemplate",
+    ):
+        templated = [
+            logical_id
+            for name, template in deployment.assembly.all_templates().items()
+            if name in deployment.stacks
+            for logical_id, resource in template["Resources"].items()
+            if resource["Type"] == kind
+        ]
+        assert len(inventory.of_type(kind)) == len(templated) > 0, kind
 
 
 def test_custom_resources_were_answered_not_executed(deployment: Deployment) -> None:
@@ -208,29 +282,28 @@ def inventory_before_destroy(deployment: Deployment) -> Inventory:
     return take_inventory(deployment.server, deployment.assembly, deployment.stacks)
 
 
-def test_destroy_stops_at_the_recorded_moto_failure(
+def recorded_leftovers(deployment: Deployment) -> list[tuple[str, str]]:
+    assembly = deployment.assembly
+    return sorted((assembly.stack_name(unit), kind) for unit, kind in DESTROY_LEFTOVERS)
+
+
+def test_destroy_fails_on_the_network_stack_as_recorded(
     deployment: Deployment, inventory_before_destroy: Inventory
 ) -> None:
-    """`cdk destroy --force` of the deployed stacks fails on the network stack as recorded: it is
-    unlisted but its VPC is left, and the stacks after it are untouched."""
+    """`cdk destroy --force` of the deployed stacks exits 1 on the network stack's VPC as recorded;
+    no stack is listed any more, and only the recorded resources are left."""
     outcome = destroy(deployment, "destroy", inventory_before_destroy)
-    assembly = deployment.assembly
-    untouched = {assembly.stack_name(unit) for unit in DESTROY_UNTOUCHED_UNITS}
-    network = assembly.stack_name("network")
     assert outcome.run.returncode == DESTROY_EXIT_CODE
     assert "has dependencies and cannot be deleted" in outcome.run.output
-    assert outcome.left_stacks == dict.fromkeys(untouched, "CREATE_COMPLETE")
-    assert {(stack, kind) for stack, kind in outcome.leftovers if stack not in untouched} == {
-        (network, leftover) for leftover in DESTROY_LEFTOVER_TYPES
-    }
+    assert outcome.left_stacks == {}
+    assert outcome.leftovers == recorded_leftovers(deployment)
 
 
-def test_a_second_destroy_removes_every_other_stack_and_resource(
+def test_a_second_destroy_succeeds_and_leaves_only_the_recorded_resources(
     deployment: Deployment, inventory_before_destroy: Inventory
 ) -> None:
-    """Running `cdk destroy` again exits 0 and leaves no stack and nothing but the recorded VPC."""
+    """Running `cdk destroy` again exits 0 and leaves no stack and only the recorded resources."""
     outcome = destroy(deployment, "destroy-again", inventory_before_destroy)
-    network = deployment.assembly.stack_name("network")
     assert outcome.run.returncode == 0
     assert outcome.left_stacks == {}
-    assert outcome.leftovers == [(network, leftover) for leftover in DESTROY_LEFTOVER_TYPES]
+    assert outcome.leftovers == recorded_leftovers(deployment)
