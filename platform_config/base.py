@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict
+
+# An EC2 instance type: family with a generation digit, then a size (t3.small, m7g.2xlarge,
+# c6i.metal-24xl). Shared by every section that names instance types.
+EC2_INSTANCE_TYPE = re.compile(
+    r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$"
+)
 
 
 class Section(BaseModel):

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from platform_config.base import Section
+from platform_config.base import EC2_INSTANCE_TYPE, Section
 from platform_config.image import ImageConfig
 from platform_config.network import validate_retention_days
 
@@ -16,9 +16,6 @@ from platform_config.network import validate_retention_days
 # writing only to /tmp and /var/cache/nginx (given as writable volumes under a read-only root).
 SAMPLE_IMAGE_URI = "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"
 
-_INSTANCE_TYPE = re.compile(
-    r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$"
-)
 _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 _SECRET_ARN = re.compile(
     r"^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:[a-z0-9-]+:\d{12}:parameter/.+)$"
@@ -329,7 +326,7 @@ class Ec2ClusterConfig(ClusterConfig):
     @classmethod
     def _instance_types(cls, value: list[str]) -> list[str]:
         for instance_type in value:
-            if not _INSTANCE_TYPE.match(instance_type):
+            if not EC2_INSTANCE_TYPE.match(instance_type):
                 raise ValueError(
                     f"'{instance_type}' is not an EC2 instance type such as t3.small or m7g.large"
                 )

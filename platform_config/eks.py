@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from platform_config.base import Section
+from platform_config.base import EC2_INSTANCE_TYPE, Section
 from platform_config.image import ImageConfig
 from platform_config.network import validate_retention_days
 
@@ -25,7 +25,6 @@ MANAGED_ADDONS = ("vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent")
 
 # Graviton families have a `g` after the generation digit: t4g, m7g, c7gn, r8g, x2gd, hpc7g.
 _GRAVITON = re.compile(r"^[a-z]+\d+[a-z]*g[a-z]*\.")
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 _ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$")
 _K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -66,7 +65,7 @@ class NodeGroupConfig(Section):
     @field_validator("instance_types")
     @classmethod
     def _valid_instance_types(cls, value: list[str]) -> list[str]:
-        bad = [item for item in value if not _INSTANCE_TYPE.match(item)]
+        bad = [item for item in value if not EC2_INSTANCE_TYPE.match(item)]
         if bad:
             raise ValueError(f"{', '.join(bad)}: not an EC2 instance type such as m7i.large")
         return value
