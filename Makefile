@@ -47,7 +47,7 @@ synth: setup ## cdk synth of ENV (default sandbox) into cdk.out/, then cfn-lint 
 	@echo "Templates of '$(ENV)' are in cdk.out/"
 
 test: setup ## Run the test suite (all but the emulator deploy, see test-deploy)
-	$(VENV)/bin/python -m pytest -m "not deploy"
+	$(VENV)/bin/python -m pytest -m "not deploy" --ignore=tests/deploy
 
 test-deploy: setup ## Deploy smoke test: real CLI bootstrap/deploy/redeploy/destroy on local moto
 	$(VENV)/bin/python -m pytest -m deploy tests/deploy

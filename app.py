@@ -12,7 +12,6 @@ from typing import Any
 from aws_cdk import App
 
 from platform_config import DEFAULT_ENVIRONMENT, ConfigError, PlatformConfig, load_config
-from stacks.platform import build_platform
 
 
 def read_config(app: App) -> PlatformConfig:
@@ -31,19 +30,26 @@ def read_config(app: App) -> PlatformConfig:
     return load_config(name, overrides=overrides)
 
 
-def main() -> None:
+def main(app: App | None = None) -> int:
+    """Synthesize the environment `app`'s context selects; 1 with the problems on stderr when its
+    config is invalid. `app` is for tests; the CLI runs this file, which makes its own."""
     # aws-cdk-lib's built-in CloudFormation validation is off: it took about two thirds of synth
     # time, and cfn-lint (pinned, with a reason beside every ignored rule) checks the same templates
     # in `make synth`, `make deploy` and the tests, so the project does not pay for it twice.
-    app = App(builtin_cloud_formation_validation=False)
+    app = app or App(builtin_cloud_formation_validation=False)
     try:
         config = read_config(app)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
-        sys.exit(1)
+        return 1
+    # Imported once the config is valid: a config error is reported before the construct
+    # libraries load (about half of a failing run's time).
+    from stacks.platform import build_platform
+
     build_platform(app, config)
     app.synth()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

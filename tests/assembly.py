@@ -39,8 +39,15 @@ class Assembly:
         return json.loads((self.outdir / self.stack_templates[stack_name]).read_text())
 
     def template(self, unit: str) -> Template:
-        """The `aws_cdk.assertions.Template` of the stack of `unit`."""
-        return Template.from_json(self.template_json(self.stack_name(unit)))
+        """The `aws_cdk.assertions.Template` of the stack of `unit`, built once: building one sends
+        the whole template to the jsii process, the costliest step of most assertions."""
+        if unit not in self._templates:
+            self._templates[unit] = Template.from_json(self.template_json(self.stack_name(unit)))
+        return self._templates[unit]
+
+    @cached_property
+    def _templates(self) -> dict[str, Template]:
+        return {}
 
     def all_templates(self) -> dict[str, dict[str, Any]]:
         return {name: self.template_json(name) for name in self.stack_templates}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,12 +15,25 @@ CDK_BIN = ROOT / "node_modules" / ".bin" / "cdk"
 VENV_BIN = ROOT / ".venv" / "bin"
 
 
+def jsii_package_cache() -> str:
+    """The user's jsii package cache, where aws-cdk-lib is unpacked once. A run with an empty HOME
+    would otherwise unpack its 200 MB again (measured: 16 s instead of 7 s per synth)."""
+    configured = os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT")
+    if configured:
+        return configured
+    if sys.platform == "darwin":
+        return str(Path.home() / "Library" / "Caches" / "com.amazonaws.jsii" / "package-cache")
+    return str(Path.home() / ".cache" / "aws" / "jsii" / "package-cache")
+
+
 def offline_environment(home: Path) -> dict[str, str]:
-    """The current environment minus every AWS_* variable, with HOME pointed at an empty folder,
-    the venv's Node first on PATH, and the CLI's notices, telemetry and version check off."""
+    """The current environment minus every AWS_* variable, with HOME pointed at an empty folder
+    (no ~/.aws), the user's jsii package cache, the venv's Node first on PATH, and the CLI's
+    notices, telemetry and version check off."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env.update(
         HOME=str(home),
+        JSII_RUNTIME_PACKAGE_CACHE_ROOT=jsii_package_cache(),
         PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
         CDK_DISABLE_CLI_TELEMETRY="1",
         CDK_DISABLE_VERSION_CHECK="1",
@@ -68,8 +84,19 @@ def start_synth(
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
+        # Its own process group, so stop_synth can end the CLI and the app it runs together.
+        start_new_session=True,
     )
     return process, environment, outdir
+
+
+def stop_synth(started: tuple[subprocess.Popen[str], str, Path]) -> None:
+    """Kill an unfinished synth, the CLI and its `python app.py` child (whoever waits on it with
+    finish_synth then gets its non-zero exit)."""
+    process = started[0]
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def finish_synth(

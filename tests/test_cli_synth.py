@@ -1,12 +1,16 @@
-"""The real CDK CLI synthesizes every environment offline: no credentials, calls or lookups."""
+"""Every environment synthesizes offline (no credentials, calls or lookups): the sandbox through the
+real CDK CLI, production in-process with the CLI's exact context, which writes the same bytes."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+import app
+from tests.apps import project_app, synth_environment
 from tests.assembly import Assembly
 from tests.cdk_cli import ROOT, SynthRun
-from tests.conftest import BAD_CONFIG_RUNS, SANDBOX_AGAIN
 
 EXPECTED_UNITS = (
     "network",
@@ -20,7 +24,7 @@ EXPECTED_UNITS = (
 
 
 def test_synth_succeeds_without_credentials(synth_runs: dict[str, SynthRun]) -> None:
-    """Every environment synthesizes with AWS_* removed and HOME empty (no ~/.aws)."""
+    """The CLI synthesizes with AWS_* removed and HOME empty (no ~/.aws)."""
     for run in synth_runs.values():
         run.check()
 
@@ -42,29 +46,58 @@ def test_stacks_target_the_configured_region(assembly: Assembly) -> None:
         assert environment == "aws://unknown-account/us-east-1"
 
 
-def test_synth_is_deterministic(sandbox: Assembly, cli_runs: dict[str, SynthRun]) -> None:
-    """The same input gives byte-identical templates (a second, independent CLI synth)."""
-    again = cli_runs[SANDBOX_AGAIN].check()
+def test_synth_is_deterministic(sandbox: Assembly, tmp_path: Path) -> None:
+    """The same input gives byte-identical templates: a second synth of the sandbox, in this
+    process (another Python hash seed, other temp paths), writes exactly the CLI's bytes."""
+    again = synth_environment("sandbox", tmp_path / "cdk.out")
     for name, template_file in sandbox.stack_templates.items():
         first = (sandbox.outdir / template_file).read_bytes()
-        second = (again.outdir / template_file).read_bytes()
+        second = (again / template_file).read_bytes()
         assert first == second, f"{name} differs between two synths"
 
 
-@pytest.mark.parametrize(
-    ("label", "message"),
-    [
-        ("unknown-environment", "unknown environment 'staging'; allowed: production, sandbox"),
-        ("bad-cidr", "network.vpc_cidr: '10.0.0.0/33' is not an IPv4 network"),
-    ],
-)
-def test_bad_config_fails_synth_with_a_clear_message(
-    cli_runs: dict[str, SynthRun], label: str, message: str
-) -> None:
-    """The CLI exits non-zero, prints the environment, field and what is allowed, writes nothing."""
-    run = cli_runs[label]
-    environment = BAD_CONFIG_RUNS[label][0]
+def test_bad_config_fails_cli_synth_with_a_clear_message(cli_runs: dict[str, SynthRun]) -> None:
+    """`cdk synth` with a bad overrides file exits non-zero, prints the environment, the field
+    and what is allowed, and writes no assembly."""
+    run = cli_runs["bad-cidr"]
     assert run.returncode != 0
-    assert f"Invalid configuration for environment '{environment}'" in run.stderr
-    assert message in run.stderr
+    assert "Invalid configuration for environment 'sandbox'" in run.stderr
+    assert "network.vpc_cidr: '10.0.0.0/33' is not an IPv4 network" in run.stderr
     assert not (run.outdir / "manifest.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        (
+            {"environment": "staging"},
+            "environment: unknown environment 'staging'; allowed: production, sandbox",
+        ),
+        (
+            {"config_overrides": "missing.json"},
+            "config_overrides: cannot read missing.json",
+        ),
+        (
+            {"config_overrides": "list.json"},
+            "config_overrides: list.json must hold a JSON object",
+        ),
+    ],
+    ids=["unknown-environment", "unreadable-overrides", "overrides-not-an-object"],
+)
+def test_app_exits_non_zero_on_bad_config(
+    context: dict[str, str],
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """app.py's own error path (what the CLI runs): exit 1, the message on stderr, no assembly.
+    The CLI's handling of it is shown once above, on the overrides-file run."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "list.json").write_text("[]")
+    assert app.main(project_app(tmp_path / "cdk.out", **context)) == 1
+    environment = context.get("environment", "sandbox")
+    stderr = capsys.readouterr().err
+    assert f"Invalid configuration for environment '{environment}'" in stderr
+    assert message in stderr
+    assert not (tmp_path / "cdk.out" / "manifest.json").exists()

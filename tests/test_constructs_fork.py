@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import Annotations, App, Environment, RemovalPolicy, Stack, Validations
+from aws_cdk import Annotations, Environment, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
@@ -22,7 +22,6 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
-from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from container_constructs.common import LogEncryptionKey, secure_log_group
@@ -37,8 +36,8 @@ from container_constructs.registry import (
     RepositorySpec,
 )
 from container_constructs.web_service import WebService, WebServiceProps
+from tests.apps import project_app, validation_violations
 
-ROOT = Path(__file__).resolve().parent.parent
 FOREIGN_ENV = Environment(account="111122223333", region="eu-west-1")
 ZONES = ["eu-west-1a", "eu-west-1b"]
 
@@ -239,25 +238,13 @@ class ForkSynth:
 def fork_synth(tmp_path_factory: pytest.TempPathFactory) -> ForkSynth:
     """One app with one stack per case, synthesized once with cdk-nag and cdk.json's flags."""
     outdir = tmp_path_factory.mktemp("fork") / "cdk.out"
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    app = App(
-        outdir=str(outdir),
-        context={**context, "@aws-cdk/core:failSynthOnValidationErrors": False},
-    )
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app = project_app(outdir, nag=True)
     for case in FORK_CASES:
         stack = ForeignStack(app, f"Fork{case.name}", env=FOREIGN_ENV)
         case.build(stack, imported_vpc(stack))
     assembly = app.synth()
     templates = {stack.stack_name: stack.template for stack in assembly.stacks}
-    report_file = outdir / "validation-report.json"
-    report = json.loads(report_file.read_text()) if report_file.exists() else {}
-    violations = [
-        {**violation, "plugin": plugin["pluginName"]}
-        for plugin in report.get("pluginReports", [])
-        for violation in plugin.get("violations", [])
-    ]
-    return ForkSynth(outdir, templates, violations)
+    return ForkSynth(outdir, templates, validation_violations(outdir))
 
 
 @pytest.mark.parametrize("case", FORK_CASES, ids=lambda case: case.name)

@@ -3,21 +3,19 @@ environments do not exercise (Bottlerocket) and the constructs' own input checks
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment, Stack
+from aws_cdk import Environment, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Match, Template
 
 from container_constructs.ecs_ec2_cluster import Ec2Cluster, Ec2ClusterProps
-from tests.cdk_cli import ROOT
+from tests.apps import project_app
 
 
 def _stack() -> tuple[Stack, ec2.IVpc]:
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    app = App(context=context, builtin_cloud_formation_validation=False)
+    app = project_app()
     stack = Stack(app, "Test", env=Environment(account="111122223333", region="us-east-1"))
     vpc = ec2.Vpc(stack, "Vpc", availability_zones=["us-east-1a", "us-east-1b"], nat_gateways=1)
     return stack, vpc

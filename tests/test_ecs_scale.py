@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App
 
 from platform_config import ENVIRONMENTS, load_config
 from platform_config.ecs import ServiceConfig
 from stacks.ecs_stacks import assign_service_stacks, service_stack_number
 from stacks.platform import build_platform
-from tests.cdk_cli import ROOT
+from tests.apps import project_app
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
 SECRET = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-password-AbCdEf"
@@ -50,12 +49,7 @@ def _overrides(service_count: int) -> dict[str, Any]:
 
 
 def _synth(service_count: int, outdir: Path) -> Path:
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    app = App(
-        context={**context, "@aws-cdk/core:failSynthOnValidationErrors": False},
-        outdir=str(outdir),
-        builtin_cloud_formation_validation=False,
-    )
+    app = project_app(outdir)
     config = load_config("sandbox", overrides=_overrides(service_count))
     build_platform(app, config)
     app.synth()

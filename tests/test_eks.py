@@ -4,21 +4,19 @@ sample-workload variants synthesized once in-process with cdk-nag failing synth 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment, Stack, Validations
+from aws_cdk import Environment, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk.assertions import Match, Template
-from cdk_nag import AwsSolutionsChecks
 
 from platform_config import load_config
 from stacks.eks_stack import EksStack
 from stacks.network_stack import NetworkStack
+from tests.apps import project_app
 from tests.assembly import Assembly
 
-ROOT = Path(__file__).resolve().parent.parent
 ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 ADMIN_ARN = "arn:aws:iam::123456789012:role/platform-admin"
 OFFICE_CIDR = "198.51.100.0/24"
@@ -61,9 +59,11 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
 @pytest.fixture(scope="module")
 def variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Template]:
     """One App, cdk-nag on and failing synth on errors, with one EKS stack per variant."""
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    app = App(context=context, outdir=str(tmp_path_factory.mktemp("eks-variants")))
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app = project_app(
+        tmp_path_factory.mktemp("eks-variants"),
+        nag=True,
+        **{"@aws-cdk/core:failSynthOnValidationErrors": True},
+    )
     env = Environment(region="us-east-1")
     registry = Stack(app, "registry", env=env)
     repositories = {"sample-app": ecr.Repository(registry, "SampleApp")}

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment, Stack, Validations
+from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
-from cdk_nag import AwsSolutionsChecks
 
 from container_constructs.registry import (
     ContainerRegistry,
@@ -21,8 +20,8 @@ from container_constructs.registry import (
 )
 from platform_config import load_config
 from stacks.registry_stack import RegistryStack
+from tests.apps import project_app
 from tests.assembly import Assembly
-from tests.cdk_cli import ROOT
 
 REPOSITORY = "AWS::ECR::Repository"
 # Stateful resources: a changed logical ID would replace them (and lose every image).
@@ -262,23 +261,13 @@ OPTIONAL_FEATURES: dict[str, Any] = {
 }
 
 
-def _app(outdir: Path) -> App:
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    app = App(
-        context={**context, "@aws-cdk/core:failSynthOnValidationErrors": False},
-        outdir=str(outdir),
-    )
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    return app
-
-
 class _Synth:
     """A registry stack built from overridden config, with a consumer stack that pulls across
     stacks the way the ECS and EKS stacks do."""
 
     def __init__(self, outdir: Path, environment: str, overrides: dict[str, Any]) -> None:
         config = load_config(environment, overrides=overrides)
-        app = _app(outdir)
+        app = project_app(outdir, nag=True)
         env = Environment(region=config.region)
         self.stack = RegistryStack(app, "registry", config=config, env=env)
         consumer = Stack(app, "consumer", env=env)
@@ -436,7 +425,10 @@ def test_ci_role_can_be_disabled(tmp_path: Path) -> None:
 
 @pytest.fixture
 def stack() -> Stack:
-    return Stack(App(), "construct", env=Environment(region="us-east-1"))
+    # A bare App, as a user's; without the built-in template validation, which takes seconds to
+    # load (cfn-lint checks the templates the stacks make).
+    app = App(builtin_cloud_formation_validation=False)
+    return Stack(app, "construct", env=Environment(region="us-east-1"))
 
 
 def _registry(stack: Stack, **overrides: Any) -> ContainerRegistry:

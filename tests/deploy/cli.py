@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.cdk_cli import CDK_BIN, ROOT, VENV_BIN
+from tests.cdk_cli import CDK_BIN, ROOT, VENV_BIN, jsii_package_cache
 from tests.deploy.emulator import ACCOUNT, LOOPBACK, REGION, MotoServer
 
 # Variables that could send a request anywhere but loopback, or pick up the user's real identity.
@@ -26,6 +26,7 @@ def emulator_environment(server: MotoServer, home: Path) -> dict[str, str]:
     home.mkdir(parents=True, exist_ok=True)
     env.update(
         HOME=str(home),
+        JSII_RUNTIME_PACKAGE_CACHE_ROOT=jsii_package_cache(),
         PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",

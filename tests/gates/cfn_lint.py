@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / ".cfnlintrc.yaml"
@@ -26,11 +27,11 @@ class LintMatch:
         return f"{self.level} {self.rule} {self.file} {self.path}: {self.message}"
 
 
-def run_cfn_lint(
+def start_cfn_lint(
     templates: Sequence[Path], regions: Sequence[str], config: Path = CONFIG
-) -> list[LintMatch]:
-    """Every error, warning and informational match cfn-lint reports for `templates`, checked
-    against each of `regions` (the environments' regions, from their config)."""
+) -> subprocess.Popen[str]:
+    """Start cfn-lint over `templates`, checked against each of `regions` (the environments'
+    regions, from their config), with a JSON report on stdout."""
     command = [
         str(Path(sys.executable).with_name("cfn-lint")),
         "--config-file",
@@ -42,11 +43,16 @@ def run_cfn_lint(
         "--",
         *map(str, templates),
     ]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if not result.stdout.strip():
-        raise AssertionError(
-            f"cfn-lint produced no report (exit {result.returncode}): {result.stderr}"
-        )
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+    )
+
+
+def finish_cfn_lint(process: subprocess.Popen[str]) -> list[LintMatch]:
+    """Every error, warning and informational match of a started cfn-lint run."""
+    stdout, stderr = process.communicate()
+    if not stdout.strip():
+        raise AssertionError(f"cfn-lint produced no report (exit {process.returncode}): {stderr}")
     return [
         LintMatch(
             file=Path(match["Filename"]).name,
@@ -55,8 +61,21 @@ def run_cfn_lint(
             message=match["Message"],
             path="/".join(map(str, match["Location"]["Path"] or [])),
         )
-        for match in json.loads(result.stdout)
+        for match in json.loads(stdout)
     ]
+
+
+# A bucket with an unknown property (E3002) and a dangling Ref (E1020): linted beside the real
+# templates to show the gate is not vacuous.
+BAD_FRAGMENT: dict[str, Any] = {
+    "Resources": {
+        "Bucket": {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {"BucketNam": "x", "Tags": [{"Key": "k", "Value": {"Ref": "Nope"}}]},
+        }
+    }
+}
+BAD_FRAGMENT_RULES = {"E3002", "E1020"}
 
 
 _IGNORE_ENTRY = re.compile(r"^\s*-\s*([A-Z]\d{4})\s*(#\s*(?P<reason>.*))?$")
