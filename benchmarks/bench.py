@@ -24,10 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools.markers import write_generated
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 RESULTS = ROOT / "benchmarks" / "results.md"
+README = ROOT / "README.md"
 
 EMPTY_APP = """\
 from aws_cdk import App, Stack
@@ -115,8 +118,8 @@ def write_overrides(work: Path, count: int) -> Path:
     return path
 
 
-def render(measurements: list[Measurement], floor: Measurement, checks: list[str]) -> str:
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+def render_table(measurements: list[Measurement], floor: Measurement) -> str:
+    """The results table in Markdown (also the README's `benchmark` block)."""
     lines = [
         "| measurement | median s | runs (s) | x floor | stacks | max resources/stack | "
         "template bytes |",
@@ -131,6 +134,11 @@ def render(measurements: list[Measurement], floor: Measurement, checks: list[str
             f"| {m.name} | {m.median:.1f} | {runs} | {m.median / floor.median:.1f} | {stacks} | "
             f"{resources} | {size} |"
         )
+    return "\n".join(lines) + "\n"
+
+
+def render(table: str, checks: list[str]) -> str:
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     date = time.strftime("%Y-%m-%d")
     return "\n".join(
         [
@@ -138,8 +146,7 @@ def render(measurements: list[Measurement], floor: Measurement, checks: list[str
             "",
             f"Measured {date} on {machine} (`make bench`; medians after a warm-up).",
             "",
-            *lines,
-            "",
+            table,
             "Targets:",
             "",
             *(f"- {check}" for check in checks),
@@ -152,7 +159,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--warmups", type=int, default=1)
-    parser.add_argument("--test-repetitions", type=int, default=2)
+    parser.add_argument("--test-repetitions", type=int, default=3)
     parser.add_argument("--skip-test", action="store_true", help="do not time `make test`")
     args = parser.parse_args()
 
@@ -197,16 +204,18 @@ def main() -> int:
         if not args.skip_test:
             tests = Measurement(
                 "make test (after setup)",
-                repeat(lambda: timed(["make", "test"], ROOT), 0, args.test_repetitions),
+                repeat(lambda: timed(["make", "test"], ROOT), args.warmups, args.test_repetitions),
             )
             measurements.append(tests)
             checks.append(
                 _check("make test <= 4 x full sandbox synth", tests.median, 4 * full.median)
             )
 
-    report = render(measurements, floor, checks)
-    RESULTS.write_text(report)
+    table = render_table(measurements, floor)
+    report = render(table, checks)
     print(report)
+    # The README quotes the table (tests/test_docs.py checks they match).
+    write_generated(RESULTS, report, README, "benchmark", table, "benchmark table")
     return 0 if all(check.startswith("PASS") for check in checks) else 1
 
 

@@ -216,3 +216,13 @@ def test_replace_block_requires_the_markers() -> None:
     assert replace_block(text, "diagram", "new\n") == (
         "a\n<!-- diagram:start -->\nnew\n<!-- diagram:end -->\nb\n"
     )
+
+
+def test_readme_quotes_the_latest_benchmark_table(repo_root: Path) -> None:
+    """`make bench` writes benchmarks/results.md and the README's table together; a hand edit to
+    one of them (or a results file committed without the README) fails here."""
+    results = (repo_root / "benchmarks" / "results.md").read_text(encoding="utf-8")
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    table = read_block(readme, "benchmark")
+    assert table.startswith("| measurement | median s |")
+    assert table in results
