@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -328,9 +329,24 @@ def _check(props: WebServiceProps) -> None:
         raise ValueError(f"WebService: user '{props.user}' is root; give a non-root uid")
 
 
+# _exec_log_group_label by cluster, then by the stack of the service. Working a label out takes
+# a dozen jsii round trips (about 12 ms); a services stack holds many services of one cluster.
+_EXEC_LOG_GROUP_LABELS: weakref.WeakKeyDictionary[ecs.ICluster, dict[Stack, str | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _exec_log_group_label(scope: Construct, cluster: ecs.ICluster) -> str | None:
     """The cluster's ECS Exec log group as cdk-nag writes it in a finding: its literal name, or
     `<LogicalId>` for a log group created in this stack. None when the cluster logs no sessions."""
+    by_stack = _EXEC_LOG_GROUP_LABELS.setdefault(cluster, {})
+    stack = Stack.of(scope)
+    if stack not in by_stack:
+        by_stack[stack] = _work_out_exec_log_group_label(scope, cluster)
+    return by_stack[stack]
+
+
+def _work_out_exec_log_group_label(scope: Construct, cluster: ecs.ICluster) -> str | None:
     configuration = cluster.execute_command_configuration
     log_configuration = configuration.log_configuration if configuration else None
     log_group = log_configuration.cloud_watch_log_group if log_configuration else None
