@@ -185,12 +185,14 @@ class WebService(Construct):
         writable = list(props.writable_paths)
         if props.enable_execute_command:
             writable += [path for path in EXEC_AGENT_PATHS if path not in writable]
+        mount_points = []
         for index, path in enumerate(writable):
             volume = f"scratch-{index}"
             self.task_definition.add_volume(name=volume)
-            self.container.add_mount_points(
+            mount_points.append(
                 ecs.MountPoint(container_path=path, source_volume=volume, read_only=False)
             )
+        self.container.add_mount_points(*mount_points)
 
         self.security_group = ec2.SecurityGroup(
             self,
