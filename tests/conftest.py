@@ -73,17 +73,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     ):
         return
     with contextlib.suppress(Exception):  # the production fixture reports it
-        _in_process_assembly(session.config, work, _tmp_path_factory(session.config), "production")
+        _in_process_assembly(session.config, _tmp_path_factory(session.config), "production")
 
 
 def _in_process_assembly(
-    config: pytest.Config,
-    work: BackgroundWork,
-    factory: pytest.TempPathFactory,
-    environment: str,
+    config: pytest.Config, factory: pytest.TempPathFactory, environment: str
 ) -> Path:
     """`environment`'s assembly, synthesized in this process once per session and handed to the
-    background cfn-lint run."""
+    background cfn-lint run (now, or when the background work starts)."""
     from tests.apps import synth_environment
 
     outcomes = config.stash.setdefault(IN_PROCESS, {})
@@ -94,8 +91,9 @@ def _in_process_assembly(
             )
         except Exception as error:
             outcomes[environment] = error
-        outcome = outcomes[environment]
-        work.provide_assembly(environment, outcome if isinstance(outcome, Path) else None)
+        work = config.stash.get(BACKGROUND, None)
+        if work is not None:
+            _provide(work, environment, outcomes[environment])
     outcome = outcomes[environment]
     if isinstance(outcome, Exception):
         raise outcome
@@ -117,7 +115,13 @@ def background(
     if work is None:
         work = BackgroundWork.start(tmp_path_factory.mktemp("synth"))
         request.config.stash[BACKGROUND] = work
+        for environment, outcome in request.config.stash.get(IN_PROCESS, {}).items():
+            _provide(work, environment, outcome)
     return work
+
+
+def _provide(work: BackgroundWork, environment: str, outcome: Path | Exception) -> None:
+    work.provide_assembly(environment, outcome if isinstance(outcome, Path) else None)
 
 
 @pytest.fixture(scope="session")
@@ -142,14 +146,12 @@ def sandbox(synth_runs: dict[str, SynthRun]) -> Assembly:
 
 @pytest.fixture(scope="session")
 def production(
-    request: pytest.FixtureRequest,
-    background: BackgroundWork,
-    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Assembly:
     """Production, synthesized in this process with the CLI's exact context."""
     from tests.assembly import Assembly
 
-    outdir = _in_process_assembly(request.config, background, tmp_path_factory, "production")
+    outdir = _in_process_assembly(request.config, tmp_path_factory, "production")
     return Assembly("production", outdir)
 
 
