@@ -26,11 +26,17 @@ def jsii_package_cache() -> str:
     return str(Path.home() / ".cache" / "aws" / "jsii" / "package-cache")
 
 
-def offline_environment(home: Path) -> dict[str, str]:
-    """The current environment minus every AWS_* variable, with HOME pointed at an empty folder
-    (no ~/.aws), the user's jsii package cache, the venv's Node first on PATH, and the CLI's
-    notices, telemetry and version check off."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+def offline_environment(
+    home: Path, dropped_prefixes: tuple[str, ...] = ("AWS_",)
+) -> dict[str, str]:
+    """The current environment minus every variable starting with one of `dropped_prefixes` (any
+    case), with HOME pointed at an empty folder (no ~/.aws), the user's jsii package cache, the
+    venv's Node first on PATH, and the CLI's notices, telemetry and version check off."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.upper().startswith(dropped_prefixes)
+    }
     env.update(
         HOME=str(home),
         JSII_RUNTIME_PACKAGE_CACHE_ROOT=jsii_package_cache(),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.cdk_cli import CDK_BIN, ROOT, VENV_BIN, jsii_package_cache
+from tests.cdk_cli import CDK_BIN, ROOT, offline_environment
 from tests.deploy.emulator import ACCOUNT, LOOPBACK, REGION, MotoServer
 
 # Variables that could send a request anywhere but loopback, or pick up the user's real identity.
@@ -18,16 +17,9 @@ _DROPPED_PREFIXES = ("AWS_", "CDK_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "
 
 def emulator_environment(server: MotoServer, home: Path) -> dict[str, str]:
     """Environment for the CLI: only the emulator's endpoint, dummy credentials, an empty HOME."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.upper().startswith(_DROPPED_PREFIXES)
-    }
     home.mkdir(parents=True, exist_ok=True)
+    env = offline_environment(home, _DROPPED_PREFIXES)
     env.update(
-        HOME=str(home),
-        JSII_RUNTIME_PACKAGE_CACHE_ROOT=jsii_package_cache(),
-        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
         AWS_REGION=REGION,
@@ -38,8 +30,6 @@ def emulator_environment(server: MotoServer, home: Path) -> dict[str, str]:
         AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION=f"http://localhost:{server.port}",
         AWS_EC2_METADATA_DISABLED="true",
         NO_PROXY=f"{LOOPBACK},localhost",
-        CDK_DISABLE_CLI_TELEMETRY="1",
-        CDK_DISABLE_VERSION_CHECK="1",
     )
     return env
 
