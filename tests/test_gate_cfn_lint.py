@@ -6,12 +6,8 @@ from __future__ import annotations
 from tests.assembly import Assembly
 from tests.background import BAD_FRAGMENT_FILE, BackgroundWork
 from tests.cdk_cli import ROOT
-from tests.gates.cfn_lint import (
-    BAD_FRAGMENT_RULES,
-    CONFIG,
-    LintMatch,
-    ignored_rules_with_reasons,
-)
+from tests.gates.cfn_lint import BAD_FRAGMENT_RULES, LintMatch, ignored_rules_with_reasons
+from tools.lint_templates import CONFIG
 
 
 def test_no_cfn_lint_errors_or_warnings(lint_matches: list[LintMatch]) -> None:

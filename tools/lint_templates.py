@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / ".cfnlintrc.yaml"
 
 
 def stack_templates(outdir: Path) -> dict[Path, str]:
@@ -27,22 +29,30 @@ def stack_templates(outdir: Path) -> dict[Path, str]:
     }
 
 
+def cfn_lint_command(
+    templates: Sequence[Path], regions: Iterable[str], config: Path = CONFIG, *extra: str
+) -> list[str]:
+    """The pinned cfn-lint (beside this Python) over `templates`, checked in each of `regions`,
+    with the project's config and any `extra` options."""
+    return [
+        str(Path(sys.executable).with_name("cfn-lint")),
+        "--config-file",
+        str(config),
+        *extra,
+        "--regions",
+        *sorted(set(regions)),
+        "--",
+        *map(str, templates),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         print(__doc__, file=sys.stderr)
         return 2
     templates = stack_templates(Path(args[0]))
-    command = [
-        str(Path(sys.executable).with_name("cfn-lint")),
-        "--config-file",
-        str(ROOT / ".cfnlintrc.yaml"),
-        "--regions",
-        *sorted(set(templates.values())),
-        "--",
-        *sorted(map(str, templates)),
-    ]
-    result = subprocess.run(command, check=False)
+    result = subprocess.run(cfn_lint_command(sorted(templates), templates.values()), check=False)
     if result.returncode == 0:
         print(f"cfn-lint: {len(templates)} templates, no errors or warnings")
     return result.returncode

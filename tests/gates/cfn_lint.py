@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-CONFIG = ROOT / ".cfnlintrc.yaml"
+from tools.lint_templates import CONFIG, cfn_lint_command
 
 
 @dataclass(frozen=True)
@@ -32,17 +30,7 @@ def start_cfn_lint(
 ) -> subprocess.Popen[str]:
     """Start cfn-lint over `templates`, checked against each of `regions` (the environments'
     regions, from their config), with a JSON report on stdout."""
-    command = [
-        str(Path(sys.executable).with_name("cfn-lint")),
-        "--config-file",
-        str(config),
-        "--format",
-        "json",
-        "--regions",
-        *sorted(set(regions)),
-        "--",
-        *map(str, templates),
-    ]
+    command = cfn_lint_command(templates, regions, config, "--format", "json")
     return subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
     )
