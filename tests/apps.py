@@ -5,6 +5,7 @@ template gate, as in app.py; loading that validator costs about 3 s once per pro
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +59,13 @@ def validation_violations(outdir: Path) -> list[dict[str, Any]]:
     ]
 
 
-def synth_environment(environment: str, outdir: Path) -> Path:
-    """Synthesize `environment` in this process exactly as `cdk synth -c environment=...` does
-    (byte-identical templates: tests/test_cli_synth.py) into `outdir`, and return it."""
+def synth_environment(
+    environment: str, outdir: Path, overrides: Mapping[str, Any] | None = None
+) -> Path:
+    """Synthesize `environment` (with `overrides` merged, like `-c config_overrides=FILE`) in this
+    process exactly as `cdk synth -c environment=...` does (byte-identical templates:
+    tests/test_cli_synth.py) into `outdir`, and return it."""
     app = project_app(outdir)
-    build_platform(app, load_config(environment))
+    build_platform(app, load_config(environment, overrides=overrides))
     app.synth()
     return outdir

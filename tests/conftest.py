@@ -164,6 +164,7 @@ def assemblies(sandbox: Assembly, production: Assembly) -> dict[str, Assembly]:
 def lint_matches(background: BackgroundWork, assemblies: dict[str, Assembly]) -> list[LintMatch]:
     """cfn-lint's matches for every template of every environment (in their configured regions)
     and for the known-bad fragment of tests/gates/cfn_lint.py."""
+    # `assemblies` is what hands production to the run, which waits for it: keep the dependency.
     return background.lint_run().matches
 
 

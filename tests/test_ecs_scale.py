@@ -14,8 +14,7 @@ import pytest
 from platform_config import ENVIRONMENTS, load_config
 from platform_config.ecs import ServiceConfig
 from stacks.ecs_stacks import assign_service_stacks, service_stack_number
-from stacks.platform import build_platform
-from tests.apps import project_app
+from tests.apps import synth_environment
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
 SECRET = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-password-AbCdEf"
@@ -48,18 +47,13 @@ def _overrides(service_count: int) -> dict[str, Any]:
     return {"ecs": {"fargate": fargate, "ec2": ec2}}
 
 
-def _synth(service_count: int, outdir: Path) -> Path:
-    app = project_app(outdir)
-    config = load_config("sandbox", overrides=_overrides(service_count))
-    build_platform(app, config)
-    app.synth()
-    return outdir
-
-
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     root = tmp_path_factory.mktemp("scale")
-    return {count: _synth(count, root / str(count)) for count in (50, 51)}
+    return {
+        count: synth_environment("sandbox", root / str(count), _overrides(count))
+        for count in (50, 51)
+    }
 
 
 def _templates(outdir: Path) -> dict[str, dict[str, Any]]:
