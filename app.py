@@ -33,9 +33,9 @@ def read_config(app: App) -> PlatformConfig:
 def main(app: App | None = None) -> int:
     """Synthesize the environment `app`'s context selects; 1 with the problems on stderr when its
     config is invalid. `app` is for tests; the CLI runs this file, which makes its own."""
-    # aws-cdk-lib's built-in CloudFormation validation is off: it took about two thirds of synth
-    # time, and cfn-lint (pinned, with a reason beside every ignored rule) checks the same templates
-    # in `make synth`, `make deploy` and the tests, so the project does not pay for it twice.
+    # aws-cdk-lib's own registration of its CloudFormation validation engine is off because
+    # build_platform runs that engine itself, once, with its default rules and cdk-preflight's
+    # deploy-time rules, failing synth on errors (stacks/platform.py: add_validations).
     app = app or App(builtin_cloud_formation_validation=False)
     try:
         config = read_config(app)

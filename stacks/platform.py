@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from aws_cdk import App, Environment, Stack, Tags, Validations
 from aws_cdk import aws_ecr as ecr
 from cdk_nag import AwsSolutionsChecks
+from cdk_preflight import Preflight
 
 from platform_config import PlatformConfig
 from stacks.ecs_stacks import EcsClusterStack, EcsServicesStack, assign_service_stacks
@@ -44,9 +45,26 @@ def stack_id(config: PlatformConfig, unit: str) -> str:
     return f"cp-{config.name}-{unit}"
 
 
-def build_platform(app: App, config: PlatformConfig) -> Platform:
-    """Add every stack of `config`'s environment to `app`, with cdk-nag AwsSolutions checks."""
+def add_validations(app: App) -> None:
+    """The checks every synth runs; an unacknowledged error fails it.
+
+    - cdk-nag's AwsSolutions rules (security and reliability practice).
+    - Deploy-time rules: cdk-preflight's Rego pack (constraints resource schemas miss, each
+      reproduced against real AWS) and, with `strict`, every ERROR/FATAL finding of the
+      CloudFormation validation engine bundled with aws-cdk-lib (`@aws/cloudformation-validate`)
+      with its default rules. Both rule sets run in one pass of that one engine: the app turns
+      aws-cdk-lib's own registration of the same engine off (`App(builtin_cloud_formation_
+      validation=False)`), which would run it a second time and, by default, only warn.
+      Acknowledge a finding with `Validations.of(construct).acknowledge(Acknowledgment(
+      id="cdk-preflight::<rule-id>", reason=...))` on the narrowest construct.
+    """
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    Preflight.apply(app, strict=True)
+
+
+def build_platform(app: App, config: PlatformConfig) -> Platform:
+    """Add every stack of `config`'s environment to `app`, with the checks of `add_validations`."""
+    add_validations(app)
     env = Environment(account=config.account, region=config.region)
     network = NetworkStack(
         app,

@@ -1,0 +1,353 @@
+"""Hypothesis strategies over the platform's configuration space.
+
+A drawn value is a complete environment (every section given), written as the overrides a user
+would merge over the sandbox with `-c config_overrides=FILE.json`: the same object reproduces
+the example with `make synth OVERRIDES=FILE.json`. Enumerations and limits are read from the
+config models (Literal types, tables, bounds), so a new option there is drawn here too.
+
+The strategies aim at configs that validate, but do not promise it: the property test loads each
+one through `load_config` and counts rejections, so a rule added to the models narrows the space
+the test explores without making it fail.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import typing
+from typing import Any
+
+from hypothesis import strategies as st
+
+from platform_config.ecs import FARGATE_MEMORY_BY_CPU, CapacityProviderShare, Ec2ClusterConfig
+from platform_config.eks import (
+    KNOWN_KUBERNETES_VERSIONS,
+    KUBECTL_LAYER_PACKAGES,
+    ComputeConfig,
+    EndpointConfig,
+)
+from platform_config.network import LOG_RETENTION_DAYS
+from platform_config.registry import PullThroughCacheConfig, RegistryConfig
+
+Raw = dict[str, Any]
+
+REGIONS = (
+    "us-east-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "sa-east-1",
+    "ca-central-1",
+)
+# Instance types by architecture, small to large (the EC2 cluster and the EKS node groups).
+X86_TYPES = ("t3.small", "t3.medium", "t3a.medium", "m5.large", "m6i.large", "c6i.large", "m7i.large")
+ARM_TYPES = ("t4g.small", "t4g.medium", "m6g.large", "m7g.large", "c7g.large", "r7g.large")
+PUBLIC_IMAGES = (
+    "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine",
+    "public.ecr.aws/docker/library/httpd:2.4-alpine",
+    "ghcr.io/example/app:1.0.0",
+)
+ACCOUNT = st.from_regex(r"\A[1-9]\d{11}\Z")
+RETENTION = st.sampled_from(LOG_RETENTION_DAYS)
+
+
+def _literal(model: type[Any], field: str) -> tuple[Any, ...]:
+    """The allowed values of a `Literal[...]` field of a config model."""
+    return typing.get_args(model.model_fields[field].annotation)
+
+
+def _names(prefix: str, count: int) -> list[str]:
+    return [f"{prefix}{index}" for index in range(1, count + 1)]
+
+
+@st.composite
+def networks(draw: st.DrawFn, region: str) -> Raw:
+    """A VPC anywhere in the private ranges, /16 to /20, with 2-6 zones of `region`."""
+    prefix = draw(st.integers(16, 20))
+    block = ipaddress.IPv4Network(draw(st.sampled_from(("10.0.0.0/8", "172.16.0.0/12"))))
+    candidates = 2 ** (prefix - block.prefixlen)
+    index = draw(st.integers(0, candidates - 1))
+    vpc = ipaddress.IPv4Network(
+        (int(block.network_address) + index * 2 ** (32 - prefix), prefix)
+    )
+    letters = draw(st.lists(st.sampled_from("abcdef"), min_size=2, max_size=6, unique=True))
+    zones = [f"{region}{letter}" for letter in sorted(letters)]
+    return {
+        "vpc_cidr": str(vpc),
+        "availability_zones": zones,
+        "nat_gateways": draw(st.integers(0, len(zones))),
+        "vpc_endpoints": draw(st.booleans()),
+        "flow_log_retention_days": draw(RETENTION),
+    }
+
+
+@st.composite
+def registries(draw: st.DrawFn, region: str) -> Raw:
+    names = draw(
+        st.lists(
+            st.sampled_from(("sample-app", "team/web", "api", "batch.worker", "a1")),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    )
+    repositories = [
+        {
+            "name": name,
+            "tag_immutability": draw(st.booleans()),
+            "scan_on_push": draw(st.booleans()),
+            "lifecycle": {
+                "untagged_image_expiry_days": draw(st.integers(1, 90)),
+                "max_image_count": draw(st.integers(1, 1000)),
+            },
+        }
+        for name in names
+    ]
+    cache = draw(
+        st.none()
+        | st.fixed_dictionaries(
+            {
+                "upstream": st.sampled_from(_literal(PullThroughCacheConfig, "upstream")),
+                "repository_prefix": st.sampled_from(("ecr-public", "mirror", "k8s.io")),
+            }
+        )
+    )
+    trusted = draw(st.lists(ACCOUNT, max_size=2, unique=True))
+    return {
+        "repositories": repositories,
+        "kms_encryption": draw(st.booleans()),
+        "enhanced_scanning": draw(st.sampled_from(_literal(RegistryConfig, "enhanced_scanning"))),
+        "cross_account_pull_accounts": draw(st.lists(ACCOUNT, max_size=2, unique=True)),
+        "replication_regions": draw(
+            st.lists(st.sampled_from([r for r in REGIONS if r != region]), max_size=2, unique=True)
+        ),
+        "pull_through_cache": cache,
+        "ci_publisher": {
+            "enabled": draw(st.booleans()),
+            "trusted_role_arns": [f"arn:aws:iam::{account}:role/ci-runner" for account in trusted],
+        },
+    }
+
+
+@st.composite
+def images(draw: st.DrawFn, repositories: list[str]) -> Raw:
+    if repositories and draw(st.booleans()):
+        return {"repository": draw(st.sampled_from(repositories)), "tag": draw(st.sampled_from(("v1", "1.2.3", "latest-abc")))}
+    return {"uri": draw(st.sampled_from(PUBLIC_IMAGES))}
+
+
+@st.composite
+def services(
+    draw: st.DrawFn, *, kind: str, repositories: list[str], max_count: int = 3
+) -> list[Raw]:
+    """0 to `max_count` web services with unique names, priorities and routes."""
+    count = draw(st.integers(0, max_count))
+    priorities = draw(st.lists(st.integers(1, 60), min_size=count, max_size=count, unique=True))
+    drawn = []
+    for name, priority in zip(_names("svc", count), priorities, strict=True):
+        if kind == "fargate":
+            cpu = draw(st.sampled_from((256, 512, 1024)))
+            memory = draw(st.sampled_from(FARGATE_MEMORY_BY_CPU[cpu]))
+        else:
+            cpu, memory = draw(st.sampled_from(((256, 512), (512, 1024), (256, 256))))
+        minimum = draw(st.integers(0, 2))
+        maximum = draw(st.integers(max(minimum, 1), 4))
+        route: Raw = {"priority": priority}
+        if draw(st.booleans()):
+            route["paths"] = [f"/{name}/*"]
+        if "paths" not in route or draw(st.booleans()):
+            route["hosts"] = [f"{name}.example.com"]
+        service: Raw = {
+            "name": name,
+            "image": draw(images(repositories)),
+            "container_port": draw(st.sampled_from((8080, 3000, 9000))),
+            "cpu": cpu,
+            "memory_mib": memory,
+            "health_check_path": draw(st.sampled_from(("/", "/healthz"))),
+            "health_check_grace_seconds": draw(st.integers(0, 300)),
+            "route": route,
+            "scaling": {
+                "min_tasks": minimum,
+                "max_tasks": maximum,
+                "cpu_target_percent": draw(st.integers(10, 90)),
+                "requests_per_target": draw(st.integers(1, 5000)),
+            },
+            "enable_execute_command": draw(st.booleans()),
+            "log_retention_days": draw(RETENTION),
+        }
+        if kind == "fargate":
+            service["cpu_architecture"] = draw(st.sampled_from(("x86_64", "arm64")))
+        drawn.append(service)
+    return drawn
+
+
+@st.composite
+def load_balancers(draw: st.DrawFn, region: str, account: str) -> Raw:
+    certificate = draw(
+        st.none()
+        | st.just(f"arn:aws:acm:{region}:{account}:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab")
+    )
+    return {
+        "certificate_arn": certificate,
+        "idle_timeout_seconds": draw(st.integers(1, 4000)),
+        "access_log_retention_days": draw(st.integers(1, 400)),
+    }
+
+
+@st.composite
+def cluster_common(draw: st.DrawFn, region: str, account: str) -> Raw:
+    return {
+        "container_insights": draw(st.sampled_from(("enabled", "enhanced"))),
+        "exec_log_retention_days": draw(RETENTION),
+        "load_balancer": draw(load_balancers(region, account)),
+        "services_per_stack": draw(st.integers(1, 20)),
+    }
+
+
+@st.composite
+def ec2_clusters(draw: st.DrawFn, region: str, account: str, repositories: list[str]) -> Raw:
+    graviton = draw(st.booleans())
+    pool = ARM_TYPES if graviton else X86_TYPES
+    spot = draw(st.booleans())
+    types = draw(st.lists(st.sampled_from(pool), min_size=2 if spot else 1, max_size=3, unique=True))
+    maximum = draw(st.integers(1, 8))
+    return {
+        **draw(cluster_common(region, account)),
+        "machine_image": draw(st.sampled_from(_literal(Ec2ClusterConfig, "machine_image"))),
+        "instance_types": types,
+        "min_instances": draw(st.integers(0, maximum)),
+        "max_instances": maximum,
+        "target_capacity_percent": draw(st.integers(1, 100)),
+        "spot": spot,
+        "on_demand_base_capacity": draw(st.integers(0, maximum)) if spot else 0,
+        "managed_termination_protection": draw(st.booleans()),
+        "root_volume_gib": draw(st.integers(30, 100)),
+        "services": draw(services(kind="ec2", repositories=repositories)),
+    }
+
+
+FARGATE_STRATEGIES = (
+    [{"capacity_provider": "FARGATE", "weight": 1}],
+    [{"capacity_provider": "FARGATE_SPOT", "weight": 1}],
+    [
+        {"capacity_provider": "FARGATE_SPOT", "weight": 4},
+        {"capacity_provider": "FARGATE", "weight": 1},
+    ],
+    [{"capacity_provider": "FARGATE", "weight": 1, "base": 2}],
+    [
+        {"capacity_provider": "FARGATE", "weight": 1, "base": 1},
+        {"capacity_provider": "FARGATE_SPOT", "weight": 3},
+    ],
+)
+assert {share["capacity_provider"] for s in FARGATE_STRATEGIES for share in s} == set(
+    _literal(CapacityProviderShare, "capacity_provider")
+)
+
+
+@st.composite
+def fargate_clusters(draw: st.DrawFn, region: str, account: str, repositories: list[str]) -> Raw:
+    return {
+        **draw(cluster_common(region, account)),
+        "default_strategy": draw(st.sampled_from(FARGATE_STRATEGIES)),
+        "services": draw(services(kind="fargate", repositories=repositories)),
+    }
+
+
+@st.composite
+def eks_sections(draw: st.DrawFn, account: str, repositories: list[str]) -> Raw:
+    mode = draw(st.sampled_from(_literal(ComputeConfig, "mode")))
+    # Every key is given: the overrides merge into the sandbox's objects (lists replace).
+    compute: Raw = {"mode": mode, "node_groups": [], "fargate_profiles": []}
+    if mode == "managed_nodes":
+        groups = []
+        for name in _names("ng", draw(st.integers(1, 2))):
+            graviton = draw(st.booleans())
+            pool = ARM_TYPES if graviton else X86_TYPES
+            maximum = draw(st.integers(1, 5))
+            minimum = draw(st.integers(0, maximum))
+            groups.append(
+                {
+                    "name": name,
+                    "instance_types": draw(
+                        st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True)
+                    ),
+                    "graviton": graviton,
+                    "capacity_type": draw(st.sampled_from(("on_demand", "spot"))),
+                    "min_size": minimum,
+                    "max_size": maximum,
+                    "desired_size": draw(st.integers(minimum, maximum)),
+                    "disk_size_gib": draw(st.integers(20, 100)),
+                }
+            )
+        compute["node_groups"] = groups
+    elif mode == "fargate":
+        compute["fargate_profiles"] = [
+            {"name": "system", "selectors": [{"namespace": "kube-system"}]},
+            *draw(
+                st.lists(
+                    st.just({"name": "apps", "selectors": [{"namespace": "apps", "labels": {"tier": "web"}}]}),
+                    max_size=1,
+                )
+            ),
+        ]
+    access = draw(st.sampled_from(_literal(EndpointConfig, "access")))
+    endpoint: Raw = {"access": access, "public_access_cidrs": []}
+    if access == "public_and_private":
+        endpoint["public_access_cidrs"] = draw(
+            st.lists(st.sampled_from(("203.0.113.7/32", "198.51.100.0/24")), min_size=1, unique=True)
+        )
+    sample_enabled = draw(st.booleans())
+    version = (
+        draw(st.sampled_from(sorted(KUBECTL_LAYER_PACKAGES)))
+        if sample_enabled
+        else draw(st.sampled_from(KNOWN_KUBERNETES_VERSIONS))
+    )
+    admins = draw(st.lists(st.sampled_from(("platform-admin", "ops")), max_size=2, unique=True))
+    return {
+        "enabled": draw(st.booleans()),
+        "kubernetes_version": version,
+        "compute": compute,
+        "endpoint": endpoint,
+        "access": {
+            "cluster_admin_role_arns": [f"arn:aws:iam::{account}:role/{name}" for name in admins],
+            "bootstrap_creator_admin": draw(st.booleans()),
+        },
+        "control_plane_log_retention_days": draw(RETENTION),
+        "sample_workload": {
+            "enabled": sample_enabled,
+            "image": draw(images(repositories)),
+            "replicas": draw(st.integers(1, 3)),
+        },
+    }
+
+
+@st.composite
+def platform_configs(draw: st.DrawFn) -> Raw:
+    """One whole environment as overrides over the sandbox (every section replaced)."""
+    region = draw(st.sampled_from(REGIONS))
+    account = draw(st.none() | ACCOUNT)
+    certificate_account = account or "123456789012"
+    registry = draw(registries(region))
+    repository_names = [repository["name"] for repository in registry["repositories"]]
+    tags = draw(
+        st.dictionaries(
+            st.sampled_from(("team", "cost-center", "owner", "app:tier")),
+            st.sampled_from(("platform", "1234", "a b", "")),
+            max_size=3,
+        )
+    )
+    return {
+        "region": region,
+        "account": account,
+        "tags": tags,
+        "retain_stateful_resources": draw(st.booleans()),
+        "kms_encrypted_logs": draw(st.booleans()),
+        "network": draw(networks(region)),
+        "registry": registry,
+        "ecs": {
+            "ec2": draw(ec2_clusters(region, certificate_account, repository_names)),
+            "fargate": draw(fargate_clusters(region, certificate_account, repository_names)),
+        },
+        "eks": draw(eks_sections(certificate_account, repository_names)),
+    }
