@@ -330,3 +330,24 @@ def test_readme_layout_table_matches_subnet_masks(repo_root: Path) -> None:
         public, private = subnet_masks(prefix, MAX_ZONES)
         usable = 2 ** (32 - private) - 5  # AWS reserves 5 addresses per subnet
         assert f"| /{prefix} | /{public} | /{private} | {usable:,} | fit |" in readme
+
+
+@pytest.mark.parametrize(("prefix", "zones"), EVERY_LAYOUT)
+def test_config_accepts_exactly_the_layouts_subnet_masks_supports(prefix: int, zones: int) -> None:
+    """Whatever the config accepts, the Network construct can lay out (and vice versa)."""
+    network = {"vpc_cidr": f"10.40.0.0/{prefix}", "availability_zones": ZONES[:zones]}
+    config = load_config("sandbox", overrides={"network": network})
+    assert ipaddress.IPv4Network(config.network.vpc_cidr).prefixlen == prefix
+
+
+@pytest.mark.parametrize(
+    "network",
+    [
+        {"vpc_cidr": f"10.40.0.0/{MIN_VPC_PREFIX - 1}"},
+        {"vpc_cidr": f"10.40.0.0/{MAX_VPC_PREFIX + 1}"},
+        {"availability_zones": [*ZONES, "us-east-1g"]},
+    ],
+)
+def test_config_refuses_what_subnet_masks_does_not_support(network: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError):
+        load_config("sandbox", overrides={"network": network})
