@@ -53,7 +53,8 @@ def subnet_masks(vpc_prefix: int, az_count: int) -> tuple[int, int]:
     gives every pod a VPC address): one eighth of the VPC each (prefix+3), at most a /20 (which
     keeps the shipped /16 layout). The masks depend on the VPC size only, never on the AZ count,
     so adding an AZ later adds subnets without renumbering the existing ones: the public subnets of
-    up to 6 AZs fill the first eighth, the private subnets of up to 6 AZs the 2nd to 7th eighths.
+    up to 6 AZs fit in the first private-subnet-sized block, the private subnets of up to 6 AZs in
+    the next six blocks.
 
     Raises:
         ValueError: `vpc_prefix` not 16 to 20, `az_count` not 2 to 6, or the subnets do not fit.
