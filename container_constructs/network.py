@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from aws_cdk import RemovalPolicy, Tags
 from aws_cdk import aws_ec2 as ec2
@@ -22,17 +23,103 @@ INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
     "Sts": ec2.InterfaceVpcEndpointAwsService.STS,
 }
 
+# The VPC sizes and AZ counts the subnet layout is computed (and exhaustively tested) for.
+MIN_VPC_PREFIX = 16
+MAX_VPC_PREFIX = 20
+MIN_ZONES = 2
+MAX_ZONES = 6
+# A load balancer subnet needs "a CIDR block with at least a /27 bitmask" and at least 8 free IPs
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html
+# #subnets-load-balancer): CreateLoadBalancer fails in a /28.
+MAX_PUBLIC_MASK = 27
+# The layout the platform has always shipped for a /16 (public /24, private /20): deployed VPCs
+# keep their subnets (a subnet whose CIDR changes is replaced, which fails while it is in use).
+MIN_PRIVATE_MASK = 20
+
+
+class SubnetPair(NamedTuple):
+    """The public and the private subnet of one AZ."""
+
+    public: ipaddress.IPv4Network
+    private: ipaddress.IPv4Network
+
+
+def subnet_masks(vpc_prefix: int, az_count: int) -> tuple[int, int]:
+    """The (public, private) subnet prefix lengths for a VPC of prefix `vpc_prefix` in `az_count`
+    AZs. Pure; used by `Network` and tested over every accepted input.
+
+    Public subnets hold NAT gateways and load balancers: prefix+8, but never smaller than a /27
+    (the load balancer minimum). Private subnets hold instances, tasks and pods (the EKS VPC CNI
+    gives every pod a VPC address): one eighth of the VPC each (prefix+3), at most a /20 (which
+    keeps the shipped /16 layout). The masks depend on the VPC size only, never on the AZ count,
+    so adding an AZ later adds subnets without renumbering the existing ones: the public subnets of
+    up to 6 AZs fit in the first private-subnet-sized block, the private subnets of up to 6 AZs in
+    the next six blocks.
+
+    Raises:
+        ValueError: `vpc_prefix` not 16 to 20, `az_count` not 2 to 6, or the subnets do not fit.
+    """
+    if not MIN_VPC_PREFIX <= vpc_prefix <= MAX_VPC_PREFIX:
+        raise ValueError(
+            f"vpc_cidr must be /{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX}, got /{vpc_prefix}"
+        )
+    if not MIN_ZONES <= az_count <= MAX_ZONES:
+        raise ValueError(
+            f"availability zones must number {MIN_ZONES} to {MAX_ZONES}, got {az_count}"
+        )
+    masks = (min(vpc_prefix + 8, MAX_PUBLIC_MASK), max(vpc_prefix + 3, MIN_PRIVATE_MASK))
+    vpc = ipaddress.IPv4Network(f"10.0.0.0/{vpc_prefix}")
+    if _allocate(vpc, [masks[0]] * az_count + [masks[1]] * az_count) is None:
+        raise ValueError(
+            f"{az_count} public /{masks[0]} and {az_count} private /{masks[1]} subnets do not "
+            f"fit in a /{vpc_prefix}"
+        )
+    return masks
+
+
+def subnet_layout(vpc_cidr: str, az_count: int) -> list[SubnetPair]:
+    """The subnets `Network` creates, per AZ in order, computed the way aws-cdk-lib's `Vpc`
+    allocates them: in subnet_configuration order (all public, then all private), each at the next
+    free address aligned to its own size."""
+    vpc = ipaddress.IPv4Network(vpc_cidr)
+    public_mask, private_mask = subnet_masks(vpc.prefixlen, az_count)
+    subnets = _allocate(vpc, [public_mask] * az_count + [private_mask] * az_count)
+    if subnets is None:  # subnet_masks checked the fit; an address does not change it
+        raise AssertionError(f"subnets of {vpc_cidr} do not fit")
+    return [SubnetPair(subnets[i], subnets[az_count + i]) for i in range(az_count)]
+
+
+def _allocate(vpc: ipaddress.IPv4Network, masks: list[int]) -> list[ipaddress.IPv4Network] | None:
+    """Subnets of `masks` allocated in order at the next aligned free address; None if the VPC
+    runs out of space."""
+    subnets: list[ipaddress.IPv4Network] = []
+    following = int(vpc.network_address)
+    end = int(vpc.broadcast_address) + 1
+    for mask in masks:
+        size = 2 ** (32 - mask)
+        start = -(-following // size) * size  # round up to the subnet's alignment
+        if start + size > end:
+            return None
+        subnets.append(ipaddress.IPv4Network((start, mask)))
+        following = start + size
+    return subnets
+
 
 @dataclass(frozen=True, kw_only=True)
 class NetworkProps:
     """Props of `Network`.
 
     Attributes:
-        availability_zones: explicit AZ names (2+); no lookup is made at synth time. Required.
-        vpc_cidr: IPv4 CIDR of the VPC, /16 to /20. Default: 10.0.0.0/16. Public subnets get
-            prefix+8 (a /24 in a /16), private subnets prefix+4 (a /20 in a /16), one each per AZ.
+        availability_zones: explicit AZ names (2 to 6); no lookup is made at synth time. Required.
+        vpc_cidr: IPv4 CIDR of the VPC, /16 to /20. Default: 10.0.0.0/16. One public and one
+            private subnet per AZ, sized by `subnet_masks` (a /16 gets public /24 and private /20;
+            a /20 gets public /27 and private /23).
         nat_gateways: 0 to len(availability_zones). Default: one per AZ (highly available).
-            With 0 the private subnets have no internet egress: enable `vpc_endpoints`.
+            With 0 the private subnets are PRIVATE_ISOLATED (no internet egress), for forks that
+            bring their own interface endpoints and workloads. The compute constructs of this
+            package (EcsEc2Cluster, WebService, EksCluster) need PRIVATE_WITH_EGRESS subnets (the
+            ECS agent, public image pulls and EKS node bootstrap reach the internet), so the
+            platform's config requires at least 1.
         vpc_endpoints: create ECR api/dkr, CloudWatch Logs and STS interface endpoints.
             Default: False. The S3 gateway endpoint (no hourly cost) is always created.
         flow_log_retention: retention of the flow log group. Default: one month.
@@ -65,13 +152,14 @@ class Network(Construct):
         super().__init__(scope, construct_id)
         zones = list(props.availability_zones)
         nat_gateways = len(zones) if props.nat_gateways is None else props.nat_gateways
-        if len(zones) < 2:
-            raise ValueError("Network: availability_zones needs at least two zones")
         if not 0 <= nat_gateways <= len(zones):
             raise ValueError(f"Network: nat_gateways must be 0 to {len(zones)}, got {nat_gateways}")
-        prefix = ipaddress.IPv4Network(props.vpc_cidr).prefixlen
-        if not 16 <= prefix <= 20:
-            raise ValueError(f"Network: vpc_cidr must be /16 to /20, got /{prefix}")
+        try:
+            public_mask, private_mask = subnet_masks(
+                ipaddress.IPv4Network(props.vpc_cidr).prefixlen, len(zones)
+            )
+        except ValueError as error:
+            raise ValueError(f"Network: {error}") from None
 
         self.flow_log_group = secure_log_group(
             self,
@@ -92,10 +180,10 @@ class Network(Construct):
             restrict_default_security_group=True,
             subnet_configuration=[
                 ec2.SubnetConfiguration(
-                    name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=prefix + 8
+                    name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=public_mask
                 ),
                 ec2.SubnetConfiguration(
-                    name="Private", subnet_type=private_type, cidr_mask=prefix + 4
+                    name="Private", subnet_type=private_type, cidr_mask=private_mask
                 ),
             ],
             flow_logs={

@@ -7,6 +7,7 @@ components); this module only composes them and checks rules that span sections.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from pydantic import Field, field_validator, model_validator
 
@@ -19,6 +20,38 @@ from platform_config.registry import RegistryConfig
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 
+# AWS tag rules (e.g. https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-eks-accessentry-tag.html,
+# the same text in the ECS API's Tag): key 1 to 128 characters, value 0 to 256, letters, numbers,
+# spaces and _ . : / = + - @, no `aws:` prefix in any case on keys or values (reserved for AWS).
+# At most 50 user tags per resource; `tags` go on every taggable resource, and aws-cdk-lib and the
+# constructs add their own to some (Name, aws-cdk:subnet-name, aws-cdk:subnet-type,
+# kubernetes.io/role/elb, kubernetes.io/cluster/<name>, ...), so 10 are kept free for those.
+MAX_TAGS = 40
+MAX_TAG_KEY_LENGTH = 128
+MAX_TAG_VALUE_LENGTH = 256
+TAG_SYMBOLS = "_.:/=+-@"
+
+
+def _tag_problem(text: str, kind: str, longest: int) -> str | None:
+    """Why `text` is not a valid tag key or value (`kind`), or None."""
+    if len(text) > longest or (kind == "key" and not text):
+        return (
+            f"{kind} must be {1 if kind == 'key' else 0} to {longest} characters, got {len(text)}"
+        )
+    if text.lower().startswith("aws:"):
+        return f"{kind} '{text}' starts with 'aws:', which is reserved for AWS"
+    bad = sorted(
+        {
+            char
+            for char in text
+            if not (char.isalnum() or unicodedata.category(char).startswith("Z"))
+            and char not in TAG_SYMBOLS
+        }
+    )
+    if bad:
+        return f"{kind} '{text}' has characters AWS does not allow in tags: {''.join(bad)!r}"
+    return None
+
 
 class PlatformConfig(Section):
     """Everything one environment of the platform is built from."""
@@ -30,7 +63,12 @@ class PlatformConfig(Section):
         description="12-digit AWS account id; unset keeps the stacks account-agnostic.",
     )
     tags: dict[str, str] = Field(
-        default_factory=dict, description="Tags applied to every taggable resource."
+        default_factory=dict,
+        description=(
+            f"Tags applied to every taggable resource: at most {MAX_TAGS}, keys 1 to "
+            f"{MAX_TAG_KEY_LENGTH} and values 0 to {MAX_TAG_VALUE_LENGTH} characters of letters, "
+            f"digits, spaces and {' '.join(TAG_SYMBOLS)}, no `aws:` prefix."
+        ),
     )
     retain_stateful_resources: bool = Field(
         description=(
@@ -61,6 +99,26 @@ class PlatformConfig(Section):
         return value
 
     @model_validator(mode="after")
+    def _valid_tags(self) -> PlatformConfig:
+        allowed = (
+            f"allowed: keys of 1 to {MAX_TAG_KEY_LENGTH} and values of 0 to "
+            f"{MAX_TAG_VALUE_LENGTH} letters, digits, spaces and {' '.join(TAG_SYMBOLS)}, "
+            "not starting with 'aws:'"
+        )
+        for key, value in self.tags.items():
+            problem = _tag_problem(key, "key", MAX_TAG_KEY_LENGTH) or _tag_problem(
+                value, "value", MAX_TAG_VALUE_LENGTH
+            )
+            if problem:
+                raise ValueError(f"tags.{key}: {problem}; {allowed}")
+        if len(self.tags) > MAX_TAGS:
+            raise ValueError(
+                f"tags: {len(self.tags)} tags; allowed: at most {MAX_TAGS} (AWS allows 50 per "
+                "resource, and aws-cdk-lib and the constructs add some of their own)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _cross_section_rules(self) -> PlatformConfig:
         zone_pattern = re.compile(rf"^{re.escape(self.region)}[a-z]$")
         foreign = [zone for zone in self.network.availability_zones if not zone_pattern.match(zone)]
@@ -70,10 +128,23 @@ class PlatformConfig(Section):
                 f"allowed: zones named {self.region}a, {self.region}b, ..."
             )
         zone_count = len(self.network.availability_zones)
-        if not 0 <= self.network.nat_gateways <= zone_count:
+        nat_gateways = self.network.nat_gateways
+        if not 1 <= nat_gateways <= zone_count:
+            # 0 leaves the private subnets without egress. Making that work would need the whole
+            # interface endpoint set (ECR, S3, logs, STS, ecs, ecs-agent, ecs-telemetry,
+            # ssmmessages, eks, eks-auth, ec2, elasticloadbalancing, autoscaling, ...), images
+            # from ECR only and EKS nodes that bootstrap offline; none of that is shipped.
+            why = (
+                " (the ECS agent, image pulls from public registries such as public.ecr.aws and "
+                "EKS node bootstrap need internet egress, and no interface endpoint set for "
+                "isolated subnets is shipped)"
+                if nat_gateways < 1
+                else ""
+            )
             raise ValueError(
-                f"network.nat_gateways: must be 0 to the number of availability zones "
-                f"({zone_count}), got {self.network.nat_gateways}"
+                f"network.nat_gateways: must be 1 to the number of availability zones "
+                f"({zone_count}), got {nat_gateways}{why}; allowed: 1 for a sandbox, "
+                f"{zone_count} (one per AZ) for production"
             )
         if self.region in self.registry.replication_regions:
             raise ValueError(

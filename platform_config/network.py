@@ -14,7 +14,12 @@ class NetworkConfig(Section):
 
     vpc_cidr: str = Field(
         default="10.0.0.0/16",
-        description="IPv4 CIDR of the VPC, prefix /16 to /20 (subnets are carved from it per AZ).",
+        description=(
+            "IPv4 CIDR of the VPC, prefix /16 to /20, outside reserved ranges and 172.17.0.0/16. "
+            "Each AZ gets a public subnet (prefix+8, at least a /27 for load balancers) and a "
+            "private one (prefix+3, at most a /20): /16 gives /24 and /20, /20 gives /27 and /23 "
+            "(README: Subnet layout)."
+        ),
     )
     availability_zones: list[str] = Field(
         min_length=2,
@@ -22,7 +27,10 @@ class NetworkConfig(Section):
         description="Explicit AZ names in the environment's region (2 to 6, no duplicates).",
     )
     nat_gateways: int = Field(
-        description="NAT gateways, 0 to the number of AZs (sandbox: 1, production: 1 per AZ).",
+        description=(
+            "NAT gateways, 1 to the number of AZs (sandbox: 1, production: 1 per AZ). 0 is "
+            "refused: the ECS agent, public image pulls and EKS node bootstrap need egress."
+        ),
     )
     vpc_endpoints: bool = Field(
         default=False,
@@ -47,6 +55,12 @@ class NetworkConfig(Section):
             ) from None
         if not 16 <= network.prefixlen <= 20:
             raise ValueError(f"prefix length must be /16 to /20, got /{network.prefixlen}")
+        for reserved, why in _UNUSABLE_VPC_RANGES:
+            if network.overlaps(reserved):
+                raise ValueError(
+                    f"'{value}' overlaps {reserved} ({why}); allowed: a private range such as "
+                    "10.0.0.0/8, 172.16.0.0/12 (except 172.17.0.0/16) or 192.168.0.0/16"
+                )
         return value
 
     @field_validator("availability_zones")
@@ -62,6 +76,17 @@ class NetworkConfig(Section):
     def _valid_retention(cls, value: int) -> int:
         return validate_retention_days(value)
 
+
+# Ranges a VPC cannot (or, 172.17.0.0/16, should not) use: CreateVpc rejects the first ones, and
+# the VPC user guide ("VPC CIDR blocks") says some AWS services use 172.17.0.0/16, which is also
+# Docker's default bridge network on ECS container instances.
+_UNUSABLE_VPC_RANGES = (
+    (ipaddress.IPv4Network("0.0.0.0/8"), "'this network', not assignable"),
+    (ipaddress.IPv4Network("127.0.0.0/8"), "loopback"),
+    (ipaddress.IPv4Network("169.254.0.0/16"), "link-local, used by instance metadata and DNS"),
+    (ipaddress.IPv4Network("224.0.0.0/3"), "multicast and reserved"),
+    (ipaddress.IPv4Network("172.17.0.0/16"), "used by AWS services and Docker's bridge network"),
+)
 
 # The values CloudWatch Logs accepts for RetentionInDays.
 LOG_RETENTION_DAYS = (

@@ -86,12 +86,24 @@ def test_unknown_environment() -> None:
         ),
         (
             {"network": {"nat_gateways": -1}},
-            "network.nat_gateways: must be 0 to the number of availability zones (2), got -1",
+            "network.nat_gateways: must be 1 to the number of availability zones (2), got -1 (",
         ),
         (
             {"network": {"nat_gateways": 3}},
-            "network.nat_gateways: must be 0 to the number of availability zones (2), got 3",
+            "network.nat_gateways: must be 1 to the number of availability zones (2), got 3; "
+            "allowed: 1 for a sandbox, 2 (one per AZ) for production",
         ),
+        (
+            {"network": {"vpc_cidr": "172.17.0.0/16"}},
+            "network.vpc_cidr: '172.17.0.0/16' overlaps 172.17.0.0/16 (used by AWS services and "
+            "Docker's bridge network); allowed: a private range such as 10.0.0.0/8",
+        ),
+        (
+            {"network": {"vpc_cidr": "169.254.0.0/16"}},
+            "network.vpc_cidr: '169.254.0.0/16' overlaps 169.254.0.0/16 (link-local",
+        ),
+        ({"network": {"vpc_cidr": "224.0.0.0/16"}}, "overlaps 224.0.0.0/3 (multicast"),
+        ({"network": {"vpc_cidr": "127.0.0.0/16"}}, "overlaps 127.0.0.0/8 (loopback)"),
         (
             {"network": {"nat_gateway": 1}},
             "network.nat_gateway: unknown field; allowed: availability_zones, "
@@ -113,6 +125,26 @@ def test_unknown_environment() -> None:
         ({"region": "us-east"}, "region: 'us-east' is not an AWS region name such as eu-west-1"),
         ({"account": "12345"}, "account: '12345' is not a 12-digit AWS account id"),
         ({"tags": {"team": 7}}, "tags.team: input should be a valid string, got int 7"),
+        (
+            {"tags": {"aws:team": "x"}},
+            "tags.aws:team: key 'aws:team' starts with 'aws:', which is reserved for AWS; "
+            "allowed: keys of 1 to 128 and values of 0 to 256 letters, digits, spaces and "
+            "_ . : / = + - @, not starting with 'aws:'",
+        ),
+        ({"tags": {"AwS:Team": "x"}}, "tags.AwS:Team: key 'AwS:Team' starts with 'aws:'"),
+        ({"tags": {"team": "AWS:x"}}, "tags.team: value 'AWS:x' starts with 'aws:'"),
+        ({"tags": {"k" * 129: "x"}}, f"tags.{'k' * 129}: key must be 1 to 128 characters, got 129"),
+        ({"tags": {"": "x"}}, "tags.: key must be 1 to 128 characters, got 0"),
+        ({"tags": {"team": "v" * 257}}, "tags.team: value must be 0 to 256 characters, got 257"),
+        (
+            {"tags": {"cost#center": "x"}},
+            "tags.cost#center: key 'cost#center' has characters AWS does not allow in tags: '#'",
+        ),
+        ({"tags": {"team": "a&b!"}}, "tags.team: value 'a&b!' has characters AWS does not allow"),
+        (
+            {"tags": {f"key{index}": "x" for index in range(39)}},
+            "tags: 41 tags; allowed: at most 40 (AWS allows 50 per resource",
+        ),
     ],
 )
 def test_bad_input_names_environment_field_and_allowed_values(
@@ -121,6 +153,31 @@ def test_bad_input_names_environment_field_and_allowed_values(
     error = _error("sandbox", overrides)
     assert str(error).startswith("Invalid configuration for environment 'sandbox':\n")
     assert message in str(error)
+
+
+def test_nat_gateways_zero_is_refused_with_the_reason_and_what_to_set() -> None:
+    error = _error("production", {"network": {"nat_gateways": 0}})
+    assert error.problems == [
+        "network.nat_gateways: must be 1 to the number of availability zones (3), got 0 (the ECS "
+        "agent, image pulls from public registries such as public.ecr.aws and EKS node bootstrap "
+        "need internet egress, and no interface endpoint set for isolated subnets is shipped); "
+        "allowed: 1 for a sandbox, 3 (one per AZ) for production"
+    ]
+
+
+@pytest.mark.parametrize("nat_gateways", [1, 2])
+def test_nat_gateways_one_to_the_zone_count_is_accepted(nat_gateways: int) -> None:
+    config = load_config("sandbox", overrides={"network": {"nat_gateways": nat_gateways}})
+    assert config.network.nat_gateways == nat_gateways
+
+
+def test_tags_within_the_aws_rules_are_accepted() -> None:
+    """Up to 40 tags (the sandbox's own 2 plus 38), Unicode letters, every allowed symbol,
+    the longest key and value, an empty value."""
+    tags = {f"key{index}": "x" for index in range(35)}
+    tags |= {"Kostenstelle ü": "Straße 1 _.:/=+-@", "k" * 128: "v" * 256, "empty": ""}
+    config = load_config("sandbox", overrides={"tags": tags})
+    assert len(config.tags) == 40
 
 
 def test_every_problem_is_reported_at_once() -> None:
