@@ -17,13 +17,16 @@ SETUP_INPUTS := requirements.txt requirements-dev.txt package.json package-lock.
 SETUP_HASH := $(shell cat $(SETUP_INPUTS) 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.setup-$(SETUP_HASH)
 CDK := cdk --no-notices
-CDK_CONTEXT := -c environment=$(ENV)
+# OVERRIDES=a.json,b.json: JSON objects merged over the environment in order (objects merge,
+# lists replace), e.g. a failing example the config-space test wrote under build/config-space/.
+OVERRIDES ?=
+CDK_CONTEXT := -c environment=$(ENV) $(if $(OVERRIDES),-c config_overrides=$(OVERRIDES))
 SOURCES := app.py platform_config stacks container_constructs tools benchmarks
 DIAGRAM_OUT := build/diagram.out
 # Extra flags for `cdk deploy`, e.g. CDK_DEPLOY_FLAGS="--require-approval never" in CI.
 CDK_DEPLOY_FLAGS ?=
 
-.PHONY: help setup synth test test-deploy deploy-local lint format diff deploy destroy clean \
+.PHONY: help setup synth test test-fuzz test-deploy deploy-local lint format diff deploy destroy clean \
 	snapshot-update diagram config-reference docs nag-report bench
 
 help: ## List the targets
@@ -48,6 +51,9 @@ synth: setup ## cdk synth of ENV (default sandbox) into cdk.out/, then cfn-lint 
 
 test: setup ## Run the test suite (all but the emulator deploy, see test-deploy)
 	$(VENV)/bin/python -m pytest -m "not deploy" --ignore=tests/deploy
+
+test-fuzz: setup ## Config-space property test: FUZZ_EXAMPLES (default 300) random valid configs, each synthesized and checked
+	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/python -m pytest tests/test_config_space.py
 
 test-deploy: setup ## Deploy smoke test: real CLI bootstrap/deploy/redeploy/destroy on local moto
 	$(VENV)/bin/python -m pytest -m deploy tests/deploy

@@ -11,22 +11,31 @@ from typing import Any
 
 from aws_cdk import App
 
-from platform_config import DEFAULT_ENVIRONMENT, ConfigError, PlatformConfig, load_config
+from platform_config import (
+    DEFAULT_ENVIRONMENT,
+    ConfigError,
+    PlatformConfig,
+    deep_merge,
+    load_config,
+)
 
 
 def read_config(app: App) -> PlatformConfig:
-    """The config selected by `-c environment=NAME`, with `-c config_overrides=FILE.json` merged."""
+    """The config selected by `-c environment=NAME`, with the JSON objects of
+    `-c config_overrides=A.json,B.json` deep-merged over it in order (objects merge, lists and
+    other values replace)."""
     name = str(app.node.try_get_context("environment") or DEFAULT_ENVIRONMENT)
     overrides: dict[str, Any] = {}
-    overrides_file = app.node.try_get_context("config_overrides")
-    if overrides_file:
-        path = Path(str(overrides_file))
+    files = str(app.node.try_get_context("config_overrides") or "")
+    for file in filter(None, (part.strip() for part in files.split(","))):
+        path = Path(file)
         try:
-            overrides = json.loads(path.read_text(encoding="utf-8"))
+            layer = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as error:
             raise ConfigError(name, [f"config_overrides: cannot read {path}: {error}"]) from None
-        if not isinstance(overrides, dict):
+        if not isinstance(layer, dict):
             raise ConfigError(name, [f"config_overrides: {path} must hold a JSON object"])
+        overrides = deep_merge(overrides, layer)
     return load_config(name, overrides=overrides)
 
 

@@ -154,6 +154,25 @@ class PlatformConfig(Section):
         return self
 
     @model_validator(mode="after")
+    def _scanned_and_immutable(self) -> PlatformConfig:
+        # The platform's security rules (tests/gates/security_rules.py) require both: a valid
+        # config must never produce a template they reject.
+        for index, repository in enumerate(self.registry.repositories):
+            if not repository.tag_immutability:
+                raise ValueError(
+                    f"registry.repositories[{index}].tag_immutability: false is not allowed; a mutable tag "
+                    "lets a running service's tag point at other code without a deploy. Push a "
+                    "new tag per build (e.g. the commit SHA)"
+                )
+            if not repository.scan_on_push and self.registry.enhanced_scanning == "off":
+                raise ValueError(
+                    f"registry.repositories[{index}].scan_on_push: false needs registry.enhanced_scanning "
+                    "'scan-on-push' or 'continuous' (Inspector scans instead); allowed with "
+                    "enhanced_scanning 'off': true"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _images_in_registry(self) -> PlatformConfig:
         known = self.registry.repository_names
         for kind, cluster in (("ec2", self.ecs.ec2), ("fargate", self.ecs.fargate)):

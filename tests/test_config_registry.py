@@ -167,3 +167,34 @@ def test_replication_to_the_production_region_is_refused_too() -> None:
 def test_replication_to_another_region_is_accepted() -> None:
     config = load_config("sandbox", overrides={"registry": {"replication_regions": ["eu-west-1"]}})
     assert config.registry.replication_regions == ["eu-west-1"]
+
+
+def test_mutable_tags_are_refused() -> None:
+    """The security rules require immutable tags, so the config refuses the opt-out."""
+    with pytest.raises(ConfigError) as error:
+        load_config(
+            "sandbox",
+            overrides={"registry": {"repositories": [{"name": "a1", "tag_immutability": False}]}},
+        )
+    assert "registry.repositories[0].tag_immutability: false is not allowed" in str(error.value)
+
+
+def test_scan_on_push_off_needs_enhanced_scanning() -> None:
+    with pytest.raises(ConfigError) as error:
+        load_config(
+            "sandbox",
+            overrides={"registry": {"repositories": [{"name": "a1", "scan_on_push": False}]}},
+        )
+    assert "registry.repositories[0].scan_on_push: false needs registry.enhanced_scanning" in str(
+        error.value
+    )
+    config = load_config(
+        "sandbox",
+        overrides={
+            "registry": {
+                "enhanced_scanning": "continuous",
+                "repositories": [{"name": "a1", "scan_on_push": False}],
+            }
+        },
+    )
+    assert not config.registry.repositories[0].scan_on_push

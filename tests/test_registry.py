@@ -250,7 +250,7 @@ OPTIONAL_FEATURES: dict[str, Any] = {
     "registry": {
         "repositories": [
             {"name": "sample-app"},
-            {"name": "team/api", "tag_immutability": False, "scan_on_push": False},
+            {"name": "team/api", "scan_on_push": False},
         ],
         "enhanced_scanning": "continuous",
         "cross_account_pull_accounts": ["111122223333"],
@@ -296,9 +296,9 @@ def test_stack_exposes_repositories_by_config_name(optional: _Synth) -> None:
     assert optional.stack.registry.repositories.keys() == optional.stack.repositories.keys()
 
 
-def test_tag_immutability_and_scan_on_push_can_be_turned_off(optional: _Synth) -> None:
+def test_scan_on_push_can_be_turned_off_under_enhanced_scanning(optional: _Synth) -> None:
     properties = _repository_named(optional.template, "team/api")["Properties"]
-    assert properties["ImageTagMutability"] == "MUTABLE"
+    assert properties["ImageTagMutability"] == "IMMUTABLE"
     assert properties["ImageScanningConfiguration"] == {"ScanOnPush": False}
 
 
