@@ -35,7 +35,9 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
         "ecs": {
             "ec2": {
                 "machine_image": "al2023",
-                "instance_types": ["t3.small", "t3a.small", "t3.medium"],
+                # awsvpc: one ENI per task; each of these holds 2 tasks (t3a.small: only 1), so
+                # 2 instances fit a deployment of 2 x max_tasks (ecs.ec2 config validation).
+                "instance_types": ["t3.small", "t3a.medium", "t3.medium"],
                 "min_instances": 0,
                 "max_instances": 2,
                 "target_capacity_percent": 100,
