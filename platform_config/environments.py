@@ -133,6 +133,8 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                         "memory_mib": 1024,
                         "route": {"priority": 1, "paths": ["/*"]},
                         "scaling": {"min_tasks": 3, "max_tasks": 12},
+                        # ECS Exec with a read-only root is unsupported by AWS (README: ECS Exec)
+                        "enable_execute_command": False,
                         "log_retention_days": 365,
                     }
                 ],
@@ -150,6 +152,8 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                         "memory_mib": 1024,
                         "route": {"priority": 1, "paths": ["/*"]},
                         "scaling": {"min_tasks": 3, "max_tasks": 12},
+                        # ECS Exec with a read-only root is unsupported by AWS (README: ECS Exec)
+                        "enable_execute_command": False,
                         "log_retention_days": 365,
                     }
                 ],
