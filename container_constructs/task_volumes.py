@@ -28,13 +28,16 @@ VolumePermissions = Literal["init-container", "none"]
 # /var/log/amazon/ssm as well makes Docker refuse the container ("Duplicate mount point");
 # /managed-agents is the path inside the ECS agent's own container (ecs-init/docker/docker.go:
 # containerResourcesRootDir), not in tasks. So only the state directory is ours to provide.
+# (amazon-ecs-agent read at commit 8dfceca6cf380a83c3007349317566f2862f0673, 2026-06-30.)
 EXEC_AGENT_BIND_PATHS_EC2 = ("/var/log/amazon/ssm",)
 EXEC_AGENT_PATHS_EC2 = ("/var/lib/amazon/ssm",)
-# Fargate runs its own (closed-source) agent, not amazon-ecs-agent's execcmd code: it mounts the
-# binaries at /managed-agents/execute-command and binds no log directory, so all three paths of
-# the aws/containers-roadmap#1359 workaround are needed there; that set is the one reported
-# working on Fargate (ibid., 2021-2024 comments). /managed-agents holds the agent's own nested
-# mount; the volume under it only keeps the parent writable.
+# Fargate runs its own agent, which is not public: execcmd is part of amazon-ecs-agent's agent/
+# (the EC2 agent), not of its separate ecs-agent/ library module. What is known comes
+# from aws/containers-roadmap#1359: the Fargate agent mounts the binaries at
+# /managed-agents/execute-command (comment of 2024-10-18) and the three-volume set below is
+# reported working on Fargate (2021-04-30 and later), so Fargate binds nothing at those paths
+# (a duplicate would fail the task). /managed-agents only keeps the parent of the agent's own
+# nested mount writable; it is kept because that is the set reported working.
 EXEC_AGENT_PATHS_FARGATE = ("/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm")
 
 # The init container's image: tiny, multi-arch (x86_64 and arm64), has `chown`, pinned by tag.
@@ -131,8 +134,9 @@ def add_volume_permissions_init(
 
     Empty task (bind-mount) volumes are owned by root with mode 0755 on Fargate platform 1.4
     unless the image declares VOLUME at the path (aws/containers-roadmap#863, #938), so a
-    non-root app under a read-only root cannot write to them; on EC2 Docker creates fresh local
-    volumes root-owned as well. Works for any image and both launch types. The ECS Exec volumes
+    non-root app under a read-only root cannot write to them; on EC2 an empty Docker volume takes
+    the owner of the image's directory at the path, or stays root's where there is none. Works
+    for any image and both launch types (the chown needs only CAP_CHOWN). The ECS Exec volumes
     stay root's: the SSM agent runs as uid 0 without DAC_OVERRIDE (all capabilities dropped).
     """
     linux = ecs.LinuxParameters(scope, "VolumePermissionsLinuxParameters")

@@ -130,8 +130,8 @@ def test_no_duplicate_mount_points(assembly: Assembly, unit: str) -> None:
 
 def test_volume_permissions_init_container(assembly: Assembly, unit: str) -> None:
     """Empty task volumes are root-owned 0755 on Fargate 1.4 (aws/containers-roadmap#863, #938)
-    and as fresh Docker volumes on EC2: an init container hands the app's scratch volumes to its
-    uid before the app starts."""
+    and on EC2 where the image has no such directory: an init container hands the app's scratch
+    volumes to its uid before the app starts."""
     template = assembly.template(unit)
     containers = _containers(template)
     app, init = containers["app"], containers["volume-permissions"]
