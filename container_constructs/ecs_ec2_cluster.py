@@ -241,14 +241,17 @@ def _grant_spot_draining(role: iam.Role, cluster: ecs.Cluster) -> None:
     /spot/instance-action and, on the two-minute notice, calls
     ecs:UpdateContainerInstancesState(DRAINING) with the instance role
     (aws/amazon-ecs-agent agent/app/agent.go: spotInstanceDrainingPoller, started only when
-    cfg.SpotInstanceDrainingEnabled). Managed draining of the capacity provider is done by ECS
-    itself through the Auto Scaling lifecycle hook, not by the agent, so on-demand capacity needs
-    no grant. The action authorizes on the `container-instance` resource type
+    cfg.SpotInstanceDrainingEnabled; the agent's only call of the action, amazon-ecs-agent at
+    commit 8dfceca6). Managed draining of the capacity provider is done by ECS itself through the
+    Auto Scaling lifecycle hook, not by the agent, so on-demand capacity needs no grant. The
+    action authorizes on the `container-instance` resource type
     (arn:${Partition}:ecs:${Region}:${Account}:container-instance/${ClusterName}/${Id}) and
     supports the `ecs:cluster` condition key (Service Authorization Reference, "Actions, resources,
     and condition keys for Amazon Elastic Container Service",
     https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html;
-    aws-cdk-lib's drain hook scopes the same action by `ecs:cluster`, aws/aws-cdk#3199).
+    aws-cdk-lib's drain hook scopes the same action by `ecs:cluster` because it "require[s]
+    permissions on a container-instance resource, rather than a cluster resource",
+    aws/aws-cdk#3199).
     """
     stack = Stack.of(cluster)
     role.add_to_principal_policy(
