@@ -22,6 +22,7 @@ _SECRET_ARN = re.compile(
     r"^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:[a-z0-9-]+:\d{12}:parameter/.+)$"
 )
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NUMERIC_USER = re.compile(r"^\d+(:\d+)?$")
 
 # The task CPU (units) -> memory (MiB) pairs Fargate offers.
 FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
@@ -175,6 +176,17 @@ class ServiceConfig(Section):
     @classmethod
     def _retention(cls, value: int) -> int:
         return validate_retention_days(value)
+
+    @model_validator(mode="after")
+    def _numeric_user_for_volumes(self) -> ServiceConfig:
+        """WebService's volume-permissions init container chowns the writable_paths volumes to
+        `user` in an image without the app's passwd entries, so the user must be numeric."""
+        if self.writable_paths and not _NUMERIC_USER.match(self.user):
+            raise ValueError(
+                f"user: '{self.user}' must be a numeric uid[:gid] such as 101 or 1000:1000 "
+                "(an init container chowns the writable_paths volumes to it)"
+            )
+        return self
 
 
 class LoadBalancerConfig(Section):

@@ -138,6 +138,10 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
             _sandbox_with("ec2", spot=True, instance_types=["t3.small"]),
             "ecs.ec2: spot: give at least two instance_types",
         ),
+        (
+            _sandbox_with("fargate", services=[_service(user="nginx")]),
+            "ecs.fargate.services.0: user: 'nginx' must be a numeric uid[:gid]",
+        ),
     ],
 )
 def test_bad_ecs_input_names_the_field(overrides: dict[str, Any], message: str) -> None:
