@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from aws_cdk import Acknowledgment, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, ArnFormat, CfnElement, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -200,6 +200,8 @@ class Ec2Cluster(Construct):
             machine_image_type=image_type,
             spot_instance_draining=props.spot,
         )
+        if props.spot:
+            _grant_spot_draining(instance_role, self.cluster)
         Validations.of(default_policy(instance_role)).acknowledge(
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
@@ -230,6 +232,61 @@ class Ec2Cluster(Construct):
             )
         ]
         self.cluster.add_default_capacity_provider_strategy(self.default_strategy)
+
+
+def _grant_spot_draining(role: iam.Role, cluster: ecs.Cluster) -> None:
+    """Let the ECS agent set its own container instance to DRAINING on a Spot interruption notice.
+
+    With ECS_ENABLE_SPOT_INSTANCE_DRAINING=true the agent polls the instance metadata
+    /spot/instance-action and, on the two-minute notice, calls
+    ecs:UpdateContainerInstancesState(DRAINING) with the instance role
+    (aws/amazon-ecs-agent agent/app/agent.go: spotInstanceDrainingPoller, started only when
+    cfg.SpotInstanceDrainingEnabled; the agent's only call of the action, amazon-ecs-agent at
+    commit 8dfceca6). Managed draining of the capacity provider is done by ECS itself through the
+    Auto Scaling lifecycle hook, not by the agent, so on-demand capacity needs no grant. The
+    action authorizes on the `container-instance` resource type
+    (arn:${Partition}:ecs:${Region}:${Account}:container-instance/${ClusterName}/${Id}) and
+    supports the `ecs:cluster` condition key (Service Authorization Reference, "Actions, resources,
+    and condition keys for Amazon Elastic Container Service",
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html;
+    aws-cdk-lib's drain hook scopes the same action by `ecs:cluster` because it "require[s]
+    permissions on a container-instance resource, rather than a cluster resource",
+    aws/aws-cdk#3199).
+    """
+    stack = Stack.of(cluster)
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="SpotInstanceDraining",
+            actions=["ecs:UpdateContainerInstancesState"],
+            resources=[
+                stack.format_arn(
+                    service="ecs",
+                    resource="container-instance",
+                    resource_name=f"{cluster.cluster_name}/*",
+                    arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+                )
+            ],
+            conditions={"ArnEquals": {"ecs:cluster": cluster.cluster_arn}},
+        )
+    )
+    resource = cluster.node.default_child
+    assert isinstance(resource, CfnElement)
+
+    def shown(value: str, pseudo: str) -> str:
+        return f"<AWS::{pseudo}>" if Token.is_unresolved(value) else value
+
+    arn = (
+        f"arn:{shown(stack.partition, 'Partition')}:ecs:{shown(stack.region, 'Region')}:"
+        f"{shown(stack.account, 'AccountId')}:container-instance/"
+        f"<{stack.get_logical_id(resource)}>/*"
+    )
+    Validations.of(default_policy(role)).acknowledge(
+        Acknowledgment(
+            id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{arn}]",
+            reason="Spot draining: the agent names its own container instance, whose ID is only "
+            "known at registration; the ARN is scoped to this cluster and ecs:cluster must match",
+        )
+    )
 
 
 def _distribution(props: Ec2ClusterProps) -> autoscaling.InstancesDistribution:

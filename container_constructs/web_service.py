@@ -18,10 +18,14 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from container_constructs.common import default_policy, secure_log_group
-
-# ECS Exec's agent writes here; with a read-only root filesystem these must be volumes
-# (aws/containers-roadmap#1359).
-EXEC_AGENT_PATHS = ("/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm")
+from container_constructs.task_volumes import (
+    VolumePermissions,
+    add_scratch_volumes,
+    add_volume_permissions_init,
+    check_volume_permissions_user,
+    check_writable_paths,
+    exec_agent_paths,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +49,11 @@ class WebServiceProps:
         memory_mib: task memory in MiB. Default: 512.
         cpu_architecture: Fargate CPU architecture. Default: X86_64.
         writable_paths: scratch volumes under the read-only root. Default: ("/tmp",).
+        volume_permissions: how the non-root app gets write access to its scratch volumes,
+            which start root-owned 0755: "init-container" (a non-essential container chowns them
+            to `user`, which must then be numeric, and the app waits for its success) or "none"
+            (the image declares VOLUME there, or the app needs no write access).
+            Default: "init-container".
         secrets: environment variable -> secret injected at start. Default: none.
         health_check_path: ALB health check path. Default: "/".
         health_check_grace: ECS ignores ALB health checks this long after a start. Default: 60s.
@@ -53,7 +62,8 @@ class WebServiceProps:
         desired_tasks: initial task count. Default: min_tasks.
         cpu_target_percent: CPU utilisation to track. Default: 60.
         requests_per_target: ALB requests per task (per minute) to track. Default: 500.
-        enable_execute_command: allow ECS Exec. Default: True.
+        enable_execute_command: allow ECS Exec; adds the volumes its agent needs under the
+            read-only root (which AWS does not support, see README). Default: True.
         log_retention: application log retention. Default: one month.
         log_encryption_key: KMS key of the log group. Default: none.
         removal_policy: of the log group. Default: RETAIN.
@@ -74,6 +84,7 @@ class WebServiceProps:
     memory_mib: int = 512
     cpu_architecture: ecs.CpuArchitecture = ecs.CpuArchitecture.X86_64
     writable_paths: Sequence[str] = ("/tmp",)
+    volume_permissions: VolumePermissions = "init-container"
     secrets: Mapping[str, ecs.Secret] = field(default_factory=dict)
     health_check_path: str = "/"
     health_check_grace: Duration = field(default_factory=lambda: Duration.seconds(60))
@@ -99,6 +110,8 @@ class WebService(Construct):
         service: the ECS service.
         task_definition: its task definition.
         container: the application container.
+        volume_permissions_container: the init container that chowns the scratch volumes, or
+            None (volume_permissions "none", or no scratch volumes of the app's own).
         task_role / execution_role: the app's role and the role ECS pulls and logs with.
         log_group: the application log group.
         security_group: the tasks' security group.
@@ -182,17 +195,22 @@ class WebService(Construct):
             secrets=dict(props.secrets) or None,
             essential=True,
         )
-        writable = list(props.writable_paths)
-        if props.enable_execute_command:
-            writable += [path for path in EXEC_AGENT_PATHS if path not in writable]
-        mount_points = []
-        for index, path in enumerate(writable):
-            volume = f"scratch-{index}"
-            self.task_definition.add_volume(name=volume)
-            mount_points.append(
-                ecs.MountPoint(container_path=path, source_volume=volume, read_only=False)
+        app_volumes = add_scratch_volumes(
+            self.task_definition,
+            self.container,
+            writable_paths=props.writable_paths,
+            exec_paths=exec_agent_paths(props.launch_type) if props.enable_execute_command else (),
+        )
+        self.volume_permissions_container: ecs.ContainerDefinition | None = None
+        if props.volume_permissions == "init-container" and app_volumes:
+            self.volume_permissions_container = add_volume_permissions_init(
+                self,
+                self.task_definition,
+                self.container,
+                volumes=app_volumes,
+                user=props.user,
+                log_group=self.log_group,
             )
-        self.container.add_mount_points(*mount_points)
 
         self.security_group = ec2.SecurityGroup(
             self,
@@ -329,6 +347,13 @@ def _check(props: WebServiceProps) -> None:
         raise ValueError(f"WebService: desired_tasks ({desired}) outside [min_tasks, max_tasks]")
     if props.user.split(":", 1)[0] in {"", "0", "root"}:
         raise ValueError(f"WebService: user '{props.user}' is root; give a non-root uid")
+    check_writable_paths(
+        launch_type=props.launch_type,
+        writable_paths=props.writable_paths,
+        enable_execute_command=props.enable_execute_command,
+    )
+    if props.volume_permissions == "init-container" and props.writable_paths:
+        check_volume_permissions_user(props.user)
 
 
 # _exec_log_group_label by cluster, then by the stack of the service. Working a label out takes

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from platform_config.base import EC2_INSTANCE_TYPE, Section
 from platform_config.image import ImageConfig
+from platform_config.instance_capacity import INSTANCE_CAPACITY, InstanceCapacity
 from platform_config.network import validate_retention_days
 
 # A public image that starts on a fresh account without a push: nginx as uid 101 on port 8080,
@@ -21,6 +22,7 @@ _SECRET_ARN = re.compile(
     r"^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:[a-z0-9-]+:\d{12}:parameter/.+)$"
 )
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NUMERIC_USER = re.compile(r"^\d+(:\d+)?$")
 
 # The task CPU (units) -> memory (MiB) pairs Fargate offers.
 FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
@@ -174,6 +176,17 @@ class ServiceConfig(Section):
     @classmethod
     def _retention(cls, value: int) -> int:
         return validate_retention_days(value)
+
+    @model_validator(mode="after")
+    def _numeric_user_for_volumes(self) -> ServiceConfig:
+        """WebService's volume-permissions init container chowns the writable_paths volumes to
+        `user` in an image without the app's passwd entries, so the user must be numeric."""
+        if self.writable_paths and not _NUMERIC_USER.match(self.user):
+            raise ValueError(
+                f"user: '{self.user}' must be a numeric uid[:gid] such as 101 or 1000:1000 "
+                "(an init container chowns the writable_paths volumes to it)"
+            )
+        return self
 
 
 class LoadBalancerConfig(Section):
@@ -356,6 +369,67 @@ class Ec2ClusterConfig(ClusterConfig):
         if self.spot and len(self.instance_types) < 2:
             raise ValueError("spot: give at least two instance_types so Spot can diversify")
         return self
+
+    @model_validator(mode="after")
+    def _deployments_fit(self) -> Ec2ClusterConfig:
+        """A rolling deployment (maximum percent 200) runs up to twice each service's max_tasks;
+        the Auto Scaling group at max_instances of its smallest instance type must hold them,
+        or the new tasks stay in PROVISIONING and the deployment never finishes."""
+        unknown = [t for t in self.instance_types if t not in INSTANCE_CAPACITY]
+        if unknown:
+            raise ValueError(
+                f"instance_types: {', '.join(unknown)} not in the capacity table "
+                "(platform_config/instance_capacity.py), so whether deployments fit cannot be "
+                f"checked; known: {', '.join(sorted(INSTANCE_CAPACITY))}"
+            )
+        if not self.services:
+            return self
+        smallest_name, smallest = min(
+            ((name, INSTANCE_CAPACITY[name]) for name in self.instance_types),
+            key=lambda item: _task_slots(item[1], self.services),
+        )
+        for index, service in enumerate(self.services):
+            if service.cpu > smallest.cpu_units or service.memory_mib > smallest.task_memory_mib:
+                raise ValueError(
+                    f"services[{index}] ({service.name}): a task of {service.cpu} CPU units and "
+                    f"{service.memory_mib} MiB does not fit on {smallest_name} "
+                    f"({smallest.cpu_units} units, about {smallest.task_memory_mib} MiB for "
+                    "tasks); choose larger instance_types or a smaller task"
+                )
+        needed = sum(DEPLOYMENT_MAX_PERCENT * s.scaling.max_tasks // 100 for s in self.services)
+        per_instance = _task_slots(smallest, self.services)
+        have = self.max_instances * per_instance
+        if have < needed:
+            instances = -(-needed // per_instance) if per_instance else None
+            advice = (
+                f"set ecs.ec2.max_instances to at least {instances}"
+                if instances
+                else "choose larger ecs.ec2.instance_types"
+            )
+            raise ValueError(
+                f"max_instances ({self.max_instances}) x {per_instance} task slots on "
+                f"{smallest_name} (the smallest of instance_types; awsvpc: one ENI per task, "
+                f"{smallest.max_enis} ENIs including the instance's own) = {have} slots, but "
+                f"deployments need {needed} (2 x max_tasks of every service, maximum percent "
+                f"{DEPLOYMENT_MAX_PERCENT}); {advice}, choose ecs.ec2.instance_types with "
+                "more ENIs, or lower the services' scaling.max_tasks"
+            )
+        return self
+
+
+# Services deploy with maximum percent 200 (container_constructs/web_service.py).
+DEPLOYMENT_MAX_PERCENT = 200
+
+
+def _task_slots(capacity: InstanceCapacity, services: Sequence[ServiceConfig]) -> int:
+    """Tasks one instance holds: its ENIs, and its CPU and memory for the largest task."""
+    cpu = max(service.cpu for service in services)
+    memory = max(service.memory_mib for service in services)
+    return min(
+        capacity.task_enis,
+        capacity.cpu_units // cpu,
+        capacity.task_memory_mib // memory,
+    )
 
 
 class EcsConfig(Section):

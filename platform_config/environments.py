@@ -35,7 +35,9 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
         "ecs": {
             "ec2": {
                 "machine_image": "al2023",
-                "instance_types": ["t3.small", "t3a.small", "t3.medium"],
+                # awsvpc: one ENI per task; each of these holds 2 tasks (t3a.small: only 1), so
+                # 2 instances fit a deployment of 2 x max_tasks (ecs.ec2 config validation).
+                "instance_types": ["t3.small", "t3a.medium", "t3.medium"],
                 "min_instances": 0,
                 "max_instances": 2,
                 "target_capacity_percent": 100,
@@ -131,6 +133,8 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                         "memory_mib": 1024,
                         "route": {"priority": 1, "paths": ["/*"]},
                         "scaling": {"min_tasks": 3, "max_tasks": 12},
+                        # ECS Exec with a read-only root is unsupported by AWS (README: ECS Exec)
+                        "enable_execute_command": False,
                         "log_retention_days": 365,
                     }
                 ],
@@ -148,6 +152,8 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                         "memory_mib": 1024,
                         "route": {"priority": 1, "paths": ["/*"]},
                         "scaling": {"min_tasks": 3, "max_tasks": 12},
+                        # ECS Exec with a read-only root is unsupported by AWS (README: ECS Exec)
+                        "enable_execute_command": False,
                         "log_retention_days": 365,
                     }
                 ],

@@ -14,6 +14,10 @@ from constructs import Construct
 PACKAGE = "container_constructs"
 SHARED_MODULE = f"{PACKAGE}.common"
 ALLOWED_THIRD_PARTY = frozenset({"aws_cdk", "constructs"})
+# A module split into parts: copy it with its companions (which follow the same rules).
+COMPANIONS: dict[str, frozenset[str]] = {
+    f"{PACKAGE}.web_service": frozenset({f"{PACKAGE}.task_volumes"}),
+}
 
 
 def imported_modules(source: str, package: str = PACKAGE) -> list[str]:
@@ -42,6 +46,8 @@ def forbidden_imports(source: str, module_name: str) -> list[str]:
         if top in ALLOWED_THIRD_PARTY or top in sys.stdlib_module_names:
             continue
         if name == SHARED_MODULE and module_name != SHARED_MODULE:
+            continue
+        if name in COMPANIONS.get(module_name, ()):
             continue
         problems.append(name)
     return problems

@@ -138,6 +138,10 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
             _sandbox_with("ec2", spot=True, instance_types=["t3.small"]),
             "ecs.ec2: spot: give at least two instance_types",
         ),
+        (
+            _sandbox_with("fargate", services=[_service(user="nginx")]),
+            "ecs.fargate.services.0: user: 'nginx' must be a numeric uid[:gid]",
+        ),
     ],
 )
 def test_bad_ecs_input_names_the_field(overrides: dict[str, Any], message: str) -> None:
@@ -152,3 +156,77 @@ def test_a_repository_image_of_the_registry_is_accepted() -> None:
         ),
     )
     assert config.ecs.fargate.services[0].image.repository == "sample-app"
+
+
+def test_shipped_ec2_clusters_fit_a_deployment_of_twice_max_tasks() -> None:
+    """awsvpc: one ENI per task, the primary ENI is the instance's (instance_capacity.py)."""
+    from platform_config.instance_capacity import INSTANCE_CAPACITY
+
+    for environment in ("sandbox", "production"):
+        ec2 = load_config(environment).ecs.ec2
+        slots = min(INSTANCE_CAPACITY[t].task_enis for t in ec2.instance_types)
+        needed = sum(2 * s.scaling.max_tasks for s in ec2.services)
+        assert ec2.max_instances * slots >= needed, environment
+
+
+def test_eni_table_matches_the_aws_figures_it_cites() -> None:
+    from platform_config.instance_capacity import INSTANCE_CAPACITY
+
+    assert INSTANCE_CAPACITY["t3a.small"].task_enis == 1
+    assert INSTANCE_CAPACITY["t3.small"].task_enis == 2
+    assert INSTANCE_CAPACITY["m7i.large"].max_enis == 3
+    assert INSTANCE_CAPACITY["c6g.medium"].max_enis == 2
+    assert INSTANCE_CAPACITY["r7i.4xlarge"] == (8, 16, 131072)
+    families = {name.split(".")[0] for name in INSTANCE_CAPACITY}
+    assert families >= {"t3", "t3a", "t4g", "m5", "m6i", "m6g", "m7i", "m7g"}
+    assert families >= {"c5", "c6i", "c6g", "c7i", "c7g", "r6i", "r7i"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "messages"),
+    [
+        (  # the issue's case: t3a.small holds one task, a deployment of 2 x 2 needs 4
+            {"instance_types": ["t3.small", "t3a.small"], "max_instances": 2},
+            [
+                "ecs.ec2: max_instances (2) x 1 task slots on t3a.small",
+                "= 2 slots, but deployments need 4",
+                "set ecs.ec2.max_instances to at least 4",
+            ],
+        ),
+        (
+            {"max_instances": 1},
+            [
+                "max_instances (1) x 2 task slots on t3.small",
+                "set ecs.ec2.max_instances to at least 2",
+            ],
+        ),
+        (
+            {"instance_types": ["t3.small", "x9z.large"]},
+            [
+                "ecs.ec2: instance_types: x9z.large not in the capacity table",
+                "known: c5.2xlarge",
+                "t3a.small",
+            ],
+        ),
+        (
+            {"services": [_service(cpu=4096, memory_mib=1024)]},
+            ["services[0] (web): a task of 4096 CPU units and 1024 MiB does not fit on t3.small"],
+        ),
+        (  # by memory: 1843 MiB of a t3.small hold one 1024 MiB task
+            {"services": [_service(memory_mib=1024, scaling={"min_tasks": 1, "max_tasks": 2})]},
+            ["max_instances (2) x 1 task slots on t3.small"],
+        ),
+    ],
+)
+def test_ec2_capacity_must_fit_a_deployment(changes: dict[str, Any], messages: list[str]) -> None:
+    error = _error(_sandbox_with("ec2", **changes))
+    for message in messages:
+        assert message in error
+
+
+def test_ec2_capacity_check_passes_with_enough_instances() -> None:
+    config = load_config(
+        "sandbox",
+        overrides=_sandbox_with("ec2", instance_types=["t3.small", "t3a.small"], max_instances=4),
+    )
+    assert config.ecs.ec2.max_instances == 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -295,3 +296,35 @@ def test_every_ecs_stack_is_nag_clean(assembly: Assembly) -> None:
             if any("-ecs-" in c["constructPath"] for c in v.get("violatingConstructs", []))
         ]
         assert not ecs, ecs
+
+
+def _instance_role_statements(template: Template) -> list[dict[str, Any]]:
+    policies = template.find_resources(
+        "AWS::IAM::Policy",
+        {"Properties": {"PolicyName": Match.string_like_regexp("InstanceRoleDefaultPolicy")}},
+    )
+    (policy,) = policies.values()
+    return list(policy["Properties"]["PolicyDocument"]["Statement"])
+
+
+def test_spot_instances_may_set_themselves_draining(assembly: Assembly) -> None:
+    """ECS_ENABLE_SPOT_INSTANCE_DRAINING makes the agent call ecs:UpdateContainerInstancesState on
+    the Spot notice (amazon-ecs-agent agent/app/agent.go); only Spot capacity needs the grant."""
+    template = assembly.template("ecs-ec2")
+    statements = [
+        s
+        for s in _instance_role_statements(template)
+        if "ecs:UpdateContainerInstancesState" in str(s["Action"])
+    ]
+    if assembly.environment == "production":  # on demand: managed draining is ECS's own
+        assert not statements
+        return
+    (statement,) = statements
+    assert statement["Action"] == "ecs:UpdateContainerInstancesState"
+    cluster_id = next(iter(template.find_resources("AWS::ECS::Cluster")))
+    resource = json.dumps(statement["Resource"])
+    assert ":container-instance/" in resource
+    assert cluster_id in resource
+    assert statement["Condition"] == {
+        "ArnEquals": {"ecs:cluster": {"Fn::GetAtt": [cluster_id, "Arn"]}}
+    }

@@ -8,9 +8,12 @@ from typing import Any
 import pytest
 from aws_cdk import Environment, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
 from aws_cdk.assertions import Match, Template
 
 from container_constructs.ecs_ec2_cluster import Ec2Cluster, Ec2ClusterProps
+from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
+from container_constructs.web_service import WebService, WebServiceProps
 from tests.apps import project_app
 
 
@@ -83,3 +86,66 @@ def test_ec2_cluster_rejects_bad_props(changes: dict[str, Any], message: str) ->
     props: dict[str, Any] = {"vpc": vpc, "instance_types": ["t3.small"], **changes}
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         Ec2Cluster(stack, "Cluster", props=Ec2ClusterProps(**props))
+
+
+def _web_service(**changes: Any) -> tuple[Template, WebService]:
+    """A WebService on an EC2 cluster with ECS Exec on, behind a shared ALB, in one stack."""
+    stack, vpc = _stack()
+    cluster = Ec2Cluster(
+        stack, "Cluster", props=Ec2ClusterProps(vpc=vpc, instance_types=["t3.small"])
+    )
+    balancer = SharedLoadBalancer(
+        stack, "LoadBalancer", props=SharedLoadBalancerProps(vpc=vpc, target_ports=[8080])
+    )
+    props: dict[str, Any] = {
+        "cluster": cluster.cluster,
+        "launch_type": "ec2",
+        "capacity_provider_strategy": cluster.default_strategy,
+        "listener": balancer.listener,
+        "listener_priority": 1,
+        "path_patterns": ["/*"],
+        "image": ecs.ContainerImage.from_registry("example.com/app:1"),
+        **changes,
+    }
+    service = WebService(stack, "Service", props=WebServiceProps(**props))
+    return Template.from_stack(stack), service
+
+
+def _container_definitions(template: Template) -> dict[str, dict[str, Any]]:
+    (definition,) = template.find_resources("AWS::ECS::TaskDefinition").values()
+    return {c["Name"]: c for c in definition["Properties"]["ContainerDefinitions"]}
+
+
+def test_web_service_volume_permissions_default_is_the_init_container() -> None:
+    template, service = _web_service(user="1000:1000", writable_paths=["/tmp", "/data"])
+    assert service.volume_permissions_container is not None
+    containers = _container_definitions(template)
+    assert containers["volume-permissions"]["Command"] == ["chown", "1000:1000", "/tmp", "/data"]
+    # ECS Exec's state volume stays root's: the SSM agent runs as uid 0 without DAC_OVERRIDE
+    init_paths = {m["ContainerPath"] for m in containers["volume-permissions"]["MountPoints"]}
+    assert init_paths == {"/tmp", "/data"}
+    app_paths = {m["ContainerPath"] for m in containers["app"]["MountPoints"]}
+    assert app_paths == {"/tmp", "/data", "/var/lib/amazon/ssm"}
+
+
+def test_web_service_volume_permissions_none() -> None:
+    template, service = _web_service(volume_permissions="none")
+    assert service.volume_permissions_container is None
+    containers = _container_definitions(template)
+    assert set(containers) == {"app"}
+    assert "DependsOn" not in containers["app"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"user": "app"}, "user 'app' must be a numeric uid"),
+        (
+            {"writable_paths": ["/tmp", "/var/log/amazon/ssm"]},
+            r"writable_paths \['/var/log/amazon/ssm'\] are bind-mounted by the ECS agent",
+        ),
+    ],
+)
+def test_web_service_rejects_bad_volume_props(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        _web_service(**changes)

@@ -44,6 +44,8 @@ def _overrides(service_count: int) -> dict[str, Any]:
         {"name": name, "route": {"priority": priority, "paths": [f"/{name}/*"]}}
         for priority, name in enumerate(["alpha", "beta", "gamma"], start=1)
     ]
+    # Deployments of 3 x 2 tasks need 12 awsvpc task slots: 6 instances of 2 (config check).
+    ec2["max_instances"] = 6
     return {"ecs": {"fargate": fargate, "ec2": ec2}}
 
 

@@ -22,10 +22,18 @@ def _only(template: Template, kind: str) -> dict[str, Any]:
     return next(iter(resources.values()))
 
 
-def _container(template: Template) -> dict[str, Any]:
+def _containers(template: Template) -> dict[str, dict[str, Any]]:
     definition = _only(template, "AWS::ECS::TaskDefinition")["Properties"]
-    (container,) = definition["ContainerDefinitions"]
-    return dict(container)
+    return {c["Name"]: c for c in definition["ContainerDefinitions"]}
+
+
+def _container(template: Template, name: str = "app") -> dict[str, Any]:
+    return dict(_containers(template)[name])
+
+
+def _mounts(container: dict[str, Any]) -> dict[str, str]:
+    """Container path -> source volume."""
+    return {m["ContainerPath"]: m["SourceVolume"] for m in container.get("MountPoints", [])}
 
 
 def test_circuit_breaker_with_rollback_and_100_200(assembly: Assembly, unit: str) -> None:
@@ -88,14 +96,63 @@ def test_sample_image_is_public_and_unprivileged(assembly: Assembly, unit: str) 
     assert {"/tmp", "/var/cache/nginx"} <= paths
 
 
-def test_ecs_exec_paths_are_writable(assembly: Assembly, unit: str) -> None:
-    """ECS Exec needs these with a read-only root (aws/containers-roadmap#1359)."""
+EXEC_PATHS = {"/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}
+
+
+def test_ecs_exec_off_in_production(production: Assembly, unit: str) -> None:
+    """AWS does not support ECS Exec with a read-only root (README: ECS Exec)."""
+    template = production.template(unit)
+    assert _only(template, "AWS::ECS::Service")["Properties"]["EnableExecuteCommand"] is False
+    assert not set(_mounts(_container(template))) & EXEC_PATHS
+
+
+def test_ecs_exec_volumes_are_what_the_agent_does_not_mount(sandbox: Assembly, unit: str) -> None:
+    """EC2: the ECS agent bind-mounts /var/log/amazon/ssm itself (amazon-ecs-agent
+    agent/engine/execcmd/manager_init_task_linux.go), so a task volume there is a duplicate mount
+    point Docker refuses; only the SSM agent's state directory is ours. Fargate: the
+    aws/containers-roadmap#1359 set."""
+    template = sandbox.template(unit)
+    assert _only(template, "AWS::ECS::Service")["Properties"]["EnableExecuteCommand"] is True
+    app = _container(template)
+    assert app["LinuxParameters"]["InitProcessEnabled"] is True
+    exec_paths = set(_mounts(app)) & EXEC_PATHS
+    if unit.startswith("ecs-ec2"):
+        assert exec_paths == {"/var/lib/amazon/ssm"}
+    else:
+        assert exec_paths == EXEC_PATHS
+
+
+def test_no_duplicate_mount_points(assembly: Assembly, unit: str) -> None:
+    for container in _containers(assembly.template(unit)).values():
+        paths = [m["ContainerPath"] for m in container.get("MountPoints", [])]
+        assert len(paths) == len(set(paths)), container["Name"]
+
+
+def test_volume_permissions_init_container(assembly: Assembly, unit: str) -> None:
+    """Empty task volumes are root-owned 0755 on Fargate 1.4 (aws/containers-roadmap#863, #938)
+    and on EC2 where the image has no such directory: an init container hands the app's scratch
+    volumes to its uid before the app starts."""
     template = assembly.template(unit)
-    service = _only(template, "AWS::ECS::Service")["Properties"]
-    assert service["EnableExecuteCommand"] is True
-    paths = {mount["ContainerPath"] for mount in _container(template)["MountPoints"]}
-    assert {"/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"} <= paths
-    assert _container(template)["LinuxParameters"]["InitProcessEnabled"] is True
+    containers = _containers(template)
+    app, init = containers["app"], containers["volume-permissions"]
+    assert app["DependsOn"] == [{"ContainerName": "volume-permissions", "Condition": "SUCCESS"}]
+    assert init["Essential"] is False
+    assert init["User"] == "0"
+    assert init["ReadonlyRootFilesystem"] is True
+    assert init["Privileged"] is False
+    assert init["Image"].startswith("public.ecr.aws/docker/library/busybox:1.")
+    capabilities = init["LinuxParameters"]["Capabilities"]
+    assert "Add" not in capabilities  # Fargate accepts no added capability but SYS_PTRACE
+    assert "CHOWN" not in capabilities["Drop"]
+    assert {"DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID", "NET_RAW"} <= set(capabilities["Drop"])
+    assert init["Command"] == ["chown", "101", "/tmp", "/var/cache/nginx"]
+    app_mounts = _mounts(app)
+    assert _mounts(init) == {path: app_mounts[path] for path in ("/tmp", "/var/cache/nginx")}
+    logging = init["LogConfiguration"]
+    assert (
+        logging["Options"]["awslogs-group"] == app["LogConfiguration"]["Options"]["awslogs-group"]
+    )
+    assert logging["Options"]["awslogs-stream-prefix"] == "init"
 
 
 def test_logs_go_to_a_log_group_with_retention(assembly: Assembly, unit: str) -> None:

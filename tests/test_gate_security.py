@@ -125,6 +125,37 @@ def test_each_container_hardening_property_is_checked(container: dict) -> None:
     assert evaluate_example(rule, bad).findings
 
 
+_INIT_CAPS = {"Drop": ["ALL"], "Add": ["CHOWN"]}
+
+
+@pytest.mark.parametrize(
+    ("container", "allowed"),
+    [
+        ({"User": "0", "Essential": False, "LinuxParameters": {"Capabilities": _INIT_CAPS}}, True),
+        ({"User": "0", "Essential": True, "LinuxParameters": {"Capabilities": _INIT_CAPS}}, False),
+        ({"User": "0", "Essential": False}, False),  # Docker's default capabilities
+        (
+            {
+                "User": "0",
+                "Essential": False,
+                "LinuxParameters": {"Capabilities": {"Drop": ["NET_RAW"]}},
+            },
+            False,
+        ),
+    ],
+)
+def test_root_only_as_a_restricted_init_container(container: dict, allowed: bool) -> None:
+    rule = _rule("ecs-container-hardened")
+    definition = {**rule.good["Td"]["Properties"]["ContainerDefinitions"][0], **container}
+    td = {
+        "Td": {
+            "Type": "AWS::ECS::TaskDefinition",
+            "Properties": {"ContainerDefinitions": [definition]},
+        }
+    }
+    assert bool(evaluate_example(rule, td).findings) is not allowed
+
+
 def test_launch_template_without_an_encrypted_volume_fails() -> None:
     rule = _rule("launch-template-imdsv2-encrypted-private")
     data = {"MetadataOptions": {"HttpTokens": "required"}}

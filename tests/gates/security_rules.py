@@ -64,6 +64,15 @@ EKS_CONTROL_PLANE_LOG_TYPES = frozenset(
 )
 STRONG_TLS_POLICY_MARKERS = ("TLS13", "TLS-1-2")
 ROOT_USERS = frozenset({"root", "0"})
+# A root container is allowed only as a non-essential init container that keeps no capability
+# beyond these file-ownership ones (WebService's volume-permissions container keeps CHOWN).
+ROOT_INIT_CAPABILITIES = frozenset({"CHOWN", "FOWNER", "DAC_OVERRIDE"})
+DOCKER_DEFAULT_CAPABILITIES = frozenset(
+    {
+        "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+        "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+    }
+)  # fmt: skip
 
 
 def _get(mapping: Any, *path: str) -> Any:
@@ -281,11 +290,26 @@ def ecs_containers_hardened(resource: Resource, _: EnvironmentFacts) -> list[str
         if not is_true(container.get("ReadonlyRootFilesystem")):
             problems.append(f"container {name} has a writable root filesystem")
         user = str(container.get("User", "")).split(":", 1)[0]
-        if not user or user in ROOT_USERS:
-            problems.append(f"container {name} runs as root (set User to a non-root uid)")
+        if (not user or user in ROOT_USERS) and not _restricted_root_init(container):
+            problems.append(
+                f"container {name} runs as root (set User to a non-root uid; only a "
+                "non-essential init container keeping at most "
+                f"{', '.join(sorted(ROOT_INIT_CAPABILITIES))} may be root)"
+            )
         if not _get(container, "LogConfiguration", "LogDriver"):
             problems.append(f"container {name} has no LogConfiguration")
     return problems
+
+
+def _restricted_root_init(container: Mapping[str, Any]) -> bool:
+    """A non-essential container whose capabilities are within ROOT_INIT_CAPABILITIES."""
+    if container.get("Essential") is not False:
+        return False
+    capabilities = _get(container, "LinuxParameters", "Capabilities") or {}
+    dropped = set(as_list(capabilities.get("Drop")))
+    added = set(as_list(capabilities.get("Add")))
+    kept = added if "ALL" in dropped else (DOCKER_DEFAULT_CAPABILITIES - dropped) | added
+    return kept <= ROOT_INIT_CAPABILITIES
 
 
 # ---- EKS --------------------------------------------------------------------------------------
