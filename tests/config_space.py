@@ -25,6 +25,7 @@ from platform_config.eks import (
     ComputeConfig,
     EndpointConfig,
 )
+from platform_config.instance_capacity import INSTANCE_CAPACITY
 from platform_config.network import LOG_RETENTION_DAYS
 from platform_config.registry import PullThroughCacheConfig, RegistryConfig
 
@@ -211,10 +212,10 @@ def cluster_common(draw: st.DrawFn, region: str, account: str) -> Raw:
 @st.composite
 def ec2_clusters(draw: st.DrawFn, region: str, account: str, repositories: list[str]) -> Raw:
     graviton = draw(st.booleans())
-    pool = ARM_TYPES if graviton else X86_TYPES
+    pool = tuple(t for t in (ARM_TYPES if graviton else X86_TYPES) if t in INSTANCE_CAPACITY)
     spot = draw(st.booleans())
     types = draw(st.lists(st.sampled_from(pool), min_size=2 if spot else 1, max_size=3, unique=True))
-    maximum = draw(st.integers(1, 8))
+    maximum = draw(st.integers(1, 12))
     return {
         **draw(cluster_common(region, account)),
         "machine_image": draw(st.sampled_from(_literal(Ec2ClusterConfig, "machine_image"))),
