@@ -24,7 +24,8 @@ DIAGRAM_OUT := build/diagram.out
 CDK_DEPLOY_FLAGS ?=
 
 .PHONY: help setup synth test test-deploy deploy-local lint format diff deploy destroy clean \
-	snapshot-update diagram config-reference docs nag-report bench bootstrap preflight-account
+	snapshot-update diagram config-reference docs nag-report bench bootstrap preflight-account \
+	retained-resources
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -82,6 +83,10 @@ deploy: synth preflight-account ## cfn-linted synth and account check, then cdk 
 
 destroy: setup ## cdk destroy of every stack of ENV
 	$(CDK) destroy $(CDK_CONTEXT) --all
+
+retained-resources: setup ## Synth ENV; list retained resources with fixed names, write cdk import mappings
+	$(CDK) synth $(CDK_CONTEXT) --quiet
+	$(VENV)/bin/python -m tools.retained_resources --environment $(ENV) --assembly cdk.out
 
 clean: ## Remove build output, caches, the venv and node_modules
 	rm -rf cdk.out build dist .pytest_cache .mypy_cache .ruff_cache node_modules $(VENV)
