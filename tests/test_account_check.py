@@ -25,6 +25,7 @@ from tools.account_check import (
     check_account,
     configured_instance_types,
     main,
+    zone_ids,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,6 +147,19 @@ def test_a_zone_name_the_account_lacks_is_a_problem(aws: boto3.Session) -> None:
         "network.availability_zones: us-east-1z is not an available zone of account "
         "123456789012 in us-east-1"
     ]
+
+
+def test_a_zone_that_is_not_available_counts_as_missing() -> None:
+    class Ec2:
+        def describe_availability_zones(self, **_: Any) -> dict[str, Any]:
+            return {
+                "AvailabilityZones": [
+                    {"ZoneName": "us-east-1a", "ZoneId": "use1-az6", "State": "available"},
+                    {"ZoneName": "us-east-1b", "ZoneId": "use1-az1", "State": "impaired"},
+                ]
+            }
+
+    assert zone_ids(Ec2(), ["us-east-1a", "us-east-1b"]) == {"us-east-1a": "use1-az6"}
 
 
 def test_missing_credentials_fail_with_one_line_and_no_traceback(tmp_path: Path) -> None:

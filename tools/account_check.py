@@ -91,9 +91,13 @@ def configured_instance_types(config: PlatformConfig) -> dict[str, list[str]]:
 
 
 def zone_ids(ec2: Any, names: Sequence[str]) -> dict[str, str]:
-    """Zone name -> AZ ID for the region's zones that exist in this account."""
+    """Zone name -> AZ ID for the region's zones that are available to this account."""
     response = ec2.describe_availability_zones(AllAvailabilityZones=False)
-    known = {zone["ZoneName"]: zone["ZoneId"] for zone in response["AvailabilityZones"]}
+    known = {
+        zone["ZoneName"]: zone["ZoneId"]
+        for zone in response["AvailabilityZones"]
+        if zone.get("State", "available") == "available"
+    }
     return {name: known[name] for name in names if name in known}
 
 
