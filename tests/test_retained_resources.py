@@ -109,6 +109,8 @@ def test_resolve_reads_the_key_ids_and_skips_what_is_gone(
         logGroupName="/aws/ecs/exec/cp-production-ecs-ec2", kmsKeyId=log_key["Arn"]
     )
     argv = ["--environment", "production", "--assembly", str(production.outdir)]
+    assert main([*argv, "--out", str(tmp_path)]) == 0  # offline first: four files
+    capsys.readouterr()
     assert main([*argv, "--out", str(tmp_path), "--resolve"], session=aws) == 0
     out = capsys.readouterr().out
     assert "TO FILL IN" not in out

@@ -155,9 +155,6 @@ def dependencies(
     return list(found.values())
 
 
-# How to read a dependency's identifier from the retained named resource that refers to it:
-# (named type, property) -> function(session, region, name) -> the identifier, or None if the
-# named resource no longer exists.
 def _log_group_key(session: Any, region: str, name: str) -> dict[str, str] | None:
     logs = session.client("logs", region_name=region)
     groups = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
@@ -196,6 +193,9 @@ def _repository_exists(session: Any, region: str, name: str) -> bool:
     return True
 
 
+# How to read a dependency's identifier from the retained named resource that refers to it:
+# (named type, property) -> function(session, region, name) -> the identifier, or None if the
+# named resource no longer exists.
 KEY_RESOLVERS: dict[tuple[str, str], Callable[[Any, str, str], dict[str, str] | None]] = {
     ("AWS::Logs::LogGroup", "KmsKeyId"): _log_group_key,
     ("AWS::ECR::Repository", "EncryptionConfiguration"): _repository_key,
@@ -248,9 +248,11 @@ def plan_imports(
     return plan
 
 
-def write_mappings(plan: ImportPlan, out: Path) -> dict[str, Path]:
-    """One `<stack>.json` per stack into `out`; stack -> file."""
+def write_mappings(plan: ImportPlan, out: Path, environment: str) -> dict[str, Path]:
+    """One `<stack>.json` per stack into `out` (replacing the environment's earlier ones)."""
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(f"cp-{environment}-*.json"):
+        stale.unlink()
     files = {}
     for stack, mapping in plan.mappings.items():
         path = out / f"{stack}.json"
@@ -310,7 +312,11 @@ def main(argv: Sequence[str] | None = None, session: Any = None) -> int:
     except (AccountError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(report(args.environment, named, needed, plan, write_mappings(plan, args.out)))
+    print(
+        report(
+            args.environment, named, needed, plan, write_mappings(plan, args.out, args.environment)
+        )
+    )
     return 1 if args.resolve and plan.unresolved else 0
 
 
