@@ -15,7 +15,10 @@ recovery is to adopt the retained resource into the new stack with `cdk import` 
 From the synthesized templates (`make synth ENV=production` or `make retained-resources`), this tool
 lists every resource with `DeletionPolicy: Retain` and a fixed name, and writes one
 `--resource-mapping` file per stack, `{"LogicalId": {"RepositoryName": "sample-app"}}`, for
-`cdk import --app cdk.out STACK --resource-mapping FILE`.
+`cdk import --app cdk.out STACK --resource-mapping FILE`. For a stack that does not exist (after
+the destroy) the CLI deploys the stack's current template, empty, plus only the mapped resources
+(aws-cdk's ResourceImporter.currentTemplateWithAdditions; unmapped resources are skipped), and
+`make deploy` adds the rest.
 
 A named resource that refers to another retained resource of its stack (a log group's `KmsKeyId`,
 the repository's `KmsKey`) needs that resource imported with it: CloudFormation cannot import a
