@@ -26,8 +26,9 @@ DIAGRAM_OUT := build/diagram.out
 # Extra flags for `cdk deploy`, e.g. CDK_DEPLOY_FLAGS="--require-approval never" in CI.
 CDK_DEPLOY_FLAGS ?=
 
-.PHONY: help setup synth test test-fuzz test-deploy deploy-local lint format diff deploy destroy clean \
-	snapshot-update diagram config-reference docs nag-report bench
+.PHONY: help setup synth test test-fuzz test-deploy deploy-local lint format diff deploy destroy \
+	clean snapshot-update diagram config-reference docs nag-report bench bootstrap preflight-account \
+	retained-resources
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -76,12 +77,22 @@ format: setup ## Apply ruff's fixes and formatting
 diff: setup ## cdk diff of ENV against the deployed stacks (needs credentials)
 	$(CDK) diff $(CDK_CONTEXT) --all
 
-deploy: synth ## cfn-linted synth, then cdk deploy of exactly those templates (needs credentials)
+bootstrap: setup ## Once per account: create the service-linked roles, then cdk bootstrap (needs credentials)
+	$(VENV)/bin/python -m tools.bootstrap_account --environment $(ENV)
+
+preflight-account: setup ## Check ENV's AZs (IDs EKS refuses) and instance type offerings in the account
+	$(VENV)/bin/python -m tools.account_check --environment $(ENV)
+
+deploy: synth preflight-account ## cfn-linted synth and account check, then cdk deploy of those templates
 	$(CDK) deploy --app cdk.out --all --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
 	@echo "Stack outputs (service URLs, kubeconfig command) are in build/outputs-$(ENV).json"
 
 destroy: setup ## cdk destroy of every stack of ENV
 	$(CDK) destroy $(CDK_CONTEXT) --all
+
+retained-resources: setup ## Synth ENV; list retained resources with fixed names, write cdk import mappings
+	$(CDK) synth $(CDK_CONTEXT) --quiet
+	$(VENV)/bin/python -m tools.retained_resources --environment $(ENV) --assembly cdk.out
 
 clean: ## Remove build output, caches, the venv and node_modules
 	rm -rf cdk.out build dist .pytest_cache .mypy_cache .ruff_cache node_modules $(VENV)

@@ -167,7 +167,7 @@ class ComputeConfig(Section):
 
 
 class EndpointConfig(Section):
-    """Who can reach the Kubernetes API server."""
+    """Who can reach the Kubernetes API server. Changed in place (the cluster is kept)."""
 
     access: Literal["public_and_private", "private"] = Field(
         default="private",
@@ -218,7 +218,8 @@ class AccessConfig(Section):
         default=False,
         description=(
             "Make the deploying principal (the CloudFormation execution role) a cluster admin. "
-            "Changing it replaces the cluster."
+            "Changing it replaces the cluster: with the cluster's fixed name the update fails, so "
+            "destroy the EKS stack first, then deploy (its workloads go with it)."
         ),
     )
 
@@ -259,13 +260,27 @@ class SampleWorkloadConfig(Section):
         return value
 
 
+# The AWS::EKS::Cluster properties whose change requires replacement are the resource schema's
+# createOnlyProperties (the CloudFormation reference's "Update requires: Replacement"): Name,
+# RoleArn, EncryptionConfig, KubernetesNetworkConfig IpFamily and ServiceIpv4Cidr,
+# AccessConfig.BootstrapClusterCreatorAdminPermissions, BootstrapSelfManagedAddons, OutpostConfig.
+# Of this section only access.bootstrap_creator_admin sets one of them; Version, endpoint access,
+# logging, compute (ComputeConfig, StorageConfig, ElasticLoadBalancing) and access entries update in
+# place. The cluster's subnets can change only within the zones it was created in (EKS user guide,
+# network-reqs), so a change of network.availability_zones can fail on the cluster as well.
 class EksConfig(Section):
-    """The EKS cluster."""
+    """The EKS cluster, named after the environment (cp-sandbox, cp-production). A fixed name
+    cannot be replaced by an update (CloudFormation creates the new cluster before deleting the
+    old one): of this section only access.bootstrap_creator_admin replaces it; the other fields
+    update the cluster in place."""
 
     enabled: bool = Field(default=True, description="Build the EKS stack.")
     kubernetes_version: str = Field(
         default="1.36",
-        description="Kubernetes minor version, one the pinned aws-cdk-lib knows (1.25 to 1.36).",
+        description=(
+            "Kubernetes minor version, one the pinned aws-cdk-lib knows (1.25 to 1.36). Upgraded "
+            "in place, one minor version per deploy; EKS cannot downgrade."
+        ),
     )
     compute: ComputeConfig = Field(default_factory=ComputeConfig)
     endpoint: EndpointConfig = Field(default_factory=EndpointConfig)

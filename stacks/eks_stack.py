@@ -47,6 +47,8 @@ class EksStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         section = config.eks
+        # A fixed name (kubeconfig commands and the control-plane log group use it): a change that
+        # replaces the cluster fails on update, see EksConfig in platform_config/eks.py.
         cluster_name = f"cp-{config.name}"
         sample = section.sample_workload
         self.eks_cluster = EksCluster(

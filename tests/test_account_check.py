@@ -1,0 +1,216 @@
+"""tools/account_check.py: zone IDs, EKS's refused zones and instance type offerings (moto).
+
+moto's us-east-1 maps us-east-1a -> use1-az6, us-east-1b -> use1-az1, us-east-1e -> use1-az3, and
+offers no instance type at all in us-east-1e (the old zone), which these tests rely on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from platform_config import load_config
+from tools.account_check import (
+    EKS_UNSUPPORTED_ZONE_IDS,
+    check_account,
+    configured_instance_types,
+    main,
+    zone_ids,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
+    """A boto3 session on moto's in-process account (fake credentials, no network)."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        yield boto3.Session(region_name="us-east-1")
+
+
+def _overrides(tmp_path: Path, overrides: dict[str, Any]) -> str:
+    path = tmp_path / "overrides.json"
+    path.write_text(json.dumps(overrides))
+    return str(path)
+
+
+def test_the_eks_table_lists_the_documented_zone_ids() -> None:
+    assert EKS_UNSUPPORTED_ZONE_IDS == {
+        "use1-az3": "us-east-1",
+        "usw1-az2": "us-west-1",
+        "cac1-az3": "ca-central-1",
+    }
+
+
+@pytest.mark.parametrize("environment", ["sandbox", "production"])
+def test_the_built_in_environments_pass_on_moto(
+    aws: boto3.Session, capsys: pytest.CaptureFixture[str], environment: str
+) -> None:
+    assert main(["--environment", environment], session=aws) == 0
+    out = capsys.readouterr().out
+    assert "us-east-1a       use1-az6" in out
+    assert "us-east-1b       use1-az1" in out
+    assert "No problems found." in out
+
+
+def test_every_configured_instance_type_is_checked() -> None:
+    uses = configured_instance_types(load_config("sandbox"))
+    assert uses == {
+        "t3.small": ["ecs.ec2.instance_types"],
+        "t3a.small": ["ecs.ec2.instance_types"],
+        "t3.medium": ["ecs.ec2.instance_types"],
+        "t4g.large": ["eks.compute.node_groups[0].instance_types"],
+        "m7g.large": ["eks.compute.node_groups[0].instance_types"],
+        "m6g.large": ["eks.compute.node_groups[0].instance_types"],
+    }
+    without_eks = configured_instance_types(
+        load_config("sandbox", overrides={"eks": {"enabled": False}})
+    )
+    assert set(without_eks) == {"t3.small", "t3a.small", "t3.medium"}
+
+
+def test_a_zone_eks_refuses_and_its_missing_offerings_fail_the_check(
+    aws: boto3.Session, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    overrides = _overrides(
+        tmp_path, {"network": {"availability_zones": ["us-east-1a", "us-east-1e"]}}
+    )
+    assert main(["--environment", "sandbox", "--overrides", overrides], session=aws) == 1
+    out = capsys.readouterr().out
+    assert "us-east-1e       use1-az3" in out
+    problems = _problems(out)
+    assert problems[0].startswith(
+        "network.availability_zones: us-east-1e is use1-az3 in this account, where Amazon EKS "
+        "does not create clusters"
+    )
+    missing = {line for line in problems if "is not offered in" in line}
+    assert missing == {
+        f"{path}: {instance_type} is not offered in us-east-1e (use1-az3)"
+        for instance_type, paths in configured_instance_types(load_config("sandbox")).items()
+        for path in paths[:1]
+    }
+    assert len(problems) == 1 + len(missing)
+
+
+def test_without_eks_the_zone_is_allowed_but_offerings_still_count(
+    aws: boto3.Session, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    overrides = _overrides(
+        tmp_path,
+        {
+            "network": {"availability_zones": ["us-east-1a", "us-east-1e"]},
+            "eks": {"enabled": False},
+        },
+    )
+    assert main(["--environment", "sandbox", "--overrides", overrides], session=aws) == 1
+    problems = _problems(capsys.readouterr().out)
+    assert not any("Amazon EKS" in line for line in problems)
+    assert len(problems) == 3  # the three ECS instance types, none offered in us-east-1e
+
+
+def test_an_instance_type_not_offered_anywhere_lists_every_zone(
+    aws: boto3.Session, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    overrides = _overrides(
+        tmp_path, {"ecs": {"ec2": {"instance_types": ["t3.small", "q9z.large"]}}}
+    )
+    assert main(["--environment", "sandbox", "--overrides", overrides], session=aws) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"q9z\.large\s+missing in us-east-1a, us-east-1b", out)
+    assert _problems(out) == [
+        "ecs.ec2.instance_types: q9z.large is not offered in us-east-1a (use1-az6)",
+        "ecs.ec2.instance_types: q9z.large is not offered in us-east-1b (use1-az1)",
+    ]
+
+
+def test_a_zone_name_the_account_lacks_is_a_problem(aws: boto3.Session) -> None:
+    config = load_config(
+        "sandbox", overrides={"network": {"availability_zones": ["us-east-1a", "us-east-1z"]}}
+    )
+    report = check_account(config, aws)
+    assert report.zone_ids == {"us-east-1a": "use1-az6", "us-east-1z": ""}
+    assert report.problems == [
+        "network.availability_zones: us-east-1z is not an available zone of account "
+        "123456789012 in us-east-1"
+    ]
+
+
+def test_a_zone_that_is_not_available_counts_as_missing() -> None:
+    class Ec2:
+        def describe_availability_zones(self, **_: Any) -> dict[str, Any]:
+            return {
+                "AvailabilityZones": [
+                    {"ZoneName": "us-east-1a", "ZoneId": "use1-az6", "State": "available"},
+                    {"ZoneName": "us-east-1b", "ZoneId": "use1-az1", "State": "impaired"},
+                ]
+            }
+
+    assert zone_ids(Ec2(), ["us-east-1a", "us-east-1b"]) == {"us-east-1a": "use1-az6"}
+
+
+def test_missing_credentials_fail_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.upper().startswith("AWS_")}
+    env.update(
+        HOME=str(tmp_path),
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.account_check", "--environment", "sandbox"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: no AWS credentials found: configure a profile (AWS_PROFILE) or export "
+        "credentials, then rerun"
+    ]
+
+
+def test_an_unreadable_overrides_file_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.json"
+    assert main(["--environment", "sandbox", "--overrides", str(missing)], session=object()) == 1
+    assert capsys.readouterr().err.startswith(f"error: --overrides: cannot read {missing}")
+
+
+def test_make_deploy_runs_the_account_check_after_synth() -> None:
+    """`make deploy` = synth, then this check, then cdk deploy; the check never runs at synth."""
+    makefile = (ROOT / "Makefile").read_text()
+    deploy = re.search(r"^deploy: (.*?) ##", makefile, re.MULTILINE)
+    assert deploy is not None
+    assert deploy.group(1).split() == ["synth", "preflight-account"]
+    synth = re.search(r"^synth:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
+    assert synth is not None
+    assert "account_check" not in synth.group(1)
+    assert re.search(
+        r"^preflight-account: .*## .+\n\t.*-m tools\.account_check --environment \$\(ENV\)",
+        makefile,
+        re.MULTILINE,
+    )
+
+
+def _problems(output: str) -> list[str]:
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.endswith("problem(s):"))
+    return [line.removeprefix("  - ") for line in lines[start + 1 :]]

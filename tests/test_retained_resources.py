@@ -1,0 +1,188 @@
+"""tools/retained_resources.py on the in-process production synth, and `--resolve` on moto."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import cfnlint.data.schemas
+import pytest
+from moto import mock_aws
+
+from tests.assembly import Assembly
+from tools.retained_resources import (
+    NAME_IDENTIFIERS,
+    dependencies,
+    main,
+    retained_named_resources,
+    stack_templates,
+)
+
+# Every retained resource with a fixed name in production, each kept on purpose (README:
+# "Redeploying after destroy in production"). A new one needs the same decision: drop the name,
+# or keep it and make sure this tool maps it.
+EXPECTED = {
+    ("cp-production-registry", "AWS::ECR::Repository", "sample-app"),
+    ("cp-production-ecs-ec2", "AWS::Logs::LogGroup", "/aws/ecs/exec/cp-production-ecs-ec2"),
+    (
+        "cp-production-ecs-fargate",
+        "AWS::Logs::LogGroup",
+        "/aws/ecs/exec/cp-production-ecs-fargate",
+    ),
+    ("cp-production-eks", "AWS::Logs::LogGroup", "/aws/eks/cp-production/cluster"),
+}
+
+
+def test_name_identifiers_are_the_cloudformation_primary_identifiers() -> None:
+    """`cdk import` identifies a resource by its type's primaryIdentifier (registry schema)."""
+    schemas = Path(cfnlint.data.schemas.__file__).parent
+    providers = json.loads((schemas / "providers" / "us-east-1.json").read_text())
+    for resource_type, name_property in NAME_IDENTIFIERS.items():
+        schema = json.loads(
+            (schemas / "resources" / f"{providers[resource_type]}.json").read_text()
+        )
+        assert schema["primaryIdentifier"] == [f"/properties/{name_property}"], resource_type
+
+
+def test_production_lists_exactly_the_intended_fixed_names(production: Assembly) -> None:
+    named = retained_named_resources(stack_templates(production.outdir, "production"))
+    assert {(r.stack, r.type, r.name) for r in named} == EXPECTED
+
+
+def test_the_kms_keys_they_refer_to_are_imported_with_them(production: Assembly) -> None:
+    templates = stack_templates(production.outdir, "production")
+    needed = dependencies(templates, retained_named_resources(templates))
+    assert {(d.stack, d.type, d.referenced_by.type, d.property) for d in needed} == {
+        (
+            "cp-production-registry",
+            "AWS::KMS::Key",
+            "AWS::ECR::Repository",
+            "EncryptionConfiguration",
+        ),
+        ("cp-production-ecs-ec2", "AWS::KMS::Key", "AWS::Logs::LogGroup", "KmsKeyId"),
+        ("cp-production-ecs-fargate", "AWS::KMS::Key", "AWS::Logs::LogGroup", "KmsKeyId"),
+        ("cp-production-eks", "AWS::KMS::Key", "AWS::Logs::LogGroup", "KmsKeyId"),
+    }
+
+
+def test_offline_run_writes_a_mapping_per_stack(
+    production: Assembly, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--environment", "production", "--assembly", str(production.outdir)]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    templates = stack_templates(production.outdir, "production")
+    files = sorted(path.name for path in tmp_path.iterdir())
+    assert files == sorted(f"{stack}.json" for stack, _, _ in EXPECTED)
+    registry = json.loads((tmp_path / "cp-production-registry.json").read_text())
+    (logical_id,) = registry
+    assert registry == {logical_id: {"RepositoryName": "sample-app"}}
+    resource = templates["cp-production-registry"]["Resources"][logical_id]
+    assert resource["Type"] == "AWS::ECR::Repository"
+    assert resource["DeletionPolicy"] == "Retain"
+    assert (
+        f".venv/bin/cdk import --app cdk.out cp-production-registry --resource-mapping "
+        f"{tmp_path / 'cp-production-registry.json'}"
+    ) in out
+    assert out.count("TO FILL IN:") == 4  # the KMS key ids need the account (--resolve)
+
+
+def test_resolve_reads_the_key_ids_and_skips_what_is_gone(
+    production: Assembly,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    aws: boto3.Session,
+) -> None:
+    """After a destroy: the repository and the EC2 cluster's exec log group remain (with their
+    keys); the Fargate and EKS log groups were deleted by hand."""
+    kms = aws.client("kms")
+    registry_key = kms.create_key(Description="registry")["KeyMetadata"]
+    log_key = kms.create_key(Description="logs")["KeyMetadata"]
+    aws.client("ecr").create_repository(
+        repositoryName="sample-app",
+        encryptionConfiguration={"encryptionType": "KMS", "kmsKey": registry_key["Arn"]},
+    )
+    aws.client("logs").create_log_group(
+        logGroupName="/aws/ecs/exec/cp-production-ecs-ec2", kmsKeyId=log_key["Arn"]
+    )
+    argv = ["--environment", "production", "--assembly", str(production.outdir)]
+    assert main([*argv, "--out", str(tmp_path)]) == 0  # offline first: four files
+    capsys.readouterr()
+    assert main([*argv, "--out", str(tmp_path), "--resolve"], session=aws) == 0
+    out = capsys.readouterr().out
+    assert "TO FILL IN" not in out
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "cp-production-ecs-ec2.json",
+        "cp-production-registry.json",
+    ]
+    registry = _by_type(production, tmp_path, "cp-production-registry")
+    assert registry == {
+        "AWS::ECR::Repository": {"RepositoryName": "sample-app"},
+        "AWS::KMS::Key": {"KeyId": registry_key["KeyId"]},
+    }
+    ecs = _by_type(production, tmp_path, "cp-production-ecs-ec2")
+    assert ecs == {
+        "AWS::Logs::LogGroup": {"LogGroupName": "/aws/ecs/exec/cp-production-ecs-ec2"},
+        "AWS::KMS::Key": {"KeyId": log_key["KeyId"]},
+    }
+    assert "/aws/eks/cp-production/cluster  [not in the account: deploy creates it]" in out
+
+
+def test_a_name_that_is_not_a_literal_is_an_error() -> None:
+    templates = {
+        "cp-x-registry": {
+            "Resources": {
+                "Repo": {
+                    "Type": "AWS::ECR::Repository",
+                    "DeletionPolicy": "Retain",
+                    "Properties": {"RepositoryName": {"Ref": "AWS::StackName"}},
+                }
+            }
+        }
+    }
+    with pytest.raises(ValueError, match="not a literal"):
+        retained_named_resources(templates)
+
+
+def test_unnamed_or_deleted_resources_are_not_listed() -> None:
+    templates: dict[str, Any] = {
+        "cp-x-logs": {
+            "Resources": {
+                "Unnamed": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain"},
+                "Deleted": {
+                    "Type": "AWS::Logs::LogGroup",
+                    "DeletionPolicy": "Delete",
+                    "Properties": {"LogGroupName": "/x"},
+                },
+            }
+        }
+    }
+    assert retained_named_resources(templates) == []
+
+
+def test_an_assembly_without_the_environment_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--environment", "production", "--assembly", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"error: {tmp_path} is not a cloud assembly: run `make synth ENV=production`"
+    )
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        yield boto3.Session(region_name="us-east-1")
+
+
+def _by_type(production: Assembly, folder: Path, stack: str) -> dict[str, dict[str, str]]:
+    mapping = json.loads((folder / f"{stack}.json").read_text())
+    resources = stack_templates(production.outdir, "production")[stack]["Resources"]
+    return {resources[logical_id]["Type"]: identifier for logical_id, identifier in mapping.items()}
