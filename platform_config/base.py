@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 # An EC2 instance type: family with a generation digit, then a size (t3.small, m7g.2xlarge,
 # c6i.metal-24xl). Shared by every section that names instance types.
 EC2_INSTANCE_TYPE = re.compile(
-    r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$"
+    r"^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|metal|[0-9]*xlarge|metal-[0-9]+xl)$"
 )
 
 

@@ -24,8 +24,8 @@ KUBECTL_LAYER_PACKAGES = {"1.36": "aws-cdk.lambda-layer-kubectl-v36"}
 MANAGED_ADDONS = ("vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent")
 
 # Graviton families have a `g` after the generation digit: t4g, m7g, c7gn, r8g, x2gd, hpc7g.
-_GRAVITON = re.compile(r"^[a-z]+\d+[a-z]*g[a-z]*\.")
-_ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_GRAVITON = re.compile(r"^[a-z]+[0-9]+[a-z]*g[a-z]*\.")
+_ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$", re.ASCII)
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$")
 _K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 

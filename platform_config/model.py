@@ -17,8 +17,8 @@ from platform_config.eks import EksConfig
 from platform_config.network import NetworkConfig
 from platform_config.registry import RegistryConfig
 
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-_ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
+_ACCOUNT = re.compile(r"^[0-9]{12}$")
 
 # AWS tag rules (e.g. https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-eks-accessentry-tag.html,
 # the same text in the ECS API's Tag): key 1 to 128 characters, value 0 to 256, letters, numbers,

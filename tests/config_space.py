@@ -42,7 +42,15 @@ REGIONS = (
     "ca-central-1",
 )
 # Instance types by architecture, small to large (the EC2 cluster and the EKS node groups).
-X86_TYPES = ("t3.small", "t3.medium", "t3a.medium", "m5.large", "m6i.large", "c6i.large", "m7i.large")
+X86_TYPES = (
+    "t3.small",
+    "t3.medium",
+    "t3a.medium",
+    "m5.large",
+    "m6i.large",
+    "c6i.large",
+    "m7i.large",
+)
 ARM_TYPES = ("t4g.small", "t4g.medium", "m6g.large", "m7g.large", "c7g.large", "r7g.large")
 PUBLIC_IMAGES = (
     "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine",
@@ -72,9 +80,7 @@ def networks(draw: st.DrawFn, region: str) -> Raw:
     block = ipaddress.IPv4Network(draw(st.sampled_from(("10.0.0.0/8", "172.16.0.0/12"))))
     candidates = 2 ** (prefix - block.prefixlen)
     index = draw(st.integers(0, candidates - 1))
-    vpc = ipaddress.IPv4Network(
-        (int(block.network_address) + index * 2 ** (32 - prefix), prefix)
-    )
+    vpc = ipaddress.IPv4Network((int(block.network_address) + index * 2 ** (32 - prefix), prefix))
     letters = draw(st.lists(st.sampled_from("abcdef"), min_size=2, max_size=6, unique=True))
     zones = [f"{region}{letter}" for letter in sorted(letters)]
     return {
@@ -137,7 +143,10 @@ def registries(draw: st.DrawFn, region: str) -> Raw:
 @st.composite
 def images(draw: st.DrawFn, repositories: list[str]) -> Raw:
     if repositories and draw(st.booleans()):
-        return {"repository": draw(st.sampled_from(repositories)), "tag": draw(st.sampled_from(("v1", "1.2.3", "latest-abc")))}
+        return {
+            "repository": draw(st.sampled_from(repositories)),
+            "tag": draw(st.sampled_from(("v1", "1.2.3", "latest-abc"))),
+        }
     return {"uri": draw(st.sampled_from(PUBLIC_IMAGES))}
 
 
@@ -190,7 +199,9 @@ def services(
 def load_balancers(draw: st.DrawFn, region: str, account: str) -> Raw:
     certificate = draw(
         st.none()
-        | st.just(f"arn:aws:acm:{region}:{account}:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab")
+        | st.just(
+            f"arn:aws:acm:{region}:{account}:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab"
+        )
     )
     return {
         "certificate_arn": certificate,
@@ -214,7 +225,9 @@ def ec2_clusters(draw: st.DrawFn, region: str, account: str, repositories: list[
     graviton = draw(st.booleans())
     pool = tuple(t for t in (ARM_TYPES if graviton else X86_TYPES) if t in INSTANCE_CAPACITY)
     spot = draw(st.booleans())
-    types = draw(st.lists(st.sampled_from(pool), min_size=2 if spot else 1, max_size=3, unique=True))
+    types = draw(
+        st.lists(st.sampled_from(pool), min_size=2 if spot else 1, max_size=3, unique=True)
+    )
     maximum = draw(st.integers(1, 12))
     return {
         **draw(cluster_common(region, account)),
@@ -290,7 +303,12 @@ def eks_sections(draw: st.DrawFn, account: str, repositories: list[str]) -> Raw:
             {"name": "system", "selectors": [{"namespace": "kube-system"}]},
             *draw(
                 st.lists(
-                    st.just({"name": "apps", "selectors": [{"namespace": "apps", "labels": {"tier": "web"}}]}),
+                    st.just(
+                        {
+                            "name": "apps",
+                            "selectors": [{"namespace": "apps", "labels": {"tier": "web"}}],
+                        }
+                    ),
                     max_size=1,
                 )
             ),
@@ -299,7 +317,9 @@ def eks_sections(draw: st.DrawFn, account: str, repositories: list[str]) -> Raw:
     endpoint: Raw = {"access": access, "public_access_cidrs": []}
     if access == "public_and_private":
         endpoint["public_access_cidrs"] = draw(
-            st.lists(st.sampled_from(("203.0.113.7/32", "198.51.100.0/24")), min_size=1, unique=True)
+            st.lists(
+                st.sampled_from(("203.0.113.7/32", "198.51.100.0/24")), min_size=1, unique=True
+            )
         )
     sample_enabled = draw(st.booleans())
     version = (

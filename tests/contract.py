@@ -52,7 +52,10 @@ def security_problems(
     name: str, templates: Mapping[str, Mapping[str, Any]], *, kms_logs: bool, retain: bool
 ) -> list[str]:
     facts = EnvironmentFacts(
-        name=name, templates=templates, kms_encrypted_logs=kms_logs, retain_stateful_resources=retain
+        name=name,
+        templates=templates,
+        kms_encrypted_logs=kms_logs,
+        retain_stateful_resources=retain,
     )
     return [str(f) for rule in SECURITY_RULES for f in evaluate(rule, facts).findings]
 

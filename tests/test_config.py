@@ -188,3 +188,18 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_name_cannot_be_overridden() -> None:
     assert "name: is set from the environment key" in str(_error("sandbox", {"name": "x"}))
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"account": "10000000000\u0660"},  # ARABIC-INDIC DIGIT ZERO: Python's \\d matches it
+        {"registry": {"cross_account_pull_accounts": ["\u0661" * 12]}},
+        {"eks": {"access": {"cluster_admin_role_arns": ["arn:aws:iam::123456789012:role/\u00e9"]}}},
+    ],
+)
+def test_identifiers_accept_ascii_only(overrides: dict[str, object]) -> None:
+    """Found by the config-space property test: a Unicode digit passed the account pattern and
+    synth then died inside aws-cdk-lib ("Unable to parse environment specification")."""
+    with pytest.raises(ConfigError):
+        load_config("sandbox", overrides=overrides)
