@@ -266,6 +266,9 @@ def _distribution(props: Ec2ClusterProps) -> autoscaling.InstancesDistribution:
 
 
 def _check(props: Ec2ClusterProps) -> None:
+    # Each raise here guards direct use of the construct; a validated platform config never
+    # reaches one: platform_config rejects the same input first, naming the field
+    # (tests/test_config_guards.py pairs every raise with its config message).
     if not props.instance_types:
         raise ValueError("Ec2Cluster: instance_types needs at least one instance type")
     if not 1 <= props.target_capacity_percent <= 100:

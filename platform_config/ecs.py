@@ -8,7 +8,12 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from platform_config.base import EC2_INSTANCE_TYPE, Section
+from platform_config.base import (
+    EC2_INSTANCE_TYPE,
+    Section,
+    cdk_can_read_architecture,
+    is_graviton,
+)
 from platform_config.image import ImageConfig
 from platform_config.network import validate_retention_days
 
@@ -330,8 +335,21 @@ class Ec2ClusterConfig(ClusterConfig):
                 raise ValueError(
                     f"'{instance_type}' is not an EC2 instance type such as t3.small or m7g.large"
                 )
+            if not cdk_can_read_architecture(instance_type):
+                raise ValueError(
+                    f"'{instance_type}': aws-cdk-lib cannot tell this instance type's CPU "
+                    "architecture; allowed: family, 1-2 digit generation, options, size "
+                    "(t3.small, m7g.large, c7gn.xlarge)"
+                )
         if len(set(value)) != len(value):
             raise ValueError("instance types must be unique")
+        arm = [name for name in value if is_graviton(name)]
+        x86 = [name for name in value if not is_graviton(name)]
+        if arm and x86:
+            raise ValueError(
+                f"mixes x86_64 ({', '.join(x86)}) and arm64/Graviton ({', '.join(arm)}); "
+                "allowed: instance types of one CPU architecture (the launch template has one AMI)"
+            )
         return value
 
     @field_validator("target_capacity_percent")

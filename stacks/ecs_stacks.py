@@ -276,7 +276,7 @@ def _repository(
     name = service.image.repository
     if name is None:
         return None
-    if name not in repositories:
+    if name not in repositories:  # PlatformConfig._images_in_registry rejects this first
         raise ValueError(
             f"service {service.name}: repository '{name}' was not passed to the stack "
             f"(have: {', '.join(sorted(repositories)) or 'none'})"

@@ -144,6 +144,14 @@ def test_bad_ecs_input_names_the_field(overrides: dict[str, Any], message: str) 
     assert message in _error(overrides)
 
 
+@pytest.mark.parametrize(
+    "instance_types", [["t4g.small", "m7g.large", "a1.large"], ["t3.small", "m7i-flex.large"]]
+)
+def test_ec2_instance_types_of_one_architecture_are_accepted(instance_types: list[str]) -> None:
+    config = load_config("sandbox", overrides=_sandbox_with("ec2", instance_types=instance_types))
+    assert config.ecs.ec2.instance_types == instance_types
+
+
 def test_a_repository_image_of_the_registry_is_accepted() -> None:
     config = load_config(
         "sandbox",
