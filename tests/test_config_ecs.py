@@ -124,8 +124,11 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
             "ecs.fargate.services.0.route.paths: path pattern 'api' must start with '/'",
         ),
         (
-            _sandbox_with("fargate", services=[_service(secrets={"TOKEN": "plain-text"})]),
-            "ecs.fargate.services.0.secrets: 'plain-text' (for TOKEN) is not a Secrets Manager",
+            _sandbox_with(
+                "fargate", services=[_service(secrets={"TOKEN": {"secrets_manager_arn": "x"}})]
+            ),
+            "ecs.fargate.services.0.secrets.TOKEN.secrets_manager_arn: 'x' is not a complete "
+            "Secrets Manager secret ARN",
         ),
         (
             _sandbox_with(
