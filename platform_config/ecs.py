@@ -235,17 +235,29 @@ class ServiceConfig(Section):
     """One containerised HTTP service behind its cluster's shared ALB."""
 
     name: str = Field(description="Service name: lowercase letters, digits, '-' (2-32 chars).")
-    image: ImageConfig = Field(default_factory=lambda: ImageConfig(uri=SAMPLE_IMAGE_URI))
+    image: ImageConfig = Field(
+        default_factory=lambda: ImageConfig(uri=SAMPLE_IMAGE_URI),
+        description=(
+            "Default: the nginx sample, which runs only with user 101 and /var/cache/nginx in "
+            "writable_paths (as the built-in environments set them)."
+        ),
+    )
     container_port: int = Field(default=8080, ge=1024, le=65535, description="Unprivileged port.")
-    user: str = Field(default="101", description="Non-root uid[:gid] the container runs as.")
+    user: str = Field(
+        default="1000",
+        description="Non-root uid[:gid] the container runs as (the nginx sample needs 101).",
+    )
     cpu: int = Field(default=256, description="Task CPU units (Fargate: 256..16384).")
     memory_mib: int = Field(default=512, description="Task memory in MiB (Fargate: per CPU).")
     cpu_architecture: Literal["x86_64", "arm64"] = Field(
         default="x86_64", description="Fargate CPU architecture (EC2: the instances' one)."
     )
     writable_paths: list[str] = Field(
-        default_factory=lambda: ["/tmp", "/var/cache/nginx"],
-        description="Writable scratch volumes under the read-only root filesystem.",
+        default_factory=lambda: ["/tmp"],
+        description=(
+            "Writable scratch volumes under the read-only root filesystem "
+            "(the nginx sample also needs /var/cache/nginx)."
+        ),
     )
     health_check_path: str = Field(default="/", description="ALB health check path.")
     health_check_grace_seconds: int = Field(default=60, ge=0, le=2147483647)
@@ -449,10 +461,10 @@ class Ec2ClusterConfig(ClusterConfig):
         default=0, ge=0, description="With spot: instances always on demand."
     )
     managed_termination_protection: bool = Field(
-        default=False,
+        default=True,
         description=(
             "Protect instances running tasks from scale-in. Blocks `cdk destroy` "
-            "(aws/aws-cdk#18179): on in production, off in sandbox."
+            "(aws/aws-cdk#18179): the sandbox turns it off."
         ),
     )
     root_volume_gib: int = Field(default=30, ge=30, le=16384)
