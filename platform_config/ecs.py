@@ -79,6 +79,18 @@ class SecretConfig(Section):
         ),
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value: object) -> object:
+        if isinstance(value, str):  # the format before secrets named their kind
+            kind = "ssm_parameter_arn" if ":ssm:" in value else "secrets_manager_arn"
+            raise ValueError(
+                f"'{value}': give the secret as an object naming its kind, e.g. "
+                f'{{"{kind}": "{value}"}}; kinds: secrets_manager_arn, secrets_manager_name, '
+                "ssm_parameter_arn"
+            )
+        return value
+
     @field_validator("secrets_manager_arn")
     @classmethod
     def _complete_arn(cls, value: str | None) -> str | None:

@@ -201,7 +201,15 @@ _FIELD = "ecs.fargate.services.0.secrets"
         ),
         (
             "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf",
-            f"{_FIELD}.X: input should be a valid dictionary or instance of secretconfig, got str",
+            f"{_FIELD}.X: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf': give "
+            'the secret as an object naming its kind, e.g. {"secrets_manager_arn": '
+            '"arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"}; kinds: '
+            "secrets_manager_arn, secrets_manager_name, ssm_parameter_arn",
+        ),
+        (
+            PARAMETER,
+            f"{_FIELD}.X: '{PARAMETER}': give the secret as an object naming its kind, e.g. "
+            f'{{"ssm_parameter_arn": "{PARAMETER}"}}',
         ),
         (
             {"secret_arn": COMPLETE},
