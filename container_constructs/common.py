@@ -89,7 +89,7 @@ def retention_days(days: int) -> logs.RetentionDays:
     """The `RetentionDays` member for a number of days CloudWatch Logs accepts."""
     try:
         return _RETENTION_BY_DAYS[days]
-    except KeyError:
+    except KeyError:  # config: every *retention_days field is checked by validate_retention_days
         allowed = ", ".join(str(value) for value in _RETENTION_BY_DAYS)
         raise ValueError(f"{days} is not a CloudWatch Logs retention; allowed: {allowed}") from None
 
@@ -116,7 +116,7 @@ def default_policy(role: iam.IRole) -> IConstruct:
     """The inline policy aws-cdk-lib creates on `role` for grants: the narrowest construct at which
     to acknowledge a cdk-nag finding about a granted statement (call after the grants)."""
     policy = role.node.try_find_child("DefaultPolicy")
-    if policy is None:
+    if policy is None:  # unreachable from config: a call-order bug (every caller grants first)
         raise ValueError(f"{role.node.path} has no DefaultPolicy yet: acknowledge after granting")
     return policy
 

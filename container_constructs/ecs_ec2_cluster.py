@@ -27,7 +27,8 @@ class Ec2ClusterProps:
         instance_types: instance types of one architecture; the first is the launch template's.
             With more than one, or with `spot`, a mixed-instances policy spreads over them.
             Required.
-        machine_image: "al2023" (ECS-optimized Amazon Linux 2023) or "bottlerocket".
+        machine_image: "al2023" (ECS-optimized Amazon Linux 2023) or "bottlerocket" (its SSM
+            control host container off, like AL2023 here without SSM permissions).
             Default: "al2023".
         min_instances: Auto Scaling group minimum. Default: 0.
         max_instances: Auto Scaling group maximum. Default: 2.
@@ -106,6 +107,9 @@ class Ec2Cluster(Construct):
             machine_image: ec2.IMachineImage = ecs.BottleRocketImage(architecture=architecture)
             image_type = ecs.MachineImageType.BOTTLEROCKET
             user_data = ec2.UserData.custom("")
+            # The control host container is Bottlerocket's SSM agent; instances here get no SSM
+            # permissions (no host shell, as on AL2023; use ECS Exec into tasks instead).
+            user_data.add_commands("[settings.host-containers.control]", "enabled = false")
             volume_device = "/dev/xvdb"  # Bottlerocket's data volume holds images and tasks
         else:
             hardware = (
@@ -202,6 +206,8 @@ class Ec2Cluster(Construct):
         )
         if props.spot:
             _grant_spot_draining(instance_role, self.cluster)
+        if bottlerocket:
+            _drop_managed_policies(instance_role)
         Validations.of(default_policy(instance_role)).acknowledge(
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
@@ -289,6 +295,20 @@ def _grant_spot_draining(role: iam.Role, cluster: ecs.Cluster) -> None:
     )
 
 
+def _drop_managed_policies(instance_role: iam.Role) -> None:
+    """Take off the AWS managed policies aws-cdk-lib attaches to Bottlerocket instance roles.
+
+    `Cluster.add_asg_capacity_provider` adds AmazonEC2ContainerServiceforEC2Role and
+    AmazonSSMManagedInstanceCore for Bottlerocket (cdk-nag AwsSolutions-IAM4). The ECS agent's
+    permissions are already in the role's DefaultPolicy, scoped to the cluster by aws-cdk-lib: the
+    same statements AL2023 instances run with. Images are pulled with each task's execution role.
+    SSM only serves the control host container, which the user data disables.
+    """
+    role = instance_role.node.default_child
+    assert isinstance(role, iam.CfnRole)
+    role.managed_policy_arns = None
+
+
 def _distribution(props: Ec2ClusterProps) -> autoscaling.InstancesDistribution:
     if props.spot:
         return autoscaling.InstancesDistribution(
@@ -303,6 +323,9 @@ def _distribution(props: Ec2ClusterProps) -> autoscaling.InstancesDistribution:
 
 
 def _check(props: Ec2ClusterProps) -> None:
+    # Each raise here guards direct use of the construct; a validated platform config never
+    # reaches one: platform_config rejects the same input first, naming the field
+    # (tests/test_config_guards.py pairs every raise with its config message).
     if not props.instance_types:
         raise ValueError("Ec2Cluster: instance_types needs at least one instance type")
     if not 1 <= props.target_capacity_percent <= 100:

@@ -58,6 +58,7 @@ class FargateCluster(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, props: FargateClusterProps) -> None:
         super().__init__(scope, construct_id)
+        # Config: FargateClusterConfig.default_strategy has min_length=1 (and a weight > 0).
         if not props.default_strategy:
             raise ValueError("FargateCluster: default_strategy needs at least one provider")
         self.exec_log_group, exec_configuration = exec_command_configuration(

@@ -466,6 +466,9 @@ def sample_workload_manifests(spec: SampleWorkloadSpec) -> list[dict[str, Any]]:
 
 
 def _validate(props: EksClusterProps) -> None:
+    # Each raise here guards direct use of the construct; a validated platform config never
+    # reaches one: platform_config rejects the same input first, naming the field
+    # (tests/test_config_guards.py pairs every raise with its config message).
     mode = props.compute_mode
     if mode == "managed_nodes" and not props.node_groups:
         raise ValueError("EksCluster: compute_mode managed_nodes needs node_groups")
@@ -573,7 +576,7 @@ def _acknowledge_kubectl_provider(provider: eks.IKubectlProvider) -> None:
 
 def _private_subnets(vpc: ec2.IVpc) -> list[ec2.ISubnet]:
     subnets = list(vpc.private_subnets) or list(vpc.isolated_subnets)
-    if not subnets:
+    if not subnets:  # unreachable from config: the Network construct always has a private tier
         raise ValueError("EksCluster: the VPC has no private subnets for the cluster and nodes")
     return subnets
 

@@ -56,6 +56,7 @@ class SharedLoadBalancer(Construct):
         self, scope: Construct, construct_id: str, *, props: SharedLoadBalancerProps
     ) -> None:
         super().__init__(scope, construct_id)
+        # Unreachable from config: EcsClusterStack passes the services' ports or [8080].
         if not props.target_ports:
             raise ValueError("SharedLoadBalancer: target_ports needs at least one port")
         self.access_log_bucket = s3.Bucket(

@@ -152,6 +152,10 @@ class Network(Construct):
         super().__init__(scope, construct_id)
         zones = list(props.availability_zones)
         nat_gateways = len(zones) if props.nat_gateways is None else props.nat_gateways
+        # Config: NetworkConfig (min_length=2, the /16-/20 prefix) and PlatformConfig's
+        # nat_gateways rule reject these first.
+        if len(zones) < 2:
+            raise ValueError("Network: availability_zones needs at least two zones")
         if not 0 <= nat_gateways <= len(zones):
             raise ValueError(f"Network: nat_gateways must be 0 to {len(zones)}, got {nat_gateways}")
         try:

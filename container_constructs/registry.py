@@ -128,6 +128,7 @@ class ContainerRegistry(Construct):
 
     def _select(self, names: Sequence[str]) -> list[ecr.Repository]:
         unknown = [name for name in names if name not in self.repositories]
+        # Unreachable from config: the platform's stacks grant on all repositories (no names).
         if unknown:
             raise ValueError(
                 f"ContainerRegistry: unknown repositories {', '.join(unknown)}; "
@@ -208,6 +209,8 @@ class ContainerRegistry(Construct):
         if not props.replication_regions:
             return None
         stack = Stack.of(self)
+        # PlatformConfig._cross_section_rules rejects registry.replication_regions with the
+        # environment's own region first.
         if stack.region in props.replication_regions:
             raise ValueError(
                 f"ContainerRegistry: replication_regions includes the stack's own region "
@@ -254,6 +257,9 @@ class ContainerRegistry(Construct):
 
 
 def _validate(props: ContainerRegistryProps) -> None:
+    # Each raise here guards direct use of the construct; a validated platform config never
+    # reaches one: platform_config rejects the same input first, naming the field
+    # (tests/test_config_guards.py pairs each with its config message; the last two: see there).
     names = [spec.name for spec in props.repositories]
     if not names:
         raise ValueError("ContainerRegistry: repositories needs at least one repository")
@@ -270,9 +276,13 @@ def _validate(props: ContainerRegistryProps) -> None:
     bad_accounts = [a for a in props.cross_account_pull_accounts if not _ACCOUNT.match(a)]
     if bad_accounts:
         raise ValueError(f"ContainerRegistry: not account ids: {', '.join(bad_accounts)}")
+    # Unreachable from config: RegistryStack never passes an encryption_key (kms_encryption
+    # selects KMS with the construct's own key).
     if props.encryption_key is not None and props.encryption.value != "KMS":
         raise ValueError("ContainerRegistry: encryption_key needs encryption=KMS")
     frequency = props.enhanced_scan_frequency
+    # Unreachable from config: registry.enhanced_scanning is a Literal that RegistryStack maps
+    # onto these values (_SCAN_FREQUENCY).
     if frequency is not None and frequency not in _SCAN_FREQUENCIES:
         raise ValueError(
             f"ContainerRegistry: enhanced_scan_frequency must be one of "

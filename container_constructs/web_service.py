@@ -332,6 +332,9 @@ class WebService(Construct):
 
 
 def _check(props: WebServiceProps) -> None:
+    # Each raise here guards direct use of the construct; a validated platform config never
+    # reaches one: platform_config rejects the same input first, naming the field
+    # (tests/test_config_guards.py pairs every raise with its config message).
     if not props.path_patterns and not props.host_headers:
         raise ValueError("WebService: give path_patterns and/or host_headers for the rule")
     if not props.health_check_path.startswith("/"):

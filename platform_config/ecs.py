@@ -8,7 +8,12 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from platform_config.base import EC2_INSTANCE_TYPE, Section
+from platform_config.base import (
+    EC2_INSTANCE_TYPE,
+    Section,
+    cdk_can_read_architecture,
+    is_graviton,
+)
 from platform_config.image import ImageConfig
 from platform_config.instance_capacity import INSTANCE_CAPACITY, InstanceCapacity
 from platform_config.network import validate_retention_days
@@ -18,9 +23,16 @@ from platform_config.network import validate_retention_days
 SAMPLE_IMAGE_URI = "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"
 
 _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
-_SECRET_ARN = re.compile(
-    r"^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:[a-z0-9-]+:\d{12}:parameter/.+)$"
+_PARTITION = r"arn:aws(?:-cn|-us-gov|-iso|-iso-b)?"
+# A complete secret ARN ends in the 6 characters Secrets Manager appends to the name.
+_SECRET_COMPLETE_ARN = re.compile(
+    rf"^{_PARTITION}:secretsmanager:(?P<region>[a-z0-9-]+):\d{{12}}:secret:[\w/+=.@-]+-[A-Za-z0-9]{{6}}$"
 )
+_SECRET_NAME = re.compile(r"^[\w/+=.@-]{1,512}$")
+_PARAMETER_ARN = re.compile(
+    rf"^{_PARTITION}:ssm:(?P<region>[a-z0-9-]+):\d{{12}}:parameter/(?!/)[\w./-]{{1,1011}}$"
+)
+_KMS_KEY_ARN = re.compile(rf"^{_PARTITION}:kms:(?P<region>[a-z0-9-]+):\d{{12}}:key/[A-Za-z0-9-]+$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NUMERIC_USER = re.compile(r"^\d+(:\d+)?$")
 
@@ -34,6 +46,140 @@ FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
     8192: tuple(range(16384, 61441, 4096)),
     16384: tuple(range(32768, 122881, 8192)),
 }
+
+
+class SecretConfig(Section):
+    """One secret injected into a container as an environment variable: exactly one of
+    `secrets_manager_arn`, `secrets_manager_name` or `ssm_parameter_arn`."""
+
+    secrets_manager_arn: str | None = Field(
+        default=None,
+        description=(
+            "Complete secret ARN, with the 6-character suffix Secrets Manager adds "
+            "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf); any account/region."
+        ),
+    )
+    secrets_manager_name: str | None = Field(
+        default=None,
+        description=(
+            "Secret name in the environment's own account and region (no suffix); the "
+            "execution role may read NAME-??????."
+        ),
+    )
+    json_key: str | None = Field(
+        default=None, description="Inject this key of a JSON secret (Secrets Manager only)."
+    )
+    ssm_parameter_arn: str | None = Field(
+        default=None,
+        description="Parameter ARN, any account/region: arn:aws:ssm:REGION:ACCOUNT:parameter/NAME.",
+    )
+    kms_key_arn: str | None = Field(
+        default=None,
+        description=(
+            "Customer-managed KMS key ARN the secret is encrypted with (same region as the "
+            "secret): the execution role gets kms:Decrypt on it via Secrets Manager/SSM only."
+        ),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value: object) -> object:
+        if isinstance(value, str):  # the format before secrets named their kind
+            kind = "ssm_parameter_arn" if ":ssm:" in value else "secrets_manager_arn"
+            raise ValueError(
+                f"'{value}': give the secret as an object naming its kind, e.g. "
+                f'{{"{kind}": "{value}"}}; kinds: secrets_manager_arn, secrets_manager_name, '
+                "ssm_parameter_arn"
+            )
+        return value
+
+    @field_validator("secrets_manager_arn")
+    @classmethod
+    def _complete_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _SECRET_COMPLETE_ARN.match(value):
+            raise ValueError(
+                f"'{value}' is not a complete Secrets Manager secret ARN; allowed: "
+                "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf (with the 6-character "
+                "suffix); for a secret of this account/region by name use secrets_manager_name"
+            )
+        return value
+
+    @field_validator("secrets_manager_name")
+    @classmethod
+    def _secret_name(cls, value: str | None) -> str | None:
+        if value is not None and (value.startswith("arn:") or not _SECRET_NAME.match(value)):
+            raise ValueError(
+                f"'{value}' is not a Secrets Manager secret name; allowed: 1-512 letters, "
+                "digits and /_+=.@- (a complete ARN goes in secrets_manager_arn)"
+            )
+        return value
+
+    @field_validator("json_key")
+    @classmethod
+    def _json_key(cls, value: str | None) -> str | None:
+        if value is not None and (not value or ":" in value):
+            raise ValueError(f"'{value}' is not a JSON key; allowed: a non-empty key without ':'")
+        return value
+
+    @field_validator("ssm_parameter_arn")
+    @classmethod
+    def _parameter_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _PARAMETER_ARN.match(value):
+            raise ValueError(
+                f"'{value}' is not an SSM parameter ARN; allowed: "
+                "arn:aws:ssm:REGION:ACCOUNT:parameter/NAME (NAME without its leading '/')"
+            )
+        return value
+
+    @field_validator("kms_key_arn")
+    @classmethod
+    def _key_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _KMS_KEY_ARN.match(value):
+            raise ValueError(
+                f"'{value}' is not a KMS key ARN; allowed: arn:aws:kms:REGION:ACCOUNT:key/KEY-ID "
+                "(IAM cannot grant on an alias)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SecretConfig:
+        kinds = [
+            kind
+            for kind in ("secrets_manager_arn", "secrets_manager_name", "ssm_parameter_arn")
+            if getattr(self, kind) is not None
+        ]
+        if len(kinds) != 1:
+            given = f"got {', '.join(kinds)}" if kinds else "got none"
+            raise ValueError(
+                "give exactly one of secrets_manager_arn, secrets_manager_name, "
+                f"ssm_parameter_arn; {given}"
+            )
+        if self.json_key is not None and self.ssm_parameter_arn is not None:
+            raise ValueError("json_key: only with secrets_manager_arn or secrets_manager_name")
+        region = self.region
+        if self.kms_key_arn is not None and region is not None:
+            key_region = _region_of(self.kms_key_arn)
+            if key_region != region:
+                raise ValueError(
+                    f"kms_key_arn: the key is in {key_region} but the secret in {region}; "
+                    "allowed: a key in the secret's region"
+                )
+        return self
+
+    @property
+    def region(self) -> str | None:
+        """The secret's region when its ARN says (None for a name: the environment's region)."""
+        arn = self.secrets_manager_arn or self.ssm_parameter_arn
+        return _region_of(arn) if arn is not None else None
+
+    @property
+    def key_region(self) -> str | None:
+        """The region of `kms_key_arn` (None without a key)."""
+        return _region_of(self.kms_key_arn) if self.kms_key_arn is not None else None
+
+
+def _region_of(arn: str) -> str:
+    return arn.split(":")[3]
 
 
 class ScalingConfig(Section):
@@ -103,25 +249,40 @@ class ServiceConfig(Section):
     """One containerised HTTP service behind its cluster's shared ALB."""
 
     name: str = Field(description="Service name: lowercase letters, digits, '-' (2-32 chars).")
-    image: ImageConfig = Field(default_factory=lambda: ImageConfig(uri=SAMPLE_IMAGE_URI))
+    image: ImageConfig = Field(
+        default_factory=lambda: ImageConfig(uri=SAMPLE_IMAGE_URI),
+        description=(
+            "Default: the nginx sample, which runs only with user 101 and /var/cache/nginx in "
+            "writable_paths (as the built-in environments set them)."
+        ),
+    )
     container_port: int = Field(default=8080, ge=1024, le=65535, description="Unprivileged port.")
-    user: str = Field(default="101", description="Non-root uid[:gid] the container runs as.")
+    user: str = Field(
+        default="1000",
+        description="Non-root uid[:gid] the container runs as (the nginx sample needs 101).",
+    )
     cpu: int = Field(default=256, description="Task CPU units (Fargate: 256..16384).")
     memory_mib: int = Field(default=512, description="Task memory in MiB (Fargate: per CPU).")
     cpu_architecture: Literal["x86_64", "arm64"] = Field(
         default="x86_64", description="Fargate CPU architecture (EC2: the instances' one)."
     )
     writable_paths: list[str] = Field(
-        default_factory=lambda: ["/tmp", "/var/cache/nginx"],
-        description="Writable scratch volumes under the read-only root filesystem.",
+        default_factory=lambda: ["/tmp"],
+        description=(
+            "Writable scratch volumes under the read-only root filesystem "
+            "(the nginx sample also needs /var/cache/nginx)."
+        ),
     )
     health_check_path: str = Field(default="/", description="ALB health check path.")
     health_check_grace_seconds: int = Field(default=60, ge=0, le=2147483647)
     route: RouteConfig
     scaling: ScalingConfig = Field(default_factory=ScalingConfig)
-    secrets: dict[str, str] = Field(
+    secrets: dict[str, SecretConfig] = Field(
         default_factory=dict,
-        description="Env var name -> Secrets Manager secret ARN or SSM parameter ARN.",
+        description=(
+            "Env var name -> secret: {secrets_manager_arn | secrets_manager_name | "
+            "ssm_parameter_arn, optional json_key (Secrets Manager) and kms_key_arn}."
+        ),
     )
     enable_execute_command: bool = Field(default=True, description="Allow ECS Exec into tasks.")
     log_retention_days: int = Field(default=30)
@@ -161,14 +322,12 @@ class ServiceConfig(Section):
 
     @field_validator("secrets")
     @classmethod
-    def _secret_arns(cls, value: dict[str, str]) -> dict[str, str]:
-        for name, arn in value.items():
+    def _variable_names(cls, value: dict[str, SecretConfig]) -> dict[str, SecretConfig]:
+        for name in value:
             if not _ENV_NAME.match(name):
-                raise ValueError(f"'{name}' is not an environment variable name")
-            if not _SECRET_ARN.match(arn):
                 raise ValueError(
-                    f"'{arn}' (for {name}) is not a Secrets Manager secret ARN or "
-                    "SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)"
+                    f"'{name}' is not an environment variable name; allowed: letters, digits "
+                    "and '_', not starting with a digit"
                 )
         return value
 
@@ -327,10 +486,10 @@ class Ec2ClusterConfig(ClusterConfig):
         default=0, ge=0, description="With spot: instances always on demand."
     )
     managed_termination_protection: bool = Field(
-        default=False,
+        default=True,
         description=(
             "Protect instances running tasks from scale-in. Blocks `cdk destroy` "
-            "(aws/aws-cdk#18179): on in production, off in sandbox."
+            "(aws/aws-cdk#18179): the sandbox turns it off."
         ),
     )
     root_volume_gib: int = Field(default=30, ge=30, le=16384)
@@ -343,8 +502,21 @@ class Ec2ClusterConfig(ClusterConfig):
                 raise ValueError(
                     f"'{instance_type}' is not an EC2 instance type such as t3.small or m7g.large"
                 )
+            if not cdk_can_read_architecture(instance_type):
+                raise ValueError(
+                    f"'{instance_type}': aws-cdk-lib cannot tell this instance type's CPU "
+                    "architecture; allowed: family, 1-2 digit generation, options, size "
+                    "(t3.small, m7g.large, c7gn.xlarge)"
+                )
         if len(set(value)) != len(value):
             raise ValueError("instance types must be unique")
+        arm = [name for name in value if is_graviton(name)]
+        x86 = [name for name in value if not is_graviton(name)]
+        if arm and x86:
+            raise ValueError(
+                f"mixes x86_64 ({', '.join(x86)}) and arm64/Graviton ({', '.join(arm)}); "
+                "allowed: instance types of one CPU architecture (the launch template has one AMI)"
+            )
         return value
 
     @field_validator("target_capacity_percent")

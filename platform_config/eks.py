@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from platform_config.base import EC2_INSTANCE_TYPE, Section
+from platform_config.base import EC2_INSTANCE_TYPE, Section, is_graviton
 from platform_config.image import ImageConfig
 from platform_config.network import validate_retention_days
 
@@ -23,16 +23,9 @@ KUBECTL_LAYER_PACKAGES = {"1.36": "aws-cdk.lambda-layer-kubectl-v36"}
 
 MANAGED_ADDONS = ("vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent")
 
-# Graviton families have a `g` after the generation digit: t4g, m7g, c7gn, r8g, x2gd, hpc7g.
-_GRAVITON = re.compile(r"^[a-z]+[0-9]+[a-z]*g[a-z]*\.")
 _ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$", re.ASCII)
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$")
 _K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-
-
-def is_graviton(instance_type: str) -> bool:
-    """Whether an EC2 instance type is an arm64 (AWS Graviton) type."""
-    return bool(_GRAVITON.match(instance_type))
 
 
 class NodeGroupConfig(Section):

@@ -10,6 +10,10 @@ from typing import Any
 
 DEFAULT_ENVIRONMENT = "sandbox"
 
+# What the sample services' image (nginx-unprivileged, ServiceConfig's default image) needs; the
+# model's defaults are the WebService construct's (user 1000, only /tmp writable).
+NGINX_SAMPLE: dict[str, Any] = {"user": "101", "writable_paths": ["/tmp", "/var/cache/nginx"]}
+
 ENVIRONMENTS: dict[str, dict[str, Any]] = {
     "sandbox": {
         "region": "us-east-1",
@@ -48,6 +52,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 "services": [
                     {
                         "name": "sample",
+                        **NGINX_SAMPLE,
                         "route": {"priority": 1, "paths": ["/*"]},
                         "scaling": {"min_tasks": 1, "max_tasks": 2},
                         "log_retention_days": 7,
@@ -63,6 +68,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 "services": [
                     {
                         "name": "sample",
+                        **NGINX_SAMPLE,
                         "cpu_architecture": "arm64",
                         "route": {"priority": 1, "paths": ["/*"]},
                         "scaling": {"min_tasks": 1, "max_tasks": 2},
@@ -129,6 +135,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 "services": [
                     {
                         "name": "sample",
+                        **NGINX_SAMPLE,
                         "cpu": 512,
                         "memory_mib": 1024,
                         "route": {"priority": 1, "paths": ["/*"]},
@@ -148,6 +155,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 "services": [
                     {
                         "name": "sample",
+                        **NGINX_SAMPLE,
                         "cpu": 512,
                         "memory_mib": 1024,
                         "route": {"priority": 1, "paths": ["/*"]},

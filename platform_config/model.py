@@ -186,6 +186,30 @@ class PlatformConfig(Section):
         return self
 
     @model_validator(mode="after")
+    def _secrets_in_region(self) -> PlatformConfig:
+        for kind, cluster in (("ec2", self.ecs.ec2), ("fargate", self.ecs.fargate)):
+            for index, service in enumerate(cluster.services):
+                for variable, secret in service.secrets.items():
+                    field = f"ecs.{kind}.services.{index}.secrets.{variable}"
+                    if secret.ssm_parameter_arn is not None and secret.region != self.region:
+                        raise ValueError(
+                            f"{field}.ssm_parameter_arn: the parameter is in {secret.region}; "
+                            f"allowed: a parameter in the environment's region {self.region} "
+                            "(any account; aws-cdk-lib imports parameters of the stack's region)"
+                        )
+                    key_region = secret.key_region
+                    if secret.secrets_manager_name is not None and key_region not in (
+                        None,
+                        self.region,
+                    ):
+                        raise ValueError(
+                            f"{field}.kms_key_arn: the key is in {key_region} but a secret named "
+                            "by secrets_manager_name is in the environment's region "
+                            f"{self.region}; allowed: a key in {self.region}"
+                        )
+        return self
+
+    @model_validator(mode="after")
     def _eks_image_in_registry(self) -> PlatformConfig:
         repository = self.eks.sample_workload.image.repository
         if repository is not None and repository not in self.registry.repository_names:

@@ -12,7 +12,6 @@ exist for a moment). Sparse priorities make sparse stacks; number services 1, 2,
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -21,6 +20,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -37,7 +37,6 @@ from platform_config.ecs import ClusterConfig, ServiceConfig
 from stacks.common import log_encryption_key, removal_policy
 
 ClusterKind = Literal["ec2", "fargate"]
-_COMPLETE_SECRET_ARN = re.compile(r"-[A-Za-z0-9]{6}$")
 
 
 def exec_log_group_name(cluster_stack_name: str) -> str:
@@ -256,6 +255,7 @@ class EcsServicesStack(Stack):
                     removal_policy=removal_policy(config),
                 ),
             )
+            _grant_secret_keys(web_service.execution_role, service, config.region)
             self.services[service.name] = web_service
             CfnOutput(
                 self,
@@ -276,7 +276,7 @@ def _repository(
     name = service.image.repository
     if name is None:
         return None
-    if name not in repositories:
+    if name not in repositories:  # PlatformConfig._images_in_registry rejects this first
         raise ValueError(
             f"service {service.name}: repository '{name}' was not passed to the stack "
             f"(have: {', '.join(sorted(repositories)) or 'none'})"
@@ -298,23 +298,49 @@ def _image(
 
 
 def _secrets(scope: Construct, service: ServiceConfig) -> dict[str, ecs.Secret]:
+    """The service's secrets, each imported so that aws-cdk-lib's grant to the execution role
+    names exactly it: a complete ARN as given, a name as NAME-?????? in the stack's account and
+    region, a parameter by its full ARN (account and region kept)."""
     secrets: dict[str, ecs.Secret] = {}
-    for variable, arn in sorted(service.secrets.items()):
+    for variable, spec in sorted(service.secrets.items()):
         construct_id = f"{_construct_id(service.name)}Secret{variable}"
-        if ":secretsmanager:" in arn:
-            secret = (
-                secretsmanager.Secret.from_secret_complete_arn(scope, construct_id, arn)
-                if _COMPLETE_SECRET_ARN.search(arn)
-                else secretsmanager.Secret.from_secret_partial_arn(scope, construct_id, arn)
-            )
-            secrets[variable] = ecs.Secret.from_secrets_manager(secret)
-        else:
-            parameter_name = arn.split(":parameter", 1)[1]
-            parameter = ssm.StringParameter.from_secure_string_parameter_attributes(
-                scope, construct_id, parameter_name=parameter_name
+        if spec.ssm_parameter_arn is not None:
+            parameter = ssm.StringParameter.from_string_parameter_arn(
+                scope, construct_id, spec.ssm_parameter_arn
             )
             secrets[variable] = ecs.Secret.from_ssm_parameter(parameter)
+            continue
+        if spec.secrets_manager_arn is not None:
+            secret = secretsmanager.Secret.from_secret_complete_arn(
+                scope, construct_id, spec.secrets_manager_arn
+            )
+        else:
+            assert spec.secrets_manager_name is not None  # SecretConfig: exactly one kind
+            secret = secretsmanager.Secret.from_secret_name_v2(
+                scope, construct_id, spec.secrets_manager_name
+            )
+        secrets[variable] = ecs.Secret.from_secrets_manager(secret, spec.json_key)
     return secrets
+
+
+def _grant_secret_keys(role: iam.IRole, service: ServiceConfig, region: str) -> None:
+    """kms:Decrypt on each customer-managed key of the service's secrets, only through the
+    service that holds the secret (kms:ViaService) in the key's region."""
+    services_by_key: dict[str, set[str]] = {}
+    for spec in service.secrets.values():
+        if spec.kms_key_arn is None:
+            continue
+        via = "ssm" if spec.ssm_parameter_arn is not None else "secretsmanager"
+        key_region = spec.key_region or region
+        services_by_key.setdefault(spec.kms_key_arn, set()).add(f"{via}.{key_region}.amazonaws.com")
+    for key_arn, via_services in sorted(services_by_key.items()):
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt"],
+                resources=[key_arn],
+                conditions={"StringEquals": {"kms:ViaService": sorted(via_services)}},
+            )
+        )
 
 
 def _url(scheme: str, dns_name: str, service: ServiceConfig) -> str:

@@ -141,7 +141,7 @@ def kubernetes_version(version: str) -> eks.KubernetesVersion:
 def kubectl_layer(scope: Construct, section: EksConfig) -> lambda_.ILayerVersion:
     """The pinned kubectl layer of the cluster's Kubernetes version, or a clear error."""
     version = section.kubernetes_version
-    if version not in KUBECTL_LAYER_PACKAGES:
+    if version not in KUBECTL_LAYER_PACKAGES:  # EksConfig._kubectl_layer_for_version: first
         raise ValueError(
             f"eks.kubernetes_version {version}: no kubectl layer is pinned for it "
             f"(pinned: {', '.join(KUBECTL_LAYER_PACKAGES)})"
@@ -159,7 +159,7 @@ def image_reference(image: ImageConfig, repositories: Mapping[str, ecr.IReposito
         return image.uri
     assert image.repository is not None
     assert image.tag is not None
-    if image.repository not in repositories:
+    if image.repository not in repositories:  # PlatformConfig._eks_image_in_registry: first
         raise ValueError(
             f"eks.sample_workload.image.repository: '{image.repository}' was not handed to the "
             f"EKS stack (got: {', '.join(sorted(repositories)) or 'none'})"

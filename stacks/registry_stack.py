@@ -69,6 +69,8 @@ class RegistryStack(Stack):
         registry_host = f"{self.account}.dkr.ecr.{self.region}.{self.url_suffix}"
         for name, repository in self.registry.repositories.items():
             output_id = _pascal_case(name)
+            # RegistryConfig._unique_repository_names rejects names differing only in
+            # separators first (a superset of the names that share a PascalCase id).
             if output_id in output_ids:
                 raise ValueError(
                     f"RegistryStack: repositories {output_ids[output_id]} and {name} would share "

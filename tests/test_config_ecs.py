@@ -124,8 +124,11 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
             "ecs.fargate.services.0.route.paths: path pattern 'api' must start with '/'",
         ),
         (
-            _sandbox_with("fargate", services=[_service(secrets={"TOKEN": "plain-text"})]),
-            "ecs.fargate.services.0.secrets: 'plain-text' (for TOKEN) is not a Secrets Manager",
+            _sandbox_with(
+                "fargate", services=[_service(secrets={"TOKEN": {"secrets_manager_arn": "x"}})]
+            ),
+            "ecs.fargate.services.0.secrets.TOKEN.secrets_manager_arn: 'x' is not a complete "
+            "Secrets Manager secret ARN",
         ),
         (
             _sandbox_with(
@@ -146,6 +149,14 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
 )
 def test_bad_ecs_input_names_the_field(overrides: dict[str, Any], message: str) -> None:
     assert message in _error(overrides)
+
+
+@pytest.mark.parametrize(
+    "instance_types", [["t4g.small", "m7g.large", "a1.large"], ["t3.small", "m7i-flex.large"]]
+)
+def test_ec2_instance_types_of_one_architecture_are_accepted(instance_types: list[str]) -> None:
+    config = load_config("sandbox", overrides=_sandbox_with("ec2", instance_types=instance_types))
+    assert config.ecs.ec2.instance_types == instance_types
 
 
 def test_a_repository_image_of_the_registry_is_accepted() -> None:

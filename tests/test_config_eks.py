@@ -10,7 +10,8 @@ import pytest
 from aws_cdk import aws_eks_v2 as eks
 
 from platform_config import ConfigError, load_config
-from platform_config.eks import KNOWN_KUBERNETES_VERSIONS, KUBECTL_LAYER_PACKAGES, is_graviton
+from platform_config.base import is_graviton
+from platform_config.eks import KNOWN_KUBERNETES_VERSIONS, KUBECTL_LAYER_PACKAGES
 
 
 def _message(overrides: dict[str, Any], name: str = "sandbox") -> str:
@@ -75,7 +76,8 @@ def test_production_defaults_on_demand_every_zone_private_no_creator_admin() -> 
 @pytest.mark.parametrize(
     ("instance_type", "graviton"),
     [("t4g.large", True), ("m7g.large", True), ("c7gn.xlarge", True), ("x2gd.large", True),
-     ("m7i.large", False), ("g5.xlarge", False), ("g4dn.xlarge", False), ("c5n.large", False)],
+     ("a1.large", True), ("g5g.xlarge", True), ("m7i.large", False), ("g5.xlarge", False),
+     ("g4dn.xlarge", False), ("c5n.large", False), ("m7i-flex.large", False)],
 )  # fmt: skip
 def test_graviton_detection(instance_type: str, graviton: bool) -> None:
     assert is_graviton(instance_type) is graviton

@@ -64,6 +64,49 @@ def test_bottlerocket_data_volume_is_encrypted_gp3(bottlerocket: Template) -> No
     )
 
 
+def test_bottlerocket_instance_role_has_no_managed_policies(bottlerocket: Template) -> None:
+    """aws-cdk-lib attaches AmazonEC2ContainerServiceforEC2Role and AmazonSSMManagedInstanceCore;
+    the ECS agent's scoped statements in the DefaultPolicy are all the instances need."""
+    roles = bottlerocket.find_resources(
+        "AWS::IAM::Role", {"Properties": {"Description": Match.string_like_regexp("ECS agent")}}
+    )
+    assert len(roles) == 1
+    assert "ManagedPolicyArns" not in next(iter(roles.values()))["Properties"]
+    bottlerocket.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": [
+                                    "ecs:DeregisterContainerInstance",
+                                    "ecs:RegisterContainerInstance",
+                                    "ecs:Submit*",
+                                ]
+                            }
+                        )
+                    ]
+                ),
+                "Version": Match.any_value(),
+            },
+            "Roles": [{"Ref": next(iter(roles))}],
+        },
+    )
+
+
+def test_bottlerocket_disables_the_ssm_control_container(bottlerocket: Template) -> None:
+    """Without SSM permissions the control host container could not register anyway."""
+    template = bottlerocket.to_json()
+    launch_template = next(
+        r for r in template["Resources"].values() if r["Type"] == "AWS::EC2::LaunchTemplate"
+    )
+    user_data = launch_template["Properties"]["LaunchTemplateData"]["UserData"]
+    toml = "".join(part for part in user_data["Fn::Base64"]["Fn::Join"][1] if isinstance(part, str))
+    assert "[settings.host-containers.control]\nenabled = false\n" in toml
+
+
 def test_single_type_on_demand_uses_the_launch_template_directly(bottlerocket: Template) -> None:
     bottlerocket.has_resource_properties(
         "AWS::AutoScaling::AutoScalingGroup",

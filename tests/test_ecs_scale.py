@@ -31,7 +31,10 @@ def _fargate_service(number: int) -> dict[str, Any]:
     }
     if number == 1:
         service["image"] = {"repository": "sample-app", "tag": "1.0.0"}
-        service["secrets"] = {"DB_PASSWORD": SECRET, "API_KEY": PARAMETER}
+        service["secrets"] = {
+            "DB_PASSWORD": {"secrets_manager_arn": SECRET},
+            "API_KEY": {"ssm_parameter_arn": PARAMETER},
+        }
     return service
 
 
@@ -194,7 +197,7 @@ def test_secrets_are_injected_from_their_arns(synthesized: dict[int, Path]) -> N
         for s in definition["Properties"]["ContainerDefinitions"][0]["Secrets"]
     }
     assert secrets["DB_PASSWORD"] == json.dumps(SECRET)
-    assert "parameter/app/api-key" in secrets["API_KEY"]
+    assert secrets["API_KEY"] == json.dumps(PARAMETER)
     policy = next(
         r for k, r in resources.items() if k.startswith("ServiceSvc1ExecutionRoleDefaultPolicy")
     )

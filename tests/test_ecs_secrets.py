@@ -1,0 +1,232 @@
+"""Secrets with an explicit kind: the execution role's policy names exactly each secret (the
+account and region of an ARN kept), kms:Decrypt appears only for a given key, and each malformed
+secret is rejected with a message naming the field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from platform_config import ConfigError, load_config
+from tests.apps import synth_environment, validation_violations
+
+COMPLETE = "arn:aws:secretsmanager:eu-west-1:444455556666:secret:db-master-AbC123"
+PARAMETER = "arn:aws:ssm:us-east-1:444455556666:parameter/app/api-key"
+KEY = "arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+LOCAL_KEY = "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+
+SECRETS: dict[str, dict[str, str]] = {
+    "DB_PASSWORD": {"secrets_manager_arn": COMPLETE, "json_key": "password", "kms_key_arn": KEY},
+    "DB_USER": {"secrets_manager_name": "db-master", "json_key": "username"},
+    "API_KEY": {"ssm_parameter_arn": PARAMETER, "kms_key_arn": LOCAL_KEY},
+    "TOKEN": {"secrets_manager_name": "app/token", "kms_key_arn": LOCAL_KEY},
+}
+
+
+def _service(secrets: dict[str, Any]) -> dict[str, Any]:
+    return {"name": "web", "route": {"priority": 1, "paths": ["/*"]}, "secrets": secrets}
+
+
+def _overrides(secrets: dict[str, Any]) -> dict[str, Any]:
+    return {"ecs": {"fargate": {"services": [_service(secrets)]}}, "eks": {"enabled": False}}
+
+
+@pytest.fixture(scope="module")
+def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return synth_environment(
+        "sandbox", tmp_path_factory.mktemp("secrets") / "cdk.out", _overrides(SECRETS)
+    )
+
+
+def _resources(outdir: Path) -> dict[str, Any]:
+    template = json.loads((outdir / "cp-sandbox-ecs-fargate-services-1.template.json").read_text())
+    resources: dict[str, Any] = template["Resources"]
+    return resources
+
+
+def _statements(outdir: Path) -> list[dict[str, Any]]:
+    policy = next(
+        r
+        for k, r in _resources(outdir).items()
+        if k.startswith("ServiceWebExecutionRoleDefaultPolicy")
+    )
+    statements: list[dict[str, Any]] = policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def _resolve(value: Any) -> str:
+    """A resource ARN with pseudo parameters shown as ${AWS::...} (Fn::Join flattened)."""
+    if isinstance(value, str):
+        return value
+    if "Fn::Join" in value:
+        return "".join(_resolve(part) for part in value["Fn::Join"][1])
+    if "Ref" in value:
+        return "${" + value["Ref"] + "}"
+    return json.dumps(value)
+
+
+def _resources_of(outdir: Path, action: str) -> list[str]:
+    found: list[str] = []
+    for statement in _statements(outdir):
+        actions = statement["Action"]
+        if action in (actions if isinstance(actions, list) else [actions]):
+            resource = statement["Resource"]
+            found += [_resolve(r) for r in (resource if isinstance(resource, list) else [resource])]
+    return sorted(found)
+
+
+def test_secrets_manager_grants_name_exactly_the_secrets(outdir: Path) -> None:
+    assert _resources_of(outdir, "secretsmanager:GetSecretValue") == sorted(
+        [
+            COMPLETE,
+            "arn:aws:secretsmanager:us-east-1:${AWS::AccountId}:secret:db-master-??????",
+            "arn:aws:secretsmanager:us-east-1:${AWS::AccountId}:secret:app/token-??????",
+        ]
+    )
+
+
+def test_ssm_grant_keeps_the_parameters_account_and_region(outdir: Path) -> None:
+    assert _resources_of(outdir, "ssm:GetParameters") == [PARAMETER]
+
+
+def test_kms_decrypt_only_on_the_given_keys_via_their_service(outdir: Path) -> None:
+    decrypt = [s for s in _statements(outdir) if s["Action"] == "kms:Decrypt"]
+    assert {_resolve(s["Resource"]): s["Condition"] for s in decrypt} == {
+        KEY: {"StringEquals": {"kms:ViaService": ["secretsmanager.eu-west-1.amazonaws.com"]}},
+        LOCAL_KEY: {
+            "StringEquals": {
+                "kms:ViaService": [
+                    "secretsmanager.us-east-1.amazonaws.com",
+                    "ssm.us-east-1.amazonaws.com",
+                ]
+            }
+        },
+    }
+
+
+def test_container_secrets_value_from(outdir: Path) -> None:
+    definition = next(
+        r for r in _resources(outdir).values() if r["Type"] == "AWS::ECS::TaskDefinition"
+    )
+    value_from = {
+        s["Name"]: _resolve(s["ValueFrom"])
+        for s in definition["Properties"]["ContainerDefinitions"][0]["Secrets"]
+    }
+    assert value_from["DB_PASSWORD"] == f"{COMPLETE}:password::"
+    assert value_from["API_KEY"] == PARAMETER
+    assert value_from["DB_USER"].endswith(":secret:db-master:username::")
+
+
+def test_secrets_are_nag_clean(outdir: Path) -> None:
+    assert validation_violations(outdir) == []
+
+
+def test_no_kms_statement_without_a_key(tmp_path: Path) -> None:
+    secrets = {"DB_USER": {"secrets_manager_name": "db-master"}}
+    outdir = synth_environment("sandbox", tmp_path / "cdk.out", _overrides(secrets))
+    assert not [s for s in _statements(outdir) if "kms:" in json.dumps(s["Action"])]
+
+
+_FIELD = "ecs.fargate.services.0.secrets"
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        (
+            {"secrets_manager_arn": "arn:aws:secretsmanager:us-east-1:111122223333:secret:db"},
+            f"{_FIELD}.X.secrets_manager_arn: 'arn:aws:secretsmanager:us-east-1:111122223333:"
+            "secret:db' is not a complete Secrets Manager secret ARN; allowed: "
+            "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf",
+        ),
+        (
+            {"secrets_manager_name": "arn:aws:secretsmanager:us-east-1:1:secret:x"},
+            f"{_FIELD}.X.secrets_manager_name: 'arn:aws:secretsmanager:us-east-1:1:secret:x' is "
+            "not a Secrets Manager secret name; allowed: 1-512 letters",
+        ),
+        (
+            {"secrets_manager_name": "db master"},
+            f"{_FIELD}.X.secrets_manager_name: 'db master' is not a Secrets Manager secret name",
+        ),
+        (
+            {"ssm_parameter_arn": "arn:aws:ssm:us-east-1:111122223333:parameter//app/key"},
+            f"{_FIELD}.X.ssm_parameter_arn: 'arn:aws:ssm:us-east-1:111122223333:parameter//app/"
+            "key' is not an SSM parameter ARN; allowed: arn:aws:ssm:REGION:ACCOUNT:parameter/NAME",
+        ),
+        (
+            {"ssm_parameter_arn": "/app/key"},
+            f"{_FIELD}.X.ssm_parameter_arn: '/app/key' is not an SSM parameter ARN",
+        ),
+        (
+            {"secrets_manager_name": "db", "kms_key_arn": "alias/db"},
+            f"{_FIELD}.X.kms_key_arn: 'alias/db' is not a KMS key ARN; allowed: "
+            "arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (IAM cannot grant on an alias)",
+        ),
+        (
+            {},
+            f"{_FIELD}.X: give exactly one of secrets_manager_arn, secrets_manager_name, "
+            "ssm_parameter_arn; got none",
+        ),
+        (
+            {"secrets_manager_name": "db", "ssm_parameter_arn": PARAMETER},
+            f"{_FIELD}.X: give exactly one of secrets_manager_arn, secrets_manager_name, "
+            "ssm_parameter_arn; got secrets_manager_name, ssm_parameter_arn",
+        ),
+        (
+            {"ssm_parameter_arn": PARAMETER, "json_key": "password"},
+            f"{_FIELD}.X: json_key: only with secrets_manager_arn or secrets_manager_name",
+        ),
+        (
+            {"secrets_manager_name": "db", "json_key": "a:b"},
+            f"{_FIELD}.X.json_key: 'a:b' is not a JSON key",
+        ),
+        (
+            {"secrets_manager_arn": COMPLETE, "kms_key_arn": LOCAL_KEY},
+            f"{_FIELD}.X: kms_key_arn: the key is in us-east-1 but the secret in eu-west-1; "
+            "allowed: a key in the secret's region",
+        ),
+        (
+            {"secrets_manager_name": "db", "kms_key_arn": KEY},
+            f"{_FIELD}.X.kms_key_arn: the key is in eu-west-1 but a secret named by "
+            "secrets_manager_name is in the environment's region us-east-1; allowed: a key in "
+            "us-east-1",
+        ),
+        (
+            {"ssm_parameter_arn": "arn:aws:ssm:eu-west-1:111122223333:parameter/app/key"},
+            f"{_FIELD}.X.ssm_parameter_arn: the parameter is in eu-west-1; allowed: a parameter "
+            "in the environment's region us-east-1",
+        ),
+        (
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf",
+            f"{_FIELD}.X: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf': give "
+            'the secret as an object naming its kind, e.g. {"secrets_manager_arn": '
+            '"arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"}; kinds: '
+            "secrets_manager_arn, secrets_manager_name, ssm_parameter_arn",
+        ),
+        (
+            PARAMETER,
+            f"{_FIELD}.X: '{PARAMETER}': give the secret as an object naming its kind, e.g. "
+            f'{{"ssm_parameter_arn": "{PARAMETER}"}}',
+        ),
+        (
+            {"secret_arn": COMPLETE},
+            f"{_FIELD}.X.secret_arn: unknown field; allowed: json_key, kms_key_arn, "
+            "secrets_manager_arn, secrets_manager_name, ssm_parameter_arn",
+        ),
+    ],
+)
+def test_bad_secret_names_the_field(secret: Any, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config("sandbox", overrides=_overrides({"X": secret}))
+    assert message in str(caught.value), str(caught.value)
+
+
+def test_bad_variable_name_names_the_field() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config("sandbox", overrides=_overrides({"1X": {"secrets_manager_name": "db"}}))
+    assert (
+        f"{_FIELD}: '1X' is not an environment variable name; allowed: letters, digits and '_'"
+    ) in str(caught.value)
