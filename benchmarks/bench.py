@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from platform_config.ecs import SAMPLE_IMAGE_URI
 from tools.markers import write_generated
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,6 +106,9 @@ def services_override(count: int) -> dict[str, Any]:
     services = [
         {
             "name": f"svc-{index:02d}",
+            "image": {"uri": SAMPLE_IMAGE_URI},
+            "user": "101",
+            "writable_paths": ["/tmp", "/var/cache/nginx"],
             "route": {"priority": index, "paths": [f"/svc-{index:02d}/*"]},
         }
         for index in range(1, count + 1)

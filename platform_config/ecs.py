@@ -26,15 +26,17 @@ _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 _PARTITION = r"arn:aws(?:-cn|-us-gov|-iso|-iso-b)?"
 # A complete secret ARN ends in the 6 characters Secrets Manager appends to the name.
 _SECRET_COMPLETE_ARN = re.compile(
-    rf"^{_PARTITION}:secretsmanager:(?P<region>[a-z0-9-]+):\d{{12}}:secret:[\w/+=.@-]+-[A-Za-z0-9]{{6}}$"
+    rf"^{_PARTITION}:secretsmanager:(?P<region>[a-z0-9-]+):[0-9]{{12}}:secret:[A-Za-z0-9_/+=.@-]+-[A-Za-z0-9]{{6}}$"
 )
 _SECRET_NAME = re.compile(r"^[\w/+=.@-]{1,512}$")
 _PARAMETER_ARN = re.compile(
-    rf"^{_PARTITION}:ssm:(?P<region>[a-z0-9-]+):\d{{12}}:parameter/(?!/)[\w./-]{{1,1011}}$"
+    rf"^{_PARTITION}:ssm:(?P<region>[a-z0-9-]+):[0-9]{{12}}:parameter/(?!/)[A-Za-z0-9_./-]{{1,1011}}$"
 )
-_KMS_KEY_ARN = re.compile(rf"^{_PARTITION}:kms:(?P<region>[a-z0-9-]+):\d{{12}}:key/[A-Za-z0-9-]+$")
+_KMS_KEY_ARN = re.compile(
+    rf"^{_PARTITION}:kms:(?P<region>[a-z0-9-]+):[0-9]{{12}}:key/[A-Za-z0-9-]+$"
+)
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_NUMERIC_USER = re.compile(r"^\d+(:\d+)?$")
+_NUMERIC_USER = re.compile(r"^[0-9]+(:[0-9]+)?$")
 
 # The task CPU (units) -> memory (MiB) pairs Fargate offers.
 FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
@@ -250,10 +252,9 @@ class ServiceConfig(Section):
 
     name: str = Field(description="Service name: lowercase letters, digits, '-' (2-32 chars).")
     image: ImageConfig = Field(
-        default_factory=lambda: ImageConfig(uri=SAMPLE_IMAGE_URI),
         description=(
-            "Default: the nginx sample, which runs only with user 101 and /var/cache/nginx in "
-            "writable_paths (as the built-in environments set them)."
+            "The container image (required: no image runs with every default; the built-in "
+            "environments' sample is nginx-unprivileged as uid 101 with /var/cache/nginx writable)."
         ),
     )
     container_port: int = Field(default=8080, ge=1024, le=65535, description="Unprivileged port.")
@@ -367,7 +368,7 @@ class LoadBalancerConfig(Section):
     @classmethod
     def _acm_arn(cls, value: str | None) -> str | None:
         if value is not None and not re.match(
-            r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+$", value
+            r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", value
         ):
             raise ValueError(f"'{value}' is not an ACM certificate ARN")
         return value

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from platform_config.ecs import SAMPLE_IMAGE_URI
+
 DEFAULT_ENVIRONMENT = "sandbox"
 
-# What the sample services' image (nginx-unprivileged, ServiceConfig's default image) needs; the
-# model's defaults are the WebService construct's (user 1000, only /tmp writable).
-NGINX_SAMPLE: dict[str, Any] = {"user": "101", "writable_paths": ["/tmp", "/var/cache/nginx"]}
+# The sample services: nginx-unprivileged, a public image that starts on a fresh account without a
+# push, as uid 101 writing only /tmp and /var/cache/nginx (the model's user and writable_paths
+# defaults are the WebService construct's: uid 1000, only /tmp writable).
+NGINX_SAMPLE: dict[str, Any] = {
+    "image": {"uri": SAMPLE_IMAGE_URI},
+    "user": "101",
+    "writable_paths": ["/tmp", "/var/cache/nginx"],
+}
 
 ENVIRONMENTS: dict[str, dict[str, Any]] = {
     "sandbox": {

@@ -160,15 +160,15 @@ class PlatformConfig(Section):
         for index, repository in enumerate(self.registry.repositories):
             if not repository.tag_immutability:
                 raise ValueError(
-                    f"registry.repositories[{index}].tag_immutability: false is not allowed; a mutable tag "
-                    "lets a running service's tag point at other code without a deploy. Push a "
-                    "new tag per build (e.g. the commit SHA)"
+                    f"registry.repositories[{index}].tag_immutability: false is not allowed; "
+                    "a mutable tag lets a running service's tag point at other code without a "
+                    "deploy. Push a new tag per build (e.g. the commit SHA)"
                 )
             if not repository.scan_on_push and self.registry.enhanced_scanning == "off":
                 raise ValueError(
-                    f"registry.repositories[{index}].scan_on_push: false needs registry.enhanced_scanning "
-                    "'scan-on-push' or 'continuous' (Inspector scans instead); allowed with "
-                    "enhanced_scanning 'off': true"
+                    f"registry.repositories[{index}].scan_on_push: false needs "
+                    "registry.enhanced_scanning 'scan-on-push' or 'continuous' (Inspector scans "
+                    "instead); allowed with enhanced_scanning 'off': true"
                 )
         return self
 

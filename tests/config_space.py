@@ -57,11 +57,19 @@ PUBLIC_IMAGES = (
     "public.ecr.aws/docker/library/httpd:2.4-alpine",
     "ghcr.io/example/app:1.0.0",
 )
-ACCOUNT = st.from_regex(r"\A[1-9]\d{11}\Z")
 RETENTION = st.sampled_from(LOG_RETENTION_DAYS)
 # Options a valid config rarely takes (the validator refuses most of their combinations): drawn
 # about one time in eight, so most examples validate and are synthesized.
 MOSTLY_TRUE = st.sampled_from((True,) * 7 + (False,))
+# Mostly ASCII account ids; now and then one with other Unicode digits (\d matches them: the
+# validator must refuse them, as it once did not).
+ACCOUNT = MOSTLY_TRUE.flatmap(
+    lambda ascii_only: (
+        st.integers(10**11, 10**12 - 1).map(str)
+        if ascii_only
+        else st.from_regex(r"\A[1-9]\d{11}\Z")
+    )
+)
 
 
 def _literal(model: type[Any], field: str) -> tuple[Any, ...]:
@@ -151,8 +159,36 @@ def images(draw: st.DrawFn, repositories: list[str]) -> Raw:
 
 
 @st.composite
+def secrets(draw: st.DrawFn, region: str, account: str) -> Raw:
+    """0-3 secrets of every kind, some with a JSON key or a customer-managed key."""
+    other_region = draw(st.sampled_from(REGIONS))
+    kinds = {
+        "secrets_manager_arn": f"arn:aws:secretsmanager:{other_region}:{account}:secret:db/main-AbC123",
+        "secrets_manager_name": "app/token",
+        "ssm_parameter_arn": f"arn:aws:ssm:{region}:{account}:parameter/app/api-key",
+    }
+    drawn: Raw = {}
+    for variable in draw(st.lists(st.sampled_from(("DB", "TOKEN", "API_KEY")), unique=True)):
+        kind = draw(st.sampled_from(sorted(kinds)))
+        secret: Raw = {kind: kinds[kind]}
+        if kind != "ssm_parameter_arn" and draw(st.booleans()):
+            secret["json_key"] = "password"
+        if draw(st.booleans()):
+            key_region = other_region if kind == "secrets_manager_arn" else region
+            secret["kms_key_arn"] = f"arn:aws:kms:{key_region}:{account}:key/1234abcd-12ab"
+        drawn[variable] = secret
+    return drawn
+
+
+@st.composite
 def services(
-    draw: st.DrawFn, *, kind: str, repositories: list[str], max_count: int = 3
+    draw: st.DrawFn,
+    *,
+    kind: str,
+    region: str,
+    account: str,
+    repositories: list[str],
+    max_count: int = 3,
 ) -> list[Raw]:
     """0 to `max_count` web services with unique names, priorities and routes."""
     count = draw(st.integers(0, max_count))
@@ -188,6 +224,11 @@ def services(
             },
             "enable_execute_command": draw(st.booleans()),
             "log_retention_days": draw(RETENTION),
+            "secrets": draw(secrets(region, account)),
+            "user": draw(st.sampled_from(("1000", "101:101", "65534"))),
+            "writable_paths": draw(
+                st.sampled_from(([], ["/tmp"], ["/tmp", "/var/cache/nginx"], ["/data"]))
+            ),
         }
         if kind == "fargate":
             service["cpu_architecture"] = draw(st.sampled_from(("x86_64", "arm64")))
@@ -228,7 +269,7 @@ def ec2_clusters(draw: st.DrawFn, region: str, account: str, repositories: list[
     types = draw(
         st.lists(st.sampled_from(pool), min_size=2 if spot else 1, max_size=3, unique=True)
     )
-    maximum = draw(st.integers(1, 12))
+    maximum = draw(st.integers(2, 12))
     return {
         **draw(cluster_common(region, account)),
         "machine_image": draw(st.sampled_from(_literal(Ec2ClusterConfig, "machine_image"))),
@@ -240,7 +281,9 @@ def ec2_clusters(draw: st.DrawFn, region: str, account: str, repositories: list[
         "on_demand_base_capacity": draw(st.integers(0, maximum)) if spot else 0,
         "managed_termination_protection": draw(st.booleans()),
         "root_volume_gib": draw(st.integers(30, 100)),
-        "services": draw(services(kind="ec2", repositories=repositories)),
+        "services": draw(
+            services(kind="ec2", region=region, account=account, repositories=repositories)
+        ),
     }
 
 
@@ -267,7 +310,9 @@ def fargate_clusters(draw: st.DrawFn, region: str, account: str, repositories: l
     return {
         **draw(cluster_common(region, account)),
         "default_strategy": draw(st.sampled_from(FARGATE_STRATEGIES)),
-        "services": draw(services(kind="fargate", repositories=repositories)),
+        "services": draw(
+            services(kind="fargate", region=region, account=account, repositories=repositories)
+        ),
     }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from platform_config import ENVIRONMENTS, ConfigError, load_config
+from platform_config.ecs import SAMPLE_IMAGE_URI
 
 
 def _sandbox_with(cluster: str, **changes: Any) -> dict[str, Any]:
@@ -18,7 +19,11 @@ def _sandbox_with(cluster: str, **changes: Any) -> dict[str, Any]:
 
 
 def _service(**changes: Any) -> dict[str, Any]:
-    service: dict[str, Any] = {"name": "web", "route": {"priority": 1, "paths": ["/*"]}}
+    service: dict[str, Any] = {
+        "name": "web",
+        "image": {"uri": SAMPLE_IMAGE_URI},
+        "route": {"priority": 1, "paths": ["/*"]},
+    }
     service.update(changes)
     return service
 

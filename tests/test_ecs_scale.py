@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from platform_config import ENVIRONMENTS, load_config
-from platform_config.ecs import ServiceConfig
+from platform_config.ecs import SAMPLE_IMAGE_URI, ServiceConfig
 from stacks.ecs_stacks import assign_service_stacks, service_stack_number
 from tests.apps import synth_environment
 
@@ -26,6 +26,7 @@ MAX_TEMPLATE_BYTES = 1_000_000
 def _fargate_service(number: int) -> dict[str, Any]:
     service: dict[str, Any] = {
         "name": f"svc-{number}",
+        "image": {"uri": SAMPLE_IMAGE_URI},
         "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
         "health_check_path": f"/svc-{number}/",
     }
@@ -44,7 +45,11 @@ def _overrides(service_count: int) -> dict[str, Any]:
     fargate["load_balancer"] = {"certificate_arn": CERTIFICATE}
     ec2 = dict(ENVIRONMENTS["sandbox"]["ecs"]["ec2"])
     ec2["services"] = [
-        {"name": name, "route": {"priority": priority, "paths": [f"/{name}/*"]}}
+        {
+            "name": name,
+            "image": {"uri": SAMPLE_IMAGE_URI},
+            "route": {"priority": priority, "paths": [f"/{name}/*"]},
+        }
         for priority, name in enumerate(["alpha", "beta", "gamma"], start=1)
     ]
     # Deployments of 3 x 2 tasks need 12 awsvpc task slots: 6 instances of 2 (config check).

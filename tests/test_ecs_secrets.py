@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from platform_config import ConfigError, load_config
+from platform_config.ecs import SAMPLE_IMAGE_URI
 from tests.apps import synth_environment, validation_violations
 
 COMPLETE = "arn:aws:secretsmanager:eu-west-1:444455556666:secret:db-master-AbC123"
@@ -27,7 +28,12 @@ SECRETS: dict[str, dict[str, str]] = {
 
 
 def _service(secrets: dict[str, Any]) -> dict[str, Any]:
-    return {"name": "web", "route": {"priority": 1, "paths": ["/*"]}, "secrets": secrets}
+    return {
+        "name": "web",
+        "image": {"uri": SAMPLE_IMAGE_URI},
+        "route": {"priority": 1, "paths": ["/*"]},
+        "secrets": secrets,
+    }
 
 
 def _overrides(secrets: dict[str, Any]) -> dict[str, Any]:
