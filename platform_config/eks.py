@@ -15,6 +15,16 @@ from platform_config.network import validate_retention_days
 # The versions `aws_eks_v2.KubernetesVersion` of the pinned aws-cdk-lib (2.275) names
 # (tests/test_config_eks.py checks this list against the library).
 KNOWN_KUBERNETES_VERSIONS = tuple(f"1.{minor}" for minor in range(25, 37))
+# The oldest version EKS still creates clusters on: older ones fail CreateCluster with
+# "unsupported Kubernetes version" (cdk-preflight rule pf-eks-cluster-version-unsupported, "1.30
+# was the oldest on 2026-09-25"; https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html).
+# Found by the config-space property test: 1.25-1.29 validated, then failed that rule at synth.
+OLDEST_CREATABLE_VERSION = 30
+CREATABLE_KUBERNETES_VERSIONS = tuple(
+    version
+    for version in KNOWN_KUBERNETES_VERSIONS
+    if int(version.split(".")[1]) >= OLDEST_CREATABLE_VERSION
+)
 
 # The kubectl Lambda layer package pinned in requirements.txt, by the Kubernetes version it serves.
 # kubectl supports one minor version of skew, but aws/aws-cdk#24580 shows how a mismatched layer
@@ -271,8 +281,9 @@ class EksConfig(Section):
     kubernetes_version: str = Field(
         default="1.36",
         description=(
-            "Kubernetes minor version, one the pinned aws-cdk-lib knows (1.25 to 1.36). Upgraded "
-            "in place, one minor version per deploy; EKS cannot downgrade."
+            "Kubernetes minor version, one EKS still creates and the pinned aws-cdk-lib knows "
+            "(1.30 to 1.36). Upgraded in place, one minor version per deploy; EKS cannot "
+            "downgrade."
         ),
     )
     compute: ComputeConfig = Field(default_factory=ComputeConfig)
@@ -291,10 +302,15 @@ class EksConfig(Section):
     @field_validator("kubernetes_version")
     @classmethod
     def _known_version(cls, value: str) -> str:
+        allowed = ", ".join(CREATABLE_KUBERNETES_VERSIONS)
         if value not in KNOWN_KUBERNETES_VERSIONS:
-            allowed = ", ".join(KNOWN_KUBERNETES_VERSIONS)
             raise ValueError(
                 f"'{value}' is not a Kubernetes version aws-cdk-lib's aws_eks_v2 knows; "
+                f"allowed: {allowed}"
+            )
+        if value not in CREATABLE_KUBERNETES_VERSIONS:
+            raise ValueError(
+                f"'{value}': EKS no longer creates clusters on it (end of extended support); "
                 f"allowed: {allowed}"
             )
         return value

@@ -163,7 +163,9 @@ def secrets(draw: st.DrawFn, region: str, account: str) -> Raw:
     """0-3 secrets of every kind, some with a JSON key or a customer-managed key."""
     other_region = draw(st.sampled_from(REGIONS))
     kinds = {
-        "secrets_manager_arn": f"arn:aws:secretsmanager:{other_region}:{account}:secret:db/main-AbC123",
+        "secrets_manager_arn": (
+            f"arn:aws:secretsmanager:{other_region}:{account}:secret:db/main-AbC123"
+        ),
         "secrets_manager_name": "app/token",
         "ssm_parameter_arn": f"arn:aws:ssm:{region}:{account}:parameter/app/api-key",
     }

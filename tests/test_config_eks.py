@@ -89,7 +89,7 @@ def test_graviton_detection(instance_type: str, graviton: bool) -> None:
         (
             {"eks": {"kubernetes_version": "1.99"}},
             "eks.kubernetes_version: '1.99' is not a Kubernetes version aws-cdk-lib's aws_eks_v2 "
-            "knows; allowed: 1.25, 1.26",
+            "knows; allowed: 1.30, 1.31",
         ),
         (
             _node_group(min_size=4, max_size=2, desired_size=3),
@@ -204,3 +204,14 @@ def test_repository_image_from_the_registry_is_accepted() -> None:
         },
     )
     assert config.eks.sample_workload.image.repository == "sample-app"
+
+
+def test_versions_eks_no_longer_creates_are_refused() -> None:
+    """Found by the config-space test: 1.25 validated, then failed cdk-preflight's
+    pf-eks-cluster-version-unsupported at synth (EKS refuses CreateCluster on it)."""
+    with pytest.raises(ConfigError) as error:
+        load_config("sandbox", overrides={"eks": {"kubernetes_version": "1.29"}})
+    assert "eks.kubernetes_version: '1.29': EKS no longer creates clusters on it" in str(
+        error.value
+    )
+    assert load_config("sandbox", overrides={"eks": {"kubernetes_version": "1.30"}})

@@ -14,7 +14,7 @@ from tests.apps import synth_environment, validation_violations
 @pytest.mark.parametrize(
     ("instance_types", "spot"),
     [
-        (["t3.small", "t3a.small"], True),
+        (["t3.small", "t3a.medium"], True),
         (["t3.small"], False),
         (["t4g.small", "t4g.medium"], True),
         (["t4g.small"], False),
