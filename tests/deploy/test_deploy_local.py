@@ -1,7 +1,9 @@
 """Deploy smoke test: the real CDK CLI bootstraps, deploys, redeploys and destroys the sandbox
 stacks against moto_server on loopback; boto3 reads back what every synthesized template asked for.
 The units moto cannot deploy (checkers.EMULATOR_UNDEPLOYABLE_UNITS, with why) are left out, and
-which ones that is is asserted.
+which ones that is is asserted. The stacks are linked by strong cross-stack references (exports and
+`Fn::ImportValue`); each import is checked against its producer's export, and deleting a producer
+whose exports are imported is refused as on CloudFormation (serial_moto_server.py).
 
 The tests run in file order on one module-scoped deployment: checks first, then the idempotent
 redeploy, then destroy.
@@ -45,8 +47,8 @@ STAGING_BUCKET = f"cdk-hnb659fds-assets-{ACCOUNT}-{REGION}"
 # the stack by id, moto still answers for a deleted stack and evaluates its Outputs through the
 # stack's lazy resource map, which creates each resource an output reads anew. The registry stack
 # exports its repository's ARN (a strong reference for the eks stack), so the repository comes back
-# under its fixed name; what the ECS stacks' exports read (load balancers, security groups,
-# listeners) comes back under new ids, which this check (by the deployed ids) does not see.
+# under its fixed name; what the ECS stacks' exports read (e.g. their load balancers and security
+# groups) comes back under new ids, which this check (by the deployed ids) does not see.
 # test_checkers.py proves the mechanism on moto. Asserted exactly, so a moto fix shows up here.
 DESTROY_EXIT_CODE = 1
 DESTROY_LEFTOVERS = (
