@@ -10,7 +10,7 @@ create at all are listed in `EMULATOR_SKIPPED_TYPES`, and properties it accepts 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 # Types moto 5.2.5's CloudFormation does not implement: it logs "No Moto CloudFormation support"
@@ -38,38 +38,52 @@ EMULATOR_SKIPPED_TYPES: frozenset[str] = frozenset(
 # no resource, so the inventory cannot pair it and no checker can read it by id.
 EMULATOR_UNNAMED_TYPES: frozenset[str] = frozenset({"AWS::EC2::SecurityGroupIngress"})
 
-# Intrinsic functions stock moto 5.2.5's CloudFormation does not resolve: it passes them through as
-# the Python repr of the dict (an SSM parameter's value becomes "{'Fn::GetStackOutput': {...}}").
-# aws-cdk-lib writes `Fn::GetStackOutput` for weak cross-stack references (the ECS and EKS stacks
-# read the network and registry stacks' outputs). The harness's server (serial_moto_server.py)
-# teaches moto's parser exactly this intrinsic, with CloudFormation's semantics; test_checkers.py
-# proves stock moto still lacks it (so a moto upgrade shows up) and that the addition resolves it.
-EMULATOR_UNRESOLVED_INTRINSICS: frozenset[str] = frozenset({"Fn::GetStackOutput"})
+# How moto 5.2.5 treats a strong cross-stack reference (an `Fn::ImportValue` of another stack's
+# export, what aws-cdk-lib writes with `@aws-cdk/core:defaultCrossStackReferences: strong`): it
+# resolves the import to the export's value at CreateStack, as CloudFormation does. An export whose
+# Value is a `Ref` or `Fn::GetAtt` of a resource of a skipped type (EMULATOR_SKIPPED_TYPES) has no
+# value in moto: ListExports lists its name with no Value, DescribeStacks leaves that output out,
+# and a stack importing it fails CreateStack with "No export named <name> found." (on
+# CloudFormation the resource exists and so does the value). Asserted in test_checkers.py against
+# moto and in test_deploy_local.py against the deployed exports (`exports_of_skipped_resources`).
 
 # The sandbox units the emulator cannot deploy even so, with why (asserted in test_checkers.py
-# against moto, and against the assembly in test_deploy_local.py, so a change shows up):
-# eks: its secrets-encryption `AWS::KMS::Key` has Tags, and moto 5.2.5's KMS CloudFormation model
-# hands CloudFormation's {"Key", "Value"} tags to a tagger keyed on "TagKey": CreateStack fails with
-# KeyError 'TagKey' inside the request, the stack stays CREATE_IN_PROGRESS and every later
-# DescribeStackResources of it answers HTTP 500. (Its EKS types are unsupported by moto anyway.)
-# ecs-ec2-services-1: its service's CapacityProviderStrategy reads, through Fn::GetStackOutput,
-# the ecs-ec2 stack's output of its AWS::ECS::CapacityProvider, which moto skips
-# (EMULATOR_SKIPPED_TYPES), so that output does not exist; as on CloudFormation, the reference
-# then fails CreateStack.
+# against moto, and against the assembly and the deployed stacks in test_deploy_local.py, so a
+# change shows up):
+# eks: every export it imports (network's VPC and subnets, registry's repository ARN) is deployed
+# with a value, but its secrets-encryption `AWS::KMS::Key` has Tags, and moto 5.2.5's KMS
+# CloudFormation model hands CloudFormation's {"Key", "Value"} tags to a tagger keyed on "TagKey":
+# CreateStack fails with KeyError 'TagKey' inside the request, the stack stays CREATE_IN_PROGRESS
+# and every later DescribeStackResources of it answers HTTP 500. (Its EKS types are unsupported by
+# moto anyway.)
+# ecs-ec2-services-1: its service's CapacityProviderStrategy imports ecs-ec2's export of its
+# AWS::ECS::CapacityProvider (`Ref`), a type moto skips, so that export has no value and CreateStack
+# fails "No export named cp-<env>-ecs-ec2:ExportsOutputRefEc2ClusterCapacityProvider... found."
+# (moto then keeps the half-made stack listed as CREATE_IN_PROGRESS; CloudFormation would have
+# created the provider and the stack). Every other export it imports has a value.
 EMULATOR_UNDEPLOYABLE_UNITS: Mapping[str, str] = {
-    "ecs-ec2-services-1": "reads ecs-ec2's capacity provider output; moto creates no provider",
+    "ecs-ec2-services-1": (
+        "imports ecs-ec2's capacity provider export; moto creates no provider, so the export has "
+        "no value and CreateStack fails 'No export named ... found.'"
+    ),
     "eks": "moto 5.2.5 AWS::KMS::Key with Tags: KeyError 'TagKey' in CreateStack",
 }
 
 
-def unresolved_intrinsics(value: Any) -> frozenset[str]:
-    """The `EMULATOR_UNRESOLVED_INTRINSICS` used anywhere in a template (or part of one)."""
-    if isinstance(value, list):
-        return frozenset().union(*(unresolved_intrinsics(item) for item in value))
-    if not isinstance(value, dict):
-        return frozenset()
-    here = frozenset(value) & EMULATOR_UNRESOLVED_INTRINSICS
-    return here.union(*(unresolved_intrinsics(item) for item in value.values()))
+def exports_of_skipped_resources(template: Mapping[str, Any]) -> set[str]:
+    """Names of the template's exports whose Value is a `Ref` or `Fn::GetAtt` of a resource of an
+    EMULATOR_SKIPPED_TYPES type: the exports moto lists with no value."""
+    resources = template.get("Resources", {})
+    names: set[str] = set()
+    for output in template.get("Outputs", {}).values():
+        export_name = output.get("Export", {}).get("Name")
+        value = output.get("Value")
+        if not isinstance(export_name, str) or not isinstance(value, dict):
+            continue
+        target = value.get("Ref") or (value.get("Fn::GetAtt") or [None])[0]
+        if resources.get(target, {}).get("Type") in EMULATOR_SKIPPED_TYPES:
+            names.add(export_name)
+    return names
 
 
 # Lambda-backed custom resources: moto runs their handler only in Docker (absent here, and it could
@@ -110,9 +124,8 @@ class DeployedResource:
     properties: Mapping[str, Any]
     physical_id: str
     stack_physical_ids: Mapping[str, str]
-    exports: Mapping[str, str]
-    # (stack name, output name) -> value of every deployed stack, for `Fn::GetStackOutput`.
-    stack_outputs: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # Export name -> value of every export the emulator lists (None: listed with no value).
+    exports: Mapping[str, str | None]
 
     def literal(self, name: str) -> Any:
         """The template value of property `name` if it is a plain value the emulator keeps, else
@@ -123,9 +136,9 @@ class DeployedResource:
         return None if _is_intrinsic(value) else value
 
     def resolve(self, value: Any) -> Any:
-        """A template value with `Ref`, `Fn::ImportValue` of a literal name and
-        `Fn::GetStackOutput` of literal names resolved, lists resolved element-wise; None for
-        anything else that is not a plain value."""
+        """A template value with `Ref` and `Fn::ImportValue` of a literal name (a strong
+        cross-stack reference) resolved, lists resolved element-wise; None for anything else that
+        is not a plain value."""
         if isinstance(value, list):
             return [self.resolve(item) for item in value]
         if not _is_intrinsic(value):
@@ -134,9 +147,6 @@ class DeployedResource:
             return self.stack_physical_ids.get(value["Ref"])
         if "Fn::ImportValue" in value and isinstance(value["Fn::ImportValue"], str):
             return self.exports.get(value["Fn::ImportValue"])
-        reference = value.get("Fn::GetStackOutput")
-        if isinstance(reference, dict) and not any(map(_is_intrinsic, reference.values())):
-            return self.stack_outputs.get((reference["StackName"], reference["OutputName"]))
         return None
 
     def describe(self) -> str:

@@ -37,19 +37,21 @@ def template_types(assembly: Assembly, stacks: Collection[str]) -> set[str]:
     }
 
 
-def take_inventory(server: MotoServer, assembly: Assembly, stacks: Collection[str]) -> Inventory:
-    """Pair each resource of the templates of `stacks` (the deployed ones) with the emulator's."""
+def list_exports(server: MotoServer) -> dict[str, str | None]:
+    """Every export the emulator lists, name -> value; None for one listed with no value (moto's
+    export of a resource it skipped, see checkers.exports_of_skipped_resources)."""
     cloudformation = server.client("cloudformation")
-    exports = {
-        export["Name"]: export["Value"]
+    return {
+        export["Name"]: export.get("Value")
         for page in cloudformation.get_paginator("list_exports").paginate()
         for export in page["Exports"]
     }
-    stack_outputs = {
-        (stack["StackName"], output["OutputKey"]): output["OutputValue"]
-        for stack in cloudformation.describe_stacks()["Stacks"]
-        for output in stack.get("Outputs", [])
-    }
+
+
+def take_inventory(server: MotoServer, assembly: Assembly, stacks: Collection[str]) -> Inventory:
+    """Pair each resource of the templates of `stacks` (the deployed ones) with the emulator's."""
+    cloudformation = server.client("cloudformation")
+    exports = list_exports(server)
     deployed: list[DeployedResource] = []
     missing: list[tuple[str, str, str]] = []
     for stack_name, template in assembly.all_templates().items():
@@ -79,7 +81,6 @@ def take_inventory(server: MotoServer, assembly: Assembly, stacks: Collection[st
                     physical_id=physical_ids[logical_id],
                     stack_physical_ids=physical_ids,
                     exports=exports,
-                    stack_outputs=stack_outputs,
                 )
             )
     return Inventory(deployed, missing)

@@ -2,8 +2,9 @@
 
 A small stack of the resource types the ECR, ECS and EKS stacks will add is created through moto's
 CloudFormation (the same code path `moto_server` runs), then every checker must accept it as
-templated and reject it when the template asks for something else. The recorded skipped types and
-dropped properties are proved against moto itself, so a moto upgrade that closes a gap fails here.
+templated and reject it when the template asks for something else. The recorded skipped types,
+dropped properties and cross-stack reference gaps are proved against moto itself, so a moto upgrade
+that closes a gap fails here.
 """
 
 from __future__ import annotations
@@ -15,19 +16,22 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
-from moto.cloudformation import parsing
+from moto.cloudformation.models import CloudFormationBackend
 
 from tests.deploy.checkers import (
     CHECKERS,
     EMULATOR_DROPPED_PROPERTIES,
     EMULATOR_SKIPPED_TYPES,
     EMULATOR_UNDEPLOYABLE_UNITS,
-    EMULATOR_UNRESOLVED_INTRINSICS,
     DeployedResource,
-    unresolved_intrinsics,
+    exports_of_skipped_resources,
 )
-from tests.deploy.serial_moto_server import resolve_get_stack_output
+from tests.deploy.serial_moto_server import (
+    delete_stack_unless_its_exports_are_imported,
+    imported_export_names,
+)
 
 pytestmark = pytest.mark.deploy
 
@@ -315,80 +319,221 @@ def test_moto_really_drops_the_recorded_property(
     assert describe(aws, resource).get(field) == moto_value
 
 
-def test_moto_leaves_the_recorded_intrinsics_unresolved(aws: InProcess) -> None:
-    """A stack output read through each recorded intrinsic reaches the resource as the intrinsic's
-    own text, not the output's value (why serial_moto_server.py adds it)."""
-    cloudformation = aws.client("cloudformation")
+def producer_and_consumer(prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A producer exporting a cluster (kept by moto) and a capacity provider (skipped), as a strong
+    reference writes them, and a consumer importing the cluster's export."""
     producer = {
-        "Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {}}},
-        "Outputs": {"Published": {"Value": "produced-value"}},
-    }
-    cloudformation.create_stack(StackName="producer", TemplateBody=json.dumps(producer))
-    for index, intrinsic in enumerate(sorted(EMULATOR_UNRESOLVED_INTRINSICS)):
-        reference = {
-            intrinsic: {"StackName": "producer", "Region": REGION, "OutputName": "Published"}
-        }
-        consumer = {
-            "Resources": {
-                "Parameter": {
-                    "Type": "AWS::SSM::Parameter",
-                    "Properties": {"Name": f"/probe/{index}", "Type": "String", "Value": reference},
-                }
-            }
-        }
-        cloudformation.create_stack(StackName=f"consumer{index}", TemplateBody=json.dumps(consumer))
-        value = aws.client("ssm").get_parameter(Name=f"/probe/{index}")["Parameter"]["Value"]
-        assert intrinsic in value
-        assert value != "produced-value"
-
-
-def test_the_unresolved_intrinsic_finder_looks_everywhere() -> None:
-    """`unresolved_intrinsics` finds an intrinsic nested in lists and other functions, only once."""
-    reference = {"Fn::GetStackOutput": {"StackName": "a", "Region": REGION, "OutputName": "b"}}
-    template = {
         "Resources": {
-            "A": {"Properties": {"Subnets": [reference, {"Ref": "X"}]}},
-            "B": {"Properties": {"Label": {"Fn::Join": ["", [{"Fn::Select": [1, [reference]]}]]}}},
-        }
-    }
-    assert unresolved_intrinsics(template) == {"Fn::GetStackOutput"}
-    assert unresolved_intrinsics({"Resources": {"A": {"Properties": {"V": {"Ref": "X"}}}}}) == set()
-
-
-def test_the_harness_resolves_get_stack_output_like_cloudformation(
-    aws: InProcess, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With serial_moto_server.py's addition, `Fn::GetStackOutput` reaches a resource as the named
-    stack's output value, as on CloudFormation."""
-    monkeypatch.setattr(parsing, "clean_json", resolve_get_stack_output)
-    cloudformation = aws.client("cloudformation")
-    producer = {
-        "Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {}}},
-        "Outputs": {"Published": {"Value": "resolved-value"}},
-    }
-    cloudformation.create_stack(StackName="resolved-producer", TemplateBody=json.dumps(producer))
-    reference = {
-        "Fn::GetStackOutput": {
-            "StackName": "resolved-producer",
-            "Region": REGION,
-            "OutputName": "Published",
-        }
+            "Cluster": {"Type": "AWS::ECS::Cluster", "Properties": {}},
+            "Provider": {
+                "Type": "AWS::ECS::CapacityProvider",
+                "Properties": {"AutoScalingGroupProvider": {"AutoScalingGroupArn": "asg"}},
+            },
+        },
+        "Outputs": {
+            "ExportsOutputRefCluster": {
+                "Value": {"Ref": "Cluster"},
+                "Export": {"Name": f"{prefix}:ExportsOutputRefCluster"},
+            },
+            "ExportsOutputRefProvider": {
+                "Value": {"Ref": "Provider"},
+                "Export": {"Name": f"{prefix}:ExportsOutputRefProvider"},
+            },
+        },
     }
     consumer = {
         "Resources": {
             "Parameter": {
                 "Type": "AWS::SSM::Parameter",
                 "Properties": {
-                    "Name": "/probe/resolved",
+                    "Name": f"/{prefix}/cluster",
                     "Type": "String",
-                    "Value": {"Fn::Join": ["", ["v=", reference]]},
+                    "Value": {"Fn::ImportValue": f"{prefix}:ExportsOutputRefCluster"},
                 },
             }
         }
     }
-    cloudformation.create_stack(StackName="resolved-consumer", TemplateBody=json.dumps(consumer))
-    value = aws.client("ssm").get_parameter(Name="/probe/resolved")["Parameter"]["Value"]
-    assert value == "v=resolved-value"
+    return producer, consumer
+
+
+def stack_names(aws: InProcess) -> set[str]:
+    return {s["StackName"] for s in aws.client("cloudformation").describe_stacks()["Stacks"]}
+
+
+def test_moto_resolves_an_import_to_the_producer_export(aws: InProcess) -> None:
+    """Stock moto resolves `Fn::ImportValue` to the export's value (no harness addition needed)."""
+    cloudformation = aws.client("cloudformation")
+    producer, consumer = producer_and_consumer("resolve")
+    cloudformation.create_stack(StackName="resolve", TemplateBody=json.dumps(producer))
+    cloudformation.create_stack(StackName="resolve-user", TemplateBody=json.dumps(consumer))
+    value = aws.client("ssm").get_parameter(Name="/resolve/cluster")["Parameter"]["Value"]
+    physical_ids = {
+        r["LogicalResourceId"]: r.get("PhysicalResourceId")
+        for r in cloudformation.describe_stack_resources(StackName="resolve")["StackResources"]
+        if r.get("LogicalResourceId")
+    }
+    assert value == physical_ids["Cluster"]
+
+
+def test_moto_lists_an_export_of_a_skipped_resource_without_a_value(aws: InProcess) -> None:
+    """The recorded reason ecs-ec2-services-1 is left out: the export of a resource of a skipped
+    type (the capacity provider) is listed with no Value, and CreateStack of a stack importing it
+    fails "No export named ... found." (moto keeps that stack listed as CREATE_IN_PROGRESS)."""
+    assert "ecs-ec2-services-1" in EMULATOR_UNDEPLOYABLE_UNITS
+    assert "AWS::ECS::CapacityProvider" in EMULATOR_SKIPPED_TYPES
+    cloudformation = aws.client("cloudformation")
+    producer, consumer = producer_and_consumer("skipped-export")
+    assert exports_of_skipped_resources(producer) == {"skipped-export:ExportsOutputRefProvider"}
+    cloudformation.create_stack(StackName="skipped-export", TemplateBody=json.dumps(producer))
+    exports = {e["Name"]: e for e in cloudformation.list_exports()["Exports"]}
+    assert "Value" not in exports["skipped-export:ExportsOutputRefProvider"]
+    assert exports["skipped-export:ExportsOutputRefCluster"]["Value"]
+    consumer["Resources"]["Parameter"]["Properties"]["Value"] = {
+        "Fn::ImportValue": "skipped-export:ExportsOutputRefProvider"
+    }
+    with pytest.raises(
+        ClientError, match="No export named skipped-export:ExportsOutputRefProvider found"
+    ):
+        cloudformation.create_stack(
+            StackName="skipped-export-user", TemplateBody=json.dumps(consumer)
+        )
+    (stack,) = cloudformation.describe_stacks(StackName="skipped-export-user")["Stacks"]
+    assert stack["StackStatus"] == "CREATE_IN_PROGRESS"
+
+
+def test_the_skipped_resource_export_finder_follows_ref_and_getatt() -> None:
+    """`exports_of_skipped_resources` names the exports of a skipped type's Ref or GetAtt only."""
+    template: dict[str, Any] = {
+        "Resources": {
+            "Provider": {"Type": "AWS::ECS::CapacityProvider"},
+            "Cluster": {"Type": "AWS::EKS::Cluster"},
+            "Vpc": {"Type": "AWS::EC2::VPC"},
+        },
+        "Outputs": {
+            "A": {"Value": {"Ref": "Provider"}, "Export": {"Name": "a"}},
+            "B": {"Value": {"Fn::GetAtt": ["Cluster", "Arn"]}, "Export": {"Name": "b"}},
+            "C": {"Value": {"Ref": "Vpc"}, "Export": {"Name": "c"}},
+            "D": {"Value": {"Ref": "Provider"}},
+        },
+    }
+    assert exports_of_skipped_resources(template) == {"a", "b"}
+
+
+def test_the_import_finder_looks_everywhere() -> None:
+    """`imported_export_names` finds a literal import nested in lists and other functions."""
+    template = {
+        "Resources": {
+            "A": {"Properties": {"Subnets": [{"Fn::ImportValue": "p:a"}, {"Ref": "X"}]}},
+            "B": {
+                "Properties": {
+                    "Label": {"Fn::Select": [1, {"Fn::Split": ["/", {"Fn::ImportValue": "p:b"}]}]}
+                }
+            },
+        }
+    }
+    assert imported_export_names(template) == {"p:a", "p:b"}
+    assert imported_export_names({"Resources": {"A": {"Properties": {"V": {"Ref": "X"}}}}}) == set()
+
+
+def test_stock_moto_deletes_a_stack_whose_export_is_imported(aws: InProcess) -> None:
+    """Recorded gap: CloudFormation refuses to delete a stack whose export another stack imports
+    ("Export ... cannot be deleted as it is in use by ..."); stock moto 5.2.5 deletes it and its
+    exports (why serial_moto_server.py adds the refusal)."""
+    cloudformation = aws.client("cloudformation")
+    producer, consumer = producer_and_consumer("stock-delete")
+    cloudformation.create_stack(StackName="stock-delete", TemplateBody=json.dumps(producer))
+    cloudformation.create_stack(StackName="stock-delete-user", TemplateBody=json.dumps(consumer))
+    cloudformation.delete_stack(StackName="stock-delete")
+    assert "stock-delete" not in stack_names(aws)
+    assert "stock-delete-user" in stack_names(aws)
+    names = {e["Name"] for e in cloudformation.list_exports()["Exports"]}
+    assert "stock-delete:ExportsOutputRefCluster" not in names
+
+
+def test_stock_moto_updates_away_an_export_that_is_imported(aws: InProcess) -> None:
+    """Recorded gap, not taught to the harness: CloudFormation refuses an update that removes or
+    changes an export in use ("Export ... cannot be updated as it is in use by ..."); stock moto
+    5.2.5 applies it, so the emulator cannot show the export-in-use deadlock of an update (nor
+    `Stack.export_value`'s two-step way out)."""
+    cloudformation = aws.client("cloudformation")
+    producer, consumer = producer_and_consumer("stock-update")
+    cloudformation.create_stack(StackName="stock-update", TemplateBody=json.dumps(producer))
+    cloudformation.create_stack(StackName="stock-update-user", TemplateBody=json.dumps(consumer))
+    without_exports = {"Resources": producer["Resources"]}
+    cloudformation.update_stack(StackName="stock-update", TemplateBody=json.dumps(without_exports))
+    (stack,) = cloudformation.describe_stacks(StackName="stock-update")["Stacks"]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    assert not stack.get("Outputs")
+
+
+def test_the_harness_refuses_deleting_a_stack_whose_export_is_imported(
+    aws: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With serial_moto_server.py's addition, DeleteStack of a producer whose export two live
+    stacks import keeps it, complete, with CloudFormation's reason naming both; once the importers
+    are deleted, the producer is deleted."""
+    monkeypatch.setattr(
+        CloudFormationBackend, "delete_stack", delete_stack_unless_its_exports_are_imported
+    )
+    cloudformation = aws.client("cloudformation")
+    producer, consumer = producer_and_consumer("refused")
+    cloudformation.create_stack(StackName="refused", TemplateBody=json.dumps(producer))
+    for index in (1, 2):
+        consumer["Resources"]["Parameter"]["Properties"]["Name"] = f"/refused/{index}"
+        cloudformation.create_stack(
+            StackName=f"refused-user{index}", TemplateBody=json.dumps(consumer)
+        )
+    cloudformation.delete_stack(StackName="refused")
+    (stack,) = cloudformation.describe_stacks(StackName="refused")["Stacks"]
+    reason = (
+        "Export refused:ExportsOutputRefCluster cannot be deleted as it is in use by "
+        "refused-user1 and refused-user2"
+    )
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert stack["StackStatusReason"] == reason
+    (event, *_) = cloudformation.describe_stack_events(StackName="refused")["StackEvents"]
+    assert (event["ResourceStatus"], event["ResourceStatusReason"]) == ("CREATE_COMPLETE", reason)
+    cloudformation.delete_stack(StackName="refused-user1")
+    cloudformation.delete_stack(StackName=stack["StackId"])
+    (stack,) = cloudformation.describe_stacks(StackName="refused")["Stacks"]
+    assert stack["StackStatusReason"].endswith("in use by refused-user2")
+    cloudformation.delete_stack(StackName="refused-user2")
+    cloudformation.delete_stack(StackName="refused")
+    assert not {"refused", "refused-user1", "refused-user2"} & stack_names(aws)
+
+
+def test_moto_recreates_what_a_deleted_stacks_outputs_read(aws: InProcess) -> None:
+    """Recorded destroy leftover (test_deploy_local.DESTROY_LEFTOVERS): DescribeStacks of a deleted
+    stack by id (what the CLI does after DeleteStack) evaluates its outputs, and moto's lazy
+    resource map creates the resource an output reads again: a named repository comes back."""
+    cloudformation = aws.client("cloudformation")
+    template = {
+        "Resources": {
+            "Repository": {
+                "Type": "AWS::ECR::Repository",
+                "Properties": {"RepositoryName": "resurrected"},
+            }
+        },
+        "Outputs": {
+            "ExportsOutputFnGetAttRepositoryArn": {
+                "Value": {"Fn::GetAtt": ["Repository", "Arn"]},
+                "Export": {"Name": "resurrected:ExportsOutputFnGetAttRepositoryArn"},
+            }
+        },
+    }
+    stack_id = cloudformation.create_stack(
+        StackName="resurrected", TemplateBody=json.dumps(template)
+    )["StackId"]
+    cloudformation.delete_stack(StackName=stack_id)
+
+    def repositories() -> set[str]:
+        answer = aws.client("ecr").describe_repositories()["repositories"]
+        return {repository["repositoryName"] for repository in answer}
+
+    assert "resurrected" not in repositories()
+    (stack,) = cloudformation.describe_stacks(StackName=stack_id)["Stacks"]
+    assert stack["StackStatus"] == "DELETE_COMPLETE"
+    assert "resurrected" in repositories()
 
 
 def test_moto_cannot_create_a_tagged_kms_key_hence_eks_is_not_deployed(aws: InProcess) -> None:

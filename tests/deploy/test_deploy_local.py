@@ -1,7 +1,9 @@
 """Deploy smoke test: the real CDK CLI bootstraps, deploys, redeploys and destroys the sandbox
 stacks against moto_server on loopback; boto3 reads back what every synthesized template asked for.
 The units moto cannot deploy (checkers.EMULATOR_UNDEPLOYABLE_UNITS, with why) are left out, and
-which ones that is is asserted.
+which ones that is is asserted. The stacks are linked by strong cross-stack references (exports and
+`Fn::ImportValue`); each import is checked against its producer's export, and deleting a producer
+whose exports are imported is refused as on CloudFormation (serial_moto_server.py).
 
 The tests run in file order on one module-scoped deployment: checks first, then the idempotent
 redeploy, then destroy.
@@ -21,12 +23,13 @@ from tests.deploy.checkers import (
     EMULATOR_UNDEPLOYABLE_UNITS,
     EMULATOR_UNNAMED_TYPES,
     DeployedResource,
-    unresolved_intrinsics,
+    exports_of_skipped_resources,
 )
-from tests.deploy.cli import CliRun
+from tests.deploy.cli import CliRun, destroy_args
 from tests.deploy.conftest import Deployment
 from tests.deploy.emulator import ACCOUNT, REGION
 from tests.deploy.inventory import Inventory, take_inventory, template_types
+from tests.deploy.serial_moto_server import imported_export_names
 
 pytestmark = pytest.mark.deploy
 
@@ -40,7 +43,13 @@ STAGING_BUCKET = f"cdk-hnb659fds-assets-{ACCOUNT}-{REGION}"
 # and gateways are gone). The CLI destroys the network stack last, so every other stack is already
 # gone by then; a second `cdk destroy` (what a user runs next) exits 0. moto's ECS models have no
 # CloudFormation delete at all, so the clusters, the service and its task definition also stay.
-# Asserted exactly, so a moto fix shows up here.
+# And moto creates again what a deleted stack's outputs read: after DeleteStack the CLI describes
+# the stack by id, moto still answers for a deleted stack and evaluates its Outputs through the
+# stack's lazy resource map, which creates each resource an output reads anew. The registry stack
+# exports its repository's ARN (a strong reference for the eks stack), so the repository comes back
+# under its fixed name; what the ECS stacks' exports read (e.g. their load balancers and security
+# groups) comes back under new ids, which this check (by the deployed ids) does not see.
+# test_checkers.py proves the mechanism on moto. Asserted exactly, so a moto fix shows up here.
 DESTROY_EXIT_CODE = 1
 DESTROY_LEFTOVERS = (
     ("ecs-ec2", "AWS::ECS::Cluster"),
@@ -48,6 +57,7 @@ DESTROY_LEFTOVERS = (
     ("ecs-fargate-services-1", "AWS::ECS::Service"),
     ("ecs-fargate-services-1", "AWS::ECS::TaskDefinition"),
     ("network", "AWS::EC2::VPC"),
+    ("registry", "AWS::ECR::Repository"),
 )
 
 
@@ -81,55 +91,142 @@ def test_the_emulator_cannot_take_exactly_the_recorded_stacks(deployment: Deploy
     } <= set(deployment.stacks)
 
 
-def test_weak_cross_stack_references_resolve_to_the_producer_outputs(
-    deployment: Deployment,
-) -> None:
-    """Deployed stacks do use `Fn::GetStackOutput` (the harness's addition to moto), and each
-    reference a checked resource makes resolves to the named stack's real output."""
-    assembly = deployment.assembly
-    users = {
-        name
-        for name, template in assembly.all_templates().items()
-        if name in deployment.stacks and unresolved_intrinsics(template)
-    }
-    assert users >= {assembly.stack_name("ecs-ec2"), assembly.stack_name("ecs-fargate")}
-    inventory = take_inventory(deployment.server, deployment.assembly, deployment.stacks)
-    (service, *_) = inventory.of_type("AWS::ECS::Service")
-    (balancer, *_) = inventory.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")
-    subnets = balancer.resolve(balancer.properties["Subnets"])
-    assert subnets
-    assert all(subnet.startswith("subnet-") for subnet in subnets)
-    assert service.resolve(service.properties["Cluster"])
-
-
-def test_the_ec2_services_stack_is_left_out_for_the_missing_capacity_provider_output(
-    deployment: Deployment,
-) -> None:
-    """The recorded reason ecs-ec2-services-1 is not deployed: each ecs-ec2 output it reads
-    through `Fn::GetStackOutput` that the deployed ecs-ec2 stack lacks is that of a capacity
-    provider (a type moto skips), and there is at least one."""
-    assembly = deployment.assembly
-    producer = assembly.stack_name("ecs-ec2")
-    consumer = assembly.template_json(assembly.stack_name("ecs-ec2-services-1"))
-    read = set(_stack_output_references(consumer, producer))
+def deployed_exports(deployment: Deployment) -> dict[str, dict[str, str]]:
+    """Every export the emulator lists, name -> its ListExports entry (Value absent if none)."""
     cloudformation = deployment.server.client("cloudformation")
-    (stack,) = cloudformation.describe_stacks(StackName=producer)["Stacks"]
-    present = {output["OutputKey"] for output in stack.get("Outputs", [])}
-    absent = read - present
-    assert absent
-    assert all("CapacityProvider" in name for name in absent), absent
+    return {
+        export["Name"]: export
+        for page in cloudformation.get_paginator("list_exports").paginate()
+        for export in page["Exports"]
+    }
 
 
-def _stack_output_references(value: object, stack_name: str) -> list[str]:
-    """OutputName of every `Fn::GetStackOutput` of `stack_name` anywhere in `value`."""
-    if isinstance(value, list):
-        return [name for item in value for name in _stack_output_references(item, stack_name)]
-    if not isinstance(value, dict):
-        return []
-    reference = value.get("Fn::GetStackOutput")
-    if isinstance(reference, dict) and reference.get("StackName") == stack_name:
-        return [reference["OutputName"]]
-    return [name for item in value.values() for name in _stack_output_references(item, stack_name)]
+def physical_ids(deployment: Deployment, stack_name: str) -> dict[str, str]:
+    cloudformation = deployment.server.client("cloudformation")
+    return {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+        if r.get("LogicalResourceId") and r.get("PhysicalResourceId")
+    }
+
+
+def test_no_template_uses_weak_references(deployment: Deployment) -> None:
+    """The sandbox is synthesized with strong references only: no `Fn::GetStackOutput` (moto
+    5.2.5 does not resolve it and the harness no longer teaches it)."""
+    for name, template in deployment.assembly.all_templates().items():
+        assert "Fn::GetStackOutput" not in json.dumps(template), name
+
+
+def test_strong_cross_stack_references_resolve_to_the_producer_exports(
+    deployment: Deployment,
+) -> None:
+    """Deployed stacks use `Fn::ImportValue`, and every import of every deployed stack names an
+    export the emulator lists, made by the producer stack the name starts with, whose value is what
+    the producer's own resource is (a `Ref` export: that resource's physical id). The ALB subnets
+    resolve to the network stack's subnets and the Fargate service's cluster to ecs-fargate's."""
+    assembly = deployment.assembly
+    templates = assembly.all_templates()
+    importers = {name for name in deployment.stacks if imported_export_names(templates[name])}
+    assert importers >= {
+        assembly.stack_name(unit) for unit in ("ecs-ec2", "ecs-fargate", "ecs-fargate-services-1")
+    }
+    exports = deployed_exports(deployment)
+    cloudformation = deployment.server.client("cloudformation")
+    checked = 0
+    for consumer in sorted(importers):
+        for name in sorted(imported_export_names(templates[consumer])):
+            producer = name.split(":", 1)[0]
+            assert producer in deployment.stacks, (consumer, name)
+            export = exports[name]
+            (stack,) = cloudformation.describe_stacks(StackName=producer)["Stacks"]
+            assert export["ExportingStackId"] == stack["StackId"], name
+            (output,) = [
+                o
+                for o in templates[producer]["Outputs"].values()
+                if o.get("Export", {}).get("Name") == name
+            ]
+            assert export.get("Value"), name
+            if "Ref" in output["Value"]:
+                assert export["Value"] == physical_ids(deployment, producer)[output["Value"]["Ref"]]
+            checked += 1
+    assert checked > 0
+    inventory = take_inventory(deployment.server, assembly, deployment.stacks)
+    network_subnets = {
+        resource.physical_id
+        for resource in inventory.of_type("AWS::EC2::Subnet")
+        if resource.stack_name == assembly.stack_name("network")
+    }
+    balancers = inventory.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")
+    assert balancers
+    for balancer in balancers:
+        assert "Fn::ImportValue" in json.dumps(balancer.properties["Subnets"])
+        subnets = balancer.resolve(balancer.properties["Subnets"])
+        assert subnets
+        assert set(subnets) <= network_subnets, balancer.describe()
+    (service,) = [
+        s
+        for s in inventory.of_type("AWS::ECS::Service")
+        if s.stack_name == assembly.stack_name("ecs-fargate-services-1")
+    ]
+    assert "Fn::ImportValue" in service.properties["Cluster"]
+    (cluster,) = [
+        c
+        for c in inventory.of_type("AWS::ECS::Cluster")
+        if c.stack_name == assembly.stack_name("ecs-fargate")
+    ]
+    assert service.resolve(service.properties["Cluster"]) == cluster.physical_id
+
+
+def test_moto_lists_exactly_the_exports_of_skipped_resources_without_a_value(
+    deployment: Deployment,
+) -> None:
+    """The exports the emulator lists with no Value are exactly those whose Value is a `Ref` or
+    `Fn::GetAtt` of a resource of a skipped type (checkers.exports_of_skipped_resources)."""
+    templates = deployment.assembly.all_templates()
+    expected = set().union(
+        *(exports_of_skipped_resources(templates[name]) for name in deployment.stacks)
+    )
+    exports = deployed_exports(deployment)
+    valueless = {name for name, export in exports.items() if "Value" not in export}
+    assert valueless == expected
+    assert valueless
+
+
+def test_the_ec2_services_stack_is_left_out_for_the_valueless_capacity_provider_export(
+    deployment: Deployment,
+) -> None:
+    """The recorded reason ecs-ec2-services-1 is not deployed: of the exports it imports, exactly
+    those of ecs-ec2's capacity provider (a type moto skips) are listed with no value (so its
+    CreateStack would fail "No export named ... found.", proved in test_checkers.py), and there is
+    at least one; every other import has a value."""
+    assembly = deployment.assembly
+    producer = assembly.template_json(assembly.stack_name("ecs-ec2"))
+    imported = imported_export_names(
+        assembly.template_json(assembly.stack_name("ecs-ec2-services-1"))
+    )
+    exports = deployed_exports(deployment)
+    assert imported <= set(exports)
+    valueless = {name for name in imported if "Value" not in exports[name]}
+    assert valueless
+    assert valueless == exports_of_skipped_resources(producer) & imported
+    for output in producer["Outputs"].values():
+        if output.get("Export", {}).get("Name") in valueless:
+            resource = producer["Resources"][output["Value"]["Ref"]]
+            assert resource["Type"] == "AWS::ECS::CapacityProvider"
+
+
+def test_the_eks_stack_is_left_out_for_its_tagged_kms_key_not_its_imports(
+    deployment: Deployment,
+) -> None:
+    """The recorded reason eks is not deployed: every export it imports is deployed with a value,
+    and it has a tagged `AWS::KMS::Key` (which moto's CreateStack fails on, test_checkers.py)."""
+    template = deployment.assembly.template_json(deployment.assembly.stack_name("eks"))
+    exports = deployed_exports(deployment)
+    imported = imported_export_names(template)
+    assert imported
+    assert all(exports.get(name, {}).get("Value") for name in imported), imported
+    keys = [r for r in template["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
+    assert any(key["Properties"].get("Tags") for key in keys)
 
 
 def test_no_left_out_stack_reaches_the_emulator(deployment: Deployment) -> None:
@@ -238,6 +335,46 @@ def test_a_second_deploy_without_change_succeeds(deployment: Deployment) -> None
     assert all(statuses[name] in COMPLETE for name in deployment.stacks)
 
 
+def expected_refusal(deployment: Deployment, producer: str) -> str:
+    """CloudFormation's reason for refusing to delete `producer`: its first export (template
+    order) that a deployed stack imports, and every deployed stack importing it."""
+    templates = deployment.assembly.all_templates()
+    for output in templates[producer].get("Outputs", {}).values():
+        name = output.get("Export", {}).get("Name")
+        importers = sorted(
+            consumer
+            for consumer in deployment.stacks
+            if consumer != producer and name in imported_export_names(templates[consumer])
+        )
+        if importers:
+            return f"Export {name} cannot be deleted as it is in use by {' and '.join(importers)}"
+    raise AssertionError(f"no deployed stack imports an export of {producer}")
+
+
+def test_destroying_only_the_network_stack_is_refused_while_its_exports_are_imported(
+    deployment: Deployment,
+) -> None:
+    """Strong references: `cdk destroy` of the network stack alone fails with CloudFormation's
+    "Export ... cannot be deleted as it is in use by ..." (taught to moto by the harness,
+    serial_moto_server.py) while the ECS stacks import its exports, and so does a boto3
+    DeleteStack; every stack stays complete and the VPC stays."""
+    network = deployment.assembly.stack_name("network")
+    reason = expected_refusal(deployment, network)
+    assert deployment.assembly.stack_name("ecs-fargate") in reason
+    run = deployment.cdk("destroy-network", *destroy_args(deployment.assembly.outdir, [network]))
+    assert run.returncode != 0
+    assert f"Failed to destroy {network}: CREATE_COMPLETE ({reason})" in run.output
+    cloudformation = deployment.server.client("cloudformation")
+    cloudformation.delete_stack(StackName=network)
+    (stack,) = cloudformation.describe_stacks(StackName=network)["Stacks"]
+    assert stack["StackStatusReason"] == reason
+    statuses = stack_statuses(deployment)
+    assert all(statuses[name] in COMPLETE for name in deployment.stacks)
+    inventory = take_inventory(deployment.server, deployment.assembly, deployment.stacks)
+    (vpc,) = inventory.of_type("AWS::EC2::VPC")
+    assert still_exists(deployment, vpc)
+
+
 def still_exists(deployment: Deployment, resource: DeployedResource) -> bool:
     """Whether the emulator still answers for `resource` (its checker can read it back)."""
     try:
@@ -291,8 +428,10 @@ def test_destroy_fails_on_the_network_stack_as_recorded(
     deployment: Deployment, inventory_before_destroy: Inventory
 ) -> None:
     """`cdk destroy --force` of the deployed stacks exits 1 on the network stack's VPC as recorded;
-    no stack is listed any more, and only the recorded resources are left."""
+    no stack is listed any more, and only the recorded resources are left. The CLI deletes the
+    importers before their producers, so no export is in use when its stack is deleted."""
     outcome = destroy(deployment, "destroy", inventory_before_destroy)
+    assert "cannot be deleted as it is in use by" not in outcome.run.output
     assert outcome.run.returncode == DESTROY_EXIT_CODE
     assert "has dependencies and cannot be deleted" in outcome.run.output
     assert outcome.left_stacks == {}
