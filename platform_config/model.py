@@ -23,6 +23,9 @@ _ACCOUNT = re.compile(r"^[0-9]{12}$")
 # AWS tag rules (e.g. https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-eks-accessentry-tag.html,
 # the same text in the ECS API's Tag): key 1 to 128 characters, value 0 to 256, letters, numbers,
 # spaces and _ . : / = + - @, no `aws:` prefix in any case on keys or values (reserved for AWS).
+# Values need at least 1 character here: the resource schemas of AWS::ECR::Repository and
+# AWS::ECS::CapacityProvider tags say minLength 1 (error F3033; an empty value, found by the
+# config-space property test, validated and then failed synth).
 # At most 50 user tags per resource; `tags` go on every taggable resource, and aws-cdk-lib and the
 # constructs add their own to some (Name, aws-cdk:subnet-name, aws-cdk:subnet-type,
 # kubernetes.io/role/elb, kubernetes.io/cluster/<name>, ...), so 10 are kept free for those.
@@ -34,10 +37,8 @@ TAG_SYMBOLS = "_.:/=+-@"
 
 def _tag_problem(text: str, kind: str, longest: int) -> str | None:
     """Why `text` is not a valid tag key or value (`kind`), or None."""
-    if len(text) > longest or (kind == "key" and not text):
-        return (
-            f"{kind} must be {1 if kind == 'key' else 0} to {longest} characters, got {len(text)}"
-        )
+    if not 1 <= len(text) <= longest:
+        return f"{kind} must be 1 to {longest} characters, got {len(text)}"
     if text.lower().startswith("aws:"):
         return f"{kind} '{text}' starts with 'aws:', which is reserved for AWS"
     bad = sorted(
@@ -101,7 +102,7 @@ class PlatformConfig(Section):
     @model_validator(mode="after")
     def _valid_tags(self) -> PlatformConfig:
         allowed = (
-            f"allowed: keys of 1 to {MAX_TAG_KEY_LENGTH} and values of 0 to "
+            f"allowed: keys of 1 to {MAX_TAG_KEY_LENGTH} and values of 1 to "
             f"{MAX_TAG_VALUE_LENGTH} letters, digits, spaces and {' '.join(TAG_SYMBOLS)}, "
             "not starting with 'aws:'"
         )

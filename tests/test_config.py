@@ -128,14 +128,15 @@ def test_unknown_environment() -> None:
         (
             {"tags": {"aws:team": "x"}},
             "tags.aws:team: key 'aws:team' starts with 'aws:', which is reserved for AWS; "
-            "allowed: keys of 1 to 128 and values of 0 to 256 letters, digits, spaces and "
+            "allowed: keys of 1 to 128 and values of 1 to 256 letters, digits, spaces and "
             "_ . : / = + - @, not starting with 'aws:'",
         ),
         ({"tags": {"AwS:Team": "x"}}, "tags.AwS:Team: key 'AwS:Team' starts with 'aws:'"),
         ({"tags": {"team": "AWS:x"}}, "tags.team: value 'AWS:x' starts with 'aws:'"),
         ({"tags": {"k" * 129: "x"}}, f"tags.{'k' * 129}: key must be 1 to 128 characters, got 129"),
         ({"tags": {"": "x"}}, "tags.: key must be 1 to 128 characters, got 0"),
-        ({"tags": {"team": "v" * 257}}, "tags.team: value must be 0 to 256 characters, got 257"),
+        ({"tags": {"team": "v" * 257}}, "tags.team: value must be 1 to 256 characters, got 257"),
+        ({"tags": {"team": ""}}, "tags.team: value must be 1 to 256 characters, got 0"),
         (
             {"tags": {"cost#center": "x"}},
             "tags.cost#center: key 'cost#center' has characters AWS does not allow in tags: '#'",
