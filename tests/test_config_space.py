@@ -50,6 +50,8 @@ settings.register_profile(
 )
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "sample")
 FAILURES = ROOT / "build" / "config-space"
+# The last run's counts (make test-fuzz prints them too).
+SUMMARY = FAILURES / f"summary-{PROFILE}.txt"
 
 
 class Run:
@@ -99,12 +101,18 @@ def run(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
     yield state
     state.finish_lint()
     elapsed = time.monotonic() - state.started
+    counts = ", ".join(f"{value} {key}" for key, value in sorted(state.counts.items()))
+    lines = [f"config space ({PROFILE}): {counts} in {elapsed:.0f} s"]
+    lines += [f"  refused {count:3d} x {field}" for field, count in state.refusals.most_common()]
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        counts = ", ".join(f"{value} {key}" for key, value in sorted(state.counts.items()))
-        reporter.write_line(f"\nconfig space ({PROFILE}): {counts} in {elapsed:.0f} s")
-        for field, count in state.refusals.most_common():
-            reporter.write_line(f"  refused {count:3d} x {field}")
+    if capture is not None and reporter is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line("")
+            for line in lines:
+                reporter.write_line(line)
+    SUMMARY.parent.mkdir(parents=True, exist_ok=True)
+    SUMMARY.write_text("\n".join(lines) + "\n")
 
 
 def write_overrides(raw: dict[str, Any]) -> Path:
