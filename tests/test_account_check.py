@@ -71,7 +71,7 @@ def test_every_configured_instance_type_is_checked() -> None:
     uses = configured_instance_types(load_config("sandbox"))
     assert uses == {
         "t3.small": ["ecs.ec2.instance_types"],
-        "t3a.small": ["ecs.ec2.instance_types"],
+        "t3a.medium": ["ecs.ec2.instance_types"],
         "t3.medium": ["ecs.ec2.instance_types"],
         "t4g.large": ["eks.compute.node_groups[0].instance_types"],
         "m7g.large": ["eks.compute.node_groups[0].instance_types"],
@@ -80,7 +80,7 @@ def test_every_configured_instance_type_is_checked() -> None:
     without_eks = configured_instance_types(
         load_config("sandbox", overrides={"eks": {"enabled": False}})
     )
-    assert set(without_eks) == {"t3.small", "t3a.small", "t3.medium"}
+    assert set(without_eks) == {"t3.small", "t3a.medium", "t3.medium"}
 
 
 def test_a_zone_eks_refuses_and_its_missing_offerings_fail_the_check(
@@ -125,15 +125,19 @@ def test_without_eks_the_zone_is_allowed_but_offerings_still_count(
 def test_an_instance_type_not_offered_anywhere_lists_every_zone(
     aws: boto3.Session, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    overrides = _overrides(
-        tmp_path, {"ecs": {"ec2": {"instance_types": ["t3.small", "q9z.large"]}}}
-    )
+    # A made-up type in an EKS node group: ecs.ec2.instance_types must be in the capacity table
+    # (platform_config/instance_capacity.py), node groups only need an instance type's shape.
+    node_group = {"name": "x86", "instance_types": ["t3.large", "q9z.large"], "graviton": False}
+    overrides = _overrides(tmp_path, {"eks": {"compute": {"node_groups": [node_group]}}})
     assert main(["--environment", "sandbox", "--overrides", overrides], session=aws) == 1
     out = capsys.readouterr().out
+    assert re.search(r"t3\.large\s+ok\s", out)
     assert re.search(r"q9z\.large\s+missing in us-east-1a, us-east-1b", out)
     assert _problems(out) == [
-        "ecs.ec2.instance_types: q9z.large is not offered in us-east-1a (use1-az6)",
-        "ecs.ec2.instance_types: q9z.large is not offered in us-east-1b (use1-az1)",
+        "eks.compute.node_groups[0].instance_types: q9z.large is not offered in us-east-1a "
+        "(use1-az6)",
+        "eks.compute.node_groups[0].instance_types: q9z.large is not offered in us-east-1b "
+        "(use1-az1)",
     ]
 
 

@@ -156,8 +156,11 @@ def test_bad_ecs_input_names_the_field(overrides: dict[str, Any], message: str) 
     assert message in _error(overrides)
 
 
+# Types from the capacity table (platform_config/instance_capacity.py), several families each;
+# is_graviton's rule for names outside it (a1, m7i-flex) is tested in test_config_eks.py.
 @pytest.mark.parametrize(
-    "instance_types", [["t4g.small", "m7g.large", "a1.large"], ["t3.small", "m7i-flex.large"]]
+    "instance_types",
+    [["t4g.small", "m7g.large", "c7g.large"], ["t3.small", "m7i.large", "c6i.large"]],
 )
 def test_ec2_instance_types_of_one_architecture_are_accepted(instance_types: list[str]) -> None:
     config = load_config("sandbox", overrides=_sandbox_with("ec2", instance_types=instance_types))

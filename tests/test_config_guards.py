@@ -106,7 +106,8 @@ GUARDS: list[tuple[str, dict[str, Any], str]] = [
     (
         "Network: nat_gateways must be 0 to the number of zones",
         {"network": {"nat_gateways": 3}},
-        "network.nat_gateways: must be 0 to the number of availability zones (2), got 3",
+        # The construct allows 0 (isolated subnets); config refuses it too (test_config.py).
+        "network.nat_gateways: must be 1 to the number of availability zones (2), got 3",
     ),
     (
         "Network: vpc_cidr must be /16 to /20",

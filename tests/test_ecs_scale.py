@@ -6,6 +6,7 @@ one EC2-cluster ALB."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -176,22 +177,46 @@ def test_https_listener_and_redirect_with_a_certificate(synthesized: dict[int, P
 
 
 def _service_one(synthesized: dict[int, Path]) -> dict[str, dict[str, Any]]:
+    """svc-1's resources (not svc-10 to svc-19's, whose logical IDs share the prefix)."""
     template = _templates(synthesized[51])["cp-sandbox-ecs-fargate-services-1"]
-    return {k: v for k, v in template["Resources"].items() if k.startswith("ServiceSvc1")}
+    return {k: v for k, v in template["Resources"].items() if re.match(r"ServiceSvc1(?!\d)", k)}
+
+
+def _imports(value: Any) -> set[str]:
+    """The export names a template value reads with Fn::ImportValue."""
+    if isinstance(value, dict):
+        if set(value) == {"Fn::ImportValue"}:
+            return {value["Fn::ImportValue"]}
+        return {name for item in value.values() for name in _imports(item)}
+    if isinstance(value, list):
+        return {name for item in value for name in _imports(item)}
+    return set()
 
 
 def test_ecr_image_pull_is_granted_to_the_execution_role(synthesized: dict[int, Path]) -> None:
+    """The image and the pull grant name the registry stack's repository through its exports
+    (strong cross-stack references: Fn::ImportValue, test_ecs_services.py)."""
+    exports = {
+        output["Export"]["Name"]: output["Value"]
+        for output in _templates(synthesized[51])["cp-sandbox-registry"]["Outputs"].values()
+        if "Export" in output
+    }
     resources = _service_one(synthesized)
     definition = next(r for r in resources.values() if r["Type"] == "AWS::ECS::TaskDefinition")
-    image = json.dumps(definition["Properties"]["ContainerDefinitions"][0]["Image"])
-    assert '":1.0.0"' in image
-    assert '"StackName": "cp-sandbox-registry"' in image
+    image = definition["Properties"]["ContainerDefinitions"][0]["Image"]
+    assert json.dumps(image).endswith('":1.0.0"]]}')
+    assert "Fn::GetStackOutput" not in json.dumps(image)
+    assert {json.dumps(exports[name]) for name in _imports(image)} == {
+        json.dumps({"Ref": "RegistrysampleappCC1FB26D"}),
+        json.dumps({"Fn::GetAtt": ["RegistrysampleappCC1FB26D", "Arn"]}),
+    }
     policy = next(
         r for k, r in resources.items() if k.startswith("ServiceSvc1ExecutionRoleDefaultPolicy")
     )
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     pull = next(s for s in statements if "ecr:BatchGetImage" in s["Action"])
-    assert "FnGetAttRegistrysampleappCC1FB26DArn" in json.dumps(pull["Resource"])
+    (arn,) = _imports(pull["Resource"])
+    assert exports[arn] == {"Fn::GetAtt": ["RegistrysampleappCC1FB26D", "Arn"]}
 
 
 def test_secrets_are_injected_from_their_arns(synthesized: dict[int, Path]) -> None:
