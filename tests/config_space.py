@@ -150,7 +150,8 @@ def registries(draw: st.DrawFn, region: str) -> Raw:
 
 @st.composite
 def images(draw: st.DrawFn, repositories: list[str]) -> Raw:
-    if repositories and draw(st.booleans()):
+    use_repository: bool = bool(repositories) and draw(st.booleans())
+    if use_repository:
         return {
             "repository": draw(st.sampled_from(repositories)),
             "tag": draw(st.sampled_from(("v1", "1.2.3", "latest-abc"))),
