@@ -209,7 +209,7 @@ def test_make_deploy_runs_the_account_check_after_synth() -> None:
     assert synth is not None
     assert "account_check" not in synth.group(1)
     assert re.search(
-        r"^preflight-account: .*## .+\n\t.*-m tools\.account_check --environment \$\(ENV\)",
+        r"^preflight-account: .*## .+\n\t.*-m tools\.account_check \$\(TOOL_ARGS\)",
         makefile,
         re.MULTILINE,
     )
