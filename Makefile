@@ -91,8 +91,11 @@ bootstrap: setup ## Once per account: create the service-linked roles, then cdk 
 preflight-account: setup ## Check ENV's AZs (IDs EKS refuses) and instance type offerings in the account
 	$(VENV)/bin/python -m tools.account_check $(TOOL_ARGS)
 
+# DeployerAdminArn: the deployer's IAM user or role ARN for the EKS stack when its config has
+# eks.access.deployer_admin (read here, at deploy time, with the deployer's credentials).
 deploy: synth preflight-account ## cfn-linted synth and account check, then cdk deploy of those templates
-	$(CDK) deploy --app cdk.out --all --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
+	parameters="$$($(VENV)/bin/python -m tools.caller_arn --parameters cdk.out)"; \
+	$(CDK) deploy --app cdk.out --all $$parameters --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
 	@echo "Stack outputs (service URLs, kubeconfig command) are in build/outputs-$(ENV).json"
 
 destroy: setup ## cdk destroy of every stack of ENV
