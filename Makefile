@@ -21,17 +21,25 @@ CDK := cdk --no-notices
 # lists replace), e.g. a failing example the config-space test wrote under build/config-space/.
 OVERRIDES ?=
 CDK_CONTEXT := -c environment=$(ENV) $(if $(OVERRIDES),-c config_overrides=$(OVERRIDES))
+# The same environment and overrides for the account tools (bootstrap, preflight-account).
+TOOL_ARGS := --environment $(ENV) $(if $(OVERRIDES),--overrides $(OVERRIDES))
 SOURCES := app.py platform_config stacks container_constructs tools benchmarks
 DIAGRAM_OUT := build/diagram.out
 # Extra flags for `cdk deploy`, e.g. CDK_DEPLOY_FLAGS="--require-approval never" in CI.
 CDK_DEPLOY_FLAGS ?=
 
-.PHONY: help setup synth test test-fuzz test-deploy deploy-local lint format diff deploy destroy \
+.PHONY: help setup synth test test-fuzz test-deploy emulator-deploy lint format diff deploy destroy \
 	clean snapshot-update diagram config-reference docs nag-report bench bootstrap preflight-account \
 	retained-resources
 
-help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+help: ## List the targets and the variables they take
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
+		'{ name[NR] = $$1; text[NR] = $$2; if (length($$1) > width) width = length($$1) } \
+		END { for (i = 1; i <= NR; i++) printf "  make %-" width "s  %s\n", name[i], text[i] }'
+	@echo
+	@echo "Variables: ENV=sandbox|production (default sandbox); OVERRIDES=a.json,b.json (merged over"
+	@echo "ENV in order, objects merge and lists replace; every target that synthesizes, diffs,"
+	@echo "deploys or destroys takes it); CDK_DEPLOY_FLAGS (extra cdk deploy flags)."
 
 setup: $(STAMP) ## Create .venv, install pinned Python deps, Node.js 24 and the pinned CDK CLI
 
@@ -59,7 +67,7 @@ test-fuzz: setup ## Config-space property test: FUZZ_EXAMPLES (default 300) rand
 test-deploy: setup ## Deploy smoke test: real CLI bootstrap/deploy/redeploy/destroy on local moto
 	$(VENV)/bin/python -m pytest -m deploy tests/deploy
 
-deploy-local: test-deploy ## Same as test-deploy: cdk deploy of the sandbox to moto_server on 127.0.0.1
+emulator-deploy: test-deploy ## Same as test-deploy: local emulator only (moto on 127.0.0.1), never AWS
 
 nag-report: setup ## Synth ENV and print its acknowledged findings as a table (rule, resource, reason)
 	$(CDK) synth $(CDK_CONTEXT) --quiet
@@ -78,13 +86,16 @@ diff: setup ## cdk diff of ENV against the deployed stacks (needs credentials)
 	$(CDK) diff $(CDK_CONTEXT) --all
 
 bootstrap: setup ## Once per account: create the service-linked roles, then cdk bootstrap (needs credentials)
-	$(VENV)/bin/python -m tools.bootstrap_account --environment $(ENV)
+	$(VENV)/bin/python -m tools.bootstrap_account $(TOOL_ARGS)
 
 preflight-account: setup ## Check ENV's AZs (IDs EKS refuses) and instance type offerings in the account
-	$(VENV)/bin/python -m tools.account_check --environment $(ENV)
+	$(VENV)/bin/python -m tools.account_check $(TOOL_ARGS)
 
+# DeployerAdminArn: the deployer's IAM user or role ARN for the EKS stack when its config has
+# eks.access.deployer_admin (read here, at deploy time, with the deployer's credentials).
 deploy: synth preflight-account ## cfn-linted synth and account check, then cdk deploy of those templates
-	$(CDK) deploy --app cdk.out --all --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
+	parameters="$$($(VENV)/bin/python -m tools.caller_arn --parameters cdk.out)"; \
+	$(CDK) deploy --app cdk.out --all $$parameters --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
 	@echo "Stack outputs (service URLs, kubeconfig command) are in build/outputs-$(ENV).json"
 
 destroy: setup ## cdk destroy of every stack of ENV

@@ -4,8 +4,10 @@ the config, build the stacks. The only module that reads context or environment 
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,79 @@ from platform_config import (
     deep_merge,
     load_config,
 )
+
+ROOT = Path(__file__).resolve().parent
+
+# The context keys this app reads (`-c KEY=VALUE`).
+CONTEXT_KEYS = ("environment", "config_overrides")
+# Keys of the CDK itself: its feature flags and libraries' (also the keys of cdk.json's "context"),
+# what the CLI adds when it runs the app (aws:cdk:*, see tests/apps.py CLI_SYNTH_CONTEXT) and
+# other keys of the CLI (cdk-*, acknowledged-issue-numbers: `cdk acknowledge`).
+CDK_KEY_PREFIXES = ("@aws-cdk/", "aws:cdk:", "cdk-")
+CDK_KEYS = ("acknowledged-issue-numbers",)
+# Cached context lookups in cdk.context.json are named `<provider>:<query>`.
+LOOKUP_PROVIDERS = (
+    "ami",
+    "availability-zones",
+    "cc-api-provider",
+    "endpoint-service-availability-zones",
+    "hosted-zone",
+    "key-provider",
+    "load-balancer",
+    "load-balancer-listener",
+    "plugin",
+    "security-group",
+    "ssm",
+    "vpc-provider",
+)
+
+
+def cdk_json_context_keys(cdk_json: Path = ROOT / "cdk.json") -> frozenset[str]:
+    """The keys of cdk.json's "context" (feature flags and this app's defaults)."""
+    try:
+        context = json.loads(cdk_json.read_text(encoding="utf-8")).get("context", {})
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return frozenset()
+    return frozenset(context) if isinstance(context, dict) else frozenset()
+
+
+def is_known_context_key(key: str, cdk_json_keys: Iterable[str]) -> bool:
+    """Whether `key` is one of this app's context keys or one of the CDK's."""
+    return (
+        key in CONTEXT_KEYS
+        or key in cdk_json_keys
+        or key in CDK_KEYS
+        or key.startswith(CDK_KEY_PREFIXES)
+        or (key.partition(":")[0] in LOOKUP_PROVIDERS and ":" in key)
+    )
+
+
+def suggestion(key: str, candidates: Iterable[str]) -> str | None:
+    """The candidate `key` most likely misspells: one it abbreviates (`env`), else the closest."""
+    options = sorted(candidates)
+    folded = key.lower().replace("-", "_")
+    prefixed = [option for option in options if folded and option.startswith(folded)]
+    if prefixed:
+        return prefixed[0]
+    close = difflib.get_close_matches(folded, options, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def unknown_context_keys(context: dict[str, Any], cdk_json_keys: Iterable[str]) -> list[str]:
+    """One line per context key that is neither this app's nor the CDK's (a misspelt `-c` key
+    would otherwise be ignored silently), with a "did you mean" for a close name."""
+    known = frozenset(cdk_json_keys)
+    problems = []
+    for key in sorted(context):
+        if is_known_context_key(key, known):
+            continue
+        guess = suggestion(key, CONTEXT_KEYS)
+        hint = f"; did you mean '{guess}'?" if guess else ""
+        problems.append(
+            f"unknown context key '{key}'{hint} (this app reads {', '.join(CONTEXT_KEYS)}; "
+            "the CDK's are cdk.json's feature flags, @aws-cdk/*, aws:cdk:*, cdk-*)"
+        )
+    return problems
 
 
 def read_config(app: App) -> PlatformConfig:
@@ -46,6 +121,11 @@ def main(app: App | None = None) -> int:
     # build_platform runs that engine itself, once, with its default rules and cdk-preflight's
     # deploy-time rules, failing synth on errors (stacks/platform.py: add_validations).
     app = app or App(builtin_cloud_formation_validation=False)
+    problems = unknown_context_keys(app.node.get_all_context(), cdk_json_context_keys())
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
     try:
         config = read_config(app)
     except ConfigError as error:

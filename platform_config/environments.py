@@ -104,7 +104,8 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 ],
             },
             "endpoint": {"access": "private"},
-            "access": {"bootstrap_creator_admin": True},
+            # The deployer (make deploy passes their ARN) and CloudFormation's role are admins.
+            "access": {"bootstrap_creator_admin": True, "deployer_admin": True},
             "control_plane_log_retention_days": 7,
         },
     },
@@ -193,7 +194,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 ],
             },
             "endpoint": {"access": "private"},
-            "access": {"bootstrap_creator_admin": False},
+            "access": {"bootstrap_creator_admin": False, "deployer_admin": False},
             "control_plane_log_retention_days": 365,
         },
     },

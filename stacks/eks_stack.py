@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from aws_cdk import Annotations, CfnOutput, Stack
+from aws_cdk import Annotations, CfnCondition, CfnOutput, CfnParameter, Fn, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_eks_v2 as eks
@@ -25,6 +25,10 @@ from platform_config import PlatformConfig
 from platform_config.eks import KUBECTL_LAYER_PACKAGES, EksConfig
 from platform_config.image import ImageConfig
 from stacks.common import log_encryption_key, removal_policy
+
+# The deploy-time parameter of eks.access.deployer_admin (tools/caller_arn.py fills it in).
+DEPLOYER_ADMIN_PARAMETER = "DeployerAdminArn"
+DEPLOYER_ADMIN_ARN_PATTERN = r"^$|^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]+$"
 
 
 class EksStack(Stack):
@@ -109,6 +113,9 @@ class EksStack(Stack):
             ),
         )
         self.cluster = self.eks_cluster.cluster
+        self.deployer_admin: eks.AccessEntry | None = (
+            self._deployer_admin_entry() if section.access.deployer_admin else None
+        )
         self._warn_about_access(section)
 
         CfnOutput(self, "ClusterName", value=cluster_name, description="EKS cluster name")
@@ -119,15 +126,57 @@ class EksStack(Stack):
             description="Adds the cluster to ~/.kube/config (needs a cluster-admin access entry)",
         )
 
+    def _deployer_admin_entry(self) -> eks.AccessEntry:
+        """A cluster-admin access entry for the IAM principal given at deploy time in the
+        DeployerAdminArn parameter (`make deploy` passes the caller's, see tools/caller_arn.py),
+        created only when it is set: synth looks nothing up."""
+        arn = CfnParameter(
+            self,
+            DEPLOYER_ADMIN_PARAMETER,
+            type="String",
+            default="",
+            allowed_pattern=DEPLOYER_ADMIN_ARN_PATTERN,
+            constraint_description=(
+                "an IAM role or user ARN such as arn:aws:iam::123456789012:role/admin, or empty"
+            ),
+            description=(
+                "IAM role or user ARN given a cluster-admin access entry (make deploy passes the "
+                "deployer's); empty: none"
+            ),
+        )
+        is_set = CfnCondition(
+            self,
+            "DeployerAdminArnSet",
+            expression=Fn.condition_not(Fn.condition_equals(arn.value_as_string, "")),
+        )
+        entry = eks.AccessEntry(
+            self,
+            "DeployerAdmin",
+            # aws_eks_v2.Cluster implements ICluster; its jsii typing misses one member.
+            cluster=cast(eks.ICluster, self.cluster),
+            principal=arn.value_as_string,
+            access_policies=[
+                eks.AccessPolicy.from_access_policy_name(
+                    "AmazonEKSClusterAdminPolicy", access_scope_type=eks.AccessScopeType.CLUSTER
+                )
+            ],
+        )
+        resource = entry.node.default_child
+        assert isinstance(resource, eks.CfnAccessEntry)
+        resource.cfn_options.condition = is_set
+        return entry
+
     def _warn_about_access(self, section: EksConfig) -> None:
         if (
             not section.access.cluster_admin_role_arns
             and not section.access.bootstrap_creator_admin
+            and not section.access.deployer_admin
         ):
             Annotations.of(self).add_warning_v2(
                 "platform:eks-no-admin",
                 "No cluster admin: set eks.access.cluster_admin_role_arns (or "
-                "bootstrap_creator_admin) or nobody can use kubectl on this cluster.",
+                "deployer_admin, bootstrap_creator_admin) or nobody can use kubectl on this "
+                "cluster.",
             )
 
 

@@ -1,8 +1,8 @@
 """The test session's subprocesses, started before pytest collects the tests so they run while it
 imports modules and runs the tests that do not need them (tests/conftest.py orders those first):
 
-1. real-CLI `cdk synth` runs: the sandbox (what a user runs first) and a run that must fail at
-   config validation;
+1. real-CLI `cdk synth` runs: the sandbox (what a user runs first), a run that must fail at
+   config validation and one that must fail on an unknown context key;
 2. as soon as every environment's assembly exists (production is synthesized in the test process,
    see conftest.py), one cfn-lint run over all their templates and a known-bad fragment.
 
@@ -35,6 +35,11 @@ BAD_CONFIG_RUNS: dict[str, tuple[str, dict[str, Any]]] = {
     "bad-cidr": ("sandbox", {"network": {"vpc_cidr": "10.0.0.0/33"}}),
 }
 
+# CLI runs that app.py must refuse before loading any config: label -> extra `cdk synth` arguments.
+BAD_CONTEXT_RUNS: dict[str, tuple[str, ...]] = {
+    "unknown-context-key": ("-c", "env=production"),
+}
+
 BAD_FRAGMENT_FILE = "bad-fragment.template.json"
 FRAGMENT_REGION = "us-east-1"
 
@@ -56,7 +61,7 @@ class BackgroundWork:
         self._cancelled = False
         self._synth_processes: list[tuple[subprocess.Popen[str], str, Path]] = []
         self._lint_process: subprocess.Popen[str] | None = None
-        runs = len(CLI_ENVIRONMENTS) + len(BAD_CONFIG_RUNS)
+        runs = len(CLI_ENVIRONMENTS) + len(BAD_CONFIG_RUNS) + len(BAD_CONTEXT_RUNS)
         self._pool = ThreadPoolExecutor(max_workers=runs + 1)
         self._synths: dict[str, Future[SynthRun]] = {}
         # The in-process environments' assembly directories (None: the synth failed).
@@ -74,6 +79,8 @@ class BackgroundWork:
             overrides_file = root / f"{label}.json"
             overrides_file.write_text(json.dumps(overrides))
             work._start_synth(label, environment, "-c", f"config_overrides={overrides_file}")
+        for label, args in BAD_CONTEXT_RUNS.items():
+            work._start_synth(label, "sandbox", *args)
         work._lint = work._pool.submit(work._run_lint)
         return work
 

@@ -27,6 +27,7 @@ from tools.account_check import (
     main,
     zone_ids,
 )
+from tools.aws_account import read_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -208,7 +209,7 @@ def test_make_deploy_runs_the_account_check_after_synth() -> None:
     assert synth is not None
     assert "account_check" not in synth.group(1)
     assert re.search(
-        r"^preflight-account: .*## .+\n\t.*-m tools\.account_check --environment \$\(ENV\)",
+        r"^preflight-account: .*## .+\n\t.*-m tools\.account_check \$\(TOOL_ARGS\)",
         makefile,
         re.MULTILINE,
     )
@@ -218,3 +219,42 @@ def _problems(output: str) -> list[str]:
     lines = output.splitlines()
     start = next(i for i, line in enumerate(lines) if line.endswith("problem(s):"))
     return [line.removeprefix("  - ") for line in lines[start + 1 :]]
+
+
+def test_comma_separated_overrides_merge_in_order(
+    aws: boto3.Session, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`--overrides A.json,B.json` as `make preflight-account OVERRIDES=A.json,B.json` passes it:
+    B is merged over A (objects merge, lists replace), like app.py's `-c config_overrides=`."""
+    first = tmp_path / "a.json"
+    first.write_text(json.dumps({"network": {"availability_zones": ["us-east-1a", "us-east-1e"]}}))
+    second = tmp_path / "b.json"
+    second.write_text(json.dumps({"network": {"nat_gateways": 1}}))
+    argv = ["--environment", "sandbox", "--overrides", f"{first},{second}"]
+    assert main(argv, session=aws) == 1
+    assert "us-east-1e       use1-az3" in capsys.readouterr().out
+    third = tmp_path / "c.json"
+    third.write_text(json.dumps({"network": {"availability_zones": ["us-east-1a", "us-east-1b"]}}))
+    argv = ["--environment", "sandbox", "--overrides", f"{first}, {second},{third}"]
+    assert main(argv, session=aws) == 0
+
+
+def test_read_overrides_deep_merges_objects_and_replaces_lists(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text(json.dumps({"x": {"a": 1, "l": [1, 2]}, "y": 1}))
+    (tmp_path / "b.json").write_text(json.dumps({"x": {"b": 2, "l": [3]}}))
+    files = f"{tmp_path / 'a.json'},{tmp_path / 'b.json'}"
+    assert read_overrides(files) == {"x": {"a": 1, "b": 2, "l": [3]}, "y": 1}
+    assert read_overrides(None) == {}
+    assert read_overrides("") == {}
+
+
+def test_an_overrides_file_of_a_list_names_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "ok.json").write_text("{}")
+    (tmp_path / "list.json").write_text("[]")
+    files = f"{tmp_path / 'ok.json'},{tmp_path / 'list.json'}"
+    assert main(["--environment", "sandbox", "--overrides", files], session=object()) == 1
+    assert capsys.readouterr().err == (
+        f"error: --overrides: {tmp_path / 'list.json'} must hold a JSON object\n"
+    )

@@ -203,8 +203,8 @@ class _SessionWith:
 @pytest.mark.parametrize(
     ("target", "command"),
     [
-        ("bootstrap", "-m tools.bootstrap_account --environment $(ENV)"),
-        ("preflight-account", "-m tools.account_check --environment $(ENV)"),
+        ("bootstrap", "-m tools.bootstrap_account $(TOOL_ARGS)"),
+        ("preflight-account", "-m tools.account_check $(TOOL_ARGS)"),
         ("retained-resources", "-m tools.retained_resources --environment $(ENV)"),
     ],
 )

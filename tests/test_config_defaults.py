@@ -269,6 +269,7 @@ def test_every_mapped_field_with_a_default_is_in_the_table() -> None:
         (EksConfig, "compute"),
         (EksConfig, "endpoint"),
         (EksConfig, "access"),
+        (AccessConfig, "deployer_admin"),  # a deploy-time parameter of the stack, not a prop
         (EksConfig, "sample_workload"),
         (ComputeConfig, "node_groups"),
         (ComputeConfig, "fargate_profiles"),

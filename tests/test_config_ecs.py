@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from platform_config import ENVIRONMENTS, ConfigError, load_config
-from platform_config.ecs import SAMPLE_IMAGE_URI
+from platform_config.ecs import SAMPLE_IMAGE_URI, pattern_covers
 
 
 def _sandbox_with(cluster: str, **changes: Any) -> dict[str, Any]:
@@ -249,3 +249,205 @@ def test_ec2_capacity_check_passes_with_enough_instances() -> None:
         overrides=_sandbox_with("ec2", instance_types=["t3.small", "t3a.small"], max_instances=4),
     )
     assert config.ecs.ec2.max_instances == 4
+
+
+def _routes(*routes: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    """Sandbox overrides with one Fargate service per (name, route)."""
+    return _sandbox_with(
+        "fargate", services=[_service(name=name, route=route) for name, route in routes]
+    )
+
+
+@pytest.mark.parametrize(
+    ("routes", "late", "early"),
+    [
+        (
+            (
+                ("all", {"priority": 1, "paths": ["/*"]}),
+                ("api", {"priority": 2, "paths": ["/api/*"]}),
+            ),
+            "api",
+            "all",
+        ),
+        (
+            (
+                ("api", {"priority": 5, "paths": ["/api/*"]}),
+                ("v1", {"priority": 9, "paths": ["/api/v1/*"]}),
+            ),
+            "v1",
+            "api",
+        ),
+        (
+            (
+                ("wide", {"priority": 1, "paths": ["/*"], "hosts": ["api.example.com"]}),
+                ("narrow", {"priority": 2, "paths": ["/v1/*"], "hosts": ["api.example.com"]}),
+            ),
+            "narrow",
+            "wide",
+        ),
+        (
+            (
+                ("anyhost", {"priority": 1, "paths": ["/api/*"]}),
+                ("onehost", {"priority": 2, "paths": ["/api/v1/*"], "hosts": ["a.example.com"]}),
+            ),
+            "onehost",
+            "anyhost",
+        ),
+        (
+            (
+                ("wildcard", {"priority": 1, "hosts": ["*.example.com"]}),
+                ("api", {"priority": 2, "hosts": ["API.example.com"], "paths": ["/x/*"]}),
+            ),
+            "api",
+            "wildcard",
+        ),
+        (
+            (
+                ("host", {"priority": 3, "hosts": ["a.example.com"]}),
+                ("same", {"priority": 4, "hosts": ["a.example.com"], "paths": ["/a"]}),
+            ),
+            "same",
+            "host",
+        ),
+        (
+            (
+                ("exact", {"priority": 1, "paths": ["/health", "/api/*"]}),
+                ("listed", {"priority": 2, "paths": ["/api/a", "/health"]}),
+            ),
+            "listed",
+            "exact",
+        ),
+        # Listed out of priority order: the lower number is what the ALB evaluates first.
+        (
+            (
+                ("api", {"priority": 20, "paths": ["/api/*"]}),
+                ("all", {"priority": 10, "paths": ["/*"]}),
+            ),
+            "api",
+            "all",
+        ),
+    ],
+    ids=[
+        "catch-all-first",
+        "wider-path-first",
+        "same-host-wider-path",
+        "hostless-path-over-host-and-narrower-path",
+        "wildcard-host",
+        "same-host-any-path",
+        "every-listed-pattern-covered",
+        "priority-not-list-order",
+    ],
+)
+def test_a_shadowed_route_is_a_config_error(
+    routes: tuple[tuple[str, dict[str, Any]], ...], late: str, early: str
+) -> None:
+    """A rule evaluated earlier whose conditions cover a later rule's leaves it unreachable: the
+    error names both services, their priorities and the fix."""
+    message = _error(_routes(*routes))
+    by_name = dict(routes)
+    names = [name for name, _ in routes]
+    late_priority, early_priority = by_name[late]["priority"], by_name[early]["priority"]
+    assert (
+        f"ecs.fargate: services[{names.index(late)}].route: service '{late}' "
+        f"(priority {late_priority}, " in message
+    )
+    assert (
+        f") is unreachable: service '{early}' (services[{names.index(early)}], priority "
+        f"{early_priority}, " in message
+    )
+    assert "the ALB evaluates rules by ascending priority" in message
+    assert (
+        f"give the narrower route the lower priority number (below {early_priority}), "
+        "e.g. swap the two priorities" in message
+    )
+
+
+def test_shadow_message_shows_both_routes() -> None:
+    message = _error(
+        _routes(
+            ("all", {"priority": 1, "paths": ["/*"]}), ("api", {"priority": 2, "paths": ["/api/*"]})
+        )
+    )
+    assert (
+        "services[1].route: service 'api' (priority 2, paths=['/api/*'] hosts=[]) is unreachable: "
+        "service 'all' (services[0], priority 1, paths=['/*'] hosts=[]) matches every request it "
+        "does" in message
+    )
+
+
+@pytest.mark.parametrize(
+    "routes",
+    [
+        # The narrower route first: both reachable.
+        (("api", {"priority": 1, "paths": ["/api/*"]}), ("all", {"priority": 2, "paths": ["/*"]})),
+        # Different hosts, same paths.
+        (
+            ("svc-a", {"priority": 1, "paths": ["/*"], "hosts": ["a.example.com"]}),
+            ("svc-b", {"priority": 2, "paths": ["/*"], "hosts": ["b.example.com"]}),
+        ),
+        # A host-only rule and a path-only rule overlap but neither covers the other.
+        (
+            ("host", {"priority": 1, "hosts": ["a.example.com"]}),
+            ("path", {"priority": 2, "paths": ["/a/*"]}),
+        ),
+        # Sibling prefixes: /svc1/ does not cover /svc10/.
+        (
+            ("svc1", {"priority": 1, "paths": ["/svc1/*"]}),
+            ("svc10", {"priority": 2, "paths": ["/svc10/*"]}),
+        ),
+        # The wildcard host does not cover the apex nor another domain.
+        (
+            ("wild", {"priority": 1, "hosts": ["*.example.com"]}),
+            ("apex", {"priority": 2, "hosts": ["example.com"]}),
+            ("other", {"priority": 3, "hosts": ["api.example.org"]}),
+        ),
+        # Only one of the later rule's patterns is covered: its other still reaches it.
+        (
+            ("api", {"priority": 1, "paths": ["/api/*"]}),
+            ("mixed", {"priority": 2, "paths": ["/api/a", "/web/*"]}),
+        ),
+        # A path rule limited to a host does not cover the same path on any host.
+        (
+            ("onehost", {"priority": 1, "paths": ["/*"], "hosts": ["a.example.com"]}),
+            ("anyhost", {"priority": 2, "paths": ["/a/*"]}),
+        ),
+    ],
+    ids=[
+        "narrow-first",
+        "different-hosts",
+        "host-and-path-overlap",
+        "sibling-prefixes",
+        "wildcard-host-apex-and-other-domain",
+        "partly-covered",
+        "host-limited-wide-path",
+    ],
+)
+def test_routes_that_do_not_shadow_are_accepted(
+    routes: tuple[tuple[str, dict[str, Any]], ...],
+) -> None:
+    config = load_config("sandbox", overrides=_routes(*routes))
+    assert [service.name for service in config.ecs.fargate.services] == [name for name, _ in routes]
+
+
+@pytest.mark.parametrize(
+    ("wide", "narrow", "covers"),
+    [
+        ("/*", "/api/*", True),
+        ("/*", "/", True),
+        ("/api/*", "/api/v1/*", True),
+        ("/api/*", "/api", False),
+        ("/api*", "/api", True),
+        ("/api/*", "/apis/*", False),
+        ("/a/b", "/a/b", True),
+        ("/a/b", "/a/?", False),
+        ("/a/?", "/a/b", False),  # it does cover; the check is sound, not complete
+        ("/*/x/*", "/*/x/y", True),
+        ("*.example.com", "api.example.com", True),
+        ("*.example.com", "*.api.example.com", True),
+        ("*.example.com", "example.com", False),
+        ("*", "anything", True),
+        ("api.example.com", "*.example.com", False),
+    ],
+)
+def test_pattern_covers(wide: str, narrow: str, covers: bool) -> None:
+    assert pattern_covers(wide, narrow) is covers

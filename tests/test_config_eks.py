@@ -60,6 +60,7 @@ def test_sandbox_defaults_spot_graviton_private_endpoint() -> None:
     assert group.graviton
     assert section.endpoint.access == "private"
     assert section.access.bootstrap_creator_admin
+    assert section.access.deployer_admin
     assert not section.sample_workload.enabled
 
 
@@ -71,6 +72,7 @@ def test_production_defaults_on_demand_every_zone_private_no_creator_admin() -> 
     assert config.eks.endpoint.access == "private"
     assert not config.eks.endpoint.public_access_cidrs
     assert not config.eks.access.bootstrap_creator_admin
+    assert not config.eks.access.deployer_admin
 
 
 @pytest.mark.parametrize(

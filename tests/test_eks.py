@@ -4,6 +4,7 @@ sample-workload variants synthesized once in-process with cdk-nag failing synth 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk.assertions import Match, Template
 
 from platform_config import load_config
-from stacks.eks_stack import EksStack
+from stacks.eks_stack import DEPLOYER_ADMIN_ARN_PATTERN, EksStack
 from stacks.network_stack import NetworkStack
 from tests.apps import project_app
 from tests.assembly import Assembly
@@ -178,7 +179,57 @@ def test_admin_role_arns_get_cluster_admin_access_entries(variants: dict[str, Te
 
 
 def test_no_access_entries_without_admin_roles(assembly: Assembly) -> None:
-    assembly.template("eks").resource_count_is("AWS::EKS::AccessEntry", 0)
+    """Only the deployer's entry, created at deploy time when its parameter is set."""
+    entries = assembly.template("eks").find_resources("AWS::EKS::AccessEntry")
+    assert all(entry.get("Condition") == "DeployerAdminArnSet" for entry in entries.values())
+
+
+def test_sandbox_takes_the_deployer_as_admin_at_deploy_time(sandbox_eks: Template) -> None:
+    """eks.access.deployer_admin: a DeployerAdminArn parameter (default empty: nothing is
+    created), and a cluster-admin access entry for it under the condition that it is set."""
+    parameters = sandbox_eks.to_json()["Parameters"]
+    parameter = parameters["DeployerAdminArn"]
+    assert parameter["Type"] == "String"
+    assert parameter["Default"] == ""
+    assert parameter["AllowedPattern"] == DEPLOYER_ADMIN_ARN_PATTERN
+    assert sandbox_eks.to_json()["Conditions"]["DeployerAdminArnSet"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "DeployerAdminArn"}, ""]}]
+    }
+    (entry,) = sandbox_eks.find_resources(
+        "AWS::EKS::AccessEntry", {"Properties": {"PrincipalArn": {"Ref": "DeployerAdminArn"}}}
+    ).values()
+    assert entry["Condition"] == "DeployerAdminArnSet"
+    (cluster_id,) = sandbox_eks.find_resources("AWS::EKS::Cluster")
+    assert entry["Properties"]["ClusterName"] == {"Ref": cluster_id}
+    (policy,) = entry["Properties"]["AccessPolicies"]
+    assert policy["AccessScope"] == {"Type": "cluster"}
+    assert "AmazonEKSClusterAdminPolicy" in json.dumps(policy["PolicyArn"])
+
+
+def test_production_has_no_deployer_parameter(production_eks: Template) -> None:
+    assert "DeployerAdminArn" not in production_eks.to_json().get("Parameters", {})
+    production_eks.resource_count_is("AWS::EKS::AccessEntry", 0)
+
+
+@pytest.mark.parametrize(
+    ("arn", "allowed"),
+    [
+        ("", True),
+        ("arn:aws:iam::123456789012:role/admin", True),
+        (
+            "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0a1b",
+            True,
+        ),
+        ("arn:aws:iam::123456789012:user/alice", True),
+        ("arn:aws-cn:iam::123456789012:role/admin", True),
+        ("arn:aws:sts::123456789012:assumed-role/admin/alice", False),
+        ("arn:aws:iam::123456789012:root", False),
+        ("admin", False),
+    ],
+)
+def test_deployer_parameter_pattern(arn: str, allowed: bool) -> None:
+    """CloudFormation refuses a value outside the pattern before creating anything."""
+    assert bool(re.fullmatch(DEPLOYER_ADMIN_ARN_PATTERN, arn)) is allowed
 
 
 def test_control_plane_and_nodes_only_in_private_subnets(assembly: Assembly) -> None:

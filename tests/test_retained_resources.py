@@ -84,7 +84,8 @@ def test_offline_run_writes_a_mapping_per_stack(
     assert resource["Type"] == "AWS::ECR::Repository"
     assert resource["DeletionPolicy"] == "Retain"
     assert (
-        f".venv/bin/cdk import --app cdk.out cp-production-registry --resource-mapping "
+        'PATH="$PWD/.venv/bin:$PATH" node_modules/.bin/cdk import --app cdk.out '
+        "cp-production-registry --resource-mapping "
         f"{tmp_path / 'cp-production-registry.json'}"
     ) in out
     assert out.count("TO FILL IN:") == 4  # the KMS key ids need the account (--resolve)

@@ -1,6 +1,6 @@
 """Pre-deploy check of an environment's config against the account it deploys to.
 
-    python -m tools.account_check --environment sandbox [--overrides FILE.json]
+    python -m tools.account_check --environment sandbox [--overrides A.json,B.json]
 
 `make deploy` runs it (as `make preflight-account`) after the synth and before `cdk deploy`, with
 the deployer's credentials; synth never calls AWS. It exits 1 on any problem, listing them all:
@@ -21,7 +21,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from platform_config import ConfigError, PlatformConfig
@@ -168,8 +167,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--environment", required=True, help="environment name, e.g. sandbox")
     parser.add_argument(
         "--overrides",
-        type=Path,
-        help="JSON file merged over the environment's config (as -c config_overrides=FILE)",
+        help=(
+            "JSON files A.json,B.json merged over the environment's config in order "
+            "(as -c config_overrides=A.json,B.json)"
+        ),
     )
     return parser.parse_args(argv)
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from platform_config import PlatformConfig, load_config
+from platform_config import PlatformConfig, deep_merge, load_config
 
 
 class AccountError(Exception):
@@ -24,22 +24,31 @@ NO_CREDENTIALS = (
 )
 
 
-def read_overrides(path: Path | None) -> dict[str, Any]:
-    """The JSON object in `path` (like app.py's `-c config_overrides=FILE.json`), or {}."""
-    if path is None:
-        return {}
-    try:
-        overrides = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise AccountError(f"--overrides: cannot read {path}: {error}") from None
-    if not isinstance(overrides, dict):
-        raise AccountError(f"--overrides: {path} must hold a JSON object")
+def overrides_files(value: str | Path | None) -> list[Path]:
+    """The files of a comma-separated `--overrides A.json,B.json` (like app.py's
+    `-c config_overrides=A.json,B.json`), in order."""
+    return [Path(part.strip()) for part in str(value or "").split(",") if part.strip()]
+
+
+def read_overrides(value: str | Path | None) -> dict[str, Any]:
+    """The JSON objects of `--overrides A.json,B.json` deep-merged in order (objects merge, lists
+    and other values replace; as app.py merges `-c config_overrides=`), or {}."""
+    overrides: dict[str, Any] = {}
+    for path in overrides_files(value):
+        try:
+            layer = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise AccountError(f"--overrides: cannot read {path}: {error}") from None
+        if not isinstance(layer, dict):
+            raise AccountError(f"--overrides: {path} must hold a JSON object")
+        overrides = deep_merge(overrides, layer)
     return overrides
 
 
-def environment_config(environment: str, overrides_file: Path | None) -> PlatformConfig:
-    """The validated config of `environment` with the overrides file merged (raises ConfigError)."""
-    return load_config(environment, overrides=read_overrides(overrides_file))
+def environment_config(environment: str, overrides: str | Path | None) -> PlatformConfig:
+    """The validated config of `environment` with the comma-separated overrides files merged over
+    it in order (raises ConfigError)."""
+    return load_config(environment, overrides=read_overrides(overrides))
 
 
 def default_session() -> Any:

@@ -1,6 +1,6 @@
 """Prepare an AWS account for the first deploy: service-linked roles, then `cdk bootstrap`.
 
-    python -m tools.bootstrap_account --environment sandbox [--overrides FILE.json]
+    python -m tools.bootstrap_account --environment sandbox [--overrides A.json,B.json]
                                       [--skip-cdk-bootstrap]
 
 `make bootstrap ENV=...` runs it once per account and region, with the deployer's credentials.
@@ -23,7 +23,6 @@ import argparse
 import subprocess
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from platform_config import ConfigError, PlatformConfig
@@ -119,7 +118,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--environment", required=True, help="environment name, e.g. sandbox")
     parser.add_argument(
-        "--overrides", type=Path, help="JSON file merged over the environment's config"
+        "--overrides",
+        help=(
+            "JSON files A.json,B.json merged over the environment's config in order "
+            "(as -c config_overrides=A.json,B.json)"
+        ),
     )
     parser.add_argument(
         "--skip-cdk-bootstrap",

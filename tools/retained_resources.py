@@ -358,7 +358,11 @@ def report(
     if files:
         lines.append("Resource mappings (after `cdk destroy`, before `make deploy`):")
         for stack, path in files.items():
-            lines.append(f"  .venv/bin/cdk import --app cdk.out {stack} --resource-mapping {path}")
+            # The project's CLI with the project's Node.js (what `make` puts on PATH).
+            lines.append(
+                f'  PATH="$PWD/.venv/bin:$PATH" node_modules/.bin/cdk import --app cdk.out {stack} '
+                f"--resource-mapping {path}"
+            )
     return "\n".join(lines)
 
 

@@ -1,0 +1,204 @@
+"""tools/caller_arn.py: the deployer's IAM principal for the EKS stack's DeployerAdminArn
+parameter, read at deploy time only (`make deploy`), never at synth."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from stacks.eks_stack import DEPLOYER_ADMIN_ARN_PATTERN
+from tests.assembly import Assembly
+from tools.aws_account import AccountError
+from tools.caller_arn import (
+    deploy_parameters,
+    main,
+    principal_arn,
+    stacks_with_parameter,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SSO_PATH = "/aws-reserved/sso.amazonaws.com/"
+
+
+@pytest.mark.parametrize(
+    ("caller", "path", "expected"),
+    [
+        (
+            "arn:aws:sts::123456789012:assumed-role/Admin/alice@example.com",
+            None,
+            "arn:aws:iam::123456789012:role/Admin",
+        ),
+        (
+            "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0a1b2c3d/alice",
+            SSO_PATH,
+            f"arn:aws:iam::123456789012:role{SSO_PATH}AWSReservedSSO_Admin_0a1b2c3d",
+        ),
+        (
+            "arn:aws-cn:sts::123456789012:assumed-role/deployer/ci-run-42",
+            "/ci/",
+            "arn:aws-cn:iam::123456789012:role/ci/deployer",
+        ),
+        ("arn:aws:iam::123456789012:user/alice", None, "arn:aws:iam::123456789012:user/alice"),
+        (
+            "arn:aws:iam::123456789012:user/team/alice",
+            None,
+            "arn:aws:iam::123456789012:user/team/alice",
+        ),
+        ("arn:aws:iam::123456789012:role/admin", None, "arn:aws:iam::123456789012:role/admin"),
+    ],
+    ids=[
+        "assumed-role",
+        "sso-role-with-path",
+        "other-partition-and-path",
+        "user",
+        "user-path",
+        "role",
+    ],
+)
+def test_principal_arn(caller: str, path: str | None, expected: str) -> None:
+    """An assumed-role session becomes its role's ARN (with the role's path when known): the
+    principal an access entry takes, and one the EKS stack's parameter pattern allows."""
+    assert principal_arn(caller, path) == expected
+    assert re.fullmatch(DEPLOYER_ADMIN_ARN_PATTERN, expected)
+
+
+@pytest.mark.parametrize(
+    "caller",
+    ["arn:aws:iam::123456789012:root", "arn:aws:sts::123456789012:federated-user/bob"],
+)
+def test_principals_eks_cannot_take_are_refused(caller: str) -> None:
+    with pytest.raises(AccountError, match="is not an IAM user or role"):
+        principal_arn(caller)
+
+
+class FakeSession:
+    """sts:GetCallerIdentity answers `caller`; iam:GetRole the role's `path`, or AccessDenied."""
+
+    def __init__(self, caller: str, path: str | None = None) -> None:
+        self.caller = caller
+        self.path = path
+        self.calls: list[str] = []
+
+    def client(self, service: str, region_name: str | None = None) -> Any:
+        self.calls.append(f"{service}:{region_name}")
+        return self
+
+    def get_caller_identity(self) -> dict[str, str]:
+        return {"Arn": self.caller, "Account": "123456789012"}
+
+    def get_role(self, RoleName: str) -> dict[str, Any]:  # noqa: N803 - boto3's name
+        if self.path is None:
+            error = {"Error": {"Code": "AccessDenied", "Message": "not authorized"}}
+            raise ClientError(error, "GetRole")  # type: ignore[arg-type]
+        return {"Role": {"RoleName": RoleName, "Path": self.path}}
+
+
+def _assembly(tmp_path: Path, parameters: dict[str, Any]) -> Path:
+    """A two-stack cloud assembly; only `eks` declares `parameters`."""
+    artifacts = {}
+    for name, template in (("network", {}), ("eks", {"Parameters": parameters})):
+        (tmp_path / f"cp-x-{name}.template.json").write_text(json.dumps(template))
+        artifacts[f"cp-x-{name}"] = {
+            "type": "aws:cloudformation:stack",
+            "environment": "aws://unknown-account/eu-west-1",
+            "properties": {"templateFile": f"cp-x-{name}.template.json"},
+        }
+    (tmp_path / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
+    return tmp_path
+
+
+def test_deploy_parameters_name_the_stack_and_the_role(tmp_path: Path) -> None:
+    session = FakeSession(
+        "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_A_1/alice", SSO_PATH
+    )
+    assembly = _assembly(tmp_path, {"DeployerAdminArn": {"Type": "String", "Default": ""}})
+    assert deploy_parameters(assembly, session) == [
+        "--parameters",
+        f"cp-x-eks:DeployerAdminArn=arn:aws:iam::123456789012:role{SSO_PATH}AWSReservedSSO_A_1",
+    ]
+    assert session.calls == ["sts:eu-west-1", "iam:None"]
+
+
+def test_an_unreadable_role_path_falls_back_to_the_plain_role_arn(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = FakeSession("arn:aws:sts::123456789012:assumed-role/Admin/alice")
+    assembly = _assembly(tmp_path, {"DeployerAdminArn": {"Type": "String", "Default": ""}})
+    assert main(["--parameters", str(assembly)], session=session) == 0
+    captured = capsys.readouterr()
+    assert captured.out == (
+        "--parameters cp-x-eks:DeployerAdminArn=arn:aws:iam::123456789012:role/Admin\n"
+    )
+    assert "note: role path of Admin unknown" in captured.err
+
+
+def test_no_stack_with_the_parameter_means_no_arguments_and_no_aws_call(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Production (deployer_admin false): `make deploy` passes nothing, asks AWS nothing."""
+    assembly = _assembly(tmp_path, {})
+    assert main(["--parameters", str(assembly)], session=object()) == 0
+    assert capsys.readouterr().out == "\n"
+
+
+def test_the_sandbox_eks_stack_takes_the_parameter_and_production_does_not(
+    sandbox: Assembly, production: Assembly
+) -> None:
+    assert stacks_with_parameter(sandbox.outdir) == {"cp-sandbox-eks": "us-east-1"}
+    assert stacks_with_parameter(production.outdir) == {}
+
+
+def test_no_assembly_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--parameters", str(tmp_path)], session=object()) == 1
+    assert capsys.readouterr().err == (
+        f"error: {tmp_path} is not a cloud assembly: run `make synth` first\n"
+    )
+
+
+def test_the_caller_alone_is_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([], session=FakeSession("arn:aws:iam::123456789012:user/alice")) == 0
+    assert capsys.readouterr().out == "arn:aws:iam::123456789012:user/alice\n"
+
+
+def test_a_root_caller_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([], session=FakeSession("arn:aws:iam::123456789012:root")) == 1
+    assert capsys.readouterr().err.startswith(
+        "error: the caller arn:aws:iam::123456789012:root is not an IAM user or role"
+    )
+
+
+def test_make_deploy_passes_the_parameters_and_synth_never_reads_them() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    deploy = re.search(r"^deploy:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
+    assert deploy is not None
+    assert '"$$($(VENV)/bin/python -m tools.caller_arn --parameters cdk.out)"' in deploy.group(1)
+    assert "deploy --app cdk.out --all $$parameters" in deploy.group(1)
+    for target in ("synth", "diff", "nag-report"):
+        recipe = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
+        assert recipe is not None
+        assert "caller_arn" not in recipe.group(1)
+
+
+def test_a_caller_already_listed_as_admin_gets_an_empty_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """EKS refuses a second access entry for one principal: a deployer who is one of
+    cluster_admin_role_arns sets the parameter empty (no deployer entry)."""
+    assembly = _assembly(tmp_path, {"DeployerAdminArn": {"Type": "String", "Default": ""}})
+    template_file = assembly / "cp-x-eks.template.json"
+    template = json.loads(template_file.read_text())
+    template["Resources"] = {
+        "Admin": {
+            "Type": "AWS::EKS::AccessEntry",
+            "Properties": {"PrincipalArn": "arn:aws:iam::123456789012:role/Admin"},
+        }
+    }
+    template_file.write_text(json.dumps(template))
+    session = FakeSession("arn:aws:sts::123456789012:assumed-role/Admin/alice", "/")
+    assert deploy_parameters(assembly, session) == ["--parameters", "cp-x-eks:DeployerAdminArn="]
+    assert "is already an admin of cp-x-eks" in capsys.readouterr().err
