@@ -24,8 +24,11 @@ class SharedLoadBalancerProps:
             and a permanent HTTP->HTTPS redirect on 80. Default: None, plain HTTP on 80.
         additional_certificate_arns: more ACM certificates for the HTTPS listener (SNI); only
             with `certificate_arn`. Default: none.
-        internal: scheme internal in the private subnets, listener ports open to the VPC CIDR
-            only. Default: False, internet-facing in the public subnets.
+        internal: scheme internal in the private subnets, listener ports open to
+            `internal_cidr` only. Default: False, internet-facing in the public subnets.
+        internal_cidr: the IPv4 CIDR an internal ALB's listener ports admit; give the VPC's
+            CIDR as a literal so that checks such as cdk-nag's can read it. Default: None, the
+            VPC's CIDR (`vpc.vpc_cidr_block`, a cross-stack token for an imported VPC).
         idle_timeout: connection idle timeout. Default: 60 seconds.
         access_log_expiration: how long access log objects are kept. Default: 90 days.
         removal_policy: of the access-log bucket; with DESTROY it is emptied on deletion.
@@ -37,6 +40,7 @@ class SharedLoadBalancerProps:
     certificate_arn: str | None = None
     additional_certificate_arns: Sequence[str] = ()
     internal: bool = False
+    internal_cidr: str | None = None
     idle_timeout: Duration = field(default_factory=lambda: Duration.seconds(60))
     access_log_expiration: Duration = field(default_factory=lambda: Duration.days(90))
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
@@ -101,7 +105,7 @@ class SharedLoadBalancer(Construct):
         for port in listener_ports:
             if props.internal:
                 self.security_group.add_ingress_rule(
-                    ec2.Peer.ipv4(props.vpc.vpc_cidr_block),
+                    ec2.Peer.ipv4(props.internal_cidr or props.vpc.vpc_cidr_block),
                     ec2.Port.tcp(port),
                     f"Listener port {port} from the VPC",
                 )

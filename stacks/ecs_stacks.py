@@ -174,6 +174,7 @@ class EcsClusterStack(Stack):
                     certificate_arn=balancer.certificate_arn,
                     additional_certificate_arns=balancer.additional_certificate_arns,
                     internal=balancer.internal,
+                    internal_cidr=config.network.vpc_cidr if balancer.internal else None,
                     idle_timeout=Duration.seconds(balancer.idle_timeout_seconds),
                     access_log_expiration=Duration.days(balancer.access_log_retention_days),
                     removal_policy=removal_policy(config),
