@@ -136,7 +136,7 @@ def largest_alb(outdir: Path) -> tuple[int, int]:
             if resource["Type"] != "AWS::ElasticLoadBalancingV2::ListenerRule":
                 continue
             arn = resource["Properties"]["ListenerArn"]
-            export = arn.get("Fn::ImportValue") if isinstance(arn, dict) else None
+            export = str(arn.get("Fn::ImportValue")) if isinstance(arn, dict) else ""
             alb = alb_of_export.get(export, f"(same stack) {json.dumps(arn)}")
             rules[alb] = rules.get(alb, 0) + 1
             for action in resource["Properties"].get("Actions", []):
