@@ -284,6 +284,8 @@ class EksCluster(Construct):
 
         if self.cluster.kubectl_provider is not None:
             _acknowledge_kubectl_provider(self.cluster.kubectl_provider)
+            if props.log_encryption_key is not None:
+                _encrypt_log_groups(self.cluster.kubectl_provider, props.log_encryption_key)
 
         self.sample_manifest: eks.KubernetesManifest | None = None
         if props.sample_workload is not None:
@@ -528,6 +530,15 @@ _KUBECTL_PROVIDER_FINDINGS = {
     "from ECR with it",
     "AwsSolutions-L1": "aws-cdk-lib pins the kubectl handler's Python runtime to match its layers",
 }
+
+
+def _encrypt_log_groups(scope: Construct, key: kms.IKey) -> None:
+    """Encrypt the log groups aws-cdk-lib creates for the kubectl provider's functions with `key`
+    (they take no key prop). Found by the config-space test: with KMS-encrypted logs and the
+    sample workload on, these two log groups were the only unencrypted ones."""
+    for child in scope.node.find_all():
+        if isinstance(child, logs.CfnLogGroup) and child.kms_key_id is None:
+            child.kms_key_id = key.key_arn
 
 
 def _acknowledge_kubectl_provider(provider: eks.IKubectlProvider) -> None:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from platform_config.ecs import FARGATE_MEMORY_BY_CPU, CapacityProviderShare, Ec2ClusterConfig
 from platform_config.eks import (
+    CREATABLE_KUBERNETES_VERSIONS,
     KNOWN_KUBERNETES_VERSIONS,
     KUBECTL_LAYER_PACKAGES,
     ComputeConfig,
@@ -408,7 +409,11 @@ def eks_sections(draw: st.DrawFn, account: str, repositories: list[str]) -> Raw:
     version = (
         draw(st.sampled_from(sorted(KUBECTL_LAYER_PACKAGES)))
         if sample_enabled
-        else draw(st.sampled_from(KNOWN_KUBERNETES_VERSIONS))
+        else draw(
+            st.sampled_from(CREATABLE_KUBERNETES_VERSIONS)
+            if draw(MOSTLY_TRUE)
+            else st.sampled_from(KNOWN_KUBERNETES_VERSIONS)
+        )
     )
     admins = draw(st.lists(st.sampled_from(("platform-admin", "ops")), max_size=2, unique=True))
     return {

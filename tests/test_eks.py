@@ -53,6 +53,8 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         },
     ),
     "auto": ("sandbox", {"eks": {"compute": {"mode": "auto_mode", "node_groups": []}}}),
+    # KMS-encrypted logs (production) with the kubectl provider's functions and log groups.
+    "kms-sample": ("production", {"eks": {"sample_workload": {"enabled": True}}}),
 }
 
 
@@ -431,3 +433,12 @@ def test_no_cdk_nag_errors(assembly: Assembly) -> None:
         if violation["severity"] == "error"
     ]
     assert errors == []
+
+
+def test_every_log_group_is_kms_encrypted_where_logs_are(variants: dict[str, Template]) -> None:
+    """Found by the config-space test: the kubectl provider's log groups (created by aws-cdk-lib)
+    were the only unencrypted ones when an environment encrypts logs."""
+    log_groups = variants["kms-sample"].find_resources("AWS::Logs::LogGroup")
+    assert len(log_groups) >= 3  # control plane + the provider's handler and framework
+    unencrypted = [name for name, r in log_groups.items() if "KmsKeyId" not in r["Properties"]]
+    assert unencrypted == []

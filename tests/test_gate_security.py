@@ -161,3 +161,39 @@ def test_launch_template_without_an_encrypted_volume_fails() -> None:
     data = {"MetadataOptions": {"HttpTokens": "required"}}
     bad = {"Lt": {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": data}}}
     assert evaluate_example(rule, bad).findings
+
+
+def _scanning_case(filter_pattern: str) -> list[str]:
+    resources = {
+        "Repo": {
+            "Type": "AWS::ECR::Repository",
+            "Properties": {
+                "RepositoryName": "team/api",
+                "ImageScanningConfiguration": {"ScanOnPush": False},
+                "ImageTagMutability": "IMMUTABLE",
+            },
+        },
+        "Scanning": {
+            "Type": "AWS::ECR::RegistryScanningConfiguration",
+            "Properties": {
+                "ScanType": "ENHANCED",
+                "Rules": [
+                    {
+                        "ScanFrequency": "SCAN_ON_PUSH",
+                        "RepositoryFilters": [{"Filter": filter_pattern, "FilterType": "WILDCARD"}],
+                    }
+                ],
+            },
+        },
+    }
+    return [
+        str(f) for f in evaluate_example(_rule("ecr-scan-on-push-immutable"), resources).findings
+    ]
+
+
+def test_enhanced_scanning_covers_the_repositories_its_filters_name() -> None:
+    """Found by the config-space test: the registry construct lists its repositories by name in the
+    enhanced-scanning filters; the rule only accepted the filter `*`."""
+    assert _scanning_case("team/api") == []
+    assert _scanning_case("team/*") == []
+    assert _scanning_case("other") != []

@@ -6,6 +6,7 @@ new test. Each rule carries a bad and a good hand-made fragment, so no rule can 
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping
 from typing import Any
 
@@ -343,11 +344,20 @@ def eks_cluster_hardened(resource: Resource, _: EnvironmentFacts) -> list[str]:
 # ---- ECR, S3, KMS -----------------------------------------------------------------------------
 
 
-def _registry_scans_every_repository(facts: EnvironmentFacts) -> bool:
+def _registry_scans(repository: Resource, facts: EnvironmentFacts) -> bool:
+    """Whether a registry-level (enhanced) scanning rule's WILDCARD filter matches the repository's
+    name (`*` matches any characters; the platform's construct lists its repositories by name)."""
+    name = repository.properties.get("RepositoryName")
     for config in all_resources(facts, ("AWS::ECR::RegistryScanningConfiguration",)):
         for rule in as_list(config.properties.get("Rules")):
-            if any(f.get("Filter") == "*" for f in as_list(rule.get("RepositoryFilters"))):
-                return True
+            for repository_filter in as_list(rule.get("RepositoryFilters")):
+                pattern = repository_filter.get("Filter")
+                if pattern == "*" or (
+                    isinstance(name, str)
+                    and isinstance(pattern, str)
+                    and fnmatch.fnmatchcase(name, pattern)
+                ):
+                    return True
     return False
 
 
@@ -355,7 +365,7 @@ def ecr_scans_and_is_immutable(resource: Resource, facts: EnvironmentFacts) -> l
     props = resource.properties
     problems = []
     scan = is_true(_get(props, "ImageScanningConfiguration", "ScanOnPush"))
-    if not scan and not _registry_scans_every_repository(facts):
+    if not scan and not _registry_scans(resource, facts):
         problems.append("images are not scanned on push")
     if props.get("ImageTagMutability") != "IMMUTABLE":
         problems.append(f"ImageTagMutability is {props.get('ImageTagMutability', 'MUTABLE')}")
