@@ -25,7 +25,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from container_constructs.common import default_policy, secure_log_group
 
@@ -532,7 +532,7 @@ _KUBECTL_PROVIDER_FINDINGS = {
 }
 
 
-def _encrypt_log_groups(scope: Construct, key: kms.IKey) -> None:
+def _encrypt_log_groups(scope: IConstruct, key: kms.IKey) -> None:
     """Encrypt the log groups aws-cdk-lib creates for the kubectl provider's functions with `key`
     (they take no key prop). Found by the config-space test: with KMS-encrypted logs and the
     sample workload on, these two log groups were the only unencrypted ones."""

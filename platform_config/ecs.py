@@ -216,14 +216,15 @@ class ScalingConfig(Section):
 
 
 class RouteConfig(Section):
-    """Which requests the shared ALB forwards to a service: path patterns and/or host headers."""
+    """Which requests the service's ALB forwards to it: path patterns and/or host headers."""
 
     priority: int = Field(
         ge=1,
         le=50000,
         description=(
             "Listener rule priority, unique in the cluster. Also decides the service's stack: "
-            "services-N holds priorities (N-1)*services_per_stack+1 .. N*services_per_stack."
+            "services-N holds priorities (N-1)*services_per_stack+1 .. N*services_per_stack; "
+            "and its ALB within its load-balancer group (blocks of services_per_load_balancer)."
         ),
     )
     paths: list[str] = Field(
@@ -249,7 +250,7 @@ class RouteConfig(Section):
 
 
 class ServiceConfig(Section):
-    """One containerised HTTP service behind its cluster's shared ALB."""
+    """One containerised HTTP service behind an ALB of its cluster (see load_balancer)."""
 
     name: str = Field(description="Service name: lowercase letters, digits, '-' (2-32 chars).")
     image: ImageConfig = Field(
