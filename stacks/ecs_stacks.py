@@ -58,15 +58,16 @@ FIRST_ALB = AlbKey(DEFAULT_GROUP, 1)
 
 def load_balancer_construct_id(key: AlbKey) -> str:
     """Construct id of ALB `key` in the cluster stack: derived from its group and number only."""
-    return _alb_id(key, "SharedLoadBalancer", "")
+    return _alb_id(key, "SharedLoadBalancer")
 
 
-def _alb_id(key: AlbKey, prefix: str, suffix: str) -> str:
-    """`prefix + suffix` for the first ALB (today's ids), else with the group and number between."""
+def _alb_id(key: AlbKey, prefix: str) -> str:
+    """`prefix` for the first ALB (today's ids), else `prefix<Group>Alb<number>`: group names are
+    lowercase letters and digits, so the capital A of "Alb" keeps every (group, number) apart
+    (group default2's ALB 1 is Default2Alb1, group default's ALB 21 is DefaultAlb21)."""
     if key == FIRST_ALB:
-        return prefix + suffix
-    group = "".join(part.capitalize() for part in key.group.split("-"))
-    return f"{prefix}{group}{key.number}{suffix}"
+        return prefix
+    return f"{prefix}{key.group.capitalize()}Alb{key.number}"
 
 
 def service_stack_number(priority: int, services_per_stack: int) -> int:
@@ -184,7 +185,7 @@ class EcsClusterStack(Stack):
             scheme = "internal" if balancer.internal else "internet-facing"
             CfnOutput(
                 self,
-                _alb_id(key, "LoadBalancerDnsName", ""),
+                _alb_id(key, "LoadBalancerDnsName"),
                 value=shared.load_balancer.load_balancer_dns_name,
                 description=(
                     f"DNS name of the ALB shared by the {kind} cluster's services"
@@ -227,13 +228,13 @@ class EcsServicesStack(Stack):
             shared = cluster_stack.load_balancers[key]
             alb_security_group = ec2.SecurityGroup.from_security_group_id(
                 self,
-                _alb_id(key, "LoadBalancerSecurityGroup", ""),
+                _alb_id(key, "LoadBalancerSecurityGroup"),
                 shared.security_group.security_group_id,
                 mutable=False,
             )
             listeners[key] = elbv2.ApplicationListener.from_application_listener_attributes(
                 self,
-                _alb_id(key, "Listener", ""),
+                _alb_id(key, "Listener"),
                 listener_arn=shared.listener.listener_arn,
                 security_group=alb_security_group,
             )

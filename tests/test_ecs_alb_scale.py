@@ -155,7 +155,7 @@ def test_250_services_on_four_albs_by_group_and_priority_block(layouts: dict[int
     blocks = sorted((numbers[0], numbers[-1], len(numbers)) for numbers in by_alb.values())
     assert blocks == [(1, 95, 95), (96, 100, 5), (101, 200, 100), (201, 250, 50)]
     assert len(layout.albs) == 4
-    internal = {alb for alb in layout.albs if alb.startswith("SharedLoadBalancerInternal1")}
+    internal = {alb for alb in layout.albs if alb.startswith("SharedLoadBalancerInternalAlb1")}
     assert {layout.alb[n] for n in INTERNAL} == internal
     for alb, resource in layout.albs.items():
         scheme = "internal" if alb in internal else "internet-facing"
@@ -163,8 +163,8 @@ def test_250_services_on_four_albs_by_group_and_priority_block(layouts: dict[int
     # The default group's first ALB keeps the single ALB's construct ids.
     assert layout.alb[1].startswith("SharedLoadBalancer")
     assert not layout.alb[1].startswith(("SharedLoadBalancerDefault", "SharedLoadBalancerInternal"))
-    assert layout.alb[101].startswith("SharedLoadBalancerDefault2")
-    assert layout.alb[250].startswith("SharedLoadBalancerDefault3")
+    assert layout.alb[101].startswith("SharedLoadBalancerDefaultAlb2")
+    assert layout.alb[250].startswith("SharedLoadBalancerDefaultAlb3")
 
 
 def test_https_rules_only_on_the_https_listeners(layouts: dict[int, Layout]) -> None:
@@ -173,7 +173,7 @@ def test_https_rules_only_on_the_https_listeners(layouts: dict[int, Layout]) -> 
     listeners = _of_type(cluster, LISTENER)
     for listener, count in layout.rules.items():
         alb = layout.listener_alb[listener]
-        expected = "HTTP" if alb.startswith("SharedLoadBalancerInternal1") else "HTTPS"
+        expected = "HTTP" if alb.startswith("SharedLoadBalancerInternalAlb1") else "HTTPS"
         assert listeners[listener]["Properties"]["Protocol"] == expected, (listener, count)
 
 

@@ -66,6 +66,16 @@ def test_shipped_environments_keep_one_alb_per_cluster() -> None:
     assert load_balancer_construct_id(FIRST_ALB) == "SharedLoadBalancer"
 
 
+def test_alb_construct_ids_never_collide() -> None:
+    keys = [
+        AlbKey(g, n) for g in ("default", "default2", "d", "api", "api1") for n in (1, 2, 12, 21)
+    ]
+    ids = [load_balancer_construct_id(key) for key in keys]
+    assert len(set(ids)) == len(ids)
+    assert load_balancer_construct_id(AlbKey("default2", 1)) == "SharedLoadBalancerDefault2Alb1"
+    assert load_balancer_construct_id(AlbKey("default", 21)) == "SharedLoadBalancerDefaultAlb21"
+
+
 @pytest.mark.parametrize(
     ("priority", "per", "number"), [(1, 100, 1), (100, 100, 1), (101, 100, 2), (250, 100, 3)]
 )
@@ -242,15 +252,15 @@ def test_internal_alb_in_private_subnets_open_to_the_vpc_only(two_groups: Path) 
     cluster = _template(two_groups, "cp-sandbox-ecs-fargate")
     albs = _of_type(cluster, "AWS::ElasticLoadBalancingV2::LoadBalancer")
     assert len(albs) == 2
-    internal = next(v for k, v in albs.items() if k.startswith("SharedLoadBalancerInternal1"))
-    public = next(v for k, v in albs.items() if not k.startswith("SharedLoadBalancerInternal1"))
+    internal = next(v for k, v in albs.items() if k.startswith("SharedLoadBalancerInternalAlb1"))
+    public = next(v for k, v in albs.items() if not k.startswith("SharedLoadBalancerInternalAlb1"))
     assert internal["Properties"]["Scheme"] == "internal"
     assert public["Properties"]["Scheme"] == "internet-facing"
     assert "Private" in json.dumps(internal["Properties"]["Subnets"])
     assert "Public" in json.dumps(public["Properties"]["Subnets"])
     groups = _of_type(cluster, "AWS::EC2::SecurityGroup")
     internal_group = next(
-        v for k, v in groups.items() if k.startswith("SharedLoadBalancerInternal1")
+        v for k, v in groups.items() if k.startswith("SharedLoadBalancerInternalAlb1")
     )
     ingress = internal_group["Properties"]["SecurityGroupIngress"]
     assert sorted(rule["FromPort"] for rule in ingress) == [80, 443]
@@ -265,8 +275,8 @@ def test_internal_alb_in_private_subnets_open_to_the_vpc_only(two_groups: Path) 
 def test_every_alb_dns_name_is_an_output(two_groups: Path) -> None:
     outputs = _template(two_groups, "cp-sandbox-ecs-fargate")["Outputs"]
     assert "LoadBalancerDnsName" in outputs
-    assert "LoadBalancerDnsNameInternal1" in outputs
-    assert "internal ALB internal-1" in outputs["LoadBalancerDnsNameInternal1"]["Description"]
+    assert "LoadBalancerDnsNameInternalAlb1" in outputs
+    assert "internal ALB internal-1" in outputs["LoadBalancerDnsNameInternalAlb1"]["Description"]
 
 
 def test_each_service_attaches_to_its_groups_alb(two_groups: Path) -> None:
@@ -284,13 +294,13 @@ def test_each_service_attaches_to_its_groups_alb(two_groups: Path) -> None:
     }
     assert listener_of["ServiceSvc1"]["Ref"].startswith("SharedLoadBalancerHttp")
     assert listener_of["ServiceSvc2"]["Ref"].startswith(
-        "SharedLoadBalancerInternal1LoadBalancerHttps"
+        "SharedLoadBalancerInternalAlb1LoadBalancerHttps"
     )
     urls = {k: json.dumps(v["Value"]) for k, v in services["Outputs"].items()}
     assert urls["ServiceSvc1Url"].startswith('{"Fn::Join": ["", ["http://"')
     assert urls["ServiceSvc2Url"].startswith('{"Fn::Join": ["", ["https://"')
-    assert "Internal1" in urls["ServiceSvc2Url"]
-    assert "Internal1" not in urls["ServiceSvc1Url"]
+    assert "InternalAlb1" in urls["ServiceSvc2Url"]
+    assert "InternalAlb1" not in urls["ServiceSvc1Url"]
 
 
 def test_two_groups_are_nag_and_preflight_clean(two_groups: Path) -> None:
