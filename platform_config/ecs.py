@@ -246,6 +246,14 @@ class RouteConfig(Section):
     def _has_condition(self) -> RouteConfig:
         if not self.paths and not self.hosts:
             raise ValueError("route needs at least one of 'paths' or 'hosts'")
+        values = len(self.paths) + len(self.hosts)
+        if values > CONDITION_VALUES_PER_RULE.limit:
+            raise ValueError(
+                f"route has {values} condition values ({len(self.paths)} paths + "
+                f"{len(self.hosts)} hosts) in its one listener rule; the limit is "
+                f"{CONDITION_VALUES_PER_RULE.limit} per rule (hard quota "
+                f"'{CONDITION_VALUES_PER_RULE.name}')"
+            )
         return self
 
 
@@ -451,7 +459,7 @@ CERTIFICATES_PER_ALB = AlbQuota(
 )
 TARGETS_PER_ALB = AlbQuota("Targets per Application Load Balancer", 1000, True)
 ALBS_PER_REGION = AlbQuota("Application Load Balancers per Region", 50, True)
-TARGET_GROUPS_PER_REGION = AlbQuota("Target Groups per Region (ALB and NLB)", 3000, True)
+TARGET_GROUPS_PER_REGION = AlbQuota("Target Groups per Region", 3000, True)  # shared with NLBs
 CONDITION_VALUES_PER_RULE = AlbQuota("Condition values per rule", 5, False)
 ALB_QUOTAS = (
     TARGET_GROUPS_PER_ALB,
@@ -460,6 +468,7 @@ ALB_QUOTAS = (
     TARGETS_PER_ALB,
     ALBS_PER_REGION,
     TARGET_GROUPS_PER_REGION,
+    CONDITION_VALUES_PER_RULE,
 )
 
 # Target groups one service adds to its ALB (1 today; 2 with blue/green deployments).

@@ -308,3 +308,29 @@ def test_two_groups_are_nag_and_preflight_clean(two_groups: Path) -> None:
     report = json.loads(report_file.read_text()) if report_file.exists() else {}
     violations = [v for r in report.get("pluginReports", []) for v in r.get("violations", [])]
     assert not violations, [v["ruleName"] for v in violations]
+
+
+def test_condition_values_per_rule() -> None:
+    route = {
+        "priority": 1,
+        "paths": [f"/p{n}/*" for n in range(3)],
+        "hosts": ["a.com", "b.com", "c.com"],
+    }
+    message = _error(_fargate(services=[_service(1, route=route)]))
+    assert (
+        "ecs.fargate.services.0.route: route has 6 condition values (3 paths + 3 hosts)" in message
+    )
+    assert "the limit is 5 per rule (hard quota 'Condition values per rule')" in message
+    route["hosts"] = ["a.com", "b.com"]
+    assert load_config("sandbox", overrides=_fargate(services=[_service(1, route=route)]))
+
+
+def test_readme_quota_table_quotes_the_code() -> None:
+    """README "Scaling" lists every quota the config checks, with its value and AWS source."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Scaling") : readme.index("## Performance")]
+    assert ecs_config.ALB_QUOTAS_SOURCE in section
+    assert ecs_config.ALB_QUOTAS_READ in section
+    for quota in ecs_config.ALB_QUOTAS:
+        adjustable = "yes" if quota.adjustable else "no"
+        assert f"| {quota.name} | {quota.limit:,} | {adjustable} |" in section, quota.name
