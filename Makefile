@@ -113,5 +113,5 @@ config-reference: setup ## Regenerate docs/configuration.md and the README confi
 
 docs: diagram config-reference ## Regenerate every generated document (diagram, config reference)
 
-bench: setup ## Benchmark synth and test times (floor, sandbox, 1/10/50 services); writes benchmarks/results.md and the README table
+bench: setup ## Benchmark synth and test times (floor, sandbox, 1/50/250 services, largest ALB); writes benchmarks/results.md and the README table
 	$(VENV)/bin/python -m benchmarks.bench
