@@ -28,7 +28,7 @@ DIAGRAM_OUT := build/diagram.out
 # Extra flags for `cdk deploy`, e.g. CDK_DEPLOY_FLAGS="--require-approval never" in CI.
 CDK_DEPLOY_FLAGS ?=
 
-.PHONY: help setup synth test test-fuzz test-deploy emulator-deploy lint format diff deploy destroy \
+.PHONY: help setup synth test test-scale test-fuzz test-deploy emulator-deploy lint format diff deploy destroy \
 	clean snapshot-update diagram config-reference docs nag-report bench bootstrap preflight-account \
 	retained-resources
 
@@ -60,6 +60,9 @@ synth: setup ## cdk synth of ENV (default sandbox) into cdk.out/, then cfn-lint 
 
 test: setup ## Run the test suite (all but the emulator deploy, see test-deploy)
 	$(VENV)/bin/python -m pytest -m "not deploy" --ignore=tests/deploy
+
+test-scale: setup ## Scale proof: 250 and 251 Fargate services over several ALBs (two ~1 min synths)
+	$(VENV)/bin/python -m pytest -m scale tests/test_ecs_alb_scale.py
 
 test-fuzz: setup ## Config-space property test: FUZZ_EXAMPLES (default 300) random valid configs, each synthesized and checked
 	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/python -m pytest tests/test_config_space.py
@@ -121,5 +124,5 @@ config-reference: setup ## Regenerate docs/configuration.md and the README confi
 
 docs: diagram config-reference ## Regenerate every generated document (diagram, config reference)
 
-bench: setup ## Benchmark synth and test times (floor, sandbox, 1/10/50 services); writes benchmarks/results.md and the README table
+bench: setup ## Benchmark synth and test times (floor, sandbox, 1/50/250 services, largest ALB); writes benchmarks/results.md and the README table
 	$(VENV)/bin/python -m benchmarks.bench

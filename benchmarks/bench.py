@@ -6,7 +6,8 @@ Measures, with a warm-up and several repetitions, reporting medians:
   (b) `cdk synth` of the full sandbox app as a user runs it (the real, pinned CLI), with every
       check on: cdk-nag, cdk-preflight and the CloudFormation validation engine's default rules;
   (c) the same app with cdk-nag only (the deploy-time rules left out), to show what they cost;
-  (d) synth of the sandbox app with 1, 10 and 50 web services;
+  (d) synth of the sandbox app with 1, 50 and 250 web services (250: three ALBs), with the
+      largest ALB's target groups and listener rules;
   (e) `make test` after setup.
 Prints a table, writes it to benchmarks/results.md and checks the targets (exit 1 if one is missed).
 """
@@ -66,6 +67,8 @@ class Measurement:
     stacks: int = 0
     max_resources: int = 0
     template_bytes: int = 0
+    alb_target_groups: int = 0
+    alb_rules: int = 0
 
     @property
     def median(self) -> float:
@@ -110,12 +113,45 @@ def assembly_stats(outdir: Path) -> tuple[int, int, int]:
     return len(templates), max(resources, default=0), sum(t.stat().st_size for t in templates)
 
 
+def largest_alb(outdir: Path) -> tuple[int, int]:
+    """(most target groups, most listener rules) of one ALB in a cloud assembly: rules follow
+    their listener's export to the listener and its ALB; target groups are those they forward to.
+    """
+    templates = [json.loads(t.read_text()) for t in outdir.glob("*.template.json")]
+    alb_of_export: dict[str, str] = {}
+    for stack, template in enumerate(templates):
+        resources = template.get("Resources", {})
+        for output in template.get("Outputs", {}).values():
+            value = output.get("Value")
+            if "Export" not in output or not isinstance(value, dict) or "Ref" not in value:
+                continue
+            listener = resources.get(value["Ref"], {})
+            if listener.get("Type") == "AWS::ElasticLoadBalancingV2::Listener":
+                alb = listener["Properties"]["LoadBalancerArn"]["Ref"]
+                alb_of_export[output["Export"]["Name"]] = f"{stack}:{alb}"
+    rules: dict[str, int] = {}
+    groups: dict[str, set[str]] = {}
+    for index, template in enumerate(templates):
+        for resource in template.get("Resources", {}).values():
+            if resource["Type"] != "AWS::ElasticLoadBalancingV2::ListenerRule":
+                continue
+            arn = resource["Properties"]["ListenerArn"]
+            export = str(arn.get("Fn::ImportValue")) if isinstance(arn, dict) else ""
+            alb = alb_of_export.get(export, f"(same stack) {json.dumps(arn)}")
+            rules[alb] = rules.get(alb, 0) + 1
+            for action in resource["Properties"].get("Actions", []):
+                group = action.get("TargetGroupArn")
+                if group is not None:
+                    groups.setdefault(alb, set()).add(f"{index}:{json.dumps(group)}")
+    return max((len(g) for g in groups.values()), default=0), max(rules.values(), default=0)
+
+
 def measure_synth(
     name: str, app_dir: Path, work: Path, warmups: int, repetitions: int, *context: str
 ) -> Measurement:
     outdir = work / name.replace(" ", "-")
     seconds = repeat(lambda: timed(synth_command(outdir, *context), app_dir), warmups, repetitions)
-    return Measurement(name, seconds, *assembly_stats(outdir))
+    return Measurement(name, seconds, *assembly_stats(outdir), *largest_alb(outdir))
 
 
 def services_override(count: int) -> dict[str, Any]:
@@ -144,17 +180,18 @@ def render_table(measurements: list[Measurement], floor: Measurement) -> str:
     """The results table in Markdown (also the README's `benchmark` block)."""
     lines = [
         "| measurement | median s | runs (s) | x floor | stacks | max resources/stack | "
-        "template bytes |",
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
+        "template bytes | largest ALB: target groups, rules |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for m in measurements:
         runs = ", ".join(f"{s:.1f}" for s in m.seconds)
         stacks = str(m.stacks) if m.stacks else ""
         resources = str(m.max_resources) if m.stacks else ""
         size = f"{m.template_bytes:,}" if m.stacks else ""
+        alb = f"{m.alb_target_groups}, {m.alb_rules}" if m.alb_rules else ""
         lines.append(
             f"| {m.name} | {m.median:.1f} | {runs} | {m.median / floor.median:.1f} | {stacks} | "
-            f"{resources} | {size} |"
+            f"{resources} | {size} | {alb} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -177,7 +214,9 @@ def render(table: str, checks: list[str]) -> str:
             "cdk-nag, cdk-preflight's deploy-time rules and the CloudFormation validation "
             "engine's default rules (one engine pass, stacks/platform.py `add_validations`);",
             "- cdk-nag only: the same app with the deploy-time rules left out, to show their cost;",
-            "- N Fargate services: the sandbox with N services on the Fargate cluster, all checks.",
+            "- N Fargate services: the sandbox with N services on the Fargate cluster, all checks "
+            "(100 services per ALB: 250 services use three ALBs); the last column is the "
+            "fullest ALB's target groups and listener rules (quotas: 100 and 100).",
             "",
             "Targets:",
             "",
@@ -223,7 +262,7 @@ def main() -> int:
         )
         print(f"cdk-nag only: {nag.median:.1f}s", file=sys.stderr)
         scaled = []
-        for count in (1, 10, 50):
+        for count in (1, 50, 250):
             overrides = write_overrides(work, count)
             scaled.append(
                 measure_synth(
@@ -244,7 +283,13 @@ def main() -> int:
             _check(
                 "full sandbox synth, all checks <= 3.0 x floor", full.median, 3.0 * floor.median
             ),
-            _check("50 services synth <= 3 x 1 service", scaled[2].median, 3 * scaled[0].median),
+            _check("50 services synth <= 3 x 1 service", scaled[1].median, 3 * scaled[0].median),
+            _check("250 services synth <= 3 x 1 service", scaled[2].median, 3 * scaled[0].median),
+            *(
+                _check(f"{m.name}: largest ALB's target groups <= 100", m.alb_target_groups, 100)
+                for m in scaled
+            ),
+            *(_check(f"{m.name}: largest ALB's rules <= 100", m.alb_rules, 100) for m in scaled),
             *(
                 _check(f"{m.name}: every stack < 500 resources", m.max_resources, 499)
                 for m in scaled

@@ -1,4 +1,4 @@
-"""An internet-facing Application Load Balancer shared by all web services of one cluster."""
+"""An Application Load Balancer (internet-facing or internal) shared by a cluster's services."""
 
 from __future__ import annotations
 
@@ -17,11 +17,18 @@ class SharedLoadBalancerProps:
     """Props of `SharedLoadBalancer`.
 
     Attributes:
-        vpc: the VPC; the ALB goes to its public subnets. Required.
+        vpc: the VPC; the ALB goes to its public subnets (internal: its private ones). Required.
         target_ports: the container ports of the services behind the ALB; the ALB's security
             group may reach only these ports, only inside the VPC. Required.
         certificate_arn: ACM certificate. Set: HTTPS listener on 443 (recommended TLS policy)
             and a permanent HTTP->HTTPS redirect on 80. Default: None, plain HTTP on 80.
+        additional_certificate_arns: more ACM certificates for the HTTPS listener (SNI); only
+            with `certificate_arn`. Default: none.
+        internal: scheme internal in the private subnets, listener ports open to
+            `internal_cidr` only. Default: False, internet-facing in the public subnets.
+        internal_cidr: the IPv4 CIDR an internal ALB's listener ports admit; give the VPC's
+            CIDR as a literal so that checks such as cdk-nag's can read it. Default: None, the
+            VPC's CIDR (`vpc.vpc_cidr_block`, a cross-stack token for an imported VPC).
         idle_timeout: connection idle timeout. Default: 60 seconds.
         access_log_expiration: how long access log objects are kept. Default: 90 days.
         removal_policy: of the access-log bucket; with DESTROY it is emptied on deletion.
@@ -31,17 +38,20 @@ class SharedLoadBalancerProps:
     vpc: ec2.IVpc
     target_ports: Sequence[int]
     certificate_arn: str | None = None
+    additional_certificate_arns: Sequence[str] = ()
+    internal: bool = False
+    internal_cidr: str | None = None
     idle_timeout: Duration = field(default_factory=lambda: Duration.seconds(60))
     access_log_expiration: Duration = field(default_factory=lambda: Duration.days(90))
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
 
 
 class SharedLoadBalancer(Construct):
-    """One ALB per cluster: services add their own target group and listener rule to `listener`.
+    """An ALB that services share: each adds its own target group and listener rule to `listener`.
 
     Drops invalid header fields, writes access logs to an encrypted, SSL-only, private bucket,
-    answers unmatched requests with 404. The security group admits the internet only on the
-    listener ports and sends only to the target ports inside the VPC.
+    answers unmatched requests with 404. The security group admits the internet (internal: the
+    VPC CIDR) only on the listener ports and sends only to the target ports inside the VPC.
 
     Attributes:
         load_balancer: the ALB.
@@ -59,6 +69,8 @@ class SharedLoadBalancer(Construct):
         # Unreachable from config: EcsClusterStack passes the services' ports or [8080].
         if not props.target_ports:
             raise ValueError("SharedLoadBalancer: target_ports needs at least one port")
+        if props.additional_certificate_arns and props.certificate_arn is None:
+            raise ValueError("SharedLoadBalancer: additional_certificate_arns need certificate_arn")
         self.access_log_bucket = s3.Bucket(
             self,
             "AccessLogBucket",
@@ -77,25 +89,40 @@ class SharedLoadBalancer(Construct):
                 "only moves the question one bucket further",
             )
         )
+        if props.internal:
+            description = "Internal ALB: listener ports from the VPC, target ports in the VPC"
+        else:
+            description = "Shared ALB: listener ports from the internet, target ports in the VPC"
         self.security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
             vpc=props.vpc,
-            description="Shared ALB: listener ports from the internet, target ports in the VPC",
+            description=description,
             allow_all_outbound=False,
         )
         https = props.certificate_arn is not None
         listener_ports = [80, 443] if https else [80]
         for port in listener_ports:
-            self.security_group.add_ingress_rule(
-                ec2.Peer.any_ipv4(), ec2.Port.tcp(port), f"Listener port {port} from the internet"
+            if props.internal:
+                self.security_group.add_ingress_rule(
+                    ec2.Peer.ipv4(props.internal_cidr or props.vpc.vpc_cidr_block),
+                    ec2.Port.tcp(port),
+                    f"Listener port {port} from the VPC",
+                )
+            else:
+                self.security_group.add_ingress_rule(
+                    ec2.Peer.any_ipv4(),
+                    ec2.Port.tcp(port),
+                    f"Listener port {port} from the internet",
+                )
+        if not props.internal:
+            Validations.of(self.security_group).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-EC23",
+                    reason="Internet-facing ALB: the listener ports (only) are open to the "
+                    "internet",
+                )
             )
-        Validations.of(self.security_group).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-EC23",
-                reason="Internet-facing ALB: the listener ports (only) are open to the internet",
-            )
-        )
         for port in sorted(set(props.target_ports)):
             self.security_group.add_egress_rule(
                 ec2.Peer.ipv4(props.vpc.vpc_cidr_block),
@@ -106,8 +133,8 @@ class SharedLoadBalancer(Construct):
             self,
             "LoadBalancer",
             vpc=props.vpc,
-            internet_facing=True,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            internet_facing=not props.internal,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=_subnet_type(props)),
             security_group=self.security_group,
             drop_invalid_header_fields=True,
             idle_timeout=props.idle_timeout,
@@ -127,6 +154,14 @@ class SharedLoadBalancer(Construct):
                 default_action=not_found,
                 open=False,
             )
+            if props.additional_certificate_arns:
+                self.listener.add_certificates(
+                    "Additional",
+                    [
+                        elbv2.ListenerCertificate.from_arn(arn)
+                        for arn in props.additional_certificate_arns
+                    ],
+                )
             self.redirect_listener = self.load_balancer.add_listener(
                 "Http",
                 port=80,
@@ -146,3 +181,11 @@ class SharedLoadBalancer(Construct):
                 open=False,
             )
             self.scheme = "http"
+
+
+def _subnet_type(props: SharedLoadBalancerProps) -> ec2.SubnetType:
+    if not props.internal:
+        return ec2.SubnetType.PUBLIC
+    if props.vpc.private_subnets:
+        return ec2.SubnetType.PRIVATE_WITH_EGRESS
+    return ec2.SubnetType.PRIVATE_ISOLATED

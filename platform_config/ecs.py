@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
 
 from pydantic import Field, field_validator, model_validator
 
@@ -215,7 +216,7 @@ class ScalingConfig(Section):
 
 
 class RouteConfig(Section):
-    """Which requests the shared ALB forwards to a service: path patterns and/or host headers."""
+    """Which requests the service's ALB forwards to it: path patterns and/or host headers."""
 
     priority: int = Field(
         ge=1,
@@ -225,7 +226,8 @@ class RouteConfig(Section):
             "lowest number: a route whose paths and hosts cover a later route's (/* before "
             "/api/*, *.example.com before api.example.com) is refused, give the narrower one the "
             "lower number. Also decides the service's stack: "
-            "services-N holds priorities (N-1)*services_per_stack+1 .. N*services_per_stack."
+            "services-N holds priorities (N-1)*services_per_stack+1 .. N*services_per_stack; "
+            "and its ALB within its load-balancer group (blocks of services_per_load_balancer)."
         ),
     )
     paths: list[str] = Field(
@@ -247,11 +249,19 @@ class RouteConfig(Section):
     def _has_condition(self) -> RouteConfig:
         if not self.paths and not self.hosts:
             raise ValueError("route needs at least one of 'paths' or 'hosts'")
+        values = len(self.paths) + len(self.hosts)
+        if values > CONDITION_VALUES_PER_RULE.limit:
+            raise ValueError(
+                f"route has {values} condition values ({len(self.paths)} paths + "
+                f"{len(self.hosts)} hosts) in its one listener rule; the limit is "
+                f"{CONDITION_VALUES_PER_RULE.limit} per rule (hard quota "
+                f"'{CONDITION_VALUES_PER_RULE.name}')"
+            )
         return self
 
 
 class ServiceConfig(Section):
-    """One containerised HTTP service behind its cluster's shared ALB."""
+    """One containerised HTTP service behind an ALB of its cluster (see load_balancer)."""
 
     name: str = Field(description="Service name: lowercase letters, digits, '-' (2-32 chars).")
     image: ImageConfig = Field(
@@ -290,6 +300,13 @@ class ServiceConfig(Section):
     )
     enable_execute_command: bool = Field(default=True, description="Allow ECS Exec into tasks.")
     log_retention_days: int = Field(default=30)
+    load_balancer: str | None = Field(
+        default=None,
+        description=(
+            "Load-balancer group: a name from the cluster's load_balancers; default: the default "
+            "group (the cluster's load_balancer). Within a group the priority picks the ALB."
+        ),
+    )
 
     @field_validator("name")
     @classmethod
@@ -353,13 +370,29 @@ class ServiceConfig(Section):
 
 
 class LoadBalancerConfig(Section):
-    """The ALB shared by all services of one cluster."""
+    """One load-balancer group of a cluster: the settings of its ALBs (one per block of
+    `services_per_load_balancer` route priorities that holds services; the group's first ALB
+    always exists)."""
 
+    internal: bool = Field(
+        default=False,
+        description=(
+            "Internal ALB: private subnets, scheme internal, listener ports open to the VPC CIDR "
+            "only (for services other workloads call). Default: internet-facing."
+        ),
+    )
     certificate_arn: str | None = Field(
         default=None,
         description=(
             "ACM certificate ARN. Set: HTTPS listener on 443 and HTTP->HTTPS redirect on 80. "
             "Unset: plain HTTP on 80 only (sandbox without a domain)."
+        ),
+    )
+    additional_certificate_arns: list[str] = Field(
+        default_factory=list,
+        description=(
+            "More ACM certificates on the HTTPS listener (SNI), e.g. for other host names; "
+            "needs certificate_arn. At most 25 per ALB (quota, excluding the default one)."
         ),
     )
     idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
@@ -370,11 +403,124 @@ class LoadBalancerConfig(Section):
     @field_validator("certificate_arn")
     @classmethod
     def _acm_arn(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(
-            r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", value
-        ):
+        if value is not None and not _ACM_ARN.match(value):
             raise ValueError(f"'{value}' is not an ACM certificate ARN")
         return value
+
+    @field_validator("additional_certificate_arns")
+    @classmethod
+    def _acm_arns(cls, value: list[str]) -> list[str]:
+        for arn in value:
+            if not _ACM_ARN.match(arn):
+                raise ValueError(f"'{arn}' is not an ACM certificate ARN")
+        if len(set(value)) != len(value):
+            raise ValueError("each certificate may appear once")
+        return value
+
+    @model_validator(mode="after")
+    def _additional_need_default(self) -> LoadBalancerConfig:
+        if self.additional_certificate_arns and self.certificate_arn is None:
+            raise ValueError(
+                "additional_certificate_arns: needs certificate_arn (the HTTPS listener's "
+                "default certificate); allowed: set certificate_arn or remove them"
+            )
+        if self.certificate_arn in self.additional_certificate_arns:
+            raise ValueError("additional_certificate_arns: certificate_arn is already the default")
+        return self
+
+    @property
+    def https(self) -> bool:
+        """Whether the ALBs of this group have an HTTPS listener."""
+        return self.certificate_arn is not None
+
+
+_ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$")
+_GROUP_NAME = re.compile(r"^[a-z][a-z0-9]{0,19}$")
+DEFAULT_GROUP = "default"
+
+
+@dataclass(frozen=True)
+class AlbQuota:
+    """One Application Load Balancer quota: AWS's name, its default value, adjustable or not."""
+
+    name: str
+    limit: int
+    adjustable: bool
+
+
+# Elastic Load Balancing User Guide for Application Load Balancers, "Quotas for your Application
+# Load Balancers" (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/
+# load-balancer-limits.html), default values as read on 2026-11-29. README "Scaling" shows them.
+ALB_QUOTAS_SOURCE = (
+    "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html"
+)
+ALB_QUOTAS_READ = "2026-11-29"
+TARGET_GROUPS_PER_ALB = AlbQuota("Target Groups per Application Load Balancer", 100, False)
+RULES_PER_ALB = AlbQuota("Rules per Application Load Balancer (excluding default rules)", 100, True)
+CERTIFICATES_PER_ALB = AlbQuota(
+    "Certificates per Application Load Balancer (excluding default certificates)", 25, True
+)
+TARGETS_PER_ALB = AlbQuota("Targets per Application Load Balancer", 1000, True)
+ALBS_PER_REGION = AlbQuota("Application Load Balancers per Region", 50, True)
+TARGET_GROUPS_PER_REGION = AlbQuota("Target Groups per Region", 3000, True)  # shared with NLBs
+CONDITION_VALUES_PER_RULE = AlbQuota("Condition values per rule", 5, False)
+ALB_QUOTAS = (
+    TARGET_GROUPS_PER_ALB,
+    RULES_PER_ALB,
+    CERTIFICATES_PER_ALB,
+    TARGETS_PER_ALB,
+    ALBS_PER_REGION,
+    TARGET_GROUPS_PER_REGION,
+    CONDITION_VALUES_PER_RULE,
+)
+
+# Target groups one service adds to its ALB (1 today; 2 with blue/green deployments).
+TARGET_GROUPS_PER_SERVICE = 1
+
+
+def listener_rules_per_service(https: bool) -> dict[str, int]:
+    """Listener rules one service adds, per listener of its ALB: with HTTPS one rule on the HTTPS
+    listener and none on HTTP (its default action redirects); HTTP only: one rule on HTTP."""
+    return {"HTTPS:443": 1, "HTTP:80": 0} if https else {"HTTP:80": 1}
+
+
+def max_services_per_load_balancer() -> int:
+    """The most services one ALB holds within its target-group and rule quotas."""
+    rules = max(sum(listener_rules_per_service(https).values()) for https in (False, True))
+    return min(
+        TARGET_GROUPS_PER_ALB.limit // TARGET_GROUPS_PER_SERVICE, RULES_PER_ALB.limit // rules
+    )
+
+
+def load_balancer_number(priority: int, services_per_load_balancer: int) -> int:
+    """The number k of the ALB of a group that holds route `priority`: block k of the priorities."""
+    return (priority - 1) // services_per_load_balancer + 1
+
+
+class AlbKey(NamedTuple):
+    """One ALB of a cluster: its group and its number in the group (1 = the group's first)."""
+
+    group: str
+    number: int
+
+    @property
+    def name(self) -> str:
+        """e.g. default-1, internal-2."""
+        return f"{self.group}-{self.number}"
+
+
+@dataclass(frozen=True)
+class AlbUsage:
+    """What the services of one ALB add to it, counted against its quotas."""
+
+    target_groups: int
+    rules: dict[str, int]
+    certificates: int
+    targets: int
+
+    @property
+    def total_rules(self) -> int:
+        return sum(self.rules.values())
 
 
 class ClusterConfig(Section):
@@ -382,7 +528,25 @@ class ClusterConfig(Section):
 
     container_insights: Literal["enabled", "enhanced"] = Field(default="enabled")
     exec_log_retention_days: int = Field(default=30, description="ECS Exec session log retention.")
-    load_balancer: LoadBalancerConfig = Field(default_factory=LoadBalancerConfig)
+    load_balancer: LoadBalancerConfig = Field(
+        default_factory=LoadBalancerConfig,
+        description="The default load-balancer group: services without load_balancer use it.",
+    )
+    load_balancers: dict[str, LoadBalancerConfig] = Field(
+        default_factory=dict,
+        description=(
+            "More load-balancer groups by name (1-20 lowercase letters/digits, not 'default'), "
+            'e.g. {"internal": {"internal": true}}; services choose one with load_balancer.'
+        ),
+    )
+    services_per_load_balancer: int = Field(
+        default=100,
+        ge=1,
+        description=(
+            "Route priorities per ALB of a group: ALB k holds priorities "
+            "(k-1)*N+1 .. k*N (at most 100: target-group and rule quotas)."
+        ),
+    )
     services_per_stack: int = Field(
         default=10,
         ge=1,
@@ -405,6 +569,120 @@ class ClusterConfig(Section):
         ]
         _reject_duplicates("route", routes)
         _reject_shadowed_routes(self.services)
+        return self
+
+    @field_validator("load_balancers")
+    @classmethod
+    def _group_names(cls, value: dict[str, LoadBalancerConfig]) -> dict[str, LoadBalancerConfig]:
+        for name in value:
+            if name == DEFAULT_GROUP or not _GROUP_NAME.match(name):
+                raise ValueError(
+                    f"'{name}' is not a load-balancer group name; allowed: 1-20 lowercase "
+                    f"letters and digits, starting with a letter, other than '{DEFAULT_GROUP}' "
+                    "(that is load_balancer)"
+                )
+        return value
+
+    @property
+    def load_balancer_groups(self) -> dict[str, LoadBalancerConfig]:
+        """Every group by name: the default one first, then the named ones by name."""
+        return {DEFAULT_GROUP: self.load_balancer, **dict(sorted(self.load_balancers.items()))}
+
+    def group_of(self, service: ServiceConfig) -> str:
+        """The name of the load-balancer group of `service`."""
+        return service.load_balancer or DEFAULT_GROUP
+
+    def alb_of(self, service: ServiceConfig) -> AlbKey:
+        """The ALB that holds `service`: its group, and the block of its route priority."""
+        number = load_balancer_number(service.route.priority, self.services_per_load_balancer)
+        return AlbKey(self.group_of(service), number)
+
+    def assign_load_balancers(self) -> dict[AlbKey, list[ServiceConfig]]:
+        """Services by ALB; every group's first ALB is listed even without services. Stable: a
+        service's ALB depends only on its own group and priority, never on the list."""
+        albs: dict[AlbKey, list[ServiceConfig]] = {
+            AlbKey(g, 1): [] for g in self.load_balancer_groups
+        }
+        for service in self.services:
+            albs.setdefault(self.alb_of(service), []).append(service)
+        order = list(self.load_balancer_groups)
+        return dict(
+            sorted(albs.items(), key=lambda item: (order.index(item[0].group), item[0].number))
+        )
+
+    def alb_usage(self, key: AlbKey, services: Sequence[ServiceConfig]) -> AlbUsage:
+        """What `services` add to ALB `key` (see `listener_rules_per_service`)."""
+        group = self.load_balancer_groups[key.group]
+        per_service = listener_rules_per_service(group.https)
+        return AlbUsage(
+            target_groups=TARGET_GROUPS_PER_SERVICE * len(services),
+            rules={listener: count * len(services) for listener, count in per_service.items()},
+            certificates=len(group.additional_certificate_arns),
+            targets=sum(DEPLOYMENT_MAX_PERCENT * s.scaling.max_tasks // 100 for s in services),
+        )
+
+    @model_validator(mode="after")
+    def _groups_exist(self) -> ClusterConfig:
+        for index, service in enumerate(self.services):
+            name = service.load_balancer
+            if name is not None and name not in self.load_balancer_groups:
+                allowed = ", ".join(self.load_balancer_groups)
+                raise ValueError(
+                    f"services[{index}].load_balancer: '{name}' is not a load-balancer group "
+                    f"of this cluster; allowed: {allowed} (declare more in load_balancers)"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _albs_within_quotas(self) -> ClusterConfig:
+        """Every ALB within its quotas, counting what each of its services adds."""
+        per = self.services_per_load_balancer
+        for key, services in self.assign_load_balancers().items():
+            usage = self.alb_usage(key, services)
+            first = (key.number - 1) * per + 1
+            where = f"ALB {key.name} (priorities {first}-{key.number * per})"
+            counts = [
+                (
+                    usage.target_groups,
+                    TARGET_GROUPS_PER_ALB,
+                    "target groups",
+                    f"{TARGET_GROUPS_PER_SERVICE} per service x {len(services)} services",
+                ),
+                (
+                    usage.total_rules,
+                    RULES_PER_ALB,
+                    "listener rules",
+                    ", ".join(f"{n} on {listener}" for listener, n in usage.rules.items()),
+                ),
+                (
+                    usage.certificates,
+                    CERTIFICATES_PER_ALB,
+                    "certificates besides the default",
+                    "additional_certificate_arns",
+                ),
+                (
+                    usage.targets,
+                    TARGETS_PER_ALB,
+                    "targets during deployments",
+                    f"{DEPLOYMENT_MAX_PERCENT}% of each service's scaling.max_tasks",
+                ),
+            ]
+            for count, quota, what, how in counts:
+                if count > quota.limit:
+                    kind = "adjustable quota" if quota.adjustable else "hard quota"
+                    raise ValueError(
+                        f"{where} would have {count} {what} ({how}); the limit is "
+                        f"{quota.limit} per ALB ({kind} '{quota.name}'); lower "
+                        "services_per_load_balancer or move services to another group"
+                    )
+        most = max_services_per_load_balancer()
+        if per > most:
+            raise ValueError(
+                f"services_per_load_balancer: {per} services could exceed an ALB's quotas "
+                f"({TARGET_GROUPS_PER_SERVICE} target group(s) and up to 1 listener rule per "
+                f"service; {TARGET_GROUPS_PER_ALB.limit} target groups, "
+                f"{RULES_PER_ALB.limit} rules per ALB); allowed: 1-{most}"
+            )
         return self
 
 

@@ -12,7 +12,12 @@ import unicodedata
 from pydantic import Field, field_validator, model_validator
 
 from platform_config.base import Section
-from platform_config.ecs import EcsConfig
+from platform_config.ecs import (
+    ALBS_PER_REGION,
+    TARGET_GROUPS_PER_REGION,
+    TARGET_GROUPS_PER_SERVICE,
+    EcsConfig,
+)
 from platform_config.eks import EksConfig
 from platform_config.network import NetworkConfig
 from platform_config.registry import RegistryConfig
@@ -151,6 +156,27 @@ class PlatformConfig(Section):
             raise ValueError(
                 f"registry.replication_regions: {self.region} is the stack's own region; "
                 "allowed: other regions only"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _albs_within_region_quotas(self) -> PlatformConfig:
+        """The environment's ALBs and target groups within the region's default quotas (the
+        account's other load balancers, e.g. EKS ingresses, also count: leave room)."""
+        clusters = {"ec2": self.ecs.ec2, "fargate": self.ecs.fargate}
+        albs = {kind: len(c.assign_load_balancers()) for kind, c in clusters.items()}
+        if sum(albs.values()) > ALBS_PER_REGION.limit:
+            counts = ", ".join(f"ecs.{kind}: {n}" for kind, n in albs.items())
+            raise ValueError(
+                f"ecs: {sum(albs.values())} ALBs ({counts}) exceed the region's quota of "
+                f"{ALBS_PER_REGION.limit} ('{ALBS_PER_REGION.name}', adjustable); allowed: "
+                "fewer load-balancer groups, fewer sparse priority blocks, or a raised quota"
+            )
+        groups = TARGET_GROUPS_PER_SERVICE * sum(len(c.services) for c in clusters.values())
+        if groups > TARGET_GROUPS_PER_REGION.limit:
+            raise ValueError(
+                f"ecs: {groups} target groups exceed the region's quota of "
+                f"{TARGET_GROUPS_PER_REGION.limit} ('{TARGET_GROUPS_PER_REGION.name}', adjustable)"
             )
         return self
 

@@ -8,6 +8,12 @@ reordering services never moves another service, so its logical IDs stay put. Ch
 service's priority across a block boundary moves it to another stack: CloudFormation then
 creates the new service before deleting the old one (service names are generated, so both can
 exist for a moment). Sparse priorities make sparse stacks; number services 1, 2, 3, ...
+
+ALB placement follows the same rule (platform_config.ecs.ClusterConfig.alb_of): a service's
+load-balancer group (its `load_balancer`, default: the default group) and, within the group,
+ALB k = (route.priority - 1) // services_per_load_balancer + 1. The default group's first ALB
+keeps the construct ids of the single shared ALB (`SharedLoadBalancer`, output
+`LoadBalancerDnsName`); every other ALB's ids name its group and number.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from container_constructs.ecs_fargate_cluster import FargateCluster, FargateClus
 from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
 from container_constructs.web_service import WebService, WebServiceProps
 from platform_config import PlatformConfig
-from platform_config.ecs import ClusterConfig, ServiceConfig
+from platform_config.ecs import DEFAULT_GROUP, AlbKey, ClusterConfig, ServiceConfig
 from stacks.common import log_encryption_key, removal_policy
 
 ClusterKind = Literal["ec2", "fargate"]
@@ -43,6 +49,25 @@ def exec_log_group_name(cluster_stack_name: str) -> str:
     """The ECS Exec log group's fixed name: service stacks name it in their task role policies
     without a cross-stack reference (and so the cdk-nag acknowledgment can name it exactly)."""
     return f"/aws/ecs/exec/{cluster_stack_name}"
+
+
+# The default group's first ALB: it keeps the construct ids of the single shared ALB before
+# load-balancer groups, so the templates of existing environments do not change.
+FIRST_ALB = AlbKey(DEFAULT_GROUP, 1)
+
+
+def load_balancer_construct_id(key: AlbKey) -> str:
+    """Construct id of ALB `key` in the cluster stack: derived from its group and number only."""
+    return _alb_id(key, "SharedLoadBalancer")
+
+
+def _alb_id(key: AlbKey, prefix: str) -> str:
+    """`prefix` for the first ALB (today's ids), else `prefix<Group>Alb<number>`: group names are
+    lowercase letters and digits, so the capital A of "Alb" keeps every (group, number) apart
+    (group default2's ALB 1 is Default2Alb1, group default's ALB 21 is DefaultAlb21)."""
+    if key == FIRST_ALB:
+        return prefix
+    return f"{prefix}{key.group.capitalize()}Alb{key.number}"
 
 
 def service_stack_number(priority: int, services_per_stack: int) -> int:
@@ -60,13 +85,14 @@ def assign_service_stacks(section: ClusterConfig) -> dict[int, list[ServiceConfi
 
 
 class EcsClusterStack(Stack):
-    """One ECS cluster (EC2 or Fargate), its capacity and the ALB its services share.
+    """One ECS cluster (EC2 or Fargate), its capacity and the ALBs its services share.
 
     Attributes:
         kind: "ec2" or "fargate".
         cluster: the ECS cluster.
         default_strategy: the capacity provider strategy services use.
-        load_balancer: the `SharedLoadBalancer`.
+        load_balancers: every `SharedLoadBalancer` by ALB (group and number).
+        load_balancer: the default group's first ALB (always there).
         log_key: the KMS key of the log groups of this cluster's stacks (None unless configured).
     """
 
@@ -136,36 +162,48 @@ class EcsClusterStack(Stack):
             self.cluster = fargate_cluster.cluster
             self.default_strategy = fargate_cluster.default_strategy
 
-        balancer = section.load_balancer
-        ports = sorted({service.container_port for service in section.services}) or [8080]
-        self.load_balancer = SharedLoadBalancer(
-            self,
-            "SharedLoadBalancer",
-            props=SharedLoadBalancerProps(
-                vpc=vpc,
-                target_ports=ports,
-                certificate_arn=balancer.certificate_arn,
-                idle_timeout=Duration.seconds(balancer.idle_timeout_seconds),
-                access_log_expiration=Duration.days(balancer.access_log_retention_days),
-                removal_policy=removal_policy(config),
-            ),
-        )
-        CfnOutput(
-            self,
-            "LoadBalancerDnsName",
-            value=self.load_balancer.load_balancer.load_balancer_dns_name,
-            description=f"DNS name of the ALB shared by the {kind} cluster's services",
-        )
+        self.load_balancers: dict[AlbKey, SharedLoadBalancer] = {}
+        for key, services in section.assign_load_balancers().items():
+            balancer = section.load_balancer_groups[key.group]
+            ports = sorted({service.container_port for service in services}) or [8080]
+            shared = SharedLoadBalancer(
+                self,
+                load_balancer_construct_id(key),
+                props=SharedLoadBalancerProps(
+                    vpc=vpc,
+                    target_ports=ports,
+                    certificate_arn=balancer.certificate_arn,
+                    additional_certificate_arns=balancer.additional_certificate_arns,
+                    internal=balancer.internal,
+                    internal_cidr=config.network.vpc_cidr if balancer.internal else None,
+                    idle_timeout=Duration.seconds(balancer.idle_timeout_seconds),
+                    access_log_expiration=Duration.days(balancer.access_log_retention_days),
+                    removal_policy=removal_policy(config),
+                ),
+            )
+            self.load_balancers[key] = shared
+            scheme = "internal" if balancer.internal else "internet-facing"
+            CfnOutput(
+                self,
+                _alb_id(key, "LoadBalancerDnsName"),
+                value=shared.load_balancer.load_balancer_dns_name,
+                description=(
+                    f"DNS name of the ALB shared by the {kind} cluster's services"
+                    if key == FIRST_ALB
+                    else f"DNS name of {scheme} ALB {key.name} of the {kind} cluster"
+                ),
+            )
+        self.load_balancer = self.load_balancers[FIRST_ALB]
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
 
 
 class EcsServicesStack(Stack):
-    """A group of web services of one cluster, attached to the cluster stack's shared ALB.
+    """A group of web services of one cluster, each attached to its ALB in the cluster stack.
 
     Cross-stack wiring is one-way (this stack depends on the cluster stack): the listener and
-    the ALB security group are imported by ARN/ID, and the only security-group rule touching the
-    ALB group (tasks' ingress from it) lives in this stack; the ALB's egress to the target ports
-    is a VPC-CIDR rule in the cluster stack.
+    the security group of each ALB the services use are imported by ARN/ID, and the only
+    security-group rule touching an ALB's group (tasks' ingress from it) lives in this stack; the
+    ALB's egress to the target ports is a VPC-CIDR rule in the cluster stack.
 
     Attributes:
         services: the `WebService` constructs by service name.
@@ -184,20 +222,22 @@ class EcsServicesStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.add_stack_dependency(cluster_stack)
-        shared = cluster_stack.load_balancer
-        alb_security_group = ec2.SecurityGroup.from_security_group_id(
-            self,
-            "LoadBalancerSecurityGroup",
-            shared.security_group.security_group_id,
-            mutable=False,
-        )
-        listener = elbv2.ApplicationListener.from_application_listener_attributes(
-            self,
-            "Listener",
-            listener_arn=shared.listener.listener_arn,
-            security_group=alb_security_group,
-        )
-        dns_name = shared.load_balancer.load_balancer_dns_name
+        section = config.ecs.ec2 if cluster_stack.kind == "ec2" else config.ecs.fargate
+        listeners: dict[AlbKey, elbv2.IApplicationListener] = {}
+        for key in sorted({section.alb_of(service) for service in services}):
+            shared = cluster_stack.load_balancers[key]
+            alb_security_group = ec2.SecurityGroup.from_security_group_id(
+                self,
+                _alb_id(key, "LoadBalancerSecurityGroup"),
+                shared.security_group.security_group_id,
+                mutable=False,
+            )
+            listeners[key] = elbv2.ApplicationListener.from_application_listener_attributes(
+                self,
+                _alb_id(key, "Listener"),
+                listener_arn=shared.listener.listener_arn,
+                security_group=alb_security_group,
+            )
         log_group_name = exec_log_group_name(cluster_stack.stack_name)
         # Imported by name: nothing in this stack can add to the cluster stack.
         cluster = ecs.Cluster.from_cluster_attributes(
@@ -218,6 +258,8 @@ class EcsServicesStack(Stack):
         )
         self.services: dict[str, WebService] = {}
         for service in services:
+            key = section.alb_of(service)
+            shared = cluster_stack.load_balancers[key]
             web_service = WebService(
                 self,
                 _construct_id(service.name),
@@ -225,7 +267,7 @@ class EcsServicesStack(Stack):
                     cluster=cluster,
                     launch_type=cluster_stack.kind,
                     capacity_provider_strategy=cluster_stack.default_strategy,
-                    listener=listener,
+                    listener=listeners[key],
                     listener_priority=service.route.priority,
                     path_patterns=service.route.paths,
                     host_headers=service.route.hosts,
@@ -260,7 +302,7 @@ class EcsServicesStack(Stack):
             CfnOutput(
                 self,
                 f"{_construct_id(service.name)}Url",
-                value=_url(shared.scheme, dns_name, service),
+                value=_url(shared.scheme, shared.load_balancer.load_balancer_dns_name, service),
                 description=f"URL of service {service.name}",
             )
 

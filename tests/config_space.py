@@ -192,9 +192,11 @@ def services(
     region: str,
     account: str,
     repositories: list[str],
+    groups: tuple[str, ...] = (),
     max_count: int = 3,
 ) -> list[Raw]:
-    """0 to `max_count` web services with unique names, priorities and routes."""
+    """0 to `max_count` web services with unique names, priorities and routes, each on the
+    default load-balancer group or one of `groups`."""
     count = draw(st.integers(0, max_count))
     priorities = draw(st.lists(st.integers(1, 60), min_size=count, max_size=count, unique=True))
     drawn = []
@@ -234,6 +236,9 @@ def services(
                 st.sampled_from(([], ["/tmp"], ["/tmp", "/var/cache/nginx"], ["/data"]))
             ),
         }
+        group = draw(st.sampled_from([None, "default", *groups]))
+        if group is not None:
+            service["load_balancer"] = group
         if kind == "fargate":
             service["cpu_architecture"] = draw(st.sampled_from(("x86_64", "arm64")))
         drawn.append(service)
@@ -248,8 +253,16 @@ def load_balancers(draw: st.DrawFn, region: str, account: str) -> Raw:
             f"arn:aws:acm:{region}:{account}:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab"
         )
     )
+    additional = []
+    if certificate is not None:
+        additional = [
+            f"arn:aws:acm:{region}:{account}:certificate/0f1e2d3c-aaaa-bbbb-cccc-12345678900{n}"
+            for n in range(draw(st.integers(0, 2)))
+        ]
     return {
+        "internal": draw(st.booleans()),
         "certificate_arn": certificate,
+        "additional_certificate_arns": additional,
         "idle_timeout_seconds": draw(st.integers(1, 4000)),
         "access_log_retention_days": draw(st.integers(1, 400)),
     }
@@ -261,6 +274,14 @@ def cluster_common(draw: st.DrawFn, region: str, account: str) -> Raw:
         "container_insights": draw(st.sampled_from(("enabled", "enhanced"))),
         "exec_log_retention_days": draw(RETENTION),
         "load_balancer": draw(load_balancers(region, account)),
+        "load_balancers": {
+            name: draw(load_balancers(region, account))
+            for name in draw(
+                st.lists(st.sampled_from(("internal", "api", "b2")), max_size=2, unique=True)
+            )
+        },
+        # Small blocks too: priorities are drawn from 1-60, so several ALBs per group.
+        "services_per_load_balancer": draw(st.sampled_from((1, 7, 30, 100))),
         "services_per_stack": draw(st.integers(1, 20)),
     }
 
@@ -274,8 +295,9 @@ def ec2_clusters(draw: st.DrawFn, region: str, account: str, repositories: list[
         st.lists(st.sampled_from(pool), min_size=2 if spot else 1, max_size=3, unique=True)
     )
     maximum = draw(st.integers(2, 12))
+    common = draw(cluster_common(region, account))
     return {
-        **draw(cluster_common(region, account)),
+        **common,
         "machine_image": draw(st.sampled_from(_literal(Ec2ClusterConfig, "machine_image"))),
         "instance_types": types,
         "min_instances": draw(st.integers(0, maximum)),
@@ -286,7 +308,13 @@ def ec2_clusters(draw: st.DrawFn, region: str, account: str, repositories: list[
         "managed_termination_protection": draw(st.booleans()),
         "root_volume_gib": draw(st.integers(30, 100)),
         "services": draw(
-            services(kind="ec2", region=region, account=account, repositories=repositories)
+            services(
+                kind="ec2",
+                region=region,
+                account=account,
+                repositories=repositories,
+                groups=tuple(common["load_balancers"]),
+            )
         ),
     }
 
@@ -311,11 +339,18 @@ assert {share["capacity_provider"] for s in FARGATE_STRATEGIES for share in s} =
 
 @st.composite
 def fargate_clusters(draw: st.DrawFn, region: str, account: str, repositories: list[str]) -> Raw:
+    common = draw(cluster_common(region, account))
     return {
-        **draw(cluster_common(region, account)),
+        **common,
         "default_strategy": draw(st.sampled_from(FARGATE_STRATEGIES)),
         "services": draw(
-            services(kind="fargate", region=region, account=account, repositories=repositories)
+            services(
+                kind="fargate",
+                region=region,
+                account=account,
+                repositories=repositories,
+                groups=tuple(common["load_balancers"]),
+            )
         ),
     }
 

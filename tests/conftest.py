@@ -54,7 +54,13 @@ def _background_stage(item: pytest.Item) -> int:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run whole modules in the order their background results arrive (a module stays together, so
-    its module-scoped fixtures are built once); stop the background work nobody needs."""
+    its module-scoped fixtures are built once); stop the background work nobody needs. Tests
+    marked `scale` run only when the -m expression names that marker (make test-scale)."""
+    if "scale" not in (config.option.markexpr or ""):
+        slow = [item for item in items if item.get_closest_marker("scale") is not None]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if item.get_closest_marker("scale") is None]
     stage_of_module: dict[Path, int] = {}
     for item in items:
         stage_of_module[item.path] = max(stage_of_module.get(item.path, 0), _background_stage(item))

@@ -125,6 +125,14 @@ MAPPED: list[tuple[type[BaseModel], str, type[Any], str, Normalize]] = [
     ),
     # ecs.<kind>.load_balancer -> SharedLoadBalancerProps
     (LoadBalancerConfig, "certificate_arn", SharedLoadBalancerProps, "certificate_arn", _same),
+    (LoadBalancerConfig, "internal", SharedLoadBalancerProps, "internal", _same),
+    (
+        LoadBalancerConfig,
+        "additional_certificate_arns",
+        SharedLoadBalancerProps,
+        "additional_certificate_arns",
+        _tuple,
+    ),
     (
         LoadBalancerConfig,
         "idle_timeout_seconds",
@@ -261,6 +269,9 @@ def test_every_mapped_field_with_a_default_is_in_the_table() -> None:
         (ClusterConfig, "load_balancer"),
         (ClusterConfig, "services"),
         (ClusterConfig, "services_per_stack"),
+        (ClusterConfig, "load_balancers"),  # more groups: more SharedLoadBalancers
+        (ClusterConfig, "services_per_load_balancer"),  # placement: which ALB, not how
+        (ServiceConfig, "load_balancer"),  # placement: which ALB
         (RegistryConfig, "repositories"),
         (RegistryConfig, "ci_publisher"),
         (RepositoryConfig, "lifecycle"),

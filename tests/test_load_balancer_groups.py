@@ -1,0 +1,336 @@
+"""Load-balancer groups: which ALB holds a service (stable: group and priority block only), the ALB
+quotas counted at config time, internal ALBs, and a small in-process synth with two groups.
+
+The 250-service proof is tests/test_ecs_alb_scale.py (`make test-scale`)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from platform_config import ENVIRONMENTS, ConfigError, load_config
+from platform_config import ecs as ecs_config
+from platform_config.ecs import (
+    SAMPLE_IMAGE_URI,
+    AlbKey,
+    listener_rules_per_service,
+    load_balancer_number,
+    max_services_per_load_balancer,
+)
+from stacks.ecs_stacks import FIRST_ALB, load_balancer_construct_id
+from tests.apps import synth_environment
+
+CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
+
+
+def _service(number: int, **changes: Any) -> dict[str, Any]:
+    service: dict[str, Any] = {
+        "name": f"svc-{number}",
+        "image": {"uri": SAMPLE_IMAGE_URI},
+        "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
+    }
+    service.update(changes)
+    return service
+
+
+def _fargate(**changes: Any) -> dict[str, Any]:
+    part = copy.deepcopy(ENVIRONMENTS["sandbox"]["ecs"]["fargate"])
+    part.update(changes)
+    return {"ecs": {"fargate": part}}
+
+
+def _error(overrides: dict[str, Any]) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_config("sandbox", overrides=overrides)
+    return str(caught.value)
+
+
+def _placement(overrides: dict[str, Any]) -> dict[str, str]:
+    section = load_config("sandbox", overrides=overrides).ecs.fargate
+    return {
+        service.name: key.name
+        for key, services in section.assign_load_balancers().items()
+        for service in services
+    }
+
+
+def test_shipped_environments_keep_one_alb_per_cluster() -> None:
+    for name in ENVIRONMENTS:
+        config = load_config(name)
+        for section in (config.ecs.ec2, config.ecs.fargate):
+            assert list(section.assign_load_balancers()) == [FIRST_ALB]
+    assert load_balancer_construct_id(FIRST_ALB) == "SharedLoadBalancer"
+
+
+def test_alb_construct_ids_never_collide() -> None:
+    keys = [
+        AlbKey(g, n) for g in ("default", "default2", "d", "api", "api1") for n in (1, 2, 12, 21)
+    ]
+    ids = [load_balancer_construct_id(key) for key in keys]
+    assert len(set(ids)) == len(ids)
+    assert load_balancer_construct_id(AlbKey("default2", 1)) == "SharedLoadBalancerDefault2Alb1"
+    assert load_balancer_construct_id(AlbKey("default", 21)) == "SharedLoadBalancerDefaultAlb21"
+
+
+@pytest.mark.parametrize(
+    ("priority", "per", "number"), [(1, 100, 1), (100, 100, 1), (101, 100, 2), (250, 100, 3)]
+)
+def test_load_balancer_number(priority: int, per: int, number: int) -> None:
+    assert load_balancer_number(priority, per) == number
+
+
+def test_placement_by_group_and_priority_block_not_list_position() -> None:
+    services = [_service(n) for n in (1, 2, 99, 100, 101, 150, 201)]
+    services.append(_service(7, load_balancer="internal"))
+    services.append(_service(120, load_balancer="internal"))
+    overrides = _fargate(services=services, load_balancers={"internal": {"internal": True}})
+    placement = _placement(overrides)
+    assert placement == {
+        "svc-1": "default-1",
+        "svc-2": "default-1",
+        "svc-99": "default-1",
+        "svc-100": "default-1",
+        "svc-101": "default-2",
+        "svc-150": "default-2",
+        "svc-201": "default-3",
+        "svc-7": "internal-1",
+        "svc-120": "internal-2",
+    }
+    reordered = _fargate(
+        services=list(reversed(services)), load_balancers={"internal": {"internal": True}}
+    )
+    assert _placement(reordered) == placement
+    fewer = _fargate(
+        services=[s for s in services if s["name"] not in {"svc-2", "svc-101"}],
+        load_balancers={"internal": {"internal": True}},
+    )
+    assert _placement(fewer) == {
+        k: v for k, v in placement.items() if k not in {"svc-2", "svc-101"}
+    }
+
+
+def test_every_groups_first_alb_exists_even_without_services() -> None:
+    section = load_config(
+        "sandbox", overrides=_fargate(load_balancers={"internal": {"internal": True}})
+    ).ecs.fargate
+    assert list(section.assign_load_balancers()) == [AlbKey("default", 1), AlbKey("internal", 1)]
+
+
+def test_smaller_blocks_shard_sooner() -> None:
+    overrides = _fargate(services=[_service(n) for n in range(1, 8)], services_per_load_balancer=3)
+    assert set(_placement(overrides).values()) == {"default-1", "default-2", "default-3"}
+
+
+def test_unknown_group_names_the_service_and_the_allowed_groups() -> None:
+    message = _error(_fargate(services=[_service(1, load_balancer="private")]))
+    assert "Invalid configuration for environment 'sandbox'" in message
+    assert "ecs.fargate: " in message
+    assert "services[0].load_balancer: 'private' is not a load-balancer group" in message
+    assert "allowed: default" in message
+
+
+@pytest.mark.parametrize("name", ["default", "Internal", "in-ternal", "1st", "a" * 21])
+def test_group_names(name: str) -> None:
+    message = _error(_fargate(load_balancers={name: {}}))
+    assert "ecs.fargate.load_balancers" in message
+    assert "is not a load-balancer group name; allowed: 1-20 lowercase letters" in message
+
+
+def test_services_per_load_balancer_within_the_quota_derived_maximum() -> None:
+    assert max_services_per_load_balancer() == 100
+    message = _error(_fargate(services_per_load_balancer=101))
+    assert "ecs.fargate: services_per_load_balancer: 101 services could exceed" in message
+    assert "allowed: 1-100" in message
+
+
+def test_rules_per_service_per_listener() -> None:
+    assert listener_rules_per_service(https=False) == {"HTTP:80": 1}
+    assert listener_rules_per_service(https=True) == {"HTTPS:443": 1, "HTTP:80": 0}
+
+
+def test_usage_counts_what_each_service_adds() -> None:
+    overrides = _fargate(
+        services=[_service(n) for n in range(1, 4)],
+        load_balancer={"certificate_arn": CERTIFICATE},
+    )
+    section = load_config("sandbox", overrides=overrides).ecs.fargate
+    ((key, services),) = section.assign_load_balancers().items()
+    usage = section.alb_usage(key, services)
+    assert usage.target_groups == 3
+    assert usage.rules == {"HTTPS:443": 3, "HTTP:80": 0}
+    assert usage.total_rules == 3
+    assert usage.certificates == 0
+    assert usage.targets == 3 * 2 * 2  # 200% of max_tasks 2 during deployments
+
+
+def test_target_group_quota_names_the_alb_count_and_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blue/green will add a second target group per service: 60 services then need 120."""
+    monkeypatch.setattr(ecs_config, "TARGET_GROUPS_PER_SERVICE", 2)
+    message = _error(_fargate(services=[_service(n) for n in range(1, 61)]))
+    assert (
+        "ecs.fargate: ALB default-1 (priorities 1-100) would have 120 target groups "
+        "(2 per service x 60 services); the limit is 100 per ALB (hard quota "
+        "'Target Groups per Application Load Balancer')"
+    ) in message
+
+
+def test_rule_quota_names_the_alb_count_and_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        ecs_config, "RULES_PER_ALB", ecs_config.AlbQuota("Rules per ALB", 10, adjustable=True)
+    )
+    message = _error(
+        _fargate(
+            services=[_service(n) for n in range(1, 12)],
+            load_balancer={"certificate_arn": CERTIFICATE},
+        )
+    )
+    assert (
+        "ALB default-1 (priorities 1-100) would have 11 listener rules (11 on HTTPS:443, "
+        "0 on HTTP:80); the limit is 10 per ALB (adjustable quota 'Rules per ALB')"
+    ) in message
+
+
+def test_target_quota_counts_deployments() -> None:
+    services = [_service(n, scaling={"min_tasks": 1, "max_tasks": 60}) for n in range(1, 10)]
+    message = _error(_fargate(services=services))
+    assert "ALB default-1 (priorities 1-100) would have 1080 targets during deployments" in message
+    assert "the limit is 1000 per ALB" in message
+
+
+def test_certificate_quota_and_rules() -> None:
+    arns = [CERTIFICATE.replace("0f0e0d0c", f"{n:08d}") for n in range(26)]
+    group = {"certificate_arn": CERTIFICATE, "additional_certificate_arns": arns}
+    message = _error(_fargate(load_balancers={"api": group}))
+    assert "ALB api-1 (priorities 1-100) would have 26 certificates besides the default" in message
+    assert "the limit is 25 per ALB" in message
+    message = _error(_fargate(load_balancer={"additional_certificate_arns": arns[:1]}))
+    assert "ecs.fargate.load_balancer: " in message
+    assert "additional_certificate_arns: needs certificate_arn" in message
+    message = _error(_fargate(load_balancer={**group, "additional_certificate_arns": ["x"]}))
+    assert "'x' is not an ACM certificate ARN" in message
+
+
+def test_region_quota_on_albs() -> None:
+    overrides = _fargate(services=[_service(n) for n in range(1, 51)], services_per_load_balancer=1)
+    message = _error(overrides)
+    assert "ecs: 51 ALBs (ecs.ec2: 1, ecs.fargate: 50) exceed the region's quota of 50" in message
+
+
+@pytest.fixture(scope="module")
+def two_groups(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    services = [
+        _service(1),
+        _service(2, load_balancer="internal", container_port=9000),
+    ]
+    overrides = _fargate(
+        services=services,
+        load_balancers={
+            "internal": {
+                "internal": True,
+                "certificate_arn": CERTIFICATE,
+                "additional_certificate_arns": [CERTIFICATE.replace("0f0e0d0c", "0a0b0c0d")],
+            }
+        },
+    )
+    return synth_environment("sandbox", tmp_path_factory.mktemp("groups"), overrides)
+
+
+def _template(outdir: Path, stack: str) -> dict[str, Any]:
+    template: dict[str, Any] = json.loads((outdir / f"{stack}.template.json").read_text())
+    return template
+
+
+def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def test_internal_alb_in_private_subnets_open_to_the_vpc_only(two_groups: Path) -> None:
+    cluster = _template(two_groups, "cp-sandbox-ecs-fargate")
+    albs = _of_type(cluster, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    assert len(albs) == 2
+    internal = next(v for k, v in albs.items() if k.startswith("SharedLoadBalancerInternalAlb1"))
+    public = next(v for k, v in albs.items() if not k.startswith("SharedLoadBalancerInternalAlb1"))
+    assert internal["Properties"]["Scheme"] == "internal"
+    assert public["Properties"]["Scheme"] == "internet-facing"
+    assert "Private" in json.dumps(internal["Properties"]["Subnets"])
+    assert "Public" in json.dumps(public["Properties"]["Subnets"])
+    groups = _of_type(cluster, "AWS::EC2::SecurityGroup")
+    internal_group = next(
+        v for k, v in groups.items() if k.startswith("SharedLoadBalancerInternalAlb1")
+    )
+    ingress = internal_group["Properties"]["SecurityGroupIngress"]
+    assert sorted(rule["FromPort"] for rule in ingress) == [80, 443]
+    vpc_cidr = ENVIRONMENTS["sandbox"]["network"]["vpc_cidr"]
+    assert [rule["CidrIp"] for rule in ingress] == [vpc_cidr, vpc_cidr]
+    egress = internal_group["Properties"]["SecurityGroupEgress"]
+    assert [rule["FromPort"] for rule in egress] == [9000]
+    certificates = _of_type(cluster, "AWS::ElasticLoadBalancingV2::ListenerCertificate")
+    assert len(certificates) == 1
+
+
+def test_every_alb_dns_name_is_an_output(two_groups: Path) -> None:
+    outputs = _template(two_groups, "cp-sandbox-ecs-fargate")["Outputs"]
+    assert "LoadBalancerDnsName" in outputs
+    assert "LoadBalancerDnsNameInternalAlb1" in outputs
+    assert "internal ALB internal-1" in outputs["LoadBalancerDnsNameInternalAlb1"]["Description"]
+
+
+def test_each_service_attaches_to_its_groups_alb(two_groups: Path) -> None:
+    cluster = _template(two_groups, "cp-sandbox-ecs-fargate")
+    services = _template(two_groups, "cp-sandbox-ecs-fargate-services-1")
+    exports = {
+        output["Export"]["Name"]: output["Value"]
+        for output in cluster["Outputs"].values()
+        if "Export" in output
+    }
+    rules = _of_type(services, "AWS::ElasticLoadBalancingV2::ListenerRule")
+    listener_of = {
+        key.split("Listener")[0]: exports[rule["Properties"]["ListenerArn"]["Fn::ImportValue"]]
+        for key, rule in rules.items()
+    }
+    assert listener_of["ServiceSvc1"]["Ref"].startswith("SharedLoadBalancerHttp")
+    assert listener_of["ServiceSvc2"]["Ref"].startswith(
+        "SharedLoadBalancerInternalAlb1LoadBalancerHttps"
+    )
+    urls = {k: json.dumps(v["Value"]) for k, v in services["Outputs"].items()}
+    assert urls["ServiceSvc1Url"].startswith('{"Fn::Join": ["", ["http://"')
+    assert urls["ServiceSvc2Url"].startswith('{"Fn::Join": ["", ["https://"')
+    assert "InternalAlb1" in urls["ServiceSvc2Url"]
+    assert "InternalAlb1" not in urls["ServiceSvc1Url"]
+
+
+def test_two_groups_are_nag_and_preflight_clean(two_groups: Path) -> None:
+    report_file = two_groups / "validation-report.json"
+    report = json.loads(report_file.read_text()) if report_file.exists() else {}
+    violations = [v for r in report.get("pluginReports", []) for v in r.get("violations", [])]
+    assert not violations, [v["ruleName"] for v in violations]
+
+
+def test_condition_values_per_rule() -> None:
+    route = {
+        "priority": 1,
+        "paths": [f"/p{n}/*" for n in range(3)],
+        "hosts": ["a.com", "b.com", "c.com"],
+    }
+    message = _error(_fargate(services=[_service(1, route=route)]))
+    assert (
+        "ecs.fargate.services.0.route: route has 6 condition values (3 paths + 3 hosts)" in message
+    )
+    assert "the limit is 5 per rule (hard quota 'Condition values per rule')" in message
+    route["hosts"] = ["a.com", "b.com"]
+    assert load_config("sandbox", overrides=_fargate(services=[_service(1, route=route)]))
+
+
+def test_readme_quota_table_quotes_the_code() -> None:
+    """README "Scaling" lists every quota the config checks, with its value and AWS source."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Scaling") : readme.index("## Performance")]
+    assert ecs_config.ALB_QUOTAS_SOURCE in section
+    assert ecs_config.ALB_QUOTAS_READ in section
+    for quota in ecs_config.ALB_QUOTAS:
+        adjustable = "yes" if quota.adjustable else "no"
+        assert f"| {quota.name} | {quota.limit:,} | {adjustable} |" in section, quota.name
