@@ -106,7 +106,8 @@ verify: setup ## After deploy: ECS services steady, targets healthy, service URL
 	$(VENV)/bin/python -m tools.verify_deployment $(TOOL_ARGS)
 
 # The stacks the last deploys recorded (build/deployed-ENV.json) that the current config lacks
-# (e.g. only an override made them) go first, from the recorded assembly; then all of ENV's.
+# (e.g. only an override made them) go first, from the recorded assembly; then all of ENV's; the
+# record keeps only what is still deployed (e.g. after a declined confirmation).
 destroy: setup ## cdk destroy of every stack of ENV and every stack its deploys recorded
 	$(CDK) synth $(CDK_CONTEXT) --quiet
 	extra="$$($(VENV)/bin/python -m tools.deployed_stacks extra --environment $(ENV) --assembly cdk.out)"; \
@@ -114,7 +115,7 @@ destroy: setup ## cdk destroy of every stack of ENV and every stack its deploys 
 		if [ -n "$$assembly" ]; then $(CDK) destroy --app "$$assembly" $$stacks $(CDK_DESTROY_FLAGS); fi; \
 	done 3<<< "$$extra"
 	$(CDK) destroy $(CDK_CONTEXT) --all $(CDK_DESTROY_FLAGS)
-	$(VENV)/bin/python -m tools.deployed_stacks forget --environment $(ENV)
+	$(VENV)/bin/python -m tools.deployed_stacks prune --environment $(ENV)
 
 retained-resources: setup ## Synth ENV; list retained resources with fixed names, write cdk import mappings
 	$(CDK) synth $(CDK_CONTEXT) --quiet

@@ -102,5 +102,5 @@ def test_deploy_records_its_stacks_and_destroy_adds_the_recorded_ones() -> None:
     recorded = destroy.index('destroy --app "$assembly" $stacks --force')
     everything = destroy.index(" --all --force")
     assert "destroy -c environment=production " in destroy[recorded:everything]
-    forget = destroy.index("-m tools.deployed_stacks forget --environment production")
+    forget = destroy.index("-m tools.deployed_stacks prune --environment production")
     assert extra < recorded < everything < forget
