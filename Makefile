@@ -27,10 +27,12 @@ SOURCES := app.py platform_config stacks container_constructs tools benchmarks
 DIAGRAM_OUT := build/diagram.out
 # Extra flags for `cdk deploy`, e.g. CDK_DEPLOY_FLAGS="--require-approval never" in CI.
 CDK_DEPLOY_FLAGS ?=
+# Extra flags for `cdk destroy`, e.g. CDK_DESTROY_FLAGS=--force (no confirmation) in CI.
+CDK_DESTROY_FLAGS ?=
 
 .PHONY: help setup synth test test-scale test-fuzz test-deploy emulator-deploy lint format diff deploy destroy \
 	clean snapshot-update diagram config-reference docs nag-report bench bootstrap preflight-account \
-	retained-resources
+	retained-resources verify
 
 help: ## List the targets and the variables they take
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
@@ -39,7 +41,8 @@ help: ## List the targets and the variables they take
 	@echo
 	@echo "Variables: ENV=sandbox|production (default sandbox); OVERRIDES=a.json,b.json (merged over"
 	@echo "ENV in order, objects merge and lists replace; every target that synthesizes, diffs,"
-	@echo "deploys or destroys takes it); CDK_DEPLOY_FLAGS (extra cdk deploy flags)."
+	@echo "deploys or destroys takes it); CDK_DEPLOY_FLAGS, CDK_DESTROY_FLAGS (extra cdk deploy/destroy"
+	@echo "flags)."
 
 setup: $(STAMP) ## Create .venv, install pinned Python deps, Node.js 24 and the pinned CDK CLI
 
@@ -99,10 +102,23 @@ preflight-account: setup ## Check ENV's AZs (IDs EKS refuses) and instance type 
 deploy: synth preflight-account ## cfn-linted synth and account check, then cdk deploy of those templates
 	parameters="$$($(VENV)/bin/python -m tools.caller_arn --parameters cdk.out)"; \
 	$(CDK) deploy --app cdk.out --all $$parameters --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
+	$(VENV)/bin/python -m tools.deployed_stacks record --environment $(ENV) --assembly cdk.out
 	@echo "Stack outputs (service URLs, kubeconfig command) are in build/outputs-$(ENV).json"
 
-destroy: setup ## cdk destroy of every stack of ENV
-	$(CDK) destroy $(CDK_CONTEXT) --all
+verify: setup ## After deploy: ECS services steady, targets healthy, service URLs answer, EKS active
+	$(VENV)/bin/python -m tools.verify_deployment $(TOOL_ARGS)
+
+# The stacks the last deploys recorded (build/deployed-ENV.json) that the current config lacks
+# (e.g. only an override made them) go first, from the recorded assembly; then all of ENV's; the
+# record keeps only what is still deployed (e.g. after a declined confirmation).
+destroy: setup ## cdk destroy of every stack of ENV and every stack its deploys recorded
+	$(CDK) synth $(CDK_CONTEXT) --quiet
+	extra="$$($(VENV)/bin/python -m tools.deployed_stacks extra --environment $(ENV) --assembly cdk.out)"; \
+	while read -r assembly stacks <&3; do \
+		if [ -n "$$assembly" ]; then $(CDK) destroy --app "$$assembly" $$stacks $(CDK_DESTROY_FLAGS); fi; \
+	done 3<<< "$$extra"
+	$(CDK) destroy $(CDK_CONTEXT) --all $(CDK_DESTROY_FLAGS)
+	$(VENV)/bin/python -m tools.deployed_stacks prune --environment $(ENV)
 
 retained-resources: setup ## Synth ENV; list retained resources with fixed names, write cdk import mappings
 	$(CDK) synth $(CDK_CONTEXT) --quiet

@@ -65,13 +65,15 @@ def test_env_and_overrides_reach_every_cdk_command(target: str) -> None:
         assert "-c environment=production -c config_overrides=a.json,b.json" in line, line
 
 
-@pytest.mark.parametrize("target", ["bootstrap", "preflight-account", "deploy"])
+@pytest.mark.parametrize("target", ["bootstrap", "preflight-account", "deploy", "verify"])
 def test_env_and_overrides_reach_the_account_tools(target: str) -> None:
     commands = _make("-n", target, "ENV=production", "OVERRIDES=a.json,b.json")
     tools = [
         line
         for line in commands.splitlines()
-        if " -m tools.bootstrap_account" in line or " -m tools.account_check" in line
+        if " -m tools.bootstrap_account" in line
+        or " -m tools.account_check" in line
+        or " -m tools.verify_deployment" in line
     ]
     assert tools
     for line in tools:
@@ -82,3 +84,23 @@ def test_without_overrides_no_overrides_flag_is_passed() -> None:
     commands = _make("-n", "synth", "preflight-account", "ENV=sandbox")
     assert "config_overrides" not in commands
     assert "--overrides" not in commands
+
+
+def test_deploy_records_its_stacks_and_destroy_adds_the_recorded_ones() -> None:
+    """`make deploy` records the deployed assembly after `cdk deploy`; `make destroy` first
+    destroys the recorded stacks the current config lacks (from their recorded assembly), then
+    every stack of the config, then forgets the record."""
+    deploy = _make("-n", "deploy", "ENV=production").splitlines()
+    (cdk_deploy,) = [
+        i for i, line in enumerate(deploy) if line.startswith("cdk --no-notices deploy")
+    ]
+    (record,) = [i for i, line in enumerate(deploy) if "-m tools.deployed_stacks record" in line]
+    assert cdk_deploy < record
+    assert deploy[record].endswith("--environment production --assembly cdk.out")
+    destroy = _make("-n", "destroy", "ENV=production", "CDK_DESTROY_FLAGS=--force")
+    extra = destroy.index("-m tools.deployed_stacks extra --environment production")
+    recorded = destroy.index('destroy --app "$assembly" $stacks --force')
+    everything = destroy.index(" --all --force")
+    assert "destroy -c environment=production " in destroy[recorded:everything]
+    forget = destroy.index("-m tools.deployed_stacks prune --environment production")
+    assert extra < recorded < everything < forget

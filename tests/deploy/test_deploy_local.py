@@ -12,10 +12,14 @@ redeploy, then destroy.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
+from tests.cdk_cli import ROOT
 from tests.deploy.checkers import (
     CHECKERS,
     CUSTOM_RESOURCE_PREFIX,
@@ -30,6 +34,7 @@ from tests.deploy.conftest import Deployment
 from tests.deploy.emulator import ACCOUNT, REGION
 from tests.deploy.inventory import Inventory, take_inventory, template_types
 from tests.deploy.serial_moto_server import imported_export_names
+from tools.deployed_stacks import extra_stacks, read_record, record
 
 pytestmark = pytest.mark.deploy
 
@@ -328,6 +333,77 @@ def test_custom_resources_were_answered_not_executed(deployment: Deployment) -> 
     assert deployment.responder.answered == expected
 
 
+# What `python -m tools.verify_deployment --environment sandbox` (`make verify`) reports on the
+# emulator, per check kind: (status, why). Asserted exactly, so a moto change shows up here.
+# ecs: moto 5.2.5 starts no task: every service has runningCount 0 (pendingCount = desiredCount)
+#   and its one PRIMARY deployment's rolloutState stays IN_PROGRESS.
+# targets: moto registers no ECS task in a target group: DescribeTargetHealth lists no target.
+# url: the load balancer DNS names moto hands out are made up; with AWS_ENDPOINT_URL set the tool
+#   skips them rather than resolve them (nothing may leave loopback).
+# eks: the eks stack is not deployed on the emulator (EMULATOR_UNDEPLOYABLE_UNITS), and moto
+#   skips AWS::EKS::Cluster anyway; the sandbox enables EKS, so that is a FAIL.
+EMULATOR_VERIFY_OUTCOMES: dict[str, tuple[str, str]] = {
+    "stack": ("OK", "CREATE_COMPLETE"),
+    "ecs": ("FAIL", "rolloutState IN_PROGRESS"),
+    "targets": ("FAIL", "no registered targets"),
+    "url": ("SKIP", "(an emulator): its load balancer DNS names are made up"),
+    "eks": ("FAIL", "eks.enabled, but no deployed stack has an AWS::EKS::Cluster"),
+}
+VERIFY_EXIT_CODE = 1
+
+
+def test_verify_deployment_reports_the_recorded_emulator_outcomes(deployment: Deployment) -> None:
+    """`python -m tools.verify_deployment --environment sandbox` with the emulator's credentials and
+    AWS_ENDPOINT_URL (as `make verify` runs it): one line per deployed stack, ECS service, target
+    group and `...Url` output, found from the deployed stacks, each with the recorded outcome."""
+    run = subprocess.run(
+        [sys.executable, "-m", "tools.verify_deployment", "--environment", "sandbox"],
+        cwd=ROOT,
+        env=deployment.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    print(run.stdout, run.stderr)
+    assert run.returncode == VERIFY_EXIT_CODE, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "Verification of environment 'sandbox'"
+    checks: dict[str, list[tuple[str, str, str]]] = {}
+    for line in lines[1:-1]:
+        status, kind, rest = line.split(maxsplit=2)
+        subject, _, detail = rest.partition(": ")
+        checks.setdefault(kind, []).append((status, subject, detail))
+    assert set(checks) == set(EMULATOR_VERIFY_OUTCOMES)
+    for kind, (status, why) in EMULATOR_VERIFY_OUTCOMES.items():
+        for line in checks[kind]:
+            assert line[0] == status, (kind, line)
+            assert why in line[2], (kind, line)
+    templates = deployment.assembly.all_templates()
+
+    def count(resource_type: str) -> int:
+        return sum(
+            resource["Type"] == resource_type
+            for name in deployment.stacks
+            for resource in templates[name]["Resources"].values()
+        )
+
+    assert [subject for _, subject, _ in checks["stack"]] == sorted(deployment.stacks)
+    assert len(checks["ecs"]) == count("AWS::ECS::Service") > 0
+    for _, _, detail in checks["ecs"]:
+        assert "runningCount 0 != desiredCount" in detail
+    assert len(checks["targets"]) == count("AWS::ElasticLoadBalancingV2::TargetGroup") > 0
+    urls = sum(
+        key.endswith("Url")
+        for name in deployment.stacks
+        for key in templates[name].get("Outputs", {})
+    )
+    assert len(checks["url"]) == urls > 0
+    assert len(checks["eks"]) == 1
+    failed = sum(len(checks[kind]) for kind in ("ecs", "targets", "eks"))
+    assert lines[-1] == f"{len(checks['stack'])} OK, {failed} FAIL, {len(checks['url'])} SKIP"
+
+
 def test_a_second_deploy_without_change_succeeds(deployment: Deployment) -> None:
     """Idempotence: deploying the unchanged assembly again exits 0, every stack stays complete."""
     deployment.deploy("redeploy").check()
@@ -422,6 +498,26 @@ def inventory_before_destroy(deployment: Deployment) -> Inventory:
 def recorded_leftovers(deployment: Deployment) -> list[tuple[str, str]]:
     assembly = deployment.assembly
     return sorted((assembly.stack_name(unit), kind) for unit, kind in DESTROY_LEFTOVERS)
+
+
+def test_destroy_first_removes_a_recorded_stack_the_current_config_lacks(
+    deployment: Deployment, inventory_before_destroy: Inventory, tmp_path: Path
+) -> None:
+    """`make destroy`'s first step with the real CLI: the deployed assembly recorded as `make
+    deploy` records it (tools.deployed_stacks), a current config without the Fargate services stack
+    (as when only an override made it), and `cdk destroy --app <recorded copy> <that stack>
+    --force` removes exactly that stack; the others stay complete (the later tests destroy them)."""
+    assembly = deployment.assembly
+    build = tmp_path / "build"
+    written = record("sandbox", assembly.outdir, build)
+    (copy,) = written["assemblies"]
+    only_recorded = assembly.stack_name("ecs-fargate-services-1")
+    current = [name for name in assembly.stack_templates if name != only_recorded]
+    assert extra_stacks(read_record("sandbox", build), current) == [(copy, [only_recorded])]
+    deployment.cdk("destroy-recorded", "destroy", "--app", copy, only_recorded, "--force").check()
+    statuses = stack_statuses(deployment)
+    assert statuses.get(only_recorded, "DELETE_COMPLETE") == "DELETE_COMPLETE"
+    assert all(statuses[name] in COMPLETE for name in deployment.stacks if name != only_recorded)
 
 
 def test_destroy_fails_on_the_network_stack_as_recorded(

@@ -1,0 +1,151 @@
+"""tools/deployed_stacks.py: what `make deploy` records and what `make destroy` adds to the current
+config's stacks (a stack only an override produced, e.g. services-2 of a priority-11 service)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tools.deployed_stacks import (
+    RecordError,
+    assembly_stacks,
+    destroy_list,
+    extra_stacks,
+    main,
+    read_record,
+    record,
+    record_path,
+)
+
+ENV = "sandbox"
+
+
+def _assembly(root: Path, name: str, stacks: list[str]) -> Path:
+    """A minimal cloud assembly: a manifest naming `stacks` and a template each."""
+    outdir = root / name
+    outdir.mkdir(parents=True)
+    artifacts: dict[str, object] = {"Tree": {"type": "cdk:tree"}}
+    for stack in stacks:
+        (outdir / f"{stack}.template.json").write_text(json.dumps({"Resources": {}, "n": name}))
+        artifacts[stack] = {
+            "type": "aws:cloudformation:stack",
+            "environment": "aws://unknown-account/us-east-1",
+            "properties": {"templateFile": f"{stack}.template.json", "stackName": stack},
+        }
+    (outdir / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
+    return outdir
+
+
+BASE = ["cp-sandbox-network", "cp-sandbox-ecs-fargate", "cp-sandbox-ecs-fargate-services-1"]
+WITH_OVERRIDE = [*BASE, "cp-sandbox-ecs-fargate-services-2"]
+
+
+def test_assembly_stacks_are_the_manifests_stacks(tmp_path: Path) -> None:
+    assert assembly_stacks(_assembly(tmp_path, "a", BASE)) == BASE
+    with pytest.raises(RecordError, match="is not a cloud assembly"):
+        assembly_stacks(tmp_path / "missing")
+
+
+def test_a_stack_only_an_override_made_is_destroyed_from_its_recorded_assembly(
+    tmp_path: Path,
+) -> None:
+    build = tmp_path / "build"
+    deployed = _assembly(tmp_path, "with-override", WITH_OVERRIDE)
+    written = record(ENV, deployed, build)
+    assert set(written["stacks"]) == set(WITH_OVERRIDE)
+    (copy,) = written["assemblies"]
+    assert (Path(copy) / "manifest.json").exists()
+    assert read_record(ENV, build) == written
+    # make destroy without the override: the current config lacks services-2.
+    assert extra_stacks(written, BASE) == [(copy, ["cp-sandbox-ecs-fargate-services-2"])]
+    assert destroy_list(written, BASE) == sorted(WITH_OVERRIDE)
+    assert extra_stacks(written, WITH_OVERRIDE) == []
+    assert extra_stacks({}, BASE) == []
+
+
+def test_a_later_deploy_without_the_override_keeps_the_stack_it_left_behind(
+    tmp_path: Path,
+) -> None:
+    """`cdk deploy` does not delete a stack that left the app: it stays recorded, with the copy
+    of the assembly that deployed it; copies nothing refers to are removed."""
+    build = tmp_path / "build"
+    first = record(ENV, _assembly(tmp_path, "with-override", WITH_OVERRIDE), build)
+    second = record(ENV, _assembly(tmp_path, "base", BASE), build)
+    (old_copy,) = first["assemblies"]
+    new_copy, kept = second["assemblies"]
+    assert kept == old_copy
+    assert second["stacks"]["cp-sandbox-ecs-fargate-services-2"] == old_copy
+    assert all(second["stacks"][name] == new_copy for name in BASE)
+    assert extra_stacks(second, BASE) == [(old_copy, ["cp-sandbox-ecs-fargate-services-2"])]
+    # Deployed again with the override: the old copy is no longer referenced and goes.
+    third = record(ENV, _assembly(tmp_path, "again", WITH_OVERRIDE), build)
+    assert len(third["assemblies"]) == 1
+    assert not Path(old_copy).exists() or old_copy in third["assemblies"]
+    assert sorted(p.name for p in (build / f"deployed-{ENV}").iterdir()) == [
+        Path(third["assemblies"][0]).name
+    ]
+
+
+def test_an_unreadable_record_is_one_line(tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    build.mkdir()
+    record_path(ENV, build).write_text("[]")
+    with pytest.raises(RecordError, match="is not a deploy record"):
+        read_record(ENV, build)
+
+
+def test_the_cli_records_lists_extras_and_forgets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build = tmp_path / "build"
+    deployed = _assembly(tmp_path, "with-override", WITH_OVERRIDE)
+    current = _assembly(tmp_path, "base", BASE)
+    common = ["--environment", ENV, "--build", str(build)]
+    assert main(["extra", *common, "--assembly", str(current)]) == 0
+    assert capsys.readouterr().out == ""  # nothing recorded yet
+    assert main(["record", *common, "--assembly", str(deployed)]) == 0
+    assert main(["extra", *common, "--assembly", str(current)]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assembly, stack = line.split()
+    assert stack == "cp-sandbox-ecs-fargate-services-2"
+    assert (Path(assembly) / "manifest.json").exists()
+    assert main(["forget", *common]) == 0
+    assert not record_path(ENV, build).exists()
+    assert not Path(assembly).exists()
+    assert main(["extra", *common, "--assembly", str(tmp_path / "none")]) == 1
+    assert "is not a cloud assembly" in capsys.readouterr().err
+
+
+def test_prune_keeps_only_the_stacks_still_deployed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After `make destroy`: a stack CloudFormation still has (e.g. the confirmation was declined,
+    which the CLI answers with exit 0) stays recorded; when none is left the record goes."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    build = tmp_path / "build"
+    written = record(ENV, _assembly(tmp_path, "with-override", WITH_OVERRIDE), build)
+    assert set(written["regions"].values()) == {"us-east-1"}
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1")
+        cloudformation = session.client("cloudformation")
+        template = json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
+        cloudformation.create_stack(StackName="cp-sandbox-network", TemplateBody=template)
+        cloudformation.create_stack(StackName="cp-sandbox-gone", TemplateBody=template)
+        cloudformation.delete_stack(StackName="cp-sandbox-gone")
+        args = ["prune", "--environment", ENV, "--build", str(build)]
+        assert main(args, session=session) == 0
+        assert "Still deployed, kept in" in capsys.readouterr().err
+        pruned = read_record(ENV, build)
+        assert list(pruned["stacks"]) == ["cp-sandbox-network"]
+        assert pruned["assemblies"] == written["assemblies"]
+        cloudformation.delete_stack(StackName="cp-sandbox-network")
+        assert main(args, session=session) == 0
+    assert not record_path(ENV, build).exists()
+    assert not (build / f"deployed-{ENV}").exists()
