@@ -11,6 +11,9 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 export PYTHONDONTWRITEBYTECODE := 1
+# Node's on-disk compile cache for the CLI's and jsii's JavaScript (aws-cdk-lib, cdk-nag,
+# cdk-preflight's 13 MB rule pack): measured 9.4 s -> 6.9 s per sandbox synth on 2 cores.
+export NODE_COMPILE_CACHE := $(CURDIR)/build/node-compile-cache
 
 # Setup is redone only when a requirement or lock file changes: the stamp's name is their hash.
 SETUP_INPUTS := requirements.txt requirements-dev.txt package.json package-lock.json

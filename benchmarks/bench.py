@@ -6,6 +6,8 @@ Measures, with a warm-up and several repetitions, reporting medians:
   (b) `cdk synth` of the full sandbox app as a user runs it (the real, pinned CLI), with every
       check on: cdk-nag, cdk-preflight and the CloudFormation validation engine's default rules;
   (c) the same app with cdk-nag only (the deploy-time rules left out), to show what they cost;
+  (a), (b) and (c) run in turn (a, b, c, a, b, c, ...) so that a slow spell of the shared machine
+  falls on all three alike;
   (d) synth of the sandbox app with 1, 50 and 250 web services (250: three ALBs), with the
       largest ALB's target groups and listener rules;
   (e) `make test` after setup.
@@ -154,6 +156,30 @@ def measure_synth(
     return Measurement(name, seconds, *assembly_stats(outdir), *largest_alb(outdir))
 
 
+def measure_interleaved(
+    runs: list[tuple[str, Path, tuple[str, ...]]], work: Path, warmups: int, repetitions: int
+) -> list[Measurement]:
+    """Measure several synths in turn (a, b, c, a, b, c, ...), so that a slow spell of the shared
+    machine falls on all of them alike; a ratio of two of them is then fair."""
+    outdirs = [work / name.replace(" ", "-") for name, _, _ in runs]
+
+    def once(index: int) -> float:
+        _, app_dir, context = runs[index]
+        return timed(synth_command(outdirs[index], *context), app_dir)
+
+    for _ in range(warmups):
+        for index in range(len(runs)):
+            once(index)
+    seconds: list[list[float]] = [[] for _ in runs]
+    for _ in range(repetitions):
+        for index in range(len(runs)):
+            seconds[index].append(once(index))
+    return [
+        Measurement(name, times, *assembly_stats(outdir), *largest_alb(outdir))
+        for (name, _, _), times, outdir in zip(runs, seconds, outdirs, strict=True)
+    ]
+
+
 def services_override(count: int) -> dict[str, Any]:
     """Sandbox overrides with `count` web services on the Fargate cluster (the EC2 cluster keeps its
     default), each routed by its own path."""
@@ -244,23 +270,23 @@ def main() -> int:
         nag_only.write_text(NAG_ONLY_APP.format(root=str(ROOT)))
         reps = (args.warmups, args.repetitions)
 
-        floor = measure_synth("floor: 1 resource, no validation", floor_app, work, *reps)
-        print(f"floor: {floor.median:.1f}s", file=sys.stderr)
-        full = measure_synth(
-            "full sandbox synth, all checks", ROOT, work, *reps, "-c", "environment=sandbox"
-        )
-        print(f"full sandbox: {full.median:.1f}s", file=sys.stderr)
-        nag = measure_synth(
-            "full sandbox synth, cdk-nag only",
-            ROOT,
+        floor, full, nag = measure_interleaved(
+            [
+                ("floor: 1 resource, no validation", floor_app, ()),
+                ("full sandbox synth, all checks", ROOT, ("-c", "environment=sandbox")),
+                (
+                    "full sandbox synth, cdk-nag only",
+                    ROOT,
+                    ("--app", f"{VENV_BIN / 'python'} {nag_only}", "-c", "environment=sandbox"),
+                ),
+            ],
             work,
             *reps,
-            "--app",
-            f"{VENV_BIN / 'python'} {nag_only}",
-            "-c",
-            "environment=sandbox",
         )
-        print(f"cdk-nag only: {nag.median:.1f}s", file=sys.stderr)
+        print(
+            f"floor {floor.median:.1f}s, full {full.median:.1f}s, nag only {nag.median:.1f}s",
+            file=sys.stderr,
+        )
         scaled = []
         for count in (1, 50, 250):
             overrides = write_overrides(work, count)
