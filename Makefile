@@ -138,10 +138,10 @@ diagram: setup ## Regenerate docs/architecture.md and the README diagram from a 
 	$(CDK) synth -c environment=sandbox --quiet -o $(DIAGRAM_OUT)
 	$(VENV)/bin/python -m tools.diagram $(DIAGRAM_OUT) docs/architecture.md --readme README.md
 
-config-reference: setup ## Regenerate docs/configuration.md and the README config table
-	$(VENV)/bin/python -m tools.config_reference docs/configuration.md --readme README.md
+config-reference: setup ## Regenerate docs/configuration.md
+	$(VENV)/bin/python -m tools.config_reference docs/configuration.md
 
 docs: diagram config-reference ## Regenerate every generated document (diagram, config reference)
 
-bench: setup ## Benchmark synth and test times (floor, sandbox, 1/50/250 services, largest ALB); writes benchmarks/results.md and the README table
+bench: setup ## Benchmark synth and test times (floor, sandbox, 1/50/250 services, largest ALB); writes benchmarks/results.md and the docs/performance.md table
 	$(VENV)/bin/python -m benchmarks.bench

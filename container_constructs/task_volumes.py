@@ -19,7 +19,7 @@ VolumePermissions = Literal["init-container", "none"]
 # its state to /var/lib/amazon/ssm and its logs to /var/log/amazon/ssm. AWS does not support this
 # combination ("making the root file system read-only ... isn't supported", Amazon ECS developer
 # guide, ECS Exec considerations); the volumes below are the community workaround of
-# aws/containers-roadmap#1359, see README "ECS Exec and the read-only root filesystem".
+# aws/containers-roadmap#1359, see docs/design.md "ECS Exec and the read-only root filesystem".
 #
 # EC2: the ECS agent itself bind-mounts the host's /var/log/ecs/exec/<task>/<container> at
 # /var/log/amazon/ssm (amazon-ecs-agent agent/engine/execcmd/manager_init_task_linux.go:

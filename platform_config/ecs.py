@@ -450,7 +450,8 @@ class AlbQuota:
 
 # Elastic Load Balancing User Guide for Application Load Balancers, "Quotas for your Application
 # Load Balancers" (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/
-# load-balancer-limits.html), default values as read on 2026-11-29. README "Scaling" shows them.
+# load-balancer-limits.html), default values as read on 2026-11-29. docs/design.md "Scaling"
+# shows them.
 ALB_QUOTAS_SOURCE = (
     "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html"
 )

@@ -85,7 +85,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
             },
         },
         # Spot Graviton managed nodes: the same node/add-on path as production at a few cents an
-        # hour. The API endpoint is private until you add your egress CIDR (README: deploy guide):
+        # hour. The API endpoint is private until you add your egress CIDR (docs/deploying.md):
         # {"eks": {"endpoint": {"access": "public_and_private", "public_access_cidrs": [...]}}}.
         "eks": {
             "kubernetes_version": "1.36",
@@ -148,7 +148,8 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                         "memory_mib": 1024,
                         "route": {"priority": 1, "paths": ["/*"]},
                         "scaling": {"min_tasks": 3, "max_tasks": 12},
-                        # ECS Exec with a read-only root is unsupported by AWS (README: ECS Exec)
+                        # ECS Exec with a read-only root is unsupported by AWS
+                        # (docs/design.md: ECS Exec)
                         "enable_execute_command": False,
                         "log_retention_days": 365,
                     }
@@ -168,7 +169,8 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                         "memory_mib": 1024,
                         "route": {"priority": 1, "paths": ["/*"]},
                         "scaling": {"min_tasks": 3, "max_tasks": 12},
-                        # ECS Exec with a read-only root is unsupported by AWS (README: ECS Exec)
+                        # ECS Exec with a read-only root is unsupported by AWS
+                        # (docs/design.md: ECS Exec)
                         "enable_execute_command": False,
                         "log_retention_days": 365,
                     }

@@ -18,7 +18,7 @@ class NetworkConfig(Section):
             "IPv4 CIDR of the VPC, prefix /16 to /20, outside reserved ranges and 172.17.0.0/16. "
             "Each AZ gets a public subnet (prefix+8, at least a /27 for load balancers) and a "
             "private one (prefix+3, at most a /20): /16 gives /24 and /20, /20 gives /27 and /23 "
-            "(README: Subnet layout)."
+            "(docs/design.md: Subnet layout)."
         ),
     )
     availability_zones: list[str] = Field(

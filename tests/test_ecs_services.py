@@ -100,7 +100,7 @@ EXEC_PATHS = {"/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}
 
 
 def test_ecs_exec_off_in_production(production: Assembly, unit: str) -> None:
-    """AWS does not support ECS Exec with a read-only root (README: ECS Exec)."""
+    """AWS does not support ECS Exec with a read-only root (docs/design.md: ECS Exec)."""
     template = production.template(unit)
     assert _only(template, "AWS::ECS::Service")["Properties"]["EnableExecuteCommand"] is False
     assert not set(_mounts(_container(template))) & EXEC_PATHS
@@ -258,7 +258,7 @@ def test_one_alb_per_cluster(assembly: Assembly) -> None:
 
 
 def test_cross_stack_references_are_strong(assembly: Assembly, unit: str) -> None:
-    """`defaultCrossStackReferences: strong` (README, "Cross-stack references"): exports and
+    """`defaultCrossStackReferences: strong` (docs/design.md, "Cross-stack references"): exports and
     Fn::ImportValue, which CloudFormation resolves on every deploy and keeps from being deleted
     while in use; no Fn::GetStackOutput, which CloudFormation's Fn::Split does not list among the
     functions it accepts (and the validation engine reports as error E1018)."""

@@ -326,8 +326,9 @@ def test_condition_values_per_rule() -> None:
 
 
 def test_readme_quota_table_quotes_the_code() -> None:
-    """README "Scaling" lists every quota the config checks, with its value and AWS source."""
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    """docs/design.md "Scaling" lists every quota the config checks, with its value and AWS
+    source."""
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "design.md").read_text()
     section = readme[readme.index("## Scaling") : readme.index("## Performance")]
     assert ecs_config.ALB_QUOTAS_SOURCE in section
     assert ecs_config.ALB_QUOTAS_READ in section

@@ -201,7 +201,7 @@ def test_shipped_environments_keep_their_subnets(
     assert _subnets(template) == SHIPPED_SUBNETS[environment]
 
 
-# The layout table of the README ("Subnet layout"): VPC prefix -> (public mask, private mask).
+# The layout table of docs/design.md ("Subnet layout"): VPC prefix -> (public mask, private mask).
 LAYOUT_TABLE = {16: (24, 20), 17: (25, 20), 18: (26, 21), 19: (27, 22), 20: (27, 23)}
 
 
@@ -324,8 +324,8 @@ def test_network_construct_still_builds_isolated_subnets_for_forks() -> None:
     assert len(network.vpc.isolated_subnets) == 2
 
 
-def test_readme_layout_table_matches_subnet_masks(repo_root: Path) -> None:
-    readme = (repo_root / "README.md").read_text()
+def test_design_doc_layout_table_matches_subnet_masks(repo_root: Path) -> None:
+    readme = (repo_root / "docs" / "design.md").read_text()
     for prefix in PREFIXES:
         public, private = subnet_masks(prefix, MAX_ZONES)
         usable = 2 ** (32 - private) - 5  # AWS reserves 5 addresses per subnet

@@ -1,5 +1,6 @@
-"""Every JSON config example in the README validates and synthesizes clean (tests/contract.py), as
-the user would pass it: merged over the sandbox with `make synth OVERRIDES=example.json`."""
+"""Every JSON config example in the README and docs/ validates and synthesizes clean
+(tests/contract.py), as the user would pass it: merged over the sandbox with
+`make synth OVERRIDES=example.json`."""
 
 from __future__ import annotations
 
@@ -17,13 +18,22 @@ from tests.contract import contract_problems
 _JSON_BLOCK = re.compile(r"^(?P<indent> *)```json\n(?P<body>.*?)^(?P=indent)```", re.M | re.S)
 
 
-def readme_examples() -> list[tuple[int, str]]:
-    """(line, text) of every ```json block of the README."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    return [
-        (text[: match.start()].count("\n") + 1, match.group("body"))
-        for match in _JSON_BLOCK.finditer(text)
-    ]
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def readme_examples() -> list[tuple[str, str]]:
+    """(file:line, text) of every ```json block of the README and docs/."""
+    examples = []
+    for document in DOCUMENTS:
+        text = document.read_text(encoding="utf-8")
+        examples += [
+            (
+                f"{document.relative_to(ROOT)}:{text[: match.start()].count(chr(10)) + 1}",
+                match.group("body"),
+            )
+            for match in _JSON_BLOCK.finditer(text)
+        ]
+    return examples
 
 
 def as_overrides(body: str) -> dict[str, Any]:
@@ -44,15 +54,15 @@ def test_the_readme_has_config_examples() -> None:
 
 
 @pytest.mark.parametrize(
-    ("line", "body"), readme_examples(), ids=[f"README.md:{line}" for line, _ in readme_examples()]
+    ("line", "body"), readme_examples(), ids=[line for line, _ in readme_examples()]
 )
-def test_readme_example_synthesizes_clean(line: int, body: str, tmp_path: Path) -> None:
+def test_readme_example_synthesizes_clean(line: str, body: str, tmp_path: Path) -> None:
     overrides = as_overrides(body)
     config = load_config("sandbox", overrides=overrides)
     outdir = synth_environment("sandbox", tmp_path / "cdk.out", overrides)
     problems = contract_problems(
         outdir,
-        name=f"README.md:{line}",
+        name=line,
         kms_logs=config.kms_encrypted_logs,
         retain=config.retain_stateful_resources,
     )

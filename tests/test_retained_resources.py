@@ -21,7 +21,7 @@ from tools.retained_resources import (
     stack_templates,
 )
 
-# Every retained resource with a fixed name in production, each kept on purpose (README:
+# Every retained resource with a fixed name in production, each kept on purpose (docs/deploying.md:
 # "Redeploying after destroy in production"). A new one needs the same decision: drop the name,
 # or keep it and make sure this tool maps it.
 EXPECTED = {
