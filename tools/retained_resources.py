@@ -8,9 +8,10 @@ buckets behind. Most have generated names and are simply orphaned, but a retaine
 fixed name blocks the next deploy: CloudFormation tries to create the name again and fails with
 "already exists". The platform keeps those names on purpose (docs/deploying.md: "Redeploying after
 destroy in production"): the ECR repository's name is what images are pushed to, the ECS Exec log
-group's name is how service stacks and the cdk-nag acknowledgement refer to it without a cross-stack reference,
-and EKS writes control-plane logs to `/aws/eks/<cluster>/cluster` whatever the template says. The
-recovery is to adopt the retained resource into the new stack with `cdk import` before deploying.
+group's name is how service stacks and the cdk-nag acknowledgement refer to it without a cross-stack
+reference, and EKS writes control-plane logs to `/aws/eks/<cluster>/cluster` whatever the template
+says. The recovery is to adopt the retained resource into the new stack with `cdk import` before
+deploying.
 
 From the synthesized templates (`make synth ENV=production` or `make retained-resources`), this tool
 lists every resource with `DeletionPolicy: Retain` and a fixed name, and writes one
