@@ -17,9 +17,9 @@ from platform_config import (
     DEFAULT_ENVIRONMENT,
     ConfigError,
     PlatformConfig,
-    deep_merge,
     load_config,
 )
+from platform_config.loader import OverridesError, read_overrides_files
 
 ROOT = Path(__file__).resolve().parent
 
@@ -100,17 +100,11 @@ def read_config(app: App) -> PlatformConfig:
     `-c config_overrides=A.json,B.json` deep-merged over it in order (objects merge, lists and
     other values replace)."""
     name = str(app.node.try_get_context("environment") or DEFAULT_ENVIRONMENT)
-    overrides: dict[str, Any] = {}
     files = str(app.node.try_get_context("config_overrides") or "")
-    for file in filter(None, (part.strip() for part in files.split(","))):
-        path = Path(file)
-        try:
-            layer = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
-            raise ConfigError(name, [f"config_overrides: cannot read {path}: {error}"]) from None
-        if not isinstance(layer, dict):
-            raise ConfigError(name, [f"config_overrides: {path} must hold a JSON object"])
-        overrides = deep_merge(overrides, layer)
+    try:
+        overrides = read_overrides_files(files)
+    except OverridesError as error:
+        raise ConfigError(name, [f"config_overrides: {error}"]) from None
     return load_config(name, overrides=overrides)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -34,6 +36,30 @@ def load_config(
         return PlatformConfig.model_validate({"name": name, **raw})
     except ValidationError as error:
         raise ConfigError(name, [_describe(detail) for detail in error.errors()]) from None
+
+
+class OverridesError(ValueError):
+    """An overrides file that cannot be read or does not hold a JSON object."""
+
+
+def read_overrides_files(files: str) -> dict[str, Any]:
+    """The JSON objects of the comma-separated `files` ("A.json,B.json"), deep-merged in order
+    (objects merge, lists and other values replace); {} for none.
+
+    Raises:
+        OverridesError: a file cannot be read, is not JSON, or does not hold an object.
+    """
+    overrides: dict[str, Any] = {}
+    for file in filter(None, (part.strip() for part in files.split(","))):
+        path = Path(file)
+        try:
+            layer = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise OverridesError(f"cannot read {path}: {error}") from None
+        if not isinstance(layer, dict):
+            raise OverridesError(f"{path} must hold a JSON object")
+        overrides = deep_merge(overrides, layer)
+    return overrides
 
 
 def deep_merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from typing import Any
 from platform_config import ConfigError, PlatformConfig
 from tools.aws_account import (
     AccountError,
+    add_environment_options,
     caller_account,
     default_session,
     environment_config,
@@ -164,14 +165,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m tools.account_check",
         description="Check an environment's zones and instance types against the account.",
     )
-    parser.add_argument("--environment", required=True, help="environment name, e.g. sandbox")
-    parser.add_argument(
-        "--overrides",
-        help=(
-            "JSON files A.json,B.json merged over the environment's config in order "
-            "(as -c config_overrides=A.json,B.json)"
-        ),
-    )
+    add_environment_options(parser)
     return parser.parse_args(argv)
 
 

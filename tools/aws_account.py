@@ -6,13 +6,14 @@ These tools run with the deployer's credentials before a deploy, never at synth 
 
 from __future__ import annotations
 
-import json
+import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from platform_config import PlatformConfig, deep_merge, load_config
+from platform_config import PlatformConfig, load_config
+from platform_config.loader import OverridesError, read_overrides_files
 
 
 class AccountError(Exception):
@@ -24,25 +25,25 @@ NO_CREDENTIALS = (
 )
 
 
-def overrides_files(value: str | Path | None) -> list[Path]:
-    """The files of a comma-separated `--overrides A.json,B.json` (like app.py's
-    `-c config_overrides=A.json,B.json`), in order."""
-    return [Path(part.strip()) for part in str(value or "").split(",") if part.strip()]
-
-
 def read_overrides(value: str | Path | None) -> dict[str, Any]:
-    """The JSON objects of `--overrides A.json,B.json` deep-merged in order (objects merge, lists
-    and other values replace; as app.py merges `-c config_overrides=`), or {}."""
-    overrides: dict[str, Any] = {}
-    for path in overrides_files(value):
-        try:
-            layer = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
-            raise AccountError(f"--overrides: cannot read {path}: {error}") from None
-        if not isinstance(layer, dict):
-            raise AccountError(f"--overrides: {path} must hold a JSON object")
-        overrides = deep_merge(overrides, layer)
-    return overrides
+    """The JSON objects of `--overrides A.json,B.json` deep-merged in order, read exactly as
+    app.py reads `-c config_overrides=` (platform_config.loader.read_overrides_files), or {}."""
+    try:
+        return read_overrides_files(str(value or ""))
+    except OverridesError as error:
+        raise AccountError(f"--overrides: {error}") from None
+
+
+def add_environment_options(parser: argparse.ArgumentParser) -> None:
+    """The options every account tool takes: the environment and its overrides files."""
+    parser.add_argument("--environment", required=True, help="environment name, e.g. sandbox")
+    parser.add_argument(
+        "--overrides",
+        help=(
+            "JSON files A.json,B.json merged over the environment's config in order "
+            "(as -c config_overrides=A.json,B.json)"
+        ),
+    )
 
 
 def environment_config(environment: str, overrides: str | Path | None) -> PlatformConfig:

@@ -28,6 +28,7 @@ from typing import Any
 from platform_config import ConfigError, PlatformConfig
 from tools.aws_account import (
     AccountError,
+    add_environment_options,
     caller_account,
     default_session,
     environment_config,
@@ -116,14 +117,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m tools.bootstrap_account",
         description="Create the platform's service-linked roles, then run cdk bootstrap.",
     )
-    parser.add_argument("--environment", required=True, help="environment name, e.g. sandbox")
-    parser.add_argument(
-        "--overrides",
-        help=(
-            "JSON files A.json,B.json merged over the environment's config in order "
-            "(as -c config_overrides=A.json,B.json)"
-        ),
-    )
+    add_environment_options(parser)
     parser.add_argument(
         "--skip-cdk-bootstrap",
         action="store_true",

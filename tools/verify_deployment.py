@@ -40,6 +40,7 @@ from typing import Any
 from platform_config import ConfigError, PlatformConfig
 from tools.aws_account import (
     AccountError,
+    add_environment_options,
     caller_account,
     default_session,
     environment_config,
@@ -468,11 +469,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m tools.verify_deployment",
         description="Check that a deployed environment is up: ECS, target health, URLs, EKS.",
     )
-    parser.add_argument("--environment", required=True, help="environment name, e.g. sandbox")
-    parser.add_argument(
-        "--overrides",
-        help="JSON files A.json,B.json merged over the environment's config in order",
-    )
+    add_environment_options(parser)
     parser.add_argument("--attempts", type=int, default=3, help="tries per URL (default 3)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per try (default 10)")
     parser.add_argument("--retry-delay", type=float, default=5.0, help="seconds between tries")
