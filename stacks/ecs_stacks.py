@@ -40,7 +40,7 @@ from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBal
 from container_constructs.web_service import WebService, WebServiceProps
 from platform_config import PlatformConfig
 from platform_config.ecs import DEFAULT_GROUP, AlbKey, ClusterConfig, ServiceConfig
-from stacks.common import log_encryption_key, removal_policy
+from stacks.common import StackSettings
 
 ClusterKind = Literal["ec2", "fargate"]
 
@@ -102,6 +102,7 @@ class EcsClusterStack(Stack):
         construct_id: str,
         *,
         config: PlatformConfig,
+        settings: StackSettings,
         kind: ClusterKind,
         vpc: ec2.IVpc,
         **kwargs: Any,
@@ -109,7 +110,7 @@ class EcsClusterStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.kind = kind
         section: ClusterConfig = config.ecs.ec2 if kind == "ec2" else config.ecs.fargate
-        self.log_key: kms.IKey | None = log_encryption_key(self, config)
+        self.log_key: kms.IKey | None = settings.log_encryption_key(self)
         insights = (
             ecs.ContainerInsights.ENHANCED
             if section.container_insights == "enhanced"
@@ -120,7 +121,7 @@ class EcsClusterStack(Stack):
             "container_insights": insights,
             "exec_log_retention": retention_days(section.exec_log_retention_days),
             "log_encryption_key": self.log_key,
-            "removal_policy": removal_policy(config),
+            "removal_policy": settings.removal_policy,
             "exec_log_group_name": exec_log_group_name(self.stack_name),
         }
         if kind == "ec2":
@@ -178,7 +179,7 @@ class EcsClusterStack(Stack):
                     internal_cidr=config.network.vpc_cidr if balancer.internal else None,
                     idle_timeout=Duration.seconds(balancer.idle_timeout_seconds),
                     access_log_expiration=Duration.days(balancer.access_log_retention_days),
-                    removal_policy=removal_policy(config),
+                    removal_policy=settings.removal_policy,
                 ),
             )
             self.load_balancers[key] = shared
@@ -215,6 +216,7 @@ class EcsServicesStack(Stack):
         construct_id: str,
         *,
         config: PlatformConfig,
+        settings: StackSettings,
         cluster_stack: EcsClusterStack,
         services: Sequence[ServiceConfig],
         repositories: Mapping[str, ecr.IRepository],
@@ -294,7 +296,7 @@ class EcsServicesStack(Stack):
                     enable_execute_command=service.enable_execute_command,
                     log_retention=retention_days(service.log_retention_days),
                     log_encryption_key=cluster_stack.log_key,
-                    removal_policy=removal_policy(config),
+                    removal_policy=settings.removal_policy,
                 ),
             )
             _grant_secret_keys(web_service.execution_role, service, config.region)

@@ -24,7 +24,7 @@ from container_constructs.eks_cluster import (
 from platform_config import PlatformConfig
 from platform_config.eks import KUBECTL_LAYER_PACKAGES, EksConfig
 from platform_config.image import ImageConfig
-from stacks.common import log_encryption_key, removal_policy
+from stacks.common import StackSettings
 
 # The deploy-time parameter of eks.access.deployer_admin (tools/caller_arn.py fills it in).
 DEPLOYER_ADMIN_PARAMETER = "DeployerAdminArn"
@@ -45,6 +45,7 @@ class EksStack(Stack):
         construct_id: str,
         *,
         config: PlatformConfig,
+        settings: StackSettings,
         vpc: ec2.IVpc,
         repositories: Mapping[str, ecr.IRepository],
         **kwargs: Any,
@@ -96,8 +97,8 @@ class EksStack(Stack):
                 bootstrap_creator_admin=section.access.bootstrap_creator_admin,
                 addon_versions=section.addon_versions,
                 log_retention=retention_days(section.control_plane_log_retention_days),
-                log_encryption_key=log_encryption_key(self, config),
-                removal_policy=removal_policy(config),
+                log_encryption_key=settings.log_encryption_key(self),
+                removal_policy=settings.removal_policy,
                 kubectl_layer=kubectl_layer(self, section) if sample.enabled else None,
                 sample_workload=(
                     SampleWorkloadSpec(

@@ -10,8 +10,8 @@ from constructs import Construct
 
 from container_constructs.common import retention_days
 from container_constructs.network import Network, NetworkProps
-from platform_config import PlatformConfig
-from stacks.common import log_encryption_key, removal_policy
+from platform_config.network import NetworkConfig
+from stacks.common import StackSettings
 
 
 class NetworkStack(Stack):
@@ -23,10 +23,15 @@ class NetworkStack(Stack):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: PlatformConfig, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: StackSettings,
+        section: NetworkConfig,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        section = config.network
         self.network = Network(
             self,
             "Network",
@@ -36,8 +41,8 @@ class NetworkStack(Stack):
                 nat_gateways=section.nat_gateways,
                 vpc_endpoints=section.vpc_endpoints,
                 flow_log_retention=retention_days(section.flow_log_retention_days),
-                log_encryption_key=log_encryption_key(self, config),
-                removal_policy=removal_policy(config),
+                log_encryption_key=settings.log_encryption_key(self),
+                removal_policy=settings.removal_policy,
             ),
         )
         self.vpc: ec2.IVpc = self.network.vpc

@@ -11,6 +11,7 @@ from cdk_nag import AwsSolutionsChecks
 from cdk_preflight import Preflight
 
 from platform_config import PlatformConfig
+from stacks.common import StackSettings
 from stacks.ecs_stacks import EcsClusterStack, EcsServicesStack, assign_service_stacks
 from stacks.eks_stack import EksStack
 from stacks.network_stack import NetworkStack
@@ -45,6 +46,16 @@ def stack_id(config: PlatformConfig, unit: str) -> str:
     return f"cp-{config.name}-{unit}"
 
 
+def stack_settings(config: PlatformConfig) -> StackSettings:
+    """The environment-wide settings every stack of `config`'s environment shares."""
+    return StackSettings(
+        environment=config.name,
+        region=config.region,
+        retain_stateful_resources=config.retain_stateful_resources,
+        kms_encrypted_logs=config.kms_encrypted_logs,
+    )
+
+
 def add_validations(app: App) -> None:
     """The checks every synth runs; an unacknowledged error fails it.
 
@@ -66,27 +77,33 @@ def build_platform(app: App, config: PlatformConfig) -> Platform:
     """Add every stack of `config`'s environment to `app`, with the checks of `add_validations`."""
     add_validations(app)
     env = Environment(account=config.account, region=config.region)
+    settings = stack_settings(config)
     network = NetworkStack(
         app,
         stack_id(config, "network"),
-        config=config,
+        settings=settings,
+        section=config.network,
         env=env,
         description=f"Container platform ({config.name}): shared VPC, flow logs, endpoints",
     )
     registry = RegistryStack(
         app,
         stack_id(config, "registry"),
-        config=config,
+        settings=settings,
+        section=config.registry,
         env=env,
         description=f"Container platform ({config.name}): ECR repositories and CI publisher role",
     )
-    ecs_clusters, ecs_services = build_ecs(app, config, network, env, registry.repositories)
+    ecs_clusters, ecs_services = build_ecs(
+        app, config, settings, network, env, registry.repositories
+    )
     eks = None
     if config.eks.enabled:
         eks = EksStack(
             app,
             stack_id(config, "eks"),
             config=config,
+            settings=settings,
             vpc=network.vpc,
             repositories=registry.repositories,
             env=env,
@@ -107,6 +124,7 @@ def build_platform(app: App, config: PlatformConfig) -> Platform:
 def build_ecs(
     app: App,
     config: PlatformConfig,
+    settings: StackSettings,
     network: NetworkStack,
     env: Environment,
     repositories: Mapping[str, ecr.IRepository],
@@ -119,6 +137,7 @@ def build_ecs(
             app,
             stack_id(config, f"ecs-{kind}"),
             config=config,
+            settings=settings,
             kind=kind,
             vpc=network.vpc,
             env=env,
@@ -131,6 +150,7 @@ def build_ecs(
                 app,
                 stack_id(config, f"ecs-{kind}-services-{number}"),
                 config=config,
+                settings=settings,
                 cluster_stack=cluster_stack,
                 services=group,
                 repositories=repositories,

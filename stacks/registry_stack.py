@@ -21,9 +21,8 @@ from container_constructs.registry import (
     PullThroughCacheRule,
     RepositorySpec,
 )
-from platform_config import PlatformConfig
 from platform_config.registry import PULL_THROUGH_UPSTREAMS, RegistryConfig
-from stacks.common import removal_policy
+from stacks.common import StackSettings
 
 _SCAN_FREQUENCY = {"off": None, "scan-on-push": "SCAN_ON_PUSH", "continuous": "CONTINUOUS_SCAN"}
 
@@ -39,11 +38,18 @@ class RegistryStack(Stack):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: PlatformConfig, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: StackSettings,
+        section: RegistryConfig,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        section = config.registry
-        self.registry = ContainerRegistry(self, "Registry", props=_registry_props(config))
+        self.registry = ContainerRegistry(
+            self, "Registry", props=_registry_props(section, settings)
+        )
         self.repositories: Mapping[str, ecr.IRepository] = dict(self.registry.repositories)
         self.ci_publisher_role = self._ci_publisher_role(section)
         self._outputs()
@@ -91,8 +97,7 @@ class RegistryStack(Stack):
             )
 
 
-def _registry_props(config: PlatformConfig) -> ContainerRegistryProps:
-    section = config.registry
+def _registry_props(section: RegistryConfig, settings: StackSettings) -> ContainerRegistryProps:
     cache = section.pull_through_cache
     return ContainerRegistryProps(
         repositories=[
@@ -110,7 +115,7 @@ def _registry_props(config: PlatformConfig) -> ContainerRegistryProps:
             if section.kms_encryption
             else ecr.RepositoryEncryption.AES_256
         ),
-        removal_policy=removal_policy(config),
+        removal_policy=settings.removal_policy,
         cross_account_pull_accounts=section.cross_account_pull_accounts,
         enhanced_scan_frequency=_SCAN_FREQUENCY[section.enhanced_scanning],
         replication_regions=section.replication_regions,

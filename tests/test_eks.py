@@ -15,6 +15,7 @@ from aws_cdk.assertions import Match, Template
 from platform_config import load_config
 from stacks.eks_stack import DEPLOYER_ADMIN_ARN_PATTERN, EksStack
 from stacks.network_stack import NetworkStack
+from stacks.platform import stack_settings
 from tests.apps import project_app
 from tests.assembly import Assembly
 
@@ -72,8 +73,22 @@ def variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Template]:
     repositories = {"sample-app": ecr.Repository(registry, "SampleApp")}
     for name, (environment, overrides) in VARIANTS.items():
         config = load_config(environment, overrides=overrides)
-        network = NetworkStack(app, f"{name}-network", config=config, env=env)
-        EksStack(app, name, config=config, vpc=network.vpc, repositories=repositories, env=env)
+        network = NetworkStack(
+            app,
+            f"{name}-network",
+            settings=stack_settings(config),
+            section=config.network,
+            env=env,
+        )
+        EksStack(
+            app,
+            name,
+            config=config,
+            settings=stack_settings(config),
+            vpc=network.vpc,
+            repositories=repositories,
+            env=env,
+        )
     assembly = app.synth()
     return {
         name: Template.from_json(assembly.get_stack_by_name(name).template) for name in VARIANTS

@@ -19,6 +19,7 @@ from container_constructs.registry import (
     RepositorySpec,
 )
 from platform_config import load_config
+from stacks.platform import stack_settings
 from stacks.registry_stack import RegistryStack
 from tests.apps import project_app
 from tests.assembly import Assembly
@@ -269,7 +270,13 @@ class _Synth:
         config = load_config(environment, overrides=overrides)
         app = project_app(outdir, nag=True)
         env = Environment(region=config.region)
-        self.stack = RegistryStack(app, "registry", config=config, env=env)
+        self.stack = RegistryStack(
+            app,
+            "registry",
+            settings=stack_settings(config),
+            section=config.registry,
+            env=env,
+        )
         consumer = Stack(app, "consumer", env=env)
         self.execution_role = iam.Role(
             consumer, "ExecutionRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com")
