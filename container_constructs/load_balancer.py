@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
@@ -17,7 +17,9 @@ class SharedLoadBalancerProps:
     """Props of `SharedLoadBalancer`.
 
     Attributes:
-        vpc: the VPC; the ALB goes to its public subnets (internal: its private ones). Required.
+        vpc: the VPC; the ALB goes to its public subnets (internal: its private ones), and its
+            security group sends to the VPC's CIDR, so an imported VPC needs `vpc_cidr_block`.
+            Required.
         target_ports: the container ports of the services behind the ALB; the ALB's security
             group may reach only these ports, only inside the VPC. Required.
         certificate_arn: ACM certificate. Set: HTTPS listener on 443 (recommended TLS policy)
@@ -52,6 +54,8 @@ class SharedLoadBalancer(Construct):
     Drops invalid header fields, writes access logs to an encrypted, SSL-only, private bucket,
     answers unmatched requests with 404. The security group admits the internet (internal: the
     VPC CIDR) only on the listener ports and sends only to the target ports inside the VPC.
+    Access logging needs the stack's region: the log bucket's policy names the Elastic Load
+    Balancing account of that region.
 
     Attributes:
         load_balancer: the ALB.
@@ -71,6 +75,14 @@ class SharedLoadBalancer(Construct):
             raise ValueError("SharedLoadBalancer: target_ports needs at least one port")
         if props.additional_certificate_arns and props.certificate_arn is None:
             raise ValueError("SharedLoadBalancer: additional_certificate_arns need certificate_arn")
+        stack = Stack.of(self)
+        if Token.is_unresolved(stack.region):
+            raise ValueError(
+                f"SharedLoadBalancer: stack {stack.stack_name} has no region, which ALB access "
+                "logging needs (the log bucket's policy names the Elastic Load Balancing account "
+                "of the region): give the stack env=Environment(region=...)"
+            )
+        vpc_cidr = _vpc_cidr(props.vpc)
         self.access_log_bucket = s3.Bucket(
             self,
             "AccessLogBucket",
@@ -105,7 +117,7 @@ class SharedLoadBalancer(Construct):
         for port in listener_ports:
             if props.internal:
                 self.security_group.add_ingress_rule(
-                    ec2.Peer.ipv4(props.internal_cidr or props.vpc.vpc_cidr_block),
+                    ec2.Peer.ipv4(props.internal_cidr or vpc_cidr),
                     ec2.Port.tcp(port),
                     f"Listener port {port} from the VPC",
                 )
@@ -125,7 +137,7 @@ class SharedLoadBalancer(Construct):
             )
         for port in sorted(set(props.target_ports)):
             self.security_group.add_egress_rule(
-                ec2.Peer.ipv4(props.vpc.vpc_cidr_block),
+                ec2.Peer.ipv4(vpc_cidr),
                 ec2.Port.tcp(port),
                 f"Targets on port {port} inside the VPC",
             )
@@ -181,6 +193,21 @@ class SharedLoadBalancer(Construct):
                 open=False,
             )
             self.scheme = "http"
+
+
+def _vpc_cidr(vpc: ec2.IVpc) -> str:
+    """The VPC's IPv4 CIDR: a literal, or a token (a VPC of another stack, or imported with a
+    token); a VPC imported without `vpc_cidr_block` has none, and reading it raises."""
+    try:
+        return vpc.vpc_cidr_block
+    except RuntimeError as error:  # how jsii surfaces aws-cdk-lib's error
+        if "CannotPerformOperationVpcCidr" not in str(error):
+            raise
+        raise ValueError(
+            "SharedLoadBalancer: the VPC has no CIDR block, which the ALB's security group needs "
+            "(it sends only to the target ports inside the VPC): import the VPC with "
+            "vpc_cidr_block=... in ec2.Vpc.from_vpc_attributes"
+        ) from error
 
 
 def _subnet_type(props: SharedLoadBalancerProps) -> ec2.SubnetType:

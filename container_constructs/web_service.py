@@ -301,9 +301,13 @@ class WebService(Construct):
                 account = (
                     "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
                 )
+                # A token without @aws-cdk/core:enablePartitionLiterals (or without a region).
+                partition = (
+                    "<AWS::Partition>" if Token.is_unresolved(stack.partition) else stack.partition
+                )
                 acknowledgments.append(
                     Acknowledgment(
-                        id="AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:logs:"
+                        id=f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:{partition}:logs:"
                         f"{region}:{account}:log-group:{log_group}:*]",
                         reason="ECS Exec writes one log stream per session into the cluster's "
                         "exec log group",

@@ -2,7 +2,9 @@
 with an imported VPC instead of our network stack, and synthesizes cdk-nag clean.
 
 All cases are built in ONE app (one stack per case) and synthesized once per session. A merged
-construct is covered by adding one `ForkCase` to `FORK_CASES`.
+construct is covered by adding one `ForkCase` to `FORK_CASES`. The whole wiring, as docs/fork.md
+shows it, runs in tests/test_fork_doc.py; the last tests here pin what a foreign app may lack: a
+VPC CIDR, a stack region, the partition-literals feature flag.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import Annotations, Environment, RemovalPolicy, Stack
+from aws_cdk import Annotations, App, Environment, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
@@ -274,3 +276,88 @@ def test_foreign_stacks_target_the_foreign_region(fork_synth: ForkSynth) -> None
         if artifact["type"] == "aws:cloudformation:stack"
     }
     assert environments == {"aws://111122223333/eu-west-1"}
+
+
+# --- what a foreign app may lack -----------------------------------------------------------------
+
+
+def _vpc_without_cidr(stack: Stack) -> ec2.IVpc:
+    return ec2.Vpc.from_vpc_attributes(
+        stack,
+        "VpcWithoutCidr",
+        vpc_id="vpc-0f0f0f0f0f0f0f0f0",
+        availability_zones=ZONES,
+        public_subnet_ids=["subnet-0a0a0a0a0a0a0a0a1", "subnet-0a0a0a0a0a0a0a0a2"],
+        public_subnet_route_table_ids=["rtb-0a0a0a0a0a0a0a0a1", "rtb-0a0a0a0a0a0a0a0a2"],
+    )
+
+
+def test_load_balancer_names_the_cidr_an_imported_vpc_lacks() -> None:
+    stack = ForeignStack(App(), "NoCidr", env=FOREIGN_ENV)
+    with pytest.raises(
+        ValueError,
+        match=r"^SharedLoadBalancer: the VPC has no CIDR block, .*: import the VPC with "
+        r"vpc_cidr_block=\.\.\. in ec2\.Vpc\.from_vpc_attributes$",
+    ):
+        SharedLoadBalancer(
+            stack,
+            "LoadBalancer",
+            props=SharedLoadBalancerProps(vpc=_vpc_without_cidr(stack), target_ports=[8080]),
+        )
+
+
+def test_load_balancer_takes_a_vpc_cidr_that_is_a_token() -> None:
+    """A CIDR known only at deploy time (here imported from another stack's output) is a CIDR."""
+    stack = ForeignStack(App(), "TokenCidr", env=FOREIGN_ENV)
+    cidr = Fn.import_value("SharedVpcCidr")
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack,
+        "Vpc",
+        vpc_id="vpc-0f0f0f0f0f0f0f0f0",
+        vpc_cidr_block=cidr,
+        availability_zones=ZONES,
+        public_subnet_ids=["subnet-0a0a0a0a0a0a0a0a1", "subnet-0a0a0a0a0a0a0a0a2"],
+    )
+    assert Token.is_unresolved(vpc.vpc_cidr_block)
+    SharedLoadBalancer(
+        stack, "LoadBalancer", props=SharedLoadBalancerProps(vpc=vpc, target_ports=[8080])
+    )
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        {
+            "SecurityGroupEgress": [
+                {"CidrIp": {"Fn::ImportValue": "SharedVpcCidr"}, "FromPort": 8080}
+            ]
+        },
+    )
+
+
+def test_load_balancer_in_an_environment_agnostic_stack_asks_for_a_region() -> None:
+    """aws-cdk-lib's access logging needs the region; say so, and how to give it."""
+    stack = ForeignStack(App(), "Agnostic")
+    with pytest.raises(
+        ValueError,
+        match=r"^SharedLoadBalancer: stack Agnostic has no region, which ALB access logging "
+        r"needs .*: give the stack env=Environment\(region=\.\.\.\)$",
+    ):
+        SharedLoadBalancer(
+            stack,
+            "LoadBalancer",
+            props=SharedLoadBalancerProps(vpc=imported_vpc(stack), target_ports=[8080]),
+        )
+
+
+def test_web_service_is_nag_clean_without_partition_literals(tmp_path: Path) -> None:
+    """An app without @aws-cdk/core:enablePartitionLiterals (older than the flag) sees the
+    partition as a token, which cdk-nag writes as <AWS::Partition> in the ECS Exec finding."""
+    app = project_app(tmp_path, nag=True, **{"@aws-cdk/core:enablePartitionLiterals": False})
+    stack = ForeignStack(app, "NoPartitionLiterals", env=FOREIGN_ENV)
+    assert Token.is_unresolved(stack.partition)
+    _web_service(stack, imported_vpc(stack))
+    app.synth()
+    findings = [
+        f"{violation['plugin']} {violation['ruleName']} at {construct['constructPath']}"
+        for violation in validation_violations(tmp_path)
+        for construct in violation.get("violatingConstructs", [])
+    ]
+    assert findings == []
