@@ -1,23 +1,17 @@
 """An Amazon EKS cluster on aws-cdk-lib's `aws_eks_v2` (native AWS::EKS::Cluster, access entries),
 hardened by default: all control-plane logs, KMS envelope encryption of secrets, private nodes with
-IMDSv2, managed add-ons, and an optional sample workload applied with kubectl."""
+IMDSv2, managed add-ons, and an optional sample workload applied with kubectl.
+
+This module holds the cluster and its compute; its companions hold the add-ons
+(`eks_addons.py`), the sample workload (`eks_sample_workload.py`) and the cdk-nag
+acknowledgements (`eks_acknowledgements.py`)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
 
-from aws_cdk import (
-    Acknowledgment,
-    CfnCondition,
-    CfnElement,
-    Duration,
-    RemovalPolicy,
-    Stack,
-    Validations,
-)
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_eks_v2 as eks
@@ -27,7 +21,25 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
-from container_constructs.common import default_policy, secure_log_group
+from container_constructs.common import secure_log_group
+from container_constructs.eks_acknowledgements import (
+    FARGATE_POD_EXECUTION_POLICIES,
+    acknowledge_cluster_roles,
+    acknowledge_kubectl_provider,
+    acknowledge_pull_grant,
+    acknowledge_service_policies,
+)
+from container_constructs.eks_addons import ComputeMode, add_managed_addons
+from container_constructs.eks_sample_workload import SampleWorkloadSpec, add_sample_workload
+
+__all__ = [
+    "ComputeMode",
+    "EksCluster",
+    "EksClusterProps",
+    "FargateProfileSpec",
+    "NodeGroupSpec",
+    "SampleWorkloadSpec",
+]
 
 ALL_CONTROL_PLANE_LOGS = (
     eks.ClusterLoggingTypes.API,
@@ -42,14 +54,6 @@ NODE_MANAGED_POLICIES = (
     "AmazonEKS_CNI_Policy",
     "AmazonEC2ContainerRegistryPullOnly",
 )
-AUTO_MODE_CLUSTER_POLICIES = (
-    "AmazonEKSComputePolicy",
-    "AmazonEKSBlockStoragePolicy",
-    "AmazonEKSLoadBalancingPolicy",
-    "AmazonEKSNetworkingPolicy",
-)
-AUTO_MODE_NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly")
-ComputeMode = Literal["managed_nodes", "fargate", "auto_mode"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,23 +94,6 @@ class FargateProfileSpec:
 
     name: str
     selectors: Sequence[eks.Selector]
-
-
-@dataclass(frozen=True, kw_only=True)
-class SampleWorkloadSpec:
-    """A Deployment + ClusterIP Service (no cloud load balancer, so deletion stays clean).
-
-    Attributes:
-        image: image reference; must run as a non-root user. Required.
-        container_port: port the container listens on (>= 1024, non-root). Default: 8080.
-        replicas: Deployment replicas. Default: 2.
-        namespace: namespace created for it. Default: sample.
-    """
-
-    image: str
-    container_port: int = 8080
-    replicas: int = 2
-    namespace: str = "sample"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -236,13 +223,7 @@ class EksCluster(Construct):
             output_config_command=False,
         )
         self.cluster.node.add_dependency(self.control_plane_log_group)
-        auto_mode_node_role = self.cluster.node.try_find_child("ClusternodePoolRole")
-        if isinstance(auto_mode_node_role, iam.Role):
-            _acknowledge_service_policies(auto_mode_node_role, AUTO_MODE_NODE_POLICIES)
-        _acknowledge_service_policies(
-            self.cluster.role,
-            ["AmazonEKSClusterPolicy", *(AUTO_MODE_CLUSTER_POLICIES if auto_mode else ())],
-        )
+        acknowledge_cluster_roles(self.cluster, auto_mode=auto_mode)
 
         for index, role_arn in enumerate(props.cluster_admin_role_arns):
             self.cluster.grant_access(
@@ -274,26 +255,28 @@ class EksCluster(Construct):
                 vpc=props.vpc,
             )
             _grant_pull(props.image_pull_repositories, created.pod_execution_role)
-            _acknowledge_service_policies(
-                created.pod_execution_role, ["AmazonEKSFargatePodExecutionRolePolicy"]
-            )
+            acknowledge_service_policies(created.pod_execution_role, FARGATE_POD_EXECUTION_POLICIES)
             self.fargate_profiles[profile.name] = created
         compute.extend(self.fargate_profiles.values())
 
-        self.addons = self._addons(props, compute)
+        self.addons = add_managed_addons(
+            self,
+            self.cluster,
+            compute_mode=props.compute_mode,
+            versions=props.addon_versions,
+            compute=compute,
+        )
 
         if self.cluster.kubectl_provider is not None:
-            _acknowledge_kubectl_provider(self.cluster.kubectl_provider)
+            acknowledge_kubectl_provider(self.cluster.kubectl_provider)
             if props.log_encryption_key is not None:
                 _encrypt_log_groups(self.cluster.kubectl_provider, props.log_encryption_key)
 
         self.sample_manifest: eks.KubernetesManifest | None = None
         if props.sample_workload is not None:
-            self.sample_manifest = self.cluster.add_manifest(
-                "SampleWorkload", *sample_workload_manifests(props.sample_workload)
+            self.sample_manifest = add_sample_workload(
+                self.cluster, props.sample_workload, after=[*compute, *self.addons.values()]
             )
-            for dependency in [*compute, *self.addons.values()]:
-                self.sample_manifest.node.add_dependency(dependency)
 
     def add_pod_identity(
         self, construct_id: str, *, namespace: str, service_account: str, role: iam.IRole
@@ -321,7 +304,7 @@ class EksCluster(Construct):
             ],
         )
         _grant_pull(repositories, role)
-        _acknowledge_service_policies(role, NODE_MANAGED_POLICIES)
+        acknowledge_service_policies(role, NODE_MANAGED_POLICIES)
         return role
 
     def _node_group(
@@ -368,104 +351,6 @@ class EksCluster(Construct):
             ),
         )
 
-    def _addons(self, props: EksClusterProps, compute: Sequence[Construct]) -> dict[str, eks.Addon]:
-        if props.compute_mode == "auto_mode":
-            return {}  # Auto Mode runs networking, DNS, kube-proxy and pod identity itself
-        wanted: dict[str, Mapping[str, Any] | None] = {
-            "vpc-cni": None,
-            "kube-proxy": None,
-            "coredns": {"computeType": "Fargate"} if props.compute_mode == "fargate" else None,
-        }
-        if props.compute_mode == "managed_nodes":
-            wanted["eks-pod-identity-agent"] = None  # Pod Identity is not supported on Fargate
-        addons: dict[str, eks.Addon] = {}
-        for name, configuration in wanted.items():
-            addon = eks.Addon(
-                self,
-                _pascal(name),
-                cluster=cast(eks.ICluster, self.cluster),
-                addon_name=name,
-                addon_version=props.addon_versions.get(name),
-                configuration_values=configuration,
-                preserve_on_delete=False,
-            )
-            # EKS installs self-managed vpc-cni, kube-proxy and coredns at cluster creation; the
-            # managed add-on takes them over with EKS's defaults instead of failing on a conflict.
-            cfn_addon = addon.node.default_child
-            if isinstance(cfn_addon, eks.CfnAddon):
-                cfn_addon.resolve_conflicts = "OVERWRITE"
-            if name in {"coredns", "eks-pod-identity-agent"}:
-                # Their pods need somewhere to run before the add-on can become ACTIVE.
-                for dependency in compute:
-                    addon.node.add_dependency(dependency)
-            addons[name] = addon
-        return addons
-
-
-def sample_workload_manifests(spec: SampleWorkloadSpec) -> list[dict[str, Any]]:
-    """Namespace, Deployment (non-root, read-only root filesystem, probes, resources) and a
-    ClusterIP Service of the sample workload."""
-    labels = {"app.kubernetes.io/name": "sample", "app.kubernetes.io/part-of": "container-platform"}
-    probe = {"httpGet": {"path": "/", "port": "http"}, "periodSeconds": 10}
-    container = {
-        "name": "app",
-        "image": spec.image,
-        "ports": [{"name": "http", "containerPort": spec.container_port}],
-        "resources": {
-            "requests": {"cpu": "100m", "memory": "64Mi"},
-            "limits": {"memory": "128Mi"},
-        },
-        "readinessProbe": {**probe, "initialDelaySeconds": 2},
-        "livenessProbe": {**probe, "initialDelaySeconds": 10, "failureThreshold": 3},
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "capabilities": {"drop": ["ALL"]},
-        },
-        # nginx writes its pid and caches under /tmp; a writable emptyDir keeps the root read-only.
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
-    }
-    return [
-        {
-            "apiVersion": "v1",
-            "kind": "Namespace",
-            "metadata": {"name": spec.namespace, "labels": labels},
-        },
-        {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": {"name": "sample", "namespace": spec.namespace, "labels": labels},
-            "spec": {
-                "replicas": spec.replicas,
-                "selector": {"matchLabels": labels},
-                "template": {
-                    "metadata": {"labels": labels},
-                    "spec": {
-                        "automountServiceAccountToken": False,
-                        "securityContext": {
-                            "runAsNonRoot": True,
-                            "runAsUser": 101,
-                            "seccompProfile": {"type": "RuntimeDefault"},
-                        },
-                        "containers": [container],
-                        "volumes": [{"name": "tmp", "emptyDir": {}}],
-                    },
-                },
-            },
-        },
-        {
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": {"name": "sample", "namespace": spec.namespace, "labels": labels},
-            "spec": {
-                "type": "ClusterIP",
-                "selector": labels,
-                "ports": [{"name": "http", "port": 80, "targetPort": "http"}],
-            },
-        },
-    ]
-
 
 def _validate(props: EksClusterProps) -> None:
     # Each raise here guards direct use of the construct; a validated platform config never
@@ -495,41 +380,7 @@ def _grant_pull(repositories: Sequence[ecr.IRepository], role: iam.IRole) -> Non
     for repository in repositories:
         repository.grant_pull(role)
     if repositories:
-        Validations.of(default_policy(role)).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="ecr:GetAuthorizationToken supports no resource-level permissions; image "
-                "pulls themselves are scoped to the granted repositories",
-            )
-        )
-
-
-def _acknowledge_service_policies(role: iam.IRole, names: Sequence[str]) -> None:
-    """Acknowledge cdk-nag's IAM4 for the AWS managed policies EKS requires on `role`: they are
-    the documented, AWS-maintained permission sets of the cluster, node and pod execution roles
-    (a hand-written copy would drift as EKS adds features)."""
-    for name in names:
-        Validations.of(role).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{name}]",
-                reason=f"{name} is the AWS-maintained policy EKS documents for this role",
-            )
-        )
-
-
-# What cdk-nag reports on aws-cdk-lib's own kubectl provider (Lambda handler + provider framework),
-# which we cannot change short of forking it.
-_KUBECTL_PROVIDER_FINDINGS = {
-    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-    "AWSLambdaBasicExecutionRole]": "aws-cdk-lib's kubectl provider Lambdas log with this policy",
-    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-    "AWSLambdaVPCAccessExecutionRole]": "the kubectl handler runs in the VPC to reach the "
-    "private API endpoint",
-    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
-    "AmazonEC2ContainerRegistryReadOnly]": "aws-cdk-lib's kubectl handler pulls Helm charts "
-    "from ECR with it",
-    "AwsSolutions-L1": "aws-cdk-lib pins the kubectl handler's Python runtime to match its layers",
-}
+        acknowledge_pull_grant(role)
 
 
 def _encrypt_log_groups(scope: IConstruct, key: kms.IKey) -> None:
@@ -541,56 +392,8 @@ def _encrypt_log_groups(scope: IConstruct, key: kms.IKey) -> None:
             child.kms_key_id = key.key_arn
 
 
-def _acknowledge_kubectl_provider(provider: eks.IKubectlProvider) -> None:
-    for finding, reason in _KUBECTL_PROVIDER_FINDINGS.items():
-        Validations.of(provider).acknowledge(
-            Acknowledgment(id=f"AwsSolutions::{finding}", reason=reason)
-        )
-    stack = Stack.of(provider)
-    handler = provider.node.find_child("Handler")
-    handler_id = stack.get_logical_id(cast(CfnElement, handler.node.default_child))
-    Validations.of(provider).acknowledge(
-        Acknowledgment(
-            id=f"AwsSolutions::AwsSolutions-IAM5[Resource::<{handler_id}.Arn>:*]",
-            reason="the provider framework invokes versions of its own kubectl handler only",
-        )
-    )
-    # The handler's role adds ECR Public read-only under a condition (regions with ECR Public).
-    condition = next(child for child in handler.node.children if isinstance(child, CfnCondition))
-    condition_id = stack.get_logical_id(condition)
-    public_ecr = json.dumps(
-        {
-            "Fn::If": [
-                condition_id,
-                {
-                    "Fn::Join": [
-                        "",
-                        [
-                            "arn:",
-                            {"Ref": "AWS::Partition"},
-                            ":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly",
-                        ],
-                    ]
-                },
-                {"Ref": "AWS::NoValue"},
-            ]
-        },
-        separators=(",", ":"),
-    )
-    Validations.of(provider).acknowledge(
-        Acknowledgment(
-            id=f"AwsSolutions::AwsSolutions-IAM4[Policy::{public_ecr}]",
-            reason="aws-cdk-lib's kubectl handler may pull public Helm charts from ECR Public",
-        )
-    )
-
-
 def _private_subnets(vpc: ec2.IVpc) -> list[ec2.ISubnet]:
     subnets = list(vpc.private_subnets) or list(vpc.isolated_subnets)
     if not subnets:  # unreachable from config: the Network construct always has a private tier
         raise ValueError("EksCluster: the VPC has no private subnets for the cluster and nodes")
     return subnets
-
-
-def _pascal(name: str) -> str:
-    return "".join(part.capitalize() for part in name.split("-"))

@@ -21,7 +21,6 @@ from container_constructs.eks_cluster import (
     NodeGroupSpec,
     SampleWorkloadSpec,
 )
-from platform_config import PlatformConfig
 from platform_config.eks import KUBECTL_LAYER_PACKAGES, EksConfig
 from platform_config.image import ImageConfig
 from stacks.common import StackSettings
@@ -32,7 +31,9 @@ DEPLOYER_ADMIN_ARN_PATTERN = r"^$|^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\w
 
 
 class EksStack(Stack):
-    """The EKS cluster of one environment.
+    """The EKS cluster of one environment, from its `eks` config `section`, the environment-wide
+    `settings`, the shared `vpc` and the registry's `repositories` (by name: the nodes may pull
+    from all of them, and the sample workload's image may name one).
 
     Attributes:
         eks_cluster: the `EksCluster` construct.
@@ -44,17 +45,16 @@ class EksStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
-        config: PlatformConfig,
         settings: StackSettings,
+        section: EksConfig,
         vpc: ec2.IVpc,
         repositories: Mapping[str, ecr.IRepository],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        section = config.eks
         # A fixed name (kubeconfig commands and the control-plane log group use it): a change that
         # replaces the cluster fails on update, see EksConfig in platform_config/eks.py.
-        cluster_name = f"cp-{config.name}"
+        cluster_name = f"cp-{settings.environment}"
         sample = section.sample_workload
         self.eks_cluster = EksCluster(
             self,
@@ -123,7 +123,7 @@ class EksStack(Stack):
         CfnOutput(
             self,
             "UpdateKubeconfigCommand",
-            value=f"aws eks update-kubeconfig --region {config.region} --name {cluster_name}",
+            value=f"aws eks update-kubeconfig --region {settings.region} --name {cluster_name}",
             description="Adds the cluster to ~/.kube/config (needs a cluster-admin access entry)",
         )
 

@@ -102,8 +102,8 @@ def build_platform(app: App, config: PlatformConfig) -> Platform:
         eks = EksStack(
             app,
             stack_id(config, "eks"),
-            config=config,
             settings=settings,
+            section=config.eks,
             vpc=network.vpc,
             repositories=registry.repositories,
             env=env,

@@ -17,7 +17,22 @@ ALLOWED_THIRD_PARTY = frozenset({"aws_cdk", "constructs"})
 # A module split into parts: copy it with its companions (which follow the same rules).
 COMPANIONS: dict[str, frozenset[str]] = {
     f"{PACKAGE}.web_service": frozenset({f"{PACKAGE}.task_volumes"}),
+    f"{PACKAGE}.eks_cluster": frozenset(
+        {
+            f"{PACKAGE}.eks_acknowledgements",
+            f"{PACKAGE}.eks_addons",
+            f"{PACKAGE}.eks_sample_workload",
+        }
+    ),
 }
+# A module past this many lines does more than one job: split it into companions.
+MAX_MODULE_LINES = 400
+# Child ids a module may look a construct up by: aws-cdk-lib's own child ids are internals an
+# upgrade may rename, which would silently drop an acknowledgement made on the child. A role's
+# `DefaultPolicy` is the exception: every granted role's policy in every deployed CDK app has its
+# logical id from it, so aws-cdk-lib cannot rename it without replacing them all.
+ALLOWED_CHILD_IDS = frozenset({"DefaultPolicy"})
+CHILD_LOOKUPS = frozenset({"find_child", "try_find_child"})
 
 
 def imported_modules(source: str, package: str = PACKAGE) -> list[str]:
@@ -51,6 +66,23 @@ def forbidden_imports(source: str, module_name: str) -> list[str]:
             continue
         problems.append(name)
     return problems
+
+
+def child_id_lookups(source: str) -> list[str]:
+    """`find_child`/`try_find_child` calls of a source file other than by an allowed literal id,
+    as `line: call`."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in CHILD_LOOKUPS
+        ):
+            continue
+        argument = node.args[0] if node.args else None
+        if not (isinstance(argument, ast.Constant) and argument.value in ALLOWED_CHILD_IDS):
+            found.append(f"{node.lineno}: {ast.unparse(node)}")
+    return found
 
 
 def _documented(docstring: str, name: str) -> str | None:

@@ -15,7 +15,12 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from tests.constructs_rules import forbidden_imports, undocumented
+from tests.constructs_rules import (
+    MAX_MODULE_LINES,
+    child_id_lookups,
+    forbidden_imports,
+    undocumented,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = ROOT / "container_constructs"
@@ -48,6 +53,36 @@ def test_import_rule_rejects_our_config_stacks_and_third_parties() -> None:
     ]
     assert forbidden_imports("from .common import x", "container_constructs.common") == [
         "container_constructs.common"
+    ]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_does_one_job_in_at_most_400_lines(module: str) -> None:
+    """A longer module is split by job into companion modules (see tests/constructs_rules.py)."""
+    source = (PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
+    assert len(source.splitlines()) <= MAX_MODULE_LINES
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_looks_up_no_library_internal_child(module: str) -> None:
+    """Acknowledgements and fixes go through public attributes, so an aws-cdk-lib upgrade that
+    renames an internal child cannot silently drop one."""
+    source = (PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
+    assert child_id_lookups(source) == []
+
+
+def test_child_lookup_rule_allows_only_a_roles_default_policy() -> None:
+    source = textwrap.dedent(
+        """
+        policy = role.node.try_find_child("DefaultPolicy")
+        handler = provider.node.find_child("Handler")
+        node_role = cluster.node.try_find_child(name)
+        children = scope.node.find_all()
+        """
+    )
+    assert child_id_lookups(source) == [
+        "3: provider.node.find_child('Handler')",
+        "4: cluster.node.try_find_child(name)",
     ]
 
 
