@@ -15,8 +15,12 @@ PACKAGE = "container_constructs"
 SHARED_MODULE = f"{PACKAGE}.common"
 ALLOWED_THIRD_PARTY = frozenset({"aws_cdk", "constructs"})
 # A module split into parts: copy it with its companions (which follow the same rules).
+_SERVICE_CLUSTER = f"{PACKAGE}.ecs_service_cluster"  # the handles services take
 COMPANIONS: dict[str, frozenset[str]] = {
-    f"{PACKAGE}.web_service": frozenset({f"{PACKAGE}.task_volumes"}),
+    f"{PACKAGE}.web_service": frozenset({f"{PACKAGE}.task_volumes", _SERVICE_CLUSTER}),
+    f"{PACKAGE}.ecs_ec2_cluster": frozenset({_SERVICE_CLUSTER}),
+    f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER}),
+    f"{PACKAGE}.load_balancer": frozenset({_SERVICE_CLUSTER}),
 }
 
 

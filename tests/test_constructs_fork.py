@@ -119,7 +119,6 @@ def _load_balancer(stack: Stack, vpc: ec2.IVpc) -> None:
         "LoadBalancer",
         props=SharedLoadBalancerProps(
             vpc=vpc,
-            target_ports=[8080],
             certificate_arn="arn:aws:acm:eu-west-1:111122223333:certificate/"
             "0f0f0f0f-0f0f-0f0f-0f0f-0f0f0f0f0f0f",
             removal_policy=RemovalPolicy.DESTROY,
@@ -137,18 +136,14 @@ def _web_service(stack: Stack, vpc: ec2.IVpc) -> None:
     balancer = SharedLoadBalancer(
         stack,
         "LoadBalancer",
-        props=SharedLoadBalancerProps(
-            vpc=vpc, target_ports=[8080], removal_policy=RemovalPolicy.DESTROY
-        ),
+        props=SharedLoadBalancerProps(vpc=vpc, removal_policy=RemovalPolicy.DESTROY),
     )
     WebService(
         stack,
         "WebService",
         props=WebServiceProps(
-            cluster=cluster.cluster,
-            launch_type="fargate",
-            capacity_provider_strategy=cluster.default_strategy,
-            listener=balancer.listener,
+            cluster=cluster.service_cluster,
+            load_balancer=balancer.service_load_balancer,
             listener_priority=10,
             path_patterns=["/*"],
             image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx-unprivileged:1.27"),
