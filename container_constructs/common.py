@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy, Stack
-from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -119,31 +118,3 @@ def default_policy(role: iam.IRole) -> IConstruct:
     if policy is None:  # unreachable from config: a call-order bug (every caller grants first)
         raise ValueError(f"{role.node.path} has no DefaultPolicy yet: acknowledge after granting")
     return policy
-
-
-def exec_command_configuration(
-    scope: Construct,
-    *,
-    retention: logs.RetentionDays,
-    removal_policy: RemovalPolicy,
-    encryption_key: kms.IKey | None,
-    name: str | None = None,
-) -> tuple[logs.LogGroup, ecs.ExecuteCommandConfiguration]:
-    """A log group for ECS Exec sessions and the cluster setting that sends every session there
-    (OVERRIDE: sessions are logged even if a task definition does not ask for it)."""
-    log_group = logs.LogGroup(
-        scope,
-        "ExecLogGroup",
-        log_group_name=name,
-        retention=retention,
-        removal_policy=removal_policy,
-        encryption_key=encryption_key,
-    )
-    configuration = ecs.ExecuteCommandConfiguration(
-        logging=ecs.ExecuteCommandLogging.OVERRIDE,
-        log_configuration=ecs.ExecuteCommandLogConfiguration(
-            cloud_watch_log_group=log_group,
-            cloud_watch_encryption_enabled=encryption_key is not None,
-        ),
-    )
-    return log_group, configuration

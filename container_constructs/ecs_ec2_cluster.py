@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from aws_cdk import Acknowledgment, ArnFormat, CfnElement, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, ArnFormat, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -15,7 +15,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from container_constructs.common import default_policy, exec_command_configuration
+from container_constructs.common import default_policy
+from container_constructs.ecs_service_cluster import (
+    ServiceCluster,
+    add_exec_log_group,
+    exec_logging,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,6 +84,7 @@ class Ec2Cluster(Construct):
         instance_security_group: the instances' security group (no ingress).
         exec_log_group: the log group of ECS Exec sessions.
         default_strategy: the default capacity provider strategy (services pass it on).
+        service_cluster: what services on this cluster take (`WebServiceProps.cluster`).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, props: Ec2ClusterProps) -> None:
@@ -88,7 +94,7 @@ class Ec2Cluster(Construct):
         architecture = instance_types[0].architecture
         bottlerocket = props.machine_image == "bottlerocket"
 
-        self.exec_log_group, exec_configuration = exec_command_configuration(
+        self.exec_log_group = add_exec_log_group(
             self,
             retention=props.exec_log_retention,
             removal_policy=props.removal_policy,
@@ -100,7 +106,9 @@ class Ec2Cluster(Construct):
             "Cluster",
             vpc=props.vpc,
             container_insights_v2=props.container_insights,
-            execute_command_configuration=exec_configuration,
+            execute_command_configuration=exec_logging(
+                self.exec_log_group, encrypted=props.log_encryption_key is not None
+            ),
         )
 
         if bottlerocket:
@@ -238,6 +246,13 @@ class Ec2Cluster(Construct):
             )
         ]
         self.cluster.add_default_capacity_provider_strategy(self.default_strategy)
+        self.service_cluster = ServiceCluster(
+            cluster=self.cluster,
+            launch_type="ec2",
+            capacity_provider_strategy=self.default_strategy,
+            exec_log_group=self.exec_log_group,
+            log_key=props.log_encryption_key,
+        )
 
 
 def _grant_spot_draining(role: iam.Role, cluster: ecs.Cluster) -> None:
@@ -275,16 +290,15 @@ def _grant_spot_draining(role: iam.Role, cluster: ecs.Cluster) -> None:
             conditions={"ArnEquals": {"ecs:cluster": cluster.cluster_arn}},
         )
     )
-    resource = cluster.node.default_child
-    assert isinstance(resource, CfnElement)
 
     def shown(value: str, pseudo: str) -> str:
         return f"<AWS::{pseudo}>" if Token.is_unresolved(value) else value
 
+    cluster_reference = stack.resolve(cluster.cluster_name)  # {"Ref": <the cluster's logical id>}
     arn = (
         f"arn:{shown(stack.partition, 'Partition')}:ecs:{shown(stack.region, 'Region')}:"
         f"{shown(stack.account, 'AccountId')}:container-instance/"
-        f"<{stack.get_logical_id(resource)}>/*"
+        f"<{cluster_reference['Ref']}>/*"
     )
     Validations.of(default_policy(role)).acknowledge(
         Acknowledgment(

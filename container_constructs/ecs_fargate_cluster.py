@@ -12,7 +12,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from container_constructs.common import exec_command_configuration
+from container_constructs.ecs_service_cluster import (
+    ServiceCluster,
+    add_exec_log_group,
+    exec_logging,
+)
 
 
 def _default_strategy() -> list[ecs.CapacityProviderStrategy]:
@@ -54,6 +58,7 @@ class FargateCluster(Construct):
         cluster: the ECS cluster.
         exec_log_group: the log group of ECS Exec sessions.
         default_strategy: the default capacity provider strategy (services pass it on).
+        service_cluster: what services on this cluster take (`WebServiceProps.cluster`).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, props: FargateClusterProps) -> None:
@@ -61,7 +66,7 @@ class FargateCluster(Construct):
         # Config: FargateClusterConfig.default_strategy has min_length=1 (and a weight > 0).
         if not props.default_strategy:
             raise ValueError("FargateCluster: default_strategy needs at least one provider")
-        self.exec_log_group, exec_configuration = exec_command_configuration(
+        self.exec_log_group = add_exec_log_group(
             self,
             retention=props.exec_log_retention,
             removal_policy=props.removal_policy,
@@ -74,7 +79,16 @@ class FargateCluster(Construct):
             vpc=props.vpc,
             enable_fargate_capacity_providers=True,
             container_insights_v2=props.container_insights,
-            execute_command_configuration=exec_configuration,
+            execute_command_configuration=exec_logging(
+                self.exec_log_group, encrypted=props.log_encryption_key is not None
+            ),
         )
         self.default_strategy = list(props.default_strategy)
         self.cluster.add_default_capacity_provider_strategy(self.default_strategy)
+        self.service_cluster = ServiceCluster(
+            cluster=self.cluster,
+            launch_type="fargate",
+            capacity_provider_strategy=self.default_strategy,
+            exec_log_group=self.exec_log_group,
+            log_key=props.log_encryption_key,
+        )

@@ -11,6 +11,11 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from container_constructs.ecs_service_cluster import Scheme, ServiceLoadBalancer
+
+# The ports a non-root process may listen on: those of WebService's containers.
+UNPRIVILEGED_PORTS = (1024, 65535)
+
 
 @dataclass(frozen=True, kw_only=True)
 class SharedLoadBalancerProps:
@@ -20,8 +25,12 @@ class SharedLoadBalancerProps:
         vpc: the VPC; the ALB goes to its public subnets (internal: its private ones), and its
             security group sends to the VPC's CIDR, so an imported VPC needs `vpc_cidr_block`.
             Required.
-        target_ports: the container ports of the services behind the ALB; the ALB's security
-            group may reach only these ports, only inside the VPC. Required.
+        target_port_range: the TCP ports (first, last) the ALB's security group may reach,
+            only inside the VPC: its targets' ports. A range rather than the attached services'
+            ports, so that the ALB never changes as services come and go (each service's own
+            security group admits the ALB on its port only) and its egress stays one rule
+            (a rule per service would meet the quota of 60 rules per security group).
+            Default: 1024-65535, every unprivileged port.
         certificate_arn: ACM certificate. Set: HTTPS listener on 443 (recommended TLS policy)
             and a permanent HTTP->HTTPS redirect on 80. Default: None, plain HTTP on 80.
         additional_certificate_arns: more ACM certificates for the HTTPS listener (SNI); only
@@ -38,7 +47,7 @@ class SharedLoadBalancerProps:
     """
 
     vpc: ec2.IVpc
-    target_ports: Sequence[int]
+    target_port_range: tuple[int, int] = UNPRIVILEGED_PORTS
     certificate_arn: str | None = None
     additional_certificate_arns: Sequence[str] = ()
     internal: bool = False
@@ -53,7 +62,7 @@ class SharedLoadBalancer(Construct):
 
     Drops invalid header fields, writes access logs to an encrypted, SSL-only, private bucket,
     answers unmatched requests with 404. The security group admits the internet (internal: the
-    VPC CIDR) only on the listener ports and sends only to the target ports inside the VPC.
+    VPC CIDR) only on the listener ports and sends only to the target port range inside the VPC.
     Access logging needs the stack's region: the log bucket's policy names the Elastic Load
     Balancing account of that region.
 
@@ -64,15 +73,21 @@ class SharedLoadBalancer(Construct):
         redirect_listener: the HTTP->HTTPS redirect listener (None without a certificate).
         access_log_bucket: the bucket of the access logs.
         scheme: "https" or "http", the scheme of `listener`.
+        service_load_balancer: what services behind this ALB take
+            (`WebServiceProps.load_balancer`).
     """
 
     def __init__(
         self, scope: Construct, construct_id: str, *, props: SharedLoadBalancerProps
     ) -> None:
         super().__init__(scope, construct_id)
-        # Unreachable from config: EcsClusterStack passes the services' ports or [8080].
-        if not props.target_ports:
-            raise ValueError("SharedLoadBalancer: target_ports needs at least one port")
+        first, last = props.target_port_range
+        # Unreachable from config: the cluster stacks keep the default range.
+        if not 1 <= first <= last <= 65535:
+            raise ValueError(
+                "SharedLoadBalancer: target_port_range must be (first, last) with "
+                f"1 <= first <= last <= 65535, got {props.target_port_range}"
+            )
         if props.additional_certificate_arns and props.certificate_arn is None:
             raise ValueError("SharedLoadBalancer: additional_certificate_arns need certificate_arn")
         stack = Stack.of(self)
@@ -135,12 +150,13 @@ class SharedLoadBalancer(Construct):
                     "internet",
                 )
             )
-        for port in sorted(set(props.target_ports)):
-            self.security_group.add_egress_rule(
-                ec2.Peer.ipv4(vpc_cidr),
-                ec2.Port.tcp(port),
-                f"Targets on port {port} inside the VPC",
-            )
+        self.security_group.add_egress_rule(
+            ec2.Peer.ipv4(vpc_cidr),
+            ec2.Port.tcp(first) if first == last else ec2.Port.tcp_range(first, last),
+            f"Targets on port {first} inside the VPC"
+            if first == last
+            else f"Targets on ports {first}-{last} inside the VPC",
+        )
         self.load_balancer = elbv2.ApplicationLoadBalancer(
             self,
             "LoadBalancer",
@@ -183,7 +199,7 @@ class SharedLoadBalancer(Construct):
                 ),
                 open=False,
             )
-            self.scheme = "https"
+            self.scheme: Scheme = "https"
         else:
             self.listener = self.load_balancer.add_listener(
                 "Http",
@@ -193,6 +209,12 @@ class SharedLoadBalancer(Construct):
                 open=False,
             )
             self.scheme = "http"
+        self.service_load_balancer = ServiceLoadBalancer(
+            listener=self.listener,
+            security_group=self.security_group,
+            scheme=self.scheme,
+            dns_name=self.load_balancer.load_balancer_dns_name,
+        )
 
 
 def _vpc_cidr(vpc: ec2.IVpc) -> str:

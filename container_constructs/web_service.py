@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
-from aws_cdk import Acknowledgment, CfnElement, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
@@ -18,6 +16,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from container_constructs.common import default_policy, secure_log_group
+from container_constructs.ecs_service_cluster import ServiceCluster, ServiceLoadBalancer
 from container_constructs.task_volumes import (
     VolumePermissions,
     add_scratch_volumes,
@@ -33,10 +32,13 @@ class WebServiceProps:
     """Props of `WebService`.
 
     Attributes:
-        cluster: the ECS cluster. Required.
-        launch_type: "fargate" or "ec2" (awsvpc networking on the cluster's capacity). Required.
-        capacity_provider_strategy: where tasks run (the cluster's default strategy). Required.
-        listener: the shared ALB listener to add a rule to. Required.
+        cluster: the cluster to run on: its ECS cluster, launch type ("fargate" or "ec2",
+            awsvpc networking either way), capacity provider strategy and ECS Exec log group
+            (`Ec2Cluster.service_cluster`, `FargateCluster.service_cluster`, or
+            `ServiceCluster.from_attributes` in another stack). Required.
+        load_balancer: the shared ALB to sit behind: the listener to add a rule to and the
+            security group the tasks admit (`SharedLoadBalancer.service_load_balancer`, or
+            `ServiceLoadBalancer.from_attributes` in another stack). Required.
         listener_priority: the rule's priority, unique on the listener. Required.
         image: the container image. Required.
         path_patterns: the rule's path conditions (this or host_headers). Default: none.
@@ -65,14 +67,13 @@ class WebServiceProps:
         enable_execute_command: allow ECS Exec; adds the volumes its agent needs under the
             read-only root (which AWS does not support, see README). Default: True.
         log_retention: application log retention. Default: one month.
-        log_encryption_key: KMS key of the log group. Default: none.
+        log_encryption_key: KMS key of the log group (e.g. the cluster's `log_key`).
+            Default: none.
         removal_policy: of the log group. Default: RETAIN.
     """
 
-    cluster: ecs.ICluster
-    launch_type: Literal["fargate", "ec2"]
-    capacity_provider_strategy: Sequence[ecs.CapacityProviderStrategy]
-    listener: elbv2.IApplicationListener
+    cluster: ServiceCluster
+    load_balancer: ServiceLoadBalancer
     listener_priority: int
     image: ecs.ContainerImage
     path_patterns: Sequence[str] = ()
@@ -104,7 +105,9 @@ class WebService(Construct):
     read-only root, all capabilities dropped), separate task and execution roles, a log group
     with retention, a deployment circuit breaker with rollback (100 %/200 %), a target group and
     listener rule on the shared ALB, and target tracking on CPU and ALB requests per target.
-    Tasks accept traffic only from the ALB's security group (the listener's connections).
+    Tasks accept traffic only from the ALB's security group (the listener's connections), on
+    their container port; which ports the ALB may send to is the ALB's own rule
+    (`SharedLoadBalancerProps.target_port_range`), so a service adds nothing to the ALB.
 
     Attributes:
         service: the ECS service.
@@ -123,7 +126,8 @@ class WebService(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, props: WebServiceProps) -> None:
         super().__init__(scope, construct_id)
         _check(props)
-        vpc = props.cluster.vpc
+        launch_type = props.cluster.launch_type
+        vpc = props.cluster.cluster.vpc
         self.task_role = iam.Role(
             self,
             "TaskRole",
@@ -136,7 +140,7 @@ class WebService(Construct):
             assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
             description="ECS agent: pull the image, write logs, read the injected secrets",
         )
-        if props.launch_type == "fargate":
+        if launch_type == "fargate":
             self.task_definition: ecs.TaskDefinition = ecs.FargateTaskDefinition(
                 self,
                 "TaskDefinition",
@@ -182,8 +186,8 @@ class WebService(Construct):
             "App",
             container_name="app",
             image=props.image,
-            cpu=props.cpu if props.launch_type == "ec2" else None,
-            memory_limit_mib=props.memory_mib if props.launch_type == "ec2" else None,
+            cpu=props.cpu if launch_type == "ec2" else None,
+            memory_limit_mib=props.memory_mib if launch_type == "ec2" else None,
             port_mappings=[
                 ecs.PortMapping(container_port=props.container_port, name="http"),
             ],
@@ -199,7 +203,7 @@ class WebService(Construct):
             self.task_definition,
             self.container,
             writable_paths=props.writable_paths,
-            exec_paths=exec_agent_paths(props.launch_type) if props.enable_execute_command else (),
+            exec_paths=exec_agent_paths(launch_type) if props.enable_execute_command else (),
         )
         self.volume_permissions_container: ecs.ContainerDefinition | None = None
         if props.volume_permissions == "init-container" and app_volumes:
@@ -220,7 +224,7 @@ class WebService(Construct):
             allow_all_outbound=True,
         )
         common = {
-            "cluster": props.cluster,
+            "cluster": props.cluster.cluster,
             "desired_count": (
                 props.min_tasks if props.desired_tasks is None else props.desired_tasks
             ),
@@ -231,7 +235,7 @@ class WebService(Construct):
             "security_groups": [self.security_group],
             "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             "enable_execute_command": props.enable_execute_command,
-            "capacity_provider_strategies": list(props.capacity_provider_strategy),
+            "capacity_provider_strategies": list(props.cluster.capacity_provider_strategy),
             "propagate_tags": ecs.PropagatedTagSource.SERVICE,
         }
         if isinstance(self.task_definition, ecs.FargateTaskDefinition):
@@ -280,7 +284,7 @@ class WebService(Construct):
         self.listener_rule = elbv2.ApplicationListenerRule(
             self,
             "ListenerRule",
-            listener=props.listener,
+            listener=props.load_balancer.listener,
             priority=props.listener_priority,
             conditions=conditions,
             target_groups=[self.target_group],
@@ -294,27 +298,12 @@ class WebService(Construct):
                     "support no resource scoping",
                 )
             ]
-            log_group = _exec_log_group_label(self, props.cluster)
-            if log_group is not None:
-                stack = Stack.of(self)
-                region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
-                account = (
-                    "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
-                )
-                # A token without @aws-cdk/core:enablePartitionLiterals (or without a region).
-                partition = (
-                    "<AWS::Partition>" if Token.is_unresolved(stack.partition) else stack.partition
-                )
-                acknowledgments.append(
-                    Acknowledgment(
-                        id=f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:{partition}:logs:"
-                        f"{region}:{account}:log-group:{log_group}:*]",
-                        reason="ECS Exec writes one log stream per session into the cluster's "
-                        "exec log group",
-                    )
-                )
+            exec_log_group = props.cluster.exec_log_group
+            label = None if exec_log_group is None else _log_group_label(self, exec_log_group)
+            if label is not None:
+                acknowledgments.append(_exec_log_streams_acknowledgment(Stack.of(self), label))
             Validations.of(default_policy(self.task_role)).acknowledge(*acknowledgments)
-        if props.launch_type == "ec2":
+        if launch_type == "ec2":
             Validations.of(self.task_definition).acknowledge(
                 Acknowledgment(
                     id="AwsSolutions::AwsSolutions-ECS2",
@@ -355,7 +344,7 @@ def _check(props: WebServiceProps) -> None:
     if props.user.split(":", 1)[0] in {"", "0", "root"}:
         raise ValueError(f"WebService: user '{props.user}' is root; give a non-root uid")
     check_writable_paths(
-        launch_type=props.launch_type,
+        launch_type=props.cluster.launch_type,
         writable_paths=props.writable_paths,
         enable_execute_command=props.enable_execute_command,
     )
@@ -363,36 +352,32 @@ def _check(props: WebServiceProps) -> None:
         check_volume_permissions_user(props.user)
 
 
-# _exec_log_group_label by cluster, then by the stack of the service. Working a label out takes
-# a dozen jsii round trips (about 12 ms); a services stack holds many services of one cluster.
-_EXEC_LOG_GROUP_LABELS: weakref.WeakKeyDictionary[ecs.ICluster, dict[Stack, str | None]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _exec_log_group_label(scope: Construct, cluster: ecs.ICluster) -> str | None:
-    """The cluster's ECS Exec log group as cdk-nag writes it in a finding: its literal name, or
-    `<LogicalId>` for a log group created in this stack. None when the cluster logs no sessions."""
-    by_stack = _EXEC_LOG_GROUP_LABELS.setdefault(cluster, {})
-    stack = Stack.of(scope)
-    if stack not in by_stack:
-        by_stack[stack] = _work_out_exec_log_group_label(scope, cluster)
-    return by_stack[stack]
-
-
-def _work_out_exec_log_group_label(scope: Construct, cluster: ecs.ICluster) -> str | None:
-    configuration = cluster.execute_command_configuration
-    log_configuration = configuration.log_configuration if configuration else None
-    log_group = log_configuration.cloud_watch_log_group if log_configuration else None
-    if log_group is None:
-        return None
-    name: str = log_group.log_group_ref.log_group_name
+def _log_group_label(scope: Construct, log_group: logs.ILogGroup) -> str | None:
+    """`log_group` as cdk-nag writes it in a finding of `scope`'s stack: its literal name (an
+    imported log group), or `<LogicalId>` for one created in that stack. None for another stack's
+    log group (a cross-stack reference: import it by name with `ServiceCluster.from_attributes`)."""
+    name = log_group.log_group_name
     if not Token.is_unresolved(name):
         return name
-    resource = log_group.node.default_child
-    if (
-        isinstance(resource, CfnElement)
-        and Stack.of(resource).node.path == Stack.of(scope).node.path
-    ):
-        return f"<{Stack.of(scope).get_logical_id(resource)}>"
+    stack = Stack.of(scope)
+    if Stack.of(log_group).node.path != stack.node.path:
+        return None
+    reference = stack.resolve(name)
+    if isinstance(reference, dict) and set(reference) == {"Ref"}:
+        return f"<{reference['Ref']}>"
     return None
+
+
+def _exec_log_streams_acknowledgment(stack: Stack, log_group: str) -> Acknowledgment:
+    """cdk-nag's IAM5 finding on the task role's ECS Exec statement: aws-cdk-lib lets the task
+    write session log streams to every stream (`:*`) of the cluster's exec log group, shown as
+    `log_group` (see `_log_group_label`)."""
+    region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
+    account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+    # A token without @aws-cdk/core:enablePartitionLiterals (or without a region).
+    partition = "<AWS::Partition>" if Token.is_unresolved(stack.partition) else stack.partition
+    return Acknowledgment(
+        id=f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:{partition}:logs:"
+        f"{region}:{account}:log-group:{log_group}:*]",
+        reason="ECS Exec writes one log stream per session into the cluster's exec log group",
+    )

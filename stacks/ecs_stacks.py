@@ -19,13 +19,12 @@ keeps the construct ids of the single shared ALB (`SharedLoadBalancer`, output
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Generic, TypedDict, TypeVar
 
-from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -36,13 +35,18 @@ from constructs import Construct
 from container_constructs.common import retention_days
 from container_constructs.ecs_ec2_cluster import Ec2Cluster, Ec2ClusterProps
 from container_constructs.ecs_fargate_cluster import FargateCluster, FargateClusterProps
+from container_constructs.ecs_service_cluster import ServiceCluster, ServiceLoadBalancer
 from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
 from container_constructs.web_service import WebService, WebServiceProps
-from platform_config import PlatformConfig
-from platform_config.ecs import DEFAULT_GROUP, AlbKey, ClusterConfig, ServiceConfig
+from platform_config.ecs import (
+    DEFAULT_GROUP,
+    AlbKey,
+    ClusterConfig,
+    Ec2ClusterConfig,
+    FargateClusterConfig,
+    ServiceConfig,
+)
 from stacks.common import StackSettings
-
-ClusterKind = Literal["ec2", "fargate"]
 
 
 def exec_log_group_name(cluster_stack_name: str) -> str:
@@ -84,16 +88,40 @@ def assign_service_stacks(section: ClusterConfig) -> dict[int, list[ServiceConfi
     return dict(sorted(stacks.items()))
 
 
-class EcsClusterStack(Stack):
-    """One ECS cluster (EC2 or Fargate), its capacity and the ALBs its services share.
+class ClusterBasics(TypedDict):
+    """The props both cluster constructs take alike, as a cluster stack sets them."""
+
+    vpc: ec2.IVpc
+    container_insights: ecs.ContainerInsights
+    exec_log_retention: logs.RetentionDays
+    log_encryption_key: kms.IKey | None
+    removal_policy: RemovalPolicy
+    exec_log_group_name: str
+
+
+SectionT = TypeVar("SectionT", bound=ClusterConfig)
+
+
+class EcsClusterStack(Stack, Generic[SectionT]):
+    """One ECS cluster, its capacity and the ALBs its services share: what both cluster kinds
+    have in common. `Ec2ClusterStack` and `FargateClusterStack` add the cluster itself.
+
+    The ALBs depend on the services only through which ALBs exist (load-balancer groups and
+    priority blocks, `ClusterConfig.assign_load_balancers`); nothing else of a service (its port,
+    its rules) reaches this stack, so adding a service to an existing ALB leaves it unchanged.
+
+    Args:
+        settings: the environment-wide settings. Required.
+        section: the cluster's config section (`ecs.ec2` or `ecs.fargate`). Required.
+        vpc: the VPC (network stack). Required.
+        vpc_cidr: the VPC's CIDR as a literal: what internal ALBs admit. Required.
 
     Attributes:
-        kind: "ec2" or "fargate".
-        cluster: the ECS cluster.
-        default_strategy: the capacity provider strategy services use.
+        service_cluster: the handle service stacks import the cluster by.
         load_balancers: every `SharedLoadBalancer` by ALB (group and number).
         load_balancer: the default group's first ALB (always there).
         log_key: the KMS key of the log groups of this cluster's stacks (None unless configured).
+        exec_log_group_name: the literal name of the cluster's ECS Exec log group.
     """
 
     def __init__(
@@ -101,82 +129,43 @@ class EcsClusterStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
-        config: PlatformConfig,
         settings: StackSettings,
-        kind: ClusterKind,
+        section: SectionT,
         vpc: ec2.IVpc,
+        vpc_cidr: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.kind = kind
-        section: ClusterConfig = config.ecs.ec2 if kind == "ec2" else config.ecs.fargate
         self.log_key: kms.IKey | None = settings.log_encryption_key(self)
-        insights = (
-            ecs.ContainerInsights.ENHANCED
-            if section.container_insights == "enhanced"
-            else ecs.ContainerInsights.ENABLED
+        self.exec_log_group_name = exec_log_group_name(self.stack_name)
+        self.service_cluster = self._add_cluster(
+            section,
+            ClusterBasics(
+                vpc=vpc,
+                container_insights=(
+                    ecs.ContainerInsights.ENHANCED
+                    if section.container_insights == "enhanced"
+                    else ecs.ContainerInsights.ENABLED
+                ),
+                exec_log_retention=retention_days(section.exec_log_retention_days),
+                log_encryption_key=self.log_key,
+                removal_policy=settings.removal_policy,
+                exec_log_group_name=self.exec_log_group_name,
+            ),
         )
-        common: dict[str, Any] = {
-            "vpc": vpc,
-            "container_insights": insights,
-            "exec_log_retention": retention_days(section.exec_log_retention_days),
-            "log_encryption_key": self.log_key,
-            "removal_policy": settings.removal_policy,
-            "exec_log_group_name": exec_log_group_name(self.stack_name),
-        }
-        if kind == "ec2":
-            ec2_section = config.ecs.ec2
-            ec2_cluster = Ec2Cluster(
-                self,
-                "Ec2Cluster",
-                props=Ec2ClusterProps(
-                    instance_types=ec2_section.instance_types,
-                    machine_image=ec2_section.machine_image,
-                    min_instances=ec2_section.min_instances,
-                    max_instances=ec2_section.max_instances,
-                    target_capacity_percent=ec2_section.target_capacity_percent,
-                    spot=ec2_section.spot,
-                    on_demand_base_capacity=ec2_section.on_demand_base_capacity,
-                    managed_termination_protection=ec2_section.managed_termination_protection,
-                    root_volume_gib=ec2_section.root_volume_gib,
-                    **common,
-                ),
-            )
-            self.cluster: ecs.ICluster = ec2_cluster.cluster
-            self.default_strategy = ec2_cluster.default_strategy
-        else:
-            fargate_cluster = FargateCluster(
-                self,
-                "FargateCluster",
-                props=FargateClusterProps(
-                    default_strategy=[
-                        ecs.CapacityProviderStrategy(
-                            capacity_provider=share.capacity_provider,
-                            weight=share.weight,
-                            base=share.base or None,
-                        )
-                        for share in config.ecs.fargate.default_strategy
-                    ],
-                    **common,
-                ),
-            )
-            self.cluster = fargate_cluster.cluster
-            self.default_strategy = fargate_cluster.default_strategy
-
+        kind = self.service_cluster.launch_type
         self.load_balancers: dict[AlbKey, SharedLoadBalancer] = {}
-        for key, services in section.assign_load_balancers().items():
+        for key in section.assign_load_balancers():
             balancer = section.load_balancer_groups[key.group]
-            ports = sorted({service.container_port for service in services}) or [8080]
             shared = SharedLoadBalancer(
                 self,
                 load_balancer_construct_id(key),
                 props=SharedLoadBalancerProps(
                     vpc=vpc,
-                    target_ports=ports,
                     certificate_arn=balancer.certificate_arn,
                     additional_certificate_arns=balancer.additional_certificate_arns,
                     internal=balancer.internal,
-                    internal_cidr=config.network.vpc_cidr if balancer.internal else None,
+                    internal_cidr=vpc_cidr if balancer.internal else None,
                     idle_timeout=Duration.seconds(balancer.idle_timeout_seconds),
                     access_log_expiration=Duration.days(balancer.access_log_retention_days),
                     removal_policy=settings.removal_policy,
@@ -195,18 +184,85 @@ class EcsClusterStack(Stack):
                 ),
             )
         self.load_balancer = self.load_balancers[FIRST_ALB]
-        CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
+        CfnOutput(self, "ClusterName", value=self.service_cluster.cluster.cluster_name)
+
+    @property
+    def service_load_balancers(self) -> dict[AlbKey, ServiceLoadBalancer]:
+        """The handle of every ALB, by ALB (what service stacks import each ALB by)."""
+        return {key: shared.service_load_balancer for key, shared in self.load_balancers.items()}
+
+    def _add_cluster(self, section: SectionT, basics: ClusterBasics) -> ServiceCluster:
+        """Add the cluster construct of this kind; return its handle."""
+        raise NotImplementedError("use Ec2ClusterStack or FargateClusterStack")
+
+
+class Ec2ClusterStack(EcsClusterStack[Ec2ClusterConfig]):
+    """The `ecs-ec2` cluster stack: an `Ec2Cluster` (Auto Scaling group capacity) and its ALBs."""
+
+    def _add_cluster(self, section: Ec2ClusterConfig, basics: ClusterBasics) -> ServiceCluster:
+        cluster = Ec2Cluster(
+            self,
+            "Ec2Cluster",
+            props=Ec2ClusterProps(
+                instance_types=section.instance_types,
+                machine_image=section.machine_image,
+                min_instances=section.min_instances,
+                max_instances=section.max_instances,
+                target_capacity_percent=section.target_capacity_percent,
+                spot=section.spot,
+                on_demand_base_capacity=section.on_demand_base_capacity,
+                managed_termination_protection=section.managed_termination_protection,
+                root_volume_gib=section.root_volume_gib,
+                **basics,
+            ),
+        )
+        return cluster.service_cluster
+
+
+class FargateClusterStack(EcsClusterStack[FargateClusterConfig]):
+    """The `ecs-fargate` cluster stack: a `FargateCluster` and its ALBs."""
+
+    def _add_cluster(self, section: FargateClusterConfig, basics: ClusterBasics) -> ServiceCluster:
+        cluster = FargateCluster(
+            self,
+            "FargateCluster",
+            props=FargateClusterProps(
+                default_strategy=[
+                    ecs.CapacityProviderStrategy(
+                        capacity_provider=share.capacity_provider,
+                        weight=share.weight,
+                        base=share.base or None,
+                    )
+                    for share in section.default_strategy
+                ],
+                **basics,
+            ),
+        )
+        return cluster.service_cluster
 
 
 class EcsServicesStack(Stack):
     """A group of web services of one cluster, each attached to its ALB in the cluster stack.
 
-    Cross-stack wiring is one-way (this stack depends on the cluster stack): the listener and
-    the security group of each ALB the services use are imported by ARN/ID, and the only
+    Cross-stack wiring is one-way (this stack depends on the cluster stack): the cluster, its
+    ECS Exec log group (by its literal name) and each ALB's listener and security group are
+    imported from the handles' attributes (`ServiceCluster.from_attributes`,
+    `ServiceLoadBalancer.from_attributes`), so nothing here can add to the cluster stack. The only
     security-group rule touching an ALB's group (tasks' ingress from it) lives in this stack; the
-    ALB's egress to the target ports is a VPC-CIDR rule in the cluster stack.
+    ALB's egress is a fixed port range in the cluster stack.
+
+    Args:
+        settings: the environment-wide settings. Required.
+        section: the cluster's config section (placement of services on ALBs). Required.
+        services: the services this stack holds (`assign_service_stacks`). Required.
+        cluster: the cluster stack's `service_cluster`. Required.
+        load_balancers: the cluster stack's `service_load_balancers`. Required.
+        exec_log_group_name: the literal name of the cluster's ECS Exec log group, or None.
+            Required.
+        repositories: the registry's repositories by config name. Required.
 
     Attributes:
+        service_cluster: the cluster as imported into this stack.
         services: the `WebService` constructs by service name.
     """
 
@@ -215,61 +271,47 @@ class EcsServicesStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
-        config: PlatformConfig,
         settings: StackSettings,
-        cluster_stack: EcsClusterStack,
+        section: ClusterConfig,
         services: Sequence[ServiceConfig],
+        cluster: ServiceCluster,
+        load_balancers: Mapping[AlbKey, ServiceLoadBalancer],
+        exec_log_group_name: str | None,
         repositories: Mapping[str, ecr.IRepository],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.add_stack_dependency(cluster_stack)
-        section = config.ecs.ec2 if cluster_stack.kind == "ec2" else config.ecs.fargate
-        listeners: dict[AlbKey, elbv2.IApplicationListener] = {}
+        self.add_stack_dependency(Stack.of(cluster.cluster))
+        imported: dict[AlbKey, ServiceLoadBalancer] = {}
         for key in sorted({section.alb_of(service) for service in services}):
-            shared = cluster_stack.load_balancers[key]
-            alb_security_group = ec2.SecurityGroup.from_security_group_id(
+            balancer = load_balancers[key]
+            imported[key] = ServiceLoadBalancer.from_attributes(
                 self,
                 _alb_id(key, "LoadBalancerSecurityGroup"),
-                shared.security_group.security_group_id,
-                mutable=False,
+                listener_arn=balancer.listener.listener_arn,
+                security_group_id=balancer.security_group.security_group_id,
+                scheme=balancer.scheme,
+                dns_name=balancer.dns_name,
             )
-            listeners[key] = elbv2.ApplicationListener.from_application_listener_attributes(
-                self,
-                _alb_id(key, "Listener"),
-                listener_arn=shared.listener.listener_arn,
-                security_group=alb_security_group,
-            )
-        log_group_name = exec_log_group_name(cluster_stack.stack_name)
-        # Imported by name: nothing in this stack can add to the cluster stack.
-        cluster = ecs.Cluster.from_cluster_attributes(
+        self.service_cluster = ServiceCluster.from_attributes(
             self,
             "Cluster",
-            cluster_name=cluster_stack.cluster.cluster_name,
-            vpc=cluster_stack.cluster.vpc,
-            has_ec2_capacity=cluster_stack.kind == "ec2",
-            execute_command_configuration=ecs.ExecuteCommandConfiguration(
-                logging=ecs.ExecuteCommandLogging.OVERRIDE,
-                log_configuration=ecs.ExecuteCommandLogConfiguration(
-                    cloud_watch_log_group=logs.LogGroup.from_log_group_name(
-                        self, "ExecLogGroup", log_group_name
-                    ),
-                    cloud_watch_encryption_enabled=cluster_stack.log_key is not None,
-                ),
-            ),
+            cluster_name=cluster.cluster.cluster_name,
+            vpc=cluster.cluster.vpc,
+            launch_type=cluster.launch_type,
+            capacity_provider_strategy=cluster.capacity_provider_strategy,
+            exec_log_group_name=exec_log_group_name,
+            log_key_arn=cluster.log_key.key_arn if cluster.log_key is not None else None,
         )
         self.services: dict[str, WebService] = {}
         for service in services:
-            key = section.alb_of(service)
-            shared = cluster_stack.load_balancers[key]
+            balancer = imported[section.alb_of(service)]
             web_service = WebService(
                 self,
                 _construct_id(service.name),
                 props=WebServiceProps(
-                    cluster=cluster,
-                    launch_type=cluster_stack.kind,
-                    capacity_provider_strategy=cluster_stack.default_strategy,
-                    listener=listeners[key],
+                    cluster=self.service_cluster,
+                    load_balancer=balancer,
                     listener_priority=service.route.priority,
                     path_patterns=service.route.paths,
                     host_headers=service.route.hosts,
@@ -295,16 +337,16 @@ class EcsServicesStack(Stack):
                     requests_per_target=service.scaling.requests_per_target,
                     enable_execute_command=service.enable_execute_command,
                     log_retention=retention_days(service.log_retention_days),
-                    log_encryption_key=cluster_stack.log_key,
+                    log_encryption_key=self.service_cluster.log_key,
                     removal_policy=settings.removal_policy,
                 ),
             )
-            _grant_secret_keys(web_service.execution_role, service, config.region)
+            _grant_secret_keys(web_service.execution_role, service, settings.region)
             self.services[service.name] = web_service
             CfnOutput(
                 self,
                 f"{_construct_id(service.name)}Url",
-                value=_url(shared.scheme, shared.load_balancer.load_balancer_dns_name, service),
+                value=_url(balancer.scheme, balancer.dns_name, service),
                 description=f"URL of service {service.name}",
             )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from aws_cdk import App, Environment, Stack, Tags, Validations
 from aws_cdk import aws_ecr as ecr
@@ -12,7 +13,13 @@ from cdk_preflight import Preflight
 
 from platform_config import PlatformConfig
 from stacks.common import StackSettings
-from stacks.ecs_stacks import EcsClusterStack, EcsServicesStack, assign_service_stacks
+from stacks.ecs_stacks import (
+    Ec2ClusterStack,
+    EcsClusterStack,
+    EcsServicesStack,
+    FargateClusterStack,
+    assign_service_stacks,
+)
 from stacks.eks_stack import EksStack
 from stacks.network_stack import NetworkStack
 from stacks.registry_stack import RegistryStack
@@ -24,7 +31,7 @@ class Platform:
 
     network: NetworkStack
     registry: RegistryStack
-    ecs_clusters: dict[str, EcsClusterStack] = field(default_factory=dict)
+    ecs_clusters: dict[str, EcsClusterStack[Any]] = field(default_factory=dict)
     ecs_services: dict[str, list[EcsServicesStack]] = field(default_factory=dict)
     eks: EksStack | None = None
 
@@ -128,31 +135,48 @@ def build_ecs(
     network: NetworkStack,
     env: Environment,
     repositories: Mapping[str, ecr.IRepository],
-) -> tuple[dict[str, EcsClusterStack], dict[str, list[EcsServicesStack]]]:
+) -> tuple[dict[str, EcsClusterStack[Any]], dict[str, list[EcsServicesStack]]]:
     """Per cluster kind: the cluster stack `ecs-<kind>` and its `ecs-<kind>-services-N` stacks."""
-    clusters: dict[str, EcsClusterStack] = {}
-    services: dict[str, list[EcsServicesStack]] = {}
-    for kind in ("ec2", "fargate"):
-        cluster_stack = EcsClusterStack(
+
+    def description(kind: str) -> str:
+        return f"Container platform ({config.name}): ECS on {kind}, shared ALB"
+
+    clusters: dict[str, EcsClusterStack[Any]] = {
+        "ec2": Ec2ClusterStack(
             app,
-            stack_id(config, f"ecs-{kind}"),
-            config=config,
+            stack_id(config, "ecs-ec2"),
             settings=settings,
-            kind=kind,
+            section=config.ecs.ec2,
             vpc=network.vpc,
+            vpc_cidr=config.network.vpc_cidr,
             env=env,
-            description=f"Container platform ({config.name}): ECS on {kind}, shared ALB",
-        )
-        clusters[kind] = cluster_stack
-        section = config.ecs.ec2 if kind == "ec2" else config.ecs.fargate
+            description=description("ec2"),
+        ),
+        "fargate": FargateClusterStack(
+            app,
+            stack_id(config, "ecs-fargate"),
+            settings=settings,
+            section=config.ecs.fargate,
+            vpc=network.vpc,
+            vpc_cidr=config.network.vpc_cidr,
+            env=env,
+            description=description("fargate"),
+        ),
+    }
+    sections = {"ec2": config.ecs.ec2, "fargate": config.ecs.fargate}
+    services: dict[str, list[EcsServicesStack]] = {}
+    for kind, cluster_stack in clusters.items():
+        section = sections[kind]
         services[kind] = [
             EcsServicesStack(
                 app,
                 stack_id(config, f"ecs-{kind}-services-{number}"),
-                config=config,
                 settings=settings,
-                cluster_stack=cluster_stack,
+                section=section,
                 services=group,
+                cluster=cluster_stack.service_cluster,
+                load_balancers=cluster_stack.service_load_balancers,
+                exec_log_group_name=cluster_stack.exec_log_group_name,
                 repositories=repositories,
                 env=env,
                 description=(

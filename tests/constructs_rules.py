@@ -15,8 +15,9 @@ PACKAGE = "container_constructs"
 SHARED_MODULE = f"{PACKAGE}.common"
 ALLOWED_THIRD_PARTY = frozenset({"aws_cdk", "constructs"})
 # A module split into parts: copy it with its companions (which follow the same rules).
+_SERVICE_CLUSTER = f"{PACKAGE}.ecs_service_cluster"  # the handles services take
 COMPANIONS: dict[str, frozenset[str]] = {
-    f"{PACKAGE}.web_service": frozenset({f"{PACKAGE}.task_volumes"}),
+    f"{PACKAGE}.web_service": frozenset({f"{PACKAGE}.task_volumes", _SERVICE_CLUSTER}),
     f"{PACKAGE}.eks_cluster": frozenset(
         {
             f"{PACKAGE}.eks_acknowledgements",
@@ -24,6 +25,9 @@ COMPANIONS: dict[str, frozenset[str]] = {
             f"{PACKAGE}.eks_sample_workload",
         }
     ),
+    f"{PACKAGE}.ecs_ec2_cluster": frozenset({_SERVICE_CLUSTER}),
+    f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER}),
+    f"{PACKAGE}.load_balancer": frozenset({_SERVICE_CLUSTER}),
 }
 # A module past this many lines does more than one job: split it into companions.
 MAX_MODULE_LINES = 400

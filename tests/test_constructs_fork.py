@@ -121,7 +121,6 @@ def _load_balancer(stack: Stack, vpc: ec2.IVpc) -> None:
         "LoadBalancer",
         props=SharedLoadBalancerProps(
             vpc=vpc,
-            target_ports=[8080],
             certificate_arn="arn:aws:acm:eu-west-1:111122223333:certificate/"
             "0f0f0f0f-0f0f-0f0f-0f0f-0f0f0f0f0f0f",
             removal_policy=RemovalPolicy.DESTROY,
@@ -139,18 +138,14 @@ def _web_service(stack: Stack, vpc: ec2.IVpc) -> None:
     balancer = SharedLoadBalancer(
         stack,
         "LoadBalancer",
-        props=SharedLoadBalancerProps(
-            vpc=vpc, target_ports=[8080], removal_policy=RemovalPolicy.DESTROY
-        ),
+        props=SharedLoadBalancerProps(vpc=vpc, removal_policy=RemovalPolicy.DESTROY),
     )
     WebService(
         stack,
         "WebService",
         props=WebServiceProps(
-            cluster=cluster.cluster,
-            launch_type="fargate",
-            capacity_provider_strategy=cluster.default_strategy,
-            listener=balancer.listener,
+            cluster=cluster.service_cluster,
+            load_balancer=balancer.service_load_balancer,
             listener_priority=10,
             path_patterns=["/*"],
             image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx-unprivileged:1.27"),
@@ -302,7 +297,7 @@ def test_load_balancer_names_the_cidr_an_imported_vpc_lacks() -> None:
         SharedLoadBalancer(
             stack,
             "LoadBalancer",
-            props=SharedLoadBalancerProps(vpc=_vpc_without_cidr(stack), target_ports=[8080]),
+            props=SharedLoadBalancerProps(vpc=_vpc_without_cidr(stack)),
         )
 
 
@@ -319,14 +314,12 @@ def test_load_balancer_takes_a_vpc_cidr_that_is_a_token() -> None:
         public_subnet_ids=["subnet-0a0a0a0a0a0a0a0a1", "subnet-0a0a0a0a0a0a0a0a2"],
     )
     assert Token.is_unresolved(vpc.vpc_cidr_block)
-    SharedLoadBalancer(
-        stack, "LoadBalancer", props=SharedLoadBalancerProps(vpc=vpc, target_ports=[8080])
-    )
+    SharedLoadBalancer(stack, "LoadBalancer", props=SharedLoadBalancerProps(vpc=vpc))
     Template.from_stack(stack).has_resource_properties(
         "AWS::EC2::SecurityGroup",
         {
             "SecurityGroupEgress": [
-                {"CidrIp": {"Fn::ImportValue": "SharedVpcCidr"}, "FromPort": 8080}
+                {"CidrIp": {"Fn::ImportValue": "SharedVpcCidr"}, "FromPort": 1024, "ToPort": 65535}
             ]
         },
     )
@@ -343,7 +336,7 @@ def test_load_balancer_in_an_environment_agnostic_stack_asks_for_a_region() -> N
         SharedLoadBalancer(
             stack,
             "LoadBalancer",
-            props=SharedLoadBalancerProps(vpc=imported_vpc(stack), target_ports=[8080]),
+            props=SharedLoadBalancerProps(vpc=imported_vpc(stack)),
         )
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
 import pytest
+from aws_cdk import Environment
 from aws_cdk.assertions import Match, Template
 
+from platform_config import ENVIRONMENTS, load_config
+from stacks.network_stack import NetworkStack
+from stacks.platform import build_ecs, stack_settings
+from stacks.registry_stack import RegistryStack
+from tests.apps import project_app
 from tests.assembly import Assembly
 
 
@@ -244,7 +251,8 @@ def test_access_log_bucket_removal_per_environment(assembly: Assembly, cluster_u
 def test_alb_security_group_admits_only_listener_ports(
     assembly: Assembly, cluster_unit: str
 ) -> None:
-    """No certificate is configured, so HTTP 80 only (documented); egress only to targets."""
+    """No certificate is configured, so HTTP 80 only (documented); egress only to the targets'
+    unprivileged ports inside the VPC."""
     template = assembly.template(cluster_unit)
     groups = template.find_resources(
         "AWS::EC2::SecurityGroup",
@@ -255,8 +263,39 @@ def test_alb_security_group_admits_only_listener_ports(
         ("0.0.0.0/0", 80, 80)
     ]
     egress = group["SecurityGroupEgress"]
-    assert [(r["FromPort"], r["ToPort"]) for r in egress] == [(8080, 8080)]
-    assert all(r["CidrIp"] != "0.0.0.0/0" for r in egress)
+    assert [(r["FromPort"], r["ToPort"]) for r in egress] == [(1024, 65535)]
+    assert all("CidrBlock" in json.dumps(r["CidrIp"]) for r in egress)  # the VPC's, not 0.0.0.0/0
+
+
+def _cluster_stacks(overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The sandbox's two cluster stack templates, with the service stacks that import from them
+    (their exports), built without the validation plugins."""
+    config = load_config("sandbox", overrides=overrides)
+    app = project_app()
+    settings = stack_settings(config)
+    env = Environment(account=config.account, region=config.region)
+    network = NetworkStack(app, "Network", settings=settings, section=config.network, env=env)
+    registry = RegistryStack(app, "Registry", settings=settings, section=config.registry, env=env)
+    clusters, _services = build_ecs(app, config, settings, network, env, registry.repositories)
+    assembly = app.synth()
+    return {kind: assembly.get_stack_by_name(s.stack_name).template for kind, s in clusters.items()}
+
+
+def test_a_service_on_a_new_port_leaves_the_cluster_stacks_unchanged() -> None:
+    """The ALB's egress is a fixed range, not the services' ports: adding a service (here on a
+    port no other service uses) never changes its cluster's stack."""
+    # The sample routes /*: the narrower new route takes the lower priority.
+    sample = {**copy.deepcopy(ENVIRONMENTS["sandbox"]["ecs"]["fargate"]["services"][0])}
+    sample["route"] = {**sample["route"], "priority": 2}
+    other = {
+        **copy.deepcopy(sample),
+        "name": "other",
+        "container_port": 9000,
+        "route": {"priority": 1, "paths": ["/other/*"]},
+    }
+    before = _cluster_stacks({"ecs": {"fargate": {"services": [sample]}}})
+    after = _cluster_stacks({"ecs": {"fargate": {"services": [other, sample]}}})
+    assert after == before
 
 
 def test_http_listener_answers_404_by_default(assembly: Assembly, cluster_unit: str) -> None:

@@ -1,8 +1,10 @@
 """The ECS constructs used directly, as a user copying them would: options the platform's own
-environments do not exercise (Bottlerocket) and the constructs' own input checks."""
+environments do not exercise (Bottlerocket), the constructs' own input checks, and the handles a
+cluster and an ALB hand to services in another stack."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -11,10 +13,13 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk.assertions import Match, Template
 
+from container_constructs.common import LogEncryptionKey
 from container_constructs.ecs_ec2_cluster import Ec2Cluster, Ec2ClusterProps
+from container_constructs.ecs_fargate_cluster import FargateCluster, FargateClusterProps
+from container_constructs.ecs_service_cluster import ServiceCluster, ServiceLoadBalancer
 from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
 from container_constructs.web_service import WebService, WebServiceProps
-from tests.apps import project_app
+from tests.apps import project_app, validation_violations
 
 
 def _stack() -> tuple[Stack, ec2.IVpc]:
@@ -137,14 +142,10 @@ def _web_service(**changes: Any) -> tuple[Template, WebService]:
     cluster = Ec2Cluster(
         stack, "Cluster", props=Ec2ClusterProps(vpc=vpc, instance_types=["t3.small"])
     )
-    balancer = SharedLoadBalancer(
-        stack, "LoadBalancer", props=SharedLoadBalancerProps(vpc=vpc, target_ports=[8080])
-    )
+    balancer = SharedLoadBalancer(stack, "LoadBalancer", props=SharedLoadBalancerProps(vpc=vpc))
     props: dict[str, Any] = {
-        "cluster": cluster.cluster,
-        "launch_type": "ec2",
-        "capacity_provider_strategy": cluster.default_strategy,
-        "listener": balancer.listener,
+        "cluster": cluster.service_cluster,
+        "load_balancer": balancer.service_load_balancer,
         "listener_priority": 1,
         "path_patterns": ["/*"],
         "image": ecs.ContainerImage.from_registry("example.com/app:1"),
@@ -192,3 +193,141 @@ def test_web_service_volume_permissions_none() -> None:
 def test_web_service_rejects_bad_volume_props(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         _web_service(**changes)
+
+
+def _alb_egress(template: Template) -> list[tuple[Any, Any, Any]]:
+    (group,) = template.find_resources(
+        "AWS::EC2::SecurityGroup",
+        {"Properties": {"GroupDescription": Match.string_like_regexp("ALB")}},
+    ).values()
+    return [
+        (r["FromPort"], r["ToPort"], r["CidrIp"])
+        for r in group["Properties"]["SecurityGroupEgress"]
+    ]
+
+
+def test_alb_egress_is_one_range_inside_the_vpc_whatever_the_services() -> None:
+    """The ALB reaches its targets' unprivileged ports inside the VPC by one rule of its own:
+    attaching a service adds nothing to the ALB (its tasks admit the ALB on their port)."""
+    stack, vpc = _stack()
+    SharedLoadBalancer(stack, "LoadBalancer", props=SharedLoadBalancerProps(vpc=vpc))
+    template = Template.from_stack(stack)
+    ((first, last, cidr),) = _alb_egress(template)
+    assert (first, last) == (1024, 65535)
+    assert cidr["Fn::GetAtt"][1] == "CidrBlock"  # the VPC's CIDR
+    narrow_stack, narrow_vpc = _stack()
+    SharedLoadBalancer(
+        narrow_stack,
+        "LoadBalancer",
+        props=SharedLoadBalancerProps(vpc=narrow_vpc, target_port_range=(8080, 8080)),
+    )
+    assert [rule[:2] for rule in _alb_egress(Template.from_stack(narrow_stack))] == [(8080, 8080)]
+
+
+@pytest.mark.parametrize("port_range", [(0, 8080), (9000, 8080), (1024, 65536)])
+def test_load_balancer_rejects_a_bad_target_port_range(port_range: tuple[int, int]) -> None:
+    stack, vpc = _stack()
+    with pytest.raises(ValueError, match=r"target_port_range must be \(first, last\) with 1 <="):
+        SharedLoadBalancer(
+            stack,
+            "LoadBalancer",
+            props=SharedLoadBalancerProps(vpc=vpc, target_port_range=port_range),
+        )
+
+
+@pytest.fixture(scope="module")
+def across_stacks(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], list[Any]]:
+    """A Fargate cluster (KMS-encrypted exec logs under a fixed name) and an ALB in one stack, a
+    service in another on handles rebuilt there with `from_attributes`, synthesized with cdk-nag."""
+    outdir = tmp_path_factory.mktemp("handles") / "cdk.out"
+    app = project_app(outdir, nag=True)
+    env = Environment(account="111122223333", region="us-east-1")
+    producer = Stack(app, "Cluster", env=env)
+    vpc = ec2.Vpc(producer, "Vpc", availability_zones=["us-east-1a", "us-east-1b"], nat_gateways=1)
+    key = LogEncryptionKey(producer, "LogKey").key
+    cluster = FargateCluster(
+        producer,
+        "FargateCluster",
+        props=FargateClusterProps(
+            vpc=vpc, log_encryption_key=key, exec_log_group_name="/aws/ecs/exec/handles"
+        ),
+    )
+    balancer = SharedLoadBalancer(producer, "LoadBalancer", props=SharedLoadBalancerProps(vpc=vpc))
+    consumer = Stack(app, "Services", env=env)
+    shared = balancer.service_load_balancer
+    handle = cluster.service_cluster
+    imported = ServiceCluster.from_attributes(
+        consumer,
+        "Cluster",
+        cluster_name=handle.cluster.cluster_name,
+        vpc=handle.cluster.vpc,
+        launch_type=handle.launch_type,
+        capacity_provider_strategy=handle.capacity_provider_strategy,
+        exec_log_group_name="/aws/ecs/exec/handles",
+        log_key_arn=key.key_arn,
+    )
+    assert imported.launch_type == "fargate"
+    assert imported.exec_log_encrypted
+    WebService(
+        consumer,
+        "Service",
+        props=WebServiceProps(
+            cluster=imported,
+            load_balancer=ServiceLoadBalancer.from_attributes(
+                consumer,
+                "AlbSecurityGroup",
+                listener_arn=shared.listener.listener_arn,
+                security_group_id=shared.security_group.security_group_id,
+                scheme=shared.scheme,
+                dns_name=shared.dns_name,
+            ),
+            listener_priority=1,
+            path_patterns=["/*"],
+            image=ecs.ContainerImage.from_registry("example.com/app:1"),
+            log_encryption_key=imported.log_key,
+        ),
+    )
+    assembly = app.synth()
+    templates = {stack.stack_name: stack.template for stack in assembly.stacks}
+    return templates["Services"], validation_violations(outdir)
+
+
+def test_service_on_imported_handles_logs_exec_sessions_to_the_named_group(
+    across_stacks: tuple[dict[str, Any], list[Any]],
+) -> None:
+    template, _violations = across_stacks
+    policies = [
+        r["Properties"]["PolicyDocument"]
+        for k, r in template["Resources"].items()
+        if k.startswith("ServiceTaskRoleDefaultPolicy")
+    ]
+    assert ":log-group:/aws/ecs/exec/handles:*" in json.dumps(policies)
+
+
+def test_service_on_imported_handles_admits_only_the_imported_alb_group(
+    across_stacks: tuple[dict[str, Any], list[Any]],
+) -> None:
+    """The ingress rule is named after the imported group's path (keep its id stable) and adds
+    nothing to the ALB's stack."""
+    template, _violations = across_stacks
+    (logical_id,) = [
+        k for k, r in template["Resources"].items() if r["Type"] == "AWS::EC2::SecurityGroupIngress"
+    ]
+    assert logical_id.startswith("ServiceSecurityGroupfromServicesAlbSecurityGroup")
+    assert not [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::EC2::SecurityGroupEgress"
+    ]
+
+
+def test_service_on_imported_handles_is_nag_clean(
+    across_stacks: tuple[dict[str, Any], list[Any]],
+) -> None:
+    """The ECS Exec log stream statement's acknowledgment names the imported group exactly."""
+    _template, violations = across_stacks
+    findings = [
+        f"{v['ruleName']} at {c['constructPath']}"
+        for v in violations
+        for c in v.get("violatingConstructs", [])
+        if c["constructPath"].startswith("Services/")
+    ]
+    assert findings == []

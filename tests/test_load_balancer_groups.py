@@ -267,7 +267,8 @@ def test_internal_alb_in_private_subnets_open_to_the_vpc_only(two_groups: Path) 
     vpc_cidr = ENVIRONMENTS["sandbox"]["network"]["vpc_cidr"]
     assert [rule["CidrIp"] for rule in ingress] == [vpc_cidr, vpc_cidr]
     egress = internal_group["Properties"]["SecurityGroupEgress"]
-    assert [rule["FromPort"] for rule in egress] == [9000]
+    # A fixed range inside the VPC, not its service's port 9000: services never change an ALB.
+    assert [(rule["FromPort"], rule["ToPort"]) for rule in egress] == [(1024, 65535)]
     certificates = _of_type(cluster, "AWS::ElasticLoadBalancingV2::ListenerCertificate")
     assert len(certificates) == 1
 

@@ -1,0 +1,215 @@
+"""What an ECS cluster and its shared ALBs hand to the services that run on them: one typed handle
+each, built by the cluster and ALB constructs, or rebuilt from plain values in another stack or
+app with `from_attributes`. Also the cluster's ECS Exec session logging, which both cluster kinds
+set up the same way and `ServiceCluster.from_attributes` describes again for an imported cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+LaunchType = Literal["fargate", "ec2"]
+Scheme = Literal["http", "https"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceCluster:
+    """Everything a service needs of the cluster it runs on.
+
+    `Ec2Cluster.service_cluster` and `FargateCluster.service_cluster` are the cluster's own;
+    `ServiceCluster.from_attributes` rebuilds one in another stack (or app) from plain values, so
+    that nothing a service adds there can reach into the cluster's stack.
+
+    Attributes:
+        cluster: the ECS cluster. Its ECS Exec configuration is what aws-cdk-lib grants a service's
+            task role on (logging to `exec_log_group`). Required.
+        launch_type: "fargate" or "ec2": the kind of task definition and service that run on the
+            cluster (awsvpc networking on either). Required.
+        capacity_provider_strategy: where the services' tasks run: the cluster's default
+            strategy. Required.
+        exec_log_group: the log group every ECS Exec session of the cluster is logged to (the one
+            `cluster`'s ECS Exec configuration names). Default: None, sessions are not logged.
+        log_key: the KMS key of the cluster's log groups: it encrypts `exec_log_group`, and
+            services may encrypt their own log groups with it. Default: None, no KMS key.
+    """
+
+    cluster: ecs.ICluster
+    launch_type: LaunchType
+    capacity_provider_strategy: Sequence[ecs.CapacityProviderStrategy]
+    exec_log_group: logs.ILogGroup | None = None
+    log_key: kms.IKey | None = None
+
+    @property
+    def exec_log_encrypted(self) -> bool:
+        """Whether ECS Exec session logs go to a KMS-encrypted log group."""
+        return self.exec_log_group is not None and self.log_key is not None
+
+    @classmethod
+    def from_attributes(
+        cls,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster_name: str,
+        vpc: ec2.IVpc,
+        launch_type: LaunchType,
+        capacity_provider_strategy: Sequence[ecs.CapacityProviderStrategy],
+        exec_log_group_name: str | None = None,
+        log_key_arn: str | None = None,
+    ) -> ServiceCluster:
+        """Import a cluster into `scope` by its attributes: plain values, or tokens of another
+        stack of the same app (which become cross-stack references).
+
+        The imports go straight into `scope`: the cluster as `construct_id`, its exec log group
+        as `<construct_id>ExecLogGroup`, the log key as `<construct_id>LogKey`.
+
+        Args:
+            cluster_name: the cluster's name. Required.
+            vpc: the cluster's VPC. Required.
+            launch_type: "fargate" or "ec2". Required.
+            capacity_provider_strategy: the cluster's default strategy. Required.
+            exec_log_group_name: the name of the cluster's ECS Exec log group; give it literally
+                so that services name it in their policies without a cross-stack reference.
+                Default: None, the cluster logs no sessions.
+            log_key_arn: ARN of the cluster's log key (see `log_key`). Default: None.
+        """
+        log_key = (
+            kms.Key.from_key_arn(scope, f"{construct_id}LogKey", log_key_arn)
+            if log_key_arn is not None
+            else None
+        )
+        exec_log_group = (
+            logs.LogGroup.from_log_group_name(
+                scope, f"{construct_id}ExecLogGroup", exec_log_group_name
+            )
+            if exec_log_group_name is not None
+            else None
+        )
+        cluster = ecs.Cluster.from_cluster_attributes(
+            scope,
+            construct_id,
+            cluster_name=cluster_name,
+            vpc=vpc,
+            has_ec2_capacity=launch_type == "ec2",
+            execute_command_configuration=(
+                exec_logging(exec_log_group, encrypted=log_key is not None)
+                if exec_log_group is not None
+                else None
+            ),
+        )
+        return cls(
+            cluster=cluster,
+            launch_type=launch_type,
+            capacity_provider_strategy=list(capacity_provider_strategy),
+            exec_log_group=exec_log_group,
+            log_key=log_key,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceLoadBalancer:
+    """Everything a service needs of the shared ALB it sits behind.
+
+    `SharedLoadBalancer.service_load_balancer` is the ALB's own;
+    `ServiceLoadBalancer.from_attributes` rebuilds one in another stack (or app) from plain
+    values.
+
+    Attributes:
+        listener: the listener a service adds its rule to. Its connections are the ALB's security
+            group: a service's tasks admit that group on their port. Required.
+        security_group: the ALB's security group (the one `listener` connects through).
+            Required.
+        scheme: "https" or "http", the scheme of `listener`. Required.
+        dns_name: the ALB's DNS name (a service's URL, unless it routes by host). Required.
+    """
+
+    listener: elbv2.IApplicationListener
+    security_group: ec2.ISecurityGroup
+    scheme: Scheme
+    dns_name: str
+
+    @classmethod
+    def from_attributes(
+        cls,
+        scope: Construct,
+        construct_id: str,
+        *,
+        listener_arn: str,
+        security_group_id: str,
+        scheme: Scheme,
+        dns_name: str,
+    ) -> ServiceLoadBalancer:
+        """Import an ALB's listener and security group into `scope` by their attributes: plain
+        values, or tokens of another stack of the same app.
+
+        The security group is imported immutable, as `construct_id` straight in `scope`: the
+        rule each service adds to its own security group (admit the ALB's group) is named after
+        that path, so keep `construct_id` stable. The listener is imported as
+        `<construct_id>Listener`.
+
+        Args:
+            listener_arn: ARN of the listener services add rules to. Required.
+            security_group_id: ID of the ALB's security group. Required.
+            scheme: "https" or "http", the listener's. Required.
+            dns_name: the ALB's DNS name. Required.
+        """
+        security_group = ec2.SecurityGroup.from_security_group_id(
+            scope, construct_id, security_group_id, mutable=False
+        )
+        listener = elbv2.ApplicationListener.from_application_listener_attributes(
+            scope,
+            f"{construct_id}Listener",
+            listener_arn=listener_arn,
+            security_group=security_group,
+        )
+        return cls(
+            listener=listener, security_group=security_group, scheme=scheme, dns_name=dns_name
+        )
+
+
+def exec_logging(log_group: logs.ILogGroup, *, encrypted: bool) -> ecs.ExecuteCommandConfiguration:
+    """The cluster setting that logs every ECS Exec session to `log_group` (OVERRIDE: sessions are
+    logged even if a task definition does not ask for it), `encrypted` with the group's KMS key."""
+    return ecs.ExecuteCommandConfiguration(
+        logging=ecs.ExecuteCommandLogging.OVERRIDE,
+        log_configuration=ecs.ExecuteCommandLogConfiguration(
+            cloud_watch_log_group=log_group,
+            cloud_watch_encryption_enabled=encrypted,
+        ),
+    )
+
+
+def add_exec_log_group(
+    scope: Construct,
+    *,
+    retention: logs.RetentionDays,
+    removal_policy: RemovalPolicy,
+    encryption_key: kms.IKey | None,
+    name: str | None = None,
+) -> logs.LogGroup:
+    """The log group `ExecLogGroup` of a cluster's ECS Exec sessions (pass it to `exec_logging`).
+
+    Args:
+        retention: how long session logs are kept. Required.
+        removal_policy: of the log group. Required.
+        encryption_key: KMS key of the log group, or None. Required.
+        name: the log group's name. Default: None, generated.
+    """
+    return logs.LogGroup(
+        scope,
+        "ExecLogGroup",
+        log_group_name=name,
+        retention=retention,
+        removal_policy=removal_policy,
+        encryption_key=encryption_key,
+    )
