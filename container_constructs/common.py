@@ -6,7 +6,7 @@ from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 
 class LogEncryptionKey(Construct):
@@ -109,12 +109,3 @@ def secure_log_group(
         removal_policy=removal_policy,
         encryption_key=encryption_key,
     )
-
-
-def default_policy(role: iam.IRole) -> IConstruct:
-    """The inline policy aws-cdk-lib creates on `role` for grants: the narrowest construct at which
-    to acknowledge a cdk-nag finding about a granted statement (call after the grants)."""
-    policy = role.node.try_find_child("DefaultPolicy")
-    if policy is None:  # unreachable from config: a call-order bug (every caller grants first)
-        raise ValueError(f"{role.node.path} has no DefaultPolicy yet: acknowledge after granting")
-    return policy

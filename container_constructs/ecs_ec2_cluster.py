@@ -15,7 +15,6 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from container_constructs.common import default_policy
 from container_constructs.ecs_service_cluster import (
     ServiceCluster,
     add_exec_log_group,
@@ -216,7 +215,7 @@ class Ec2Cluster(Construct):
             _grant_spot_draining(instance_role, self.cluster)
         if bottlerocket:
             _drop_managed_policies(instance_role)
-        Validations.of(default_policy(instance_role)).acknowledge(
+        Validations.of(instance_role).acknowledge(
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
                 reason="The ECS agent policy aws-cdk-lib attaches: ecs:DiscoverPollEndpoint, "
@@ -300,7 +299,7 @@ def _grant_spot_draining(role: iam.Role, cluster: ecs.Cluster) -> None:
         f"{shown(stack.account, 'AccountId')}:container-instance/"
         f"<{cluster_reference['Ref']}>/*"
     )
-    Validations.of(default_policy(role)).acknowledge(
+    Validations.of(role).acknowledge(
         Acknowledgment(
             id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{arn}]",
             reason="Spot draining: the agent names its own container instance, whose ID is only "

@@ -24,8 +24,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 
-from container_constructs.common import default_policy
-
 NAG = "AwsSolutions::AwsSolutions"
 CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
 # What aws_eks_v2 attaches to the cluster role, and to the node role it creates (and does not
@@ -80,7 +78,7 @@ def acknowledge_service_policies(
 
 def acknowledge_pull_grant(role: iam.IRole) -> None:
     """Acknowledge IAM5 on the policy an ECR pull grant gave `role` (call after granting)."""
-    Validations.of(default_policy(role)).acknowledge(
+    Validations.of(role).acknowledge(
         Acknowledgment(
             id=f"{NAG}-IAM5[Resource::*]",
             reason="ecr:GetAuthorizationToken supports no resource-level permissions; image "

@@ -292,13 +292,11 @@ def _validate(props: ContainerRegistryProps) -> None:
 
 def _acknowledge_login_token(grantee: iam.IGrantable) -> None:
     """aws-cdk-lib's ECR grants add `ecr:GetAuthorizationToken` on `*` to the grantee's policy;
-    acknowledge cdk-nag's IAM5 for it on that policy (the only statement with `*`)."""
+    acknowledge cdk-nag's IAM5 for it on the grantee (a role holds that policy as its default
+    policy; the only statement with `*`)."""
     principal = grantee.grant_principal
-    policy = (
-        principal.node.try_find_child("DefaultPolicy") if isinstance(principal, Construct) else None
-    )
-    if policy is not None:
-        Validations.of(policy).acknowledge(
+    if isinstance(principal, Construct):
+        Validations.of(principal).acknowledge(
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
                 reason=(

@@ -15,7 +15,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from container_constructs.common import default_policy, secure_log_group
+from container_constructs.common import secure_log_group
 from container_constructs.ecs_service_cluster import ServiceCluster, ServiceLoadBalancer
 from container_constructs.task_volumes import (
     VolumePermissions,
@@ -163,7 +163,7 @@ class WebService(Construct):
             )
         if props.repository is not None:
             props.repository.grant_pull(self.execution_role)
-            Validations.of(default_policy(self.execution_role)).acknowledge(
+            Validations.of(self.execution_role).acknowledge(
                 Acknowledgment(
                     id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
                     reason="ecr:GetAuthorizationToken supports no resource scoping; image pull "
@@ -302,7 +302,7 @@ class WebService(Construct):
             label = None if exec_log_group is None else _log_group_label(self, exec_log_group)
             if label is not None:
                 acknowledgments.append(_exec_log_streams_acknowledgment(Stack.of(self), label))
-            Validations.of(default_policy(self.task_role)).acknowledge(*acknowledgments)
+            Validations.of(self.task_role).acknowledge(*acknowledgments)
         if launch_type == "ec2":
             Validations.of(self.task_definition).acknowledge(
                 Acknowledgment(

@@ -31,11 +31,10 @@ COMPANIONS: dict[str, frozenset[str]] = {
 }
 # A module past this many lines does more than one job: split it into companions.
 MAX_MODULE_LINES = 400
-# Child ids a module may look a construct up by: aws-cdk-lib's own child ids are internals an
-# upgrade may rename, which would silently drop an acknowledgement made on the child. A role's
-# `DefaultPolicy` is the exception: every granted role's policy in every deployed CDK app has its
-# logical id from it, so aws-cdk-lib cannot rename it without replacing them all.
-ALLOWED_CHILD_IDS = frozenset({"DefaultPolicy"})
+# Child ids a module may look a construct up by: none. aws-cdk-lib's child ids are internals an
+# upgrade may rename, which would silently drop an acknowledgement made on the child; findings on
+# a role's grant policy are acknowledged on the role.
+ALLOWED_CHILD_IDS: frozenset[str] = frozenset()
 CHILD_LOOKUPS = frozenset({"find_child", "try_find_child"})
 
 

@@ -71,7 +71,7 @@ def test_module_looks_up_no_library_internal_child(module: str) -> None:
     assert child_id_lookups(source) == []
 
 
-def test_child_lookup_rule_allows_only_a_roles_default_policy() -> None:
+def test_child_lookup_rule_flags_every_child_id() -> None:
     source = textwrap.dedent(
         """
         policy = role.node.try_find_child("DefaultPolicy")
@@ -81,6 +81,7 @@ def test_child_lookup_rule_allows_only_a_roles_default_policy() -> None:
         """
     )
     assert child_id_lookups(source) == [
+        "2: role.node.try_find_child('DefaultPolicy')",
         "3: provider.node.find_child('Handler')",
         "4: cluster.node.try_find_child(name)",
     ]

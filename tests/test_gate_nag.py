@@ -115,6 +115,21 @@ def test_an_acknowledgement_on_the_resource_or_its_l2_passes() -> None:
         assert acknowledgement_problems(ack) == []
 
 
+def test_a_role_may_acknowledge_its_default_policy_but_not_its_siblings() -> None:
+    """Grants write a role's `DefaultPolicy`; constructs acknowledge on the role (public) instead
+    of looking the policy up by aws-cdk-lib's child id. The role is no scope for anything else."""
+    on_policy = ("s/Svc/TaskRole/DefaultPolicy/Resource",)
+    assert narrowest_scopes(on_policy)[-1] == "s/Svc/TaskRole"
+    ack = _ack(
+        "AwsSolutions::AwsSolutions-IAM5[Resource::*]", "s/Svc/TaskRole", suppressed=on_policy
+    )
+    assert acknowledgement_problems(ack) == []
+    other = ("s/Svc/TaskRole/Resource",)
+    assert "s/Svc" not in narrowest_scopes(other)
+    wide = _ack("AwsSolutions::AwsSolutions-IAM5[Resource::*]", "s/Svc", suppressed=on_policy)
+    assert acknowledgement_problems(wide)
+
+
 def test_a_stale_acknowledgement_fails() -> None:
     ack = _ack("AwsSolutions::AwsSolutions-S1", "s/B")
     assert acknowledgement_problems(ack) == ["suppresses no finding in sandbox; remove it"]

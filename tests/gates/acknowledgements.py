@@ -161,12 +161,16 @@ def _common_ancestor(paths: Iterable[str]) -> str:
 
 def narrowest_scopes(suppressed: Iterable[str]) -> list[str]:
     """Where an acknowledgement of these findings may be made: on their nearest common ancestor,
-    or on the L2 constructs that own it as their default child (`Resource`/`Default`)."""
+    or on the L2 constructs that own it as their default child (`Resource`/`Default`), or on the
+    principal (role) that owns it as the policy aws-cdk-lib's grants write (its `DefaultPolicy`:
+    constructs acknowledge on the role, a public attribute, rather than look the policy up)."""
     scope = _common_ancestor(suppressed)
     scopes = [scope]
     while "/" in scope and scope.rsplit("/", 1)[1] in ("Resource", "Default"):
         scope = scope.rsplit("/", 1)[0]
         scopes.append(scope)
+    if "/" in scope and scope.rsplit("/", 1)[1] == "DefaultPolicy":
+        scopes.append(scope.rsplit("/", 1)[0])
     return scopes
 
 
