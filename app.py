@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent
 # The context keys this app reads (`-c KEY=VALUE`).
 CONTEXT_KEYS = ("environment", "config_overrides")
 # Keys of the CDK itself: its feature flags and libraries' (also the keys of cdk.json's "context"),
-# what the CLI adds when it runs the app (aws:cdk:*, see tests/apps.py CLI_SYNTH_CONTEXT) and
+# what the CLI adds when it runs the app (aws:cdk:*, recorded by tests/apps.py project_context) and
 # other keys of the CLI (cdk-*, acknowledged-issue-numbers: `cdk acknowledge`).
 CDK_KEY_PREFIXES = ("@aws-cdk/", "aws:cdk:", "cdk-")
 CDK_KEYS = ("acknowledged-issue-numbers",)

@@ -1,10 +1,14 @@
-"""In-process CDK apps for tests, set up the way `cdk synth` runs app.py: cdk.json's feature flags,
-the context the CLI adds, and aws-cdk-lib's built-in template validation off (cfn-lint is the
-template gate, as in app.py; loading that validator costs about 3 s once per process)."""
+"""In-process CDK apps for tests, set up the way `cdk synth` runs app.py: the context the pinned CLI
+hands the app (asked from the CLI itself, once per process) and aws-cdk-lib's built-in template
+validation off (cfn-lint is the template gate, as in app.py; loading that validator costs about
+3 s once per process). With both, an in-process template is byte-identical to the CLI's
+(tests/test_cli_synth.py)."""
 
 from __future__ import annotations
 
+import functools
 import json
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,25 +18,24 @@ from cdk_nag import AwsSolutionsChecks
 
 from platform_config import load_config
 from stacks.platform import build_platform
+from tests.cdk_cli import cli_context
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# What the pinned CLI adds to cdk.json's context when it runs the app (read from CDK_CONTEXT_JSON
-# of `cdk synth` 2.1148.1). With it, an in-process template is byte-identical to the CLI's.
-CLI_SYNTH_CONTEXT: dict[str, Any] = {
-    "aws:cdk:enable-path-metadata": True,
-    "aws:cdk:enable-asset-metadata": True,
-    "aws:cdk:disable-version-reporting": True,
-    "aws:cdk:bundling-stacks": ["**"],
-    # Findings go to validation-report.json for the tests to read instead of raising.
-    "@aws-cdk/core:failSynthOnValidationErrors": False,
-}
-
 
 def project_context() -> dict[str, Any]:
-    """cdk.json's context (feature flags) plus what the CLI adds when it synthesizes."""
-    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
-    return {**context, **CLI_SYNTH_CONTEXT}
+    """What `cdk synth` hands app.py: cdk.json's context (feature flags, this app's defaults) plus
+    the CLI's own keys (path and asset metadata on, version reporting off, every stack bundled,
+    validation findings reported rather than raised)."""
+    return dict(_recorded_cli_context())
+
+
+@functools.cache
+def _recorded_cli_context() -> dict[str, Any]:
+    """Recorded from the pinned CLI, in a throwaway directory, the first time this process builds
+    an app (about 2 s): a CLI upgrade that changes the context changes the tests' apps too."""
+    with tempfile.TemporaryDirectory(prefix="cli-context-") as work:
+        return cli_context(Path(work))
 
 
 def project_app(outdir: Path | None = None, *, nag: bool = False, **context: Any) -> App:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CDK_BIN = ROOT / "node_modules" / ".bin" / "cdk"
 VENV_BIN = ROOT / ".venv" / "bin"
+CONTEXT_RECORDER = Path(__file__).resolve().parent / "cli_context.py"
 
 
 def jsii_package_cache() -> str:
@@ -47,6 +51,10 @@ def offline_environment(
     return env
 
 
+def _synth_command(outdir: Path, *extra_args: str) -> list[str]:
+    return [str(CDK_BIN), "synth", "--quiet", "--no-notices", "-o", str(outdir), *extra_args]
+
+
 @dataclass(frozen=True)
 class SynthRun:
     """The outcome of one `cdk synth`."""
@@ -66,52 +74,74 @@ class SynthRun:
         return self
 
 
-def start_synth(
-    environment: str, outdir: Path, home: Path, *extra_args: str
-) -> tuple[subprocess.Popen[str], str, Path]:
-    """Start `cdk synth` of `environment` into `outdir` in the background."""
-    home.mkdir(parents=True, exist_ok=True)
-    command = [
-        str(CDK_BIN),
-        "synth",
-        "--quiet",
-        "--no-notices",
-        "-c",
-        f"environment={environment}",
-        "-o",
-        str(outdir),
-        *extra_args,
-    ]
-    process = subprocess.Popen(
-        command,
+@dataclass(frozen=True)
+class StartedSynth:
+    """A `cdk synth` running in the background. Its output goes to files beside `outdir`, so
+    nothing has to read it while it runs."""
+
+    process: subprocess.Popen[bytes]
+    environment: str
+    outdir: Path
+
+    def finish(self, timeout: float = 600) -> SynthRun:
+        """Wait for the synth and return its outcome."""
+        self.process.wait(timeout=timeout)
+        return SynthRun(
+            self.environment,
+            self.outdir,
+            self.process.returncode,
+            (self.outdir.parent / "stdout.txt").read_text(),
+            (self.outdir.parent / "stderr.txt").read_text(),
+        )
+
+    def stop(self) -> None:
+        """Kill the synth if it still runs: the CLI and the `python app.py` it started."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def start_synth(environment: str, outdir: Path, *extra_args: str) -> StartedSynth:
+    """Start `cdk synth -c environment=ENVIRONMENT` into `outdir` (its stdout.txt, stderr.txt and
+    empty HOME go beside it), offline."""
+    work = outdir.parent
+    (work / "empty-home").mkdir(parents=True, exist_ok=True)
+    with (work / "stdout.txt").open("wb") as stdout, (work / "stderr.txt").open("wb") as stderr:
+        process = subprocess.Popen(
+            _synth_command(outdir, "-c", f"environment={environment}", *extra_args),
+            cwd=ROOT,
+            env=offline_environment(work / "empty-home"),
+            stdout=stdout,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            # Its own process group, so that stop() ends the CLI and the app it runs together.
+            start_new_session=True,
+        )
+    return StartedSynth(process, environment, outdir)
+
+
+def cli_context(work: Path) -> dict[str, Any]:
+    """Everything the pinned CLI hands the app it runs for `cdk synth` (cdk.json's context and the
+    CLI's own keys), as tests/cli_context.py records it when the CLI runs it as the app. The CLI
+    then reports that the app synthesized nothing and exits non-zero: expected."""
+    record = work / "context.json"
+    (work / "empty-home").mkdir(parents=True, exist_ok=True)
+    recorder = shlex.join([sys.executable, str(CONTEXT_RECORDER), str(record)])
+    result = subprocess.run(
+        _synth_command(work / "cdk.out", "--app", recorder),
         cwd=ROOT,
-        env=offline_environment(home),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        env=offline_environment(work / "empty-home"),
+        capture_output=True,
         stdin=subprocess.DEVNULL,
         text=True,
-        # Its own process group, so stop_synth can end the CLI and the app it runs together.
-        start_new_session=True,
+        timeout=300,
+        check=False,
     )
-    return process, environment, outdir
-
-
-def stop_synth(started: tuple[subprocess.Popen[str], str, Path]) -> None:
-    """Kill an unfinished synth, the CLI and its `python app.py` child (whoever waits on it with
-    finish_synth then gets its non-zero exit)."""
-    process = started[0]
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-def finish_synth(
-    started: tuple[subprocess.Popen[str], str, Path], timeout: float = 600
-) -> SynthRun:
-    process, environment, outdir = started
-    stdout, stderr = process.communicate(timeout=timeout)
-    return SynthRun(environment, outdir, process.returncode, stdout, stderr)
-
-
-def run_synth(environment: str, outdir: Path, home: Path, *extra_args: str) -> SynthRun:
-    return finish_synth(start_synth(environment, outdir, home, *extra_args))
+    if not record.exists():
+        raise RuntimeError(
+            f"`cdk synth --app {CONTEXT_RECORDER.name}` recorded no context (exit "
+            f"{result.returncode}; is the CLI installed? `make setup`):\n{result.stderr[-4000:]}"
+        )
+    context: dict[str, Any] = json.loads(record.read_text())
+    return context

@@ -11,13 +11,11 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from platform_config import load_config
 from tools.account_check import (
@@ -30,17 +28,6 @@ from tools.account_check import (
 from tools.aws_account import read_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
-    """A boto3 session on moto's in-process account (fake credentials, no network)."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield boto3.Session(region_name="us-east-1")
 
 
 def _overrides(tmp_path: Path, overrides: dict[str, Any]) -> str:

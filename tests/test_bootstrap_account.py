@@ -6,14 +6,12 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from platform_config import load_config
 from tools import bootstrap_account
@@ -26,17 +24,6 @@ from tools.bootstrap_account import (
 
 ROOT = Path(__file__).resolve().parent.parent
 MOTO_ACCOUNT = "123456789012"
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
-    """A boto3 session on moto's in-process account (fake credentials, no network)."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield boto3.Session(region_name="us-east-1")
 
 
 def test_the_platforms_service_linked_roles_are_all_there() -> None:

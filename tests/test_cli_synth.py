@@ -1,16 +1,23 @@
-"""Every environment synthesizes offline (no credentials, calls or lookups): the sandbox through the
-real CDK CLI, production in-process with the CLI's exact context, which writes the same bytes."""
+"""Every environment synthesizes offline (no credentials, calls or lookups), and the suite's
+in-process synths write exactly what the real CDK CLI writes.
+
+The one real-CLI synth of the suite (the sandbox, as `make synth` runs it) starts when this module
+does and runs beside the in-process synths its first tests wait for; the tests that need its
+outcome come last. app.py's error paths are tested in-process (`app.main`).
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import app
-from tests.apps import project_app, project_context, synth_environment
+from tests.apps import project_app, project_context
 from tests.assembly import Assembly
-from tests.cdk_cli import ROOT, SynthRun
+from tests.cdk_cli import ROOT, StartedSynth, SynthRun, start_synth
 
 EXPECTED_UNITS = (
     "network",
@@ -21,12 +28,21 @@ EXPECTED_UNITS = (
     "ecs-fargate-services-1",
     "eks",
 )
+JSII_KERNEL_DIR = re.compile(rb"jsii-kernel-\w+")
 
 
-def test_synth_succeeds_without_credentials(synth_runs: dict[str, SynthRun]) -> None:
-    """The CLI synthesizes with AWS_* removed and HOME empty (no ~/.aws)."""
-    for run in synth_runs.values():
-        run.check()
+@pytest.fixture(scope="module", autouse=True)
+def started_cli_synth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartedSynth]:
+    """`cdk synth -c environment=sandbox` by the pinned CLI with AWS_* removed and an empty HOME
+    (no ~/.aws), started in the background as this module starts."""
+    started = start_synth("sandbox", tmp_path_factory.mktemp("cli-sandbox") / "cdk.out")
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="module")
+def cli_synth(started_cli_synth: StartedSynth) -> SynthRun:
+    return started_cli_synth.finish()
 
 
 def test_assembly_has_the_expected_stacks(assembly: Assembly) -> None:
@@ -37,45 +53,12 @@ def test_assembly_has_the_expected_stacks(assembly: Assembly) -> None:
 def test_no_context_lookups_were_needed(assembly: Assembly) -> None:
     """A lookup would leave missing context in the manifest (and need credentials to resolve)."""
     assert not assembly.manifest.get("missing")
-    assert not (ROOT / "cdk.context.json").exists()
 
 
 def test_stacks_target_the_configured_region(assembly: Assembly) -> None:
     for name in assembly.stack_templates:
         environment = assembly.manifest["artifacts"][name]["environment"]
         assert environment == "aws://unknown-account/us-east-1"
-
-
-def test_synth_is_deterministic(sandbox: Assembly, tmp_path: Path) -> None:
-    """The same input gives byte-identical templates: a second synth of the sandbox, in this
-    process (another Python hash seed, other temp paths), writes exactly the CLI's bytes."""
-    again = synth_environment("sandbox", tmp_path / "cdk.out")
-    for name, template_file in sandbox.stack_templates.items():
-        first = (sandbox.outdir / template_file).read_bytes()
-        second = (again / template_file).read_bytes()
-        assert first == second, f"{name} differs between two synths"
-
-
-def test_bad_config_fails_cli_synth_with_a_clear_message(cli_runs: dict[str, SynthRun]) -> None:
-    """`cdk synth` with a bad overrides file exits non-zero, prints the environment, the field
-    and what is allowed, and writes no assembly."""
-    run = cli_runs["bad-cidr"]
-    assert run.returncode != 0
-    assert "Invalid configuration for environment 'sandbox'" in run.stderr
-    assert "network.vpc_cidr: '10.0.0.0/33' is not an IPv4 network" in run.stderr
-    assert not (run.outdir / "manifest.json").exists()
-
-
-def test_unknown_context_key_fails_cli_synth_with_one_line(
-    cli_runs: dict[str, SynthRun],
-) -> None:
-    """`cdk synth -c env=production` (a misspelt `environment`) exits non-zero with one error line
-    naming the key and the likely meant one, no traceback, and writes no assembly."""
-    run = cli_runs["unknown-context-key"]
-    assert run.returncode != 0
-    assert "error: unknown context key 'env'; did you mean 'environment'?" in run.stderr
-    assert "Traceback" not in run.stderr
-    assert not (run.outdir / "manifest.json").exists()
 
 
 @pytest.mark.parametrize(
@@ -109,8 +92,9 @@ def test_app_rejects_unknown_context_keys(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """A `-c` key that is neither this app's nor the CDK's: exit 1 with one line saying which
-    keys the app reads, before any config is loaded, and no assembly."""
+    """A `-c` key that is neither this app's nor the CDK's (`cdk synth -c env=production`, a
+    misspelt `environment`): exit 1 with one line (no traceback) naming the likely meant key and
+    saying which keys the app reads, before any config is loaded, and no assembly."""
     monkeypatch.chdir(tmp_path)
     assert app.main(project_app(tmp_path / "cdk.out", **context)) == 1
     stderr = capsys.readouterr().err
@@ -147,8 +131,8 @@ def test_each_unknown_context_key_gets_its_line() -> None:
     ],
 )
 def test_cdk_and_app_context_keys_are_accepted(key: str) -> None:
-    """cdk.json's keys, the CLI's (tests/apps.py CLI_SYNTH_CONTEXT), the CDK's feature flags
-    and cached lookups (cdk.context.json) are not unknown."""
+    """cdk.json's keys, the CLI's (aws:cdk:*, see tests/apps.py project_context), the CDK's
+    feature flags and cached lookups (cdk.context.json) are not unknown."""
     assert app.unknown_context_keys({key: "x"}, app.cdk_json_context_keys()) == []
 
 
@@ -172,8 +156,12 @@ def test_project_context_has_no_unknown_keys() -> None:
             {"config_overrides": "list.json"},
             "config_overrides: list.json must hold a JSON object",
         ),
+        (
+            {"config_overrides": "bad-cidr.json"},
+            "network.vpc_cidr: '10.0.0.0/33' is not an IPv4 network",
+        ),
     ],
-    ids=["unknown-environment", "unreadable-overrides", "overrides-not-an-object"],
+    ids=["unknown-environment", "unreadable-overrides", "overrides-not-an-object", "invalid-field"],
 )
 def test_app_exits_non_zero_on_bad_config(
     context: dict[str, str],
@@ -182,13 +170,46 @@ def test_app_exits_non_zero_on_bad_config(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """app.py's own error path (what the CLI runs): exit 1, the message on stderr, no assembly.
-    The CLI's handling of it is shown once above, on the overrides-file run."""
+    """app.py's own error path (what the CLI runs): exit 1, the environment, the field and what
+    is allowed on stderr, no assembly."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "list.json").write_text("[]")
+    (tmp_path / "bad-cidr.json").write_text('{"network": {"vpc_cidr": "10.0.0.0/33"}}')
     assert app.main(project_app(tmp_path / "cdk.out", **context)) == 1
     environment = context.get("environment", "sandbox")
     stderr = capsys.readouterr().err
     assert f"Invalid configuration for environment '{environment}'" in stderr
     assert message in stderr
     assert not (tmp_path / "cdk.out" / "manifest.json").exists()
+
+
+def test_cli_synth_succeeds_without_credentials(cli_synth: SynthRun) -> None:
+    """The CLI synthesizes with AWS_* removed and HOME empty, and looks nothing up (a lookup would
+    need credentials and be cached in cdk.context.json)."""
+    cli_synth.check()
+    assert not (ROOT / "cdk.context.json").exists()
+
+
+def _without_jsii_kernel_dir(data: bytes) -> bytes:
+    """Construct creation stacks (in *.metadata.json) name the temp folder jsii unpacks
+    aws-cdk-lib into, which differs in every process."""
+    return JSII_KERNEL_DIR.sub(b"jsii-kernel-*", data)
+
+
+def test_cli_and_in_process_synths_write_the_same_assembly(
+    cli_synth: SynthRun, sandbox: Assembly
+) -> None:
+    """The in-process sandbox every other test reads (and tests/deploy deploys) is, file for
+    file and byte for byte, the assembly the CLI writes: the context the CLI hands app.py is the
+    one tests/apps.py records from it, and the output is deterministic (another process, another
+    Python hash seed, other temp paths)."""
+    cli = cli_synth.check().outdir
+    files = sorted(path.relative_to(cli) for path in cli.rglob("*") if path.is_file())
+    assert files == sorted(
+        path.relative_to(sandbox.outdir) for path in sandbox.outdir.rglob("*") if path.is_file()
+    )
+    assert set(sandbox.stack_templates.values()) <= {str(file) for file in files}
+    for file in files:
+        first = _without_jsii_kernel_dir((cli / file).read_bytes())
+        second = _without_jsii_kernel_dir((sandbox.outdir / file).read_bytes())
+        assert first == second, f"{file} differs between the CLI's and the in-process synth"

@@ -97,25 +97,20 @@ class Run:
         else:
             shutil.rmtree(outdir)
 
+    def summary(self) -> str:
+        """The counts, the time and the refusals by field (`make test-fuzz` prints them)."""
+        elapsed = time.monotonic() - self.started
+        counts = ", ".join(f"{value} {key}" for key, value in sorted(self.counts.items()))
+        lines = [f"config space ({PROFILE}): {counts} in {elapsed:.0f} s"]
+        lines += [f"  refused {count:3d} x {field}" for field, count in self.refusals.most_common()]
+        return "\n".join(lines) + "\n"
+
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Run]:
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     state = Run(tmp_path_factory.mktemp("config-space"))
     yield state
     state.finish_lint()
-    elapsed = time.monotonic() - state.started
-    counts = ", ".join(f"{value} {key}" for key, value in sorted(state.counts.items()))
-    lines = [f"config space ({PROFILE}): {counts} in {elapsed:.0f} s"]
-    lines += [f"  refused {count:3d} x {field}" for field, count in state.refusals.most_common()]
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if capture is not None and reporter is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line("")
-            for line in lines:
-                reporter.write_line(line)
-    SUMMARY.parent.mkdir(parents=True, exist_ok=True)
-    SUMMARY.write_text("\n".join(lines) + "\n")
 
 
 def write_overrides(raw: dict[str, Any]) -> Path:
@@ -167,8 +162,15 @@ def test_every_valid_config_synthesizes_clean(raw: dict[str, Any], run: Run) -> 
     run.lint(outdir, raw)
 
 
-def test_every_synthesized_example_is_cfn_lint_clean(run: Run) -> None:
+def test_every_synthesized_example_is_cfn_lint_clean(
+    run: Run, capsys: pytest.CaptureFixture[str]
+) -> None:
     """cfn-lint, run beside the synths above, found nothing in any example's templates."""
     run.finish_lint()
+    summary = run.summary()
+    SUMMARY.parent.mkdir(parents=True, exist_ok=True)
+    SUMMARY.write_text(summary)
+    with capsys.disabled():
+        print("\n" + summary, end="")
     assert run.counts["synthesized clean"], "no example synthesized: the strategies are too narrow"
     assert not run.lint_failures, "\n".join(run.lint_failures)

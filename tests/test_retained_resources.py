@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import cfnlint.data.schemas
 import pytest
-from moto import mock_aws
 
 from tests.assembly import Assembly
 from tools.retained_resources import (
@@ -171,16 +169,6 @@ def test_an_assembly_without_the_environment_is_one_line(
     assert capsys.readouterr().err.strip() == (
         f"error: {tmp_path} is not a cloud assembly: run `make synth ENV=production`"
     )
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield boto3.Session(region_name="us-east-1")
 
 
 def _by_type(production: Assembly, folder: Path, stack: str) -> dict[str, dict[str, str]]:

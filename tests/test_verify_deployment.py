@@ -13,7 +13,6 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from platform_config import load_config
 from tools.verify_deployment import (
@@ -37,17 +36,6 @@ from tools.verify_deployment import (
 
 REGION = "us-east-1"
 IMAGE = {"uri": "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"}
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
-    """A boto3 session on moto's in-process account (fake credentials, no network)."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield boto3.Session(region_name=REGION)
 
 
 class StubbedSession:
@@ -265,7 +253,10 @@ class _Handler(BaseHTTPRequestHandler):
 def web() -> Iterator[str]:
     """A loopback HTTP server: /ok and /health 200, /moved 302 -> /ok, anything else 503."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop's next poll: 0.5 s by default, on every test that uses it.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -64,6 +64,8 @@ BAD_FRAGMENT: dict[str, Any] = {
     }
 }
 BAD_FRAGMENT_RULES = {"E3002", "E1020"}
+BAD_FRAGMENT_FILE = "bad-fragment.template.json"
+BAD_FRAGMENT_REGION = "us-east-1"
 
 
 _IGNORE_ENTRY = re.compile(r"^\s*-\s*([A-Z]\d{4})\s*(#\s*(?P<reason>.*))?$")
