@@ -121,16 +121,16 @@ def start_synth(environment: str, outdir: Path, *extra_args: str) -> StartedSynt
     return StartedSynth(process, environment, outdir)
 
 
-def cli_context(work: Path) -> dict[str, Any]:
-    """Everything the pinned CLI hands the app it runs for `cdk synth` (cdk.json's context and the
-    CLI's own keys), as tests/cli_context.py records it when the CLI runs it as the app. The CLI
-    then reports that the app synthesized nothing and exits non-zero: expected."""
+def cli_context(work: Path, project: Path = ROOT) -> dict[str, Any]:
+    """Everything the pinned CLI hands the app it runs for `cdk synth` in `project` (its cdk.json's
+    context and the CLI's own keys), as tests/cli_context.py records it when the CLI runs it as the
+    app. The CLI then reports that the app synthesized nothing and exits non-zero: expected."""
     record = work / "context.json"
     (work / "empty-home").mkdir(parents=True, exist_ok=True)
     recorder = shlex.join([sys.executable, str(CONTEXT_RECORDER), str(record)])
     result = subprocess.run(
         _synth_command(work / "cdk.out", "--app", recorder),
-        cwd=ROOT,
+        cwd=project,
         env=offline_environment(work / "empty-home"),
         capture_output=True,
         stdin=subprocess.DEVNULL,

@@ -4,7 +4,7 @@ writes (the pinned CLI's recommended feature flags, none of ours), importing `co
 from this checkout, with cdk-nag, and without one unacknowledged finding.
 
 The app runs once per session as `python app.py` with the context and output directory `cdk synth`
-would give it (tests/apps.py CLI_SYNTH_CONTEXT).
+would give it there (recorded from the pinned CLI in that directory: tests/cdk_cli.py cli_context).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from tests.apps import CLI_SYNTH_CONTEXT, ROOT, validation_violations
-from tests.cdk_cli import offline_environment
+from tests.apps import ROOT, validation_violations
+from tests.cdk_cli import cli_context, offline_environment
 
 FORK_DOC = ROOT / "docs" / "fork.md"
 # What `cdk init` of the pinned CLI merges into the template's cdk.json as its context.
@@ -98,7 +98,7 @@ def doc_synth(tmp_path_factory: pytest.TempPathFactory) -> DocSynth:
     env.update(
         PYTHONPATH=str(ROOT),
         CDK_OUTDIR=str(outdir),
-        CDK_CONTEXT_JSON=json.dumps({**cdk_json["context"], **CLI_SYNTH_CONTEXT}),
+        CDK_CONTEXT_JSON=json.dumps(cli_context(project / "context", project=project)),
     )
     run = subprocess.run(
         [sys.executable, "app.py"],
