@@ -26,16 +26,25 @@ OVERRIDES ?=
 CDK_CONTEXT := -c environment=$(ENV) $(if $(OVERRIDES),-c config_overrides=$(OVERRIDES))
 # The same environment and overrides for the account tools (bootstrap, preflight-account).
 TOOL_ARGS := --environment $(ENV) $(if $(OVERRIDES),--overrides $(OVERRIDES))
-SOURCES := app.py platform_config stacks container_constructs tools benchmarks
+SOURCES := app.py platform_config stacks container_constructs tools benchmarks sample-app
 DIAGRAM_OUT := build/diagram.out
 # Extra flags for `cdk deploy`, e.g. CDK_DEPLOY_FLAGS="--require-approval never" in CI.
 CDK_DEPLOY_FLAGS ?=
 # Extra flags for `cdk destroy`, e.g. CDK_DESTROY_FLAGS=--force (no confirmation) in CI.
 CDK_DESTROY_FLAGS ?=
+# STACKS="cp-sandbox-network cp-sandbox-registry": deploy and diff only these stacks of ENV, exactly
+# these (not the stacks they depend on); default: all of them.
+STACKS ?=
+STACK_SELECTION = $(if $(STACKS),--exclusively $(STACKS),--all)
+# push-image, set-image-tag: SERVICE=fargate/NAME or ec2/NAME (an ECS service of ENV), TAG=the image
+# tag, CONTEXT=the Docker build context with its Dockerfile (default: the sample app).
+SERVICE ?=
+TAG ?=
+CONTEXT ?= sample-app
 
 .PHONY: help setup synth test test-scale test-fuzz test-deploy emulator-deploy lint format diff deploy destroy \
 	clean snapshot-update diagram config-reference docs nag-report bench bootstrap preflight-account \
-	retained-resources verify
+	retained-resources verify push-image set-image-tag
 
 help: ## List the targets and the variables they take
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
@@ -44,8 +53,9 @@ help: ## List the targets and the variables they take
 	@echo
 	@echo "Variables: ENV=sandbox|production (default sandbox); OVERRIDES=a.json,b.json (merged over"
 	@echo "ENV in order, objects merge and lists replace; every target that synthesizes, diffs,"
-	@echo "deploys or destroys takes it); CDK_DEPLOY_FLAGS, CDK_DESTROY_FLAGS (extra cdk deploy/destroy"
-	@echo "flags)."
+	@echo "deploys or destroys takes it); STACKS=\"a b\" (deploy/diff only those stacks);"
+	@echo "CDK_DEPLOY_FLAGS, CDK_DESTROY_FLAGS (extra cdk deploy/destroy flags); SERVICE=fargate/NAME"
+	@echo "or ec2/NAME, TAG, CONTEXT=dir (push-image, set-image-tag)."
 
 setup: $(STAMP) ## Create .venv, install pinned Python deps, Node.js 24 and the pinned CDK CLI
 
@@ -73,7 +83,7 @@ test-scale: setup ## Scale proof: 250 and 251 Fargate services over several ALBs
 test-fuzz: setup ## Config-space property test: FUZZ_EXAMPLES (default 300) random valid configs, each synthesized and checked
 	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/python -m pytest tests/test_config_space.py
 
-test-deploy: setup ## Deploy smoke test: real CLI bootstrap/deploy/redeploy/destroy on local moto
+test-deploy: setup ## Deploy smoke test and the deploy guide's commands as written, on local moto
 	$(VENV)/bin/python -m pytest -m deploy tests/deploy
 
 emulator-deploy: test-deploy ## Same as test-deploy: local emulator only (moto on 127.0.0.1), never AWS
@@ -92,7 +102,7 @@ format: setup ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff format .
 
 diff: setup ## cdk diff of ENV against the deployed stacks (needs credentials)
-	$(CDK) diff $(CDK_CONTEXT) --all
+	$(CDK) diff $(CDK_CONTEXT) $(if $(STACKS),--exclusively $(STACKS))
 
 bootstrap: setup ## Once per account: create the service-linked roles, then cdk bootstrap (needs credentials)
 	$(VENV)/bin/python -m tools.bootstrap_account $(TOOL_ARGS)
@@ -104,12 +114,18 @@ preflight-account: setup ## Check ENV's AZs (IDs EKS refuses) and instance type 
 # eks.access.deployer_admin (read here, at deploy time, with the deployer's credentials).
 deploy: synth preflight-account ## cfn-linted synth and account check, then cdk deploy of those templates
 	parameters="$$($(VENV)/bin/python -m tools.caller_arn --parameters cdk.out)"; \
-	$(CDK) deploy --app cdk.out --all $$parameters --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
-	$(VENV)/bin/python -m tools.deployed_stacks record --environment $(ENV) --assembly cdk.out
+	$(CDK) deploy --app cdk.out $(STACK_SELECTION) $$parameters --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
+	$(VENV)/bin/python -m tools.deployed_stacks record $(if $(STACKS),--stacks "$(STACKS)") --environment $(ENV) --assembly cdk.out
 	@echo "Stack outputs (service URLs, kubeconfig command) are in build/outputs-$(ENV).json"
 
 verify: setup ## After deploy: ECS services steady, targets healthy, service URLs answer, EKS active
 	$(VENV)/bin/python -m tools.verify_deployment $(TOOL_ARGS)
+
+push-image: setup ## Build CONTEXT for SERVICE's CPU architecture, push it as TAG to its ECR repository
+	$(VENV)/bin/python -m tools.images push --service "$(SERVICE)" --tag "$(TAG)" --context "$(CONTEXT)" $(TOOL_ARGS)
+
+set-image-tag: setup ## Set SERVICE's image tag to TAG in the OVERRIDES file that lists it (then deploy)
+	$(VENV)/bin/python -m tools.images set-tag --service "$(SERVICE)" --tag "$(TAG)" $(TOOL_ARGS)
 
 # The stacks the last deploys recorded (build/deployed-ENV.json) that the current config lacks
 # (e.g. only an override made them) go first, from the recorded assembly; then all of ENV's; the

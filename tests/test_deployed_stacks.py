@@ -149,3 +149,26 @@ def test_prune_keeps_only_the_stacks_still_deployed(
         assert main(args, session=session) == 0
     assert not record_path(ENV, build).exists()
     assert not (build / f"deployed-{ENV}").exists()
+
+
+def test_a_deploy_of_some_stacks_records_only_those(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make deploy STACKS="A B"` passes `--stacks "A B"`: only those are recorded, and stacks an
+    earlier full deploy recorded keep their earlier copy; a name the assembly lacks is refused."""
+    build = tmp_path / "build"
+    full = _assembly(tmp_path, "full", WITH_OVERRIDE)
+    some = _assembly(tmp_path, "some", BASE)
+    common = ["--environment", ENV, "--build", str(build)]
+    assert main(["record", *common, "--assembly", str(some), "--stacks", " ".join(BASE[:2])]) == 0
+    assert sorted(read_record(ENV, build)["stacks"]) == sorted(BASE[:2])
+    first_copy = read_record(ENV, build)["stacks"][BASE[0]]
+    assert main(["record", *common, "--assembly", str(full)]) == 0
+    assert main(["record", *common, "--assembly", str(some), "--stacks", BASE[2]]) == 0
+    stacks = read_record(ENV, build)["stacks"]
+    assert sorted(stacks) == sorted(WITH_OVERRIDE)
+    assert stacks[BASE[0]] != first_copy
+    assert stacks[BASE[0]] == stacks["cp-sandbox-ecs-fargate-services-2"] != stacks[BASE[2]]
+    capsys.readouterr()
+    assert main(["record", *common, "--assembly", str(some), "--stacks", "cp-sandbox-eks"]) == 1
+    assert "cp-sandbox-eks: not a stack of" in capsys.readouterr().err

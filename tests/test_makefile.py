@@ -65,7 +65,10 @@ def test_env_and_overrides_reach_every_cdk_command(target: str) -> None:
         assert "-c environment=production -c config_overrides=a.json,b.json" in line, line
 
 
-@pytest.mark.parametrize("target", ["bootstrap", "preflight-account", "deploy", "verify"])
+@pytest.mark.parametrize(
+    "target",
+    ["bootstrap", "preflight-account", "deploy", "verify", "push-image", "set-image-tag"],
+)
 def test_env_and_overrides_reach_the_account_tools(target: str) -> None:
     commands = _make("-n", target, "ENV=production", "OVERRIDES=a.json,b.json")
     tools = [
@@ -74,6 +77,7 @@ def test_env_and_overrides_reach_the_account_tools(target: str) -> None:
         if " -m tools.bootstrap_account" in line
         or " -m tools.account_check" in line
         or " -m tools.verify_deployment" in line
+        or " -m tools.images" in line
     ]
     assert tools
     for line in tools:
@@ -104,3 +108,32 @@ def test_deploy_records_its_stacks_and_destroy_adds_the_recorded_ones() -> None:
     assert "destroy -c environment=production " in destroy[recorded:everything]
     forget = destroy.index("-m tools.deployed_stacks prune --environment production")
     assert extra < recorded < everything < forget
+
+
+def test_stacks_selects_what_deploy_and_diff_touch_and_deploy_records() -> None:
+    """Without STACKS: `cdk deploy --all`, `cdk diff` of every stack (it has no --all), every
+    stack recorded. With STACKS="a b": exactly those deployed, diffed and recorded."""
+    every = _make("-n", "deploy", "diff", "ENV=sandbox").splitlines()
+    (deploy,) = [line for line in every if line.startswith("cdk --no-notices deploy")]
+    assert " --all " in deploy
+    (diff,) = [line for line in every if line.startswith("cdk --no-notices diff")]
+    assert diff.split() == ["cdk", "--no-notices", "diff", "-c", "environment=sandbox"]
+    (record,) = [line for line in every if "tools.deployed_stacks record" in line]
+    assert "--stacks" not in record
+    some = _make("-n", "deploy", "diff", "ENV=sandbox", "STACKS=cp-sandbox-a cp-sandbox-b")
+    (deploy,) = [line for line in some.splitlines() if line.startswith("cdk --no-notices deploy")]
+    assert " --exclusively cp-sandbox-a cp-sandbox-b " in deploy
+    assert " --all" not in deploy
+    (diff,) = [line for line in some.splitlines() if line.startswith("cdk --no-notices diff")]
+    assert diff.endswith("--exclusively cp-sandbox-a cp-sandbox-b")
+    (record,) = [line for line in some.splitlines() if "tools.deployed_stacks record" in line]
+    assert 'record --stacks "cp-sandbox-a cp-sandbox-b" --environment sandbox' in record
+
+
+def test_the_image_targets_pass_service_tag_and_context() -> None:
+    push = _make("-n", "push-image", "SERVICE=fargate/web", "TAG=v9", "CONTEXT=app")
+    assert '-m tools.images push --service "fargate/web" --tag "v9" --context "app"' in push
+    default = _make("-n", "push-image", "SERVICE=fargate/web", "TAG=v9")
+    assert '--context "sample-app"' in default
+    tag = _make("-n", "set-image-tag", "SERVICE=ec2/web", "TAG=v9")
+    assert '-m tools.images set-tag --service "ec2/web" --tag "v9" --environment sandbox' in tag

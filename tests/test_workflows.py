@@ -37,6 +37,13 @@ def test_ci_runs_lint_test_synth_on_pull_requests() -> None:
     assert any(step.get("run") == "make lint test synth" for step in _steps(workflow))
 
 
+def test_ci_runs_the_emulator_deploy_and_the_deploy_guide() -> None:
+    """A deploy guide command that no longer runs fails CI (tests/deploy/test_deploy_guide.py)."""
+    runs = [step.get("run") for step in _steps(_load("ci.yml"))]
+    assert "make test-deploy" in runs
+    assert runs.index("make test-deploy") > runs.index("make lint test synth")
+
+
 def test_ci_caches_the_environment_keyed_on_requirement_and_lock_files() -> None:
     (cache,) = [s for s in _steps(_load("ci.yml")) if s.get("uses", "").startswith("actions/cache")]
     assert {".venv", "node_modules"} <= set(cache["with"]["path"].split())

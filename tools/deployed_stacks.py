@@ -10,9 +10,10 @@ is not among them when `make destroy` runs without that override, and would be l
 
 * `record` (run by `make deploy` after a successful `cdk deploy`) copies the deployed cloud
   assembly to `build/deployed-<env>/<hash>/` and writes `build/deployed-<env>.json`: every stack
-  name -> the copy of the assembly that holds it. Stacks of the previous record that this deploy
-  no longer has stay listed with their old copy: `cdk deploy` does not delete a stack that left the
-  app, so it is still deployed.
+  name -> the copy of the assembly that holds it (with `--stacks "A B"`, as `make deploy STACKS=`
+  passes it, only those stacks were deployed and are recorded). Stacks of the previous record that
+  this deploy did not deploy stay listed with their old copy: `cdk deploy` does not delete a stack
+  that left the app, so it is still deployed.
 * `extra` prints the recorded stacks the current config (its synthesized assembly) does not have,
   as `ASSEMBLY STACK...` lines, one per recorded assembly, newest first: `make destroy` runs
   `cdk destroy --app ASSEMBLY STACK...` for each line, then `cdk destroy --all` of the current
@@ -100,10 +101,27 @@ def _digest(assembly: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def record(environment: str, assembly: Path, build: Path = BUILD) -> dict[str, Any]:
-    """Record that `assembly` was just deployed for `environment` (see the module doc); returns
-    the record written. Copies no longer referenced are removed."""
+def record(
+    environment: str,
+    assembly: Path,
+    build: Path = BUILD,
+    deployed: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Record that `assembly` was just deployed for `environment` (see the module doc): all its
+    stacks, or only `deployed` (`make deploy STACKS=...`); returns the record written. Copies no
+    longer referenced are removed.
+
+    Raises:
+        RecordError: a name of `deployed` is not a stack of the assembly.
+    """
     regions = assembly_regions(assembly)
+    if deployed is not None:
+        unknown = sorted(set(deployed) - set(regions))
+        if unknown:
+            raise RecordError(
+                f"{', '.join(unknown)}: not a stack of {assembly} (it has {', '.join(regions)})"
+            )
+        regions = {name: region for name, region in regions.items() if name in deployed}
     stacks = list(regions)
     previous = read_record(environment, build)
     copy = copies_dir(environment, build) / _digest(assembly)
@@ -216,6 +234,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("action", choices=("record", "extra", "prune", "forget"))
     parser.add_argument("--environment", required=True, help="environment name, e.g. sandbox")
     parser.add_argument("--assembly", type=Path, default=Path("cdk.out"), help="cloud assembly")
+    parser.add_argument(
+        "--stacks",
+        help="record: only these space-separated stacks were deployed (default: every stack)",
+    )
     parser.add_argument("--build", type=Path, default=BUILD, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -225,7 +247,8 @@ def main(argv: Sequence[str] | None = None, session: Any = None) -> int:
     args = parse_args(argv)
     try:
         if args.action == "record":
-            written = record(args.environment, args.assembly, args.build)
+            deployed = args.stacks.split() if args.stacks is not None else None
+            written = record(args.environment, args.assembly, args.build, deployed)
             print(
                 f"Recorded {len(written['stacks'])} deployed stack(s) of '{args.environment}' "
                 f"in {record_path(args.environment, args.build)}",

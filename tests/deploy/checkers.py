@@ -70,6 +70,48 @@ EMULATOR_UNDEPLOYABLE_UNITS: Mapping[str, str] = {
 }
 
 
+# moto 5.2.5 deletes a stack's resources without waiting for dependents, so it tries the VPC before
+# what lives in it is gone: the CLI reports "The vpc ... has dependencies and cannot be deleted" and
+# exits 1, yet moto no longer lists the network stack, and the VPC stays behind (its subnets, routes
+# and gateways are gone). The CLI destroys the network stack last, so every other stack is already
+# gone by then; a second `cdk destroy` (what a user runs next) exits 0. moto's ECS models have no
+# CloudFormation delete at all, so the clusters, the service and its task definition also stay.
+# And moto creates again what a deleted stack's outputs read: after DeleteStack the CLI describes
+# the stack by id, moto still answers for a deleted stack and evaluates its Outputs through the
+# stack's lazy resource map, which creates each resource an output reads anew. The registry stack
+# exports its repository's ARN (a strong reference for the eks stack), so the repository comes back
+# under its fixed name; what the ECS stacks' exports read (e.g. their load balancers and security
+# groups) comes back under new ids, which this check (by the deployed ids) does not see.
+# test_checkers.py proves the mechanism on moto. Asserted exactly, so a moto fix shows up here.
+DESTROY_EXIT_CODE = 1
+DESTROY_LEFTOVERS = (
+    ("ecs-ec2", "AWS::ECS::Cluster"),
+    ("ecs-fargate", "AWS::ECS::Cluster"),
+    ("ecs-fargate-services-1", "AWS::ECS::Service"),
+    ("ecs-fargate-services-1", "AWS::ECS::TaskDefinition"),
+    ("network", "AWS::EC2::VPC"),
+    ("registry", "AWS::ECR::Repository"),
+)
+
+# What `python -m tools.verify_deployment --environment sandbox` (`make verify`) reports on the
+# emulator, per check kind: (status, why). Asserted exactly, so a moto change shows up here.
+# ecs: moto 5.2.5 starts no task: every service has runningCount 0 (pendingCount = desiredCount)
+#   and its one PRIMARY deployment's rolloutState stays IN_PROGRESS.
+# targets: moto registers no ECS task in a target group: DescribeTargetHealth lists no target.
+# url: the load balancer DNS names moto hands out are made up; with AWS_ENDPOINT_URL set the tool
+#   skips them rather than resolve them (nothing may leave loopback).
+# eks: the eks stack is not deployed on the emulator (EMULATOR_UNDEPLOYABLE_UNITS), and moto
+#   skips AWS::EKS::Cluster anyway; the sandbox enables EKS, so that is a FAIL.
+EMULATOR_VERIFY_OUTCOMES: dict[str, tuple[str, str]] = {
+    "stack": ("OK", "CREATE_COMPLETE"),
+    "ecs": ("FAIL", "rolloutState IN_PROGRESS"),
+    "targets": ("FAIL", "no registered targets"),
+    "url": ("SKIP", "(an emulator): its load balancer DNS names are made up"),
+    "eks": ("FAIL", "eks.enabled, but no deployed stack has an AWS::EKS::Cluster"),
+}
+VERIFY_EXIT_CODE = 1
+
+
 def exports_of_skipped_resources(template: Mapping[str, Any]) -> set[str]:
     """Names of the template's exports whose Value is a `Ref` or `Fn::GetAtt` of a resource of an
     EMULATOR_SKIPPED_TYPES type: the exports moto lists with no value."""

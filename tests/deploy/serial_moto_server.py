@@ -11,8 +11,12 @@ custom-resource table while the resource map keeps the first. The SUCCESS answer
 the replacement, the map waits on the original forever, and the stack never leaves
 CREATE_IN_PROGRESS. Serving one request at a time makes each CreateStack atomic to every reader,
 as it is on AWS. Nothing else changes: same application, same request handler, same backends,
-except one documented addition to moto's CloudFormation backend
-(`delete_stack_unless_its_exports_are_imported`).
+except five documented changes to moto's CloudFormation:
+`delete_stack_unless_its_exports_are_imported`, and four that updating stacks as the CDK CLI does
+needs (`resolve_update_parameters_keeping_defaults`,
+`update_stack_and_its_exports`, `delete_change_set_if_it_exists`,
+`update_task_definition_with_api_keys`), each proved necessary against stock moto in
+tests/deploy/test_checkers.py.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import sys
 from typing import Any
 
 from moto.cloudformation.models import CloudFormationBackend, Stack
+from moto.core.utils import pascal_to_camelcase, remap_nested_keys
+from moto.ecs.models import TaskDefinition
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -31,6 +37,10 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import run_simple
 
 _stock_delete_stack = CloudFormationBackend.delete_stack
+_stock_resolve_update_parameters = CloudFormationBackend._resolve_update_parameters
+_stock_delete_change_set = CloudFormationBackend.delete_change_set
+_stock_update_stack = CloudFormationBackend.update_stack
+_stock_update_task_definition = TaskDefinition.update_from_cloudformation_json
 
 
 def imported_export_names(value: Any) -> set[str]:
@@ -89,6 +99,106 @@ def delete_stack_unless_its_exports_are_imported(
     _stock_delete_stack(backend, name_or_stack_id)
 
 
+def resolve_update_parameters_keeping_defaults(
+    backend: CloudFormationBackend, instance: Any, incoming_params: list[dict[str, Any]]
+) -> dict[str, str]:
+    """moto 5.2.5's parameter resolution of UpdateStack and CreateChangeSet, but a parameter
+    passed with `UsePreviousValue` that the stack was created without (its template default) is
+    left to its default again instead of failing.
+
+    The CDK CLI passes every parameter of the deployed stack that the deploy does not set with
+    `UsePreviousValue: true`, e.g. the `BootstrapVersion` every CDK stack declares with a default.
+    CloudFormation then keeps the previous value: for a parameter created with its default, that
+    default. moto keeps only the parameters CreateStack was given (`Stack.parameters`), so it
+    raises KeyError and answers HTTP 500: no CDK stack could be updated (`cdk deploy` of a changed
+    template) and no change set created (`cdk diff`); tests/deploy/test_checkers.py proves that,
+    so a moto upgrade shows up. Resolving the default again gives the same value unless the new
+    template changes the default (CloudFormation would keep the old one).
+    """
+    kept = [
+        parameter
+        for parameter in incoming_params
+        if not parameter.get("UsePreviousValue", False)
+        or parameter["ParameterKey"] in instance.parameters
+    ]
+    resolved: dict[str, str] = _stock_resolve_update_parameters(backend, instance, kept)
+    return resolved
+
+
+def update_stack_and_its_exports(
+    backend: CloudFormationBackend,
+    name: str,
+    template: str,
+    role_arn: str | None,
+    parameters: list[dict[str, Any]],
+    tags: dict[str, str] | None,
+) -> Stack:
+    """moto 5.2.5's UpdateStack, then the region's exports made what the updated stack exports.
+
+    Stock moto registers a stack's exports only at CreateStack: an export an update adds is not
+    listed and no `Fn::ImportValue` finds it ("No export named ... found."), an export whose value
+    changed keeps the old value, and DeleteStack of the updated stack fails with KeyError on the
+    export it never registered (HTTP 500). A CDK app adds such exports whenever a stack starts to
+    read another stack's resource (e.g. a service pointed at the registry's repository reads its
+    name); CloudFormation adds, changes and removes them with the update. (An update removing an
+    export another stack imports is refused by CloudFormation and applied here, as by stock moto.)
+    """
+    stack: Stack = _stock_update_stack(backend, name, template, role_arn, parameters, tags)
+    for export_name, export in list(backend.exports.items()):
+        if export.exporting_stack_id == stack.stack_id:
+            del backend.exports[export_name]
+    for export in stack.exports:
+        backend.exports[export.name] = export
+    return stack
+
+
+def delete_change_set_if_it_exists(backend: CloudFormationBackend, change_set_name: str) -> None:
+    """moto 5.2.5's DeleteChangeSet, but deleting a change set that does not exist succeeds.
+
+    So it does on CloudFormation for a stack that exists (ministackorg/ministack#1625 measured it;
+    the API reference lists no not-found error), and the CDK CLI relies on it: `cdk diff` and a
+    change-set deploy first delete "the existing change set with name cdk-diff-change-set if it
+    exists". Stock moto raises UnboundLocalError (HTTP 500) for an unknown name, which the CLI
+    retries with backoff for about 40 seconds per stack before it falls back to a template diff;
+    tests/deploy/test_checkers.py proves that, so a moto upgrade shows up.
+    """
+    known = change_set_name in backend.change_sets or any(
+        change_set.change_set_name == change_set_name for change_set in backend.change_sets.values()
+    )
+    if known:
+        _stock_delete_change_set(backend, change_set_name)
+
+
+def update_task_definition_with_api_keys(
+    cls: type[TaskDefinition],
+    original_resource: Any,
+    new_resource_name: str,
+    cloudformation_json: Any,
+    account_id: str,
+    region_name: str,
+) -> TaskDefinition:
+    """moto 5.2.5's CloudFormation update of an `AWS::ECS::TaskDefinition`, with the container
+    definitions and volumes in the ECS API's keys, as its create has them.
+
+    Stock moto registers the updated revision with the template's keys (`Name`, `Image`), which
+    the ECS API's response model does not know: DescribeTaskDefinition of the new revision shows
+    containers without name or image, so no test can see which image an update rolled out.
+    tests/deploy/test_checkers.py proves that, so a moto upgrade shows up.
+    """
+    properties = dict(cloudformation_json["Properties"])
+    for key in ("ContainerDefinitions", "Volumes"):
+        if key in properties:
+            properties[key] = remap_nested_keys(properties[key], pascal_to_camelcase)
+    updated: TaskDefinition = _stock_update_task_definition(
+        original_resource,
+        new_resource_name,
+        {**cloudformation_json, "Properties": properties},
+        account_id,
+        region_name,
+    )
+    return updated
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", required=True)
@@ -97,6 +207,12 @@ def main(argv: list[str]) -> None:
     # moto builds a custom resource's ResponseURL from MOTO_PORT, as `moto.server` sets it.
     os.environ["MOTO_PORT"] = str(args.port)
     CloudFormationBackend.delete_stack = delete_stack_unless_its_exports_are_imported  # type: ignore[method-assign,assignment]
+    CloudFormationBackend._resolve_update_parameters = resolve_update_parameters_keeping_defaults  # type: ignore[method-assign,assignment]
+    CloudFormationBackend.delete_change_set = delete_change_set_if_it_exists  # type: ignore[method-assign,assignment]
+    CloudFormationBackend.update_stack = update_stack_and_its_exports  # type: ignore[method-assign,assignment]
+    TaskDefinition.update_from_cloudformation_json = classmethod(  # type: ignore[method-assign,assignment]
+        update_task_definition_with_api_keys
+    )
     application = DomainDispatcherApplication(create_backend_app)
     application.debug = True  # type: ignore[attr-defined]  # as moto.server.main
     run_simple(

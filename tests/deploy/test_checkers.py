@@ -19,6 +19,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.cloudformation.models import CloudFormationBackend
+from moto.ecs.models import TaskDefinition
 
 from tests.deploy.checkers import (
     CHECKERS,
@@ -29,8 +30,12 @@ from tests.deploy.checkers import (
     exports_of_skipped_resources,
 )
 from tests.deploy.serial_moto_server import (
+    delete_change_set_if_it_exists,
     delete_stack_unless_its_exports_are_imported,
     imported_export_names,
+    resolve_update_parameters_keeping_defaults,
+    update_stack_and_its_exports,
+    update_task_definition_with_api_keys,
 )
 
 pytestmark = pytest.mark.deploy
@@ -500,6 +505,247 @@ def test_the_harness_refuses_deleting_a_stack_whose_export_is_imported(
     cloudformation.delete_stack(StackName="refused-user2")
     cloudformation.delete_stack(StackName="refused")
     assert not {"refused", "refused-user1", "refused-user2"} & stack_names(aws)
+
+
+def defaulted_parameter_stack(name: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A stack with a parameter that has a default (as every CDK stack's BootstrapVersion), and
+    the parameters the CDK CLI passes when it updates it: that one with UsePreviousValue."""
+    template = {
+        "Parameters": {"Version": {"Type": "String", "Default": "21"}},
+        "Resources": {
+            "Parameter": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {"Name": f"/{name}/v", "Type": "String", "Value": {"Ref": "Version"}},
+            }
+        },
+    }
+    return template, [{"ParameterKey": "Version", "UsePreviousValue": True}]
+
+
+def test_stock_moto_cannot_update_a_stack_created_with_a_parameter_default(
+    aws: InProcess,
+) -> None:
+    """Recorded gap: UpdateStack passing UsePreviousValue for a parameter the stack was created
+    with by default fails in stock moto 5.2.5 (KeyError, HTTP 500 on the server), as the CDK CLI
+    passes BootstrapVersion (why serial_moto_server.py resolves it again)."""
+    cloudformation = aws.client("cloudformation")
+    template, parameters = defaulted_parameter_stack("stock-default")
+    cloudformation.create_stack(StackName="stock-default", TemplateBody=json.dumps(template))
+    template["Resources"]["Parameter"]["Properties"]["Description"] = "changed"
+    with pytest.raises(KeyError, match="Version"):
+        cloudformation.update_stack(
+            StackName="stock-default", TemplateBody=json.dumps(template), Parameters=parameters
+        )
+
+
+def test_the_harness_updates_a_stack_created_with_a_parameter_default(
+    aws: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With serial_moto_server.py's change, the update applies with the parameter at its default
+    (what CloudFormation keeps as the previous value); a value given explicitly still wins."""
+    monkeypatch.setattr(
+        CloudFormationBackend,
+        "_resolve_update_parameters",
+        resolve_update_parameters_keeping_defaults,
+    )
+    cloudformation = aws.client("cloudformation")
+    template, parameters = defaulted_parameter_stack("harness-default")
+    cloudformation.create_stack(StackName="harness-default", TemplateBody=json.dumps(template))
+    template["Resources"]["Parameter"]["Properties"]["Description"] = "changed"
+    cloudformation.update_stack(
+        StackName="harness-default", TemplateBody=json.dumps(template), Parameters=parameters
+    )
+    (stack,) = cloudformation.describe_stacks(StackName="harness-default")["Stacks"]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    ssm = aws.client("ssm")
+    assert ssm.get_parameter(Name="/harness-default/v")["Parameter"]["Value"] == "21"
+    cloudformation.update_stack(
+        StackName="harness-default",
+        TemplateBody=json.dumps(template),
+        Parameters=[{"ParameterKey": "Version", "ParameterValue": "22"}],
+    )
+    assert ssm.get_parameter(Name="/harness-default/v")["Parameter"]["Value"] == "22"
+
+
+def export_added_by_update(prefix: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A producer exporting its cluster, the producer updated to export its parameter too, and a
+    consumer importing the added export."""
+    producer, consumer = producer_and_consumer(prefix)
+    updated = copy.deepcopy(producer)
+    updated["Resources"]["Name"] = {
+        "Type": "AWS::SSM::Parameter",
+        "Properties": {"Name": f"/{prefix}/name", "Type": "String", "Value": "added"},
+    }
+    updated["Outputs"]["ExportsOutputRefName"] = {
+        "Value": {"Ref": "Name"},
+        "Export": {"Name": f"{prefix}:ExportsOutputRefName"},
+    }
+    consumer = copy.deepcopy(consumer)
+    consumer["Resources"]["Parameter"]["Properties"]["Value"] = {
+        "Fn::ImportValue": f"{prefix}:ExportsOutputRefName"
+    }
+    return producer, updated, consumer
+
+
+def test_stock_moto_does_not_register_an_export_an_update_adds(aws: InProcess) -> None:
+    """Recorded gap: stock moto 5.2.5 lists the exports of a stack's CreateStack only. An export
+    its update adds is not listed, a stack importing it fails "No export named ... found.", and
+    deleting the updated stack fails (KeyError on the unregistered export; HTTP 500 on the
+    server), why serial_moto_server.py registers them."""
+    cloudformation = aws.client("cloudformation")
+    producer, updated, consumer = export_added_by_update("stock-added")
+    cloudformation.create_stack(StackName="stock-added", TemplateBody=json.dumps(producer))
+    cloudformation.update_stack(StackName="stock-added", TemplateBody=json.dumps(updated))
+    names = {e["Name"] for e in cloudformation.list_exports()["Exports"]}
+    assert "stock-added:ExportsOutputRefName" not in names
+    with pytest.raises(ClientError, match="No export named stock-added:ExportsOutputRefName"):
+        cloudformation.create_stack(StackName="stock-added-user", TemplateBody=json.dumps(consumer))
+    with pytest.raises(KeyError, match="stock-added:ExportsOutputRefName"):
+        cloudformation.delete_stack(StackName="stock-added")
+
+
+def test_the_harness_registers_the_exports_of_an_update(
+    aws: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With serial_moto_server.py's change, the export an update adds is listed with its value,
+    an importer of it is created, and an update dropping it removes it from the list."""
+    monkeypatch.setattr(CloudFormationBackend, "update_stack", update_stack_and_its_exports)
+    cloudformation = aws.client("cloudformation")
+    producer, updated, consumer = export_added_by_update("harness-added")
+    cloudformation.create_stack(StackName="harness-added", TemplateBody=json.dumps(producer))
+    cloudformation.update_stack(StackName="harness-added", TemplateBody=json.dumps(updated))
+    exports = {e["Name"]: e.get("Value") for e in cloudformation.list_exports()["Exports"]}
+    assert exports["harness-added:ExportsOutputRefName"] == "/harness-added/name"
+    assert "harness-added:ExportsOutputRefCluster" in exports
+    cloudformation.create_stack(StackName="harness-added-user", TemplateBody=json.dumps(consumer))
+    value = aws.client("ssm").get_parameter(Name="/harness-added/cluster")["Parameter"]["Value"]
+    assert value == "/harness-added/name"
+    cloudformation.delete_stack(StackName="harness-added-user")
+    cloudformation.update_stack(StackName="harness-added", TemplateBody=json.dumps(producer))
+    names = {e["Name"] for e in cloudformation.list_exports()["Exports"]}
+    assert "harness-added:ExportsOutputRefName" not in names
+    assert "harness-added:ExportsOutputRefCluster" in names
+    cloudformation.delete_stack(StackName="harness-added")
+    assert "harness-added" not in stack_names(aws)
+
+
+def task_definition_template(image: str) -> dict[str, Any]:
+    """A task definition of one container running `image`."""
+    return {
+        "Resources": {
+            "Task": {
+                "Type": "AWS::ECS::TaskDefinition",
+                "Properties": {
+                    "Family": "guide",
+                    "Memory": "512",
+                    "ContainerDefinitions": [
+                        {
+                            "Name": "app",
+                            "Image": image,
+                            "User": "1000",
+                            "Memory": 512,
+                            "ReadonlyRootFilesystem": True,
+                            "PortMappings": [{"ContainerPort": 8080}],
+                        }
+                    ],
+                },
+            }
+        }
+    }
+
+
+def updated_task(aws: InProcess, stack: str, template: dict[str, Any]) -> dict[str, Any]:
+    cloudformation = aws.client("cloudformation")
+    cloudformation.update_stack(StackName=stack, TemplateBody=json.dumps(template))
+    (arn,) = [
+        r["PhysicalResourceId"]
+        for r in cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
+        if r["ResourceType"] == "AWS::ECS::TaskDefinition"
+    ]
+    task: dict[str, Any] = aws.client("ecs").describe_task_definition(taskDefinition=arn)[
+        "taskDefinition"
+    ]
+    return task
+
+
+def test_stock_moto_hides_the_containers_of_an_updated_task_definition(aws: InProcess) -> None:
+    """Recorded gap: stock moto 5.2.5 registers a task definition's CloudFormation update as a new
+    revision with the template's keys, so the API shows its container without name or image (why
+    serial_moto_server.py converts them)."""
+    cloudformation = aws.client("cloudformation")
+    cloudformation.create_stack(
+        StackName="stock-task", TemplateBody=json.dumps(task_definition_template("app:v1"))
+    )
+    (created,) = [
+        r["PhysicalResourceId"]
+        for r in cloudformation.describe_stack_resources(StackName="stock-task")["StackResources"]
+    ]
+    task = updated_task(aws, "stock-task", task_definition_template("app:v2"))
+    assert task["taskDefinitionArn"] != created
+    (container,) = task["containerDefinitions"]
+    assert "name" not in container
+    assert "image" not in container
+
+
+def test_the_harness_shows_the_image_an_update_rolled_out(
+    aws: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With serial_moto_server.py's change, the updated revision has the new image, user,
+    read-only root and port in the API's keys."""
+    monkeypatch.setattr(
+        TaskDefinition,
+        "update_from_cloudformation_json",
+        classmethod(update_task_definition_with_api_keys),
+    )
+    cloudformation = aws.client("cloudformation")
+    cloudformation.create_stack(
+        StackName="harness-task", TemplateBody=json.dumps(task_definition_template("app:v1"))
+    )
+    (created,) = [
+        r["PhysicalResourceId"]
+        for r in cloudformation.describe_stack_resources(StackName="harness-task")["StackResources"]
+    ]
+    task = updated_task(aws, "harness-task", task_definition_template("app:v2"))
+    assert task["taskDefinitionArn"] != created
+    (container,) = task["containerDefinitions"]
+    assert (container["name"], container["image"], container["user"]) == ("app", "app:v2", "1000")
+    assert container["readonlyRootFilesystem"] is True
+    assert [m["containerPort"] for m in container["portMappings"]] == [8080]
+
+
+def test_stock_moto_fails_deleting_a_change_set_that_does_not_exist(aws: InProcess) -> None:
+    """Recorded gap: DeleteChangeSet of a name no change set has raises in stock moto 5.2.5
+    (UnboundLocalError, HTTP 500 on the server); CloudFormation succeeds, and the CDK CLI deletes
+    its diff change set "if it exists" before creating one (why serial_moto_server.py ignores
+    it)."""
+    cloudformation = aws.client("cloudformation")
+    template, _ = defaulted_parameter_stack("stock-change-set")
+    cloudformation.create_stack(StackName="stock-change-set", TemplateBody=json.dumps(template))
+    with pytest.raises(UnboundLocalError):
+        cloudformation.delete_change_set(
+            StackName="stock-change-set", ChangeSetName="cdk-diff-change-set"
+        )
+
+
+def test_the_harness_deletes_a_change_set_only_if_it_exists(
+    aws: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With serial_moto_server.py's change, deleting an unknown change set succeeds and changes
+    nothing; an existing one is deleted by name."""
+    monkeypatch.setattr(CloudFormationBackend, "delete_change_set", delete_change_set_if_it_exists)
+    cloudformation = aws.client("cloudformation")
+    template, parameters = defaulted_parameter_stack("harness-change-set")
+    cloudformation.create_stack(StackName="harness-change-set", TemplateBody=json.dumps(template))
+    name = {"StackName": "harness-change-set", "ChangeSetName": "cdk-diff-change-set"}
+    cloudformation.delete_change_set(**name)
+    template["Resources"]["Parameter"]["Properties"]["Description"] = "changed"
+    cloudformation.create_change_set(
+        **name, TemplateBody=json.dumps(template), ChangeSetType="UPDATE", Parameters=parameters
+    )
+    assert cloudformation.describe_change_set(**name)["ChangeSetName"] == "cdk-diff-change-set"
+    cloudformation.delete_change_set(**name)
+    with pytest.raises(ClientError):
+        cloudformation.describe_change_set(**name)
 
 
 def test_moto_recreates_what_a_deleted_stacks_outputs_read(aws: InProcess) -> None:

@@ -1,0 +1,106 @@
+"""The deploy guide's shell blocks are all marked and valid bash; the ones that need a real account
+are exactly those that cannot run on the emulator. (The emulator blocks run in order in
+tests/deploy/test_deploy_guide.py, `make test-deploy`.)"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from tests.guide_blocks import (
+    ACCOUNT_ONLY,
+    DOCKER_STUB,
+    EMULATOR,
+    GUIDE,
+    KINDS,
+    OPTIONS,
+    Block,
+    emulator_blocks,
+    fenced_blocks,
+    guide_blocks,
+)
+
+BLOCKS = guide_blocks()
+OWN_IMAGE = "ENV=sandbox OVERRIDES=overrides/sandbox.json"
+
+
+def test_the_guide_has_only_bash_and_json_blocks() -> None:
+    """A shell block under another info string (sh, console, none) would escape the checks."""
+    infos = {block.info for block in fenced_blocks(GUIDE.read_text(encoding="utf-8"))}
+    assert infos == {"bash", "json"}
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[block.label for block in BLOCKS])
+def test_every_bash_block_is_marked(block: Block) -> None:
+    assert block.marker is not None, (
+        f"{block.label}: put `<!-- guide: emulator -->` or `<!-- guide: account-only -->` on the "
+        "line before the block (see tests/guide_blocks.py)"
+    )
+    assert block.kind in KINDS, block.marker
+    assert block.options <= OPTIONS, block.marker
+    assert not (block.kind == ACCOUNT_ONLY and block.options), block.marker
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[block.label for block in BLOCKS])
+def test_every_bash_block_is_valid_bash(block: Block) -> None:
+    result = subprocess.run(
+        ["bash", "-n"], input=block.body, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, f"{block.label}:\n{block.body}\n{result.stderr}"
+
+
+def _uses(block: Block, program: str) -> bool:
+    return any(re.search(rf"(^|[|;&(]\s*){program}\b", line) for line in block.commands)
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[block.label for block in BLOCKS])
+def test_what_only_an_account_can_do_is_marked_account_only(block: Block) -> None:
+    """kubectl needs a real cluster and curl a real load balancer; docker has no daemon or
+    registry in CI, so an emulator block that runs it must say that docker is recorded."""
+    if _uses(block, "kubectl") or _uses(block, "curl"):
+        assert block.kind == ACCOUNT_ONLY, block.label
+    if block.kind == EMULATOR and (_uses(block, "docker") or "make push-image" in block.body):
+        assert DOCKER_STUB in block.options, block.label
+    if DOCKER_STUB in block.options:
+        assert "make push-image" in block.body or _uses(block, "docker"), block.label
+
+
+def test_the_whole_journey_runs_on_the_emulator() -> None:
+    """Clone to destroy: bootstrap, deploy, verify, first image, point a service at it, a new tag
+    rolled out, destroy and the check that nothing is left are all emulator blocks, in order."""
+    journey = [
+        "make bootstrap ENV=sandbox",
+        "make deploy ENV=sandbox",
+        "make verify ENV=sandbox",
+        f"make push-image {OWN_IMAGE} SERVICE=fargate/sample TAG=v1",
+        f"make deploy {OWN_IMAGE}",
+        f"make push-image {OWN_IMAGE} SERVICE=fargate/sample TAG=v2",
+        f"make set-image-tag {OWN_IMAGE} SERVICE=fargate/sample TAG=v2",
+        "make destroy ENV=sandbox",
+        "aws cloudformation describe-stacks",
+    ]
+    commands = [line for block in emulator_blocks() for line in block.commands]
+    positions: list[int] = []
+    for step in journey:
+        found = [i for i, line in enumerate(commands) if line.startswith(step)]
+        assert found, step
+        positions.append(next((i for i in found if not positions or i > positions[-1]), -1))
+    assert positions == sorted(positions), list(zip(journey, positions, strict=True))
+    account_only = [block for block in BLOCKS if block.kind == ACCOUNT_ONLY]
+    assert any(_uses(block, "kubectl") for block in account_only)
+    assert any("kubectl get nodes" in block.body for block in account_only)
+
+
+def test_markers_are_found_only_right_above_a_block() -> None:
+    text = "<!-- guide: emulator -->\n\n```bash\nmake deploy\n```\n"
+    (block,) = fenced_blocks(text)
+    assert block.marker is None
+    text = "1. step\n\n   <!-- guide: emulator docker-stub -->\n   ```bash\n   make x\n   ```\n"
+    (block,) = fenced_blocks(text)
+    assert (block.kind, block.options, block.body) == (
+        EMULATOR,
+        frozenset({DOCKER_STUB}),
+        "make x\n",
+    )
