@@ -114,6 +114,7 @@ preflight-account: setup ## Check ENV's AZs (IDs EKS refuses) and instance type 
 # eks.access.deployer_admin (read here, at deploy time, with the deployer's credentials).
 deploy: synth preflight-account ## cfn-linted synth and account check, then cdk deploy of those templates
 	parameters="$$($(VENV)/bin/python -m tools.caller_arn --parameters cdk.out)"; \
+	if [ -n "$$parameters" ]; then echo "Cluster-admin access entry for the deployer: $$parameters"; fi; \
 	$(CDK) deploy --app cdk.out $(STACK_SELECTION) $$parameters --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
 	$(VENV)/bin/python -m tools.deployed_stacks record $(if $(STACKS),--stacks "$(STACKS)") --environment $(ENV) --assembly cdk.out
 	@echo "Stack outputs (service URLs, kubeconfig command) are in build/outputs-$(ENV).json"

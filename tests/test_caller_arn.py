@@ -177,7 +177,8 @@ def test_make_deploy_passes_the_parameters_and_synth_never_reads_them() -> None:
     deploy = re.search(r"^deploy:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
     assert deploy is not None
     assert '"$$($(VENV)/bin/python -m tools.caller_arn --parameters cdk.out)"' in deploy.group(1)
-    assert "deploy --app cdk.out --all $$parameters" in deploy.group(1)
+    assert "deploy --app cdk.out $(STACK_SELECTION) $$parameters" in deploy.group(1)
+    assert "access entry for the deployer: $$parameters" in deploy.group(1)
     for target in ("synth", "diff", "nag-report"):
         recipe = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
         assert recipe is not None

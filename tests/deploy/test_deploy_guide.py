@@ -333,6 +333,19 @@ def test_the_first_deploy_deploys_records_and_writes_the_outputs(
     assert run.sample.app["image"] == SAMPLE_IMAGE_URI
 
 
+def test_the_deploy_hands_the_eks_stack_the_deployers_arn(guide: GuideRun) -> None:
+    """kubectl right after the deploy: `make deploy` reads who deploys (STS, with the deployer's
+    key) and passes that IAM user's ARN as the EKS stack's DeployerAdminArn, the cluster-admin
+    access entry (the EKS stack itself is one the emulator cannot deploy: EMULATOR_UNDEPLOYABLE_
+    UNITS). Nothing in the config names the deployer."""
+    run = guide.of("make deploy ENV=sandbox")[0]
+    expected = (
+        f"Cluster-admin access entry for the deployer: --parameters "
+        f"cp-{ENVIRONMENT}-eks:DeployerAdminArn=arn:aws:iam::{ACCOUNT}:user/deployer"
+    )
+    assert expected in run.output.splitlines()
+
+
 def test_verify_reports_the_recorded_emulator_outcomes(guide: GuideRun) -> None:
     """`make verify ENV=sandbox` exits 1 on the emulator, each line as recorded."""
     (run,) = guide.of("make verify")
