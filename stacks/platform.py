@@ -137,33 +137,24 @@ def build_ecs(
     repositories: Mapping[str, ecr.IRepository],
 ) -> tuple[dict[str, EcsClusterStack[Any]], dict[str, list[EcsServicesStack]]]:
     """Per cluster kind: the cluster stack `ecs-<kind>` and its `ecs-<kind>-services-N` stacks."""
-
-    def description(kind: str) -> str:
-        return f"Container platform ({config.name}): ECS on {kind}, shared ALB"
-
-    clusters: dict[str, EcsClusterStack[Any]] = {
-        "ec2": Ec2ClusterStack(
-            app,
-            stack_id(config, "ecs-ec2"),
-            settings=settings,
-            section=config.ecs.ec2,
-            vpc=network.vpc,
-            vpc_cidr=config.network.vpc_cidr,
-            env=env,
-            description=description("ec2"),
-        ),
-        "fargate": FargateClusterStack(
-            app,
-            stack_id(config, "ecs-fargate"),
-            settings=settings,
-            section=config.ecs.fargate,
-            vpc=network.vpc,
-            vpc_cidr=config.network.vpc_cidr,
-            env=env,
-            description=description("fargate"),
-        ),
-    }
     sections = {"ec2": config.ecs.ec2, "fargate": config.ecs.fargate}
+    stack_classes: dict[str, type[EcsClusterStack[Any]]] = {
+        "ec2": Ec2ClusterStack,
+        "fargate": FargateClusterStack,
+    }
+    clusters: dict[str, EcsClusterStack[Any]] = {
+        kind: stack_class(
+            app,
+            stack_id(config, f"ecs-{kind}"),
+            settings=settings,
+            section=sections[kind],
+            vpc=network.vpc,
+            vpc_cidr=config.network.vpc_cidr,
+            env=env,
+            description=f"Container platform ({config.name}): ECS on {kind}, shared ALB",
+        )
+        for kind, stack_class in stack_classes.items()
+    }
     services: dict[str, list[EcsServicesStack]] = {}
     for kind, cluster_stack in clusters.items():
         section = sections[kind]
