@@ -668,20 +668,27 @@ def updated_task(aws: InProcess, stack: str, template: dict[str, Any]) -> dict[s
     return task
 
 
+def created_then_updated_task(aws: InProcess, stack_name: str) -> dict[str, Any]:
+    """Create `stack_name` with a task definition of image app:v1, update it to app:v2, and
+    return the task definition the update registered (a new revision, checked)."""
+    cloudformation = aws.client("cloudformation")
+    cloudformation.create_stack(
+        StackName=stack_name, TemplateBody=json.dumps(task_definition_template("app:v1"))
+    )
+    (created,) = [
+        r["PhysicalResourceId"]
+        for r in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+    ]
+    task = updated_task(aws, stack_name, task_definition_template("app:v2"))
+    assert task["taskDefinitionArn"] != created
+    return task
+
+
 def test_stock_moto_hides_the_containers_of_an_updated_task_definition(aws: InProcess) -> None:
     """Recorded gap: stock moto 5.2.5 registers a task definition's CloudFormation update as a new
     revision with the template's keys, so the API shows its container without name or image (why
     serial_moto_server.py converts them)."""
-    cloudformation = aws.client("cloudformation")
-    cloudformation.create_stack(
-        StackName="stock-task", TemplateBody=json.dumps(task_definition_template("app:v1"))
-    )
-    (created,) = [
-        r["PhysicalResourceId"]
-        for r in cloudformation.describe_stack_resources(StackName="stock-task")["StackResources"]
-    ]
-    task = updated_task(aws, "stock-task", task_definition_template("app:v2"))
-    assert task["taskDefinitionArn"] != created
+    task = created_then_updated_task(aws, "stock-task")
     (container,) = task["containerDefinitions"]
     assert "name" not in container
     assert "image" not in container
@@ -697,16 +704,7 @@ def test_the_harness_shows_the_image_an_update_rolled_out(
         "update_from_cloudformation_json",
         classmethod(update_task_definition_with_api_keys),
     )
-    cloudformation = aws.client("cloudformation")
-    cloudformation.create_stack(
-        StackName="harness-task", TemplateBody=json.dumps(task_definition_template("app:v1"))
-    )
-    (created,) = [
-        r["PhysicalResourceId"]
-        for r in cloudformation.describe_stack_resources(StackName="harness-task")["StackResources"]
-    ]
-    task = updated_task(aws, "harness-task", task_definition_template("app:v2"))
-    assert task["taskDefinitionArn"] != created
+    task = created_then_updated_task(aws, "harness-task")
     (container,) = task["containerDefinitions"]
     assert (container["name"], container["image"], container["user"]) == ("app", "app:v2", "1000")
     assert container["readonlyRootFilesystem"] is True
