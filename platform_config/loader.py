@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,17 +49,35 @@ def read_overrides_files(files: str) -> dict[str, Any]:
     Raises:
         OverridesError: a file cannot be read, is not JSON, or does not hold an object.
     """
-    overrides: dict[str, Any] = {}
-    for file in filter(None, (part.strip() for part in files.split(","))):
-        path = Path(file)
-        try:
-            layer = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
-            raise OverridesError(f"cannot read {path}: {error}") from None
-        if not isinstance(layer, dict):
-            raise OverridesError(f"{path} must hold a JSON object")
-        overrides = deep_merge(overrides, layer)
-    return overrides
+    return merge_layers([read_overrides_file(path) for path in overrides_paths(files)])
+
+
+def overrides_paths(files: str) -> list[Path]:
+    """The files of a comma-separated list ("A.json,B.json"), in order, blanks dropped."""
+    return [Path(part) for part in filter(None, (part.strip() for part in files.split(",")))]
+
+
+def read_overrides_file(path: Path) -> dict[str, Any]:
+    """The JSON object one overrides file holds.
+
+    Raises:
+        OverridesError: the file cannot be read, is not JSON, or does not hold an object.
+    """
+    try:
+        layer = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise OverridesError(f"cannot read {path}: {error}") from None
+    if not isinstance(layer, dict):
+        raise OverridesError(f"{path} must hold a JSON object")
+    return layer
+
+
+def merge_layers(layers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Overrides layers deep-merged in order (`deep_merge` of each over the ones before)."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged = deep_merge(merged, layer)
+    return merged
 
 
 def deep_merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:

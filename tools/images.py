@@ -43,7 +43,12 @@ from typing import Any
 from platform_config import ConfigError, PlatformConfig, load_config
 from platform_config.base import is_graviton
 from platform_config.ecs import ServiceConfig
-from platform_config.loader import deep_merge
+from platform_config.loader import (
+    OverridesError,
+    merge_layers,
+    overrides_paths,
+    read_overrides_file,
+)
 from tools.aws_account import (
     AccountError,
     add_environment_options,
@@ -326,16 +331,6 @@ def push(args: argparse.Namespace, session: Any) -> None:
         print(f"Roll it out: make deploy ENV={config.name}{overrides}")
 
 
-def _read_layer(path: Path) -> dict[str, Any]:
-    try:
-        layer = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise ImageError(f"cannot read {path}: {error}") from None
-    if not isinstance(layer, dict):
-        raise ImageError(f"{path} must hold a JSON object")
-    return layer
-
-
 def _services_list(layer: dict[str, Any], kind: str) -> list[Any] | None:
     """`ecs.<kind>.services` of an overrides layer, None when it does not set it."""
     ecs = layer.get("ecs")
@@ -359,8 +354,11 @@ def set_tag(environment: str, overrides: str | None, service: str, tag: str) -> 
     write that file (see the module doc)."""
     kind, name = parse_service(service)
     validate_tag(tag)
-    files = [Path(part.strip()) for part in (overrides or "").split(",") if part.strip()]
-    layers = [_read_layer(path) for path in files]
+    files = overrides_paths(overrides or "")
+    try:
+        layers = [read_overrides_file(path) for path in files]
+    except OverridesError as error:
+        raise ImageError(str(error)) from None
     for index in reversed(range(len(layers))):
         services = _services_list(layers[index], kind)
         if services is None:
@@ -381,11 +379,8 @@ def set_tag(environment: str, overrides: str | None, service: str, tag: str) -> 
             )
         old_tag = image.get("tag")
         entry["image"] = {**image, "tag": tag}
-        merged: dict[str, Any] = {}
-        for layer in layers:
-            merged = deep_merge(merged, layer)
         try:
-            load_config(environment, overrides=merged)
+            load_config(environment, overrides=merge_layers(layers))
         except ConfigError as error:
             raise ImageError(f"with tag {tag} in {path}: {error}") from None
         path.write_text(json.dumps(layers[index], indent=2) + "\n", encoding="utf-8")

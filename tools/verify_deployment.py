@@ -104,6 +104,13 @@ class DeployedStack:
         ]
 
 
+def physical_ids(stacks: Sequence[DeployedStack], resource_type: str) -> list[tuple[str, str]]:
+    """(stack name, physical id) of every existing resource of `resource_type` in `stacks`."""
+    return [
+        (stack.name, physical) for stack in stacks for _, physical in stack.of_type(resource_type)
+    ]
+
+
 def stack_prefix(environment: str) -> str:
     return f"cp-{environment}-"  # stacks/platform.py stack_id
 
@@ -177,9 +184,7 @@ def _cluster_of(service_arn: str) -> str | None:
 
 
 def check_ecs(report: Report, ecs: Any, stacks: Sequence[DeployedStack]) -> None:
-    services = [
-        (stack.name, physical) for stack in stacks for _, physical in stack.of_type(ECS_SERVICE)
-    ]
+    services = physical_ids(stacks, ECS_SERVICE)
     if not services:
         report.add("ecs", "services", SKIP, "no AWS::ECS::Service in the deployed stacks")
     for stack_name, arn in services:
@@ -210,9 +215,7 @@ def check_ecs(report: Report, ecs: Any, stacks: Sequence[DeployedStack]) -> None
 
 
 def check_target_groups(report: Report, elbv2: Any, stacks: Sequence[DeployedStack]) -> None:
-    groups = [
-        (stack.name, physical) for stack in stacks for _, physical in stack.of_type(TARGET_GROUP)
-    ]
+    groups = physical_ids(stacks, TARGET_GROUP)
     if not groups:
         report.add("targets", "target groups", SKIP, "no target group in the deployed stacks")
     for stack_name, arn in groups:
@@ -330,9 +333,7 @@ def check_urls(
 def check_eks(
     report: Report, eks: Any, stacks: Sequence[DeployedStack], config: PlatformConfig | None
 ) -> None:
-    clusters = [
-        (stack.name, physical) for stack in stacks for _, physical in stack.of_type(EKS_CLUSTER)
-    ]
+    clusters = physical_ids(stacks, EKS_CLUSTER)
     if not clusters:
         enabled = config is not None and config.eks.enabled
         report.add(
