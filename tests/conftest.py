@@ -15,12 +15,13 @@ CloudFormation validation engine) takes 1-3 s, and the first one in a process a 
   offline, and proves it writes the in-process `sandbox`'s assembly, file for file.
 - cfn-lint runs once over both environments (tests/test_gate_cfn_lint.py); the config-space sample
   (tests/test_config_space.py) lints its own examples while it synthesizes the next one.
-- Tests marked `scale` run only when the -m expression names that marker (`make test-scale`).
+- Tests marked `scale` (the 50- and 250-service apps) run only when the -m expression names that
+  marker (`make test-scale`).
 - Account tools are tested on moto in this process (the `aws` fixture).
 
-Nothing here depends on the order tests run in or on state shared between processes: with
-pytest-xdist, `-n 2 --dist loadfile` spreads the modules over two cores, each worker building the
-session fixtures it needs for itself.
+Nothing here depends on the order tests run in or on state shared between processes (with
+pytest-xdist, each worker would build the session fixtures it needs for itself; it is not used:
+docs/performance.md has the measurement).
 """
 
 from __future__ import annotations

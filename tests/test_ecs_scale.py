@@ -1,7 +1,8 @@
 """Scale-out: 50 services spread over service stacks within CloudFormation's limits, and adding
 service 51 moves nothing. Synthesized in-process once per module (two apps: 50 and 51 services),
 with extras exercised on the same apps: HTTPS, an ECR image, injected secrets, three services on
-one EC2-cluster ALB."""
+one EC2-cluster ALB. About 13 s: marked `scale`, run by `make test-scale` (and .ci/run) with the
+250-service proof, deselected from other runs (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from platform_config import ENVIRONMENTS, load_config
 from platform_config.ecs import SAMPLE_IMAGE_URI, ServiceConfig
 from stacks.ecs_stacks import assign_service_stacks, service_stack_number
 from tests.apps import synth_environment
+
+pytestmark = pytest.mark.scale
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
 SECRET = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-password-AbCdEf"
