@@ -44,7 +44,7 @@ SERVICE ?=
 TAG ?=
 CONTEXT ?= sample-app
 
-.PHONY: help setup synth test test-scale test-fuzz test-deploy emulator-deploy lint format diff deploy destroy \
+.PHONY: help setup synth test test-integration test-scale test-fuzz test-deploy emulator-deploy lint format diff deploy destroy \
 	clean snapshot-update diagram config-reference docs nag-report bench bootstrap preflight-account \
 	retained-resources verify push-image set-image-tag
 
@@ -76,14 +76,17 @@ synth: setup ## cdk synth of ENV (default sandbox) into cdk.out/, then cfn-lint 
 	$(VENV)/bin/python -m tools.lint_templates cdk.out
 	@echo "Templates of '$(ENV)' are in cdk.out/"
 
-test: setup ## Run the test suite (all but the emulator deploy, the scale proofs and the fuzz run)
-	$(VENV)/bin/python -m pytest -m "not deploy" --ignore=tests/deploy
+test: setup ## Run the test suite: units, both environments once with every gate, one real-CLI synth
+	$(VENV)/bin/python -m pytest --ignore=tests/deploy
+
+test-integration: setup ## Other whole platforms (config variants, docs' apps, a config-space sample), the account tools on moto
+	$(VENV)/bin/python -m pytest -m integration --ignore=tests/deploy
 
 test-scale: setup ## Scale proofs: 50/51 Fargate services over service stacks, 250/251 over several ALBs
 	$(VENV)/bin/python -m pytest -m scale tests/test_ecs_scale.py tests/test_ecs_alb_scale.py
 
 test-fuzz: setup ## Config-space property test: FUZZ_EXAMPLES (default 300) random valid configs, each synthesized and checked
-	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/python -m pytest tests/test_config_space.py
+	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/python -m pytest -m integration tests/test_config_space.py
 
 test-deploy: setup ## Deploy smoke test and the deploy guide's commands as written, on local moto
 	$(VENV)/bin/python -m pytest -m deploy tests/deploy

@@ -7,17 +7,26 @@ CloudFormation validation engine) takes 1-3 s, and the first one in a process a 
 - In-process apps (tests/apps.py) are set up exactly as `cdk synth` runs app.py: with the context
   the pinned CLI hands the app, recorded from the CLI itself the first time a process builds an app
   (tests/cli_context.py, about 2 s). Nothing is copied from the CLI by hand.
-- The session fixtures below synthesize each shipped environment once, in this process; every test
-  of an environment reads those assemblies (`sandbox`, `production`, `assemblies`, or `assembly`,
-  which runs a test once per environment). A module that needs another app synthesizes it in a
-  module-scoped fixture, once.
-- One real-CLI synth: tests/test_cli_synth.py runs `cdk synth` of the sandbox as a user does,
-  offline, and proves it writes the in-process `sandbox`'s assembly, file for file.
-- cfn-lint runs once over both environments (tests/test_gate_cfn_lint.py); the config-space sample
-  (tests/test_config_space.py) lints its own examples while it synthesizes the next one.
-- Tests marked `scale` (the 50- and 250-service apps) run only when the -m expression names that
-  marker (`make test-scale`).
-- Account tools are tested on moto in this process (the `aws` fixture).
+- The session fixture `environments` synthesizes each shipped environment once, in this process;
+  every test of an environment reads those assemblies (`sandbox`, `production`, `assemblies`, or
+  `assembly`, which runs a test once per environment). A module that needs another app builds it in
+  a module-scoped fixture, once.
+- Two checks run in other processes beside the rest of the suite (this machine has 2 cores and the
+  in-process work uses one): the suite's one real-CLI synth, `cdk synth` of the sandbox as a user
+  runs it, offline, started before the in-process synths (tests/test_cli_synth.py proves it
+  writes the in-process `sandbox`'s assembly, file for file); and cfn-lint over both environments,
+  started once they exist (tests/test_gate_cfn_lint.py).
+
+Three tiers, by marker (pyproject.toml); tests of a marker the -m expression does not name are
+deselected:
+- `make test`: everything unmarked. Unit tests, both shipped environments with every gate and
+  snapshot, the one real-CLI synth, and the config contract's validator half over hypothesis's
+  config space (tests/test_config_refusals.py). Budget: 4 full synths (`make bench`).
+- `make test-integration` (`integration`): tests that synthesize another whole platform (config
+  variants, the docs' apps, a sample of the config space) or run the account tools on moto (any
+  test using the `aws` fixture is marked so here).
+- `make test-scale` (`scale`): the 50- to 251-service apps. CI (.ci/run) runs all three, the
+  300-config fuzz run and the emulator deploy.
 
 Nothing here depends on the order tests run in or on state shared between processes (with
 pytest-xdist, each worker would build the session fixtures it needs for itself; it is not used:
@@ -32,6 +41,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.environments import Environments
+
 if TYPE_CHECKING:
     import boto3
 
@@ -40,39 +51,69 @@ if TYPE_CHECKING:
 ENVIRONMENTS = ("sandbox", "production")
 
 
+# Tests run only when the -m expression names their marker (pyproject.toml describes each).
+OPT_IN_MARKERS = ("integration", "scale")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the tests marked `scale` unless the -m expression names that marker."""
-    if "scale" in (config.getoption("markexpr") or ""):
-        return
-    slow = [item for item in items if item.get_closest_marker("scale") is not None]
-    if slow:
-        config.hook.pytest_deselected(items=slow)
-        items[:] = [item for item in items if item.get_closest_marker("scale") is None]
+    """Mark every test on moto (the `aws` fixture) `integration`; then deselect the tests of each
+    opt-in marker the -m expression does not name."""
+    for item in items:
+        if "aws" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.integration)
+    named = config.getoption("markexpr") or ""
+    skipped = [marker for marker in OPT_IN_MARKERS if marker not in named]
+    kept, deselected = [], []
+    for item in items:
+        opted_out = any(item.get_closest_marker(marker) for marker in skipped)
+        (deselected if opted_out else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
-def _synthesized(environment: str, factory: pytest.TempPathFactory) -> Assembly:
+@pytest.fixture(scope="session")
+def environments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environments]:
+    """The shipped environments, each synthesized once in this process as `cdk synth` does (the
+    same bytes), with the real CLI's synth of the sandbox running beside them and cfn-lint over
+    both started as soon as they exist. Whatever a run did not wait for is stopped at the end."""
     # Imported here: aws-cdk-lib loads only when a test needs an assembly.
     from tests.apps import synth_environment
     from tests.assembly import Assembly
+    from tests.cdk_cli import start_synth
+    from tests.gates.cfn_lint import start_gate_lint
 
-    return Assembly(environment, synth_environment(environment, factory.mktemp(environment)))
+    cli_synth = start_synth("sandbox", tmp_path_factory.mktemp("cli-sandbox") / "cdk.out")
+    cfn_lint = None
+    try:
+        assemblies = {
+            name: Assembly(name, synth_environment(name, tmp_path_factory.mktemp(name)))
+            for name in ENVIRONMENTS
+        }
+        outdirs = [assembly.outdir for assembly in assemblies.values()]
+        cfn_lint = start_gate_lint(outdirs, tmp_path_factory.mktemp("cfn-lint"))
+        yield Environments(assemblies, cli_synth, cfn_lint)
+    finally:
+        cli_synth.stop()
+        if cfn_lint is not None:
+            cfn_lint.stop()
 
 
 @pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
+def assemblies(environments: Environments) -> dict[str, Assembly]:
+    return environments.assemblies
+
+
+@pytest.fixture(scope="session")
+def sandbox(assemblies: dict[str, Assembly]) -> Assembly:
     """The sandbox, synthesized in this process as `cdk synth` does (the same bytes)."""
-    return _synthesized("sandbox", tmp_path_factory)
+    return assemblies["sandbox"]
 
 
 @pytest.fixture(scope="session")
-def production(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
+def production(assemblies: dict[str, Assembly]) -> Assembly:
     """Production, synthesized in this process as `cdk synth` does (the same bytes)."""
-    return _synthesized("production", tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def assemblies(sandbox: Assembly, production: Assembly) -> dict[str, Assembly]:
-    return {"sandbox": sandbox, "production": production}
+    return assemblies["production"]
 
 
 @pytest.fixture(scope="session", params=ENVIRONMENTS)

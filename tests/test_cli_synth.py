@@ -1,15 +1,14 @@
 """Every environment synthesizes offline (no credentials, calls or lookups), and the suite's
 in-process synths write exactly what the real CDK CLI writes.
 
-The one real-CLI synth of the suite (the sandbox, as `make synth` runs it) starts when this module
-does and runs beside the in-process synths its first tests wait for; the tests that need its
-outcome come last. app.py's error paths are tested in-process (`app.main`).
+The one real-CLI synth of the suite (the sandbox, as `make synth` runs it) starts before the
+in-process synths of the shipped environments and runs beside them and the tests after them
+(tests/conftest.py: `environments`). app.py's error paths are tested in-process (`app.main`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,8 @@ import pytest
 import app
 from tests.apps import project_app, project_context
 from tests.assembly import Assembly
-from tests.cdk_cli import ROOT, StartedSynth, SynthRun, start_synth
+from tests.cdk_cli import ROOT, SynthRun
+from tests.environments import Environments
 
 EXPECTED_UNITS = (
     "network",
@@ -31,18 +31,11 @@ EXPECTED_UNITS = (
 JSII_KERNEL_DIR = re.compile(rb"jsii-kernel-\w+")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def started_cli_synth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartedSynth]:
-    """`cdk synth -c environment=sandbox` by the pinned CLI with AWS_* removed and an empty HOME
-    (no ~/.aws), started in the background as this module starts."""
-    started = start_synth("sandbox", tmp_path_factory.mktemp("cli-sandbox") / "cdk.out")
-    yield started
-    started.stop()
-
-
 @pytest.fixture(scope="module")
-def cli_synth(started_cli_synth: StartedSynth) -> SynthRun:
-    return started_cli_synth.finish()
+def cli_synth(environments: Environments) -> SynthRun:
+    """`cdk synth -c environment=sandbox` by the pinned CLI with AWS_* removed and an empty HOME
+    (no ~/.aws), started before the in-process synths (tests/conftest.py)."""
+    return environments.cli_synth.finish()
 
 
 def test_assembly_has_the_expected_stacks(assembly: Assembly) -> None:

@@ -11,6 +11,7 @@ import pytest
 from tests.apps import synth_environment, validation_violations
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("instance_types", "spot"),
     [

@@ -5,9 +5,11 @@ accepts is synthesized in this process, exactly as `cdk synth` does, and must br
 the contract; each one it refuses is counted by the field refused. A failing example is written
 as an overrides file that reproduces it with `make synth OVERRIDES=<file>`.
 
-Profiles (HYPOTHESIS_PROFILE): `sample` (the default, `make test`): a few examples from a fixed
-seed; `fuzz` (`make test-fuzz`): FUZZ_EXAMPLES (default 300) examples, with counts and time printed
-at the end; random on a workstation, a fixed set under CI=true (reproducible landings).
+Profiles (HYPOTHESIS_PROFILE): `sample` (the default, `make test-integration`): a few examples
+from a fixed seed; `fuzz` (`make test-fuzz`): FUZZ_EXAMPLES (default 300) examples, with counts
+and time printed at the end; random on a workstation, a fixed set under CI=true (reproducible
+landings). make test checks the validator over the same space, without synth
+(tests/test_config_refusals.py).
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ settings.register_profile(
     suppress_health_check=list(HealthCheck),
 )
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "sample")
+# Every example is a whole platform synthesized with every check.
+pytestmark = pytest.mark.integration
 FAILURES = ROOT / "build" / "config-space"
 # The last run's counts (make test-fuzz prints them too).
 SUMMARY = FAILURES / f"summary-{PROFILE}.txt"

@@ -303,7 +303,11 @@ def test_load_balancer_names_the_cidr_an_imported_vpc_lacks() -> None:
 
 def test_load_balancer_takes_a_vpc_cidr_that_is_a_token() -> None:
     """A CIDR known only at deploy time (here imported from another stack's output) is a CIDR."""
-    stack = ForeignStack(App(), "TokenCidr", env=FOREIGN_ENV)
+    # aws-cdk-lib's built-in template validation is off (loading it takes about 3 s): this test is
+    # about the CIDR. docs/fork.md's app, with it on, is synthesized by tests/test_fork_doc.py.
+    stack = ForeignStack(
+        App(builtin_cloud_formation_validation=False), "TokenCidr", env=FOREIGN_ENV
+    )
     cidr = Fn.import_value("SharedVpcCidr")
     vpc = ec2.Vpc.from_vpc_attributes(
         stack,

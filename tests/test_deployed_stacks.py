@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from tools.deployed_stacks import (
     RecordError,
@@ -20,6 +19,9 @@ from tools.deployed_stacks import (
     record,
     record_path,
 )
+
+if TYPE_CHECKING:
+    import boto3
 
 ENV = "sandbox"
 
@@ -121,32 +123,26 @@ def test_the_cli_records_lists_extras_and_forgets(
 
 
 def test_prune_keeps_only_the_stacks_still_deployed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, aws: boto3.Session, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """After `make destroy`: a stack CloudFormation still has (e.g. the confirmation was declined,
     which the CLI answers with exit 0) stays recorded; when none is left the record goes."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     build = tmp_path / "build"
     written = record(ENV, _assembly(tmp_path, "with-override", WITH_OVERRIDE), build)
     assert set(written["regions"].values()) == {"us-east-1"}
-    with mock_aws():
-        session = boto3.Session(region_name="us-east-1")
-        cloudformation = session.client("cloudformation")
-        template = json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
-        cloudformation.create_stack(StackName="cp-sandbox-network", TemplateBody=template)
-        cloudformation.create_stack(StackName="cp-sandbox-gone", TemplateBody=template)
-        cloudformation.delete_stack(StackName="cp-sandbox-gone")
-        args = ["prune", "--environment", ENV, "--build", str(build)]
-        assert main(args, session=session) == 0
-        assert "Still deployed, kept in" in capsys.readouterr().err
-        pruned = read_record(ENV, build)
-        assert list(pruned["stacks"]) == ["cp-sandbox-network"]
-        assert pruned["assemblies"] == written["assemblies"]
-        cloudformation.delete_stack(StackName="cp-sandbox-network")
-        assert main(args, session=session) == 0
+    cloudformation = aws.client("cloudformation")
+    template = json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
+    cloudformation.create_stack(StackName="cp-sandbox-network", TemplateBody=template)
+    cloudformation.create_stack(StackName="cp-sandbox-gone", TemplateBody=template)
+    cloudformation.delete_stack(StackName="cp-sandbox-gone")
+    args = ["prune", "--environment", ENV, "--build", str(build)]
+    assert main(args, session=aws) == 0
+    assert "Still deployed, kept in" in capsys.readouterr().err
+    pruned = read_record(ENV, build)
+    assert list(pruned["stacks"]) == ["cp-sandbox-network"]
+    assert pruned["assemblies"] == written["assemblies"]
+    cloudformation.delete_stack(StackName="cp-sandbox-network")
+    assert main(args, session=aws) == 0
     assert not record_path(ENV, build).exists()
     assert not (build / f"deployed-{ENV}").exists()
 

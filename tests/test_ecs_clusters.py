@@ -281,6 +281,7 @@ def _cluster_stacks(overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {kind: assembly.get_stack_by_name(s.stack_name).template for kind, s in clusters.items()}
 
 
+@pytest.mark.integration
 def test_a_service_on_a_new_port_leaves_the_cluster_stacks_unchanged() -> None:
     """The ALB's egress is a fixed range, not the services' ports: adding a service (here on a
     port no other service uses) never changes its cluster's stack."""

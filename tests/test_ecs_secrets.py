@@ -84,6 +84,7 @@ def _resources_of(outdir: Path, action: str) -> list[str]:
     return sorted(found)
 
 
+@pytest.mark.integration
 def test_secrets_manager_grants_name_exactly_the_secrets(outdir: Path) -> None:
     assert _resources_of(outdir, "secretsmanager:GetSecretValue") == sorted(
         [
@@ -94,10 +95,12 @@ def test_secrets_manager_grants_name_exactly_the_secrets(outdir: Path) -> None:
     )
 
 
+@pytest.mark.integration
 def test_ssm_grant_keeps_the_parameters_account_and_region(outdir: Path) -> None:
     assert _resources_of(outdir, "ssm:GetParameters") == [PARAMETER]
 
 
+@pytest.mark.integration
 def test_kms_decrypt_only_on_the_given_keys_via_their_service(outdir: Path) -> None:
     decrypt = [s for s in _statements(outdir) if s["Action"] == "kms:Decrypt"]
     assert {_resolve(s["Resource"]): s["Condition"] for s in decrypt} == {
@@ -113,6 +116,7 @@ def test_kms_decrypt_only_on_the_given_keys_via_their_service(outdir: Path) -> N
     }
 
 
+@pytest.mark.integration
 def test_container_secrets_value_from(outdir: Path) -> None:
     definition = next(
         r for r in _resources(outdir).values() if r["Type"] == "AWS::ECS::TaskDefinition"
@@ -126,10 +130,12 @@ def test_container_secrets_value_from(outdir: Path) -> None:
     assert value_from["DB_USER"].endswith(":secret:db-master:username::")
 
 
+@pytest.mark.integration
 def test_secrets_are_nag_clean(outdir: Path) -> None:
     assert validation_violations(outdir) == []
 
 
+@pytest.mark.integration
 def test_no_kms_statement_without_a_key(tmp_path: Path) -> None:
     secrets = {"DB_USER": {"secrets_manager_name": "db-master"}}
     outdir = synth_environment("sandbox", tmp_path / "cdk.out", _overrides(secrets))

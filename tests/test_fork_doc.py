@@ -137,10 +137,12 @@ def test_the_page_names_the_pinned_cli() -> None:
     assert f"this repository pins {pinned} (package.json)" in FORK_DOC.read_text("utf-8")
 
 
+@pytest.mark.integration
 def test_the_page_synthesizes(doc_synth: DocSynth) -> None:
     assert doc_synth.returncode == 0, doc_synth.stderr[-6000:]
 
 
+@pytest.mark.integration
 def test_the_page_is_nag_clean(doc_synth: DocSynth) -> None:
     """No unacknowledged finding of cdk-nag, CloudFormation validation or annotations."""
     report = json.loads((doc_synth.outdir / "validation-report.json").read_text())
@@ -153,6 +155,7 @@ def test_the_page_is_nag_clean(doc_synth: DocSynth) -> None:
     assert findings == []
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_page_builds_each_stack_in_its_environment(doc_synth: DocSynth, stack: str) -> None:
     environment, resource_types = STACKS[stack]
@@ -162,6 +165,7 @@ def test_the_page_builds_each_stack_in_its_environment(doc_synth: DocSynth, stac
     assert set(resource_types) <= created, set(resource_types) - created
 
 
+@pytest.mark.integration
 def test_the_page_makes_no_other_stack(doc_synth: DocSynth) -> None:
     stacks = {
         name

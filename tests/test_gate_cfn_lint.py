@@ -3,47 +3,26 @@ warnings. Rules may be ignored only in .cfnlintrc.yaml, each with its reason bes
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 
 from tests.assembly import Assembly
 from tests.cdk_cli import ROOT
+from tests.environments import Environments
 from tests.gates.cfn_lint import (
-    BAD_FRAGMENT,
     BAD_FRAGMENT_FILE,
-    BAD_FRAGMENT_REGION,
     BAD_FRAGMENT_RULES,
     LintMatch,
-    finish_cfn_lint,
+    LintRun,
     ignored_rules_with_reasons,
-    start_cfn_lint,
 )
-from tools.lint_templates import CONFIG, stack_templates
-
-
-@dataclass(frozen=True)
-class LintRun:
-    """The one cfn-lint run: the files it was given and what it reported."""
-
-    files: list[Path]
-    matches: list[LintMatch]
+from tools.lint_templates import CONFIG
 
 
 @pytest.fixture(scope="module")
-def lint_run(assemblies: dict[str, Assembly], tmp_path_factory: pytest.TempPathFactory) -> LintRun:
+def lint_run(environments: Environments) -> LintRun:
     """cfn-lint once over every template of every environment (in their configured regions) and
-    the known-bad fragment of tests/gates/cfn_lint.py."""
-    templates: dict[Path, str] = {}
-    for assembly in assemblies.values():
-        templates.update(stack_templates(assembly.outdir))
-    fragment = tmp_path_factory.mktemp("cfn-lint") / BAD_FRAGMENT_FILE
-    fragment.write_text(json.dumps(BAD_FRAGMENT))
-    files = [*sorted(templates), fragment]
-    regions = sorted({*templates.values(), BAD_FRAGMENT_REGION})
-    return LintRun(files, finish_cfn_lint(start_cfn_lint(files, regions)))
+    the known-bad fragment of tests/gates/cfn_lint.py, started as soon as both were synthesized."""
+    return environments.cfn_lint.finish()
 
 
 @pytest.fixture(scope="module")

@@ -82,6 +82,7 @@ def test_the_sample_config_runs_the_sample_image_as_its_user_on_its_port() -> No
     assert target_platform(config, "fargate", service) == "linux/arm64"
 
 
+@pytest.mark.integration
 def test_the_sample_service_synthesizes_read_only_non_root_on_8080(tmp_path: Path) -> None:
     """The task definition the sandbox gets with sample-app/sandbox.json: our repository's v1,
     arm64, read-only root filesystem, the Dockerfile's user, port 8080."""

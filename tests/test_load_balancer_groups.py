@@ -248,6 +248,7 @@ def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
 
 
+@pytest.mark.integration
 def test_internal_alb_in_private_subnets_open_to_the_vpc_only(two_groups: Path) -> None:
     cluster = _template(two_groups, "cp-sandbox-ecs-fargate")
     albs = _of_type(cluster, "AWS::ElasticLoadBalancingV2::LoadBalancer")
@@ -273,6 +274,7 @@ def test_internal_alb_in_private_subnets_open_to_the_vpc_only(two_groups: Path) 
     assert len(certificates) == 1
 
 
+@pytest.mark.integration
 def test_every_alb_dns_name_is_an_output(two_groups: Path) -> None:
     outputs = _template(two_groups, "cp-sandbox-ecs-fargate")["Outputs"]
     assert "LoadBalancerDnsName" in outputs
@@ -280,6 +282,7 @@ def test_every_alb_dns_name_is_an_output(two_groups: Path) -> None:
     assert "internal ALB internal-1" in outputs["LoadBalancerDnsNameInternalAlb1"]["Description"]
 
 
+@pytest.mark.integration
 def test_each_service_attaches_to_its_groups_alb(two_groups: Path) -> None:
     cluster = _template(two_groups, "cp-sandbox-ecs-fargate")
     services = _template(two_groups, "cp-sandbox-ecs-fargate-services-1")
@@ -304,6 +307,7 @@ def test_each_service_attaches_to_its_groups_alb(two_groups: Path) -> None:
     assert "InternalAlb1" not in urls["ServiceSvc1Url"]
 
 
+@pytest.mark.integration
 def test_two_groups_are_nag_and_preflight_clean(two_groups: Path) -> None:
     report_file = two_groups / "validation-report.json"
     report = json.loads(report_file.read_text()) if report_file.exists() else {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tomllib
 
 import pytest
 
@@ -137,3 +138,30 @@ def test_the_image_targets_pass_service_tag_and_context() -> None:
     assert '--context "sample-app"' in default
     tag = _make("-n", "set-image-tag", "SERVICE=ec2/web", "TAG=v9")
     assert '-m tools.images set-tag --service "ec2/web" --tag "v9" --environment sandbox' in tag
+
+
+def test_ci_runs_every_test_target() -> None:
+    """A test tier CI skipped would go unnoticed: .ci/run runs each documented `make test*`."""
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    run = {line.removeprefix("make ").strip() for line in ci if line.startswith("make ")}
+    tiers = {name for name in DOCUMENTED if name.startswith("test")}
+    assert tiers >= {"test", "test-integration", "test-scale", "test-fuzz", "test-deploy"}
+    assert tiers <= run, tiers - run
+
+
+def test_each_opt_in_marker_has_the_target_its_description_names() -> None:
+    """pyproject.toml describes each marker a run must name with -m (tests/conftest.py deselects
+    the rest) and the target that names it; that target's pytest selects it."""
+    markers = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    opt_in = {}
+    for line in markers["markers"]:
+        found = re.search(r"only when -m names it \(make ([a-z-]+)\)", line)
+        if found:
+            opt_in[line.split(":")[0]] = found.group(1)
+    assert set(opt_in) == {"integration", "scale"}
+    for marker, target in opt_in.items():
+        (pytest_line,) = [line for line in _make("-n", target).splitlines() if "pytest" in line]
+        assert f"-m {marker}" in pytest_line, pytest_line
+    (default,) = [line for line in _make("-n", "test").splitlines() if "pytest" in line]
+    assert " -m pytest --ignore=tests/deploy" in default
+    assert " -m " not in default.split(" -m pytest", 1)[1]

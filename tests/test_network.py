@@ -293,6 +293,7 @@ def small_vpcs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     }
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("zones", [MIN_ZONES, MAX_ZONES])
 def test_a_20_vpc_synthesizes_with_load_balancer_sized_public_subnets(
     small_vpcs: dict[int, Path], zones: int

@@ -53,6 +53,7 @@ def test_the_readme_has_config_examples() -> None:
     assert len(readme_examples()) >= 3
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("line", "body"), readme_examples(), ids=[line for line, _ in readme_examples()]
 )

@@ -34,14 +34,16 @@ def test_every_action_is_pinned_to_a_commit(name: str) -> None:
 def test_ci_runs_lint_test_synth_on_pull_requests() -> None:
     workflow = _load("ci.yml")
     assert "pull_request" in workflow["on"]
-    assert any(step.get("run") == "make lint test synth" for step in _steps(workflow))
+    assert any(
+        step.get("run") == "make lint test test-integration synth" for step in _steps(workflow)
+    )
 
 
 def test_ci_runs_the_emulator_deploy_and_the_deploy_guide() -> None:
     """A deploy guide command that no longer runs fails CI (tests/deploy/test_deploy_guide.py)."""
     runs = [step.get("run") for step in _steps(_load("ci.yml"))]
     assert "make test-deploy" in runs
-    assert runs.index("make test-deploy") > runs.index("make lint test synth")
+    assert runs.index("make test-deploy") > runs.index("make lint test test-integration synth")
 
 
 def test_ci_caches_the_environment_keyed_on_requirement_and_lock_files() -> None:

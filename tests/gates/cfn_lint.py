@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.lint_templates import CONFIG, cfn_lint_command
+from tools.lint_templates import CONFIG, cfn_lint_command, stack_templates
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,12 @@ def start_cfn_lint(
 def finish_cfn_lint(process: subprocess.Popen[str]) -> list[LintMatch]:
     """Every error, warning and informational match of a started cfn-lint run."""
     stdout, stderr = process.communicate()
+    return _matches(stdout, stderr, process.returncode)
+
+
+def _matches(stdout: str, stderr: str, returncode: int | None) -> list[LintMatch]:
     if not stdout.strip():
-        raise AssertionError(f"cfn-lint produced no report (exit {process.returncode}): {stderr}")
+        raise AssertionError(f"cfn-lint produced no report (exit {returncode}): {stderr}")
     return [
         LintMatch(
             file=Path(match["Filename"]).name,
@@ -66,6 +70,51 @@ BAD_FRAGMENT: dict[str, Any] = {
 BAD_FRAGMENT_RULES = {"E3002", "E1020"}
 BAD_FRAGMENT_FILE = "bad-fragment.template.json"
 BAD_FRAGMENT_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class LintRun:
+    """One finished cfn-lint run: the files it was given and what it reported."""
+
+    files: list[Path]
+    matches: list[LintMatch]
+
+
+@dataclass(frozen=True)
+class StartedGateLint:
+    """The gate's cfn-lint run in the background; its report goes to files in `work`, so nothing
+    has to read it while it runs."""
+
+    process: subprocess.Popen[bytes]
+    files: list[Path]
+    work: Path
+
+    def finish(self, timeout: float = 600) -> LintRun:
+        self.process.wait(timeout=timeout)
+        stdout = (self.work / "report.json").read_text()
+        stderr = (self.work / "stderr.txt").read_text()
+        return LintRun(self.files, _matches(stdout, stderr, self.process.returncode))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_gate_lint(outdirs: Iterable[Path], work: Path) -> StartedGateLint:
+    """Start cfn-lint over every stack template of `outdirs` (each in its stack's region) and the
+    known-bad fragment (written to `work`), in one run."""
+    templates: dict[Path, str] = {}
+    for outdir in outdirs:
+        templates.update(stack_templates(outdir))
+    fragment = work / BAD_FRAGMENT_FILE
+    fragment.write_text(json.dumps(BAD_FRAGMENT))
+    files = [*sorted(templates), fragment]
+    regions = sorted({*templates.values(), BAD_FRAGMENT_REGION})
+    command = cfn_lint_command(files, regions, CONFIG, "--format", "json")
+    with (work / "report.json").open("wb") as stdout, (work / "stderr.txt").open("wb") as stderr:
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
+    return StartedGateLint(process, files, work)
 
 
 _IGNORE_ENTRY = re.compile(r"^\s*-\s*([A-Z]\d{4})\s*(#\s*(?P<reason>.*))?$")

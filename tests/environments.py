@@ -1,0 +1,25 @@
+"""What the session builds once for every test of the shipped environments (tests/conftest.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.assembly import Assembly
+    from tests.cdk_cli import StartedSynth
+    from tests.gates.cfn_lint import StartedGateLint
+
+
+@dataclass(frozen=True)
+class Environments:
+    """Both shipped environments synthesized in this process, and the two checks that run in
+    other processes beside the rest of the suite (on another core)."""
+
+    assemblies: dict[str, Assembly]
+    # The suite's one real-CLI synth of the sandbox (tests/test_cli_synth.py compares it with
+    # `assemblies["sandbox"]`); started before the in-process synths.
+    cli_synth: StartedSynth
+    # cfn-lint over both environments' templates (tests/test_gate_cfn_lint.py); started once
+    # both are synthesized.
+    cfn_lint: StartedGateLint

@@ -1,0 +1,41 @@
+"""Property, without synth: over the whole config space (tests/config_space.py), the validator
+either accepts a config or refuses it with problems that each name a field, the environment and
+what is allowed. Synthesizing the accepted ones is tests/test_config_space.py (make
+test-integration, make test-fuzz); this is the part of the contract make test checks on every run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+
+from platform_config import ConfigError, load_config
+from tests.config_space import platform_configs
+
+
+@settings(
+    max_examples=100,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(raw=platform_configs())
+def test_every_drawn_config_loads_or_is_refused_field_by_field(raw: dict[str, Any]) -> None:
+    try:
+        config = load_config("sandbox", overrides=raw)
+    except ConfigError as error:
+        refusal = error
+    else:
+        assert config.name == "sandbox"
+        assert config.region == raw["region"]
+        return
+    assert str(refusal).startswith("Invalid configuration for environment 'sandbox':")
+    assert refusal.problems
+    for problem in refusal.problems:
+        field, _, message = problem.partition(": ")
+        assert message, f"says nothing after the field: {problem}"
+        assert field, problem
+        assert " " not in field, f"not a field path: {problem}"
+        assert field.split(".")[0].split("[")[0] in raw, f"names no section drawn: {problem}"
