@@ -56,10 +56,12 @@ OPT_IN_MARKERS = ("integration", "scale")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test on moto (the `aws` fixture) `integration`; then deselect the tests of each
-    opt-in marker the -m expression does not name."""
+    """Mark every test on in-process moto (the `aws` fixture) `integration`, unless it belongs to
+    another tier already (tests/deploy, `deploy`, has a fixture of that name too); then deselect
+    the tests of each opt-in marker the -m expression does not name."""
     for item in items:
-        if "aws" in getattr(item, "fixturenames", ()):
+        on_moto = "aws" in getattr(item, "fixturenames", ())
+        if on_moto and not any(item.get_closest_marker(tier) for tier in ("deploy", "scale")):
             item.add_marker(pytest.mark.integration)
     named = config.getoption("markexpr") or ""
     skipped = [marker for marker in OPT_IN_MARKERS if marker not in named]
