@@ -17,16 +17,17 @@ CloudFormation validation engine) takes 1-3 s, and the first one in a process a 
   writes the in-process `sandbox`'s assembly, file for file); and cfn-lint over both environments,
   started once they exist (tests/test_gate_cfn_lint.py).
 
-Three tiers, by marker (pyproject.toml); tests of a marker the -m expression does not name are
+Tiers, by marker (pyproject.toml); tests of a marker the -m expression does not name are
 deselected:
 - `make test`: everything unmarked. Unit tests, both shipped environments with every gate and
   snapshot, the one real-CLI synth, and the config contract's validator half over hypothesis's
   config space (tests/test_config_refusals.py). Budget: 4 full synths (`make bench`).
 - `make test-integration` (`integration`): tests that synthesize another whole platform (config
   variants, the docs' apps, a sample of the config space) or run the account tools on moto (any
-  test using the `aws` fixture is marked so here).
-- `make test-scale` (`scale`): the 50- to 251-service apps. CI (.ci/run) runs all three, the
-  300-config fuzz run and the emulator deploy.
+  test on the `aws` fixture outside the deploy and scale tiers is marked so here).
+- `make test-scale` (`scale`): the 50- to 251-service apps.
+- `make test-deploy` (`deploy`, tests/deploy, which the others ignore): the emulator deploy.
+CI (.ci/run) runs every tier and the 300-config fuzz run.
 
 Nothing here depends on the order tests run in or on state shared between processes (with
 pytest-xdist, each worker would build the session fixtures it needs for itself; it is not used:
