@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from container_constructs.common import LogEncryptionKey
+from stacks import names
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,8 +38,10 @@ class StackSettings:
         return RemovalPolicy.RETAIN if self.retain_stateful_resources else RemovalPolicy.DESTROY
 
     def log_encryption_key(self, scope: Construct) -> kms.IKey | None:
-        """A rotating KMS key (construct id `LogKey`) for the log groups of `scope`'s stack where
+        """A rotating KMS key (construct id `names.LOG_KEY_CONSTRUCT`) for the log groups of `scope`'s stack where
         the environment asks for one, else None."""
         if not self.kms_encrypted_logs:
             return None
-        return LogEncryptionKey(scope, "LogKey", removal_policy=self.removal_policy).key
+        return LogEncryptionKey(
+            scope, names.LOG_KEY_CONSTRUCT, removal_policy=self.removal_policy
+        ).key
