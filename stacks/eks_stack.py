@@ -130,8 +130,8 @@ class EksStack(Stack):
 
     def _deployer_admin_entry(self) -> eks.AccessEntry:
         """A cluster-admin access entry for the IAM principal given at deploy time in the
-        DeployerAdminArn parameter (`make deploy` passes the caller's, see tools/account/caller_arn.py),
-        created only when it is set: synth looks nothing up."""
+        DeployerAdminArn parameter (`make deploy` passes the caller's, see
+        tools/account/caller_arn.py), created only when it is set: synth looks nothing up."""
         arn = CfnParameter(
             self,
             names.DEPLOYER_ADMIN_PARAMETER,
