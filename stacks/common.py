@@ -38,7 +38,7 @@ class StackSettings:
         return RemovalPolicy.RETAIN if self.retain_stateful_resources else RemovalPolicy.DESTROY
 
     def log_encryption_key(self, scope: Construct) -> kms.IKey | None:
-        """A rotating KMS key (construct id `names.LOG_KEY_CONSTRUCT`) for the log groups of `scope`'s stack where
+        """A rotating KMS key (construct id `LogKey`) for the log groups of `scope`'s stack where
         the environment asks for one, else None."""
         if not self.kms_encrypted_logs:
             return None

@@ -48,7 +48,6 @@ from platform_config.ecs import (
 from stacks import names
 from stacks.common import StackSettings
 
-
 # The default group's first ALB (see stacks/names.py FIRST_LOAD_BALANCER for its ids).
 FIRST_ALB = AlbKey(*names.FIRST_LOAD_BALANCER)
 
@@ -163,9 +162,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
                 ),
             )
         self.load_balancer = self.load_balancers[FIRST_ALB]
-        CfnOutput(
-            self, names.CLUSTER_NAME_OUTPUT, value=self.service_cluster.cluster.cluster_name
-        )
+        CfnOutput(self, names.CLUSTER_NAME_OUTPUT, value=self.service_cluster.cluster.cluster_name)
 
     @property
     def service_load_balancers(self) -> dict[AlbKey, ServiceLoadBalancer]:
