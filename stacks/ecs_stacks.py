@@ -39,39 +39,17 @@ from container_constructs.ecs_service_cluster import ServiceCluster, ServiceLoad
 from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
 from container_constructs.web_service import WebService, WebServiceProps
 from platform_config.ecs import (
-    DEFAULT_GROUP,
     AlbKey,
     ClusterConfig,
     Ec2ClusterConfig,
     FargateClusterConfig,
     ServiceConfig,
 )
+from stacks import names
 from stacks.common import StackSettings
 
-
-def exec_log_group_name(cluster_stack_name: str) -> str:
-    """The ECS Exec log group's fixed name: service stacks name it in their task role policies
-    without a cross-stack reference (and so the cdk-nag acknowledgment can name it exactly)."""
-    return f"/aws/ecs/exec/{cluster_stack_name}"
-
-
-# The default group's first ALB: it keeps the construct ids of the single shared ALB before
-# load-balancer groups, so the templates of existing environments do not change.
-FIRST_ALB = AlbKey(DEFAULT_GROUP, 1)
-
-
-def load_balancer_construct_id(key: AlbKey) -> str:
-    """Construct id of ALB `key` in the cluster stack: derived from its group and number only."""
-    return _alb_id(key, "SharedLoadBalancer")
-
-
-def _alb_id(key: AlbKey, prefix: str) -> str:
-    """`prefix` for the first ALB (today's ids), else `prefix<Group>Alb<number>`: group names are
-    lowercase letters and digits, so the capital A of "Alb" keeps every (group, number) apart
-    (group default2's ALB 1 is Default2Alb1, group default's ALB 21 is DefaultAlb21)."""
-    if key == FIRST_ALB:
-        return prefix
-    return f"{prefix}{key.group.capitalize()}Alb{key.number}"
+# The default group's first ALB (see stacks/names.py FIRST_LOAD_BALANCER for its ids).
+FIRST_ALB = AlbKey(*names.FIRST_LOAD_BALANCER)
 
 
 def service_stack_number(priority: int, services_per_stack: int) -> int:
@@ -137,7 +115,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.log_key: kms.IKey | None = settings.log_encryption_key(self)
-        self.exec_log_group_name = exec_log_group_name(self.stack_name)
+        self.exec_log_group_name = names.exec_log_group_name(self.stack_name)
         self.service_cluster = self._add_cluster(
             section,
             ClusterBasics(
@@ -159,7 +137,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
             balancer = section.load_balancer_groups[key.group]
             shared = SharedLoadBalancer(
                 self,
-                load_balancer_construct_id(key),
+                names.load_balancer_construct_id(key),
                 props=SharedLoadBalancerProps(
                     vpc=vpc,
                     certificate_arn=balancer.certificate_arn,
@@ -175,7 +153,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
             scheme = "internal" if balancer.internal else "internet-facing"
             CfnOutput(
                 self,
-                _alb_id(key, "LoadBalancerDnsName"),
+                names.load_balancer_dns_output(key),
                 value=shared.load_balancer.load_balancer_dns_name,
                 description=(
                     f"DNS name of the ALB shared by the {kind} cluster's services"
@@ -184,7 +162,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
                 ),
             )
         self.load_balancer = self.load_balancers[FIRST_ALB]
-        CfnOutput(self, "ClusterName", value=self.service_cluster.cluster.cluster_name)
+        CfnOutput(self, names.CLUSTER_NAME_OUTPUT, value=self.service_cluster.cluster.cluster_name)
 
     @property
     def service_load_balancers(self) -> dict[AlbKey, ServiceLoadBalancer]:
@@ -202,7 +180,7 @@ class Ec2ClusterStack(EcsClusterStack[Ec2ClusterConfig]):
     def _add_cluster(self, section: Ec2ClusterConfig, basics: ClusterBasics) -> ServiceCluster:
         cluster = Ec2Cluster(
             self,
-            "Ec2Cluster",
+            names.EC2_CLUSTER_CONSTRUCT,
             props=Ec2ClusterProps(
                 instance_types=section.instance_types,
                 machine_image=section.machine_image,
@@ -225,7 +203,7 @@ class FargateClusterStack(EcsClusterStack[FargateClusterConfig]):
     def _add_cluster(self, section: FargateClusterConfig, basics: ClusterBasics) -> ServiceCluster:
         cluster = FargateCluster(
             self,
-            "FargateCluster",
+            names.FARGATE_CLUSTER_CONSTRUCT,
             props=FargateClusterProps(
                 default_strategy=[
                     ecs.CapacityProviderStrategy(
@@ -287,7 +265,7 @@ class EcsServicesStack(Stack):
             balancer = load_balancers[key]
             imported[key] = ServiceLoadBalancer.from_attributes(
                 self,
-                _alb_id(key, "LoadBalancerSecurityGroup"),
+                names.load_balancer_import_construct_id(key),
                 listener_arn=balancer.listener.listener_arn,
                 security_group_id=balancer.security_group.security_group_id,
                 scheme=balancer.scheme,
@@ -295,7 +273,7 @@ class EcsServicesStack(Stack):
             )
         self.service_cluster = ServiceCluster.from_attributes(
             self,
-            "Cluster",
+            names.IMPORTED_CLUSTER_CONSTRUCT,
             cluster_name=cluster.cluster.cluster_name,
             vpc=cluster.cluster.vpc,
             launch_type=cluster.launch_type,
@@ -308,7 +286,7 @@ class EcsServicesStack(Stack):
             balancer = imported[section.alb_of(service)]
             web_service = WebService(
                 self,
-                _construct_id(service.name),
+                names.service_construct_id(service.name),
                 props=WebServiceProps(
                     cluster=self.service_cluster,
                     load_balancer=balancer,
@@ -345,15 +323,10 @@ class EcsServicesStack(Stack):
             self.services[service.name] = web_service
             CfnOutput(
                 self,
-                f"{_construct_id(service.name)}Url",
+                names.service_url_output(service.name),
                 value=_url(balancer.scheme, balancer.dns_name, service),
                 description=f"URL of service {service.name}",
             )
-
-
-def _construct_id(name: str) -> str:
-    """Construct id of a service: derived from its name only, so logical IDs never shift."""
-    return "Service" + "".join(part.capitalize() for part in name.split("-"))
 
 
 def _repository(
@@ -389,7 +362,7 @@ def _secrets(scope: Construct, service: ServiceConfig) -> dict[str, ecs.Secret]:
     region, a parameter by its full ARN (account and region kept)."""
     secrets: dict[str, ecs.Secret] = {}
     for variable, spec in sorted(service.secrets.items()):
-        construct_id = f"{_construct_id(service.name)}Secret{variable}"
+        construct_id = names.service_secret_construct_id(service.name, variable)
         if spec.ssm_parameter_arn is not None:
             parameter = ssm.StringParameter.from_string_parameter_arn(
                 scope, construct_id, spec.ssm_parameter_arn

@@ -12,6 +12,7 @@ from cdk_nag import AwsSolutionsChecks
 from cdk_preflight import Preflight
 
 from platform_config import PlatformConfig
+from stacks import names
 from stacks.common import StackSettings
 from stacks.ecs_stacks import (
     Ec2ClusterStack,
@@ -48,11 +49,6 @@ class Platform:
         ]
 
 
-def stack_id(config: PlatformConfig, unit: str) -> str:
-    """Stack names are `<project>-<environment>-<unit>`, e.g. `cp-sandbox-network`."""
-    return f"cp-{config.name}-{unit}"
-
-
 def stack_settings(config: PlatformConfig) -> StackSettings:
     """The environment-wide settings every stack of `config`'s environment shares."""
     return StackSettings(
@@ -87,7 +83,7 @@ def build_platform(app: App, config: PlatformConfig) -> Platform:
     settings = stack_settings(config)
     network = NetworkStack(
         app,
-        stack_id(config, "network"),
+        names.stack_id(config.name, names.NETWORK_UNIT),
         settings=settings,
         section=config.network,
         env=env,
@@ -95,7 +91,7 @@ def build_platform(app: App, config: PlatformConfig) -> Platform:
     )
     registry = RegistryStack(
         app,
-        stack_id(config, "registry"),
+        names.stack_id(config.name, names.REGISTRY_UNIT),
         settings=settings,
         section=config.registry,
         env=env,
@@ -108,7 +104,7 @@ def build_platform(app: App, config: PlatformConfig) -> Platform:
     if config.eks.enabled:
         eks = EksStack(
             app,
-            stack_id(config, "eks"),
+            names.stack_id(config.name, names.EKS_UNIT),
             settings=settings,
             section=config.eks,
             vpc=network.vpc,
@@ -145,7 +141,7 @@ def build_ecs(
     clusters: dict[str, EcsClusterStack[Any]] = {
         kind: stack_class(
             app,
-            stack_id(config, f"ecs-{kind}"),
+            names.stack_id(config.name, names.ecs_cluster_unit(kind)),
             settings=settings,
             section=sections[kind],
             vpc=network.vpc,
@@ -161,7 +157,7 @@ def build_ecs(
         services[kind] = [
             EcsServicesStack(
                 app,
-                stack_id(config, f"ecs-{kind}-services-{number}"),
+                names.stack_id(config.name, names.ecs_services_unit(kind, number)),
                 settings=settings,
                 section=section,
                 services=group,

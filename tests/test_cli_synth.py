@@ -14,19 +14,20 @@ from pathlib import Path
 import pytest
 
 import app
+from stacks import names
 from tests.apps import project_app, project_context
 from tests.assembly import Assembly
 from tests.cdk_cli import ROOT, SynthRun
 from tests.environments import Environments
 
 EXPECTED_UNITS = (
-    "network",
-    "registry",
-    "ecs-ec2",
-    "ecs-ec2-services-1",
-    "ecs-fargate",
-    "ecs-fargate-services-1",
-    "eks",
+    names.NETWORK_UNIT,
+    names.REGISTRY_UNIT,
+    names.ecs_cluster_unit("ec2"),
+    names.ecs_services_unit("ec2", 1),
+    names.ecs_cluster_unit("fargate"),
+    names.ecs_services_unit("fargate", 1),
+    names.EKS_UNIT,
 )
 JSII_KERNEL_DIR = re.compile(rb"jsii-kernel-\w+")
 

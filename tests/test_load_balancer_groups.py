@@ -21,7 +21,8 @@ from platform_config.ecs import (
     load_balancer_number,
     max_services_per_load_balancer,
 )
-from stacks.ecs_stacks import FIRST_ALB, load_balancer_construct_id
+from stacks import names
+from stacks.names import FIRST_LOAD_BALANCER, load_balancer_construct_id
 from tests.apps import synth_environment
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
@@ -62,8 +63,8 @@ def test_shipped_environments_keep_one_alb_per_cluster() -> None:
     for name in ENVIRONMENTS:
         config = load_config(name)
         for section in (config.ecs.ec2, config.ecs.fargate):
-            assert list(section.assign_load_balancers()) == [FIRST_ALB]
-    assert load_balancer_construct_id(FIRST_ALB) == "SharedLoadBalancer"
+            assert list(section.assign_load_balancers()) == [FIRST_LOAD_BALANCER]
+    assert load_balancer_construct_id(FIRST_LOAD_BALANCER) == "SharedLoadBalancer"
 
 
 def test_alb_construct_ids_never_collide() -> None:
@@ -239,6 +240,11 @@ def two_groups(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return synth_environment("sandbox", tmp_path_factory.mktemp("groups"), overrides)
 
 
+CLUSTER_STACK = names.stack_id("sandbox", names.ecs_cluster_unit("fargate"))
+SERVICES_STACK = names.stack_id("sandbox", names.ecs_services_unit("fargate", 1))
+INTERNAL_ALB = names.load_balancer_construct_id(("internal", 1))
+
+
 def _template(outdir: Path, stack: str) -> dict[str, Any]:
     template: dict[str, Any] = json.loads((outdir / f"{stack}.template.json").read_text())
     return template
@@ -250,19 +256,17 @@ def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.integration
 def test_internal_alb_in_private_subnets_open_to_the_vpc_only(two_groups: Path) -> None:
-    cluster = _template(two_groups, "cp-sandbox-ecs-fargate")
+    cluster = _template(two_groups, CLUSTER_STACK)
     albs = _of_type(cluster, "AWS::ElasticLoadBalancingV2::LoadBalancer")
     assert len(albs) == 2
-    internal = next(v for k, v in albs.items() if k.startswith("SharedLoadBalancerInternalAlb1"))
-    public = next(v for k, v in albs.items() if not k.startswith("SharedLoadBalancerInternalAlb1"))
+    internal = next(v for k, v in albs.items() if k.startswith(INTERNAL_ALB))
+    public = next(v for k, v in albs.items() if not k.startswith(INTERNAL_ALB))
     assert internal["Properties"]["Scheme"] == "internal"
     assert public["Properties"]["Scheme"] == "internet-facing"
     assert "Private" in json.dumps(internal["Properties"]["Subnets"])
     assert "Public" in json.dumps(public["Properties"]["Subnets"])
     groups = _of_type(cluster, "AWS::EC2::SecurityGroup")
-    internal_group = next(
-        v for k, v in groups.items() if k.startswith("SharedLoadBalancerInternalAlb1")
-    )
+    internal_group = next(v for k, v in groups.items() if k.startswith(INTERNAL_ALB))
     ingress = internal_group["Properties"]["SecurityGroupIngress"]
     assert sorted(rule["FromPort"] for rule in ingress) == [80, 443]
     vpc_cidr = ENVIRONMENTS["sandbox"]["network"]["vpc_cidr"]
@@ -276,16 +280,17 @@ def test_internal_alb_in_private_subnets_open_to_the_vpc_only(two_groups: Path) 
 
 @pytest.mark.integration
 def test_every_alb_dns_name_is_an_output(two_groups: Path) -> None:
-    outputs = _template(two_groups, "cp-sandbox-ecs-fargate")["Outputs"]
-    assert "LoadBalancerDnsName" in outputs
-    assert "LoadBalancerDnsNameInternalAlb1" in outputs
-    assert "internal ALB internal-1" in outputs["LoadBalancerDnsNameInternalAlb1"]["Description"]
+    outputs = _template(two_groups, CLUSTER_STACK)["Outputs"]
+    internal = names.load_balancer_dns_output(("internal", 1))
+    assert names.load_balancer_dns_output(FIRST_LOAD_BALANCER) in outputs
+    assert internal in outputs
+    assert "internal ALB internal-1" in outputs[internal]["Description"]
 
 
 @pytest.mark.integration
 def test_each_service_attaches_to_its_groups_alb(two_groups: Path) -> None:
-    cluster = _template(two_groups, "cp-sandbox-ecs-fargate")
-    services = _template(two_groups, "cp-sandbox-ecs-fargate-services-1")
+    cluster = _template(two_groups, CLUSTER_STACK)
+    services = _template(two_groups, SERVICES_STACK)
     exports = {
         output["Export"]["Name"]: output["Value"]
         for output in cluster["Outputs"].values()
@@ -296,15 +301,17 @@ def test_each_service_attaches_to_its_groups_alb(two_groups: Path) -> None:
         key.split("Listener")[0]: exports[rule["Properties"]["ListenerArn"]["Fn::ImportValue"]]
         for key, rule in rules.items()
     }
-    assert listener_of["ServiceSvc1"]["Ref"].startswith("SharedLoadBalancerHttp")
-    assert listener_of["ServiceSvc2"]["Ref"].startswith(
-        "SharedLoadBalancerInternalAlb1LoadBalancerHttps"
+    first = load_balancer_construct_id(FIRST_LOAD_BALANCER)
+    assert listener_of[names.service_construct_id("svc-1")]["Ref"].startswith(f"{first}Http")
+    assert listener_of[names.service_construct_id("svc-2")]["Ref"].startswith(
+        f"{INTERNAL_ALB}LoadBalancerHttps"
     )
     urls = {k: json.dumps(v["Value"]) for k, v in services["Outputs"].items()}
-    assert urls["ServiceSvc1Url"].startswith('{"Fn::Join": ["", ["http://"')
-    assert urls["ServiceSvc2Url"].startswith('{"Fn::Join": ["", ["https://"')
-    assert "InternalAlb1" in urls["ServiceSvc2Url"]
-    assert "InternalAlb1" not in urls["ServiceSvc1Url"]
+    public_url, internal_url = (urls[names.service_url_output(f"svc-{n}")] for n in (1, 2))
+    assert public_url.startswith('{"Fn::Join": ["", ["http://"')
+    assert internal_url.startswith('{"Fn::Join": ["", ["https://"')
+    assert INTERNAL_ALB in internal_url
+    assert INTERNAL_ALB not in public_url
 
 
 @pytest.mark.integration
