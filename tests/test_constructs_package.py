@@ -29,7 +29,7 @@ MODULES = sorted(path.stem for path in PACKAGE_DIR.glob("*.py"))
 
 @pytest.mark.parametrize("module", MODULES)
 def test_module_imports_only_cdk_constructs_stdlib_and_common(module: str) -> None:
-    """So a user can copy the module (plus common.py) into any CDK app."""
+    """So a user can copy the module (with common, defaults and checks) into any CDK app."""
     source = (PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
     assert forbidden_imports(source, f"container_constructs.{module}") == []
 
@@ -54,6 +54,15 @@ def test_import_rule_rejects_our_config_stacks_and_third_parties() -> None:
     assert forbidden_imports("from .common import x", "container_constructs.common") == [
         "container_constructs.common"
     ]
+    shared = "from container_constructs import checks, defaults\nfrom aws_cdk import Duration"
+    assert forbidden_imports(shared, "container_constructs.common") == []
+    # The defaults and checks that platform_config reads: standard library only.
+    assert forbidden_imports(shared, "container_constructs.defaults") == [
+        "container_constructs.checks",
+        "container_constructs.defaults",
+        "aws_cdk",
+    ]
+    assert forbidden_imports("import re\nimport ipaddress", "container_constructs.checks") == []
 
 
 @pytest.mark.parametrize("module", MODULES)
