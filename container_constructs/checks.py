@@ -26,7 +26,7 @@ PARTITIONS: Final = (
     "aws-iso-f",
     "aws-eusc",
 )
-_ARN = "^arn:(?:" + "|".join(re.escape(partition) for partition in PARTITIONS) + ")"
+_ARN = "^arn:(?P<partition>" + "|".join(re.escape(partition) for partition in PARTITIONS) + ")"
 _REGION_PART = r"(?P<region>[a-z0-9-]+)"
 _ACCOUNT_PART = "[0-9]{12}"
 
@@ -39,7 +39,7 @@ SECRETS_MANAGER_SECRET_COMPLETE_ARN: Final = re.compile(
     rf"{_ARN}:secretsmanager:{_REGION_PART}:{_ACCOUNT_PART}:secret:"
     r"[A-Za-z0-9_/+=.@-]+-[A-Za-z0-9]{6}$"
 )
-SECRETS_MANAGER_SECRET_NAME: Final = re.compile(r"^[\w/+=.@-]{1,512}$")
+SECRETS_MANAGER_SECRET_NAME: Final = re.compile(r"^[\w/+=.@-]{1,512}$", re.ASCII)
 # The parameter's name without its leading '/' (an ARN of /app/key ends parameter/app/key).
 SSM_PARAMETER_ARN: Final = re.compile(
     rf"{_ARN}:ssm:{_REGION_PART}:{_ACCOUNT_PART}:parameter/(?!/)[A-Za-z0-9_./-]{{1,1011}}$"
@@ -54,6 +54,10 @@ IAM_ROLE_ARN: Final = re.compile(
 )
 IAM_USER_ARN: Final = re.compile(
     rf"{_ARN}:iam::{_ACCOUNT_PART}:user/[\w+=,.@/-]{{1,512}}$", re.ASCII
+)
+# What `sts get-caller-identity` answers for a role session (SSO, `aws sts assume-role`).
+STS_ASSUMED_ROLE_ARN: Final = re.compile(
+    rf"{_ARN}:sts::(?P<account>{_ACCOUNT_PART}):assumed-role/(?P<role>[^/]+)/[^/]+$"
 )
 
 

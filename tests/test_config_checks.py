@@ -80,6 +80,8 @@ def test_not_a_region(region: str) -> None:
         (checks.IAM_ROLE_ARN, "arn:aws:iam::111122223333:role/ädmin", False),
         (checks.IAM_USER_ARN, "arn:aws:iam::111122223333:user/ci", True),
         (checks.IAM_USER_ARN, "arn:aws:iam::111122223333:role/ci", False),
+        (checks.SECRETS_MANAGER_SECRET_NAME, "app/db_main+1=x.y@z-w", True),
+        (checks.SECRETS_MANAGER_SECRET_NAME, "app/d\u00e9j\u00e0", False),
         (checks.ACCOUNT_ID, "111122223333", True),
         (checks.ACCOUNT_ID, "11112222333\uff13", False),
     ],
@@ -87,6 +89,15 @@ def test_not_a_region(region: str) -> None:
 def test_arn_and_account_patterns(pattern: object, arn: str, valid: bool) -> None:
     assert isinstance(pattern, type(checks.REGION))
     assert bool(pattern.match(arn)) is valid
+
+
+def test_assumed_role_session() -> None:
+    arn = "arn:aws-us-gov:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123/jane@example.com"
+    parts = checks.STS_ASSUMED_ROLE_ARN.match(arn)
+    assert parts is not None
+    assert (parts["partition"], parts["account"]) == ("aws-us-gov", "111122223333")
+    assert parts["role"] == "AWSReservedSSO_Admin_0123"
+    assert not checks.STS_ASSUMED_ROLE_ARN.match("arn:aws:iam::111122223333:role/admin")
 
 
 def test_arn_region() -> None:
