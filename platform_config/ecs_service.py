@@ -293,6 +293,9 @@ class ServiceConfig(Section):
         for path in value:
             if not path.startswith("/") or path == "/":
                 raise ValueError(f"'{path}' must be an absolute path other than '/'")
+        duplicates = sorted({path for path in value if value.count(path) > 1})
+        if duplicates:  # two volumes at one path: Docker refuses the container
+            raise ValueError(f"{', '.join(duplicates)} given twice; allowed: each path once")
         return value
 
     @field_validator("secrets")

@@ -179,6 +179,10 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
             "ecs.fargate.services.0.container_port: Input should be greater than or equal to 1024",
         ),
         (
+            _sandbox_with("fargate", services=[_service(writable_paths=["/tmp", "/data", "/tmp"])]),
+            "ecs.fargate.services.0.writable_paths: /tmp given twice; allowed: each path once",
+        ),
+        (
             _sandbox_with(
                 "ec2", services=[_service(writable_paths=["/tmp", "/var/log/amazon/ssm"])]
             ),
