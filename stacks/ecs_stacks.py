@@ -1,19 +1,17 @@
 """The ECS stacks: per cluster kind, one cluster stack (cluster, capacity, shared ALB) and as many
 service stacks as the services need.
 
-Service placement rule (deterministic, independent of list order): a service lives in stack
-`services-N` with N = (route.priority - 1) // services_per_stack + 1. Priorities are unique per
-cluster, so no stack ever holds more than `services_per_stack` services; adding, removing or
-reordering services never moves another service, so its logical IDs stay put. Changing a
-service's priority across a block boundary moves it to another stack: CloudFormation then
-creates the new service before deleting the old one (service names are generated, so both can
-exist for a moment). Sparse priorities make sparse stacks; number services 1, 2, 3, ...
-
-ALB placement follows the same rule (platform_config.ecs.ClusterConfig.alb_of): a service's
-load-balancer group (its `load_balancer`, default: the default group) and, within the group,
-ALB k = (route.priority - 1) // services_per_load_balancer + 1. The default group's first ALB
-keeps the construct ids of the single shared ALB (`SharedLoadBalancer`, output
-`LoadBalancerDnsName`); every other ALB's ids name its group and number.
+Placement is the config's (platform_config/ecs_placement.py, deterministic, independent of list
+order): a service lives in stack `services-N`, N the block of its route priority
+(`ClusterConfig.stack_of`), and on ALB k of its load-balancer group, k the block of its priority
+(`ClusterConfig.alb_of`). Priorities are unique per cluster, so no stack ever holds more than
+`services_per_stack` services; adding, removing or reordering services never moves another
+service, so its logical IDs stay put. Changing a service's priority across a block boundary moves
+it to another stack: CloudFormation then creates the new service before deleting the old one
+(service names are generated, so both can exist for a moment). Sparse priorities make sparse
+stacks; number services 1, 2, 3, ... The default group's first ALB keeps the construct ids of the
+single shared ALB (`SharedLoadBalancer`, output `LoadBalancerDnsName`); every other ALB's ids name
+its group and number.
 """
 
 from __future__ import annotations
@@ -25,11 +23,8 @@ from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from container_constructs.common import retention_days
@@ -37,33 +32,16 @@ from container_constructs.ecs_ec2_cluster import Ec2Cluster, Ec2ClusterProps
 from container_constructs.ecs_fargate_cluster import FargateCluster, FargateClusterProps
 from container_constructs.ecs_service_cluster import ServiceCluster, ServiceLoadBalancer
 from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
-from container_constructs.web_service import WebService, WebServiceProps
-from platform_config.ecs import (
-    AlbKey,
-    ClusterConfig,
-    Ec2ClusterConfig,
-    FargateClusterConfig,
-    ServiceConfig,
-)
+from container_constructs.web_service import CPU_ARCHITECTURES, WebService, WebServiceProps
+from platform_config.ecs import ClusterConfig, Ec2ClusterConfig, FargateClusterConfig
+from platform_config.ecs_placement import AlbKey
+from platform_config.ecs_service import ServiceConfig
 from stacks import names
 from stacks.common import StackSettings
+from stacks.ecs_secrets import grant_secret_keys, service_secrets
 
 # The default group's first ALB (see stacks/names.py FIRST_LOAD_BALANCER for its ids).
 FIRST_ALB = AlbKey(*names.FIRST_LOAD_BALANCER)
-
-
-def service_stack_number(priority: int, services_per_stack: int) -> int:
-    """The number N of the `services-N` stack that holds the service with route `priority`."""
-    return (priority - 1) // services_per_stack + 1
-
-
-def assign_service_stacks(section: ClusterConfig) -> dict[int, list[ServiceConfig]]:
-    """Services by the number of the stack that holds them (see the module docstring)."""
-    stacks: dict[int, list[ServiceConfig]] = {}
-    for service in section.services:
-        number = service_stack_number(service.route.priority, section.services_per_stack)
-        stacks.setdefault(number, []).append(service)
-    return dict(sorted(stacks.items()))
 
 
 class ClusterBasics(TypedDict):
@@ -232,7 +210,8 @@ class EcsServicesStack(Stack):
     Args:
         settings: the environment-wide settings. Required.
         section: the cluster's config section (placement of services on ALBs). Required.
-        services: the services this stack holds (`assign_service_stacks`). Required.
+        services: the services this stack holds (`ClusterConfig.assign_service_stacks`).
+            Required.
         cluster: the cluster stack's `service_cluster`. Required.
         load_balancers: the cluster stack's `service_load_balancers`. Required.
         exec_log_group_name: the literal name of the cluster's ECS Exec log group, or None.
@@ -299,13 +278,9 @@ class EcsServicesStack(Stack):
                     user=service.user,
                     cpu=service.cpu,
                     memory_mib=service.memory_mib,
-                    cpu_architecture=(
-                        ecs.CpuArchitecture.ARM64
-                        if service.cpu_architecture == "arm64"
-                        else ecs.CpuArchitecture.X86_64
-                    ),
+                    cpu_architecture=CPU_ARCHITECTURES[service.cpu_architecture],
                     writable_paths=service.writable_paths,
-                    secrets=_secrets(self, service),
+                    secrets=service_secrets(self, service),
                     health_check_path=service.health_check_path,
                     health_check_grace=Duration.seconds(service.health_check_grace_seconds),
                     min_tasks=service.scaling.min_tasks,
@@ -319,7 +294,7 @@ class EcsServicesStack(Stack):
                     removal_policy=settings.removal_policy,
                 ),
             )
-            _grant_secret_keys(web_service.execution_role, service, settings.region)
+            grant_secret_keys(web_service.execution_role, service, settings.region)
             self.services[service.name] = web_service
             CfnOutput(
                 self,
@@ -354,52 +329,6 @@ def _image(
         )
     assert service.image.uri is not None  # ImageConfig guarantees uri or repository
     return ecs.ContainerImage.from_registry(service.image.uri)
-
-
-def _secrets(scope: Construct, service: ServiceConfig) -> dict[str, ecs.Secret]:
-    """The service's secrets, each imported so that aws-cdk-lib's grant to the execution role
-    names exactly it: a complete ARN as given, a name as NAME-?????? in the stack's account and
-    region, a parameter by its full ARN (account and region kept)."""
-    secrets: dict[str, ecs.Secret] = {}
-    for variable, spec in sorted(service.secrets.items()):
-        construct_id = names.service_secret_construct_id(service.name, variable)
-        if spec.ssm_parameter_arn is not None:
-            parameter = ssm.StringParameter.from_string_parameter_arn(
-                scope, construct_id, spec.ssm_parameter_arn
-            )
-            secrets[variable] = ecs.Secret.from_ssm_parameter(parameter)
-            continue
-        if spec.secrets_manager_arn is not None:
-            secret = secretsmanager.Secret.from_secret_complete_arn(
-                scope, construct_id, spec.secrets_manager_arn
-            )
-        else:
-            assert spec.secrets_manager_name is not None  # SecretConfig: exactly one kind
-            secret = secretsmanager.Secret.from_secret_name_v2(
-                scope, construct_id, spec.secrets_manager_name
-            )
-        secrets[variable] = ecs.Secret.from_secrets_manager(secret, spec.json_key)
-    return secrets
-
-
-def _grant_secret_keys(role: iam.IRole, service: ServiceConfig, region: str) -> None:
-    """kms:Decrypt on each customer-managed key of the service's secrets, only through the
-    service that holds the secret (kms:ViaService) in the key's region."""
-    services_by_key: dict[str, set[str]] = {}
-    for spec in service.secrets.values():
-        if spec.kms_key_arn is None:
-            continue
-        via = "ssm" if spec.ssm_parameter_arn is not None else "secretsmanager"
-        key_region = spec.key_region or region
-        services_by_key.setdefault(spec.kms_key_arn, set()).add(f"{via}.{key_region}.amazonaws.com")
-    for key_arn, via_services in sorted(services_by_key.items()):
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["kms:Decrypt"],
-                resources=[key_arn],
-                conditions={"StringEquals": {"kms:ViaService": sorted(via_services)}},
-            )
-        )
 
 
 def _url(scheme: str, dns_name: str, service: ServiceConfig) -> str:

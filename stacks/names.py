@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from platform_config.ecs import DEFAULT_GROUP
+from platform_config.ecs_placement import DEFAULT_GROUP
 
 PROJECT = "cp"
 

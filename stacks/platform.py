@@ -19,7 +19,6 @@ from stacks.ecs_stacks import (
     EcsClusterStack,
     EcsServicesStack,
     FargateClusterStack,
-    assign_service_stacks,
 )
 from stacks.eks_stack import EksStack
 from stacks.network_stack import NetworkStack
@@ -170,6 +169,6 @@ def build_ecs(
                     f"Container platform ({config.name}): ECS {kind} services, group {number}"
                 ),
             )
-            for number, group in assign_service_stacks(section).items()
+            for number, group in section.assign_service_stacks().items()
         ]
     return clusters, services

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from platform_config import ENVIRONMENTS
-from platform_config.ecs import RULES_PER_ALB, SAMPLE_IMAGE_URI, TARGET_GROUPS_PER_ALB
+from platform_config.alb_quotas import RULES_PER_ALB, TARGET_GROUPS_PER_ALB
+from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
 from tests.apps import synth_environment
 from tests.gates.limits import limit_problems

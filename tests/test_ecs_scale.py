@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from platform_config import ENVIRONMENTS, load_config
-from platform_config.ecs import SAMPLE_IMAGE_URI, ServiceConfig
+from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
-from stacks.ecs_stacks import assign_service_stacks, service_stack_number
 from tests.apps import synth_environment
 
 pytestmark = pytest.mark.scale
@@ -261,21 +260,3 @@ def test_nag_clean_at_scale(synthesized: dict[int, Path]) -> None:
     report = json.loads((synthesized[51] / "validation-report.json").read_text())
     violations = [v for r in report["pluginReports"] for v in r.get("violations", [])]
     assert not violations, [v["ruleName"] for v in violations]
-
-
-def test_placement_ignores_list_order() -> None:
-    """Inserting or reordering services never moves another one: only the priority counts."""
-    services = load_config("sandbox", overrides=_overrides(25)).ecs.fargate
-    reordered = services.model_copy(update={"services": list(reversed(services.services))})
-
-    def by_name(assignment: dict[int, list[ServiceConfig]]) -> dict[str, int]:
-        return {s.name: number for number, group in assignment.items() for s in group}
-
-    assert by_name(assign_service_stacks(services)) == by_name(assign_service_stacks(reordered))
-
-
-@pytest.mark.parametrize(
-    ("priority", "per_stack", "number"), [(1, 10, 1), (10, 10, 1), (11, 10, 2), (51, 10, 6)]
-)
-def test_service_stack_number(priority: int, per_stack: int, number: int) -> None:
-    assert service_stack_number(priority, per_stack) == number

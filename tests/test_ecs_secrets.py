@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from platform_config import ConfigError, load_config
-from platform_config.ecs import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
 from tests.apps import synth_environment, validation_violations
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from platform_config.ecs import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
 from tests.assembly import Assembly
 

@@ -12,15 +12,14 @@ from typing import Any
 
 import pytest
 
-from platform_config import ENVIRONMENTS, ConfigError, load_config
-from platform_config import ecs as ecs_config
-from platform_config.ecs import (
-    SAMPLE_IMAGE_URI,
-    AlbKey,
+from platform_config import ENVIRONMENTS, ConfigError, alb_quotas, ecs_placement, load_config
+from platform_config.alb_quotas import (
+    AlbQuota,
     listener_rules_per_service,
-    load_balancer_number,
     max_services_per_load_balancer,
 )
+from platform_config.ecs_placement import AlbKey
+from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
 from stacks.names import FIRST_LOAD_BALANCER, load_balancer_construct_id
 from tests.apps import synth_environment
@@ -75,13 +74,6 @@ def test_alb_construct_ids_never_collide() -> None:
     assert len(set(ids)) == len(ids)
     assert load_balancer_construct_id(AlbKey("default2", 1)) == "SharedLoadBalancerDefault2Alb1"
     assert load_balancer_construct_id(AlbKey("default", 21)) == "SharedLoadBalancerDefaultAlb21"
-
-
-@pytest.mark.parametrize(
-    ("priority", "per", "number"), [(1, 100, 1), (100, 100, 1), (101, 100, 2), (250, 100, 3)]
-)
-def test_load_balancer_number(priority: int, per: int, number: int) -> None:
-    assert load_balancer_number(priority, per) == number
 
 
 def test_placement_by_group_and_priority_block_not_list_position() -> None:
@@ -170,7 +162,7 @@ def test_usage_counts_what_each_service_adds() -> None:
 
 def test_target_group_quota_names_the_alb_count_and_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blue/green will add a second target group per service: 60 services then need 120."""
-    monkeypatch.setattr(ecs_config, "TARGET_GROUPS_PER_SERVICE", 2)
+    monkeypatch.setattr(ecs_placement, "TARGET_GROUPS_PER_SERVICE", 2)
     message = _error(_fargate(services=[_service(n) for n in range(1, 61)]))
     assert (
         "ecs.fargate: ALB default-1 (priorities 1-100) would have 120 target groups "
@@ -181,7 +173,7 @@ def test_target_group_quota_names_the_alb_count_and_limit(monkeypatch: pytest.Mo
 
 def test_rule_quota_names_the_alb_count_and_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        ecs_config, "RULES_PER_ALB", ecs_config.AlbQuota("Rules per ALB", 10, adjustable=True)
+        ecs_placement, "RULES_PER_ALB", AlbQuota("Rules per ALB", 10, adjustable=True)
     )
     message = _error(
         _fargate(
@@ -342,8 +334,8 @@ def test_readme_quota_table_quotes_the_code() -> None:
     source."""
     readme = (Path(__file__).resolve().parent.parent / "docs" / "design.md").read_text()
     section = readme[readme.index("## Scaling") :]  # the last section of docs/design.md
-    assert ecs_config.ALB_QUOTAS_SOURCE in section
-    assert ecs_config.ALB_QUOTAS_READ in section
-    for quota in ecs_config.ALB_QUOTAS:
+    assert alb_quotas.ALB_QUOTAS_SOURCE in section
+    assert alb_quotas.ALB_QUOTAS_READ in section
+    for quota in alb_quotas.ALB_QUOTAS:
         adjustable = "yes" if quota.adjustable else "no"
         assert f"| {quota.name} | {quota.limit:,} | {adjustable} |" in section, quota.name

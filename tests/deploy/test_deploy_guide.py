@@ -35,7 +35,7 @@ from typing import Any
 
 import pytest
 
-from platform_config.ecs import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
 from tests import docker_recorder
 from tests.assembly import Assembly
