@@ -43,7 +43,8 @@ class WebServiceProps:
         load_balancer: the shared ALB to sit behind: the listener to add a rule to and the
             security group the tasks admit (`SharedLoadBalancer.service_load_balancer`, or
             `ServiceLoadBalancer.from_attributes` in another stack). Required.
-        listener_priority: the rule's priority, unique on the listener. Required.
+        listener_priority: the rule's priority, unique on the listener; where the rule is made is
+            the load balancer handle's (`ServiceLoadBalancer.add_rule`). Required.
         image: the container image. Required.
         path_patterns: the rule's path conditions (this or host_headers). Default: none.
         host_headers: the rule's host conditions (this or path_patterns). Default: none.
@@ -124,8 +125,8 @@ class WebService(Construct):
         task_role / execution_role: the app's role and the role ECS pulls and logs with.
         log_group: the application log group.
         security_group: the tasks' security group.
-        target_group: the ALB target group.
-        listener_rule: the rule routing to `target_group`.
+        target_group: the ALB target group (id: the load balancer handle's `target_group_id`).
+        listener_rule: the rule routing to `target_group` (made by the load balancer handle).
         scaling: the task count auto scaling.
     """
 
@@ -263,7 +264,7 @@ class WebService(Construct):
 
         self.target_group = elbv2.ApplicationTargetGroup(
             self,
-            "TargetGroup",
+            props.load_balancer.target_group_id,
             vpc=vpc,
             port=props.container_port,
             protocol=elbv2.ApplicationProtocol.HTTP,
@@ -282,18 +283,12 @@ class WebService(Construct):
                 )
             ],
         )
-        conditions = []
-        if props.path_patterns:
-            conditions.append(elbv2.ListenerCondition.path_patterns(list(props.path_patterns)))
-        if props.host_headers:
-            conditions.append(elbv2.ListenerCondition.host_headers(list(props.host_headers)))
-        self.listener_rule = elbv2.ApplicationListenerRule(
+        self.listener_rule = props.load_balancer.add_rule(
             self,
-            "ListenerRule",
-            listener=props.load_balancer.listener,
             priority=props.listener_priority,
-            conditions=conditions,
-            target_groups=[self.target_group],
+            path_patterns=props.path_patterns,
+            host_headers=props.host_headers,
+            target_group=self.target_group,
         )
 
         if props.enable_execute_command:

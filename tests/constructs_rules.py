@@ -19,8 +19,10 @@ FOUNDATION_MODULES = frozenset({f"{PACKAGE}.defaults", f"{PACKAGE}.checks"})
 ALLOWED_THIRD_PARTY = frozenset({"aws_cdk", "constructs"})
 # A module split into parts: copy it with its companions (which follow the same rules).
 _SERVICE_CLUSTER = f"{PACKAGE}.ecs_service_cluster"  # the handles services take
+_ROUTES = f"{PACKAGE}.listener_routes"  # where the handles make services' listener rules
 COMPANIONS: dict[str, frozenset[str]] = {
-    f"{PACKAGE}.web_service": frozenset({f"{PACKAGE}.task_volumes", _SERVICE_CLUSTER}),
+    f"{PACKAGE}.web_service": frozenset({f"{PACKAGE}.task_volumes", _SERVICE_CLUSTER, _ROUTES}),
+    _SERVICE_CLUSTER: frozenset({_ROUTES}),
     f"{PACKAGE}.eks_cluster": frozenset(
         {
             f"{PACKAGE}.eks_acknowledgements",
@@ -28,9 +30,9 @@ COMPANIONS: dict[str, frozenset[str]] = {
             f"{PACKAGE}.eks_sample_workload",
         }
     ),
-    f"{PACKAGE}.ecs_ec2_cluster": frozenset({_SERVICE_CLUSTER}),
-    f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER}),
-    f"{PACKAGE}.load_balancer": frozenset({_SERVICE_CLUSTER}),
+    f"{PACKAGE}.ecs_ec2_cluster": frozenset({_SERVICE_CLUSTER, _ROUTES}),
+    f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER, _ROUTES}),
+    f"{PACKAGE}.load_balancer": frozenset({_SERVICE_CLUSTER, _ROUTES}),
 }
 # A module past this many lines does more than one job: split it into companions.
 MAX_MODULE_LINES = 400
