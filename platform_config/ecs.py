@@ -29,12 +29,16 @@ from platform_config.ecs_placement import (
     AlbKey,
     AlbUsage,
     LoadBalancerConfig,
+    Placement,
     alb_usage,
     check_alb_quotas,
     check_group_names,
-    priority_block,
-    reject_shadowed_routes,
+    check_legacy_rules,
+    check_stack_capacity,
+    check_stack_pins,
+    place,
 )
+from platform_config.ecs_routes import reject_shadowed_routes
 from platform_config.ecs_service import ServiceConfig
 
 # ServiceConfig is re-exported for tools/images/, which imports it from here.
@@ -78,7 +82,10 @@ class ClusterConfig(Section):
         default=10,
         ge=1,
         le=20,
-        description="Route priorities per service stack (~25 resources per service; 500 max).",
+        description=(
+            "Services per service stack at most (~25 resources per service; 500 max); each "
+            "service names its stack with stack (default 1)."
+        ),
     )
     services: list[ServiceConfig] = Field(default_factory=list)
 
@@ -113,20 +120,22 @@ class ClusterConfig(Section):
         """The name of the load-balancer group of `service`."""
         return service.load_balancer or DEFAULT_GROUP
 
+    def placement(self, service: ServiceConfig) -> Placement:
+        """Where `service` goes (`ecs_placement.place`, the one placement function)."""
+        return place(service, self.services_per_load_balancer)
+
     def alb_of(self, service: ServiceConfig) -> AlbKey:
         """The ALB that holds `service`: its group, and the block of its route priority."""
-        number = priority_block(service.route.priority, self.services_per_load_balancer)
-        return AlbKey(self.group_of(service), number)
+        return self.placement(service).alb
 
     def stack_of(self, service: ServiceConfig) -> int:
-        """The number N of the service stack (`services-N`) that holds `service`: the block of
-        its route priority. Priorities are unique in the cluster, so no stack holds more than
-        services_per_stack services."""
-        return priority_block(service.route.priority, self.services_per_stack)
+        """The number N of the service stack (`services-N`) that holds `service`: its `stack`
+        (default 1), whatever its priority, its name or the other services."""
+        return self.placement(service).stack
 
     def assign_service_stacks(self) -> dict[int, list[ServiceConfig]]:
         """Services by the number of the stack that holds them, in stack order. Stable: a
-        service's stack depends only on its own priority, never on the list."""
+        service's stack depends only on its own `stack`, never on the list."""
         stacks: dict[int, list[ServiceConfig]] = {}
         for service in self.services:
             stacks.setdefault(self.stack_of(service), []).append(service)
@@ -159,6 +168,15 @@ class ClusterConfig(Section):
                     f"services[{index}].load_balancer: '{name}' is not a load-balancer group "
                     f"of this cluster; allowed: {allowed} (declare more in load_balancers)"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _stacks_within_capacity(self) -> ClusterConfig:
+        """Every service in a stack it names (or may default to), no stack over capacity, and
+        each listener rule kept from before rules were keyed by priority kept once."""
+        check_stack_pins(self.services, self.services_per_stack)
+        check_stack_capacity(self.assign_service_stacks(), self.services_per_stack)
+        check_legacy_rules(self.services)
         return self
 
     @model_validator(mode="after")

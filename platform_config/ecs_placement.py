@@ -1,10 +1,13 @@
 """Where a service goes and how its ALB routes to it: routes and their reachability, the
-load-balancer groups, which ALB and which service stack hold a service, and what the services of
-one ALB add to it against its quotas (platform_config/alb_quotas.py).
+load-balancer groups, which ALB and which service stack hold a service (`place`, the one
+placement function), and what the services of one ALB add to it against its quotas
+(platform_config/alb_quotas.py).
 
-Placement depends only on a service's own group and route priority, never on its position in the
-list: ALB k of a group holds the priorities of block k (`services_per_load_balancer` each), and
-service stack N the priorities of block N (`services_per_stack` each), both by `priority_block`.
+Placement depends only on the service itself, never on its position in the list or on the other
+services: service stack N is the service's `stack` (default 1), so neither its route priority nor
+its name moves it to another stack; ALB k of its group holds the priorities of block k
+(`services_per_load_balancer` each, `priority_block`). Its listener rule is keyed by priority in
+its stack (container_constructs/listener_routes.py), so a rename keeps the rule.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from platform_config.ecs_service import ServiceConfig
 
 DEFAULT_GROUP = "default"
+DEFAULT_STACK = 1  # a service without `stack` is in services-1
 _GROUP_NAME = re.compile(r"^[a-z][a-z0-9]{0,19}$")
 
 
@@ -53,9 +57,9 @@ class RouteConfig(Section):
             "Listener rule priority, unique in the cluster. The ALB evaluates rules from the "
             "lowest number: a route whose paths and hosts cover a later route's (/* before "
             "/api/*, *.example.com before api.example.com) is refused, give the narrower one the "
-            "lower number. Also decides the service's stack: "
-            "services-N holds priorities (N-1)*services_per_stack+1 .. N*services_per_stack; "
-            "and its ALB within its load-balancer group (blocks of services_per_load_balancer)."
+            "lower number. Also picks the service's ALB within its load-balancer group (ALB k "
+            "holds priorities (k-1)*services_per_load_balancer+1 .. k*services_per_load_balancer)"
+            "; not its stack (see stack)."
         ),
     )
     paths: list[str] = Field(
@@ -63,6 +67,15 @@ class RouteConfig(Section):
     )
     hosts: list[str] = Field(
         default_factory=list, max_length=5, description="Host headers, e.g. api.example.com."
+    )
+    legacy_rule_of: str | None = Field(
+        default=None,
+        description=(
+            "For an environment deployed before listener rules were keyed by priority: the name "
+            "the service had then (usually its name now). The rule keeps that service's rule's "
+            "logical id, so the upgrade updates it in place; without it the rule is replaced at "
+            "the same priority, which ELB refuses (PriorityInUse). Default: keyed by priority."
+        ),
     )
 
     @field_validator("paths")
@@ -103,8 +116,9 @@ class LoadBalancerConfig(Section):
     certificate_arn: str | None = Field(
         default=None,
         description=(
-            "ACM certificate ARN. Set: HTTPS listener on 443 and HTTP->HTTPS redirect on 80. "
-            "Unset: plain HTTP on 80 only (sandbox without a domain)."
+            "ACM certificate ARN. Set: the services' listener is HTTPS on 443 (the same listener "
+            "as without it, moved: on/off updates it in place), and port 80 redirects to it "
+            "(http_redirect). Unset: plain HTTP on 80 only (sandbox without a domain)."
         ),
     )
     additional_certificate_arns: list[str] = Field(
@@ -112,6 +126,22 @@ class LoadBalancerConfig(Section):
         description=(
             "More ACM certificates on the HTTPS listener (SNI), e.g. for other host names; "
             "needs certificate_arn. At most 25 per ALB (quota, excluding the default one)."
+        ),
+    )
+    http_redirect: bool = Field(
+        default=defaults.HTTP_REDIRECT,
+        description=(
+            "With certificate_arn: a listener on port 80 redirecting to HTTPS. To turn HTTPS off, "
+            "first deploy with this false, then without certificate_arn (the HTTPS listener "
+            "moves back to port 80 only once the redirect listener is gone)."
+        ),
+    )
+    https_first_listener_ids: bool = Field(
+        default=False,
+        description=(
+            "For ALBs of this group deployed with certificate_arn before the services' listener "
+            "kept one id across HTTPS on/off: keep their listener ids (services on `Https`, the "
+            "redirect `Http`) so that they update in place. Leave false otherwise."
         ),
     )
     idle_timeout_seconds: int = Field(default=defaults.IDLE_TIMEOUT_SECONDS, ge=1, le=4000)
@@ -147,6 +177,11 @@ class LoadBalancerConfig(Section):
             )
         if self.certificate_arn in self.additional_certificate_arns:
             raise ValueError("additional_certificate_arns: certificate_arn is already the default")
+        if not self.http_redirect and self.certificate_arn is None:
+            raise ValueError(
+                "http_redirect: false redirects nothing without certificate_arn (plain HTTP is "
+                "served on port 80); allowed: set certificate_arn or remove http_redirect"
+            )
         return self
 
     @property
@@ -177,6 +212,77 @@ class AlbKey(NamedTuple):
     def name(self) -> str:
         """e.g. default-1, internal-2."""
         return f"{self.group}-{self.number}"
+
+
+class Placement(NamedTuple):
+    """Where a service goes: its service stack (services-N) and its ALB."""
+
+    stack: int
+    alb: AlbKey
+
+
+def place(service: ServiceConfig, services_per_load_balancer: int) -> Placement:
+    """The one placement function: the stack is the service's `stack` (default 1); the ALB is
+    its group's ALB of the block of its route priority. Nothing else of the service, and nothing
+    of the other services, counts."""
+    group = service.load_balancer or DEFAULT_GROUP
+    number = priority_block(service.route.priority, services_per_load_balancer)
+    return Placement(service.stack or DEFAULT_STACK, AlbKey(group, number))
+
+
+def check_stack_pins(services: Sequence[ServiceConfig], services_per_stack: int) -> None:
+    """A service without `stack` whose route priority is beyond the first `services_per_stack`
+    must name its stack: until placement stopped following priorities, such a service was in
+    services-N, N the block of its priority, and the default (services-1) would move it there
+    from an environment deployed then (a new service at the same priority in another stack
+    while the old copy still holds it: PriorityInUse; in production its log group orphaned)."""
+    for index, service in enumerate(services):
+        block = priority_block(service.route.priority, services_per_stack)
+        if service.stack is None and block != DEFAULT_STACK:
+            raise ValueError(
+                f"services[{index}].stack: service '{service.name}' has route priority "
+                f"{service.route.priority}, beyond the first services_per_stack "
+                f"({services_per_stack}), and no stack; give it one. The stack no longer "
+                f"follows the priority: an environment deployed before has this service in "
+                f"services-{block} (stack: {block}); a new service may take any stack with room "
+                f"(stack: {DEFAULT_STACK} is the default)"
+            )
+
+
+def check_stack_capacity(stacks: dict[int, list[ServiceConfig]], services_per_stack: int) -> None:
+    """No service stack holds more than `services_per_stack` services."""
+    for number, services in stacks.items():
+        if len(services) > services_per_stack:
+            listed = ", ".join(f"'{service.name}'" for service in services)
+            raise ValueError(
+                f"services-{number} would hold {len(services)} services ({listed}); "
+                f"services_per_stack is {services_per_stack} (at most 20: CloudFormation's 500 "
+                "resources per stack); allowed: give some of them another stack (stack: N, a "
+                "stack with room or a new one) or raise services_per_stack"
+            )
+
+
+def check_legacy_rules(services: Sequence[ServiceConfig]) -> None:
+    """Each kept rule id once, and never that of another current service (whose own rule id it
+    is)."""
+    names = {service.name for service in services}
+    seen: dict[str, int] = {}
+    for index, service in enumerate(services):
+        kept = service.route.legacy_rule_of
+        if kept is None:
+            continue
+        if kept in seen:
+            raise ValueError(
+                f"services[{index}].route.legacy_rule_of: '{kept}' is already kept by "
+                f"services[{seen[kept]}]; each rule can be kept once"
+            )
+        if kept != service.name and kept in names:
+            raise ValueError(
+                f"services[{index}].route.legacy_rule_of: '{kept}' is the name of another "
+                "service of this cluster, whose own rule it is; allowed: this service's former "
+                "name, not a current one"
+            )
+        seen[kept] = index
 
 
 @dataclass(frozen=True)
@@ -246,56 +352,3 @@ def check_alb_quotas(
                 f"{quota.limit} per ALB ({kind} '{quota.name}'); lower "
                 "services_per_load_balancer or move services to another group"
             )
-
-
-def pattern_covers(wide: str, narrow: str) -> bool:
-    """Whether every string ALB pattern `narrow` matches also matches `wide` (`*`: any characters,
-    `?`: one). Sound, not complete: true for identical patterns, `*`, and a `wide` that is
-    `narrow`'s leading (`/api/*` over `/api/v1/*`) or trailing (`*.example.com` over
-    `api.example.com`) text plus `*` (any match of `narrow` is that text followed, or preceded,
-    by something `*` matches); otherwise false, even where it would cover."""
-    return (
-        wide == narrow
-        or wide == "*"
-        or (wide.endswith("*") and narrow.startswith(wide[:-1]))
-        or (wide.startswith("*") and narrow.endswith(wide[1:]))
-    )
-
-
-def route_covers(early: RouteConfig, late: RouteConfig) -> bool:
-    """Whether every request `late` matches also matches `early` (so, evaluated first, `early`
-    leaves `late` unreachable). A rule matches when its path matches one of its path patterns (no
-    paths: any path) and its host one of its host headers (no hosts: any host); host headers
-    compare case-insensitively. Sound: a late pattern is covered when one early pattern covers
-    it (see pattern_covers)."""
-
-    def covered(wide: list[str], narrow: list[str], anything: str) -> bool:
-        return not wide or all(
-            any(pattern_covers(w, n) for w in wide) for n in (narrow or [anything])
-        )
-
-    return covered(early.paths, late.paths, "/*") and covered(
-        [host.lower() for host in early.hosts], [host.lower() for host in late.hosts], "*"
-    )
-
-
-def reject_shadowed_routes(services: Sequence[ServiceConfig]) -> None:
-    """The ALB evaluates a listener's rules by ascending priority; a rule whose conditions cover a
-    later rule's takes all of its requests."""
-    indexed = sorted(enumerate(services), key=lambda item: item[1].route.priority)
-    for position, (late_index, late) in enumerate(indexed):
-        for early_index, early in indexed[:position]:
-            if route_covers(early.route, late.route):
-                raise ValueError(
-                    f"services[{late_index}].route: service '{late.name}' (priority "
-                    f"{late.route.priority}, {show_route(late.route)}) is unreachable: service "
-                    f"'{early.name}' (services[{early_index}], priority {early.route.priority}, "
-                    f"{show_route(early.route)}) matches every request it does and the ALB "
-                    "evaluates rules by ascending priority; give the narrower route the lower "
-                    f"priority number (below {early.route.priority}), e.g. swap the two priorities"
-                )
-
-
-def show_route(route: RouteConfig) -> str:
-    """A route as the error messages show it."""
-    return f"paths={route.paths} hosts={route.hosts}"

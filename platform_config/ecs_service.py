@@ -262,6 +262,16 @@ class ServiceConfig(Section):
             "group (the cluster's load_balancer). Within a group the priority picks the ALB."
         ),
     )
+    stack: int | None = Field(
+        default=None,
+        ge=1,
+        le=2000,
+        description=(
+            "The service stack (services-N) that holds it; default 1. Only this moves a service "
+            "to another stack (not its priority, name or position); required when route.priority "
+            "is above services_per_stack (docs/design.md, day-two decision 2)."
+        ),
+    )
 
     @field_validator("name")
     @classmethod

@@ -23,6 +23,11 @@ NGINX_SAMPLE: dict[str, Any] = {
     "writable_paths": ["/tmp", "/var/cache/nginx"],
 }
 
+# The samples' route. `legacy_rule_of` keeps the logical id the sample's listener rule had before
+# rules were keyed by priority (docs/design.md, day-two decision 2), so that an environment
+# deployed then updates the rule in place; a service added since needs none.
+SAMPLE_ROUTE: dict[str, Any] = {"priority": 1, "paths": ["/*"], "legacy_rule_of": "sample"}
+
 ENVIRONMENTS: dict[str, dict[str, Any]] = {
     "sandbox": {
         "region": "us-east-1",
@@ -62,7 +67,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                     {
                         "name": "sample",
                         **NGINX_SAMPLE,
-                        "route": {"priority": 1, "paths": ["/*"]},
+                        "route": SAMPLE_ROUTE,
                         "scaling": {"min_tasks": 1, "max_tasks": 2},
                         "log_retention_days": 7,
                     }
@@ -79,7 +84,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                         "name": "sample",
                         **NGINX_SAMPLE,
                         "cpu_architecture": "arm64",
-                        "route": {"priority": 1, "paths": ["/*"]},
+                        "route": SAMPLE_ROUTE,
                         "scaling": {"min_tasks": 1, "max_tasks": 2},
                         "log_retention_days": 7,
                     }
@@ -148,7 +153,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                         **NGINX_SAMPLE,
                         "cpu": 512,
                         "memory_mib": 1024,
-                        "route": {"priority": 1, "paths": ["/*"]},
+                        "route": SAMPLE_ROUTE,
                         "scaling": {"min_tasks": 3, "max_tasks": 12},
                         # ECS Exec with a read-only root is unsupported by AWS
                         # (docs/design.md: ECS Exec)
@@ -169,7 +174,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                         **NGINX_SAMPLE,
                         "cpu": 512,
                         "memory_mib": 1024,
-                        "route": {"priority": 1, "paths": ["/*"]},
+                        "route": SAMPLE_ROUTE,
                         "scaling": {"min_tasks": 3, "max_tasks": 12},
                         # ECS Exec with a read-only root is unsupported by AWS
                         # (docs/design.md: ECS Exec)

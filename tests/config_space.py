@@ -194,12 +194,16 @@ def services(
     account: str,
     repositories: list[str],
     groups: tuple[str, ...] = (),
+    services_per_stack: int = 10,
     max_count: int = 3,
 ) -> list[Raw]:
     """0 to `max_count` web services with unique names, priorities and routes, each on the
-    default load-balancer group or one of `groups`."""
+    default load-balancer group or one of `groups`, in a stack with room: its own `stack`
+    (always when its priority is beyond the first `services_per_stack`, as the config asks),
+    else the default."""
     count = draw(st.integers(0, max_count))
     priorities = draw(st.lists(st.integers(1, 60), min_size=count, max_size=count, unique=True))
+    room = dict.fromkeys(range(1, count + 2), services_per_stack)
     drawn = []
     for name, priority in zip(_names("svc", count), priorities, strict=True):
         if kind == "fargate":
@@ -249,6 +253,11 @@ def services(
         group = draw(st.sampled_from([None, "default", *groups]))
         if group is not None:
             service["load_balancer"] = group
+        if priority > services_per_stack or room[1] == 0 or draw(st.booleans()):
+            service["stack"] = draw(st.sampled_from([n for n, free in room.items() if free]))
+        room[service.get("stack", 1)] -= 1
+        if draw(st.integers(0, 3)) == 0:  # a rule kept from before rules were keyed by priority
+            route["legacy_rule_of"] = name
         if kind == "fargate":
             service["cpu_architecture"] = draw(st.sampled_from(("x86_64", "arm64")))
         drawn.append(service)
@@ -273,6 +282,8 @@ def load_balancers(draw: st.DrawFn, region: str, account: str) -> Raw:
         "internal": draw(st.booleans()),
         "certificate_arn": certificate,
         "additional_certificate_arns": additional,
+        "http_redirect": certificate is None or draw(MOSTLY_TRUE),
+        "https_first_listener_ids": draw(st.booleans()),
         "idle_timeout_seconds": draw(st.integers(1, 4000)),
         "access_log_retention_days": draw(st.integers(1, 400)),
     }
@@ -324,6 +335,7 @@ def ec2_clusters(draw: st.DrawFn, region: str, account: str, repositories: list[
                 account=account,
                 repositories=repositories,
                 groups=tuple(common["load_balancers"]),
+                services_per_stack=common["services_per_stack"],
             )
         ),
     }
@@ -360,6 +372,7 @@ def fargate_clusters(draw: st.DrawFn, region: str, account: str, repositories: l
                 account=account,
                 repositories=repositories,
                 groups=tuple(common["load_balancers"]),
+                services_per_stack=common["services_per_stack"],
             )
         ),
     }

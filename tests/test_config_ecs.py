@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from platform_config import ENVIRONMENTS, ConfigError, load_config
-from platform_config.ecs_placement import pattern_covers
+from platform_config.ecs_routes import pattern_covers
 from platform_config.environments import SAMPLE_IMAGE_URI
 
 

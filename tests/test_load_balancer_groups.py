@@ -18,7 +18,7 @@ from platform_config.alb_quotas import (
     listener_rules_per_service,
     max_services_per_load_balancer,
 )
-from platform_config.ecs_placement import AlbKey
+from platform_config.ecs_placement import AlbKey, priority_block
 from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
 from stacks.names import FIRST_LOAD_BALANCER, load_balancer_construct_id
@@ -28,10 +28,13 @@ CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222
 
 
 def _service(number: int, **changes: Any) -> dict[str, Any]:
+    """Service `number` at that priority, in the stack of its block of 10 (as placement by
+    priority had it; the stack is its own choice since)."""
     service: dict[str, Any] = {
         "name": f"svc-{number}",
         "image": {"uri": SAMPLE_IMAGE_URI},
         "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
+        "stack": priority_block(number, 10),
     }
     service.update(changes)
     return service
