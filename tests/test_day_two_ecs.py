@@ -138,7 +138,9 @@ def _canonical(value: Any, stack: str, state: State) -> str:
     return f"{stack}:{json.dumps(value, sort_keys=True)}"
 
 
-def unique_keys(state: State, resource_type: str, properties: tuple[str, str]) -> dict:
+def unique_keys(
+    state: State, resource_type: str, properties: tuple[str, str]
+) -> dict[tuple[str, Any], tuple[str, str]]:
     """(canonical owner, key) -> (stack, logical id) of every resource of `resource_type`."""
     owner_property, key_property = properties
     held: dict[tuple[str, Any], tuple[str, str]] = {}
