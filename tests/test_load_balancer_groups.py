@@ -292,15 +292,18 @@ def test_each_service_attaches_to_its_groups_alb(two_groups: Path) -> None:
         if "Export" in output
     }
     rules = _of_type(services, "AWS::ElasticLoadBalancingV2::ListenerRule")
+    # A rule is named after its priority; its service is the one whose target group it forwards to.
     listener_of = {
-        key.split("Listener")[0]: exports[rule["Properties"]["ListenerArn"]["Fn::ImportValue"]]
-        for key, rule in rules.items()
+        rule["Properties"]["Actions"][0]["TargetGroupArn"]["Ref"].split("TargetGroup")[0]: exports[
+            rule["Properties"]["ListenerArn"]["Fn::ImportValue"]
+        ]["Ref"]
+        for rule in rules.values()
     }
     first = load_balancer_construct_id(FIRST_LOAD_BALANCER)
-    assert listener_of[names.service_construct_id("svc-1")]["Ref"].startswith(f"{first}Http")
-    assert listener_of[names.service_construct_id("svc-2")]["Ref"].startswith(
-        f"{INTERNAL_ALB}LoadBalancerHttps"
-    )
+    assert listener_of[names.service_construct_id("svc-1")].startswith(f"{first}Http")
+    internal = listener_of[names.service_construct_id("svc-2")]
+    assert internal.startswith(f"{INTERNAL_ALB}LoadBalancerHttp")
+    assert cluster["Resources"][internal]["Properties"]["Protocol"] == "HTTPS"
     urls = {k: json.dumps(v["Value"]) for k, v in services["Outputs"].items()}
     public_url, internal_url = (urls[names.service_url_output(f"svc-{n}")] for n in (1, 2))
     assert public_url.startswith('{"Fn::Join": ["", ["http://"')
