@@ -118,7 +118,7 @@ class ClusterConfig(Section):
 
     def group_of(self, service: ServiceConfig) -> str:
         """The name of the load-balancer group of `service`."""
-        return service.load_balancer or DEFAULT_GROUP
+        return self.placement(service).alb.group
 
     def placement(self, service: ServiceConfig) -> Placement:
         """Where `service` goes (`ecs_placement.place`, the one placement function)."""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pydantic import Field, field_validator, model_validator
 
 from container_constructs import defaults
-from container_constructs.checks import ACM_CERTIFICATE_ARN
+from container_constructs.checks import ACM_CERTIFICATE_ARN, SERVICE_NAME
 from platform_config.alb_quotas import (
     CERTIFICATES_PER_ALB,
     CONDITION_VALUES_PER_RULE,
@@ -77,6 +77,16 @@ class RouteConfig(Section):
             "the same priority, which ELB refuses (PriorityInUse). Default: keyed by priority."
         ),
     )
+
+    @field_validator("legacy_rule_of")
+    @classmethod
+    def _a_service_name(cls, value: str | None) -> str | None:
+        if value is not None and not SERVICE_NAME.match(value):
+            raise ValueError(
+                f"'{value}' is not a service name: 2-32 lowercase letters, digits and '-', "
+                "starting with a letter"
+            )
+        return value
 
     @field_validator("paths")
     @classmethod
@@ -264,19 +274,23 @@ def check_stack_capacity(stacks: dict[int, list[ServiceConfig]], services_per_st
 
 def check_legacy_rules(services: Sequence[ServiceConfig]) -> None:
     """Each kept rule id once, and never that of another current service (whose own rule id it
-    is)."""
-    names = {service.name for service in services}
+    is). Names compare as their ids do: `a--b` is `a-b` (stacks.names.service_construct_id)."""
+
+    def same_id(name: str) -> str:
+        return "-".join(part for part in name.split("-") if part)
+
+    names = {same_id(service.name) for service in services}
     seen: dict[str, int] = {}
     for index, service in enumerate(services):
-        kept = service.route.legacy_rule_of
-        if kept is None:
+        if service.route.legacy_rule_of is None:
             continue
+        kept = same_id(service.route.legacy_rule_of)
         if kept in seen:
             raise ValueError(
                 f"services[{index}].route.legacy_rule_of: '{kept}' is already kept by "
                 f"services[{seen[kept]}]; each rule can be kept once"
             )
-        if kept != service.name and kept in names:
+        if kept != same_id(service.name) and kept in names:
             raise ValueError(
                 f"services[{index}].route.legacy_rule_of: '{kept}' is the name of another "
                 "service of this cluster, whose own rule it is; allowed: this service's former "

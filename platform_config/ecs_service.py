@@ -14,6 +14,7 @@ from container_constructs.checks import (
     NUMERIC_USER,
     SECRETS_MANAGER_SECRET_COMPLETE_ARN,
     SECRETS_MANAGER_SECRET_NAME,
+    SERVICE_NAME,
     SSM_PARAMETER_ARN,
     UNPRIVILEGED_PORTS,
     arn_region,
@@ -24,7 +25,6 @@ from platform_config.base import Section
 from platform_config.ecs_placement import RouteConfig
 from platform_config.image import ImageConfig
 
-_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -276,7 +276,7 @@ class ServiceConfig(Section):
     @field_validator("name")
     @classmethod
     def _valid_name(cls, value: str) -> str:
-        if not _SERVICE_NAME.match(value):
+        if not SERVICE_NAME.match(value):
             raise ValueError(
                 f"'{value}' is not a service name: 2-32 lowercase letters, digits and '-', "
                 "starting with a letter"

@@ -189,6 +189,12 @@ def test_a_kept_rule_is_kept_once_and_never_another_services() -> None:
     ) in message
     message = _error([_kept("orders", 1, "api"), _service("api", 2, None, None)])
     assert "services[0].route.legacy_rule_of: 'api' is the name of another service" in message
+    # Names that make the same construct id (Service + capitalized parts) are the same name.
+    message = _error([_kept("orders", 1, "a--b"), _service("a-b", 2, None, None)])
+    assert "legacy_rule_of: 'a-b' is the name of another service" in message
+    message = _error([_kept("orders", 1, "Sample")])
+    assert "ecs.fargate.services.0.route.legacy_rule_of" in message
+    assert "'Sample' is not a service name" in message
 
 
 def test_shipped_samples_keep_their_rules() -> None:
