@@ -176,7 +176,6 @@ class ServiceLoadBalancer:
                 target_group=target_group,
                 path_patterns=path_patterns,
                 host_headers=host_headers,
-                service=service,
             )
         return elbv2.ApplicationListenerRule(
             service,

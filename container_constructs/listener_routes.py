@@ -17,13 +17,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
-from aws_cdk import Stack
+from aws_cdk import CfnElement, CfnResource, Stack
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from constructs import Construct
 
-# The id of a service's own rule (`<service>/ListenerRule`), which `keep_ids` reproduces.
+# The id of a service's own rule (`<service>/ListenerRule`), whose logical id `keep_ids` keeps.
 SERVICE_RULE_ID = "ListenerRule"
+RULE_TYPE = "AWS::ElasticLoadBalancingV2::ListenerRule"
+
+
+def service_rule_logical_id(service_id: str) -> str:
+    """The logical id of the rule a service of construct id `service_id` (directly in its stack)
+    makes for itself, `<service_id>/ListenerRule` (an `ApplicationListenerRule`, whose resource
+    is its child `Resource`): asked of aws-cdk-lib, in a throwaway stack of its own app."""
+    scratch = Stack()
+    rule = Construct(Construct(scratch, service_id), SERVICE_RULE_ID)
+    return scratch.get_logical_id(CfnResource(rule, "Resource", type=RULE_TYPE))
 
 
 def rule_conditions(
@@ -46,11 +57,13 @@ class ListenerRoutesProps:
 
     Attributes:
         listener: the listener the rules go on (of this stack, or imported). Required.
-        keep_ids: priority -> the construct id, directly in this construct's stack, of a service
-            whose own rule (`<id>/ListenerRule`, as `ServiceLoadBalancer.add_rule` makes it
-            without routes) the rule at that priority keeps: its logical id, so that a rule
-            deployed before rules were made by priority is updated in place rather than replaced
-            (a replacement at the same priority fails with PriorityInUse). Default: none.
+        keep_ids: priority -> the construct id, directly in this construct's stack, of a
+            service whose own rule (`<id>/ListenerRule`, as `ServiceLoadBalancer.add_rule` makes
+            it without routes) the rule at that priority keeps the logical id of
+            (`service_rule_logical_id`), so that a rule deployed before rules were made by
+            priority is updated in place rather than replaced (a replacement at the same priority
+            fails with PriorityInUse). The rule itself is `Priority<N>` here like any other (its
+            `aws:cdk:path` says so). Default: none.
     """
 
     listener: elbv2.IApplicationListener
@@ -59,7 +72,7 @@ class ListenerRoutesProps:
 
 class ListenerRoutes(Construct):
     """The rules of one listener that the services of one stack add (`add`), one per priority:
-    rule `Priority<N>` of this construct, or a kept id (`ListenerRoutesProps.keep_ids`).
+    rule `Priority<N>` of this construct, with a kept logical id where `keep_ids` says.
 
     Attributes:
         listener: the listener the rules go on.
@@ -71,7 +84,6 @@ class ListenerRoutes(Construct):
         self.listener = props.listener
         self._keep_ids = dict(props.keep_ids)
         self.rules: dict[int, elbv2.ApplicationListenerRule] = {}
-        self._hosts: dict[str, Construct] = {}
 
     def add(
         self,
@@ -80,7 +92,6 @@ class ListenerRoutes(Construct):
         target_group: elbv2.IApplicationTargetGroup,
         path_patterns: Sequence[str] = (),
         host_headers: Sequence[str] = (),
-        service: Construct | None = None,
     ) -> elbv2.ApplicationListenerRule:
         """The rule at `priority` forwarding the requests its conditions match to `target_group`.
 
@@ -89,35 +100,23 @@ class ListenerRoutes(Construct):
             target_group: where matched requests go. Required.
             path_patterns: path conditions (this or host_headers). Default: none.
             host_headers: host conditions (this or path_patterns). Default: none.
-            service: the construct of the service that routes here, if it may be the one whose
-                rule `keep_ids` keeps (its id in the stack): the kept rule is then made in it.
-                Default: None.
         """
         if priority in self.rules:
             # Unreachable from config: route priorities are unique per cluster.
             raise ValueError(
                 f"ListenerRoutes {self.node.path}: priority {priority} is already routed"
             )
-        self.rules[priority] = elbv2.ApplicationListenerRule(
-            *self._place(priority, service),
+        rule = elbv2.ApplicationListenerRule(
+            self,
+            f"Priority{priority}",
             listener=self.listener,
             priority=priority,
             conditions=rule_conditions(path_patterns, host_headers),
             target_groups=[target_group],
         )
-        return self.rules[priority]
-
-    def _place(self, priority: int, service: Construct | None) -> tuple[Construct, str]:
-        """Where the rule at `priority` is made: `<kept id>/ListenerRule` in the stack, else
-        `Priority<N>` here."""
         kept = self._keep_ids.get(priority)
-        if kept is None:
-            return self, f"Priority{priority}"
-        stack = Stack.of(self)
-        if service is not None and service.node.path == f"{stack.node.path}/{kept}":
-            return service, SERVICE_RULE_ID
-        if kept not in self._hosts:
-            # The service this id belonged to is gone (renamed): a construct in its place holds
-            # only the rule.
-            self._hosts[kept] = Construct(stack, kept)
-        return self._hosts[kept], SERVICE_RULE_ID
+        if kept is not None:
+            resource = cast(CfnElement, rule.node.default_child)
+            resource.override_logical_id(service_rule_logical_id(kept))
+        self.rules[priority] = rule
+        return rule

@@ -88,6 +88,28 @@ class ClusterConfig(Section):
         ),
     )
     services: list[ServiceConfig] = Field(default_factory=list)
+    legacy_listener_rules: dict[int, str] = Field(
+        default_factory=dict,
+        description=(
+            "For an environment deployed before listener rules were keyed by priority: route "
+            'priority -> the name of the service whose rule was at that priority then, e.g. {"1": '
+            '"sample"}. The rule at that priority keeps that rule\'s logical id, so the upgrade '
+            "updates it in place (without, it is replaced at the same priority: PriorityInUse), "
+            "whichever service is at that priority. Unused for a priority no service has. "
+            "Default: every rule keyed by its priority."
+        ),
+    )
+
+    @field_validator("legacy_listener_rules", mode="before")
+    @classmethod
+    def _priority_keys(cls, value: object) -> object:
+        """JSON keys are strings: "1" is priority 1 (other keys fail as not integers)."""
+        if isinstance(value, dict):
+            return {
+                int(key) if isinstance(key, str) and key.isdecimal() else key: name
+                for key, name in value.items()
+            }
+        return value
 
     @field_validator("exec_log_retention_days")
     @classmethod
@@ -176,7 +198,7 @@ class ClusterConfig(Section):
         each listener rule kept from before rules were keyed by priority kept once."""
         check_stack_pins(self.services, self.services_per_stack)
         check_stack_capacity(self.assign_service_stacks(), self.services_per_stack)
-        check_legacy_rules(self.services)
+        check_legacy_rules(self.legacy_listener_rules)
         return self
 
     @model_validator(mode="after")

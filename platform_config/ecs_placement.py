@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 DEFAULT_GROUP = "default"
 DEFAULT_STACK = 1  # a service without `stack` is in services-1
+MAX_PRIORITY = 50000  # ELB's highest listener rule priority
 _GROUP_NAME = re.compile(r"^[a-z][a-z0-9]{0,19}$")
 
 
@@ -52,7 +53,7 @@ class RouteConfig(Section):
 
     priority: int = Field(
         ge=1,
-        le=50000,
+        le=MAX_PRIORITY,
         description=(
             "Listener rule priority, unique in the cluster. The ALB evaluates rules from the "
             "lowest number: a route whose paths and hosts cover a later route's (/* before "
@@ -68,25 +69,6 @@ class RouteConfig(Section):
     hosts: list[str] = Field(
         default_factory=list, max_length=5, description="Host headers, e.g. api.example.com."
     )
-    legacy_rule_of: str | None = Field(
-        default=None,
-        description=(
-            "For an environment deployed before listener rules were keyed by priority: the name "
-            "the service had then (usually its name now). The rule keeps that service's rule's "
-            "logical id, so the upgrade updates it in place; without it the rule is replaced at "
-            "the same priority, which ELB refuses (PriorityInUse). Default: keyed by priority."
-        ),
-    )
-
-    @field_validator("legacy_rule_of")
-    @classmethod
-    def _a_service_name(cls, value: str | None) -> str | None:
-        if value is not None and not SERVICE_NAME.match(value):
-            raise ValueError(
-                f"'{value}' is not a service name: 2-32 lowercase letters, digits and '-', "
-                "starting with a letter"
-            )
-        return value
 
     @field_validator("paths")
     @classmethod
@@ -272,31 +254,28 @@ def check_stack_capacity(stacks: dict[int, list[ServiceConfig]], services_per_st
             )
 
 
-def check_legacy_rules(services: Sequence[ServiceConfig]) -> None:
-    """Each kept rule id once, and never that of another current service (whose own rule id it
-    is). Names compare as their ids do: `a--b` is `a-b` (stacks.names.service_construct_id)."""
-
-    def same_id(name: str) -> str:
-        return "-".join(part for part in name.split("-") if part)
-
-    names = {same_id(service.name) for service in services}
+def check_legacy_rules(kept: dict[int, str]) -> None:
+    """The rules kept from before rules were keyed by priority (`legacy_listener_rules`, route
+    priority -> the service whose rule it was): each a service name at a route priority, each
+    name once (one logical id per rule). Names compare as their construct ids do: `a--b` is `a-b`
+    (stacks.names.service_construct_id)."""
     seen: dict[str, int] = {}
-    for index, service in enumerate(services):
-        if service.route.legacy_rule_of is None:
-            continue
-        kept = same_id(service.route.legacy_rule_of)
-        if kept in seen:
+    for priority, name in sorted(kept.items()):
+        where = f"legacy_listener_rules.{priority}"
+        if not 1 <= priority <= MAX_PRIORITY:
+            raise ValueError(f"{where}: not a route priority; allowed: 1-{MAX_PRIORITY}")
+        if not SERVICE_NAME.match(name):
             raise ValueError(
-                f"services[{index}].route.legacy_rule_of: '{kept}' is already kept by "
-                f"services[{seen[kept]}]; each rule can be kept once"
+                f"{where}: '{name}' is not a service name: 2-32 lowercase letters, digits and "
+                "'-', starting with a letter"
             )
-        if kept != same_id(service.name) and kept in names:
+        same_id = "-".join(part for part in name.split("-") if part)
+        if same_id in seen:
             raise ValueError(
-                f"services[{index}].route.legacy_rule_of: '{kept}' is the name of another "
-                "service of this cluster, whose own rule it is; allowed: this service's former "
-                "name, not a current one"
+                f"{where}: '{name}' is already kept at priority {seen[same_id]}; each rule "
+                "can be kept once"
             )
-        seen[kept] = index
+        seen[same_id] = priority
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,11 @@ NGINX_SAMPLE: dict[str, Any] = {
     "writable_paths": ["/tmp", "/var/cache/nginx"],
 }
 
-# The samples' route. `legacy_rule_of` keeps the logical id the sample's listener rule had before
-# rules were keyed by priority (docs/design.md, day-two decision 2), so that an environment
-# deployed then updates the rule in place; a service added since needs none.
-SAMPLE_ROUTE: dict[str, Any] = {"priority": 1, "paths": ["/*"], "legacy_rule_of": "sample"}
+# The rule at priority 1 keeps the logical id the sample's listener rule had before rules were
+# keyed by priority (docs/design.md, day-two decision 2): an environment deployed then updates it
+# in place, whatever service an overrides file puts at priority 1 (a service list replaces the
+# samples; this object merges).
+LEGACY_LISTENER_RULES: dict[str, str] = {"1": "sample"}  # JSON's keys, as overrides give them
 
 ENVIRONMENTS: dict[str, dict[str, Any]] = {
     "sandbox": {
@@ -63,11 +64,12 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 "on_demand_base_capacity": 0,
                 "managed_termination_protection": False,
                 "exec_log_retention_days": 7,
+                "legacy_listener_rules": LEGACY_LISTENER_RULES,
                 "services": [
                     {
                         "name": "sample",
                         **NGINX_SAMPLE,
-                        "route": SAMPLE_ROUTE,
+                        "route": {"priority": 1, "paths": ["/*"]},
                         "scaling": {"min_tasks": 1, "max_tasks": 2},
                         "log_retention_days": 7,
                     }
@@ -79,12 +81,13 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                     {"capacity_provider": "FARGATE", "weight": 1},
                 ],
                 "exec_log_retention_days": 7,
+                "legacy_listener_rules": LEGACY_LISTENER_RULES,
                 "services": [
                     {
                         "name": "sample",
                         **NGINX_SAMPLE,
                         "cpu_architecture": "arm64",
-                        "route": SAMPLE_ROUTE,
+                        "route": {"priority": 1, "paths": ["/*"]},
                         "scaling": {"min_tasks": 1, "max_tasks": 2},
                         "log_retention_days": 7,
                     }
@@ -147,13 +150,14 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 "spot": False,
                 "managed_termination_protection": True,
                 "exec_log_retention_days": 365,
+                "legacy_listener_rules": LEGACY_LISTENER_RULES,
                 "services": [
                     {
                         "name": "sample",
                         **NGINX_SAMPLE,
                         "cpu": 512,
                         "memory_mib": 1024,
-                        "route": SAMPLE_ROUTE,
+                        "route": {"priority": 1, "paths": ["/*"]},
                         "scaling": {"min_tasks": 3, "max_tasks": 12},
                         # ECS Exec with a read-only root is unsupported by AWS
                         # (docs/design.md: ECS Exec)
@@ -168,13 +172,14 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 ],
                 "container_insights": "enhanced",
                 "exec_log_retention_days": 365,
+                "legacy_listener_rules": LEGACY_LISTENER_RULES,
                 "services": [
                     {
                         "name": "sample",
                         **NGINX_SAMPLE,
                         "cpu": 512,
                         "memory_mib": 1024,
-                        "route": SAMPLE_ROUTE,
+                        "route": {"priority": 1, "paths": ["/*"]},
                         "scaling": {"min_tasks": 3, "max_tasks": 12},
                         # ECS Exec with a read-only root is unsupported by AWS
                         # (docs/design.md: ECS Exec)

@@ -7,7 +7,7 @@ load-balancer group, k the block of its route priority. Neither depends on the o
 the list order, and a priority change never moves a service to another stack, so logical ids stay
 put. A service's resources are named after the service; its listener rule after its priority, in
 the `ListenerRoutes` of its stack and ALB, so a rename updates the rule in place (a kept rule,
-`route.legacy_rule_of`, keeps the id it had before) and its target group after its ALB, so a move
+`legacy_listener_rules`, keeps the id it had before) and its target group after its ALB, so a move
 to another ALB makes a new one. The default group's first ALB keeps the construct ids of the
 single shared ALB (`SharedLoadBalancer`, output `LoadBalancerDnsName`); every other ALB's ids name
 its group and number.
@@ -328,12 +328,13 @@ class EcsServicesStack(Stack):
 def _kept_rules(
     section: ClusterConfig, services: Sequence[ServiceConfig], key: AlbKey
 ) -> dict[int, str]:
-    """Priority -> the construct id of the service whose rule it keeps (`route.legacy_rule_of`),
-    for the services of this stack on ALB `key`."""
+    """Priority -> the construct id of the service whose rule the rule at that priority keeps
+    (`legacy_listener_rules`), for the services of this stack on ALB `key`."""
+    kept = section.legacy_listener_rules
     return {
-        service.route.priority: names.service_construct_id(service.route.legacy_rule_of)
+        service.route.priority: names.service_construct_id(kept[service.route.priority])
         for service in services
-        if service.route.legacy_rule_of is not None and section.alb_of(service) == key
+        if service.route.priority in kept and section.alb_of(service) == key
     }
 
 

@@ -256,8 +256,6 @@ def services(
         if priority > services_per_stack or room[1] == 0 or draw(st.booleans()):
             service["stack"] = draw(st.sampled_from([n for n, free in room.items() if free]))
         room[service.get("stack", 1)] -= 1
-        if draw(st.integers(0, 3)) == 0:  # a rule kept from before rules were keyed by priority
-            route["legacy_rule_of"] = name
         if kind == "fargate":
             service["cpu_architecture"] = draw(st.sampled_from(("x86_64", "arm64")))
         drawn.append(service)
@@ -304,6 +302,15 @@ def cluster_common(draw: st.DrawFn, region: str, account: str) -> Raw:
         # Small blocks too: priorities are drawn from 1-60, so several ALBs per group.
         "services_per_load_balancer": draw(st.sampled_from((1, 7, 30, 100))),
         "services_per_stack": draw(st.integers(1, 20)),
+        # Rules kept from before rules were keyed by priority, at priorities services may hold
+        # (merged over the sandbox's {1: sample}).
+        "legacy_listener_rules": dict(
+            zip(
+                draw(st.lists(st.integers(1, 60), min_size=2, max_size=2, unique=True)),
+                draw(st.lists(st.sampled_from(("old-api", "old-web")), max_size=2, unique=True)),
+                strict=False,
+            )
+        ),
     }
 
 

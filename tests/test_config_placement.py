@@ -173,36 +173,32 @@ def test_stack_numbers(stack: int) -> None:
     assert "ecs.fargate.services.0.stack" in message
 
 
-def _kept(name: str, priority: int, kept: str) -> dict[str, Any]:
-    service = _service(name, priority, None, None)
-    service["route"]["legacy_rule_of"] = kept
-    return service
-
-
-def test_a_kept_rule_is_kept_once_and_never_another_services() -> None:
-    section = _section([_kept("orders", 1, "sample"), _kept("api", 2, "api")])
-    assert [s.route.legacy_rule_of for s in section.services] == ["sample", "api"]
-    message = _error([_kept("orders", 1, "sample"), _kept("api", 2, "sample")])
+def test_kept_rules_are_service_names_each_kept_once() -> None:
+    services = [_service("orders", 1, None, None), _service("api", 2, None, None)]
+    section = _section(services, legacy_listener_rules={"1": "sample", "2": "api", "7": "gone"})
+    assert section.legacy_listener_rules == {1: "sample", 2: "api", 7: "gone"}
+    message = _error(services, legacy_listener_rules={"1": "sample", "2": "sample"})
     assert (
-        "services[1].route.legacy_rule_of: 'sample' is already kept by services[0]; each rule "
-        "can be kept once"
+        "ecs.fargate: legacy_listener_rules.2: 'sample' is already kept at priority 1; each "
+        "rule can be kept once"
     ) in message
-    message = _error([_kept("orders", 1, "api"), _service("api", 2, None, None)])
-    assert "services[0].route.legacy_rule_of: 'api' is the name of another service" in message
     # Names that make the same construct id (Service + capitalized parts) are the same name.
-    message = _error([_kept("orders", 1, "a--b"), _service("a-b", 2, None, None)])
-    assert "legacy_rule_of: 'a-b' is the name of another service" in message
-    message = _error([_kept("orders", 1, "Sample")])
-    assert "ecs.fargate.services.0.route.legacy_rule_of" in message
-    assert "'Sample' is not a service name" in message
+    message = _error(services, legacy_listener_rules={"1": "a-b", "2": "a--b"})
+    assert "legacy_listener_rules.2: 'a--b' is already kept at priority 1" in message
+    message = _error(services, legacy_listener_rules={"1": "Sample"})
+    assert "legacy_listener_rules.1: 'Sample' is not a service name" in message
+    message = _error(services, legacy_listener_rules={"50001": "sample"})
+    assert "legacy_listener_rules.50001: not a route priority; allowed: 1-50000" in message
 
 
-def test_shipped_samples_keep_their_rules() -> None:
+def test_shipped_clusters_keep_the_samples_rule_whatever_service_takes_priority_1() -> None:
     for name in ENVIRONMENTS:
         config = load_config(name)
         for section in (config.ecs.ec2, config.ecs.fargate):
-            assert [s.route.legacy_rule_of for s in section.services] == ["sample"]
+            assert section.legacy_listener_rules == {1: "sample"}
             assert list(section.assign_service_stacks()) == [1]
+    # An overrides file's service list replaces the samples; the kept rule merges and stays.
+    assert _section([_service("web", 1, None, None)]).legacy_listener_rules == {1: "sample"}
 
 
 def test_http_redirect_off_needs_a_certificate() -> None:

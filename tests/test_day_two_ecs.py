@@ -235,7 +235,9 @@ def fargate(*services: dict[str, Any], **section: Any) -> dict[str, Any]:
     return {"ecs": {"fargate": part}}
 
 
-API, ADMIN = service("api", 1, "/api/*"), service("admin", 2, "/admin/*")
+# Priorities 3 and 4: the shipped clusters keep the sample's pre-priority-keyed rule id at
+# priority 1 (legacy_listener_rules); these rules are keyed by their priority.
+API, ADMIN = service("api", 3, "/api/*"), service("admin", 4, "/admin/*")
 BATCH = service("batch", 11, "/batch/*", stack=2)
 SAMPLE = service("sample", 50, "/*", stack=2)
 HTTPS = {"certificate_arn": CERTIFICATE}
@@ -244,20 +246,20 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "base": fargate(API, ADMIN, BATCH, SAMPLE),
     # api renamed at its priority; batch to a free priority; a service opening stack 3; admin gone
     "everyday": fargate(
-        service("orders", 1, "/api/*"),
+        service("orders", 3, "/api/*"),
         service("batch", 13, "/batch/*", stack=2),
         service("reports", 20, "/reports/*", stack=3),
         SAMPLE,
     ),
     # api and admin swap priorities; batch to the internal group (a new ALB)
     "swap-and-group": fargate(
-        service("api", 2, "/api/*"),
-        service("admin", 1, "/admin/*"),
+        service("api", 4, "/api/*"),
+        service("admin", 3, "/admin/*"),
         service("batch", 11, "/batch/*", stack=2, load_balancer="internal"),
         SAMPLE,
     ),
-    # api moved to stack 2 at the same priority: a second rule at 1 before the first is gone
-    "other-stack": fargate(service("api", 1, "/api/*", stack=2), ADMIN, BATCH, SAMPLE),
+    # api moved to stack 2 at the same priority: a second rule at 3 before the first is gone
+    "other-stack": fargate(service("api", 3, "/api/*", stack=2), ADMIN, BATCH, SAMPLE),
     "https": fargate(API, ADMIN, BATCH, SAMPLE, load_balancer=HTTPS),
     "https-no-redirect": fargate(
         API, ADMIN, BATCH, SAMPLE, load_balancer={**HTTPS, "http_redirect": False}
@@ -347,9 +349,10 @@ def test_everyday_service_changes_are_clean_and_move_no_other_service(
     assert set(after) - set(base) == {services_stack(3)}
     before_rules, after_rules = rules(base, services_stack(1)), rules(after, services_stack(1))
     # The renamed service's rule is the same resource, forwarding to the new target group.
-    assert after_rules[1][0] == before_rules[1][0]
-    assert "ServiceOrdersTargetGroup" in json.dumps(after_rules[1][1])
-    assert 2 not in after_rules  # admin removed
+    assert after_rules[3][0] == before_rules[3][0]
+    assert after_rules[3][0].startswith("RoutesPriority3")
+    assert "ServiceOrdersTargetGroup" in json.dumps(after_rules[3][1])
+    assert 4 not in after_rules  # admin removed
     # batch moved to a free priority in its own stack: the rule of 11 goes, one of 13 comes.
     assert sorted(rules(after, services_stack(2))) == [13, 50]
 
@@ -381,7 +384,7 @@ def test_a_priority_swap_in_one_stack_updates_two_rules_in_place(
     assert {p: k for p, (k, _) in after_rules.items()} == {
         p: k for p, (k, _) in before_rules.items()
     }
-    assert after_rules[1][1] == before_rules[2][1]  # priority 1 now forwards to admin
+    assert after_rules[3][1] == before_rules[4][1]  # priority 3 now forwards to admin
 
 
 def test_a_service_moving_to_another_alb_gets_a_new_target_group(
@@ -414,4 +417,4 @@ def test_moving_a_service_to_another_stack_at_its_priority_clashes(
     base, after = states["base"], states["other-stack"]
     assert export_problems(base, after) == []
     (clash,) = clashes(base, after, "priority")
-    assert clash.startswith(f"priority 1: {services_stack(2)}/RoutesPriority1")
+    assert clash.startswith(f"priority 3: {services_stack(2)}/RoutesPriority3")

@@ -6,16 +6,20 @@ switch is tests/test_day_two_ecs.py."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from aws_cdk import Environment, Stack
+from aws_cdk import CfnElement, Environment, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from constructs import Construct
 
 from container_constructs.ecs_service_cluster import ServiceLoadBalancer
-from container_constructs.listener_routes import ListenerRoutes, ListenerRoutesProps
+from container_constructs.listener_routes import (
+    ListenerRoutes,
+    ListenerRoutesProps,
+    service_rule_logical_id,
+)
 from container_constructs.load_balancer import (
     HTTPS_FIRST_LISTENER_IDS,
     LISTENER_IDS,
@@ -144,7 +148,9 @@ def _routed(
     rule = handle.add_rule(
         owner, priority=priority, path_patterns=["/x/*"], target_group=target_group
     )
-    return stack.get_logical_id(rule.node.default_child)  # type: ignore[arg-type]
+    # The logical id the template gets (an overridden one included).
+    resolved: str = stack.resolve(cast(CfnElement, rule.node.default_child).logical_id)
+    return resolved
 
 
 def test_a_rule_is_named_after_its_priority_not_its_service() -> None:
@@ -159,6 +165,7 @@ def test_a_rule_is_named_after_its_priority_not_its_service() -> None:
 def test_a_kept_rule_has_the_id_of_the_services_own_rule_after_a_rename() -> None:
     own = _routed("ServiceSample", 1, keep=None)  # before rules were keyed by priority
     assert own.startswith("ServiceSampleListenerRule")
+    assert service_rule_logical_id("ServiceSample") == own
     assert _routed("ServiceSample", 1, keep={1: "ServiceSample"}) == own
     assert _routed("ServiceOrders", 1, keep={1: "ServiceSample"}) == own
     assert _routed("ServiceOrders", 2, keep={1: "ServiceSample"}).startswith("RoutesPriority2")
