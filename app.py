@@ -8,6 +8,7 @@ import difflib
 import json
 import sys
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -95,22 +96,23 @@ def unknown_context_keys(context: dict[str, Any], cdk_json_keys: Iterable[str]) 
     return problems
 
 
-def read_config(app: App) -> PlatformConfig:
+def read_config(app: App, today: date | None = None) -> PlatformConfig:
     """The config selected by `-c environment=NAME`, with the JSON objects of
     `-c config_overrides=A.json,B.json` deep-merged over it in order (objects merge, lists and
-    other values replace)."""
+    other values replace), checked against the EKS version calendar on `today`."""
     name = str(app.node.try_get_context("environment") or DEFAULT_ENVIRONMENT)
     files = str(app.node.try_get_context("config_overrides") or "")
     try:
         overrides = read_overrides_files(files)
     except OverridesError as error:
         raise ConfigError(name, [f"config_overrides: {error}"]) from None
-    return load_config(name, overrides=overrides)
+    return load_config(name, overrides=overrides, today=today)
 
 
-def main(app: App | None = None) -> int:
+def main(app: App | None = None, today: date | None = None) -> int:
     """Synthesize the environment `app`'s context selects; 1 with the problems on stderr when its
-    config is invalid. `app` is for tests; the CLI runs this file, which makes its own."""
+    config is invalid. `app` and `today` are for tests; the CLI runs this file, which makes its
+    own app and takes today's date (UTC) for the Kubernetes version support checks."""
     # aws-cdk-lib's own registration of its CloudFormation validation engine is off because
     # build_platform runs that engine itself, once, with its default rules and cdk-preflight's
     # deploy-time rules, failing synth on errors (stacks/platform.py: add_validations).
@@ -120,8 +122,9 @@ def main(app: App | None = None) -> int:
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)
         return 1
+    today = today or datetime.now(UTC).date()
     try:
-        config = read_config(app)
+        config = read_config(app, today)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -129,7 +132,7 @@ def main(app: App | None = None) -> int:
     # libraries load (about half of a failing run's time).
     from stacks.platform import build_platform
 
-    build_platform(app, config)
+    build_platform(app, config, today=today)
     app.synth()
     return 0
 
