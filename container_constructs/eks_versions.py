@@ -40,7 +40,13 @@ __all__ = [
 @dataclass(frozen=True, kw_only=True)
 class KubernetesRelease:
     """One Kubernetes minor on EKS (dates in UTC; billing for extended support starts at the
-    beginning of `end_of_standard_support`)."""
+    beginning of `end_of_standard_support`).
+
+    Attributes:
+        eks_release: the day EKS released it. Required.
+        end_of_standard_support: the first day of extended support. Required.
+        end_of_extended_support: the first day EKS no longer runs it. Required.
+    """
 
     eks_release: date
     end_of_standard_support: date
@@ -159,10 +165,15 @@ def default_addon_version(addon: str, kubernetes_version: str) -> str | None:
 
 @dataclass(frozen=True, kw_only=True)
 class SupportNotice:
-    """What synth says about a Kubernetes version on a given day: `error` after extended support
-    ended (EKS no longer creates the version and upgrades existing control planes by itself),
-    `warning` from STANDARD_SUPPORT_WARNING_DAYS before standard support ends (and during
-    extended support), `ok` otherwise."""
+    """What synth says about a Kubernetes version on a given day.
+
+    Attributes:
+        level: `error` after extended support ended (EKS no longer creates the version and
+            upgrades existing control planes by itself), `warning` from
+            STANDARD_SUPPORT_WARNING_DAYS before standard support ends (and during extended
+            support), `ok` otherwise. Required.
+        message: what to do, with the dates (empty when `ok`). Required.
+    """
 
     level: Literal["ok", "warning", "error"]
     message: str
@@ -225,12 +236,14 @@ class AddonDefaults:
 
     Attributes:
         service_account: the add-on's Kubernetes service account that gets a Pod Identity role
-            (in the add-on's own namespace), or None when it needs no AWS permissions.
-        aws_managed_policies: the AWS managed policies AWS documents for that role.
+            (in the add-on's own namespace). Default: None (it needs no AWS permissions).
+        aws_managed_policies: the AWS managed policies AWS documents for that role. Default:
+            none.
         before_compute: a DaemonSet the nodes need to become Ready (networking, credentials):
             created before the node groups, since without self-managed bootstrap nothing else
-            installs it. The others run on the nodes and wait for them.
-        configuration: the add-on configuration values the platform sets by default.
+            installs it. The others run on the nodes and wait for them. Default: False.
+        configuration: the add-on configuration values the platform sets by default. Default:
+            none.
     """
 
     service_account: str | None = None

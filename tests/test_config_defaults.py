@@ -201,7 +201,26 @@ MAPPED: list[tuple[type[BaseModel], str, type[Any], str, Normalize]] = [
     (ComputeConfig, "mode", EksClusterProps, "compute_mode", _same),
     (AccessConfig, "cluster_admin_role_arns", EksClusterProps, "cluster_admin_role_arns", _tuple),
     (AccessConfig, "bootstrap_creator_admin", EksClusterProps, "bootstrap_creator_admin", _same),
-    (EksConfig, "addon_versions", EksClusterProps, "addon_versions", _same),
+    (AccessConfig, "viewer_role_arns", EksClusterProps, "viewer_role_arns", _tuple),
+    (AccessConfig, "namespace_access", EksClusterProps, "namespace_access", _tuple),
+    (
+        EksConfig,
+        "bootstrap_self_managed_addons",
+        EksClusterProps,
+        "bootstrap_self_managed_addons",
+        _same,
+    ),
+    (EksConfig, "workload_identities", EksClusterProps, "workload_identities", _tuple),
+    (EksConfig, "upgrade_policy", EksClusterProps, "upgrade_support_type", _same),
+    (EksConfig, "deletion_protection", EksClusterProps, "deletion_protection", _same),
+    (EksConfig, "zonal_shift", EksClusterProps, "zonal_shift", _same),
+    (
+        EksConfig,
+        "control_plane_scaling_tier",
+        EksClusterProps,
+        "control_plane_scaling_tier",
+        _same,
+    ),
     (EksConfig, "control_plane_log_retention_days", EksClusterProps, "log_retention", _retention),
     (NodeGroupConfig, "graviton", NodeGroupSpec, "graviton", _same),
     (NodeGroupConfig, "min_size", NodeGroupSpec, "min_size", _same),
@@ -209,6 +228,7 @@ MAPPED: list[tuple[type[BaseModel], str, type[Any], str, Normalize]] = [
     (NodeGroupConfig, "desired_size", NodeGroupSpec, "desired_size", _same),
     (NodeGroupConfig, "disk_size_gib", NodeGroupSpec, "disk_size_gib", _same),
     (NodeGroupConfig, "labels", NodeGroupSpec, "labels", _same),
+    (NodeGroupConfig, "release_version", NodeGroupSpec, "release_version", _same),
     (SampleWorkloadConfig, "container_port", SampleWorkloadSpec, "container_port", _same),
     (SampleWorkloadConfig, "replicas", SampleWorkloadSpec, "replicas", _same),
     (SampleWorkloadConfig, "namespace", SampleWorkloadSpec, "namespace", _same),
@@ -282,6 +302,10 @@ def test_every_mapped_field_with_a_default_is_in_the_table() -> None:
         (EksConfig, "access"),
         (AccessConfig, "deployer_admin"),  # a deploy-time parameter of the stack, not a prop
         (EksConfig, "sample_workload"),
+        # merged over the compute mode's default set; the construct's None is that same set
+        # (default_addon_specs), compared in tests/test_eks_addons.py
+        (EksConfig, "addons"),
+        (EksConfig, "argocd"),  # a section: off by default, the construct's None
         (ComputeConfig, "node_groups"),
         (ComputeConfig, "fargate_profiles"),
         (SampleWorkloadConfig, "enabled"),
