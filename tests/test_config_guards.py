@@ -193,6 +193,28 @@ GUARDS: list[tuple[str, dict[str, Any], str]] = [
         "eks: sample_workload: needs the kubectl layer of Kubernetes 1.35",
     ),
     (
+        "EksCluster: workload_identities need Pod Identity, not on Fargate",
+        {
+            "eks": {
+                "compute": {
+                    "mode": "fargate",
+                    "node_groups": [],
+                    "fargate_profiles": [
+                        {"name": "system", "selectors": [{"namespace": "kube-system"}]}
+                    ],
+                },
+                "workload_identities": [
+                    {
+                        "namespace": "apps",
+                        "service_account": "app",
+                        "managed_policy_arns": ["arn:aws:iam::123456789012:policy/app"],
+                    }
+                ],
+            }
+        },
+        "eks: workload_identities: EKS Pod Identity is not available on Fargate",
+    ),
+    (
         "eks_stack.image_reference: repository was not handed to the EKS stack",
         {"eks": {"sample_workload": {"image": {"repository": "other", "tag": "1.0"}}}},
         "eks.sample_workload.image.repository: 'other' is not one of registry.repositories",
