@@ -217,6 +217,10 @@ class EksCluster(Construct):
             compute=compute,
             take_over_self_managed=props.bootstrap_self_managed_addons,
         )
+        if self.node_role is not None and "vpc-cni" in self.addon_roles:
+            # An update that moves the CNI onto Pod Identity takes its policy off the node role
+            # only once the add-on runs with its own role.
+            self.node_role.node.add_dependency(self.addons["vpc-cni"])
         self.workload_roles: dict[str, iam.Role] = {}
         for index, identity in enumerate(props.workload_identities):
             role, association = add_workload_identity(

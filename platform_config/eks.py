@@ -9,7 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from container_constructs.eks_versions import KUBERNETES_RELEASES, support_notice
 from platform_config.base import Section
-from platform_config.eks_access import AccessConfig, EndpointConfig
+from platform_config.eks_access import AccessConfig, EndpointConfig, NamespaceAccessConfig
 from platform_config.eks_addons import (
     K8S_NAME,
     AddonConfig,
@@ -19,6 +19,9 @@ from platform_config.eks_addons import (
 )
 from platform_config.eks_compute import (
     ComputeConfig,
+    FargateProfileConfig,
+    FargateSelectorConfig,
+    NodeGroupConfig,
 )
 from platform_config.eks_rules import ResolvedAddon, addon_problems, resolve_addons
 from platform_config.image import ImageConfig

@@ -39,7 +39,7 @@ LEAST_PRIVILEGE = (
 class PolicyStatementConfig(Section):
     """One inline IAM policy statement, least privilege: no wildcards."""
 
-    effect: Literal["Allow", "Deny"] = Field(default="Allow")
+    effect: Literal["Allow", "Deny"] = Field(default="Allow", description="Allow or Deny.")
     actions: list[str] = Field(min_length=1, description="Exact actions, e.g. s3:GetObject.")
     resources: list[str] = Field(min_length=1, description="Exact resource ARNs.")
 
@@ -187,7 +187,9 @@ class ArgoCdIdentityConfig(Section):
     """An IAM Identity Center user or group."""
 
     id: str = Field(description="Identity Center user or group id (identitystore).")
-    type: Literal["SSO_USER", "SSO_GROUP"] = Field(default="SSO_GROUP")
+    type: Literal["SSO_USER", "SSO_GROUP"] = Field(
+        default="SSO_GROUP", description="User or group."
+    )
 
     @field_validator("id")
     @classmethod
@@ -200,7 +202,7 @@ class ArgoCdIdentityConfig(Section):
 class ArgoCdRoleMappingConfig(Section):
     """Who gets an Argo CD role."""
 
-    role: Literal["ADMIN", "EDITOR", "VIEWER"]
+    role: Literal["ADMIN", "EDITOR", "VIEWER"] = Field(description="The Argo CD role.")
     identities: list[ArgoCdIdentityConfig] = Field(min_length=1)
 
 
@@ -208,7 +210,7 @@ class ArgoCdConfig(Section):
     """The EKS Argo CD capability (managed GitOps). Users sign in through IAM Identity Center;
     docs/eks.md shows how to point it at a Git repository."""
 
-    enabled: bool = Field(default=False)
+    enabled: bool = Field(default=False, description="Create the Argo CD capability.")
     idc_instance_arn: str | None = Field(
         default=None,
         description="IAM Identity Center instance ARN (aws sso-admin list-instances); "
