@@ -35,6 +35,8 @@ class ArgoCdSpec:
         capability_name: unique in the cluster. Default: argocd.
         role_mappings: Argo CD role -> Identity Center (identity id, SSO_USER or SSO_GROUP)
             pairs. Default: none (nobody can sign in until mapped).
+        managed_policy_arns: customer managed policies for the capability role (CodeConnections,
+            Secrets Manager repositories). Default: none.
     """
 
     idc_instance_arn: str
@@ -44,6 +46,7 @@ class ArgoCdSpec:
     role_mappings: Mapping[ArgoCdRole, Sequence[tuple[str, IdentityType]]] = field(
         default_factory=dict
     )
+    managed_policy_arns: Sequence[str] = ()
 
 
 def add_argocd_capability(
@@ -51,12 +54,16 @@ def add_argocd_capability(
 ) -> tuple[eks.CfnCapability, iam.Role]:
     """The capability (construct id `ArgoCd`) and its role (`ArgoCdRole`). EKS gives the role an
     access entry on this cluster with no Kubernetes permissions; docs/eks.md grants them. The
-    role has no AWS permissions: add them for CodeConnections or Secrets Manager repositories."""
+    role's AWS permissions are `spec.managed_policy_arns` only (none for public repositories)."""
     role = iam.Role(
         scope,
         "ArgoCdRole",
         assumed_by=iam.SessionTagsPrincipal(iam.ServicePrincipal(CAPABILITY_PRINCIPAL)),
-        description=f"EKS Argo CD capability of cluster {cluster.cluster_name}",
+        description="EKS Argo CD capability",
+        managed_policies=[
+            iam.ManagedPolicy.from_managed_policy_arn(scope, f"ArgoCdPolicy{index}", arn)
+            for index, arn in enumerate(spec.managed_policy_arns)
+        ],
     )
     capability = eks.CfnCapability(
         scope,

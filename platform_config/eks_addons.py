@@ -36,6 +36,18 @@ LEAST_PRIVILEGE = (
 )
 
 
+def customer_policy_arns(value: list[str]) -> list[str]:
+    """`value` if every item is a customer managed policy ARN, else a ValueError saying so."""
+    bad = [arn for arn in value if not _POLICY_ARN.match(arn)]
+    if bad:
+        raise ValueError(
+            f"{', '.join(repr(arn) for arn in bad)}: not a customer managed policy ARN such as "
+            "arn:aws:iam::123456789012:policy/reports-reader (AWS managed policies are granted "
+            "only where AWS documents them for an add-on)"
+        )
+    return value
+
+
 class PolicyStatementConfig(Section):
     """One inline IAM policy statement, least privilege: no wildcards."""
 
@@ -80,14 +92,7 @@ class PermissionsConfig(Section):
     @field_validator("managed_policy_arns")
     @classmethod
     def _policy_arns(cls, value: list[str]) -> list[str]:
-        bad = [arn for arn in value if not _POLICY_ARN.match(arn)]
-        if bad:
-            raise ValueError(
-                f"{', '.join(repr(arn) for arn in bad)}: not a customer managed policy ARN "
-                "such as arn:aws:iam::123456789012:policy/reports-reader (AWS managed policies "
-                "are granted only where AWS documents them for an add-on)"
-            )
-        return value
+        return customer_policy_arns(value)
 
 
 class AddonPodIdentityConfig(PermissionsConfig):
@@ -223,6 +228,16 @@ class ArgoCdConfig(Section):
     role_mappings: list[ArgoCdRoleMappingConfig] = Field(
         default_factory=list, description="Identity Center users and groups per Argo CD role."
     )
+    managed_policy_arns: list[str] = Field(
+        default_factory=list,
+        description="Customer managed policies for the capability's role (CodeConnections or "
+        "Secrets Manager repositories); none for public repositories.",
+    )
+
+    @field_validator("managed_policy_arns")
+    @classmethod
+    def _policy_arns(cls, value: list[str]) -> list[str]:
+        return customer_policy_arns(value)
 
     @field_validator("idc_instance_arn")
     @classmethod

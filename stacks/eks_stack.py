@@ -170,6 +170,14 @@ class EksStack(Stack):
             value=f"aws eks update-kubeconfig --region {settings.region} --name {cluster_name}",
             description="Adds the cluster to ~/.kube/config (needs a cluster-admin access entry)",
         )
+        if self.eks_cluster.argocd is not None:
+            CfnOutput(
+                self,
+                "ArgoCdRoleArn",
+                value=self.eks_cluster.argocd.role_arn,
+                description="The Argo CD capability's role: grant it Kubernetes access "
+                "(docs/eks.md, Argo CD)",
+            )
 
     def _deployer_admin_entry(self) -> eks.AccessEntry:
         """A cluster-admin access entry for the IAM principal given at deploy time in the
@@ -274,6 +282,7 @@ def argocd_spec(section: ArgoCdConfig) -> ArgoCdSpec | None:
             mapping.role: [(identity.id, identity.type) for identity in mapping.identities]
             for mapping in section.role_mappings
         },
+        managed_policy_arns=section.managed_policy_arns,
     )
 
 

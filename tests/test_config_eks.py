@@ -374,6 +374,11 @@ READ_REPORTS = {
             "eks.argocd.idc_instance_arn: 'ssoins-1' is not an IAM Identity Center instance ARN",
         ),
         (
+            {"eks": {"argocd": {"managed_policy_arns": ["arn:aws:iam::aws:policy/AdminAccess"]}}},
+            "eks.argocd.managed_policy_arns: 'arn:aws:iam::aws:policy/AdminAccess': not a "
+            "customer managed policy ARN",
+        ),
+        (
             {"eks": {"argocd": {"idc_region": "moon-1"}}},
             "eks.argocd.idc_region: 'moon-1' is not an AWS region name",
         ),

@@ -34,6 +34,7 @@ TEAM_ROLE = "arn:aws:iam::123456789012:role/team-payments"
 VIEWER_ROLE = "arn:aws:iam::123456789012:role/on-call"
 IDC_INSTANCE = "arn:aws:sso:::instance/ssoins-1234567890abcdef"
 REPORTS_OBJECT = "arn:aws:s3:::reports-bucket/daily.csv"
+ARGOCD_POLICY = "arn:aws:iam::123456789012:policy/argocd-repositories"
 # The day the "upgrade" variant is synthesized on: 60 days before 1.35 leaves standard support.
 WARNING_DAY = date(2027, 1, 26)
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -101,6 +102,7 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
                     "enabled": True,
                     "idc_instance_arn": IDC_INSTANCE,
                     "role_mappings": [{"role": "ADMIN", "identities": [{"id": "platform-admins"}]}],
+                    "managed_policy_arns": [ARGOCD_POLICY],
                 },
                 "upgrade_policy": "EXTENDED",
                 "control_plane_scaling_tier": "tier-xl",
@@ -704,7 +706,9 @@ def test_argocd_capability_with_identity_center_and_its_role(variants: dict[str,
         "capabilities.eks.amazonaws.com",
         ["sts:AssumeRole", "sts:TagSession"],
     )
-    assert "ManagedPolicyArns" not in role["Properties"]
+    assert role["Properties"]["ManagedPolicyArns"] == [ARGOCD_POLICY]
+    role_id = properties["RoleArn"]["Fn::GetAtt"][0]
+    template.has_output("ArgoCdRoleArn", {"Value": {"Fn::GetAtt": [role_id, "Arn"]}})
 
 
 def test_extended_support_and_a_scaling_tier_when_configured(variants: dict[str, Template]) -> None:
