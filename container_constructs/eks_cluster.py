@@ -351,6 +351,10 @@ def _validate(props: EksClusterProps) -> None:
             raise ValueError(f"EksCluster: Fargate profile {profile.name} has no selectors")
     if props.sample_workload is not None and props.kubectl_layer is None:
         raise ValueError("EksCluster: sample_workload needs kubectl_layer (matching `version`)")
+    if mode == "auto_mode" and props.bootstrap_self_managed_addons:
+        raise ValueError(
+            "EksCluster: bootstrap_self_managed_addons cannot be combined with auto_mode"
+        )
     if mode == "fargate" and props.workload_identities:
         raise ValueError("EksCluster: workload_identities need Pod Identity, not on Fargate")
 

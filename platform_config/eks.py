@@ -227,6 +227,17 @@ class EksConfig(Section):
         return self
 
     @model_validator(mode="after")
+    def _no_bootstrap_in_auto_mode(self) -> EksConfig:
+        # Found by the config-space property test: aws-cdk-lib raises "bootstrapSelfManagedAddons
+        # cannot be true when using EKS Auto Mode" at synth.
+        if self.compute.mode == "auto_mode" and self.bootstrap_self_managed_addons:
+            raise ValueError(
+                "bootstrap_self_managed_addons: true is not allowed with compute mode auto_mode "
+                "(Auto Mode runs networking, DNS and kube-proxy itself); allowed: false"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _addons_fit_the_compute_mode(self) -> EksConfig:
         problems = addon_problems(
             mode=self.compute.mode,

@@ -193,6 +193,16 @@ GUARDS: list[tuple[str, dict[str, Any], str]] = [
         "eks: sample_workload: needs the kubectl layer of Kubernetes 1.35",
     ),
     (
+        "EksCluster: bootstrap_self_managed_addons cannot be combined with auto_mode",
+        {
+            "eks": {
+                "compute": {"mode": "auto_mode", "node_groups": []},
+                "bootstrap_self_managed_addons": True,
+            }
+        },
+        "eks: bootstrap_self_managed_addons: true is not allowed with compute mode auto_mode",
+    ),
+    (
         "EksCluster: workload_identities need Pod Identity, not on Fargate",
         {
             "eks": {
