@@ -30,21 +30,30 @@ def grant_team_access(
     namespaced: Sequence[NamespaceAccessSpec],
 ) -> None:
     """One access entry per role: `ClusterAdmin<i>` (AmazonEKSClusterAdminPolicy on the
-    cluster), `Viewer<i>` (AmazonEKSViewPolicy on the cluster) and `NamespaceAccess<i>` (its
-    policy scoped to its namespaces). EKS allows one entry per principal: the config refuses a
-    role named twice."""
+    cluster), `Viewer[<arn>]` (AmazonEKSViewPolicy on the cluster) and `NamespaceAccess[<arn>]`
+    (its policy scoped to its namespaces). EKS allows one entry per principal: the config refuses
+    a role named twice. Viewers and teams are keyed by their role, so reordering a list replaces
+    no entry (a replacement would create the principal's second entry before deleting the
+    first); admins keep their positional ids, which deployed clusters already have."""
     for index, role_arn in enumerate(admins):
         cluster.grant_access(
             f"ClusterAdmin{index}", role_arn, [_policy(CLUSTER_ADMIN_POLICY, namespaces=())]
         )
-    for index, role_arn in enumerate(viewers):
-        cluster.grant_access(f"Viewer{index}", role_arn, [_policy(VIEW_POLICY, namespaces=())])
-    for index, spec in enumerate(namespaced):
+    for role_arn in viewers:
         cluster.grant_access(
-            f"NamespaceAccess{index}",
+            f"Viewer[{_key(role_arn)}]", role_arn, [_policy(VIEW_POLICY, namespaces=())]
+        )
+    for spec in namespaced:
+        cluster.grant_access(
+            f"NamespaceAccess[{_key(spec.role_arn)}]",
             spec.role_arn,
             [_policy(NAMESPACE_POLICIES[spec.policy], namespaces=spec.namespaces)],
         )
+
+
+def _key(role_arn: str) -> str:
+    """A role ARN as part of a construct id (which cannot hold '/')."""
+    return role_arn.replace("/", "|")
 
 
 def _policy(name: str, *, namespaces: Sequence[str]) -> eks.IAccessPolicy:

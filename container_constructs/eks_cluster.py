@@ -222,10 +222,12 @@ class EksCluster(Construct):
             # only once the add-on runs with its own role.
             self.node_role.node.add_dependency(self.addons["vpc-cni"])
         self.workload_roles: dict[str, iam.Role] = {}
-        for index, identity in enumerate(props.workload_identities):
+        for identity in props.workload_identities:
+            # Keyed by what the association is for, not its position: reordering the list must
+            # not replace associations (EKS allows one per service account).
             role, association = add_workload_identity(
                 self,
-                f"WorkloadIdentity{index}",
+                f"WorkloadIdentity[{identity.namespace}|{identity.service_account}]",
                 cluster=cast(eks.ICluster, self.cluster),
                 spec=identity,
             )

@@ -226,6 +226,20 @@ class EksConfig(Section):
             )
         return self
 
+    @field_validator("workload_identities")
+    @classmethod
+    def _one_per_service_account(
+        cls, value: list[WorkloadIdentityConfig]
+    ) -> list[WorkloadIdentityConfig]:
+        keys = [f"{identity.namespace}/{identity.service_account}" for identity in value]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        if duplicates:
+            raise ValueError(
+                f"{', '.join(duplicates)} listed twice; EKS allows one Pod Identity association "
+                "per service account: merge their permissions into one entry"
+            )
+        return value
+
     @model_validator(mode="after")
     def _no_bootstrap_in_auto_mode(self) -> EksConfig:
         # Found by the config-space property test: aws-cdk-lib raises "bootstrapSelfManagedAddons

@@ -309,6 +309,11 @@ READ_REPORTS = {
             "statements",
         ),
         (
+            {"eks": {"workload_identities": [READ_REPORTS, READ_REPORTS]}},
+            "eks.workload_identities: reports/reader listed twice; EKS allows one Pod Identity "
+            "association per service account",
+        ),
+        (
             {"eks": {"workload_identities": [{**READ_REPORTS, "namespace": "Reports"}]}},
             "eks.workload_identities.0.namespace: 'Reports' is not a Kubernetes namespace name",
         ),

@@ -651,7 +651,11 @@ def test_addon_overrides_add_change_and_remove(variants: dict[str, Template]) ->
 
 def test_workload_identity_is_a_role_and_an_association(variants: dict[str, Template]) -> None:
     template = variants["day2"]
-    (association,) = template.find_resources("AWS::EKS::PodIdentityAssociation").values()
+    ((logical_id, association),) = template.find_resources(
+        "AWS::EKS::PodIdentityAssociation"
+    ).items()
+    # Keyed by namespace and service account, not list position: reordering replaces nothing.
+    assert logical_id.startswith("EksWorkloadIdentityreportsreader")
     properties = association["Properties"]
     assert (properties["Namespace"], properties["ServiceAccount"]) == ("reports", "reader")
     role = _role(template, properties["RoleArn"])
@@ -675,9 +679,11 @@ def test_viewers_and_namespace_scoped_teams_get_access_entries(
     variants: dict[str, Template],
 ) -> None:
     template = variants["day2"]
-    (viewer,) = template.find_resources(
+    ((logical_id, viewer),) = template.find_resources(
         "AWS::EKS::AccessEntry", {"Properties": {"PrincipalArn": VIEWER_ROLE}}
-    ).values()
+    ).items()
+    # Keyed by the role, not list position.
+    assert logical_id.startswith("EksClusterViewerarnawsiam123456789012roleoncall")
     (policy,) = viewer["Properties"]["AccessPolicies"]
     assert policy["AccessScope"] == {"Type": "cluster"}
     assert "AmazonEKSViewPolicy" in json.dumps(policy["PolicyArn"])
