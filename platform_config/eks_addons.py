@@ -24,6 +24,7 @@ _ACTION = re.compile(r"^[a-zA-Z0-9-]+:[A-Za-z0-9]+$")
 _ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12})?:\S+$")
 _POLICY_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:policy/[\w+=,.@/-]{1,512}$")
 _IDC_INSTANCE = re.compile(r"^arn:aws(-cn|-us-gov)?:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")
+_AWS_POLICY_NAME = re.compile(r"^([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,128}$")
 _IDENTITY_ID = re.compile(r"^[a-zA-Z0-9-]{1,64}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
 # EKS limits ConfigurationValues (AWS::EKS::Addon resource schema: maxLength not given; the EKS
@@ -99,6 +100,11 @@ class AddonPodIdentityConfig(PermissionsConfig):
     """The Pod Identity role of an add-on's service account."""
 
     enabled: bool = Field(default=True, description="false: the add-on gets no role.")
+    aws_managed_policies: list[str] = Field(
+        default_factory=list,
+        description="AWS managed policy names AWS documents for this add-on (e.g. "
+        "service-role/AmazonEFSCSIDriverPolicy), added to the platform's defaults.",
+    )
     service_account: str | None = Field(
         default=None,
         description="The add-on's service account; default: the one the platform knows "
@@ -111,6 +117,17 @@ class AddonPodIdentityConfig(PermissionsConfig):
     def _valid_service_account(cls, value: str | None) -> str | None:
         if value is not None and not _K8S_SUBDOMAIN.match(value):
             raise ValueError(f"'{value}' is not a Kubernetes service account name")
+        return value
+
+    @field_validator("aws_managed_policies")
+    @classmethod
+    def _policy_names(cls, value: list[str]) -> list[str]:
+        bad = [name for name in value if not _AWS_POLICY_NAME.match(name)]
+        if bad:
+            raise ValueError(
+                f"{', '.join(repr(name) for name in bad)}: not an AWS managed policy name such "
+                "as service-role/AmazonEFSCSIDriverPolicy (the name, not the ARN)"
+            )
         return value
 
 

@@ -76,6 +76,9 @@ def resolve_addons(
                 if defaults and defaults.service_account == service_account:
                     aws_policies = defaults.aws_managed_policies
                 if identity is not None:
+                    aws_policies = tuple(
+                        dict.fromkeys([*aws_policies, *identity.aws_managed_policies])
+                    )
                     arns = tuple(identity.managed_policy_arns)
                     statements = tuple(identity.statements)
         resolved.append(
@@ -141,12 +144,13 @@ def addon_problems(
             elif (
                 identity.service_account
                 and (known is None or identity.service_account != known.service_account)
+                and not identity.aws_managed_policies
                 and not identity.managed_policy_arns
                 and not identity.statements
             ):
                 problems.append(
                     f"{field}.pod_identity: a role for {identity.service_account} needs "
-                    "managed_policy_arns or statements"
+                    "aws_managed_policies, managed_policy_arns or statements"
                 )
     if mode == "fargate" and workload_identities:
         problems.append(

@@ -300,13 +300,20 @@ READ_REPORTS = {
         (
             {"eks": {"addons": {"snapshot-controller": {
                 "version": "v8.3.0-eksbuild.1", "pod_identity": {"service_account": "x"}}}}},
-            "eks: addons.snapshot-controller.pod_identity: a role for x needs managed_policy_arns "
-            "or statements",
+            "eks: addons.snapshot-controller.pod_identity: a role for x needs "
+            "aws_managed_policies, managed_policy_arns or statements",
         ),
         (
             {"eks": {"workload_identities": [{**READ_REPORTS, "statements": []}]}},
             "eks.workload_identities.0: a workload identity needs managed_policy_arns or "
             "statements",
+        ),
+        (
+            {"eks": {"addons": {"aws-efs-csi-driver": {"version": "v2.1.0-eksbuild.1",
+                "pod_identity": {"service_account": "efs-csi-controller-sa",
+                                 "aws_managed_policies": ["arn:aws:iam::aws:policy/X"]}}}}},
+            "eks.addons.aws-efs-csi-driver.pod_identity.aws_managed_policies: "
+            "'arn:aws:iam::aws:policy/X': not an AWS managed policy name",
         ),
         (
             {"eks": {"workload_identities": [READ_REPORTS, READ_REPORTS]}},

@@ -97,6 +97,13 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
                     "metrics-server": None,
                     "snapshot-controller": {"version": "v8.3.0-eksbuild.1"},
                     "amazon-cloudwatch-observability": {},
+                    "aws-efs-csi-driver": {
+                        "version": "v2.1.0-eksbuild.1",
+                        "pod_identity": {
+                            "service_account": "efs-csi-controller-sa",
+                            "aws_managed_policies": ["service-role/AmazonEFSCSIDriverPolicy"],
+                        },
+                    },
                 },
                 "argocd": {
                     "enabled": True,
@@ -647,6 +654,11 @@ def test_addon_overrides_add_change_and_remove(variants: dict[str, Template]) ->
     coredns = json.loads(addons["coredns"]["Properties"]["ConfigurationValues"])
     assert coredns == {"replicaCount": 3}
     assert "PodIdentityAssociations" in addons["amazon-cloudwatch-observability"]["Properties"]
+    # An add-on the platform does not know, on the AWS managed policy AWS documents for it.
+    (association,) = addons["aws-efs-csi-driver"]["Properties"]["PodIdentityAssociations"]
+    assert association["ServiceAccount"] == "efs-csi-controller-sa"
+    role = _role(variants["day2"], association["RoleArn"])
+    assert "AmazonEFSCSIDriverPolicy" in json.dumps(role["Properties"]["ManagedPolicyArns"])
 
 
 def test_workload_identity_is_a_role_and_an_association(variants: dict[str, Template]) -> None:
