@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from container_constructs.eks_versions import ADDON_DEFAULTS, DEFAULT_ADDONS
+from container_constructs.eks_versions import ADDON_DEFAULTS, DEFAULT_ADDONS, REQUIRED_ADDONS
 from platform_config.ecs import FARGATE_MEMORY_BY_CPU, CapacityProviderShare, Ec2ClusterConfig
 from platform_config.eks import (
     CREATABLE_KUBERNETES_VERSIONS,
@@ -467,16 +467,14 @@ def eks_day_two(draw: st.DrawFn, mode: str, account: str) -> Raw:
     addons: Raw = {}
     defaults = DEFAULT_ADDONS[mode]
     for name in draw(st.lists(st.sampled_from(defaults), max_size=2, unique=True)):
-        addons[name] = draw(
-            st.sampled_from(
-                (
-                    {},
-                    {"configuration": {}},
-                    {"pod_identity": {"enabled": False}},
-                    None,  # removal: refused for the ones the mode needs
-                )
-            )
-        )
+        settings: tuple[Raw | None, ...] = ({}, {"configuration": {}})
+        if ADDON_DEFAULTS[name].service_account:
+            settings += ({"pod_identity": {"enabled": False}},)
+        # Removing one: mostly one the mode can do without (the others are refused).
+        removable = name not in REQUIRED_ADDONS[mode] and name != "eks-pod-identity-agent"
+        if removable or not draw(MOSTLY_TRUE):
+            settings += (None,)
+        addons[name] = draw(st.sampled_from(settings))
     optional = [name for name in ADDON_DEFAULTS if name not in defaults]
     if draw(MOSTLY_TRUE):  # within the mode's options
         optional = [
