@@ -98,15 +98,16 @@ class SampleWorkloadConfig(Section):
 # createOnlyProperties (the CloudFormation reference's "Update requires: Replacement"): Name,
 # RoleArn, EncryptionConfig, KubernetesNetworkConfig IpFamily and ServiceIpv4Cidr,
 # AccessConfig.BootstrapClusterCreatorAdminPermissions, BootstrapSelfManagedAddons, OutpostConfig.
-# Of this section only access.bootstrap_creator_admin sets one of them; Version, endpoint access,
-# logging, compute (ComputeConfig, StorageConfig, ElasticLoadBalancing) and access entries update in
-# place. The cluster's subnets can change only within the zones it was created in (EKS user guide,
+# Of this section access.bootstrap_creator_admin and bootstrap_self_managed_addons set them;
+# Version, endpoint access, logging, compute (ComputeConfig, StorageConfig, ElasticLoadBalancing),
+# UpgradePolicy, DeletionProtection, ZonalShiftConfig, ControlPlaneScalingConfig and access entries
+# update in place. The cluster's subnets can change only within the zones it was created in (EKS user guide,
 # network-reqs), so a change of network.availability_zones can fail on the cluster as well.
 class EksConfig(Section):
     """The EKS cluster, named after the environment (cp-sandbox, cp-production). A fixed name
     cannot be replaced by an update (CloudFormation creates the new cluster before deleting the
-    old one): of this section only access.bootstrap_creator_admin replaces it; the other fields
-    update the cluster in place."""
+    old one): of this section access.bootstrap_creator_admin and bootstrap_self_managed_addons
+    replace it; the other fields update the cluster in place."""
 
     enabled: bool = Field(default=True, description="Build the EKS stack.")
     kubernetes_version: str = Field(
