@@ -101,8 +101,9 @@ class SampleWorkloadConfig(Section):
 # Of this section access.bootstrap_creator_admin and bootstrap_self_managed_addons set them;
 # Version, endpoint access, logging, compute (ComputeConfig, StorageConfig, ElasticLoadBalancing),
 # UpgradePolicy, DeletionProtection, ZonalShiftConfig, ControlPlaneScalingConfig and access entries
-# update in place. The cluster's subnets can change only within the zones it was created in (EKS user guide,
-# network-reqs), so a change of network.availability_zones can fail on the cluster as well.
+# update in place. The cluster's subnets can change only within the zones it was created in (EKS
+# user guide, network-reqs), so a change of network.availability_zones can fail on the cluster as
+# well.
 class EksConfig(Section):
     """The EKS cluster, named after the environment (cp-sandbox, cp-production). A fixed name
     cannot be replaced by an update (CloudFormation creates the new cluster before deleting the
