@@ -169,3 +169,21 @@ def test_docs_quote_the_calendar(repo_root: Path) -> None:
         version: (r.eks_release, r.end_of_standard_support, r.end_of_extended_support)
         for version, r in KUBERNETES_RELEASES.items()
     }
+
+
+def test_app_dates_the_version_check_with_the_day_it_runs_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """app.py passes its day to the config: on the end of 1.36's extended support the shipped
+    sandbox is refused, exit 1, no assembly (the clock is read in app.py only)."""
+    import app
+    from tests.apps import project_app
+
+    monkeypatch.chdir(tmp_path)
+    assert app.main(project_app(tmp_path / "cdk.out"), today=date(2028, 8, 2)) == 1
+    stderr = capsys.readouterr().err
+    assert (
+        "eks.kubernetes_version: '1.36': Kubernetes 1.36 reached the end of EKS extended support "
+        "on 2028-08-02"
+    ) in stderr
+    assert not (tmp_path / "cdk.out" / "manifest.json").exists()
