@@ -333,8 +333,8 @@ class EksCluster(Construct):
 
 def _validate(props: EksClusterProps) -> None:
     # Each raise here guards direct use of the construct; a validated platform config never
-    # reaches one: platform_config rejects the same input first, naming the field
-    # (tests/test_config_guards.py pairs every raise with its config message).
+    # reaches one: platform_config rejects the same input first, naming the field (the config
+    # space property test, tests/test_config_space.py, synthesizes what it accepts).
     mode = props.compute_mode
     if mode == "managed_nodes" and not props.node_groups:
         raise ValueError("EksCluster: compute_mode managed_nodes needs node_groups")

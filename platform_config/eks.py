@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from container_constructs import defaults
+from container_constructs.checks import UNPRIVILEGED_PORTS, check_retention_days
 from container_constructs.eks_versions import KUBERNETES_RELEASES, support_notice
 from platform_config.base import Section
 from platform_config.eks_access import AccessConfig, EndpointConfig, NamespaceAccessConfig
@@ -25,7 +27,6 @@ from platform_config.eks_compute import (
 )
 from platform_config.eks_rules import ResolvedAddon, addon_problems, resolve_addons
 from platform_config.image import ImageConfig
-from platform_config.network import validate_retention_days
 
 __all__ = [
     "CREATABLE_KUBERNETES_VERSIONS",
@@ -82,9 +83,11 @@ class SampleWorkloadConfig(Section):
         ),
         description="Image listening on container_port as a non-root user.",
     )
-    container_port: int = Field(default=8080, ge=1024, le=65535)
-    replicas: int = Field(default=2, ge=1, le=20)
-    namespace: str = Field(default="sample")
+    container_port: int = Field(
+        default=defaults.CONTAINER_PORT, ge=UNPRIVILEGED_PORTS[0], le=UNPRIVILEGED_PORTS[1]
+    )
+    replicas: int = Field(default=defaults.SAMPLE_WORKLOAD_REPLICAS, ge=1, le=20)
+    namespace: str = Field(default=defaults.SAMPLE_WORKLOAD_NAMESPACE)
 
     @field_validator("namespace")
     @classmethod
@@ -166,7 +169,7 @@ class EksConfig(Section):
         description="Provisioned control plane tier (billed per tier); default: EKS's default.",
     )
     argocd: ArgoCdConfig = Field(default_factory=ArgoCdConfig)
-    control_plane_log_retention_days: int = Field(default=30)
+    control_plane_log_retention_days: int = Field(default=defaults.LOG_RETENTION_DAYS)
     sample_workload: SampleWorkloadConfig = Field(default_factory=SampleWorkloadConfig)
 
     @field_validator("kubernetes_version")
@@ -210,7 +213,7 @@ class EksConfig(Section):
     @field_validator("control_plane_log_retention_days")
     @classmethod
     def _valid_retention(cls, value: int) -> int:
-        return validate_retention_days(value)
+        return check_retention_days(value)
 
     @model_validator(mode="after")
     def _kubectl_layer_for_version(self) -> EksConfig:

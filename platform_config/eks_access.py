@@ -128,8 +128,8 @@ class AccessConfig(Section):
             "Give the person who deploys a cluster-admin access entry, so kubectl works right "
             "after `make deploy`: the EKS stack takes a DeployerAdminArn parameter (default "
             "empty: no entry), which `make deploy` sets to the caller's IAM user or role ARN "
-            "(python -m tools.caller_arn, at deploy time; synth looks nothing up). The next "
-            "deploy by someone else moves the entry to them. Must not be one of "
+            "(python -m tools.account.caller_arn, at deploy time; synth looks nothing up). The "
+            "next deploy by someone else moves the entry to them. Must not be one of "
             "cluster_admin_role_arns (EKS refuses a second entry for a principal)."
         ),
     )

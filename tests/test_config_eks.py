@@ -19,6 +19,8 @@ from platform_config.eks import (
     KUBECTL_LAYER_PACKAGES,
 )
 
+_KUBE_SYSTEM = {"name": "system", "selectors": [{"namespace": "kube-system"}]}
+
 
 def _message(overrides: dict[str, Any], name: str = "sandbox") -> str:
     with pytest.raises(ConfigError) as caught:
@@ -191,6 +193,22 @@ def test_graviton_detection(instance_type: str, graviton: bool) -> None:
             {"eks": {"control_plane_log_retention_days": 8}},
             "eks.control_plane_log_retention_days: 8 is not a CloudWatch Logs retention",
         ),
+        (
+            {"eks": {"compute": {"mode": "fargate", "fargate_profiles": [_KUBE_SYSTEM]}}},
+            "eks.compute: node_groups: only with mode managed_nodes, not fargate",
+        ),
+        (
+            {
+                "eks": {
+                    "compute": {
+                        "mode": "auto_mode",
+                        "node_groups": [],
+                        "fargate_profiles": [_KUBE_SYSTEM],
+                    }
+                }
+            },
+            "eks.compute: fargate_profiles: not with mode auto_mode (Auto Mode runs all pods)",
+        ),
     ],
     ids=lambda value: None if isinstance(value, dict) else value[:40],
 )
@@ -283,6 +301,11 @@ READ_REPORTS = {
         (
             {"eks": {"compute": FARGATE, "addons": {"vpc-cni": {"pod_identity": {}}}}},
             "eks: addons.vpc-cni.pod_identity: EKS Pod Identity is not available on Fargate",
+        ),
+        (
+            {"eks": {"compute": AUTO, "bootstrap_self_managed_addons": True}},
+            "eks: bootstrap_self_managed_addons: true is not allowed with compute mode auto_mode "
+            "(Auto Mode runs networking, DNS and kube-proxy itself); allowed: false",
         ),
         (
             {"eks": {"compute": FARGATE, "workload_identities": [READ_REPORTS]}},
