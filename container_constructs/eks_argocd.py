@@ -12,6 +12,8 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from container_constructs import defaults
+
 __all__ = ["CAPABILITY_PRINCIPAL", "ArgoCdSpec", "add_argocd_capability"]
 
 # "Create an IAM Capability Role ... Principal: capabilities.eks.amazonaws.com, Action:
@@ -41,7 +43,7 @@ class ArgoCdSpec:
 
     idc_instance_arn: str
     idc_region: str | None = None
-    namespace: str = "argocd"
+    namespace: str = defaults.ARGOCD_NAMESPACE
     capability_name: str = "argocd"
     role_mappings: Mapping[ArgoCdRole, Sequence[tuple[str, IdentityType]]] = field(
         default_factory=dict

@@ -15,6 +15,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
+from container_constructs import defaults
+from container_constructs.common import DEFAULT_LOG_RETENTION
 from container_constructs.eks_addons import AddonSpec, ComputeMode
 from container_constructs.eks_argocd import ArgoCdSpec
 from container_constructs.eks_identity import WorkloadIdentitySpec
@@ -52,12 +54,12 @@ class NodeGroupSpec:
 
     name: str
     instance_types: Sequence[str]
-    graviton: bool = False
-    spot: bool = False
-    min_size: int = 1
-    max_size: int = 3
-    desired_size: int = 2
-    disk_size_gib: int = 20
+    graviton: bool = defaults.NODE_GRAVITON
+    spot: bool = defaults.NODE_CAPACITY_TYPE == "spot"
+    min_size: int = defaults.NODE_MIN_SIZE
+    max_size: int = defaults.NODE_MAX_SIZE
+    desired_size: int = defaults.NODE_DESIRED_SIZE
+    disk_size_gib: int = defaults.NODE_DISK_SIZE_GIB
     labels: Mapping[str, str] = field(default_factory=dict)
     release_version: str | None = None
 
@@ -88,7 +90,7 @@ class NamespaceAccessSpec:
 
     role_arn: str
     namespaces: Sequence[str]
-    policy: Literal["edit", "admin", "view"] = "edit"
+    policy: Literal["edit", "admin", "view"] = defaults.NAMESPACE_ACCESS_POLICY
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,23 +145,23 @@ class EksClusterProps:
     vpc: ec2.IVpc
     cluster_name: str
     version: eks.KubernetesVersion
-    compute_mode: ComputeMode = "managed_nodes"
+    compute_mode: ComputeMode = defaults.EKS_COMPUTE_MODE
     node_groups: Sequence[NodeGroupSpec] = ()
     fargate_profiles: Sequence[FargateProfileSpec] = ()
     public_access_cidrs: Sequence[str] | None = None
     cluster_admin_role_arns: Sequence[str] = ()
     viewer_role_arns: Sequence[str] = ()
     namespace_access: Sequence[NamespaceAccessSpec] = ()
-    bootstrap_creator_admin: bool = False
-    bootstrap_self_managed_addons: bool = False
+    bootstrap_creator_admin: bool = defaults.BOOTSTRAP_CREATOR_ADMIN
+    bootstrap_self_managed_addons: bool = defaults.BOOTSTRAP_SELF_MANAGED_ADDONS
     addons: Sequence[AddonSpec] | None = None
     workload_identities: Sequence[WorkloadIdentitySpec] = ()
-    upgrade_support_type: SupportType = "STANDARD"
-    deletion_protection: bool = False
-    zonal_shift: bool = False
+    upgrade_support_type: SupportType = defaults.EKS_UPGRADE_POLICY
+    deletion_protection: bool = defaults.EKS_DELETION_PROTECTION
+    zonal_shift: bool = defaults.EKS_ZONAL_SHIFT
     control_plane_scaling_tier: str | None = None
     argocd: ArgoCdSpec | None = None
-    log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION
     log_encryption_key: kms.IKey | None = None
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
     kubectl_layer: lambda_.ILayerVersion | None = None

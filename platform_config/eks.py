@@ -136,7 +136,7 @@ class EksConfig(Section):
         ),
     )
     bootstrap_self_managed_addons: bool = Field(
-        default=False,
+        default=defaults.BOOTSTRAP_SELF_MANAGED_ADDONS,
         description=(
             "Let EKS install self-managed vpc-cni, kube-proxy and coredns at creation, which the "
             "managed add-ons then overwrite. Create-only: changing it replaces the cluster, which "
@@ -150,17 +150,19 @@ class EksConfig(Section):
         "(not on Fargate).",
     )
     upgrade_policy: Literal["STANDARD", "EXTENDED"] = Field(
-        default="STANDARD",
+        default=defaults.EKS_UPGRADE_POLICY,
         description=(
             "STANDARD: when standard support ends EKS upgrades the control plane itself. "
             "EXTENDED: it stays on extended support, billed per cluster hour."
         ),
     )
     deletion_protection: bool = Field(
-        default=False, description="EKS refuses to delete the cluster (cdk destroy fails too)."
+        default=defaults.EKS_DELETION_PROTECTION,
+        description="EKS refuses to delete the cluster (cdk destroy fails too).",
     )
     zonal_shift: bool = Field(
-        default=False, description="ARC zonal shift of the cluster's traffic away from an AZ."
+        default=defaults.EKS_ZONAL_SHIFT,
+        description="ARC zonal shift of the cluster's traffic away from an AZ.",
     )
     control_plane_scaling_tier: (
         Literal["standard", "tier-xl", "tier-2xl", "tier-4xl", "tier-8xl"] | None

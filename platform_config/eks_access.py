@@ -3,16 +3,15 @@ which EKS access policy (access entries)."""
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from container_constructs import defaults
+from container_constructs.checks import IAM_ROLE_ARN, ipv4_network
 from platform_config.base import Section
 from platform_config.eks_addons import K8S_NAME
 
-_ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$", re.ASCII)
 _K8S_NAME = K8S_NAME
 
 
@@ -32,13 +31,7 @@ class EndpointConfig(Section):
     @classmethod
     def _valid_cidrs(cls, value: list[str]) -> list[str]:
         for cidr in value:
-            try:
-                network = ipaddress.IPv4Network(cidr, strict=True)
-            except ValueError:
-                raise ValueError(
-                    f"'{cidr}' is not an IPv4 network in CIDR notation such as 203.0.113.0/24"
-                ) from None
-            if network.prefixlen == 0:
+            if ipv4_network(cidr, example="203.0.113.0/24").prefixlen == 0:
                 raise ValueError(
                     f"'{cidr}' opens the API endpoint to the whole internet; allowed: your "
                     "office or VPN egress CIDRs, e.g. 203.0.113.7/32"
@@ -58,7 +51,7 @@ class EndpointConfig(Section):
 
 
 def _role_arn_problem(value: list[str]) -> str | None:
-    bad = [arn for arn in value if not _ROLE_ARN.match(arn)]
+    bad = [arn for arn in value if not IAM_ROLE_ARN.match(arn)]
     if bad:
         return (
             f"{', '.join(repr(arn) for arn in bad)}: not an IAM role ARN such as "
@@ -73,7 +66,7 @@ class NamespaceAccessConfig(Section):
     role_arn: str = Field(description="The team's IAM role ARN.")
     namespaces: list[str] = Field(min_length=1, description="Namespaces the policy applies in.")
     policy: Literal["edit", "admin", "view"] = Field(
-        default="edit",
+        default=defaults.NAMESPACE_ACCESS_POLICY,
         description="edit: AmazonEKSEditPolicy, admin: AmazonEKSAdminPolicy (also RBAC in the "
         "namespace), view: AmazonEKSViewPolicy.",
     )
@@ -115,7 +108,7 @@ class AccessConfig(Section):
         description="Teams' roles with an access policy scoped to their namespaces.",
     )
     bootstrap_creator_admin: bool = Field(
-        default=False,
+        default=defaults.BOOTSTRAP_CREATOR_ADMIN,
         description=(
             "Make the deploying principal (the CloudFormation execution role) a cluster admin. "
             "Changing it replaces the cluster: with the cluster's fixed name the update fails, so "

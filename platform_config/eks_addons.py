@@ -11,6 +11,13 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from container_constructs import defaults
+from container_constructs.checks import (
+    IAM_CUSTOMER_POLICY_ARN,
+    IDENTITY_CENTER_INSTANCE_ARN,
+    REGION,
+    RESOURCE_ARN,
+)
 from container_constructs.eks_versions import ADDON_VERSION_PATTERN
 from platform_config.base import Section
 
@@ -21,12 +28,8 @@ _K8S_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 _ADDON_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _ADDON_VERSION = re.compile(ADDON_VERSION_PATTERN)
 _ACTION = re.compile(r"^[a-zA-Z0-9-]+:[A-Za-z0-9]+$")
-_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12})?:\S+$")
-_POLICY_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:policy/[\w+=,.@/-]{1,512}$")
-_IDC_INSTANCE = re.compile(r"^arn:aws(-cn|-us-gov)?:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")
 _AWS_POLICY_NAME = re.compile(r"^([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,128}$")
 _IDENTITY_ID = re.compile(r"^[a-zA-Z0-9-]{1,64}$")
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
 # EKS limits ConfigurationValues (AWS::EKS::Addon resource schema: maxLength not given; the EKS
 # API's CreateAddon documents none either), so this bound only keeps templates readable.
 MAX_CONFIGURATION_CHARS = 16384
@@ -39,7 +42,7 @@ LEAST_PRIVILEGE = (
 
 def customer_policy_arns(value: list[str]) -> list[str]:
     """`value` if every item is a customer managed policy ARN, else a ValueError saying so."""
-    bad = [arn for arn in value if not _POLICY_ARN.match(arn)]
+    bad = [arn for arn in value if not IAM_CUSTOMER_POLICY_ARN.match(arn)]
     if bad:
         raise ValueError(
             f"{', '.join(repr(arn) for arn in bad)}: not a customer managed policy ARN such as "
@@ -72,7 +75,7 @@ class PolicyStatementConfig(Section):
         for resource in value:
             if "*" in resource:
                 raise ValueError(f"'{resource}': {LEAST_PRIVILEGE}")
-            if not _ARN.match(resource):
+            if not RESOURCE_ARN.match(resource):
                 raise ValueError(
                     f"'{resource}' is not an ARN such as arn:aws:s3:::my-bucket/reports/a.csv"
                 )
@@ -241,7 +244,9 @@ class ArgoCdConfig(Section):
     idc_region: str | None = Field(
         default=None, description="The Identity Center instance's region; default: the cluster's."
     )
-    namespace: str = Field(default="argocd", description="Where Argo CD keeps Applications.")
+    namespace: str = Field(
+        default=defaults.ARGOCD_NAMESPACE, description="Where Argo CD keeps Applications."
+    )
     role_mappings: list[ArgoCdRoleMappingConfig] = Field(
         default_factory=list, description="Identity Center users and groups per Argo CD role."
     )
@@ -259,7 +264,7 @@ class ArgoCdConfig(Section):
     @field_validator("idc_instance_arn")
     @classmethod
     def _valid_instance(cls, value: str | None) -> str | None:
-        if value is not None and not _IDC_INSTANCE.match(value):
+        if value is not None and not IDENTITY_CENTER_INSTANCE_ARN.match(value):
             raise ValueError(
                 f"'{value}' is not an IAM Identity Center instance ARN such as "
                 "arn:aws:sso:::instance/ssoins-1234567890abcdef"
@@ -269,7 +274,7 @@ class ArgoCdConfig(Section):
     @field_validator("idc_region")
     @classmethod
     def _valid_region(cls, value: str | None) -> str | None:
-        if value is not None and not _REGION.match(value):
+        if value is not None and not REGION.match(value):
             raise ValueError(f"'{value}' is not an AWS region name such as eu-west-1")
         return value
 

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from container_constructs import defaults
 from platform_config.base import EC2_INSTANCE_TYPE, Section, is_graviton
 from platform_config.eks_addons import K8S_NAME
 
@@ -25,14 +26,20 @@ class NodeGroupConfig(Section):
         description="EC2 instance types, all of one architecture (several diversify Spot).",
     )
     graviton: bool = Field(
-        default=False, description="arm64 (Graviton) instance types and AL2023 ARM AMI."
+        default=defaults.NODE_GRAVITON,
+        description="arm64 (Graviton) instance types and AL2023 ARM AMI.",
     )
-    capacity_type: Literal["on_demand", "spot"] = Field(default="on_demand")
-    min_size: int = Field(default=1, ge=0, description="Minimum nodes.")
-    max_size: int = Field(default=3, ge=1, description="Maximum nodes.")
-    desired_size: int = Field(default=2, ge=0, description="Initial nodes, min to max.")
+    capacity_type: Literal["on_demand", "spot"] = Field(default=defaults.NODE_CAPACITY_TYPE)
+    min_size: int = Field(default=defaults.NODE_MIN_SIZE, ge=0, description="Minimum nodes.")
+    max_size: int = Field(default=defaults.NODE_MAX_SIZE, ge=1, description="Maximum nodes.")
+    desired_size: int = Field(
+        default=defaults.NODE_DESIRED_SIZE, ge=0, description="Initial nodes, min to max."
+    )
     disk_size_gib: int = Field(
-        default=20, ge=20, le=16384, description="Encrypted gp3 root volume."
+        default=defaults.NODE_DISK_SIZE_GIB,
+        ge=20,
+        le=16384,
+        description="Encrypted gp3 root volume.",
     )
     labels: dict[str, str] = Field(default_factory=dict, description="Kubernetes node labels.")
     release_version: str | None = Field(
@@ -129,7 +136,7 @@ class ComputeConfig(Section):
     """Where pods run: managed node groups, Fargate profiles, or EKS Auto Mode."""
 
     mode: Literal["managed_nodes", "fargate", "auto_mode"] = Field(
-        default="managed_nodes",
+        default=defaults.EKS_COMPUTE_MODE,
         description="managed_nodes (node_groups), fargate (fargate_profiles) or auto_mode.",
     )
     node_groups: list[NodeGroupConfig] = Field(default_factory=list)
