@@ -174,7 +174,7 @@ class EksStack(Stack):
         if self.eks_cluster.argocd is not None:
             CfnOutput(
                 self,
-                "ArgoCdRoleArn",
+                names.ARGOCD_ROLE_OUTPUT,
                 value=self.eks_cluster.argocd.role_arn,
                 description="The Argo CD capability's role: grant it Kubernetes access "
                 "(docs/eks.md, Argo CD)",

@@ -734,7 +734,7 @@ def test_argocd_capability_with_identity_center_and_its_role(variants: dict[str,
     )
     assert role["Properties"]["ManagedPolicyArns"] == [ARGOCD_POLICY]
     role_id = properties["RoleArn"]["Fn::GetAtt"][0]
-    template.has_output("ArgoCdRoleArn", {"Value": {"Fn::GetAtt": [role_id, "Arn"]}})
+    template.has_output(names.ARGOCD_ROLE_OUTPUT, {"Value": {"Fn::GetAtt": [role_id, "Arn"]}})
 
 
 def test_extended_support_and_a_scaling_tier_when_configured(variants: dict[str, Template]) -> None:

@@ -246,7 +246,7 @@ def test_what_the_emulator_could_deploy_of_the_eks_stack(deployment: Deployment)
     stack (cluster, node group, add-ons, access entry) is one moto creates nothing for, so even
     with its KMS model fixed no cluster, add-on or Pod Identity association would exist; the rest
     of the stack is of types moto models."""
-    template = deployment.assembly.template_json(deployment.assembly.stack_name("eks"))
+    template = deployment.assembly.template_json(deployment.assembly.stack_name(names.EKS_UNIT))
     types = {resource["Type"] for resource in template["Resources"].values()}
     eks_types = {t for t in types if t.startswith("AWS::EKS::")}
     assert eks_types == {
