@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from tools.plan.keys import Clash, clashes, holder_label
 from tools.plan.model import Refusal
+from tools.plan.references import exports, importers
 from tools.plan.transition import Transition
 
 RULE_ID = "fixed-name"
@@ -27,6 +28,14 @@ KINDS = frozenset({"name"})
 
 def check(transition: Transition) -> list[Refusal]:
     return [_refusal(transition, clash) for clash in clashes(transition, KINDS)]
+
+
+def _importers_of(transition: Transition, stack: str) -> list[str]:
+    """The deployed stacks that import any export of `stack`, sorted."""
+    found: set[str] = set()
+    for name in exports(transition.base[stack]):
+        found.update(importers(transition.base, name, stack))
+    return sorted(found)
 
 
 def _refusal(transition: Transition, clash: Clash) -> Refusal:
@@ -44,13 +53,16 @@ def _refusal(transition: Transition, clash: Clash) -> Refusal:
             "creates the new one first and the create fails (already exists): the old one holds "
             f"the name ({clash.holder_fate})"
         )
+        users = _importers_of(transition, stack)
+        destroyed = " ".join([*users, stack])
         steps = (
-            f"Deploy once without it: take what creates {path} (and what uses it) out of the "
-            "config and run `make deploy`; CloudFormation deletes the old one (with "
-            "DeletionPolicy Retain it is left in the account: save what it holds, then delete "
-            "it by hand).",
-            "Put it back with the new setting and run `make deploy`: the new one is created "
-            "under the free name.",
+            f"Free the name first. Either deploy once without it (take what creates {path}, and "
+            f"what uses it, out of the config; importers first: `make deploy STACKS=...`), or, "
+            "where the config cannot do without it, destroy its stack and the stacks importing "
+            f"from it: `node_modules/.bin/cdk destroy --app <recorded copy> {destroyed}`. With "
+            "DeletionPolicy Retain the old one stays in the account: save what it holds, then "
+            "delete it by hand.",
+            "Then deploy the change (`make deploy`): the new one is created under the free name.",
         )
         return Refusal(RULE_ID, stack, target.path(logical_id), reason, steps)
     holder_path = holder_label(transition, stack, clash.holder)
