@@ -38,8 +38,9 @@ CDK_DESTROY_FLAGS ?=
 # these (not the stacks they depend on); default: all of them.
 STACKS ?=
 STACK_SELECTION = $(if $(STACKS),--exclusively $(STACKS),--all)
-# make plan: BASE=dir (a cloud assembly, e.g. a saved cdk.out) or BASE=git-ref (that commit's app,
-# synthesized for ENV and OVERRIDES) instead of what the last `make deploy` of ENV recorded.
+# make plan: BASE=dir (a cloud assembly, e.g. a saved cdk.out), BASE=git-ref (that commit's app,
+# synthesized for ENV and OVERRIDES) or BASE=deployed (the stacks' templates in the account,
+# credentials needed) instead of what the last `make deploy` of ENV recorded.
 BASE ?=
 # make deploy, make plan: PLAN_ACCEPT=rule-id[,rule-id] reports those rules' refusals and deploys
 # anyway (the cases where that is right: docs/changing.md, "When to accept a refusal").
@@ -67,7 +68,7 @@ help: ## List the targets and the variables they take
 	@echo "Variables: ENV=sandbox|production (default sandbox); OVERRIDES=a.json,b.json (merged over"
 	@echo "ENV in order, objects merge and lists replace; every target that synthesizes, diffs,"
 	@echo "deploys or destroys takes it); STACKS=\"a b\" (deploy/diff/plan only those stacks);"
-	@echo "BASE=dir|git-ref (plan against it, not the last deploy); PLAN_ACCEPT=rule[,rule] (plan,"
+	@echo "BASE=dir|git-ref|deployed (plan against it, not the last deploy); PLAN_ACCEPT=rule[,rule] (plan,"
 	@echo "deploy: proceed despite those rules' refusals); PLAN_FLAGS=--json (plan as JSON);"
 	@echo "CDK_DEPLOY_FLAGS, CDK_DESTROY_FLAGS (extra cdk deploy/destroy flags); SERVICE=fargate/NAME"
 	@echo "or ec2/NAME, TAG, CONTEXT=dir (push-image, set-image-tag)."
@@ -131,11 +132,11 @@ preflight-account: setup ## Check ENV's AZs (IDs EKS refuses) and instance type 
 plan: synth ## What deploying ENV does per stack and resource, and the changes refused (BASE=, PLAN_FLAGS=--json)
 	$(VENV)/bin/python -m tools.plan $(PLAN_ARGS) $(if $(BASE),--base $(BASE)) $(PLAN_FLAGS)
 
-# The plan against the last deploy stops the deploy on a refusal (exit 2) unless PLAN_ACCEPT names
-# its rule. DeployerAdminArn: the deployer's IAM user or role ARN for the EKS stack when its config
+# The plan against the last deploy (with no record here, e.g. on a CI runner: against the account's
+# templates) stops the deploy on a refusal (exit 2) unless PLAN_ACCEPT names its rule. DeployerAdminArn: the deployer's IAM user or role ARN for the EKS stack when its config
 # has eks.access.deployer_admin (read here, at deploy time, with the deployer's credentials).
 deploy: synth preflight-account ## cfn-linted synth, account check and plan, then cdk deploy of those templates
-	$(VENV)/bin/python -m tools.plan $(PLAN_ARGS)
+	$(VENV)/bin/python -m tools.plan $(PLAN_ARGS) --if-unrecorded deployed
 	parameters="$$($(VENV)/bin/python -m tools.caller_arn --parameters cdk.out)"; \
 	if [ -n "$$parameters" ]; then echo "Cluster-admin access entry for the deployer: $$parameters"; fi; \
 	$(CDK) deploy --app cdk.out $(STACK_SELECTION) $$parameters --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)

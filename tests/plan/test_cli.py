@@ -166,8 +166,9 @@ def _make(*args: str) -> list[str]:
 
 
 def test_make_deploy_plans_before_it_deploys_and_passes_stacks_and_accept() -> None:
-    """`make deploy`: the plan (against the record, its JSON in build/) runs after the synth and
-    before `cdk deploy`, with STACKS and PLAN_ACCEPT; a refusal (exit 2) stops the recipe."""
+    """`make deploy`: the plan (against the record, else the account's templates; its JSON in
+    build/) runs after the synth and before `cdk deploy`, with STACKS and PLAN_ACCEPT; a refusal
+    (exit 2) stops the recipe."""
     lines = _make("deploy", "ENV=production", "STACKS=cp-production-eks", "PLAN_ACCEPT=fixed-name")
     (plan,) = [i for i, line in enumerate(lines) if " -m tools.plan " in line]
     (deploy,) = [i for i, line in enumerate(lines) if line.startswith("cdk --no-notices deploy")]
@@ -187,6 +188,8 @@ def test_make_deploy_plans_before_it_deploys_and_passes_stacks_and_accept() -> N
         '"cp-production-eks"',
         "--accept",
         "fixed-name",
+        "--if-unrecorded",
+        "deployed",
     ]
     assert "--base" not in lines[plan]
 
@@ -208,3 +211,26 @@ def test_make_plan_takes_base_overrides_and_flags() -> None:
         "--json",
     ]
     assert any(line.startswith("cdk --no-notices synth -c environment=sandbox") for line in lines)
+
+
+def test_deployed_reads_the_accounts_templates_and_is_the_fallback_of_make_deploy(
+    capsys: pytest.CaptureFixture[str], assemblies: dict[str, Path], aws: Any
+) -> None:
+    """`--base deployed` reads each app stack's template from CloudFormation (on moto here); a
+    stack it does not hold is added. `make deploy`'s `--if-unrecorded deployed` does the same
+    when there is no deploy record (a CI runner), so the refusal is not lost there."""
+    cloudformation = aws.client("cloudformation", region_name="us-east-1")
+    for name in ("producer", "consumer"):
+        cloudformation.create_stack(
+            StackName=name, TemplateBody=json.dumps(PLANNER_BASE[name].template)
+        )
+    code, out, _ = run(capsys, assemblies, "--base", "deployed", "--json")
+    assert code == cli.REFUSED_EXIT
+    document = json.loads(out)
+    assert document["base"] == "the stacks deployed in the account (2 of 3 found)"
+    assert {s["name"]: s["status"] for s in document["stacks"]}["registry"] == "add"
+    assert [r["rule"] for r in document["refusals"]] == ["export-in-use"]
+    code, out, _ = run(capsys, assemblies, "--if-unrecorded", "deployed")
+    assert code == cli.REFUSED_EXIT
+    assert "no deploy record of 'test' here" in out
+    assert "REFUSED [export-in-use]" in out

@@ -1,7 +1,13 @@
 """`make plan` and the first step of `make deploy`:
 
-    python -m tools.plan --environment sandbox --assembly cdk.out [--base DIR|GIT-REF]
-        [--overrides a.json,b.json] [--stacks "A B"] [--accept RULE[,RULE]] [--json] [--output FILE]
+    python -m tools.plan --environment sandbox --assembly cdk.out [--base DIR|GIT-REF|deployed]
+        [--if-unrecorded deployed] [--overrides a.json,b.json] [--stacks "A B"]
+        [--accept RULE[,RULE]] [--json] [--output FILE]
+
+The base: what the last `make deploy` of the environment recorded (tools/deployed_stacks.py);
+with no record, nothing (a first deploy) or, with `--if-unrecorded deployed` (`make deploy`: a CI
+runner has no record), the templates the account holds; or `--base` a cloud assembly directory,
+a git ref, or `deployed` (the account's templates; credentials needed).
 
 Exit 0: nothing refused (or every refusal accepted); 2: refused (`make deploy` stops); 1: an error.
 """
@@ -14,8 +20,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tools.deployed_stacks import BUILD
+from tools.aws_account import AccountError, default_session, one_line_errors
+from tools.deployed_stacks import BUILD, RecordError
 from tools.plan.assembly import AssemblyError, read_assembly, recorded_base
+from tools.plan.deployed import DEPLOYED, deployed_base
 from tools.plan.engine import EngineError
 from tools.plan.gitbase import GitBaseError, synth_at_ref, temporary_workdir
 from tools.plan.model import Plan, State
@@ -36,8 +44,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--assembly", type=Path, default=Path("cdk.out"), help="synthesized app")
     parser.add_argument(
         "--base",
-        help="compare with this cloud assembly directory or git ref (default: what the last "
-        "`make deploy` of the environment recorded)",
+        help="compare with this cloud assembly directory, git ref, or `deployed` (the stacks' "
+        "templates in the account) (default: what the last `make deploy` recorded)",
+    )
+    parser.add_argument(
+        "--if-unrecorded",
+        choices=("empty", DEPLOYED),
+        default="empty",
+        help="without a deploy record: plan a first deploy (empty), or read the account's "
+        "templates (deployed)",
     )
     parser.add_argument(
         "--overrides", default="", help="the overrides files, for a base synthesized at a git ref"
@@ -62,6 +77,11 @@ def _plan(args: argparse.Namespace) -> Plan:
     base: State
     if args.base is None:
         base, described = recorded_base(args.environment, args.build)
+        if not base and args.if_unrecorded == DEPLOYED:
+            base, described = _deployed(app, args.assembly)
+            described += f", no deploy record of '{args.environment}' here"
+    elif args.base == DEPLOYED:
+        base, described = _deployed(app, args.assembly)
     elif (Path(args.base) / "manifest.json").exists():
         base, described = read_assembly(Path(args.base)), f"the assembly in {args.base}"
     else:
@@ -74,11 +94,23 @@ def _plan(args: argparse.Namespace) -> Plan:
     return make_plan(request)
 
 
+def _deployed(app: State, assembly: Path) -> tuple[State, str]:
+    with one_line_errors():
+        return deployed_base(app, assembly, default_session())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         plan = _plan(args)
-    except (AssemblyError, EngineError, GitBaseError, PlanError) as error:
+    except (
+        AccountError,
+        AssemblyError,
+        EngineError,
+        GitBaseError,
+        PlanError,
+        RecordError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     document = as_json(plan)
