@@ -351,3 +351,26 @@ CATALOGUE: tuple[Change, ...] = (
         fixed_by=FIX_LISTENER,
     ),
 )
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as a Markdown table (docs/changing.md's `plan-catalogue` block)."""
+    lines = [
+        "| change | environment | `make plan` today | changes with |",
+        "| --- | --- | --- | --- |",
+    ]
+    for change in CATALOGUE:
+        outcome = (
+            "refused: " + ", ".join(f"`{rule}`" for rule in change.refused)
+            if change.refused
+            else "clean"
+        )
+        if change.notes:
+            outcome += " (note: " + ", ".join(f"`{note}`" for note in change.notes) + ")"
+        if change.sequence:
+            outcome += f"; {len(change.sequence)}-step sequence tested"
+        lines.append(
+            f"| `{change.id}`: {change.title} | {change.environment} | {outcome} | "
+            f"{change.fixed_by or '-'} |"
+        )
+    return "\n".join(lines) + "\n"

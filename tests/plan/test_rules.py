@@ -57,10 +57,11 @@ def test_swap_sequence_moves_one_rule_to_a_free_priority(plans: dict[str, Plan])
     assert any("free priority (3)" in refusal.steps[0] for refusal in refusals)
 
 
-def test_rename_sequence_deploys_the_new_rule_beside_the_old(plans: dict[str, Plan]) -> None:
+def test_rename_sequence_removes_the_old_rule_first(plans: dict[str, Plan]) -> None:
     (refusal,) = plans["renamed rule takes its predecessor's priority"].refusals
     assert "deleted only at the end of its stack's update" in refusal.reason
-    assert "route.priority 2" in refusal.steps[0]
+    assert refusal.steps[0].startswith("Remove the old one first and `make deploy`")
+    assert "a free priority (2)" in refusal.steps[0]
 
 
 def test_a_rule_left_in_a_stack_outside_the_app_keeps_its_priority(

@@ -143,3 +143,13 @@ def as_json(plan: Plan) -> dict[str, Any]:
         "refusals": [refusal.as_json() for refusal in plan.refusals],
         "notes": [note.__dict__ for note in plan.notes],
     }
+
+
+def rules_markdown() -> str:
+    """The rules as a Markdown table (docs/changing.md's `plan-rules` block)."""
+    lines = [
+        "| rule | refuses | `PLAN_ACCEPT=<rule>` is right when |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| `{rule.RULE_ID}` | {rule.TITLE} | {rule.ACCEPT_WHEN} |" for rule in RULES]
+    return "\n".join(lines) + "\n"

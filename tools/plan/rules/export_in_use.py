@@ -83,19 +83,25 @@ def _refusal(
         steps = (
             f"Keep the export for one deploy: in the code that builds {producer}, add "
             f"`stack.export_value(...)` of the value of {shown} (the CDK then keeps the same "
-            f"export name), and run `make deploy`: {producer} keeps {export.name} and "
-            f"{importing} switch to the new references.",
+            f"export name), and run `make deploy`: {producer} keeps {export.name} while the "
+            f"importers ({importing}) move to the new references.",
             f"Remove that `export_value` and run `make deploy` again: nothing imports "
             f"{export.name} any more and CloudFormation deletes it.",
         )
-    else:
+    elif what == "removes":
         steps = (
             f"First move {importing} off {export.name} while {shown} is still as deployed: "
             "deploy the change in a form that keeps that resource (and, with "
             "`stack.export_value(...)`, its export) and lets the importers use its successor.",
             "Then deploy the change itself: nothing imports the old export any more.",
-            f"Or, accepting downtime of what they run: destroy {importing} first "
-            "(`cdk destroy --app <their recorded assembly> STACK`, see `make destroy`), then "
-            "`make deploy`.",
+        )
+    else:
+        stacks = " ".join(users)
+        steps = (
+            f'First deploy the importers without the reference: `make deploy STACKS="{stacks}"` '
+            f"with a config in which they do not use {shown}, or destroy them "
+            f"(`node_modules/.bin/cdk destroy --app <recorded copy> {stacks}`).",
+            f"Then deploy the change ({producer} exports the new value), then the importers with "
+            "their reference back.",
         )
     return Refusal(RULE_ID, producer, export.name, reason, steps)

@@ -77,10 +77,11 @@ def _refusal(transition: Transition, clash: Clash) -> Refusal:
         holder_impact = transition.impact(holder_stack, holder_id)
         if holder_impact is not None and holder_impact.removes:
             steps = (
-                f"Deploy the new rule at a free priority first, next to the old one (both "
-                f"serve): for a service, its route.priority {free}; `make deploy`.",
-                f"Then remove the old one and `make deploy`; a later deploy may move the new "
-                f"one to {clash.key.literal[1]} (its priority is then free).",
+                f"Remove the old one first and `make deploy` (for a service: take it out of the "
+                "config; its requests go to the next matching rule until the next step). Where "
+                "both may serve side by side (different routes), the new one can go first "
+                f"instead, at a free priority ({free}), and take {clash.key.literal[1]} later.",
+                f"Then add the new one at {clash.key.literal[1]} and `make deploy`.",
             )
         else:
             steps = (
