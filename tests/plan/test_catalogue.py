@@ -15,7 +15,6 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -190,8 +189,3 @@ def _explain(plan: Plan) -> str:
     from tools.plan.report import render_text
 
     return render_text(plan)
-
-
-def as_table(planned: Planned) -> list[dict[str, Any]]:
-    """The catalogue's outcomes, for docs/changing.md."""
-    return [{"id": change.id, "refused": planned.plans[change.id].rules} for change in CATALOGUE]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.plan.model import ENGINE_IMPACTS, Impact, PropertyChange, ResourceChange, StackTemplate
+from tools.plan.model import ENGINE_IMPACTS, PropertyChange, ResourceChange, StackTemplate
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("diff.mjs")
@@ -112,8 +112,3 @@ def _resource_changes(
             )
         )
     return tuple(sorted(found, key=lambda r: (order.get(r.logical_id, len(order)), r.logical_id)))
-
-
-def impact_of(changes: tuple[ResourceChange, ...], logical_id: str) -> Impact | None:
-    """The impact on `logical_id`, None when it does not change."""
-    return next((r.impact for r in changes if r.logical_id == logical_id), None)

@@ -55,7 +55,11 @@ def synth_at_ref(
     source = workdir / "src"
     source.mkdir(parents=True)
     with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
-        tar.extractall(source, filter="data")
+        # The "data" filter (Python 3.11.4+) refuses absolute paths and links out of the tree.
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(source, filter="data")
+        else:  # older 3.11: git archive writes only the repository's own files
+            tar.extractall(source)
     for name in LINKED:
         (source / name).symlink_to(repository / name)
     outdir = workdir / "cdk.out"

@@ -124,9 +124,6 @@ class StackChange:
             if any(r.impact == impact for r in self.resources)
         }
 
-    def resource(self, logical_id: str) -> ResourceChange | None:
-        return next((r for r in self.resources if r.logical_id == logical_id), None)
-
 
 @dataclass(frozen=True)
 class Refusal:

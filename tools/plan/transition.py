@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from tools.plan.model import Impact, ResourceChange, StackTemplate, State
+from tools.plan.model import Impact, ResourceChange, State
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,6 @@ class Transition:
             and second in self.deployed
             and first in self._ancestors.get(second, frozenset())
         )
-
-    def template(self, stack: str) -> StackTemplate | None:
-        return self.target.get(stack)
 
 
 def deploy_order(target: State, deployed: set[str]) -> tuple[str, ...]:
