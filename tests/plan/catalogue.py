@@ -252,12 +252,14 @@ CATALOGUE: tuple[Change, ...] = (
         "the EC2 cluster's instance types",
         after={"ecs": {"ec2": {"instance_types": ["t3.medium", "t3a.medium"]}}},
         notes=("instances-keep-launch-template",),
+        fixed_by=FIX_AMI_ROLL,
     ),
     Change(
         "ec2-machine-image",
         "the EC2 cluster's machine image (al2023 -> bottlerocket)",
         after={"ecs": {"ec2": {"machine_image": "bottlerocket"}}},
         notes=("instances-keep-launch-template",),
+        fixed_by=FIX_AMI_ROLL,
     ),
     Change(
         "eks-node-group-instance-types",
