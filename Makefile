@@ -87,7 +87,7 @@ $(STAMP): $(SETUP_INPUTS)
 
 synth: setup ## cdk synth of ENV (default sandbox) into cdk.out/, then cfn-lint every template
 	$(CDK) synth $(CDK_CONTEXT) --quiet
-	$(VENV)/bin/python -m tools.lint_templates cdk.out
+	$(VENV)/bin/python -m tools.gates.lint_templates cdk.out
 	@echo "Templates of '$(ENV)' are in cdk.out/"
 
 test: setup ## Run the test suite: units, both environments once with every gate, one real-CLI synth
@@ -124,49 +124,50 @@ diff: setup ## cdk diff of ENV against the deployed stacks (needs credentials)
 	$(CDK) diff $(CDK_CONTEXT) $(if $(STACKS),--exclusively $(STACKS))
 
 bootstrap: setup ## Once per account: create the service-linked roles, then cdk bootstrap (needs credentials)
-	$(VENV)/bin/python -m tools.bootstrap_account $(TOOL_ARGS)
+	$(VENV)/bin/python -m tools.account.bootstrap $(TOOL_ARGS)
 
 preflight-account: setup ## Check ENV's AZs (IDs EKS refuses) and instance type offerings in the account
-	$(VENV)/bin/python -m tools.account_check $(TOOL_ARGS)
+	$(VENV)/bin/python -m tools.account.check $(TOOL_ARGS)
 
 plan: synth ## What deploying ENV does per stack and resource, and the changes refused (BASE=, PLAN_FLAGS=--json)
-	$(VENV)/bin/python -m tools.plan $(PLAN_ARGS) $(if $(BASE),--base $(BASE)) $(PLAN_FLAGS)
+	$(VENV)/bin/python -m tools.plan.cli $(PLAN_ARGS) $(if $(BASE),--base $(BASE)) $(PLAN_FLAGS)
 
-# The plan against the last deploy (with no record here, e.g. on a CI runner: against the account's
-# templates) stops the deploy on a refusal (exit 2) unless PLAN_ACCEPT names its rule. DeployerAdminArn: the deployer's IAM user or role ARN for the EKS stack when its config
-# has eks.access.deployer_admin (read here, at deploy time, with the deployer's credentials).
+# The plan against the last deploy (with no record here, e.g. on a CI runner: against the
+# account's templates) stops the deploy on a refusal (exit 2) unless PLAN_ACCEPT names its rule.
+# DeployerAdminArn: the deployer's IAM user or role ARN for the EKS stack when its config has
+# eks.access.deployer_admin (read here, at deploy time, with the deployer's credentials).
 deploy: synth preflight-account ## cfn-linted synth, account check and plan, then cdk deploy of those templates
-	$(VENV)/bin/python -m tools.plan $(PLAN_ARGS) --if-unrecorded deployed
-	parameters="$$($(VENV)/bin/python -m tools.caller_arn --parameters cdk.out)"; \
+	$(VENV)/bin/python -m tools.plan.cli $(PLAN_ARGS) --if-unrecorded deployed
+	parameters="$$($(VENV)/bin/python -m tools.account.caller_arn --parameters cdk.out)"; \
 	if [ -n "$$parameters" ]; then echo "Cluster-admin access entry for the deployer: $$parameters"; fi; \
 	$(CDK) deploy --app cdk.out $(STACK_SELECTION) $$parameters --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
-	$(VENV)/bin/python -m tools.deployed_stacks record $(if $(STACKS),--stacks "$(STACKS)") --environment $(ENV) --assembly cdk.out
+	$(VENV)/bin/python -m tools.deploy.deployed_stacks record $(if $(STACKS),--stacks "$(STACKS)") --environment $(ENV) --assembly cdk.out
 	@echo "Stack outputs (service URLs, kubeconfig command) are in build/outputs-$(ENV).json"
 
 verify: setup ## After deploy: ECS services steady, targets healthy, service URLs answer, EKS active
-	$(VENV)/bin/python -m tools.verify_deployment $(TOOL_ARGS)
+	$(VENV)/bin/python -m tools.verify.deployment $(TOOL_ARGS)
 
 push-image: setup ## Build CONTEXT for SERVICE's CPU architecture, push it as TAG to its ECR repository
-	$(VENV)/bin/python -m tools.images push --service "$(SERVICE)" --tag "$(TAG)" --context "$(CONTEXT)" $(TOOL_ARGS)
+	$(VENV)/bin/python -m tools.images.push --service "$(SERVICE)" --tag "$(TAG)" --context "$(CONTEXT)" $(TOOL_ARGS)
 
 set-image-tag: setup ## Set SERVICE's image tag to TAG in the OVERRIDES file that lists it (then deploy)
-	$(VENV)/bin/python -m tools.images set-tag --service "$(SERVICE)" --tag "$(TAG)" $(TOOL_ARGS)
+	$(VENV)/bin/python -m tools.images.set_tag --service "$(SERVICE)" --tag "$(TAG)" $(TOOL_ARGS)
 
 # The stacks the last deploys recorded (build/deployed-ENV.json) that the current config lacks
 # (e.g. only an override made them) go first, from the recorded assembly; then all of ENV's; the
 # record keeps only what is still deployed (e.g. after a declined confirmation).
 destroy: setup ## cdk destroy of every stack of ENV and every stack its deploys recorded
 	$(CDK) synth $(CDK_CONTEXT) --quiet
-	extra="$$($(VENV)/bin/python -m tools.deployed_stacks extra --environment $(ENV) --assembly cdk.out)"; \
+	extra="$$($(VENV)/bin/python -m tools.deploy.deployed_stacks extra --environment $(ENV) --assembly cdk.out)"; \
 	while read -r assembly stacks <&3; do \
 		if [ -n "$$assembly" ]; then $(CDK) destroy --app "$$assembly" $$stacks $(CDK_DESTROY_FLAGS); fi; \
 	done 3<<< "$$extra"
 	$(CDK) destroy $(CDK_CONTEXT) --all $(CDK_DESTROY_FLAGS)
-	$(VENV)/bin/python -m tools.deployed_stacks prune --environment $(ENV)
+	$(VENV)/bin/python -m tools.deploy.deployed_stacks prune --environment $(ENV)
 
 retained-resources: setup ## Synth ENV; list retained resources with fixed names, write cdk import mappings
 	$(CDK) synth $(CDK_CONTEXT) --quiet
-	$(VENV)/bin/python -m tools.retained_resources --environment $(ENV) --assembly cdk.out
+	$(VENV)/bin/python -m tools.deploy.retained_resources --environment $(ENV) --assembly cdk.out
 
 clean: ## Remove build output, caches, the venv and node_modules
 	rm -rf cdk.out build dist .pytest_cache .mypy_cache .ruff_cache node_modules $(VENV)
@@ -177,10 +178,10 @@ snapshot-update: setup ## Rewrite the stack snapshots after a deliberate change 
 
 diagram: setup ## Regenerate docs/architecture.md and the README diagram from a sandbox synth
 	$(CDK) synth -c environment=sandbox --quiet -o $(DIAGRAM_OUT)
-	$(VENV)/bin/python -m tools.diagram $(DIAGRAM_OUT) docs/architecture.md --readme README.md
+	$(VENV)/bin/python -m tools.docs.diagram $(DIAGRAM_OUT) docs/architecture.md --readme README.md
 
 config-reference: setup ## Regenerate docs/configuration.md
-	$(VENV)/bin/python -m tools.config_reference docs/configuration.md
+	$(VENV)/bin/python -m tools.docs.config_reference docs/configuration.md
 
 docs: diagram config-reference ## Regenerate every generated document (diagram, config reference)
 

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from platform_config.ecs import SAMPLE_IMAGE_URI
-from tools.markers import write_generated
+from platform_config.environments import SAMPLE_IMAGE_URI
+from tools.docs.markers import write_generated
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"

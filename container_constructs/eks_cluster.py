@@ -21,7 +21,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
-from container_constructs.common import secure_log_group
+from container_constructs import defaults
+from container_constructs.common import DEFAULT_LOG_RETENTION, secure_log_group
 from container_constructs.eks_acknowledgements import (
     FARGATE_POD_EXECUTION_POLICIES,
     acknowledge_cluster_roles,
@@ -74,12 +75,12 @@ class NodeGroupSpec:
 
     name: str
     instance_types: Sequence[str]
-    graviton: bool = False
-    spot: bool = False
-    min_size: int = 1
-    max_size: int = 3
-    desired_size: int = 2
-    disk_size_gib: int = 20
+    graviton: bool = defaults.NODE_GRAVITON
+    spot: bool = defaults.NODE_CAPACITY_TYPE == "spot"
+    min_size: int = defaults.NODE_MIN_SIZE
+    max_size: int = defaults.NODE_MAX_SIZE
+    desired_size: int = defaults.NODE_DESIRED_SIZE
+    disk_size_gib: int = defaults.NODE_DISK_SIZE_GIB
     labels: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -131,14 +132,14 @@ class EksClusterProps:
     vpc: ec2.IVpc
     cluster_name: str
     version: eks.KubernetesVersion
-    compute_mode: ComputeMode = "managed_nodes"
+    compute_mode: ComputeMode = defaults.EKS_COMPUTE_MODE
     node_groups: Sequence[NodeGroupSpec] = ()
     fargate_profiles: Sequence[FargateProfileSpec] = ()
     public_access_cidrs: Sequence[str] | None = None
     cluster_admin_role_arns: Sequence[str] = ()
-    bootstrap_creator_admin: bool = False
+    bootstrap_creator_admin: bool = defaults.BOOTSTRAP_CREATOR_ADMIN
     addon_versions: Mapping[str, str] = field(default_factory=dict)
-    log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION
     log_encryption_key: kms.IKey | None = None
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
     kubectl_layer: lambda_.ILayerVersion | None = None
@@ -354,8 +355,8 @@ class EksCluster(Construct):
 
 def _validate(props: EksClusterProps) -> None:
     # Each raise here guards direct use of the construct; a validated platform config never
-    # reaches one: platform_config rejects the same input first, naming the field
-    # (tests/test_config_guards.py pairs every raise with its config message).
+    # reaches one: platform_config rejects the same input first, naming the field (the config
+    # space property test, tests/test_config_space.py, synthesizes what it accepts).
     mode = props.compute_mode
     if mode == "managed_nodes" and not props.node_groups:
         raise ValueError("EksCluster: compute_mode managed_nodes needs node_groups")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from container_constructs import defaults
+from container_constructs.checks import (
+    IAM_ROLE_ARN,
+    UNPRIVILEGED_PORTS,
+    check_retention_days,
+    ipv4_network,
+)
 from platform_config.base import EC2_INSTANCE_TYPE, Section, is_graviton
 from platform_config.image import ImageConfig
-from platform_config.network import validate_retention_days
 
 # The versions `aws_eks_v2.KubernetesVersion` of the pinned aws-cdk-lib (2.275) names
 # (tests/test_config_eks.py checks this list against the library).
@@ -33,7 +38,6 @@ KUBECTL_LAYER_PACKAGES = {"1.36": "aws-cdk.lambda-layer-kubectl-v36"}
 
 MANAGED_ADDONS = ("vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent")
 
-_ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$", re.ASCII)
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$")
 _K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
@@ -47,14 +51,20 @@ class NodeGroupConfig(Section):
         description="EC2 instance types, all of one architecture (several diversify Spot).",
     )
     graviton: bool = Field(
-        default=False, description="arm64 (Graviton) instance types and AL2023 ARM AMI."
+        default=defaults.NODE_GRAVITON,
+        description="arm64 (Graviton) instance types and AL2023 ARM AMI.",
     )
-    capacity_type: Literal["on_demand", "spot"] = Field(default="on_demand")
-    min_size: int = Field(default=1, ge=0, description="Minimum nodes.")
-    max_size: int = Field(default=3, ge=1, description="Maximum nodes.")
-    desired_size: int = Field(default=2, ge=0, description="Initial nodes, min to max.")
+    capacity_type: Literal["on_demand", "spot"] = Field(default=defaults.NODE_CAPACITY_TYPE)
+    min_size: int = Field(default=defaults.NODE_MIN_SIZE, ge=0, description="Minimum nodes.")
+    max_size: int = Field(default=defaults.NODE_MAX_SIZE, ge=1, description="Maximum nodes.")
+    desired_size: int = Field(
+        default=defaults.NODE_DESIRED_SIZE, ge=0, description="Initial nodes, min to max."
+    )
     disk_size_gib: int = Field(
-        default=20, ge=20, le=16384, description="Encrypted gp3 root volume."
+        default=defaults.NODE_DISK_SIZE_GIB,
+        ge=20,
+        le=16384,
+        description="Encrypted gp3 root volume.",
     )
     labels: dict[str, str] = Field(default_factory=dict, description="Kubernetes node labels.")
 
@@ -138,7 +148,7 @@ class ComputeConfig(Section):
     """Where pods run: managed node groups, Fargate profiles, or EKS Auto Mode."""
 
     mode: Literal["managed_nodes", "fargate", "auto_mode"] = Field(
-        default="managed_nodes",
+        default=defaults.EKS_COMPUTE_MODE,
         description="managed_nodes (node_groups), fargate (fargate_profiles) or auto_mode.",
     )
     node_groups: list[NodeGroupConfig] = Field(default_factory=list)
@@ -185,13 +195,7 @@ class EndpointConfig(Section):
     @classmethod
     def _valid_cidrs(cls, value: list[str]) -> list[str]:
         for cidr in value:
-            try:
-                network = ipaddress.IPv4Network(cidr, strict=True)
-            except ValueError:
-                raise ValueError(
-                    f"'{cidr}' is not an IPv4 network in CIDR notation such as 203.0.113.0/24"
-                ) from None
-            if network.prefixlen == 0:
+            if ipv4_network(cidr, example="203.0.113.0/24").prefixlen == 0:
                 raise ValueError(
                     f"'{cidr}' opens the API endpoint to the whole internet; allowed: your "
                     "office or VPN egress CIDRs, e.g. 203.0.113.7/32"
@@ -218,7 +222,7 @@ class AccessConfig(Section):
         description="IAM role ARNs given AmazonEKSClusterAdminPolicy through access entries.",
     )
     bootstrap_creator_admin: bool = Field(
-        default=False,
+        default=defaults.BOOTSTRAP_CREATOR_ADMIN,
         description=(
             "Make the deploying principal (the CloudFormation execution role) a cluster admin. "
             "Changing it replaces the cluster: with the cluster's fixed name the update fails, so "
@@ -231,8 +235,8 @@ class AccessConfig(Section):
             "Give the person who deploys a cluster-admin access entry, so kubectl works right "
             "after `make deploy`: the EKS stack takes a DeployerAdminArn parameter (default "
             "empty: no entry), which `make deploy` sets to the caller's IAM user or role ARN "
-            "(python -m tools.caller_arn, at deploy time; synth looks nothing up). The next "
-            "deploy by someone else moves the entry to them. Must not be one of "
+            "(python -m tools.account.caller_arn, at deploy time; synth looks nothing up). The "
+            "next deploy by someone else moves the entry to them. Must not be one of "
             "cluster_admin_role_arns (EKS refuses a second entry for a principal)."
         ),
     )
@@ -240,7 +244,7 @@ class AccessConfig(Section):
     @field_validator("cluster_admin_role_arns")
     @classmethod
     def _valid_arns(cls, value: list[str]) -> list[str]:
-        bad = [arn for arn in value if not _ROLE_ARN.match(arn)]
+        bad = [arn for arn in value if not IAM_ROLE_ARN.match(arn)]
         if bad:
             raise ValueError(
                 f"{', '.join(repr(arn) for arn in bad)}: not an IAM role ARN such as "
@@ -262,9 +266,11 @@ class SampleWorkloadConfig(Section):
         ),
         description="Image listening on container_port as a non-root user.",
     )
-    container_port: int = Field(default=8080, ge=1024, le=65535)
-    replicas: int = Field(default=2, ge=1, le=20)
-    namespace: str = Field(default="sample")
+    container_port: int = Field(
+        default=defaults.CONTAINER_PORT, ge=UNPRIVILEGED_PORTS[0], le=UNPRIVILEGED_PORTS[1]
+    )
+    replicas: int = Field(default=defaults.SAMPLE_WORKLOAD_REPLICAS, ge=1, le=20)
+    namespace: str = Field(default=defaults.SAMPLE_WORKLOAD_NAMESPACE)
 
     @field_validator("namespace")
     @classmethod
@@ -307,7 +313,7 @@ class EksConfig(Section):
             "out gets EKS's default version for the cluster's Kubernetes version."
         ),
     )
-    control_plane_log_retention_days: int = Field(default=30)
+    control_plane_log_retention_days: int = Field(default=defaults.LOG_RETENTION_DAYS)
     sample_workload: SampleWorkloadConfig = Field(default_factory=SampleWorkloadConfig)
 
     @field_validator("kubernetes_version")
@@ -339,7 +345,7 @@ class EksConfig(Section):
     @field_validator("control_plane_log_retention_days")
     @classmethod
     def _valid_retention(cls, value: int) -> int:
-        return validate_retention_days(value)
+        return check_retention_days(value)
 
     @model_validator(mode="after")
     def _kubectl_layer_for_version(self) -> EksConfig:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from platform_config.ecs import SAMPLE_IMAGE_URI
-
 DEFAULT_ENVIRONMENT = "sandbox"
+
+# A public image that starts on a fresh account without a push: nginx as uid 101 on port 8080,
+# writing only to /tmp and /var/cache/nginx (given as writable volumes under a read-only root).
+SAMPLE_IMAGE_URI = "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"
 
 # The sample services: nginx-unprivileged, a public image that starts on a fresh account without a
 # push, as uid 101 writing only /tmp and /var/cache/nginx (the model's user and writable_paths
-# defaults are the WebService construct's: uid 1000, only /tmp writable).
+# defaults, container_constructs/defaults.py, are uid 1000 and only /tmp writable).
 NGINX_SAMPLE: dict[str, Any] = {
     "image": {"uri": SAMPLE_IMAGE_URI},
     "user": "101",

@@ -11,19 +11,17 @@ import unicodedata
 
 from pydantic import Field, field_validator, model_validator
 
-from platform_config.base import Section
-from platform_config.ecs import (
+from container_constructs.checks import ACCOUNT_ID, REGION
+from platform_config.alb_quotas import (
     ALBS_PER_REGION,
     TARGET_GROUPS_PER_REGION,
     TARGET_GROUPS_PER_SERVICE,
-    EcsConfig,
 )
+from platform_config.base import Section
+from platform_config.ecs import EcsConfig
 from platform_config.eks import EksConfig
 from platform_config.network import NetworkConfig
 from platform_config.registry import RegistryConfig
-
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
-_ACCOUNT = re.compile(r"^[0-9]{12}$")
 
 # AWS tag rules (e.g. https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-eks-accessentry-tag.html,
 # the same text in the ECS API's Tag): key 1 to 128 characters, value 0 to 256, letters, numbers,
@@ -93,14 +91,14 @@ class PlatformConfig(Section):
     @field_validator("region")
     @classmethod
     def _valid_region(cls, value: str) -> str:
-        if not _REGION.match(value):
+        if not REGION.match(value):
             raise ValueError(f"'{value}' is not an AWS region name such as eu-west-1")
         return value
 
     @field_validator("account")
     @classmethod
     def _valid_account(cls, value: str | None) -> str | None:
-        if value is not None and not _ACCOUNT.match(value):
+        if value is not None and not ACCOUNT_ID.match(value):
             raise ValueError(f"'{value}' is not a 12-digit AWS account id")
         return value
 

@@ -23,10 +23,9 @@ from container_constructs.eks_cluster import (
 )
 from platform_config.eks import KUBECTL_LAYER_PACKAGES, EksConfig
 from platform_config.image import ImageConfig
+from stacks import names
 from stacks.common import StackSettings
 
-# The deploy-time parameter of eks.access.deployer_admin (tools/caller_arn.py fills it in).
-DEPLOYER_ADMIN_PARAMETER = "DeployerAdminArn"
 DEPLOYER_ADMIN_ARN_PATTERN = r"^$|^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]+$"
 
 
@@ -54,11 +53,11 @@ class EksStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         # A fixed name (kubeconfig commands and the control-plane log group use it): a change that
         # replaces the cluster fails on update, see EksConfig in platform_config/eks.py.
-        cluster_name = f"cp-{settings.environment}"
+        cluster_name = names.eks_cluster_name(settings.environment)
         sample = section.sample_workload
         self.eks_cluster = EksCluster(
             self,
-            "Eks",
+            names.EKS_CONSTRUCT,
             props=EksClusterProps(
                 vpc=vpc,
                 cluster_name=cluster_name,
@@ -119,21 +118,23 @@ class EksStack(Stack):
         )
         self._warn_about_access(section)
 
-        CfnOutput(self, "ClusterName", value=cluster_name, description="EKS cluster name")
+        CfnOutput(
+            self, names.CLUSTER_NAME_OUTPUT, value=cluster_name, description="EKS cluster name"
+        )
         CfnOutput(
             self,
-            "UpdateKubeconfigCommand",
+            names.UPDATE_KUBECONFIG_OUTPUT,
             value=f"aws eks update-kubeconfig --region {settings.region} --name {cluster_name}",
             description="Adds the cluster to ~/.kube/config (needs a cluster-admin access entry)",
         )
 
     def _deployer_admin_entry(self) -> eks.AccessEntry:
         """A cluster-admin access entry for the IAM principal given at deploy time in the
-        DeployerAdminArn parameter (`make deploy` passes the caller's, see tools/caller_arn.py),
-        created only when it is set: synth looks nothing up."""
+        DeployerAdminArn parameter (`make deploy` passes the caller's, see
+        tools/account/caller_arn.py), created only when it is set: synth looks nothing up."""
         arn = CfnParameter(
             self,
-            DEPLOYER_ADMIN_PARAMETER,
+            names.DEPLOYER_ADMIN_PARAMETER,
             type="String",
             default="",
             allowed_pattern=DEPLOYER_ADMIN_ARN_PATTERN,
@@ -147,12 +148,12 @@ class EksStack(Stack):
         )
         is_set = CfnCondition(
             self,
-            "DeployerAdminArnSet",
+            names.DEPLOYER_ADMIN_CONDITION,
             expression=Fn.condition_not(Fn.condition_equals(arn.value_as_string, "")),
         )
         entry = eks.AccessEntry(
             self,
-            "DeployerAdmin",
+            names.DEPLOYER_ADMIN_CONSTRUCT,
             # aws_eks_v2.Cluster implements ICluster; its jsii typing misses one member.
             cluster=cast(eks.ICluster, self.cluster),
             principal=arn.value_as_string,
@@ -199,7 +200,7 @@ def kubectl_layer(scope: Construct, section: EksConfig) -> lambda_.ILayerVersion
     minor = version.split(".")[1]
     module = importlib.import_module(f"aws_cdk.lambda_layer_kubectl_v{minor}")
     layer_class = getattr(module, f"KubectlV{minor}Layer")
-    layer: lambda_.ILayerVersion = layer_class(scope, "KubectlLayer")
+    layer: lambda_.ILayerVersion = layer_class(scope, names.KUBECTL_LAYER_CONSTRUCT)
     return layer
 
 

@@ -12,13 +12,13 @@ from cdk_nag import AwsSolutionsChecks
 from cdk_preflight import Preflight
 
 from platform_config import PlatformConfig
+from stacks import names
 from stacks.common import StackSettings
 from stacks.ecs_stacks import (
     Ec2ClusterStack,
     EcsClusterStack,
     EcsServicesStack,
     FargateClusterStack,
-    assign_service_stacks,
 )
 from stacks.eks_stack import EksStack
 from stacks.network_stack import NetworkStack
@@ -46,11 +46,6 @@ class Platform:
             *service_stacks,
             *optional,
         ]
-
-
-def stack_id(config: PlatformConfig, unit: str) -> str:
-    """Stack names are `<project>-<environment>-<unit>`, e.g. `cp-sandbox-network`."""
-    return f"cp-{config.name}-{unit}"
 
 
 def stack_settings(config: PlatformConfig) -> StackSettings:
@@ -87,7 +82,7 @@ def build_platform(app: App, config: PlatformConfig) -> Platform:
     settings = stack_settings(config)
     network = NetworkStack(
         app,
-        stack_id(config, "network"),
+        names.stack_id(config.name, names.NETWORK_UNIT),
         settings=settings,
         section=config.network,
         env=env,
@@ -95,7 +90,7 @@ def build_platform(app: App, config: PlatformConfig) -> Platform:
     )
     registry = RegistryStack(
         app,
-        stack_id(config, "registry"),
+        names.stack_id(config.name, names.REGISTRY_UNIT),
         settings=settings,
         section=config.registry,
         env=env,
@@ -108,7 +103,7 @@ def build_platform(app: App, config: PlatformConfig) -> Platform:
     if config.eks.enabled:
         eks = EksStack(
             app,
-            stack_id(config, "eks"),
+            names.stack_id(config.name, names.EKS_UNIT),
             settings=settings,
             section=config.eks,
             vpc=network.vpc,
@@ -145,7 +140,7 @@ def build_ecs(
     clusters: dict[str, EcsClusterStack[Any]] = {
         kind: stack_class(
             app,
-            stack_id(config, f"ecs-{kind}"),
+            names.stack_id(config.name, names.ecs_cluster_unit(kind)),
             settings=settings,
             section=sections[kind],
             vpc=network.vpc,
@@ -161,7 +156,7 @@ def build_ecs(
         services[kind] = [
             EcsServicesStack(
                 app,
-                stack_id(config, f"ecs-{kind}-services-{number}"),
+                names.stack_id(config.name, names.ecs_services_unit(kind, number)),
                 settings=settings,
                 section=section,
                 services=group,
@@ -174,6 +169,6 @@ def build_ecs(
                     f"Container platform ({config.name}): ECS {kind} services, group {number}"
                 ),
             )
-            for number, group in assign_service_stacks(section).items()
+            for number, group in section.assign_service_stacks().items()
         ]
     return clusters, services

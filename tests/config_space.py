@@ -18,7 +18,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from platform_config.ecs import FARGATE_MEMORY_BY_CPU, CapacityProviderShare, Ec2ClusterConfig
+from container_constructs.checks import LOG_RETENTION_DAYS
+from platform_config.ecs import CapacityProviderShare, Ec2ClusterConfig
+from platform_config.ecs_capacity import FARGATE_MEMORY_BY_CPU
 from platform_config.eks import (
     CREATABLE_KUBERNETES_VERSIONS,
     KNOWN_KUBERNETES_VERSIONS,
@@ -27,7 +29,6 @@ from platform_config.eks import (
     EndpointConfig,
 )
 from platform_config.instance_capacity import INSTANCE_CAPACITY
-from platform_config.network import LOG_RETENTION_DAYS
 from platform_config.registry import PullThroughCacheConfig, RegistryConfig
 
 Raw = dict[str, Any]
@@ -232,8 +233,17 @@ def services(
             "log_retention_days": draw(RETENTION),
             "secrets": draw(secrets(region, account)),
             "user": draw(st.sampled_from(("1000", "101:101", "65534"))),
+            # /var/log/amazon/ssm: where the ECS agent mounts ECS Exec's logs on EC2.
             "writable_paths": draw(
-                st.sampled_from(([], ["/tmp"], ["/tmp", "/var/cache/nginx"], ["/data"]))
+                st.sampled_from(
+                    (
+                        [],
+                        ["/tmp"],
+                        ["/tmp", "/var/cache/nginx"],
+                        ["/data"],
+                        ["/tmp", "/var/log/amazon/ssm"],
+                    )
+                )
             ),
         }
         group = draw(st.sampled_from([None, "default", *groups]))

@@ -13,6 +13,9 @@ from constructs import Construct
 
 PACKAGE = "container_constructs"
 SHARED_MODULE = f"{PACKAGE}.common"
+# The defaults and field checks every module may import (and `platform_config` reads): standard
+# library only, nothing of aws-cdk-lib or of the package.
+FOUNDATION_MODULES = frozenset({f"{PACKAGE}.defaults", f"{PACKAGE}.checks"})
 ALLOWED_THIRD_PARTY = frozenset({"aws_cdk", "constructs"})
 # A module split into parts: copy it with its companions (which follow the same rules).
 _SERVICE_CLUSTER = f"{PACKAGE}.ecs_service_cluster"  # the handles services take
@@ -56,12 +59,19 @@ def imported_modules(source: str, package: str = PACKAGE) -> list[str]:
 
 
 def forbidden_imports(source: str, module_name: str) -> list[str]:
-    """Imports other than aws_cdk, constructs, the standard library and the shared module (which
-    itself may import nothing of the package)."""
+    """Imports other than aws_cdk, constructs, the standard library, the shared module (which
+    itself may import only the foundation modules) and the foundation modules (which import
+    only the standard library)."""
     problems = []
+    foundation = module_name in FOUNDATION_MODULES
     for name in imported_modules(source):
         top = name.split(".")[0]
-        if top in ALLOWED_THIRD_PARTY or top in sys.stdlib_module_names:
+        if top in sys.stdlib_module_names:
+            continue
+        if foundation:
+            problems.append(name)
+            continue
+        if top in ALLOWED_THIRD_PARTY or name in FOUNDATION_MODULES:
             continue
         if name == SHARED_MODULE and module_name != SHARED_MODULE:
             continue

@@ -21,7 +21,7 @@ from tests.gates.cfn_lint import finish_cfn_lint, start_cfn_lint
 from tests.gates.limits import limit_problems
 from tests.gates.rules import evaluate
 from tests.gates.security_rules import SECURITY_RULES
-from tools.lint_templates import stack_templates
+from tools.gates.lint_templates import stack_templates
 
 # "Your load balancer's subnets must have a CIDR block of at least a /27 bitmask" (Elastic Load
 # Balancing user guide, "Availability Zones and subnets" of Application Load Balancers).

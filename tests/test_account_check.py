@@ -1,4 +1,4 @@
-"""tools/account_check.py: zone IDs, EKS's refused zones and instance type offerings (moto).
+"""tools/account/check.py: zone IDs, EKS's refused zones and instance type offerings (moto).
 
 moto's us-east-1 maps us-east-1a -> use1-az6, us-east-1b -> use1-az1, us-east-1e -> use1-az3, and
 offers no instance type at all in us-east-1e (the old zone), which these tests rely on.
@@ -18,14 +18,14 @@ import boto3
 import pytest
 
 from platform_config import load_config
-from tools.account_check import (
+from tools.account.check import (
     EKS_UNSUPPORTED_ZONE_IDS,
     check_account,
     configured_instance_types,
     main,
     zone_ids,
 )
-from tools.aws_account import read_overrides
+from tools.account.session import read_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -163,7 +163,7 @@ def test_missing_credentials_fail_with_one_line_and_no_traceback(tmp_path: Path)
         AWS_EC2_METADATA_DISABLED="true",
     )
     result = subprocess.run(
-        [sys.executable, "-m", "tools.account_check", "--environment", "sandbox"],
+        [sys.executable, "-m", "tools.account.check", "--environment", "sandbox"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -194,9 +194,9 @@ def test_make_deploy_runs_the_account_check_after_synth() -> None:
     assert deploy.group(1).split() == ["synth", "preflight-account"]
     synth = re.search(r"^synth:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
     assert synth is not None
-    assert "account_check" not in synth.group(1)
+    assert "tools.account.check" not in synth.group(1)
     assert re.search(
-        r"^preflight-account: .*## .+\n\t.*-m tools\.account_check \$\(TOOL_ARGS\)",
+        r"^preflight-account: .*## .+\n\t.*-m tools\.account\.check \$\(TOOL_ARGS\)",
         makefile,
         re.MULTILINE,
     )

@@ -14,19 +14,20 @@ from pathlib import Path
 import pytest
 
 import app
-from tests.apps import project_app, project_context
+from stacks import names
+from tests.apps import project_app
 from tests.assembly import Assembly
 from tests.cdk_cli import ROOT, SynthRun
 from tests.environments import Environments
 
 EXPECTED_UNITS = (
-    "network",
-    "registry",
-    "ecs-ec2",
-    "ecs-ec2-services-1",
-    "ecs-fargate",
-    "ecs-fargate-services-1",
-    "eks",
+    names.NETWORK_UNIT,
+    names.REGISTRY_UNIT,
+    names.ecs_cluster_unit("ec2"),
+    names.ecs_services_unit("ec2", 1),
+    names.ecs_cluster_unit("fargate"),
+    names.ecs_services_unit("fargate", 1),
+    names.EKS_UNIT,
 )
 JSII_KERNEL_DIR = re.compile(rb"jsii-kernel-\w+")
 
@@ -96,42 +97,6 @@ def test_app_rejects_unknown_context_keys(
     assert "this app reads environment, config_overrides" in stderr
     assert "Invalid configuration" not in stderr
     assert not (tmp_path / "cdk.out" / "manifest.json").exists()
-
-
-def test_each_unknown_context_key_gets_its_line() -> None:
-    problems = app.unknown_context_keys({"env": "x", "stage": "y", "environment": "z"}, ())
-    assert [problem.split(" (")[0] for problem in problems] == [
-        "unknown context key 'env'; did you mean 'environment'?",
-        "unknown context key 'stage'",
-    ]
-
-
-@pytest.mark.parametrize(
-    "key",
-    [
-        "environment",
-        "config_overrides",
-        "@aws-cdk/core:failSynthOnValidationErrors",
-        "@aws-cdk/aws-ecs:someFutureFlag",
-        "@aws-cdk-containers/ecs-service-extensions:enableDefaultLogDriver",
-        "cli-telemetry",
-        "aws:cdk:enable-path-metadata",
-        "aws:cdk:bundling-stacks",
-        "cdk-some-cli-key",
-        "acknowledged-issue-numbers",
-        "availability-zones:account=123456789012:region=us-east-1",
-        "ssm:account=123456789012:parameterName=/x:region=us-east-1",
-    ],
-)
-def test_cdk_and_app_context_keys_are_accepted(key: str) -> None:
-    """cdk.json's keys, the CLI's (aws:cdk:*, see tests/apps.py project_context), the CDK's
-    feature flags and cached lookups (cdk.context.json) are not unknown."""
-    assert app.unknown_context_keys({key: "x"}, app.cdk_json_context_keys()) == []
-
-
-def test_project_context_has_no_unknown_keys() -> None:
-    """What `cdk synth` hands app.py (cdk.json's context and the CLI's keys) passes the check."""
-    assert app.unknown_context_keys(project_context(), app.cdk_json_context_keys()) == []
 
 
 @pytest.mark.parametrize(

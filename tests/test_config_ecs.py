@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from platform_config import ENVIRONMENTS, ConfigError, load_config
-from platform_config.ecs import SAMPLE_IMAGE_URI, pattern_covers
+from platform_config.ecs_placement import pattern_covers
+from platform_config.environments import SAMPLE_IMAGE_URI
 
 
 def _sandbox_with(cluster: str, **changes: Any) -> dict[str, Any]:
@@ -150,10 +151,57 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
             _sandbox_with("fargate", services=[_service(user="nginx")]),
             "ecs.fargate.services.0: user: 'nginx' must be a numeric uid[:gid]",
         ),
+        (
+            _sandbox_with("ec2", instance_types=["t3.small", "t4g.small"]),
+            "ecs.ec2.instance_types: mixes x86_64 (t3.small) and arm64/Graviton (t4g.small); "
+            "allowed: instance types of one CPU architecture",
+        ),
+        (
+            _sandbox_with("ec2", instance_types=["u-6tb1.metal", "u-9tb1.metal"]),
+            "ecs.ec2.instance_types: 'u-6tb1.metal': aws-cdk-lib cannot tell this instance "
+            "type's CPU architecture",
+        ),
+        (
+            _sandbox_with("fargate", services=[_service(route={"priority": 1})]),
+            "ecs.fargate.services.0.route: route needs at least one of 'paths' or 'hosts'",
+        ),
+        (
+            _sandbox_with("fargate", services=[_service(log_retention_days=8)]),
+            "ecs.fargate.services.0.log_retention_days: 8 is not a CloudWatch Logs retention; "
+            "allowed: 1, 3, 5, 7, 14, 30",
+        ),
+        (
+            _sandbox_with("ec2", exec_log_retention_days=2),
+            "ecs.ec2.exec_log_retention_days: 2 is not a CloudWatch Logs retention",
+        ),
+        (
+            _sandbox_with("fargate", services=[_service(container_port=80)]),
+            "ecs.fargate.services.0.container_port: Input should be greater than or equal to 1024",
+        ),
+        (
+            _sandbox_with("fargate", services=[_service(writable_paths=["/tmp", "/data", "/tmp"])]),
+            "ecs.fargate.services.0.writable_paths: /tmp given twice; allowed: each path once",
+        ),
+        (
+            _sandbox_with(
+                "ec2", services=[_service(writable_paths=["/tmp", "/var/log/amazon/ssm"])]
+            ),
+            "ecs.ec2: services[0].writable_paths: /var/log/amazon/ssm is where the ECS agent "
+            "mounts ECS Exec's log directory on EC2 (a second mount there fails the task); "
+            "allowed: other paths, or enable_execute_command false",
+        ),
     ],
 )
 def test_bad_ecs_input_names_the_field(overrides: dict[str, Any], message: str) -> None:
     assert message in _error(overrides)
+
+
+def test_exec_log_directory_is_a_volume_path_on_ec2_only_without_ecs_exec() -> None:
+    """The ECS agent mounts it for ECS Exec on EC2 only; without ECS Exec it is the app's."""
+    paths = ["/tmp", "/var/log/amazon/ssm"]
+    without_exec = _service(writable_paths=paths, enable_execute_command=False)
+    config = load_config("sandbox", overrides=_sandbox_with("ec2", services=[without_exec]))
+    assert config.ecs.ec2.services[0].writable_paths == paths
 
 
 # Types from the capacity table (platform_config/instance_capacity.py), several families each;

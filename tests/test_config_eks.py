@@ -13,6 +13,8 @@ from platform_config import ConfigError, load_config
 from platform_config.base import is_graviton
 from platform_config.eks import KNOWN_KUBERNETES_VERSIONS, KUBECTL_LAYER_PACKAGES
 
+_KUBE_SYSTEM = {"name": "system", "selectors": [{"namespace": "kube-system"}]}
+
 
 def _message(overrides: dict[str, Any], name: str = "sandbox") -> str:
     with pytest.raises(ConfigError) as caught:
@@ -184,6 +186,22 @@ def test_graviton_detection(instance_type: str, graviton: bool) -> None:
         (
             {"eks": {"control_plane_log_retention_days": 8}},
             "eks.control_plane_log_retention_days: 8 is not a CloudWatch Logs retention",
+        ),
+        (
+            {"eks": {"compute": {"mode": "fargate", "fargate_profiles": [_KUBE_SYSTEM]}}},
+            "eks.compute: node_groups: only with mode managed_nodes, not fargate",
+        ),
+        (
+            {
+                "eks": {
+                    "compute": {
+                        "mode": "auto_mode",
+                        "node_groups": [],
+                        "fargate_profiles": [_KUBE_SYSTEM],
+                    }
+                }
+            },
+            "eks.compute: fargate_profiles: not with mode auto_mode (Auto Mode runs all pods)",
         ),
     ],
     ids=lambda value: None if isinstance(value, dict) else value[:40],

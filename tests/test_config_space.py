@@ -32,7 +32,7 @@ from platform_config import ConfigError, load_config
 from tests.apps import ROOT, project_app
 from tests.config_space import platform_configs
 from tests.contract import contract_problems, lint_problems, start_lint
-from tools.lint_templates import stack_templates
+from tools.gates.lint_templates import stack_templates
 
 settings.register_profile(
     "sample",

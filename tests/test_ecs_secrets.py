@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from platform_config import ConfigError, load_config
-from platform_config.ecs import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE_URI
+from stacks import names
 from tests.apps import synth_environment, validation_violations
 
 COMPLETE = "arn:aws:secretsmanager:eu-west-1:444455556666:secret:db-master-AbC123"
@@ -48,7 +49,8 @@ def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _resources(outdir: Path) -> dict[str, Any]:
-    template = json.loads((outdir / "cp-sandbox-ecs-fargate-services-1.template.json").read_text())
+    stack = names.stack_id("sandbox", names.ecs_services_unit("fargate", 1))
+    template = json.loads((outdir / f"{stack}.template.json").read_text())
     resources: dict[str, Any] = template["Resources"]
     return resources
 
@@ -57,7 +59,7 @@ def _statements(outdir: Path) -> list[dict[str, Any]]:
     policy = next(
         r
         for k, r in _resources(outdir).items()
-        if k.startswith("ServiceWebExecutionRoleDefaultPolicy")
+        if k.startswith(f"{names.service_construct_id('web')}ExecutionRoleDefaultPolicy")
     )
     statements: list[dict[str, Any]] = policy["Properties"]["PolicyDocument"]["Statement"]
     return statements

@@ -14,6 +14,7 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk.assertions import Match, Template
 
 from platform_config import load_config
+from stacks import names
 from stacks.eks_stack import DEPLOYER_ADMIN_ARN_PATTERN, EksStack
 from stacks.network_stack import NetworkStack
 from stacks.platform import stack_settings
@@ -113,12 +114,12 @@ def variants(variants_outdir: Path) -> dict[str, Template]:
 
 @pytest.fixture(scope="module")
 def sandbox_eks(sandbox: Assembly) -> Template:
-    return sandbox.template("eks")
+    return sandbox.template(names.EKS_UNIT)
 
 
 @pytest.fixture(scope="module")
 def production_eks(production: Assembly) -> Template:
-    return production.template("eks")
+    return production.template(names.EKS_UNIT)
 
 
 def _cluster(template: Template) -> dict[str, Any]:
@@ -136,16 +137,18 @@ def _nodegroups(template: Template) -> list[dict[str, Any]]:
 
 
 def test_cluster_runs_the_configured_version(assembly: Assembly) -> None:
-    assert _cluster(assembly.template("eks"))["Version"] == "1.36"
+    assert _cluster(assembly.template(names.EKS_UNIT))["Version"] == "1.36"
 
 
 def test_all_five_control_plane_log_types(assembly: Assembly) -> None:
-    logging = _cluster(assembly.template("eks"))["Logging"]["ClusterLogging"]["EnabledTypes"]
+    logging = _cluster(assembly.template(names.EKS_UNIT))["Logging"]["ClusterLogging"][
+        "EnabledTypes"
+    ]
     assert sorted(entry["Type"] for entry in logging) == sorted(ALL_LOG_TYPES)
 
 
 def test_secrets_are_envelope_encrypted_with_a_rotating_customer_key(assembly: Assembly) -> None:
-    template = assembly.template("eks")
+    template = assembly.template(names.EKS_UNIT)
     encryption = _cluster(template)["EncryptionConfig"]
     assert encryption[0]["Resources"] == ["secrets"]
     key_id = encryption[0]["Provider"]["KeyArn"]["Fn::GetAtt"][0]
@@ -178,7 +181,7 @@ def test_production_endpoint_is_private_only(production_eks: Template) -> None:
 
 def test_authentication_is_api_mode(assembly: Assembly) -> None:
     """Access entries only: no aws-auth ConfigMap."""
-    access = _cluster(assembly.template("eks"))["AccessConfig"]
+    access = _cluster(assembly.template(names.EKS_UNIT))["AccessConfig"]
     assert access["AuthenticationMode"] == "API"
 
 
@@ -211,25 +214,27 @@ def test_admin_role_arns_get_cluster_admin_access_entries(variants: dict[str, Te
 
 def test_no_access_entries_without_admin_roles(assembly: Assembly) -> None:
     """Only the deployer's entry, created at deploy time when its parameter is set."""
-    entries = assembly.template("eks").find_resources("AWS::EKS::AccessEntry")
-    assert all(entry.get("Condition") == "DeployerAdminArnSet" for entry in entries.values())
+    entries = assembly.template(names.EKS_UNIT).find_resources("AWS::EKS::AccessEntry")
+    condition = names.DEPLOYER_ADMIN_CONDITION
+    assert all(entry.get("Condition") == condition for entry in entries.values())
 
 
 def test_sandbox_takes_the_deployer_as_admin_at_deploy_time(sandbox_eks: Template) -> None:
-    """eks.access.deployer_admin: a DeployerAdminArn parameter (default empty: nothing is
+    """eks.access.deployer_admin: a deployer-admin parameter (default empty: nothing is
     created), and a cluster-admin access entry for it under the condition that it is set."""
     parameters = sandbox_eks.to_json()["Parameters"]
-    parameter = parameters["DeployerAdminArn"]
+    parameter = parameters[names.DEPLOYER_ADMIN_PARAMETER]
     assert parameter["Type"] == "String"
     assert parameter["Default"] == ""
     assert parameter["AllowedPattern"] == DEPLOYER_ADMIN_ARN_PATTERN
-    assert sandbox_eks.to_json()["Conditions"]["DeployerAdminArnSet"] == {
-        "Fn::Not": [{"Fn::Equals": [{"Ref": "DeployerAdminArn"}, ""]}]
+    assert sandbox_eks.to_json()["Conditions"][names.DEPLOYER_ADMIN_CONDITION] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": names.DEPLOYER_ADMIN_PARAMETER}, ""]}]
     }
     (entry,) = sandbox_eks.find_resources(
-        "AWS::EKS::AccessEntry", {"Properties": {"PrincipalArn": {"Ref": "DeployerAdminArn"}}}
+        "AWS::EKS::AccessEntry",
+        {"Properties": {"PrincipalArn": {"Ref": names.DEPLOYER_ADMIN_PARAMETER}}},
     ).values()
-    assert entry["Condition"] == "DeployerAdminArnSet"
+    assert entry["Condition"] == names.DEPLOYER_ADMIN_CONDITION
     (cluster_id,) = sandbox_eks.find_resources("AWS::EKS::Cluster")
     assert entry["Properties"]["ClusterName"] == {"Ref": cluster_id}
     (policy,) = entry["Properties"]["AccessPolicies"]
@@ -238,7 +243,7 @@ def test_sandbox_takes_the_deployer_as_admin_at_deploy_time(sandbox_eks: Templat
 
 
 def test_production_has_no_deployer_parameter(production_eks: Template) -> None:
-    assert "DeployerAdminArn" not in production_eks.to_json().get("Parameters", {})
+    assert names.DEPLOYER_ADMIN_PARAMETER not in production_eks.to_json().get("Parameters", {})
     production_eks.resource_count_is("AWS::EKS::AccessEntry", 0)
 
 
@@ -264,7 +269,7 @@ def test_deployer_parameter_pattern(arn: str, allowed: bool) -> None:
 
 
 def test_control_plane_and_nodes_only_in_private_subnets(assembly: Assembly) -> None:
-    template = assembly.template("eks")
+    template = assembly.template(names.EKS_UNIT)
     subnets = _cluster(template)["ResourcesVpcConfig"]["SubnetIds"]
     groups = _nodegroups(template)
     for reference in [*subnets, *(s for g in groups for s in g["Subnets"])]:
@@ -281,7 +286,10 @@ def test_control_plane_log_group_is_precreated_with_retention(
     sandbox_eks.has_resource(
         "AWS::Logs::LogGroup",
         {
-            "Properties": {"LogGroupName": "/aws/eks/cp-sandbox/cluster", "RetentionInDays": 7},
+            "Properties": {
+                "LogGroupName": f"/aws/eks/{names.eks_cluster_name('sandbox')}/cluster",
+                "RetentionInDays": 7,
+            },
             "DeletionPolicy": "Delete",
         },
     )
@@ -289,7 +297,7 @@ def test_control_plane_log_group_is_precreated_with_retention(
         "AWS::Logs::LogGroup",
         {
             "Properties": {
-                "LogGroupName": "/aws/eks/cp-production/cluster",
+                "LogGroupName": f"/aws/eks/{names.eks_cluster_name('production')}/cluster",
                 "RetentionInDays": 365,
                 "KmsKeyId": Match.any_value(),
             },
@@ -300,7 +308,7 @@ def test_control_plane_log_group_is_precreated_with_retention(
 
 def test_stateful_logical_ids_are_pinned(assembly: Assembly) -> None:
     """Renaming these replaces the cluster (and with it every workload) or orphans the key."""
-    resources = assembly.template_json(assembly.stack_name("eks"))["Resources"]
+    resources = assembly.template_json(assembly.stack_name(names.EKS_UNIT))["Resources"]
     assert resources["EksClusterB2BDED5B"]["Type"] == "AWS::EKS::Cluster"
     assert resources["EksSecretsKey89C78FFD"]["Type"] == "AWS::KMS::Key"
     assert resources["EksControlPlaneLogsDB7AEF19"]["Type"] == "AWS::Logs::LogGroup"
@@ -335,7 +343,7 @@ def test_production_nodes_are_on_demand_x86_al2023(production_eks: Template) -> 
 def test_node_launch_template_requires_imdsv2_and_encrypts_the_root_volume(
     assembly: Assembly,
 ) -> None:
-    template = assembly.template("eks")
+    template = assembly.template(names.EKS_UNIT)
     (group,) = _nodegroups(template)
     assert "LaunchTemplate" in group
     assert "DiskSize" not in group
@@ -365,7 +373,7 @@ def test_node_role_pulls_only(assembly: Assembly) -> None:
     """Pull-only ECR access (not ReadOnly), plus what nodes need to join and run the VPC CNI."""
     node_roles = [
         role
-        for role in assembly.template("eks").find_resources("AWS::IAM::Role").values()
+        for role in assembly.template(names.EKS_UNIT).find_resources("AWS::IAM::Role").values()
         if "ec2.amazonaws.com" in json.dumps(role["Properties"]["AssumeRolePolicyDocument"])
     ]
     assert len(node_roles) == 1
@@ -423,7 +431,7 @@ def _addon_names(template: Template) -> list[str]:
 
 
 def test_managed_addons_at_eks_default_versions(assembly: Assembly) -> None:
-    template = assembly.template("eks")
+    template = assembly.template(names.EKS_UNIT)
     assert _addon_names(template) == ["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
     for addon in template.find_resources("AWS::EKS::Addon").values():
         assert "AddonVersion" not in addon["Properties"]
@@ -432,7 +440,7 @@ def test_managed_addons_at_eks_default_versions(assembly: Assembly) -> None:
 
 
 def test_pod_scheduling_addons_wait_for_nodes(assembly: Assembly) -> None:
-    template = assembly.template_json(assembly.stack_name("eks"))["Resources"]
+    template = assembly.template_json(assembly.stack_name(names.EKS_UNIT))["Resources"]
     nodegroups = {k for k, v in template.items() if v["Type"] == "AWS::EKS::Nodegroup"}
     for resource in template.values():
         if resource["Type"] == "AWS::EKS::Addon" and resource["Properties"]["AddonName"] in {
@@ -447,7 +455,7 @@ def test_pod_scheduling_addons_wait_for_nodes(assembly: Assembly) -> None:
 
 def test_no_kubectl_provider_by_default(assembly: Assembly) -> None:
     """The sample workload is off by default: no kubectl Lambda or 50 MB layer asset."""
-    template = assembly.template("eks")
+    template = assembly.template(names.EKS_UNIT)
     template.resource_count_is("AWS::Lambda::Function", 0)
     template.resource_count_is("Custom::AWSCDK-EKS-KubernetesResource", 0)
 
@@ -498,11 +506,11 @@ def test_kubectl_handler_runs_in_private_subnets(variants: dict[str, Template]) 
 
 
 def test_outputs_cluster_name_and_kubeconfig_command(assembly: Assembly) -> None:
-    name = f"cp-{assembly.environment}"
-    template = assembly.template("eks")
-    template.has_output("ClusterName", {"Value": name})
+    name = names.eks_cluster_name(assembly.environment)
+    template = assembly.template(names.EKS_UNIT)
+    template.has_output(names.CLUSTER_NAME_OUTPUT, {"Value": name})
     template.has_output(
-        "UpdateKubeconfigCommand",
+        names.UPDATE_KUBECONFIG_OUTPUT,
         {"Value": f"aws eks update-kubeconfig --region us-east-1 --name {name}"},
     )
 

@@ -1,4 +1,4 @@
-"""tools/images.py (`make push-image`, `make set-image-tag`) and the sample app it builds.
+"""tools/images/ (`make push-image`, `make set-image-tag`) and the sample app it builds.
 
 `docker` is tests/docker_recorder.py on PATH: no Docker daemon or registry exists where the tests
 run, so what is checked is the commands derived from the config and the deploy outputs (and their
@@ -25,30 +25,22 @@ import pytest
 from moto import mock_aws
 
 from platform_config import load_config
-from stacks.registry_stack import _pascal_case
+from stacks import names
 from tests import docker_recorder
 from tests.apps import synth_environment
-from tools.images import (
-    DockerfileFacts,
-    ImageError,
-    dockerfile_warnings,
-    find_service,
-    main,
-    native_platform,
-    parse_service,
-    read_dockerfile,
-    repository_output_key,
-    repository_uri,
-    set_tag,
-    target_platform,
-    validate_tag,
-)
+from tools.images.dockerfile import DockerfileFacts, dockerfile_warnings, read_dockerfile
+from tools.images.push import main, native_platform, repository_uri, target_platform
+from tools.images.service import ImageError, find_service, parse_service, validate_tag
+from tools.images.set_tag import main as set_tag_main
+from tools.images.set_tag import set_tag
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample-app"
 ACCOUNT = "123456789012"
 HOST = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
 URI = f"{HOST}/sample-app"
+REGISTRY_STACK = names.stack_id("sandbox", names.REGISTRY_UNIT)
+REPOSITORY_URI_OUTPUT = names.repository_uri_output("sample-app")
 
 
 def sample_overrides() -> dict[str, Any]:
@@ -87,9 +79,8 @@ def test_the_sample_service_synthesizes_read_only_non_root_on_8080(tmp_path: Pat
     """The task definition the sandbox gets with sample-app/sandbox.json: our repository's v1,
     arm64, read-only root filesystem, the Dockerfile's user, port 8080."""
     outdir = synth_environment("sandbox", tmp_path / "cdk.out", sample_overrides())
-    template = json.loads(
-        (outdir / "cp-sandbox-ecs-fargate-services-1.template.json").read_text(encoding="utf-8")
-    )
+    services_stack = names.stack_id("sandbox", names.ecs_services_unit("fargate", 1))
+    template = json.loads((outdir / f"{services_stack}.template.json").read_text(encoding="utf-8"))
     (task,) = [
         r["Properties"]
         for r in template["Resources"].values()
@@ -100,7 +91,10 @@ def test_the_sample_service_synthesizes_read_only_non_root_on_8080(tmp_path: Pat
     assert app["User"] == read_dockerfile((SAMPLE / "Dockerfile").read_text()).user
     assert [m["ContainerPort"] for m in app["PortMappings"]] == [8080]
     assert app["Image"]["Fn::Join"][1][-1] == ":v1"
-    assert "cp-sandbox-registry:ExportsOutputRefRegistrysampleapp" in json.dumps(app["Image"])
+    registry = names.stack_id("sandbox", names.REGISTRY_UNIT)
+    assert f"{registry}:ExportsOutputRef{names.REGISTRY_CONSTRUCT}sampleapp" in json.dumps(
+        app["Image"]
+    )
     assert task["RuntimePlatform"]["CpuArchitecture"] == "ARM64"
 
 
@@ -211,11 +205,6 @@ def test_the_native_platform_of_a_machine() -> None:
     assert native_platform("riscv64") is None
 
 
-@pytest.mark.parametrize("name", ["sample-app", "team_api", "a.b-c", "web2"])
-def test_the_output_key_is_the_registry_stacks(name: str) -> None:
-    assert repository_output_key(name) == f"{_pascal_case(name)}RepositoryUri"
-
-
 def test_the_repository_uri_is_read_from_the_deploy_outputs(tmp_path: Path) -> None:
     outputs = tmp_path / "outputs-sandbox.json"
     with pytest.raises(ImageError, match="does not exist: `make deploy` writes it"):
@@ -223,12 +212,11 @@ def test_the_repository_uri_is_read_from_the_deploy_outputs(tmp_path: Path) -> N
     outputs.write_text("{not json")
     with pytest.raises(ImageError, match="cannot read"):
         repository_uri(outputs, "sample-app")
-    outputs.write_text(json.dumps({"cp-sandbox-network": {"VpcId": "vpc-1"}}))
-    with pytest.raises(ImageError, match="has no SampleAppRepositoryUri output"):
+    network = names.stack_id("sandbox", names.NETWORK_UNIT)
+    outputs.write_text(json.dumps({network: {"VpcId": "vpc-1"}}))
+    with pytest.raises(ImageError, match=f"has no {REPOSITORY_URI_OUTPUT} output"):
         repository_uri(outputs, "sample-app")
-    outputs.write_text(
-        json.dumps({"cp-sandbox-registry": {"SampleAppRepositoryUri": URI, "Other": "x"}})
-    )
+    outputs.write_text(json.dumps({REGISTRY_STACK: {REPOSITORY_URI_OUTPUT: URI, "Other": "x"}}))
     assert repository_uri(outputs, "sample-app") == URI
 
 
@@ -276,7 +264,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "overrides" / "sandbox.json").write_text((SAMPLE / "sandbox.json").read_text())
     (tmp_path / "build").mkdir()
     (tmp_path / "build" / "outputs-sandbox.json").write_text(
-        json.dumps({"cp-sandbox-registry": {"SampleAppRepositoryUri": URI}})
+        json.dumps({REGISTRY_STACK: {REPOSITORY_URI_OUTPUT: URI}})
     )
     bin_dir = docker_recorder.install(tmp_path / "bin")
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
@@ -297,7 +285,6 @@ def ecr(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
 
 
 PUSH = [
-    "push",
     "--environment",
     "sandbox",
     "--overrides",
@@ -435,7 +422,7 @@ def test_push_refuses_what_it_cannot_push(
 ) -> None:
     """A service on a public image (the sandbox's default), a context without a Dockerfile, and no
     deploy outputs: one line each, no docker call."""
-    assert main(["push", "--environment", "sandbox", "--service", "fargate/sample", "--tag", "v1"])
+    assert main(["--environment", "sandbox", "--service", "fargate/sample", "--tag", "v1"])
     assert "runs public.ecr.aws/nginx/nginx-unprivileged" in capsys.readouterr().err
     assert main([*PUSH, "--context", "overrides"], session=ecr) == 1
     assert "overrides/Dockerfile does not exist" in capsys.readouterr().err
@@ -493,8 +480,8 @@ def test_set_tag_through_make_prints_the_deploy_step(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write(tmp_path / "sandbox.json", sample_overrides())
-    argv = ["set-tag", "--environment", "sandbox", "--overrides", str(path)]
-    assert main([*argv, "--service", "fargate/sample", "--tag", "v3"]) == 0
+    argv = ["--environment", "sandbox", "--overrides", str(path)]
+    assert set_tag_main([*argv, "--service", "fargate/sample", "--tag", "v3"]) == 0
     assert (
         f"{path}: fargate/sample image sample-app:v1 -> sample-app:v3. Roll it out: make deploy "
         f"ENV=sandbox OVERRIDES={path}"

@@ -75,9 +75,9 @@ def test_env_and_overrides_reach_the_account_tools(target: str) -> None:
     tools = [
         line
         for line in commands.splitlines()
-        if " -m tools.bootstrap_account" in line
-        or " -m tools.account_check" in line
-        or " -m tools.verify_deployment" in line
+        if " -m tools.account.bootstrap" in line
+        or " -m tools.account.check" in line
+        or " -m tools.verify.deployment" in line
         or " -m tools.images" in line
     ]
     assert tools
@@ -99,15 +99,17 @@ def test_deploy_records_its_stacks_and_destroy_adds_the_recorded_ones() -> None:
     (cdk_deploy,) = [
         i for i, line in enumerate(deploy) if line.startswith("cdk --no-notices deploy")
     ]
-    (record,) = [i for i, line in enumerate(deploy) if "-m tools.deployed_stacks record" in line]
+    (record,) = [
+        i for i, line in enumerate(deploy) if "-m tools.deploy.deployed_stacks record" in line
+    ]
     assert cdk_deploy < record
     assert deploy[record].endswith("--environment production --assembly cdk.out")
     destroy = _make("-n", "destroy", "ENV=production", "CDK_DESTROY_FLAGS=--force")
-    extra = destroy.index("-m tools.deployed_stacks extra --environment production")
+    extra = destroy.index("-m tools.deploy.deployed_stacks extra --environment production")
     recorded = destroy.index('destroy --app "$assembly" $stacks --force')
     everything = destroy.index(" --all --force")
     assert "destroy -c environment=production " in destroy[recorded:everything]
-    forget = destroy.index("-m tools.deployed_stacks prune --environment production")
+    forget = destroy.index("-m tools.deploy.deployed_stacks prune --environment production")
     assert extra < recorded < everything < forget
 
 
@@ -119,7 +121,7 @@ def test_stacks_selects_what_deploy_and_diff_touch_and_deploy_records() -> None:
     assert " --all " in deploy
     (diff,) = [line for line in every if line.startswith("cdk --no-notices diff")]
     assert diff.split() == ["cdk", "--no-notices", "diff", "-c", "environment=sandbox"]
-    (record,) = [line for line in every if "tools.deployed_stacks record" in line]
+    (record,) = [line for line in every if "tools.deploy.deployed_stacks record" in line]
     assert "--stacks" not in record
     some = _make("-n", "deploy", "diff", "ENV=sandbox", "STACKS=cp-sandbox-a cp-sandbox-b")
     (deploy,) = [line for line in some.splitlines() if line.startswith("cdk --no-notices deploy")]
@@ -127,17 +129,19 @@ def test_stacks_selects_what_deploy_and_diff_touch_and_deploy_records() -> None:
     assert " --all" not in deploy
     (diff,) = [line for line in some.splitlines() if line.startswith("cdk --no-notices diff")]
     assert diff.endswith("--exclusively cp-sandbox-a cp-sandbox-b")
-    (record,) = [line for line in some.splitlines() if "tools.deployed_stacks record" in line]
+    (record,) = [
+        line for line in some.splitlines() if "tools.deploy.deployed_stacks record" in line
+    ]
     assert 'record --stacks "cp-sandbox-a cp-sandbox-b" --environment sandbox' in record
 
 
 def test_the_image_targets_pass_service_tag_and_context() -> None:
     push = _make("-n", "push-image", "SERVICE=fargate/web", "TAG=v9", "CONTEXT=app")
-    assert '-m tools.images push --service "fargate/web" --tag "v9" --context "app"' in push
+    assert '-m tools.images.push --service "fargate/web" --tag "v9" --context "app"' in push
     default = _make("-n", "push-image", "SERVICE=fargate/web", "TAG=v9")
     assert '--context "sample-app"' in default
     tag = _make("-n", "set-image-tag", "SERVICE=ec2/web", "TAG=v9")
-    assert '-m tools.images set-tag --service "ec2/web" --tag "v9" --environment sandbox' in tag
+    assert '-m tools.images.set_tag --service "ec2/web" --tag "v9" --environment sandbox' in tag
 
 
 def test_ci_runs_every_test_target() -> None:

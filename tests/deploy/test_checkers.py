@@ -21,6 +21,7 @@ from moto import mock_aws
 from moto.cloudformation.models import CloudFormationBackend
 from moto.ecs.models import TaskDefinition
 
+from stacks import names
 from tests.deploy.checkers import (
     CHECKERS,
     EMULATOR_DROPPED_PROPERTIES,
@@ -385,7 +386,7 @@ def test_moto_lists_an_export_of_a_skipped_resource_without_a_value(aws: InProce
     """The recorded reason ecs-ec2-services-1 is left out: the export of a resource of a skipped
     type (the capacity provider) is listed with no Value, and CreateStack of a stack importing it
     fails "No export named ... found." (moto keeps that stack listed as CREATE_IN_PROGRESS)."""
-    assert "ecs-ec2-services-1" in EMULATOR_UNDEPLOYABLE_UNITS
+    assert names.ecs_services_unit("ec2", 1) in EMULATOR_UNDEPLOYABLE_UNITS
     assert "AWS::ECS::CapacityProvider" in EMULATOR_SKIPPED_TYPES
     cloudformation = aws.client("cloudformation")
     producer, consumer = producer_and_consumer("skipped-export")
@@ -884,7 +885,7 @@ def test_moto_recreates_what_a_deleted_stacks_outputs_read(aws: InProcess) -> No
 def test_moto_cannot_create_a_tagged_kms_key_hence_eks_is_not_deployed(aws: InProcess) -> None:
     """The recorded reason the eks unit is left out: moto's KMS CloudFormation model fails on
     CloudFormation-style Tags (KeyError 'TagKey'), as on the eks stack's secrets key."""
-    assert "eks" in EMULATOR_UNDEPLOYABLE_UNITS
+    assert names.EKS_UNIT in EMULATOR_UNDEPLOYABLE_UNITS
     template = {
         "Resources": {
             "Key": {

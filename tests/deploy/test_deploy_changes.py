@@ -1,5 +1,5 @@
 """Day-two changes applied to the deployed sandbox on the emulator, each planned first by
-`python -m tools.plan` against what the last deploy recorded (as `make deploy` runs it):
+`python -m tools.plan.cli` against what the last deploy recorded (as `make deploy` runs it):
 
 1. a clean change (a Fargate service's CPU and memory, and an ECR repository added; catalogue
    entries service-size and repository-added) plans clean, deploys, and every deployed resource
@@ -32,6 +32,7 @@ from typing import Any
 import pytest
 
 from platform_config.environments import ENVIRONMENTS
+from stacks import names
 from tests.assembly import Assembly
 from tests.cdk_cli import ROOT
 from tests.deploy.checkers import CHECKERS
@@ -39,14 +40,14 @@ from tests.deploy.cli import CliRun, deploy_args
 from tests.deploy.conftest import Deployment
 from tests.deploy.inventory import take_inventory
 from tests.plan.catalogue import fargate
-from tools.deployed_stacks import record
+from tools.deploy.deployed_stacks import record
 
 pytestmark = pytest.mark.deploy
 
 ENVIRONMENT = "sandbox"
-FARGATE = f"cp-{ENVIRONMENT}-ecs-fargate"
-FARGATE_SERVICES = f"cp-{ENVIRONMENT}-ecs-fargate-services-1"
-REGISTRY = f"cp-{ENVIRONMENT}-registry"
+FARGATE = names.stack_id(ENVIRONMENT, names.ecs_cluster_unit("fargate"))
+FARGATE_SERVICES = names.stack_id(ENVIRONMENT, names.ecs_services_unit("fargate", 1))
+REGISTRY = names.stack_id(ENVIRONMENT, names.REGISTRY_UNIT)
 
 
 @dataclass
@@ -72,12 +73,12 @@ class Changes:
         return self.assemblies[name]
 
     def plan(self, name: str, assembly: Assembly) -> tuple[int, dict[str, Any]]:
-        """`python -m tools.plan` of the deployed stacks of `assembly` against the record."""
+        """`python -m tools.plan.cli` of the deployed stacks of `assembly` against the record."""
         run = subprocess.run(
             [
                 sys.executable,
                 "-m",
-                "tools.plan",
+                "tools.plan.cli",
                 "--environment",
                 ENVIRONMENT,
                 "--assembly",

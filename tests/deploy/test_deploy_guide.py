@@ -9,7 +9,7 @@ The environment holds what a user's shell or CI would, and nothing from this one
 proxy or make variables):
 * the emulator's endpoint and the access key of an IAM user `deployer` made in it (moto answers
   GetCallerIdentity for its own default key with an ARN no IAM principal has, which `make deploy`
-  rightly refuses as the EKS stack's DeployerAdminArn);
+  rightly refuses as the EKS stack's deployer-admin parameter);
 * STACKS: the stacks the emulator can deploy (all but checkers.EMULATOR_UNDEPLOYABLE_UNITS, as
   test_deploy_local.py deploys them); CDK_DEPLOY_FLAGS "--require-approval never --method=direct"
   (moto's change-set path drops exports) and CDK_DESTROY_FLAGS=--force, CI's non-interactive flags;
@@ -35,7 +35,8 @@ from typing import Any
 
 import pytest
 
-from platform_config.ecs import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE_URI
+from stacks import names
 from tests import docker_recorder
 from tests.assembly import Assembly
 from tests.cdk_cli import ROOT
@@ -48,12 +49,14 @@ from tests.deploy.cli import emulator_environment
 from tests.deploy.conftest import deployable_stacks
 from tests.deploy.emulator import ACCOUNT, REGION, CustomResourceResponder, MotoServer
 from tests.guide_blocks import DOCKER_STUB, Block, emulator_blocks
-from tools.images import native_platform
+from tools.images.push import native_platform
 
 pytestmark = pytest.mark.deploy
 
 ENVIRONMENT = "sandbox"
-SAMPLE_STACK = f"cp-{ENVIRONMENT}-ecs-fargate-services-1"
+SAMPLE_STACK = names.stack_id(ENVIRONMENT, names.ecs_services_unit("fargate", 1))
+REGISTRY_STACK = names.stack_id(ENVIRONMENT, names.REGISTRY_UNIT)
+REPOSITORY_URI_OUTPUT = names.repository_uri_output("sample-app")
 OVERRIDES_FILE = "overrides/sandbox.json"
 REGISTRY_HOST = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
 REPOSITORY_URI = f"{REGISTRY_HOST}/sample-app"
@@ -327,21 +330,22 @@ def test_the_first_deploy_deploys_records_and_writes_the_outputs(
     )
     assert not (set(sandbox.all_templates()) - set(stacks)) & set(run.stacks)
     assert sorted(run.files["record"]["stacks"]) == sorted(stacks)
-    registry = run.files["outputs"][f"cp-{ENVIRONMENT}-registry"]
-    assert registry["SampleAppRepositoryUri"] == REPOSITORY_URI
+    registry = run.files["outputs"][REGISTRY_STACK]
+    assert registry[REPOSITORY_URI_OUTPUT] == REPOSITORY_URI
     assert run.sample is not None
     assert run.sample.app["image"] == SAMPLE_IMAGE_URI
 
 
 def test_the_deploy_hands_the_eks_stack_the_deployers_arn(guide: GuideRun) -> None:
     """kubectl right after the deploy: `make deploy` reads who deploys (STS, with the deployer's
-    key) and passes that IAM user's ARN as the EKS stack's DeployerAdminArn, the cluster-admin
-    access entry (the EKS stack itself is one the emulator cannot deploy: EMULATOR_UNDEPLOYABLE_
-    UNITS). Nothing in the config names the deployer."""
+    key) and passes that IAM user's ARN as the EKS stack's deployer-admin parameter, the
+    cluster-admin access entry (the EKS stack itself is one the emulator cannot deploy:
+    EMULATOR_UNDEPLOYABLE_UNITS). Nothing in the config names the deployer."""
     run = guide.of("make deploy ENV=sandbox")[0]
     expected = (
         f"Cluster-admin access entry for the deployer: --parameters "
-        f"cp-{ENVIRONMENT}-eks:DeployerAdminArn=arn:aws:iam::{ACCOUNT}:user/deployer"
+        f"{names.stack_id(ENVIRONMENT, names.EKS_UNIT)}:{names.DEPLOYER_ADMIN_PARAMETER}="
+        f"arn:aws:iam::{ACCOUNT}:user/deployer"
     )
     assert expected in run.output.splitlines()
 
@@ -439,9 +443,7 @@ def test_a_new_tag_is_pushed_set_and_rolled_out(guide: GuideRun) -> None:
 
 def test_the_outputs_block_prints_the_outputs_file(guide: GuideRun) -> None:
     (run,) = guide.of("jq . build/outputs-sandbox.json")
-    assert json.loads(run.output)[f"cp-{ENVIRONMENT}-registry"]["SampleAppRepositoryUri"] == (
-        REPOSITORY_URI
-    )
+    assert json.loads(run.output)[REGISTRY_STACK][REPOSITORY_URI_OUTPUT] == REPOSITORY_URI
 
 
 def test_destroy_then_nothing_is_left(guide: GuideRun) -> None:
@@ -450,7 +452,7 @@ def test_destroy_then_nothing_is_left(guide: GuideRun) -> None:
     first, second = guide.of("make destroy")
     assert "has dependencies and cannot be deleted" in first.output
     assert f"destroy] Error {DESTROY_EXIT_CODE}" in first.output
-    assert not [name for name in second.stacks if name.startswith(f"cp-{ENVIRONMENT}-")]
+    assert not [name for name in second.stacks if name.startswith(names.stack_prefix(ENVIRONMENT))]
     assert second.files["record"] is None
     (check,) = guide.of("aws cloudformation list-stacks")
     assert check.output.strip() == ""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from platform_config.environments import ENVIRONMENTS
+from stacks import names
 
 Overrides = dict[str, Any]
 
@@ -56,6 +57,7 @@ API = service("api", 1, "/api/*")
 ADMIN = service("admin", 2, "/admin/*")
 TWO_SERVICES = fargate(API, SAMPLE)
 INTERNAL_GROUP = {"internal": {"internal": True}}
+FARGATE_SERVICES_1 = names.ecs_services_unit("fargate", 1)
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ CATALOGUE: tuple[Change, ...] = (
         before=TWO_SERVICES,
         after=fargate(SAMPLE),
         refused=("stack-left-app",),
-        sequence=(Step(fargate(SAMPLE), destroy=("ecs-fargate-services-1",)),),
+        sequence=(Step(fargate(SAMPLE), destroy=(FARGATE_SERVICES_1,)),),
     ),
     Change(
         "service-rename",
@@ -168,9 +170,7 @@ CATALOGUE: tuple[Change, ...] = (
             # The new copy starts beside the old one, which keeps answering /api/* first; then
             # the old stack goes and the new copy takes over.
             Step(fargate(service("api", 11, "/api/*"), SAMPLE), accept=("stack-left-app",)),
-            Step(
-                fargate(service("api", 11, "/api/*"), SAMPLE), destroy=("ecs-fargate-services-1",)
-            ),
+            Step(fargate(service("api", 11, "/api/*"), SAMPLE), destroy=(FARGATE_SERVICES_1,)),
         ),
     ),
     Change(
@@ -310,7 +310,10 @@ CATALOGUE: tuple[Change, ...] = (
             # KMS is registry-wide and a registry keeps at least one repository, so the name is
             # freed by destroying the registry and the EKS stack, which imports its repository's
             # ARN (the sandbox deletes the images and the cluster), then both come back.
-            Step({"registry": {"kms_encryption": True}}, destroy=("eks", "registry")),
+            Step(
+                {"registry": {"kms_encryption": True}},
+                destroy=(names.EKS_UNIT, names.REGISTRY_UNIT),
+            ),
         ),
     ),
     Change(
@@ -340,7 +343,7 @@ CATALOGUE: tuple[Change, ...] = (
         after={},
         refused=("export-in-use", "stateful-retained"),
         sequence=(
-            Step({}, stacks=("eks",)),
+            Step({}, stacks=(names.EKS_UNIT,)),
             Step({}, accept=("stateful-retained",)),
         ),
     ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.plan.catalogue import catalogue_markdown
-from tools.markers import replace_block
+from tools.docs.markers import replace_block
 from tools.plan.report import rules_markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "changing.md"

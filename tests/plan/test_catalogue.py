@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from stacks import names
 from tests.plan.catalogue import CATALOGUE, Change, Overrides
 from tools.plan.assembly import read_assembly
 from tools.plan.model import Plan, StackStatus, State
@@ -51,10 +52,6 @@ REQUIRED = (
     "registry-kms-on",
     "repository-added",
 )
-
-
-def stack_name(environment: str, unit: str) -> str:
-    return f"cp-{environment}-{unit}"
 
 
 @dataclass
@@ -95,13 +92,13 @@ def _sequence_requests(change: Change, synths: Synths) -> list[Request]:
     requests = []
     for number, step in enumerate(change.sequence, start=1):
         for unit in step.destroy:
-            del deployed[stack_name(env, unit)]
+            del deployed[names.stack_id(env, unit)]
         request = Request(
             env,
             deployed,
             synths.state(env, step.overrides),
             f"{change.id} step {number}",
-            stacks=[stack_name(env, unit) for unit in step.stacks] if step.stacks else None,
+            stacks=[names.stack_id(env, unit) for unit in step.stacks] if step.stacks else None,
             accept=step.accept,
         )
         requests.append(request)

@@ -1,7 +1,7 @@
-"""`python -m tools.plan` (what `make plan` and `make deploy` run) on small hand-made assemblies:
-where the base comes from, what stops a deploy, the outputs; and the make targets that run it
-(expanded with `make -n`). The diff engine is replaced by one that reports no resource change:
-these tests are about the plumbing (the rules on real engine answers: test_rules.py)."""
+"""`python -m tools.plan.cli` (what `make plan` and `make deploy` run) on small hand-made
+assemblies: where the base comes from, what stops a deploy, the outputs; and the make targets that
+run it (expanded with `make -n`). The diff engine is replaced by one that reports no resource
+change: these tests are about the plumbing (the rules on real engine answers: test_rules.py)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,8 @@ import pytest
 
 from tests.cdk_cli import ROOT
 from tests.plan.cases import PLANNER_APP, PLANNER_BASE
-from tools.deployed_stacks import record
-from tools.plan import __main__ as cli
-from tools.plan import planner
+from tools.deploy.deployed_stacks import record
+from tools.plan import cli, planner
 from tools.plan.model import StackTemplate
 
 ENV = "test"
@@ -170,14 +169,14 @@ def test_make_deploy_plans_before_it_deploys_and_passes_stacks_and_accept() -> N
     build/) runs after the synth and before `cdk deploy`, with STACKS and PLAN_ACCEPT; a refusal
     (exit 2) stops the recipe."""
     lines = _make("deploy", "ENV=production", "STACKS=cp-production-eks", "PLAN_ACCEPT=fixed-name")
-    (plan,) = [i for i, line in enumerate(lines) if " -m tools.plan " in line]
+    (plan,) = [i for i, line in enumerate(lines) if " -m tools.plan.cli " in line]
     (deploy,) = [i for i, line in enumerate(lines) if line.startswith("cdk --no-notices deploy")]
     (synth,) = [i for i, line in enumerate(lines) if line.startswith("cdk --no-notices synth")]
     assert synth < plan < deploy
     assert lines[plan].split() == [
         ".venv/bin/python",
         "-m",
-        "tools.plan",
+        "tools.plan.cli",
         "--environment",
         "production",
         "--assembly",
@@ -196,7 +195,7 @@ def test_make_deploy_plans_before_it_deploys_and_passes_stacks_and_accept() -> N
 
 def test_make_plan_takes_base_overrides_and_flags() -> None:
     lines = _make("plan", "ENV=sandbox", "BASE=main", "OVERRIDES=a.json", "PLAN_FLAGS=--json")
-    (plan,) = [line for line in lines if " -m tools.plan " in line]
+    (plan,) = [line for line in lines if " -m tools.plan.cli " in line]
     assert plan.split()[3:] == [
         "--environment",
         "sandbox",

@@ -9,7 +9,7 @@ import pytest
 from tests.cdk_cli import ROOT
 from tests.plan.catalogue import CATALOGUE
 from tests.plan.doc_tables import BLOCKS, DOC
-from tools.markers import read_block
+from tools.docs.markers import read_block
 from tools.plan.rules import RULE_IDS
 
 TEXT = DOC.read_text(encoding="utf-8")

@@ -31,7 +31,7 @@ def test_a_git_ref_base_is_that_commits_app_synthesized(
         [
             sys.executable,
             "-m",
-            "tools.plan",
+            "tools.plan.cli",
             "--environment",
             "sandbox",
             "--assembly",

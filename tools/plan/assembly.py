@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tools.deployed_stacks import BUILD, read_record, record_path
+from tools.deploy.deployed_stacks import BUILD, read_record, record_path
 from tools.plan.model import StackTemplate, State
 
 STACK_ARTIFACT = "aws:cloudformation:stack"
@@ -47,8 +47,8 @@ def read_assembly(outdir: Path) -> dict[str, StackTemplate]:
 
 def recorded_base(environment: str, build: Path = BUILD) -> tuple[State, str]:
     """What the last successful `make deploy`s of `environment` deployed: each recorded stack from
-    the copy of the assembly it was deployed from (tools/deployed_stacks.py). Empty on a first
-    deploy (no record)."""
+    the copy of the assembly it was deployed from (tools/deploy/deployed_stacks.py). Empty on a
+    first deploy (no record)."""
     recorded = read_record(environment, build)
     stacks: dict[str, StackTemplate] = {}
     copies: dict[str, dict[str, StackTemplate]] = {}

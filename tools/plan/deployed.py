@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tools.deployed_stacks import assembly_regions
+from tools.deploy.deployed_stacks import assembly_regions
 from tools.plan.model import StackTemplate, State
 
 DEPLOYED = "deployed"

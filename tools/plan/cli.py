@@ -1,13 +1,14 @@
 """`make plan` and the first step of `make deploy`:
 
-    python -m tools.plan --environment sandbox --assembly cdk.out [--base DIR|GIT-REF|deployed]
-        [--if-unrecorded deployed] [--overrides a.json,b.json] [--stacks "A B"]
-        [--accept RULE[,RULE]] [--json] [--output FILE]
+    python -m tools.plan.cli --environment sandbox --assembly cdk.out
+        [--base DIR|GIT-REF|deployed] [--if-unrecorded deployed] [--overrides a.json,b.json]
+        [--stacks "A B"] [--accept RULE[,RULE]] [--json] [--output FILE]
 
-The base: what the last `make deploy` of the environment recorded (tools/deployed_stacks.py);
-with no record, nothing (a first deploy) or, with `--if-unrecorded deployed` (`make deploy`: a CI
-runner has no record), the templates the account holds; or `--base` a cloud assembly directory,
-a git ref, or `deployed` (the account's templates; credentials needed).
+The base: what the last `make deploy` of the environment recorded
+(tools/deploy/deployed_stacks.py); with no record, nothing (a first deploy) or, with
+`--if-unrecorded deployed` (`make deploy`: a CI runner has no record), the templates the account
+holds; or `--base` a cloud assembly directory, a git ref, or `deployed` (the account's
+templates; credentials needed).
 
 Exit 0: nothing refused (or every refusal accepted); 2: refused (`make deploy` stops); 1: an error.
 """
@@ -20,8 +21,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tools.aws_account import AccountError, default_session, one_line_errors
-from tools.deployed_stacks import BUILD, RecordError
+from tools.account.session import AccountError, default_session, one_line_errors
+from tools.deploy.deployed_stacks import BUILD, RecordError
 from tools.plan.assembly import AssemblyError, read_assembly, recorded_base
 from tools.plan.deployed import DEPLOYED, deployed_base
 from tools.plan.engine import EngineError
@@ -36,7 +37,7 @@ REFUSED_EXIT = 2
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.plan",
+        prog="python -m tools.plan.cli",
         description="What a deploy of the synthesized assembly does to each stack and resource, "
         "and the changes the platform refuses (with the sequence to follow instead).",
     )

@@ -1,7 +1,7 @@
 """Retained resources with fixed names, and the `cdk import` resource mappings that adopt them.
 
-    python -m tools.retained_resources --environment production [--assembly cdk.out]
-                                       [--out build/import] [--resolve]
+    python -m tools.deploy.retained_resources --environment production [--assembly cdk.out]
+                                              [--out build/import] [--resolve]
 
 With `retain_stateful_resources` (production), `cdk destroy` leaves registries, log groups, keys and
 buckets behind. Most have generated names and are simply orphaned, but a retained resource with a
@@ -39,7 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.aws_account import AccountError, default_session, one_line_errors
+from stacks import names
+from tools.account.session import AccountError, default_session, one_line_errors
 
 # Resource type -> the property that is both its fixed name and its import identifier (the type's
 # CloudFormation primaryIdentifier; tests/test_retained_resources.py checks them against the
@@ -85,9 +86,9 @@ class Dependency:
 
 
 def stack_templates(assembly: Path, environment: str) -> dict[str, dict[str, Any]]:
-    """Stack name -> template, for the stacks of `environment` (`cp-<environment>-*`)."""
+    """Stack name -> template, for the stacks of `environment` (`names.stack_prefix`)."""
     manifest = json.loads((assembly / "manifest.json").read_text())
-    prefix = f"cp-{environment}-"
+    prefix = names.stack_prefix(environment)
     return {
         name: json.loads((assembly / artifact["properties"]["templateFile"]).read_text())
         for name, artifact in sorted(manifest["artifacts"].items())
@@ -255,7 +256,7 @@ def plan_imports(
 def write_mappings(plan: ImportPlan, out: Path, environment: str) -> dict[str, Path]:
     """One `<stack>.json` per stack into `out` (replacing the environment's earlier ones)."""
     out.mkdir(parents=True, exist_ok=True)
-    for stale in out.glob(f"cp-{environment}-*.json"):
+    for stale in out.glob(f"{names.stack_prefix(environment)}*.json"):
         stale.unlink()
     files = {}
     for stack, mapping in plan.mappings.items():
@@ -272,7 +273,7 @@ def region_of(assembly: Path, stack: str) -> str:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.retained_resources",
+        prog="python -m tools.deploy.retained_resources",
         description="List retained resources with fixed names; write cdk import resource mappings.",
     )
     parser.add_argument("--environment", required=True, help="environment name, e.g. production")

@@ -1,6 +1,6 @@
 """Write the configuration reference (every field, its type, default and per-environment value).
 
-    python -m tools.config_reference <output.md> [--readme README.md]
+    python -m tools.docs.config_reference <output.md> [--readme README.md]
 
 Walks the pydantic models from `PlatformConfig` down, so a new section or field appears in the
 reference as soon as it exists; the per-environment values come from loading each environment of
@@ -23,7 +23,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.fields import FieldInfo
 
 from platform_config import ENVIRONMENTS, PlatformConfig, load_config
-from tools.markers import write_generated
+from tools.docs.markers import write_generated
 
 README_BLOCK = "config-reference"
 SECTION = "(section, fields below)"
@@ -181,7 +181,9 @@ def generate() -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.config_reference", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.docs.config_reference", description=__doc__
+    )
     parser.add_argument("output", type=Path, help="Markdown file to write")
     parser.add_argument("--readme", type=Path, help=f"also replace the '{README_BLOCK}' block here")
     args = parser.parse_args(argv)

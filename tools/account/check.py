@@ -1,6 +1,6 @@
 """Pre-deploy check of an environment's config against the account it deploys to.
 
-    python -m tools.account_check --environment sandbox [--overrides A.json,B.json]
+    python -m tools.account.check --environment sandbox [--overrides A.json,B.json]
 
 `make deploy` runs it (as `make preflight-account`) after the synth and before `cdk deploy`, with
 the deployer's credentials; synth never calls AWS. It exits 1 on any problem, listing them all:
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from platform_config import ConfigError, PlatformConfig
-from tools.aws_account import (
+from tools.account.session import (
     AccountError,
     add_environment_options,
     caller_account,
@@ -162,7 +162,7 @@ def check_account(config: PlatformConfig, session: Any) -> AccountReport:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.account_check",
+        prog="python -m tools.account.check",
         description="Check an environment's zones and instance types against the account.",
     )
     add_environment_options(parser)

@@ -1,6 +1,6 @@
 """Draw the platform's architecture as Mermaid from a synthesized cloud assembly.
 
-    python -m tools.diagram <cdk.out> <output.md> [--readme README.md]
+    python -m tools.docs.diagram <cdk.out> <output.md> [--readme README.md]
 
 Reads the assembly's `manifest.json` (stacks and their dependencies), `tree.json` (construct path
 of every CloudFormation resource) and each stack template (resources and the references between
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.markers import write_generated
+from tools.docs.markers import write_generated
 
 
 @dataclass(frozen=True)
@@ -324,7 +324,7 @@ def generate(outdir: Path) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.diagram", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.docs.diagram", description=__doc__)
     parser.add_argument("assembly", type=Path, help="cloud assembly directory (cdk.out)")
     parser.add_argument(
         "output", type=Path, help="Markdown file to write, e.g. docs/architecture.md"

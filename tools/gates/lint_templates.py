@@ -1,6 +1,6 @@
 """cfn-lint every template of a cloud assembly, in the region each stack deploys to.
 
-    python -m tools.lint_templates <cdk.out>
+    python -m tools.gates.lint_templates <cdk.out>
 
 `make synth` and `make deploy` run it after `cdk synth`: aws-cdk-lib's built-in CloudFormation
 validation is off in app.py (it was two thirds of synth time), and this is the template gate users
@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / ".cfnlintrc.yaml"
 
 

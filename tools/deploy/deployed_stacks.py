@@ -1,8 +1,8 @@
 """What `make deploy` deployed, so `make destroy` removes it all, overrides or not.
 
-    python -m tools.deployed_stacks record --environment sandbox --assembly cdk.out
-    python -m tools.deployed_stacks extra --environment sandbox --assembly cdk.out
-    python -m tools.deployed_stacks prune --environment sandbox
+    python -m tools.deploy.deployed_stacks record --environment sandbox --assembly cdk.out
+    python -m tools.deploy.deployed_stacks extra --environment sandbox --assembly cdk.out
+    python -m tools.deploy.deployed_stacks prune --environment sandbox
 
 `cdk destroy --all` only knows the stacks of the config it synthesizes now. A stack that only an
 override produced (e.g. a service at route priority 11 lands in `cp-<env>-ecs-fargate-services-2`)
@@ -34,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tools.aws_account import AccountError, default_session, one_line_errors
+from tools.account.session import AccountError, default_session, one_line_errors
 
 BUILD = Path("build")
 RECORD_VERSION = 1
@@ -228,7 +228,7 @@ def prune(environment: str, session: Any, build: Path = BUILD) -> list[str]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.deployed_stacks",
+        prog="python -m tools.deploy.deployed_stacks",
         description="Record what make deploy deployed; list what make destroy must add.",
     )
     parser.add_argument("action", choices=("record", "extra", "prune", "forget"))

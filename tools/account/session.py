@@ -1,7 +1,8 @@
-"""What the account tools (bootstrap_account, account_check) share: the config they load, the
-session they use, and one-line errors instead of tracebacks.
+"""What the tools that call AWS share (the account tools beside this module, and those of
+tools.deploy, tools.verify and tools.images): the environment's config with its overrides files,
+the boto3 session, and one-line errors instead of tracebacks.
 
-These tools run with the deployer's credentials before a deploy, never at synth (synth is offline).
+These tools run with the deployer's credentials, never at synth (synth is offline).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Prepare an AWS account for the first deploy: service-linked roles, then `cdk bootstrap`.
 
-    python -m tools.bootstrap_account --environment sandbox [--overrides A.json,B.json]
+    python -m tools.account.bootstrap --environment sandbox [--overrides A.json,B.json]
                                       [--skip-cdk-bootstrap]
 
 `make bootstrap ENV=...` runs it once per account and region, with the deployer's credentials.
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from platform_config import ConfigError, PlatformConfig
-from tools.aws_account import (
+from tools.account.session import (
     AccountError,
     add_environment_options,
     caller_account,
@@ -114,7 +114,7 @@ def bootstrap(
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.bootstrap_account",
+        prog="python -m tools.account.bootstrap",
         description="Create the platform's service-linked roles, then run cdk bootstrap.",
     )
     add_environment_options(parser)

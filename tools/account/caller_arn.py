@@ -1,8 +1,8 @@
-"""The deployer's IAM principal for the EKS stack's DeployerAdminArn parameter, at deploy time.
+"""The deployer's IAM principal for the EKS stack's deployer-admin parameter, at deploy time.
 
-    python -m tools.caller_arn                      # print the caller's IAM user or role ARN
-    python -m tools.caller_arn --parameters cdk.out # `--parameters STACK:DeployerAdminArn=ARN`
-                                                    # for each stack of the assembly that has it
+    python -m tools.account.caller_arn                        # the caller's IAM user or role ARN
+    python -m tools.account.caller_arn --parameters cdk.out   # `--parameters STACK:PARAM=ARN` for
+                                                              # each stack of the assembly with it
 
 `make deploy` runs the second form after `make synth` and hands its output to `cdk deploy`, so
 whoever deploys an environment with `eks.access.deployer_admin` gets a cluster-admin access entry
@@ -21,9 +21,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tools.aws_account import AccountError, default_session, one_line_errors
+from stacks import names
+from tools.account.session import AccountError, default_session, one_line_errors
 
-PARAMETER = "DeployerAdminArn"  # stacks/eks_stack.py DEPLOYER_ADMIN_PARAMETER
+PARAMETER = names.DEPLOYER_ADMIN_PARAMETER
 
 _IAM_PRINCIPAL = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):iam::(?P<account>[0-9]{12}):(user|role)/"
@@ -88,7 +89,7 @@ def _stacks(assembly: Path, parameter: str) -> dict[str, tuple[str | None, set[s
     if not manifest_file.exists():
         raise AccountError(f"{assembly} is not a cloud assembly: run `make synth` first")
     manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    names: dict[str, tuple[str | None, set[str]]] = {}
+    stacks: dict[str, tuple[str | None, set[str]]] = {}
     for artifact_id, artifact in sorted(manifest.get("artifacts", {}).items()):
         if artifact.get("type") != "aws:cloudformation:stack":
             continue
@@ -102,15 +103,15 @@ def _stacks(assembly: Path, parameter: str) -> dict[str, tuple[str | None, set[s
                 if resource.get("Type") == "AWS::EKS::AccessEntry"
                 and isinstance(resource.get("Properties", {}).get("PrincipalArn"), str)
             }
-            names[properties.get("stackName", artifact_id)] = (
+            stacks[properties.get("stackName", artifact_id)] = (
                 None if region in ("", "unknown-region") else region,
                 principals,
             )
-    return names
+    return stacks
 
 
 def deploy_parameters(assembly: Path, session: Any) -> list[str]:
-    """`cdk deploy` arguments setting DeployerAdminArn of every stack that has it to the caller's
+    """`cdk deploy` arguments setting PARAMETER of every stack that has it to the caller's
     principal; none (and no AWS call) when no stack has it. A stack that already has an access
     entry for the caller (eks.access.cluster_admin_role_arns) gets an empty value: EKS refuses a
     second entry for one principal."""
@@ -134,8 +135,8 @@ def deploy_parameters(assembly: Path, session: Any) -> list[str]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.caller_arn",
-        description="The deployer's IAM user or role ARN (for the EKS DeployerAdminArn parameter).",
+        prog="python -m tools.account.caller_arn",
+        description=f"The deployer's IAM user or role ARN (for the EKS stack's {PARAMETER}).",
     )
     parser.add_argument(
         "--parameters",
