@@ -23,7 +23,6 @@ CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222
 # The fixes of issue 25 item 3 that flip refused entries to clean.
 FIX_LISTENER = "listener references that survive an HTTPS switch"
 FIX_SERVICE_IDENTITY = "a service's identity independent of its name, priority and position"
-FIX_KUBERNETES = "node groups and add-ons follow the control plane's version"
 FIX_REGISTRY_NAMES = "a repository replaced without a name clash, or a sequence the plan drives"
 FIX_AMI_ROLL = "EC2 instances roll to a new launch template on deploy"
 
@@ -223,16 +222,12 @@ CATALOGUE: tuple[Change, ...] = (
         "Kubernetes minor upgrade 1.34 -> 1.35",
         before={"eks": {"kubernetes_version": "1.34"}},
         after={"eks": {"kubernetes_version": "1.35"}},
-        refused=("kubernetes-version",),
-        fixed_by=FIX_KUBERNETES,
     ),
     Change(
         "kubernetes-upgrade-again",
         "the next Kubernetes minor upgrade 1.35 -> 1.36, right after",
         before={"eks": {"kubernetes_version": "1.35"}},
         after={},
-        refused=("kubernetes-version",),
-        fixed_by=FIX_KUBERNETES,
     ),
     Change(
         "kubernetes-skip-minor",
@@ -241,10 +236,10 @@ CATALOGUE: tuple[Change, ...] = (
         after={},
         refused=("kubernetes-version",),
         sequence=(
-            # One minor per deploy; today each also needs the node groups and add-ons moved by
-            # hand after it (the refusal's steps), which is what accepting the rule stands for.
-            Step({"eks": {"kubernetes_version": "1.35"}}, accept=("kubernetes-version",)),
-            Step({}, accept=("kubernetes-version",)),
+            # One minor per deploy, each moving the node groups and add-ons with the control
+            # plane, so each plans clean.
+            Step({"eks": {"kubernetes_version": "1.35"}}),
+            Step({}),
         ),
     ),
     Change(
