@@ -1,10 +1,11 @@
-"""Where a service goes and how its ALB routes to it: routes and their reachability, the
-load-balancer groups, which ALB and which service stack hold a service, and what the services of
-one ALB add to it against its quotas (platform_config/alb_quotas.py).
+"""Where a service goes and how its ALB routes to it: routes (their values checked as ELB checks
+them in platform_config/listener_rules.py), the load-balancer groups, which ALB and which service
+stack hold a service, and what the services of one ALB add to it against its quotas
+(platform_config/alb_quotas.py).
 
-Placement depends only on a service's own group and route priority, never on its position in the
-list: ALB k of a group holds the priorities of block k (`services_per_load_balancer` each), and
-service stack N the priorities of block N (`services_per_stack` each), both by `priority_block`.
+Placement depends only on a service's own group and route priority, never on the other services:
+ALB k of a group holds the priorities of block k (`services_per_load_balancer` each), and service
+stack N the priorities of block N (`services_per_stack` each), both by `priority_block`.
 """
 
 from __future__ import annotations

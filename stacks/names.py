@@ -59,9 +59,10 @@ DEPLOYER_ADMIN_CONSTRUCT = "DeployerAdmin"  # the EKS access entry of the deploy
 
 def service_construct_id(service: str) -> str:
     """The construct id of ECS service `service` (e.g. web-app: ServiceWebApp): from its name
-    only, so adding, removing or moving other services never shifts its logical ids. Names equal
-    once hyphens are removed would share it; the config refuses them, and a name equal to another's
-    plus the suffix of one of its ids (`platform_config.ecs_cluster.check_construct_ids`)."""
+    only, so adding, removing or moving other services never shifts its logical ids. Two names
+    equal once hyphens are removed would share it, and a name equal to another's plus `-url`
+    would take the id of the other's URL output: the config refuses both
+    (`platform_config.ecs_cluster.check_construct_ids`)."""
     return "Service" + "".join(part.capitalize() for part in service.split("-"))
 
 

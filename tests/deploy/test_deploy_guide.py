@@ -135,7 +135,10 @@ class GuideRun:
 def copy_checkout(destination: Path) -> Path:
     """The repository as a fresh clone has it: tracked and untracked files (not ignored ones, so
     no cdk.out/ or build/), modification times kept (make's setup stamp stays newer than the
-    requirement files), .venv and node_modules linked to this checkout's."""
+    requirement files), .venv linked to this checkout's and node_modules a tree of hard links to
+    its files (about 400 entries): were make's setup to run in the copy after all (a shared
+    .venv's stamp removed meanwhile), its `npm ci` would empty the copy's node_modules, not this
+    checkout's."""
     listing = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
@@ -149,8 +152,13 @@ def copy_checkout(destination: Path) -> Path:
         target = destination / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
-    for linked in (".venv", "node_modules"):
-        (destination / linked).symlink_to((ROOT / linked).resolve())
+    (destination / ".venv").symlink_to((ROOT / ".venv").resolve())
+    shutil.copytree(
+        (ROOT / "node_modules").resolve(),
+        destination / "node_modules",
+        symlinks=True,
+        copy_function=os.link,
+    )
     return destination
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from platform_config import PlatformConfig
-from platform_config.ecs import ServiceConfig
+from platform_config.ecs import CLUSTER_KINDS, ServiceConfig
 
-KINDS = ("fargate", "ec2")  # the ECS cluster kinds, as SERVICE names them
+KINDS = tuple(sorted(CLUSTER_KINDS, reverse=True))  # fargate, ec2: as SERVICE names a cluster
 # Docker's rule for a tag: 1-128 of letters, digits, '_', '.', '-', not starting with '.' or '-'.
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
