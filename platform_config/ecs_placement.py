@@ -1,7 +1,7 @@
-"""Where a service goes and how its ALB routes to it: routes and their reachability, the
-load-balancer groups, which ALB and which service stack hold a service (`place`, the one
-placement function), and what the services of one ALB add to it against its quotas
-(platform_config/alb_quotas.py).
+"""Where a service goes and how its ALB routes to it: routes (their values checked as ELB checks
+them in platform_config/listener_rules.py), the load-balancer groups, which ALB and which service
+stack hold a service (`place`, the one placement function), and what the services of one ALB add
+to it against its quotas (platform_config/alb_quotas.py).
 
 Placement depends only on the service itself, never on its position in the list or on the other
 services: service stack N is the service's `stack` (default 1), so neither its route priority nor
@@ -17,13 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from container_constructs import defaults
 from container_constructs.checks import ACM_CERTIFICATE_ARN, SERVICE_NAME
 from platform_config.alb_quotas import (
     CERTIFICATES_PER_ALB,
-    CONDITION_VALUES_PER_RULE,
     RULES_PER_ALB,
     TARGET_GROUPS_PER_ALB,
     TARGET_GROUPS_PER_SERVICE,
@@ -31,6 +30,7 @@ from platform_config.alb_quotas import (
     listener_rules_per_service,
 )
 from platform_config.base import Section
+from platform_config.listener_rules import condition_problem, rule_problem
 
 if TYPE_CHECKING:
     from platform_config.ecs_service import ServiceConfig
@@ -55,41 +55,43 @@ class RouteConfig(Section):
         ge=1,
         le=MAX_PRIORITY,
         description=(
-            "Listener rule priority, unique in the cluster. The ALB evaluates rules from the "
-            "lowest number: a route whose paths and hosts cover a later route's (/* before "
-            "/api/*, *.example.com before api.example.com) is refused, give the narrower one the "
-            "lower number. Also picks the service's ALB within its load-balancer group (ALB k "
-            "holds priorities (k-1)*services_per_load_balancer+1 .. k*services_per_load_balancer)"
-            "; not its stack (see stack)."
+            "Listener rule priority, unique in the cluster. The ALB evaluates a listener's rules "
+            "from the lowest number: a route whose paths and hosts cover a later route's on the "
+            "same ALB (/* before /api/*, *.example.com before api.example.com) is refused, give "
+            "the narrower one the lower number. Also picks the service's ALB within its "
+            "load-balancer group (ALB k holds priorities (k-1)*services_per_load_balancer+1 .. "
+            "k*services_per_load_balancer); not its stack (see stack)."
         ),
     )
     paths: list[str] = Field(
-        default_factory=list, max_length=5, description="Path patterns, e.g. /api/*."
+        default_factory=list,
+        description=(
+            "Path patterns, e.g. /api/* (case-sensitive; at most 3, each 1-128 characters: "
+            "letters, digits, _ - . $ / ~ \" ' @ : + and the wildcards * ?)."
+        ),
     )
     hosts: list[str] = Field(
-        default_factory=list, max_length=5, description="Host headers, e.g. api.example.com."
+        default_factory=list,
+        description=(
+            "Host headers, e.g. api.example.com or *.example.com (case-insensitive; at most 3, "
+            "each 1-128 characters: letters, digits, - . * ?, a '.' with letters after the last)."
+        ),
     )
 
-    @field_validator("paths")
+    @field_validator("paths", "hosts")
     @classmethod
-    def _absolute_paths(cls, value: list[str]) -> list[str]:
-        for path in value:
-            if not path.startswith("/"):
-                raise ValueError(f"path pattern '{path}' must start with '/'")
+    def _condition(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        problem = condition_problem(str(info.field_name), value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")
-    def _has_condition(self) -> RouteConfig:
-        if not self.paths and not self.hosts:
-            raise ValueError("route needs at least one of 'paths' or 'hosts'")
-        values = len(self.paths) + len(self.hosts)
-        if values > CONDITION_VALUES_PER_RULE.limit:
-            raise ValueError(
-                f"route has {values} condition values ({len(self.paths)} paths + "
-                f"{len(self.hosts)} hosts) in its one listener rule; the limit is "
-                f"{CONDITION_VALUES_PER_RULE.limit} per rule (hard quota "
-                f"'{CONDITION_VALUES_PER_RULE.name}')"
-            )
+    def _rule(self) -> RouteConfig:
+        """The whole rule within ELB's limits (see platform_config/listener_rules.py)."""
+        problem = rule_problem(self.paths, self.hosts)
+        if problem:
+            raise ValueError(problem)
         return self
 
 
@@ -228,11 +230,11 @@ def check_stack_pins(services: Sequence[ServiceConfig], services_per_stack: int)
     services-N, N the block of its priority, and the default (services-1) would move it there
     from an environment deployed then (a new service at the same priority in another stack
     while the old copy still holds it: PriorityInUse; in production its log group orphaned)."""
-    for index, service in enumerate(services):
+    for service in services:
         block = priority_block(service.route.priority, services_per_stack)
         if service.stack is None and block != DEFAULT_STACK:
             raise ValueError(
-                f"services[{index}].stack: service '{service.name}' has route priority "
+                f"services.{service.name}.stack: service '{service.name}' has route priority "
                 f"{service.route.priority}, beyond the first services_per_stack "
                 f"({services_per_stack}), and no stack; give it one. The stack no longer "
                 f"follows the priority: an environment deployed before has this service in "

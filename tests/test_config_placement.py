@@ -17,6 +17,7 @@ from platform_config import ENVIRONMENTS, ConfigError, load_config
 from platform_config.ecs import FargateClusterConfig
 from platform_config.ecs_placement import AlbKey, Placement, priority_block
 from platform_config.environments import SAMPLE_IMAGE_URI
+from tests.apps import RECORD
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
 
@@ -43,8 +44,10 @@ def _service(name: str, priority: int, stack: int | None, group: str | None) -> 
 
 
 def _section(services: list[dict[str, Any]], **changes: Any) -> FargateClusterConfig:
-    part = copy.deepcopy(ENVIRONMENTS["sandbox"]["ecs"]["fargate"])
-    part.update(services=services, load_balancers={"internal": {"internal": True}}, **changes)
+    """The sandbox's Fargate cluster (no config of record) with `services`, given in this order
+    (the map keeps it; the config sorts by name)."""
+    by_name = {s["name"]: {k: v for k, v in s.items() if k != "name"} for s in services}
+    part = {"services": by_name, "load_balancers": {"internal": {"internal": True}}, **changes}
     return load_config("sandbox", overrides={"ecs": {"fargate": part}}).ecs.fargate
 
 
@@ -55,7 +58,7 @@ def _error(services: list[dict[str, Any]], **changes: Any) -> str:
 
 
 def _placed(section: FargateClusterConfig) -> dict[str, Placement]:
-    return {service.name: section.placement(service) for service in section.services}
+    return {service.name: section.placement(service) for service in section.services.values()}
 
 
 PER_STACK = 4
@@ -88,7 +91,7 @@ def test_placement_depends_on_nothing_but_the_service(
     free one: no other service moves, and that service keeps its stack."""
     section = _section(services, services_per_stack=PER_STACK, services_per_load_balancer=PER_ALB)
     placed = _placed(section)
-    for service in section.services:
+    for service in section.services.values():
         group = service.load_balancer or "default"
         block = priority_block(service.route.priority, PER_ALB)
         assert placed[service.name] == Placement(service.stack or 1, AlbKey(group, block))
@@ -140,7 +143,7 @@ def test_placement_depends_on_nothing_but_the_service(
 def test_a_priority_beyond_the_first_stack_names_its_stack() -> None:
     message = _error([_service("api", 1, None, None), _service("web", 15, None, None)])
     assert (
-        "ecs.fargate: services[1].stack: service 'web' has route priority 15, beyond the first "
+        "ecs.fargate.services.web.stack: service 'web' has route priority 15, beyond the first "
         "services_per_stack (10), and no stack; give it one. The stack no longer follows the "
         "priority: an environment deployed before has this service in services-2 (stack: 2)"
     ) in message
@@ -170,7 +173,7 @@ def test_no_stack_over_capacity() -> None:
 @pytest.mark.parametrize("stack", [0, 2001])
 def test_stack_numbers(stack: int) -> None:
     message = _error([_service("api", 1, stack, None)])
-    assert "ecs.fargate.services.0.stack" in message
+    assert "ecs.fargate.services.api.stack" in message
 
 
 def test_kept_rules_are_service_names_each_kept_once() -> None:
@@ -179,7 +182,7 @@ def test_kept_rules_are_service_names_each_kept_once() -> None:
     assert section.legacy_listener_rules == {1: "sample", 2: "api", 7: "gone"}
     message = _error(services, legacy_listener_rules={"1": "sample", "2": "sample"})
     assert (
-        "ecs.fargate: legacy_listener_rules.2: 'sample' is already kept at priority 1; each "
+        "ecs.fargate.legacy_listener_rules.2: 'sample' is already kept at priority 1; each "
         "rule can be kept once"
     ) in message
     # Names that make the same construct id (Service + capitalized parts) are the same name.
@@ -193,18 +196,19 @@ def test_kept_rules_are_service_names_each_kept_once() -> None:
 
 def test_shipped_clusters_keep_the_samples_rule_whatever_service_takes_priority_1() -> None:
     for name in ENVIRONMENTS:
-        config = load_config(name)
+        config = load_config(name, config_dir=RECORD)
         for section in (config.ecs.ec2, config.ecs.fargate):
             assert section.legacy_listener_rules == {1: "sample"}
             assert list(section.assign_service_stacks()) == [1]
-    # An overrides file's service list replaces the samples; the kept rule merges and stays.
+    # Another service at priority 1 (here without the record): the kept rule stays.
     assert _section([_service("web", 1, None, None)]).legacy_listener_rules == {1: "sample"}
 
 
 def test_http_redirect_off_needs_a_certificate() -> None:
     message = _error([_service("api", 1, None, None)], load_balancer={"http_redirect": False})
-    assert "ecs.fargate.load_balancer: " in message
-    assert "http_redirect: false redirects nothing without certificate_arn" in message
+    assert (
+        "ecs.fargate.load_balancer.http_redirect: false redirects nothing without certificate_arn"
+    ) in message
     section = _section(
         [_service("api", 1, None, None)],
         load_balancer={"certificate_arn": CERTIFICATE, "http_redirect": False},

@@ -20,7 +20,6 @@ CDK's diff engine; these tests hold the templates to what makes those plans clea
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterator
 from functools import cache
@@ -29,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from platform_config.environments import ENVIRONMENTS, SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
 from tests.apps import synth_environment
 
@@ -230,8 +229,9 @@ def service(name: str, priority: int, path: str, **extra: Any) -> dict[str, Any]
 
 
 def fargate(*services: dict[str, Any], **section: Any) -> dict[str, Any]:
-    part = copy.deepcopy(ENVIRONMENTS["sandbox"]["ecs"]["fargate"])
-    part.update(services=list(services), load_balancers={"internal": {"internal": True}}, **section)
+    """Overrides of the sandbox's Fargate cluster with exactly `services` (no config of record)."""
+    by_name = {s["name"]: {k: v for k, v in s.items() if k != "name"} for s in services}
+    part = {"services": by_name, "load_balancers": {"internal": {"internal": True}}, **section}
     return {"ecs": {"fargate": part}}
 
 
@@ -272,7 +272,7 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, State]:
     root = tmp_path_factory.mktemp("day-two")
     found = {}
     for name, overrides in CONFIGS.items():
-        outdir = synth_environment("sandbox", root / name, overrides)
+        outdir = synth_environment("sandbox", root / name, overrides, config_dir=None)
         found[name] = {
             path.name.removesuffix(".template.json"): json.loads(path.read_text())
             for path in outdir.glob("cp-sandbox-ecs-fargate*.template.json")

@@ -45,7 +45,7 @@ from tests.deploy.checkers import CHECKERS
 from tests.deploy.cli import CliRun, deploy_args
 from tests.deploy.conftest import Deployment
 from tests.deploy.inventory import take_inventory
-from tests.plan.catalogue import fargate
+from tests.plan.catalogue import fargate, service
 from tools.deploy.deployed_stacks import record
 
 pytestmark = pytest.mark.deploy
@@ -131,11 +131,10 @@ def changes(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) ->
     return Changes(deployment, build, work)
 
 
-def clean_change() -> dict[str, Any]:
-    """The Fargate sample at 512 CPU / 1024 MiB, and an `orders` repository."""
-    shipped = ENVIRONMENTS[ENVIRONMENT]
-    sample = {**shipped["ecs"]["fargate"]["services"][0], "cpu": 512, "memory_mib": 1024}
-    repositories = [*shipped["registry"]["repositories"], {"name": "orders"}]
+def clean_change(name: str = "sample") -> dict[str, Any]:
+    """The Fargate sample at 512 CPU / 1024 MiB (named `name`), and an `orders` repository."""
+    sample = service(name, 1, "/*", cpu=512, memory_mib=1024)
+    repositories = [*ENVIRONMENTS[ENVIRONMENT]["registry"]["repositories"], {"name": "orders"}]
     return {**fargate(sample), "registry": {"repositories": repositories}}
 
 
