@@ -9,7 +9,10 @@
    service's rule stays on it;
 3. HTTPS off (catalogue https-off) is refused by the plan (unique-key: the listener would take
    port 80 back while the redirect listener holds it), and its two steps (`http_redirect: false`,
-   then no certificate) each plan clean and deploy, back to the same listener on HTTP 80.
+   then no certificate) each plan clean and deploy, back to the same listener on HTTP 80;
+4. a service renamed at its priority (catalogue service-rename) plans clean and deploys: its
+   listener rule is the same resource, updated to forward to the new target group (a new rule at
+   the priority the old one holds would be refused: PriorityInUse, which moto checks too).
 
 What moto cannot show: the order inside an update (it removes, then adds, then modifies, where
 CloudFormation creates and updates first and removes last) and ELB's refusal of a second listener
@@ -311,3 +314,67 @@ def test_https_off_is_refused_and_deploys_in_its_two_steps(
     assert exports(changes) == before_https["exports"]
     statuses = changes.statuses()
     assert (statuses[FARGATE], statuses[FARGATE_SERVICES]) == ("UPDATE_COMPLETE",) * 2
+
+
+RULE = "AWS::ElasticLoadBalancingV2::ListenerRule"
+TARGET_GROUP = "AWS::ElasticLoadBalancingV2::TargetGroup"
+
+
+def stack_resources(changes: Changes, stack: str, kind: str) -> dict[str, str]:
+    """The resources of `kind` CloudFormation lists in `stack`: logical id -> physical id."""
+    cloudformation = changes.deployment.server.client("cloudformation")
+    resources = cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
+    return {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in resources
+        if r.get("ResourceType") == kind
+    }
+
+
+def forwards_to(changes: Changes, listener_arn: str) -> dict[str, tuple[str, str]]:
+    """The listener's rules by priority: (rule ARN, the target group it forwards to)."""
+    elbv2 = changes.deployment.server.client("elbv2")
+    return {
+        rule["Priority"]: (rule["RuleArn"], rule["Actions"][0]["TargetGroupArn"])
+        for rule in elbv2.describe_rules(ListenerArn=listener_arn)["Rules"]
+        if not rule["IsDefault"]
+    }
+
+
+def test_a_renamed_service_keeps_its_rule_which_forwards_to_its_new_target_group(
+    changes: Changes, before_https: dict[str, Any]
+) -> None:
+    """Catalogue service-rename on the deployed sandbox: the sample becomes `web` at the same
+    priority. The plan refuses nothing (the sandbox's log groups are not retained) and updates
+    the rule in place; the deploy creates web's target group and ECS service, and the same rule
+    (same ARN, priority 1) now forwards to the new target group. Before rules were keyed by
+    priority, the new service's rule was a new resource at a priority the old one held, which
+    ELB (and moto) refuse: PriorityInUse."""
+    arn = before_https["arn"]
+    ((rule_id, rule_arn),) = stack_resources(changes, FARGATE_SERVICES, RULE).items()
+    ((old_group_id, old_group),) = stack_resources(changes, FARGATE_SERVICES, TARGET_GROUP).items()
+    assert forwards_to(changes, arn) == {"1": (rule_arn, old_group)}
+
+    renamed = changes.synth("rename", clean_change("web"))
+    code, document = changes.plan("rename", renamed)
+    assert code == 0, document["refusals"]
+    actions = {
+        (action, logical_id) for action, _, logical_id in _actions(document, FARGATE_SERVICES)
+    }
+    assert ("update", rule_id) in actions
+    assert ("delete", old_group_id) in actions
+    assert not {a for a in actions if a[1] == rule_id and a[0] != "update"}
+    changes.deploy("rename", renamed).check()
+    assert changes.statuses()[FARGATE_SERVICES] == "UPDATE_COMPLETE"
+
+    assert stack_resources(changes, FARGATE_SERVICES, RULE) == {rule_id: rule_arn}
+    ((new_group_id, new_group),) = stack_resources(changes, FARGATE_SERVICES, TARGET_GROUP).items()
+    assert new_group_id.startswith(names.service_construct_id("web"))
+    assert forwards_to(changes, arn) == {"1": (rule_arn, new_group)}
+    # moto keeps no load balancer on an ECS service (its CloudFormation handler drops them):
+    # web's service is read back as a new, active service.
+    ecs = changes.deployment.server.client("ecs")
+    ((web_id, web),) = stack_resources(changes, FARGATE_SERVICES, "AWS::ECS::Service").items()
+    assert web_id.startswith(names.service_construct_id("web"))
+    (described,) = ecs.describe_services(cluster=web.split("/")[1], services=[web])["services"]
+    assert described["status"] == "ACTIVE"
