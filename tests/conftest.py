@@ -4,9 +4,9 @@ Synthesizing is what costs: a whole app with every check (cdk-nag, cdk-preflight
 CloudFormation validation engine) takes 1-3 s, and the first one in a process a few seconds more
 (jsii loads aws-cdk-lib and the engine once per process). So:
 
-- In-process apps (tests/apps.py) are set up exactly as `cdk synth` runs app.py: with the context
-  the pinned CLI hands the app, recorded from the CLI itself the first time a process builds an app
-  (tests/cli_context.py, about 2 s). Nothing is copied from the CLI by hand.
+- In-process apps (tests/helpers/apps.py) are set up exactly as `cdk synth` runs app.py: with the
+  context the pinned CLI hands the app, recorded from the CLI itself the first time a process
+  builds an app (tests/helpers/cli_context.py, about 2 s). Nothing is copied from the CLI by hand.
 - The session fixture `environments` synthesizes each shipped environment once, in this process;
   every test of an environment reads those assemblies (`sandbox`, `production`, `assemblies`, or
   `assembly`, which runs a test once per environment). A module that needs another app builds it in
@@ -42,12 +42,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.environments import Environments
+from tests.helpers.environments import Environments
 
 if TYPE_CHECKING:
     import boto3
 
-    from tests.assembly import Assembly
+    from tests.helpers.assembly import Assembly
 
 ENVIRONMENTS = ("sandbox", "production")
 
@@ -81,10 +81,10 @@ def environments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environme
     same bytes), with the real CLI's synth of the sandbox running beside them and cfn-lint over
     both started as soon as they exist. Whatever a run did not wait for is stopped at the end."""
     # Imported here: aws-cdk-lib loads only when a test needs an assembly.
-    from tests.apps import synth_environment
-    from tests.assembly import Assembly
-    from tests.cdk_cli import start_synth
-    from tests.gates.cfn_lint import start_gate_lint
+    from tests.helpers.apps import synth_environment
+    from tests.helpers.assembly import Assembly
+    from tests.helpers.cdk_cli import start_synth
+    from tests.helpers.cfn_lint import start_gate_lint
 
     cli_synth = start_synth("sandbox", tmp_path_factory.mktemp("cli-sandbox") / "cdk.out")
     cfn_lint = None

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.guide_blocks import (
+from tests.helpers.guide_blocks import (
     ACCOUNT_ONLY,
     DOCKER_STUB,
     EMULATOR,
@@ -36,7 +36,7 @@ def test_the_guide_has_only_bash_and_json_blocks() -> None:
 def test_every_bash_block_is_marked(block: Block) -> None:
     assert block.marker is not None, (
         f"{block.label}: put `<!-- guide: emulator -->` or `<!-- guide: account-only -->` on the "
-        "line before the block (see tests/guide_blocks.py)"
+        "line before the block (see tests/helpers/guide_blocks.py)"
     )
     assert block.kind in KINDS, block.marker
     assert block.options <= OPTIONS, block.marker

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from stacks import names
-from tests.assembly import Assembly
+from tests.helpers.assembly import Assembly
 from tools.docs import config_reference, diagram
 from tools.docs.markers import read_block, replace_block
 

@@ -22,7 +22,7 @@ from platform_config.ecs_placement import AlbKey
 from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
 from stacks.names import FIRST_LOAD_BALANCER, load_balancer_construct_id
-from tests.apps import synth_environment
+from tests.helpers.apps import synth_environment
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
 

@@ -10,7 +10,7 @@ import tomllib
 
 import pytest
 
-from tests.cdk_cli import ROOT
+from tests.helpers.cdk_cli import ROOT
 
 MAKEFILE = (ROOT / "Makefile").read_text()
 DOCUMENTED = re.findall(r"^([a-z-]+):.*## ", MAKEFILE, re.MULTILINE)

@@ -1,5 +1,5 @@
 """Every JSON config example in the README and docs/ validates and synthesizes clean
-(tests/contract.py), as the user would pass it: merged over the sandbox with
+(tests/helpers/contract.py), as the user would pass it: merged over the sandbox with
 `make synth OVERRIDES=example.json`."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from platform_config import ENVIRONMENTS, load_config
-from tests.apps import ROOT, synth_environment
-from tests.contract import contract_problems
+from tests.helpers.apps import ROOT, synth_environment
+from tests.helpers.contract import contract_problems
 
 _JSON_BLOCK = re.compile(r"^(?P<indent> *)```json\n(?P<body>.*?)^(?P=indent)```", re.M | re.S)
 

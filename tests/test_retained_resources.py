@@ -11,7 +11,7 @@ import cfnlint.data.schemas
 import pytest
 
 from stacks import names
-from tests.assembly import Assembly
+from tests.helpers.assembly import Assembly
 from tools.deploy.retained_resources import (
     NAME_IDENTIFIERS,
     dependencies,
