@@ -17,17 +17,26 @@ CloudFormation validation engine) takes 1-3 s, and the first one in a process a 
   writes the in-process `sandbox`'s assembly, file for file); and cfn-lint over both environments,
   started once they exist (tests/test_gate_cfn_lint.py).
 
-Tiers, by marker (pyproject.toml); tests of a marker the -m expression does not name are
-deselected:
-- `make test`: everything unmarked. Unit tests, both shipped environments with every gate and
+Tiers, by marker. A test's tier is the marker on it or on its module (`pytestmark`), nothing
+else: not its directory, not its fixtures. The selection is pytest's own `-m`: pyproject.toml's
+addopts gives the default tier's expression, and each `make test-*` target passes the one of its
+tier, which replaces it (pytest keeps the last -m). Chosen over a collection hook because a bare
+`pytest`, `pytest -m integration` and the Makefile then select the same tests with no code of
+ours, and `pytest --markers` lists the tiers.
+- `make test` (no tier marker): unit tests, both shipped environments with every gate and
   snapshot, the one real-CLI synth, and the config contract's validator half over hypothesis's
   config space (tests/test_config_refusals.py). Budget: 4 full synths (`make bench`).
 - `make test-integration` (`integration`): tests that synthesize another whole platform (config
-  variants, the docs' apps, a sample of the config space) or run the account tools on moto (any
-  test on the `aws` fixture outside the deploy and scale tiers is marked so here).
+  variants, the docs' apps, a sample of the config space) or run the account tools on moto (the
+  `aws` fixture).
 - `make test-scale` (`scale`): the 50- to 251-service apps.
-- `make test-deploy` (`deploy`, tests/deploy, which the others ignore): the emulator deploy.
-CI (.ci/run) runs every tier and the 300-config fuzz run.
+- `make test-fuzz` (`fuzz`): the config-space property test with FUZZ_EXAMPLES examples (its
+  module is `integration` too, where it runs a small fixed-seed sample).
+- `make test-deploy` (`deploy`, tests/deploy): the emulator deploy and the deploy guide.
+CI (.ci/run) runs every tier.
+
+Helpers the tests share live in tests/helpers/ (tests/deploy/helpers/ for the emulator's);
+test modules hold tests only.
 
 Nothing here depends on the order tests run in or on state shared between processes (with
 pytest-xdist, each worker would build the session fixtures it needs for itself; it is not used:
@@ -50,29 +59,6 @@ if TYPE_CHECKING:
     from tests.helpers.assembly import Assembly
 
 ENVIRONMENTS = ("sandbox", "production")
-
-
-# Tests run only when the -m expression names their marker (pyproject.toml describes each).
-OPT_IN_MARKERS = ("integration", "scale")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test on in-process moto (the `aws` fixture) `integration`, unless it belongs to
-    another tier already (tests/deploy, `deploy`, has a fixture of that name too); then deselect
-    the tests of each opt-in marker the -m expression does not name."""
-    for item in items:
-        on_moto = "aws" in getattr(item, "fixturenames", ())
-        if on_moto and not any(item.get_closest_marker(tier) for tier in ("deploy", "scale")):
-            item.add_marker(pytest.mark.integration)
-    named = config.getoption("markexpr") or ""
-    skipped = [marker for marker in OPT_IN_MARKERS if marker not in named]
-    kept, deselected = [], []
-    for item in items:
-        opted_out = any(item.get_closest_marker(marker) for marker in skipped)
-        (deselected if opted_out else kept).append(item)
-    if deselected:
-        config.hook.pytest_deselected(items=deselected)
-        items[:] = kept
 
 
 @pytest.fixture(scope="session")

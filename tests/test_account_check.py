@@ -45,6 +45,7 @@ def test_the_eks_table_lists_the_documented_zone_ids() -> None:
 
 
 @pytest.mark.parametrize("environment", ["sandbox", "production"])
+@pytest.mark.integration
 def test_the_built_in_environments_pass_on_moto(
     aws: boto3.Session, capsys: pytest.CaptureFixture[str], environment: str
 ) -> None:
@@ -71,6 +72,7 @@ def test_every_configured_instance_type_is_checked() -> None:
     assert set(without_eks) == {"t3.small", "t3a.medium", "t3.medium"}
 
 
+@pytest.mark.integration
 def test_a_zone_eks_refuses_and_its_missing_offerings_fail_the_check(
     aws: boto3.Session, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -94,6 +96,7 @@ def test_a_zone_eks_refuses_and_its_missing_offerings_fail_the_check(
     assert len(problems) == 1 + len(missing)
 
 
+@pytest.mark.integration
 def test_without_eks_the_zone_is_allowed_but_offerings_still_count(
     aws: boto3.Session, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -110,6 +113,7 @@ def test_without_eks_the_zone_is_allowed_but_offerings_still_count(
     assert len(problems) == 3  # the three ECS instance types, none offered in us-east-1e
 
 
+@pytest.mark.integration
 def test_an_instance_type_not_offered_anywhere_lists_every_zone(
     aws: boto3.Session, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -129,6 +133,7 @@ def test_an_instance_type_not_offered_anywhere_lists_every_zone(
     ]
 
 
+@pytest.mark.integration
 def test_a_zone_name_the_account_lacks_is_a_problem(aws: boto3.Session) -> None:
     config = load_config(
         "sandbox", overrides={"network": {"availability_zones": ["us-east-1a", "us-east-1z"]}}
@@ -208,6 +213,7 @@ def _problems(output: str) -> list[str]:
     return [line.removeprefix("  - ") for line in lines[start + 1 :]]
 
 
+@pytest.mark.integration
 def test_comma_separated_overrides_merge_in_order(
     aws: boto3.Session, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

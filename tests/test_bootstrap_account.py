@@ -37,6 +37,7 @@ def test_the_platforms_service_linked_roles_are_all_there() -> None:
     }
 
 
+@pytest.mark.integration
 def test_first_run_creates_every_role_second_run_reports_exists(
     aws: boto3.Session, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -81,6 +82,7 @@ def test_iams_taken_in_this_account_answer_counts_as_exists() -> None:
             ensure_service_linked_role(iam, "nope.amazonaws.com")
 
 
+@pytest.mark.integration
 def test_a_denied_call_is_one_line(aws: boto3.Session, capsys: pytest.CaptureFixture[str]) -> None:
     iam = aws.client("iam")
     with Stubber(iam) as stubber:
@@ -99,6 +101,7 @@ def test_a_denied_call_is_one_line(aws: boto3.Session, capsys: pytest.CaptureFix
     ]
 
 
+@pytest.mark.integration
 def test_a_configured_account_must_match_the_credentials(
     aws: boto3.Session, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -109,6 +112,7 @@ def test_a_configured_account_must_match_the_credentials(
     assert "credentials are of account 123456789012" in capsys.readouterr().err
 
 
+@pytest.mark.integration
 def test_cdk_bootstrap_runs_for_the_environments_account_and_region(
     aws: boto3.Session, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -55,8 +55,9 @@ settings.register_profile(
     suppress_health_check=list(HealthCheck),
 )
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "sample")
-# Every example is a whole platform synthesized with every check.
-pytestmark = pytest.mark.integration
+# Every example is a whole platform synthesized with every check: a sample in the integration
+# tier, FUZZ_EXAMPLES of them in the fuzz tier.
+pytestmark = [pytest.mark.integration, pytest.mark.fuzz]
 FAILURES = ROOT / "build" / "config-space"
 # The last run's counts (make test-fuzz prints them too).
 SUMMARY = FAILURES / f"summary-{PROFILE}.txt"
