@@ -191,22 +191,6 @@ def test_an_unreadable_overrides_file_is_one_line(
     assert capsys.readouterr().err.startswith(f"error: --overrides: cannot read {missing}")
 
 
-def test_make_deploy_runs_the_account_check_after_synth() -> None:
-    """`make deploy` = synth, then this check, then cdk deploy; the check never runs at synth."""
-    makefile = (ROOT / "Makefile").read_text()
-    deploy = re.search(r"^deploy: (.*?) ##", makefile, re.MULTILINE)
-    assert deploy is not None
-    assert deploy.group(1).split() == ["synth", "preflight-account"]
-    synth = re.search(r"^synth:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
-    assert synth is not None
-    assert "tools.account.check" not in synth.group(1)
-    assert re.search(
-        r"^preflight-account: .*## .+\n\t.*-m tools\.account\.check \$\(TOOL_ARGS\)",
-        makefile,
-        re.MULTILINE,
-    )
-
-
 def _problems(output: str) -> list[str]:
     lines = output.splitlines()
     start = next(i for i, line in enumerate(lines) if line.endswith("problem(s):"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -189,27 +188,3 @@ class _SessionWith:
 
     def client(self, name: str, **kwargs: Any) -> Any:
         return self._clients.get(name) or self._aws.client(name, **kwargs)  # type: ignore[call-overload]
-
-
-@pytest.mark.parametrize(
-    ("target", "command"),
-    [
-        ("bootstrap", "-m tools.account.bootstrap $(TOOL_ARGS)"),
-        ("preflight-account", "-m tools.account.check $(TOOL_ARGS)"),
-        ("retained-resources", "-m tools.deploy.retained_resources --environment $(ENV)"),
-    ],
-)
-def test_make_targets_run_the_tools_and_show_in_help(target: str, command: str) -> None:
-    result = subprocess.run(
-        ["make", "--no-print-directory", "help"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert re.search(rf"^  make {re.escape(target)} +\S", result.stdout, re.MULTILINE)
-    makefile = (ROOT / "Makefile").read_text()
-    recipe = re.search(rf"^{re.escape(target)}: .*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
-    assert recipe is not None
-    assert command in recipe.group(1)

@@ -1,6 +1,6 @@
 """The deploy guide's shell blocks are all marked and valid bash; the ones that need a real account
 are exactly those that cannot run on the emulator. (The emulator blocks run in order in
-tests/deploy/test_deploy_guide.py, `make test-deploy`.)"""
+tests/deploy/test_deploy_guide.py, `make test-deploy`, which checks each step of the journey.)"""
 
 from __future__ import annotations
 
@@ -17,13 +17,11 @@ from tests.helpers.guide_blocks import (
     KINDS,
     OPTIONS,
     Block,
-    emulator_blocks,
     fenced_blocks,
     guide_blocks,
 )
 
 BLOCKS = guide_blocks()
-OWN_IMAGE = "ENV=sandbox OVERRIDES=overrides/sandbox.json"
 
 
 def test_the_guide_has_only_bash_and_json_blocks() -> None:
@@ -65,32 +63,6 @@ def test_what_only_an_account_can_do_is_marked_account_only(block: Block) -> Non
         assert DOCKER_STUB in block.options, block.label
     if DOCKER_STUB in block.options:
         assert "make push-image" in block.body or _uses(block, "docker"), block.label
-
-
-def test_the_whole_journey_runs_on_the_emulator() -> None:
-    """Clone to destroy: bootstrap, deploy, verify, first image, point a service at it, a new tag
-    rolled out, destroy and the check that nothing is left are all emulator blocks, in order."""
-    journey = [
-        "make bootstrap ENV=sandbox",
-        "make deploy ENV=sandbox",
-        "make verify ENV=sandbox",
-        f"make push-image {OWN_IMAGE} SERVICE=fargate/sample TAG=v1",
-        f"make deploy {OWN_IMAGE}",
-        f"make push-image {OWN_IMAGE} SERVICE=fargate/sample TAG=v2",
-        f"make set-image-tag {OWN_IMAGE} SERVICE=fargate/sample TAG=v2",
-        "make destroy ENV=sandbox",
-        "aws cloudformation describe-stacks",
-    ]
-    commands = [line for block in emulator_blocks() for line in block.commands]
-    positions: list[int] = []
-    for step in journey:
-        found = [i for i, line in enumerate(commands) if line.startswith(step)]
-        assert found, step
-        positions.append(next((i for i in found if not positions or i > positions[-1]), -1))
-    assert positions == sorted(positions), list(zip(journey, positions, strict=True))
-    account_only = [block for block in BLOCKS if block.kind == ACCOUNT_ONLY]
-    assert any(_uses(block, "kubectl") for block in account_only)
-    assert any("kubectl get nodes" in block.body for block in account_only)
 
 
 def test_markers_are_found_only_right_above_a_block() -> None:
