@@ -330,10 +330,10 @@ def test_condition_values_per_rule() -> None:
 
 
 def test_readme_quota_table_quotes_the_code() -> None:
-    """docs/design.md "Scaling" lists every quota the config checks, with its value and AWS
-    source."""
+    """docs/design.md (the ALB quotas decision) lists every quota the config checks, with its
+    value and AWS source."""
     readme = (Path(__file__).resolve().parent.parent / "docs" / "design.md").read_text()
-    section = readme[readme.index("## Scaling") :]  # the last section of docs/design.md
+    section = readme[readme.index("inside the ALB quotas") :]
     assert alb_quotas.ALB_QUOTAS_SOURCE in section
     assert alb_quotas.ALB_QUOTAS_READ in section
     for quota in alb_quotas.ALB_QUOTAS:
