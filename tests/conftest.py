@@ -33,7 +33,8 @@ ours, and `pytest --markers` lists the tiers.
 - `make test-fuzz` (`fuzz`): the config-space property test with FUZZ_EXAMPLES examples (its
   module is `integration` too, where it runs a small fixed-seed sample).
 - `make test-deploy` (`deploy`, tests/deploy): the emulator deploy and the deploy guide.
-CI (.ci/run) runs every tier.
+CI (.ci/run) runs every tier. To run some tests of another tier, name it too:
+`pytest -m deploy tests/deploy/test_emulator.py` (without -m, its tests are deselected).
 
 Helpers the tests share live in tests/helpers/ (tests/deploy/helpers/ for the emulator's);
 test modules hold tests only.
