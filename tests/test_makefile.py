@@ -8,6 +8,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 import tomllib
+from dataclasses import dataclass
 
 import pytest
 
@@ -219,6 +220,42 @@ def test_each_test_runs_in_exactly_the_tier_of_its_marker() -> None:
         assert _tiers_running(selections, {marker}) == {f"test-{marker}"}, marker
     both = _tiers_running(selections, {"integration", "fuzz"})
     assert both == {"test-integration", "test-fuzz"}
+
+
+def moto_tests_without_a_tier(items: list[pytest.Item]) -> list[str]:
+    """Tests on in-process moto (the `aws` fixture) that carry no tier marker: they would run in
+    `make test`, whose budget they do not fit (the tier of such tests is `integration`)."""
+    return [
+        item.nodeid
+        for item in items
+        if "aws" in getattr(item, "fixturenames", ())
+        and not any(item.get_closest_marker(marker) for marker in TIER_MARKERS)
+    ]
+
+
+def test_every_test_on_moto_names_its_tier(request: pytest.FixtureRequest) -> None:
+    assert moto_tests_without_a_tier(request.session.items) == []
+
+
+@dataclass(frozen=True)
+class _Item:
+    """What moto_tests_without_a_tier reads of a collected test."""
+
+    nodeid: str
+    fixturenames: tuple[str, ...]
+    markers: tuple[str, ...] = ()
+
+    def get_closest_marker(self, name: str) -> str | None:
+        return name if name in self.markers else None
+
+
+def test_an_unmarked_test_on_moto_is_found() -> None:
+    items = [
+        _Item("t.py::test_unmarked", ("aws", "tmp_path")),
+        _Item("t.py::test_marked", ("aws",), ("integration",)),
+        _Item("t.py::test_offline", ("tmp_path",)),
+    ]
+    assert moto_tests_without_a_tier(items) == ["t.py::test_unmarked"]  # type: ignore[arg-type]
 
 
 def test_ci_runs_every_test_tier() -> None:
