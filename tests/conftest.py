@@ -27,8 +27,9 @@ ours, and `pytest --markers` lists the tiers.
   snapshot, the one real-CLI synth, and the config contract's validator half over hypothesis's
   config space (tests/test_config_refusals.py). Budget: 4 full synths (`make bench`).
 - `make test-integration` (`integration`): tests that synthesize another whole platform (config
-  variants, the docs' apps, a sample of the config space) or run the account tools on moto (the
-  `aws` fixture; tests/test_makefile.py fails a test on it that names no tier).
+  variants, the docs' apps, a sample of the config space, the day-two changes of
+  tests/plan/catalogue.py) or run the account tools on moto (the `aws` fixture;
+  tests/test_makefile.py fails a test on it that names no tier).
 - `make test-scale` (`scale`): the 50- to 251-service apps.
 - `make test-fuzz` (`fuzz`): the config-space property test with FUZZ_EXAMPLES examples (its
   module is `integration` too, where it runs a small fixed-seed sample).
