@@ -28,7 +28,7 @@ ours, and `pytest --markers` lists the tiers.
   config space (tests/test_config_refusals.py). Budget: 4 full synths (`make bench`).
 - `make test-integration` (`integration`): tests that synthesize another whole platform (config
   variants, the docs' apps, a sample of the config space, the day-two changes of
-  tests/plan/catalogue.py) or run the account tools on moto (the `aws` fixture;
+  tests/plan/helpers/catalogue.py) or run the account tools on moto (the `aws` fixture;
   tests/test_makefile.py fails a test on it that names no tier).
 - `make test-scale` (`scale`): the 50- to 251-service apps.
 - `make test-fuzz` (`fuzz`): the config-space property test with FUZZ_EXAMPLES examples (its

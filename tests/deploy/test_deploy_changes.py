@@ -39,7 +39,7 @@ from tests.deploy.helpers.cli import CliRun, deploy_args
 from tests.deploy.helpers.inventory import take_inventory
 from tests.helpers.assembly import Assembly
 from tests.helpers.cdk_cli import ROOT
-from tests.plan.catalogue import fargate
+from tests.plan.helpers.catalogue import fargate
 from tools.deploy.deployed_stacks import record
 
 pytestmark = pytest.mark.deploy

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.cdk_cli import ROOT
-from tests.plan.cases import PLANNER_APP, PLANNER_BASE
+from tests.plan.helpers.cases import PLANNER_APP, PLANNER_BASE
 from tools.deploy.deployed_stacks import record
 from tools.plan import cli, planner
 from tools.plan.model import StackTemplate
