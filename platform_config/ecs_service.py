@@ -274,7 +274,7 @@ class ServiceConfig(Section):
         description=(
             "The service stack (services-N) that holds it; default 1. Only this moves a service "
             "to another stack (not its priority, name or position); required when route.priority "
-            "is above services_per_stack (docs/design.md, day-two decision 2)."
+            "is above services_per_stack (docs/design.md, D18)."
         ),
     )
 

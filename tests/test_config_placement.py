@@ -17,7 +17,7 @@ from platform_config import ENVIRONMENTS, ConfigError, load_config
 from platform_config.ecs import FargateClusterConfig
 from platform_config.ecs_placement import AlbKey, Placement, priority_block
 from platform_config.environments import SAMPLE_IMAGE_URI
-from tests.apps import RECORD
+from tests.helpers.apps import RECORD
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
 

@@ -26,7 +26,7 @@ from container_constructs.load_balancer import (
     SharedLoadBalancer,
     SharedLoadBalancerProps,
 )
-from tests.apps import project_app
+from tests.helpers.apps import project_app
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
 LISTENER = "AWS::ElasticLoadBalancingV2::Listener"
