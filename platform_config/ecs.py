@@ -24,6 +24,7 @@ from platform_config.base import (
     is_graviton,
 )
 from platform_config.ecs_capacity import check_deployments_fit, check_fargate_sizes
+from platform_config.ecs_kinds import build_order, check_send_to
 from platform_config.ecs_placement import (
     DEFAULT_GROUP,
     AlbKey,
@@ -90,13 +91,28 @@ class ClusterConfig(Section):
     @model_validator(mode="after")
     def _unique_services(self) -> ClusterConfig:
         _reject_duplicates("name", [service.name for service in self.services])
-        _reject_duplicates("route.priority", [s.route.priority for s in self.services])
-        routes = [
-            (tuple(sorted(s.route.paths)), tuple(sorted(s.route.hosts))) for s in self.services
-        ]
-        _reject_duplicates("route", routes)
+        web = [(i, s.web_route) for i, s in enumerate(self.services) if s.kind == "web"]
+        _reject_duplicates("route.priority", [route.priority for _, route in web], web)
+        routes = [(tuple(sorted(r.paths)), tuple(sorted(r.hosts))) for _, r in web]
+        _reject_duplicates("route", routes, web)
         reject_shadowed_routes(self.services)
+        check_send_to(self.services)
         return self
+
+    @property
+    def web_services(self) -> list[ServiceConfig]:
+        """The services behind the cluster's ALBs (kind web), placed by their route priority."""
+        return [service for service in self.services if service.kind == "web"]
+
+    def workload_stacks(self) -> list[ServiceConfig]:
+        """The services with a stack of their own (every kind but web), in the order their
+        stacks are built: each worker before the services that send to its queue."""
+        return build_order(self.services)
+
+    @property
+    def service_connect(self) -> bool:
+        """Whether the cluster needs a Service Connect namespace: some service is a backend."""
+        return any(service.kind == "backend" for service in self.services)
 
     @field_validator("load_balancers")
     @classmethod
@@ -115,20 +131,20 @@ class ClusterConfig(Section):
 
     def alb_of(self, service: ServiceConfig) -> AlbKey:
         """The ALB that holds `service`: its group, and the block of its route priority."""
-        number = priority_block(service.route.priority, self.services_per_load_balancer)
+        number = priority_block(service.web_route.priority, self.services_per_load_balancer)
         return AlbKey(self.group_of(service), number)
 
     def stack_of(self, service: ServiceConfig) -> int:
         """The number N of the service stack (`services-N`) that holds `service`: the block of
         its route priority. Priorities are unique in the cluster, so no stack holds more than
         services_per_stack services."""
-        return priority_block(service.route.priority, self.services_per_stack)
+        return priority_block(service.web_route.priority, self.services_per_stack)
 
     def assign_service_stacks(self) -> dict[int, list[ServiceConfig]]:
-        """Services by the number of the stack that holds them, in stack order. Stable: a
+        """Web services by the number of the stack that holds them, in stack order. Stable: a
         service's stack depends only on its own priority, never on the list."""
         stacks: dict[int, list[ServiceConfig]] = {}
-        for service in self.services:
+        for service in self.web_services:
             stacks.setdefault(self.stack_of(service), []).append(service)
         return dict(sorted(stacks.items()))
 
@@ -138,7 +154,7 @@ class ClusterConfig(Section):
         albs: dict[AlbKey, list[ServiceConfig]] = {
             AlbKey(g, 1): [] for g in self.load_balancer_groups
         }
-        for service in self.services:
+        for service in self.web_services:
             albs.setdefault(self.alb_of(service), []).append(service)
         order = list(self.load_balancer_groups)
         return dict(
@@ -178,9 +194,13 @@ class ClusterConfig(Section):
         return self
 
 
-def _reject_duplicates(field: str, values: Sequence[object]) -> None:
+def _reject_duplicates(
+    field: str, values: Sequence[object], positions: Sequence[tuple[int, object]] | None = None
+) -> None:
+    """`positions`: the index in `services` of each value (default: the values' own)."""
+    indexes = [index for index, _ in positions] if positions is not None else range(len(values))
     seen: dict[object, int] = {}
-    for index, value in enumerate(values):
+    for index, value in zip(indexes, values, strict=True):
         if value in seen:
             shown = _show(value)
             raise ValueError(
@@ -311,6 +331,17 @@ class Ec2ClusterConfig(ClusterConfig):
     @model_validator(mode="after")
     def _deployments_fit(self) -> Ec2ClusterConfig:
         check_deployments_fit(self.instance_types, self.max_instances, self.services)
+        return self
+
+    @model_validator(mode="after")
+    def _no_ephemeral_storage(self) -> Ec2ClusterConfig:
+        """Task ephemeral storage is a Fargate setting; on EC2 tasks use the instance's disk."""
+        for index, service in enumerate(self.services):
+            if service.ephemeral_storage_gib is not None:
+                raise ValueError(
+                    f"services[{index}].ephemeral_storage_gib: a Fargate setting; EC2 tasks "
+                    "use the instances' volume (ecs.ec2.root_volume_gib); allowed: unset"
+                )
         return self
 
     @model_validator(mode="after")

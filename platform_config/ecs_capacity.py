@@ -76,7 +76,7 @@ def check_deployments_fit(
                 f"({smallest.cpu_units} units, about {smallest.task_memory_mib} MiB for "
                 "tasks); choose larger instance_types or a smaller task"
             )
-    needed = sum(service.scaling.deployment_tasks for service in services)
+    needed = sum(service.deployment_tasks for service in services)
     per_instance = task_slots(smallest, services)
     have = max_instances * per_instance
     if have < needed:

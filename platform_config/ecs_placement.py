@@ -282,17 +282,18 @@ def route_covers(early: RouteConfig, late: RouteConfig) -> bool:
 def reject_shadowed_routes(services: Sequence[ServiceConfig]) -> None:
     """The ALB evaluates a listener's rules by ascending priority; a rule whose conditions cover a
     later rule's takes all of its requests."""
-    indexed = sorted(enumerate(services), key=lambda item: item[1].route.priority)
-    for position, (late_index, late) in enumerate(indexed):
-        for early_index, early in indexed[:position]:
-            if route_covers(early.route, late.route):
+    web = [(index, s, s.web_route) for index, s in enumerate(services) if s.kind == "web"]
+    indexed = sorted(web, key=lambda item: item[2].priority)
+    for position, (late_index, late, late_route) in enumerate(indexed):
+        for early_index, early, early_route in indexed[:position]:
+            if route_covers(early_route, late_route):
                 raise ValueError(
                     f"services[{late_index}].route: service '{late.name}' (priority "
-                    f"{late.route.priority}, {show_route(late.route)}) is unreachable: service "
-                    f"'{early.name}' (services[{early_index}], priority {early.route.priority}, "
-                    f"{show_route(early.route)}) matches every request it does and the ALB "
+                    f"{late_route.priority}, {show_route(late_route)}) is unreachable: service "
+                    f"'{early.name}' (services[{early_index}], priority {early_route.priority}, "
+                    f"{show_route(early_route)}) matches every request it does and the ALB "
                     "evaluates rules by ascending priority; give the narrower route the lower "
-                    f"priority number (below {early.route.priority}), e.g. swap the two priorities"
+                    f"priority number (below {early_route.priority}), e.g. swap the two priorities"
                 )
 
 

@@ -170,7 +170,7 @@ class PlatformConfig(Section):
                 f"{ALBS_PER_REGION.limit} ('{ALBS_PER_REGION.name}', adjustable); allowed: "
                 "fewer load-balancer groups, fewer sparse priority blocks, or a raised quota"
             )
-        groups = TARGET_GROUPS_PER_SERVICE * sum(len(c.services) for c in clusters.values())
+        groups = TARGET_GROUPS_PER_SERVICE * sum(len(c.web_services) for c in clusters.values())
         if groups > TARGET_GROUPS_PER_REGION.limit:
             raise ValueError(
                 f"ecs: {groups} target groups exceed the region's quota of "
@@ -202,12 +202,35 @@ class PlatformConfig(Section):
         known = self.registry.repository_names
         for kind, cluster in (("ec2", self.ecs.ec2), ("fargate", self.ecs.fargate)):
             for index, service in enumerate(cluster.services):
-                name = service.image.repository
-                if name is not None and name not in known:
-                    raise ValueError(
-                        f"ecs.{kind}.services[{index}].image.repository: '{name}' is not one of "
-                        f"registry.repositories; allowed: {', '.join(known) or '(none)'}"
-                    )
+                images = [("image", service.image)] + [
+                    (f"sidecars.{sidecar.name}.image", sidecar.image)
+                    for sidecar in service.sidecars
+                    if sidecar.image is not None
+                ]
+                for field, image in images:
+                    name = image.repository
+                    if name is not None and name not in known:
+                        raise ValueError(
+                            f"ecs.{kind}.services[{index}].{field}.repository: '{name}' is not "
+                            f"one of registry.repositories; allowed: {', '.join(known) or '(none)'}"
+                        )
+        return self
+
+    @model_validator(mode="after")
+    def _queues_in_region(self) -> PlatformConfig:
+        """A worker scales on its queue's CloudWatch metrics, which stay in the queue's region."""
+        for kind, cluster in (("ec2", self.ecs.ec2), ("fargate", self.ecs.fargate)):
+            for index, service in enumerate(cluster.services):
+                queue = service.queue
+                if queue is None or queue.arn is None:
+                    continue
+                for field, arn in (("arn", queue.arn), ("kms_key_arn", queue.kms_key_arn)):
+                    if arn is not None and arn.split(":")[3] != self.region:
+                        raise ValueError(
+                            f"ecs.{kind}.services.{index}.queue.{field}: in {arn.split(':')[3]}; "
+                            f"allowed: the environment's region {self.region} (the worker "
+                            "scales on the queue's metrics, which CloudWatch keeps per region)"
+                        )
         return self
 
     @model_validator(mode="after")

@@ -22,12 +22,12 @@ def health_url(url: str, config: PlatformConfig | None, output_key: str) -> str:
     it, else the URL."""
     if config is None:
         return url
-    services = [*config.ecs.ec2.services, *config.ecs.fargate.services]
+    services = [*config.ecs.ec2.web_services, *config.ecs.fargate.web_services]
     for service in services:
         if names.service_url_output(service.name) != output_key:
             continue
         path = service.health_check_path
-        patterns = service.route.paths or ["/*"]
+        patterns = service.web_route.paths or ["/*"]
         if any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns):
             return urllib.parse.urljoin(url, path)
     return url
