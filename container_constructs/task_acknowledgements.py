@@ -44,7 +44,9 @@ def acknowledge_task(
         acknowledgments[READ_ONLY_ROOT_RULE] = (
             f"exception writable_root_filesystem: {props.exceptions.writable_root_filesystem}"
         )
-    environment = bool(props.environment) or any(s.environment or s.preset for s in props.sidecars)
+    environment = bool(props.environment) or any(
+        s.environment or s.preset == "otel-collector" for s in props.sidecars
+    )
     if props.cluster.launch_type == "ec2" and not environment:
         acknowledgments[ENVIRONMENT_RULE] = (
             "The only environment variable is AWS_REGION, which aws-cdk-lib "

@@ -19,8 +19,27 @@ FOUNDATION_MODULES = frozenset({f"{PACKAGE}.defaults", f"{PACKAGE}.checks"})
 ALLOWED_THIRD_PARTY = frozenset({"aws_cdk", "constructs"})
 # A module split into parts: copy it with its companions (which follow the same rules).
 _SERVICE_CLUSTER = f"{PACKAGE}.ecs_service_cluster"  # the handles services take
+# The hardened task every service kind builds on (container_constructs/task_definition.py) and
+# the service, storage and sidecar parts the kinds share.
+_TASK = frozenset(
+    {
+        f"{PACKAGE}.task_definition",
+        f"{PACKAGE}.task_acknowledgements",
+        f"{PACKAGE}.task_volumes",
+        f"{PACKAGE}.sidecars",
+        f"{PACKAGE}.efs_storage",
+        f"{PACKAGE}.service_base",
+        _SERVICE_CLUSTER,
+    }
+)
 COMPANIONS: dict[str, frozenset[str]] = {
-    f"{PACKAGE}.web_service": frozenset({f"{PACKAGE}.task_volumes", _SERVICE_CLUSTER}),
+    f"{PACKAGE}.task_definition": _TASK,
+    f"{PACKAGE}.task_acknowledgements": _TASK,
+    f"{PACKAGE}.service_base": _TASK,
+    f"{PACKAGE}.web_service": _TASK,
+    f"{PACKAGE}.backend_service": _TASK,
+    f"{PACKAGE}.worker_service": _TASK | {f"{PACKAGE}.worker_scaling"},
+    f"{PACKAGE}.scheduled_job": _TASK,
     f"{PACKAGE}.eks_cluster": frozenset(
         {
             f"{PACKAGE}.eks_acknowledgements",
