@@ -148,9 +148,12 @@ PRIVILEGED_PORTS: Final = (1, 1023)
 ENVIRONMENT_VARIABLE_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # ECS container health check limits (ECS API reference, HealthCheck, read 2026-12-05:
-# https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html).
+# https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html). The timeout:
+# the API reference says 2-120 s, the task definition parameters page 2-60 s, and
+# RegisterTaskDefinition refuses more than 60 (cdk-preflight 1.9.1's pf-ecs-healthcheck-timeout-
+# range, reproduced against ECS); the platform takes 2-60.
 HEALTH_CHECK_INTERVAL_RANGE: Final = (5, 300)
-HEALTH_CHECK_TIMEOUT_RANGE: Final = (2, 120)
+HEALTH_CHECK_TIMEOUT_RANGE: Final = (2, 60)
 HEALTH_CHECK_RETRIES_RANGE: Final = (1, 10)
 HEALTH_CHECK_START_PERIOD_RANGE: Final = (0, 300)
 # Container stop timeout: "the max stop timeout value is 120 seconds" on Fargate (ECS API

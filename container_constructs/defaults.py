@@ -46,6 +46,9 @@ HEALTH_CHECK_TIMEOUT_SECONDS: Final = 5
 HEALTH_CHECK_RETRIES: Final = 3
 HEALTH_CHECK_START_PERIOD_SECONDS: Final = 0
 SIDECAR_USER: Final = "1000"  # sidecars run non-root like the app
+# EC2 tasks have no task-level memory here, so each container needs its own: a sidecar's hard
+# limit, on top of the app's memory_mib (the config's EC2 capacity check counts it).
+SIDECAR_EC2_MEMORY_MIB: Final = 256
 EFS_BACKUPS_IN_PRODUCTION: Final = True  # AWS Backup's daily plan for EFS where resources are kept
 EFS_DIRECTORY_PERMISSIONS: Final = (
     "750"  # the access point's root directory, owned by the app's user

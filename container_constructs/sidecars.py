@@ -39,9 +39,10 @@ OTEL_COLLECTOR_USER = "10001"
 # the router must run as root (aws/containers-roadmap#2122, "Support FireLens container as
 # non-root user", open 2026-12-05). It keeps no capability; the task acknowledges the finding.
 FIRELENS_USER = "0"
-# EC2 needs a memory amount on every container of a task without task-level memory: each sidecar
-# reserves this much (soft limit) on top of the app's memory_mib.
-SIDECAR_MEMORY_RESERVATION_MIB = 64
+# EC2 needs a memory amount on every container of a task without task-level memory: a hard limit
+# (defaults.SIDECAR_EC2_MEMORY_MIB). A soft reservation alone is what ECS documents too, but
+# cdk-preflight 1.9.1's pf-ecs-container-memory-reservation reads a missing Memory as 0 and
+# refuses it; the limit also makes the sidecar's share of an instance explicit.
 # ECS sets AOT_CONFIG_CONTENT's value as the collector's configuration (aws-otel-collector
 # pkg/config: the environment variable wins over --config).
 OTEL_CONFIG_VARIABLE = "AOT_CONFIG_CONTENT"
@@ -131,7 +132,7 @@ def add_firelens_router(
         readonly_root_filesystem=True,
         privileged=False,
         linux_parameters=linux,
-        memory_reservation_mib=SIDECAR_MEMORY_RESERVATION_MIB if ec2 else None,
+        memory_limit_mib=defaults.SIDECAR_EC2_MEMORY_MIB if ec2 else None,
         logging=ecs.LogDriver.aws_logs(stream_prefix=spec.name, log_group=log_group),
     )
 
@@ -243,7 +244,7 @@ def add_sidecars(
                 if spec.port is not None
                 else None
             ),
-            memory_reservation_mib=SIDECAR_MEMORY_RESERVATION_MIB if ec2 else None,
+            memory_limit_mib=defaults.SIDECAR_EC2_MEMORY_MIB if ec2 else None,
             logging=ecs.LogDriver.aws_logs(stream_prefix=spec.name, log_group=log_group),
         )
     everything = {"app": app, **containers}

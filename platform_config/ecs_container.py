@@ -72,7 +72,7 @@ class ContainerHealthCheckConfig(Section):
         default=defaults.HEALTH_CHECK_TIMEOUT_SECONDS,
         ge=HEALTH_CHECK_TIMEOUT_RANGE[0],
         le=HEALTH_CHECK_TIMEOUT_RANGE[1],
-        description="Seconds a check may take (2-120).",
+        description="Seconds a check may take (2-60).",
     )
     retries: int = Field(
         default=defaults.HEALTH_CHECK_RETRIES,

@@ -388,3 +388,8 @@ class ServiceConfig(Section):
         """The most tasks of this service running at once: a rolling deployment's (services), or
         one run of a job."""
         return 1 if self.kind == "job" else self.scaling.deployment_tasks
+
+    @property
+    def ec2_memory_mib(self) -> int:
+        """What one task takes of an EC2 instance's memory: the app's, and each sidecar's limit."""
+        return self.memory_mib + defaults.SIDECAR_EC2_MEMORY_MIB * len(self.sidecars)

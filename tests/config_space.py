@@ -212,7 +212,9 @@ def container_settings(
         drawn["health_check"] = {
             "command": ["CMD-SHELL", "exit 0"],
             "interval_seconds": interval,
-            "timeout_seconds": draw(st.integers(2, min(interval - 1, 120))),
+            "timeout_seconds": draw(
+                st.integers(2, min(interval - 1, checks.HEALTH_CHECK_TIMEOUT_RANGE[1]))
+            ),
             "retries": draw(st.integers(*checks.HEALTH_CHECK_RETRIES_RANGE)),
             "start_period_seconds": draw(st.integers(*checks.HEALTH_CHECK_START_PERIOD_RANGE)),
         }

@@ -179,8 +179,8 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
             "health_check.retries: Input should be less than or equal to 10",
         ),
         (
-            [_web(health_check={"command": ["CMD", "x"], "timeout_seconds": 121})],
-            "health_check.timeout_seconds: Input should be less than or equal to 120",
+            [_web(health_check={"command": ["CMD", "x"], "timeout_seconds": 61})],
+            "health_check.timeout_seconds: Input should be less than or equal to 60",
         ),
         (
             [_web(health_check={"command": ["CMD", "x"], "start_period_seconds": 301})],
