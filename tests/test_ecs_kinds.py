@@ -34,6 +34,7 @@ from stacks.platform import add_validations
 from tests.apps import project_app, validation_violations
 from tests.gates.acknowledgements import ACKNOWLEDGED_RULES
 from tests.gates.cfn import EnvironmentFacts
+from tests.gates.nag_report import render
 from tests.gates.rules import evaluate
 from tests.gates.security_rules import SECURITY_RULES
 
@@ -51,6 +52,7 @@ class Kinds:
     validation findings."""
 
     def __init__(self, outdir: Path) -> None:
+        self.outdir = outdir
         app = project_app(outdir)
         add_validations(app)
         stack = Stack(app, "Kinds", env=ENV)
@@ -223,6 +225,15 @@ def test_the_platform_rules_find_only_the_stated_exceptions_and_the_log_router(
     assert REASON in acknowledged[READ_ONLY_ROOT_RULE]
     others = [rules for p, rules in kinds.acknowledged.items() if "Legacy" not in p]
     assert not any(NON_ROOT_RULE in rules or READ_ONLY_ROOT_RULE in rules for rules in others)
+
+
+def test_nag_report_lists_each_exception_with_its_reason(kinds: Kinds) -> None:
+    """`make nag-report` prints the acknowledgements: the exceptions are among them."""
+    report = render(kinds.outdir)
+    for rule in (NON_ROOT_RULE, READ_ONLY_ROOT_RULE):
+        (row,) = [line for line in report.splitlines() if line.startswith(rule)]
+        assert "Legacy/TaskDefinition" in row
+        assert REASON in row
 
 
 def test_exceptions_relax_only_what_they_name(kinds: Kinds) -> None:
