@@ -21,8 +21,14 @@ _JSON_BLOCK = re.compile(r"^(?P<indent> *)```json\n(?P<body>.*?)^(?P=indent)```"
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
+# A block right after this marker is a file of a config of record, not overrides: the guide's own
+# test synthesizes those (tests/test_copilot_guide.py).
+_RECORD_FILE = re.compile(r"<!-- copilot-example: [^ ]+ -->\n$")
+
+
 def readme_examples() -> list[tuple[str, str]]:
-    """(file:line, text) of every ```json block of the README and docs/."""
+    """(file:line, text) of every ```json block of the README and docs/ (but config-of-record
+    files, see _RECORD_FILE)."""
     examples = []
     for document in DOCUMENTS:
         text = document.read_text(encoding="utf-8")
@@ -32,6 +38,7 @@ def readme_examples() -> list[tuple[str, str]]:
                 match.group("body"),
             )
             for match in _JSON_BLOCK.finditer(text)
+            if not _RECORD_FILE.search(text[: match.start()])
         ]
     return examples
 
