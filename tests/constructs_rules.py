@@ -32,6 +32,20 @@ _TASK = frozenset(
         _SERVICE_CLUSTER,
     }
 )
+_EKS = frozenset(
+    f"{PACKAGE}.eks_{part}"
+    for part in (
+        "access",
+        "acknowledgements",
+        "addons",
+        "argocd",
+        "cluster",
+        "identity",
+        "props",
+        "sample_workload",
+        "versions",
+    )
+)
 COMPANIONS: dict[str, frozenset[str]] = {
     f"{PACKAGE}.task_definition": _TASK,
     f"{PACKAGE}.task_acknowledgements": _TASK,
@@ -40,13 +54,8 @@ COMPANIONS: dict[str, frozenset[str]] = {
     f"{PACKAGE}.backend_service": _TASK,
     f"{PACKAGE}.worker_service": _TASK | {f"{PACKAGE}.worker_scaling"},
     f"{PACKAGE}.scheduled_job": _TASK,
-    f"{PACKAGE}.eks_cluster": frozenset(
-        {
-            f"{PACKAGE}.eks_acknowledgements",
-            f"{PACKAGE}.eks_addons",
-            f"{PACKAGE}.eks_sample_workload",
-        }
-    ),
+    # EksCluster and its companions (copy them together) may import each other.
+    **{module: _EKS - {module} for module in _EKS},
     f"{PACKAGE}.ecs_ec2_cluster": frozenset({_SERVICE_CLUSTER}),
     f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER}),
     f"{PACKAGE}.load_balancer": frozenset({_SERVICE_CLUSTER}),
