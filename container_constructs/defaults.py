@@ -16,7 +16,7 @@ from typing import Final, Literal
 # EKS control plane). A value CloudWatch Logs accepts (checks.LOG_RETENTION_DAYS).
 LOG_RETENTION_DAYS: Final = 30
 
-# Web services (WebServiceProps; config ecs.<kind>.services[]).
+# Web services (WebServiceProps; config ecs.<kind>.services.<name>).
 CONTAINER_PORT: Final = 8080  # unprivileged: a non-root process cannot bind a port below 1024
 USER: Final = "1000"  # non-root; numeric, so the volume-permissions init container can chown to it
 TASK_CPU: Final = 256  # the smallest Fargate task (CPU units)
@@ -35,11 +35,11 @@ ENABLE_EXECUTE_COMMAND: Final = True
 DEPLOYMENT_MINIMUM_HEALTHY_PERCENT: Final = 100
 DEPLOYMENT_MAXIMUM_PERCENT: Final = 200
 
-# Service kinds (config ecs.<kind>.services[].kind): a web service behind an ALB route, a backend
-# other services reach by name through ECS Service Connect, a queue worker, a scheduled job.
+# Service kinds (config ecs.<kind>.services.<name>.kind): a web service behind an ALB route, a
+# backend other services reach by name through ECS Service Connect, a queue worker, a scheduled job.
 SERVICE_KIND: Final[Literal["web", "backend", "worker", "job"]] = "web"
 
-# Container settings every kind shares (TaskProps; config ecs.<kind>.services[]).
+# Container settings every kind shares (TaskProps; config ecs.<kind>.services.<name>).
 # The container health check, as ECS runs it (its own defaults; ECS API HealthCheck).
 HEALTH_CHECK_INTERVAL_SECONDS: Final = 30
 HEALTH_CHECK_TIMEOUT_SECONDS: Final = 5

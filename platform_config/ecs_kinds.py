@@ -1,7 +1,7 @@
-"""The service kinds (`ecs.<kind>.services[].kind`) and what each one takes: a web service behind
-an ALB route, a backend reached through ECS Service Connect, a worker on an SQS queue, a job run
-on a schedule. The sections only some kinds take (queue, schedule) and the rules that span a
-cluster's services (who may send to which worker's queue) are here."""
+"""The service kinds (`ecs.<kind>.services.<name>.kind`) and what each one takes: a web service
+behind an ALB route, a backend reached through ECS Service Connect, a worker on an SQS queue, a
+job run on a schedule. The sections only some kinds take (queue, schedule) and the rules that
+span a cluster's services (who may send to which worker's queue) are here."""
 
 from __future__ import annotations
 
@@ -70,6 +70,56 @@ def check_kind_fields(
                 f"{field}: a {kind} service does not take it; allowed for kind "
                 f"{' or '.join(k for k in KINDS if k in kinds)}"
             )
+
+
+class ScalingConfig(Section):
+    """Auto scaling of one service's task count: target tracking on CPU and ALB requests (web),
+    CPU (backend) or queue backlog per task (worker)."""
+
+    min_tasks: int = Field(default=defaults.MIN_TASKS, ge=0, description="Lowest task count.")
+    max_tasks: int = Field(default=defaults.MAX_TASKS, ge=1, description="Highest task count.")
+    desired_tasks: int | None = Field(
+        default=None, description="Task count at creation; default: min_tasks. Within [min, max]."
+    )
+    cpu_target_percent: int = Field(
+        default=defaults.CPU_TARGET_PERCENT,
+        ge=10,
+        le=90,
+        description="Average CPU utilisation to track (10-90; web and backend).",
+    )
+    requests_per_target: int = Field(
+        default=defaults.REQUESTS_PER_TARGET,
+        ge=1,
+        description="ALB requests per task per minute to track (web).",
+    )
+    backlog_per_task: int = Field(
+        default=defaults.BACKLOG_PER_TASK,
+        ge=1,
+        description=(
+            "Visible queue messages per running task to track (worker): the acceptable latency "
+            "divided by the time one message takes."
+        ),
+    )
+
+    @property
+    def deployment_tasks(self) -> int:
+        """The most tasks a rolling deployment runs: a whole new task set starts beside the old
+        one (maximum percent 200 of max_tasks), each an ALB target and an ENI."""
+        return defaults.DEPLOYMENT_MAXIMUM_PERCENT * self.max_tasks // 100
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScalingConfig:
+        if self.min_tasks > self.max_tasks:
+            raise ValueError(
+                f"min_tasks ({self.min_tasks}) must not exceed max_tasks ({self.max_tasks})"
+            )
+        desired = self.desired_tasks
+        if desired is not None and not self.min_tasks <= desired <= self.max_tasks:
+            raise ValueError(
+                f"desired_tasks ({desired}) must be within "
+                f"[min_tasks, max_tasks] = [{self.min_tasks}, {self.max_tasks}]"
+            )
+        return self
 
 
 class QueueConfig(Section):
@@ -195,11 +245,11 @@ def check_send_to(services: Sequence[ServiceConfig]) -> None:
     queues through a chain: each worker, backend and job is a stack of its own, and a sender's
     stack reads the queue of the worker's stack, so such a chain would be a cycle of stacks."""
     workers = {s.name for s in services if s.kind == "worker"}
-    for index, service in enumerate(services):
+    for service in services:
         for target in service.send_to:
             if target not in workers:
                 raise ValueError(
-                    f"services[{index}].send_to: '{target}' is not a worker of this cluster; "
+                    f"services.{service.name}.send_to: '{target}' is not a worker of this cluster; "
                     f"allowed: {', '.join(sorted(workers)) or 'none (no worker)'}"
                 )
     edges = {s.name: sorted(set(s.send_to) - {s.name}) for s in services if s.kind == "worker"}

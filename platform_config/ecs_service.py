@@ -1,5 +1,5 @@
-"""The schema of one service of an ECS cluster (`ecs.<kind>.services[]`): its kind, its container,
-its secrets, its scaling; the container settings every kind shares are in
+"""The schema of one service of an ECS cluster (`ecs.<kind>.services.<name>`): its kind, its
+container, its secrets, its scaling; the container settings every kind shares are in
 platform_config/ecs_container.py, the kinds' own sections in platform_config/ecs_kinds.py, its
 route in platform_config/ecs_placement.py."""
 
@@ -33,6 +33,7 @@ from platform_config.ecs_container import (
 from platform_config.ecs_kinds import (
     LISTENING_KINDS,
     QueueConfig,
+    ScalingConfig,
     ScheduleConfig,
     ServiceKind,
     check_kind_fields,
@@ -47,61 +48,16 @@ __all__ = ["ScalingConfig", "SecretConfig", "ServiceConfig"]
 _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 
 
-class ScalingConfig(Section):
-    """Auto scaling of one service's task count: target tracking on CPU and ALB requests (web),
-    CPU (backend) or queue backlog per task (worker)."""
-
-    min_tasks: int = Field(default=defaults.MIN_TASKS, ge=0, description="Lowest task count.")
-    max_tasks: int = Field(default=defaults.MAX_TASKS, ge=1, description="Highest task count.")
-    desired_tasks: int | None = Field(
-        default=None, description="Task count at creation; default: min_tasks. Within [min, max]."
-    )
-    cpu_target_percent: int = Field(
-        default=defaults.CPU_TARGET_PERCENT,
-        ge=10,
-        le=90,
-        description="Average CPU utilisation to track (10-90; web and backend).",
-    )
-    requests_per_target: int = Field(
-        default=defaults.REQUESTS_PER_TARGET,
-        ge=1,
-        description="ALB requests per task per minute to track (web).",
-    )
-    backlog_per_task: int = Field(
-        default=defaults.BACKLOG_PER_TASK,
-        ge=1,
-        description=(
-            "Visible queue messages per running task to track (worker): the acceptable latency "
-            "divided by the time one message takes."
-        ),
-    )
-
-    @property
-    def deployment_tasks(self) -> int:
-        """The most tasks a rolling deployment runs: a whole new task set starts beside the old
-        one (maximum percent 200 of max_tasks), each an ALB target and an ENI."""
-        return defaults.DEPLOYMENT_MAXIMUM_PERCENT * self.max_tasks // 100
-
-    @model_validator(mode="after")
-    def _ordered(self) -> ScalingConfig:
-        if self.min_tasks > self.max_tasks:
-            raise ValueError(
-                f"min_tasks ({self.min_tasks}) must not exceed max_tasks ({self.max_tasks})"
-            )
-        desired = self.desired_tasks
-        if desired is not None and not self.min_tasks <= desired <= self.max_tasks:
-            raise ValueError(
-                f"desired_tasks ({desired}) must be within "
-                f"[min_tasks, max_tasks] = [{self.min_tasks}, {self.max_tasks}]"
-            )
-        return self
-
-
 class ServiceConfig(Section):
     """One containerised service of a cluster: a web service behind an ALB of its cluster (see
     load_balancer), a backend, a worker or a scheduled job (see kind)."""
 
-    name: str = Field(description="Service name: lowercase letters, digits, '-' (2-32 chars).")
+    name: str = Field(
+        description=(
+            "Set from the service's key in ecs.<kind>.services (its file's name in the config "
+            "of record): lowercase letters, digits, '-' (2-32 chars); not given in config."
+        )
+    )
     kind: ServiceKind = Field(
         default=defaults.SERVICE_KIND,
         description=(
@@ -224,6 +180,12 @@ class ServiceConfig(Section):
             "default group (the cluster's load_balancer). In a group the priority picks the ALB."
         ),
     )
+
+    @property
+    def needs_load_balancer(self) -> bool:
+        """Whether an ALB listener rule of its cluster routes to the service (a web service):
+        the cluster has ALBs only while one of its services does."""
+        return self.kind == "web"
 
     @field_validator("name")
     @classmethod

@@ -161,7 +161,7 @@ class PlatformConfig(Section):
     def _albs_within_region_quotas(self) -> PlatformConfig:
         """The environment's ALBs and target groups within the region's default quotas (the
         account's other load balancers, e.g. EKS ingresses, also count: leave room)."""
-        clusters = {"ec2": self.ecs.ec2, "fargate": self.ecs.fargate}
+        clusters = self.ecs.enabled_clusters
         albs = {kind: len(c.assign_load_balancers()) for kind, c in clusters.items()}
         if sum(albs.values()) > ALBS_PER_REGION.limit:
             counts = ", ".join(f"ecs.{kind}: {n}" for kind, n in albs.items())
@@ -200,8 +200,8 @@ class PlatformConfig(Section):
     @model_validator(mode="after")
     def _images_in_registry(self) -> PlatformConfig:
         known = self.registry.repository_names
-        for kind, cluster in (("ec2", self.ecs.ec2), ("fargate", self.ecs.fargate)):
-            for index, service in enumerate(cluster.services):
+        for kind, cluster in self.ecs.clusters.items():
+            for service in cluster.services.values():
                 images = [("image", service.image)] + [
                     (f"sidecars.{sidecar.name}.image", sidecar.image)
                     for sidecar in service.sidecars
@@ -211,34 +211,36 @@ class PlatformConfig(Section):
                     name = image.repository
                     if name is not None and name not in known:
                         raise ValueError(
-                            f"ecs.{kind}.services[{index}].{field}.repository: '{name}' is not "
-                            f"one of registry.repositories; allowed: {', '.join(known) or '(none)'}"
+                            f"ecs.{kind}.services.{service.name}.{field}.repository: '{name}' is "
+                            "not one of registry.repositories; allowed: "
+                            f"{', '.join(known) or '(none)'}"
                         )
         return self
 
     @model_validator(mode="after")
     def _queues_in_region(self) -> PlatformConfig:
         """A worker scales on its queue's CloudWatch metrics, which stay in the queue's region."""
-        for kind, cluster in (("ec2", self.ecs.ec2), ("fargate", self.ecs.fargate)):
-            for index, service in enumerate(cluster.services):
+        for kind, cluster in self.ecs.clusters.items():
+            for service in cluster.services.values():
                 queue = service.queue
                 if queue is None or queue.arn is None:
                     continue
                 for field, arn in (("arn", queue.arn), ("kms_key_arn", queue.kms_key_arn)):
                     if arn is not None and arn.split(":")[3] != self.region:
                         raise ValueError(
-                            f"ecs.{kind}.services.{index}.queue.{field}: in {arn.split(':')[3]}; "
-                            f"allowed: the environment's region {self.region} (the worker "
-                            "scales on the queue's metrics, which CloudWatch keeps per region)"
+                            f"ecs.{kind}.services.{service.name}.queue.{field}: in "
+                            f"{arn.split(':')[3]}; allowed: the environment's region "
+                            f"{self.region} (the worker scales on the queue's metrics, which "
+                            "CloudWatch keeps per region)"
                         )
         return self
 
     @model_validator(mode="after")
     def _secrets_in_region(self) -> PlatformConfig:
-        for kind, cluster in (("ec2", self.ecs.ec2), ("fargate", self.ecs.fargate)):
-            for index, service in enumerate(cluster.services):
+        for kind, cluster in self.ecs.clusters.items():
+            for service in cluster.services.values():
                 for variable, secret in service.secrets.items():
-                    field = f"ecs.{kind}.services.{index}.secrets.{variable}"
+                    field = f"ecs.{kind}.services.{service.name}.secrets.{variable}"
                     if secret.ssm_parameter_arn is not None and secret.region != self.region:
                         raise ValueError(
                             f"{field}.ssm_parameter_arn: the parameter is in {secret.region}; "

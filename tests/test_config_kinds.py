@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from container_constructs import checks
-from platform_config import ENVIRONMENTS, ConfigError, load_config
+from platform_config import ConfigError, load_config
 from platform_config.ecs_kinds import build_order
 from platform_config.ecs_service import ServiceConfig
 from platform_config.environments import SAMPLE_IMAGE_URI
@@ -39,14 +39,19 @@ def _web(**changes: Any) -> dict[str, Any]:
 
 
 def _with(*services: dict[str, Any], cluster: str = "fargate") -> dict[str, Any]:
-    part = copy.deepcopy(ENVIRONMENTS["sandbox"]["ecs"][cluster])
-    part["services"] = list(services)
-    return {"ecs": {cluster: part}}
+    """The services as a layer over the built-in sandbox (no config of record: no other service),
+    by name, in the order given."""
+    by_name = {}
+    for service in copy.deepcopy(services):
+        by_name[service.pop("name")] = service
+    return {"ecs": {cluster: {"services": by_name}}}
 
 
 def _load(*services: dict[str, Any], cluster: str = "fargate") -> list[ServiceConfig]:
+    """The services loaded, in the order given."""
     config = load_config("sandbox", overrides=_with(*services, cluster=cluster))
-    return (config.ecs.fargate if cluster == "fargate" else config.ecs.ec2).services
+    loaded = config.ecs.clusters[cluster].services
+    return [loaded[service["name"]] for service in services]
 
 
 def _error(*services: dict[str, Any], cluster: str = "fargate") -> str:
@@ -116,8 +121,8 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
         # kinds and their sections
         (
             [{**BACKEND, "route": {"priority": 1, "paths": ["/*"]}}],
-            "ecs.fargate.services.0: route: a backend service does not take it; allowed for kind "
-            "web",
+            "ecs.fargate.services.orders.route: a backend service does not take it; allowed for "
+            "kind web",
         ),
         ([{**WORKER, "container_port": 9000}], "container_port: a worker service does not take"),
         ([{**JOB, "scaling": {"max_tasks": 3}}], "scaling: a job service does not take it"),
@@ -129,13 +134,16 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
         ([_web(queue={"max_receive_count": 2})], "queue: a web service does not take it"),
         ([{**JOB, "schedule": None}], "schedule: required for a job"),
         ([_web(route=None)], "route: required for a web service"),
-        ([{**WORKER, "kind": "cron"}], "ecs.fargate.services.0.kind: Input should be 'web'"),
+        ([{**WORKER, "kind": "cron"}], "ecs.fargate.services.jobs.kind: Input should be 'web'"),
         # exceptions
-        ([_web(user="0")], "ecs.fargate.services.0.user: '0' runs as root; give a non-root uid"),
-        ([_web(container_port=443)], "ecs.fargate.services.0.container_port: 443 is a privileged"),
+        ([_web(user="0")], "ecs.fargate.services.web.user: '0' runs as root; give a non-root uid"),
+        (
+            [_web(container_port=443)],
+            "ecs.fargate.services.web.container_port: 443 is a privileged",
+        ),
         (
             [_web(exceptions={"run_as_root": "legacy"})],
-            "ecs.fargate.services.0.exceptions.run_as_root: 'legacy' is not a reason; allowed: a "
+            "ecs.fargate.services.web.exceptions.run_as_root: 'legacy' is not a reason; allowed: a "
             "sentence",
         ),
         (
@@ -153,7 +161,7 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
         # container settings
         (
             [_web(environment={"1X": "a"})],
-            "ecs.fargate.services.0.environment: '1X' is not an environment variable name",
+            "ecs.fargate.services.web.environment: '1X' is not an environment variable name",
         ),
         (
             [_web(environment={"QUEUE_URL_X": "a"})],
@@ -163,11 +171,11 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
             [_web(environment={"TOKEN": "a"}, secrets={"TOKEN": {"secrets_manager_name": "t"}})],
             "environment: TOKEN also in secrets; ECS refuses a variable that is both",
         ),
-        ([_web(command=[])], "ecs.fargate.services.0.command: List should have at least 1 item"),
-        ([_web(entrypoint=["sh", ""])], "ecs.fargate.services.0.entrypoint: ['sh', '']: every"),
+        ([_web(command=[])], "ecs.fargate.services.web.command: List should have at least 1 item"),
+        ([_web(entrypoint=["sh", ""])], "ecs.fargate.services.web.entrypoint: ['sh', '']: every"),
         (
             [_web(health_check={"command": ["curl", "-f", "x"]})],
-            "ecs.fargate.services.0.health_check.command: ['curl', '-f', 'x'] is not a health "
+            "ecs.fargate.services.web.health_check.command: ['curl', '-f', 'x'] is not a health "
             'check command; allowed: ["CMD-SHELL"',
         ),
         (
@@ -192,7 +200,7 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
         ),
         ([_web(stop_timeout_seconds=121)], "stop_timeout_seconds: Input should be less than or"),
         ([_web(ephemeral_storage_gib=20)], "ephemeral_storage_gib: Input should be greater than"),
-        ([_web(efs={"path": "/"})], "ecs.fargate.services.0.efs.path: '/' must be an absolute"),
+        ([_web(efs={"path": "/"})], "ecs.fargate.services.web.efs.path: '/' must be an absolute"),
         ([_web(efs={"path": "/tmp"})], "efs.path: /tmp is also in writable_paths; pick one"),
         (
             [_web(efs={"path": "/data"}, user="app", writable_paths=[])],
@@ -201,10 +209,13 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
         ),
         # sidecars
         ([_web(sidecars=[{"name": "app", "preset": "firelens"}])], "'app' is not a sidecar name"),
-        ([_web(sidecars=[{"name": "x1"}])], "sidecars.0: image: required without a preset"),
+        (
+            [_web(sidecars=[{"name": "x1"}])],
+            "services.web.sidecars.0.image: required without a preset",
+        ),
         (
             [_web(sidecars=[{"name": "x1", "image": {"uri": "a:1"}, "user": "root"}])],
-            "ecs.fargate.services.0.sidecars.0.user: 'root' runs as root",
+            "ecs.fargate.services.web.sidecars.0.user: 'root' runs as root",
         ),
         (
             [_web(sidecars=[{"name": "log", "preset": "firelens", "environment": {"A": "b"}}])],
@@ -223,7 +234,7 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
         ),
         (
             [_web(sidecars=[{"name": "p", "image": {"uri": "a:1"}, "port": 8080}])],
-            "ecs.fargate.services.0.sidecars.0.name: 'p' is not a sidecar name",
+            "ecs.fargate.services.web.sidecars.0.name: 'p' is not a sidecar name",
         ),
         (
             [_web(sidecars=[{"name": "px", "image": {"uri": "a:1"}, "port": 8080}])],
@@ -257,16 +268,16 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
                     "queue": {"arn": "arn:aws:sqs:us-east-1:123456789012:q", "retention_days": 2},
                 }
             ],
-            "queue: retention_days: settings of a queue the worker owns",
+            "services.jobs.queue.retention_days: settings of a queue the worker owns",
         ),
         ([{**WORKER, "queue": {"arn": "q"}}], "queue.arn: 'q' is not an SQS queue ARN"),
         (
             [{**WORKER, "queue": {"kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k"}}],
-            "queue: kms_key_arn: only with arn",
+            "services.jobs.queue.kms_key_arn: only with arn",
         ),
         (
             [{**WORKER, "queue": {"arn": "arn:aws:sqs:eu-west-1:123456789012:q"}}],
-            "ecs.fargate.services.0.queue.arn: in eu-west-1; allowed: the environment's region",
+            "ecs.fargate.services.jobs.queue.arn: in eu-west-1; allowed: the environment's region",
         ),
         ([{**JOB, "schedule": {"expression": "every day"}}], "'every day' is not rate(VALUE UNIT)"),
         ([{**JOB, "schedule": {"expression": "rate(1 days)"}}], "the unit is singular for 1"),
@@ -284,7 +295,7 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
             [{**JOB, "schedule": {"expression": "rate(1 hour)", "flexible_window_minutes": 0}}],
             "schedule.flexible_window_minutes: Input should be greater than or equal to 1",
         ),
-        ([_web(send_to=["nobody"])], "services[0].send_to: 'nobody' is not a worker of this"),
+        ([_web(send_to=["nobody"])], "services.web.send_to: 'nobody' is not a worker of this"),
         ([_web(send_to=["orders"]), BACKEND], "'orders' is not a worker of this cluster"),
         (
             [{**WORKER, "send_to": ["jobs2"]}, {**WORKER, "name": "jobs2", "send_to": ["jobs"]}],
@@ -300,7 +311,7 @@ def test_bad_input_names_the_field_and_what_is_allowed(
 
 
 def test_ephemeral_storage_is_refused_on_ec2() -> None:
-    assert "ecs.ec2: services[0].ephemeral_storage_gib: a Fargate setting" in _error(
+    assert "ecs.ec2.services.web.ephemeral_storage_gib: a Fargate setting" in _error(
         _web(ephemeral_storage_gib=30), cluster="ec2"
     )
 

@@ -14,7 +14,6 @@ import pytest
 
 from platform_config import load_config
 from tests.apps import ROOT, synth_environment
-from tests.config_record import record_overrides
 from tests.contract import contract_problems
 
 GUIDE = ROOT / "docs" / "copilot.md"
@@ -70,15 +69,16 @@ def test_the_guide_maps_every_service_type_and_field() -> None:
 
 def test_one_example_per_copilot_service_type_loads_as_its_kind(tmp_path: Path) -> None:
     record = write_record(tmp_path)
-    config = load_config("sandbox", overrides=record_overrides(record, "sandbox"))
-    kinds = sorted(service.kind for service in config.ecs.fargate.services)
+    config = load_config("sandbox", config_dir=record)
+    assert not config.ecs.ec2.services
+    kinds = sorted(service.kind for service in config.ecs.fargate.services.values())
     assert kinds == ["backend", "job", "web", "worker"]
-    worker = next(s for s in config.ecs.fargate.services if s.kind == "worker")
+    worker = next(s for s in config.ecs.fargate.services.values() if s.kind == "worker")
     assert worker.scaling.backlog_per_task == 10 * 60 * 1000 // 250  # Copilot's queue_delay
 
 
 @pytest.mark.integration
 def test_the_examples_synthesize_clean(tmp_path: Path) -> None:
     record = write_record(tmp_path / "record")
-    outdir = synth_environment("sandbox", tmp_path / "cdk.out", record_overrides(record, "sandbox"))
+    outdir = synth_environment("sandbox", tmp_path / "cdk.out", config_dir=record)
     assert contract_problems(outdir, name="sandbox", kms_logs=False, retain=False) == []

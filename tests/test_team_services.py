@@ -1,11 +1,9 @@
 """examples/team-services/: a team's config of record with one service of each kind (a web API with
 variables, a secret, a container health check and an OpenTelemetry sidecar; the backend it calls
 through ECS Service Connect; a worker on its own queue that the web API and the job may send to;
-a daily job), synthesized in both environments with every check and held to the config contract
-(cdk-nag, cdk-preflight, the platform's rules, quotas) and cfn-lint.
-
-The config of record becomes overrides through tests/config_record.py, a stand-in for the
-config-of-record loader (issue 24) until that loader reads the directory itself.
+a daily job) on a Fargate-only platform, synthesized in both environments as `make synth
+CONFIG=examples/team-services` does, with every check, and held to the config contract (cdk-nag,
+cdk-preflight, the platform's rules, quotas) and cfn-lint.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from platform_config import load_config
 from stacks import names
 from tests.apps import ROOT, synth_environment
 from tests.assembly import Assembly
-from tests.config_record import record_overrides
 from tests.contract import contract_problems, lint_problems, start_lint
 from tools.gates.lint_templates import stack_templates
 
@@ -36,7 +33,7 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Assembly]:
     assemblies = {}
     for environment in ENVIRONMENTS:
         outdir = tmp_path_factory.mktemp(f"team-{environment}") / "cdk.out"
-        synth_environment(environment, outdir, record_overrides(EXAMPLE, environment))
+        synth_environment(environment, outdir, config_dir=EXAMPLE)
         assemblies[environment] = Assembly(environment, outdir)
     return assemblies
 
@@ -72,10 +69,11 @@ def _containers(template: dict[str, Any], service: str) -> dict[str, dict[str, A
 
 def test_each_service_runs_in_each_environment_as_its_kind() -> None:
     for environment in ENVIRONMENTS:
-        config = load_config(environment, overrides=record_overrides(EXAMPLE, environment))
-        kinds = {s.name: s.kind for s in config.ecs.fargate.services}
+        config = load_config(environment, config_dir=EXAMPLE)
+        kinds = {name: s.kind for name, s in config.ecs.fargate.services.items()}
         assert kinds == {WEB: "web", BACKEND: "backend", WORKER: "worker", JOB: "job"}
-        assert config.ecs.ec2.services == []
+        assert list(config.ecs.enabled_clusters) == ["fargate"]
+        assert not config.eks.enabled
 
 
 def test_synthesizes_clean(assembly: Assembly) -> None:
@@ -209,12 +207,24 @@ def test_production_keeps_the_queues_and_the_sandbox_destroys_them(assembly: Ass
         assert {q["DeletionPolicy"] for q in queues} == {wanted}
 
 
+def test_a_fargate_only_platform(assembly: Assembly) -> None:
+    """The EC2 and EKS clusters are off: no stack of theirs, one ALB (the web API's)."""
+    units = (names.ecs_cluster_unit("ec2"), names.EKS_UNIT)
+    assert not {assembly.stack_name(unit) for unit in units} & set(assembly.stack_templates)
+    albs = [
+        name
+        for name, template in assembly.all_templates().items()
+        if _resources(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    ]
+    assert albs == [assembly.stack_name(names.ecs_cluster_unit("fargate"))]
+
+
 def test_the_example_files_are_the_layout_of_a_config_of_record() -> None:
     files = sorted(path.relative_to(EXAMPLE).as_posix() for path in EXAMPLE.rglob("*.json"))
-    assert files == [
+    assert files == [f"environments/{name}.json" for name in sorted(ENVIRONMENTS)] + [
         f"services/fargate/{name}.json" for name in sorted((BACKEND, JOB, WEB, WORKER))
     ]
-    for path in EXAMPLE.rglob("*.json"):
+    for path in EXAMPLE.glob("services/*/*.json"):
         values = json.loads(path.read_text())
         assert "name" not in values, f"{path}: the file name is the service's name"
         assert set(values["environments"]) == set(ENVIRONMENTS), path

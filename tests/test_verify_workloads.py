@@ -77,10 +77,9 @@ def test_no_queue_or_schedule_adds_no_line(aws: boto3.Session) -> None:
 def test_the_url_check_looks_only_at_web_services() -> None:
     """A worker has no route: finding a web service's health path skips it."""
     worker = {
-        "name": "jobs",
         "kind": "worker",
         "image": {"uri": "public.ecr.aws/docker/library/busybox:1.37"},
     }
-    config = load_config("sandbox", overrides={"ecs": {"fargate": {"services": [worker]}}})
+    config = load_config("sandbox", overrides={"ecs": {"fargate": {"services": {"jobs": worker}}}})
     key = names.service_url_output("jobs")
     assert health_url("http://example.invalid/", config, key) == "http://example.invalid/"
