@@ -237,7 +237,7 @@ def is_time_zone(name: str) -> bool:
 
 
 # A stated reason (an exception to the hardening): at least a sentence, the same bar as the
-# reason of any acknowledgement (tests/gates/acknowledgements.py).
+# reason of any acknowledgement (tests/helpers/acknowledgements.py).
 REASON_MIN_CHARACTERS: Final = 40
 REASON_MIN_WORDS: Final = 6
 

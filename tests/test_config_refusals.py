@@ -1,9 +1,8 @@
-"""Property, without synth: over the whole config space (tests/config_space.py, here with the
-exceptions that relax the platform's container rules, which the synthesizing half leaves out),
+"""Property, without synth: over the whole config space (tests/helpers/config_space.py, here with
+the exceptions that relax the platform's container rules, which the synthesizing half leaves out),
 the validator either accepts a config or refuses it with problems that each name a field, the
-environment and what is allowed. Synthesizing the accepted ones is tests/test_config_space.py
-(make test-integration, make test-fuzz); this is the part of the contract make test checks on
-every run.
+environment and what is allowed. Synthesizing the accepted ones is tests/test_config_space.py (make
+test-integration, make test-fuzz); this is the part of the contract make test checks on every run.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from platform_config import ConfigError, load_config
-from tests.config_space import platform_configs
+from tests.helpers.config_space import platform_configs
 
 
 @pytest.fixture(scope="module")

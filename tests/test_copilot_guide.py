@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from platform_config import load_config
-from tests.apps import ROOT, synth_environment
-from tests.contract import contract_problems
+from tests.helpers.apps import ROOT, synth_environment
+from tests.helpers.contract import contract_problems
 
 GUIDE = ROOT / "docs" / "copilot.md"
 _EXAMPLE = re.compile(

@@ -31,12 +31,12 @@ from container_constructs.web_service import WebService, WebServiceProps
 from container_constructs.worker_scaling import BACKLOG_PER_TASK, BACKLOG_WITHOUT_TASKS
 from container_constructs.worker_service import WorkerService, WorkerServiceProps
 from stacks.platform import add_validations
-from tests.apps import project_app, validation_violations
-from tests.gates.acknowledgements import ACKNOWLEDGED_RULES
 from tests.gates.cfn import EnvironmentFacts
 from tests.gates.nag_report import render
 from tests.gates.rules import evaluate
 from tests.gates.security_rules import SECURITY_RULES
+from tests.helpers.acknowledgements import ACKNOWLEDGED_RULES
+from tests.helpers.apps import project_app, validation_violations
 
 ENV = Environment(account="111122223333", region="us-east-1")
 IMAGE = "example.com/app:1"

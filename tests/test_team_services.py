@@ -15,9 +15,9 @@ import pytest
 
 from platform_config import load_config
 from stacks import names
-from tests.apps import ROOT, synth_environment
-from tests.assembly import Assembly
-from tests.contract import contract_problems, lint_problems, start_lint
+from tests.helpers.apps import ROOT, synth_environment
+from tests.helpers.assembly import Assembly
+from tests.helpers.contract import contract_problems, lint_problems, start_lint
 from tools.gates.lint_templates import stack_templates
 
 pytestmark = pytest.mark.integration

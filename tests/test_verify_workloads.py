@@ -4,6 +4,7 @@ are ENABLED, on moto in process; and the URL check leaves workers and jobs alone
 from __future__ import annotations
 
 import boto3
+import pytest
 
 from platform_config import load_config
 from stacks import names
@@ -32,6 +33,7 @@ def _schedule(scheduler: object, name: str, state: str) -> None:
     )
 
 
+@pytest.mark.integration
 def test_queues_that_exist_are_ok_and_a_deleted_one_fails(aws: boto3.Session) -> None:
     sqs = aws.client("sqs")
     url = sqs.create_queue(QueueName="worker-queue")["QueueUrl"]
@@ -49,6 +51,7 @@ def test_queues_that_exist_are_ok_and_a_deleted_one_fails(aws: boto3.Session) ->
     )
 
 
+@pytest.mark.integration
 def test_enabled_schedules_are_ok_disabled_and_missing_ones_fail(aws: boto3.Session) -> None:
     scheduler = aws.client("scheduler")
     _schedule(scheduler, "nightly", "ENABLED")
@@ -67,6 +70,7 @@ def test_enabled_schedules_are_ok_disabled_and_missing_ones_fail(aws: boto3.Sess
     assert report.checks[2].detail == "not found"
 
 
+@pytest.mark.integration
 def test_no_queue_or_schedule_adds_no_line(aws: boto3.Session) -> None:
     report = Report("sandbox")
     check_queues(report, aws.client("sqs"), [_stack()])

@@ -22,12 +22,12 @@ from typing import Any
 import pytest
 
 from stacks import names
-from tests.apps import ROOT, synth_environment
-from tests.assembly import Assembly
-from tests.deploy.checkers import EMULATOR_SKIPPED_TYPES, EMULATOR_UNNAMED_TYPES
-from tests.deploy.cli import bootstrap_args, deploy_args, emulator_environment, run_cdk
-from tests.deploy.emulator import CustomResourceResponder, MotoServer
-from tests.deploy.inventory import take_inventory
+from tests.deploy.helpers.checkers import EMULATOR_SKIPPED_TYPES, EMULATOR_UNNAMED_TYPES
+from tests.deploy.helpers.cli import bootstrap_args, deploy_args, emulator_environment, run_cdk
+from tests.deploy.helpers.emulator import CustomResourceResponder, MotoServer
+from tests.deploy.helpers.inventory import take_inventory
+from tests.helpers.apps import ROOT, synth_environment
+from tests.helpers.assembly import Assembly
 from tools.verify.deployed import deployed_stacks
 from tools.verify.report import OK, Report
 from tools.verify.workloads import check_queues
