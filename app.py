@@ -22,6 +22,9 @@ from platform_config import (
 from platform_config.loader import OverridesError, read_overrides_files
 
 ROOT = Path(__file__).resolve().parent
+# Each validation plugin's findings per template (stacks/platform.py add_validations): an
+# unchanged template is not validated again. Safe to delete at any time.
+VALIDATION_CACHE = ROOT / "build" / "validation-cache"
 
 # The context keys this app reads (`-c KEY=VALUE`).
 CONTEXT_KEYS = ("environment", "config_overrides")
@@ -129,7 +132,7 @@ def main(app: App | None = None) -> int:
     # libraries load (about half of a failing run's time).
     from stacks.platform import build_platform
 
-    build_platform(app, config)
+    build_platform(app, config, validation_cache=VALIDATION_CACHE)
     app.synth()
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Environment, Stack, Tags, Validations
@@ -11,6 +12,12 @@ from aws_cdk import aws_ecr as ecr
 from cdk_nag import AwsSolutionsChecks
 from cdk_preflight import Preflight
 
+from container_constructs.rules import (
+    CachedNagPack,
+    CachedStagePlugin,
+    ContainerPlatformChecks,
+    ValidationCache,
+)
 from platform_config import PlatformConfig
 from stacks.common import StackSettings
 from stacks.ecs_stacks import (
@@ -63,7 +70,9 @@ def stack_settings(config: PlatformConfig) -> StackSettings:
     )
 
 
-def add_validations(app: App) -> None:
+def add_validations(
+    app: App, settings: StackSettings, *, cache_directory: Path | None = None
+) -> None:
     """The checks every synth runs; an unacknowledged error fails it.
 
     - cdk-nag's AwsSolutions rules (security and reliability practice).
@@ -73,18 +82,48 @@ def add_validations(app: App) -> None:
       with its default rules. Both rule sets run in one pass of that one engine: the app turns
       aws-cdk-lib's own registration of the same engine off (`App(builtin_cloud_formation_
       validation=False)`), which would run it a second time and, by default, only warn.
-      Acknowledge a finding with `Validations.of(construct).acknowledge(Acknowledgment(
-      id="cdk-preflight::<rule-id>", reason=...))` on the narrowest construct.
+    - The platform's own rules (`ContainerPlatformChecks`: security properties, removal policies
+      that follow `settings.retain_stateful_resources`, KMS on logs where
+      `settings.kms_encrypted_logs`, CloudFormation quotas).
+
+    Acknowledge a finding on the narrowest construct with `Validations.of(construct).acknowledge(
+    Acknowledgment(id="<plugin>::<rule-id>", reason=...))`, e.g. `cdk-preflight::<rule-id>` or
+    `ContainerPlatform::<rule-id>`. With `cache_directory`, each plugin's findings for a template
+    are kept there and an unchanged template is not validated again (the same findings;
+    `container_constructs.rules.cache`); without it, every synth validates every template.
     """
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    Preflight.apply(app, strict=True)
+    cache = ValidationCache(cache_directory) if cache_directory else None
+    platform_checks = ContainerPlatformChecks(
+        retain_stateful_resources=settings.retain_stateful_resources,
+        kms_encrypted_logs=settings.kms_encrypted_logs,
+        cache=cache,
+    )
+    if cache is None:
+        Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+        Preflight.apply(app, strict=True)
+        Validations.of(app).add_plugins(platform_checks)
+        return
+    Validations.of(app).add_plugins(
+        CachedNagPack(AwsSolutionsChecks(app), cache=cache),
+        CachedStagePlugin(
+            name="cdk-preflight",
+            register=lambda stage: Preflight.apply(stage, strict=True),
+            settings={"strict": True},
+            distributions=("cdk-preflight",),
+            cache=cache,
+        ),
+        platform_checks,
+    )
 
 
-def build_platform(app: App, config: PlatformConfig) -> Platform:
-    """Add every stack of `config`'s environment to `app`, with the checks of `add_validations`."""
-    add_validations(app)
-    env = Environment(account=config.account, region=config.region)
+def build_platform(
+    app: App, config: PlatformConfig, *, validation_cache: Path | None = None
+) -> Platform:
+    """Add every stack of `config`'s environment to `app`, with the checks of `add_validations`
+    (their findings kept per template in `validation_cache` when given)."""
     settings = stack_settings(config)
+    add_validations(app, settings, cache_directory=validation_cache)
+    env = Environment(account=config.account, region=config.region)
     network = NetworkStack(
         app,
         stack_id(config, "network"),

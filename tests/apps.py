@@ -6,8 +6,10 @@ validation off (cfn-lint is the template gate, as in app.py; loading that valida
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
+import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -51,6 +53,15 @@ def project_app(outdir: Path | None = None, *, nag: bool = False, **context: Any
     return app
 
 
+@functools.cache
+def validation_cache() -> Path:
+    """The validation cache every in-process synth of this test process shares (as app.py's
+    `build/validation-cache/` is shared by a user's synths); empty when the process starts."""
+    directory = Path(tempfile.mkdtemp(prefix="validation-cache-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
+
+
 def validation_violations(outdir: Path) -> list[dict[str, Any]]:
     """Every unacknowledged finding in an assembly's validation-report.json, with its plugin."""
     report_file = outdir / "validation-report.json"
@@ -67,8 +78,11 @@ def synth_environment(
 ) -> Path:
     """Synthesize `environment` (with `overrides` merged, like `-c config_overrides=FILE`) in this
     process exactly as `cdk synth -c environment=...` does (byte-identical templates:
-    tests/test_cli_synth.py) into `outdir`, and return it."""
+    tests/test_cli_synth.py), with the process's validation cache, into `outdir`, and return
+    it."""
     app = project_app(outdir)
-    build_platform(app, load_config(environment, overrides=overrides))
+    build_platform(
+        app, load_config(environment, overrides=overrides), validation_cache=validation_cache()
+    )
     app.synth()
     return outdir

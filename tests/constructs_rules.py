@@ -14,6 +14,10 @@ from constructs import Construct
 PACKAGE = "container_constructs"
 SHARED_MODULE = f"{PACKAGE}.common"
 ALLOWED_THIRD_PARTY = frozenset({"aws_cdk", "constructs"})
+# The rule pack and its caches (container_constructs/rules/) are copied as one package: its
+# modules import each other, and jsii (aws-cdk-lib's runtime) to implement a plugin interface.
+RULES_PACKAGE = f"{PACKAGE}.rules"
+RULES_THIRD_PARTY = frozenset({"jsii"})
 # A module split into parts: copy it with its companions (which follow the same rules).
 _SERVICE_CLUSTER = f"{PACKAGE}.ecs_service_cluster"  # the handles services take
 COMPANIONS: dict[str, frozenset[str]] = {
@@ -59,9 +63,12 @@ def forbidden_imports(source: str, module_name: str) -> list[str]:
     """Imports other than aws_cdk, constructs, the standard library and the shared module (which
     itself may import nothing of the package)."""
     problems = []
-    for name in imported_modules(source):
+    in_rules = module_name == RULES_PACKAGE or module_name.startswith(f"{RULES_PACKAGE}.")
+    for name in imported_modules(source, RULES_PACKAGE if in_rules else PACKAGE):
         top = name.split(".")[0]
         if top in ALLOWED_THIRD_PARTY or top in sys.stdlib_module_names:
+            continue
+        if in_rules and (name.startswith(f"{RULES_PACKAGE}.") or top in RULES_THIRD_PARTY):
             continue
         if name == SHARED_MODULE and module_name != SHARED_MODULE:
             continue

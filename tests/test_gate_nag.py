@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from container_constructs.rules.report import render
 from tests.assembly import Assembly
 from tests.gates.acknowledgements import (
     Acknowledgement,
@@ -15,7 +16,6 @@ from tests.gates.acknowledgements import (
     narrowest_scopes,
     unacknowledged_violations,
 )
-from tests.gates.nag_report import render
 
 
 def acknowledgements_of(assembly: Assembly) -> list[Acknowledgement]:

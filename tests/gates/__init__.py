@@ -1,2 +1,3 @@
-"""Validation gates over synthesized templates: checkers live here as readable tables; the
-`tests/test_gate_*.py` modules apply them to every environment's cloud assembly."""
+"""Test-side gates over synthesized assemblies: cfn-lint, and the project's rules for
+acknowledgements. The platform's own rules are the product's (`container_constructs.rules`),
+run by every synth; `tests/test_gate_*.py` apply them and these to every environment."""

@@ -1,0 +1,180 @@
+"""Validation findings computed once per input (container_constructs/rules/cache.py, cached*.py):
+the same report, acknowledgements and failures with the cache cold, warm or absent, and nothing
+validated when every template is known."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import Acknowledgment, App, Environment, Stack, Tags, Validations
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+
+from container_constructs.rules import CachedNagPack, CachedStagePlugin, ContainerPlatformChecks
+from container_constructs.rules.cache import ValidationCache, digest
+from stacks.common import StackSettings
+from stacks.platform import add_validations
+from tests.apps import project_app
+
+SETTINGS = StackSettings(
+    environment="cache-test",
+    region="us-east-1",
+    retain_stateful_resources=True,
+    kms_encrypted_logs=False,
+)
+REASON = "A test fixture that exists to carry this finding through the validation cache"
+# Findings of each plugin, each acknowledged at its construct; cdk-nag's SQS3 with an id without
+# its prefix, which cdk-nag drops itself (so its findings depend on acknowledgements).
+ACKNOWLEDGEMENTS = {
+    "Topic": ["AwsSolutions::AwsSolutions-SNS3", "cdk-preflight::pf-tags-aws-prefix"],
+    "Queue": ["AwsSolutions::AwsSolutions-SQS4", "AwsSolutions-SQS3"],
+    "Logs": ["ContainerPlatform::log-group-retention"],
+}
+PLUGINS = (CachedNagPack, CachedStagePlugin, ContainerPlatformChecks)
+
+
+def _add_stack(app: App, *, acknowledge: bool) -> None:
+    stack = Stack(app, "Cached", env=Environment(region="us-east-1"))
+    constructs = {
+        "Topic": sns.Topic(stack, "Topic"),
+        "Queue": sqs.Queue(stack, "Queue"),
+        "Logs": logs.LogGroup(stack, "Logs", retention=logs.RetentionDays.INFINITE),
+    }
+    Tags.of(constructs["Topic"]).add("aws:owner", "platform")
+    if acknowledge:
+        for name, ids in ACKNOWLEDGEMENTS.items():
+            for rule in ids:
+                Validations.of(constructs[name]).acknowledge(Acknowledgment(id=rule, reason=REASON))
+
+
+@pytest.fixture
+def validated(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How many templates each cached plugin class validated (cache misses)."""
+    counts: Counter[str] = Counter()
+    for plugin in PLUGINS:
+        original = plugin.validate_templates
+
+        def counting(self: Any, stacks: Any, context: Any, _original: Any = original) -> Any:
+            counts[type(self).__name__] += len(stacks)
+            return _original(self, stacks, context)
+
+        monkeypatch.setattr(plugin, "validate_templates", counting)
+    return counts
+
+
+def _synth(outdir: Path, *, cache: Path | None, acknowledge: bool) -> dict[str, Any]:
+    app = project_app(outdir)
+    add_validations(app, SETTINGS, cache_directory=cache)
+    _add_stack(app, acknowledge=acknowledge)
+    app.synth()
+    return json.loads((outdir / "validation-report.json").read_text())
+
+
+def _findings(report: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    return {
+        key: sorted(
+            (p["pluginName"], v["ruleName"])
+            for p in report["pluginReports"]
+            for v in p.get(key) or []
+        )
+        for key in ("violations", "suppressedViolations")
+    }
+
+
+@pytest.fixture(scope="module")
+def uncached(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, dict[str, Any]]:
+    """The reports without a cache (the libraries' own plugins), acknowledged and not."""
+    root = tmp_path_factory.mktemp("uncached")
+    return {ack: _synth(root / str(ack), cache=None, acknowledge=ack) for ack in (True, False)}
+
+
+def test_the_fixture_has_a_finding_of_every_plugin(uncached: dict[bool, dict[str, Any]]) -> None:
+    plugins = {plugin for plugin, _ in _findings(uncached[False])["violations"]}
+    assert plugins == {"AwsSolutions", "cdk-preflight", "ContainerPlatform"}
+    assert {p for p, _ in _findings(uncached[True])["suppressedViolations"]} == plugins
+    dropped_by_nag = ("AwsSolutions", "AwsSolutions-SQS3")
+    assert dropped_by_nag in _findings(uncached[False])["violations"]
+    assert dropped_by_nag not in [f for found in _findings(uncached[True]).values() for f in found]
+
+
+def test_cold_and_warm_reports_equal_the_uncached_ones(
+    uncached: dict[bool, dict[str, Any]], tmp_path: Path, validated: Counter[str]
+) -> None:
+    """Each run's validation-report.json (findings, suppressions, where and why, construct
+    paths, template paths, conclusions) equals the uncached one byte for byte; warm runs
+    validate nothing but what a changed acknowledgement decides (cdk-nag's own dropping)."""
+    cache = tmp_path / "cache"
+    runs = [(True, "cold"), (False, "unacknowledged"), (True, "warm"), (False, "warm")]
+    counts = []
+    for index, (acknowledge, _) in enumerate(runs):
+        report = _synth(tmp_path / str(index), cache=cache, acknowledge=acknowledge)
+        assert report == uncached[acknowledge], runs[index]
+        counts.append(dict(validated))
+        validated.clear()
+    assert counts == [
+        {"CachedNagPack": 1, "CachedStagePlugin": 1, "ContainerPlatformChecks": 1},
+        {"CachedNagPack": 1},  # its key holds the acknowledgements; the others' findings hold
+        {},
+        {},
+    ]
+
+
+def test_an_unacknowledged_finding_fails_synth_cold_and_warm(
+    uncached: dict[bool, dict[str, Any]], tmp_path: Path, validated: Counter[str]
+) -> None:
+    cache = tmp_path / "cache"
+    for run in ("cold", "warm"):
+        app = project_app(tmp_path / run, **{"@aws-cdk/core:failSynthOnValidationErrors": True})
+        add_validations(app, SETTINGS, cache_directory=cache)
+        _add_stack(app, acknowledge=False)
+        with pytest.raises(Exception, match="ValidationFailed") as failure:
+            app.synth()
+        for rule in ("AwsSolutions-SQS3", "pf-tags-aws-prefix", "log-group-retention"):
+            assert rule in str(failure.value), run
+    assert sum(validated.values()) == 3, "the warm run validated nothing"
+
+
+def test_a_corrupt_or_foreign_entry_is_a_miss(tmp_path: Path) -> None:
+    cache = ValidationCache(tmp_path)
+    first, second = digest("first"), digest("second")
+    cache.put(first, [{"ruleName": "r"}])
+    cache.put(second, [])
+    assert cache.get(first) == [{"ruleName": "r"}]
+    first_file, second_file = (next(tmp_path.rglob(f"{key}.json")) for key in (first, second))
+    second_file.write_bytes(first_file.read_bytes())
+    assert cache.get(second) is None, "an entry that names another key"
+    first_file.write_bytes(first_file.read_bytes()[:-5])
+    assert cache.get(first) is None, "a truncated entry"
+    assert cache.get(digest("never stored")) is None
+
+
+def test_concurrent_writers_never_leave_a_partial_entry(tmp_path: Path) -> None:
+    """Synths running side by side (the suite's CLI synth beside the in-process ones) write the
+    same keys: a reader sees the whole entry or none."""
+    cache = ValidationCache(tmp_path)
+    key = digest("shared")
+    entries = [[{"ruleName": f"rule-{n}", "description": "x" * 20_000}] for n in range(8)]
+    seen: list[Any] = []
+
+    def write(entry: list[dict[str, Any]]) -> None:
+        for _ in range(20):
+            cache.put(key, entry)
+            seen.append(cache.get(key))
+
+    threads = [threading.Thread(target=write, args=(entry,)) for entry in entries]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(found in entries for found in seen)
+    assert not list(tmp_path.rglob("*.tmp")), "no temporary file left behind"
+
+
+def test_key_parts_cannot_run_into_each_other() -> None:
+    assert digest("ab", "c") != digest("a", "bc")
