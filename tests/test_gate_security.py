@@ -6,6 +6,7 @@ the construct and the acknowledgement id."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -258,3 +259,9 @@ def test_a_quota_finding_names_the_stack_and_cannot_be_acknowledged() -> None:
     assert violation["severity"] == "fatal"
     assert violation["violatingResources"][0]["constructPath"] == "app-stack"
     assert "201 outputs, at most 200 allowed" in violation["description"]
+
+
+def test_the_validation_guide_lists_every_rule(repo_root: Path) -> None:
+    """docs/validation.md's table of the pack is how a user finds a rule id to acknowledge."""
+    guide = (repo_root / "docs" / "validation.md").read_text(encoding="utf-8")
+    assert [rule_id for rule_id in RULE_IDS if f"`{rule_id}`" not in guide] == []
