@@ -7,10 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, Environment, Stack, Tags, Validations
+from aws_cdk import App, Environment, IPolicyValidationPlugin, Stack, Stage, Tags, Validations
 from aws_cdk import aws_ecr as ecr
-from cdk_nag import AwsSolutionsChecks
-from cdk_preflight import Preflight
 
 from container_constructs.rules import (
     CachedNagPack,
@@ -70,6 +68,12 @@ def stack_settings(config: PlatformConfig) -> StackSettings:
     )
 
 
+# The validation plugins' names: their findings are acknowledged as `<name>::<rule-id>`.
+AWS_SOLUTIONS = "AwsSolutions"  # cdk-nag's AwsSolutionsChecks
+PREFLIGHT = "cdk-preflight"
+PREFLIGHT_STRICT = True  # also fail on the validation engine's own ERROR/FATAL findings
+
+
 def add_validations(
     app: App, settings: StackSettings, *, cache_directory: Path | None = None
 ) -> None:
@@ -92,6 +96,19 @@ def add_validations(
     are kept there and an unchanged template is not validated again (the same findings;
     `container_constructs.rules.cache`); without it, every synth validates every template.
     """
+
+    # cdk-nag and cdk-preflight are imported where they are used: with a cache that knows every
+    # template, neither is loaded (about 0.3 s each of a synth).
+    def aws_solutions() -> IPolicyValidationPlugin:
+        from cdk_nag import AwsSolutionsChecks
+
+        return AwsSolutionsChecks(app)
+
+    def deploy_time_rules(stage: Stage) -> None:
+        from cdk_preflight import Preflight
+
+        Preflight.apply(stage, strict=PREFLIGHT_STRICT)
+
     cache = ValidationCache(cache_directory) if cache_directory else None
     platform_checks = ContainerPlatformChecks(
         retain_stateful_resources=settings.retain_stateful_resources,
@@ -99,16 +116,16 @@ def add_validations(
         cache=cache,
     )
     if cache is None:
-        Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-        Preflight.apply(app, strict=True)
+        Validations.of(app).add_plugins(aws_solutions())
+        deploy_time_rules(app)
         Validations.of(app).add_plugins(platform_checks)
         return
     Validations.of(app).add_plugins(
-        CachedNagPack(AwsSolutionsChecks(app), cache=cache),
+        CachedNagPack(aws_solutions, name=AWS_SOLUTIONS, cache=cache),
         CachedStagePlugin(
-            name="cdk-preflight",
-            register=lambda stage: Preflight.apply(stage, strict=True),
-            settings={"strict": True},
+            name=PREFLIGHT,
+            register=deploy_time_rules,
+            settings={"strict": PREFLIGHT_STRICT},
             distributions=("cdk-preflight",),
             cache=cache,
         ),

@@ -15,7 +15,7 @@ construct paths.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -88,22 +88,35 @@ class CachedNagPack(PerTemplatePlugin):
     """`pack`'s findings per stack, kept in `cache`.
 
     Args:
-        pack: a cdk-nag 3 `NagPack` (e.g. `AwsSolutionsChecks(app)`). Required.
+        pack: a cdk-nag 3 `NagPack` (e.g. `AwsSolutionsChecks(app)`), or a function that makes
+            one, called only when a stack needs validating (with `name`): a synth whose stacks
+            are all in the cache then never loads cdk-nag. A pack whose props add an aspect
+            (`write_suppressions_to_cloud_formation`) must be made before synth: pass it.
+            Required.
+        name: the pack's name (its findings' acknowledgement prefix, e.g. "AwsSolutions").
+            Default: `pack.name` (required when `pack` is a function).
         cache: where findings are kept. Default: None (every stack is validated every time).
-        props: the props `pack` was made with (e.g. `{"verbose": True}`): they change its
+        props: the props the pack is made with (e.g. `{"verbose": True}`): they change its
             descriptions, so they are part of the key. Default: none.
     """
 
     def __init__(
         self,
-        pack: IPolicyValidationPlugin,
+        pack: IPolicyValidationPlugin | Callable[[], IPolicyValidationPlugin],
         *,
+        name: str | None = None,
         cache: ValidationCache | None = None,
         props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(cache=cache)
-        self._pack = pack
-        self._name = pack.name
+        if callable(pack):
+            if name is None:
+                raise ValueError("CachedNagPack: give the name of the pack the function makes")
+            self._make_pack: Callable[[], IPolicyValidationPlugin] = pack
+            self._pack: IPolicyValidationPlugin | None = None
+        else:
+            self._pack = pack
+        self._name = name if name is not None else self.pack.name
         self._props = dict(props or {})
         self._assembly = _Assembly()
         self._stacks: dict[str, tuple[Stack, list[Any]]] = {}
@@ -111,6 +124,15 @@ class CachedNagPack(PerTemplatePlugin):
     @property
     def name(self) -> str:
         return self._name
+
+    @property
+    def pack(self) -> IPolicyValidationPlugin:
+        """The pack, made on first use if a function was given."""
+        if self._pack is None:
+            self._pack = self._make_pack()
+            if self._pack.name != self._name:
+                raise ValueError(f"CachedNagPack: the pack is {self._pack.name}, not {self._name}")
+        return self._pack
 
     def prepare(self, context: IPolicyValidationContext) -> None:
         self._assembly = _Assembly()
@@ -122,7 +144,6 @@ class CachedNagPack(PerTemplatePlugin):
     def fingerprint(self, context: IPolicyValidationContext) -> str:
         return digest(
             self._name,
-            type(self._pack).__name__,
             versions("cdk-nag", "aws-cdk-lib"),
             json.dumps(self._props, sort_keys=True),
         )
@@ -141,7 +162,7 @@ class CachedNagPack(PerTemplatePlugin):
         found = {}
         for stack in stacks:
             construct = self._stacks[stack.construct_path][0]
-            report = self._pack.validate_scope(construct)  # type: ignore[attr-defined]
+            report = self.pack.validate_scope(construct)  # type: ignore[attr-defined]
             found[stack.construct_path] = [from_jsii(v) for v in report.violations]
         return found
 
