@@ -10,8 +10,17 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import jsii
 import pytest
-from aws_cdk import Acknowledgment, App, Environment, Stack, Tags, Validations
+from aws_cdk import (
+    Acknowledgment,
+    App,
+    Environment,
+    IPolicyValidationPlugin,
+    Stack,
+    Tags,
+    Validations,
+)
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -178,3 +187,31 @@ def test_concurrent_writers_never_leave_a_partial_entry(tmp_path: Path) -> None:
 
 def test_key_parts_cannot_run_into_each_other() -> None:
     assert digest("ab", "c") != digest("a", "bc")
+
+
+@jsii.implements(IPolicyValidationPlugin)
+class _Failing:
+    """A plugin that cannot validate anything."""
+
+    @property
+    def name(self) -> str:
+        return "failing"
+
+    def validate(self, context: Any) -> Any:
+        raise RuntimeError("cannot read the templates")
+
+
+def test_a_plugin_that_fails_fails_synth_and_leaves_nothing_in_the_cache(tmp_path: Path) -> None:
+    """A failing plugin must not be remembered as one that found nothing."""
+    app = project_app(tmp_path / "cdk.out", **{"@aws-cdk/core:failSynthOnValidationErrors": True})
+    Validations.of(app).add_plugins(
+        CachedStagePlugin(
+            name="failing",
+            register=lambda stage: Validations.of(stage).add_plugins(_Failing()),
+            cache=ValidationCache(tmp_path / "cache"),
+        )
+    )
+    sns.Topic(Stack(app, "Cached", env=Environment(region="us-east-1")), "Topic")
+    with pytest.raises(Exception, match="cannot read the templates"):
+        app.synth()
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").rglob("*.json"))

@@ -183,7 +183,12 @@ class CachedStagePlugin(PerTemplatePlugin):
             report = json.loads(Path(outdir, RAW_REPORT_FILE).read_text())
         found: dict[str, list[Violation]] = {stack.construct_path: [] for stack in stacks}
         for plugin_report in report.get("pluginReports", []):
-            if plugin_report.get("summary", {}).get("pluginName") == self._name:
+            summary = plugin_report.get("summary", {})
+            if summary.get("pluginName") == self._name:
+                error = (summary.get("metadata") or {}).get("error")
+                if error and not plugin_report.get("violations"):
+                    # The plugin itself failed: fail as it would have, and store nothing.
+                    raise RuntimeError(error)
                 for violation in plugin_report.get("violations", []):
                     for real, resources in _by_real_stack(violation, shadows).items():
                         found[real.construct_path].append(
