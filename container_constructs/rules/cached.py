@@ -221,7 +221,9 @@ class PerTemplatePlugin(abc.ABC):
         }
         known: dict[str, list[Violation]] = {}
         for stack in stacks:
-            stored = self._cache.get(keys[stack.construct_path]) if self._cache else None
+            stored = (
+                self._cache.get(keys[stack.construct_path]) if self._cache is not None else None
+            )
             if stored is not None:
                 paths = {THIS_TEMPLATE: stack.template_path, THIS_STACK: stack.construct_path}
                 known[stack.construct_path] = _replace(stored, paths)
@@ -230,7 +232,7 @@ class PerTemplatePlugin(abc.ABC):
         if missing:
             found = self.validate_templates(missing, context)
             for stack in missing:
-                known[stack.construct_path] = found.get(stack.construct_path, [])
+                known[stack.construct_path] = found[stack.construct_path]
                 if self._cache is not None:
                     paths = {stack.template_path: THIS_TEMPLATE, stack.construct_path: THIS_STACK}
                     stored = _replace(known[stack.construct_path], paths)
