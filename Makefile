@@ -22,12 +22,16 @@ SETUP_INPUTS := requirements.txt requirements-dev.txt package.json package-lock.
 SETUP_HASH := $(shell cat $(SETUP_INPUTS) 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.setup-$(SETUP_HASH)
 CDK := cdk --no-notices
-# OVERRIDES=a.json,b.json: JSON objects merged over the environment in order (objects merge,
-# lists replace), e.g. a failing example the config-space test wrote under build/config-space/.
+# CONFIG=dir: the config of record, what each environment runs (services/<cluster>/<name>.json,
+# environments/<env>.json); default config/, as cdk.json's default for a plain `cdk` command.
+CONFIG ?= config
+# OVERRIDES=a.json,b.json: ad-hoc JSON objects merged over the environment and its config of record
+# in order (objects merge, services by name, "<name>": null removes one), e.g. a failing example
+# the config-space test wrote under build/config-space/.
 OVERRIDES ?=
-CDK_CONTEXT := -c environment=$(ENV) $(if $(OVERRIDES),-c config_overrides=$(OVERRIDES))
-# The same environment and overrides for the account tools (bootstrap, preflight-account).
-TOOL_ARGS := --environment $(ENV) $(if $(OVERRIDES),--overrides $(OVERRIDES))
+CDK_CONTEXT := -c environment=$(ENV) -c config=$(CONFIG) $(if $(OVERRIDES),-c config_overrides=$(OVERRIDES))
+# The same environment, config and overrides for the tools (account, verify, images).
+TOOL_ARGS := --environment $(ENV) --config $(CONFIG) $(if $(OVERRIDES),--overrides $(OVERRIDES))
 SOURCES := app.py platform_config stacks container_constructs tools benchmarks sample-app
 DIAGRAM_OUT := build/diagram.out
 # Extra flags for `cdk deploy`, e.g. CDK_DEPLOY_FLAGS="--require-approval never" in CI.
@@ -38,13 +42,25 @@ CDK_DESTROY_FLAGS ?=
 # these (not the stacks they depend on); default: all of them.
 STACKS ?=
 STACK_SELECTION = $(if $(STACKS),--exclusively $(STACKS),--all)
+# make plan: BASE=dir (a cloud assembly, e.g. a saved cdk.out), BASE=git-ref (that commit's app,
+# synthesized for ENV and OVERRIDES) or BASE=deployed (the stacks' templates in the account,
+# credentials needed) instead of what the last `make deploy` of ENV recorded.
+BASE ?=
+# make deploy, make plan: PLAN_ACCEPT=rule-id[,rule-id] reports those rules' refusals and deploys
+# anyway (the cases where that is right: docs/changing.md, "When to accept a refusal").
+PLAN_ACCEPT ?=
+# make plan: PLAN_FLAGS=--json prints the plan as JSON (it is always written to build/plan-ENV.json).
+PLAN_FLAGS ?=
+PLAN_ARGS = --environment $(ENV) --assembly cdk.out --output build/plan-$(ENV).json \
+	$(if $(OVERRIDES),--overrides $(OVERRIDES)) $(if $(STACKS),--stacks "$(STACKS)") \
+	$(if $(PLAN_ACCEPT),--accept $(PLAN_ACCEPT))
 # push-image, set-image-tag: SERVICE=fargate/NAME or ec2/NAME (an ECS service of ENV), TAG=the image
 # tag, CONTEXT=the Docker build context with its Dockerfile (default: the sample app).
 SERVICE ?=
 TAG ?=
 CONTEXT ?= sample-app
 
-.PHONY: help setup synth test test-integration test-scale test-fuzz test-deploy emulator-deploy lint format diff deploy destroy \
+.PHONY: help setup synth test test-integration test-scale test-fuzz test-deploy emulator-deploy lint format diff plan deploy destroy \
 	clean snapshot-update diagram config-reference docs nag-report bench bootstrap preflight-account \
 	retained-resources verify push-image set-image-tag
 
@@ -53,9 +69,12 @@ help: ## List the targets and the variables they take
 		'{ name[NR] = $$1; text[NR] = $$2; if (length($$1) > width) width = length($$1) } \
 		END { for (i = 1; i <= NR; i++) printf "  make %-" width "s  %s\n", name[i], text[i] }'
 	@echo
-	@echo "Variables: ENV=sandbox|production (default sandbox); OVERRIDES=a.json,b.json (merged over"
-	@echo "ENV in order, objects merge and lists replace; every target that synthesizes, diffs,"
-	@echo "deploys or destroys takes it); STACKS=\"a b\" (deploy/diff only those stacks);"
+	@echo "Variables: ENV=sandbox|production (default sandbox); CONFIG=dir (the config of record,"
+	@echo "default config/); OVERRIDES=a.json,b.json (merged over ENV and CONFIG in order, objects"
+	@echo "merge, services by name; every target that synthesizes, diffs, deploys or destroys takes"
+	@echo "both); STACKS=\"a b\" (deploy/diff/plan only those stacks); BASE=dir|git-ref|deployed"
+	@echo "(plan against it, not the last deploy); PLAN_ACCEPT=rule[,rule] (plan, deploy: proceed"
+	@echo "despite those rules' refusals); PLAN_FLAGS=--json (plan as JSON);"
 	@echo "CDK_DEPLOY_FLAGS, CDK_DESTROY_FLAGS (extra cdk deploy/destroy flags); SERVICE=fargate/NAME"
 	@echo "or ec2/NAME, TAG, CONTEXT=dir (push-image, set-image-tag)."
 
@@ -73,7 +92,7 @@ $(STAMP): $(SETUP_INPUTS)
 
 synth: setup ## cdk synth of ENV (default sandbox) into cdk.out/, then cfn-lint every template
 	$(CDK) synth $(CDK_CONTEXT) --quiet
-	$(VENV)/bin/python -m tools.lint_templates cdk.out
+	$(VENV)/bin/python -m tools.gates.lint_templates cdk.out
 	@echo "Templates of '$(ENV)' are in cdk.out/"
 
 test: setup ## Run the test suite: units, both environments once with every gate, one real-CLI synth
@@ -110,44 +129,50 @@ diff: setup ## cdk diff of ENV against the deployed stacks (needs credentials)
 	$(CDK) diff $(CDK_CONTEXT) $(if $(STACKS),--exclusively $(STACKS))
 
 bootstrap: setup ## Once per account: create the service-linked roles, then cdk bootstrap (needs credentials)
-	$(VENV)/bin/python -m tools.bootstrap_account $(TOOL_ARGS)
+	$(VENV)/bin/python -m tools.account.bootstrap $(TOOL_ARGS)
 
 preflight-account: setup ## Check ENV's AZs (IDs EKS refuses) and instance type offerings in the account
-	$(VENV)/bin/python -m tools.account_check $(TOOL_ARGS)
+	$(VENV)/bin/python -m tools.account.check $(TOOL_ARGS)
 
+plan: synth ## What deploying ENV does per stack and resource, and the changes refused (BASE=, PLAN_FLAGS=--json)
+	$(VENV)/bin/python -m tools.plan.cli $(PLAN_ARGS) $(if $(BASE),--base $(BASE)) $(PLAN_FLAGS)
+
+# The plan against the last deploy (with no record here, e.g. on a CI runner: against the
+# account's templates) stops the deploy on a refusal (exit 2) unless PLAN_ACCEPT names its rule.
 # DeployerAdminArn: the deployer's IAM user or role ARN for the EKS stack when its config has
 # eks.access.deployer_admin (read here, at deploy time, with the deployer's credentials).
-deploy: synth preflight-account ## cfn-linted synth and account check, then cdk deploy of those templates
-	parameters="$$($(VENV)/bin/python -m tools.caller_arn --parameters cdk.out)"; \
+deploy: synth preflight-account ## cfn-linted synth, account check and plan, then cdk deploy of those templates
+	$(VENV)/bin/python -m tools.plan.cli $(PLAN_ARGS) --if-unrecorded deployed
+	parameters="$$($(VENV)/bin/python -m tools.account.caller_arn --parameters cdk.out)"; \
 	if [ -n "$$parameters" ]; then echo "Cluster-admin access entry for the deployer: $$parameters"; fi; \
 	$(CDK) deploy --app cdk.out $(STACK_SELECTION) $$parameters --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
-	$(VENV)/bin/python -m tools.deployed_stacks record $(if $(STACKS),--stacks "$(STACKS)") --environment $(ENV) --assembly cdk.out
+	$(VENV)/bin/python -m tools.deploy.deployed_stacks record $(if $(STACKS),--stacks "$(STACKS)") --environment $(ENV) --assembly cdk.out
 	@echo "Stack outputs (service URLs, kubeconfig command) are in build/outputs-$(ENV).json"
 
 verify: setup ## After deploy: ECS services steady, targets healthy, service URLs answer, EKS active
-	$(VENV)/bin/python -m tools.verify_deployment $(TOOL_ARGS)
+	$(VENV)/bin/python -m tools.verify.deployment $(TOOL_ARGS)
 
 push-image: setup ## Build CONTEXT for SERVICE's CPU architecture, push it as TAG to its ECR repository
-	$(VENV)/bin/python -m tools.images push --service "$(SERVICE)" --tag "$(TAG)" --context "$(CONTEXT)" $(TOOL_ARGS)
+	$(VENV)/bin/python -m tools.images.push --service "$(SERVICE)" --tag "$(TAG)" --context "$(CONTEXT)" $(TOOL_ARGS)
 
-set-image-tag: setup ## Set SERVICE's image tag to TAG in the OVERRIDES file that lists it (then deploy)
-	$(VENV)/bin/python -m tools.images set-tag --service "$(SERVICE)" --tag "$(TAG)" $(TOOL_ARGS)
+set-image-tag: setup ## Set SERVICE's image tag to TAG for ENV in its service file under CONFIG (then deploy)
+	$(VENV)/bin/python -m tools.images.set_tag --service "$(SERVICE)" --tag "$(TAG)" $(TOOL_ARGS)
 
 # The stacks the last deploys recorded (build/deployed-ENV.json) that the current config lacks
 # (e.g. only an override made them) go first, from the recorded assembly; then all of ENV's; the
 # record keeps only what is still deployed (e.g. after a declined confirmation).
 destroy: setup ## cdk destroy of every stack of ENV and every stack its deploys recorded
 	$(CDK) synth $(CDK_CONTEXT) --quiet
-	extra="$$($(VENV)/bin/python -m tools.deployed_stacks extra --environment $(ENV) --assembly cdk.out)"; \
+	extra="$$($(VENV)/bin/python -m tools.deploy.deployed_stacks extra --environment $(ENV) --assembly cdk.out)"; \
 	while read -r assembly stacks <&3; do \
 		if [ -n "$$assembly" ]; then $(CDK) destroy --app "$$assembly" $$stacks $(CDK_DESTROY_FLAGS); fi; \
 	done 3<<< "$$extra"
 	$(CDK) destroy $(CDK_CONTEXT) --all $(CDK_DESTROY_FLAGS)
-	$(VENV)/bin/python -m tools.deployed_stacks prune --environment $(ENV)
+	$(VENV)/bin/python -m tools.deploy.deployed_stacks prune --environment $(ENV)
 
 retained-resources: setup ## Synth ENV; list retained resources with fixed names, write cdk import mappings
 	$(CDK) synth $(CDK_CONTEXT) --quiet
-	$(VENV)/bin/python -m tools.retained_resources --environment $(ENV) --assembly cdk.out
+	$(VENV)/bin/python -m tools.deploy.retained_resources --environment $(ENV) --assembly cdk.out
 
 clean: ## Remove build output, caches, the venv and node_modules
 	rm -rf cdk.out build dist .pytest_cache .mypy_cache .ruff_cache node_modules $(VENV)
@@ -158,10 +183,10 @@ snapshot-update: setup ## Rewrite the stack snapshots after a deliberate change 
 
 diagram: setup ## Regenerate docs/architecture.md and the README diagram from a sandbox synth
 	$(CDK) synth -c environment=sandbox --quiet -o $(DIAGRAM_OUT)
-	$(VENV)/bin/python -m tools.diagram $(DIAGRAM_OUT) docs/architecture.md --readme README.md
+	$(VENV)/bin/python -m tools.docs.diagram $(DIAGRAM_OUT) docs/architecture.md --readme README.md
 
 config-reference: setup ## Regenerate docs/configuration.md
-	$(VENV)/bin/python -m tools.config_reference docs/configuration.md
+	$(VENV)/bin/python -m tools.docs.config_reference docs/configuration.md
 
 docs: diagram config-reference ## Regenerate every generated document (diagram, config reference)
 

@@ -1,138 +1,59 @@
 #!/usr/bin/env python3
-"""CDK entry point: read the environment name (and optional overrides file) from context, validate
-the config, build the stacks. The only module that reads context or environment variables."""
+"""CDK entry point: check the context keys, load the config the context selects
+(`-c environment=NAME`, the config of record `-c config=DIR`, `-c config_overrides=A.json,B.json`),
+build the stacks. The only module that reads context or environment variables."""
 
 from __future__ import annotations
 
-import difflib
-import json
 import sys
-from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 from aws_cdk import App
 
-from platform_config import (
-    DEFAULT_ENVIRONMENT,
-    ConfigError,
-    PlatformConfig,
-    load_config,
+from platform_config import ConfigError
+from platform_config.context import (
+    CdkContextKeys,
+    cdk_json_context_keys,
+    config_from_context,
+    unknown_context_keys,
 )
-from platform_config.loader import OverridesError, read_overrides_files
 
 ROOT = Path(__file__).resolve().parent
 # Each validation plugin's findings per template (stacks/platform.py add_validations): an
 # unchanged template is not validated again. Safe to delete at any time.
 VALIDATION_CACHE = ROOT / "build" / "validation-cache"
 
-# The context keys this app reads (`-c KEY=VALUE`).
-CONTEXT_KEYS = ("environment", "config_overrides")
-# Keys of the CDK itself: its feature flags and libraries' (also the keys of cdk.json's "context"),
-# what the CLI adds when it runs the app (aws:cdk:*, recorded by tests/apps.py project_context) and
-# other keys of the CLI (cdk-*, acknowledged-issue-numbers: `cdk acknowledge`).
-CDK_KEY_PREFIXES = ("@aws-cdk/", "aws:cdk:", "cdk-")
-CDK_KEYS = ("acknowledged-issue-numbers",)
-# Cached context lookups in cdk.context.json are named `<provider>:<query>`.
-LOOKUP_PROVIDERS = (
-    "ami",
-    "availability-zones",
-    "cc-api-provider",
-    "endpoint-service-availability-zones",
-    "hosted-zone",
-    "key-provider",
-    "load-balancer",
-    "load-balancer-listener",
-    "plugin",
-    "security-group",
-    "ssm",
-    "vpc-provider",
-)
 
-
-def cdk_json_context_keys(cdk_json: Path = ROOT / "cdk.json") -> frozenset[str]:
-    """The keys of cdk.json's "context" (feature flags and this app's defaults)."""
-    try:
-        context = json.loads(cdk_json.read_text(encoding="utf-8")).get("context", {})
-    except (OSError, json.JSONDecodeError, AttributeError):
-        return frozenset()
-    return frozenset(context) if isinstance(context, dict) else frozenset()
-
-
-def is_known_context_key(key: str, cdk_json_keys: Iterable[str]) -> bool:
-    """Whether `key` is one of this app's context keys or one of the CDK's."""
-    return (
-        key in CONTEXT_KEYS
-        or key in cdk_json_keys
-        or key in CDK_KEYS
-        or key.startswith(CDK_KEY_PREFIXES)
-        or (key.partition(":")[0] in LOOKUP_PROVIDERS and ":" in key)
-    )
-
-
-def suggestion(key: str, candidates: Iterable[str]) -> str | None:
-    """The candidate `key` most likely misspells: one it abbreviates (`env`), else the closest."""
-    options = sorted(candidates)
-    folded = key.lower().replace("-", "_")
-    prefixed = [option for option in options if folded and option.startswith(folded)]
-    if prefixed:
-        return prefixed[0]
-    close = difflib.get_close_matches(folded, options, n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
-def unknown_context_keys(context: dict[str, Any], cdk_json_keys: Iterable[str]) -> list[str]:
-    """One line per context key that is neither this app's nor the CDK's (a misspelt `-c` key
-    would otherwise be ignored silently), with a "did you mean" for a close name."""
-    known = frozenset(cdk_json_keys)
-    problems = []
-    for key in sorted(context):
-        if is_known_context_key(key, known):
-            continue
-        guess = suggestion(key, CONTEXT_KEYS)
-        hint = f"; did you mean '{guess}'?" if guess else ""
-        problems.append(
-            f"unknown context key '{key}'{hint} (this app reads {', '.join(CONTEXT_KEYS)}; "
-            "the CDK's are cdk.json's feature flags, @aws-cdk/*, aws:cdk:*, cdk-*)"
-        )
-    return problems
-
-
-def read_config(app: App) -> PlatformConfig:
-    """The config selected by `-c environment=NAME`, with the JSON objects of
-    `-c config_overrides=A.json,B.json` deep-merged over it in order (objects merge, lists and
-    other values replace)."""
-    name = str(app.node.try_get_context("environment") or DEFAULT_ENVIRONMENT)
-    files = str(app.node.try_get_context("config_overrides") or "")
-    try:
-        overrides = read_overrides_files(files)
-    except OverridesError as error:
-        raise ConfigError(name, [f"config_overrides: {error}"]) from None
-    return load_config(name, overrides=overrides)
-
-
-def main(app: App | None = None) -> int:
-    """Synthesize the environment `app`'s context selects; 1 with the problems on stderr when its
-    config is invalid. `app` is for tests; the CLI runs this file, which makes its own."""
+def main(app: App | None = None, today: date | None = None) -> int:
+    """Synthesize the environment `app`'s context selects; 1 with the problems on stderr when a
+    context key is unknown or the config is invalid. `app` and `today` are for tests; the CLI runs
+    this file, which makes its own app and takes today's date (UTC) for the Kubernetes version
+    support checks."""
     # aws-cdk-lib's own registration of its CloudFormation validation engine is off because
     # build_platform runs that engine itself, once, with its default rules and cdk-preflight's
     # deploy-time rules, failing synth on errors (stacks/platform.py: add_validations).
     app = app or App(builtin_cloud_formation_validation=False)
-    problems = unknown_context_keys(app.node.get_all_context(), cdk_json_context_keys())
+    context = app.node.get_all_context()
+    cdk_keys = CdkContextKeys(cdk_json=cdk_json_context_keys(ROOT / "cdk.json"))
+    problems = unknown_context_keys(context, cdk_keys)
     if problems:
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)
         return 1
+    today = today or datetime.now(UTC).date()
     try:
-        config = read_config(app)
+        resolved = config_from_context(context, today=today)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    for removal in resolved.removals:  # explicit ("<name>": null), and said so on every synth
+        print(f"note: {removal}", file=sys.stderr)
     # Imported once the config is valid: a config error is reported before the construct
     # libraries load (about half of a failing run's time).
     from stacks.platform import build_platform
 
-    build_platform(app, config, validation_cache=VALIDATION_CACHE)
+    build_platform(app, resolved.config, today=today, validation_cache=VALIDATION_CACHE)
     app.synth()
     return 0
 

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from platform_config.ecs import SAMPLE_IMAGE_URI
-from tools.markers import write_generated
+from platform_config.environments import SAMPLE_IMAGE_URI
+from tools.docs.markers import write_generated
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -205,19 +205,18 @@ def measure_interleaved(
 
 
 def services_override(count: int) -> dict[str, Any]:
-    """Sandbox overrides with `count` web services on the Fargate cluster (the EC2 cluster keeps its
-    default), each routed by its own path."""
-    services = [
-        {
-            "name": f"svc-{index:02d}",
+    """Sandbox overrides with `count` web services on the Fargate cluster in place of its sample
+    (removed explicitly; the EC2 cluster keeps its own), each routed by its own path."""
+    services: dict[str, Any] = {
+        f"svc-{index:02d}": {
             "image": {"uri": SAMPLE_IMAGE_URI},
             "user": "101",
             "writable_paths": ["/tmp", "/var/cache/nginx"],
             "route": {"priority": index, "paths": [f"/svc-{index:02d}/*"]},
         }
         for index in range(1, count + 1)
-    ]
-    return {"ecs": {"fargate": {"services": services}}}
+    }
+    return {"ecs": {"fargate": {"services": {"sample": None, **services}}}}
 
 
 def write_overrides(work: Path, count: int) -> Path:

@@ -8,6 +8,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from container_constructs import defaults
+from container_constructs.checks import check_retention_days
+
 
 class LogEncryptionKey(Construct):
     """A customer-managed KMS key, rotated yearly, that CloudWatch Logs may use for this stack's
@@ -58,6 +61,7 @@ class LogEncryptionKey(Construct):
         )
 
 
+# The member of each retention CloudWatch Logs accepts (checks.LOG_RETENTION_DAYS).
 _RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
     1: logs.RetentionDays.ONE_DAY,
     3: logs.RetentionDays.THREE_DAYS,
@@ -85,12 +89,13 @@ _RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
 
 
 def retention_days(days: int) -> logs.RetentionDays:
-    """The `RetentionDays` member for a number of days CloudWatch Logs accepts."""
-    try:
-        return _RETENTION_BY_DAYS[days]
-    except KeyError:  # config: every *retention_days field is checked by validate_retention_days
-        allowed = ", ".join(str(value) for value in _RETENTION_BY_DAYS)
-        raise ValueError(f"{days} is not a CloudWatch Logs retention; allowed: {allowed}") from None
+    """The `RetentionDays` member for a number of days CloudWatch Logs accepts; ValueError for
+    another number (the config checks its retention fields with the same check)."""
+    return _RETENTION_BY_DAYS[check_retention_days(days)]
+
+
+# The retention of every log group a construct creates unless told otherwise.
+DEFAULT_LOG_RETENTION = retention_days(defaults.LOG_RETENTION_DAYS)
 
 
 def secure_log_group(

@@ -15,6 +15,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from container_constructs import defaults
+from container_constructs.common import DEFAULT_LOG_RETENTION
 from container_constructs.ecs_service_cluster import (
     ServiceCluster,
     add_exec_log_group,
@@ -55,16 +57,18 @@ class Ec2ClusterProps:
 
     vpc: ec2.IVpc
     instance_types: Sequence[str]
-    machine_image: Literal["al2023", "bottlerocket"] = "al2023"
-    min_instances: int = 0
-    max_instances: int = 2
-    target_capacity_percent: int = 100
-    spot: bool = False
-    on_demand_base_capacity: int = 0
-    managed_termination_protection: bool = True
-    root_volume_gib: int = 30
-    container_insights: ecs.ContainerInsights = ecs.ContainerInsights.ENABLED
-    exec_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    machine_image: Literal["al2023", "bottlerocket"] = defaults.MACHINE_IMAGE
+    min_instances: int = defaults.MIN_INSTANCES
+    max_instances: int = defaults.MAX_INSTANCES
+    target_capacity_percent: int = defaults.TARGET_CAPACITY_PERCENT
+    spot: bool = defaults.SPOT
+    on_demand_base_capacity: int = defaults.ON_DEMAND_BASE_CAPACITY
+    managed_termination_protection: bool = defaults.MANAGED_TERMINATION_PROTECTION
+    root_volume_gib: int = defaults.ROOT_VOLUME_GIB
+    container_insights: ecs.ContainerInsights = ecs.ContainerInsights[
+        defaults.CONTAINER_INSIGHTS.upper()
+    ]
+    exec_log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION
     log_encryption_key: kms.IKey | None = None
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
     exec_log_group_name: str | None = None
@@ -337,8 +341,8 @@ def _distribution(props: Ec2ClusterProps) -> autoscaling.InstancesDistribution:
 
 def _check(props: Ec2ClusterProps) -> None:
     # Each raise here guards direct use of the construct; a validated platform config never
-    # reaches one: platform_config rejects the same input first, naming the field
-    # (tests/test_config_guards.py pairs every raise with its config message).
+    # reaches one: platform_config rejects the same input first, naming the field (the config
+    # space property test, tests/test_config_space.py, synthesizes what it accepts).
     if not props.instance_types:
         raise ValueError("Ec2Cluster: instance_types needs at least one instance type")
     if not 1 <= props.target_capacity_percent <= 100:

@@ -12,6 +12,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from container_constructs import defaults
+from container_constructs.common import DEFAULT_LOG_RETENTION
 from container_constructs.ecs_service_cluster import (
     ServiceCluster,
     add_exec_log_group,
@@ -43,8 +45,10 @@ class FargateClusterProps:
     default_strategy: Sequence[ecs.CapacityProviderStrategy] = field(
         default_factory=_default_strategy
     )
-    container_insights: ecs.ContainerInsights = ecs.ContainerInsights.ENABLED
-    exec_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    container_insights: ecs.ContainerInsights = ecs.ContainerInsights[
+        defaults.CONTAINER_INSIGHTS.upper()
+    ]
+    exec_log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION
     log_encryption_key: kms.IKey | None = None
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
     exec_log_group_name: str | None = None

@@ -11,6 +11,8 @@ from typing import Any
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
+from container_constructs import defaults
+
 
 @dataclass(frozen=True, kw_only=True)
 class SampleWorkloadSpec:
@@ -24,9 +26,9 @@ class SampleWorkloadSpec:
     """
 
     image: str
-    container_port: int = 8080
-    replicas: int = 2
-    namespace: str = "sample"
+    container_port: int = defaults.CONTAINER_PORT
+    replicas: int = defaults.SAMPLE_WORKLOAD_REPLICAS
+    namespace: str = defaults.SAMPLE_WORKLOAD_NAMESPACE
 
 
 def add_sample_workload(

@@ -11,10 +11,9 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from container_constructs import defaults
+from container_constructs.checks import UNPRIVILEGED_PORTS
 from container_constructs.ecs_service_cluster import Scheme, ServiceLoadBalancer
-
-# The ports a non-root process may listen on: those of WebService's containers.
-UNPRIVILEGED_PORTS = (1024, 65535)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,7 +29,7 @@ class SharedLoadBalancerProps:
             ports, so that the ALB never changes as services come and go (each service's own
             security group admits the ALB on its port only) and its egress stays one rule
             (a rule per service would meet the quota of 60 rules per security group).
-            Default: 1024-65535, every unprivileged port.
+            Default: 1024-65535, every unprivileged port (`checks.UNPRIVILEGED_PORTS`).
         certificate_arn: ACM certificate. Set: HTTPS listener on 443 (recommended TLS policy)
             and a permanent HTTP->HTTPS redirect on 80. Default: None, plain HTTP on 80.
         additional_certificate_arns: more ACM certificates for the HTTPS listener (SNI); only
@@ -50,10 +49,14 @@ class SharedLoadBalancerProps:
     target_port_range: tuple[int, int] = UNPRIVILEGED_PORTS
     certificate_arn: str | None = None
     additional_certificate_arns: Sequence[str] = ()
-    internal: bool = False
+    internal: bool = defaults.INTERNAL_LOAD_BALANCER
     internal_cidr: str | None = None
-    idle_timeout: Duration = field(default_factory=lambda: Duration.seconds(60))
-    access_log_expiration: Duration = field(default_factory=lambda: Duration.days(90))
+    idle_timeout: Duration = field(
+        default_factory=lambda: Duration.seconds(defaults.IDLE_TIMEOUT_SECONDS)
+    )
+    access_log_expiration: Duration = field(
+        default_factory=lambda: Duration.days(defaults.ACCESS_LOG_RETENTION_DAYS)
+    )
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
 
 

@@ -13,7 +13,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from container_constructs.common import secure_log_group
+from container_constructs import defaults
+from container_constructs.checks import AVAILABILITY_ZONES_RANGE, VPC_PREFIX_RANGE
+from container_constructs.common import DEFAULT_LOG_RETENTION, secure_log_group
 
 # Interface endpoints that keep image pulls, logs and credential calls off the NAT gateways.
 INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
@@ -24,10 +26,8 @@ INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
 }
 
 # The VPC sizes and AZ counts the subnet layout is computed (and exhaustively tested) for.
-MIN_VPC_PREFIX = 16
-MAX_VPC_PREFIX = 20
-MIN_ZONES = 2
-MAX_ZONES = 6
+MIN_VPC_PREFIX, MAX_VPC_PREFIX = VPC_PREFIX_RANGE
+MIN_ZONES, MAX_ZONES = AVAILABILITY_ZONES_RANGE
 # A load balancer subnet needs "a CIDR block with at least a /27 bitmask" and at least 8 free IPs
 # (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html
 # #subnets-load-balancer): CreateLoadBalancer fails in a /28.
@@ -128,10 +128,10 @@ class NetworkProps:
     """
 
     availability_zones: Sequence[str]
-    vpc_cidr: str = "10.0.0.0/16"
+    vpc_cidr: str = defaults.VPC_CIDR
     nat_gateways: int | None = None
-    vpc_endpoints: bool = False
-    flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    vpc_endpoints: bool = defaults.VPC_ENDPOINTS
+    flow_log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION
     log_encryption_key: kms.IKey | None = None
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
 

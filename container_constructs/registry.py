@@ -3,7 +3,6 @@ enhanced scanning and pull-through caching."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -13,9 +12,15 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-_REPOSITORY_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
-_ACCOUNT = re.compile(r"^\d{12}$")
+from container_constructs import defaults
+from container_constructs.checks import ACCOUNT_ID, is_repository_name
+
 _SCAN_FREQUENCIES = ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")
+# By ECR's EncryptionType; aws-cdk-lib compares the instances, so these members, not copies.
+ENCRYPTIONS = {
+    "AES256": ecr.RepositoryEncryption.AES_256,
+    "KMS": ecr.RepositoryEncryption.KMS,
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,10 +38,10 @@ class RepositorySpec:
     """
 
     name: str
-    tag_immutability: bool = True
-    scan_on_push: bool = True
-    untagged_image_expiry_days: int = 14
-    max_image_count: int = 100
+    tag_immutability: bool = defaults.TAG_IMMUTABILITY
+    scan_on_push: bool = defaults.SCAN_ON_PUSH
+    untagged_image_expiry_days: int = defaults.UNTAGGED_IMAGE_EXPIRY_DAYS
+    max_image_count: int = defaults.MAX_IMAGE_COUNT
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,7 +81,7 @@ class ContainerRegistryProps:
 
     repositories: Sequence[RepositorySpec]
     encryption: ecr.RepositoryEncryption = field(
-        default_factory=lambda: ecr.RepositoryEncryption.AES_256
+        default_factory=lambda: ENCRYPTIONS[defaults.REPOSITORY_ENCRYPTION]
     )
     encryption_key: kms.IKey | None = None
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
@@ -258,8 +263,9 @@ class ContainerRegistry(Construct):
 
 def _validate(props: ContainerRegistryProps) -> None:
     # Each raise here guards direct use of the construct; a validated platform config never
-    # reaches one: platform_config rejects the same input first, naming the field
-    # (tests/test_config_guards.py pairs each with its config message; the last two: see there).
+    # reaches one: platform_config rejects the same input first, naming the field (the config
+    # space property test, tests/test_config_space.py, synthesizes what it accepts; the last
+    # two: see there).
     names = [spec.name for spec in props.repositories]
     if not names:
         raise ValueError("ContainerRegistry: repositories needs at least one repository")
@@ -267,13 +273,13 @@ def _validate(props: ContainerRegistryProps) -> None:
     if duplicates:
         raise ValueError(f"ContainerRegistry: duplicate repository names {', '.join(duplicates)}")
     for spec in props.repositories:
-        if not 2 <= len(spec.name) <= 256 or not _REPOSITORY_NAME.match(spec.name):
+        if not is_repository_name(spec.name):
             raise ValueError(f"ContainerRegistry: '{spec.name}' is not an ECR repository name")
         if spec.untagged_image_expiry_days < 1 or spec.max_image_count < 1:
             raise ValueError(
                 f"ContainerRegistry: '{spec.name}' lifecycle days and counts must be at least 1"
             )
-    bad_accounts = [a for a in props.cross_account_pull_accounts if not _ACCOUNT.match(a)]
+    bad_accounts = [a for a in props.cross_account_pull_accounts if not ACCOUNT_ID.match(a)]
     if bad_accounts:
         raise ValueError(f"ContainerRegistry: not account ids: {', '.join(bad_accounts)}")
     # Unreachable from config: RegistryStack never passes an encryption_key (kms_encryption

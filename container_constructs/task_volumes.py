@@ -3,13 +3,14 @@ launch type, and an init container that hands the app's volumes to its non-root 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Literal
 
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from container_constructs.checks import NUMERIC_USER, exec_bind_mount_clashes
 
 LaunchType = Literal["fargate", "ec2"]
 VolumePermissions = Literal["init-container", "none"]
@@ -29,7 +30,7 @@ VolumePermissions = Literal["init-container", "none"]
 # /managed-agents is the path inside the ECS agent's own container (ecs-init/docker/docker.go:
 # containerResourcesRootDir), not in tasks. So only the state directory is ours to provide.
 # (amazon-ecs-agent read at commit 8dfceca6cf380a83c3007349317566f2862f0673, 2026-06-30.)
-EXEC_AGENT_BIND_PATHS_EC2 = ("/var/log/amazon/ssm",)
+# That bind-mounted path is checks.EXEC_AGENT_BIND_PATHS_EC2 (which the config refuses too).
 EXEC_AGENT_PATHS_EC2 = ("/var/lib/amazon/ssm",)
 # Fargate runs its own agent, which is not public: execcmd is part of amazon-ecs-agent's agent/
 # (the EC2 agent), not of its separate ecs-agent/ library module. What is known comes
@@ -63,7 +64,6 @@ DOCKER_DEFAULT_CAPABILITIES = (
     ecs.Capability.SYS_CHROOT,
 )
 INIT_CAPABILITIES = (ecs.Capability.CHOWN,)
-_NUMERIC_USER = re.compile(r"^\d+(:\d+)?$")
 
 
 def exec_agent_paths(launch_type: LaunchType) -> tuple[str, ...]:
@@ -75,19 +75,22 @@ def check_writable_paths(
     *, launch_type: LaunchType, writable_paths: Sequence[str], enable_execute_command: bool
 ) -> None:
     """Reject a scratch volume where the ECS agent binds a directory itself."""
-    if enable_execute_command and launch_type == "ec2":
-        clash = sorted(set(writable_paths) & set(EXEC_AGENT_BIND_PATHS_EC2))
-        if clash:
-            raise ValueError(
-                f"WebService: writable_paths {clash} are bind-mounted by the ECS agent for ECS "
-                "Exec on EC2 (Docker would refuse a duplicate mount point); remove them"
-            )
+    clash = exec_bind_mount_clashes(
+        launch_type=launch_type,
+        writable_paths=writable_paths,
+        enable_execute_command=enable_execute_command,
+    )
+    if clash:
+        raise ValueError(
+            f"WebService: writable_paths {clash} are bind-mounted by the ECS agent for ECS "
+            "Exec on EC2 (Docker would refuse a duplicate mount point); remove them"
+        )
 
 
 def check_volume_permissions_user(user: str) -> None:
     """The init container chowns to the app's user, which must be numeric (the init image has
     no passwd entry for the app's user names)."""
-    if not _NUMERIC_USER.match(user):
+    if not NUMERIC_USER.match(user):
         raise ValueError(
             f"WebService: user '{user}' must be a numeric uid[:gid] with "
             "volume_permissions='init-container' (or set volume_permissions='none')"

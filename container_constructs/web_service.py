@@ -15,7 +15,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from container_constructs.common import secure_log_group
+from container_constructs import checks, defaults
+from container_constructs.common import DEFAULT_LOG_RETENTION, secure_log_group
 from container_constructs.ecs_service_cluster import ServiceCluster, ServiceLoadBalancer
 from container_constructs.task_volumes import (
     VolumePermissions,
@@ -25,6 +26,9 @@ from container_constructs.task_volumes import (
     check_writable_paths,
     exec_agent_paths,
 )
+
+# The CPU architectures of a Fargate task by the names the config uses (defaults.CPU_ARCHITECTURE).
+CPU_ARCHITECTURES = {"x86_64": ecs.CpuArchitecture.X86_64, "arm64": ecs.CpuArchitecture.ARM64}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,23 +83,25 @@ class WebServiceProps:
     path_patterns: Sequence[str] = ()
     host_headers: Sequence[str] = ()
     repository: ecr.IRepository | None = None
-    container_port: int = 8080
-    user: str = "1000"
-    cpu: int = 256
-    memory_mib: int = 512
-    cpu_architecture: ecs.CpuArchitecture = ecs.CpuArchitecture.X86_64
-    writable_paths: Sequence[str] = ("/tmp",)
+    container_port: int = defaults.CONTAINER_PORT
+    user: str = defaults.USER
+    cpu: int = defaults.TASK_CPU
+    memory_mib: int = defaults.TASK_MEMORY_MIB
+    cpu_architecture: ecs.CpuArchitecture = CPU_ARCHITECTURES[defaults.CPU_ARCHITECTURE]
+    writable_paths: Sequence[str] = defaults.WRITABLE_PATHS
     volume_permissions: VolumePermissions = "init-container"
     secrets: Mapping[str, ecs.Secret] = field(default_factory=dict)
-    health_check_path: str = "/"
-    health_check_grace: Duration = field(default_factory=lambda: Duration.seconds(60))
-    min_tasks: int = 1
-    max_tasks: int = 2
+    health_check_path: str = defaults.HEALTH_CHECK_PATH
+    health_check_grace: Duration = field(
+        default_factory=lambda: Duration.seconds(defaults.HEALTH_CHECK_GRACE_SECONDS)
+    )
+    min_tasks: int = defaults.MIN_TASKS
+    max_tasks: int = defaults.MAX_TASKS
     desired_tasks: int | None = None
-    cpu_target_percent: int = 60
-    requests_per_target: int = 500
-    enable_execute_command: bool = True
-    log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    cpu_target_percent: int = defaults.CPU_TARGET_PERCENT
+    requests_per_target: int = defaults.REQUESTS_PER_TARGET
+    enable_execute_command: bool = defaults.ENABLE_EXECUTE_COMMAND
+    log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION
     log_encryption_key: kms.IKey | None = None
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
 
@@ -228,8 +234,8 @@ class WebService(Construct):
             "desired_count": (
                 props.min_tasks if props.desired_tasks is None else props.desired_tasks
             ),
-            "min_healthy_percent": 100,
-            "max_healthy_percent": 200,
+            "min_healthy_percent": defaults.DEPLOYMENT_MINIMUM_HEALTHY_PERCENT,
+            "max_healthy_percent": defaults.DEPLOYMENT_MAXIMUM_PERCENT,
             "circuit_breaker": ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
             "health_check_grace_period": props.health_check_grace,
             "security_groups": [self.security_group],
@@ -326,8 +332,8 @@ class WebService(Construct):
 
 def _check(props: WebServiceProps) -> None:
     # Each raise here guards direct use of the construct; a validated platform config never
-    # reaches one: platform_config rejects the same input first, naming the field
-    # (tests/test_config_guards.py pairs every raise with its config message).
+    # reaches one: platform_config rejects the same input first, naming the field (the config
+    # space property test, tests/test_config_space.py, synthesizes what it accepts).
     if not props.path_patterns and not props.host_headers:
         raise ValueError("WebService: give path_patterns and/or host_headers for the rule")
     if not props.health_check_path.startswith("/"):
@@ -341,7 +347,7 @@ def _check(props: WebServiceProps) -> None:
     desired = props.desired_tasks
     if desired is not None and not props.min_tasks <= desired <= props.max_tasks:
         raise ValueError(f"WebService: desired_tasks ({desired}) outside [min_tasks, max_tasks]")
-    if props.user.split(":", 1)[0] in {"", "0", "root"}:
+    if checks.runs_as_root(props.user):
         raise ValueError(f"WebService: user '{props.user}' is root; give a non-root uid")
     check_writable_paths(
         launch_type=props.cluster.launch_type,

@@ -1,25 +1,22 @@
-"""The built-in environments: the one place where per-environment defaults live.
+"""The built-in environments: the one place where per-environment platform settings live.
 
 Values here are raw data, validated by `PlatformConfig` when an environment is loaded. A field left
-out takes the model's default (documented on the model). Add an environment by adding a key.
+out takes the model's default (documented on the model). Add an environment by adding a key. What
+runs on the clusters is not here: services live in the config of record (`config/services/`,
+platform_config/record.py), and `config/environments/<name>.json` can change these values per
+repository without editing this module.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from platform_config.ecs import SAMPLE_IMAGE_URI
-
 DEFAULT_ENVIRONMENT = "sandbox"
 
-# The sample services: nginx-unprivileged, a public image that starts on a fresh account without a
-# push, as uid 101 writing only /tmp and /var/cache/nginx (the model's user and writable_paths
-# defaults are the WebService construct's: uid 1000, only /tmp writable).
-NGINX_SAMPLE: dict[str, Any] = {
-    "image": {"uri": SAMPLE_IMAGE_URI},
-    "user": "101",
-    "writable_paths": ["/tmp", "/var/cache/nginx"],
-}
+# A public image that starts on a fresh account without a push: nginx as uid 101 on port 8080,
+# writing only to /tmp and /var/cache/nginx (given as writable volumes under a read-only root).
+# The shipped sample services run it (config/services/*/sample.json); tests and benchmarks too.
+SAMPLE_IMAGE_URI = "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"
 
 ENVIRONMENTS: dict[str, dict[str, Any]] = {
     "sandbox": {
@@ -56,15 +53,6 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 "on_demand_base_capacity": 0,
                 "managed_termination_protection": False,
                 "exec_log_retention_days": 7,
-                "services": [
-                    {
-                        "name": "sample",
-                        **NGINX_SAMPLE,
-                        "route": {"priority": 1, "paths": ["/*"]},
-                        "scaling": {"min_tasks": 1, "max_tasks": 2},
-                        "log_retention_days": 7,
-                    }
-                ],
             },
             "fargate": {
                 "default_strategy": [
@@ -72,16 +60,6 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                     {"capacity_provider": "FARGATE", "weight": 1},
                 ],
                 "exec_log_retention_days": 7,
-                "services": [
-                    {
-                        "name": "sample",
-                        **NGINX_SAMPLE,
-                        "cpu_architecture": "arm64",
-                        "route": {"priority": 1, "paths": ["/*"]},
-                        "scaling": {"min_tasks": 1, "max_tasks": 2},
-                        "log_retention_days": 7,
-                    }
-                ],
             },
         },
         # Spot Graviton managed nodes: the same node/add-on path as production at a few cents an
@@ -140,20 +118,6 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 "spot": False,
                 "managed_termination_protection": True,
                 "exec_log_retention_days": 365,
-                "services": [
-                    {
-                        "name": "sample",
-                        **NGINX_SAMPLE,
-                        "cpu": 512,
-                        "memory_mib": 1024,
-                        "route": {"priority": 1, "paths": ["/*"]},
-                        "scaling": {"min_tasks": 3, "max_tasks": 12},
-                        # ECS Exec with a read-only root is unsupported by AWS
-                        # (docs/design.md: ECS Exec)
-                        "enable_execute_command": False,
-                        "log_retention_days": 365,
-                    }
-                ],
             },
             "fargate": {
                 "default_strategy": [
@@ -161,20 +125,6 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 ],
                 "container_insights": "enhanced",
                 "exec_log_retention_days": 365,
-                "services": [
-                    {
-                        "name": "sample",
-                        **NGINX_SAMPLE,
-                        "cpu": 512,
-                        "memory_mib": 1024,
-                        "route": {"priority": 1, "paths": ["/*"]},
-                        "scaling": {"min_tasks": 3, "max_tasks": 12},
-                        # ECS Exec with a read-only root is unsupported by AWS
-                        # (docs/design.md: ECS Exec)
-                        "enable_execute_command": False,
-                        "log_retention_days": 365,
-                    }
-                ],
             },
         },
         # On-demand nodes in every AZ, private API endpoint, admins only through access entries
@@ -197,6 +147,11 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
             },
             "endpoint": {"access": "private"},
             "access": {"bootstrap_creator_admin": False, "deployer_admin": False},
+            # The default add-on set (EBS CSI driver, metrics server included) plus Container
+            # Insights; the upgrade policy stays STANDARD (the model's default).
+            "addons": {"amazon-cloudwatch-observability": {}},
+            "deletion_protection": True,
+            "zonal_shift": True,
             "control_plane_log_retention_days": 365,
         },
     },

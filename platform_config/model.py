@@ -11,19 +11,17 @@ import unicodedata
 
 from pydantic import Field, field_validator, model_validator
 
-from platform_config.base import Section
-from platform_config.ecs import (
+from container_constructs.checks import ACCOUNT_ID, REGION
+from platform_config.alb_quotas import (
     ALBS_PER_REGION,
     TARGET_GROUPS_PER_REGION,
     TARGET_GROUPS_PER_SERVICE,
-    EcsConfig,
 )
+from platform_config.base import Section
+from platform_config.ecs import EcsConfig
 from platform_config.eks import EksConfig
 from platform_config.network import NetworkConfig
 from platform_config.registry import RegistryConfig
-
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
-_ACCOUNT = re.compile(r"^[0-9]{12}$")
 
 # AWS tag rules (e.g. https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-eks-accessentry-tag.html,
 # the same text in the ECS API's Tag): key 1 to 128 characters, value 0 to 256, letters, numbers,
@@ -93,14 +91,14 @@ class PlatformConfig(Section):
     @field_validator("region")
     @classmethod
     def _valid_region(cls, value: str) -> str:
-        if not _REGION.match(value):
+        if not REGION.match(value):
             raise ValueError(f"'{value}' is not an AWS region name such as eu-west-1")
         return value
 
     @field_validator("account")
     @classmethod
     def _valid_account(cls, value: str | None) -> str | None:
-        if value is not None and not _ACCOUNT.match(value):
+        if value is not None and not ACCOUNT_ID.match(value):
             raise ValueError(f"'{value}' is not a 12-digit AWS account id")
         return value
 
@@ -163,7 +161,7 @@ class PlatformConfig(Section):
     def _albs_within_region_quotas(self) -> PlatformConfig:
         """The environment's ALBs and target groups within the region's default quotas (the
         account's other load balancers, e.g. EKS ingresses, also count: leave room)."""
-        clusters = {"ec2": self.ecs.ec2, "fargate": self.ecs.fargate}
+        clusters = self.ecs.enabled_clusters
         albs = {kind: len(c.assign_load_balancers()) for kind, c in clusters.items()}
         if sum(albs.values()) > ALBS_PER_REGION.limit:
             counts = ", ".join(f"ecs.{kind}: {n}" for kind, n in albs.items())
@@ -172,7 +170,7 @@ class PlatformConfig(Section):
                 f"{ALBS_PER_REGION.limit} ('{ALBS_PER_REGION.name}', adjustable); allowed: "
                 "fewer load-balancer groups, fewer sparse priority blocks, or a raised quota"
             )
-        groups = TARGET_GROUPS_PER_SERVICE * sum(len(c.services) for c in clusters.values())
+        groups = TARGET_GROUPS_PER_SERVICE * sum(len(c.web_services) for c in clusters.values())
         if groups > TARGET_GROUPS_PER_REGION.limit:
             raise ValueError(
                 f"ecs: {groups} target groups exceed the region's quota of "
@@ -182,7 +180,7 @@ class PlatformConfig(Section):
 
     @model_validator(mode="after")
     def _scanned_and_immutable(self) -> PlatformConfig:
-        # The platform's security rules (tests/gates/security_rules.py) require both: a valid
+        # The platform's rules (container_constructs/rules/registry.py) require both: a valid
         # config must never produce a template they reject.
         for index, repository in enumerate(self.registry.repositories):
             if not repository.tag_immutability:
@@ -202,22 +200,23 @@ class PlatformConfig(Section):
     @model_validator(mode="after")
     def _images_in_registry(self) -> PlatformConfig:
         known = self.registry.repository_names
-        for kind, cluster in (("ec2", self.ecs.ec2), ("fargate", self.ecs.fargate)):
-            for index, service in enumerate(cluster.services):
+        for kind, cluster in self.ecs.clusters.items():
+            for service in cluster.services.values():
                 name = service.image.repository
                 if name is not None and name not in known:
                     raise ValueError(
-                        f"ecs.{kind}.services[{index}].image.repository: '{name}' is not one of "
-                        f"registry.repositories; allowed: {', '.join(known) or '(none)'}"
+                        f"ecs.{kind}.services.{service.name}.image.repository: '{name}' is not "
+                        "one of registry.repositories; allowed: "
+                        f"{', '.join(known) or '(none)'}"
                     )
         return self
 
     @model_validator(mode="after")
     def _secrets_in_region(self) -> PlatformConfig:
-        for kind, cluster in (("ec2", self.ecs.ec2), ("fargate", self.ecs.fargate)):
-            for index, service in enumerate(cluster.services):
+        for kind, cluster in self.ecs.clusters.items():
+            for service in cluster.services.values():
                 for variable, secret in service.secrets.items():
-                    field = f"ecs.{kind}.services.{index}.secrets.{variable}"
+                    field = f"ecs.{kind}.services.{service.name}.secrets.{variable}"
                     if secret.ssm_parameter_arn is not None and secret.region != self.region:
                         raise ValueError(
                             f"{field}.ssm_parameter_arn: the parameter is in {secret.region}; "

@@ -6,14 +6,23 @@ import ipaddress
 
 from pydantic import Field, field_validator
 
+from container_constructs import defaults
+from container_constructs.checks import (
+    AVAILABILITY_ZONES_RANGE,
+    VPC_PREFIX_RANGE,
+    check_retention_days,
+    ipv4_network,
+)
 from platform_config.base import Section
+
+_MIN_PREFIX, _MAX_PREFIX = VPC_PREFIX_RANGE
 
 
 class NetworkConfig(Section):
     """VPC layout. Availability zones come from config so that synth never looks them up."""
 
     vpc_cidr: str = Field(
-        default="10.0.0.0/16",
+        default=defaults.VPC_CIDR,
         description=(
             "IPv4 CIDR of the VPC, prefix /16 to /20, outside reserved ranges and 172.17.0.0/16. "
             "Each AZ gets a public subnet (prefix+8, at least a /27 for load balancers) and a "
@@ -22,8 +31,8 @@ class NetworkConfig(Section):
         ),
     )
     availability_zones: list[str] = Field(
-        min_length=2,
-        max_length=6,
+        min_length=AVAILABILITY_ZONES_RANGE[0],
+        max_length=AVAILABILITY_ZONES_RANGE[1],
         description="Explicit AZ names in the environment's region (2 to 6, no duplicates).",
     )
     nat_gateways: int = Field(
@@ -33,28 +42,25 @@ class NetworkConfig(Section):
         ),
     )
     vpc_endpoints: bool = Field(
-        default=False,
+        default=defaults.VPC_ENDPOINTS,
         description=(
             "Interface endpoints for ECR api/dkr, CloudWatch Logs and STS so image pulls and logs "
             "do not cross NAT. The S3 gateway endpoint (free) is always created."
         ),
     )
     flow_log_retention_days: int = Field(
-        default=30,
+        default=defaults.LOG_RETENTION_DAYS,
         description="Retention in days of the VPC flow log group (a CloudWatch Logs value).",
     )
 
     @field_validator("vpc_cidr")
     @classmethod
     def _valid_cidr(cls, value: str) -> str:
-        try:
-            network = ipaddress.IPv4Network(value, strict=True)
-        except ValueError as error:
+        network = ipv4_network(value, example="10.0.0.0/16")
+        if not _MIN_PREFIX <= network.prefixlen <= _MAX_PREFIX:
             raise ValueError(
-                f"'{value}' is not an IPv4 network in CIDR notation such as 10.0.0.0/16 ({error})"
-            ) from None
-        if not 16 <= network.prefixlen <= 20:
-            raise ValueError(f"prefix length must be /16 to /20, got /{network.prefixlen}")
+                f"prefix length must be /{_MIN_PREFIX} to /{_MAX_PREFIX}, got /{network.prefixlen}"
+            )
         for reserved, why in _UNUSABLE_VPC_RANGES:
             if network.overlaps(reserved):
                 raise ValueError(
@@ -74,7 +80,7 @@ class NetworkConfig(Section):
     @field_validator("flow_log_retention_days")
     @classmethod
     def _valid_retention(cls, value: int) -> int:
-        return validate_retention_days(value)
+        return check_retention_days(value)
 
 
 # Ranges a VPC cannot (or, 172.17.0.0/16, should not) use: CreateVpc rejects the first ones, and
@@ -87,17 +93,3 @@ _UNUSABLE_VPC_RANGES = (
     (ipaddress.IPv4Network("224.0.0.0/3"), "multicast and reserved"),
     (ipaddress.IPv4Network("172.17.0.0/16"), "used by AWS services and Docker's bridge network"),
 )
-
-# The values CloudWatch Logs accepts for RetentionInDays.
-LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
-)  # fmt: skip
-
-
-def validate_retention_days(value: int) -> int:
-    """Reject a retention CloudWatch Logs would refuse, listing the allowed values."""
-    if value not in LOG_RETENTION_DAYS:
-        allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
-        raise ValueError(f"{value} is not a CloudWatch Logs retention; allowed: {allowed}")
-    return value

@@ -7,14 +7,16 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from container_constructs import defaults
+from container_constructs.checks import (
+    ACCOUNT_ID,
+    ECR_REPOSITORY_NAME,
+    ECR_REPOSITORY_NAME_LENGTH,
+    IAM_ROLE_ARN,
+    REGION,
+)
 from platform_config.base import Section
 
-# ECR's repository name grammar: lowercase path components of alphanumerics joined by single
-# `.`, `_` or `-` separators, components separated by `/`.
-_REPOSITORY_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
-_ACCOUNT = re.compile(r"^[0-9]{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
-_IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$", re.ASCII)
 _CACHE_PREFIX = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 
 # Upstream registries a pull-through cache rule can mirror without credentials.
@@ -29,12 +31,12 @@ class LifecycleConfig(Section):
     """How long images stay in a repository."""
 
     untagged_image_expiry_days: int = Field(
-        default=14,
-        description="Expire untagged images this many days after push (>= 1). Default: 14.",
+        default=defaults.UNTAGGED_IMAGE_EXPIRY_DAYS,
+        description="Expire untagged images this many days after push (>= 1).",
     )
     max_image_count: int = Field(
-        default=100,
-        description="Keep only the newest N images of any tag status (>= 1). Default: 100.",
+        default=defaults.MAX_IMAGE_COUNT,
+        description="Keep only the newest N images of any tag status (>= 1).",
     )
 
     @field_validator("untagged_image_expiry_days", "max_image_count")
@@ -55,23 +57,27 @@ class RepositoryConfig(Section):
         )
     )
     tag_immutability: bool = Field(
-        default=True, description="Reject pushes that would move an existing tag. Default: True."
+        default=defaults.TAG_IMMUTABILITY,
+        description="Reject pushes that would move an existing tag.",
     )
     scan_on_push: bool = Field(
-        default=True,
-        description="Basic vulnerability scan of every pushed image. Default: True.",
+        default=defaults.SCAN_ON_PUSH,
+        description="Basic vulnerability scan of every pushed image.",
     )
     lifecycle: LifecycleConfig = Field(
         default_factory=LifecycleConfig,
-        description="Image expiry rules. Default: untagged after 14 days, newest 100 kept.",
+        description="Image expiry rules (see its fields for the defaults).",
     )
 
     @field_validator("name")
     @classmethod
     def _valid_name(cls, value: str) -> str:
-        if not 2 <= len(value) <= 256:
-            raise ValueError(f"'{value}' must be 2 to 256 characters long, got {len(value)}")
-        if not _REPOSITORY_NAME.match(value):
+        shortest, longest = ECR_REPOSITORY_NAME_LENGTH
+        if not shortest <= len(value) <= longest:
+            raise ValueError(
+                f"'{value}' must be {shortest} to {longest} characters long, got {len(value)}"
+            )
+        if not ECR_REPOSITORY_NAME.match(value):
             raise ValueError(
                 f"'{value}' is not an ECR repository name; allowed: lowercase letters and digits, "
                 "components joined by single '.', '_' or '-', separated by '/', e.g. team/web-app"
@@ -124,7 +130,7 @@ class CiPublisherConfig(Section):
     @field_validator("trusted_role_arns")
     @classmethod
     def _valid_role_arns(cls, value: list[str]) -> list[str]:
-        bad = [arn for arn in value if not _IAM_ROLE_ARN.match(arn)]
+        bad = [arn for arn in value if not IAM_ROLE_ARN.match(arn)]
         if bad:
             raise ValueError(
                 f"{', '.join(repr(arn) for arn in bad)} not an IAM role ARN such as "
@@ -142,10 +148,10 @@ class RegistryConfig(Section):
         description="Repositories to create. Default: one, `sample-app`, for the sample service.",
     )
     kms_encryption: bool = Field(
-        default=False,
+        default=defaults.REPOSITORY_ENCRYPTION == "KMS",
         description=(
             "Encrypt repositories with a customer-managed KMS key rotated yearly (production). "
-            "False uses AES256 (S3-managed keys, no KMS cost). Default: False."
+            "False uses AES256 (S3-managed keys, no KMS cost)."
         ),
     )
     enhanced_scanning: Literal["off", "scan-on-push", "continuous"] = Field(
@@ -193,7 +199,7 @@ class RegistryConfig(Section):
     @field_validator("cross_account_pull_accounts")
     @classmethod
     def _valid_accounts(cls, value: list[str]) -> list[str]:
-        bad = [account for account in value if not _ACCOUNT.match(account)]
+        bad = [account for account in value if not ACCOUNT_ID.match(account)]
         if bad:
             raise ValueError(
                 f"{', '.join(repr(account) for account in bad)} not a 12-digit AWS account id"
@@ -203,7 +209,7 @@ class RegistryConfig(Section):
     @field_validator("replication_regions")
     @classmethod
     def _valid_regions(cls, value: list[str]) -> list[str]:
-        bad = [region for region in value if not _REGION.match(region)]
+        bad = [region for region in value if not REGION.match(region)]
         if bad:
             raise ValueError(
                 f"{', '.join(repr(region) for region in bad)} not an AWS region name such as "

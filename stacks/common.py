@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from container_constructs.common import LogEncryptionKey
+from stacks import names
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,4 +42,6 @@ class StackSettings:
         the environment asks for one, else None."""
         if not self.kms_encrypted_logs:
             return None
-        return LogEncryptionKey(scope, "LogKey", removal_policy=self.removal_policy).key
+        return LogEncryptionKey(
+            scope, names.LOG_KEY_CONSTRUCT, removal_policy=self.removal_policy
+        ).key

@@ -1,19 +1,17 @@
 """The ECS stacks: per cluster kind, one cluster stack (cluster, capacity, shared ALB) and as many
 service stacks as the services need.
 
-Service placement rule (deterministic, independent of list order): a service lives in stack
-`services-N` with N = (route.priority - 1) // services_per_stack + 1. Priorities are unique per
-cluster, so no stack ever holds more than `services_per_stack` services; adding, removing or
-reordering services never moves another service, so its logical IDs stay put. Changing a
-service's priority across a block boundary moves it to another stack: CloudFormation then
-creates the new service before deleting the old one (service names are generated, so both can
-exist for a moment). Sparse priorities make sparse stacks; number services 1, 2, 3, ...
-
-ALB placement follows the same rule (platform_config.ecs.ClusterConfig.alb_of): a service's
-load-balancer group (its `load_balancer`, default: the default group) and, within the group,
-ALB k = (route.priority - 1) // services_per_load_balancer + 1. The default group's first ALB
-keeps the construct ids of the single shared ALB (`SharedLoadBalancer`, output
-`LoadBalancerDnsName`); every other ALB's ids name its group and number.
+Placement is the config's (platform_config/ecs_placement.py, deterministic, independent of list
+order): a service lives in stack `services-N`, N the block of its route priority
+(`ClusterConfig.stack_of`), and on ALB k of its load-balancer group, k the block of its priority
+(`ClusterConfig.alb_of`). Priorities are unique per cluster, so no stack ever holds more than
+`services_per_stack` services; adding, removing or reordering services never moves another
+service, so its logical IDs stay put. Changing a service's priority across a block boundary moves
+it to another stack: CloudFormation then creates the new service before deleting the old one
+(service names are generated, so both can exist for a moment). Sparse priorities make sparse
+stacks; number services 1, 2, 3, ... The default group's first ALB keeps the construct ids of the
+single shared ALB (`SharedLoadBalancer`, output `LoadBalancerDnsName`); every other ALB's ids name
+its group and number.
 """
 
 from __future__ import annotations
@@ -25,11 +23,8 @@ from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from container_constructs.common import retention_days
@@ -37,55 +32,16 @@ from container_constructs.ecs_ec2_cluster import Ec2Cluster, Ec2ClusterProps
 from container_constructs.ecs_fargate_cluster import FargateCluster, FargateClusterProps
 from container_constructs.ecs_service_cluster import ServiceCluster, ServiceLoadBalancer
 from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
-from container_constructs.web_service import WebService, WebServiceProps
-from platform_config.ecs import (
-    DEFAULT_GROUP,
-    AlbKey,
-    ClusterConfig,
-    Ec2ClusterConfig,
-    FargateClusterConfig,
-    ServiceConfig,
-)
+from container_constructs.web_service import CPU_ARCHITECTURES, WebService, WebServiceProps
+from platform_config.ecs import ClusterConfig, Ec2ClusterConfig, FargateClusterConfig
+from platform_config.ecs_placement import AlbKey
+from platform_config.ecs_service import ServiceConfig
+from stacks import names
 from stacks.common import StackSettings
+from stacks.ecs_secrets import grant_secret_keys, service_secrets
 
-
-def exec_log_group_name(cluster_stack_name: str) -> str:
-    """The ECS Exec log group's fixed name: service stacks name it in their task role policies
-    without a cross-stack reference (and so the cdk-nag acknowledgment can name it exactly)."""
-    return f"/aws/ecs/exec/{cluster_stack_name}"
-
-
-# The default group's first ALB: it keeps the construct ids of the single shared ALB before
-# load-balancer groups, so the templates of existing environments do not change.
-FIRST_ALB = AlbKey(DEFAULT_GROUP, 1)
-
-
-def load_balancer_construct_id(key: AlbKey) -> str:
-    """Construct id of ALB `key` in the cluster stack: derived from its group and number only."""
-    return _alb_id(key, "SharedLoadBalancer")
-
-
-def _alb_id(key: AlbKey, prefix: str) -> str:
-    """`prefix` for the first ALB (today's ids), else `prefix<Group>Alb<number>`: group names are
-    lowercase letters and digits, so the capital A of "Alb" keeps every (group, number) apart
-    (group default2's ALB 1 is Default2Alb1, group default's ALB 21 is DefaultAlb21)."""
-    if key == FIRST_ALB:
-        return prefix
-    return f"{prefix}{key.group.capitalize()}Alb{key.number}"
-
-
-def service_stack_number(priority: int, services_per_stack: int) -> int:
-    """The number N of the `services-N` stack that holds the service with route `priority`."""
-    return (priority - 1) // services_per_stack + 1
-
-
-def assign_service_stacks(section: ClusterConfig) -> dict[int, list[ServiceConfig]]:
-    """Services by the number of the stack that holds them (see the module docstring)."""
-    stacks: dict[int, list[ServiceConfig]] = {}
-    for service in section.services:
-        number = service_stack_number(service.route.priority, section.services_per_stack)
-        stacks.setdefault(number, []).append(service)
-    return dict(sorted(stacks.items()))
+# The default group's first ALB (see stacks/names.py FIRST_LOAD_BALANCER for its ids).
+FIRST_ALB = AlbKey(*names.FIRST_LOAD_BALANCER)
 
 
 class ClusterBasics(TypedDict):
@@ -107,8 +63,9 @@ class EcsClusterStack(Stack, Generic[SectionT]):
     have in common. `Ec2ClusterStack` and `FargateClusterStack` add the cluster itself.
 
     The ALBs depend on the services only through which ALBs exist (load-balancer groups and
-    priority blocks, `ClusterConfig.assign_load_balancers`); nothing else of a service (its port,
-    its rules) reaches this stack, so adding a service to an existing ALB leaves it unchanged.
+    priority blocks, `ClusterConfig.assign_load_balancers`: none, with no access-log bucket, while
+    no service needs one); nothing else of a service (its port, its rules) reaches this stack, so
+    adding a service to an existing ALB leaves it unchanged.
 
     Args:
         settings: the environment-wide settings. Required.
@@ -118,8 +75,9 @@ class EcsClusterStack(Stack, Generic[SectionT]):
 
     Attributes:
         service_cluster: the handle service stacks import the cluster by.
-        load_balancers: every `SharedLoadBalancer` by ALB (group and number).
-        load_balancer: the default group's first ALB (always there).
+        load_balancers: every `SharedLoadBalancer` by ALB (group and number); none while no
+            service of the cluster needs a load balancer (`ClusterConfig.web_services`).
+        load_balancer: the default group's first ALB, None without ALBs.
         log_key: the KMS key of the log groups of this cluster's stacks (None unless configured).
         exec_log_group_name: the literal name of the cluster's ECS Exec log group.
     """
@@ -137,7 +95,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.log_key: kms.IKey | None = settings.log_encryption_key(self)
-        self.exec_log_group_name = exec_log_group_name(self.stack_name)
+        self.exec_log_group_name = names.exec_log_group_name(self.stack_name)
         self.service_cluster = self._add_cluster(
             section,
             ClusterBasics(
@@ -159,7 +117,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
             balancer = section.load_balancer_groups[key.group]
             shared = SharedLoadBalancer(
                 self,
-                load_balancer_construct_id(key),
+                names.load_balancer_construct_id(key),
                 props=SharedLoadBalancerProps(
                     vpc=vpc,
                     certificate_arn=balancer.certificate_arn,
@@ -175,7 +133,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
             scheme = "internal" if balancer.internal else "internet-facing"
             CfnOutput(
                 self,
-                _alb_id(key, "LoadBalancerDnsName"),
+                names.load_balancer_dns_output(key),
                 value=shared.load_balancer.load_balancer_dns_name,
                 description=(
                     f"DNS name of the ALB shared by the {kind} cluster's services"
@@ -183,8 +141,8 @@ class EcsClusterStack(Stack, Generic[SectionT]):
                     else f"DNS name of {scheme} ALB {key.name} of the {kind} cluster"
                 ),
             )
-        self.load_balancer = self.load_balancers[FIRST_ALB]
-        CfnOutput(self, "ClusterName", value=self.service_cluster.cluster.cluster_name)
+        self.load_balancer = self.load_balancers.get(FIRST_ALB)
+        CfnOutput(self, names.CLUSTER_NAME_OUTPUT, value=self.service_cluster.cluster.cluster_name)
 
     @property
     def service_load_balancers(self) -> dict[AlbKey, ServiceLoadBalancer]:
@@ -202,7 +160,7 @@ class Ec2ClusterStack(EcsClusterStack[Ec2ClusterConfig]):
     def _add_cluster(self, section: Ec2ClusterConfig, basics: ClusterBasics) -> ServiceCluster:
         cluster = Ec2Cluster(
             self,
-            "Ec2Cluster",
+            names.EC2_CLUSTER_CONSTRUCT,
             props=Ec2ClusterProps(
                 instance_types=section.instance_types,
                 machine_image=section.machine_image,
@@ -225,7 +183,7 @@ class FargateClusterStack(EcsClusterStack[FargateClusterConfig]):
     def _add_cluster(self, section: FargateClusterConfig, basics: ClusterBasics) -> ServiceCluster:
         cluster = FargateCluster(
             self,
-            "FargateCluster",
+            names.FARGATE_CLUSTER_CONSTRUCT,
             props=FargateClusterProps(
                 default_strategy=[
                     ecs.CapacityProviderStrategy(
@@ -254,7 +212,8 @@ class EcsServicesStack(Stack):
     Args:
         settings: the environment-wide settings. Required.
         section: the cluster's config section (placement of services on ALBs). Required.
-        services: the services this stack holds (`assign_service_stacks`). Required.
+        services: the services this stack holds (`ClusterConfig.assign_service_stacks`).
+            Required.
         cluster: the cluster stack's `service_cluster`. Required.
         load_balancers: the cluster stack's `service_load_balancers`. Required.
         exec_log_group_name: the literal name of the cluster's ECS Exec log group, or None.
@@ -287,7 +246,7 @@ class EcsServicesStack(Stack):
             balancer = load_balancers[key]
             imported[key] = ServiceLoadBalancer.from_attributes(
                 self,
-                _alb_id(key, "LoadBalancerSecurityGroup"),
+                names.load_balancer_import_construct_id(key),
                 listener_arn=balancer.listener.listener_arn,
                 security_group_id=balancer.security_group.security_group_id,
                 scheme=balancer.scheme,
@@ -295,7 +254,7 @@ class EcsServicesStack(Stack):
             )
         self.service_cluster = ServiceCluster.from_attributes(
             self,
-            "Cluster",
+            names.IMPORTED_CLUSTER_CONSTRUCT,
             cluster_name=cluster.cluster.cluster_name,
             vpc=cluster.cluster.vpc,
             launch_type=cluster.launch_type,
@@ -308,7 +267,7 @@ class EcsServicesStack(Stack):
             balancer = imported[section.alb_of(service)]
             web_service = WebService(
                 self,
-                _construct_id(service.name),
+                names.service_construct_id(service.name),
                 props=WebServiceProps(
                     cluster=self.service_cluster,
                     load_balancer=balancer,
@@ -321,13 +280,9 @@ class EcsServicesStack(Stack):
                     user=service.user,
                     cpu=service.cpu,
                     memory_mib=service.memory_mib,
-                    cpu_architecture=(
-                        ecs.CpuArchitecture.ARM64
-                        if service.cpu_architecture == "arm64"
-                        else ecs.CpuArchitecture.X86_64
-                    ),
+                    cpu_architecture=CPU_ARCHITECTURES[service.cpu_architecture],
                     writable_paths=service.writable_paths,
-                    secrets=_secrets(self, service),
+                    secrets=service_secrets(self, service),
                     health_check_path=service.health_check_path,
                     health_check_grace=Duration.seconds(service.health_check_grace_seconds),
                     min_tasks=service.scaling.min_tasks,
@@ -341,19 +296,14 @@ class EcsServicesStack(Stack):
                     removal_policy=settings.removal_policy,
                 ),
             )
-            _grant_secret_keys(web_service.execution_role, service, settings.region)
+            grant_secret_keys(web_service.execution_role, service, settings.region)
             self.services[service.name] = web_service
             CfnOutput(
                 self,
-                f"{_construct_id(service.name)}Url",
+                names.service_url_output(service.name),
                 value=_url(balancer.scheme, balancer.dns_name, service),
                 description=f"URL of service {service.name}",
             )
-
-
-def _construct_id(name: str) -> str:
-    """Construct id of a service: derived from its name only, so logical IDs never shift."""
-    return "Service" + "".join(part.capitalize() for part in name.split("-"))
 
 
 def _repository(
@@ -381,52 +331,6 @@ def _image(
         )
     assert service.image.uri is not None  # ImageConfig guarantees uri or repository
     return ecs.ContainerImage.from_registry(service.image.uri)
-
-
-def _secrets(scope: Construct, service: ServiceConfig) -> dict[str, ecs.Secret]:
-    """The service's secrets, each imported so that aws-cdk-lib's grant to the execution role
-    names exactly it: a complete ARN as given, a name as NAME-?????? in the stack's account and
-    region, a parameter by its full ARN (account and region kept)."""
-    secrets: dict[str, ecs.Secret] = {}
-    for variable, spec in sorted(service.secrets.items()):
-        construct_id = f"{_construct_id(service.name)}Secret{variable}"
-        if spec.ssm_parameter_arn is not None:
-            parameter = ssm.StringParameter.from_string_parameter_arn(
-                scope, construct_id, spec.ssm_parameter_arn
-            )
-            secrets[variable] = ecs.Secret.from_ssm_parameter(parameter)
-            continue
-        if spec.secrets_manager_arn is not None:
-            secret = secretsmanager.Secret.from_secret_complete_arn(
-                scope, construct_id, spec.secrets_manager_arn
-            )
-        else:
-            assert spec.secrets_manager_name is not None  # SecretConfig: exactly one kind
-            secret = secretsmanager.Secret.from_secret_name_v2(
-                scope, construct_id, spec.secrets_manager_name
-            )
-        secrets[variable] = ecs.Secret.from_secrets_manager(secret, spec.json_key)
-    return secrets
-
-
-def _grant_secret_keys(role: iam.IRole, service: ServiceConfig, region: str) -> None:
-    """kms:Decrypt on each customer-managed key of the service's secrets, only through the
-    service that holds the secret (kms:ViaService) in the key's region."""
-    services_by_key: dict[str, set[str]] = {}
-    for spec in service.secrets.values():
-        if spec.kms_key_arn is None:
-            continue
-        via = "ssm" if spec.ssm_parameter_arn is not None else "secretsmanager"
-        key_region = spec.key_region or region
-        services_by_key.setdefault(spec.kms_key_arn, set()).add(f"{via}.{key_region}.amazonaws.com")
-    for key_arn, via_services in sorted(services_by_key.items()):
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["kms:Decrypt"],
-                resources=[key_arn],
-                conditions={"StringEquals": {"kms:ViaService": sorted(via_services)}},
-            )
-        )
 
 
 def _url(scheme: str, dns_name: str, service: ServiceConfig) -> str:

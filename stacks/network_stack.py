@@ -11,6 +11,7 @@ from constructs import Construct
 from container_constructs.common import retention_days
 from container_constructs.network import Network, NetworkProps
 from platform_config.network import NetworkConfig
+from stacks import names
 from stacks.common import StackSettings
 
 
@@ -34,7 +35,7 @@ class NetworkStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.network = Network(
             self,
-            "Network",
+            names.NETWORK_CONSTRUCT,
             props=NetworkProps(
                 availability_zones=section.availability_zones,
                 vpc_cidr=section.vpc_cidr,

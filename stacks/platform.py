@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,22 +18,28 @@ from container_constructs.rules import (
     ValidationCache,
 )
 from platform_config import PlatformConfig
+from stacks import names
 from stacks.common import StackSettings
 from stacks.ecs_stacks import (
     Ec2ClusterStack,
     EcsClusterStack,
     EcsServicesStack,
     FargateClusterStack,
-    assign_service_stacks,
 )
 from stacks.eks_stack import EksStack
 from stacks.network_stack import NetworkStack
 from stacks.registry_stack import RegistryStack
 
+# The cluster stack of each cluster kind of `ecs` (platform_config.ecs.CLUSTER_KINDS).
+CLUSTER_STACKS: dict[str, type[EcsClusterStack[Any]]] = {
+    "ec2": Ec2ClusterStack,
+    "fargate": FargateClusterStack,
+}
+
 
 @dataclass(frozen=True)
 class Platform:
-    """The stacks of one environment, by role."""
+    """The stacks of one environment, by role (a cluster that is off has no stacks)."""
 
     network: NetworkStack
     registry: RegistryStack
@@ -51,11 +58,6 @@ class Platform:
             *service_stacks,
             *optional,
         ]
-
-
-def stack_id(config: PlatformConfig, unit: str) -> str:
-    """Stack names are `<project>-<environment>-<unit>`, e.g. `cp-sandbox-network`."""
-    return f"cp-{config.name}-{unit}"
 
 
 def stack_settings(config: PlatformConfig) -> StackSettings:
@@ -134,16 +136,21 @@ def add_validations(
 
 
 def build_platform(
-    app: App, config: PlatformConfig, *, validation_cache: Path | None = None
+    app: App,
+    config: PlatformConfig,
+    *,
+    today: date | None = None,
+    validation_cache: Path | None = None,
 ) -> Platform:
     """Add every stack of `config`'s environment to `app`, with the checks of `add_validations`
-    (their findings kept per template in `validation_cache` when given)."""
+    (their findings kept per template in `validation_cache` when given). `today` (app.py's date)
+    dates the Kubernetes version support warnings; None: none."""
     settings = stack_settings(config)
     add_validations(app, settings, cache_directory=validation_cache)
     env = Environment(account=config.account, region=config.region)
     network = NetworkStack(
         app,
-        stack_id(config, "network"),
+        names.stack_id(config.name, names.NETWORK_UNIT),
         settings=settings,
         section=config.network,
         env=env,
@@ -151,7 +158,7 @@ def build_platform(
     )
     registry = RegistryStack(
         app,
-        stack_id(config, "registry"),
+        names.stack_id(config.name, names.REGISTRY_UNIT),
         settings=settings,
         section=config.registry,
         env=env,
@@ -164,11 +171,12 @@ def build_platform(
     if config.eks.enabled:
         eks = EksStack(
             app,
-            stack_id(config, "eks"),
+            names.stack_id(config.name, names.EKS_UNIT),
             settings=settings,
             section=config.eks,
             vpc=network.vpc,
             repositories=registry.repositories,
+            today=today,
             env=env,
             description=f"Container platform ({config.name}): EKS cluster, nodes and add-ons",
         )
@@ -192,24 +200,24 @@ def build_ecs(
     env: Environment,
     repositories: Mapping[str, ecr.IRepository],
 ) -> tuple[dict[str, EcsClusterStack[Any]], dict[str, list[EcsServicesStack]]]:
-    """Per cluster kind: the cluster stack `ecs-<kind>` and its `ecs-<kind>-services-N` stacks."""
-    sections = {"ec2": config.ecs.ec2, "fargate": config.ecs.fargate}
-    stack_classes: dict[str, type[EcsClusterStack[Any]]] = {
-        "ec2": Ec2ClusterStack,
-        "fargate": FargateClusterStack,
-    }
+    """Per cluster kind that is on: the cluster stack `ecs-<kind>` and its `ecs-<kind>-services-N`
+    stacks (none for a cluster that is off)."""
+    sections = config.ecs.enabled_clusters
     clusters: dict[str, EcsClusterStack[Any]] = {
-        kind: stack_class(
+        kind: CLUSTER_STACKS[kind](
             app,
-            stack_id(config, f"ecs-{kind}"),
+            names.stack_id(config.name, names.ecs_cluster_unit(kind)),
             settings=settings,
             section=sections[kind],
             vpc=network.vpc,
             vpc_cidr=config.network.vpc_cidr,
             env=env,
-            description=f"Container platform ({config.name}): ECS on {kind}, shared ALB",
+            description=(
+                f"Container platform ({config.name}): ECS on {kind}"
+                + (", shared ALB" if sections[kind].assign_load_balancers() else "")
+            ),
         )
-        for kind, stack_class in stack_classes.items()
+        for kind in sections
     }
     services: dict[str, list[EcsServicesStack]] = {}
     for kind, cluster_stack in clusters.items():
@@ -217,7 +225,7 @@ def build_ecs(
         services[kind] = [
             EcsServicesStack(
                 app,
-                stack_id(config, f"ecs-{kind}-services-{number}"),
+                names.stack_id(config.name, names.ecs_services_unit(kind, number)),
                 settings=settings,
                 section=section,
                 services=group,
@@ -230,6 +238,6 @@ def build_ecs(
                     f"Container platform ({config.name}): ECS {kind} services, group {number}"
                 ),
             )
-            for number, group in assign_service_stacks(section).items()
+            for number, group in section.assign_service_stacks().items()
         ]
     return clusters, services

@@ -6,7 +6,6 @@ Compute stacks receive `.repositories` as a keyword argument and call
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +21,7 @@ from container_constructs.registry import (
     RepositorySpec,
 )
 from platform_config.registry import PULL_THROUGH_UPSTREAMS, RegistryConfig
+from stacks import names
 from stacks.common import StackSettings
 
 _SCAN_FREQUENCY = {"off": None, "scan-on-push": "SCAN_ON_PUSH", "continuous": "CONTINUOUS_SCAN"}
@@ -48,7 +48,7 @@ class RegistryStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.registry = ContainerRegistry(
-            self, "Registry", props=_registry_props(section, settings)
+            self, names.REGISTRY_CONSTRUCT, props=_registry_props(section, settings)
         )
         self.repositories: Mapping[str, ecr.IRepository] = dict(self.registry.repositories)
         self.ci_publisher_role = self._ci_publisher_role(section)
@@ -63,7 +63,7 @@ class RegistryStack(Stack):
         ]
         role = iam.Role(
             self,
-            "CiPublisherRole",
+            names.CI_PUBLISHER_ROLE_CONSTRUCT,
             description="Assumed by CI to push images to and pull from the platform's repositories",
             assumed_by=iam.CompositePrincipal(*trusted) if trusted else iam.AccountRootPrincipal(),
         )
@@ -74,7 +74,7 @@ class RegistryStack(Stack):
         output_ids: dict[str, str] = {}
         registry_host = f"{self.account}.dkr.ecr.{self.region}.{self.url_suffix}"
         for name, repository in self.registry.repositories.items():
-            output_id = _pascal_case(name)
+            output_id = names.repository_output_id(name)
             # RegistryConfig._unique_repository_names rejects names differing only in
             # separators first (a superset of the names that share a PascalCase id).
             if output_id in output_ids:
@@ -85,13 +85,13 @@ class RegistryStack(Stack):
             output_ids[output_id] = name
             CfnOutput(
                 self,
-                f"{output_id}RepositoryUri",
+                names.repository_uri_output(name),
                 description=f"URI of the ECR repository {name}",
                 value=repository.repository_uri,
             )
             CfnOutput(
                 self,
-                f"{output_id}PushCommands",
+                names.repository_push_commands_output(name),
                 description=f"Log in to ECR, tag a local IMAGE and push it to {name} as TAG",
                 value=push_commands(registry_host, repository.repository_name, self.region),
             )
@@ -138,7 +138,3 @@ def push_commands(registry_host: str, repository_name: str, region: str) -> str:
         f"docker login --username AWS --password-stdin {registry_host} && "
         f"docker tag IMAGE {uri}:TAG && docker push {uri}:TAG"
     )
-
-
-def _pascal_case(name: str) -> str:
-    return "".join(part.capitalize() for part in re.split(r"[^a-z0-9]+", name) if part)

@@ -10,6 +10,8 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
+from stacks import names
+
 
 @dataclass(frozen=True)
 class Assembly:
@@ -33,7 +35,7 @@ class Assembly:
 
     def stack_name(self, unit: str) -> str:
         """The name of the stack of `unit` (e.g. 'network') in this environment."""
-        return f"cp-{self.environment}-{unit}"
+        return names.stack_id(self.environment, unit)
 
     def template_json(self, stack_name: str) -> dict[str, Any]:
         return json.loads((self.outdir / self.stack_templates[stack_name]).read_text())

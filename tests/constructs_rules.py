@@ -13,6 +13,9 @@ from constructs import Construct
 
 PACKAGE = "container_constructs"
 SHARED_MODULE = f"{PACKAGE}.common"
+# The defaults and field checks every module may import (and `platform_config` reads): standard
+# library only, nothing of aws-cdk-lib or of the package.
+FOUNDATION_MODULES = frozenset({f"{PACKAGE}.defaults", f"{PACKAGE}.checks"})
 ALLOWED_THIRD_PARTY = frozenset({"aws_cdk", "constructs"})
 # The rule pack and its caches (container_constructs/rules/) are copied as one package: its
 # modules import each other, and jsii (aws-cdk-lib's runtime) to implement a plugin interface.
@@ -20,15 +23,24 @@ RULES_PACKAGE = f"{PACKAGE}.rules"
 RULES_THIRD_PARTY = frozenset({"jsii"})
 # A module split into parts: copy it with its companions (which follow the same rules).
 _SERVICE_CLUSTER = f"{PACKAGE}.ecs_service_cluster"  # the handles services take
+_EKS = frozenset(
+    f"{PACKAGE}.eks_{part}"
+    for part in (
+        "access",
+        "acknowledgements",
+        "addons",
+        "argocd",
+        "cluster",
+        "identity",
+        "props",
+        "sample_workload",
+        "versions",
+    )
+)
 COMPANIONS: dict[str, frozenset[str]] = {
     f"{PACKAGE}.web_service": frozenset({f"{PACKAGE}.task_volumes", _SERVICE_CLUSTER}),
-    f"{PACKAGE}.eks_cluster": frozenset(
-        {
-            f"{PACKAGE}.eks_acknowledgements",
-            f"{PACKAGE}.eks_addons",
-            f"{PACKAGE}.eks_sample_workload",
-        }
-    ),
+    # EksCluster and its companions (copy them together) may import each other.
+    **{module: _EKS - {module} for module in _EKS},
     f"{PACKAGE}.ecs_ec2_cluster": frozenset({_SERVICE_CLUSTER}),
     f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER}),
     f"{PACKAGE}.load_balancer": frozenset({_SERVICE_CLUSTER}),
@@ -60,13 +72,20 @@ def imported_modules(source: str, package: str = PACKAGE) -> list[str]:
 
 
 def forbidden_imports(source: str, module_name: str) -> list[str]:
-    """Imports other than aws_cdk, constructs, the standard library and the shared module (which
-    itself may import nothing of the package)."""
+    """Imports other than aws_cdk, constructs, the standard library, the shared module (which
+    itself may import only the foundation modules) and the foundation modules (which import
+    only the standard library)."""
     problems = []
+    foundation = module_name in FOUNDATION_MODULES
     in_rules = module_name == RULES_PACKAGE or module_name.startswith(f"{RULES_PACKAGE}.")
     for name in imported_modules(source, RULES_PACKAGE if in_rules else PACKAGE):
         top = name.split(".")[0]
-        if top in ALLOWED_THIRD_PARTY or top in sys.stdlib_module_names:
+        if top in sys.stdlib_module_names:
+            continue
+        if foundation:
+            problems.append(name)
+            continue
+        if top in ALLOWED_THIRD_PARTY or name in FOUNDATION_MODULES:
             continue
         if in_rules and (name.startswith(f"{RULES_PACKAGE}.") or top in RULES_THIRD_PARTY):
             continue

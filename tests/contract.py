@@ -19,7 +19,7 @@ from container_constructs.rules import RULES, EnvironmentFacts, Rule, TemplateRu
 from container_constructs.rules.rule import EXAMPLE_FACTS
 from tests.apps import validation_violations
 from tests.gates.cfn_lint import finish_cfn_lint, start_cfn_lint
-from tools.lint_templates import stack_templates
+from tools.gates.lint_templates import stack_templates
 
 # "Your load balancer's subnets must have a CIDR block of at least a /27 bitmask" (Elastic Load
 # Balancing user guide, "Availability Zones and subnets" of Application Load Balancers).

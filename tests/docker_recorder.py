@@ -1,6 +1,6 @@
 """A `docker` executable that records its calls, for tests of what `make push-image` runs.
 
-There is no Docker daemon (nor a registry) where the tests run, so the commands tools/images.py
+There is no Docker daemon (nor a registry) where the tests run, so the commands tools/images/push.py
 derives are checked, not what Docker would do with them: each call is appended to the file named
 by DOCKER_RECORDER_LOG as a JSON line {"argv": [...], "stdin": ...} (stdin is read only for
 `--password-stdin`). DOCKER_RECORDER_FAIL="buildx build" makes calls starting with those words exit

@@ -1,4 +1,4 @@
-"""tools/account_check.py: zone IDs, EKS's refused zones and instance type offerings (moto).
+"""tools/account/check.py: zone IDs, EKS's refused zones and instance type offerings (moto).
 
 moto's us-east-1 maps us-east-1a -> use1-az6, us-east-1b -> use1-az1, us-east-1e -> use1-az3, and
 offers no instance type at all in us-east-1e (the old zone), which these tests rely on.
@@ -17,15 +17,15 @@ from typing import Any
 import boto3
 import pytest
 
-from platform_config import load_config
-from tools.account_check import (
+from platform_config import Layer, load_config
+from tools.account.check import (
     EKS_UNSUPPORTED_ZONE_IDS,
     check_account,
     configured_instance_types,
     main,
     zone_ids,
 )
-from tools.aws_account import read_overrides
+from tools.account.session import read_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,6 +69,10 @@ def test_every_configured_instance_type_is_checked() -> None:
         load_config("sandbox", overrides={"eks": {"enabled": False}})
     )
     assert set(without_eks) == {"t3.small", "t3a.medium", "t3.medium"}
+    without_ec2 = configured_instance_types(
+        load_config("sandbox", overrides={"ecs": {"ec2": {"enabled": False}}})
+    )
+    assert set(without_ec2) == {"t4g.large", "m7g.large", "m6g.large"}
 
 
 def test_a_zone_eks_refuses_and_its_missing_offerings_fail_the_check(
@@ -163,7 +167,7 @@ def test_missing_credentials_fail_with_one_line_and_no_traceback(tmp_path: Path)
         AWS_EC2_METADATA_DISABLED="true",
     )
     result = subprocess.run(
-        [sys.executable, "-m", "tools.account_check", "--environment", "sandbox"],
+        [sys.executable, "-m", "tools.account.check", "--environment", "sandbox"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -194,9 +198,9 @@ def test_make_deploy_runs_the_account_check_after_synth() -> None:
     assert deploy.group(1).split() == ["synth", "preflight-account"]
     synth = re.search(r"^synth:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
     assert synth is not None
-    assert "account_check" not in synth.group(1)
+    assert "tools.account.check" not in synth.group(1)
     assert re.search(
-        r"^preflight-account: .*## .+\n\t.*-m tools\.account_check \$\(TOOL_ARGS\)",
+        r"^preflight-account: .*## .+\n\t.*-m tools\.account\.check \$\(TOOL_ARGS\)",
         makefile,
         re.MULTILINE,
     )
@@ -226,13 +230,17 @@ def test_comma_separated_overrides_merge_in_order(
     assert main(argv, session=aws) == 0
 
 
-def test_read_overrides_deep_merges_objects_and_replaces_lists(tmp_path: Path) -> None:
+def test_read_overrides_reads_each_file_as_a_layer_in_order(tmp_path: Path) -> None:
+    """Each file is one layer, named by its path, merged later in order (as app.py does)."""
     (tmp_path / "a.json").write_text(json.dumps({"x": {"a": 1, "l": [1, 2]}, "y": 1}))
     (tmp_path / "b.json").write_text(json.dumps({"x": {"b": 2, "l": [3]}}))
     files = f"{tmp_path / 'a.json'},{tmp_path / 'b.json'}"
-    assert read_overrides(files) == {"x": {"a": 1, "b": 2, "l": [3]}, "y": 1}
-    assert read_overrides(None) == {}
-    assert read_overrides("") == {}
+    assert read_overrides(files) == [
+        Layer(str(tmp_path / "a.json"), {"x": {"a": 1, "l": [1, 2]}, "y": 1}),
+        Layer(str(tmp_path / "b.json"), {"x": {"b": 2, "l": [3]}}),
+    ]
+    assert read_overrides(None) == []
+    assert read_overrides("") == []
 
 
 def test_an_overrides_file_of_a_list_names_it(

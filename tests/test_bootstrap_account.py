@@ -1,4 +1,4 @@
-"""tools/bootstrap_account.py: service-linked roles before the first deploy (moto in-process)."""
+"""tools/account/bootstrap.py: service-linked roles before the first deploy (moto in-process)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 from botocore.stub import Stubber
 
 from platform_config import load_config
-from tools import bootstrap_account
-from tools.bootstrap_account import (
+from tools.account import bootstrap
+from tools.account.bootstrap import (
     SERVICE_LINKED_ROLES,
     cdk_bootstrap_command,
     ensure_service_linked_role,
@@ -118,7 +118,7 @@ def test_cdk_bootstrap_runs_for_the_environments_account_and_region(
         calls.append(command)
         return subprocess.CompletedProcess(command, 0)
 
-    monkeypatch.setattr(bootstrap_account.subprocess, "run", fake_run)
+    monkeypatch.setattr(bootstrap.subprocess, "run", fake_run)
     assert main(["--environment", "production"], session=aws) == 0
     assert calls == [
         [
@@ -133,7 +133,7 @@ def test_cdk_bootstrap_runs_for_the_environments_account_and_region(
     assert calls[0] == cdk_bootstrap_command(load_config("production"), MOTO_ACCOUNT)
 
     monkeypatch.setattr(
-        bootstrap_account.subprocess,
+        bootstrap.subprocess,
         "run",
         lambda command, check: subprocess.CompletedProcess(command, 3),
     )
@@ -150,7 +150,7 @@ def test_missing_credentials_fail_with_one_line_and_no_traceback(tmp_path: Path)
         AWS_EC2_METADATA_DISABLED="true",
     )
     result = subprocess.run(
-        [sys.executable, "-m", "tools.bootstrap_account", "--environment", "sandbox"],
+        [sys.executable, "-m", "tools.account.bootstrap", "--environment", "sandbox"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -190,9 +190,9 @@ class _SessionWith:
 @pytest.mark.parametrize(
     ("target", "command"),
     [
-        ("bootstrap", "-m tools.bootstrap_account $(TOOL_ARGS)"),
-        ("preflight-account", "-m tools.account_check $(TOOL_ARGS)"),
-        ("retained-resources", "-m tools.retained_resources --environment $(ENV)"),
+        ("bootstrap", "-m tools.account.bootstrap $(TOOL_ARGS)"),
+        ("preflight-account", "-m tools.account.check $(TOOL_ARGS)"),
+        ("retained-resources", "-m tools.deploy.retained_resources --environment $(ENV)"),
     ],
 )
 def test_make_targets_run_the_tools_and_show_in_help(target: str, command: str) -> None:

@@ -1,4 +1,4 @@
-"""tools/caller_arn.py: the deployer's IAM principal for the EKS stack's DeployerAdminArn
+"""tools/account/caller_arn.py: the deployer's IAM principal for the EKS stack's deployer-admin
 parameter, read at deploy time only (`make deploy`), never at synth."""
 
 from __future__ import annotations
@@ -11,18 +11,21 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from stacks import names
 from stacks.eks_stack import DEPLOYER_ADMIN_ARN_PATTERN
 from tests.assembly import Assembly
-from tools.aws_account import AccountError
-from tools.caller_arn import (
+from tools.account.caller_arn import (
     deploy_parameters,
     main,
     principal_arn,
     stacks_with_parameter,
 )
+from tools.account.session import AccountError
 
 ROOT = Path(__file__).resolve().parent.parent
 SSO_PATH = "/aws-reserved/sso.amazonaws.com/"
+PARAMETER = names.DEPLOYER_ADMIN_PARAMETER
+EKS_STACK = names.stack_id("x", names.EKS_UNIT)
 
 
 @pytest.mark.parametrize(
@@ -101,12 +104,13 @@ class FakeSession:
 def _assembly(tmp_path: Path, parameters: dict[str, Any]) -> Path:
     """A two-stack cloud assembly; only `eks` declares `parameters`."""
     artifacts = {}
-    for name, template in (("network", {}), ("eks", {"Parameters": parameters})):
-        (tmp_path / f"cp-x-{name}.template.json").write_text(json.dumps(template))
-        artifacts[f"cp-x-{name}"] = {
+    for unit, template in ((names.NETWORK_UNIT, {}), (names.EKS_UNIT, {"Parameters": parameters})):
+        name = names.stack_id("x", unit)
+        (tmp_path / f"{name}.template.json").write_text(json.dumps(template))
+        artifacts[name] = {
             "type": "aws:cloudformation:stack",
             "environment": "aws://unknown-account/eu-west-1",
-            "properties": {"templateFile": f"cp-x-{name}.template.json"},
+            "properties": {"templateFile": f"{name}.template.json"},
         }
     (tmp_path / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
     return tmp_path
@@ -116,10 +120,10 @@ def test_deploy_parameters_name_the_stack_and_the_role(tmp_path: Path) -> None:
     session = FakeSession(
         "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_A_1/alice", SSO_PATH
     )
-    assembly = _assembly(tmp_path, {"DeployerAdminArn": {"Type": "String", "Default": ""}})
+    assembly = _assembly(tmp_path, {PARAMETER: {"Type": "String", "Default": ""}})
     assert deploy_parameters(assembly, session) == [
         "--parameters",
-        f"cp-x-eks:DeployerAdminArn=arn:aws:iam::123456789012:role{SSO_PATH}AWSReservedSSO_A_1",
+        f"{EKS_STACK}:{PARAMETER}=arn:aws:iam::123456789012:role{SSO_PATH}AWSReservedSSO_A_1",
     ]
     assert session.calls == ["sts:eu-west-1", "iam:None"]
 
@@ -128,11 +132,11 @@ def test_an_unreadable_role_path_falls_back_to_the_plain_role_arn(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     session = FakeSession("arn:aws:sts::123456789012:assumed-role/Admin/alice")
-    assembly = _assembly(tmp_path, {"DeployerAdminArn": {"Type": "String", "Default": ""}})
+    assembly = _assembly(tmp_path, {PARAMETER: {"Type": "String", "Default": ""}})
     assert main(["--parameters", str(assembly)], session=session) == 0
     captured = capsys.readouterr()
     assert captured.out == (
-        "--parameters cp-x-eks:DeployerAdminArn=arn:aws:iam::123456789012:role/Admin\n"
+        f"--parameters {EKS_STACK}:{PARAMETER}=arn:aws:iam::123456789012:role/Admin\n"
     )
     assert "note: role path of Admin unknown" in captured.err
 
@@ -149,7 +153,9 @@ def test_no_stack_with_the_parameter_means_no_arguments_and_no_aws_call(
 def test_the_sandbox_eks_stack_takes_the_parameter_and_production_does_not(
     sandbox: Assembly, production: Assembly
 ) -> None:
-    assert stacks_with_parameter(sandbox.outdir) == {"cp-sandbox-eks": "us-east-1"}
+    assert stacks_with_parameter(sandbox.outdir) == {
+        sandbox.stack_name(names.EKS_UNIT): "us-east-1"
+    }
     assert stacks_with_parameter(production.outdir) == {}
 
 
@@ -176,7 +182,10 @@ def test_make_deploy_passes_the_parameters_and_synth_never_reads_them() -> None:
     makefile = (ROOT / "Makefile").read_text()
     deploy = re.search(r"^deploy:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
     assert deploy is not None
-    assert '"$$($(VENV)/bin/python -m tools.caller_arn --parameters cdk.out)"' in deploy.group(1)
+    assert (
+        '"$$($(VENV)/bin/python -m tools.account.caller_arn --parameters cdk.out)"'
+        in deploy.group(1)
+    )
     assert "deploy --app cdk.out $(STACK_SELECTION) $$parameters" in deploy.group(1)
     assert "access entry for the deployer: $$parameters" in deploy.group(1)
     for target in ("synth", "diff", "nag-report"):
@@ -190,8 +199,8 @@ def test_a_caller_already_listed_as_admin_gets_an_empty_value(
 ) -> None:
     """EKS refuses a second access entry for one principal: a deployer who is one of
     cluster_admin_role_arns sets the parameter empty (no deployer entry)."""
-    assembly = _assembly(tmp_path, {"DeployerAdminArn": {"Type": "String", "Default": ""}})
-    template_file = assembly / "cp-x-eks.template.json"
+    assembly = _assembly(tmp_path, {PARAMETER: {"Type": "String", "Default": ""}})
+    template_file = assembly / f"{EKS_STACK}.template.json"
     template = json.loads(template_file.read_text())
     template["Resources"] = {
         "Admin": {
@@ -201,5 +210,5 @@ def test_a_caller_already_listed_as_admin_gets_an_empty_value(
     }
     template_file.write_text(json.dumps(template))
     session = FakeSession("arn:aws:sts::123456789012:assumed-role/Admin/alice", "/")
-    assert deploy_parameters(assembly, session) == ["--parameters", "cp-x-eks:DeployerAdminArn="]
-    assert "is already an admin of cp-x-eks" in capsys.readouterr().err
+    assert deploy_parameters(assembly, session) == ["--parameters", f"{EKS_STACK}:{PARAMETER}="]
+    assert f"is already an admin of {EKS_STACK}" in capsys.readouterr().err

@@ -9,24 +9,26 @@ in-process synths of the shipped environments and runs beside them and the tests
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 import app
-from tests.apps import project_app, project_context
+from stacks import names
+from tests.apps import RECORD, project_app
 from tests.assembly import Assembly
 from tests.cdk_cli import ROOT, SynthRun
 from tests.environments import Environments
 
 EXPECTED_UNITS = (
-    "network",
-    "registry",
-    "ecs-ec2",
-    "ecs-ec2-services-1",
-    "ecs-fargate",
-    "ecs-fargate-services-1",
-    "eks",
+    names.NETWORK_UNIT,
+    names.REGISTRY_UNIT,
+    names.ecs_cluster_unit("ec2"),
+    names.ecs_services_unit("ec2", 1),
+    names.ecs_cluster_unit("fargate"),
+    names.ecs_services_unit("fargate", 1),
+    names.EKS_UNIT,
 )
 JSII_KERNEL_DIR = re.compile(rb"jsii-kernel-\w+")
 
@@ -75,8 +77,9 @@ def test_stacks_target_the_configured_region(assembly: Assembly) -> None:
             "unknown context key 'config-overrides'; did you mean 'config_overrides'?",
         ),
         ({"region": "eu-west-1"}, "unknown context key 'region' (this app reads"),
+        ({"config-dir": "config"}, "unknown context key 'config-dir'; did you mean 'config'?"),
     ],
-    ids=["abbreviation", "case", "typo", "suffix", "dash", "no-close-name"],
+    ids=["abbreviation", "case", "typo", "suffix", "dash", "no-close-name", "config"],
 )
 def test_app_rejects_unknown_context_keys(
     context: dict[str, str],
@@ -93,45 +96,9 @@ def test_app_rejects_unknown_context_keys(
     stderr = capsys.readouterr().err
     assert stderr.startswith(f"error: {line}")
     assert stderr.count("\n") == 1
-    assert "this app reads environment, config_overrides" in stderr
+    assert "this app reads environment, config, config_overrides" in stderr
     assert "Invalid configuration" not in stderr
     assert not (tmp_path / "cdk.out" / "manifest.json").exists()
-
-
-def test_each_unknown_context_key_gets_its_line() -> None:
-    problems = app.unknown_context_keys({"env": "x", "stage": "y", "environment": "z"}, ())
-    assert [problem.split(" (")[0] for problem in problems] == [
-        "unknown context key 'env'; did you mean 'environment'?",
-        "unknown context key 'stage'",
-    ]
-
-
-@pytest.mark.parametrize(
-    "key",
-    [
-        "environment",
-        "config_overrides",
-        "@aws-cdk/core:failSynthOnValidationErrors",
-        "@aws-cdk/aws-ecs:someFutureFlag",
-        "@aws-cdk-containers/ecs-service-extensions:enableDefaultLogDriver",
-        "cli-telemetry",
-        "aws:cdk:enable-path-metadata",
-        "aws:cdk:bundling-stacks",
-        "cdk-some-cli-key",
-        "acknowledged-issue-numbers",
-        "availability-zones:account=123456789012:region=us-east-1",
-        "ssm:account=123456789012:parameterName=/x:region=us-east-1",
-    ],
-)
-def test_cdk_and_app_context_keys_are_accepted(key: str) -> None:
-    """cdk.json's keys, the CLI's (aws:cdk:*, see tests/apps.py project_context), the CDK's
-    feature flags and cached lookups (cdk.context.json) are not unknown."""
-    assert app.unknown_context_keys({key: "x"}, app.cdk_json_context_keys()) == []
-
-
-def test_project_context_has_no_unknown_keys() -> None:
-    """What `cdk synth` hands app.py (cdk.json's context and the CLI's keys) passes the check."""
-    assert app.unknown_context_keys(project_context(), app.cdk_json_context_keys()) == []
 
 
 @pytest.mark.parametrize(
@@ -153,8 +120,23 @@ def test_project_context_has_no_unknown_keys() -> None:
             {"config_overrides": "bad-cidr.json"},
             "network.vpc_cidr: '10.0.0.0/33' is not an IPv4 network",
         ),
+        (
+            {"config": "missing"},
+            "config: 'missing' is not a directory; allowed: a config of record",
+        ),
+        (
+            {"config_overrides": "services-list.json"},
+            "ecs.fargate.services: services-list.json gives a list; services are a map by name",
+        ),
     ],
-    ids=["unknown-environment", "unreadable-overrides", "overrides-not-an-object", "invalid-field"],
+    ids=[
+        "unknown-environment",
+        "unreadable-overrides",
+        "overrides-not-an-object",
+        "invalid-field",
+        "no-config-of-record",
+        "services-as-a-list",
+    ],
 )
 def test_app_exits_non_zero_on_bad_config(
     context: dict[str, str],
@@ -166,8 +148,10 @@ def test_app_exits_non_zero_on_bad_config(
     """app.py's own error path (what the CLI runs): exit 1, the environment, the field and what
     is allowed on stderr, no assembly."""
     monkeypatch.chdir(tmp_path)
+    shutil.copytree(RECORD, tmp_path / "config")  # cdk.json's default, relative to the project
     (tmp_path / "list.json").write_text("[]")
     (tmp_path / "bad-cidr.json").write_text('{"network": {"vpc_cidr": "10.0.0.0/33"}}')
+    (tmp_path / "services-list.json").write_text('{"ecs": {"fargate": {"services": []}}}')
     assert app.main(project_app(tmp_path / "cdk.out", **context)) == 1
     environment = context.get("environment", "sandbox")
     stderr = capsys.readouterr().err
@@ -212,3 +196,23 @@ def test_cli_and_in_process_synths_write_the_same_assembly(
         first = _without_jsii_kernel_dir((cli / file).read_bytes())
         second = _without_jsii_kernel_dir((sandbox.outdir / file).read_bytes())
         assert first == second, f"{file} differs between the CLI's and the in-process synth"
+
+
+def test_app_reports_each_explicit_removal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`"<name>": null` in an overrides file removes a service of the config of record, and
+    every synth says so on stderr (the platform itself is not built here: build_platform is
+    replaced by a recorder)."""
+    built = []
+    monkeypatch.setattr(
+        "stacks.platform.build_platform", lambda _app, config, **_: built.append(config)
+    )
+    remove = tmp_path / "remove.json"
+    remove.write_text('{"ecs": {"fargate": {"services": {"sample": null}}}}')
+    context = {"config": str(RECORD), "config_overrides": str(remove)}
+    assert app.main(project_app(tmp_path / "cdk.out", **context)) == 0
+    (config,) = built
+    assert list(config.ecs.fargate.services) == []
+    assert list(config.ecs.ec2.services) == ["sample"]
+    assert capsys.readouterr().err == (f"note: ecs.fargate.services.sample removed by {remove}\n")

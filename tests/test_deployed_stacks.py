@@ -1,5 +1,6 @@
-"""tools/deployed_stacks.py: what `make deploy` records and what `make destroy` adds to the current
-config's stacks (a stack only an override produced, e.g. services-2 of a priority-11 service)."""
+"""tools/deploy/deployed_stacks.py: what `make deploy` records and what `make destroy` adds to the
+current config's stacks (a stack only an override produced, e.g. services-2 of a priority-11
+service)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tools.deployed_stacks import (
+from stacks import names
+from tools.deploy.deployed_stacks import (
     RecordError,
     assembly_stacks,
     destroy_list,
@@ -42,8 +44,15 @@ def _assembly(root: Path, name: str, stacks: list[str]) -> Path:
     return outdir
 
 
-BASE = ["cp-sandbox-network", "cp-sandbox-ecs-fargate", "cp-sandbox-ecs-fargate-services-1"]
-WITH_OVERRIDE = [*BASE, "cp-sandbox-ecs-fargate-services-2"]
+NETWORK = names.stack_id(ENV, names.NETWORK_UNIT)
+BASE = [
+    NETWORK,
+    names.stack_id(ENV, names.ecs_cluster_unit("fargate")),
+    names.stack_id(ENV, names.ecs_services_unit("fargate", 1)),
+]
+SERVICES_2 = names.stack_id(ENV, names.ecs_services_unit("fargate", 2))  # from an override only
+WITH_OVERRIDE = [*BASE, SERVICES_2]
+EKS = names.stack_id(ENV, names.EKS_UNIT)
 
 
 def test_assembly_stacks_are_the_manifests_stacks(tmp_path: Path) -> None:
@@ -63,7 +72,7 @@ def test_a_stack_only_an_override_made_is_destroyed_from_its_recorded_assembly(
     assert (Path(copy) / "manifest.json").exists()
     assert read_record(ENV, build) == written
     # make destroy without the override: the current config lacks services-2.
-    assert extra_stacks(written, BASE) == [(copy, ["cp-sandbox-ecs-fargate-services-2"])]
+    assert extra_stacks(written, BASE) == [(copy, [SERVICES_2])]
     assert destroy_list(written, BASE) == sorted(WITH_OVERRIDE)
     assert extra_stacks(written, WITH_OVERRIDE) == []
     assert extra_stacks({}, BASE) == []
@@ -80,9 +89,9 @@ def test_a_later_deploy_without_the_override_keeps_the_stack_it_left_behind(
     (old_copy,) = first["assemblies"]
     new_copy, kept = second["assemblies"]
     assert kept == old_copy
-    assert second["stacks"]["cp-sandbox-ecs-fargate-services-2"] == old_copy
+    assert second["stacks"][SERVICES_2] == old_copy
     assert all(second["stacks"][name] == new_copy for name in BASE)
-    assert extra_stacks(second, BASE) == [(old_copy, ["cp-sandbox-ecs-fargate-services-2"])]
+    assert extra_stacks(second, BASE) == [(old_copy, [SERVICES_2])]
     # Deployed again with the override: the old copy is no longer referenced and goes.
     third = record(ENV, _assembly(tmp_path, "again", WITH_OVERRIDE), build)
     assert len(third["assemblies"]) == 1
@@ -113,7 +122,7 @@ def test_the_cli_records_lists_extras_and_forgets(
     assert main(["extra", *common, "--assembly", str(current)]) == 0
     (line,) = capsys.readouterr().out.splitlines()
     assembly, stack = line.split()
-    assert stack == "cp-sandbox-ecs-fargate-services-2"
+    assert stack == SERVICES_2
     assert (Path(assembly) / "manifest.json").exists()
     assert main(["forget", *common]) == 0
     assert not record_path(ENV, build).exists()
@@ -131,17 +140,18 @@ def test_prune_keeps_only_the_stacks_still_deployed(
     written = record(ENV, _assembly(tmp_path, "with-override", WITH_OVERRIDE), build)
     assert set(written["regions"].values()) == {"us-east-1"}
     cloudformation = aws.client("cloudformation")
+    gone = names.stack_id(ENV, "gone")
     template = json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
-    cloudformation.create_stack(StackName="cp-sandbox-network", TemplateBody=template)
-    cloudformation.create_stack(StackName="cp-sandbox-gone", TemplateBody=template)
-    cloudformation.delete_stack(StackName="cp-sandbox-gone")
+    cloudformation.create_stack(StackName=NETWORK, TemplateBody=template)
+    cloudformation.create_stack(StackName=gone, TemplateBody=template)
+    cloudformation.delete_stack(StackName=gone)
     args = ["prune", "--environment", ENV, "--build", str(build)]
     assert main(args, session=aws) == 0
     assert "Still deployed, kept in" in capsys.readouterr().err
     pruned = read_record(ENV, build)
-    assert list(pruned["stacks"]) == ["cp-sandbox-network"]
+    assert list(pruned["stacks"]) == [NETWORK]
     assert pruned["assemblies"] == written["assemblies"]
-    cloudformation.delete_stack(StackName="cp-sandbox-network")
+    cloudformation.delete_stack(StackName=NETWORK)
     assert main(args, session=aws) == 0
     assert not record_path(ENV, build).exists()
     assert not (build / f"deployed-{ENV}").exists()
@@ -164,7 +174,7 @@ def test_a_deploy_of_some_stacks_records_only_those(
     stacks = read_record(ENV, build)["stacks"]
     assert sorted(stacks) == sorted(WITH_OVERRIDE)
     assert stacks[BASE[0]] != first_copy
-    assert stacks[BASE[0]] == stacks["cp-sandbox-ecs-fargate-services-2"] != stacks[BASE[2]]
+    assert stacks[BASE[0]] == stacks[SERVICES_2] != stacks[BASE[2]]
     capsys.readouterr()
-    assert main(["record", *common, "--assembly", str(some), "--stacks", "cp-sandbox-eks"]) == 1
-    assert "cp-sandbox-eks: not a stack of" in capsys.readouterr().err
+    assert main(["record", *common, "--assembly", str(some), "--stacks", EKS]) == 1
+    assert f"{EKS}: not a stack of" in capsys.readouterr().err

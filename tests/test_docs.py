@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
+from stacks import names
 from tests.assembly import Assembly
-from tools import config_reference, diagram
-from tools.markers import read_block, replace_block
+from tools.docs import config_reference, diagram
+from tools.docs.markers import read_block, replace_block
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,9 +73,11 @@ def test_readme_starts_with_the_two_commands() -> None:
 
 def test_sandbox_diagram_draws_the_network(generated_diagram: tuple[str, str]) -> None:
     block = generated_diagram[1]
-    assert 'subgraph cp_sandbox_network["cp-sandbox-network"]' in block
-    assert '["VPC<br/>Network/Vpc"]' in block
-    assert "NAT gateway<br/>Network/Vpc/PublicSubnet1/NATGateway" in block
+    network = names.stack_id("sandbox", names.NETWORK_UNIT)
+    vpc = f"{names.NETWORK_CONSTRUCT}/Vpc"
+    assert f'subgraph {network.replace("-", "_")}["{network}"]' in block
+    assert f'["VPC<br/>{vpc}"]' in block
+    assert f"NAT gateway<br/>{vpc}/PublicSubnet1/NATGateway" in block
 
 
 # --- the diagram generator on a small hand-written assembly -------------------------------------

@@ -20,13 +20,20 @@ import pytest
 
 from container_constructs.rules.limits import quota_problems
 from platform_config import ENVIRONMENTS
-from platform_config.ecs import RULES_PER_ALB, SAMPLE_IMAGE_URI, TARGET_GROUPS_PER_ALB
+from platform_config.alb_quotas import RULES_PER_ALB, TARGET_GROUPS_PER_ALB
+from platform_config.environments import SAMPLE_IMAGE_URI
+from stacks import names
 from tests.apps import synth_environment
 
 pytestmark = pytest.mark.scale
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
-CLUSTER = "cp-sandbox-ecs-fargate"
+CLUSTER = names.stack_id("sandbox", names.ecs_cluster_unit("fargate"))
+# The ALBs of the run by (group, number), and the construct id their logical ids start with.
+ALB_IDS = {
+    key: names.load_balancer_construct_id(key)
+    for key in (names.FIRST_LOAD_BALANCER, ("internal", 1), ("default", 2), ("default", 3))
+}
 INTERNAL = range(96, 101)
 ALB = "AWS::ElasticLoadBalancingV2::LoadBalancer"
 LISTENER = "AWS::ElasticLoadBalancingV2::Listener"
@@ -36,7 +43,6 @@ TARGET_GROUP = "AWS::ElasticLoadBalancingV2::TargetGroup"
 
 def _service(number: int) -> dict[str, Any]:
     service: dict[str, Any] = {
-        "name": f"svc-{number}",
         "image": {"uri": SAMPLE_IMAGE_URI},
         "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
     }
@@ -47,7 +53,7 @@ def _service(number: int) -> dict[str, Any]:
 
 def _overrides(count: int) -> dict[str, Any]:
     fargate = dict(ENVIRONMENTS["sandbox"]["ecs"]["fargate"])
-    fargate["services"] = [_service(n) for n in range(1, count + 1)]
+    fargate["services"] = {f"svc-{n}": _service(n) for n in range(1, count + 1)}
     fargate["load_balancer"] = {"certificate_arn": CERTIFICATE}
     fargate["load_balancers"] = {"internal": {"internal": True}}
     return {"ecs": {"fargate": fargate}}
@@ -57,7 +63,7 @@ def _overrides(count: int) -> dict[str, Any]:
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     root = tmp_path_factory.mktemp("alb-scale")
     return {
-        count: synth_environment("sandbox", root / str(count), _overrides(count))
+        count: synth_environment("sandbox", root / str(count), _overrides(count), None)
         for count in (250, 251)
     }
 
@@ -65,7 +71,7 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
 def _templates(outdir: Path) -> dict[str, dict[str, Any]]:
     return {
         path.name.removesuffix(".template.json"): json.loads(path.read_text())
-        for path in sorted(outdir.glob("cp-sandbox-*.template.json"))
+        for path in sorted(outdir.glob(f"{names.stack_prefix('sandbox')}*.template.json"))
     }
 
 
@@ -73,8 +79,20 @@ def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in template.get("Resources", {}).items() if v["Type"] == kind}
 
 
+def _services_stack(number: int) -> str:
+    return names.stack_id("sandbox", names.ecs_services_unit("fargate", number))
+
+
+def _alb_key(logical_id: str) -> tuple[str, int]:
+    """The ALB whose construct id `logical_id` starts with (the longest that fits)."""
+    fits = [key for key, prefix in ALB_IDS.items() if logical_id.startswith(prefix)]
+    return max(fits, key=lambda key: len(ALB_IDS[key]))
+
+
 def _service_number(logical_id: str) -> int:
-    match = re.match(r"ServiceSvc(\d+)(?!\d)", logical_id)
+    # Services svc-N: construct ids ServiceSvcN (stacks.names.service_construct_id).
+    prefix = names.service_construct_id("svc")
+    match = re.match(rf"{re.escape(prefix)}(\d+)(?!\d)", logical_id)
     assert match, logical_id
     return int(match.group(1))
 
@@ -104,8 +122,8 @@ class Layout:
         self.rules: Counter[str] = Counter()  # by listener
         self.target_groups: Counter[str] = Counter()  # by ALB
         for stack, template in templates.items():
-            if not stack.startswith(f"{CLUSTER}-services-"):
-                continue
+            if stack == CLUSTER or not stack.startswith(CLUSTER):
+                continue  # not one of the cluster's service stacks
             groups = _of_type(template, TARGET_GROUP)
             for logical_id, rule in _of_type(template, RULE).items():
                 number = _service_number(logical_id)
@@ -155,16 +173,15 @@ def test_250_services_on_four_albs_by_group_and_priority_block(layouts: dict[int
     blocks = sorted((numbers[0], numbers[-1], len(numbers)) for numbers in by_alb.values())
     assert blocks == [(1, 95, 95), (96, 100, 5), (101, 200, 100), (201, 250, 50)]
     assert len(layout.albs) == 4
-    internal = {alb for alb in layout.albs if alb.startswith("SharedLoadBalancerInternalAlb1")}
+    internal = {alb for alb in layout.albs if _alb_key(alb) == ("internal", 1)}
     assert {layout.alb[n] for n in INTERNAL} == internal
     for alb, resource in layout.albs.items():
         scheme = "internal" if alb in internal else "internet-facing"
         assert resource["Properties"]["Scheme"] == scheme, alb
     # The default group's first ALB keeps the single ALB's construct ids.
-    assert layout.alb[1].startswith("SharedLoadBalancer")
-    assert not layout.alb[1].startswith(("SharedLoadBalancerDefault", "SharedLoadBalancerInternal"))
-    assert layout.alb[101].startswith("SharedLoadBalancerDefaultAlb2")
-    assert layout.alb[250].startswith("SharedLoadBalancerDefaultAlb3")
+    assert _alb_key(layout.alb[1]) == names.FIRST_LOAD_BALANCER
+    assert _alb_key(layout.alb[101]) == ("default", 2)
+    assert _alb_key(layout.alb[250]) == ("default", 3)
 
 
 def test_https_rules_only_on_the_https_listeners(layouts: dict[int, Layout]) -> None:
@@ -173,7 +190,7 @@ def test_https_rules_only_on_the_https_listeners(layouts: dict[int, Layout]) -> 
     listeners = _of_type(cluster, LISTENER)
     for listener, count in layout.rules.items():
         alb = layout.listener_alb[listener]
-        expected = "HTTP" if alb.startswith("SharedLoadBalancerInternalAlb1") else "HTTPS"
+        expected = "HTTP" if _alb_key(alb) == ("internal", 1) else "HTTPS"
         assert listeners[listener]["Properties"]["Protocol"] == expected, (listener, count)
 
 
@@ -182,7 +199,7 @@ def test_every_alb_dns_name_is_an_output(layouts: dict[int, Layout]) -> None:
     dns = {
         json.dumps(output["Value"])
         for name, output in outputs.items()
-        if name.startswith("LoadBalancerDnsName")
+        if name.startswith(names.load_balancer_dns_output(names.FIRST_LOAD_BALANCER))
     }
     assert len(dns) == 4
     for alb in layouts[250].albs:
@@ -194,12 +211,12 @@ def test_service_251_moves_nothing(layouts: dict[int, Layout]) -> None:
     assert {n: after.stack[n] for n in before.stack} == before.stack
     assert {n: after.alb[n] for n in before.alb} == before.alb
     assert after.alb[251] == after.alb[250]
-    assert after.stack[251] == f"{CLUSTER}-services-26"
+    assert after.stack[251] == _services_stack(26)
 
 
 def test_service_251_changes_no_logical_id_or_resource(layouts: dict[int, Layout]) -> None:
     before, after = layouts[250].templates, layouts[251].templates
-    assert set(after) - set(before) == {f"{CLUSTER}-services-26"}
+    assert set(after) - set(before) == {_services_stack(26)}
     for name, template in before.items():
         assert after[name]["Resources"] == template["Resources"], name
         assert after[name].get("Outputs") == template.get("Outputs"), name

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -10,11 +9,13 @@ import pytest
 from aws_cdk import Environment
 from aws_cdk.assertions import Match, Template
 
-from platform_config import ENVIRONMENTS, load_config
+from platform_config import load_config
+from platform_config.environments import SAMPLE_IMAGE_URI
+from stacks import names
 from stacks.network_stack import NetworkStack
 from stacks.platform import build_ecs, stack_settings
 from stacks.registry_stack import RegistryStack
-from tests.apps import project_app
+from tests.apps import RECORD, project_app
 from tests.assembly import Assembly
 
 
@@ -24,7 +25,7 @@ def _only(template: Template, kind: str) -> dict[str, Any]:
     return next(iter(resources.values()))
 
 
-@pytest.fixture(scope="module", params=["ecs-ec2", "ecs-fargate"])
+@pytest.fixture(scope="module", params=[names.ecs_cluster_unit(k) for k in ("ec2", "fargate")])
 def cluster_unit(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -37,7 +38,7 @@ def test_no_launch_configuration_anywhere(assembly: Assembly) -> None:
 
 
 def test_launch_template_requires_imdsv2_and_encrypted_gp3(assembly: Assembly) -> None:
-    template = assembly.template("ecs-ec2")
+    template = assembly.template(names.ecs_cluster_unit("ec2"))
     template.has_resource_properties(
         "AWS::EC2::LaunchTemplate",
         {
@@ -57,7 +58,7 @@ def test_launch_template_requires_imdsv2_and_encrypted_gp3(assembly: Assembly) -
 
 
 def test_launch_template_uses_the_ecs_optimized_al2023_ami(assembly: Assembly) -> None:
-    data = assembly.template_json(assembly.stack_name("ecs-ec2"))
+    data = assembly.template_json(assembly.stack_name(names.ecs_cluster_unit("ec2")))
     parameters = data["Parameters"]
     ami = [p for p in parameters.values() if "amazon-linux-2023" in str(p.get("Default", ""))]
     assert ami
@@ -65,7 +66,7 @@ def test_launch_template_uses_the_ecs_optimized_al2023_ami(assembly: Assembly) -
 
 
 def test_no_public_ips_and_private_subnets(assembly: Assembly) -> None:
-    template = assembly.template("ecs-ec2")
+    template = assembly.template(names.ecs_cluster_unit("ec2"))
     data = _only(template, "AWS::EC2::LaunchTemplate")["Properties"]["LaunchTemplateData"]
     assert "NetworkInterfaces" not in data  # no AssociatePublicIpAddress anywhere
     zones = _only(template, "AWS::AutoScaling::AutoScalingGroup")["Properties"]["VPCZoneIdentifier"]
@@ -74,7 +75,9 @@ def test_no_public_ips_and_private_subnets(assembly: Assembly) -> None:
 
 
 def test_sandbox_uses_spot_over_several_types(sandbox: Assembly) -> None:
-    group = _only(sandbox.template("ecs-ec2"), "AWS::AutoScaling::AutoScalingGroup")
+    group = _only(
+        sandbox.template(names.ecs_cluster_unit("ec2")), "AWS::AutoScaling::AutoScalingGroup"
+    )
     policy = group["Properties"]["MixedInstancesPolicy"]
     assert policy["InstancesDistribution"]["OnDemandPercentageAboveBaseCapacity"] == 0
     assert policy["InstancesDistribution"]["SpotAllocationStrategy"] == "price-capacity-optimized"
@@ -82,7 +85,7 @@ def test_sandbox_uses_spot_over_several_types(sandbox: Assembly) -> None:
 
 
 def test_production_is_on_demand_and_protected(production: Assembly) -> None:
-    template = production.template("ecs-ec2")
+    template = production.template(names.ecs_cluster_unit("ec2"))
     group = _only(template, "AWS::AutoScaling::AutoScalingGroup")["Properties"]
     assert (
         group["MixedInstancesPolicy"]["InstancesDistribution"][
@@ -104,7 +107,7 @@ def test_production_is_on_demand_and_protected(production: Assembly) -> None:
 
 def test_sandbox_deletes_cleanly(sandbox: Assembly) -> None:
     """Managed termination protection off and no scale-in protection (aws/aws-cdk#18179)."""
-    template = sandbox.template("ecs-ec2")
+    template = sandbox.template(names.ecs_cluster_unit("ec2"))
     group = _only(template, "AWS::AutoScaling::AutoScalingGroup")["Properties"]
     assert group["NewInstancesProtectedFromScaleIn"] is False
     template.has_resource_properties(
@@ -119,7 +122,7 @@ def test_sandbox_deletes_cleanly(sandbox: Assembly) -> None:
 
 def test_capacity_provider_managed_scaling_and_draining(assembly: Assembly) -> None:
     target = 100 if assembly.environment == "sandbox" else 90
-    assembly.template("ecs-ec2").has_resource_properties(
+    assembly.template(names.ecs_cluster_unit("ec2")).has_resource_properties(
         "AWS::ECS::CapacityProvider",
         {
             "AutoScalingGroupProvider": Match.object_like(
@@ -133,7 +136,7 @@ def test_capacity_provider_managed_scaling_and_draining(assembly: Assembly) -> N
 
 
 def test_ec2_cluster_default_strategy_is_its_capacity_provider(assembly: Assembly) -> None:
-    template = assembly.template("ecs-ec2")
+    template = assembly.template(names.ecs_cluster_unit("ec2"))
     provider_id = next(iter(template.find_resources("AWS::ECS::CapacityProvider")))
     template.has_resource_properties(
         "AWS::ECS::ClusterCapacityProviderAssociations",
@@ -147,7 +150,7 @@ def test_ec2_cluster_default_strategy_is_its_capacity_provider(assembly: Assembl
 
 
 def test_fargate_capacity_providers_and_strategy(assembly: Assembly) -> None:
-    template = assembly.template("ecs-fargate")
+    template = assembly.template(names.ecs_cluster_unit("fargate"))
     association = _only(template, "AWS::ECS::ClusterCapacityProviderAssociations")["Properties"]
     assert set(association["CapacityProviders"]) == {"FARGATE", "FARGATE_SPOT"}
     strategy = association["DefaultCapacityProviderStrategy"]
@@ -170,7 +173,7 @@ def test_container_insights_and_exec_logging(assembly: Assembly, cluster_unit: s
     assert log_group == {"Ref": next(iter(template.find_resources("AWS::Logs::LogGroup")))}
     template.has_resource_properties(
         "AWS::Logs::LogGroup",
-        {"LogGroupName": f"/aws/ecs/exec/{assembly.stack_name(cluster_unit)}"},
+        {"LogGroupName": names.exec_log_group_name(assembly.stack_name(cluster_unit))},
     )
 
 
@@ -270,7 +273,7 @@ def test_alb_security_group_admits_only_listener_ports(
 def _cluster_stacks(overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The sandbox's two cluster stack templates, with the service stacks that import from them
     (their exports), built without the validation plugins."""
-    config = load_config("sandbox", overrides=overrides)
+    config = load_config("sandbox", overrides=overrides, config_dir=RECORD)
     app = project_app()
     settings = stack_settings(config)
     env = Environment(account=config.account, region=config.region)
@@ -286,16 +289,14 @@ def test_a_service_on_a_new_port_leaves_the_cluster_stacks_unchanged() -> None:
     """The ALB's egress is a fixed range, not the services' ports: adding a service (here on a
     port no other service uses) never changes its cluster's stack."""
     # The sample routes /*: the narrower new route takes the lower priority.
-    sample = {**copy.deepcopy(ENVIRONMENTS["sandbox"]["ecs"]["fargate"]["services"][0])}
-    sample["route"] = {**sample["route"], "priority": 2}
+    sample = {"route": {"priority": 2, "paths": ["/*"]}}
     other = {
-        **copy.deepcopy(sample),
-        "name": "other",
+        "image": {"uri": SAMPLE_IMAGE_URI},
         "container_port": 9000,
         "route": {"priority": 1, "paths": ["/other/*"]},
     }
-    before = _cluster_stacks({"ecs": {"fargate": {"services": [sample]}}})
-    after = _cluster_stacks({"ecs": {"fargate": {"services": [other, sample]}}})
+    before = _cluster_stacks({"ecs": {"fargate": {"services": {"sample": sample}}}})
+    after = _cluster_stacks({"ecs": {"fargate": {"services": {"sample": sample, "other": other}}}})
     assert after == before
 
 
@@ -312,15 +313,15 @@ def test_http_listener_answers_404_by_default(assembly: Assembly, cluster_unit: 
 
 def test_cluster_stack_outputs_the_alb_dns_name(assembly: Assembly, cluster_unit: str) -> None:
     outputs = assembly.template_json(assembly.stack_name(cluster_unit))["Outputs"]
-    assert "LoadBalancerDnsName" in outputs
+    assert names.load_balancer_dns_output(names.FIRST_LOAD_BALANCER) in outputs
 
 
 @pytest.mark.parametrize(
     ("unit", "logical_id"),
     [
-        ("ecs-ec2", "SharedLoadBalancerAccessLogBucketCF596CCE"),
-        ("ecs-ec2", "Ec2ClusterExecLogGroup87992352"),
-        ("ecs-fargate", "FargateClusterExecLogGroup68BCC4F6"),
+        (names.ecs_cluster_unit("ec2"), "SharedLoadBalancerAccessLogBucketCF596CCE"),
+        (names.ecs_cluster_unit("ec2"), "Ec2ClusterExecLogGroup87992352"),
+        (names.ecs_cluster_unit("fargate"), "FargateClusterExecLogGroup68BCC4F6"),
     ],
 )
 def test_stateful_logical_ids_are_pinned(assembly: Assembly, unit: str, logical_id: str) -> None:
@@ -350,7 +351,7 @@ def _instance_role_statements(template: Template) -> list[dict[str, Any]]:
 def test_spot_instances_may_set_themselves_draining(assembly: Assembly) -> None:
     """ECS_ENABLE_SPOT_INSTANCE_DRAINING makes the agent call ecs:UpdateContainerInstancesState on
     the Spot notice (amazon-ecs-agent agent/app/agent.go); only Spot capacity needs the grant."""
-    template = assembly.template("ecs-ec2")
+    template = assembly.template(names.ecs_cluster_unit("ec2"))
     statements = [
         s
         for s in _instance_role_statements(template)

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from platform_config import ENVIRONMENTS, load_config
-from platform_config.ecs import SAMPLE_IMAGE_URI, ServiceConfig
-from stacks.ecs_stacks import assign_service_stacks, service_stack_number
+from platform_config.environments import SAMPLE_IMAGE_URI
+from stacks import names
 from tests.apps import synth_environment
 
 pytestmark = pytest.mark.scale
@@ -29,7 +29,6 @@ MAX_TEMPLATE_BYTES = 1_000_000
 
 def _fargate_service(number: int) -> dict[str, Any]:
     service: dict[str, Any] = {
-        "name": f"svc-{number}",
         "image": {"uri": SAMPLE_IMAGE_URI},
         "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
         "health_check_path": f"/svc-{number}/",
@@ -45,17 +44,16 @@ def _fargate_service(number: int) -> dict[str, Any]:
 
 def _overrides(service_count: int) -> dict[str, Any]:
     fargate = dict(ENVIRONMENTS["sandbox"]["ecs"]["fargate"])
-    fargate["services"] = [_fargate_service(n) for n in range(1, service_count + 1)]
+    fargate["services"] = {f"svc-{n}": _fargate_service(n) for n in range(1, service_count + 1)}
     fargate["load_balancer"] = {"certificate_arn": CERTIFICATE}
     ec2 = dict(ENVIRONMENTS["sandbox"]["ecs"]["ec2"])
-    ec2["services"] = [
-        {
-            "name": name,
+    ec2["services"] = {
+        name: {
             "image": {"uri": SAMPLE_IMAGE_URI},
             "route": {"priority": priority, "paths": [f"/{name}/*"]},
         }
         for priority, name in enumerate(["alpha", "beta", "gamma"], start=1)
-    ]
+    }
     # Deployments of 3 x 2 tasks need 12 awsvpc task slots: 6 instances of 2 (config check).
     ec2["max_instances"] = 6
     return {"ecs": {"fargate": fargate, "ec2": ec2}}
@@ -65,7 +63,7 @@ def _overrides(service_count: int) -> dict[str, Any]:
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     root = tmp_path_factory.mktemp("scale")
     return {
-        count: synth_environment("sandbox", root / str(count), _overrides(count))
+        count: synth_environment("sandbox", root / str(count), _overrides(count), None)
         for count in (50, 51)
     }
 
@@ -73,17 +71,24 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
 def _templates(outdir: Path) -> dict[str, dict[str, Any]]:
     return {
         path.name.removesuffix(".template.json"): json.loads(path.read_text())
-        for path in sorted(outdir.glob("cp-sandbox-*.template.json"))
+        for path in sorted(outdir.glob(f"{names.stack_prefix('sandbox')}*.template.json"))
     }
 
 
-def _service_stacks(outdir: Path) -> dict[str, str]:
-    """Service name -> the stack holding it (from the service URL outputs)."""
+def _stack(unit: str) -> str:
+    return names.stack_id("sandbox", unit)
+
+
+def _service_stacks(outdir: Path, count: int) -> dict[str, str]:
+    """Service name -> the stack holding it (the one with its URL output)."""
+    config = load_config("sandbox", overrides=_overrides(count))
+    services = [*config.ecs.fargate.services.values(), *config.ecs.ec2.services.values()]
+    url_outputs = {names.service_url_output(service.name): service.name for service in services}
     placement: dict[str, str] = {}
     for name, template in _templates(outdir).items():
         for output in template.get("Outputs", {}):
-            if output.startswith("Service") and output.endswith("Url"):
-                placement[output.removeprefix("Service").removesuffix("Url")] = name
+            if output in url_outputs:
+                placement[url_outputs[output]] = name
     return placement
 
 
@@ -96,24 +101,24 @@ def test_every_stack_stays_under_cloudformation_limits(synthesized: dict[int, Pa
 
 
 def test_fifty_services_spread_over_five_stacks(synthesized: dict[int, Path]) -> None:
-    placement = _service_stacks(synthesized[50])
-    fargate = {s: stack for s, stack in placement.items() if "fargate" in stack}
+    placement = _service_stacks(synthesized[50], 50)
+    fargate = {s: stack for s, stack in placement.items() if s.startswith("svc-")}
     assert len(fargate) == 50
     assert sorted(set(fargate.values())) == [
-        f"cp-sandbox-ecs-fargate-services-{n}" for n in range(1, 6)
+        _stack(names.ecs_services_unit("fargate", n)) for n in range(1, 6)
     ]
 
 
 def test_service_51_moves_nothing(synthesized: dict[int, Path]) -> None:
-    before, after = _service_stacks(synthesized[50]), _service_stacks(synthesized[51])
+    before, after = _service_stacks(synthesized[50], 50), _service_stacks(synthesized[51], 51)
     assert {name: after[name] for name in before} == before
-    assert after["Svc51"] == "cp-sandbox-ecs-fargate-services-6"
+    assert after["svc-51"] == _stack(names.ecs_services_unit("fargate", 6))
 
 
 def test_service_51_changes_no_logical_id_or_resource(synthesized: dict[int, Path]) -> None:
     """Every stack of the 50-service app has the same resources in the 51-service app."""
     before, after = _templates(synthesized[50]), _templates(synthesized[51])
-    assert set(after) - set(before) == {"cp-sandbox-ecs-fargate-services-6"}
+    assert set(after) - set(before) == {_stack(names.ecs_services_unit("fargate", 6))}
     for name, template in before.items():
         assert after[name]["Resources"] == template["Resources"], name
 
@@ -126,21 +131,22 @@ def test_all_services_share_their_clusters_alb(synthesized: dict[int, Path]) -> 
         for resource in template["Resources"].values()
         if resource["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer"
     }
-    assert albs == {"cp-sandbox-ecs-ec2", "cp-sandbox-ecs-fargate"}
-    for cluster in ("ec2", "fargate"):
+    clusters = {kind: _stack(names.ecs_cluster_unit(kind)) for kind in ("ec2", "fargate")}
+    assert albs == set(clusters.values())
+    for kind, cluster in clusters.items():
         listeners = {
             json.dumps(resource["Properties"]["ListenerArn"])
             for name, template in templates.items()
-            if name.startswith(f"cp-sandbox-ecs-{cluster}-services-")
+            if name.startswith(cluster) and name != cluster
             for resource in template["Resources"].values()
             if resource["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"
         }
-        assert len(listeners) == 1, cluster
-        assert f"cp-sandbox-ecs-{cluster}" in listeners.pop()
+        assert len(listeners) == 1, kind
+        assert cluster in listeners.pop()
 
 
 def test_three_ec2_services_on_one_alb(synthesized: dict[int, Path]) -> None:
-    template = _templates(synthesized[51])["cp-sandbox-ecs-ec2-services-1"]
+    template = _templates(synthesized[51])[_stack(names.ecs_services_unit("ec2", 1))]
     rules = [
         r["Properties"]
         for r in template["Resources"].values()
@@ -151,7 +157,7 @@ def test_three_ec2_services_on_one_alb(synthesized: dict[int, Path]) -> None:
 
 
 def test_https_listener_and_redirect_with_a_certificate(synthesized: dict[int, Path]) -> None:
-    template = _templates(synthesized[51])["cp-sandbox-ecs-fargate"]
+    template = _templates(synthesized[51])[_stack(names.ecs_cluster_unit("fargate"))]
     listeners = [
         r["Properties"]
         for r in template["Resources"].values()
@@ -171,7 +177,7 @@ def test_https_listener_and_redirect_with_a_certificate(synthesized: dict[int, P
     assert sorted(rule["FromPort"] for rule in group["SecurityGroupIngress"]) == [80, 443]
     rule = next(
         r["Properties"]
-        for r in _templates(synthesized[51])["cp-sandbox-ecs-fargate-services-1"][
+        for r in _templates(synthesized[51])[_stack(names.ecs_services_unit("fargate", 1))][
             "Resources"
         ].values()
         if r["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"
@@ -181,8 +187,13 @@ def test_https_listener_and_redirect_with_a_certificate(synthesized: dict[int, P
 
 def _service_one(synthesized: dict[int, Path]) -> dict[str, dict[str, Any]]:
     """svc-1's resources (not svc-10 to svc-19's, whose logical IDs share the prefix)."""
-    template = _templates(synthesized[51])["cp-sandbox-ecs-fargate-services-1"]
-    return {k: v for k, v in template["Resources"].items() if re.match(r"ServiceSvc1(?!\d)", k)}
+    template = _templates(synthesized[51])[_stack(names.ecs_services_unit("fargate", 1))]
+    prefix = re.escape(names.service_construct_id("svc-1"))
+    return {k: v for k, v in template["Resources"].items() if re.match(rf"{prefix}(?!\d)", k)}
+
+
+# The logical id prefix of svc-1's execution role policy.
+EXECUTION_POLICY = f"{names.service_construct_id('svc-1')}ExecutionRoleDefaultPolicy"
 
 
 def _imports(value: Any) -> set[str]:
@@ -201,7 +212,7 @@ def test_ecr_image_pull_is_granted_to_the_execution_role(synthesized: dict[int, 
     (strong cross-stack references: Fn::ImportValue, test_ecs_services.py)."""
     exports = {
         output["Export"]["Name"]: output["Value"]
-        for output in _templates(synthesized[51])["cp-sandbox-registry"]["Outputs"].values()
+        for output in _templates(synthesized[51])[_stack(names.REGISTRY_UNIT)]["Outputs"].values()
         if "Export" in output
     }
     resources = _service_one(synthesized)
@@ -214,7 +225,9 @@ def test_ecr_image_pull_is_granted_to_the_execution_role(synthesized: dict[int, 
         json.dumps({"Fn::GetAtt": ["RegistrysampleappCC1FB26D", "Arn"]}),
     }
     policy = next(
-        r for k, r in resources.items() if k.startswith("ServiceSvc1ExecutionRoleDefaultPolicy")
+        r
+        for k, r in resources.items()
+        if k.startswith(f"{names.service_construct_id('svc-1')}ExecutionRoleDefaultPolicy")
     )
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     pull = next(s for s in statements if "ecr:BatchGetImage" in s["Action"])
@@ -232,7 +245,9 @@ def test_secrets_are_injected_from_their_arns(synthesized: dict[int, Path]) -> N
     assert secrets["DB_PASSWORD"] == json.dumps(SECRET)
     assert secrets["API_KEY"] == json.dumps(PARAMETER)
     policy = next(
-        r for k, r in resources.items() if k.startswith("ServiceSvc1ExecutionRoleDefaultPolicy")
+        r
+        for k, r in resources.items()
+        if k.startswith(f"{names.service_construct_id('svc-1')}ExecutionRoleDefaultPolicy")
     )
     actions = json.dumps(policy["Properties"]["PolicyDocument"])
     assert "secretsmanager:GetSecretValue" in actions
@@ -243,21 +258,3 @@ def test_nag_clean_at_scale(synthesized: dict[int, Path]) -> None:
     report = json.loads((synthesized[51] / "validation-report.json").read_text())
     violations = [v for r in report["pluginReports"] for v in r.get("violations", [])]
     assert not violations, [v["ruleName"] for v in violations]
-
-
-def test_placement_ignores_list_order() -> None:
-    """Inserting or reordering services never moves another one: only the priority counts."""
-    services = load_config("sandbox", overrides=_overrides(25)).ecs.fargate
-    reordered = services.model_copy(update={"services": list(reversed(services.services))})
-
-    def by_name(assignment: dict[int, list[ServiceConfig]]) -> dict[str, int]:
-        return {s.name: number for number, group in assignment.items() for s in group}
-
-    assert by_name(assign_service_stacks(services)) == by_name(assign_service_stacks(reordered))
-
-
-@pytest.mark.parametrize(
-    ("priority", "per_stack", "number"), [(1, 10, 1), (10, 10, 1), (11, 10, 2), (51, 10, 6)]
-)
-def test_service_stack_number(priority: int, per_stack: int, number: int) -> None:
-    assert service_stack_number(priority, per_stack) == number

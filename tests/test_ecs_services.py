@@ -7,11 +7,18 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from platform_config.ecs import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE_URI
+from stacks import names
 from tests.assembly import Assembly
 
+# The first service stack of each cluster kind, and its cluster stack's unit.
+CLUSTER_OF = {
+    names.ecs_services_unit(kind, 1): names.ecs_cluster_unit(kind) for kind in ("ec2", "fargate")
+}
+EC2_SERVICES = names.ecs_services_unit("ec2", 1)
 
-@pytest.fixture(scope="module", params=["ecs-ec2-services-1", "ecs-fargate-services-1"])
+
+@pytest.fixture(scope="module", params=list(CLUSTER_OF))
 def unit(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -55,7 +62,7 @@ def test_service_runs_in_private_subnets_through_the_capacity_strategy(
     assert all("PrivateSubnet" in str(subnet) for subnet in network["Subnets"])
     assert "LaunchType" not in service
     strategy = service["CapacityProviderStrategy"]
-    if unit.startswith("ecs-ec2"):
+    if unit == EC2_SERVICES:
         assert len(strategy) == 1
         assert "CapacityProvider" in str(strategy[0]["CapacityProvider"])
     else:
@@ -63,17 +70,23 @@ def test_service_runs_in_private_subnets_through_the_capacity_strategy(
 
 
 def test_ec2_tasks_use_awsvpc(assembly: Assembly) -> None:
-    definition = _only(assembly.template("ecs-ec2-services-1"), "AWS::ECS::TaskDefinition")
+    definition = _only(
+        assembly.template(names.ecs_services_unit("ec2", 1)), "AWS::ECS::TaskDefinition"
+    )
     assert definition["Properties"]["NetworkMode"] == "awsvpc"
     assert definition["Properties"]["RequiresCompatibilities"] == ["EC2"]
 
 
 def test_fargate_task_size_and_architecture(sandbox: Assembly, production: Assembly) -> None:
-    small = _only(sandbox.template("ecs-fargate-services-1"), "AWS::ECS::TaskDefinition")
+    small = _only(
+        sandbox.template(names.ecs_services_unit("fargate", 1)), "AWS::ECS::TaskDefinition"
+    )
     assert small["Properties"]["Cpu"] == "256"
     assert small["Properties"]["Memory"] == "512"
     assert small["Properties"]["RuntimePlatform"]["CpuArchitecture"] == "ARM64"
-    large = _only(production.template("ecs-fargate-services-1"), "AWS::ECS::TaskDefinition")
+    large = _only(
+        production.template(names.ecs_services_unit("fargate", 1)), "AWS::ECS::TaskDefinition"
+    )
     assert large["Properties"]["Cpu"] == "512"
     assert large["Properties"]["Memory"] == "1024"
     assert large["Properties"]["RuntimePlatform"]["CpuArchitecture"] == "X86_64"
@@ -116,7 +129,7 @@ def test_ecs_exec_volumes_are_what_the_agent_does_not_mount(sandbox: Assembly, u
     app = _container(template)
     assert app["LinuxParameters"]["InitProcessEnabled"] is True
     exec_paths = set(_mounts(app)) & EXEC_PATHS
-    if unit.startswith("ecs-ec2"):
+    if unit == EC2_SERVICES:
         assert exec_paths == {"/var/lib/amazon/ssm"}
     else:
         assert exec_paths == EXEC_PATHS
@@ -210,7 +223,7 @@ def test_listener_rule_routes_by_path_with_configured_priority(
     assert properties["Conditions"] == [
         {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}
     ]
-    cluster_stack = assembly.stack_name(unit.removesuffix("-services-1"))
+    cluster_stack = assembly.stack_name(CLUSTER_OF[unit])
     assert cluster_stack in str(properties["ListenerArn"])
 
 
@@ -240,7 +253,7 @@ def test_scaling_on_cpu_and_requests_per_target(assembly: Assembly, unit: str) -
 
 def test_service_stack_outputs_the_service_url(assembly: Assembly, unit: str) -> None:
     outputs = assembly.template_json(assembly.stack_name(unit))["Outputs"]
-    url = outputs["ServiceSampleUrl"]["Value"]["Fn::Join"][1]
+    url = outputs[names.service_url_output("sample")]["Value"]["Fn::Join"][1]
     assert url[0] == "http://"
     assert url[-1] == "/"
 

@@ -15,7 +15,7 @@ from tests.gates.cfn_lint import (
     LintRun,
     ignored_rules_with_reasons,
 )
-from tools.lint_templates import CONFIG
+from tools.gates.lint_templates import CONFIG
 
 
 @pytest.fixture(scope="module")

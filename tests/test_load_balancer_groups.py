@@ -12,17 +12,17 @@ from typing import Any
 
 import pytest
 
-from platform_config import ENVIRONMENTS, ConfigError, load_config
-from platform_config import ecs as ecs_config
-from platform_config.ecs import (
-    SAMPLE_IMAGE_URI,
-    AlbKey,
+from platform_config import ENVIRONMENTS, ConfigError, alb_quotas, ecs_placement, load_config
+from platform_config.alb_quotas import (
+    AlbQuota,
     listener_rules_per_service,
-    load_balancer_number,
     max_services_per_load_balancer,
 )
-from stacks.ecs_stacks import FIRST_ALB, load_balancer_construct_id
-from tests.apps import synth_environment
+from platform_config.ecs_placement import AlbKey
+from platform_config.environments import SAMPLE_IMAGE_URI
+from stacks import names
+from stacks.names import FIRST_LOAD_BALANCER, load_balancer_construct_id
+from tests.apps import RECORD, synth_environment
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
 
@@ -38,8 +38,11 @@ def _service(number: int, **changes: Any) -> dict[str, Any]:
 
 
 def _fargate(**changes: Any) -> dict[str, Any]:
-    part = copy.deepcopy(ENVIRONMENTS["sandbox"]["ecs"]["fargate"])
-    part.update(changes)
+    """Overrides of the sandbox's Fargate cluster (no config of record: no other service);
+    `services` is a list of `_service`s, made the map by name the config takes."""
+    part = copy.deepcopy(changes)
+    if "services" in part:
+        part["services"] = {service.pop("name"): service for service in part["services"]}
     return {"ecs": {"fargate": part}}
 
 
@@ -60,10 +63,10 @@ def _placement(overrides: dict[str, Any]) -> dict[str, str]:
 
 def test_shipped_environments_keep_one_alb_per_cluster() -> None:
     for name in ENVIRONMENTS:
-        config = load_config(name)
+        config = load_config(name, config_dir=RECORD)
         for section in (config.ecs.ec2, config.ecs.fargate):
-            assert list(section.assign_load_balancers()) == [FIRST_ALB]
-    assert load_balancer_construct_id(FIRST_ALB) == "SharedLoadBalancer"
+            assert list(section.assign_load_balancers()) == [FIRST_LOAD_BALANCER]
+    assert load_balancer_construct_id(FIRST_LOAD_BALANCER) == "SharedLoadBalancer"
 
 
 def test_alb_construct_ids_never_collide() -> None:
@@ -74,13 +77,6 @@ def test_alb_construct_ids_never_collide() -> None:
     assert len(set(ids)) == len(ids)
     assert load_balancer_construct_id(AlbKey("default2", 1)) == "SharedLoadBalancerDefault2Alb1"
     assert load_balancer_construct_id(AlbKey("default", 21)) == "SharedLoadBalancerDefaultAlb21"
-
-
-@pytest.mark.parametrize(
-    ("priority", "per", "number"), [(1, 100, 1), (100, 100, 1), (101, 100, 2), (250, 100, 3)]
-)
-def test_load_balancer_number(priority: int, per: int, number: int) -> None:
-    assert load_balancer_number(priority, per) == number
 
 
 def test_placement_by_group_and_priority_block_not_list_position() -> None:
@@ -113,11 +109,16 @@ def test_placement_by_group_and_priority_block_not_list_position() -> None:
     }
 
 
-def test_every_groups_first_alb_exists_even_without_services() -> None:
+def test_every_groups_first_alb_exists_while_the_cluster_has_a_web_service() -> None:
+    """With one web service, the first ALB of every group (its DNS name an output to point at
+    before the group has services); with none, no ALB at all."""
+    groups = {"internal": {"internal": True}}
     section = load_config(
-        "sandbox", overrides=_fargate(load_balancers={"internal": {"internal": True}})
+        "sandbox", overrides=_fargate(load_balancers=groups, services=[_service(1)])
     ).ecs.fargate
     assert list(section.assign_load_balancers()) == [AlbKey("default", 1), AlbKey("internal", 1)]
+    empty = load_config("sandbox", overrides=_fargate(load_balancers=groups)).ecs.fargate
+    assert empty.assign_load_balancers() == {}
 
 
 def test_smaller_blocks_shard_sooner() -> None:
@@ -128,8 +129,10 @@ def test_smaller_blocks_shard_sooner() -> None:
 def test_unknown_group_names_the_service_and_the_allowed_groups() -> None:
     message = _error(_fargate(services=[_service(1, load_balancer="private")]))
     assert "Invalid configuration for environment 'sandbox'" in message
-    assert "ecs.fargate: " in message
-    assert "services[0].load_balancer: 'private' is not a load-balancer group" in message
+    assert (
+        "ecs.fargate.services.svc-1.load_balancer: 'private' is not a load-balancer group"
+        in message
+    )
     assert "allowed: default" in message
 
 
@@ -143,7 +146,7 @@ def test_group_names(name: str) -> None:
 def test_services_per_load_balancer_within_the_quota_derived_maximum() -> None:
     assert max_services_per_load_balancer() == 100
     message = _error(_fargate(services_per_load_balancer=101))
-    assert "ecs.fargate: services_per_load_balancer: 101 services could exceed" in message
+    assert "ecs.fargate.services_per_load_balancer: 101 services could exceed" in message
     assert "allowed: 1-100" in message
 
 
@@ -169,7 +172,7 @@ def test_usage_counts_what_each_service_adds() -> None:
 
 def test_target_group_quota_names_the_alb_count_and_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blue/green will add a second target group per service: 60 services then need 120."""
-    monkeypatch.setattr(ecs_config, "TARGET_GROUPS_PER_SERVICE", 2)
+    monkeypatch.setattr(ecs_placement, "TARGET_GROUPS_PER_SERVICE", 2)
     message = _error(_fargate(services=[_service(n) for n in range(1, 61)]))
     assert (
         "ecs.fargate: ALB default-1 (priorities 1-100) would have 120 target groups "
@@ -180,7 +183,7 @@ def test_target_group_quota_names_the_alb_count_and_limit(monkeypatch: pytest.Mo
 
 def test_rule_quota_names_the_alb_count_and_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        ecs_config, "RULES_PER_ALB", ecs_config.AlbQuota("Rules per ALB", 10, adjustable=True)
+        ecs_placement, "RULES_PER_ALB", AlbQuota("Rules per ALB", 10, adjustable=True)
     )
     message = _error(
         _fargate(
@@ -204,20 +207,21 @@ def test_target_quota_counts_deployments() -> None:
 def test_certificate_quota_and_rules() -> None:
     arns = [CERTIFICATE.replace("0f0e0d0c", f"{n:08d}") for n in range(26)]
     group = {"certificate_arn": CERTIFICATE, "additional_certificate_arns": arns}
-    message = _error(_fargate(load_balancers={"api": group}))
+    message = _error(_fargate(load_balancers={"api": group}, services=[_service(1)]))
     assert "ALB api-1 (priorities 1-100) would have 26 certificates besides the default" in message
     assert "the limit is 25 per ALB" in message
     message = _error(_fargate(load_balancer={"additional_certificate_arns": arns[:1]}))
-    assert "ecs.fargate.load_balancer: " in message
-    assert "additional_certificate_arns: needs certificate_arn" in message
+    assert "ecs.fargate.load_balancer.additional_certificate_arns: needs certificate_arn" in message
     message = _error(_fargate(load_balancer={**group, "additional_certificate_arns": ["x"]}))
     assert "'x' is not an ACM certificate ARN" in message
 
 
 def test_region_quota_on_albs() -> None:
+    web = {"image": {"uri": SAMPLE_IMAGE_URI}, "route": {"priority": 1, "paths": ["/*"]}}
     overrides = _fargate(services=[_service(n) for n in range(1, 51)], services_per_load_balancer=1)
-    message = _error(overrides)
+    message = _error({"ecs": {**overrides["ecs"], "ec2": {"services": {"web": web}}}})
     assert "ecs: 51 ALBs (ecs.ec2: 1, ecs.fargate: 50) exceed the region's quota of 50" in message
+    assert load_config("sandbox", overrides=overrides)  # 50 on Fargate, the EC2 cluster has none
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +240,14 @@ def two_groups(tmp_path_factory: pytest.TempPathFactory) -> Path:
             }
         },
     )
-    return synth_environment("sandbox", tmp_path_factory.mktemp("groups"), overrides)
+    return synth_environment(
+        "sandbox", tmp_path_factory.mktemp("groups"), overrides, config_dir=None
+    )
+
+
+CLUSTER_STACK = names.stack_id("sandbox", names.ecs_cluster_unit("fargate"))
+SERVICES_STACK = names.stack_id("sandbox", names.ecs_services_unit("fargate", 1))
+INTERNAL_ALB = names.load_balancer_construct_id(("internal", 1))
 
 
 def _template(outdir: Path, stack: str) -> dict[str, Any]:
@@ -250,19 +261,17 @@ def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.integration
 def test_internal_alb_in_private_subnets_open_to_the_vpc_only(two_groups: Path) -> None:
-    cluster = _template(two_groups, "cp-sandbox-ecs-fargate")
+    cluster = _template(two_groups, CLUSTER_STACK)
     albs = _of_type(cluster, "AWS::ElasticLoadBalancingV2::LoadBalancer")
     assert len(albs) == 2
-    internal = next(v for k, v in albs.items() if k.startswith("SharedLoadBalancerInternalAlb1"))
-    public = next(v for k, v in albs.items() if not k.startswith("SharedLoadBalancerInternalAlb1"))
+    internal = next(v for k, v in albs.items() if k.startswith(INTERNAL_ALB))
+    public = next(v for k, v in albs.items() if not k.startswith(INTERNAL_ALB))
     assert internal["Properties"]["Scheme"] == "internal"
     assert public["Properties"]["Scheme"] == "internet-facing"
     assert "Private" in json.dumps(internal["Properties"]["Subnets"])
     assert "Public" in json.dumps(public["Properties"]["Subnets"])
     groups = _of_type(cluster, "AWS::EC2::SecurityGroup")
-    internal_group = next(
-        v for k, v in groups.items() if k.startswith("SharedLoadBalancerInternalAlb1")
-    )
+    internal_group = next(v for k, v in groups.items() if k.startswith(INTERNAL_ALB))
     ingress = internal_group["Properties"]["SecurityGroupIngress"]
     assert sorted(rule["FromPort"] for rule in ingress) == [80, 443]
     vpc_cidr = ENVIRONMENTS["sandbox"]["network"]["vpc_cidr"]
@@ -276,16 +285,17 @@ def test_internal_alb_in_private_subnets_open_to_the_vpc_only(two_groups: Path) 
 
 @pytest.mark.integration
 def test_every_alb_dns_name_is_an_output(two_groups: Path) -> None:
-    outputs = _template(two_groups, "cp-sandbox-ecs-fargate")["Outputs"]
-    assert "LoadBalancerDnsName" in outputs
-    assert "LoadBalancerDnsNameInternalAlb1" in outputs
-    assert "internal ALB internal-1" in outputs["LoadBalancerDnsNameInternalAlb1"]["Description"]
+    outputs = _template(two_groups, CLUSTER_STACK)["Outputs"]
+    internal = names.load_balancer_dns_output(("internal", 1))
+    assert names.load_balancer_dns_output(FIRST_LOAD_BALANCER) in outputs
+    assert internal in outputs
+    assert "internal ALB internal-1" in outputs[internal]["Description"]
 
 
 @pytest.mark.integration
 def test_each_service_attaches_to_its_groups_alb(two_groups: Path) -> None:
-    cluster = _template(two_groups, "cp-sandbox-ecs-fargate")
-    services = _template(two_groups, "cp-sandbox-ecs-fargate-services-1")
+    cluster = _template(two_groups, CLUSTER_STACK)
+    services = _template(two_groups, SERVICES_STACK)
     exports = {
         output["Export"]["Name"]: output["Value"]
         for output in cluster["Outputs"].values()
@@ -296,15 +306,17 @@ def test_each_service_attaches_to_its_groups_alb(two_groups: Path) -> None:
         key.split("Listener")[0]: exports[rule["Properties"]["ListenerArn"]["Fn::ImportValue"]]
         for key, rule in rules.items()
     }
-    assert listener_of["ServiceSvc1"]["Ref"].startswith("SharedLoadBalancerHttp")
-    assert listener_of["ServiceSvc2"]["Ref"].startswith(
-        "SharedLoadBalancerInternalAlb1LoadBalancerHttps"
+    first = load_balancer_construct_id(FIRST_LOAD_BALANCER)
+    assert listener_of[names.service_construct_id("svc-1")]["Ref"].startswith(f"{first}Http")
+    assert listener_of[names.service_construct_id("svc-2")]["Ref"].startswith(
+        f"{INTERNAL_ALB}LoadBalancerHttps"
     )
     urls = {k: json.dumps(v["Value"]) for k, v in services["Outputs"].items()}
-    assert urls["ServiceSvc1Url"].startswith('{"Fn::Join": ["", ["http://"')
-    assert urls["ServiceSvc2Url"].startswith('{"Fn::Join": ["", ["https://"')
-    assert "InternalAlb1" in urls["ServiceSvc2Url"]
-    assert "InternalAlb1" not in urls["ServiceSvc1Url"]
+    public_url, internal_url = (urls[names.service_url_output(f"svc-{n}")] for n in (1, 2))
+    assert public_url.startswith('{"Fn::Join": ["", ["http://"')
+    assert internal_url.startswith('{"Fn::Join": ["", ["https://"')
+    assert INTERNAL_ALB in internal_url
+    assert INTERNAL_ALB not in public_url
 
 
 @pytest.mark.integration
@@ -319,14 +331,15 @@ def test_condition_values_per_rule() -> None:
     route = {
         "priority": 1,
         "paths": [f"/p{n}/*" for n in range(3)],
-        "hosts": ["a.com", "b.com", "c.com"],
+        "hosts": ["a.example.com", "b.example.com", "c.example.com"],
     }
     message = _error(_fargate(services=[_service(1, route=route)]))
     assert (
-        "ecs.fargate.services.0.route: route has 6 condition values (3 paths + 3 hosts)" in message
+        "ecs.fargate.services.svc-1.route: route has 6 condition values (3 paths + 3 hosts)"
+        in message
     )
     assert "the limit is 5 per rule (hard quota 'Condition values per rule')" in message
-    route["hosts"] = ["a.com", "b.com"]
+    route["hosts"] = ["a.example.com", "b.example.com"]
     assert load_config("sandbox", overrides=_fargate(services=[_service(1, route=route)]))
 
 
@@ -335,8 +348,8 @@ def test_readme_quota_table_quotes_the_code() -> None:
     source."""
     readme = (Path(__file__).resolve().parent.parent / "docs" / "design.md").read_text()
     section = readme[readme.index("## Scaling") :]  # the last section of docs/design.md
-    assert ecs_config.ALB_QUOTAS_SOURCE in section
-    assert ecs_config.ALB_QUOTAS_READ in section
-    for quota in ecs_config.ALB_QUOTAS:
+    assert alb_quotas.ALB_QUOTAS_SOURCE in section
+    assert alb_quotas.ALB_QUOTAS_READ in section
+    for quota in alb_quotas.ALB_QUOTAS:
         adjustable = "yes" if quota.adjustable else "no"
         assert f"| {quota.name} | {quota.limit:,} | {adjustable} |" in section, quota.name

@@ -25,6 +25,7 @@ from container_constructs.network import (
     subnet_masks,
 )
 from platform_config import ConfigError, load_config
+from stacks import names
 from tests.apps import project_app, synth_environment
 from tests.assembly import Assembly
 
@@ -50,12 +51,12 @@ SHIPPED_SUBNETS = {
 
 @pytest.fixture(scope="module")
 def sandbox_network(sandbox: Assembly) -> Template:
-    return sandbox.template("network")
+    return sandbox.template(names.NETWORK_UNIT)
 
 
 @pytest.fixture(scope="module")
 def production_network(production: Assembly) -> Template:
-    return production.template("network")
+    return production.template(names.NETWORK_UNIT)
 
 
 def test_vpc_uses_the_configured_cidr(
@@ -69,7 +70,7 @@ def test_vpc_uses_the_configured_cidr(
 def test_public_and_private_subnet_in_every_configured_zone(
     assemblies: dict[str, Assembly], environment: str
 ) -> None:
-    template = assemblies[environment].template("network")
+    template = assemblies[environment].template(names.NETWORK_UNIT)
     zones = load_config(environment).network.availability_zones
     subnets = template.find_resources("AWS::EC2::Subnet")
     assert len(subnets) == 2 * len(zones)
@@ -81,7 +82,7 @@ def test_public_and_private_subnet_in_every_configured_zone(
 
 
 def test_private_subnets_never_assign_public_ips(assembly: Assembly) -> None:
-    template = assembly.template("network")
+    template = assembly.template(names.NETWORK_UNIT)
     private = template.find_resources(
         "AWS::EC2::Subnet",
         {
@@ -102,7 +103,7 @@ def test_nat_gateways_sandbox_one_production_one_per_zone(
 
 
 def test_flow_logs_capture_all_traffic_to_cloudwatch(assembly: Assembly) -> None:
-    assembly.template("network").has_resource_properties(
+    assembly.template(names.NETWORK_UNIT).has_resource_properties(
         "AWS::EC2::FlowLog",
         {"ResourceType": "VPC", "TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs"},
     )
@@ -137,7 +138,7 @@ def test_sandbox_has_no_kms_key(sandbox_network: Template) -> None:
 
 
 def test_s3_gateway_endpoint_always(assembly: Assembly) -> None:
-    assembly.template("network").has_resource_properties(
+    assembly.template(names.NETWORK_UNIT).has_resource_properties(
         "AWS::EC2::VPCEndpoint",
         {
             "VpcEndpointType": "Gateway",
@@ -163,11 +164,11 @@ def test_interface_endpoints_only_where_enabled(
 
 
 def test_default_security_group_is_stripped(assembly: Assembly) -> None:
-    assembly.template("network").resource_count_is("Custom::VpcRestrictDefaultSG", 1)
+    assembly.template(names.NETWORK_UNIT).resource_count_is("Custom::VpcRestrictDefaultSG", 1)
 
 
 def test_subnets_are_tagged_for_load_balancer_discovery(assembly: Assembly) -> None:
-    template = assembly.template("network")
+    template = assembly.template(names.NETWORK_UNIT)
     for tag in ("kubernetes.io/role/elb", "kubernetes.io/role/internal-elb"):
         tagged = template.find_resources(
             "AWS::EC2::Subnet",
@@ -178,7 +179,7 @@ def test_subnets_are_tagged_for_load_balancer_discovery(assembly: Assembly) -> N
 
 def test_vpc_is_exported_for_other_stacks_only_through_references(assembly: Assembly) -> None:
     """Stack outputs stay under CloudFormation's limit even as stacks are added."""
-    outputs = assembly.template_json(assembly.stack_name("network")).get("Outputs", {})
+    outputs = assembly.template_json(assembly.stack_name(names.NETWORK_UNIT)).get("Outputs", {})
     assert len(outputs) <= 200
 
 
@@ -197,7 +198,9 @@ def _subnets(template: dict[str, Any]) -> dict[str, tuple[str, str]]:
 def test_shipped_environments_keep_their_subnets(
     assemblies: dict[str, Assembly], environment: str
 ) -> None:
-    template = assemblies[environment].template_json(f"cp-{environment}-network")
+    template = assemblies[environment].template_json(
+        names.stack_id(environment, names.NETWORK_UNIT)
+    )
     assert _subnets(template) == SHIPPED_SUBNETS[environment]
 
 
@@ -299,7 +302,7 @@ def test_a_20_vpc_synthesizes_with_load_balancer_sized_public_subnets(
     small_vpcs: dict[int, Path], zones: int
 ) -> None:
     assembly = Assembly("sandbox", small_vpcs[zones])
-    subnets = _subnets(assembly.template_json("cp-sandbox-network"))
+    subnets = _subnets(assembly.template_json(assembly.stack_name(names.NETWORK_UNIT)))
     assert sorted(subnets) == ZONES[:zones]
     for public, private in subnets.values():
         assert ipaddress.IPv4Network(public).prefixlen == 27

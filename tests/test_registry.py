@@ -19,6 +19,7 @@ from container_constructs.registry import (
     RepositorySpec,
 )
 from platform_config import load_config
+from stacks import names
 from stacks.platform import stack_settings
 from stacks.registry_stack import RegistryStack
 from tests.apps import project_app
@@ -78,19 +79,19 @@ def _actions(statement: dict[str, Any]) -> set[str]:
 @pytest.mark.parametrize("environment", ["sandbox", "production"])
 def test_stateful_logical_ids_are_pinned(assemblies: dict[str, Assembly], environment: str) -> None:
     """Renaming a construct must not silently replace a repository or its key."""
-    template = assemblies[environment].template("registry").to_json()
+    template = assemblies[environment].template(names.REGISTRY_UNIT).to_json()
     for logical_id, resource_type in PINNED_LOGICAL_IDS[environment].items():
         assert template["Resources"][logical_id]["Type"] == resource_type
 
 
 def test_one_repository_per_configured_name(assembly: Assembly) -> None:
-    names = load_config(assembly.environment).registry.repository_names
-    repositories = assembly.template("registry").find_resources(REPOSITORY)
-    assert sorted(r["Properties"]["RepositoryName"] for r in repositories.values()) == names
+    configured = load_config(assembly.environment).registry.repository_names
+    repositories = assembly.template(names.REGISTRY_UNIT).find_resources(REPOSITORY)
+    assert sorted(r["Properties"]["RepositoryName"] for r in repositories.values()) == configured
 
 
 def test_tags_are_immutable_and_images_scanned_on_push(assembly: Assembly) -> None:
-    assembly.template("registry").has_resource_properties(
+    assembly.template(names.REGISTRY_UNIT).has_resource_properties(
         REPOSITORY,
         {"ImageTagMutability": "IMMUTABLE", "ImageScanningConfiguration": {"ScanOnPush": True}},
     )
@@ -102,7 +103,9 @@ def test_lifecycle_rules_follow_config_with_correct_priorities(
 ) -> None:
     """Untagged images expire first (priority 1); the `any` rule must come last (priority 2)."""
     lifecycle = load_config(environment).registry.repositories[0].lifecycle
-    repository = _only(assemblies[environment].template("registry").find_resources(REPOSITORY))
+    repository = _only(
+        assemblies[environment].template(names.REGISTRY_UNIT).find_resources(REPOSITORY)
+    )
     untagged, keep_last = _lifecycle_rules(repository)
     assert untagged["rulePriority"] == 1
     assert untagged["selection"] == {
@@ -122,7 +125,7 @@ def test_lifecycle_rules_follow_config_with_correct_priorities(
 
 def test_sandbox_repository_is_deleted_with_its_images(sandbox: Assembly) -> None:
     """`cdk destroy` leaves nothing: DESTROY plus CloudFormation's native EmptyOnDelete."""
-    sandbox.template("registry").has_resource(
+    sandbox.template(names.REGISTRY_UNIT).has_resource(
         REPOSITORY,
         {
             "DeletionPolicy": "Delete",
@@ -134,19 +137,21 @@ def test_sandbox_repository_is_deleted_with_its_images(sandbox: Assembly) -> Non
 
 def test_emptying_needs_no_custom_resource(assembly: Assembly) -> None:
     """No Lambda-backed auto-delete: the stack holds only native resources."""
-    types = {r["Type"] for r in assembly.template("registry").to_json()["Resources"].values()}
+    types = {
+        r["Type"] for r in assembly.template(names.REGISTRY_UNIT).to_json()["Resources"].values()
+    }
     assert types <= {REPOSITORY, "AWS::KMS::Key", "AWS::IAM::Role", "AWS::IAM::Policy"}
 
 
 def test_production_repository_is_retained_and_never_emptied(production: Assembly) -> None:
-    repository = _only(production.template("registry").find_resources(REPOSITORY))
+    repository = _only(production.template(names.REGISTRY_UNIT).find_resources(REPOSITORY))
     assert repository["DeletionPolicy"] == repository["UpdateReplacePolicy"] == "Retain"
     assert "EmptyOnDelete" not in repository["Properties"]
 
 
 def test_sandbox_uses_aes256_and_no_kms_key(sandbox: Assembly) -> None:
     """AES256 is ECR's default encryption, so the template leaves EncryptionConfiguration out."""
-    template = sandbox.template("registry")
+    template = sandbox.template(names.REGISTRY_UNIT)
     repository = _only(template.find_resources(REPOSITORY))
     assert repository["Properties"].get(
         "EncryptionConfiguration", {"EncryptionType": "AES256"}
@@ -155,7 +160,7 @@ def test_sandbox_uses_aes256_and_no_kms_key(sandbox: Assembly) -> None:
 
 
 def test_production_uses_a_rotating_retained_kms_key(production: Assembly) -> None:
-    template = production.template("registry")
+    template = production.template(names.REGISTRY_UNIT)
     template.has_resource_properties(
         REPOSITORY,
         {
@@ -175,7 +180,7 @@ def test_production_uses_a_rotating_retained_kms_key(production: Assembly) -> No
 
 
 def test_ci_role_trusts_only_this_account_by_default(assembly: Assembly) -> None:
-    role = _only(assembly.template("registry").find_resources("AWS::IAM::Role"))
+    role = _only(assembly.template(names.REGISTRY_UNIT).find_resources("AWS::IAM::Role"))
     (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Action"] == "sts:AssumeRole"
     assert statement["Principal"] == {
@@ -185,7 +190,7 @@ def test_ci_role_trusts_only_this_account_by_default(assembly: Assembly) -> None
 
 def test_ci_role_may_push_to_the_repositories_and_nothing_else(assembly: Assembly) -> None:
     """Image actions on the repository ARNs; only GetAuthorizationToken (IAM-required) on *."""
-    template = assembly.template("registry")
+    template = assembly.template(names.REGISTRY_UNIT)
     role_id = next(iter(template.find_resources("AWS::IAM::Role")))
     statements = _statements(template, role_id)
     repository_ids = set(template.find_resources(REPOSITORY))
@@ -200,12 +205,12 @@ def test_ci_role_may_push_to_the_repositories_and_nothing_else(assembly: Assembl
 def test_repositories_have_no_resource_policy_without_cross_account_pull(
     assembly: Assembly,
 ) -> None:
-    repository = _only(assembly.template("registry").find_resources(REPOSITORY))
+    repository = _only(assembly.template(names.REGISTRY_UNIT).find_resources(REPOSITORY))
     assert "RepositoryPolicyText" not in repository["Properties"]
 
 
 def test_no_registry_level_rules_unless_configured(assembly: Assembly) -> None:
-    template = assembly.template("registry")
+    template = assembly.template(names.REGISTRY_UNIT)
     for resource_type in (
         "AWS::ECR::RegistryScanningConfiguration",
         "AWS::ECR::ReplicationConfiguration",
@@ -215,10 +220,10 @@ def test_no_registry_level_rules_unless_configured(assembly: Assembly) -> None:
 
 
 def test_outputs_give_the_uri_and_the_push_commands(assembly: Assembly) -> None:
-    outputs = assembly.template("registry").to_json()["Outputs"]
-    uri = outputs["SampleAppRepositoryUri"]
+    outputs = assembly.template(names.REGISTRY_UNIT).to_json()["Outputs"]
+    uri = outputs[names.repository_uri_output("sample-app")]
     assert uri["Value"]["Fn::Join"][1][-1] == {"Ref": "RegistrysampleappCC1FB26D"}
-    commands = outputs["SampleAppPushCommands"]["Value"]["Fn::Join"][1]
+    commands = outputs[names.repository_push_commands_output("sample-app")]["Value"]["Fn::Join"][1]
     text = "".join(part if isinstance(part, str) else "<token>" for part in commands)
     assert text == (
         "aws ecr get-login-password --region us-east-1 | docker login --username AWS "
@@ -241,7 +246,7 @@ def _findings(report: dict[str, Any], key: str, stack: str) -> list[tuple[str, s
 
 def test_registry_stack_is_nag_clean(assembly: Assembly) -> None:
     """No unacknowledged cdk-nag finding on the registry stack."""
-    stack = assembly.stack_name("registry")
+    stack = assembly.stack_name(names.REGISTRY_UNIT)
     assert _findings(assembly.validation_report, "violations", stack) == []
 
 

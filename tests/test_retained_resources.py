@@ -1,4 +1,4 @@
-"""tools/retained_resources.py on the in-process production synth, and `--resolve` on moto."""
+"""tools/deploy/retained_resources.py on the in-process production synth; `--resolve` on moto."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import boto3
 import cfnlint.data.schemas
 import pytest
 
+from stacks import names
 from tests.assembly import Assembly
-from tools.retained_resources import (
+from tools.deploy.retained_resources import (
     NAME_IDENTIFIERS,
     dependencies,
     main,
@@ -22,15 +23,16 @@ from tools.retained_resources import (
 # Every retained resource with a fixed name in production, each kept on purpose (docs/deploying.md:
 # "Redeploying after destroy in production"). A new one needs the same decision: drop the name,
 # or keep it and make sure this tool maps it.
+REGISTRY = names.stack_id("production", names.REGISTRY_UNIT)
+EC2 = names.stack_id("production", names.ecs_cluster_unit("ec2"))
+FARGATE = names.stack_id("production", names.ecs_cluster_unit("fargate"))
+EKS = names.stack_id("production", names.EKS_UNIT)
+EKS_LOG_GROUP = f"/aws/eks/{names.eks_cluster_name('production')}/cluster"  # named by EKS
 EXPECTED = {
-    ("cp-production-registry", "AWS::ECR::Repository", "sample-app"),
-    ("cp-production-ecs-ec2", "AWS::Logs::LogGroup", "/aws/ecs/exec/cp-production-ecs-ec2"),
-    (
-        "cp-production-ecs-fargate",
-        "AWS::Logs::LogGroup",
-        "/aws/ecs/exec/cp-production-ecs-fargate",
-    ),
-    ("cp-production-eks", "AWS::Logs::LogGroup", "/aws/eks/cp-production/cluster"),
+    (REGISTRY, "AWS::ECR::Repository", "sample-app"),
+    (EC2, "AWS::Logs::LogGroup", names.exec_log_group_name(EC2)),
+    (FARGATE, "AWS::Logs::LogGroup", names.exec_log_group_name(FARGATE)),
+    (EKS, "AWS::Logs::LogGroup", EKS_LOG_GROUP),
 }
 
 
@@ -55,14 +57,14 @@ def test_the_kms_keys_they_refer_to_are_imported_with_them(production: Assembly)
     needed = dependencies(templates, retained_named_resources(templates))
     assert {(d.stack, d.type, d.referenced_by.type, d.property) for d in needed} == {
         (
-            "cp-production-registry",
+            REGISTRY,
             "AWS::KMS::Key",
             "AWS::ECR::Repository",
             "EncryptionConfiguration",
         ),
-        ("cp-production-ecs-ec2", "AWS::KMS::Key", "AWS::Logs::LogGroup", "KmsKeyId"),
-        ("cp-production-ecs-fargate", "AWS::KMS::Key", "AWS::Logs::LogGroup", "KmsKeyId"),
-        ("cp-production-eks", "AWS::KMS::Key", "AWS::Logs::LogGroup", "KmsKeyId"),
+        (EC2, "AWS::KMS::Key", "AWS::Logs::LogGroup", "KmsKeyId"),
+        (FARGATE, "AWS::KMS::Key", "AWS::Logs::LogGroup", "KmsKeyId"),
+        (EKS, "AWS::KMS::Key", "AWS::Logs::LogGroup", "KmsKeyId"),
     }
 
 
@@ -75,16 +77,15 @@ def test_offline_run_writes_a_mapping_per_stack(
     templates = stack_templates(production.outdir, "production")
     files = sorted(path.name for path in tmp_path.iterdir())
     assert files == sorted(f"{stack}.json" for stack, _, _ in EXPECTED)
-    registry = json.loads((tmp_path / "cp-production-registry.json").read_text())
+    registry = json.loads((tmp_path / f"{REGISTRY}.json").read_text())
     (logical_id,) = registry
     assert registry == {logical_id: {"RepositoryName": "sample-app"}}
-    resource = templates["cp-production-registry"]["Resources"][logical_id]
+    resource = templates[REGISTRY]["Resources"][logical_id]
     assert resource["Type"] == "AWS::ECR::Repository"
     assert resource["DeletionPolicy"] == "Retain"
     assert (
         'PATH="$PWD/.venv/bin:$PATH" node_modules/.bin/cdk import --app cdk.out '
-        "cp-production-registry --resource-mapping "
-        f"{tmp_path / 'cp-production-registry.json'}"
+        f"{REGISTRY} --resource-mapping {tmp_path / f'{REGISTRY}.json'}"
     ) in out
     assert out.count("TO FILL IN:") == 4  # the KMS key ids need the account (--resolve)
 
@@ -105,7 +106,7 @@ def test_resolve_reads_the_key_ids_and_skips_what_is_gone(
         encryptionConfiguration={"encryptionType": "KMS", "kmsKey": registry_key["Arn"]},
     )
     aws.client("logs").create_log_group(
-        logGroupName="/aws/ecs/exec/cp-production-ecs-ec2", kmsKeyId=log_key["Arn"]
+        logGroupName=names.exec_log_group_name(EC2), kmsKeyId=log_key["Arn"]
     )
     argv = ["--environment", "production", "--assembly", str(production.outdir)]
     assert main([*argv, "--out", str(tmp_path)]) == 0  # offline first: four files
@@ -113,26 +114,25 @@ def test_resolve_reads_the_key_ids_and_skips_what_is_gone(
     assert main([*argv, "--out", str(tmp_path), "--resolve"], session=aws) == 0
     out = capsys.readouterr().out
     assert "TO FILL IN" not in out
-    assert sorted(path.name for path in tmp_path.iterdir()) == [
-        "cp-production-ecs-ec2.json",
-        "cp-production-registry.json",
-    ]
-    registry = _by_type(production, tmp_path, "cp-production-registry")
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [f"{EC2}.json", f"{REGISTRY}.json"]
+    )
+    registry = _by_type(production, tmp_path, REGISTRY)
     assert registry == {
         "AWS::ECR::Repository": {"RepositoryName": "sample-app"},
         "AWS::KMS::Key": {"KeyId": registry_key["KeyId"]},
     }
-    ecs = _by_type(production, tmp_path, "cp-production-ecs-ec2")
+    ecs = _by_type(production, tmp_path, EC2)
     assert ecs == {
-        "AWS::Logs::LogGroup": {"LogGroupName": "/aws/ecs/exec/cp-production-ecs-ec2"},
+        "AWS::Logs::LogGroup": {"LogGroupName": names.exec_log_group_name(EC2)},
         "AWS::KMS::Key": {"KeyId": log_key["KeyId"]},
     }
-    assert "/aws/eks/cp-production/cluster  [not in the account: deploy creates it]" in out
+    assert f"{EKS_LOG_GROUP}  [not in the account: deploy creates it]" in out
 
 
 def test_a_name_that_is_not_a_literal_is_an_error() -> None:
     templates = {
-        "cp-x-registry": {
+        names.stack_id("x", names.REGISTRY_UNIT): {
             "Resources": {
                 "Repo": {
                     "Type": "AWS::ECR::Repository",
@@ -148,7 +148,7 @@ def test_a_name_that_is_not_a_literal_is_an_error() -> None:
 
 def test_unnamed_or_deleted_resources_are_not_listed() -> None:
     templates: dict[str, Any] = {
-        "cp-x-logs": {
+        names.stack_id("x", "logs"): {
             "Resources": {
                 "Unnamed": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain"},
                 "Deleted": {

@@ -1,4 +1,4 @@
-"""tools/verify_deployment.py: discovery from the deployed stacks and every check, on moto in
+"""tools/verify/ (`make verify`): discovery from the deployed stacks and every check, on moto in
 process (its CloudFormation, ECS, ELBv2, EKS), with botocore's Stubber where moto has no such data
 (a steady ECS service, healthy targets, add-on states), and a loopback HTTP server for the URLs."""
 
@@ -15,26 +15,23 @@ import pytest
 from botocore.stub import Stubber
 
 from platform_config import load_config
-from tools.verify_deployment import (
-    FAIL,
-    OK,
-    SKIP,
-    DeployedStack,
-    Report,
+from stacks import names
+from tests.apps import ROOT
+from tools.verify.deployed import DeployedStack, deployed_stacks
+from tools.verify.deployment import main, refused_call_fails, url_skip_reason, verify
+from tools.verify.report import FAIL, OK, SKIP, Check, Report
+from tools.verify.resources import (
+    check_clusters,
     check_eks,
     check_target_groups,
-    check_urls,
-    deployed_stacks,
-    health_url,
-    main,
-    probe_url,
-    refused_call_fails,
     service_problems,
-    url_skip_reason,
-    verify,
 )
+from tools.verify.urls import check_urls, health_url, probe_url
 
 REGION = "us-east-1"
+SERVICES_STACK = names.stack_id("sandbox", names.ecs_services_unit("fargate", 1))
+EKS_STACK = names.stack_id("sandbox", names.EKS_UNIT)
+CLUSTER = names.eks_cluster_name("sandbox")
 IMAGE = {"uri": "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"}
 
 
@@ -70,7 +67,7 @@ def _ecs_template(desired: int = 2, url: str = "http://example.invalid/") -> dic
                 },
             },
         },
-        "Outputs": {"ServiceSampleUrl": {"Value": url}, "Other": {"Value": "x"}},
+        "Outputs": {names.service_url_output("sample"): {"Value": url}, "Other": {"Value": "x"}},
     }
 
 
@@ -134,30 +131,34 @@ def test_every_unsteady_trait_is_named() -> None:
 
 
 def test_only_the_environments_stacks_are_discovered(aws: boto3.Session) -> None:
-    _deploy(aws, "cp-sandbox-ecs-fargate-services-1", _ecs_template())
-    _deploy(aws, "cp-production-network", {"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
+    _deploy(aws, SERVICES_STACK, _ecs_template())
+    _deploy(
+        aws,
+        names.stack_id("production", names.NETWORK_UNIT),
+        {"Resources": {"T": {"Type": "AWS::SNS::Topic"}}},
+    )
     (stack,) = deployed_stacks(aws.client("cloudformation"), "sandbox")
-    assert stack.name == "cp-sandbox-ecs-fargate-services-1"
+    assert stack.name == SERVICES_STACK
     assert stack.status == "CREATE_COMPLETE"
-    assert stack.outputs["ServiceSampleUrl"] == "http://example.invalid/"
+    assert stack.outputs[names.service_url_output("sample")] == "http://example.invalid/"
     ((_, arn),) = stack.of_type("AWS::ECS::Service")
     assert arn.endswith(":service/c1/web")
 
 
 def test_moto_services_are_reported_unsteady(aws: boto3.Session) -> None:
     """moto starts no task: runningCount 0, pending = desired, rollout IN_PROGRESS."""
-    _deploy(aws, "cp-sandbox-ecs-fargate-services-1", _ecs_template())
+    _deploy(aws, SERVICES_STACK, _ecs_template())
     report = verify(aws, "sandbox", None, skip_urls="test", region=REGION)
     (ecs,) = [c for c in report.checks if c.kind == "ecs"]
     assert ecs.status == FAIL
     assert "runningCount 0 != desiredCount 2 (pending 2)" in ecs.detail
     assert "rolloutState IN_PROGRESS" in ecs.detail
-    assert ecs.subject == "cp-sandbox-ecs-fargate-services-1 web"
+    assert ecs.subject == f"{SERVICES_STACK} web"
     assert [c.status for c in report.checks if c.kind == "stack"] == [OK]
 
 
 def test_a_steady_service_is_ok(aws: boto3.Session) -> None:
-    _deploy(aws, "cp-sandbox-ecs-fargate-services-1", _ecs_template())
+    _deploy(aws, SERVICES_STACK, _ecs_template())
     ecs = aws.client("ecs")
     arn = "arn:aws:ecs:us-east-1:123456789012:service/c1/web"
     with Stubber(ecs) as stubber:
@@ -176,7 +177,7 @@ def test_no_stack_is_a_failure_and_exits_1(
 ) -> None:
     assert main(["--environment", "sandbox", "--skip-urls"], session=aws) == 1
     output = capsys.readouterr().out
-    assert "FAIL  stack    cp-sandbox-*: no deployed stack" in output
+    assert f"FAIL  stack    {names.stack_prefix('sandbox')}*: no deployed stack" in output
     assert "SKIP  ecs      services: no AWS::ECS::Service in the deployed stacks" in output
     # The sandbox enables EKS: a missing cluster is a failure, not a skip.
     assert "FAIL  eks      cluster: eks.enabled, but no deployed stack" in output
@@ -197,7 +198,7 @@ def test_missing_credentials_are_one_line(
 
 def test_target_groups_without_targets_fail_and_healthy_ones_pass(aws: boto3.Session) -> None:
     vpc_id = aws.client("ec2").create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    _deploy(aws, "cp-sandbox-ecs-fargate-services-1", _target_group_template(vpc_id))
+    _deploy(aws, SERVICES_STACK, _target_group_template(vpc_id))
     stacks = deployed_stacks(aws.client("cloudformation"), "sandbox")
     ((_, arn),) = stacks[0].of_type("AWS::ElasticLoadBalancingV2::TargetGroup")
     report = Report("sandbox")
@@ -297,37 +298,63 @@ def test_a_url_that_fails_first_and_answers_later_is_ok() -> None:
 
 
 def test_the_health_path_is_probed_where_the_route_forwards_it() -> None:
+    """The service is the one of the output's stack's cluster: EC2's and Fargate's `web-app`
+    have the same URL output key and different health check paths."""
+    web_app = {"image": IMAGE, "route": {"priority": 2, "paths": ["/*"]}}
+    api = {
+        "image": IMAGE,
+        "health_check_path": "/health",
+        "route": {"priority": 1, "paths": ["/api/*"]},
+    }
     config = load_config(
         "sandbox",
         overrides={
             "ecs": {
-                "fargate": {
-                    "services": [
-                        {
-                            "name": "web-app",
-                            "image": IMAGE,
-                            "route": {"priority": 2, "paths": ["/*"]},
-                        },
-                        {
-                            "name": "api",
-                            "image": IMAGE,
-                            "health_check_path": "/health",
-                            "route": {"priority": 1, "paths": ["/api/*"]},
-                        },
-                    ]
-                }
+                "fargate": {"services": {"web-app": web_app, "api": api}},
+                "ec2": {"services": {"web-app": {**web_app, "health_check_path": "/ec2"}}},
             }
         },
     )
-    web_app = config.ecs.fargate.services[0]
+    output = names.service_url_output("web-app")
     base = "http://alb.example/"
-    assert health_url(base, config, "ServiceWebAppUrl") == urljoin(base, web_app.health_check_path)
+    ec2_stack = names.stack_id("sandbox", names.ecs_services_unit("ec2", 1))
+    assert health_url(base, config, output, SERVICES_STACK) == urljoin(base, "/")
+    assert health_url(base, config, output, ec2_stack) == urljoin(base, "/ec2")
     # /health is not under /api/*: the ALB would not send it to the api service.
-    assert health_url("http://alb.example/api/", config, "ServiceApiUrl") == (
-        "http://alb.example/api/"
+    api_url = "http://alb.example/api/"
+    assert health_url(api_url, config, names.service_url_output("api"), SERVICES_STACK) == (api_url)
+    assert health_url(base, config, names.service_url_output("unknown"), SERVICES_STACK) == base
+    assert health_url(base, None, output, SERVICES_STACK) == base
+
+
+def test_each_cluster_is_on_and_deployed_or_off() -> None:
+    """An ECS cluster the config turns on needs its cluster stack deployed; one that is off is a
+    SKIP, whatever is deployed."""
+    config = load_config(
+        "sandbox",
+        overrides={"ecs": {"ec2": {"enabled": False, "services": {"sample": None}}}},
+        config_dir=ROOT / "config",
     )
-    assert health_url(base, config, "ServiceUnknownUrl") == base
-    assert health_url(base, None, "ServiceWebAppUrl") == base
+    fargate_stack = names.stack_id("sandbox", names.ecs_cluster_unit("fargate"))
+    deployed = [DeployedStack(fargate_stack, "CREATE_COMPLETE", {}, [])]
+    report = Report("sandbox")
+    check_clusters(report, deployed, config)
+    assert [(c.status, c.subject, c.detail) for c in report.checks] == [
+        (SKIP, "ecs.ec2", "off (enabled: false): no stack, no ALB"),
+        (OK, "ecs.fargate", f"on: {fargate_stack} deployed, 1 ALB(s)"),
+    ]
+    report = Report("sandbox")
+    check_clusters(report, [], config)
+    assert report.checks[1] == Check(
+        "cluster", "ecs.fargate", FAIL, f"on, but {fargate_stack} is not deployed"
+    )
+    without_web = load_config("sandbox", overrides={"ecs": {"ec2": {"enabled": False}}})
+    report = Report("sandbox")
+    check_clusters(report, deployed, without_web)
+    assert report.checks[1].detail.endswith("0 ALB(s) (no service needs a load balancer)")
+    report = Report("sandbox")
+    check_clusters(report, deployed, None)
+    assert report.checks == []
 
 
 def urljoin(base: str, path: str) -> str:
@@ -339,9 +366,13 @@ def urljoin(base: str, path: str) -> str:
 def test_url_outputs_are_checked_or_skipped_with_why(web: str) -> None:
     stacks = [
         DeployedStack(
-            "cp-sandbox-ecs-fargate-services-1",
+            SERVICES_STACK,
             "CREATE_COMPLETE",
-            {"ServiceGoodUrl": f"{web}/ok", "ServiceBadUrl": f"{web}/bad", "Arn": "x"},
+            {
+                names.service_url_output("good"): f"{web}/ok",
+                names.service_url_output("bad"): f"{web}/bad",
+                "Arn": "x",
+            },
             [],
         )
     ]
@@ -351,8 +382,8 @@ def test_url_outputs_are_checked_or_skipped_with_why(web: str) -> None:
         sleep=lambda _: None,
     )  # fmt: skip
     assert [(c.status, c.subject.split()[1]) for c in report.checks] == [
-        (FAIL, "ServiceBadUrl"),
-        (OK, "ServiceGoodUrl"),
+        (FAIL, names.service_url_output("bad")),
+        (OK, names.service_url_output("good")),
     ]
     report = Report("sandbox")
     check_urls(report, stacks, None, skip_reason="emulator", attempts=1, timeout=1, retry_delay=0)
@@ -370,10 +401,10 @@ def test_an_endpoint_url_skips_the_urls() -> None:
 def _eks_stacks() -> list[DeployedStack]:
     return [
         DeployedStack(
-            "cp-sandbox-eks",
+            EKS_STACK,
             "CREATE_COMPLETE",
             {},
-            [("AWS::EKS::Cluster", "Cluster", "cp-sandbox")],
+            [("AWS::EKS::Cluster", "Cluster", CLUSTER)],
         )
     ]
 
@@ -383,35 +414,35 @@ def test_eks_cluster_node_groups_and_addons(aws: boto3.Session) -> None:
     eks = aws.client("eks")
     role = "arn:aws:iam::123456789012:role/eks"
     eks.create_cluster(
-        name="cp-sandbox",
+        name=CLUSTER,
         roleArn=role,
         resourcesVpcConfig={"subnetIds": ["subnet-1", "subnet-2"]},
     )
     eks.create_nodegroup(
-        clusterName="cp-sandbox", nodegroupName="default", nodeRole=role, subnets=["subnet-1"]
+        clusterName=CLUSTER, nodegroupName="default", nodeRole=role, subnets=["subnet-1"]
     )
     report = Report("sandbox")
     with Stubber(eks) as stubber:
         stubber.add_response(
             "describe_cluster",
-            {"cluster": {"name": "cp-sandbox", "status": "ACTIVE"}},
-            {"name": "cp-sandbox"},
+            {"cluster": {"name": CLUSTER, "status": "ACTIVE"}},
+            {"name": CLUSTER},
         )
         stubber.add_response(
-            "list_nodegroups", {"nodegroups": ["default"]}, {"clusterName": "cp-sandbox"}
+            "list_nodegroups", {"nodegroups": ["default"]}, {"clusterName": CLUSTER}
         )
         stubber.add_response(
             "describe_nodegroup",
             {"nodegroup": {"nodegroupName": "default", "status": "ACTIVE"}},
-            {"clusterName": "cp-sandbox", "nodegroupName": "default"},
+            {"clusterName": CLUSTER, "nodegroupName": "default"},
         )
         stubber.add_response(
-            "list_addons", {"addons": ["vpc-cni", "coredns"]}, {"clusterName": "cp-sandbox"}
+            "list_addons", {"addons": ["vpc-cni", "coredns"]}, {"clusterName": CLUSTER}
         )
         stubber.add_response(
             "describe_addon",
             {"addon": {"addonName": "vpc-cni", "status": "ACTIVE"}},
-            {"clusterName": "cp-sandbox", "addonName": "vpc-cni"},
+            {"clusterName": CLUSTER, "addonName": "vpc-cni"},
         )
         stubber.add_response(
             "describe_addon",
@@ -424,14 +455,14 @@ def test_eks_cluster_node_groups_and_addons(aws: boto3.Session) -> None:
                     },
                 }
             },
-            {"clusterName": "cp-sandbox", "addonName": "coredns"},
+            {"clusterName": CLUSTER, "addonName": "coredns"},
         )
         check_eks(report, eks, _eks_stacks(), None)
     assert [(c.status, c.subject, c.detail) for c in report.checks] == [
-        (OK, "cp-sandbox-eks cluster cp-sandbox", "ACTIVE"),
-        (OK, "cp-sandbox nodegroup default", "ACTIVE"),
-        (OK, "cp-sandbox addon vpc-cni", "ACTIVE"),
-        (FAIL, "cp-sandbox addon coredns", "DEGRADED (InsufficientNumberOfReplicas: 0/2)"),
+        (OK, f"{EKS_STACK} cluster {CLUSTER}", "ACTIVE"),
+        (OK, f"{CLUSTER} nodegroup default", "ACTIVE"),
+        (OK, f"{CLUSTER} addon vpc-cni", "ACTIVE"),
+        (FAIL, f"{CLUSTER} addon coredns", "DEGRADED (InsufficientNumberOfReplicas: 0/2)"),
     ]
 
 
@@ -440,11 +471,9 @@ def test_eks_on_moto_itself(aws: boto3.Session) -> None:
     ListAddons "Not yet implemented" (404), one FAIL line of its own."""
     eks = aws.client("eks")
     role = "arn:aws:iam::123456789012:role/eks"
-    eks.create_cluster(
-        name="cp-sandbox", roleArn=role, resourcesVpcConfig={"subnetIds": ["subnet-1"]}
-    )
+    eks.create_cluster(name=CLUSTER, roleArn=role, resourcesVpcConfig={"subnetIds": ["subnet-1"]})
     eks.create_nodegroup(
-        clusterName="cp-sandbox", nodegroupName="default", nodeRole=role, subnets=["subnet-1"]
+        clusterName=CLUSTER, nodegroupName="default", nodeRole=role, subnets=["subnet-1"]
     )
     session = StubbedSession(aws)
     stacks = _eks_stacks()
@@ -452,8 +481,8 @@ def test_eks_on_moto_itself(aws: boto3.Session) -> None:
     with refused_call_fails(report, "eks"):
         check_eks(report, session.client("eks"), stacks, None)
     assert [(c.status, c.subject, c.detail) for c in report.checks] == [
-        (OK, "cp-sandbox-eks cluster cp-sandbox", "ACTIVE"),
-        (OK, "cp-sandbox nodegroup default", "ACTIVE"),
+        (OK, f"{EKS_STACK} cluster {CLUSTER}", "ACTIVE"),
+        (OK, f"{CLUSTER} nodegroup default", "ACTIVE"),
         (FAIL, "ListAddons", "ListAddons failed: 404: Not yet implemented"),
     ]
 
@@ -476,15 +505,15 @@ def test_every_check_ok_exits_0(
     """A stack whose only check is its URL, answering: exit 0, one line per check."""
     _deploy(
         aws,
-        "cp-sandbox-ecs-fargate-services-1",
+        SERVICES_STACK,
         {
             "Resources": {"T": {"Type": "AWS::SNS::Topic"}},
-            "Outputs": {"ServiceSampleUrl": {"Value": f"{web}/ok"}},
+            "Outputs": {names.service_url_output("sample"): {"Value": f"{web}/ok"}},
         },
     )
-    monkeypatch.setattr("tools.verify_deployment.environment_config", lambda *_: None)
+    monkeypatch.setattr("tools.verify.deployment.environment_config", lambda *_: None)
     assert main(["--environment", "sandbox", "--attempts", "1"], session=aws) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "Verification of environment 'sandbox'"
-    assert lines[1] == "OK    stack    cp-sandbox-ecs-fargate-services-1: CREATE_COMPLETE"
+    assert lines[1] == f"OK    stack    {SERVICES_STACK}: CREATE_COMPLETE"
     assert lines[-1] == "2 OK, 0 FAIL, 3 SKIP"

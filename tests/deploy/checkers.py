@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from stacks import names
+
 # Types moto 5.2.5's CloudFormation does not implement: it logs "No Moto CloudFormation support"
 # and creates nothing, so no boto3 call can see them. Asserted in test_checkers.py against moto
 # itself, and against the deployed stacks in test_deploy_local.py.
@@ -26,6 +28,7 @@ EMULATOR_SKIPPED_TYPES: frozenset[str] = frozenset(
         "AWS::EC2::SecurityGroupEgress",
         "AWS::EKS::AccessEntry",
         "AWS::EKS::Addon",
+        "AWS::EKS::Capability",
         "AWS::EKS::Cluster",
         "AWS::EKS::Nodegroup",
         "AWS::EKS::PodIdentityAssociation",
@@ -62,11 +65,11 @@ EMULATOR_UNNAMED_TYPES: frozenset[str] = frozenset({"AWS::EC2::SecurityGroupIngr
 # (moto then keeps the half-made stack listed as CREATE_IN_PROGRESS; CloudFormation would have
 # created the provider and the stack). Every other export it imports has a value.
 EMULATOR_UNDEPLOYABLE_UNITS: Mapping[str, str] = {
-    "ecs-ec2-services-1": (
+    names.ecs_services_unit("ec2", 1): (
         "imports ecs-ec2's capacity provider export; moto creates no provider, so the export has "
         "no value and CreateStack fails 'No export named ... found.'"
     ),
-    "eks": "moto 5.2.5 AWS::KMS::Key with Tags: KeyError 'TagKey' in CreateStack",
+    names.EKS_UNIT: "moto 5.2.5 AWS::KMS::Key with Tags: KeyError 'TagKey' in CreateStack",
 }
 
 
@@ -85,15 +88,15 @@ EMULATOR_UNDEPLOYABLE_UNITS: Mapping[str, str] = {
 # test_checkers.py proves the mechanism on moto. Asserted exactly, so a moto fix shows up here.
 DESTROY_EXIT_CODE = 1
 DESTROY_LEFTOVERS = (
-    ("ecs-ec2", "AWS::ECS::Cluster"),
-    ("ecs-fargate", "AWS::ECS::Cluster"),
-    ("ecs-fargate-services-1", "AWS::ECS::Service"),
-    ("ecs-fargate-services-1", "AWS::ECS::TaskDefinition"),
-    ("network", "AWS::EC2::VPC"),
-    ("registry", "AWS::ECR::Repository"),
+    (names.ecs_cluster_unit("ec2"), "AWS::ECS::Cluster"),
+    (names.ecs_cluster_unit("fargate"), "AWS::ECS::Cluster"),
+    (names.ecs_services_unit("fargate", 1), "AWS::ECS::Service"),
+    (names.ecs_services_unit("fargate", 1), "AWS::ECS::TaskDefinition"),
+    (names.NETWORK_UNIT, "AWS::EC2::VPC"),
+    (names.REGISTRY_UNIT, "AWS::ECR::Repository"),
 )
 
-# What `python -m tools.verify_deployment --environment sandbox` (`make verify`) reports on the
+# What `python -m tools.verify.deployment --environment sandbox` (`make verify`) reports on the
 # emulator, per check kind: (status, why). Asserted exactly, so a moto change shows up here.
 # ecs: moto 5.2.5 starts no task: every service has runningCount 0 (pendingCount = desiredCount)
 #   and its one PRIMARY deployment's rolloutState stays IN_PROGRESS.
@@ -104,6 +107,7 @@ DESTROY_LEFTOVERS = (
 #   skips AWS::EKS::Cluster anyway; the sandbox enables EKS, so that is a FAIL.
 EMULATOR_VERIFY_OUTCOMES: dict[str, tuple[str, str]] = {
     "stack": ("OK", "CREATE_COMPLETE"),
+    "cluster": ("OK", "deployed, 1 ALB(s)"),
     "ecs": ("FAIL", "rolloutState IN_PROGRESS"),
     "targets": ("FAIL", "no registered targets"),
     "url": ("SKIP", "(an emulator): its load balancer DNS names are made up"),

@@ -2,14 +2,15 @@
 `bash -euo pipefail`, in a copy of the repository (its tracked and untracked files, nothing it
 ignores: no cdk.out/ or build/ of this checkout; .venv and node_modules linked), against
 moto_server on loopback. Clone to destroy: bootstrap, deploy, verify, the first image pushed and
-deployed, a new tag rolled out, destroy, the check that nothing is left. The account-only blocks
+deployed by changing the config of record (no OVERRIDES anywhere), a new tag written into the
+service file and rolled out, destroy, the check that nothing is left. The account-only blocks
 are syntax-checked by tests/test_deploy_guide_blocks.py.
 
 The environment holds what a user's shell or CI would, and nothing from this one (no AWS_*, CDK_*,
 proxy or make variables):
 * the emulator's endpoint and the access key of an IAM user `deployer` made in it (moto answers
   GetCallerIdentity for its own default key with an ARN no IAM principal has, which `make deploy`
-  rightly refuses as the EKS stack's DeployerAdminArn);
+  rightly refuses as the EKS stack's deployer-admin parameter);
 * STACKS: the stacks the emulator can deploy (all but checkers.EMULATOR_UNDEPLOYABLE_UNITS, as
   test_deploy_local.py deploys them); CDK_DEPLOY_FLAGS "--require-approval never --method=direct"
   (moto's change-set path drops exports) and CDK_DESTROY_FLAGS=--force, CI's non-interactive flags;
@@ -35,7 +36,8 @@ from typing import Any
 
 import pytest
 
-from platform_config.ecs import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE_URI
+from stacks import names
 from tests import docker_recorder
 from tests.assembly import Assembly
 from tests.cdk_cli import ROOT
@@ -48,13 +50,15 @@ from tests.deploy.cli import emulator_environment
 from tests.deploy.conftest import deployable_stacks
 from tests.deploy.emulator import ACCOUNT, REGION, CustomResourceResponder, MotoServer
 from tests.guide_blocks import DOCKER_STUB, Block, emulator_blocks
-from tools.images import native_platform
+from tools.images.push import native_platform
 
 pytestmark = pytest.mark.deploy
 
 ENVIRONMENT = "sandbox"
-SAMPLE_STACK = f"cp-{ENVIRONMENT}-ecs-fargate-services-1"
-OVERRIDES_FILE = "overrides/sandbox.json"
+SAMPLE_STACK = names.stack_id(ENVIRONMENT, names.ecs_services_unit("fargate", 1))
+REGISTRY_STACK = names.stack_id(ENVIRONMENT, names.REGISTRY_UNIT)
+REPOSITORY_URI_OUTPUT = names.repository_uri_output("sample-app")
+SERVICE_FILE = "config/services/fargate/sample.json"
 REGISTRY_HOST = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
 REPOSITORY_URI = f"{REGISTRY_HOST}/sample-app"
 BLOCK_TIMEOUT = 900
@@ -89,7 +93,7 @@ EMULATOR_OUTCOMES: dict[str, tuple[tuple[int, ...], str]] = {
 # guide's make variables, bash's startup file, a virtualenv of this shell.
 _DROPPED = (
     *("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "BASH_ENV", "PYTHONPATH", "VIRTUAL_ENV"),
-    *("ENV", "OVERRIDES", "STACKS", "SERVICE", "TAG", "CONTEXT"),
+    *("ENV", "CONFIG", "OVERRIDES", "STACKS", "SERVICE", "TAG", "CONTEXT"),
 )
 
 
@@ -131,7 +135,10 @@ class GuideRun:
 def copy_checkout(destination: Path) -> Path:
     """The repository as a fresh clone has it: tracked and untracked files (not ignored ones, so
     no cdk.out/ or build/), modification times kept (make's setup stamp stays newer than the
-    requirement files), .venv and node_modules linked to this checkout's."""
+    requirement files), .venv linked to this checkout's and node_modules a tree of hard links to
+    its files (about 400 entries): were make's setup to run in the copy after all (a shared
+    .venv's stamp removed meanwhile), its `npm ci` would empty the copy's node_modules, not this
+    checkout's."""
     listing = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
@@ -145,8 +152,13 @@ def copy_checkout(destination: Path) -> Path:
         target = destination / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
-    for linked in (".venv", "node_modules"):
-        (destination / linked).symlink_to((ROOT / linked).resolve())
+    (destination / ".venv").symlink_to((ROOT / ".venv").resolve())
+    shutil.copytree(
+        (ROOT / "node_modules").resolve(),
+        destination / "node_modules",
+        symlinks=True,
+        copy_function=os.link,
+    )
     return destination
 
 
@@ -257,7 +269,7 @@ def run_block(
         {
             "outputs": read_json(workdir / "build" / f"outputs-{ENVIRONMENT}.json"),
             "record": read_json(workdir / "build" / f"deployed-{ENVIRONMENT}.json"),
-            "overrides": read_json(workdir / OVERRIDES_FILE),
+            "service_file": read_json(workdir / SERVICE_FILE),
         },
     )
 
@@ -327,21 +339,22 @@ def test_the_first_deploy_deploys_records_and_writes_the_outputs(
     )
     assert not (set(sandbox.all_templates()) - set(stacks)) & set(run.stacks)
     assert sorted(run.files["record"]["stacks"]) == sorted(stacks)
-    registry = run.files["outputs"][f"cp-{ENVIRONMENT}-registry"]
-    assert registry["SampleAppRepositoryUri"] == REPOSITORY_URI
+    registry = run.files["outputs"][REGISTRY_STACK]
+    assert registry[REPOSITORY_URI_OUTPUT] == REPOSITORY_URI
     assert run.sample is not None
     assert run.sample.app["image"] == SAMPLE_IMAGE_URI
 
 
 def test_the_deploy_hands_the_eks_stack_the_deployers_arn(guide: GuideRun) -> None:
     """kubectl right after the deploy: `make deploy` reads who deploys (STS, with the deployer's
-    key) and passes that IAM user's ARN as the EKS stack's DeployerAdminArn, the cluster-admin
-    access entry (the EKS stack itself is one the emulator cannot deploy: EMULATOR_UNDEPLOYABLE_
-    UNITS). Nothing in the config names the deployer."""
+    key) and passes that IAM user's ARN as the EKS stack's deployer-admin parameter, the
+    cluster-admin access entry (the EKS stack itself is one the emulator cannot deploy:
+    EMULATOR_UNDEPLOYABLE_UNITS). Nothing in the config names the deployer."""
     run = guide.of("make deploy ENV=sandbox")[0]
     expected = (
         f"Cluster-admin access entry for the deployer: --parameters "
-        f"cp-{ENVIRONMENT}-eks:DeployerAdminArn=arn:aws:iam::{ACCOUNT}:user/deployer"
+        f"{names.stack_id(ENVIRONMENT, names.EKS_UNIT)}:{names.DEPLOYER_ADMIN_PARAMETER}="
+        f"arn:aws:iam::{ACCOUNT}:user/deployer"
     )
     assert expected in run.output.splitlines()
 
@@ -373,7 +386,7 @@ def test_the_first_push_builds_for_the_service_and_pushes_to_the_deployed_reposi
     """`make push-image ... SERVICE=fargate/sample TAG=v1`: the repository URI of the deployed
     outputs, the arm64 platform of the sample's config, ECR's login password on docker login's
     stdin, and a warning before any docker call when this machine is not arm64."""
-    (run,) = guide.of("mkdir -p overrides")
+    (run,) = guide.of("cp sample-app/service.json")
     assert _pushes(run) == [
         ["buildx", "version"],
         ["login", "--username", "AWS", "--password-stdin", REGISTRY_HOST],
@@ -394,18 +407,19 @@ def test_the_first_push_builds_for_the_service_and_pushes_to_the_deployed_reposi
     assert warned == (native_platform() != "linux/arm64")
     if warned:
         assert run.output.index("warning: this machine builds") < run.output.index("Running:")
-    assert run.files["overrides"] == json.loads(
-        (ROOT / "sample-app" / "sandbox.json").read_text(encoding="utf-8")
+    assert run.files["service_file"] == json.loads(
+        (ROOT / "sample-app" / "service.json").read_text(encoding="utf-8")
     )
 
 
-def test_the_override_deploy_runs_the_pushed_image_non_root_read_only_on_8080(
+def test_the_committed_config_deploy_runs_the_pushed_image_non_root_read_only_on_8080(
     guide: GuideRun,
 ) -> None:
-    """`make diff` then `make deploy ... OVERRIDES=overrides/sandbox.json`: a new revision of the
-    sample's task definition runs our repository's v1 as user 1000, read-only root, port 8080
-    (which revision moto's service runs: SERVICE_FOLLOWS_ITS_TASK_DEFINITION)."""
-    (run,) = guide.of("make diff ENV=sandbox OVERRIDES=")
+    """`make diff` then `make deploy ENV=sandbox`, no overrides, with the changed service file: a
+    new revision of the sample's task definition runs our repository's v1 as user 1000,
+    read-only root, port 8080 (which revision moto's service runs:
+    SERVICE_FOLLOWS_ITS_TASK_DEFINITION)."""
+    (run,) = guide.of("make diff ENV=sandbox")
     assert "Stack " + SAMPLE_STACK in run.output
     sample = run.sample
     assert sample is not None
@@ -422,13 +436,16 @@ def test_the_override_deploy_runs_the_pushed_image_non_root_read_only_on_8080(
 
 
 def test_a_new_tag_is_pushed_set_and_rolled_out(guide: GuideRun) -> None:
-    """Push v2, `make set-image-tag` writes it into the overrides file, `make deploy` registers a
-    new task definition revision with it (for the service: SERVICE_FOLLOWS_ITS_TASK_DEFINITION)."""
+    """Push v2, `make set-image-tag` writes it into the service file as the sandbox's tag
+    (production's image untouched), `make deploy` registers a new task definition revision with it
+    (for the service: SERVICE_FOLLOWS_ITS_TASK_DEFINITION)."""
     (run,) = guide.of("make set-image-tag")
     assert _pushes(run)[-1][6:8] == [f"{REPOSITORY_URI}:v2", "--push"]
-    (service,) = run.files["overrides"]["ecs"]["fargate"]["services"]
-    assert service["image"] == {"repository": "sample-app", "tag": "v2"}
-    before = guide.of("make diff ENV=sandbox OVERRIDES=")[0].sample
+    environments = run.files["service_file"]["environments"]
+    assert environments["sandbox"]["image"] == {"repository": "sample-app", "tag": "v2"}
+    shipped = json.loads((ROOT / "sample-app" / "service.json").read_text(encoding="utf-8"))
+    assert environments["production"] == shipped["environments"]["production"]
+    before = guide.of("make diff ENV=sandbox")[0].sample
     sample = run.sample
     assert sample is not None
     assert before is not None
@@ -439,9 +456,7 @@ def test_a_new_tag_is_pushed_set_and_rolled_out(guide: GuideRun) -> None:
 
 def test_the_outputs_block_prints_the_outputs_file(guide: GuideRun) -> None:
     (run,) = guide.of("jq . build/outputs-sandbox.json")
-    assert json.loads(run.output)[f"cp-{ENVIRONMENT}-registry"]["SampleAppRepositoryUri"] == (
-        REPOSITORY_URI
-    )
+    assert json.loads(run.output)[REGISTRY_STACK][REPOSITORY_URI_OUTPUT] == REPOSITORY_URI
 
 
 def test_destroy_then_nothing_is_left(guide: GuideRun) -> None:
@@ -450,7 +465,7 @@ def test_destroy_then_nothing_is_left(guide: GuideRun) -> None:
     first, second = guide.of("make destroy")
     assert "has dependencies and cannot be deleted" in first.output
     assert f"destroy] Error {DESTROY_EXIT_CODE}" in first.output
-    assert not [name for name in second.stacks if name.startswith(f"cp-{ENVIRONMENT}-")]
+    assert not [name for name in second.stacks if name.startswith(names.stack_prefix(ENVIRONMENT))]
     assert second.files["record"] is None
     (check,) = guide.of("aws cloudformation list-stacks")
     assert check.output.strip() == ""

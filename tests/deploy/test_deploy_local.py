@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from stacks import names
 from tests.cdk_cli import ROOT
 from tests.deploy.checkers import (
     CHECKERS,
@@ -38,7 +39,7 @@ from tests.deploy.conftest import Deployment
 from tests.deploy.emulator import ACCOUNT, REGION
 from tests.deploy.inventory import Inventory, take_inventory, template_types
 from tests.deploy.serial_moto_server import imported_export_names
-from tools.deployed_stacks import extra_stacks, read_record, record
+from tools.deploy.deployed_stacks import extra_stacks, read_record, record
 
 pytestmark = pytest.mark.deploy
 
@@ -73,7 +74,13 @@ def test_the_emulator_cannot_take_exactly_the_recorded_stacks(deployment: Deploy
     left_out = set(assembly.all_templates()) - set(deployment.stacks)
     assert left_out == {assembly.stack_name(unit) for unit in EMULATOR_UNDEPLOYABLE_UNITS}
     assert {
-        assembly.stack_name(unit) for unit in ("network", "registry", "ecs-ec2", "ecs-fargate")
+        assembly.stack_name(unit)
+        for unit in (
+            names.NETWORK_UNIT,
+            names.REGISTRY_UNIT,
+            names.ecs_cluster_unit("ec2"),
+            names.ecs_cluster_unit("fargate"),
+        )
     } <= set(deployment.stacks)
 
 
@@ -114,7 +121,12 @@ def test_strong_cross_stack_references_resolve_to_the_producer_exports(
     templates = assembly.all_templates()
     importers = {name for name in deployment.stacks if imported_export_names(templates[name])}
     assert importers >= {
-        assembly.stack_name(unit) for unit in ("ecs-ec2", "ecs-fargate", "ecs-fargate-services-1")
+        assembly.stack_name(unit)
+        for unit in (
+            names.ecs_cluster_unit("ec2"),
+            names.ecs_cluster_unit("fargate"),
+            names.ecs_services_unit("fargate", 1),
+        )
     }
     exports = deployed_exports(deployment)
     cloudformation = deployment.server.client("cloudformation")
@@ -140,7 +152,7 @@ def test_strong_cross_stack_references_resolve_to_the_producer_exports(
     network_subnets = {
         resource.physical_id
         for resource in inventory.of_type("AWS::EC2::Subnet")
-        if resource.stack_name == assembly.stack_name("network")
+        if resource.stack_name == assembly.stack_name(names.NETWORK_UNIT)
     }
     balancers = inventory.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")
     assert balancers
@@ -152,13 +164,13 @@ def test_strong_cross_stack_references_resolve_to_the_producer_exports(
     (service,) = [
         s
         for s in inventory.of_type("AWS::ECS::Service")
-        if s.stack_name == assembly.stack_name("ecs-fargate-services-1")
+        if s.stack_name == assembly.stack_name(names.ecs_services_unit("fargate", 1))
     ]
     assert "Fn::ImportValue" in service.properties["Cluster"]
     (cluster,) = [
         c
         for c in inventory.of_type("AWS::ECS::Cluster")
-        if c.stack_name == assembly.stack_name("ecs-fargate")
+        if c.stack_name == assembly.stack_name(names.ecs_cluster_unit("fargate"))
     ]
     assert service.resolve(service.properties["Cluster"]) == cluster.physical_id
 
@@ -186,9 +198,9 @@ def test_the_ec2_services_stack_is_left_out_for_the_valueless_capacity_provider_
     CreateStack would fail "No export named ... found.", proved in test_checkers.py), and there is
     at least one; every other import has a value."""
     assembly = deployment.assembly
-    producer = assembly.template_json(assembly.stack_name("ecs-ec2"))
+    producer = assembly.template_json(assembly.stack_name(names.ecs_cluster_unit("ec2")))
     imported = imported_export_names(
-        assembly.template_json(assembly.stack_name("ecs-ec2-services-1"))
+        assembly.template_json(assembly.stack_name(names.ecs_services_unit("ec2", 1)))
     )
     exports = deployed_exports(deployment)
     assert imported <= set(exports)
@@ -206,13 +218,46 @@ def test_the_eks_stack_is_left_out_for_its_tagged_kms_key_not_its_imports(
 ) -> None:
     """The recorded reason eks is not deployed: every export it imports is deployed with a value,
     and it has a tagged `AWS::KMS::Key` (which moto's CreateStack fails on, test_checkers.py)."""
-    template = deployment.assembly.template_json(deployment.assembly.stack_name("eks"))
+    template = deployment.assembly.template_json(deployment.assembly.stack_name(names.EKS_UNIT))
     exports = deployed_exports(deployment)
     imported = imported_export_names(template)
     assert imported
     assert all(exports.get(name, {}).get("Value") for name in imported), imported
     keys = [r for r in template["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
     assert any(key["Properties"].get("Tags") for key in keys)
+
+
+# What moto 5.2.5's CloudFormation would create of the sandbox's eks stack were its tagged KMS
+# key accepted: the IAM roles (cluster, nodes, the add-ons' Pod Identity roles) and policies, the
+# keys, log group, launch template, security group and aws_eks_v2's SSM ordering parameter.
+EKS_TYPES_MOTO_MODELS = {
+    "AWS::EC2::LaunchTemplate",
+    "AWS::EC2::SecurityGroup",
+    "AWS::IAM::Policy",
+    "AWS::IAM::Role",
+    "AWS::KMS::Key",
+    "AWS::Logs::LogGroup",
+    "AWS::SSM::Parameter",
+}
+
+
+def test_what_the_emulator_could_deploy_of_the_eks_stack(deployment: Deployment) -> None:
+    """Recorded, so a moto release that models EKS shows up: every AWS::EKS::* type of the eks
+    stack (cluster, node group, add-ons, access entry) is one moto creates nothing for, so even
+    with its KMS model fixed no cluster, add-on or Pod Identity association would exist; the rest
+    of the stack is of types moto models."""
+    template = deployment.assembly.template_json(deployment.assembly.stack_name(names.EKS_UNIT))
+    types = {resource["Type"] for resource in template["Resources"].values()}
+    eks_types = {t for t in types if t.startswith("AWS::EKS::")}
+    assert eks_types == {
+        "AWS::EKS::AccessEntry",
+        "AWS::EKS::Addon",
+        "AWS::EKS::Cluster",
+        "AWS::EKS::Nodegroup",
+    }
+    assert eks_types <= EMULATOR_SKIPPED_TYPES
+    assert types - eks_types == EKS_TYPES_MOTO_MODELS
+    assert not EKS_TYPES_MOTO_MODELS & EMULATOR_SKIPPED_TYPES
 
 
 def test_no_left_out_stack_reaches_the_emulator(deployment: Deployment) -> None:
@@ -261,7 +306,7 @@ def test_every_template_resource_the_emulator_keeps_has_the_template_settings(
 def test_the_vpc_and_its_subnets_are_read_back(deployment: Deployment) -> None:
     """The network stack's VPC and every subnet were found and checked (not silently skipped)."""
     inventory = take_inventory(deployment.server, deployment.assembly, deployment.stacks)
-    template = deployment.assembly.template_json(deployment.assembly.stack_name("network"))
+    template = deployment.assembly.template_json(deployment.assembly.stack_name(names.NETWORK_UNIT))
     subnets = [r for r in template["Resources"].values() if r["Type"] == "AWS::EC2::Subnet"]
     assert len(inventory.of_type("AWS::EC2::VPC")) == 1
     assert len(inventory.of_type("AWS::EC2::Subnet")) == len(subnets) > 0
@@ -315,11 +360,11 @@ def test_custom_resources_were_answered_not_executed(deployment: Deployment) -> 
 
 
 def test_verify_deployment_reports_the_recorded_emulator_outcomes(deployment: Deployment) -> None:
-    """`python -m tools.verify_deployment --environment sandbox` with the emulator's credentials and
+    """`python -m tools.verify.deployment --environment sandbox` with the emulator's credentials and
     AWS_ENDPOINT_URL (as `make verify` runs it): one line per deployed stack, ECS service, target
     group and `...Url` output, found from the deployed stacks, each with the recorded outcome."""
     run = subprocess.run(
-        [sys.executable, "-m", "tools.verify_deployment", "--environment", "sandbox"],
+        [sys.executable, "-m", "tools.verify.deployment", "--environment", "sandbox"],
         cwd=ROOT,
         env=deployment.env,
         capture_output=True,
@@ -351,19 +396,21 @@ def test_verify_deployment_reports_the_recorded_emulator_outcomes(deployment: De
         )
 
     assert [subject for _, subject, _ in checks["stack"]] == sorted(deployment.stacks)
+    assert [subject for _, subject, _ in checks["cluster"]] == ["ecs.ec2", "ecs.fargate"]
     assert len(checks["ecs"]) == count("AWS::ECS::Service") > 0
     for _, _, detail in checks["ecs"]:
         assert "runningCount 0 != desiredCount" in detail
     assert len(checks["targets"]) == count("AWS::ElasticLoadBalancingV2::TargetGroup") > 0
     urls = sum(
-        key.endswith("Url")
+        key.endswith(names.SERVICE_URL_OUTPUT_SUFFIX)
         for name in deployment.stacks
         for key in templates[name].get("Outputs", {})
     )
     assert len(checks["url"]) == urls > 0
     assert len(checks["eks"]) == 1
     failed = sum(len(checks[kind]) for kind in ("ecs", "targets", "eks"))
-    assert lines[-1] == f"{len(checks['stack'])} OK, {failed} FAIL, {len(checks['url'])} SKIP"
+    ok = len(checks["stack"]) + len(checks["cluster"])
+    assert lines[-1] == f"{ok} OK, {failed} FAIL, {len(checks['url'])} SKIP"
 
 
 def test_a_second_deploy_without_change_succeeds(deployment: Deployment) -> None:
@@ -396,9 +443,9 @@ def test_destroying_only_the_network_stack_is_refused_while_its_exports_are_impo
     "Export ... cannot be deleted as it is in use by ..." (taught to moto by the harness,
     serial_moto_server.py) while the ECS stacks import its exports, and so does a boto3
     DeleteStack; every stack stays complete and the VPC stays."""
-    network = deployment.assembly.stack_name("network")
+    network = deployment.assembly.stack_name(names.NETWORK_UNIT)
     reason = expected_refusal(deployment, network)
-    assert deployment.assembly.stack_name("ecs-fargate") in reason
+    assert deployment.assembly.stack_name(names.ecs_cluster_unit("fargate")) in reason
     run = deployment.cdk("destroy-network", *destroy_args(deployment.assembly.outdir, [network]))
     assert run.returncode != 0
     assert f"Failed to destroy {network}: CREATE_COMPLETE ({reason})" in run.output
@@ -466,14 +513,15 @@ def test_destroy_first_removes_a_recorded_stack_the_current_config_lacks(
     deployment: Deployment, inventory_before_destroy: Inventory, tmp_path: Path
 ) -> None:
     """`make destroy`'s first step with the real CLI: the deployed assembly recorded as `make
-    deploy` records it (tools.deployed_stacks), a current config without the Fargate services stack
-    (as when only an override made it), and `cdk destroy --app <recorded copy> <that stack>
-    --force` removes exactly that stack; the others stay complete (the later tests destroy them)."""
+    deploy` records it (tools.deploy.deployed_stacks), a current config without the Fargate
+    services stack (as when only an override made it), and `cdk destroy --app <recorded copy>
+    <that stack> --force` removes exactly that stack; the others stay complete (the later tests
+    destroy them)."""
     assembly = deployment.assembly
     build = tmp_path / "build"
     written = record("sandbox", assembly.outdir, build)
     (copy,) = written["assemblies"]
-    only_recorded = assembly.stack_name("ecs-fargate-services-1")
+    only_recorded = assembly.stack_name(names.ecs_services_unit("fargate", 1))
     current = [name for name in assembly.stack_templates if name != only_recorded]
     assert extra_stacks(read_record("sandbox", build), current) == [(copy, [only_recorded])]
     deployment.cdk("destroy-recorded", "destroy", "--app", copy, only_recorded, "--force").check()

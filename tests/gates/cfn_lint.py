@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.lint_templates import CONFIG, cfn_lint_command, stack_templates
+from tools.gates.lint_templates import CONFIG, cfn_lint_command, stack_templates
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,150 @@
+"""Field checks shared by the constructs (where one must check its own props) and the platform's
+config validators (`platform_config`), each rule written once: ARNs, region, account id, log
+retention, CIDR blocks, ports, users and repository names.
+
+Standard library only: loading a config never loads aws-cdk-lib. The messages that name a
+config field or a construct are written where the check is made; the patterns and limits are
+these.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from typing import Final
+
+# The AWS partitions, as botocore's data/partitions.json lists them (botocore 1.44.8, read
+# 2026-12-04; tests/test_config_checks.py compares the two).
+PARTITIONS: Final = (
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+)
+_ARN = "^arn:(?P<partition>" + "|".join(re.escape(partition) for partition in PARTITIONS) + ")"
+_REGION_PART = r"(?P<region>[a-z0-9-]+)"
+_ACCOUNT_PART = "[0-9]{12}"
+
+# A region name of any partition: us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1,
+# eusc-de-east-1 (the regionRegex of each partition in botocore's partitions.json).
+REGION: Final = re.compile(r"^(?:[a-z]{2}(?:-gov|-iso[a-z]?)?|eusc-[a-z]{2})-[a-z]+-[0-9]+$")
+ACCOUNT_ID: Final = re.compile(rf"^{_ACCOUNT_PART}$")
+# A complete secret ARN ends in the 6 characters Secrets Manager appends to the name.
+SECRETS_MANAGER_SECRET_COMPLETE_ARN: Final = re.compile(
+    rf"{_ARN}:secretsmanager:{_REGION_PART}:{_ACCOUNT_PART}:secret:"
+    r"[A-Za-z0-9_/+=.@-]+-[A-Za-z0-9]{6}$"
+)
+SECRETS_MANAGER_SECRET_NAME: Final = re.compile(r"^[\w/+=.@-]{1,512}$", re.ASCII)
+# The parameter's name without its leading '/' (an ARN of /app/key ends parameter/app/key).
+SSM_PARAMETER_ARN: Final = re.compile(
+    rf"{_ARN}:ssm:{_REGION_PART}:{_ACCOUNT_PART}:parameter/(?!/)[A-Za-z0-9_./-]{{1,1011}}$"
+)
+# A key, not an alias: IAM cannot grant on an alias.
+KMS_KEY_ARN: Final = re.compile(rf"{_ARN}:kms:{_REGION_PART}:{_ACCOUNT_PART}:key/[A-Za-z0-9-]+$")
+ACM_CERTIFICATE_ARN: Final = re.compile(
+    rf"{_ARN}:acm:{_REGION_PART}:{_ACCOUNT_PART}:certificate/.+$"
+)
+IAM_ROLE_ARN: Final = re.compile(
+    rf"{_ARN}:iam::{_ACCOUNT_PART}:role/[\w+=,.@/-]{{1,512}}$", re.ASCII
+)
+IAM_USER_ARN: Final = re.compile(
+    rf"{_ARN}:iam::{_ACCOUNT_PART}:user/[\w+=,.@/-]{{1,512}}$", re.ASCII
+)
+# A customer managed policy: its account id where an AWS managed policy has `aws`.
+IAM_CUSTOMER_POLICY_ARN: Final = re.compile(
+    rf"{_ARN}:iam::{_ACCOUNT_PART}:policy/[\w+=,.@/-]{{1,512}}$", re.ASCII
+)
+# Any resource ARN (an IAM statement's resource): region and account may be empty (S3, IAM).
+RESOURCE_ARN: Final = re.compile(rf"{_ARN}:[a-z0-9-]+:[a-z0-9-]*:(?:{_ACCOUNT_PART})?:\S+$")
+# An IAM Identity Center instance (`aws sso-admin list-instances`): global, no region or account.
+IDENTITY_CENTER_INSTANCE_ARN: Final = re.compile(
+    rf"{_ARN}:sso:::instance/(?:sso)?ins-[a-zA-Z0-9-.]{{16}}$"
+)
+# What `sts get-caller-identity` answers for a role session (SSO, `aws sts assume-role`).
+STS_ASSUMED_ROLE_ARN: Final = re.compile(
+    rf"{_ARN}:sts::(?P<account>{_ACCOUNT_PART}):assumed-role/(?P<role>[^/]+)/[^/]+$"
+)
+
+
+def arn_region(arn: str) -> str:
+    """The region field of an ARN (empty for a global service's, such as IAM's)."""
+    return arn.split(":")[3]
+
+
+# The values CloudWatch Logs accepts for RetentionInDays (never-expire excluded: every log
+# group of the platform has a retention).
+LOG_RETENTION_DAYS: Final = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+)  # fmt: skip
+
+
+def check_retention_days(days: int) -> int:
+    """`days`, or ValueError listing the retentions CloudWatch Logs accepts."""
+    if days not in LOG_RETENTION_DAYS:
+        allowed = ", ".join(str(value) for value in LOG_RETENTION_DAYS)
+        raise ValueError(f"{days} is not a CloudWatch Logs retention; allowed: {allowed}")
+    return days
+
+
+def ipv4_network(cidr: str, *, example: str) -> ipaddress.IPv4Network:
+    """`cidr` as a network (host bits zero), or ValueError naming `example` of a valid one."""
+    try:
+        return ipaddress.IPv4Network(cidr, strict=True)
+    except ValueError as error:
+        raise ValueError(
+            f"'{cidr}' is not an IPv4 network in CIDR notation such as {example} ({error})"
+        ) from None
+
+
+# The VPC sizes and AZ counts the Network construct's subnet layout is computed (and
+# exhaustively tested) for.
+VPC_PREFIX_RANGE: Final = (16, 20)
+AVAILABILITY_ZONES_RANGE: Final = (2, 6)
+
+# The ports a non-root process may listen on: a container port, and what an ALB sends to.
+UNPRIVILEGED_PORTS: Final = (1024, 65535)
+
+# A numeric uid[:gid]: the volume-permissions init container chowns to it in an image without
+# the app's passwd entries.
+NUMERIC_USER: Final = re.compile(r"^[0-9]+(:[0-9]+)?$")
+
+
+def runs_as_root(user: str) -> bool:
+    """Whether a container `user` (uid[:gid] or a name) is root: uid 0, `root` or no uid."""
+    return user.split(":", 1)[0] in {"", "0", "root"}
+
+
+# ECS Exec on EC2: the ECS agent bind-mounts this path itself (container_constructs/
+# task_volumes.py says where in its source); a task volume there too makes Docker refuse the
+# container ("Duplicate mount point").
+EXEC_AGENT_BIND_PATHS_EC2: Final = ("/var/log/amazon/ssm",)
+
+
+def exec_bind_mount_clashes(
+    *, launch_type: str, writable_paths: Iterable[str], enable_execute_command: bool
+) -> list[str]:
+    """The `writable_paths` at which the launch type's ECS agent mounts a directory itself for
+    ECS Exec (none on Fargate, or without ECS Exec), sorted."""
+    if not enable_execute_command or launch_type != "ec2":
+        return []
+    return sorted(set(writable_paths) & set(EXEC_AGENT_BIND_PATHS_EC2))
+
+
+# ECR's repository name grammar: lowercase path components of alphanumerics joined by single
+# `.`, `_` or `-` separators, components separated by `/`, 2-256 characters in all.
+ECR_REPOSITORY_NAME: Final = re.compile(
+    r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$"
+)
+ECR_REPOSITORY_NAME_LENGTH: Final = (2, 256)
+
+
+def is_repository_name(name: str) -> bool:
+    """Whether ECR accepts `name` as a repository name."""
+    shortest, longest = ECR_REPOSITORY_NAME_LENGTH
+    return shortest <= len(name) <= longest and bool(ECR_REPOSITORY_NAME.match(name))

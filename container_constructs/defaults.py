@@ -1,0 +1,90 @@
+"""The defaults of the constructs' props, each defined once; the platform's config sections
+(`platform_config`) default to the same values by reading them here.
+
+Plain values only (numbers, strings, tuples; durations as seconds or days, which the constructs
+convert): this module imports only `typing`, so loading a config never loads aws-cdk-lib. What the
+platform deliberately sets otherwise per environment (the nginx sample's uid 101, production's
+retention) is in platform_config/environments.py. A default of "nothing" (no certificate, no
+secrets, no extra accounts) is written where it is used.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+# Logs: every log group the constructs create (application, ECS Exec sessions, VPC flow logs,
+# EKS control plane). A value CloudWatch Logs accepts (checks.LOG_RETENTION_DAYS).
+LOG_RETENTION_DAYS: Final = 30
+
+# Web services (WebServiceProps; config ecs.<kind>.services[]).
+CONTAINER_PORT: Final = 8080  # unprivileged: a non-root process cannot bind a port below 1024
+USER: Final = "1000"  # non-root; numeric, so the volume-permissions init container can chown to it
+TASK_CPU: Final = 256  # the smallest Fargate task (CPU units)
+TASK_MEMORY_MIB: Final = 512
+CPU_ARCHITECTURE: Final[Literal["x86_64", "arm64"]] = "x86_64"
+WRITABLE_PATHS: Final = ("/tmp",)  # scratch volumes under the read-only root filesystem
+HEALTH_CHECK_PATH: Final = "/"
+HEALTH_CHECK_GRACE_SECONDS: Final = 60  # a starting task is not replaced for failing checks
+MIN_TASKS: Final = 1
+MAX_TASKS: Final = 2
+CPU_TARGET_PERCENT: Final = 60  # leaves headroom for the time a scale-out takes
+REQUESTS_PER_TARGET: Final = 500  # ALB requests per task per minute
+ENABLE_EXECUTE_COMMAND: Final = True
+# Rolling deployments (not props): the running count never drops, and a whole new task set starts
+# beside the old one, so ALB targets and EC2 capacity must hold twice max_tasks.
+DEPLOYMENT_MINIMUM_HEALTHY_PERCENT: Final = 100
+DEPLOYMENT_MAXIMUM_PERCENT: Final = 200
+
+# ECS clusters (Ec2ClusterProps, FargateClusterProps; config ecs.ec2, ecs.fargate).
+CONTAINER_INSIGHTS: Final[Literal["enabled", "enhanced"]] = "enabled"
+MACHINE_IMAGE: Final[Literal["al2023", "bottlerocket"]] = "al2023"  # ECS-optimized AL2023
+MIN_INSTANCES: Final = 0  # no instance while no task runs
+MAX_INSTANCES: Final = 2
+TARGET_CAPACITY_PERCENT: Final = 100  # managed scaling fills instances before adding one
+SPOT: Final = False
+ON_DEMAND_BASE_CAPACITY: Final = 0
+# ECS keeps instances that run tasks from scale-in; it also blocks an unattended `cdk destroy`
+# (aws/aws-cdk#18179), which is why the sandbox turns it off.
+MANAGED_TERMINATION_PROTECTION: Final = True
+ROOT_VOLUME_GIB: Final = 30
+
+# Shared load balancers (SharedLoadBalancerProps; config ecs.<kind>.load_balancer(s)).
+INTERNAL_LOAD_BALANCER: Final = False  # internet-facing
+IDLE_TIMEOUT_SECONDS: Final = 60  # Elastic Load Balancing's own default
+ACCESS_LOG_RETENTION_DAYS: Final = 90
+
+# Network (NetworkProps; config network).
+VPC_CIDR: Final = "10.0.0.0/16"
+VPC_ENDPOINTS: Final = False  # interface endpoints cost per hour and AZ; the S3 gateway is free
+
+# Registry (RepositorySpec, ContainerRegistryProps; config registry).
+REPOSITORY_ENCRYPTION: Final[Literal["AES256", "KMS"]] = "AES256"  # ECR's EncryptionType
+TAG_IMMUTABILITY: Final = True  # a tag always names the same image
+SCAN_ON_PUSH: Final = True
+UNTAGGED_IMAGE_EXPIRY_DAYS: Final = 14
+MAX_IMAGE_COUNT: Final = 100
+
+# EKS (EksClusterProps, NodeGroupSpec, SampleWorkloadSpec; config eks).
+EKS_COMPUTE_MODE: Final[Literal["managed_nodes", "fargate", "auto_mode"]] = "managed_nodes"
+# A change replaces the cluster (a create-only property of AWS::EKS::Cluster).
+BOOTSTRAP_CREATOR_ADMIN: Final = False
+NODE_GRAVITON: Final = False
+NODE_CAPACITY_TYPE: Final[Literal["on_demand", "spot"]] = "on_demand"
+NODE_MIN_SIZE: Final = 1
+NODE_MAX_SIZE: Final = 3
+NODE_DESIRED_SIZE: Final = 2
+NODE_DISK_SIZE_GIB: Final = 20  # EKS managed node groups' own default
+SAMPLE_WORKLOAD_REPLICAS: Final = 2
+SAMPLE_WORKLOAD_NAMESPACE: Final = "sample"
+# No self-managed vpc-cni, kube-proxy and coredns at creation: the managed add-ons are the only
+# copy. Create-only, like BOOTSTRAP_CREATOR_ADMIN.
+BOOTSTRAP_SELF_MANAGED_ADDONS: Final = False
+# STANDARD: EKS upgrades the control plane when standard support ends (no extended-support fee).
+EKS_UPGRADE_POLICY: Final[Literal["STANDARD", "EXTENDED"]] = "STANDARD"
+EKS_DELETION_PROTECTION: Final = False  # production sets it (environments.py)
+EKS_ZONAL_SHIFT: Final = False
+NAMESPACE_ACCESS_POLICY: Final[Literal["edit", "admin", "view"]] = "edit"
+ARGOCD_NAMESPACE: Final = "argocd"
+# The add-on set per compute mode, each add-on's version per Kubernetes minor, service account
+# and AWS policy are tables, not scalars: their one home is container_constructs/eks_versions.py
+# (standard library only too).

@@ -1,0 +1,252 @@
+"""Where a service goes and how its ALB routes to it: routes (their values checked as ELB checks
+them in platform_config/listener_rules.py), the load-balancer groups, which ALB and which service
+stack hold a service, and what the services of one ALB add to it against its quotas
+(platform_config/alb_quotas.py).
+
+Placement depends only on a service's own group and route priority, never on the other services:
+ALB k of a group holds the priorities of block k (`services_per_load_balancer` each), and service
+stack N the priorities of block N (`services_per_stack` each), both by `priority_block`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from container_constructs import defaults
+from container_constructs.checks import ACM_CERTIFICATE_ARN
+from platform_config.alb_quotas import (
+    CERTIFICATES_PER_ALB,
+    RULES_PER_ALB,
+    TARGET_GROUPS_PER_ALB,
+    TARGET_GROUPS_PER_SERVICE,
+    TARGETS_PER_ALB,
+    listener_rules_per_service,
+)
+from platform_config.base import Section
+from platform_config.listener_rules import condition_problem, rule_problem
+
+if TYPE_CHECKING:
+    from platform_config.ecs_service import ServiceConfig
+
+DEFAULT_GROUP = "default"
+_GROUP_NAME = re.compile(r"^[a-z][a-z0-9]{0,19}$")
+
+
+def priority_block(priority: int, block_size: int) -> int:
+    """The number (from 1) of the block of `block_size` consecutive route priorities that holds
+    `priority`: the ALB of a group, with `services_per_load_balancer`, or the service stack, with
+    `services_per_stack`, that holds a service."""
+    return (priority - 1) // block_size + 1
+
+
+class RouteConfig(Section):
+    """Which requests the service's ALB forwards to it: path patterns and/or host headers."""
+
+    priority: int = Field(
+        ge=1,
+        le=50000,
+        description=(
+            "Listener rule priority, unique in the cluster (it places the service in a stack). "
+            "The ALB evaluates a listener's rules from the lowest number: a route whose paths and "
+            "hosts cover a later route's on the same ALB (/* before /api/*, *.example.com before "
+            "api.example.com) is refused, give the narrower one the lower number. Also decides "
+            "the service's stack: services-N holds priorities (N-1)*services_per_stack+1 .. "
+            "N*services_per_stack; and its ALB within its load-balancer group (blocks of "
+            "services_per_load_balancer)."
+        ),
+    )
+    paths: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Path patterns, e.g. /api/* (case-sensitive; at most 3, each 1-128 characters: "
+            "letters, digits, _ - . $ / ~ \" ' @ : + and the wildcards * ?)."
+        ),
+    )
+    hosts: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Host headers, e.g. api.example.com or *.example.com (case-insensitive; at most 3, "
+            "each 1-128 characters: letters, digits, - . * ?, a '.' with letters after the last)."
+        ),
+    )
+
+    @field_validator("paths", "hosts")
+    @classmethod
+    def _condition(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        problem = condition_problem(str(info.field_name), value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @model_validator(mode="after")
+    def _rule(self) -> RouteConfig:
+        """The whole rule within ELB's limits (see platform_config/listener_rules.py)."""
+        problem = rule_problem(self.paths, self.hosts)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+class LoadBalancerConfig(Section):
+    """One load-balancer group of a cluster: the settings of its ALBs (one per block of
+    `services_per_load_balancer` route priorities that holds services; the group's first ALB
+    always exists)."""
+
+    internal: bool = Field(
+        default=defaults.INTERNAL_LOAD_BALANCER,
+        description=(
+            "Internal ALB: private subnets, scheme internal, listener ports open to the VPC CIDR "
+            "only (for services other workloads call). Default: internet-facing."
+        ),
+    )
+    certificate_arn: str | None = Field(
+        default=None,
+        description=(
+            "ACM certificate ARN. Set: HTTPS listener on 443 and HTTP->HTTPS redirect on 80. "
+            "Unset: plain HTTP on 80 only (sandbox without a domain)."
+        ),
+    )
+    additional_certificate_arns: list[str] = Field(
+        default_factory=list,
+        description=(
+            "More ACM certificates on the HTTPS listener (SNI), e.g. for other host names; "
+            "needs certificate_arn. At most 25 per ALB (quota, excluding the default one)."
+        ),
+    )
+    idle_timeout_seconds: int = Field(default=defaults.IDLE_TIMEOUT_SECONDS, ge=1, le=4000)
+    access_log_retention_days: int = Field(
+        default=defaults.ACCESS_LOG_RETENTION_DAYS,
+        ge=1,
+        description="Days before ALB access log objects expire.",
+    )
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _acm_arn(cls, value: str | None) -> str | None:
+        if value is not None and not ACM_CERTIFICATE_ARN.match(value):
+            raise ValueError(f"'{value}' is not an ACM certificate ARN")
+        return value
+
+    @field_validator("additional_certificate_arns")
+    @classmethod
+    def _acm_arns(cls, value: list[str]) -> list[str]:
+        for arn in value:
+            if not ACM_CERTIFICATE_ARN.match(arn):
+                raise ValueError(f"'{arn}' is not an ACM certificate ARN")
+        if len(set(value)) != len(value):
+            raise ValueError("each certificate may appear once")
+        return value
+
+    @model_validator(mode="after")
+    def _additional_need_default(self) -> LoadBalancerConfig:
+        if self.additional_certificate_arns and self.certificate_arn is None:
+            raise ValueError(
+                "additional_certificate_arns: needs certificate_arn (the HTTPS listener's "
+                "default certificate); allowed: set certificate_arn or remove them"
+            )
+        if self.certificate_arn in self.additional_certificate_arns:
+            raise ValueError("additional_certificate_arns: certificate_arn is already the default")
+        return self
+
+    @property
+    def https(self) -> bool:
+        """Whether the ALBs of this group have an HTTPS listener."""
+        return self.certificate_arn is not None
+
+
+def check_group_names(names: Sequence[str]) -> None:
+    """Reject a load-balancer group name other than 1-20 lowercase letters and digits, and the
+    default group's own name."""
+    for name in names:
+        if name == DEFAULT_GROUP or not _GROUP_NAME.match(name):
+            raise ValueError(
+                f"'{name}' is not a load-balancer group name; allowed: 1-20 lowercase "
+                f"letters and digits, starting with a letter, other than '{DEFAULT_GROUP}' "
+                "(that is load_balancer)"
+            )
+
+
+class AlbKey(NamedTuple):
+    """One ALB of a cluster: its group and its number in the group (1 = the group's first)."""
+
+    group: str
+    number: int
+
+    @property
+    def name(self) -> str:
+        """e.g. default-1, internal-2."""
+        return f"{self.group}-{self.number}"
+
+
+@dataclass(frozen=True)
+class AlbUsage:
+    """What the services of one ALB add to it, counted against its quotas."""
+
+    target_groups: int
+    rules: dict[str, int]
+    certificates: int
+    targets: int
+
+    @property
+    def total_rules(self) -> int:
+        return sum(self.rules.values())
+
+
+def alb_usage(group: LoadBalancerConfig, services: Sequence[ServiceConfig]) -> AlbUsage:
+    """What `services` add to an ALB of `group` (see `listener_rules_per_service`); during a
+    deployment both task sets are targets (`ScalingConfig.deployment_tasks`)."""
+    per_service = listener_rules_per_service(group.https)
+    return AlbUsage(
+        target_groups=TARGET_GROUPS_PER_SERVICE * len(services),
+        rules={listener: count * len(services) for listener, count in per_service.items()},
+        certificates=len(group.additional_certificate_arns),
+        targets=sum(service.scaling.deployment_tasks for service in services),
+    )
+
+
+def check_alb_quotas(
+    key: AlbKey, services: Sequence[ServiceConfig], usage: AlbUsage, block_size: int
+) -> None:
+    """Reject ALB `key` (holding the priorities of block `key.number`, `block_size` each) if
+    what its `services` add to it (`usage`) exceeds one of its quotas."""
+    first = (key.number - 1) * block_size + 1
+    where = f"ALB {key.name} (priorities {first}-{key.number * block_size})"
+    counts = [
+        (
+            usage.target_groups,
+            TARGET_GROUPS_PER_ALB,
+            "target groups",
+            f"{TARGET_GROUPS_PER_SERVICE} per service x {len(services)} services",
+        ),
+        (
+            usage.total_rules,
+            RULES_PER_ALB,
+            "listener rules",
+            ", ".join(f"{n} on {listener}" for listener, n in usage.rules.items()),
+        ),
+        (
+            usage.certificates,
+            CERTIFICATES_PER_ALB,
+            "certificates besides the default",
+            "additional_certificate_arns",
+        ),
+        (
+            usage.targets,
+            TARGETS_PER_ALB,
+            "targets during deployments",
+            f"{defaults.DEPLOYMENT_MAXIMUM_PERCENT}% of each service's scaling.max_tasks",
+        ),
+    ]
+    for count, quota, what, how in counts:
+        if count > quota.limit:
+            kind = "adjustable quota" if quota.adjustable else "hard quota"
+            raise ValueError(
+                f"{where} would have {count} {what} ({how}); the limit is "
+                f"{quota.limit} per ALB ({kind} '{quota.name}'); lower "
+                "services_per_load_balancer or move services to another group"
+            )

@@ -1,0 +1,153 @@
+"""The names the platform gives that something outside one stack module depends on.
+
+Stack names, the construct ids that become logical ids, CloudFormation output keys, parameter
+names and the fixed physical names the tools need: the stacks build with these, and the tools
+(`tools/`) and tests find synthesized or deployed stacks, outputs and parameters by them, so each
+is spelled here once. Changing one renames a stack, an output or a logical id (CloudFormation
+replaces a resource whose logical id changes; the snapshot tests show it).
+
+Imports nothing from aws-cdk-lib: the tools load it without starting jsii.
+"""
+
+from __future__ import annotations
+
+import re
+
+from platform_config.ecs_placement import DEFAULT_GROUP
+
+PROJECT = "cp"
+
+# Units: the part of a stack name after `<project>-<environment>-`, one per deployable unit.
+NETWORK_UNIT = "network"
+REGISTRY_UNIT = "registry"
+EKS_UNIT = "eks"
+
+
+def ecs_cluster_unit(kind: str) -> str:
+    """The unit of the cluster stack of ECS cluster `kind` ("ec2" or "fargate"), e.g. ecs-ec2."""
+    return f"ecs-{kind}"
+
+
+def ecs_services_unit(kind: str, number: int) -> str:
+    """The unit of service stack `number` of ECS cluster `kind`, e.g. ecs-fargate-services-1."""
+    return f"{ecs_cluster_unit(kind)}-services-{number}"
+
+
+def stack_prefix(environment: str) -> str:
+    """What every stack name of `environment` starts with, e.g. `cp-sandbox-`."""
+    return f"{PROJECT}-{environment}-"
+
+
+def stack_id(environment: str, unit: str) -> str:
+    """The stack of `unit` in `environment`: `<project>-<environment>-<unit>`, e.g.
+    cp-sandbox-network. The construct id and the CloudFormation stack name."""
+    return f"{stack_prefix(environment)}{unit}"
+
+
+# Construct ids of the stacks' top-level constructs (their logical ids start with these).
+NETWORK_CONSTRUCT = "Network"
+REGISTRY_CONSTRUCT = "Registry"
+CI_PUBLISHER_ROLE_CONSTRUCT = "CiPublisherRole"
+EC2_CLUSTER_CONSTRUCT = "Ec2Cluster"
+FARGATE_CLUSTER_CONSTRUCT = "FargateCluster"
+IMPORTED_CLUSTER_CONSTRUCT = "Cluster"  # the cluster as a service stack imports it
+EKS_CONSTRUCT = "Eks"
+KUBECTL_LAYER_CONSTRUCT = "KubectlLayer"
+LOG_KEY_CONSTRUCT = "LogKey"  # a stack's log-encryption key, where the environment has one
+DEPLOYER_ADMIN_CONSTRUCT = "DeployerAdmin"  # the EKS access entry of the deployer
+
+
+def service_construct_id(service: str) -> str:
+    """The construct id of ECS service `service` (e.g. web-app: ServiceWebApp): from its name
+    only, so adding, removing or moving other services never shifts its logical ids. Two names
+    equal once hyphens are removed would share it, and a name equal to another's plus `-url`
+    would take the id of the other's URL output: the config refuses both
+    (`platform_config.ecs_cluster.check_construct_ids`)."""
+    return "Service" + "".join(part.capitalize() for part in service.split("-"))
+
+
+def service_secret_construct_id(service: str, variable: str) -> str:
+    """The construct id of the imported secret or parameter behind `variable` of `service`. The
+    ':' (in no service construct id or output key) keeps it apart from every other id of the
+    stack, and from other services' secrets whose names and variables would join to the same text
+    (service ab's variable XSecretY, service ab-secret-x's Y). An imported secret adds no resource,
+    so the id reaches no template."""
+    return f"{service_construct_id(service)}Secret:{variable}"
+
+
+# The default group's first ALB keeps the ids the single shared ALB had before load-balancer
+# groups, so the templates of existing environments did not change.
+FIRST_LOAD_BALANCER = (DEFAULT_GROUP, 1)
+
+
+def _load_balancer_id(prefix: str, key: tuple[str, int]) -> str:
+    """`prefix` for the first ALB, else `prefix<Group>Alb<number>`: group names are lowercase
+    letters and digits, so the capital A of "Alb" keeps every (group, number) apart (group
+    default2's ALB 1 is Default2Alb1, group default's ALB 21 is DefaultAlb21)."""
+    group, number = key
+    if (group, number) == FIRST_LOAD_BALANCER:
+        return prefix
+    return f"{prefix}{group.capitalize()}Alb{number}"
+
+
+def load_balancer_construct_id(key: tuple[str, int]) -> str:
+    """The construct id of ALB `key` (group, number) in its cluster stack."""
+    return _load_balancer_id("SharedLoadBalancer", key)
+
+
+def load_balancer_import_construct_id(key: tuple[str, int]) -> str:
+    """The construct id of ALB `key` as a service stack imports it (listener, security group)."""
+    return _load_balancer_id("LoadBalancerSecurityGroup", key)
+
+
+# CloudFormation output keys.
+CLUSTER_NAME_OUTPUT = "ClusterName"  # ECS cluster stacks and the EKS stack
+UPDATE_KUBECONFIG_OUTPUT = "UpdateKubeconfigCommand"  # EKS stack
+ARGOCD_ROLE_OUTPUT = "ArgoCdRoleArn"  # EKS stack, with the Argo CD capability
+SERVICE_URL_OUTPUT_SUFFIX = "Url"
+
+
+def load_balancer_dns_output(key: tuple[str, int]) -> str:
+    """The cluster stack's output with the DNS name of ALB `key` (group, number):
+    LoadBalancerDnsName for the first."""
+    return _load_balancer_id("LoadBalancerDnsName", key)
+
+
+def service_url_output(service: str) -> str:
+    """The service stack's output with the URL of `service`, e.g. ServiceWebAppUrl."""
+    return f"{service_construct_id(service)}{SERVICE_URL_OUTPUT_SUFFIX}"
+
+
+def repository_output_id(repository: str) -> str:
+    """Repository `repository` in PascalCase, what its outputs start with (sample-app:
+    SampleApp). Names that differ only in separators share it (the config refuses them)."""
+    return "".join(part.capitalize() for part in re.split(r"[^a-z0-9]+", repository) if part)
+
+
+def repository_uri_output(repository: str) -> str:
+    """The registry stack's output with the URI of `repository`, e.g. SampleAppRepositoryUri."""
+    return f"{repository_output_id(repository)}RepositoryUri"
+
+
+def repository_push_commands_output(repository: str) -> str:
+    """The registry stack's output with the commands that push to `repository`."""
+    return f"{repository_output_id(repository)}PushCommands"
+
+
+# Parameters and conditions.
+DEPLOYER_ADMIN_PARAMETER = "DeployerAdminArn"  # EKS stack; `make deploy` sets it
+DEPLOYER_ADMIN_CONDITION = f"{DEPLOYER_ADMIN_PARAMETER}Set"
+
+
+# Fixed physical names.
+def eks_cluster_name(environment: str) -> str:
+    """The EKS cluster's name in `environment` (kubeconfig commands and the control-plane log
+    group use it), e.g. cp-sandbox."""
+    return f"{PROJECT}-{environment}"
+
+
+def exec_log_group_name(cluster_stack_name: str) -> str:
+    """The ECS Exec log group of the cluster of stack `cluster_stack_name`: a fixed name, so
+    service stacks name it in their task role policies without a cross-stack reference (and the
+    cdk-nag acknowledgement can name it exactly)."""
+    return f"/aws/ecs/exec/{cluster_stack_name}"

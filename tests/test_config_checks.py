@@ -1,0 +1,183 @@
+"""The field checks and defaults the constructs and the config share
+(container_constructs/checks.py, container_constructs/defaults.py): each rule against its
+source, a passing and a failing case, and loading a config without loading aws-cdk-lib."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import botocore
+import pytest
+from aws_cdk import aws_logs as logs
+
+from container_constructs import checks
+from container_constructs.common import _RETENTION_BY_DAYS, retention_days
+
+ROOT = Path(__file__).resolve().parent.parent
+PARTITIONS_JSON = json.loads(
+    (Path(botocore.__file__).parent / "data" / "partitions.json").read_text()
+)
+
+
+def test_partitions_are_botocores() -> None:
+    assert set(checks.PARTITIONS) == {p["id"] for p in PARTITIONS_JSON["partitions"]}
+
+
+def test_every_region_botocore_knows_is_a_region() -> None:
+    """Each region botocore lists that its partition's regionRegex matches (not the pseudo-regions
+    such as aws-global)."""
+    regions = [
+        region
+        for partition in PARTITIONS_JSON["partitions"]
+        for region in partition["regions"]
+        if re.match(partition["regionRegex"], region)
+    ]
+    assert len(regions) > 40
+    assert [region for region in regions if not checks.REGION.match(region)] == []
+
+
+@pytest.mark.parametrize(
+    "region", ["us-east", "useast-1", "US-EAST-1", "us-east-1a", "eu-west-\uff11"]
+)
+def test_not_a_region(region: str) -> None:
+    assert not checks.REGION.match(region)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "arn", "valid"),
+    [
+        (checks.KMS_KEY_ARN, "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab", True),
+        (checks.KMS_KEY_ARN, "arn:aws-cn:kms:cn-north-1:111122223333:key/mrk-1234", True),
+        (checks.KMS_KEY_ARN, "arn:aws-eusc:kms:eusc-de-east-1:111122223333:key/k", True),
+        (checks.KMS_KEY_ARN, "arn:aws:kms:eu-west-1:111122223333:alias/db", False),
+        (checks.KMS_KEY_ARN, "arn:aws-foo:kms:eu-west-1:111122223333:key/k", False),
+        (checks.KMS_KEY_ARN, "arn:aws:kms:eu-west-1:1111222233:key/k", False),
+        (
+            checks.SECRETS_MANAGER_SECRET_COMPLETE_ARN,
+            "arn:aws-us-gov:secretsmanager:us-gov-west-1:111122223333:secret:db/main-AbC123",
+            True,
+        ),
+        (
+            checks.SECRETS_MANAGER_SECRET_COMPLETE_ARN,
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:db",
+            False,
+        ),
+        (checks.SSM_PARAMETER_ARN, "arn:aws:ssm:us-east-1:111122223333:parameter/app/key", True),
+        (checks.SSM_PARAMETER_ARN, "arn:aws:ssm:us-east-1:111122223333:parameter//app", False),
+        (
+            checks.ACM_CERTIFICATE_ARN,
+            "arn:aws-iso-b:acm:us-isob-east-1:111122223333:certificate/0f0e0d0c-1111",
+            True,
+        ),
+        (checks.ACM_CERTIFICATE_ARN, "arn:aws:acm:us-east-1:111122223333:certificate/", False),
+        (checks.IAM_ROLE_ARN, "arn:aws:iam::111122223333:role/path/ci-runner", True),
+        (checks.IAM_ROLE_ARN, "arn:aws-iso-f:iam::111122223333:role/admin", True),
+        (checks.IAM_ROLE_ARN, "arn:aws:iam::111122223333:user/ci", False),
+        (checks.IAM_ROLE_ARN, "arn:aws:iam::111122223333:role/ädmin", False),
+        (checks.IAM_USER_ARN, "arn:aws:iam::111122223333:user/ci", True),
+        (checks.IAM_USER_ARN, "arn:aws:iam::111122223333:role/ci", False),
+        (checks.IAM_CUSTOMER_POLICY_ARN, "arn:aws:iam::111122223333:policy/reports", True),
+        (checks.IAM_CUSTOMER_POLICY_ARN, "arn:aws-eusc:iam::111122223333:policy/p/q", True),
+        (checks.IAM_CUSTOMER_POLICY_ARN, "arn:aws:iam::aws:policy/AmazonS3FullAccess", False),
+        (checks.IAM_CUSTOMER_POLICY_ARN, "arn:aws:iam::111122223333:role/reports", False),
+        (checks.RESOURCE_ARN, "arn:aws:s3:::reports-bucket/daily.csv", True),
+        (checks.RESOURCE_ARN, "arn:aws-iso:sqs:us-iso-east-1:111122223333:jobs", True),
+        (checks.RESOURCE_ARN, "arn:aws:sqs:us-east-1:1111:jobs", False),
+        (checks.RESOURCE_ARN, "reports-bucket", False),
+        (
+            checks.IDENTITY_CENTER_INSTANCE_ARN,
+            "arn:aws-us-gov:sso:::instance/ssoins-1234567890abcdef",
+            True,
+        ),
+        (checks.IDENTITY_CENTER_INSTANCE_ARN, "arn:aws:sso:::instance/ssoins-12345", False),
+        (checks.SECRETS_MANAGER_SECRET_NAME, "app/db_main+1=x.y@z-w", True),
+        (checks.SECRETS_MANAGER_SECRET_NAME, "app/d\u00e9j\u00e0", False),
+        (checks.ACCOUNT_ID, "111122223333", True),
+        (checks.ACCOUNT_ID, "11112222333\uff13", False),
+    ],
+)
+def test_arn_and_account_patterns(pattern: object, arn: str, valid: bool) -> None:
+    assert isinstance(pattern, type(checks.REGION))
+    assert bool(pattern.match(arn)) is valid
+
+
+def test_assumed_role_session() -> None:
+    arn = "arn:aws-us-gov:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123/jane@example.com"
+    parts = checks.STS_ASSUMED_ROLE_ARN.match(arn)
+    assert parts is not None
+    assert (parts["partition"], parts["account"]) == ("aws-us-gov", "111122223333")
+    assert parts["role"] == "AWSReservedSSO_Admin_0123"
+    assert not checks.STS_ASSUMED_ROLE_ARN.match("arn:aws:iam::111122223333:role/admin")
+
+
+def test_arn_region() -> None:
+    assert checks.arn_region("arn:aws:kms:eu-west-1:111122223333:key/k") == "eu-west-1"
+    assert checks.arn_region("arn:aws:iam::111122223333:role/r") == ""
+
+
+def test_retention_days_are_the_constructs_retentions() -> None:
+    """The construct's table maps every retention the check accepts, each to its own member
+    (every member of aws-cdk-lib's RetentionDays but never-expire)."""
+    assert tuple(_RETENTION_BY_DAYS) == checks.LOG_RETENTION_DAYS
+    members = set(_RETENTION_BY_DAYS.values())
+    assert members == set(logs.RetentionDays) - {logs.RetentionDays.INFINITE}
+    assert retention_days(365) is logs.RetentionDays.ONE_YEAR
+    with pytest.raises(ValueError, match="8 is not a CloudWatch Logs retention; allowed: 1, 3, 5"):
+        retention_days(8)
+    assert checks.check_retention_days(3653) == 3653
+
+
+def test_ipv4_network() -> None:
+    assert str(checks.ipv4_network("10.0.0.0/16", example="x")) == "10.0.0.0/16"
+    with pytest.raises(ValueError, match=r"^'10.0.0.1/16' is not an IPv4 network in CIDR "):
+        checks.ipv4_network("10.0.0.1/16", example="10.0.0.0/16")
+
+
+@pytest.mark.parametrize(
+    ("user", "root"), [("0", True), ("root", True), (":1000", True), ("0:0", True), ("101", False)]
+)
+def test_runs_as_root(user: str, root: bool) -> None:
+    assert checks.runs_as_root(user) is root
+
+
+def test_numeric_user_is_ascii_digits() -> None:
+    assert checks.NUMERIC_USER.match("1000:1000")
+    assert not checks.NUMERIC_USER.match("nginx")
+    assert not checks.NUMERIC_USER.match("\u0661\u0660\u0661")
+
+
+def test_exec_bind_mount_clashes_only_on_ec2_with_ecs_exec() -> None:
+    paths = ["/tmp", "/var/log/amazon/ssm"]
+    kwargs = {"writable_paths": paths, "enable_execute_command": True}
+    assert checks.exec_bind_mount_clashes(launch_type="ec2", **kwargs) == ["/var/log/amazon/ssm"]
+    assert checks.exec_bind_mount_clashes(launch_type="fargate", **kwargs) == []
+    assert (
+        checks.exec_bind_mount_clashes(
+            launch_type="ec2", writable_paths=paths, enable_execute_command=False
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [("ab", True), ("team/web-app", True), ("a", False), ("Web", False), ("a--b", False)],
+)
+def test_repository_names(name: str, valid: bool) -> None:
+    assert checks.is_repository_name(name) is valid
+
+
+def test_loading_a_config_loads_no_aws_cdk_lib() -> None:
+    """platform_config reads the constructs' defaults and checks without aws-cdk-lib or jsii,
+    so a config is loaded (and refused) in well under a second."""
+    script = (
+        "import sys, platform_config\n"
+        "platform_config.load_config('production')\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in {'aws_cdk', 'jsii'})\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True)

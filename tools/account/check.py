@@ -1,0 +1,188 @@
+"""Pre-deploy check of an environment's config against the account it deploys to.
+
+    python -m tools.account.check --environment sandbox [--overrides A.json,B.json]
+
+`make deploy` runs it (as `make preflight-account`) after the synth and before `cdk deploy`, with
+the deployer's credentials; synth never calls AWS. It exits 1 on any problem, listing them all:
+
+* Availability zone names are per account: `us-east-1a` is a different physical zone (AZ ID) in
+  each account. The configured `network.availability_zones` are mapped to their AZ IDs here.
+* With `eks.enabled`, a zone whose ID Amazon EKS does not accept for the cluster's (control-plane)
+  subnets is refused: EKS fails the create with UnsupportedAvailabilityZoneException
+  (`EKS_UNSUPPORTED_ZONE_IDS`, with its source).
+* Every configured instance type (`ecs.ec2.instance_types`, the EKS node groups' `instance_types`)
+  must be offered in every configured zone (EC2 DescribeInstanceTypeOfferings by
+  availability-zone); older zones such as use1-az3 lack newer types. Missing pairs are listed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from platform_config import ConfigError, PlatformConfig
+from tools.account.session import (
+    AccountError,
+    add_environment_options,
+    caller_account,
+    default_session,
+    environment_config,
+    one_line_errors,
+)
+
+# AZ IDs where Amazon EKS does not create clusters: "Amazon EKS VPC and subnet requirements",
+# https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html#network-requirements-subnets
+# (the cluster's subnets can't be in us-east-1 use1-az3, us-west-1 usw1-az2, ca-central-1
+# cac1-az3). eksctl keeps the same denylist for the control plane.
+EKS_UNSUPPORTED_ZONE_IDS: dict[str, str] = {
+    "use1-az3": "us-east-1",
+    "usw1-az2": "us-west-1",
+    "cac1-az3": "ca-central-1",
+}
+EKS_SOURCE = "https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html"
+
+
+@dataclass
+class AccountReport:
+    """What the check found: zone name -> AZ ID, and every problem as one line."""
+
+    environment: str
+    account: str
+    region: str
+    zone_ids: dict[str, str] = field(default_factory=dict)
+    # instance type -> (config paths that use it, zones where it is not offered)
+    instance_types: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines = [
+            f"Account check of environment '{self.environment}' "
+            f"(account {self.account}, region {self.region})",
+            "Availability zones (name -> AZ ID in this account):",
+        ]
+        for name, zone_id in self.zone_ids.items():
+            lines.append(f"  {name:<16} {zone_id or '(not in this account)'}")
+        lines.append("Instance types offered in every configured zone:")
+        for instance_type, (paths, missing) in self.instance_types.items():
+            state = f"missing in {', '.join(missing)}" if missing else "ok"
+            lines.append(f"  {instance_type:<14} {state:<32} ({', '.join(paths)})")
+        if self.problems:
+            lines.append(f"{len(self.problems)} problem(s):")
+            lines.extend(f"  - {problem}" for problem in self.problems)
+        else:
+            lines.append("No problems found.")
+        return "\n".join(lines)
+
+
+def configured_instance_types(config: PlatformConfig) -> dict[str, list[str]]:
+    """Every instance type the config launches -> the config paths that name it."""
+    uses: dict[str, list[str]] = {}
+    if config.ecs.ec2.enabled:  # an EC2 cluster that is off launches no instance
+        for instance_type in config.ecs.ec2.instance_types:
+            uses.setdefault(instance_type, []).append("ecs.ec2.instance_types")
+    if config.eks.enabled and config.eks.compute.mode == "managed_nodes":
+        for index, group in enumerate(config.eks.compute.node_groups):
+            for instance_type in group.instance_types:
+                path = f"eks.compute.node_groups[{index}].instance_types"
+                uses.setdefault(instance_type, []).append(path)
+    return uses
+
+
+def zone_ids(ec2: Any, names: Sequence[str]) -> dict[str, str]:
+    """Zone name -> AZ ID for the region's zones that are available to this account."""
+    response = ec2.describe_availability_zones(AllAvailabilityZones=False)
+    known = {
+        zone["ZoneName"]: zone["ZoneId"]
+        for zone in response["AvailabilityZones"]
+        if zone.get("State", "available") == "available"
+    }
+    return {name: known[name] for name in names if name in known}
+
+
+def offered_zones(
+    ec2: Any, instance_types: Sequence[str], zones: Sequence[str]
+) -> set[tuple[str, str]]:
+    """The (instance type, zone name) pairs EC2 offers, among `instance_types` x `zones`."""
+    offered: set[tuple[str, str]] = set()
+    paginator = ec2.get_paginator("describe_instance_type_offerings")
+    pages = paginator.paginate(
+        LocationType="availability-zone",
+        Filters=[
+            {"Name": "instance-type", "Values": list(instance_types)},
+            {"Name": "location", "Values": list(zones)},
+        ],
+    )
+    for page in pages:
+        for offering in page["InstanceTypeOfferings"]:
+            offered.add((offering["InstanceType"], offering["Location"]))
+    return offered
+
+
+def check_account(config: PlatformConfig, session: Any) -> AccountReport:
+    """Map the zones, check them against EKS and the instance type offerings.
+
+    Raises:
+        AccountError: no or invalid credentials, or a denied call.
+    """
+    with one_line_errors():
+        account = caller_account(session, config)
+        ec2 = session.client("ec2", region_name=config.region)
+        zones = list(config.network.availability_zones)
+        ids = zone_ids(ec2, zones)
+        report = AccountReport(config.name, account, config.region)
+        report.zone_ids = {zone: ids.get(zone, "") for zone in zones}
+        for zone in zones:
+            if zone not in ids:
+                report.problems.append(
+                    f"network.availability_zones: {zone} is not an available zone of account "
+                    f"{account} in {config.region}"
+                )
+        if config.eks.enabled:
+            for zone, zone_id in ids.items():
+                if zone_id in EKS_UNSUPPORTED_ZONE_IDS:
+                    report.problems.append(
+                        f"network.availability_zones: {zone} is {zone_id} in this account, where "
+                        "Amazon EKS does not create clusters (UnsupportedAvailabilityZoneException"
+                        f"; {EKS_SOURCE}); choose another zone or disable eks"
+                    )
+        uses = configured_instance_types(config)
+        present = [zone for zone in zones if zone in ids]
+        offered = offered_zones(ec2, sorted(uses), present) if uses and present else set()
+        for instance_type, paths in uses.items():
+            missing = [zone for zone in present if (instance_type, zone) not in offered]
+            report.instance_types[instance_type] = (paths, missing)
+            for zone in missing:
+                report.problems.append(
+                    f"{paths[0]}: {instance_type} is not offered in {zone} ({ids[zone]})"
+                )
+    return report
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.account.check",
+        description="Check an environment's zones and instance types against the account.",
+    )
+    add_environment_options(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None, session: Any = None) -> int:
+    """0 when the account fits the config; 1 with the report (or a one-line error) otherwise.
+    `session` is for tests."""
+    args = parse_args(argv)
+    try:
+        config = environment_config(args.environment, args.overrides, args.config)
+        report = check_account(config, session or default_session())
+    except (AccountError, ConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(report.render())
+    return 1 if report.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""What the tools that call AWS share (the account tools beside this module, and those of
+tools.deploy, tools.verify and tools.images): the environment's config with its config of record
+and overrides files, the boto3 session, and one-line errors instead of tracebacks.
+
+These tools run with the deployer's credentials, never at synth (synth is offline).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from platform_config import DEFAULT_CONFIG_DIR, PlatformConfig, load_config
+from platform_config.layers import Layer
+from platform_config.loader import OverridesError, read_overrides_files
+
+
+class AccountError(Exception):
+    """A problem reported as one line (no traceback): credentials, permissions, the CLI."""
+
+
+NO_CREDENTIALS = (
+    "no AWS credentials found: configure a profile (AWS_PROFILE) or export credentials, then rerun"
+)
+
+
+def read_overrides(value: str | Path | None) -> list[Layer]:
+    """The JSON objects of `--overrides A.json,B.json`, in order, read exactly as app.py reads
+    `-c config_overrides=` (platform_config.loader.read_overrides_files), or []."""
+    try:
+        return read_overrides_files(str(value or ""))
+    except OverridesError as error:
+        raise AccountError(f"--overrides: {error}") from None
+
+
+def add_environment_options(parser: argparse.ArgumentParser) -> None:
+    """The options every account tool takes: the environment, its config of record and its
+    overrides files."""
+    parser.add_argument("--environment", required=True, help="environment name, e.g. sandbox")
+    parser.add_argument(
+        "--config",
+        default=DEFAULT_CONFIG_DIR,
+        help=(
+            "the config of record, what each environment runs (as -c config=DIR; default "
+            f"{DEFAULT_CONFIG_DIR})"
+        ),
+    )
+    parser.add_argument(
+        "--overrides",
+        help=(
+            "JSON files A.json,B.json merged over the environment's config in order "
+            "(as -c config_overrides=A.json,B.json)"
+        ),
+    )
+
+
+def environment_config(
+    environment: str,
+    overrides: str | Path | None,
+    config_dir: str | Path | None = DEFAULT_CONFIG_DIR,
+) -> PlatformConfig:
+    """The validated config of `environment`: the config of record in `config_dir` (none when
+    None) and the comma-separated overrides files merged over it in order (raises ConfigError)."""
+    return load_config(
+        environment,
+        overrides=read_overrides(overrides),
+        config_dir=Path(config_dir) if config_dir is not None else None,
+    )
+
+
+def default_session() -> Any:
+    """A boto3 session from the usual credential chain (profile, environment, SSO, ...)."""
+    import boto3  # type: ignore[import-untyped]
+
+    return boto3.Session()
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """Turn botocore's credential, client and connection errors into `AccountError`."""
+    from botocore.exceptions import (  # type: ignore[import-untyped]
+        BotoCoreError,
+        ClientError,
+        NoCredentialsError,
+    )
+
+    try:
+        yield
+    except NoCredentialsError:
+        raise AccountError(NO_CREDENTIALS) from None
+    except ClientError as error:
+        detail = error.response.get("Error", {})
+        raise AccountError(
+            f"{error.operation_name} failed: {detail.get('Code')}: {detail.get('Message')}"
+        ) from None
+    except BotoCoreError as error:
+        raise AccountError(str(error)) from None
+
+
+def caller_account(session: Any, config: PlatformConfig) -> str:
+    """The account of the credentials in use; it must be `config.account` when that is set."""
+    sts = session.client("sts", region_name=config.region)
+    account = str(sts.get_caller_identity()["Account"])
+    if config.account is not None and account != config.account:
+        raise AccountError(
+            f"the credentials are of account {account}, but environment '{config.name}' "
+            f"deploys to account {config.account}"
+        )
+    return account
