@@ -29,7 +29,11 @@ def add_writable_root_task(app: App) -> ecs.FargateTaskDefinition:
     """One stack with one Fargate task whose container keeps a writable root filesystem (and is
     otherwise compliant: non-root, logs with retention, kept with its stack)."""
     stack = Stack(app, "Fork", env=Environment(region="us-east-1"))
-    task = ecs.FargateTaskDefinition(stack, "Task")
+    return _writable_root_task(stack, "Task")
+
+
+def _writable_root_task(stack: Stack, task_id: str) -> ecs.FargateTaskDefinition:
+    task = ecs.FargateTaskDefinition(stack, task_id)
     task.add_container(
         "app",
         image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx-unprivileged:1.27"),
@@ -37,7 +41,7 @@ def add_writable_root_task(app: App) -> ecs.FargateTaskDefinition:
         readonly_root_filesystem=False,
         logging=ecs.LogDrivers.aws_logs(
             stream_prefix="app",
-            log_group=logs.LogGroup(stack, "Logs", retention=logs.RetentionDays.ONE_WEEK),
+            log_group=logs.LogGroup(task, "Logs", retention=logs.RetentionDays.ONE_WEEK),
         ),
     )
     return task
@@ -77,6 +81,22 @@ def test_acknowledged_on_the_task_definition_it_synthesizes_and_is_reported(
     assert REASON in row
     assert row.endswith("app")
     assert "1 acknowledged finding(s); 0 unacknowledged" in table
+
+
+def test_an_acknowledgement_covers_its_own_construct_only(tmp_path: Path) -> None:
+    """The same finding on a sibling task definition still fails synth: an acknowledgement is
+    scoped to the construct it is made on (and its children)."""
+    app = project_app(tmp_path / "cdk.out", **FAIL_ON_ERRORS)
+    Validations.of(app).add_plugins(_platform_checks())
+    task = add_writable_root_task(app)
+    _writable_root_task(task.stack, "Other")
+    Validations.of(task).acknowledge(Acknowledgment(id=RULE, reason=REASON))
+    with pytest.raises(Exception, match="ValidationFailed") as failure:
+        app.synth()
+    message = str(failure.value)
+    assert "Fork/Other/Resource" in message
+    assert "Fork/Task/Resource" not in message
+    assert message.count("(ContainerPlatform)") == 1
 
 
 @pytest.mark.integration

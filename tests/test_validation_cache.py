@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,13 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 
-from container_constructs.rules import CachedNagPack, CachedStagePlugin, ContainerPlatformChecks
+from container_constructs.rules import (
+    CachedNagPack,
+    CachedStagePlugin,
+    ContainerPlatformChecks,
+    PerTemplatePlugin,
+    pack,
+)
 from container_constructs.rules.cache import ValidationCache, digest
 from stacks.common import StackSettings
 from stacks.platform import add_validations
@@ -187,6 +195,93 @@ def test_concurrent_writers_never_leave_a_partial_entry(tmp_path: Path) -> None:
 
 def test_key_parts_cannot_run_into_each_other() -> None:
     assert digest("ab", "c") != digest("a", "bc")
+
+
+@dataclass(frozen=True)
+class _StackTemplate:
+    """What aws-cdk-lib's validation context lists for each stack."""
+
+    stack_construct_path: str
+    template_path: str
+    region: str | None
+    account_id: str | None
+
+
+@dataclass(frozen=True)
+class _Context:
+    app_construct: App
+    stack_templates: list[_StackTemplate]
+
+
+def test_each_input_of_the_key_decides_a_hit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plugin's findings are looked up by the template's bytes, its stack's region and account,
+    the versions of the plugin and of the engine it runs (aws-cdk-lib bundles the CloudFormation
+    validation engine) and, for the platform's rules, the rule pack's source and the environment's
+    facts: a change to any of them is a miss; nothing else is."""
+    missed: Counter[str] = Counter()
+
+    def record(self: PerTemplatePlugin, stacks: Any, context: Any) -> dict[str, list[Any]]:
+        missed[self.name] += len(stacks)
+        return {stack.construct_path: [] for stack in stacks}
+
+    for plugin in PLUGINS:
+        monkeypatch.setattr(plugin, "validate_templates", record)
+    cache = ValidationCache(tmp_path / "cache")
+    template = tmp_path / "Stack.template.json"
+    (tmp_path / "manifest.json").write_text('{"artifacts": {}}')
+    app = App()
+
+    def run(
+        content: bytes = b'{"Resources": {}}',
+        region: str = "us-east-1",
+        account: str = "111111111111",
+        kms_encrypted_logs: bool = False,
+    ) -> set[str]:
+        missed.clear()
+        template.write_bytes(content)
+        context = _Context(app, [_StackTemplate("Stack", str(template), region, account)])
+        plugins: list[PerTemplatePlugin] = [
+            ContainerPlatformChecks(
+                retain_stateful_resources=True, kms_encrypted_logs=kms_encrypted_logs, cache=cache
+            ),
+            CachedNagPack(lambda: None, name="AwsSolutions", cache=cache),  # type: ignore[arg-type]
+            CachedStagePlugin(
+                name="cdk-preflight",
+                register=lambda stage: None,
+                distributions=("cdk-preflight",),
+                cache=cache,
+            ),
+        ]
+        for plugin in plugins:
+            plugin.validate(context)  # type: ignore[arg-type]
+        return set(missed)
+
+    every = {"ContainerPlatform", "AwsSolutions", "cdk-preflight"}
+    assert run() == every, "cold"
+    assert run() == set(), "warm"
+    assert run(content=b'{"Resources": {} }') == every
+    assert run(region="eu-west-1") == every
+    assert run(account="222222222222") == every
+    assert run(kms_encrypted_logs=True) == {"ContainerPlatform"}
+    installed = metadata.version
+    for distribution, plugins in (
+        ("aws-cdk-lib", {"AwsSolutions", "cdk-preflight"}),
+        ("cdk-nag", {"AwsSolutions"}),
+        ("cdk-preflight", {"cdk-preflight"}),
+    ):
+        with monkeypatch.context() as patch:
+            patch.setattr(
+                metadata,
+                "version",
+                lambda name, changed=distribution: "0.0.0" if name == changed else installed(name),
+            )
+            assert run() == plugins, f"another {distribution}"
+    with monkeypatch.context() as patch:
+        patch.setattr(pack, "_rule_pack_digest", lambda: digest("another rule pack"))
+        assert run() == {"ContainerPlatform"}, "another rule pack"
+    assert run() == set(), "back to the first inputs: every entry still there"
 
 
 @jsii.implements(IPolicyValidationPlugin)
