@@ -10,7 +10,7 @@ import pytest
 from container_constructs.rules.rule import EnvironmentFacts
 from container_constructs.rules.stateful import RULES, STATEFUL_TYPES, deleted_and_emptied
 from platform_config import load_config
-from tests.assembly import Assembly
+from tests.helpers.assembly import Assembly
 
 (RULE,) = RULES
 

@@ -4,7 +4,7 @@ environment; the plugin reports a breach as fatal, naming the stack."""
 from __future__ import annotations
 
 from container_constructs.rules.limits import MAX_RESOURCES, quota_problems
-from tests.assembly import Assembly
+from tests.helpers.assembly import Assembly
 
 
 def test_every_template_is_within_cloudformation_limits(assembly: Assembly) -> None:

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from container_constructs.rules.report import render
-from tests.assembly import Assembly
-from tests.cdk_cli import ROOT
-from tests.gates.acknowledgements import (
+from tests.helpers.acknowledgements import (
     Acknowledgement,
     acknowledgement_problems,
     collect_acknowledgements,
     narrowest_scopes,
     unacknowledged_violations,
 )
+from tests.helpers.assembly import Assembly
+from tests.helpers.cdk_cli import ROOT
 
 
 def acknowledgements_of(assembly: Assembly) -> list[Acknowledgement]:

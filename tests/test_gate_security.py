@@ -19,7 +19,7 @@ from container_constructs.rules.network import ALB, ALB_GROUP, HTTPS_LISTENER
 from container_constructs.rules.registry import registry_scanning, repository
 from container_constructs.rules.rule import EnvironmentFacts, evaluate_fragment
 from platform_config import load_config
-from tests.assembly import Assembly
+from tests.helpers.assembly import Assembly
 
 RULE_IDS = [rule.id for rule in RULES]
 

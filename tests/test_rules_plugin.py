@@ -17,8 +17,8 @@ from aws_cdk import aws_logs as logs
 
 from container_constructs.rules import ContainerPlatformChecks
 from container_constructs.rules.report import render
-from tests.apps import project_app
-from tests.cdk_cli import CDK_BIN, ROOT, offline_environment
+from tests.helpers.apps import project_app
+from tests.helpers.cdk_cli import CDK_BIN, ROOT, offline_environment
 
 RULE = "ContainerPlatform::ecs-container-read-only-root"
 REASON = "The legacy image writes its pid file under /run; tracked in the image's own backlog"

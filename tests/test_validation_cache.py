@@ -38,7 +38,7 @@ from container_constructs.rules.cache import ValidationCache, digest
 from container_constructs.rules.report import render
 from stacks.common import StackSettings
 from stacks.platform import add_validations
-from tests.apps import project_app
+from tests.helpers.apps import project_app
 
 SETTINGS = StackSettings(
     environment="cache-test",

@@ -17,8 +17,8 @@ from typing import Any
 
 from container_constructs.rules import RULES, EnvironmentFacts, Rule, TemplateRule
 from container_constructs.rules.rule import EXAMPLE_FACTS
-from tests.apps import validation_violations
-from tests.gates.cfn_lint import finish_cfn_lint, start_cfn_lint
+from tests.helpers.apps import validation_violations
+from tests.helpers.cfn_lint import finish_cfn_lint, start_cfn_lint
 from tools.gates.lint_templates import stack_templates
 
 # "Your load balancer's subnets must have a CIDR block of at least a /27 bitmask" (Elastic Load
