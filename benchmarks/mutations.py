@@ -18,6 +18,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -173,24 +174,30 @@ def run(mutation: Mutation) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="mutation-") as work:
         copy = Path(work)
         mutated_copy(mutation, copy)
-        result = subprocess.run(
-            # -o setup: the shared .venv and node_modules are as they are (never reinstalled)
+        # -o setup: the shared .venv and node_modules are as they are (never reinstalled). Its
+        # own process group, so that an interrupted run stops the suite and its synths with it.
+        suite = subprocess.Popen(
             ["make", "--no-print-directory", "-o", "setup", "test"],
             cwd=copy,
             env={**os.environ, "PYTEST_ADDOPTS": PYTEST_ADDOPTS},
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            check=False,
+            start_new_session=True,
         )
-    found = FAILED_LINE.search(result.stdout)
-    if result.returncode != 0 and found is None:
+        try:
+            stdout, stderr = suite.communicate()
+        finally:
+            if suite.poll() is None:
+                os.killpg(suite.pid, signal.SIGTERM)
+                suite.wait()
+    found = FAILED_LINE.search(stdout)
+    if suite.returncode != 0 and found is None:
         raise RuntimeError(
             f"{mutation.name}: make test failed without a test failing:\n"
-            f"{result.stdout[-3000:]}{result.stderr[-3000:]}"
+            f"{stdout[-3000:]}{stderr[-3000:]}"
         )
-    named = tuple(
-        rule for rule in rule_ids() if re.search(rf"\b{re.escape(rule)}\b", result.stdout)
-    )
+    named = tuple(rule for rule in rule_ids() if re.search(rf"\b{re.escape(rule)}\b", stdout))
     return Outcome(
         mutation,
         found.group(1) if found else None,
@@ -223,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="+", metavar="NAME", help="mutations whose name has NAME")
     args = parser.parse_args(argv)
+    # The project's Node first (as the Makefile has it), for jsii when the rule ids are read.
+    os.environ["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
     chosen = [m for m in MUTATIONS if not args.only or any(part in m.name for part in args.only)]
     outcomes = []
     for mutation in chosen:
