@@ -19,6 +19,7 @@ from platform_config.alb_quotas import (
     max_services_per_load_balancer,
 )
 from platform_config.base import Section
+from platform_config.ecs_kinds import build_order, check_send_to
 from platform_config.ecs_placement import (
     DEFAULT_GROUP,
     AlbKey,
@@ -85,8 +86,8 @@ class ClusterConfig(Section):
         ge=1,
         le=20,
         description=(
-            "Services per service stack at most (~25 resources per service; 500 max); each "
-            "service names its stack with stack (default 1)."
+            "Web services per service stack at most (~25 resources per service; 500 max); each "
+            "names its stack with stack (default 1). Other kinds have a stack each."
         ),
     )
     services: dict[str, ServiceConfig] = Field(
@@ -162,6 +163,16 @@ class ClusterConfig(Section):
         """The services an ALB listener rule of this cluster routes to, by name."""
         return [service for service in self.services.values() if service.needs_load_balancer]
 
+    def workload_stacks(self) -> list[ServiceConfig]:
+        """The services with a stack of their own (every kind but web), in the order their
+        stacks are built: each worker before the services that send to its queue."""
+        return build_order(list(self.services.values()))
+
+    @property
+    def service_connect(self) -> bool:
+        """Whether the cluster needs a Service Connect namespace: some service is a backend."""
+        return any(service.kind == "backend" for service in self.services.values())
+
     @property
     def load_balancer_groups(self) -> dict[str, LoadBalancerConfig]:
         """Every group by name: the default one first, then the named ones by name."""
@@ -180,15 +191,16 @@ class ClusterConfig(Section):
         return self.placement(service).alb
 
     def stack_of(self, service: ServiceConfig) -> int:
-        """The number N of the service stack (`services-N`) that holds `service`: its `stack`
-        (default 1), whatever its priority, its name or the other services."""
+        """The number N of the service stack (`services-N`) that holds web service `service`:
+        its `stack` (default 1), whatever its priority, its name or the other services."""
         return self.placement(service).stack
 
     def assign_service_stacks(self) -> dict[int, list[ServiceConfig]]:
-        """Services by the number of the stack that holds them, in stack order. Stable: a
-        service's stack depends only on its own `stack`, never on the other services."""
+        """Web services by the number of the stack that holds them, in stack order (the other
+        kinds have a stack each: workload_stacks). Stable: a service's stack depends only on its
+        own `stack`, never on the other services."""
         stacks: dict[int, list[ServiceConfig]] = {}
-        for service in self.services.values():
+        for service in self.web_services:
             stacks.setdefault(self.stack_of(service), []).append(service)
         return dict(sorted(stacks.items()))
 
@@ -242,7 +254,7 @@ class ClusterConfig(Section):
                 )
         priorities: dict[int, str] = {}
         for service in self.web_services:
-            priority = service.route.priority
+            priority = service.web_route.priority
             if priority in priorities:
                 raise ValueError(
                     f"services.{service.name}.route.priority: {priority} is already used by "
@@ -256,11 +268,16 @@ class ClusterConfig(Section):
 
     @model_validator(mode="after")
     def _stacks_within_capacity(self) -> ClusterConfig:
-        """Every service in a stack it names (or may default to), no stack over capacity, and
-        each listener rule kept from before rules were keyed by priority kept once."""
+        """Every web service in a stack it names (or may default to), no stack over capacity,
+        and each listener rule kept from before rules were keyed by priority kept once."""
         check_stack_pins(list(self.services.values()), self.services_per_stack)
         check_stack_capacity(self.assign_service_stacks(), self.services_per_stack)
         check_legacy_rules(self.legacy_listener_rules)
+        return self
+
+    @model_validator(mode="after")
+    def _queues_of_workers(self) -> ClusterConfig:
+        check_send_to(list(self.services.values()))
         return self
 
     @model_validator(mode="after")

@@ -3,11 +3,12 @@ them in platform_config/listener_rules.py), the load-balancer groups, which ALB 
 stack hold a service (`place`, the one placement function), and what the services of one ALB add
 to it against its quotas (platform_config/alb_quotas.py).
 
-Placement depends only on the service itself, never on its position in the list or on the other
-services: service stack N is the service's `stack` (default 1), so neither its route priority nor
-its name moves it to another stack; ALB k of its group holds the priorities of block k
-(`services_per_load_balancer` each, `priority_block`). Its listener rule is keyed by priority in
-its stack (container_constructs/listener_routes.py), so a rename keeps the rule.
+Placement (of web services: the other kinds have a stack each) depends only on the service
+itself, never on its position in the list or on the other services: service stack N is the
+service's `stack` (default 1), so neither its route priority nor its name moves it to another
+stack; ALB k of its group holds the priorities of block k (`services_per_load_balancer` each,
+`priority_block`). Its listener rule is keyed by priority in its stack
+(container_constructs/listener_routes.py), so a rename keeps the rule.
 """
 
 from __future__ import annotations
@@ -216,11 +217,12 @@ class Placement(NamedTuple):
 
 
 def place(service: ServiceConfig, services_per_load_balancer: int) -> Placement:
-    """The one placement function: the stack is the service's `stack` (default 1); the ALB is
-    its group's ALB of the block of its route priority. Nothing else of the service, and nothing
-    of the other services, counts."""
+    """The one placement function, of a web service (the other kinds have no route and a stack
+    of their own, `ClusterConfig.workload_stacks`): the stack is the service's `stack` (default
+    1); the ALB is its group's ALB of the block of its route priority. Nothing else of the
+    service, and nothing of the other services, counts."""
     group = service.load_balancer or DEFAULT_GROUP
-    number = priority_block(service.route.priority, services_per_load_balancer)
+    number = priority_block(service.web_route.priority, services_per_load_balancer)
     return Placement(service.stack or DEFAULT_STACK, AlbKey(group, number))
 
 
@@ -229,8 +231,11 @@ def check_stack_pins(services: Sequence[ServiceConfig], services_per_stack: int)
     must name its stack: until placement stopped following priorities, such a service was in
     services-N, N the block of its priority, and the default (services-1) would move it there
     from an environment deployed then (a new service at the same priority in another stack
-    while the old copy still holds it: PriorityInUse; in production its log group orphaned)."""
+    while the old copy still holds it: PriorityInUse; in production its log group orphaned).
+    Services without a route (kinds other than web) have a stack of their own and are skipped."""
     for service in services:
+        if service.route is None:
+            continue
         block = priority_block(service.route.priority, services_per_stack)
         if service.stack is None and block != DEFAULT_STACK:
             raise ValueError(

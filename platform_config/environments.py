@@ -19,7 +19,7 @@ DEFAULT_ENVIRONMENT = "sandbox"
 SAMPLE_IMAGE_URI = "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"
 
 # The rule at priority 1 keeps the logical id the sample's listener rule had before rules were
-# keyed by priority (docs/design.md, D18): an environment deployed then updates it
+# keyed by priority (docs/design.md, D20): an environment deployed then updates it
 # in place, whatever service the config of record puts at priority 1.
 LEGACY_LISTENER_RULES: dict[str, str] = {"1": "sample"}  # JSON's keys, as config files give them
 

@@ -170,6 +170,24 @@ def test_no_stack_over_capacity() -> None:
     assert {n: len(s) for n, s in fits.assign_service_stacks().items()} == {1: 1, 3: 2}
 
 
+def test_only_web_services_take_a_stack() -> None:
+    """A backend, worker or job has a stack of its own (`workload_stacks`): it neither names a
+    services-N stack nor counts against one's capacity, and `stack` is refused for it."""
+    worker = {"name": "jobs", "kind": "worker", "image": {"uri": SAMPLE_IMAGE_URI}}
+    backend = {"name": "orders", "kind": "backend", "image": {"uri": SAMPLE_IMAGE_URI}}
+    web = [_service("svc-1", 1, None, None), _service("svc-2", 2, None, None)]
+    section = _section(
+        [*web, worker, backend], services_per_stack=2, legacy_listener_rules={"1": "sample"}
+    )
+    stacks = section.assign_service_stacks()
+    assert {n: [s.name for s in group] for n, group in stacks.items()} == {1: ["svc-1", "svc-2"]}
+    assert sorted(s.name for s in section.workload_stacks()) == ["jobs", "orders"]
+    message = _error([*web, {**worker, "stack": 2}])
+    assert (
+        "ecs.fargate.services.jobs.stack: a worker service does not take it; allowed for kind web"
+    ) in message
+
+
 @pytest.mark.parametrize("stack", [0, 2001])
 def test_stack_numbers(stack: int) -> None:
     message = _error([_service("api", 1, stack, None)])

@@ -136,6 +136,7 @@ def changes(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) ->
 
 def clean_change(name: str = "sample") -> dict[str, Any]:
     """The Fargate sample at 512 CPU / 1024 MiB (named `name`), and an `orders` repository."""
+    # The config of record's sample, at its priority and path.
     sample = service(name, 1, "/*", cpu=512, memory_mib=1024)
     repositories = [*ENVIRONMENTS[ENVIRONMENT]["registry"]["repositories"], {"name": "orders"}]
     return {**fargate(sample), "registry": {"repositories": repositories}}
