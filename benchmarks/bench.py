@@ -213,6 +213,7 @@ def services_override(count: int) -> dict[str, Any]:
             "user": "101",
             "writable_paths": ["/tmp", "/var/cache/nginx"],
             "route": {"priority": index, "paths": [f"/svc-{index:02d}/*"]},
+            "stack": (index - 1) // 10 + 1,  # 10 per stack (services_per_stack's default)
         }
         for index in range(1, count + 1)
     }

@@ -71,6 +71,10 @@ STS_ASSUMED_ROLE_ARN: Final = re.compile(
 )
 
 
+# An ECS service's name in the config (it becomes its construct ids: stacks.names).
+SERVICE_NAME: Final = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+
+
 def arn_region(arn: str) -> str:
     """The region field of an ARN (empty for a global service's, such as IAM's)."""
     return arn.split(":")[3]

@@ -85,6 +85,7 @@ ROOT_VOLUME_GIB: Final = 30
 INTERNAL_LOAD_BALANCER: Final = False  # internet-facing
 IDLE_TIMEOUT_SECONDS: Final = 60  # Elastic Load Balancing's own default
 ACCESS_LOG_RETENTION_DAYS: Final = 90
+HTTP_REDIRECT: Final = True  # with a certificate, port 80 redirects to HTTPS
 
 # Network (NetworkProps; config network).
 VPC_CIDR: Final = "10.0.0.0/16"

@@ -41,7 +41,8 @@ class WebServiceProps(TaskProps):
         load_balancer: the shared ALB to sit behind: the listener to add a rule to and the
             security group the tasks admit (`SharedLoadBalancer.service_load_balancer`, or
             `ServiceLoadBalancer.from_attributes` in another stack). Required.
-        listener_priority: the rule's priority, unique on the listener. Required.
+        listener_priority: the rule's priority, unique on the listener; where the rule is made is
+            the load balancer handle's (`ServiceLoadBalancer.add_rule`). Required.
         path_patterns: the rule's path conditions (this or host_headers). Default: none.
         host_headers: the rule's host conditions (this or path_patterns). Default: none.
         container_port: unprivileged port the app listens on (below 1024 only with
@@ -96,8 +97,8 @@ class WebService(Construct):
         log_group: the application log group.
         security_group: the tasks' security group.
         storage: the EFS storage, or None.
-        target_group: the ALB target group.
-        listener_rule: the rule routing to `target_group`.
+        target_group: the ALB target group (id: the load balancer handle's `target_group_id`).
+        listener_rule: the rule routing to `target_group` (made by the load balancer handle).
         scaling: the task count auto scaling.
     """
 
@@ -133,7 +134,7 @@ class WebService(Construct):
 
         self.target_group = elbv2.ApplicationTargetGroup(
             self,
-            "TargetGroup",
+            props.load_balancer.target_group_id,
             vpc=vpc,
             port=props.container_port,
             protocol=elbv2.ApplicationProtocol.HTTP,
@@ -152,18 +153,12 @@ class WebService(Construct):
                 )
             ],
         )
-        conditions = []
-        if props.path_patterns:
-            conditions.append(elbv2.ListenerCondition.path_patterns(list(props.path_patterns)))
-        if props.host_headers:
-            conditions.append(elbv2.ListenerCondition.host_headers(list(props.host_headers)))
-        self.listener_rule = elbv2.ApplicationListenerRule(
+        self.listener_rule = props.load_balancer.add_rule(
             self,
-            "ListenerRule",
-            listener=props.load_balancer.listener,
             priority=props.listener_priority,
-            conditions=conditions,
-            target_groups=[self.target_group],
+            path_patterns=props.path_patterns,
+            host_headers=props.host_headers,
+            target_group=self.target_group,
         )
         if props.container_port < checks.UNPRIVILEGED_PORTS[0]:
             # The ALB's own egress covers the unprivileged ports only; this port is the

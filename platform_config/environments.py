@@ -18,6 +18,11 @@ DEFAULT_ENVIRONMENT = "sandbox"
 # The shipped sample services run it (config/services/*/sample.json); tests and benchmarks too.
 SAMPLE_IMAGE_URI = "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"
 
+# The rule at priority 1 keeps the logical id the sample's listener rule had before rules were
+# keyed by priority (docs/design.md, D20): an environment deployed then updates it
+# in place, whatever service the config of record puts at priority 1.
+LEGACY_LISTENER_RULES: dict[str, str] = {"1": "sample"}  # JSON's keys, as config files give them
+
 ENVIRONMENTS: dict[str, dict[str, Any]] = {
     "sandbox": {
         "region": "us-east-1",
@@ -53,6 +58,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 "on_demand_base_capacity": 0,
                 "managed_termination_protection": False,
                 "exec_log_retention_days": 7,
+                "legacy_listener_rules": LEGACY_LISTENER_RULES,
             },
             "fargate": {
                 "default_strategy": [
@@ -60,6 +66,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                     {"capacity_provider": "FARGATE", "weight": 1},
                 ],
                 "exec_log_retention_days": 7,
+                "legacy_listener_rules": LEGACY_LISTENER_RULES,
             },
         },
         # Spot Graviton managed nodes: the same node/add-on path as production at a few cents an
@@ -118,6 +125,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 "spot": False,
                 "managed_termination_protection": True,
                 "exec_log_retention_days": 365,
+                "legacy_listener_rules": LEGACY_LISTENER_RULES,
             },
             "fargate": {
                 "default_strategy": [
@@ -125,6 +133,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 ],
                 "container_insights": "enhanced",
                 "exec_log_retention_days": 365,
+                "legacy_listener_rules": LEGACY_LISTENER_RULES,
             },
         },
         # On-demand nodes in every AZ, private API endpoint, admins only through access entries

@@ -1,15 +1,15 @@
 """The ECS stacks: per cluster kind, one cluster stack (cluster, capacity, shared ALB) and as many
 service stacks as the services need.
 
-Placement is the config's (platform_config/ecs_placement.py, deterministic, independent of list
-order): a service lives in stack `services-N`, N the block of its route priority
-(`ClusterConfig.stack_of`), and on ALB k of its load-balancer group, k the block of its priority
-(`ClusterConfig.alb_of`). Priorities are unique per cluster, so no stack ever holds more than
-`services_per_stack` services; adding, removing or reordering services never moves another
-service, so its logical IDs stay put. Changing a service's priority across a block boundary moves
-it to another stack: CloudFormation then creates the new service before deleting the old one
-(service names are generated, so both can exist for a moment). Sparse priorities make sparse
-stacks; number services 1, 2, 3, ... The default group's first ALB keeps the construct ids of the
+Placement is the config's (`ClusterConfig.placement`, platform_config/ecs_placement.py `place`):
+a web service lives in stack `services-N`, N its `stack` (default 1), and on ALB k of its
+load-balancer group, k the block of its route priority; a service of another kind in a stack of
+its own (`ClusterConfig.workload_stacks`). Neither depends on the other services or
+the list order, and a priority change never moves a service to another stack, so logical ids stay
+put. A service's resources are named after the service; its listener rule after its priority, in
+the `ListenerRoutes` of its stack and ALB, so a rename updates the rule in place (a kept rule,
+`legacy_listener_rules`, keeps the id it had before) and its target group after its ALB, so a move
+to another ALB makes a new one. The default group's first ALB keeps the construct ids of the
 single shared ALB (`SharedLoadBalancer`, output `LoadBalancerDnsName`); every other ALB's ids name
 its group and number.
 """
@@ -36,7 +36,13 @@ from container_constructs.ecs_service_cluster import (
     ServiceCluster,
     ServiceLoadBalancer,
 )
-from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
+from container_constructs.listener_routes import ListenerRoutes, ListenerRoutesProps
+from container_constructs.load_balancer import (
+    HTTPS_FIRST_LISTENER_IDS,
+    LISTENER_IDS,
+    SharedLoadBalancer,
+    SharedLoadBalancerProps,
+)
 from container_constructs.worker_service import WorkerService
 from platform_config.ecs import ClusterConfig, Ec2ClusterConfig, FargateClusterConfig
 from platform_config.ecs_placement import AlbKey
@@ -133,6 +139,12 @@ class EcsClusterStack(Stack, Generic[SectionT]):
                     vpc=vpc,
                     certificate_arn=balancer.certificate_arn,
                     additional_certificate_arns=balancer.additional_certificate_arns,
+                    http_redirect=balancer.http_redirect,
+                    listener_ids=(
+                        HTTPS_FIRST_LISTENER_IDS
+                        if balancer.https_first_listener_ids
+                        else LISTENER_IDS
+                    ),
                     internal=balancer.internal,
                     internal_cidr=vpc_cidr if balancer.internal else None,
                     idle_timeout=Duration.seconds(balancer.idle_timeout_seconds),
@@ -265,14 +277,24 @@ class EcsServicesStack(Stack):
         imported: dict[AlbKey, ServiceLoadBalancer] = {}
         for key in sorted({section.alb_of(s) for s in services if s.kind == "web"}):
             balancer = load_balancers[key]
-            imported[key] = ServiceLoadBalancer.from_attributes(
+            handle = ServiceLoadBalancer.from_attributes(
                 self,
                 names.load_balancer_import_construct_id(key),
                 listener_arn=balancer.listener.listener_arn,
                 security_group_id=balancer.security_group.security_group_id,
                 scheme=balancer.scheme,
                 dns_name=balancer.dns_name,
+                target_group_id=names.target_group_construct_id(key),
             )
+            routes = ListenerRoutes(
+                self,
+                names.routes_construct_id(key),
+                props=ListenerRoutesProps(
+                    listener=handle.listener,
+                    keep_ids=_kept_rules(section, services, key),
+                ),
+            )
+            imported[key] = handle.with_routes(routes)
         self.service_cluster = ServiceCluster.from_attributes(
             self,
             names.IMPORTED_CLUSTER_CONSTRUCT,
@@ -299,3 +321,19 @@ class EcsServicesStack(Stack):
             self.services[service.name] = workload
             if isinstance(workload, WorkerService):
                 self.queues[service.name] = workload.queue
+
+
+def _kept_rules(
+    section: ClusterConfig, services: Sequence[ServiceConfig], key: AlbKey
+) -> dict[int, str]:
+    """Priority -> the construct id of the service whose rule the rule at that priority keeps
+    (`legacy_listener_rules`), for the web services of this stack on ALB `key` (only they have
+    a route and a rule)."""
+    kept = section.legacy_listener_rules
+    return {
+        service.web_route.priority: names.service_construct_id(kept[service.web_route.priority])
+        for service in services
+        if service.route is not None
+        and service.route.priority in kept
+        and section.alb_of(service) == key
+    }

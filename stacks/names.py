@@ -114,6 +114,19 @@ def load_balancer_import_construct_id(key: tuple[str, int]) -> str:
     return _load_balancer_id("LoadBalancerSecurityGroup", key)
 
 
+def routes_construct_id(key: tuple[str, int]) -> str:
+    """The construct id, in a service stack, of the listener rules its services have on ALB `key`
+    (`ListenerRoutes`; each rule's id is its priority): Routes, RoutesInternalAlb1, ..."""
+    return _load_balancer_id("Routes", key)
+
+
+def target_group_construct_id(key: tuple[str, int]) -> str:
+    """The construct id, in a service's construct, of its target group behind ALB `key`: one per
+    ALB, since a target group serves one load balancer (`ServiceLoadBalancer.target_group_id`).
+    TargetGroup for the first ALB, the id services had before."""
+    return _load_balancer_id("TargetGroup", key)
+
+
 # CloudFormation output keys.
 CLUSTER_NAME_OUTPUT = "ClusterName"  # ECS cluster stacks and the EKS stack
 UPDATE_KUBECONFIG_OUTPUT = "UpdateKubeconfigCommand"  # EKS stack

@@ -142,7 +142,7 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
                 ],
             ),
             "ecs.ec2.services.svc-b.route.priority: 7 is already used by service 'svc-a'; each "
-            "must be unique in the cluster (the priority also places the service in a stack)",
+            "must be unique in the cluster (a listener rule is keyed by its priority in its stack)",
         ),
         (
             _sandbox_with("ec2", target_capacity_percent=0),

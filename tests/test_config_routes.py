@@ -162,11 +162,11 @@ def test_routes_are_unique_per_listener_not_per_cluster() -> None:
     )
 
 
-def test_priorities_stay_unique_in_the_cluster_for_stack_placement() -> None:
+def test_priorities_stay_unique_in_the_cluster_for_rule_identity() -> None:
     (problem,) = _problems(_services(("pub", 1, None), ("int", 1, "internal")))
     assert problem.startswith(
         "ecs.fargate.services.pub.route.priority: 1 is already used by service 'int'; each must "
-        "be unique in the cluster (the priority also places the service in a stack)"
+        "be unique in the cluster (a listener rule is keyed by its priority in its stack)"
     )
 
 

@@ -23,6 +23,7 @@ RULES_PACKAGE = f"{PACKAGE}.rules"
 RULES_THIRD_PARTY = frozenset({"jsii"})
 # A module split into parts: copy it with its companions (which follow the same rules).
 _SERVICE_CLUSTER = f"{PACKAGE}.ecs_service_cluster"  # the handles services take
+_ROUTES = f"{PACKAGE}.listener_routes"  # where the handles make services' listener rules
 # The hardened task every service kind builds on (container_constructs/task_definition.py) and
 # the service, storage and sidecar parts the kinds share.
 _TASK = frozenset(
@@ -34,6 +35,7 @@ _TASK = frozenset(
         f"{PACKAGE}.efs_storage",
         f"{PACKAGE}.service_base",
         _SERVICE_CLUSTER,
+        _ROUTES,
     }
 )
 _EKS = frozenset(
@@ -51,6 +53,7 @@ _EKS = frozenset(
     )
 )
 COMPANIONS: dict[str, frozenset[str]] = {
+    _SERVICE_CLUSTER: frozenset({_ROUTES}),
     f"{PACKAGE}.task_definition": _TASK,
     f"{PACKAGE}.task_acknowledgements": _TASK,
     f"{PACKAGE}.service_base": _TASK,
@@ -60,9 +63,9 @@ COMPANIONS: dict[str, frozenset[str]] = {
     f"{PACKAGE}.scheduled_job": _TASK,
     # EksCluster and its companions (copy them together) may import each other.
     **{module: _EKS - {module} for module in _EKS},
-    f"{PACKAGE}.ecs_ec2_cluster": frozenset({_SERVICE_CLUSTER}),
-    f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER}),
-    f"{PACKAGE}.load_balancer": frozenset({_SERVICE_CLUSTER}),
+    f"{PACKAGE}.ecs_ec2_cluster": frozenset({_SERVICE_CLUSTER, _ROUTES}),
+    f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER, _ROUTES}),
+    f"{PACKAGE}.load_balancer": frozenset({_SERVICE_CLUSTER, _ROUTES}),
 }
 # A module past this many lines does more than one job: split it into companions.
 MAX_MODULE_LINES = 400
