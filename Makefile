@@ -57,7 +57,8 @@ help: ## List the targets and the variables they take
 	@echo "ENV in order, objects merge and lists replace; every target that synthesizes, diffs,"
 	@echo "deploys or destroys takes it); STACKS=\"a b\" (deploy/diff only those stacks);"
 	@echo "CDK_DEPLOY_FLAGS, CDK_DESTROY_FLAGS (extra cdk deploy/destroy flags); SERVICE=fargate/NAME"
-	@echo "or ec2/NAME, TAG, CONTEXT=dir (push-image, set-image-tag)."
+	@echo "or ec2/NAME, TAG, CONTEXT=dir (push-image, set-image-tag); DEPLOYER_ADMIN_ARN (deploy: your"
+	@echo "role's ARN with its path, when iam:GetRole is denied)."
 
 setup: $(STAMP) ## Create .venv, install pinned Python deps, Node.js 24 and the pinned CDK CLI
 
@@ -116,9 +117,12 @@ preflight-account: setup ## Check ENV's AZs (IDs EKS refuses) and instance type 
 	$(VENV)/bin/python -m tools.account.check $(TOOL_ARGS)
 
 # DeployerAdminArn: the deployer's IAM user or role ARN for the EKS stack when its config has
-# eks.access.deployer_admin (read here, at deploy time, with the deployer's credentials).
+# eks.access.deployer_admin (read here, at deploy time, with the deployer's credentials). When the
+# role's path cannot be read (no iam:GetRole), the tool stops the deploy before CloudFormation
+# starts; DEPLOYER_ADMIN_ARN=arn:...:role/PATH/ROLE then gives it (checked to name the caller).
+DEPLOYER_ADMIN_ARN ?=
 deploy: synth preflight-account ## cfn-linted synth and account check, then cdk deploy of those templates
-	parameters="$$($(VENV)/bin/python -m tools.account.caller_arn --parameters cdk.out)"; \
+	parameters="$$($(VENV)/bin/python -m tools.account.caller_arn --parameters cdk.out --principal-arn "$(DEPLOYER_ADMIN_ARN)")"; \
 	if [ -n "$$parameters" ]; then echo "Cluster-admin access entry for the deployer: $$parameters"; fi; \
 	$(CDK) deploy --app cdk.out $(STACK_SELECTION) $$parameters --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
 	$(VENV)/bin/python -m tools.deploy.deployed_stacks record $(if $(STACKS),--stacks "$(STACKS)") --environment $(ENV) --assembly cdk.out
