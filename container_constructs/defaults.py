@@ -38,6 +38,19 @@ DEPLOYMENT_MAXIMUM_PERCENT: Final = 200
 # ECS clusters (Ec2ClusterProps, FargateClusterProps; config ecs.ec2, ecs.fargate).
 CONTAINER_INSIGHTS: Final[Literal["enabled", "enhanced"]] = "enabled"
 MACHINE_IMAGE: Final[Literal["al2023", "bottlerocket"]] = "al2023"  # ECS-optimized AL2023
+# The machine image release each kind is pinned to (a deploy changes the AMI only when this or
+# the config's machine_image_version changes). AL2023: the ECS-optimized AMI of aws/amazon-ecs-ami
+# release 20260922 (al2023-ami-ecs-hvm-2023.0.20260922-kernel-6.1-x86_64 / -arm64); its
+# release-specific public SSM parameters are in the copy of AWS's parameters moto 5.2.5 ships
+# (moto/ssm/resources/ecs/optimized_amis/us-east-1.json.gz, read 2026-12-04), which is how the
+# name format and the release were checked offline (newer releases exist: 20261113 on
+# https://github.com/aws/amazon-ecs-ami/releases). Bottlerocket v1.61.0 (2026-05-18,
+# https://github.com/bottlerocket-os/bottlerocket/releases/tag/v1.61.0): its parameter could not
+# be checked offline.
+MACHINE_IMAGE_VERSIONS: Final = {"al2023": "2023.0.20260922", "bottlerocket": "1.61.0"}
+# Instance refresh on a launch template change: wait this long after a new instance is InService
+# before replacing the next (the ECS agent registers within about a minute of boot).
+INSTANCE_WARMUP_SECONDS: Final = 120
 MIN_INSTANCES: Final = 0  # no instance while no task runs
 MAX_INSTANCES: Final = 2
 TARGET_CAPACITY_PERCENT: Final = 100  # managed scaling fills instances before adding one

@@ -162,6 +162,7 @@ class Ec2ClusterStack(EcsClusterStack[Ec2ClusterConfig]):
             props=Ec2ClusterProps(
                 instance_types=section.instance_types,
                 machine_image=section.machine_image,
+                machine_image_version=section.machine_image_version,
                 min_instances=section.min_instances,
                 max_instances=section.max_instances,
                 target_capacity_percent=section.target_capacity_percent,

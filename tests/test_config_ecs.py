@@ -190,6 +190,16 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
             "mounts ECS Exec's log directory on EC2 (a second mount there fails the task); "
             "allowed: other paths, or enable_execute_command false",
         ),
+        (
+            _sandbox_with("ec2", machine_image_version="1.61.0"),
+            "ecs.ec2: machine_image_version: '1.61.0' is not an ECS-optimized AL2023 release; "
+            "allowed: e.g. 2023.0.20260922, or unset for the pinned default",
+        ),
+        (
+            _sandbox_with("ec2", machine_image="bottlerocket", machine_image_version="latest"),
+            "ecs.ec2: machine_image_version: 'latest' is not a Bottlerocket version; allowed: "
+            "e.g. 1.61.0",
+        ),
     ],
 )
 def test_bad_ecs_input_names_the_field(overrides: dict[str, Any], message: str) -> None:
@@ -499,3 +509,14 @@ def test_routes_that_do_not_shadow_are_accepted(
 )
 def test_pattern_covers(wide: str, narrow: str, covers: bool) -> None:
     assert pattern_covers(wide, narrow) is covers
+
+
+@pytest.mark.parametrize(
+    ("machine_image", "version"), [("al2023", "2023.0.20261030"), ("bottlerocket", "1.60.2")]
+)
+def test_a_machine_image_release_of_its_kind_is_accepted(machine_image: str, version: str) -> None:
+    config = load_config(
+        "sandbox",
+        overrides=_sandbox_with("ec2", machine_image=machine_image, machine_image_version=version),
+    )
+    assert config.ecs.ec2.machine_image_version == version
