@@ -23,6 +23,9 @@ TASK_CPU: Final = 256  # the smallest Fargate task (CPU units)
 TASK_MEMORY_MIB: Final = 512
 CPU_ARCHITECTURE: Final[Literal["x86_64", "arm64"]] = "x86_64"
 WRITABLE_PATHS: Final = ("/tmp",)  # scratch volumes under the read-only root filesystem
+# EC2: each writable path is a tmpfs of at most this size; its pages count toward the container's
+# memory limit (Fargate: task volumes on the task's ephemeral storage, 20 GiB).
+SCRATCH_TMPFS_SIZE_MIB: Final = 64
 HEALTH_CHECK_PATH: Final = "/"
 HEALTH_CHECK_GRACE_SECONDS: Final = 60  # a starting task is not replaced for failing checks
 MIN_TASKS: Final = 1

@@ -210,6 +210,8 @@ class WebService(Construct):
             self.container,
             writable_paths=props.writable_paths,
             exec_paths=exec_agent_paths(launch_type) if props.enable_execute_command else (),
+            launch_type=launch_type,
+            owner=props.user if props.volume_permissions == "init-container" else None,
         )
         self.volume_permissions_container: ecs.ContainerDefinition | None = None
         if props.volume_permissions == "init-container" and app_volumes:

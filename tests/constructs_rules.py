@@ -28,7 +28,7 @@ COMPANIONS: dict[str, frozenset[str]] = {
             f"{PACKAGE}.eks_sample_workload",
         }
     ),
-    f"{PACKAGE}.ecs_ec2_cluster": frozenset({_SERVICE_CLUSTER}),
+    f"{PACKAGE}.ecs_ec2_cluster": frozenset({_SERVICE_CLUSTER, f"{PACKAGE}.machine_images"}),
     f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER}),
     f"{PACKAGE}.load_balancer": frozenset({_SERVICE_CLUSTER}),
 }

@@ -213,16 +213,21 @@ def _container_definitions(template: Template) -> dict[str, dict[str, Any]]:
     return {c["Name"]: c for c in definition["Properties"]["ContainerDefinitions"]}
 
 
-def test_web_service_volume_permissions_default_is_the_init_container() -> None:
+def test_web_service_on_ec2_hands_its_paths_over_as_owned_tmpfs() -> None:
+    """EC2: the app's scratch paths are tmpfs mounts owned by its user (Docker would fill a task
+    volume from the image after an init container's chown: tests/test_scratch_paths.py); only
+    ECS Exec's state directory stays a task volume, root's for the SSM agent."""
     template, service = _web_service(user="1000:1000", writable_paths=["/tmp", "/data"])
-    assert service.volume_permissions_container is not None
+    assert service.volume_permissions_container is None
     containers = _container_definitions(template)
-    assert containers["volume-permissions"]["Command"] == ["chown", "1000:1000", "/tmp", "/data"]
-    # ECS Exec's state volume stays root's: the SSM agent runs as uid 0 without DAC_OVERRIDE
-    init_paths = {m["ContainerPath"] for m in containers["volume-permissions"]["MountPoints"]}
-    assert init_paths == {"/tmp", "/data"}
+    assert set(containers) == {"app"}
+    tmpfs = containers["app"]["LinuxParameters"]["Tmpfs"]
+    assert [(t["ContainerPath"], t["MountOptions"]) for t in tmpfs] == [
+        ("/tmp", ["uid=1000", "gid=1000", "mode=0700"]),
+        ("/data", ["uid=1000", "gid=1000", "mode=0700"]),
+    ]
     app_paths = {m["ContainerPath"] for m in containers["app"]["MountPoints"]}
-    assert app_paths == {"/tmp", "/data", "/var/lib/amazon/ssm"}
+    assert app_paths == {"/var/lib/amazon/ssm"}
 
 
 def test_web_service_volume_permissions_none() -> None:

@@ -105,7 +105,8 @@ def test_sample_image_is_public_and_unprivileged(assembly: Assembly, unit: str) 
     container = _container(assembly.template(unit))
     assert container["Image"] == SAMPLE_IMAGE_URI
     assert container["PortMappings"][0]["ContainerPort"] == 8080
-    paths = {mount["ContainerPath"] for mount in container["MountPoints"]}
+    paths = {mount["ContainerPath"] for mount in container.get("MountPoints", [])}
+    paths |= {t["ContainerPath"] for t in container["LinuxParameters"].get("Tmpfs", [])}
     assert {"/tmp", "/var/cache/nginx"} <= paths
 
 
@@ -141,11 +142,11 @@ def test_no_duplicate_mount_points(assembly: Assembly, unit: str) -> None:
         assert len(paths) == len(set(paths)), container["Name"]
 
 
-def test_volume_permissions_init_container(assembly: Assembly, unit: str) -> None:
-    """Empty task volumes are root-owned 0755 on Fargate 1.4 (aws/containers-roadmap#863, #938)
-    and on EC2 where the image has no such directory: an init container hands the app's scratch
-    volumes to its uid before the app starts."""
-    template = assembly.template(unit)
+def test_volume_permissions_init_container(assembly: Assembly) -> None:
+    """Empty task volumes are root-owned 0755 on Fargate 1.4 (aws/containers-roadmap#863, #938):
+    an init container hands the app's scratch volumes to its uid before the app starts. (EC2 uses
+    owned tmpfs mounts instead: tests/test_scratch_paths.py.)"""
+    template = assembly.template(names.ecs_services_unit("fargate", 1))
     containers = _containers(template)
     app, init = containers["app"], containers["volume-permissions"]
     assert app["DependsOn"] == [{"ContainerName": "volume-permissions", "Condition": "SUCCESS"}]
