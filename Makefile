@@ -46,7 +46,7 @@ CONTEXT ?= sample-app
 
 .PHONY: help setup synth test test-integration test-scale test-fuzz test-deploy emulator-deploy lint format diff deploy destroy \
 	clean snapshot-update diagram config-reference docs nag-report bench bootstrap preflight-account \
-	retained-resources verify push-image set-image-tag
+	retained-resources verify push-image set-image-tag image-digests
 
 help: ## List the targets and the variables they take
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
@@ -133,6 +133,9 @@ verify: setup ## After deploy: ECS services steady, targets healthy, service URL
 
 push-image: setup ## Build CONTEXT for SERVICE's CPU architecture, push it as TAG to its ECR repository
 	$(VENV)/bin/python -m tools.images.push --service "$(SERVICE)" --tag "$(TAG)" --context "$(CONTEXT)" $(TOOL_ARGS)
+
+image-digests: setup ## Pinned image digests of ENV against their registries (MOVED: tag moved; GONE: cannot start)
+	$(VENV)/bin/python -m tools.images.digests $(TOOL_ARGS) --check
 
 set-image-tag: setup ## Set SERVICE's image tag to TAG in the OVERRIDES file that lists it (then deploy)
 	$(VENV)/bin/python -m tools.images.set_tag --service "$(SERVICE)" --tag "$(TAG)" $(TOOL_ARGS)

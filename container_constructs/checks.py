@@ -148,3 +148,6 @@ MACHINE_IMAGE_VERSION: Final = {
     "bottlerocket": re.compile(r"^1\.[0-9]{1,3}\.[0-9]{1,3}$"),
 }
 MACHINE_IMAGE_VERSION_EXAMPLE: Final = {"al2023": "2023.0.20260922", "bottlerocket": "1.61.0"}
+
+# An image digest as registries name images (the sha256 of the manifest or index).
+IMAGE_DIGEST: Final = re.compile(r"^sha256:[0-9a-f]{64}$")

@@ -23,6 +23,15 @@ TASK_CPU: Final = 256  # the smallest Fargate task (CPU units)
 TASK_MEMORY_MIB: Final = 512
 CPU_ARCHITECTURE: Final[Literal["x86_64", "arm64"]] = "x86_64"
 WRITABLE_PATHS: Final = ("/tmp",)  # scratch volumes under the read-only root filesystem
+# The volume-permissions init container's image (Fargate; task_volumes.py): tiny, multi-arch
+# (x86_64 and arm64), has `chown`; pinned by the digest of the index its tag named when pinned
+# (the digest Docker Hub's library/busybox:1.37 is pinned to in public repositories, e.g.
+# "busybox:1.37@sha256:9db7b599..."; ECR Public's docker/library copies Docker's official images).
+# Not checked against ECR Public offline: `make image-digests` checks it.
+VOLUME_PERMISSIONS_IMAGE_URI: Final = "public.ecr.aws/docker/library/busybox:1.37"
+VOLUME_PERMISSIONS_IMAGE_DIGEST: Final = (
+    "sha256:9db7b59979c38555a39def84a31fb98b5296952f9e3afd4f6f11f05b07adfab0"
+)
 # EC2: each writable path is a tmpfs of at most this size; its pages count toward the container's
 # memory limit (Fargate: task volumes on the task's ephemeral storage, 20 GiB).
 SCRATCH_TMPFS_SIZE_MIB: Final = 64

@@ -43,8 +43,12 @@ EXEC_AGENT_PATHS_EC2 = ("/var/lib/amazon/ssm",)
 # nested mount writable; it is kept because that is the set reported working.
 EXEC_AGENT_PATHS_FARGATE = ("/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm")
 
-# The init container's image: tiny, multi-arch (x86_64 and arm64), has `chown`, pinned by tag.
-VOLUME_PERMISSIONS_IMAGE = "public.ecr.aws/docker/library/busybox:1.37"
+# The init container's default image (defaults.py says which and why), pinned by digest.
+VOLUME_PERMISSIONS_IMAGE = (
+    defaults.VOLUME_PERMISSIONS_IMAGE_URI.rsplit(":", 1)[0]
+    + "@"
+    + defaults.VOLUME_PERMISSIONS_IMAGE_DIGEST
+)
 # Docker's default capability set (moby oci/caps/defaults.go), which Fargate also grants. Fargate
 # accepts no `add` but SYS_PTRACE (ECS API KernelCapabilities), so the init container keeps only
 # CHOWN by dropping the rest rather than dropping ALL and adding CHOWN back. It chowns the roots
@@ -222,9 +226,11 @@ def add_volume_permissions_init(
     volumes: Sequence[tuple[str, str]],
     user: str,
     log_group: logs.ILogGroup,
+    image: ecs.ContainerImage | None = None,
 ) -> ecs.ContainerDefinition:
     """A non-essential container that chowns the app's scratch volumes to `user` and exits; the
-    app starts only after it succeeded.
+    app starts only after it succeeded. `image` (default: busybox, `VOLUME_PERMISSIONS_IMAGE`)
+    needs `chown` (e.g. the same image through a registry's pull-through cache).
 
     Empty task (bind-mount) volumes are owned by root with mode 0755 on Fargate platform 1.4
     unless the image declares VOLUME at the path (aws/containers-roadmap#863, #938), so a
@@ -240,7 +246,7 @@ def add_volume_permissions_init(
     init = task_definition.add_container(
         "VolumePermissions",
         container_name="volume-permissions",
-        image=ecs.ContainerImage.from_registry(VOLUME_PERMISSIONS_IMAGE),
+        image=image or ecs.ContainerImage.from_registry(VOLUME_PERMISSIONS_IMAGE),
         command=["chown", user, *(path for _, path in volumes)],
         user="0",
         essential=False,

@@ -60,6 +60,9 @@ class WebServiceProps:
             to `user`, which must then be numeric, and the app waits for its success) or "none"
             (the image declares VOLUME there, or the app needs no write access).
             Default: "init-container".
+        volume_permissions_image: the init container's image (busybox or any image with
+            `chown`, e.g. through a pull-through cache; pull it with the execution role).
+            Default: busybox pinned by digest from ECR Public (task_volumes).
         secrets: environment variable -> secret injected at start. Default: none.
         health_check_path: ALB health check path. Default: "/".
         health_check_grace: ECS ignores ALB health checks this long after a start. Default: 60s.
@@ -90,6 +93,7 @@ class WebServiceProps:
     cpu_architecture: ecs.CpuArchitecture = CPU_ARCHITECTURES[defaults.CPU_ARCHITECTURE]
     writable_paths: Sequence[str] = defaults.WRITABLE_PATHS
     volume_permissions: VolumePermissions = "init-container"
+    volume_permissions_image: ecs.ContainerImage | None = None
     secrets: Mapping[str, ecs.Secret] = field(default_factory=dict)
     health_check_path: str = defaults.HEALTH_CHECK_PATH
     health_check_grace: Duration = field(
@@ -222,6 +226,7 @@ class WebService(Construct):
                 volumes=app_volumes,
                 user=props.user,
                 log_group=self.log_group,
+                image=props.volume_permissions_image,
             )
 
         self.security_group = ec2.SecurityGroup(

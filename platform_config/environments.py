@@ -11,14 +11,21 @@ from typing import Any
 DEFAULT_ENVIRONMENT = "sandbox"
 
 # A public image that starts on a fresh account without a push: nginx as uid 101 on port 8080,
-# writing only to /tmp and /var/cache/nginx (given as writable volumes under a read-only root).
+# writing only to /tmp and /var/cache/nginx (given as writable paths under a read-only root).
+# ECS pulls it through the registry's pull-through cache, by the digest of the multi-arch index
+# the tag named when it was pinned: the digest nginxinc/nginx-unprivileged:1.27-alpine is pinned
+# to in public repositories (e.g. "nginx-unprivileged:1.27-alpine@sha256:65e3e85d..."; NGINX
+# publishes the same builds to Docker Hub and ECR Public). Not checked against ECR Public offline:
+# `make image-digests ENV=...` compares it with what the tag names there now.
 SAMPLE_IMAGE_URI = "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"
+SAMPLE_IMAGE_DIGEST = "sha256:65e3e85dbaed8ba248841d9d58a899b6197106c23cb0ff1a132b7bfe0547e4c0"
 
 # The sample services: nginx-unprivileged, a public image that starts on a fresh account without a
 # push, as uid 101 writing only /tmp and /var/cache/nginx (the model's user and writable_paths
 # defaults, container_constructs/defaults.py, are uid 1000 and only /tmp writable).
+SAMPLE_IMAGE: dict[str, str] = {"uri": SAMPLE_IMAGE_URI, "digest": SAMPLE_IMAGE_DIGEST}
 NGINX_SAMPLE: dict[str, Any] = {
-    "image": {"uri": SAMPLE_IMAGE_URI},
+    "image": SAMPLE_IMAGE,
     "user": "101",
     "writable_paths": ["/tmp", "/var/cache/nginx"],
 }
@@ -44,6 +51,9 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 }
             ],
             "kms_encryption": False,
+            # Deployed when other stacks imported the repository's ARN: keep those exports until
+            # every stack has been deployed with this version once (docs/design.md).
+            "legacy_exports": True,
         },
         "ecs": {
             "ec2": {
@@ -127,10 +137,15 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
             "repositories": [
                 {
                     "name": "sample-app",
+                    # Production's repository exists under this name: a new name would replace
+                    # it (a new, empty repository; the old one retained with the images).
+                    # Repositories added later get the default cp-production/kms/<name>.
+                    "physical_name": "sample-app",
                     "lifecycle": {"untagged_image_expiry_days": 14, "max_image_count": 200},
                 }
             ],
             "kms_encryption": True,
+            "legacy_exports": True,
         },
         "ecs": {
             "ec2": {

@@ -21,7 +21,6 @@ from typing import Any, Generic, TypedDict, TypeVar
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -36,9 +35,11 @@ from container_constructs.web_service import CPU_ARCHITECTURES, WebService, WebS
 from platform_config.ecs import ClusterConfig, Ec2ClusterConfig, FargateClusterConfig
 from platform_config.ecs_placement import AlbKey
 from platform_config.ecs_service import ServiceConfig
+from platform_config.image import VOLUME_PERMISSIONS_IMAGE
 from stacks import names
 from stacks.common import StackSettings
 from stacks.ecs_secrets import grant_secret_keys, service_secrets
+from stacks.images import ImageSources
 
 # The default group's first ALB (see stacks/names.py FIRST_LOAD_BALANCER for its ids).
 FIRST_ALB = AlbKey(*names.FIRST_LOAD_BALANCER)
@@ -217,7 +218,8 @@ class EcsServicesStack(Stack):
         load_balancers: the cluster stack's `service_load_balancers`. Required.
         exec_log_group_name: the literal name of the cluster's ECS Exec log group, or None.
             Required.
-        repositories: the registry's repositories by config name. Required.
+        images: what the services' images resolve against (`RegistryStack.image_sources`:
+            the registry's repositories and its pull-through cache). Required.
 
     Attributes:
         service_cluster: the cluster as imported into this stack.
@@ -235,11 +237,12 @@ class EcsServicesStack(Stack):
         cluster: ServiceCluster,
         load_balancers: Mapping[AlbKey, ServiceLoadBalancer],
         exec_log_group_name: str | None,
-        repositories: Mapping[str, ecr.IRepository],
+        images: ImageSources,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.add_stack_dependency(Stack.of(cluster.cluster))
+        init_image = images.resolve(VOLUME_PERMISSIONS_IMAGE)
         imported: dict[AlbKey, ServiceLoadBalancer] = {}
         for key in sorted({section.alb_of(service) for service in services}):
             balancer = load_balancers[key]
@@ -264,6 +267,7 @@ class EcsServicesStack(Stack):
         self.services: dict[str, WebService] = {}
         for service in services:
             balancer = imported[section.alb_of(service)]
+            image = images.resolve(service.image)
             web_service = WebService(
                 self,
                 names.service_construct_id(service.name),
@@ -273,8 +277,9 @@ class EcsServicesStack(Stack):
                     listener_priority=service.route.priority,
                     path_patterns=service.route.paths,
                     host_headers=service.route.hosts,
-                    image=_image(service, repositories),
-                    repository=_repository(service, repositories),
+                    image=image.container_image,
+                    repository=image.repository,
+                    volume_permissions_image=init_image.container_image,
                     container_port=service.container_port,
                     user=service.user,
                     cpu=service.cpu,
@@ -296,6 +301,9 @@ class EcsServicesStack(Stack):
                 ),
             )
             grant_secret_keys(web_service.execution_role, service, settings.region)
+            image.grant_pull_through(web_service.execution_role)
+            if web_service.volume_permissions_container is not None:
+                init_image.grant_pull_through(web_service.execution_role)
             self.services[service.name] = web_service
             CfnOutput(
                 self,
@@ -303,33 +311,6 @@ class EcsServicesStack(Stack):
                 value=_url(balancer.scheme, balancer.dns_name, service),
                 description=f"URL of service {service.name}",
             )
-
-
-def _repository(
-    service: ServiceConfig, repositories: Mapping[str, ecr.IRepository]
-) -> ecr.IRepository | None:
-    name = service.image.repository
-    if name is None:
-        return None
-    if name not in repositories:  # PlatformConfig._images_in_registry rejects this first
-        raise ValueError(
-            f"service {service.name}: repository '{name}' was not passed to the stack "
-            f"(have: {', '.join(sorted(repositories)) or 'none'})"
-        )
-    return repositories[name]
-
-
-def _image(
-    service: ServiceConfig, repositories: Mapping[str, ecr.IRepository]
-) -> ecs.ContainerImage:
-    repository = _repository(service, repositories)
-    if repository is not None:
-        # Pull is granted explicitly to the execution role by WebService (repository prop).
-        return ecs.ContainerImage.from_registry(
-            repository.repository_uri_for_tag(service.image.tag)
-        )
-    assert service.image.uri is not None  # ImageConfig guarantees uri or repository
-    return ecs.ContainerImage.from_registry(service.image.uri)
 
 
 def _url(scheme: str, dns_name: str, service: ServiceConfig) -> str:

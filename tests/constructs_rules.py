@@ -31,6 +31,7 @@ COMPANIONS: dict[str, frozenset[str]] = {
     f"{PACKAGE}.ecs_ec2_cluster": frozenset({_SERVICE_CLUSTER, f"{PACKAGE}.machine_images"}),
     f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER}),
     f"{PACKAGE}.load_balancer": frozenset({_SERVICE_CLUSTER}),
+    f"{PACKAGE}.registry": frozenset({f"{PACKAGE}.pull_through_cache"}),
 }
 # A module past this many lines does more than one job: split it into companions.
 MAX_MODULE_LINES = 400

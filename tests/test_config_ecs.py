@@ -9,7 +9,7 @@ import pytest
 
 from platform_config import ENVIRONMENTS, ConfigError, load_config
 from platform_config.ecs_placement import pattern_covers
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 
 
 def _sandbox_with(cluster: str, **changes: Any) -> dict[str, Any]:
@@ -22,7 +22,7 @@ def _sandbox_with(cluster: str, **changes: Any) -> dict[str, Any]:
 def _service(**changes: Any) -> dict[str, Any]:
     service: dict[str, Any] = {
         "name": "web",
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "route": {"priority": 1, "paths": ["/*"]},
     }
     service.update(changes)

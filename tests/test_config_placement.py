@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from platform_config import ENVIRONMENTS, load_config
 from platform_config.ecs import FargateClusterConfig
 from platform_config.ecs_placement import AlbKey, priority_block
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 
 
 @pytest.mark.parametrize(
@@ -31,7 +31,7 @@ def _cluster(priorities: list[int], per_stack: int, per_alb: int) -> FargateClus
     services: list[dict[str, Any]] = [
         {
             "name": f"svc-{priority}",
-            "image": {"uri": SAMPLE_IMAGE_URI},
+            "image": dict(SAMPLE_IMAGE),
             "route": {"priority": priority, "paths": [f"/svc-{priority}/*"]},
             **({"load_balancer": "internal"} if priority % 3 == 0 else {}),
         }

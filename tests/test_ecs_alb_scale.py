@@ -20,7 +20,7 @@ import pytest
 
 from platform_config import ENVIRONMENTS
 from platform_config.alb_quotas import RULES_PER_ALB, TARGET_GROUPS_PER_ALB
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from tests.apps import synth_environment
 from tests.gates.limits import limit_problems
@@ -44,7 +44,7 @@ TARGET_GROUP = "AWS::ElasticLoadBalancingV2::TargetGroup"
 def _service(number: int) -> dict[str, Any]:
     service: dict[str, Any] = {
         "name": f"svc-{number}",
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
     }
     if number in INTERNAL:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from platform_config import ENVIRONMENTS, load_config
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from tests.apps import synth_environment
 
@@ -30,7 +30,7 @@ MAX_TEMPLATE_BYTES = 1_000_000
 def _fargate_service(number: int) -> dict[str, Any]:
     service: dict[str, Any] = {
         "name": f"svc-{number}",
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
         "health_check_path": f"/svc-{number}/",
     }
@@ -51,7 +51,7 @@ def _overrides(service_count: int) -> dict[str, Any]:
     ec2["services"] = [
         {
             "name": name,
-            "image": {"uri": SAMPLE_IMAGE_URI},
+            "image": dict(SAMPLE_IMAGE),
             "route": {"priority": priority, "paths": [f"/{name}/*"]},
         }
         for priority, name in enumerate(["alpha", "beta", "gamma"], start=1)

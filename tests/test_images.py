@@ -503,7 +503,7 @@ def test_set_tag_refuses_and_leaves_the_files_alone(tmp_path: Path) -> None:
     with pytest.raises(ImageError, match=r"sets ecs\.fargate\.services without sample"):
         set_tag("sandbox", str(path), "fargate/sample", "v2")
     public = sample_overrides()
-    public["ecs"]["fargate"]["services"][0]["image"] = {"uri": "public.ecr.aws/x/y:1"}
+    public["ecs"]["fargate"]["services"][0]["image"] = {"uri": "ghcr.io/x/y:1"}
     path = write(tmp_path / "public.json", public)
     with pytest.raises(ImageError, match="does not run an image of our repositories"):
         set_tag("sandbox", str(path), "fargate/sample", "v2")

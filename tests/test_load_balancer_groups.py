@@ -19,7 +19,7 @@ from platform_config.alb_quotas import (
     max_services_per_load_balancer,
 )
 from platform_config.ecs_placement import AlbKey
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from stacks.names import FIRST_LOAD_BALANCER, load_balancer_construct_id
 from tests.apps import synth_environment
@@ -30,7 +30,7 @@ CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222
 def _service(number: int, **changes: Any) -> dict[str, Any]:
     service: dict[str, Any] = {
         "name": f"svc-{number}",
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
     }
     service.update(changes)

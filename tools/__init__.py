@@ -11,5 +11,5 @@ credentials, when a make target asks for it.
   mappings that adopt retained resources after a destroy (`make retained-resources`).
 - `tools.verify`: the post-deploy check that what was deployed is up (`make verify`).
 - `tools.images`: build and push a service's image, set the image tag it runs (`make push-image`,
-  `make set-image-tag`).
+  `make set-image-tag`), check the pinned image digests (`make image-digests`).
 """
