@@ -59,7 +59,7 @@ REGISTRY_STACK = names.stack_id(ENVIRONMENT, names.REGISTRY_UNIT)
 REPOSITORY_URI_OUTPUT = names.repository_uri_output("sample-app")
 OVERRIDES_FILE = "overrides/sandbox.json"
 REGISTRY_HOST = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
-REPOSITORY_URI = f"{REGISTRY_HOST}/sample-app"
+REPOSITORY_URI = f"{REGISTRY_HOST}/{names.repository_name('sandbox', 'sample-app', kms=False)}"
 BLOCK_TIMEOUT = 900
 
 # moto 5.2.5 updates a stack's resource only when its template properties change. A service's
