@@ -38,13 +38,25 @@ CDK_DESTROY_FLAGS ?=
 # these (not the stacks they depend on); default: all of them.
 STACKS ?=
 STACK_SELECTION = $(if $(STACKS),--exclusively $(STACKS),--all)
+# make plan: BASE=dir (a cloud assembly, e.g. a saved cdk.out), BASE=git-ref (that commit's app,
+# synthesized for ENV and OVERRIDES) or BASE=deployed (the stacks' templates in the account,
+# credentials needed) instead of what the last `make deploy` of ENV recorded.
+BASE ?=
+# make deploy, make plan: PLAN_ACCEPT=rule-id[,rule-id] reports those rules' refusals and deploys
+# anyway (the cases where that is right: docs/changing.md, "When to accept a refusal").
+PLAN_ACCEPT ?=
+# make plan: PLAN_FLAGS=--json prints the plan as JSON (it is always written to build/plan-ENV.json).
+PLAN_FLAGS ?=
+PLAN_ARGS = --environment $(ENV) --assembly cdk.out --output build/plan-$(ENV).json \
+	$(if $(OVERRIDES),--overrides $(OVERRIDES)) $(if $(STACKS),--stacks "$(STACKS)") \
+	$(if $(PLAN_ACCEPT),--accept $(PLAN_ACCEPT))
 # push-image, set-image-tag: SERVICE=fargate/NAME or ec2/NAME (an ECS service of ENV), TAG=the image
 # tag, CONTEXT=the Docker build context with its Dockerfile (default: the sample app).
 SERVICE ?=
 TAG ?=
 CONTEXT ?= sample-app
 
-.PHONY: help setup synth test test-integration test-scale test-fuzz test-deploy emulator-deploy lint format diff deploy destroy \
+.PHONY: help setup synth test test-integration test-scale test-fuzz test-deploy emulator-deploy lint format diff plan deploy destroy \
 	clean snapshot-update diagram config-reference docs nag-report bench bootstrap preflight-account \
 	retained-resources verify push-image set-image-tag image-digests
 
@@ -55,7 +67,9 @@ help: ## List the targets and the variables they take
 	@echo
 	@echo "Variables: ENV=sandbox|production (default sandbox); OVERRIDES=a.json,b.json (merged over"
 	@echo "ENV in order, objects merge and lists replace; every target that synthesizes, diffs,"
-	@echo "deploys or destroys takes it); STACKS=\"a b\" (deploy/diff only those stacks);"
+	@echo "deploys or destroys takes it); STACKS=\"a b\" (deploy/diff/plan only those stacks);"
+	@echo "BASE=dir|git-ref|deployed (plan against it, not the last deploy); PLAN_ACCEPT=rule[,rule] (plan,"
+	@echo "deploy: proceed despite those rules' refusals); PLAN_FLAGS=--json (plan as JSON);"
 	@echo "CDK_DEPLOY_FLAGS, CDK_DESTROY_FLAGS (extra cdk deploy/destroy flags); SERVICE=fargate/NAME"
 	@echo "or ec2/NAME, TAG, CONTEXT=dir (push-image, set-image-tag); DEPLOYER_ADMIN_ARN (deploy: your"
 	@echo "role's ARN with its path, when iam:GetRole is denied)."
@@ -116,12 +130,18 @@ bootstrap: setup ## Once per account: create the service-linked roles, then cdk 
 preflight-account: setup ## Check ENV's AZs (IDs EKS refuses) and instance type offerings in the account
 	$(VENV)/bin/python -m tools.account.check $(TOOL_ARGS)
 
+plan: synth ## What deploying ENV does per stack and resource, and the changes refused (BASE=, PLAN_FLAGS=--json)
+	$(VENV)/bin/python -m tools.plan.cli $(PLAN_ARGS) $(if $(BASE),--base $(BASE)) $(PLAN_FLAGS)
+
+# The plan against the last deploy (with no record here, e.g. on a CI runner: against the
+# account's templates) stops the deploy on a refusal (exit 2) unless PLAN_ACCEPT names its rule.
 # DeployerAdminArn: the deployer's IAM user or role ARN for the EKS stack when its config has
 # eks.access.deployer_admin (read here, at deploy time, with the deployer's credentials). When the
 # role's path cannot be read (no iam:GetRole), the tool stops the deploy before CloudFormation
 # starts; DEPLOYER_ADMIN_ARN=arn:...:role/PATH/ROLE then gives it (checked to name the caller).
 DEPLOYER_ADMIN_ARN ?=
-deploy: synth preflight-account ## cfn-linted synth and account check, then cdk deploy of those templates
+deploy: synth preflight-account ## cfn-linted synth, account check and plan, then cdk deploy of those templates
+	$(VENV)/bin/python -m tools.plan.cli $(PLAN_ARGS) --if-unrecorded deployed
 	parameters="$$($(VENV)/bin/python -m tools.account.caller_arn --parameters cdk.out --principal-arn "$(DEPLOYER_ADMIN_ARN)")"; \
 	if [ -n "$$parameters" ]; then echo "Cluster-admin access entry for the deployer: $$parameters"; fi; \
 	$(CDK) deploy --app cdk.out $(STACK_SELECTION) $$parameters --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)

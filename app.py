@@ -6,6 +6,7 @@ that reads context or environment variables."""
 from __future__ import annotations
 
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from aws_cdk import App
@@ -21,10 +22,11 @@ from platform_config.context import (
 ROOT = Path(__file__).resolve().parent
 
 
-def main(app: App | None = None) -> int:
+def main(app: App | None = None, today: date | None = None) -> int:
     """Synthesize the environment `app`'s context selects; 1 with the problems on stderr when a
-    context key is unknown or the config is invalid. `app` is for tests; the CLI runs this file,
-    which makes its own."""
+    context key is unknown or the config is invalid. `app` and `today` are for tests; the CLI runs
+    this file, which makes its own app and takes today's date (UTC) for the Kubernetes version
+    support checks."""
     # aws-cdk-lib's own registration of its CloudFormation validation engine is off because
     # build_platform runs that engine itself, once, with its default rules and cdk-preflight's
     # deploy-time rules, failing synth on errors (stacks/platform.py: add_validations).
@@ -36,8 +38,9 @@ def main(app: App | None = None) -> int:
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)
         return 1
+    today = today or datetime.now(UTC).date()
     try:
-        config = config_from_context(context)
+        config = config_from_context(context, today=today)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -45,7 +48,7 @@ def main(app: App | None = None) -> int:
     # libraries load (about half of a failing run's time).
     from stacks.platform import build_platform
 
-    build_platform(app, config)
+    build_platform(app, config, today=today)
     app.synth()
     return 0
 

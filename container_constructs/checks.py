@@ -55,6 +55,16 @@ IAM_ROLE_ARN: Final = re.compile(
 IAM_USER_ARN: Final = re.compile(
     rf"{_ARN}:iam::{_ACCOUNT_PART}:user/[\w+=,.@/-]{{1,512}}$", re.ASCII
 )
+# A customer managed policy: its account id where an AWS managed policy has `aws`.
+IAM_CUSTOMER_POLICY_ARN: Final = re.compile(
+    rf"{_ARN}:iam::{_ACCOUNT_PART}:policy/[\w+=,.@/-]{{1,512}}$", re.ASCII
+)
+# Any resource ARN (an IAM statement's resource): region and account may be empty (S3, IAM).
+RESOURCE_ARN: Final = re.compile(rf"{_ARN}:[a-z0-9-]+:[a-z0-9-]*:(?:{_ACCOUNT_PART})?:\S+$")
+# An IAM Identity Center instance (`aws sso-admin list-instances`): global, no region or account.
+IDENTITY_CENTER_INSTANCE_ARN: Final = re.compile(
+    rf"{_ARN}:sso:::instance/(?:sso)?ins-[a-zA-Z0-9-.]{{16}}$"
+)
 # What `sts get-caller-identity` answers for a role session (SSO, `aws sts assume-role`).
 STS_ASSUMED_ROLE_ARN: Final = re.compile(
     rf"{_ARN}:sts::(?P<account>{_ACCOUNT_PART}):assumed-role/(?P<role>[^/]+)/[^/]+$"

@@ -101,3 +101,15 @@ NODE_DESIRED_SIZE: Final = 2
 NODE_DISK_SIZE_GIB: Final = 20  # EKS managed node groups' own default
 SAMPLE_WORKLOAD_REPLICAS: Final = 2
 SAMPLE_WORKLOAD_NAMESPACE: Final = "sample"
+# No self-managed vpc-cni, kube-proxy and coredns at creation: the managed add-ons are the only
+# copy. Create-only, like BOOTSTRAP_CREATOR_ADMIN.
+BOOTSTRAP_SELF_MANAGED_ADDONS: Final = False
+# STANDARD: EKS upgrades the control plane when standard support ends (no extended-support fee).
+EKS_UPGRADE_POLICY: Final[Literal["STANDARD", "EXTENDED"]] = "STANDARD"
+EKS_DELETION_PROTECTION: Final = False  # production sets it (environments.py)
+EKS_ZONAL_SHIFT: Final = False
+NAMESPACE_ACCESS_POLICY: Final[Literal["edit", "admin", "view"]] = "edit"
+ARGOCD_NAMESPACE: Final = "argocd"
+# The add-on set per compute mode, each add-on's version per Kubernetes minor, service account
+# and AWS policy are tables, not scalars: their one home is container_constructs/eks_versions.py
+# (standard library only too).

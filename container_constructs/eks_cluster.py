@@ -1,28 +1,29 @@
 """An Amazon EKS cluster on aws-cdk-lib's `aws_eks_v2` (native AWS::EKS::Cluster, access entries),
 hardened by default: all control-plane logs, KMS envelope encryption of secrets, private nodes with
-IMDSv2, managed add-ons, and an optional sample workload applied with kubectl.
+IMDSv2, managed add-ons at pinned versions (Pod Identity roles where they call AWS), upgrade policy
+STANDARD, and an optional sample workload applied with kubectl.
 
-This module holds the cluster and its compute; its companions hold the add-ons
-(`eks_addons.py`), the sample workload (`eks_sample_workload.py`) and the cdk-nag
-acknowledgements (`eks_acknowledgements.py`)."""
+This module holds the cluster and its compute; its companions hold the props (`eks_props.py`),
+the add-ons (`eks_addons.py`), Pod Identity (`eks_identity.py`), team access (`eks_access.py`),
+the Argo CD capability (`eks_argocd.py`), the version tables (`eks_versions.py`), the sample
+workload (`eks_sample_workload.py`) and the cdk-nag acknowledgements (`eks_acknowledgements.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from typing import cast
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
-from container_constructs import defaults
-from container_constructs.common import DEFAULT_LOG_RETENTION, secure_log_group
+from container_constructs.common import secure_log_group
+from container_constructs.eks_access import grant_team_access
 from container_constructs.eks_acknowledgements import (
     FARGATE_POD_EXECUTION_POLICIES,
     acknowledge_cluster_roles,
@@ -30,16 +31,40 @@ from container_constructs.eks_acknowledgements import (
     acknowledge_pull_grant,
     acknowledge_service_policies,
 )
-from container_constructs.eks_addons import ComputeMode, add_managed_addons
+from container_constructs.eks_addons import (
+    AddonPodIdentity,
+    AddonSpec,
+    ComputeMode,
+    add_addons,
+    default_addon_specs,
+)
+from container_constructs.eks_argocd import ArgoCdSpec, add_argocd_capability
+from container_constructs.eks_identity import (
+    PodIdentityRoleSpec,
+    WorkloadIdentitySpec,
+    add_workload_identity,
+)
+from container_constructs.eks_props import (
+    EksClusterProps,
+    FargateProfileSpec,
+    NamespaceAccessSpec,
+    NodeGroupSpec,
+)
 from container_constructs.eks_sample_workload import SampleWorkloadSpec, add_sample_workload
 
 __all__ = [
+    "AddonPodIdentity",
+    "AddonSpec",
+    "ArgoCdSpec",
     "ComputeMode",
     "EksCluster",
     "EksClusterProps",
     "FargateProfileSpec",
+    "NamespaceAccessSpec",
     "NodeGroupSpec",
+    "PodIdentityRoleSpec",
     "SampleWorkloadSpec",
+    "WorkloadIdentitySpec",
 ]
 
 ALL_CONTROL_PLANE_LOGS = (
@@ -50,108 +75,18 @@ ALL_CONTROL_PLANE_LOGS = (
     eks.ClusterLoggingTypes.SCHEDULER,
 )
 # Managed node roles: pull-only ECR access (EKS's own add-on images live in EKS-owned registries).
-NODE_MANAGED_POLICIES = (
-    "AmazonEKSWorkerNodePolicy",
-    "AmazonEKS_CNI_Policy",
-    "AmazonEC2ContainerRegistryPullOnly",
-)
-
-
-@dataclass(frozen=True, kw_only=True)
-class NodeGroupSpec:
-    """One managed node group, AL2023 AMI, in the cluster's private subnets.
-
-    Attributes:
-        name: construct id and node group name suffix. Required.
-        instance_types: EC2 instance types of one architecture. Required.
-        graviton: arm64 instance types (AL2023 ARM AMI). Default: False (x86_64).
-        spot: Spot instead of on-demand capacity. Default: False.
-        min_size: fewest nodes. Default: 1.
-        max_size: most nodes. Default: 3.
-        desired_size: nodes at creation. Default: 2.
-        disk_size_gib: encrypted gp3 root volume. Default: 20.
-        labels: Kubernetes node labels. Default: none.
-    """
-
-    name: str
-    instance_types: Sequence[str]
-    graviton: bool = defaults.NODE_GRAVITON
-    spot: bool = defaults.NODE_CAPACITY_TYPE == "spot"
-    min_size: int = defaults.NODE_MIN_SIZE
-    max_size: int = defaults.NODE_MAX_SIZE
-    desired_size: int = defaults.NODE_DESIRED_SIZE
-    disk_size_gib: int = defaults.NODE_DISK_SIZE_GIB
-    labels: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, kw_only=True)
-class FargateProfileSpec:
-    """One Fargate profile; its pods run in the cluster's private subnets.
-
-    Attributes:
-        name: construct id. Required.
-        selectors: 1 to 5 namespace (+ labels) selectors. Required.
-    """
-
-    name: str
-    selectors: Sequence[eks.Selector]
-
-
-@dataclass(frozen=True, kw_only=True)
-class EksClusterProps:
-    """Props of `EksCluster`.
-
-    Attributes:
-        vpc: VPC with private subnets (with egress, or isolated with endpoints). Required.
-        cluster_name: EKS cluster name (also names the control-plane log group). Required.
-        version: Kubernetes version. Required.
-        compute_mode: "managed_nodes" (node_groups), "fargate" (fargate_profiles) or
-            "auto_mode" (EKS Auto Mode, its system and general-purpose node pools).
-            Default: "managed_nodes".
-        node_groups: managed node groups. Default: none (required with managed_nodes).
-        fargate_profiles: Fargate profiles. Default: none (with fargate, one must select
-            kube-system for CoreDNS).
-        public_access_cidrs: when given, the API endpoint is public-and-private, the public side
-            limited to these CIDRs. Default: None (private endpoint only).
-        cluster_admin_role_arns: IAM roles given AmazonEKSClusterAdminPolicy through access
-            entries. Default: none.
-        bootstrap_creator_admin: make the deploying principal a cluster admin. Changing it
-            replaces the cluster. Default: False.
-        addon_versions: pinned add-on versions by add-on name. Default: EKS's default version
-            of each add-on for `version`.
-        log_retention: control-plane log retention. Default: one month.
-        log_encryption_key: KMS key for the control-plane log group. Default: none.
-        removal_policy: of the secrets key and log group. Default: RETAIN.
-        kubectl_layer: the kubectl/helm Lambda layer matching `version`; needed only for
-            `sample_workload` (creates the kubectl provider). Default: None.
-        sample_workload: a sample Deployment + Service to apply. Default: None.
-        image_pull_repositories: ECR repositories the nodes (or Fargate pods) may pull from.
-            Default: none.
-    """
-
-    vpc: ec2.IVpc
-    cluster_name: str
-    version: eks.KubernetesVersion
-    compute_mode: ComputeMode = defaults.EKS_COMPUTE_MODE
-    node_groups: Sequence[NodeGroupSpec] = ()
-    fargate_profiles: Sequence[FargateProfileSpec] = ()
-    public_access_cidrs: Sequence[str] | None = None
-    cluster_admin_role_arns: Sequence[str] = ()
-    bootstrap_creator_admin: bool = defaults.BOOTSTRAP_CREATOR_ADMIN
-    addon_versions: Mapping[str, str] = field(default_factory=dict)
-    log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION
-    log_encryption_key: kms.IKey | None = None
-    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
-    kubectl_layer: lambda_.ILayerVersion | None = None
-    sample_workload: SampleWorkloadSpec | None = None
-    image_pull_repositories: Sequence[ecr.IRepository] = ()
+# The VPC CNI's policy goes on its own Pod Identity role instead, unless vpc-cni has none.
+NODE_MANAGED_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
+CNI_POLICY = "AmazonEKS_CNI_Policy"
 
 
 class EksCluster(Construct):
     """An EKS cluster with API-mode authentication (access entries), all five control-plane log
     types, Kubernetes secrets encrypted with a rotating customer KMS key, control plane and nodes
-    in private subnets, IMDSv2-only nodes, and the vpc-cni, coredns, kube-proxy and
-    eks-pod-identity-agent managed add-ons (Auto Mode has these built in).
+    in private subnets, IMDSv2-only nodes at the control plane's version, managed add-ons at
+    pinned versions (`default_addon_specs`: Auto Mode has the networking, DNS, Pod Identity and
+    block storage ones built in), upgrade policy STANDARD, and no kubectl unless a sample
+    workload asks for it.
 
     Attributes:
         cluster: the `aws_eks_v2.Cluster`.
@@ -162,6 +97,9 @@ class EksCluster(Construct):
         node_groups: managed node groups by name.
         fargate_profiles: Fargate profiles by name.
         addons: managed add-ons by name.
+        addon_roles: the add-ons' Pod Identity roles by add-on name.
+        workload_roles: the workload identities' roles by "namespace/service-account".
+        argocd: the Argo CD capability (None unless requested).
         sample_manifest: the sample workload's manifest (None unless requested).
     """
 
@@ -202,6 +140,11 @@ class EksCluster(Construct):
             )
         )
         auto_mode = props.compute_mode == "auto_mode"
+        addons = (
+            list(props.addons)
+            if props.addons is not None
+            else default_addon_specs(props.compute_mode, props.version.version)
+        )
         self.cluster = eks.Cluster(
             self,
             "Cluster",
@@ -222,29 +165,36 @@ class EksCluster(Construct):
             ),
             kubectl_provider_options=kubectl_options,
             output_config_command=False,
+            bootstrap_self_managed_addons=props.bootstrap_self_managed_addons,
+            control_plane_scaling_tier=(
+                None
+                if props.control_plane_scaling_tier is None
+                else eks.ControlPlaneScalingTier.of(props.control_plane_scaling_tier)
+            ),
         )
         self.cluster.node.add_dependency(self.control_plane_log_group)
+        _set_lifecycle(self.cluster, props)
         acknowledge_cluster_roles(self.cluster, auto_mode=auto_mode)
-
-        for index, role_arn in enumerate(props.cluster_admin_role_arns):
-            self.cluster.grant_access(
-                f"ClusterAdmin{index}",
-                role_arn,
-                [
-                    eks.AccessPolicy.from_access_policy_name(
-                        "AmazonEKSClusterAdminPolicy", access_scope_type=eks.AccessScopeType.CLUSTER
-                    )
-                ],
-            )
+        grant_team_access(
+            self.cluster,
+            admins=props.cluster_admin_role_arns,
+            viewers=props.viewer_role_arns,
+            namespaced=props.namespace_access,
+        )
 
         compute: list[Construct] = []
         self.node_role: iam.Role | None = None
         self.node_groups: dict[str, eks.Nodegroup] = {}
         if props.node_groups:
-            self.node_role = self._node_role(props.image_pull_repositories)
+            cni_on_pod_identity = any(
+                spec.name == "vpc-cni" and spec.pod_identity is not None for spec in addons
+            )
+            self.node_role = self._node_role(
+                props.image_pull_repositories, cni_policy=not cni_on_pod_identity
+            )
             for spec in props.node_groups:
                 self.node_groups[spec.name] = self._node_group(
-                    spec, self.node_role, private_subnets
+                    spec, self.node_role, private_subnets, version=props.version.version
                 )
             compute.extend(self.node_groups.values())
         self.fargate_profiles: dict[str, eks.FargateProfile] = {}
@@ -260,13 +210,33 @@ class EksCluster(Construct):
             self.fargate_profiles[profile.name] = created
         compute.extend(self.fargate_profiles.values())
 
-        self.addons = add_managed_addons(
+        self.addons, self.addon_roles = add_addons(
             self,
             self.cluster,
-            compute_mode=props.compute_mode,
-            versions=props.addon_versions,
+            addons=addons,
             compute=compute,
+            take_over_self_managed=props.bootstrap_self_managed_addons,
         )
+        if self.node_role is not None and "vpc-cni" in self.addon_roles:
+            # An update that moves the CNI onto Pod Identity takes its policy off the node role
+            # only once the add-on runs with its own role.
+            self.node_role.node.add_dependency(self.addons["vpc-cni"])
+        self.workload_roles: dict[str, iam.Role] = {}
+        for identity in props.workload_identities:
+            # Keyed by what the association is for, not its position: reordering the list must
+            # not replace associations (EKS allows one per service account).
+            role, association = add_workload_identity(
+                self,
+                f"WorkloadIdentity[{identity.namespace}|{identity.service_account}]",
+                cluster=cast(eks.ICluster, self.cluster),
+                spec=identity,
+            )
+            if "eks-pod-identity-agent" in self.addons:
+                association.node.add_dependency(self.addons["eks-pod-identity-agent"])
+            self.workload_roles[f"{identity.namespace}/{identity.service_account}"] = role
+        self.argocd: eks.CfnCapability | None = None
+        if props.argocd is not None:
+            self.argocd, _ = add_argocd_capability(self, self.cluster, props.argocd)
 
         if self.cluster.kubectl_provider is not None:
             acknowledge_kubectl_provider(self.cluster.kubectl_provider)
@@ -293,23 +263,24 @@ class EksCluster(Construct):
             role_arn=role.role_arn,
         )
 
-    def _node_role(self, repositories: Sequence[ecr.IRepository]) -> iam.Role:
+    def _node_role(self, repositories: Sequence[ecr.IRepository], *, cni_policy: bool) -> iam.Role:
+        names = (*NODE_MANAGED_POLICIES, *((CNI_POLICY,) if cni_policy else ()))
         role = iam.Role(
             self,
             "NodeRole",
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            description="EKS managed nodes: join the cluster, run the VPC CNI, pull images",
+            description="EKS managed nodes: join the cluster, pull images"
+            + (", run the VPC CNI" if cni_policy else ""),
             managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name(name)
-                for name in NODE_MANAGED_POLICIES
+                iam.ManagedPolicy.from_aws_managed_policy_name(name) for name in names
             ],
         )
         _grant_pull(repositories, role)
-        acknowledge_service_policies(role, NODE_MANAGED_POLICIES)
+        acknowledge_service_policies(role, names)
         return role
 
     def _node_group(
-        self, spec: NodeGroupSpec, role: iam.IRole, subnets: ec2.SubnetSelection
+        self, spec: NodeGroupSpec, role: iam.IRole, subnets: ec2.SubnetSelection, *, version: str
     ) -> eks.Nodegroup:
         # Our own launch template: IMDSv2 only, hop limit 1 so pods cannot reach the node role's
         # credentials (they use Pod Identity), and an encrypted gp3 root volume.
@@ -331,7 +302,7 @@ class EksCluster(Construct):
                 )
             ],
         )
-        return self.cluster.add_nodegroup_capacity(
+        group = self.cluster.add_nodegroup_capacity(
             spec.name,
             ami_type=(
                 eks.NodegroupAmiType.AL2023_ARM_64_STANDARD
@@ -350,7 +321,14 @@ class EksCluster(Construct):
                 id=template.launch_template_id or "",
                 version=template.latest_version_number,
             ),
+            release_version=spec.release_version,
         )
+        # The control plane's version: a Kubernetes upgrade rolls the nodes in the same deploy
+        # (after the control plane, which the group references), one minor at a time.
+        resource = group.node.default_child
+        assert isinstance(resource, eks.CfnNodegroup)
+        resource.version = version
+        return group
 
 
 def _validate(props: EksClusterProps) -> None:
@@ -375,6 +353,27 @@ def _validate(props: EksClusterProps) -> None:
             raise ValueError(f"EksCluster: Fargate profile {profile.name} has no selectors")
     if props.sample_workload is not None and props.kubectl_layer is None:
         raise ValueError("EksCluster: sample_workload needs kubectl_layer (matching `version`)")
+    if mode == "auto_mode" and props.bootstrap_self_managed_addons:
+        raise ValueError(
+            "EksCluster: bootstrap_self_managed_addons cannot be combined with auto_mode"
+        )
+    if mode == "fargate" and props.workload_identities:
+        raise ValueError("EksCluster: workload_identities need Pod Identity, not on Fargate")
+
+
+def _set_lifecycle(cluster: eks.Cluster, props: EksClusterProps) -> None:
+    """Upgrade policy, deletion protection and zonal shift: AWS::EKS::Cluster properties that
+    aws_eks_v2 has no props for (CloudFormation resource schema of AWS::EKS::Cluster, as cfn-lint
+    ships it; each updates in place)."""
+    resource = cluster.node.default_child
+    assert isinstance(resource, eks.CfnCluster)
+    resource.upgrade_policy = eks.CfnCluster.UpgradePolicyProperty(
+        support_type=props.upgrade_support_type
+    )
+    if props.deletion_protection:
+        resource.deletion_protection = True
+    if props.zonal_shift:
+        resource.zonal_shift_config = eks.CfnCluster.ZonalShiftConfigProperty(enabled=True)
 
 
 def _grant_pull(repositories: Sequence[ecr.IRepository], role: iam.IRole) -> None:

@@ -14,6 +14,7 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -107,10 +108,10 @@ def unknown_context_keys(context: Mapping[str, Any], cdk_keys: CdkContextKeys) -
     return problems
 
 
-def config_from_context(context: Mapping[str, Any]) -> PlatformConfig:
+def config_from_context(context: Mapping[str, Any], *, today: date | None = None) -> PlatformConfig:
     """The config `-c environment=NAME` selects (default: the sandbox), with the JSON objects of
     `-c config_overrides=A.json,B.json` deep-merged over it in order (objects merge, lists and
-    other values replace).
+    other values replace), checked against the EKS version calendar on `today` (`load_config`).
 
     Raises:
         ConfigError: an overrides file cannot be read, or the config is invalid.
@@ -121,4 +122,4 @@ def config_from_context(context: Mapping[str, Any]) -> PlatformConfig:
         overrides = read_overrides_files(files)
     except OverridesError as error:
         raise ConfigError(name, [f"{OVERRIDES_KEY}: {error}"]) from None
-    return load_config(name, overrides=overrides)
+    return load_config(name, overrides=overrides, today=today)

@@ -214,6 +214,11 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
             },
             "endpoint": {"access": "private"},
             "access": {"bootstrap_creator_admin": False, "deployer_admin": False},
+            # The default add-on set (EBS CSI driver, metrics server included) plus Container
+            # Insights; the upgrade policy stays STANDARD (the model's default).
+            "addons": {"amazon-cloudwatch-observability": {}},
+            "deletion_protection": True,
+            "zonal_shift": True,
             "control_plane_log_retention_days": 365,
         },
     },

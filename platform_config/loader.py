@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,11 @@ def load_config(
     *,
     overrides: Mapping[str, Any] | None = None,
     environments: Mapping[str, Mapping[str, Any]] = ENVIRONMENTS,
+    today: date | None = None,
 ) -> PlatformConfig:
     """Return the validated config of environment `name`, with `overrides` deep-merged over it.
+    With `today` (app.py passes the date), a Kubernetes version past the end of EKS extended
+    support is refused too (container_constructs/eks_versions.py).
 
     Raises:
         ConfigError: unknown environment, or any field invalid; the message lists every problem.
@@ -33,7 +37,7 @@ def load_config(
     if "name" in raw:
         raise ConfigError(name, ["name: is set from the environment key and cannot be overridden"])
     try:
-        return PlatformConfig.model_validate({"name": name, **raw})
+        return PlatformConfig.model_validate({"name": name, **raw}, context={"today": today})
     except ValidationError as error:
         raise ConfigError(name, [_describe(detail) for detail in error.errors()]) from None
 

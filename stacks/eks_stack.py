@@ -3,25 +3,35 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any, cast
 
 from aws_cdk import Annotations, CfnCondition, CfnOutput, CfnParameter, Fn, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from container_constructs.common import retention_days
 from container_constructs.eks_cluster import (
+    AddonPodIdentity,
+    AddonSpec,
+    ArgoCdSpec,
     EksCluster,
     EksClusterProps,
     FargateProfileSpec,
+    NamespaceAccessSpec,
     NodeGroupSpec,
+    PodIdentityRoleSpec,
     SampleWorkloadSpec,
+    WorkloadIdentitySpec,
 )
+from container_constructs.eks_versions import support_notice
 from platform_config.eks import KUBECTL_LAYER_PACKAGES, EksConfig
+from platform_config.eks_addons import ArgoCdConfig, PolicyStatementConfig
 from platform_config.image import ImageConfig
 from stacks import names
 from stacks.common import StackSettings
@@ -32,7 +42,10 @@ DEPLOYER_ADMIN_ARN_PATTERN = r"^$|^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\w
 class EksStack(Stack):
     """The EKS cluster of one environment, from its `eks` config `section`, the environment-wide
     `settings`, the shared `vpc` and the registry's `repositories` (by name: the nodes may pull
-    from all of them, and the sample workload's image may name one).
+    from all of them, and the sample workload's image may name one). With `today` (app.py passes
+    the date), synth warns when the Kubernetes version nears or passes the end of standard
+    support (container_constructs/eks_versions.py); the config refused it already if extended
+    support has ended.
 
     Attributes:
         eks_cluster: the `EksCluster` construct.
@@ -48,6 +61,7 @@ class EksStack(Stack):
         section: EksConfig,
         vpc: ec2.IVpc,
         repositories: Mapping[str, ecr.IRepository],
+        today: date | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -74,6 +88,7 @@ class EksStack(Stack):
                         desired_size=group.desired_size,
                         disk_size_gib=group.disk_size_gib,
                         labels=group.labels,
+                        release_version=group.release_version,
                     )
                     for group in section.compute.node_groups
                 ],
@@ -93,8 +108,32 @@ class EksStack(Stack):
                     else None
                 ),
                 cluster_admin_role_arns=section.access.cluster_admin_role_arns,
+                viewer_role_arns=section.access.viewer_role_arns,
+                namespace_access=[
+                    NamespaceAccessSpec(
+                        role_arn=entry.role_arn, namespaces=entry.namespaces, policy=entry.policy
+                    )
+                    for entry in section.access.namespace_access
+                ],
                 bootstrap_creator_admin=section.access.bootstrap_creator_admin,
-                addon_versions=section.addon_versions,
+                bootstrap_self_managed_addons=section.bootstrap_self_managed_addons,
+                addons=addon_specs(section),
+                workload_identities=[
+                    WorkloadIdentitySpec(
+                        namespace=identity.namespace,
+                        service_account=identity.service_account,
+                        permissions=PodIdentityRoleSpec(
+                            managed_policy_arns=identity.managed_policy_arns,
+                            statements=policy_statements(identity.statements),
+                        ),
+                    )
+                    for identity in section.workload_identities
+                ],
+                upgrade_support_type=section.upgrade_policy,
+                deletion_protection=section.deletion_protection,
+                zonal_shift=section.zonal_shift,
+                control_plane_scaling_tier=section.control_plane_scaling_tier,
+                argocd=argocd_spec(section.argocd),
                 log_retention=retention_days(section.control_plane_log_retention_days),
                 log_encryption_key=settings.log_encryption_key(self),
                 removal_policy=settings.removal_policy,
@@ -117,6 +156,11 @@ class EksStack(Stack):
             self._deployer_admin_entry() if section.access.deployer_admin else None
         )
         self._warn_about_access(section)
+        if today is not None:
+            notice = support_notice(section.kubernetes_version, today)
+            # An "error" notice is refused by the config loaded with the same day; warn anyway.
+            if notice.level != "ok":
+                Annotations.of(self).add_warning_v2("platform:eks-version-support", notice.message)
 
         CfnOutput(
             self, names.CLUSTER_NAME_OUTPUT, value=cluster_name, description="EKS cluster name"
@@ -127,6 +171,14 @@ class EksStack(Stack):
             value=f"aws eks update-kubeconfig --region {settings.region} --name {cluster_name}",
             description="Adds the cluster to ~/.kube/config (needs a cluster-admin access entry)",
         )
+        if self.eks_cluster.argocd is not None:
+            CfnOutput(
+                self,
+                names.ARGOCD_ROLE_OUTPUT,
+                value=self.eks_cluster.argocd.role_arn,
+                description="The Argo CD capability's role: grant it Kubernetes access "
+                "(docs/eks.md, Argo CD)",
+            )
 
     def _deployer_admin_entry(self) -> eks.AccessEntry:
         """A cluster-admin access entry for the IAM principal given at deploy time in the
@@ -180,6 +232,59 @@ class EksStack(Stack):
                 "deployer_admin, bootstrap_creator_admin) or nobody can use kubectl on this "
                 "cluster.",
             )
+
+
+def addon_specs(section: EksConfig) -> list[AddonSpec]:
+    """The add-ons of `section` (its mode's defaults with `eks.addons` merged) as construct
+    specs."""
+    return [
+        AddonSpec(
+            name=addon.name,
+            version=addon.version,
+            configuration=addon.configuration,
+            pod_identity=(
+                None
+                if addon.service_account is None
+                else AddonPodIdentity(
+                    service_account=addon.service_account,
+                    permissions=PodIdentityRoleSpec(
+                        aws_managed_policies=addon.aws_managed_policies,
+                        managed_policy_arns=addon.managed_policy_arns,
+                        statements=policy_statements(addon.statements),
+                    ),
+                )
+            ),
+            before_compute=addon.before_compute,
+        )
+        for addon in section.resolved_addons()
+    ]
+
+
+def policy_statements(statements: Sequence[PolicyStatementConfig]) -> list[iam.PolicyStatement]:
+    return [
+        iam.PolicyStatement(
+            effect=iam.Effect.ALLOW if statement.effect == "Allow" else iam.Effect.DENY,
+            actions=statement.actions,
+            resources=statement.resources,
+        )
+        for statement in statements
+    ]
+
+
+def argocd_spec(section: ArgoCdConfig) -> ArgoCdSpec | None:
+    if not section.enabled:
+        return None
+    assert section.idc_instance_arn is not None  # ArgoCdConfig._usable
+    return ArgoCdSpec(
+        idc_instance_arn=section.idc_instance_arn,
+        idc_region=section.idc_region,
+        namespace=section.namespace,
+        role_mappings={
+            mapping.role: [(identity.id, identity.type) for identity in mapping.identities]
+            for mapping in section.role_mappings
+        },
+        managed_policy_arns=section.managed_policy_arns,
+    )
 
 
 def kubernetes_version(version: str) -> eks.KubernetesVersion:

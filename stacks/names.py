@@ -97,6 +97,7 @@ def load_balancer_import_construct_id(key: tuple[str, int]) -> str:
 # CloudFormation output keys.
 CLUSTER_NAME_OUTPUT = "ClusterName"  # ECS cluster stacks and the EKS stack
 UPDATE_KUBECONFIG_OUTPUT = "UpdateKubeconfigCommand"  # EKS stack
+ARGOCD_ROLE_OUTPUT = "ArgoCdRoleArn"  # EKS stack, with the Argo CD capability
 SERVICE_URL_OUTPUT_SUFFIX = "Url"
 
 

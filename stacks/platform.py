@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from aws_cdk import App, Environment, Stack, Tags, Validations
@@ -74,8 +75,9 @@ def add_validations(app: App) -> None:
     Preflight.apply(app, strict=True)
 
 
-def build_platform(app: App, config: PlatformConfig) -> Platform:
-    """Add every stack of `config`'s environment to `app`, with the checks of `add_validations`."""
+def build_platform(app: App, config: PlatformConfig, *, today: date | None = None) -> Platform:
+    """Add every stack of `config`'s environment to `app`, with the checks of `add_validations`.
+    `today` (app.py's date) dates the Kubernetes version support warnings; None: none."""
     add_validations(app)
     env = Environment(account=config.account, region=config.region)
     settings = stack_settings(config)
@@ -111,6 +113,7 @@ def build_platform(app: App, config: PlatformConfig) -> Platform:
             section=config.eks,
             vpc=network.vpc,
             repositories=registry.repositories,
+            today=today,
             env=env,
             description=f"Container platform ({config.name}): EKS cluster, nodes and add-ons",
         )

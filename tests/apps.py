@@ -10,6 +10,7 @@ import functools
 import json
 import tempfile
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,10 @@ def synth_environment(
 ) -> Path:
     """Synthesize `environment` (with `overrides` merged, like `-c config_overrides=FILE`) in this
     process exactly as `cdk synth -c environment=...` does (byte-identical templates:
-    tests/test_cli_synth.py) into `outdir`, and return it."""
+    tests/test_cli_synth.py) into `outdir`, and return it. Like app.py, it dates the EKS version
+    checks with today's date (UTC), so both write the same version warnings."""
+    today = datetime.now(UTC).date()
     app = project_app(outdir)
-    build_platform(app, load_config(environment, overrides=overrides))
+    build_platform(app, load_config(environment, overrides=overrides, today=today), today=today)
     app.synth()
     return outdir

@@ -19,6 +19,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from container_constructs.checks import LOG_RETENTION_DAYS
+from container_constructs.eks_versions import ADDON_DEFAULTS, DEFAULT_ADDONS, REQUIRED_ADDONS
 from platform_config.ecs import CapacityProviderShare, Ec2ClusterConfig
 from platform_config.ecs_capacity import FARGATE_MEMORY_BY_CPU
 from platform_config.eks import (
@@ -26,7 +27,9 @@ from platform_config.eks import (
     KNOWN_KUBERNETES_VERSIONS,
     KUBECTL_LAYER_PACKAGES,
     ComputeConfig,
+    EksConfig,
     EndpointConfig,
+    NamespaceAccessConfig,
 )
 from platform_config.instance_capacity import INSTANCE_CAPACITY
 from platform_config.registry import PullThroughCacheConfig, RegistryConfig
@@ -432,6 +435,7 @@ def eks_sections(draw: st.DrawFn, account: str, repositories: list[str]) -> Raw:
     )
     admins = draw(st.lists(st.sampled_from(("platform-admin", "ops")), max_size=2, unique=True))
     return {
+        **draw(eks_day_two(mode, account)),
         "enabled": draw(st.booleans()),
         "kubernetes_version": version,
         "compute": compute,
@@ -439,6 +443,24 @@ def eks_sections(draw: st.DrawFn, account: str, repositories: list[str]) -> Raw:
         "access": {
             "cluster_admin_role_arns": [f"arn:aws:iam::{account}:role/{name}" for name in admins],
             "bootstrap_creator_admin": draw(st.booleans()),
+            "viewer_role_arns": draw(
+                st.lists(st.just(f"arn:aws:iam::{account}:role/on-call"), max_size=1)
+            ),
+            "namespace_access": [
+                {
+                    "role_arn": f"arn:aws:iam::{account}:role/team-{index}",
+                    "namespaces": draw(
+                        st.lists(
+                            st.sampled_from(("payments", "web", "batch")),
+                            min_size=1,
+                            max_size=2,
+                            unique=True,
+                        )
+                    ),
+                    "policy": draw(st.sampled_from(_literal(NamespaceAccessConfig, "policy"))),
+                }
+                for index in range(draw(st.integers(0, 2)))
+            ],
         },
         "control_plane_log_retention_days": draw(RETENTION),
         "sample_workload": {
@@ -446,6 +468,78 @@ def eks_sections(draw: st.DrawFn, account: str, repositories: list[str]) -> Raw:
             "image": draw(images(repositories)),
             "replicas": draw(st.integers(1, 3)),
         },
+    }
+
+
+# Add-ons a drawn config may add to its mode's defaults (with a version when the table has none).
+EXTRA_ADDONS = {"snapshot-controller": {"version": "v8.3.0-eksbuild.1"}}
+
+
+@st.composite
+def eks_day_two(draw: st.DrawFn, mode: str, account: str) -> Raw:
+    """The day-two fields of `eks`: add-on overrides, workload identities, lifecycle, Argo CD.
+    Mostly inside what the mode allows; sometimes an add-on or identity the mode refuses."""
+    addons: Raw = {}
+    defaults = DEFAULT_ADDONS[mode]
+    for name in draw(st.lists(st.sampled_from(defaults), max_size=2, unique=True)):
+        settings: tuple[Raw | None, ...] = ({}, {"configuration": {}})
+        if ADDON_DEFAULTS[name].service_account:
+            settings += ({"pod_identity": {"enabled": False}},)
+        # Removing one: mostly one the mode can do without (the others are refused).
+        removable = name not in REQUIRED_ADDONS[mode] and name != "eks-pod-identity-agent"
+        if removable or not draw(MOSTLY_TRUE):
+            settings += (None,)
+        addons[name] = draw(st.sampled_from(settings))
+    optional = [name for name in ADDON_DEFAULTS if name not in defaults]
+    if draw(MOSTLY_TRUE):  # within the mode's options
+        optional = [
+            name
+            for name in optional
+            if not (mode == "auto_mode" and ADDON_DEFAULTS[name].before_compute)
+            and name not in {"coredns", "aws-ebs-csi-driver"}
+        ]
+        if mode == "fargate":
+            optional = []
+    for name in draw(st.lists(st.sampled_from(optional), max_size=1)) if optional else []:
+        addons[name] = {}
+    if draw(st.booleans()):
+        addons.update(EXTRA_ADDONS)
+    identities = [
+        {
+            "namespace": "reports",
+            "service_account": f"reader-{index}",
+            "statements": [
+                {
+                    "actions": ["s3:GetObject"],
+                    "resources": [f"arn:aws:s3:::reports-{account}/daily-{index}.csv"],
+                }
+            ],
+            "managed_policy_arns": draw(
+                st.lists(st.just(f"arn:aws:iam::{account}:policy/reports"), max_size=1)
+            ),
+        }
+        for index in range(draw(st.integers(0, 2) if mode != "fargate" else st.just(0)))
+    ]
+    argocd: Raw = {"enabled": False}
+    if draw(st.booleans()):
+        argocd = {
+            "enabled": True,
+            "idc_instance_arn": "arn:aws:sso:::instance/ssoins-1234567890abcdef",
+            "role_mappings": [
+                {"role": "ADMIN", "identities": [{"id": "platform-admins", "type": "SSO_GROUP"}]}
+            ],
+        }
+    return {
+        "addons": addons,
+        "workload_identities": identities,
+        "upgrade_policy": draw(st.sampled_from(_literal(EksConfig, "upgrade_policy"))),
+        "deletion_protection": draw(st.booleans()),
+        "zonal_shift": draw(st.booleans()),
+        "bootstrap_self_managed_addons": draw(st.booleans()),
+        "control_plane_scaling_tier": draw(
+            st.none() | st.sampled_from(("standard", "tier-xl", "tier-2xl"))
+        ),
+        "argocd": argocd,
     }
 
 

@@ -23,8 +23,9 @@ deselected:
   snapshot, the one real-CLI synth, and the config contract's validator half over hypothesis's
   config space (tests/test_config_refusals.py). Budget: 4 full synths (`make bench`).
 - `make test-integration` (`integration`): tests that synthesize another whole platform (config
-  variants, the docs' apps, a sample of the config space) or run the account tools on moto (any
-  test on the `aws` fixture outside the deploy and scale tiers is marked so here).
+  variants, the docs' apps, a sample of the config space, the day-two changes of
+  tests/plan/catalogue.py) or run the account tools on moto (any test on the `aws` fixture
+  outside the deploy and scale tiers is marked so here).
 - `make test-scale` (`scale`): the 50- to 251-service apps.
 - `make test-deploy` (`deploy`, tests/deploy, which the others ignore): the emulator deploy.
 CI (.ci/run) runs every tier and the 300-config fuzz run.

@@ -19,15 +19,24 @@ FOUNDATION_MODULES = frozenset({f"{PACKAGE}.defaults", f"{PACKAGE}.checks"})
 ALLOWED_THIRD_PARTY = frozenset({"aws_cdk", "constructs"})
 # A module split into parts: copy it with its companions (which follow the same rules).
 _SERVICE_CLUSTER = f"{PACKAGE}.ecs_service_cluster"  # the handles services take
+_EKS = frozenset(
+    f"{PACKAGE}.eks_{part}"
+    for part in (
+        "access",
+        "acknowledgements",
+        "addons",
+        "argocd",
+        "cluster",
+        "identity",
+        "props",
+        "sample_workload",
+        "versions",
+    )
+)
 COMPANIONS: dict[str, frozenset[str]] = {
     f"{PACKAGE}.web_service": frozenset({f"{PACKAGE}.task_volumes", _SERVICE_CLUSTER}),
-    f"{PACKAGE}.eks_cluster": frozenset(
-        {
-            f"{PACKAGE}.eks_acknowledgements",
-            f"{PACKAGE}.eks_addons",
-            f"{PACKAGE}.eks_sample_workload",
-        }
-    ),
+    # EksCluster and its companions (copy them together) may import each other.
+    **{module: _EKS - {module} for module in _EKS},
     f"{PACKAGE}.ecs_ec2_cluster": frozenset({_SERVICE_CLUSTER, f"{PACKAGE}.machine_images"}),
     f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER}),
     f"{PACKAGE}.load_balancer": frozenset({_SERVICE_CLUSTER}),

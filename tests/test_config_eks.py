@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aws_cdk import aws_eks_v2 as eks
 
+from container_constructs.eks_versions import ADDON_VERSIONS
 from platform_config import ConfigError, load_config
 from platform_config.base import is_graviton
-from platform_config.eks import KNOWN_KUBERNETES_VERSIONS, KUBECTL_LAYER_PACKAGES
+from platform_config.eks import (
+    CREATABLE_KUBERNETES_VERSIONS,
+    KNOWN_KUBERNETES_VERSIONS,
+    KUBECTL_LAYER_PACKAGES,
+)
 
 _KUBE_SYSTEM = {"name": "system", "selectors": [{"namespace": "kube-system"}]}
 
@@ -169,8 +175,8 @@ def test_graviton_detection(instance_type: str, graviton: bool) -> None:
             "not an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admin",
         ),
         (
-            {"eks": {"addon_versions": {"aws-ebs-csi-driver": "v1"}}},
-            "eks.addon_versions: unknown add-on aws-ebs-csi-driver; allowed: vpc-cni, coredns",
+            {"eks": {"addon_versions": {"coredns": "v1.14.3-eksbuild.3"}}},
+            "eks.addon_versions: unknown field; allowed: access, addons, argocd",
         ),
         (
             {"eks": {"kubernetes_version": "1.35", "sample_workload": {"enabled": True}}},
@@ -235,3 +241,316 @@ def test_versions_eks_no_longer_creates_are_refused() -> None:
         error.value
     )
     assert load_config("sandbox", overrides={"eks": {"kubernetes_version": "1.30"}})
+
+
+# ---- Day two: add-ons, workload identities, team access, lifecycle, Argo CD ------------------
+
+ROLE = "arn:aws:iam::123456789012:role/team-a"
+FARGATE = {
+    "mode": "fargate",
+    "node_groups": [],
+    "fargate_profiles": [{"name": "system", "selectors": [{"namespace": "kube-system"}]}],
+}
+AUTO = {"mode": "auto_mode", "node_groups": []}
+READ_REPORTS = {
+    "namespace": "reports",
+    "service_account": "reader",
+    "statements": [
+        {"actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::reports-bucket/daily.csv"]}
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"eks": {"addons": {"vpc-cni": {"version": "1.22"}}}},
+            "eks.addons.vpc-cni.version: '1.22' is not an add-on version such as "
+            "v1.22.4-eksbuild.3",
+        ),
+        (
+            {"eks": {"addons": {"coredns": None}}},
+            "eks: addons.coredns: managed_nodes needs it (no self-managed copy is bootstrapped)",
+        ),
+        (
+            {"eks": {"addons": {"aws-efs-csi-driver": {}}}},
+            "eks: addons.aws-efs-csi-driver.version: required: the platform's table has no "
+            "version of aws-efs-csi-driver for Kubernetes 1.36",
+        ),
+        (
+            {"eks": {"addons": {"snapshot-controller": {"configuration": {"x": float("nan")}}}}},
+            "eks.addons.snapshot-controller.configuration: not a JSON object",
+        ),
+        (
+            {"eks": {"addons": {"Bad Name": {}}}},
+            "eks.addons: 'Bad Name': not EKS add-on names such as metrics-server",
+        ),
+        (
+            {"eks": {"compute": AUTO, "addons": {"vpc-cni": {}}}},
+            "eks: addons.vpc-cni: EKS Auto Mode runs vpc-cni itself",
+        ),
+        (
+            {"eks": {"compute": AUTO, "addons": {"aws-ebs-csi-driver": {}}}},
+            "eks: addons.aws-ebs-csi-driver: EKS Auto Mode runs aws-ebs-csi-driver itself",
+        ),
+        (
+            {"eks": {"compute": FARGATE, "addons": {"aws-ebs-csi-driver": {}}}},
+            "eks: addons.aws-ebs-csi-driver: Fargate pods cannot mount EBS volumes",
+        ),
+        (
+            {"eks": {"compute": FARGATE, "addons": {"vpc-cni": {"pod_identity": {}}}}},
+            "eks: addons.vpc-cni.pod_identity: EKS Pod Identity is not available on Fargate",
+        ),
+        (
+            {"eks": {"compute": AUTO, "bootstrap_self_managed_addons": True}},
+            "eks: bootstrap_self_managed_addons: true is not allowed with compute mode auto_mode "
+            "(Auto Mode runs networking, DNS and kube-proxy itself); allowed: false",
+        ),
+        (
+            {"eks": {"compute": FARGATE, "workload_identities": [READ_REPORTS]}},
+            "eks: workload_identities: EKS Pod Identity is not available on Fargate",
+        ),
+        (
+            {"eks": {"addons": {"eks-pod-identity-agent": None}}},
+            "eks: addons.eks-pod-identity-agent: needed by the Pod Identity roles of vpc-cni, "
+            "aws-ebs-csi-driver",
+        ),
+        (
+            {"eks": {"addons": {"metrics-server": {"pod_identity": {}}}}},
+            "eks: addons.metrics-server.pod_identity.service_account: required for metrics-server",
+        ),
+        (
+            {"eks": {"addons": {"snapshot-controller": {
+                "version": "v8.3.0-eksbuild.1", "pod_identity": {"service_account": "x"}}}}},
+            "eks: addons.snapshot-controller.pod_identity: a role for x needs "
+            "aws_managed_policies, managed_policy_arns or statements",
+        ),
+        (
+            {"eks": {"workload_identities": [{**READ_REPORTS, "statements": []}]}},
+            "eks.workload_identities.0: a workload identity needs managed_policy_arns or "
+            "statements",
+        ),
+        (
+            {"eks": {"addons": {"aws-efs-csi-driver": {"version": "v2.1.0-eksbuild.1",
+                "pod_identity": {"service_account": "efs-csi-controller-sa",
+                                 "aws_managed_policies": ["arn:aws:iam::aws:policy/X"]}}}}},
+            "eks.addons.aws-efs-csi-driver.pod_identity.aws_managed_policies: "
+            "'arn:aws:iam::aws:policy/X': not an AWS managed policy name",
+        ),
+        (
+            {"eks": {"workload_identities": [READ_REPORTS, READ_REPORTS]}},
+            "eks.workload_identities: reports/reader listed twice; EKS allows one Pod Identity "
+            "association per service account",
+        ),
+        (
+            {"eks": {"workload_identities": [{**READ_REPORTS, "namespace": "Reports"}]}},
+            "eks.workload_identities.0.namespace: 'Reports' is not a Kubernetes namespace name",
+        ),
+        (
+            {"eks": {"workload_identities": [{**READ_REPORTS, "statements": [
+                {"actions": ["s3:*"], "resources": ["arn:aws:s3:::reports-bucket"]}]}]}},
+            "eks.workload_identities.0.statements.0.actions: 's3:*': wildcards are not allowed",
+        ),
+        (
+            {"eks": {"workload_identities": [{**READ_REPORTS, "statements": [
+                {"actions": ["s3:GetObject"], "resources": ["reports-bucket"]}]}]}},
+            "eks.workload_identities.0.statements.0.resources: 'reports-bucket' is not an ARN",
+        ),
+        (
+            {"eks": {"workload_identities": [{**READ_REPORTS, "managed_policy_arns": [
+                "arn:aws:iam::aws:policy/AmazonS3FullAccess"]}]}},
+            "eks.workload_identities.0.managed_policy_arns: "
+            "'arn:aws:iam::aws:policy/AmazonS3FullAccess': not a customer managed policy ARN",
+        ),
+        (
+            {"eks": {"access": {"viewer_role_arns": ["arn:aws:iam::123456789012:user/x"]}}},
+            "eks.access.viewer_role_arns: 'arn:aws:iam::123456789012:user/x': not an IAM role ARN",
+        ),
+        (
+            {"eks": {"access": {"namespace_access": [
+                {"role_arn": "team-a", "namespaces": ["a"]}]}}},
+            "eks.access.namespace_access.0.role_arn: 'team-a': not an IAM role ARN",
+        ),
+        (
+            {"eks": {"access": {"namespace_access": [{"role_arn": ROLE, "namespaces": []}]}}},
+            "eks.access.namespace_access.0.namespaces: List should have at least 1 item",
+        ),
+        (
+            {"eks": {"access": {"namespace_access": [{"role_arn": ROLE, "namespaces": ["A_b"]}]}}},
+            "eks.access.namespace_access.0.namespaces: A_b: not Kubernetes namespace names",
+        ),
+        (
+            {"eks": {"access": {"viewer_role_arns": [ROLE],
+                                "namespace_access": [{"role_arn": ROLE, "namespaces": ["a"]}]}}},
+            "eks.access: namespace_access: arn:aws:iam::123456789012:role/team-a is also in "
+            "viewer_role_arns; EKS allows one access entry per IAM principal",
+        ),
+        (
+            {"eks": {"upgrade_policy": "NONE"}},
+            "eks.upgrade_policy: Input should be 'STANDARD' or 'EXTENDED'",
+        ),
+        (
+            {"eks": {"control_plane_scaling_tier": "tier-16xl"}},
+            "eks.control_plane_scaling_tier: Input should be 'standard', 'tier-xl'",
+        ),
+        (
+            {"eks": {"compute": {"node_groups": [{"name": "ng", "instance_types": ["m7i.large"],
+                                                  "release_version": "1.36"}]}}},
+            "eks.compute.node_groups.0.release_version: '1.36' is not an EKS AMI release version",
+        ),
+        (
+            {"eks": {"argocd": {"enabled": True}}},
+            "eks.argocd: idc_instance_arn: required when enabled (the Argo CD capability signs "
+            "users in through IAM Identity Center only)",
+        ),
+        (
+            {"eks": {"argocd": {"enabled": True, "idc_instance_arn": "ssoins-1"}}},
+            "eks.argocd.idc_instance_arn: 'ssoins-1' is not an IAM Identity Center instance ARN",
+        ),
+        (
+            {"eks": {"argocd": {"managed_policy_arns": ["arn:aws:iam::aws:policy/AdminAccess"]}}},
+            "eks.argocd.managed_policy_arns: 'arn:aws:iam::aws:policy/AdminAccess': not a "
+            "customer managed policy ARN",
+        ),
+        (
+            {"eks": {"argocd": {"idc_region": "moon-1"}}},
+            "eks.argocd.idc_region: 'moon-1' is not an AWS region name",
+        ),
+        (
+            {"eks": {"argocd": {"role_mappings": [
+                {"role": "ADMIN", "identities": [{"id": "g1"}]},
+                {"role": "ADMIN", "identities": [{"id": "g2"}]}]}}},
+            "eks.argocd: role_mappings: ADMIN mapped twice",
+        ),
+    ],
+    ids=lambda value: None if isinstance(value, dict) else value[:50],
+)  # fmt: skip
+def test_bad_day_two_input_is_a_clear_error(overrides: dict[str, Any], message: str) -> None:
+    assert message in _message(overrides)
+
+
+def test_every_default_addon_has_a_version_for_every_creatable_kubernetes_version() -> None:
+    """The add-on table covers each version the config accepts, in every compute mode, so the
+    upgrade path moves every add-on."""
+    for version in CREATABLE_KUBERNETES_VERSIONS:
+        for compute in ({}, FARGATE, AUTO):
+            config = load_config(
+                "sandbox", overrides={"eks": {"kubernetes_version": version, "compute": compute}}
+            )
+            for addon in config.eks.resolved_addons():
+                assert addon.version == ADDON_VERSIONS[addon.name][version]
+
+
+def test_addon_map_merges_over_the_defaults() -> None:
+    """{} takes the defaults, a version or configuration overrides, null removes, a new name
+    adds (with a version when the table has none)."""
+    config = load_config(
+        "sandbox",
+        overrides={
+            "eks": {
+                "addons": {
+                    "metrics-server": None,
+                    "coredns": {
+                        "version": "v1.14.7-eksbuild.11",
+                        "configuration": {"replicaCount": 3},
+                    },
+                    "aws-ebs-csi-driver": {"configuration": {}},
+                    "snapshot-controller": {"version": "v8.3.0-eksbuild.1"},
+                    "amazon-cloudwatch-observability": {},
+                }
+            }
+        },
+    )
+    addons = {addon.name: addon for addon in config.eks.resolved_addons()}
+    assert list(addons) == [
+        "vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver",
+        "snapshot-controller", "amazon-cloudwatch-observability",
+    ]  # fmt: skip
+    assert addons["coredns"].version == "v1.14.7-eksbuild.11"
+    assert addons["coredns"].configuration == {"replicaCount": 3}
+    assert addons["aws-ebs-csi-driver"].configuration == {}
+    assert addons["aws-ebs-csi-driver"].service_account == "ebs-csi-controller-sa"
+    assert addons["amazon-cloudwatch-observability"].aws_managed_policies == (
+        "CloudWatchAgentServerPolicy",
+    )
+    assert addons["snapshot-controller"].service_account is None
+    assert addons["vpc-cni"].before_compute
+    assert not addons["coredns"].before_compute
+
+
+def test_an_addon_role_can_be_turned_off_or_extended() -> None:
+    statement = {
+        "actions": ["kms:Decrypt"],
+        "resources": [f"arn:aws:kms:us-east-1:{'1' * 12}:key/k"],
+    }
+    config = load_config(
+        "sandbox",
+        overrides={
+            "eks": {
+                "addons": {
+                    "vpc-cni": {"pod_identity": {"enabled": False}},
+                    "aws-ebs-csi-driver": {"pod_identity": {"statements": [statement]}},
+                }
+            }
+        },
+    )
+    addons = {addon.name: addon for addon in config.eks.resolved_addons()}
+    assert addons["vpc-cni"].service_account is None
+    assert len(addons["aws-ebs-csi-driver"].statements) == 1
+    assert addons["aws-ebs-csi-driver"].aws_managed_policies == (
+        "service-role/AmazonEBSCSIDriverPolicy",
+    )
+
+
+def test_fargate_and_auto_mode_default_sets() -> None:
+    fargate = load_config("sandbox", overrides={"eks": {"compute": FARGATE}}).eks
+    assert [a.name for a in fargate.resolved_addons()] == [
+        "vpc-cni",
+        "kube-proxy",
+        "coredns",
+        "metrics-server",
+    ]
+    assert all(a.service_account is None for a in fargate.resolved_addons())
+    coredns = next(a for a in fargate.resolved_addons() if a.name == "coredns")
+    assert coredns.configuration == {"computeType": "Fargate"}
+    auto = load_config("sandbox", overrides={"eks": {"compute": AUTO}}).eks
+    assert [a.name for a in auto.resolved_addons()] == ["metrics-server"]
+
+
+def test_lifecycle_defaults_per_environment() -> None:
+    sandbox, production = load_config("sandbox").eks, load_config("production").eks
+    assert sandbox.upgrade_policy == production.upgrade_policy == "STANDARD"
+    assert (sandbox.deletion_protection, sandbox.zonal_shift) == (False, False)
+    assert (production.deletion_protection, production.zonal_shift) == (True, True)
+    assert not sandbox.bootstrap_self_managed_addons
+    assert "amazon-cloudwatch-observability" in production.addons
+    assert "amazon-cloudwatch-observability" not in sandbox.addons
+
+
+@pytest.mark.parametrize(
+    ("today", "version", "refused"),
+    [
+        (date(2026, 12, 3), "1.31", True),  # extended support ended 2026-11-26
+        (date(2026, 11, 25), "1.31", False),  # its last day of extended support
+        (date(2026, 12, 3), "1.32", False),  # in extended support: a warning, not an error
+        (date(2028, 8, 2), "1.36", True),
+    ],
+)
+def test_versions_past_extended_support_are_refused_on_the_day_given(
+    today: date, version: str, refused: bool
+) -> None:
+    overrides = {"eks": {"kubernetes_version": version}}
+    if not refused:
+        assert load_config("sandbox", overrides=overrides, today=today)
+        return
+    with pytest.raises(ConfigError) as caught:
+        load_config("sandbox", overrides=overrides, today=today)
+    message = str(caught.value)
+    assert f"eks.kubernetes_version: '{version}': Kubernetes {version} reached the end of EKS " in (
+        message
+    )
+    assert "upgrade one minor at a time to" in message or "no newer minor" in message
+    assert "allowed:" in message
+    # Without a day (tools, property tests) only the static rule applies.
+    assert load_config("sandbox", overrides=overrides)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from aws_cdk import Environment, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk.assertions import Match, Template
 
+from container_constructs.eks_versions import ADDON_VERSIONS
 from platform_config import load_config
 from stacks import names
 from stacks.eks_stack import DEPLOYER_ADMIN_ARN_PATTERN, EksStack
@@ -29,6 +31,13 @@ from tests.gates.acknowledgements import (
 ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 ADMIN_ARN = "arn:aws:iam::123456789012:role/platform-admin"
 OFFICE_CIDR = "198.51.100.0/24"
+TEAM_ROLE = "arn:aws:iam::123456789012:role/team-payments"
+VIEWER_ROLE = "arn:aws:iam::123456789012:role/on-call"
+IDC_INSTANCE = "arn:aws:sso:::instance/ssoins-1234567890abcdef"
+REPORTS_OBJECT = "arn:aws:s3:::reports-bucket/daily.csv"
+ARGOCD_POLICY = "arn:aws:iam::123456789012:policy/argocd-repositories"
+# The day the "upgrade" variant is synthesized on: 60 days before 1.35 leaves standard support.
+WARNING_DAY = date(2027, 1, 26)
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "sample": (
         "sandbox",
@@ -57,14 +66,61 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
                             "selectors": [{"namespace": "apps", "labels": {"tier": "web"}}],
                         },
                     ],
-                }
+                },
+                # Production's Container Insights add-on runs DaemonSets: not on Fargate.
+                "addons": {"amazon-cloudwatch-observability": None},
             }
         },
     ),
     "auto": ("sandbox", {"eks": {"compute": {"mode": "auto_mode", "node_groups": []}}}),
     # KMS-encrypted logs (production) with the kubectl provider's functions and log groups.
     "kms-sample": ("production", {"eks": {"sample_workload": {"enabled": True}}}),
+    # Day two: team access, a workload identity, add-on overrides, Argo CD, a scaling tier.
+    "day2": (
+        "sandbox",
+        {
+            "eks": {
+                "access": {
+                    "viewer_role_arns": [VIEWER_ROLE],
+                    "namespace_access": [{"role_arn": TEAM_ROLE, "namespaces": ["payments"]}],
+                },
+                "workload_identities": [
+                    {
+                        "namespace": "reports",
+                        "service_account": "reader",
+                        "statements": [
+                            {"actions": ["s3:GetObject"], "resources": [REPORTS_OBJECT]}
+                        ],
+                    }
+                ],
+                "addons": {
+                    "coredns": {"configuration": {"replicaCount": 3}},
+                    "metrics-server": None,
+                    "snapshot-controller": {"version": "v8.3.0-eksbuild.1"},
+                    "amazon-cloudwatch-observability": {},
+                    "aws-efs-csi-driver": {
+                        "version": "v2.1.0-eksbuild.1",
+                        "pod_identity": {
+                            "service_account": "efs-csi-controller-sa",
+                            "aws_managed_policies": ["service-role/AmazonEFSCSIDriverPolicy"],
+                        },
+                    },
+                },
+                "argocd": {
+                    "enabled": True,
+                    "idc_instance_arn": IDC_INSTANCE,
+                    "role_mappings": [{"role": "ADMIN", "identities": [{"id": "platform-admins"}]}],
+                    "managed_policy_arns": [ARGOCD_POLICY],
+                },
+                "upgrade_policy": "EXTENDED",
+                "control_plane_scaling_tier": "tier-xl",
+            }
+        },
+    ),
+    # One minor below the shipped environments, synthesized on WARNING_DAY (the upgrade path).
+    "upgrade": ("production", {"eks": {"kubernetes_version": "1.35"}}),
 }
+SYNTH_DAYS = {"upgrade": WARNING_DAY}
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +137,8 @@ def variants_outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     registry = Stack(app, "registry", env=env)
     repositories = {"sample-app": ecr.Repository(registry, "SampleApp")}
     for name, (environment, overrides) in VARIANTS.items():
-        config = load_config(environment, overrides=overrides)
+        today = SYNTH_DAYS.get(name)
+        config = load_config(environment, overrides=overrides, today=today)
         network = NetworkStack(
             app,
             f"{name}-network",
@@ -96,6 +153,7 @@ def variants_outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             section=config.eks,
             vpc=network.vpc,
             repositories=repositories,
+            today=today,
             env=env,
         )
     app.synth()
@@ -378,9 +436,11 @@ def test_node_role_pulls_only(assembly: Assembly) -> None:
     ]
     assert len(node_roles) == 1
     policies = json.dumps(node_roles[0]["Properties"]["ManagedPolicyArns"])
-    for name in ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "ContainerRegistryPullOnly"):
+    for name in ("AmazonEKSWorkerNodePolicy", "ContainerRegistryPullOnly"):
         assert name in policies
     assert "AmazonEC2ContainerRegistryReadOnly" not in policies
+    # The VPC CNI runs on its own Pod Identity role (test_vpc_cni_and_ebs_csi_on_pod_identity).
+    assert "AmazonEKS_CNI_Policy" not in policies
 
 
 def test_fargate_profiles_with_selectors_in_private_subnets(variants: dict[str, Template]) -> None:
@@ -408,7 +468,12 @@ def test_fargate_runs_coredns_on_fargate_and_has_no_pod_identity_agent(
         "AWS::EKS::Addon",
         {"AddonName": "coredns", "ConfigurationValues": '{"computeType":"Fargate"}'},
     )
-    assert _addon_names(template) == ["coredns", "kube-proxy", "vpc-cni"]
+    assert _addon_names(template) == ["coredns", "kube-proxy", "metrics-server", "vpc-cni"]
+    # No Pod Identity on Fargate: the VPC CNI has no role of its own (and no nodes to run on).
+    assert all(
+        "PodIdentityAssociations" not in addon["Properties"]
+        for addon in template.find_resources("AWS::EKS::Addon").values()
+    )
 
 
 def test_auto_mode_enables_compute_storage_and_load_balancing(
@@ -419,7 +484,8 @@ def test_auto_mode_enables_compute_storage_and_load_balancing(
     assert cluster["ComputeConfig"]["NodePools"] == ["system", "general-purpose"]
     assert cluster["StorageConfig"]["BlockStorage"]["Enabled"] is True
     variants["auto"].resource_count_is("AWS::EKS::Nodegroup", 0)
-    assert _addon_names(variants["auto"]) == []
+    # Networking, DNS, Pod Identity and block storage are Auto Mode's own.
+    assert _addon_names(variants["auto"]) == ["metrics-server"]
 
 
 # --- add-ons --------------------------------------------------------------------------------------
@@ -430,24 +496,262 @@ def _addon_names(template: Template) -> list[str]:
     return sorted(addon["Properties"]["AddonName"] for addon in addons)
 
 
-def test_managed_addons_at_eks_default_versions(assembly: Assembly) -> None:
-    template = assembly.template(names.EKS_UNIT)
-    assert _addon_names(template) == ["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
-    for addon in template.find_resources("AWS::EKS::Addon").values():
-        assert "AddonVersion" not in addon["Properties"]
+def _addons(template: Template) -> dict[str, dict[str, Any]]:
+    return {
+        addon["Properties"]["AddonName"]: addon
+        for addon in template.find_resources("AWS::EKS::Addon").values()
+    }
+
+
+def test_default_addon_set_at_the_tables_versions(assembly: Assembly) -> None:
+    """The default set, each pinned to the table's version for 1.36, no conflict overwriting
+    (nothing self-managed was bootstrapped); Container Insights only in production."""
+    addons = _addons(assembly.template(names.EKS_UNIT))
+    expected = {
+        "vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver",
+        "metrics-server",
+    }  # fmt: skip
+    if assembly.environment == "production":
+        expected.add("amazon-cloudwatch-observability")
+    assert set(addons) == expected
+    for name, addon in addons.items():
+        assert addon["Properties"]["AddonVersion"] == ADDON_VERSIONS[name]["1.36"]
         assert addon["Properties"]["PreserveOnDelete"] is False
-        assert addon["Properties"]["ResolveConflicts"] == "OVERWRITE"
+        assert "ResolveConflicts" not in addon["Properties"]
+    configuration = json.loads(addons["aws-ebs-csi-driver"]["Properties"]["ConfigurationValues"])
+    assert configuration == {"defaultStorageClass": {"enabled": True}}
 
 
-def test_pod_scheduling_addons_wait_for_nodes(assembly: Assembly) -> None:
-    template = assembly.template_json(assembly.stack_name(names.EKS_UNIT))["Resources"]
-    nodegroups = {k for k, v in template.items() if v["Type"] == "AWS::EKS::Nodegroup"}
-    for resource in template.values():
-        if resource["Type"] == "AWS::EKS::Addon" and resource["Properties"]["AddonName"] in {
-            "coredns",
-            "eks-pod-identity-agent",
-        }:
-            assert nodegroups <= set(resource.get("DependsOn", []))
+def test_no_self_managed_addon_bootstrap(assembly: Assembly) -> None:
+    assert _cluster(assembly.template(names.EKS_UNIT))["BootstrapSelfManagedAddons"] is False
+
+
+def _role(template: Template, reference: Any) -> dict[str, Any]:
+    logical_id = reference["Fn::GetAtt"][0]
+    role: dict[str, Any] = template.to_json()["Resources"][logical_id]
+    assert role["Type"] == "AWS::IAM::Role"
+    return role
+
+
+def _trusts(role: dict[str, Any]) -> tuple[str, list[str]]:
+    (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    return statement["Principal"]["Service"], sorted(statement["Action"])
+
+
+def test_vpc_cni_and_ebs_csi_on_pod_identity(assembly: Assembly) -> None:
+    """Each add-on that calls AWS has its own role, trusted by EKS Pod Identity, with the policy
+    AWS documents for it; the node role no longer carries the CNI policy."""
+    template = assembly.template(names.EKS_UNIT)
+    addons = _addons(template)
+    expected = {
+        "vpc-cni": ("aws-node", "AmazonEKS_CNI_Policy"),
+        "aws-ebs-csi-driver": ("ebs-csi-controller-sa", "AmazonEBSCSIDriverPolicy"),
+    }
+    if assembly.environment == "production":
+        expected["amazon-cloudwatch-observability"] = (
+            "cloudwatch-agent",
+            "CloudWatchAgentServerPolicy",
+        )
+    for name, addon in addons.items():
+        associations = addon["Properties"].get("PodIdentityAssociations")
+        if name not in expected:
+            assert associations is None, name
+            continue
+        service_account, policy = expected[name]
+        (association,) = associations
+        assert association["ServiceAccount"] == service_account
+        role = _role(template, association["RoleArn"])
+        assert _trusts(role) == ("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"])
+        assert policy in json.dumps(role["Properties"]["ManagedPolicyArns"])
+        assert any("EksPodIdentityAgent" in d for d in addon.get("DependsOn", [])), name
+
+
+def test_addons_nodes_need_come_first_the_rest_wait_for_nodes(assembly: Assembly) -> None:
+    """No self-managed copies: the CNI, kube-proxy and the Pod Identity agent exist before the
+    node groups (their DaemonSets make nodes Ready); the others schedule pods onto the nodes."""
+    resources = assembly.template_json(assembly.stack_name(names.EKS_UNIT))["Resources"]
+    nodegroups = {k for k, v in resources.items() if v["Type"] == "AWS::EKS::Nodegroup"}
+    addon_ids = {
+        v["Properties"]["AddonName"]: k
+        for k, v in resources.items()
+        if v["Type"] == "AWS::EKS::Addon"
+    }
+    for name, logical_id in addon_ids.items():
+        if name in {"vpc-cni", "kube-proxy", "eks-pod-identity-agent"}:
+            for group in nodegroups:
+                assert logical_id in resources[group].get("DependsOn", []), (group, name)
+        else:
+            assert nodegroups <= set(resources[logical_id].get("DependsOn", [])), name
+
+
+def test_node_groups_follow_the_control_plane_version(assembly: Assembly) -> None:
+    """Node groups carry the cluster's version (a bump rolls them after the control plane, which
+    they reference); the AMI release is EKS's latest unless configured."""
+    template = assembly.template(names.EKS_UNIT)
+    version = _cluster(template)["Version"]
+    for group in _nodegroups(template):
+        assert group["Version"] == version
+        assert "ReleaseVersion" not in group
+
+
+def test_upgrade_policy_standard_deletion_protection_and_zonal_shift_in_production(
+    sandbox_eks: Template, production_eks: Template
+) -> None:
+    sandbox, production = _cluster(sandbox_eks), _cluster(production_eks)
+    assert sandbox["UpgradePolicy"] == production["UpgradePolicy"] == {"SupportType": "STANDARD"}
+    assert "DeletionProtection" not in sandbox
+    assert "ZonalShiftConfig" not in sandbox
+    assert production["DeletionProtection"] is True
+    assert production["ZonalShiftConfig"] == {"Enabled": True}
+    assert "ControlPlaneScalingConfig" not in production
+
+
+def test_a_minor_upgrade_moves_nodes_and_every_addon(
+    variants: dict[str, Template], production_eks: Template
+) -> None:
+    """1.35 -> 1.36 (the "upgrade" variant is production on 1.35): the control plane, every node
+    group and every add-on whose table row differs move together; none is left behind."""
+    before, after = variants["upgrade"], production_eks
+    assert _cluster(before)["Version"] == "1.35"
+    assert [g["Version"] for g in _nodegroups(before)] == ["1.35"]
+    assert [g["Version"] for g in _nodegroups(after)] == ["1.36"]
+    old, new = _addons(before), _addons(after)
+    assert set(old) == set(new)
+    for name in old:
+        assert old[name]["Properties"]["AddonVersion"] == ADDON_VERSIONS[name]["1.35"]
+        assert new[name]["Properties"]["AddonVersion"] == ADDON_VERSIONS[name]["1.36"]
+
+
+def test_version_nearing_end_of_standard_support_warns(variants_outdir: Path) -> None:
+    """On WARNING_DAY 1.35 has 60 days of standard support left: synth warns, naming the date
+    and the next minor; the shipped environments (1.36) do not warn today."""
+    report = _variants_report(variants_outdir)
+    warnings = [
+        violation
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+        if violation["ruleName"] == "Annotation::platform:eks-version-support"
+    ]
+    (warning,) = warnings
+    assert warning["severity"] == "warning"
+    assert (
+        "Kubernetes 1.35 leaves EKS standard support on 2027-03-27 (in 60 days)"
+        in (warning["description"])
+    )
+    assert "upgrade one minor at a time to 1.36" in warning["description"]
+    assert [c["constructPath"] for c in warning["violatingConstructs"]] == ["upgrade"]
+
+
+def test_shipped_environments_do_not_warn_about_their_version(assembly: Assembly) -> None:
+    rules = [
+        violation["ruleName"]
+        for report in assembly.validation_report["pluginReports"]
+        for violation in report["violations"]
+    ]
+    assert "Annotation::platform:eks-version-support" not in rules
+
+
+# --- day two: overrides, workload identities, team access, Argo CD ------------------------------
+
+
+def test_addon_overrides_add_change_and_remove(variants: dict[str, Template]) -> None:
+    addons = _addons(variants["day2"])
+    assert "metrics-server" not in addons
+    assert addons["snapshot-controller"]["Properties"]["AddonVersion"] == "v8.3.0-eksbuild.1"
+    assert "PodIdentityAssociations" not in addons["snapshot-controller"]["Properties"]
+    coredns = json.loads(addons["coredns"]["Properties"]["ConfigurationValues"])
+    assert coredns == {"replicaCount": 3}
+    assert "PodIdentityAssociations" in addons["amazon-cloudwatch-observability"]["Properties"]
+    # An add-on the platform does not know, on the AWS managed policy AWS documents for it.
+    (association,) = addons["aws-efs-csi-driver"]["Properties"]["PodIdentityAssociations"]
+    assert association["ServiceAccount"] == "efs-csi-controller-sa"
+    role = _role(variants["day2"], association["RoleArn"])
+    assert "AmazonEFSCSIDriverPolicy" in json.dumps(role["Properties"]["ManagedPolicyArns"])
+
+
+def test_workload_identity_is_a_role_and_an_association(variants: dict[str, Template]) -> None:
+    template = variants["day2"]
+    ((logical_id, association),) = template.find_resources(
+        "AWS::EKS::PodIdentityAssociation"
+    ).items()
+    # Keyed by namespace and service account, not list position: reordering replaces nothing.
+    assert logical_id.startswith("EksWorkloadIdentityreportsreader")
+    properties = association["Properties"]
+    assert (properties["Namespace"], properties["ServiceAccount"]) == ("reports", "reader")
+    role = _role(template, properties["RoleArn"])
+    assert _trusts(role) == ("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"])
+    policies = [
+        policy["Properties"]
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        if role_reference_in(policy, properties["RoleArn"]["Fn::GetAtt"][0])
+    ]
+    (policy,) = policies
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement == {"Action": "s3:GetObject", "Effect": "Allow", "Resource": REPORTS_OBJECT}
+    assert any("EksPodIdentityAgent" in d for d in association.get("DependsOn", []))
+
+
+def role_reference_in(policy: dict[str, Any], role_id: str) -> bool:
+    return {"Ref": role_id} in policy["Properties"].get("Roles", [])
+
+
+def test_viewers_and_namespace_scoped_teams_get_access_entries(
+    variants: dict[str, Template],
+) -> None:
+    template = variants["day2"]
+    ((logical_id, viewer),) = template.find_resources(
+        "AWS::EKS::AccessEntry", {"Properties": {"PrincipalArn": VIEWER_ROLE}}
+    ).items()
+    # Keyed by the role, not list position.
+    assert logical_id.startswith("EksClusterViewerarnawsiam123456789012roleoncall")
+    (policy,) = viewer["Properties"]["AccessPolicies"]
+    assert policy["AccessScope"] == {"Type": "cluster"}
+    assert "AmazonEKSViewPolicy" in json.dumps(policy["PolicyArn"])
+    (team,) = template.find_resources(
+        "AWS::EKS::AccessEntry", {"Properties": {"PrincipalArn": TEAM_ROLE}}
+    ).values()
+    (policy,) = team["Properties"]["AccessPolicies"]
+    assert policy["AccessScope"] == {"Type": "namespace", "Namespaces": ["payments"]}
+    assert "AmazonEKSEditPolicy" in json.dumps(policy["PolicyArn"])
+
+
+def test_argocd_capability_with_identity_center_and_its_role(variants: dict[str, Template]) -> None:
+    template = variants["day2"]
+    (capability,) = template.find_resources("AWS::EKS::Capability").values()
+    properties = capability["Properties"]
+    assert properties["Type"] == "ARGOCD"
+    assert properties["DeletePropagationPolicy"] == "RETAIN"
+    argocd = properties["Configuration"]["ArgoCd"]
+    assert argocd["AwsIdc"] == {"IdcInstanceArn": IDC_INSTANCE}
+    assert argocd["Namespace"] == "argocd"
+    assert argocd["RbacRoleMappings"] == [
+        {"Role": "ADMIN", "Identities": [{"Id": "platform-admins", "Type": "SSO_GROUP"}]}
+    ]
+    role = _role(template, properties["RoleArn"])
+    assert _trusts(role) == (
+        "capabilities.eks.amazonaws.com",
+        ["sts:AssumeRole", "sts:TagSession"],
+    )
+    assert role["Properties"]["ManagedPolicyArns"] == [ARGOCD_POLICY]
+    role_id = properties["RoleArn"]["Fn::GetAtt"][0]
+    template.has_output(names.ARGOCD_ROLE_OUTPUT, {"Value": {"Fn::GetAtt": [role_id, "Arn"]}})
+
+
+def test_extended_support_and_a_scaling_tier_when_configured(variants: dict[str, Template]) -> None:
+    cluster = _cluster(variants["day2"])
+    assert cluster["UpgradePolicy"] == {"SupportType": "EXTENDED"}
+    assert cluster["ControlPlaneScalingConfig"] == {"Tier": "tier-xl"}
+
+
+def test_no_custom_resource_or_lambda_without_the_sample_workload(
+    variants: dict[str, Template],
+) -> None:
+    """Everything of day two is native CloudFormation: no kubectl provider, no custom resource."""
+    for name in ("day2", "upgrade", "fargate", "auto"):
+        resources = variants[name].to_json()["Resources"].values()
+        types = {resource["Type"] for resource in resources}
+        assert not {t for t in types if t.startswith("Custom::")}, name
+        assert "AWS::Lambda::Function" not in types, name
 
 
 # --- sample workload ------------------------------------------------------------------------------

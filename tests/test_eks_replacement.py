@@ -35,4 +35,9 @@ def test_the_field_that_replaces_the_cluster_says_so() -> None:
         description
     )
     assert "BootstrapClusterCreatorAdminPermissions" in "/".join(_create_only_properties())
-    assert "bootstrap_creator_admin replaces it" in (EksConfig.__doc__ or "")
+    assert "bootstrap_creator_admin and bootstrap_self_managed_addons" in (EksConfig.__doc__ or "")
+    bootstrap = EksConfig.model_fields["bootstrap_self_managed_addons"].description or ""
+    assert "Create-only: changing it replaces the cluster, which its fixed name makes fail" in (
+        bootstrap
+    )
+    assert "BootstrapSelfManagedAddons" in _create_only_properties()

@@ -9,6 +9,8 @@ credentials, when a make target asks for it.
   `make preflight-account`, the deployer's principal for `make deploy`).
 - `tools.deploy`: what `make deploy` records so `make destroy` removes it all, and the `cdk import`
   mappings that adopt retained resources after a destroy (`make retained-resources`).
+- `tools.plan`: what a deploy will do to each stack and resource, and the changes refused before
+  CloudFormation fails on them (`make plan`, and so `make deploy`).
 - `tools.verify`: the post-deploy check that what was deployed is up (`make verify`).
 - `tools.images`: build and push a service's image, set the image tag it runs (`make push-image`,
   `make set-image-tag`), check the pinned image digests (`make image-digests`).

@@ -30,6 +30,7 @@ EMULATOR_SKIPPED_TYPES: frozenset[str] = frozenset(
         "AWS::EC2::SecurityGroupEgress",
         "AWS::EKS::AccessEntry",
         "AWS::EKS::Addon",
+        "AWS::EKS::Capability",
         "AWS::EKS::Cluster",
         "AWS::EKS::Nodegroup",
         "AWS::EKS::PodIdentityAssociation",

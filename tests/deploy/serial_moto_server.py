@@ -11,12 +11,12 @@ custom-resource table while the resource map keeps the first. The SUCCESS answer
 the replacement, the map waits on the original forever, and the stack never leaves
 CREATE_IN_PROGRESS. Serving one request at a time makes each CreateStack atomic to every reader,
 as it is on AWS. Nothing else changes: same application, same request handler, same backends,
-except five documented changes to moto's CloudFormation:
-`delete_stack_unless_its_exports_are_imported`, and four that updating stacks as the CDK CLI does
-needs (`resolve_update_parameters_keeping_defaults`,
-`update_stack_and_its_exports`, `delete_change_set_if_it_exists`,
-`update_task_definition_with_api_keys`), each proved necessary against stock moto in
-tests/deploy/test_checkers.py.
+except six documented changes to moto's CloudFormation: two refusals CloudFormation makes
+(`delete_stack_unless_its_exports_are_imported`, `update_stack_unless_it_drops_an_export_in_use`),
+and four that updating stacks as the CDK CLI does needs
+(`resolve_update_parameters_keeping_defaults`, `update_stack_and_its_exports`,
+`delete_change_set_if_it_exists`, `update_task_definition_with_api_keys`), each proved necessary
+against stock moto in tests/deploy/test_checkers.py.
 """
 
 from __future__ import annotations
@@ -125,6 +125,52 @@ def resolve_update_parameters_keeping_defaults(
     return resolved
 
 
+def exports_dropped_in_use(
+    backend: CloudFormationBackend, stack: Stack, template: str
+) -> dict[str, list[str]]:
+    """Each export of `stack` that another live stack imports and `template` (its update) no longer
+    declares -> the importers' names. (A declared export whose value the update changes is not
+    followed: that needs the updated resources' physical ids.)"""
+    outputs = Stack.parse_template(template).get("Outputs") or {}
+    declared = {output.get("Export", {}).get("Name") for output in outputs.values()}
+    return {
+        name: users
+        for name, users in exports_in_use(backend, stack).items()
+        if name not in declared
+    }
+
+
+def update_stack_unless_it_drops_an_export_in_use(
+    backend: CloudFormationBackend,
+    name: str,
+    template: str,
+    role_arn: str | None,
+    parameters: list[dict[str, Any]],
+    tags: dict[str, str] | None,
+) -> Stack:
+    """`update_stack_and_its_exports`, but an update that removes an export another live stack
+    imports is refused and rolled back, as CloudFormation does.
+
+    CloudFormation fails such an update and rolls it back: the stack ends UPDATE_ROLLBACK_COMPLETE
+    with the event reason "Export <name> cannot be deleted as it is in use by <stack>" (as
+    aws/aws-cdk#3414 and #7602 quote the CLI's output), its resources and exports as before.
+    Stock moto 5.2.5 applies the update and drops the export; tests/deploy/test_checkers.py proves
+    that, so a moto upgrade shows up. `make plan` refuses the same change (export-in-use).
+    """
+    stack: Stack = backend.get_stack(name)
+    dropped = exports_dropped_in_use(backend, stack, template)
+    if not dropped:
+        return update_stack_and_its_exports(backend, name, template, role_arn, parameters, tags)
+    export, importers = next(iter(dropped.items()))
+    reason = f"Export {export} cannot be deleted as it is in use by {' and '.join(importers)}"
+    stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
+    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+    stack.status = "UPDATE_ROLLBACK_COMPLETE"
+    stack.status_reason = reason  # type: ignore[attr-defined]
+    return stack
+
+
 def update_stack_and_its_exports(
     backend: CloudFormationBackend,
     name: str,
@@ -141,7 +187,8 @@ def update_stack_and_its_exports(
     export it never registered (HTTP 500). A CDK app adds such exports whenever a stack starts to
     read another stack's resource (e.g. a service pointed at the registry's repository reads its
     name); CloudFormation adds, changes and removes them with the update. (An update removing an
-    export another stack imports is refused by CloudFormation and applied here, as by stock moto.)
+    export another stack imports is refused before this: see
+    `update_stack_unless_it_drops_an_export_in_use`.)
     """
     stack: Stack = _stock_update_stack(backend, name, template, role_arn, parameters, tags)
     for export_name, export in list(backend.exports.items()):
@@ -209,7 +256,7 @@ def main(argv: list[str]) -> None:
     CloudFormationBackend.delete_stack = delete_stack_unless_its_exports_are_imported  # type: ignore[method-assign,assignment]
     CloudFormationBackend._resolve_update_parameters = resolve_update_parameters_keeping_defaults  # type: ignore[method-assign,assignment]
     CloudFormationBackend.delete_change_set = delete_change_set_if_it_exists  # type: ignore[method-assign,assignment]
-    CloudFormationBackend.update_stack = update_stack_and_its_exports  # type: ignore[method-assign,assignment]
+    CloudFormationBackend.update_stack = update_stack_unless_it_drops_an_export_in_use  # type: ignore[method-assign,assignment]
     TaskDefinition.update_from_cloudformation_json = classmethod(  # type: ignore[method-assign,assignment]
         update_task_definition_with_api_keys
     )

@@ -36,6 +36,7 @@ from tests.deploy.serial_moto_server import (
     imported_export_names,
     resolve_update_parameters_keeping_defaults,
     update_stack_and_its_exports,
+    update_stack_unless_it_drops_an_export_in_use,
     update_task_definition_with_api_keys,
 )
 
@@ -457,10 +458,9 @@ def test_stock_moto_deletes_a_stack_whose_export_is_imported(aws: InProcess) -> 
 
 
 def test_stock_moto_updates_away_an_export_that_is_imported(aws: InProcess) -> None:
-    """Recorded gap, not taught to the harness: CloudFormation refuses an update that removes or
-    changes an export in use ("Export ... cannot be updated as it is in use by ..."); stock moto
-    5.2.5 applies it, so the emulator cannot show the export-in-use deadlock of an update (nor
-    `Stack.export_value`'s two-step way out)."""
+    """Recorded gap: CloudFormation refuses an update that removes an export in use ("Export ...
+    cannot be deleted as it is in use by ..."); stock moto 5.2.5 applies it (why
+    serial_moto_server.py adds the refusal)."""
     cloudformation = aws.client("cloudformation")
     producer, consumer = producer_and_consumer("stock-update")
     cloudformation.create_stack(StackName="stock-update", TemplateBody=json.dumps(producer))
@@ -470,6 +470,107 @@ def test_stock_moto_updates_away_an_export_that_is_imported(aws: InProcess) -> N
     (stack,) = cloudformation.describe_stacks(StackName="stock-update")["Stacks"]
     assert stack["StackStatus"] == "UPDATE_COMPLETE"
     assert not stack.get("Outputs")
+
+
+def test_the_harness_refuses_an_update_that_drops_an_export_in_use(
+    aws: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With serial_moto_server.py's addition, an update that drops an export a live stack imports
+    ends UPDATE_ROLLBACK_COMPLETE with CloudFormation's reason, its outputs and exports as before;
+    the same update applies once nothing imports the export, and an update that keeps it applies
+    while it is imported."""
+    monkeypatch.setattr(
+        CloudFormationBackend, "update_stack", update_stack_unless_it_drops_an_export_in_use
+    )
+    cloudformation = aws.client("cloudformation")
+    producer, consumer = producer_and_consumer("drop")
+    cloudformation.create_stack(StackName="drop", TemplateBody=json.dumps(producer))
+    cloudformation.create_stack(StackName="drop-user", TemplateBody=json.dumps(consumer))
+    without = copy.deepcopy(producer)
+    del without["Outputs"]["ExportsOutputRefCluster"]
+    cloudformation.update_stack(StackName="drop", TemplateBody=json.dumps(without))
+    (stack,) = cloudformation.describe_stacks(StackName="drop")["Stacks"]
+    reason = "Export drop:ExportsOutputRefCluster cannot be deleted as it is in use by drop-user"
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert stack["StackStatusReason"] == reason
+    events = cloudformation.describe_stack_events(StackName="drop")["StackEvents"]
+    assert [(e["ResourceStatus"], e.get("ResourceStatusReason")) for e in events[:2]] == [
+        ("UPDATE_ROLLBACK_COMPLETE", None),
+        ("UPDATE_ROLLBACK_IN_PROGRESS", reason),
+    ]
+    names = {e["Name"] for e in cloudformation.list_exports()["Exports"]}
+    assert "drop:ExportsOutputRefCluster" in names
+    kept = copy.deepcopy(producer)
+    kept["Resources"]["Topic"] = {"Type": "AWS::SNS::Topic", "Properties": {}}
+    cloudformation.update_stack(StackName="drop", TemplateBody=json.dumps(kept))
+    (stack,) = cloudformation.describe_stacks(StackName="drop")["Stacks"]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    cloudformation.delete_stack(StackName="drop-user")
+    cloudformation.update_stack(StackName="drop", TemplateBody=json.dumps(without))
+    (stack,) = cloudformation.describe_stacks(StackName="drop")["Stacks"]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    names = {e["Name"] for e in cloudformation.list_exports()["Exports"]}
+    assert "drop:ExportsOutputRefCluster" not in names
+
+
+def test_stock_moto_refuses_a_renamed_rule_at_its_predecessors_priority(aws: InProcess) -> None:
+    """Recorded: CloudFormation creates an update's new resources before it deletes the removed
+    ones, so a listener rule renamed at its predecessor's priority fails with PriorityInUse
+    (`make plan`'s unique-key rule). Stock moto 5.2.5 answers the same update with PriorityInUse
+    too, for a reason of its own: it never deletes a listener rule an update removes (its listener
+    rule has no CloudFormation delete), so the old rule keeps the priority even when the new one
+    takes another."""
+    cloudformation = aws.client("cloudformation")
+    cloudformation.create_stack(
+        StackName="rename", TemplateBody=json.dumps(listener_with_rule("RuleOld"))
+    )
+    with pytest.raises(ClientError, match="PriorityInUse"):
+        cloudformation.update_stack(
+            StackName="rename", TemplateBody=json.dumps(listener_with_rule("RuleNew"))
+        )
+    cloudformation.update_stack(
+        StackName="rename", TemplateBody=json.dumps(listener_with_rule("RuleNew", priority=2))
+    )
+    resources = cloudformation.describe_stack_resources(StackName="rename")["StackResources"]
+    (listener,) = [r for r in resources if r.get("LogicalResourceId") == "Listener"]
+    rules = aws.client("elbv2").describe_rules(ListenerArn=listener["PhysicalResourceId"])["Rules"]
+    assert sorted(rule["Priority"] for rule in rules if not rule["IsDefault"]) == ["1", "2"]
+
+
+def listener_with_rule(rule_id: str, priority: int = 1) -> dict[str, Any]:
+    """A VPC, an ALB with an HTTP listener and one listener rule `rule_id` at `priority`."""
+    resources = copy.deepcopy(
+        {
+            k: v
+            for k, v in SAMPLE_TEMPLATE["Resources"].items()
+            if k in ("Vpc", "SubnetA", "SubnetB")
+        }
+    )
+    resources["Alb"] = {
+        "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "Properties": {"Subnets": [{"Ref": "SubnetA"}, {"Ref": "SubnetB"}]},
+    }
+    resources["Listener"] = {
+        "Type": "AWS::ElasticLoadBalancingV2::Listener",
+        "Properties": {
+            "LoadBalancerArn": {"Ref": "Alb"},
+            "Port": 80,
+            "Protocol": "HTTP",
+            "DefaultActions": [
+                {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}
+            ],
+        },
+    }
+    resources[rule_id] = {
+        "Type": "AWS::ElasticLoadBalancingV2::ListenerRule",
+        "Properties": {
+            "ListenerArn": {"Ref": "Listener"},
+            "Priority": priority,
+            "Actions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}],
+            "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}],
+        },
+    }
+    return {"Resources": resources}
 
 
 def test_the_harness_refuses_deleting_a_stack_whose_export_is_imported(

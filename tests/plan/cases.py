@@ -1,0 +1,256 @@
+"""The hand-made (before, after) states the plan's unit tests plan, all in one run of the diff
+engine (its first diff loads the resource specification: about 2 s per Node.js process): each
+rule's failing and passing cases (RULE_CASES, tests/plan/test_rules.py) and the planner's
+requests (PLANNER_CASES, tests/plan/test_planner.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tests.plan.templates import (
+    addon,
+    eks_cluster,
+    export,
+    imported,
+    listener,
+    listener_rule,
+    load_balancer,
+    log_group,
+    node_group,
+    queue_reading,
+    ref,
+    repository,
+    stack,
+    state,
+    topic,
+)
+from tools.plan.model import State
+from tools.plan.planner import Request
+
+E1, E2 = "producer:ExportsOutputRefTopic1", "producer:ExportsOutputRefTopic2"
+
+
+@dataclass(frozen=True)
+class Case:
+    base: State
+    app: State
+    refused: tuple[str, ...]
+    stacks: tuple[str, ...] | None = None
+
+
+def _producer(*exported: str, replaced: bool = False) -> dict[str, object]:
+    resources = {"Topic1": topic("renamed" if replaced else None), "Topic2": topic()}
+    outputs = {f"Out{name[-1]}": export(name, ref(f"Topic{name[-1]}")) for name in exported}
+    return {"resources": resources, "outputs": outputs}
+
+
+def _pair(
+    base_exports: tuple[str, ...],
+    app_exports: tuple[str, ...],
+    *,
+    uses: str,
+    replaced: bool = False,
+) -> tuple[State, State]:
+    before = _producer(*base_exports)
+    after = _producer(*app_exports, replaced=replaced)
+    base = state(
+        stack("producer", before["resources"], outputs=before["outputs"]),  # type: ignore[arg-type]
+        stack("consumer", {"Queue": queue_reading(imported(E1))}, depends_on=("producer",)),
+    )
+    app = state(
+        stack("producer", after["resources"], outputs=after["outputs"]),  # type: ignore[arg-type]
+        stack("consumer", {"Queue": queue_reading(imported(uses))}, depends_on=("producer",)),
+    )
+    return base, app
+
+
+def _listener_state(rules: dict[str, tuple[int, str]], name: str = "svc") -> State:
+    """A cluster stack with an ALB listener and a services stack with `rules` (logical id ->
+    (priority, path)) importing it."""
+    cluster = stack(
+        "cluster",
+        {"Alb": load_balancer(), "Listener": listener()},
+        outputs={"L": export("cluster:Listener", ref("Listener"))},
+    )
+    services = stack(
+        name,
+        {
+            logical_id: listener_rule(imported("cluster:Listener"), priority, path)
+            for logical_id, (priority, path) in rules.items()
+        },
+        depends_on=("cluster",),
+    )
+    return state(cluster, services)
+
+
+def _eks(version: str, *, group: str | None, addons: str | None) -> State:
+    resources = {
+        "Cluster": eks_cluster(version),
+        "Nodes": node_group(group),
+        "Cni": addon("vpc-cni", addons),
+    }
+    return state(stack("eks", resources))
+
+
+RULE_CASES: dict[str, Case] = {
+    # export-in-use
+    "export removed while imported": Case(*_pair((E1,), (E2,), uses=E2), ("export-in-use",)),
+    "export kept for one deploy (export_value)": Case(*_pair((E1,), (E1, E2), uses=E2), ()),
+    "exported resource replaced while imported": Case(
+        *_pair((E1,), (E1,), uses=E1, replaced=True), ("export-in-use",)
+    ),
+    "export removed that nothing imports": Case(
+        state(stack("producer", {"Topic1": topic()}, outputs={"O": export(E1, ref("Topic1"))})),
+        state(stack("producer", {"Topic1": topic()})),
+        (),
+    ),
+    # fixed-name
+    "named repository replaced": Case(
+        state(stack("registry", {"Repo": repository("app")})),
+        state(stack("registry", {"Repo": repository("app", kms=True)})),
+        ("fixed-name",),
+    ),
+    "named repository under a new logical id": Case(
+        state(stack("registry", {"Repo": repository("app")})),
+        state(stack("registry", {"RepoRenamed": repository("app")})),
+        ("fixed-name",),
+    ),
+    "unnamed repository replaced": Case(
+        state(stack("registry", {"Repo": repository()})),
+        state(stack("registry", {"Repo": repository(kms=True)})),
+        (),
+    ),
+    "named log group moved to a stack that deploys after the old one's": Case(
+        state(stack("a", {"Logs": log_group("/app"), "T": topic()}), stack("b", {"T": topic()})),
+        state(
+            stack("a", {"T": topic()}),
+            stack("b", {"T": topic(), "Logs": log_group("/app")}, depends_on=("a",)),
+        ),
+        (),
+    ),
+    "named log group moved to a stack with no order to the old one's": Case(
+        state(stack("a", {"Logs": log_group("/app"), "T": topic()}), stack("b", {"T": topic()})),
+        state(stack("a", {"T": topic()}), stack("b", {"T": topic(), "Logs": log_group("/app")})),
+        ("fixed-name",),
+    ),
+    "named log group still held by a stack that left the app": Case(
+        state(stack("a", {"Logs": log_group("/app")})),
+        state(stack("b", {"Logs": log_group("/app")})),
+        ("fixed-name", "stack-left-app"),
+    ),
+    # stack-left-app
+    "a stack the app no longer has": Case(
+        state(stack("a", {"T": topic()}), stack("b", {"T": topic()})),
+        state(stack("a", {"T": topic()})),
+        ("stack-left-app",),
+    ),
+    "a stack not in STACKS": Case(
+        state(stack("a", {"T": topic()}), stack("b", {"T": topic()})),
+        state(stack("a", {"T": topic("x")}), stack("b", {"T": topic("y")})),
+        (),
+        stacks=("a",),
+    ),
+    # unique-key
+    "renamed rule takes its predecessor's priority": Case(
+        _listener_state({"RuleOld": (1, "/*")}),
+        _listener_state({"RuleNew": (1, "/*")}),
+        ("unique-key",),
+    ),
+    "two rules swap priorities": Case(
+        _listener_state({"RuleA": (1, "/a/*"), "RuleB": (2, "/b/*")}),
+        _listener_state({"RuleA": (2, "/a/*"), "RuleB": (1, "/b/*")}),
+        ("unique-key",),
+    ),
+    "a rule moves to a free priority": Case(
+        _listener_state({"RuleA": (1, "/a/*"), "RuleB": (2, "/b/*")}),
+        _listener_state({"RuleA": (3, "/a/*"), "RuleB": (2, "/b/*")}),
+        (),
+    ),
+    "a new rule at a priority its old stack keeps": Case(
+        _listener_state({"Rule": (1, "/*")}, name="svc1"),
+        _listener_state({"Rule": (1, "/*")}, name="svc2"),
+        ("stack-left-app", "unique-key"),
+    ),
+    "a second listener on a port of the load balancer": Case(
+        state(stack("lb", {"Alb": load_balancer(), "Http": listener()})),
+        state(stack("lb", {"Alb": load_balancer(), "Web": listener()})),
+        ("unique-key",),
+    ),
+    # stateful-retained
+    "retained repository replaced": Case(
+        state(stack("registry", {"Repo": repository(retain=True)})),
+        state(stack("registry", {"Repo": repository(kms=True, retain=True)})),
+        ("stateful-retained",),
+    ),
+    "retained log group removed": Case(
+        state(stack("logs", {"Logs": log_group(retain=True), "T": topic()})),
+        state(stack("logs", {"T": topic()})),
+        ("stateful-retained",),
+    ),
+    "repository replaced where nothing is retained": Case(
+        state(stack("registry", {"Repo": repository()})),
+        state(stack("registry", {"Repo": repository(kms=True)})),
+        (),
+    ),
+    # kubernetes-version
+    "upgrade leaving node groups and add-ons behind": Case(
+        _eks("1.34", group=None, addons=None),
+        _eks("1.35", group=None, addons=None),
+        ("kubernetes-version",),
+    ),
+    "upgrade with node groups and add-ons following": Case(
+        _eks("1.34", group="1.34", addons="v1.19.0-eksbuild.1"),
+        _eks("1.35", group="1.35", addons="v1.19.2-eksbuild.1"),
+        (),
+    ),
+    "upgrade whose node groups had no Version before": Case(
+        _eks("1.34", group=None, addons="v1"),
+        _eks("1.35", group="1.35", addons="v2"),
+        ("kubernetes-version",),
+    ),
+    "two minors at once": Case(
+        _eks("1.34", group="1.34", addons="v1"),
+        _eks("1.36", group="1.36", addons="v2"),
+        ("kubernetes-version",),
+    ),
+    "downgrade": Case(
+        _eks("1.35", group="1.35", addons="v1"),
+        _eks("1.34", group="1.34", addons="v1"),
+        ("kubernetes-version",),
+    ),
+}
+
+
+# The planner's cases: a producer that drops its export and a registry whose named repository is
+# replaced (tests/plan/test_planner.py).
+EXPORT = E1
+PLANNER_BASE = state(
+    stack("producer", {"Topic1": topic()}, outputs={"O": export(EXPORT, ref("Topic1"))}),
+    stack("consumer", {"Queue": queue_reading(imported(EXPORT))}, depends_on=("producer",)),
+    stack("registry", {"Repo": repository("app")}),
+)
+PLANNER_APP = state(
+    stack("producer", {"Topic1": topic(), "Topic2": topic()}),
+    stack("consumer", {"Queue": queue_reading("literal")}, depends_on=("producer",)),
+    stack("registry", {"Repo": repository("app", kms=True)}),
+)
+PLANNER_CASES: dict[str, Request] = {
+    "first deploy": Request("test", {}, PLANNER_APP, "nothing"),
+    "everything": Request("test", PLANNER_BASE, PLANNER_APP, "base"),
+    "accepted": Request(
+        "test", PLANNER_BASE, PLANNER_APP, "base", accept=("fixed-name", "export-in-use")
+    ),
+    "consumer only": Request("test", PLANNER_BASE, PLANNER_APP, "base", stacks=("consumer",)),
+    "unchanged": Request("test", PLANNER_BASE, PLANNER_BASE, "base"),
+    "left the app": Request("test", PLANNER_BASE, {"registry": PLANNER_BASE["registry"]}, "base"),
+}
+
+
+def all_requests() -> dict[str, Request]:
+    """Every hand-made case as a plan request, by name (the two sets' names are distinct)."""
+    rules = {
+        name: Request("test", case.base, case.app, name, case.stacks)
+        for name, case in RULE_CASES.items()
+    }
+    assert not set(rules) & set(PLANNER_CASES)
+    return {**rules, **PLANNER_CASES}

@@ -1,0 +1,376 @@
+"""The catalogue of day-two changes (issue 25): each a (before, after) config of a shipped
+environment, as overrides merged over it like `OVERRIDES=` files, with what `make plan` must say:
+clean, or refused by exactly the rules named (each refusal with its sequence). CI plans every
+entry (tests/plan/test_catalogue.py); docs/changing.md is the reader's version.
+
+An entry that is refused today because the platform lacks a fix names that fix in `fixed_by`; when
+the fix lands, its entry flips to clean (`refused=()`) in the same change.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from platform_config.environments import ENVIRONMENTS
+from stacks import names
+
+Overrides = dict[str, Any]
+
+CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
+
+# The fixes of issue 25 item 3 that flip refused entries to clean.
+FIX_LISTENER = "listener references that survive an HTTPS switch"
+FIX_SERVICE_IDENTITY = "a service's identity independent of its name, priority and position"
+FIX_REGISTRY_NAMES = "a repository replaced without a name clash, or a sequence the plan drives"
+FIX_AMI_ROLL = "EC2 instances roll to a new launch template on deploy"
+
+
+def _sandbox_fargate_sample() -> dict[str, Any]:
+    sample: dict[str, Any] = copy.deepcopy(ENVIRONMENTS["sandbox"]["ecs"]["fargate"]["services"][0])
+    return sample
+
+
+def service(name: str, priority: int, path: str, **extra: Any) -> dict[str, Any]:
+    """A sandbox Fargate service like the shipped sample (its image, user, sizes), at `priority`
+    on `path`."""
+    return {
+        **_sandbox_fargate_sample(),
+        "name": name,
+        "route": {"priority": priority, "paths": [path]},
+        **extra,
+    }
+
+
+def fargate(*services: dict[str, Any], **section: Any) -> Overrides:
+    """Overrides giving the sandbox's Fargate cluster exactly `services` (lists replace)."""
+    return {"ecs": {"fargate": {"services": list(services), **section}}}
+
+
+# The services baseline: the shipped sample at priority 50 (its "/*" catches what no earlier rule
+# does, in stack services-5) and an `api` service at 1 (services-1), so that services can be added
+# before the catch-all without being shadowed.
+SAMPLE = service("sample", 50, "/*")
+API = service("api", 1, "/api/*")
+ADMIN = service("admin", 2, "/admin/*")
+TWO_SERVICES = fargate(API, SAMPLE)
+INTERNAL_GROUP = {"internal": {"internal": True}}
+FARGATE_SERVICES_1 = names.ecs_services_unit("fargate", 1)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One deploy of a sequence: the config (overrides over the environment), and the stacks
+    deployed (None: all) and rules accepted, as `make deploy STACKS=... PLAN_ACCEPT=...`."""
+
+    overrides: Overrides
+    stacks: tuple[str, ...] | None = None  # by unit, e.g. ("eks",)
+    accept: tuple[str, ...] = ()
+    # Stacks destroyed before the deploy, by unit (`cdk destroy --app <recorded copy> STACK`).
+    destroy: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One day-two change: `after` deployed over `before` (both overrides over `environment`)."""
+
+    id: str
+    title: str
+    after: Overrides
+    before: Overrides = field(default_factory=dict)
+    environment: str = "sandbox"
+    refused: tuple[str, ...] = ()  # rule ids that refuse it; () = plans clean
+    # The missing fix that changes the outcome (a refused entry plans clean, a note goes away).
+    fixed_by: str = ""
+    notes: tuple[str, ...] = ()  # note ids the plan prints
+    # For a refused change, the deploys that work today when they need no code change: each
+    # plans clean (or refused only by the rules it accepts) after the one before, and the last
+    # one's config is `after`. docs/changing.md shows them.
+    sequence: tuple[Step, ...] = ()
+
+
+CATALOGUE: tuple[Change, ...] = (
+    Change(
+        "https-on",
+        "HTTPS on: a certificate on the Fargate cluster's ALB",
+        after={"ecs": {"fargate": {"load_balancer": {"certificate_arn": CERTIFICATE}}}},
+        refused=("export-in-use",),
+        fixed_by=FIX_LISTENER,
+    ),
+    Change(
+        "https-off",
+        "HTTPS off: the certificate removed again",
+        before={"ecs": {"fargate": {"load_balancer": {"certificate_arn": CERTIFICATE}}}},
+        after={},
+        refused=("export-in-use",),
+        fixed_by=FIX_LISTENER,
+    ),
+    Change(
+        "service-add",
+        "a service added to a services stack",
+        before=TWO_SERVICES,
+        after=fargate(API, ADMIN, SAMPLE),
+    ),
+    Change(
+        "service-remove",
+        "a service removed",
+        before=fargate(API, ADMIN, SAMPLE),
+        after=fargate(ADMIN, SAMPLE),
+    ),
+    Change(
+        "service-remove-last-of-stack",
+        "the last service of a services stack removed",
+        before=TWO_SERVICES,
+        after=fargate(SAMPLE),
+        refused=("stack-left-app",),
+        sequence=(Step(fargate(SAMPLE), destroy=(FARGATE_SERVICES_1,)),),
+    ),
+    Change(
+        "service-rename",
+        "a service renamed (same priority)",
+        before=fargate(API, ADMIN, SAMPLE),
+        after=fargate(service("orders", 1, "/api/*"), ADMIN, SAMPLE),
+        refused=("unique-key",),
+        fixed_by=FIX_SERVICE_IDENTITY,
+        sequence=(
+            # The config refuses two services on one route, so the old one goes first (its
+            # requests fall through to the catch-all until the new one is there).
+            Step(fargate(ADMIN, SAMPLE)),
+            Step(fargate(service("orders", 1, "/api/*"), ADMIN, SAMPLE)),
+        ),
+    ),
+    Change(
+        "service-priority",
+        "a service's route priority changed within its stack's block",
+        before=TWO_SERVICES,
+        after=fargate(service("api", 3, "/api/*"), SAMPLE),
+    ),
+    Change(
+        "service-priority-swap",
+        "two services swap priorities in one deploy",
+        before=fargate(API, ADMIN, SAMPLE),
+        after=fargate(service("api", 2, "/api/*"), service("admin", 1, "/admin/*"), SAMPLE),
+        refused=("unique-key",),
+        sequence=(
+            Step(fargate(service("api", 3, "/api/*"), ADMIN, SAMPLE)),
+            Step(fargate(service("api", 3, "/api/*"), service("admin", 1, "/admin/*"), SAMPLE)),
+            Step(fargate(service("api", 2, "/api/*"), service("admin", 1, "/admin/*"), SAMPLE)),
+        ),
+    ),
+    Change(
+        "service-priority-other-stack",
+        "a service's priority moved to another stack's block (1 -> 11)",
+        before=TWO_SERVICES,
+        after=fargate(service("api", 11, "/api/*"), SAMPLE),
+        refused=("stack-left-app",),
+        fixed_by=FIX_SERVICE_IDENTITY,
+        sequence=(
+            # The new copy starts beside the old one, which keeps answering /api/* first; then
+            # the old stack goes and the new copy takes over.
+            Step(fargate(service("api", 11, "/api/*"), SAMPLE), accept=("stack-left-app",)),
+            Step(fargate(service("api", 11, "/api/*"), SAMPLE), destroy=(FARGATE_SERVICES_1,)),
+        ),
+    ),
+    Change(
+        "service-port",
+        "a service's container port",
+        before=TWO_SERVICES,
+        after=fargate(service("api", 1, "/api/*", container_port=9090), SAMPLE),
+    ),
+    Change(
+        "service-cpu-architecture",
+        "a service's CPU architecture (arm64 -> x86_64)",
+        before=TWO_SERVICES,
+        after=fargate(service("api", 1, "/api/*", cpu_architecture="x86_64"), SAMPLE),
+    ),
+    Change(
+        "service-size",
+        "a service's CPU and memory",
+        before=TWO_SERVICES,
+        after=fargate(service("api", 1, "/api/*", cpu=512, memory_mib=1024), SAMPLE),
+    ),
+    Change(
+        "service-load-balancer-group",
+        "a service moved to another load-balancer group (a new internal ALB)",
+        before=TWO_SERVICES,
+        after=fargate(
+            service("api", 1, "/api/*", load_balancer="internal"),
+            SAMPLE,
+            load_balancers=INTERNAL_GROUP,
+        ),
+    ),
+    Change(
+        "services-new-alb",
+        "a service that opens a new ALB (a new load-balancer group)",
+        before=TWO_SERVICES,
+        after=fargate(
+            API,
+            SAMPLE,
+            service("partners", 3, "/partners/*", load_balancer="internal"),
+            load_balancers=INTERNAL_GROUP,
+        ),
+    ),
+    Change(
+        "services-new-stack",
+        "a service that opens a new services stack (priority 11)",
+        before=TWO_SERVICES,
+        after=fargate(API, SAMPLE, service("batch", 11, "/batch/*")),
+    ),
+    Change(
+        "kubernetes-upgrade",
+        "Kubernetes minor upgrade 1.34 -> 1.35",
+        before={"eks": {"kubernetes_version": "1.34"}},
+        after={"eks": {"kubernetes_version": "1.35"}},
+    ),
+    Change(
+        "kubernetes-upgrade-again",
+        "the next Kubernetes minor upgrade 1.35 -> 1.36, right after",
+        before={"eks": {"kubernetes_version": "1.35"}},
+        after={},
+    ),
+    Change(
+        "kubernetes-skip-minor",
+        "Kubernetes 1.34 -> 1.36 in one deploy",
+        before={"eks": {"kubernetes_version": "1.34"}},
+        after={},
+        refused=("kubernetes-version",),
+        sequence=(
+            # One minor per deploy, each moving the node groups and add-ons with the control
+            # plane, so each plans clean.
+            Step({"eks": {"kubernetes_version": "1.35"}}),
+            Step({}),
+        ),
+    ),
+    Change(
+        "ec2-instance-types",
+        "the EC2 cluster's instance types",
+        after={"ecs": {"ec2": {"instance_types": ["t3.medium", "t3a.medium"]}}},
+        notes=("instances-keep-launch-template",),
+        fixed_by=FIX_AMI_ROLL,
+    ),
+    Change(
+        "ec2-machine-image",
+        "the EC2 cluster's machine image (al2023 -> bottlerocket)",
+        after={"ecs": {"ec2": {"machine_image": "bottlerocket"}}},
+        notes=("instances-keep-launch-template",),
+        fixed_by=FIX_AMI_ROLL,
+    ),
+    Change(
+        "eks-node-group-instance-types",
+        "an EKS node group's instance types",
+        after={
+            "eks": {
+                "compute": {
+                    "node_groups": [
+                        {
+                            **ENVIRONMENTS["sandbox"]["eks"]["compute"]["node_groups"][0],
+                            "instance_types": ["m7g.large", "m6g.large"],
+                        }
+                    ]
+                }
+            }
+        },
+    ),
+    Change(
+        "availability-zone-added",
+        "a third availability zone",
+        after={"network": {"availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"]}},
+    ),
+    Change(
+        "ecs-exec-on",
+        "ECS Exec turned on for the services",
+        before=fargate(
+            {**_sandbox_fargate_sample(), "enable_execute_command": False},
+        ),
+        after={},
+    ),
+    Change(
+        "vpc-endpoints-on",
+        "VPC interface endpoints on",
+        after={"network": {"vpc_endpoints": True}},
+    ),
+    Change(
+        "kms-encrypted-logs-on",
+        "KMS-encrypted log groups on",
+        after={"kms_encrypted_logs": True},
+    ),
+    Change(
+        "registry-kms-on",
+        "the registry encrypted with KMS",
+        after={"registry": {"kms_encryption": True}},
+        refused=("export-in-use", "fixed-name"),
+        fixed_by=FIX_REGISTRY_NAMES,
+        sequence=(
+            # KMS is registry-wide and a registry keeps at least one repository, so the name is
+            # freed by destroying the registry and the EKS stack, which imports its repository's
+            # ARN (the sandbox deletes the images and the cluster), then both come back.
+            Step(
+                {"registry": {"kms_encryption": True}},
+                destroy=(names.EKS_UNIT, names.REGISTRY_UNIT),
+            ),
+        ),
+    ),
+    Change(
+        "repository-added",
+        "an ECR repository added",
+        after={
+            "registry": {
+                "repositories": [
+                    *ENVIRONMENTS["sandbox"]["registry"]["repositories"],
+                    {"name": "orders"},
+                ]
+            }
+        },
+    ),
+    Change(
+        "production-repository-removed",
+        "production: an ECR repository removed (retained)",
+        environment="production",
+        before={
+            "registry": {
+                "repositories": [
+                    *ENVIRONMENTS["production"]["registry"]["repositories"],
+                    {"name": "orders"},
+                ]
+            }
+        },
+        after={},
+        refused=("export-in-use", "stateful-retained"),
+        sequence=(
+            Step({}, stacks=(names.EKS_UNIT,)),
+            Step({}, accept=("stateful-retained",)),
+        ),
+    ),
+    Change(
+        "production-https-on",
+        "production: HTTPS on for the EC2 cluster's ALB",
+        environment="production",
+        after={"ecs": {"ec2": {"load_balancer": {"certificate_arn": CERTIFICATE}}}},
+        refused=("export-in-use",),
+        fixed_by=FIX_LISTENER,
+    ),
+)
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as a Markdown table (docs/changing.md's `plan-catalogue` block)."""
+    lines = [
+        "| change | environment | `make plan` today | changes with |",
+        "| --- | --- | --- | --- |",
+    ]
+    for change in CATALOGUE:
+        outcome = (
+            "refused: " + ", ".join(f"`{rule}`" for rule in change.refused)
+            if change.refused
+            else "clean"
+        )
+        if change.notes:
+            outcome += " (note: " + ", ".join(f"`{note}`" for note in change.notes) + ")"
+        if change.sequence:
+            outcome += f"; {len(change.sequence)}-step sequence tested"
+        lines.append(
+            f"| `{change.id}`: {change.title} | {change.environment} | {outcome} | "
+            f"{change.fixed_by or '-'} |"
+        )
+    return "\n".join(lines) + "\n"

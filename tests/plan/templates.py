@@ -1,0 +1,123 @@
+"""Small hand-made templates and states for the plan's tests: a few resources each, with the
+properties the rules read, in the shape aws-cdk-lib writes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tools.plan.model import StackTemplate
+
+Resource = dict[str, Any]
+
+
+def stack(
+    name: str,
+    resources: dict[str, Resource],
+    *,
+    outputs: dict[str, Any] | None = None,
+    depends_on: tuple[str, ...] = (),
+) -> StackTemplate:
+    template: dict[str, Any] = {"Resources": resources}
+    if outputs:
+        template["Outputs"] = outputs
+    return StackTemplate(name, template, depends_on)
+
+
+def state(*stacks: StackTemplate) -> dict[str, StackTemplate]:
+    return {s.name: s for s in stacks}
+
+
+def export(name: str, value: Any) -> dict[str, Any]:
+    return {"Value": value, "Export": {"Name": name}}
+
+
+def imported(name: str) -> dict[str, str]:
+    return {"Fn::ImportValue": name}
+
+
+def ref(logical_id: str) -> dict[str, str]:
+    return {"Ref": logical_id}
+
+
+def topic(name: str | None = None) -> Resource:
+    properties = {"TopicName": name} if name else {}
+    return {"Type": "AWS::SNS::Topic", "Properties": properties}
+
+
+def queue_reading(value: Any) -> Resource:
+    """A resource that uses `value` (e.g. an import) in a property."""
+    return {"Type": "AWS::SQS::Queue", "Properties": {"Tags": [{"Key": "t", "Value": value}]}}
+
+
+def repository(name: str | None = None, *, kms: bool = False, retain: bool = False) -> Resource:
+    properties: dict[str, Any] = {}
+    if name:
+        properties["RepositoryName"] = name
+    if kms:
+        properties["EncryptionConfiguration"] = {"EncryptionType": "KMS"}
+    policy = "Retain" if retain else "Delete"
+    return {
+        "Type": "AWS::ECR::Repository",
+        "Properties": properties,
+        "DeletionPolicy": policy,
+        "UpdateReplacePolicy": policy,
+    }
+
+
+def log_group(name: str | None = None, *, retain: bool = False) -> Resource:
+    policy = "Retain" if retain else "Delete"
+    return {
+        "Type": "AWS::Logs::LogGroup",
+        "Properties": {"LogGroupName": name} if name else {"RetentionInDays": 7},
+        "DeletionPolicy": policy,
+        "UpdateReplacePolicy": policy,
+    }
+
+
+def load_balancer() -> Resource:
+    return {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {"Subnets": []}}
+
+
+def listener(balancer: str = "Alb", port: int = 80) -> Resource:
+    return {
+        "Type": "AWS::ElasticLoadBalancingV2::Listener",
+        "Properties": {
+            "LoadBalancerArn": ref(balancer),
+            "Port": port,
+            "Protocol": "HTTP",
+            "DefaultActions": [{"Type": "fixed-response"}],
+        },
+    }
+
+
+def listener_rule(listener_arn: Any, priority: int, path: str = "/*") -> Resource:
+    return {
+        "Type": "AWS::ElasticLoadBalancingV2::ListenerRule",
+        "Properties": {
+            "ListenerArn": listener_arn,
+            "Priority": priority,
+            "Actions": [{"Type": "fixed-response"}],
+            "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": [path]}}],
+        },
+    }
+
+
+def eks_cluster(version: str) -> Resource:
+    return {
+        "Type": "AWS::EKS::Cluster",
+        "Properties": {"Name": "cp-test", "Version": version, "RoleArn": "arn:role"},
+    }
+
+
+def node_group(version: str | None = None) -> Resource:
+    properties: dict[str, Any] = {"ClusterName": ref("Cluster"), "NodeRole": "arn:node"}
+    if version is not None:
+        properties["Version"] = version
+    return {"Type": "AWS::EKS::Nodegroup", "Properties": properties}
+
+
+def addon(name: str, version: str | None = None) -> Resource:
+    properties: dict[str, Any] = {"AddonName": name, "ClusterName": ref("Cluster")}
+    if version is not None:
+        properties["AddonVersion"] = version
+    return {"Type": "AWS::EKS::Addon", "Properties": properties}

@@ -1,0 +1,235 @@
+"""`python -m tools.plan.cli` (what `make plan` and `make deploy` run) on small hand-made
+assemblies: where the base comes from, what stops a deploy, the outputs; and the make targets that
+run it (expanded with `make -n`). The diff engine is replaced by one that reports no resource
+change: these tests are about the plumbing (the rules on real engine answers: test_rules.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cdk_cli import ROOT
+from tests.plan.cases import PLANNER_APP, PLANNER_BASE
+from tools.deploy.deployed_stacks import record
+from tools.plan import cli, planner
+from tools.plan.model import StackTemplate
+
+ENV = "test"
+
+
+def write_assembly(outdir: Path, stacks: dict[str, StackTemplate]) -> Path:
+    """A cloud assembly of `stacks`: a manifest with their dependencies and a template each."""
+    outdir.mkdir(parents=True)
+    artifacts: dict[str, Any] = {}
+    for name, stack in stacks.items():
+        (outdir / f"{name}.template.json").write_text(json.dumps(stack.template))
+        artifacts[name] = {
+            "type": "aws:cloudformation:stack",
+            "environment": "aws://unknown-account/us-east-1",
+            "properties": {"templateFile": f"{name}.template.json"},
+            "dependencies": [*stack.dependencies, f"{name}.assets"],
+        }
+        artifacts[f"{name}.assets"] = {"type": "cdk:asset-manifest"}
+    (outdir / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
+    return outdir
+
+
+@pytest.fixture(autouse=True)
+def no_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unchanged(pairs: Sequence[Any]) -> tuple[str, dict[str, tuple[()]]]:
+        return "no-change-engine@0", {pair.name: () for pair in pairs}
+
+    monkeypatch.setattr(planner, "diff_stacks", unchanged)
+
+
+@pytest.fixture
+def assemblies(tmp_path: Path) -> dict[str, Path]:
+    return {
+        "base": write_assembly(tmp_path / "base", dict(PLANNER_BASE)),
+        "app": write_assembly(tmp_path / "app", dict(PLANNER_APP)),
+        "build": tmp_path / "build",
+    }
+
+
+def run(
+    capsys: pytest.CaptureFixture[str], assemblies: dict[str, Path], *args: str
+) -> tuple[int, str, str]:
+    assemblies["build"].mkdir(exist_ok=True)
+    code = cli.main(
+        [
+            "--environment",
+            ENV,
+            "--assembly",
+            str(assemblies["app"]),
+            "--build",
+            str(assemblies["build"]),
+            *args,
+        ]
+    )
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_the_recorded_deploy_is_the_base_and_a_refusal_exits_2(
+    capsys: pytest.CaptureFixture[str], assemblies: dict[str, Path]
+) -> None:
+    """After `make deploy` recorded the base, the plan compares with it: the producer drops an
+    export the consumer imports, so exit 2 with the refusal; the JSON file says the same."""
+    assemblies["build"].mkdir()
+    record(ENV, assemblies["base"], assemblies["build"])
+    output = assemblies["build"] / "plan.json"
+    code, out, _ = run(capsys, assemblies, "--output", str(output))
+    assert code == cli.REFUSED_EXIT
+    assert f"Plan for '{ENV}' against the last deploy of '{ENV}'" in out
+    assert "REFUSED [export-in-use] producer:" in out
+    document = json.loads(output.read_text())
+    assert document["refused"] is True
+    assert [r["rule"] for r in document["refusals"]] == ["export-in-use"]
+
+
+def test_accepting_the_rule_lets_the_deploy_go_on(
+    capsys: pytest.CaptureFixture[str], assemblies: dict[str, Path]
+) -> None:
+    assemblies["build"].mkdir()
+    record(ENV, assemblies["base"], assemblies["build"])
+    code, out, _ = run(capsys, assemblies, "--accept", "export-in-use")
+    assert code == 0
+    assert "ACCEPTED [export-in-use]" in out
+
+
+def test_a_first_deploy_has_no_base_and_adds_everything(
+    capsys: pytest.CaptureFixture[str], assemblies: dict[str, Path]
+) -> None:
+    code, out, _ = run(capsys, assemblies)
+    assert code == 0
+    assert "nothing recorded for 'test' (a first deploy: every stack is added)" in out
+    assert "producer: add" in out
+
+
+def test_a_directory_base_and_json_output(
+    capsys: pytest.CaptureFixture[str], assemblies: dict[str, Path]
+) -> None:
+    code, out, _ = run(capsys, assemblies, "--base", str(assemblies["base"]), "--json")
+    assert code == cli.REFUSED_EXIT
+    document = json.loads(out)
+    assert document["base"] == f"the assembly in {assemblies['base']}"
+    assert {s["name"]: s["status"] for s in document["stacks"]} == {
+        "producer": "update",
+        "consumer": "update",
+        "registry": "update",
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--base", "no-such-ref-or-dir"), "neither a cloud assembly directory nor a git commit"),
+        (("--stacks", "nope"), "STACKS: nope not in the app"),
+        (("--accept", "nope"), "PLAN_ACCEPT: unknown rule nope"),
+    ],
+)
+def test_errors_are_one_line_and_exit_1(
+    capsys: pytest.CaptureFixture[str],
+    assemblies: dict[str, Path],
+    args: tuple[str, ...],
+    message: str,
+) -> None:
+    code, _, err = run(capsys, assemblies, *args)
+    assert code == 1
+    assert err.startswith("error: ")
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_missing_assembly_is_an_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code = cli.main(["--environment", ENV, "--assembly", str(tmp_path / "none")])
+    assert code == 1
+    assert "is not a cloud assembly" in capsys.readouterr().err
+
+
+def _make(*args: str) -> list[str]:
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return result.stdout.splitlines()
+
+
+def test_make_deploy_plans_before_it_deploys_and_passes_stacks_and_accept() -> None:
+    """`make deploy`: the plan (against the record, else the account's templates; its JSON in
+    build/) runs after the synth and before `cdk deploy`, with STACKS and PLAN_ACCEPT; a refusal
+    (exit 2) stops the recipe."""
+    lines = _make("deploy", "ENV=production", "STACKS=cp-production-eks", "PLAN_ACCEPT=fixed-name")
+    (plan,) = [i for i, line in enumerate(lines) if " -m tools.plan.cli " in line]
+    (deploy,) = [i for i, line in enumerate(lines) if line.startswith("cdk --no-notices deploy")]
+    (synth,) = [i for i, line in enumerate(lines) if line.startswith("cdk --no-notices synth")]
+    assert synth < plan < deploy
+    assert lines[plan].split() == [
+        ".venv/bin/python",
+        "-m",
+        "tools.plan.cli",
+        "--environment",
+        "production",
+        "--assembly",
+        "cdk.out",
+        "--output",
+        "build/plan-production.json",
+        "--stacks",
+        '"cp-production-eks"',
+        "--accept",
+        "fixed-name",
+        "--if-unrecorded",
+        "deployed",
+    ]
+    assert "--base" not in lines[plan]
+
+
+def test_make_plan_takes_base_overrides_and_flags() -> None:
+    lines = _make("plan", "ENV=sandbox", "BASE=main", "OVERRIDES=a.json", "PLAN_FLAGS=--json")
+    (plan,) = [line for line in lines if " -m tools.plan.cli " in line]
+    assert plan.split()[3:] == [
+        "--environment",
+        "sandbox",
+        "--assembly",
+        "cdk.out",
+        "--output",
+        "build/plan-sandbox.json",
+        "--overrides",
+        "a.json",
+        "--base",
+        "main",
+        "--json",
+    ]
+    assert any(line.startswith("cdk --no-notices synth -c environment=sandbox") for line in lines)
+
+
+def test_deployed_reads_the_accounts_templates_and_is_the_fallback_of_make_deploy(
+    capsys: pytest.CaptureFixture[str], assemblies: dict[str, Path], aws: Any
+) -> None:
+    """`--base deployed` reads each app stack's template from CloudFormation (on moto here); a
+    stack it does not hold is added. `make deploy`'s `--if-unrecorded deployed` does the same
+    when there is no deploy record (a CI runner), so the refusal is not lost there."""
+    cloudformation = aws.client("cloudformation", region_name="us-east-1")
+    for name in ("producer", "consumer"):
+        cloudformation.create_stack(
+            StackName=name, TemplateBody=json.dumps(PLANNER_BASE[name].template)
+        )
+    code, out, _ = run(capsys, assemblies, "--base", "deployed", "--json")
+    assert code == cli.REFUSED_EXIT
+    document = json.loads(out)
+    assert document["base"] == "the stacks deployed in the account (2 of 3 found)"
+    assert {s["name"]: s["status"] for s in document["stacks"]}["registry"] == "add"
+    assert [r["rule"] for r in document["refusals"]] == ["export-in-use"]
+    code, out, _ = run(capsys, assemblies, "--if-unrecorded", "deployed")
+    assert code == cli.REFUSED_EXIT
+    assert "no deploy record of 'test' here" in out
+    assert "REFUSED [export-in-use]" in out

@@ -1,0 +1,114 @@
+"""Each plan rule on small hand-made (before, after) template pairs (tests/plan/cases.py): a
+failing and a passing case at least, planned with the real diff engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.plan.cases import E1, RULE_CASES
+from tools.plan.model import Plan
+
+CASES = RULE_CASES
+
+
+@pytest.fixture(scope="module")
+def plans(planned: dict[str, Plan]) -> dict[str, Plan]:
+    return planned
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_rule_outcome(name: str, plans: dict[str, Plan]) -> None:
+    """Each case is refused by exactly the rules it names, each refusal with a reason and at
+    least one step; the others plan clean."""
+    plan = plans[name]
+    assert plan.rules == sorted(CASES[name].refused)
+    assert plan.refused == bool(CASES[name].refused)
+    for refusal in plan.refusals:
+        assert refusal.reason
+        assert refusal.steps
+
+
+def test_every_rule_has_a_failing_and_a_passing_case() -> None:
+    from tools.plan.rules import RULE_IDS
+
+    refused = {rule for case in CASES.values() for rule in case.refused}
+    assert refused == set(RULE_IDS)
+    assert any(not case.refused for case in CASES.values())
+
+
+def test_export_in_use_names_the_importer_and_the_two_deploys(plans: dict[str, Plan]) -> None:
+    (refusal,) = plans["export removed while imported"].refusals
+    assert refusal.subject == E1
+    assert f"Export {E1} cannot be deleted as it is in use by consumer" in refusal.reason
+    assert len(refusal.steps) == 2
+    assert "export_value" in refusal.steps[0]
+
+
+def test_a_replaced_export_is_said_to_change(plans: dict[str, Plan]) -> None:
+    (refusal,) = plans["exported resource replaced while imported"].refusals
+    assert "producer changes export" in refusal.reason
+    assert "which is replaced" in refusal.reason
+
+
+def test_swap_sequence_moves_one_rule_to_a_free_priority(plans: dict[str, Plan]) -> None:
+    refusals = plans["two rules swap priorities"].refusals
+    assert refusals
+    assert all("PriorityInUse" in refusal.reason for refusal in refusals)
+    assert any("free priority (3)" in refusal.steps[0] for refusal in refusals)
+
+
+def test_rename_sequence_removes_the_old_rule_first(plans: dict[str, Plan]) -> None:
+    (refusal,) = plans["renamed rule takes its predecessor's priority"].refusals
+    assert "deleted only at the end of its stack's update" in refusal.reason
+    assert refusal.steps[0].startswith("Remove the old one first and `make deploy`")
+    assert "a free priority (2)" in refusal.steps[0]
+
+
+def test_a_rule_left_in_a_stack_outside_the_app_keeps_its_priority(
+    plans: dict[str, Plan],
+) -> None:
+    (refusal,) = [
+        r
+        for r in plans["a new rule at a priority its old stack keeps"].refusals
+        if r.rule == "unique-key"
+    ]
+    assert "its stack is not in the app any more" in refusal.reason
+    assert "make deploy STACKS=svc1" in refusal.steps[0]
+    assert plans["a new rule at a priority its old stack keeps"].rules == [
+        "stack-left-app",
+        "unique-key",
+    ]
+
+
+def test_kubernetes_refusals_give_the_version_steps(plans: dict[str, Plan]) -> None:
+    (behind,) = plans["upgrade leaving node groups and add-ons behind"].refusals
+    assert "node group Nodes (Version unset)" in behind.reason
+    assert "add-on vpc-cni" in behind.reason
+    assert "aws eks update-nodegroup-version --cluster-name cp-test" in behind.steps[1]
+    (skip,) = plans["two minors at once"].refusals
+    assert "Set eks.kubernetes_version to 1.35" in skip.steps[0]
+    (down,) = plans["downgrade"].refusals
+    assert "cannot downgrade" in down.reason
+
+
+def test_stateful_refusal_says_what_stays_behind(plans: dict[str, Plan]) -> None:
+    (replaced,) = plans["retained repository replaced"].refusals
+    assert "new, empty one" in replaced.reason
+    assert "images" in replaced.reason
+    (removed,) = plans["retained log group removed"].refusals
+    assert "orphans it" in removed.reason
+
+
+def test_fixed_names_come_from_the_resource_schemas() -> None:
+    """A writable primary identifier is a fixed name (read from cfn-lint's copy of the registry
+    schemas); a read-only one (a generated id) is not; EXTRA_NAMES adds names outside it."""
+    from tools.plan.keys import name_properties
+
+    assert name_properties("AWS::ECR::Repository") == ("RepositoryName",)
+    assert name_properties("AWS::Logs::LogGroup") == ("LogGroupName",)
+    assert name_properties("AWS::EKS::Addon") == ("ClusterName", "AddonName")
+    assert name_properties("AWS::ECR::PullThroughCacheRule") == ("EcrRepositoryPrefix",)
+    assert name_properties("AWS::KMS::Key") == ()
+    assert name_properties("AWS::ElasticLoadBalancingV2::ListenerRule") == ()
+    assert name_properties("AWS::EKS::Nodegroup") == ("ClusterName", "NodegroupName")
+    assert name_properties("Custom::Anything") == ()

@@ -1,0 +1,129 @@
+"""`make plan` and the first step of `make deploy`:
+
+    python -m tools.plan.cli --environment sandbox --assembly cdk.out
+        [--base DIR|GIT-REF|deployed] [--if-unrecorded deployed] [--overrides a.json,b.json]
+        [--stacks "A B"] [--accept RULE[,RULE]] [--json] [--output FILE]
+
+The base: what the last `make deploy` of the environment recorded
+(tools/deploy/deployed_stacks.py); with no record, nothing (a first deploy) or, with
+`--if-unrecorded deployed` (`make deploy`: a CI runner has no record), the templates the account
+holds; or `--base` a cloud assembly directory, a git ref, or `deployed` (the account's
+templates; credentials needed).
+
+Exit 0: nothing refused (or every refusal accepted); 2: refused (`make deploy` stops); 1: an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tools.account.session import AccountError, default_session, one_line_errors
+from tools.deploy.deployed_stacks import BUILD, RecordError
+from tools.plan.assembly import AssemblyError, read_assembly, recorded_base
+from tools.plan.deployed import DEPLOYED, deployed_base
+from tools.plan.engine import EngineError
+from tools.plan.gitbase import GitBaseError, synth_at_ref, temporary_workdir
+from tools.plan.model import Plan, State
+from tools.plan.planner import PlanError, Request, make_plan
+from tools.plan.report import as_json, render_text
+from tools.plan.rules import RULE_IDS
+
+REFUSED_EXIT = 2
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.plan.cli",
+        description="What a deploy of the synthesized assembly does to each stack and resource, "
+        "and the changes the platform refuses (with the sequence to follow instead).",
+    )
+    parser.add_argument("--environment", required=True, help="environment name, e.g. sandbox")
+    parser.add_argument("--assembly", type=Path, default=Path("cdk.out"), help="synthesized app")
+    parser.add_argument(
+        "--base",
+        help="compare with this cloud assembly directory, git ref, or `deployed` (the stacks' "
+        "templates in the account) (default: what the last `make deploy` recorded)",
+    )
+    parser.add_argument(
+        "--if-unrecorded",
+        choices=("empty", DEPLOYED),
+        default="empty",
+        help="without a deploy record: plan a first deploy (empty), or read the account's "
+        "templates (deployed)",
+    )
+    parser.add_argument(
+        "--overrides", default="", help="the overrides files, for a base synthesized at a git ref"
+    )
+    parser.add_argument("--stacks", help="deploy only these space-separated stacks (STACKS=)")
+    parser.add_argument(
+        "--accept",
+        default="",
+        help="comma-separated rule ids whose refusals do not stop the deploy: "
+        + ", ".join(RULE_IDS),
+    )
+    parser.add_argument("--json", action="store_true", help="print the plan as JSON")
+    parser.add_argument("--output", type=Path, help="also write the plan as JSON to this file")
+    parser.add_argument("--build", type=Path, default=BUILD, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def _plan(args: argparse.Namespace) -> Plan:
+    app = read_assembly(args.assembly)
+    accept = [rule for rule in args.accept.split(",") if rule.strip()]
+    stacks = args.stacks.split() if args.stacks else None
+    base: State
+    if args.base is None:
+        base, described = recorded_base(args.environment, args.build)
+        if not base and args.if_unrecorded == DEPLOYED:
+            base, described = _deployed(app, args.assembly)
+            described += f", no deploy record of '{args.environment}' here"
+    elif args.base == DEPLOYED:
+        base, described = _deployed(app, args.assembly)
+    elif (Path(args.base) / "manifest.json").exists():
+        base, described = read_assembly(Path(args.base)), f"the assembly in {args.base}"
+    else:
+        overrides = [Path(name) for name in args.overrides.split(",") if name]
+        with temporary_workdir() as work:
+            outdir = synth_at_ref(args.base, args.environment, overrides, Path(work))
+            base = read_assembly(outdir)
+        described = f"git ref {args.base} (its app synthesized for '{args.environment}')"
+    request = Request(args.environment, base, app, described, stacks, accept)
+    return make_plan(request)
+
+
+def _deployed(app: State, assembly: Path) -> tuple[State, str]:
+    with one_line_errors():
+        return deployed_base(app, assembly, default_session())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        plan = _plan(args)
+    except (
+        AccountError,
+        AssemblyError,
+        EngineError,
+        GitBaseError,
+        PlanError,
+        RecordError,
+    ) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    document = as_json(plan)
+    if args.output is not None:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(document, indent=2))
+    else:
+        print(render_text(plan), end="")
+    return REFUSED_EXIT if plan.refused else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""export-in-use: an export removed or changed while another deployed stack imports it.
+
+CloudFormation refuses to delete or change an export another stack imports: "Export <name> cannot
+be deleted as it is in use by <stack>" (the producer's update fails and rolls back). The CDK
+deploys a producer before the stacks that import from it, so a change that moves an importer to a
+new export (e.g. services moving from the HTTP to the HTTPS listener) removes the old export while
+the importer, not deployed yet, still uses it. AWS, Fn::ImportValue restrictions
+(https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-importvalue.html,
+read 2026-12-03): "You can't modify or remove an output value that is referenced by another
+stack." The CDK's two-deployment way out is `Stack.export_value` (its docstring in aws-cdk-lib
+2.275: it "will temporarily ensure that the CloudFormation Export still exists while you remove
+the reference from the consuming stack", under the automatic reference's export name).
+"""
+
+from __future__ import annotations
+
+from tools.plan.model import Refusal, StackTemplate
+from tools.plan.references import Export, canonical, exports, importers, referenced_ids
+from tools.plan.transition import Transition
+
+RULE_ID = "export-in-use"
+TITLE = "an export removed or changed while another stack imports it"
+ACCEPT_WHEN = (
+    "the importing stacks named are gone or no longer import it in the account (e.g. deleted by "
+    "hand after the last recorded deploy), so the record is out of date"
+)
+
+
+def check(transition: Transition) -> list[Refusal]:
+    refusals = []
+    for producer in transition.deployed:
+        before = transition.base.get(producer)
+        after = transition.target[producer]
+        if before is None:
+            continue
+        new_exports = exports(after)
+        for name, export in exports(before).items():
+            users = importers(transition.base, name, producer)
+            if not users:
+                continue
+            successor = new_exports.get(name)
+            if successor is None:
+                what = "removes"
+            elif canonical(export.value, producer, transition.base) != canonical(
+                successor.value, producer, transition.target, transition.renewed
+            ):
+                what = "changes"
+            else:
+                continue
+            refusals.append(_refusal(transition, export, what, users, before, after))
+    return refusals
+
+
+def _refusal(
+    transition: Transition,
+    export: Export,
+    what: str,
+    users: list[str],
+    before: StackTemplate,
+    after: StackTemplate,
+) -> Refusal:
+    producer = export.stack
+    importing = " and ".join(users)
+    named = sorted(referenced_ids(export.value) & set(before.resources))
+    resource = named[0] if named else None
+    shown = before.label(resource) if resource else f"output {export.output}"
+    renewed = resource is not None and (producer, resource) in transition.renewed
+    which = f"{shown}, which is replaced" if renewed and what == "changes" else shown
+    reason = (
+        f"{producer} {what} export {export.name} (the value of {which}) while {importing} "
+        f"import{'s' if len(users) == 1 else ''} it; the CDK deploys {producer} first and "
+        f'CloudFormation refuses: "Export {export.name} cannot be deleted as it is in use by '
+        f'{importing}"'
+    )
+    survives = (
+        resource is not None
+        and what == "removes"
+        and resource in after.resources
+        and (producer, resource) not in transition.renewed
+    )
+    steps: tuple[str, ...]
+    if survives:
+        steps = (
+            f"Keep the export for one deploy: in the code that builds {producer}, add "
+            f"`stack.export_value(...)` of the value of {shown} (the CDK then keeps the same "
+            f"export name), and run `make deploy`: {producer} keeps {export.name} while the "
+            f"importers ({importing}) move to the new references.",
+            f"Remove that `export_value` and run `make deploy` again: nothing imports "
+            f"{export.name} any more and CloudFormation deletes it.",
+        )
+    elif what == "removes":
+        steps = (
+            f"First move {importing} off {export.name} while {shown} is still as deployed: "
+            "deploy the change in a form that keeps that resource (and, with "
+            "`stack.export_value(...)`, its export) and lets the importers use its successor.",
+            "Then deploy the change itself: nothing imports the old export any more.",
+        )
+    else:
+        stacks = " ".join(users)
+        steps = (
+            f'First deploy the importers without the reference: `make deploy STACKS="{stacks}"` '
+            f"with a config in which they do not use {shown}, or destroy them "
+            f"(`node_modules/.bin/cdk destroy --app <recorded copy> {stacks}`).",
+            f"Then deploy the change ({producer} exports the new value), then the importers with "
+            "their reference back.",
+        )
+    return Refusal(RULE_ID, producer, export.name, reason, steps)

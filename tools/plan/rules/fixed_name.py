@@ -1,0 +1,86 @@
+"""fixed-name: a resource with a fixed physical name replaced, or a new logical id (a rename, a move
+to another stack) taking a name the old resource still holds.
+
+CloudFormation replaces a resource by creating the new one first and deleting the old one at the
+end of the update ("Update behaviors of stack resources",
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html,
+read 2026-12-03: "Replacement ... CloudFormation creates a new resource, switches to it, and then
+deletes the old one"), and deletes a removed logical id in the same final cleanup. With a fixed name
+(an ECR RepositoryName, a LogGroupName, an EKS cluster's Name) the create fails: "<name> already
+exists". What names a resource: tools/plan/keys.py.
+"""
+
+from __future__ import annotations
+
+from tools.plan.keys import Clash, clashes, holder_label
+from tools.plan.model import Refusal
+from tools.plan.references import exports, importers
+from tools.plan.transition import Transition
+
+RULE_ID = "fixed-name"
+TITLE = "a fixed physical name taken while the old resource still holds it"
+ACCEPT_WHEN = (
+    "the old resource no longer exists in the account under that name (deleted or renamed by "
+    "hand after the last recorded deploy), so the record is out of date"
+)
+KINDS = frozenset({"name"})
+
+
+def check(transition: Transition) -> list[Refusal]:
+    return [_refusal(transition, clash) for clash in clashes(transition, KINDS)]
+
+
+def _importers_of(transition: Transition, stack: str) -> list[str]:
+    """The deployed stacks that import any export of `stack`, sorted."""
+    found: set[str] = set()
+    for name in exports(transition.base[stack]):
+        found.update(importers(transition.base, name, stack))
+    return sorted(found)
+
+
+def _refusal(transition: Transition, clash: Clash) -> Refusal:
+    stack, logical_id = clash.taker
+    holder_stack = clash.holder[0]
+    target = transition.target[stack]
+    resource_type = target.resources[logical_id]["Type"]
+    path = target.label(logical_id)
+    name = clash.key.describe()
+    if clash.same_resource:
+        change = next(c for c in transition.changes[stack] if c.logical_id == logical_id)
+        verb = "may be replaced" if change.impact.value == "possibly replace" else "is replaced"
+        reason = (
+            f"{path} ({resource_type}) {verb} ({change.why}) and keeps its {name}: CloudFormation "
+            "creates the new one first and the create fails (already exists): the old one holds "
+            f"the name ({clash.holder_fate})"
+        )
+        users = _importers_of(transition, stack)
+        destroyed = " ".join([*users, stack])
+        steps = (
+            f"Free the name first. Either deploy once without it (take what creates {path}, and "
+            f"what uses it, out of the config; importers first: `make deploy STACKS=...`), or, "
+            "where the config cannot do without it, destroy its stack and the stacks importing "
+            f"from it: `node_modules/.bin/cdk destroy --app <recorded copy> {destroyed}`. With "
+            "DeletionPolicy Retain the old one stays in the account: save what it holds, then "
+            "delete it by hand.",
+            "Then deploy the change (`make deploy`): the new one is created under the free name.",
+        )
+        return Refusal(RULE_ID, stack, target.path(logical_id), reason, steps)
+    holder_path = holder_label(transition, stack, clash.holder)
+    reason = (
+        f"{path} ({resource_type}, {clash.taker_impact.value}) takes the {name} that "
+        f"{holder_path} holds: {clash.holder_fate}; the create fails: already exists"
+    )
+    if holder_stack != stack:
+        steps = (
+            f"Free the name first: `make deploy STACKS={holder_stack}` (its new template drops "
+            f"{holder_path}; if {holder_stack} is not in the app any more, destroy it: `cdk "
+            "destroy --app <its recorded assembly> STACK`).",
+            "Then `make deploy`: the name is free.",
+        )
+    else:
+        steps = (
+            f"Deploy the removal first: a config without {holder_path}'s item and without the "
+            "new one yet; `make deploy`.",
+            f"Then add {path}'s item and `make deploy`: the name is free.",
+        )
+    return Refusal(RULE_ID, stack, target.path(logical_id), reason, steps)
