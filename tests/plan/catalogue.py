@@ -23,8 +23,6 @@ CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222
 # The fixes of issue 25 item 3 that flip refused entries to clean.
 FIX_LISTENER = "listener references that survive an HTTPS switch"
 FIX_SERVICE_IDENTITY = "a service's identity independent of its name, priority and position"
-FIX_REGISTRY_NAMES = "a repository replaced without a name clash, or a sequence the plan drives"
-FIX_AMI_ROLL = "EC2 instances roll to a new launch template on deploy"
 
 
 def _sandbox_fargate_sample() -> dict[str, Any]:
@@ -246,15 +244,11 @@ CATALOGUE: tuple[Change, ...] = (
         "ec2-instance-types",
         "the EC2 cluster's instance types",
         after={"ecs": {"ec2": {"instance_types": ["t3.medium", "t3a.medium"]}}},
-        notes=("instances-keep-launch-template",),
-        fixed_by=FIX_AMI_ROLL,
     ),
     Change(
         "ec2-machine-image",
         "the EC2 cluster's machine image (al2023 -> bottlerocket)",
         after={"ecs": {"ec2": {"machine_image": "bottlerocket"}}},
-        notes=("instances-keep-launch-template",),
-        fixed_by=FIX_AMI_ROLL,
     ),
     Change(
         "eks-node-group-instance-types",
@@ -298,18 +292,10 @@ CATALOGUE: tuple[Change, ...] = (
     Change(
         "registry-kms-on",
         "the registry encrypted with KMS",
+        # Clean: the repositories' names carry the encryption (cp-<env>/kms/<name>), so each
+        # replacement gets a new name, and no stack imports a repository (docs/design.md,
+        # day-two decision 2). The images are re-pushed; cached images come back on first pull.
         after={"registry": {"kms_encryption": True}},
-        refused=("export-in-use", "fixed-name"),
-        fixed_by=FIX_REGISTRY_NAMES,
-        sequence=(
-            # KMS is registry-wide and a registry keeps at least one repository, so the name is
-            # freed by destroying the registry and the EKS stack, which imports its repository's
-            # ARN (the sandbox deletes the images and the cluster), then both come back.
-            Step(
-                {"registry": {"kms_encryption": True}},
-                destroy=(names.EKS_UNIT, names.REGISTRY_UNIT),
-            ),
-        ),
     ),
     Change(
         "repository-added",
@@ -336,11 +322,10 @@ CATALOGUE: tuple[Change, ...] = (
             }
         },
         after={},
-        refused=("export-in-use", "stateful-retained"),
-        sequence=(
-            Step({}, stacks=(names.EKS_UNIT,)),
-            Step({}, accept=("stateful-retained",)),
-        ),
+        # No stack imports a repository (the EKS stack names its ARN), so only the retained
+        # repository's orphaning is refused.
+        refused=("stateful-retained",),
+        sequence=(Step({}, accept=("stateful-retained",)),),
     ),
     Change(
         "production-https-on",
