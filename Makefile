@@ -22,12 +22,16 @@ SETUP_INPUTS := requirements.txt requirements-dev.txt package.json package-lock.
 SETUP_HASH := $(shell cat $(SETUP_INPUTS) 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.setup-$(SETUP_HASH)
 CDK := cdk --no-notices
-# OVERRIDES=a.json,b.json: JSON objects merged over the environment in order (objects merge,
-# lists replace), e.g. a failing example the config-space test wrote under build/config-space/.
+# CONFIG=dir: the config of record, what each environment runs (services/<cluster>/<name>.json,
+# environments/<env>.json); default config/, as cdk.json's default for a plain `cdk` command.
+CONFIG ?= config
+# OVERRIDES=a.json,b.json: ad-hoc JSON objects merged over the environment and its config of record
+# in order (objects merge, services by name, "<name>": null removes one), e.g. a failing example
+# the config-space test wrote under build/config-space/.
 OVERRIDES ?=
-CDK_CONTEXT := -c environment=$(ENV) $(if $(OVERRIDES),-c config_overrides=$(OVERRIDES))
-# The same environment and overrides for the account tools (bootstrap, preflight-account).
-TOOL_ARGS := --environment $(ENV) $(if $(OVERRIDES),--overrides $(OVERRIDES))
+CDK_CONTEXT := -c environment=$(ENV) -c config=$(CONFIG) $(if $(OVERRIDES),-c config_overrides=$(OVERRIDES))
+# The same environment, config and overrides for the tools (account, verify, images).
+TOOL_ARGS := --environment $(ENV) --config $(CONFIG) $(if $(OVERRIDES),--overrides $(OVERRIDES))
 SOURCES := app.py platform_config stacks container_constructs tools benchmarks sample-app
 DIAGRAM_OUT := build/diagram.out
 # Extra flags for `cdk deploy`, e.g. CDK_DEPLOY_FLAGS="--require-approval never" in CI.
@@ -65,11 +69,12 @@ help: ## List the targets and the variables they take
 		'{ name[NR] = $$1; text[NR] = $$2; if (length($$1) > width) width = length($$1) } \
 		END { for (i = 1; i <= NR; i++) printf "  make %-" width "s  %s\n", name[i], text[i] }'
 	@echo
-	@echo "Variables: ENV=sandbox|production (default sandbox); OVERRIDES=a.json,b.json (merged over"
-	@echo "ENV in order, objects merge and lists replace; every target that synthesizes, diffs,"
-	@echo "deploys or destroys takes it); STACKS=\"a b\" (deploy/diff/plan only those stacks);"
-	@echo "BASE=dir|git-ref|deployed (plan against it, not the last deploy); PLAN_ACCEPT=rule[,rule] (plan,"
-	@echo "deploy: proceed despite those rules' refusals); PLAN_FLAGS=--json (plan as JSON);"
+	@echo "Variables: ENV=sandbox|production (default sandbox); CONFIG=dir (the config of record,"
+	@echo "default config/); OVERRIDES=a.json,b.json (merged over ENV and CONFIG in order, objects"
+	@echo "merge, services by name; every target that synthesizes, diffs, deploys or destroys takes"
+	@echo "both); STACKS=\"a b\" (deploy/diff/plan only those stacks); BASE=dir|git-ref|deployed"
+	@echo "(plan against it, not the last deploy); PLAN_ACCEPT=rule[,rule] (plan, deploy: proceed"
+	@echo "despite those rules' refusals); PLAN_FLAGS=--json (plan as JSON);"
 	@echo "CDK_DEPLOY_FLAGS, CDK_DESTROY_FLAGS (extra cdk deploy/destroy flags); SERVICE=fargate/NAME"
 	@echo "or ec2/NAME, TAG, CONTEXT=dir (push-image, set-image-tag); DEPLOYER_ADMIN_ARN (deploy: your"
 	@echo "role's ARN with its path, when iam:GetRole is denied)."
@@ -157,7 +162,7 @@ push-image: setup ## Build CONTEXT for SERVICE's CPU architecture, push it as TA
 image-digests: setup ## Pinned image digests of ENV against their registries (MOVED: tag moved; GONE: cannot start)
 	$(VENV)/bin/python -m tools.images.digests $(TOOL_ARGS) --check
 
-set-image-tag: setup ## Set SERVICE's image tag to TAG in the OVERRIDES file that lists it (then deploy)
+set-image-tag: setup ## Set SERVICE's image tag to TAG for ENV in its service file under CONFIG (then deploy)
 	$(VENV)/bin/python -m tools.images.set_tag --service "$(SERVICE)" --tag "$(TAG)" $(TOOL_ARGS)
 
 # The stacks the last deploys recorded (build/deployed-ENV.json) that the current config lacks

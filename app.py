@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """CDK entry point: check the context keys, load the config the context selects
-(`-c environment=NAME`, `-c config_overrides=A.json,B.json`), build the stacks. The only module
-that reads context or environment variables."""
+(`-c environment=NAME`, the config of record `-c config=DIR`, `-c config_overrides=A.json,B.json`),
+build the stacks. The only module that reads context or environment variables."""
 
 from __future__ import annotations
 
@@ -40,15 +40,17 @@ def main(app: App | None = None, today: date | None = None) -> int:
         return 1
     today = today or datetime.now(UTC).date()
     try:
-        config = config_from_context(context, today=today)
+        resolved = config_from_context(context, today=today)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    for removal in resolved.removals:  # explicit ("<name>": null), and said so on every synth
+        print(f"note: {removal}", file=sys.stderr)
     # Imported once the config is valid: a config error is reported before the construct
     # libraries load (about half of a failing run's time).
     from stacks.platform import build_platform
 
-    build_platform(app, config, today=today)
+    build_platform(app, resolved.config, today=today)
     app.synth()
     return 0
 

@@ -181,19 +181,18 @@ def measure_interleaved(
 
 
 def services_override(count: int) -> dict[str, Any]:
-    """Sandbox overrides with `count` web services on the Fargate cluster (the EC2 cluster keeps its
-    default), each routed by its own path."""
-    services = [
-        {
-            "name": f"svc-{index:02d}",
+    """Sandbox overrides with `count` web services on the Fargate cluster in place of its sample
+    (removed explicitly; the EC2 cluster keeps its own), each routed by its own path."""
+    services: dict[str, Any] = {
+        f"svc-{index:02d}": {
             "image": dict(SAMPLE_IMAGE),
             "user": "101",
             "writable_paths": ["/tmp", "/var/cache/nginx"],
             "route": {"priority": index, "paths": [f"/svc-{index:02d}/*"]},
         }
         for index in range(1, count + 1)
-    ]
-    return {"ecs": {"fargate": {"services": services}}}
+    }
+    return {"ecs": {"fargate": {"services": {"sample": None, **services}}}}
 
 
 def write_overrides(work: Path, count: int) -> Path:

@@ -32,6 +32,8 @@ TARGETS_PER_ALB = AlbQuota("Targets per Application Load Balancer", 1000, True)
 ALBS_PER_REGION = AlbQuota("Application Load Balancers per Region", 50, True)
 TARGET_GROUPS_PER_REGION = AlbQuota("Target Groups per Region", 3000, True)  # shared with NLBs
 CONDITION_VALUES_PER_RULE = AlbQuota("Condition values per rule", 5, False)
+# Read on 2026-12-03 (platform_config/listener_rules.py, where the rule values are checked).
+CONDITION_WILDCARDS_PER_RULE = AlbQuota("Condition wildcards per rule", 5, False)
 ALB_QUOTAS = (
     TARGET_GROUPS_PER_ALB,
     RULES_PER_ALB,
@@ -40,6 +42,7 @@ ALB_QUOTAS = (
     ALBS_PER_REGION,
     TARGET_GROUPS_PER_REGION,
     CONDITION_VALUES_PER_RULE,
+    CONDITION_WILDCARDS_PER_RULE,
 )
 
 # Target groups one service adds to its ALB (1 today; 2 with blue/green deployments).

@@ -1,6 +1,6 @@
-"""The config from CDK context: `-c environment=NAME` and `-c config_overrides=A.json,B.json`, and
-the check that every other context key is the CDK's own (a misspelt `-c` key would otherwise be
-ignored silently).
+"""The config from CDK context: `-c environment=NAME`, `-c config=DIR` (the config of record;
+cdk.json's default `config`) and `-c config_overrides=A.json,B.json`, and the check that every
+other context key is the CDK's own (a misspelt `-c` key would otherwise be ignored silently).
 
 The CDK's keys are not listed here: they are cdk.json's "context" keys (feature flags and this
 app's defaults), the namespaces the CDK reserves for itself, and cached lookups, named
@@ -20,13 +20,19 @@ from typing import Any
 
 from platform_config.environments import DEFAULT_ENVIRONMENT
 from platform_config.errors import ConfigError
-from platform_config.loader import OverridesError, load_config, read_overrides_files
-from platform_config.model import PlatformConfig
+from platform_config.loader import (
+    OverridesError,
+    ResolvedConfig,
+    read_overrides_files,
+    resolve_config,
+)
+from platform_config.record import DEFAULT_CONFIG_DIR
 
 # The context keys this app reads (`-c KEY=VALUE`).
 ENVIRONMENT_KEY = "environment"
+CONFIG_KEY = "config"
 OVERRIDES_KEY = "config_overrides"
-CONTEXT_KEYS = (ENVIRONMENT_KEY, OVERRIDES_KEY)
+CONTEXT_KEYS = (ENVIRONMENT_KEY, CONFIG_KEY, OVERRIDES_KEY)
 # Namespaces of the CDK's own keys: its feature flags (`@aws-cdk/...`; flags of its other
 # libraries, such as `@aws-cdk-containers/...`, come with cdk.json), what the CLI adds when it
 # runs the app (`aws:cdk:...`, recorded by tests/cli_context.py) and its settings (`cdk-...`).
@@ -108,18 +114,20 @@ def unknown_context_keys(context: Mapping[str, Any], cdk_keys: CdkContextKeys) -
     return problems
 
 
-def config_from_context(context: Mapping[str, Any], *, today: date | None = None) -> PlatformConfig:
-    """The config `-c environment=NAME` selects (default: the sandbox), with the JSON objects of
-    `-c config_overrides=A.json,B.json` deep-merged over it in order (objects merge, lists and
-    other values replace), checked against the EKS version calendar on `today` (`load_config`).
+def config_from_context(context: Mapping[str, Any], *, today: date | None = None) -> ResolvedConfig:
+    """The config `-c environment=NAME` selects (default: the sandbox), with the config of record
+    of `-c config=DIR` (default `config`, relative to the working directory: the CLI runs the app
+    in the project's) and the JSON objects of `-c config_overrides=A.json,B.json` merged over it
+    in order (platform_config/layers.py), checked against the EKS version calendar on `today`.
 
     Raises:
         ConfigError: an overrides file cannot be read, or the config is invalid.
     """
     name = str(context.get(ENVIRONMENT_KEY) or DEFAULT_ENVIRONMENT)
+    config_dir = Path(str(context.get(CONFIG_KEY) or DEFAULT_CONFIG_DIR))
     files = str(context.get(OVERRIDES_KEY) or "")
     try:
-        overrides = read_overrides_files(files)
+        layers = read_overrides_files(files)
     except OverridesError as error:
         raise ConfigError(name, [f"{OVERRIDES_KEY}: {error}"]) from None
-    return load_config(name, overrides=overrides, today=today)
+    return resolve_config(name, layers=layers, config_dir=config_dir, today=today)

@@ -1,6 +1,6 @@
-"""The `ecs` section: an ECS cluster on EC2 and one on Fargate, each with its web services
-(platform_config/ecs_service.py), placed on ALBs and service stacks by
-platform_config/ecs_placement.py, within the capacity platform_config/ecs_capacity.py checks."""
+"""The `ecs` section: an ECS cluster on EC2 and one on Fargate, each optional, with what both share
+in platform_config/ecs_cluster.py (services by name, ALBs, placement) and the capacity
+platform_config/ecs_capacity.py checks."""
 
 from __future__ import annotations
 
@@ -13,14 +13,7 @@ from container_constructs import defaults
 from container_constructs.checks import (
     MACHINE_IMAGE_VERSION,
     MACHINE_IMAGE_VERSION_EXAMPLE,
-    check_retention_days,
     exec_bind_mount_clashes,
-)
-from platform_config.alb_quotas import (
-    RULES_PER_ALB,
-    TARGET_GROUPS_PER_ALB,
-    TARGET_GROUPS_PER_SERVICE,
-    max_services_per_load_balancer,
 )
 from platform_config.base import (
     EC2_INSTANCE_TYPE,
@@ -29,17 +22,7 @@ from platform_config.base import (
     is_graviton,
 )
 from platform_config.ecs_capacity import check_deployments_fit, check_fargate_sizes
-from platform_config.ecs_placement import (
-    DEFAULT_GROUP,
-    AlbKey,
-    AlbUsage,
-    LoadBalancerConfig,
-    alb_usage,
-    check_alb_quotas,
-    check_group_names,
-    priority_block,
-    reject_shadowed_routes,
-)
+from platform_config.ecs_cluster import ClusterConfig
 from platform_config.ecs_service import ServiceConfig
 
 # ServiceConfig is re-exported for tools/images/, which imports it from here.
@@ -51,155 +34,6 @@ __all__ = [
     "FargateClusterConfig",
     "ServiceConfig",
 ]
-
-
-class ClusterConfig(Section):
-    """What both cluster kinds share: the ALB, the services and how they spread over stacks."""
-
-    container_insights: Literal["enabled", "enhanced"] = Field(default=defaults.CONTAINER_INSIGHTS)
-    exec_log_retention_days: int = Field(
-        default=defaults.LOG_RETENTION_DAYS, description="ECS Exec session log retention."
-    )
-    load_balancer: LoadBalancerConfig = Field(
-        default_factory=LoadBalancerConfig,
-        description="The default load-balancer group: services without load_balancer use it.",
-    )
-    load_balancers: dict[str, LoadBalancerConfig] = Field(
-        default_factory=dict,
-        description=(
-            "More load-balancer groups by name (1-20 lowercase letters/digits, not 'default'), "
-            'e.g. {"internal": {"internal": true}}; services choose one with load_balancer.'
-        ),
-    )
-    services_per_load_balancer: int = Field(
-        default=100,
-        ge=1,
-        description=(
-            "Route priorities per ALB of a group: ALB k holds priorities "
-            "(k-1)*N+1 .. k*N (at most 100: target-group and rule quotas)."
-        ),
-    )
-    services_per_stack: int = Field(
-        default=10,
-        ge=1,
-        le=20,
-        description="Route priorities per service stack (~25 resources per service; 500 max).",
-    )
-    services: list[ServiceConfig] = Field(default_factory=list)
-
-    @field_validator("exec_log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        return check_retention_days(value)
-
-    @model_validator(mode="after")
-    def _unique_services(self) -> ClusterConfig:
-        _reject_duplicates("name", [service.name for service in self.services])
-        _reject_duplicates("route.priority", [s.route.priority for s in self.services])
-        routes = [
-            (tuple(sorted(s.route.paths)), tuple(sorted(s.route.hosts))) for s in self.services
-        ]
-        _reject_duplicates("route", routes)
-        reject_shadowed_routes(self.services)
-        return self
-
-    @field_validator("load_balancers")
-    @classmethod
-    def _group_names(cls, value: dict[str, LoadBalancerConfig]) -> dict[str, LoadBalancerConfig]:
-        check_group_names(list(value))
-        return value
-
-    @property
-    def load_balancer_groups(self) -> dict[str, LoadBalancerConfig]:
-        """Every group by name: the default one first, then the named ones by name."""
-        return {DEFAULT_GROUP: self.load_balancer, **dict(sorted(self.load_balancers.items()))}
-
-    def group_of(self, service: ServiceConfig) -> str:
-        """The name of the load-balancer group of `service`."""
-        return service.load_balancer or DEFAULT_GROUP
-
-    def alb_of(self, service: ServiceConfig) -> AlbKey:
-        """The ALB that holds `service`: its group, and the block of its route priority."""
-        number = priority_block(service.route.priority, self.services_per_load_balancer)
-        return AlbKey(self.group_of(service), number)
-
-    def stack_of(self, service: ServiceConfig) -> int:
-        """The number N of the service stack (`services-N`) that holds `service`: the block of
-        its route priority. Priorities are unique in the cluster, so no stack holds more than
-        services_per_stack services."""
-        return priority_block(service.route.priority, self.services_per_stack)
-
-    def assign_service_stacks(self) -> dict[int, list[ServiceConfig]]:
-        """Services by the number of the stack that holds them, in stack order. Stable: a
-        service's stack depends only on its own priority, never on the list."""
-        stacks: dict[int, list[ServiceConfig]] = {}
-        for service in self.services:
-            stacks.setdefault(self.stack_of(service), []).append(service)
-        return dict(sorted(stacks.items()))
-
-    def assign_load_balancers(self) -> dict[AlbKey, list[ServiceConfig]]:
-        """Services by ALB; every group's first ALB is listed even without services. Stable: a
-        service's ALB depends only on its own group and priority, never on the list."""
-        albs: dict[AlbKey, list[ServiceConfig]] = {
-            AlbKey(g, 1): [] for g in self.load_balancer_groups
-        }
-        for service in self.services:
-            albs.setdefault(self.alb_of(service), []).append(service)
-        order = list(self.load_balancer_groups)
-        return dict(
-            sorted(albs.items(), key=lambda item: (order.index(item[0].group), item[0].number))
-        )
-
-    def alb_usage(self, key: AlbKey, services: Sequence[ServiceConfig]) -> AlbUsage:
-        """What `services` add to ALB `key` (see `ecs_placement.alb_usage`)."""
-        return alb_usage(self.load_balancer_groups[key.group], services)
-
-    @model_validator(mode="after")
-    def _groups_exist(self) -> ClusterConfig:
-        for index, service in enumerate(self.services):
-            name = service.load_balancer
-            if name is not None and name not in self.load_balancer_groups:
-                allowed = ", ".join(self.load_balancer_groups)
-                raise ValueError(
-                    f"services[{index}].load_balancer: '{name}' is not a load-balancer group "
-                    f"of this cluster; allowed: {allowed} (declare more in load_balancers)"
-                )
-        return self
-
-    @model_validator(mode="after")
-    def _albs_within_quotas(self) -> ClusterConfig:
-        """Every ALB within its quotas, counting what each of its services adds."""
-        per = self.services_per_load_balancer
-        for key, services in self.assign_load_balancers().items():
-            check_alb_quotas(key, services, self.alb_usage(key, services), per)
-        most = max_services_per_load_balancer()
-        if per > most:
-            raise ValueError(
-                f"services_per_load_balancer: {per} services could exceed an ALB's quotas "
-                f"({TARGET_GROUPS_PER_SERVICE} target group(s) and up to 1 listener rule per "
-                f"service; {TARGET_GROUPS_PER_ALB.limit} target groups, "
-                f"{RULES_PER_ALB.limit} rules per ALB); allowed: 1-{most}"
-            )
-        return self
-
-
-def _reject_duplicates(field: str, values: Sequence[object]) -> None:
-    seen: dict[object, int] = {}
-    for index, value in enumerate(values):
-        if value in seen:
-            shown = _show(value)
-            raise ValueError(
-                f"services[{index}].{field}: {shown} is already used by "
-                f"services[{seen[value]}]; each must be unique in the cluster"
-            )
-        seen[value] = index
-
-
-def _show(value: object) -> str:
-    if isinstance(value, tuple):  # a route: (paths, hosts)
-        paths, hosts = value
-        return f"paths={list(paths)} hosts={list(hosts)}"
-    return repr(value)
 
 
 class CapacityProviderShare(Section):
@@ -219,7 +53,7 @@ class FargateClusterConfig(ClusterConfig):
 
     @model_validator(mode="after")
     def _fargate_sizes(self) -> FargateClusterConfig:
-        check_fargate_sizes(self.services)
+        check_fargate_sizes(list(self.services.values()))
         if not any(share.weight for share in self.default_strategy):
             raise ValueError("default_strategy: at least one capacity provider needs a weight > 0")
         _reject_duplicates_strategy(self.default_strategy)
@@ -345,14 +179,14 @@ class Ec2ClusterConfig(ClusterConfig):
 
     @model_validator(mode="after")
     def _deployments_fit(self) -> Ec2ClusterConfig:
-        check_deployments_fit(self.instance_types, self.max_instances, self.services)
+        check_deployments_fit(self.instance_types, self.max_instances, list(self.services.values()))
         return self
 
     @model_validator(mode="after")
     def _exec_mounts_free(self) -> Ec2ClusterConfig:
         """ECS Exec on EC2: the ECS agent bind-mounts a directory itself where a scratch volume
         would clash with it."""
-        for index, service in enumerate(self.services):
+        for service in self.services.values():
             clash = exec_bind_mount_clashes(
                 launch_type="ec2",
                 writable_paths=service.writable_paths,
@@ -360,7 +194,7 @@ class Ec2ClusterConfig(ClusterConfig):
             )
             if clash:
                 raise ValueError(
-                    f"services[{index}].writable_paths: {', '.join(clash)} is where the ECS "
+                    f"services.{service.name}.writable_paths: {', '.join(clash)} is where the ECS "
                     "agent mounts ECS Exec's log directory on EC2 (a second mount there fails "
                     "the task); allowed: other paths, or enable_execute_command false"
                 )
@@ -368,7 +202,21 @@ class Ec2ClusterConfig(ClusterConfig):
 
 
 class EcsConfig(Section):
-    """The two ECS clusters of the platform."""
+    """The ECS clusters of the platform, each of which can be off (`enabled`)."""
 
     ec2: Ec2ClusterConfig
     fargate: FargateClusterConfig
+
+    @property
+    def clusters(self) -> dict[str, ClusterConfig]:
+        """Every cluster by kind (its field name: ec2, fargate), on or off."""
+        return {kind: getattr(self, kind) for kind in type(self).model_fields}
+
+    @property
+    def enabled_clusters(self) -> dict[str, ClusterConfig]:
+        """The clusters that are on, by kind."""
+        return {kind: cluster for kind, cluster in self.clusters.items() if cluster.enabled}
+
+
+# The cluster kinds, as the config of record names its directories (config/services/<kind>/).
+CLUSTER_KINDS = tuple(EcsConfig.model_fields)

@@ -23,16 +23,17 @@ FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
 
 def check_fargate_sizes(services: Sequence[ServiceConfig]) -> None:
     """Reject a service whose CPU and memory are not a task size Fargate offers."""
-    for index, service in enumerate(services):
+    for service in services:
         allowed = FARGATE_MEMORY_BY_CPU.get(service.cpu)
         if allowed is None:
             cpus = ", ".join(str(cpu) for cpu in FARGATE_MEMORY_BY_CPU)
             raise ValueError(
-                f"services[{index}].cpu: {service.cpu} is not a Fargate task CPU; allowed: {cpus}"
+                f"services.{service.name}.cpu: {service.cpu} is not a Fargate task CPU; "
+                f"allowed: {cpus}"
             )
         if service.memory_mib not in allowed:
             raise ValueError(
-                f"services[{index}].memory_mib: Fargate does not offer {service.memory_mib} "
+                f"services.{service.name}.memory_mib: Fargate does not offer {service.memory_mib} "
                 f"MiB with {service.cpu} CPU units; allowed: {allowed[0]}-{allowed[-1]} "
                 f"in steps of {allowed[1] - allowed[0]}"
             )
@@ -68,10 +69,10 @@ def check_deployments_fit(
         ((name, INSTANCE_CAPACITY[name]) for name in instance_types),
         key=lambda item: task_slots(item[1], services),
     )
-    for index, service in enumerate(services):
+    for service in services:
         if service.cpu > smallest.cpu_units or service.memory_mib > smallest.task_memory_mib:
             raise ValueError(
-                f"services[{index}] ({service.name}): a task of {service.cpu} CPU units and "
+                f"services.{service.name}: a task of {service.cpu} CPU units and "
                 f"{service.memory_mib} MiB does not fit on {smallest_name} "
                 f"({smallest.cpu_units} units, about {smallest.task_memory_mib} MiB for "
                 "tasks); choose larger instance_types or a smaller task"

@@ -1,10 +1,11 @@
-"""Where a service goes and how its ALB routes to it: routes and their reachability, the
-load-balancer groups, which ALB and which service stack hold a service, and what the services of
-one ALB add to it against its quotas (platform_config/alb_quotas.py).
+"""Where a service goes and how its ALB routes to it: routes (their values checked as ELB checks
+them in platform_config/listener_rules.py), the load-balancer groups, which ALB and which service
+stack hold a service, and what the services of one ALB add to it against its quotas
+(platform_config/alb_quotas.py).
 
-Placement depends only on a service's own group and route priority, never on its position in the
-list: ALB k of a group holds the priorities of block k (`services_per_load_balancer` each), and
-service stack N the priorities of block N (`services_per_stack` each), both by `priority_block`.
+Placement depends only on a service's own group and route priority, never on the other services:
+ALB k of a group holds the priorities of block k (`services_per_load_balancer` each), and service
+stack N the priorities of block N (`services_per_stack` each), both by `priority_block`.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from container_constructs import defaults
 from container_constructs.checks import ACM_CERTIFICATE_ARN
 from platform_config.alb_quotas import (
     CERTIFICATES_PER_ALB,
-    CONDITION_VALUES_PER_RULE,
     RULES_PER_ALB,
     TARGET_GROUPS_PER_ALB,
     TARGET_GROUPS_PER_SERVICE,
@@ -28,6 +28,7 @@ from platform_config.alb_quotas import (
     listener_rules_per_service,
 )
 from platform_config.base import Section
+from platform_config.listener_rules import condition_problem, rule_problem
 
 if TYPE_CHECKING:
     from platform_config.ecs_service import ServiceConfig
@@ -50,41 +51,44 @@ class RouteConfig(Section):
         ge=1,
         le=50000,
         description=(
-            "Listener rule priority, unique in the cluster. The ALB evaluates rules from the "
-            "lowest number: a route whose paths and hosts cover a later route's (/* before "
-            "/api/*, *.example.com before api.example.com) is refused, give the narrower one the "
-            "lower number. Also decides the service's stack: "
-            "services-N holds priorities (N-1)*services_per_stack+1 .. N*services_per_stack; "
-            "and its ALB within its load-balancer group (blocks of services_per_load_balancer)."
+            "Listener rule priority, unique in the cluster (it places the service in a stack). "
+            "The ALB evaluates a listener's rules from the lowest number: a route whose paths and "
+            "hosts cover a later route's on the same ALB (/* before /api/*, *.example.com before "
+            "api.example.com) is refused, give the narrower one the lower number. Also decides "
+            "the service's stack: services-N holds priorities (N-1)*services_per_stack+1 .. "
+            "N*services_per_stack; and its ALB within its load-balancer group (blocks of "
+            "services_per_load_balancer)."
         ),
     )
     paths: list[str] = Field(
-        default_factory=list, max_length=5, description="Path patterns, e.g. /api/*."
+        default_factory=list,
+        description=(
+            "Path patterns, e.g. /api/* (case-sensitive; at most 3, each 1-128 characters: "
+            "letters, digits, _ - . $ / ~ \" ' @ : + and the wildcards * ?)."
+        ),
     )
     hosts: list[str] = Field(
-        default_factory=list, max_length=5, description="Host headers, e.g. api.example.com."
+        default_factory=list,
+        description=(
+            "Host headers, e.g. api.example.com or *.example.com (case-insensitive; at most 3, "
+            "each 1-128 characters: letters, digits, - . * ?, a '.' with letters after the last)."
+        ),
     )
 
-    @field_validator("paths")
+    @field_validator("paths", "hosts")
     @classmethod
-    def _absolute_paths(cls, value: list[str]) -> list[str]:
-        for path in value:
-            if not path.startswith("/"):
-                raise ValueError(f"path pattern '{path}' must start with '/'")
+    def _condition(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        problem = condition_problem(str(info.field_name), value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")
-    def _has_condition(self) -> RouteConfig:
-        if not self.paths and not self.hosts:
-            raise ValueError("route needs at least one of 'paths' or 'hosts'")
-        values = len(self.paths) + len(self.hosts)
-        if values > CONDITION_VALUES_PER_RULE.limit:
-            raise ValueError(
-                f"route has {values} condition values ({len(self.paths)} paths + "
-                f"{len(self.hosts)} hosts) in its one listener rule; the limit is "
-                f"{CONDITION_VALUES_PER_RULE.limit} per rule (hard quota "
-                f"'{CONDITION_VALUES_PER_RULE.name}')"
-            )
+    def _rule(self) -> RouteConfig:
+        """The whole rule within ELB's limits (see platform_config/listener_rules.py)."""
+        problem = rule_problem(self.paths, self.hosts)
+        if problem:
+            raise ValueError(problem)
         return self
 
 
@@ -246,56 +250,3 @@ def check_alb_quotas(
                 f"{quota.limit} per ALB ({kind} '{quota.name}'); lower "
                 "services_per_load_balancer or move services to another group"
             )
-
-
-def pattern_covers(wide: str, narrow: str) -> bool:
-    """Whether every string ALB pattern `narrow` matches also matches `wide` (`*`: any characters,
-    `?`: one). Sound, not complete: true for identical patterns, `*`, and a `wide` that is
-    `narrow`'s leading (`/api/*` over `/api/v1/*`) or trailing (`*.example.com` over
-    `api.example.com`) text plus `*` (any match of `narrow` is that text followed, or preceded,
-    by something `*` matches); otherwise false, even where it would cover."""
-    return (
-        wide == narrow
-        or wide == "*"
-        or (wide.endswith("*") and narrow.startswith(wide[:-1]))
-        or (wide.startswith("*") and narrow.endswith(wide[1:]))
-    )
-
-
-def route_covers(early: RouteConfig, late: RouteConfig) -> bool:
-    """Whether every request `late` matches also matches `early` (so, evaluated first, `early`
-    leaves `late` unreachable). A rule matches when its path matches one of its path patterns (no
-    paths: any path) and its host one of its host headers (no hosts: any host); host headers
-    compare case-insensitively. Sound: a late pattern is covered when one early pattern covers
-    it (see pattern_covers)."""
-
-    def covered(wide: list[str], narrow: list[str], anything: str) -> bool:
-        return not wide or all(
-            any(pattern_covers(w, n) for w in wide) for n in (narrow or [anything])
-        )
-
-    return covered(early.paths, late.paths, "/*") and covered(
-        [host.lower() for host in early.hosts], [host.lower() for host in late.hosts], "*"
-    )
-
-
-def reject_shadowed_routes(services: Sequence[ServiceConfig]) -> None:
-    """The ALB evaluates a listener's rules by ascending priority; a rule whose conditions cover a
-    later rule's takes all of its requests."""
-    indexed = sorted(enumerate(services), key=lambda item: item[1].route.priority)
-    for position, (late_index, late) in enumerate(indexed):
-        for early_index, early in indexed[:position]:
-            if route_covers(early.route, late.route):
-                raise ValueError(
-                    f"services[{late_index}].route: service '{late.name}' (priority "
-                    f"{late.route.priority}, {show_route(late.route)}) is unreachable: service "
-                    f"'{early.name}' (services[{early_index}], priority {early.route.priority}, "
-                    f"{show_route(early.route)}) matches every request it does and the ALB "
-                    "evaluates rules by ascending priority; give the narrower route the lower "
-                    f"priority number (below {early.route.priority}), e.g. swap the two priorities"
-                )
-
-
-def show_route(route: RouteConfig) -> str:
-    """A route as the error messages show it."""
-    return f"paths={route.paths} hosts={route.hosts}"

@@ -1,5 +1,5 @@
-"""The schema of one web service of an ECS cluster (`ecs.<kind>.services[]`): its container, its
-secrets, its scaling; its route is in platform_config/ecs_placement.py."""
+"""The schema of one web service of an ECS cluster (`ecs.<kind>.services.<name>`): its container,
+its secrets, its scaling; its route is in platform_config/ecs_placement.py."""
 
 from __future__ import annotations
 
@@ -204,7 +204,12 @@ class ScalingConfig(Section):
 class ServiceConfig(Section):
     """One containerised HTTP service behind an ALB of its cluster (see load_balancer)."""
 
-    name: str = Field(description="Service name: lowercase letters, digits, '-' (2-32 chars).")
+    name: str = Field(
+        description=(
+            "Set from the service's key in ecs.<kind>.services (its file's name in the config "
+            "of record): lowercase letters, digits, '-' (2-32 chars); not given in config."
+        )
+    )
     image: ImageConfig = Field(
         description=(
             "The container image (required: no image runs with every default; the built-in "
@@ -262,6 +267,12 @@ class ServiceConfig(Section):
             "group (the cluster's load_balancer). Within a group the priority picks the ALB."
         ),
     )
+
+    @property
+    def needs_load_balancer(self) -> bool:
+        """Whether an ALB listener rule of its cluster routes to the service (a web service):
+        the cluster has ALBs only while one of its services does."""
+        return True
 
     @field_validator("name")
     @classmethod

@@ -1,7 +1,10 @@
-"""The built-in environments: the one place where per-environment defaults live.
+"""The built-in environments: the one place where per-environment platform settings live.
 
 Values here are raw data, validated by `PlatformConfig` when an environment is loaded. A field left
-out takes the model's default (documented on the model). Add an environment by adding a key.
+out takes the model's default (documented on the model). Add an environment by adding a key. What
+runs on the clusters is not here: services live in the config of record (`config/services/`,
+platform_config/record.py), and `config/environments/<name>.json` can change these values per
+repository without editing this module.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from typing import Any
 DEFAULT_ENVIRONMENT = "sandbox"
 
 # A public image that starts on a fresh account without a push: nginx as uid 101 on port 8080,
-# writing only to /tmp and /var/cache/nginx (given as writable paths under a read-only root).
+# writing only to /tmp and /var/cache/nginx (given as writable volumes under a read-only root).
+# The shipped sample services run it (config/services/*/sample.json); tests and benchmarks too.
 # ECS pulls it through the registry's pull-through cache, by the digest of the multi-arch index
 # the tag named when it was pinned: the digest nginxinc/nginx-unprivileged:1.27-alpine is pinned
 # to in public repositories (e.g. "nginx-unprivileged:1.27-alpine@sha256:65e3e85d..."; NGINX
@@ -20,15 +24,8 @@ DEFAULT_ENVIRONMENT = "sandbox"
 SAMPLE_IMAGE_URI = "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"
 SAMPLE_IMAGE_DIGEST = "sha256:65e3e85dbaed8ba248841d9d58a899b6197106c23cb0ff1a132b7bfe0547e4c0"
 
-# The sample services: nginx-unprivileged, a public image that starts on a fresh account without a
-# push, as uid 101 writing only /tmp and /var/cache/nginx (the model's user and writable_paths
-# defaults, container_constructs/defaults.py, are uid 1000 and only /tmp writable).
+# The image field of a service that runs the sample image (tests and benchmarks).
 SAMPLE_IMAGE: dict[str, str] = {"uri": SAMPLE_IMAGE_URI, "digest": SAMPLE_IMAGE_DIGEST}
-NGINX_SAMPLE: dict[str, Any] = {
-    "image": SAMPLE_IMAGE,
-    "user": "101",
-    "writable_paths": ["/tmp", "/var/cache/nginx"],
-}
 
 ENVIRONMENTS: dict[str, dict[str, Any]] = {
     "sandbox": {
@@ -68,15 +65,6 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 "on_demand_base_capacity": 0,
                 "managed_termination_protection": False,
                 "exec_log_retention_days": 7,
-                "services": [
-                    {
-                        "name": "sample",
-                        **NGINX_SAMPLE,
-                        "route": {"priority": 1, "paths": ["/*"]},
-                        "scaling": {"min_tasks": 1, "max_tasks": 2},
-                        "log_retention_days": 7,
-                    }
-                ],
             },
             "fargate": {
                 "default_strategy": [
@@ -84,16 +72,6 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                     {"capacity_provider": "FARGATE", "weight": 1},
                 ],
                 "exec_log_retention_days": 7,
-                "services": [
-                    {
-                        "name": "sample",
-                        **NGINX_SAMPLE,
-                        "cpu_architecture": "arm64",
-                        "route": {"priority": 1, "paths": ["/*"]},
-                        "scaling": {"min_tasks": 1, "max_tasks": 2},
-                        "log_retention_days": 7,
-                    }
-                ],
             },
         },
         # Spot Graviton managed nodes: the same node/add-on path as production at a few cents an
@@ -157,20 +135,6 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 "spot": False,
                 "managed_termination_protection": True,
                 "exec_log_retention_days": 365,
-                "services": [
-                    {
-                        "name": "sample",
-                        **NGINX_SAMPLE,
-                        "cpu": 512,
-                        "memory_mib": 1024,
-                        "route": {"priority": 1, "paths": ["/*"]},
-                        "scaling": {"min_tasks": 3, "max_tasks": 12},
-                        # ECS Exec with a read-only root is unsupported by AWS
-                        # (docs/design.md: ECS Exec)
-                        "enable_execute_command": False,
-                        "log_retention_days": 365,
-                    }
-                ],
             },
             "fargate": {
                 "default_strategy": [
@@ -178,20 +142,6 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 ],
                 "container_insights": "enhanced",
                 "exec_log_retention_days": 365,
-                "services": [
-                    {
-                        "name": "sample",
-                        **NGINX_SAMPLE,
-                        "cpu": 512,
-                        "memory_mib": 1024,
-                        "route": {"priority": 1, "paths": ["/*"]},
-                        "scaling": {"min_tasks": 3, "max_tasks": 12},
-                        # ECS Exec with a read-only root is unsupported by AWS
-                        # (docs/design.md: ECS Exec)
-                        "enable_execute_command": False,
-                        "log_retention_days": 365,
-                    }
-                ],
             },
         },
         # On-demand nodes in every AZ, private API endpoint, admins only through access entries

@@ -1,59 +1,140 @@
-"""Select an environment, merge overrides, validate, and turn any problem into one `ConfigError`."""
+"""Select an environment, merge its layers, validate, and turn any problem into one `ConfigError`.
+
+An environment's config is its built-in values (platform_config/environments.py), then what the
+config of record adds to it (platform_config/record.py: its environment file and the service
+files that name it), then the overrides files of `-c config_overrides=A.json,B.json`, merged in
+that order as platform_config/layers.py says (services by name; `null` removes one, reported).
+"""
 
 from __future__ import annotations
 
-import copy
 import json
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from platform_config.ecs import CLUSTER_KINDS
 from platform_config.environments import ENVIRONMENTS
 from platform_config.errors import ConfigError
+from platform_config.layers import Layer, Merged, deep_merge
 from platform_config.model import PlatformConfig
+from platform_config.record import RecordError, record_layers
+
+__all__ = [
+    "Layer",
+    "OverridesError",
+    "ResolvedConfig",
+    "deep_merge",
+    "load_config",
+    "overrides_paths",
+    "read_overrides_file",
+    "read_overrides_files",
+    "resolve_config",
+]
+
+# A message that starts with a field path relative to where the error was raised ("services.web.
+# cpu: ..." raised by the ecs.fargate model) is shown as one path (ecs.fargate.services.web.cpu).
+_RELATIVE_FIELD = re.compile(r"^(?P<path>[a-z_][\w-]*(?:\.[\w-]+)*): (?P<rest>.*)$", re.S)
+# The sections whose messages are joined so (the others still read "section: field: ...").
+_JOINED_SECTIONS = ("ecs",)
+
+
+@dataclass(frozen=True)
+class ResolvedConfig:
+    """A validated config and what its layers removed explicitly (`"<name>": null`), one line
+    each, for the synth output."""
+
+    config: PlatformConfig
+    removals: tuple[str, ...]
+
+
+def resolve_config(
+    name: str,
+    *,
+    layers: Sequence[Layer] = (),
+    config_dir: Path | None = None,
+    environments: Mapping[str, Mapping[str, Any]] = ENVIRONMENTS,
+    today: date | None = None,
+) -> ResolvedConfig:
+    """The validated config of environment `name`: its built-in values, then the config of record
+    in `config_dir` (none when None), then `layers` (the overrides), merged in order. With `today`
+    (app.py passes the date), a Kubernetes version past the end of EKS extended support is
+    refused too (container_constructs/eks_versions.py).
+
+    Raises:
+        ConfigError: unknown environment, a layer or the config of record unreadable, or any
+            field invalid; the message lists every problem.
+    """
+    if name not in environments:
+        allowed = ", ".join(sorted(environments))
+        raise ConfigError(name, [f"environment: unknown environment '{name}'; allowed: {allowed}"])
+    merged = Merged()
+    merged.apply(Layer(f"built-in environment '{name}'", environments[name]))
+    if config_dir is not None:
+        try:
+            record = record_layers(
+                config_dir, name, environments=list(environments), cluster_kinds=CLUSTER_KINDS
+            )
+        except RecordError as error:
+            raise ConfigError(name, error.problems) from None
+        for layer in record:
+            merged.apply(layer)
+    for layer in layers:
+        merged.apply(layer)
+    if merged.problems:
+        raise ConfigError(name, merged.problems)
+    raw = merged.values
+    if "name" in raw:
+        raise ConfigError(name, ["name: is set from the environment key and cannot be overridden"])
+    try:
+        config = PlatformConfig.model_validate({"name": name, **raw}, context={"today": today})
+    except ValidationError as error:
+        problems = [merged.source_note(_describe(detail)) for detail in error.errors()]
+        raise ConfigError(name, problems) from None
+    return ResolvedConfig(config, tuple(merged.removals))
 
 
 def load_config(
     name: str,
     *,
-    overrides: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | Sequence[Layer] | None = None,
+    config_dir: Path | None = None,
     environments: Mapping[str, Mapping[str, Any]] = ENVIRONMENTS,
     today: date | None = None,
 ) -> PlatformConfig:
-    """Return the validated config of environment `name`, with `overrides` deep-merged over it.
-    With `today` (app.py passes the date), a Kubernetes version past the end of EKS extended
-    support is refused too (container_constructs/eks_versions.py).
+    """The validated config of environment `name` (see `resolve_config`): `overrides` is one
+    object merged last, or the layers of overrides files (`read_overrides_files`); `today` dates
+    the EKS version checks.
 
     Raises:
-        ConfigError: unknown environment, or any field invalid; the message lists every problem.
+        ConfigError: as `resolve_config`.
     """
-    if name not in environments:
-        allowed = ", ".join(sorted(environments))
-        raise ConfigError(name, [f"environment: unknown environment '{name}'; allowed: {allowed}"])
-    raw = deep_merge(environments[name], overrides or {})
-    if "name" in raw:
-        raise ConfigError(name, ["name: is set from the environment key and cannot be overridden"])
-    try:
-        return PlatformConfig.model_validate({"name": name, **raw}, context={"today": today})
-    except ValidationError as error:
-        raise ConfigError(name, [_describe(detail) for detail in error.errors()]) from None
+    if isinstance(overrides, Mapping):
+        layers: Sequence[Layer] = [Layer("overrides", overrides)]
+    else:
+        layers = overrides or ()
+    return resolve_config(
+        name, layers=layers, config_dir=config_dir, environments=environments, today=today
+    ).config
 
 
 class OverridesError(ValueError):
     """An overrides file that cannot be read or does not hold a JSON object."""
 
 
-def read_overrides_files(files: str) -> dict[str, Any]:
-    """The JSON objects of the comma-separated `files` ("A.json,B.json"), deep-merged in order
-    (objects merge, lists and other values replace); {} for none.
+def read_overrides_files(files: str) -> list[Layer]:
+    """The JSON objects of the comma-separated `files` ("A.json,B.json"), in order, as layers
+    named by their paths; [] for none.
 
     Raises:
         OverridesError: a file cannot be read, is not JSON, or does not hold an object.
     """
-    return merge_layers([read_overrides_file(path) for path in overrides_paths(files)])
+    return [Layer(str(path), read_overrides_file(path)) for path in overrides_paths(files)]
 
 
 def overrides_paths(files: str) -> list[Path]:
@@ -69,30 +150,11 @@ def read_overrides_file(path: Path) -> dict[str, Any]:
     """
     try:
         layer = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise OverridesError(f"cannot read {path}: {error}") from None
     if not isinstance(layer, dict):
         raise OverridesError(f"{path} must hold a JSON object")
     return layer
-
-
-def merge_layers(layers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Overrides layers deep-merged in order (`deep_merge` of each over the ones before)."""
-    merged: dict[str, Any] = {}
-    for layer in layers:
-        merged = deep_merge(merged, layer)
-    return merged
-
-
-def deep_merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge `overrides` into a copy of `base`: mappings merge per key, other values replace."""
-    merged = copy.deepcopy(dict(base))
-    for key, value in overrides.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 def _describe(detail: Mapping[str, Any]) -> str:
@@ -109,19 +171,26 @@ def _describe(detail: Mapping[str, Any]) -> str:
     given = detail.get("input")
     if kind.endswith("_type") or kind in {"int_from_float", "bool_parsing", "int_parsing"}:
         return f"{location}: {message.lower()}, got {type(given).__name__} {given!r}"
+    relative = _RELATIVE_FIELD.match(message)
+    if relative and location.split(".")[0] in _JOINED_SECTIONS:
+        return f"{location}.{relative['path']}: {relative['rest']}"
     return f"{location}: {message}"
 
 
 def _fields_at(location: tuple[Any, ...]) -> list[str]:
     """The field names of the model found at `location`, for an 'unknown field' message."""
     model: type[BaseModel] = PlatformConfig
+    keyed = False  # the part is a key of a map (a service's name), not a field
     for part in location:
-        if not isinstance(part, str) or part not in model.model_fields:
-            continue  # a list index or a dict key: the model is the item's
-        nested = _model_in(model.model_fields[part].annotation)
+        if keyed or not isinstance(part, str) or part not in model.model_fields:
+            keyed = False
+            continue  # a list index or a map key: the model is the item's
+        annotation = model.model_fields[part].annotation
+        nested = _model_in(annotation)
         if nested is None:
             break
         model = nested
+        keyed = getattr(annotation, "__origin__", None) is dict
     return sorted(model.model_fields)
 
 

@@ -167,7 +167,7 @@ class PlatformConfig(Section):
     def _albs_within_region_quotas(self) -> PlatformConfig:
         """The environment's ALBs and target groups within the region's default quotas (the
         account's other load balancers, e.g. EKS ingresses, also count: leave room)."""
-        clusters = {"ec2": self.ecs.ec2, "fargate": self.ecs.fargate}
+        clusters = self.ecs.enabled_clusters
         albs = {kind: len(c.assign_load_balancers()) for kind, c in clusters.items()}
         if sum(albs.values()) > ALBS_PER_REGION.limit:
             counts = ", ".join(f"ecs.{kind}: {n}" for kind, n in albs.items())
@@ -176,7 +176,7 @@ class PlatformConfig(Section):
                 f"{ALBS_PER_REGION.limit} ('{ALBS_PER_REGION.name}', adjustable); allowed: "
                 "fewer load-balancer groups, fewer sparse priority blocks, or a raised quota"
             )
-        groups = TARGET_GROUPS_PER_SERVICE * sum(len(c.services) for c in clusters.values())
+        groups = TARGET_GROUPS_PER_SERVICE * sum(len(c.web_services) for c in clusters.values())
         if groups > TARGET_GROUPS_PER_REGION.limit:
             raise ValueError(
                 f"ecs: {groups} target groups exceed the region's quota of "
@@ -217,9 +217,9 @@ class PlatformConfig(Section):
     def ecs_images(self) -> list[tuple[str, ImageConfig]]:
         """Each ECS service's image, with its field path."""
         return [
-            (f"ecs.{kind}.services[{index}].image", service.image)
-            for kind, cluster in (("ec2", self.ecs.ec2), ("fargate", self.ecs.fargate))
-            for index, service in enumerate(cluster.services)
+            (f"ecs.{kind}.services.{service.name}.image", service.image)
+            for kind, cluster in self.ecs.clusters.items()
+            for service in cluster.services.values()
         ]
 
     def cached_image_paths(self) -> list[str]:
@@ -235,22 +235,23 @@ class PlatformConfig(Section):
     @model_validator(mode="after")
     def _images_in_registry(self) -> PlatformConfig:
         known = self.registry.repository_names
-        for kind, cluster in (("ec2", self.ecs.ec2), ("fargate", self.ecs.fargate)):
-            for index, service in enumerate(cluster.services):
+        for kind, cluster in self.ecs.clusters.items():
+            for service in cluster.services.values():
                 name = service.image.repository
                 if name is not None and name not in known:
                     raise ValueError(
-                        f"ecs.{kind}.services[{index}].image.repository: '{name}' is not one of "
-                        f"registry.repositories; allowed: {', '.join(known) or '(none)'}"
+                        f"ecs.{kind}.services.{service.name}.image.repository: '{name}' is not "
+                        "one of registry.repositories; allowed: "
+                        f"{', '.join(known) or '(none)'}"
                     )
         return self
 
     @model_validator(mode="after")
     def _secrets_in_region(self) -> PlatformConfig:
-        for kind, cluster in (("ec2", self.ecs.ec2), ("fargate", self.ecs.fargate)):
-            for index, service in enumerate(cluster.services):
+        for kind, cluster in self.ecs.clusters.items():
+            for service in cluster.services.values():
                 for variable, secret in service.secrets.items():
-                    field = f"ecs.{kind}.services.{index}.secrets.{variable}"
+                    field = f"ecs.{kind}.services.{service.name}.secrets.{variable}"
                     if secret.ssm_parameter_arn is not None and secret.region != self.region:
                         raise ValueError(
                             f"{field}.ssm_parameter_arn: the parameter is in {secret.region}; "

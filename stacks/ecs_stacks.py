@@ -64,8 +64,9 @@ class EcsClusterStack(Stack, Generic[SectionT]):
     have in common. `Ec2ClusterStack` and `FargateClusterStack` add the cluster itself.
 
     The ALBs depend on the services only through which ALBs exist (load-balancer groups and
-    priority blocks, `ClusterConfig.assign_load_balancers`); nothing else of a service (its port,
-    its rules) reaches this stack, so adding a service to an existing ALB leaves it unchanged.
+    priority blocks, `ClusterConfig.assign_load_balancers`: none, with no access-log bucket, while
+    no service needs one); nothing else of a service (its port, its rules) reaches this stack, so
+    adding a service to an existing ALB leaves it unchanged.
 
     Args:
         settings: the environment-wide settings. Required.
@@ -75,8 +76,9 @@ class EcsClusterStack(Stack, Generic[SectionT]):
 
     Attributes:
         service_cluster: the handle service stacks import the cluster by.
-        load_balancers: every `SharedLoadBalancer` by ALB (group and number).
-        load_balancer: the default group's first ALB (always there).
+        load_balancers: every `SharedLoadBalancer` by ALB (group and number); none while no
+            service of the cluster needs a load balancer (`ClusterConfig.web_services`).
+        load_balancer: the default group's first ALB, None without ALBs.
         log_key: the KMS key of the log groups of this cluster's stacks (None unless configured).
         exec_log_group_name: the literal name of the cluster's ECS Exec log group.
     """
@@ -140,7 +142,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
                     else f"DNS name of {scheme} ALB {key.name} of the {kind} cluster"
                 ),
             )
-        self.load_balancer = self.load_balancers[FIRST_ALB]
+        self.load_balancer = self.load_balancers.get(FIRST_ALB)
         CfnOutput(self, names.CLUSTER_NAME_OUTPUT, value=self.service_cluster.cluster.cluster_name)
 
     @property

@@ -60,13 +60,20 @@ DEPLOYER_ADMIN_CONSTRUCT = "DeployerAdmin"  # the EKS access entry of the deploy
 
 def service_construct_id(service: str) -> str:
     """The construct id of ECS service `service` (e.g. web-app: ServiceWebApp): from its name
-    only, so adding, removing or moving other services never shifts its logical ids."""
+    only, so adding, removing or moving other services never shifts its logical ids. Two names
+    equal once hyphens are removed would share it, and a name equal to another's plus `-url`
+    would take the id of the other's URL output: the config refuses both
+    (`platform_config.ecs_cluster.check_construct_ids`)."""
     return "Service" + "".join(part.capitalize() for part in service.split("-"))
 
 
 def service_secret_construct_id(service: str, variable: str) -> str:
-    """The construct id of the imported secret or parameter behind `variable` of `service`."""
-    return f"{service_construct_id(service)}Secret{variable}"
+    """The construct id of the imported secret or parameter behind `variable` of `service`. The
+    ':' (in no service construct id or output key) keeps it apart from every other id of the
+    stack, and from other services' secrets whose names and variables would join to the same text
+    (service ab's variable XSecretY, service ab-secret-x's Y). An imported secret adds no resource,
+    so the id reaches no template."""
+    return f"{service_construct_id(service)}Secret:{variable}"
 
 
 # The default group's first ALB keeps the ids the single shared ALB had before load-balancer

@@ -24,10 +24,16 @@ from stacks.images import ImageSources
 from stacks.network_stack import NetworkStack
 from stacks.registry_stack import RegistryStack
 
+# The cluster stack of each cluster kind of `ecs` (platform_config.ecs.CLUSTER_KINDS).
+CLUSTER_STACKS: dict[str, type[EcsClusterStack[Any]]] = {
+    "ec2": Ec2ClusterStack,
+    "fargate": FargateClusterStack,
+}
+
 
 @dataclass(frozen=True)
 class Platform:
-    """The stacks of one environment, by role."""
+    """The stacks of one environment, by role (a cluster that is off has no stacks)."""
 
     network: NetworkStack
     registry: RegistryStack
@@ -138,14 +144,11 @@ def build_ecs(
     env: Environment,
     images: ImageSources,
 ) -> tuple[dict[str, EcsClusterStack[Any]], dict[str, list[EcsServicesStack]]]:
-    """Per cluster kind: the cluster stack `ecs-<kind>` and its `ecs-<kind>-services-N` stacks."""
-    sections = {"ec2": config.ecs.ec2, "fargate": config.ecs.fargate}
-    stack_classes: dict[str, type[EcsClusterStack[Any]]] = {
-        "ec2": Ec2ClusterStack,
-        "fargate": FargateClusterStack,
-    }
+    """Per cluster kind that is on: the cluster stack `ecs-<kind>` and its `ecs-<kind>-services-N`
+    stacks (none for a cluster that is off)."""
+    sections = config.ecs.enabled_clusters
     clusters: dict[str, EcsClusterStack[Any]] = {
-        kind: stack_class(
+        kind: CLUSTER_STACKS[kind](
             app,
             names.stack_id(config.name, names.ecs_cluster_unit(kind)),
             settings=settings,
@@ -153,9 +156,12 @@ def build_ecs(
             vpc=network.vpc,
             vpc_cidr=config.network.vpc_cidr,
             env=env,
-            description=f"Container platform ({config.name}): ECS on {kind}, shared ALB",
+            description=(
+                f"Container platform ({config.name}): ECS on {kind}"
+                + (", shared ALB" if sections[kind].assign_load_balancers() else "")
+            ),
         )
-        for kind, stack_class in stack_classes.items()
+        for kind in sections
     }
     services: dict[str, list[EcsServicesStack]] = {}
     for kind, cluster_stack in clusters.items():

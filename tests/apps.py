@@ -17,7 +17,7 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from platform_config import load_config
+from platform_config import DEFAULT_CONFIG_DIR, load_config
 from stacks.platform import build_platform
 from tests.cdk_cli import cli_context
 
@@ -63,15 +63,24 @@ def validation_violations(outdir: Path) -> list[dict[str, Any]]:
     ]
 
 
+# The repository's config of record, what `cdk synth` reads by default (cdk.json's `config`).
+RECORD = ROOT / DEFAULT_CONFIG_DIR
+
+
 def synth_environment(
-    environment: str, outdir: Path, overrides: Mapping[str, Any] | None = None
+    environment: str,
+    outdir: Path,
+    overrides: Mapping[str, Any] | None = None,
+    config_dir: Path | None = RECORD,
 ) -> Path:
-    """Synthesize `environment` (with `overrides` merged, like `-c config_overrides=FILE`) in this
-    process exactly as `cdk synth -c environment=...` does (byte-identical templates:
+    """Synthesize `environment` with the config of record in `config_dir` (the repository's by
+    default; None: none) and `overrides` merged (like `-c config_overrides=FILE`) in this process
+    exactly as `cdk synth -c environment=...` does (byte-identical templates:
     tests/test_cli_synth.py) into `outdir`, and return it. Like app.py, it dates the EKS version
     checks with today's date (UTC), so both write the same version warnings."""
     today = datetime.now(UTC).date()
     app = project_app(outdir)
-    build_platform(app, load_config(environment, overrides=overrides, today=today), today=today)
+    config = load_config(environment, overrides=overrides, config_dir=config_dir, today=today)
+    build_platform(app, config, today=today)
     app.synth()
     return outdir

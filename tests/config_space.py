@@ -1,9 +1,10 @@
 """Hypothesis strategies over the platform's configuration space.
 
 A drawn value is a complete environment (every section given), written as the overrides a user
-would merge over the sandbox with `-c config_overrides=FILE.json`: the same object reproduces
-the example with `make synth OVERRIDES=FILE.json`. Enumerations and limits are read from the
-config models (Literal types, tables, bounds), so a new option there is drawn here too.
+would merge over the sandbox without a config of record (so no other service): the same object
+reproduces the example with `make synth CONFIG=<an empty directory> OVERRIDES=FILE.json`.
+Enumerations and limits are read from the config models (Literal types, tables, bounds), so a new
+option there is drawn here too; routes are drawn as ELB allows them (listener_rules.py).
 
 The strategies aim at configs that validate, but do not promise it: the property test loads each
 one through `load_config` and counts rejections, so a rule added to the models narrows the space
@@ -32,6 +33,7 @@ from platform_config.eks import (
     NamespaceAccessConfig,
 )
 from platform_config.instance_capacity import INSTANCE_CAPACITY
+from platform_config.listener_rules import MAX_VALUE_LENGTH, WILDCARDS_PER_RULE
 from platform_config.registry import PullThroughCacheConfig, RegistryConfig
 
 Raw = dict[str, Any]
@@ -193,6 +195,56 @@ def secrets(draw: st.DrawFn, region: str, account: str) -> Raw:
     return drawn
 
 
+# Path-pattern and host-header values as ELB allows them (platform_config/listener_rules.py):
+# characters of every class it lists, both wildcards, lengths up to its 128.
+PATH_SEGMENT = st.text(alphabet="abcXYZ019_-.$~\"'@:+", min_size=1, max_size=8)
+HOST_LABEL = st.from_regex(r"[a-z0-9][a-z0-9-]{0,10}", fullmatch=True)
+
+
+@st.composite
+def path_patterns(draw: st.DrawFn, name: str) -> str:
+    """A path pattern under /<name>/ (so no two services' patterns cover each other unless
+    drawn to), sometimes with wildcards, now and then as long as ELB allows."""
+    segments = draw(st.lists(PATH_SEGMENT, max_size=3))
+    tail = draw(st.sampled_from(("*", "", "?", "v?/*")))
+    pattern = "/".join(["", name, *segments]) + ("/" + tail if tail else "")
+    if draw(st.integers(0, 15)) == 0:  # the longest ELB takes
+        pattern = (pattern + "x" * MAX_VALUE_LENGTH)[:MAX_VALUE_LENGTH]
+    return pattern
+
+
+@st.composite
+def host_headers(draw: st.DrawFn, name: str) -> str:
+    """A host header of <name> (a wildcard subdomain now and then), with letters only after the
+    last dot, as ELB requires."""
+    labels = draw(st.lists(HOST_LABEL, max_size=2))
+    first = draw(st.sampled_from((name, f"*.{name}", f"{name}-?")))
+    return ".".join([first, *labels, draw(st.sampled_from(("example", "test"))), "com"])
+
+
+@st.composite
+def routes(draw: st.DrawFn, name: str, priority: int) -> Raw:
+    """A route within ELB's limits for one rule: 0-3 paths and 0-3 hosts (at least one value, at
+    most 5 in all, at most 5 wildcard characters); sometimes the catch-all /*, which leaves every
+    later route of its ALB unreachable (the validator refuses those)."""
+    route: Raw = {"priority": priority}
+    if draw(st.integers(0, 9)) == 0:
+        route["paths"] = ["/*"]
+        return route
+    paths = draw(st.lists(path_patterns(name), max_size=3, unique=True))
+    hosts = draw(st.lists(host_headers(name), max_size=5 - len(paths), unique=True))[:3]
+    if not paths and not hosts:
+        paths = [f"/{name}/*"]
+    wildcards = sum(value.count("*") + value.count("?") for value in (*paths, *hosts))
+    if wildcards > WILDCARDS_PER_RULE.limit:
+        paths, hosts = [f"/{name}/*"], []
+    if paths:
+        route["paths"] = paths
+    if hosts:
+        route["hosts"] = hosts
+    return route
+
+
 @st.composite
 def services(
     draw: st.DrawFn,
@@ -203,12 +255,12 @@ def services(
     repositories: list[str],
     groups: tuple[str, ...] = (),
     max_count: int = 3,
-) -> list[Raw]:
-    """0 to `max_count` web services with unique names, priorities and routes, each on the
-    default load-balancer group or one of `groups`."""
+) -> Raw:
+    """0 to `max_count` web services by name with unique priorities, each on the default
+    load-balancer group or one of `groups`."""
     count = draw(st.integers(0, max_count))
     priorities = draw(st.lists(st.integers(1, 60), min_size=count, max_size=count, unique=True))
-    drawn = []
+    drawn = {}
     for name, priority in zip(_names("svc", count), priorities, strict=True):
         if kind == "fargate":
             cpu = draw(st.sampled_from((256, 512, 1024)))
@@ -217,20 +269,14 @@ def services(
             cpu, memory = draw(st.sampled_from(((256, 512), (512, 1024), (256, 256))))
         minimum = draw(st.integers(0, 2))
         maximum = draw(st.integers(max(minimum, 1), 4))
-        route: Raw = {"priority": priority}
-        if draw(st.booleans()):
-            route["paths"] = [f"/{name}/*"]
-        if "paths" not in route or draw(st.booleans()):
-            route["hosts"] = [f"{name}.example.com"]
         service: Raw = {
-            "name": name,
             "image": draw(images(repositories)),
             "container_port": draw(st.sampled_from((8080, 3000, 9000))),
             "cpu": cpu,
             "memory_mib": memory,
             "health_check_path": draw(st.sampled_from(("/", "/healthz"))),
             "health_check_grace_seconds": draw(st.integers(0, 300)),
-            "route": route,
+            "route": draw(routes(name, priority)),
             "scaling": {
                 "min_tasks": minimum,
                 "max_tasks": maximum,
@@ -259,7 +305,7 @@ def services(
             service["load_balancer"] = group
         if kind == "fargate":
             service["cpu_architecture"] = draw(st.sampled_from(("x86_64", "arm64")))
-        drawn.append(service)
+        drawn[name] = service
     return drawn
 
 
@@ -289,6 +335,8 @@ def load_balancers(draw: st.DrawFn, region: str, account: str) -> Raw:
 @st.composite
 def cluster_common(draw: st.DrawFn, region: str, account: str) -> Raw:
     return {
+        # Off now and then (its services are drawn empty then, mostly: see `cluster_services`).
+        "enabled": draw(MOSTLY_TRUE),
         "container_insights": draw(st.sampled_from(("enabled", "enhanced"))),
         "exec_log_retention_days": draw(RETENTION),
         "load_balancer": draw(load_balancers(region, account)),
@@ -302,6 +350,25 @@ def cluster_common(draw: st.DrawFn, region: str, account: str) -> Raw:
         "services_per_load_balancer": draw(st.sampled_from((1, 7, 30, 100))),
         "services_per_stack": draw(st.integers(1, 20)),
     }
+
+
+@st.composite
+def cluster_services(
+    draw: st.DrawFn, kind: str, common: Raw, region: str, account: str, repositories: list[str]
+) -> Raw:
+    """The services of a cluster with `common` settings: none, mostly, when it is off (a cluster
+    that is off with services is refused)."""
+    if not common["enabled"] and draw(MOSTLY_TRUE):
+        return {}
+    return draw(
+        services(
+            kind=kind,
+            region=region,
+            account=account,
+            repositories=repositories,
+            groups=tuple(common["load_balancers"]),
+        )
+    )
 
 
 @st.composite
@@ -325,15 +392,7 @@ def ec2_clusters(draw: st.DrawFn, region: str, account: str, repositories: list[
         "on_demand_base_capacity": draw(st.integers(0, maximum)) if spot else 0,
         "managed_termination_protection": draw(st.booleans()),
         "root_volume_gib": draw(st.integers(30, 100)),
-        "services": draw(
-            services(
-                kind="ec2",
-                region=region,
-                account=account,
-                repositories=repositories,
-                groups=tuple(common["load_balancers"]),
-            )
-        ),
+        "services": draw(cluster_services("ec2", common, region, account, repositories)),
     }
 
 
@@ -361,15 +420,7 @@ def fargate_clusters(draw: st.DrawFn, region: str, account: str, repositories: l
     return {
         **common,
         "default_strategy": draw(st.sampled_from(FARGATE_STRATEGIES)),
-        "services": draw(
-            services(
-                kind="fargate",
-                region=region,
-                account=account,
-                repositories=repositories,
-                groups=tuple(common["load_balancers"]),
-            )
-        ),
+        "services": draw(cluster_services("fargate", common, region, account, repositories)),
     }
 
 

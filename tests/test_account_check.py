@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
-from platform_config import load_config
+from platform_config import Layer, load_config
 from tools.account.check import (
     EKS_UNSUPPORTED_ZONE_IDS,
     check_account,
@@ -69,6 +69,10 @@ def test_every_configured_instance_type_is_checked() -> None:
         load_config("sandbox", overrides={"eks": {"enabled": False}})
     )
     assert set(without_eks) == {"t3.small", "t3a.medium", "t3.medium"}
+    without_ec2 = configured_instance_types(
+        load_config("sandbox", overrides={"ecs": {"ec2": {"enabled": False}}})
+    )
+    assert set(without_ec2) == {"t4g.large", "m7g.large", "m6g.large"}
 
 
 def test_a_zone_eks_refuses_and_its_missing_offerings_fail_the_check(
@@ -226,13 +230,17 @@ def test_comma_separated_overrides_merge_in_order(
     assert main(argv, session=aws) == 0
 
 
-def test_read_overrides_deep_merges_objects_and_replaces_lists(tmp_path: Path) -> None:
+def test_read_overrides_reads_each_file_as_a_layer_in_order(tmp_path: Path) -> None:
+    """Each file is one layer, named by its path, merged later in order (as app.py does)."""
     (tmp_path / "a.json").write_text(json.dumps({"x": {"a": 1, "l": [1, 2]}, "y": 1}))
     (tmp_path / "b.json").write_text(json.dumps({"x": {"b": 2, "l": [3]}}))
     files = f"{tmp_path / 'a.json'},{tmp_path / 'b.json'}"
-    assert read_overrides(files) == {"x": {"a": 1, "b": 2, "l": [3]}, "y": 1}
-    assert read_overrides(None) == {}
-    assert read_overrides("") == {}
+    assert read_overrides(files) == [
+        Layer(str(tmp_path / "a.json"), {"x": {"a": 1, "l": [1, 2]}, "y": 1}),
+        Layer(str(tmp_path / "b.json"), {"x": {"b": 2, "l": [3]}}),
+    ]
+    assert read_overrides(None) == []
+    assert read_overrides("") == []
 
 
 def test_an_overrides_file_of_a_list_names_it(

@@ -9,13 +9,14 @@ in-process synths of the shipped environments and runs beside them and the tests
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 import app
 from stacks import names
-from tests.apps import project_app
+from tests.apps import RECORD, project_app
 from tests.assembly import Assembly
 from tests.cdk_cli import ROOT, SynthRun
 from tests.environments import Environments
@@ -76,8 +77,9 @@ def test_stacks_target_the_configured_region(assembly: Assembly) -> None:
             "unknown context key 'config-overrides'; did you mean 'config_overrides'?",
         ),
         ({"region": "eu-west-1"}, "unknown context key 'region' (this app reads"),
+        ({"config-dir": "config"}, "unknown context key 'config-dir'; did you mean 'config'?"),
     ],
-    ids=["abbreviation", "case", "typo", "suffix", "dash", "no-close-name"],
+    ids=["abbreviation", "case", "typo", "suffix", "dash", "no-close-name", "config"],
 )
 def test_app_rejects_unknown_context_keys(
     context: dict[str, str],
@@ -94,7 +96,7 @@ def test_app_rejects_unknown_context_keys(
     stderr = capsys.readouterr().err
     assert stderr.startswith(f"error: {line}")
     assert stderr.count("\n") == 1
-    assert "this app reads environment, config_overrides" in stderr
+    assert "this app reads environment, config, config_overrides" in stderr
     assert "Invalid configuration" not in stderr
     assert not (tmp_path / "cdk.out" / "manifest.json").exists()
 
@@ -118,8 +120,23 @@ def test_app_rejects_unknown_context_keys(
             {"config_overrides": "bad-cidr.json"},
             "network.vpc_cidr: '10.0.0.0/33' is not an IPv4 network",
         ),
+        (
+            {"config": "missing"},
+            "config: 'missing' is not a directory; allowed: a config of record",
+        ),
+        (
+            {"config_overrides": "services-list.json"},
+            "ecs.fargate.services: services-list.json gives a list; services are a map by name",
+        ),
     ],
-    ids=["unknown-environment", "unreadable-overrides", "overrides-not-an-object", "invalid-field"],
+    ids=[
+        "unknown-environment",
+        "unreadable-overrides",
+        "overrides-not-an-object",
+        "invalid-field",
+        "no-config-of-record",
+        "services-as-a-list",
+    ],
 )
 def test_app_exits_non_zero_on_bad_config(
     context: dict[str, str],
@@ -131,8 +148,10 @@ def test_app_exits_non_zero_on_bad_config(
     """app.py's own error path (what the CLI runs): exit 1, the environment, the field and what
     is allowed on stderr, no assembly."""
     monkeypatch.chdir(tmp_path)
+    shutil.copytree(RECORD, tmp_path / "config")  # cdk.json's default, relative to the project
     (tmp_path / "list.json").write_text("[]")
     (tmp_path / "bad-cidr.json").write_text('{"network": {"vpc_cidr": "10.0.0.0/33"}}')
+    (tmp_path / "services-list.json").write_text('{"ecs": {"fargate": {"services": []}}}')
     assert app.main(project_app(tmp_path / "cdk.out", **context)) == 1
     environment = context.get("environment", "sandbox")
     stderr = capsys.readouterr().err
@@ -171,3 +190,23 @@ def test_cli_and_in_process_synths_write_the_same_assembly(
         first = _without_jsii_kernel_dir((cli / file).read_bytes())
         second = _without_jsii_kernel_dir((sandbox.outdir / file).read_bytes())
         assert first == second, f"{file} differs between the CLI's and the in-process synth"
+
+
+def test_app_reports_each_explicit_removal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`"<name>": null` in an overrides file removes a service of the config of record, and
+    every synth says so on stderr (the platform itself is not built here: build_platform is
+    replaced by a recorder)."""
+    built = []
+    monkeypatch.setattr(
+        "stacks.platform.build_platform", lambda _app, config, **_: built.append(config)
+    )
+    remove = tmp_path / "remove.json"
+    remove.write_text('{"ecs": {"fargate": {"services": {"sample": null}}}}')
+    context = {"config": str(RECORD), "config_overrides": str(remove)}
+    assert app.main(project_app(tmp_path / "cdk.out", **context)) == 0
+    (config,) = built
+    assert list(config.ecs.fargate.services) == []
+    assert list(config.ecs.ec2.services) == ["sample"]
+    assert capsys.readouterr().err == (f"note: ecs.fargate.services.sample removed by {remove}\n")

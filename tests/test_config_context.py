@@ -12,7 +12,7 @@ from aws_cdk import App, Environment, Stack
 from aws_cdk import ContextProvider as CdkContextProvider
 from aws_cdk.cloud_assembly_schema import ContextProvider
 
-from platform_config import ConfigError
+from platform_config import DEFAULT_CONFIG_DIR, ConfigError
 from platform_config.context import (
     CONTEXT_KEYS,
     CdkContextKeys,
@@ -37,7 +37,8 @@ def test_each_unknown_context_key_gets_its_line() -> None:
         "unknown context key 'stage'",
     ]
     assert problems[0].endswith(
-        "(this app reads environment, config_overrides; the CDK's are cdk.json's feature flags, "
+        "(this app reads environment, config, config_overrides; the CDK's are cdk.json's feature "
+        "flags, "
         "@aws-cdk/*, aws:cdk:*, cdk-*)"
     )
 
@@ -46,6 +47,7 @@ def test_each_unknown_context_key_gets_its_line() -> None:
     "key",
     [
         "environment",
+        "config",
         "config_overrides",
         "@aws-cdk/core:failSynthOnValidationErrors",
         "@aws-cdk/aws-ecs:someFutureFlag",
@@ -109,13 +111,15 @@ def test_cdk_json_keys_are_its_context_keys(tmp_path: Path) -> None:
 
 
 def test_config_from_context_selects_and_merges(tmp_path: Path) -> None:
-    assert CONTEXT_KEYS == ("environment", "config_overrides")
-    assert config_from_context({}).name == "sandbox"
-    assert config_from_context({"environment": "production"}).name == "production"
+    assert CONTEXT_KEYS == ("environment", "config", "config_overrides")
+    record = {"config": str(ROOT / "config")}
+    assert config_from_context(record).config.name == "sandbox"
+    production = config_from_context({**record, "environment": "production"}).config
+    assert production.name == "production"
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     first.write_text('{"network": {"nat_gateways": 2, "vpc_endpoints": true}}')
     second.write_text('{"network": {"nat_gateways": 1}}')
-    config = config_from_context({"config_overrides": f"{first},{second}"})
+    config = config_from_context({**record, "config_overrides": f"{first},{second}"}).config
     assert (config.network.nat_gateways, config.network.vpc_endpoints) == (1, True)
     with pytest.raises(ConfigError) as caught:
         config_from_context({"environment": "production", "config_overrides": "missing.json"})
@@ -124,3 +128,17 @@ def test_config_from_context_selects_and_merges(tmp_path: Path) -> None:
         "'missing.json'"
     ]
     assert caught.value.environment == "production"
+
+
+def test_the_config_of_record_is_cdk_jsons_default_relative_to_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A teammate's plain `cdk synth` (no -c config) reads `config/` of the directory the CLI runs
+    the app in, the project's: cdk.json says so, and the app falls back to the same name."""
+    assert json.loads((ROOT / "cdk.json").read_text())["context"]["config"] == DEFAULT_CONFIG_DIR
+    monkeypatch.chdir(ROOT)
+    assert list(config_from_context({}).config.ecs.fargate.services) == ["sample"]
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        config_from_context({})
+    assert caught.value.problems[0].startswith("config: 'config' is not a directory")

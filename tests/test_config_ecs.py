@@ -7,19 +7,24 @@ from typing import Any
 
 import pytest
 
-from platform_config import ENVIRONMENTS, ConfigError, load_config
-from platform_config.ecs_placement import pattern_covers
+from platform_config import ConfigError, load_config
 from platform_config.environments import SAMPLE_IMAGE
+from platform_config.listener_rules import pattern_covers
+from tests.apps import RECORD
 
 
 def _sandbox_with(cluster: str, **changes: Any) -> dict[str, Any]:
-    """Overrides that replace the sandbox's `ecs.<cluster>` part with `changes` applied."""
-    part = copy.deepcopy(ENVIRONMENTS["sandbox"]["ecs"][cluster])
-    part.update(changes)
+    """Overrides of the sandbox's `ecs.<cluster>` (without a config of record: no services) with
+    `changes`; `services` is given as a list of `_service`s, which this turns into the map by name
+    the config takes."""
+    part = copy.deepcopy(changes)
+    if "services" in part:
+        part["services"] = {s.pop("name"): s for s in part["services"]}
     return {"ecs": {cluster: part}}
 
 
 def _service(**changes: Any) -> dict[str, Any]:
+    """A web service named `web` (or `name`), with `changes`."""
     service: dict[str, Any] = {
         "name": "web",
         "image": dict(SAMPLE_IMAGE),
@@ -29,6 +34,9 @@ def _service(**changes: Any) -> dict[str, Any]:
     return service
 
 
+WEB = _service()
+
+
 def _error(overrides: dict[str, Any]) -> str:
     with pytest.raises(ConfigError) as caught:
         load_config("sandbox", overrides=overrides)
@@ -36,13 +44,14 @@ def _error(overrides: dict[str, Any]) -> str:
 
 
 def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
-    sandbox, production = load_config("sandbox").ecs, load_config("production").ecs
+    sandbox = load_config("sandbox", config_dir=RECORD).ecs
+    production = load_config("production", config_dir=RECORD).ecs
     assert sandbox.ec2.spot
     assert not production.ec2.spot
     assert sandbox.fargate.default_strategy[0].capacity_provider == "FARGATE_SPOT"
     assert {s.capacity_provider for s in production.fargate.default_strategy} == {"FARGATE"}
     assert production.ec2.min_instances >= 3
-    assert all(s.scaling.min_tasks >= 3 for s in production.fargate.services)
+    assert all(s.scaling.min_tasks >= 3 for s in production.fargate.services.values())
     assert not sandbox.ec2.managed_termination_protection
     assert production.ec2.managed_termination_protection
 
@@ -56,14 +65,14 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
         ),
         (
             _sandbox_with("fargate", services=[_service(scaling={"min_tasks": 3, "max_tasks": 2})]),
-            "ecs.fargate.services.0.scaling: min_tasks (3) must not exceed max_tasks (2)",
+            "ecs.fargate.services.web.scaling: min_tasks (3) must not exceed max_tasks (2)",
         ),
         (
             _sandbox_with(
                 "fargate",
                 services=[_service(scaling={"min_tasks": 1, "max_tasks": 2, "desired_tasks": 5})],
             ),
-            "ecs.fargate.services.0.scaling: desired_tasks (5) must be within "
+            "ecs.fargate.services.web.scaling: desired_tasks (5) must be within "
             "[min_tasks, max_tasks] = [1, 2]",
         ),
         (
@@ -72,26 +81,46 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
         ),
         (
             _sandbox_with("fargate", services=[_service(cpu=256, memory_mib=4096)]),
-            "ecs.fargate: services[0].memory_mib: Fargate does not offer 4096 MiB with 256 CPU "
+            "ecs.fargate.services.web.memory_mib: Fargate does not offer 4096 MiB with 256 CPU "
             "units; allowed: 512-2048",
         ),
         (
             _sandbox_with("fargate", services=[_service(cpu=300, memory_mib=512)]),
-            "ecs.fargate: services[0].cpu: 300 is not a Fargate task CPU; allowed: 256, 512",
+            "ecs.fargate.services.web.cpu: 300 is not a Fargate task CPU; allowed: 256, 512",
         ),
         (
             _sandbox_with("fargate", services=[_service(health_check_path="health")]),
-            "ecs.fargate.services.0.health_check_path: 'health' must start with '/'",
+            "ecs.fargate.services.web.health_check_path: 'health' must start with '/'",
         ),
         (
             _sandbox_with(
                 "fargate",
                 services=[
-                    _service(),
-                    _service(route={"priority": 2, "paths": ["/b/*"]}),
+                    _service(name="ab-1c"),
+                    _service(name="ab1c", route={"priority": 2, "paths": ["/b/*"]}),
                 ],
             ),
-            "ecs.fargate: services[1].name: 'web' is already used by services[0]",
+            "ecs.fargate.services.ab1c: 'ab1c' and 'ab-1c' differ only in hyphens, and a "
+            "service's construct ids are made from its name without them",
+        ),
+        (
+            _sandbox_with(
+                "fargate",
+                services=[
+                    _service(name="web"),
+                    _service(name="web-url", route={"priority": 2, "paths": ["/b/*"]}),
+                ],
+            ),
+            "ecs.fargate.services.web-url: the construct id of 'web-url' would be the id of the "
+            "'url' output of service 'web'",
+        ),
+        (
+            {"ecs": {"fargate": {"services": {"web": {**_service(), "name": "web"}}}}},
+            "ecs.fargate.services.web.name: a service's name is its key ('web'",
+        ),
+        (
+            {"ecs": {"fargate": {"services": {"Web": {"image": dict(SAMPLE_IMAGE)}}}}},
+            "ecs.fargate.services.Web.name: 'Web' is not a service name",
         ),
         (
             _sandbox_with(
@@ -101,7 +130,8 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
                     _service(name="svc-b", route={"priority": 2, "paths": ["/a/*"]}),
                 ],
             ),
-            "ecs.ec2: services[1].route: paths=['/a/*'] hosts=[] is already used by services[0]",
+            "ecs.ec2.services.svc-b.route: paths=['/a/*'] hosts=[] is already the route of "
+            "service 'svc-a' on ALB default-1; each route must be unique on its listener",
         ),
         (
             _sandbox_with(
@@ -111,7 +141,8 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
                     _service(name="svc-b", route={"priority": 7, "paths": ["/b/*"]}),
                 ],
             ),
-            "ecs.ec2: services[1].route.priority: 7 is already used by services[0]",
+            "ecs.ec2.services.svc-b.route.priority: 7 is already used by service 'svc-a'; each "
+            "must be unique in the cluster (the priority also places the service in a stack)",
         ),
         (
             _sandbox_with("ec2", target_capacity_percent=0),
@@ -123,33 +154,33 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
         ),
         (
             _sandbox_with("fargate", services=[_service(user="0")]),
-            "ecs.fargate.services.0.user: '0' runs as root",
+            "ecs.fargate.services.web.user: '0' runs as root",
         ),
         (
             _sandbox_with("fargate", services=[_service(route={"priority": 1, "paths": ["api"]})]),
-            "ecs.fargate.services.0.route.paths: path pattern 'api' must start with '/'",
+            "ecs.fargate.services.web.route.paths: path pattern 'api' must start with '/'",
         ),
         (
             _sandbox_with(
                 "fargate", services=[_service(secrets={"TOKEN": {"secrets_manager_arn": "x"}})]
             ),
-            "ecs.fargate.services.0.secrets.TOKEN.secrets_manager_arn: 'x' is not a complete "
+            "ecs.fargate.services.web.secrets.TOKEN.secrets_manager_arn: 'x' is not a complete "
             "Secrets Manager secret ARN",
         ),
         (
             _sandbox_with(
                 "fargate", services=[_service(image={"repository": "nope", "tag": "1.0"})]
             ),
-            "ecs.fargate.services[0].image.repository: 'nope' is not one of "
+            "ecs.fargate.services.web.image.repository: 'nope' is not one of "
             "registry.repositories; allowed: sample-app",
         ),
         (
             _sandbox_with("ec2", spot=True, instance_types=["t3.small"]),
-            "ecs.ec2: spot: give at least two instance_types",
+            "ecs.ec2.spot: give at least two instance_types",
         ),
         (
             _sandbox_with("fargate", services=[_service(user="nginx")]),
-            "ecs.fargate.services.0: user: 'nginx' must be a numeric uid[:gid]",
+            "ecs.fargate.services.web.user: 'nginx' must be a numeric uid[:gid]",
         ),
         (
             _sandbox_with("ec2", instance_types=["t3.small", "t4g.small"]),
@@ -163,11 +194,11 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
         ),
         (
             _sandbox_with("fargate", services=[_service(route={"priority": 1})]),
-            "ecs.fargate.services.0.route: route needs at least one of 'paths' or 'hosts'",
+            "ecs.fargate.services.web.route: route needs at least one of 'paths' or 'hosts'",
         ),
         (
             _sandbox_with("fargate", services=[_service(log_retention_days=8)]),
-            "ecs.fargate.services.0.log_retention_days: 8 is not a CloudWatch Logs retention; "
+            "ecs.fargate.services.web.log_retention_days: 8 is not a CloudWatch Logs retention; "
             "allowed: 1, 3, 5, 7, 14, 30",
         ),
         (
@@ -176,28 +207,29 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
         ),
         (
             _sandbox_with("fargate", services=[_service(container_port=80)]),
-            "ecs.fargate.services.0.container_port: Input should be greater than or equal to 1024",
+            "ecs.fargate.services.web.container_port: Input should be greater than or equal to "
+            "1024",
         ),
         (
             _sandbox_with("fargate", services=[_service(writable_paths=["/tmp", "/data", "/tmp"])]),
-            "ecs.fargate.services.0.writable_paths: /tmp given twice; allowed: each path once",
+            "ecs.fargate.services.web.writable_paths: /tmp given twice; allowed: each path once",
         ),
         (
             _sandbox_with(
                 "ec2", services=[_service(writable_paths=["/tmp", "/var/log/amazon/ssm"])]
             ),
-            "ecs.ec2: services[0].writable_paths: /var/log/amazon/ssm is where the ECS agent "
+            "ecs.ec2.services.web.writable_paths: /var/log/amazon/ssm is where the ECS agent "
             "mounts ECS Exec's log directory on EC2 (a second mount there fails the task); "
             "allowed: other paths, or enable_execute_command false",
         ),
         (
             _sandbox_with("ec2", machine_image_version="1.61.0"),
-            "ecs.ec2: machine_image_version: '1.61.0' is not an ECS-optimized AL2023 release; "
+            "ecs.ec2.machine_image_version: '1.61.0' is not an ECS-optimized AL2023 release; "
             "allowed: e.g. 2023.0.20260922, or unset for the pinned default",
         ),
         (
             _sandbox_with("ec2", machine_image="bottlerocket", machine_image_version="latest"),
-            "ecs.ec2: machine_image_version: 'latest' is not a Bottlerocket version; allowed: "
+            "ecs.ec2.machine_image_version: 'latest' is not a Bottlerocket version; allowed: "
             "e.g. 1.61.0",
         ),
     ],
@@ -211,7 +243,7 @@ def test_exec_log_directory_is_a_volume_path_on_ec2_only_without_ecs_exec() -> N
     paths = ["/tmp", "/var/log/amazon/ssm"]
     without_exec = _service(writable_paths=paths, enable_execute_command=False)
     config = load_config("sandbox", overrides=_sandbox_with("ec2", services=[without_exec]))
-    assert config.ecs.ec2.services[0].writable_paths == paths
+    assert config.ecs.ec2.services["web"].writable_paths == paths
 
 
 # Types from the capacity table (platform_config/instance_capacity.py), several families each;
@@ -232,7 +264,7 @@ def test_a_repository_image_of_the_registry_is_accepted() -> None:
             "fargate", services=[_service(image={"repository": "sample-app", "tag": "1.0"})]
         ),
     )
-    assert config.ecs.fargate.services[0].image.repository == "sample-app"
+    assert config.ecs.fargate.services["web"].image.repository == "sample-app"
 
 
 def test_shipped_ec2_clusters_fit_a_deployment_of_twice_max_tasks() -> None:
@@ -240,9 +272,10 @@ def test_shipped_ec2_clusters_fit_a_deployment_of_twice_max_tasks() -> None:
     from platform_config.instance_capacity import INSTANCE_CAPACITY
 
     for environment in ("sandbox", "production"):
-        ec2 = load_config(environment).ecs.ec2
+        ec2 = load_config(environment, config_dir=RECORD).ecs.ec2
+        assert ec2.services
         slots = min(INSTANCE_CAPACITY[t].task_enis for t in ec2.instance_types)
-        needed = sum(2 * s.scaling.max_tasks for s in ec2.services)
+        needed = sum(2 * s.scaling.max_tasks for s in ec2.services.values())
         assert ec2.max_instances * slots >= needed, environment
 
 
@@ -263,7 +296,7 @@ def test_eni_table_matches_the_aws_figures_it_cites() -> None:
     ("changes", "messages"),
     [
         (  # the issue's case: t3a.small holds one task, a deployment of 2 x 2 needs 4
-            {"instance_types": ["t3.small", "t3a.small"], "max_instances": 2},
+            {"instance_types": ["t3.small", "t3a.small"], "max_instances": 2, "services": [WEB]},
             [
                 "ecs.ec2: max_instances (2) x 1 task slots on t3a.small",
                 "= 2 slots, but deployments need 4",
@@ -271,7 +304,7 @@ def test_eni_table_matches_the_aws_figures_it_cites() -> None:
             ],
         ),
         (
-            {"max_instances": 1},
+            {"max_instances": 1, "services": [WEB]},
             [
                 "max_instances (1) x 2 task slots on t3.small",
                 "set ecs.ec2.max_instances to at least 2",
@@ -280,14 +313,17 @@ def test_eni_table_matches_the_aws_figures_it_cites() -> None:
         (
             {"instance_types": ["t3.small", "x9z.large"]},
             [
-                "ecs.ec2: instance_types: x9z.large not in the capacity table",
+                "ecs.ec2.instance_types: x9z.large not in the capacity table",
                 "known: c5.2xlarge",
                 "t3a.small",
             ],
         ),
         (
             {"services": [_service(cpu=4096, memory_mib=1024)]},
-            ["services[0] (web): a task of 4096 CPU units and 1024 MiB does not fit on t3.small"],
+            [
+                "ecs.ec2.services.web: a task of 4096 CPU units and 1024 MiB does not fit on "
+                "t3.small"
+            ],
         ),
         (  # by memory: 1843 MiB of a t3.small hold one 1024 MiB task
             {"services": [_service(memory_mib=1024, scaling={"min_tasks": 1, "max_tasks": 2})]},
@@ -296,7 +332,7 @@ def test_eni_table_matches_the_aws_figures_it_cites() -> None:
     ],
 )
 def test_ec2_capacity_must_fit_a_deployment(changes: dict[str, Any], messages: list[str]) -> None:
-    error = _error(_sandbox_with("ec2", **changes))
+    error = _error(_sandbox_with("ec2", **copy.deepcopy(changes)))
     for message in messages:
         assert message in error
 
@@ -304,9 +340,12 @@ def test_ec2_capacity_must_fit_a_deployment(changes: dict[str, Any], messages: l
 def test_ec2_capacity_check_passes_with_enough_instances() -> None:
     config = load_config(
         "sandbox",
-        overrides=_sandbox_with("ec2", instance_types=["t3.small", "t3a.small"], max_instances=4),
+        overrides=_sandbox_with(
+            "ec2", instance_types=["t3.small", "t3a.small"], max_instances=4, services=[WEB]
+        ),
     )
     assert config.ecs.ec2.max_instances == 4
+    assert list(config.ecs.ec2.services) == ["web"]
 
 
 def _routes(*routes: tuple[str, dict[str, Any]]) -> dict[str, Any]:
@@ -403,21 +442,20 @@ def test_a_shadowed_route_is_a_config_error(
     error names both services, their priorities and the fix."""
     message = _error(_routes(*routes))
     by_name = dict(routes)
-    names = [name for name, _ in routes]
     late_priority, early_priority = by_name[late]["priority"], by_name[early]["priority"]
-    assert (
-        f"ecs.fargate: services[{names.index(late)}].route: service '{late}' "
-        f"(priority {late_priority}, " in message
+    assert f"ecs.fargate.services.{late}.route: service '{late}' (priority {late_priority}, " in (
+        message
     )
     assert (
-        f") is unreachable: service '{early}' (services[{names.index(early)}], priority "
-        f"{early_priority}, " in message
+        f") is unreachable on ALB default-1: service '{early}' (priority {early_priority}, "
+        in message
     )
     assert "the ALB evaluates rules by ascending priority" in message
-    assert (
-        f"give the narrower route the lower priority number (below {early_priority}), "
-        "e.g. swap the two priorities" in message
+    assert "give the narrower route the lower priority number, e.g. swap the two priorities" in (
+        message
     )
+    below = f"swap the two priorities or give it one below {early_priority}"
+    assert (below in message) == (early_priority > 1)
 
 
 def test_shadow_message_shows_both_routes() -> None:
@@ -427,9 +465,9 @@ def test_shadow_message_shows_both_routes() -> None:
         )
     )
     assert (
-        "services[1].route: service 'api' (priority 2, paths=['/api/*'] hosts=[]) is unreachable: "
-        "service 'all' (services[0], priority 1, paths=['/*'] hosts=[]) matches every request it "
-        "does" in message
+        "services.api.route: service 'api' (priority 2, paths=['/api/*'] hosts=[]) is unreachable "
+        "on ALB default-1: service 'all' (priority 1, paths=['/*'] hosts=[]) matches every "
+        "request it does" in message
     )
 
 
@@ -484,7 +522,7 @@ def test_routes_that_do_not_shadow_are_accepted(
     routes: tuple[tuple[str, dict[str, Any]], ...],
 ) -> None:
     config = load_config("sandbox", overrides=_routes(*routes))
-    assert [service.name for service in config.ecs.fargate.services] == [name for name, _ in routes]
+    assert list(config.ecs.fargate.services) == sorted(name for name, _ in routes)
 
 
 @pytest.mark.parametrize(

@@ -5,14 +5,13 @@ and, at 50-251 services, tests/test_ecs_scale.py and tests/test_ecs_alb_scale.py
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from platform_config import ENVIRONMENTS, load_config
+from platform_config import load_config
 from platform_config.ecs import FargateClusterConfig
 from platform_config.ecs_placement import AlbKey, priority_block
 from platform_config.environments import SAMPLE_IMAGE
@@ -27,22 +26,22 @@ def test_priority_block(priority: int, block_size: int, block: int) -> None:
 
 
 def _cluster(priorities: list[int], per_stack: int, per_alb: int) -> FargateClusterConfig:
-    part = copy.deepcopy(ENVIRONMENTS["sandbox"]["ecs"]["fargate"])
-    services: list[dict[str, Any]] = [
-        {
-            "name": f"svc-{priority}",
+    """The sandbox's Fargate cluster (no config of record) with a service per priority, given
+    in the order of `priorities`."""
+    services: dict[str, dict[str, Any]] = {
+        f"svc-{priority}": {
             "image": dict(SAMPLE_IMAGE),
             "route": {"priority": priority, "paths": [f"/svc-{priority}/*"]},
             **({"load_balancer": "internal"} if priority % 3 == 0 else {}),
         }
         for priority in priorities
-    ]
-    part.update(
-        services=services,
-        services_per_stack=per_stack,
-        services_per_load_balancer=per_alb,
-        load_balancers={"internal": {"internal": True}},
-    )
+    }
+    part = {
+        "services": services,
+        "services_per_stack": per_stack,
+        "services_per_load_balancer": per_alb,
+        "load_balancers": {"internal": {"internal": True}},
+    }
     return load_config("sandbox", overrides={"ecs": {"fargate": part}}).ecs.fargate
 
 
@@ -62,10 +61,10 @@ def test_alb_and_stack_are_the_priority_block_whatever_the_order(
     reordered = _cluster(shuffled, per_stack, per_alb)
 
     def placed(cluster: FargateClusterConfig) -> dict[str, tuple[AlbKey, int]]:
-        return {s.name: (cluster.alb_of(s), cluster.stack_of(s)) for s in cluster.services}
+        return {s.name: (cluster.alb_of(s), cluster.stack_of(s)) for s in cluster.services.values()}
 
     assert placed(section) == placed(reordered)
-    for service in section.services:
+    for service in section.services.values():
         priority = service.route.priority
         group = "internal" if priority % 3 == 0 else "default"
         assert section.alb_of(service) == AlbKey(group, priority_block(priority, per_alb))
@@ -73,6 +72,4 @@ def test_alb_and_stack_are_the_priority_block_whatever_the_order(
     stacks = section.assign_service_stacks()
     assert list(stacks) == sorted(stacks)
     assert all(len(group) <= per_stack for group in stacks.values())
-    assert sorted(s.name for group in stacks.values() for s in group) == sorted(
-        s.name for s in section.services
-    )
+    assert sorted(s.name for group in stacks.values() for s in group) == sorted(section.services)

@@ -6,12 +6,19 @@ test-integration, make test-fuzz); this is the part of the contract make test ch
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from platform_config import ConfigError, load_config
 from tests.config_space import platform_configs
+
+
+@pytest.fixture(scope="module")
+def empty_record(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("no-record")
 
 
 @settings(
@@ -22,7 +29,9 @@ from tests.config_space import platform_configs
     suppress_health_check=list(HealthCheck),
 )
 @given(raw=platform_configs())
-def test_every_drawn_config_loads_or_is_refused_field_by_field(raw: dict[str, Any]) -> None:
+def test_every_drawn_config_loads_or_is_refused_field_by_field(
+    raw: dict[str, Any], empty_record: Path
+) -> None:
     try:
         config = load_config("sandbox", overrides=raw)
     except ConfigError as error:
@@ -30,6 +39,8 @@ def test_every_drawn_config_loads_or_is_refused_field_by_field(raw: dict[str, An
     else:
         assert config.name == "sandbox"
         assert config.region == raw["region"]
+        # What the failing examples' `make synth CONFIG=<empty dir>` loads (test_config_space).
+        assert load_config("sandbox", overrides=raw, config_dir=empty_record) == config
         return
     assert str(refusal).startswith("Invalid configuration for environment 'sandbox':")
     assert refusal.problems

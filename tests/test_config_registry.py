@@ -14,6 +14,7 @@ from platform_config.registry import (
     RegistryConfig,
     RepositoryConfig,
 )
+from tests.apps import RECORD
 
 
 def _error(overrides: dict[str, Any], environment: str = "sandbox") -> str:
@@ -321,12 +322,17 @@ def test_a_long_environment_name_can_set_its_cache_prefix() -> None:
 DIGEST = "sha256:" + "ab" * 32
 
 
+def _web(image: dict[str, Any]) -> dict[str, Any]:
+    """A web service `web` running `image` (the sandbox has no service without the record)."""
+    return {"image": image, "route": {"priority": 1, "paths": ["/*"]}}
+
+
 @pytest.mark.parametrize(
     ("image", "message"),
     [
         (
             {"uri": "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"},
-            "ecs.fargate.services[0].image.digest: required: "
+            "ecs.fargate.services.web.image.digest: required: "
             "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine is pulled through the "
             "registry's pull-through cache of public.ecr.aws",
         ),
@@ -339,9 +345,8 @@ DIGEST = "sha256:" + "ab" * 32
     ],
 )
 def test_images_through_the_cache_are_pinned(image: dict[str, Any], message: str) -> None:
-    service = {**ENVIRONMENTS["sandbox"]["ecs"]["fargate"]["services"][0], "image": image}
     with pytest.raises(ConfigError) as caught:
-        load_config("sandbox", overrides={"ecs": {"fargate": {"services": [service]}}})
+        load_config("sandbox", overrides={"ecs": {"fargate": {"services": {"web": _web(image)}}}})
     assert message in str(caught.value)
 
 
@@ -355,23 +360,22 @@ def test_images_through_the_cache_are_pinned(image: dict[str, Any], message: str
     ids=["other-registry", "no-cache", "quay-cache"],
 )
 def test_images_elsewhere_need_no_digest(image: dict[str, Any], cache: Any) -> None:
-    service = {**ENVIRONMENTS["sandbox"]["ecs"]["fargate"]["services"][0], "image": image}
     overrides = {
         "registry": {"pull_through_cache": cache},
-        "ecs": {"fargate": {"services": [service]}},
+        "ecs": {"fargate": {"services": {"web": _web(image)}}},
     }
     config = load_config("sandbox", overrides=overrides)
-    assert config.ecs.fargate.services[0].image.uri == image["uri"]
+    assert config.ecs.fargate.services["web"].image.uri == image["uri"]
 
 
 def test_cached_paths_are_the_ecs_images_on_the_upstream_and_the_init_image() -> None:
-    assert load_config("sandbox").cached_image_paths() == [
+    assert load_config("sandbox", config_dir=RECORD).cached_image_paths() == [
         "docker/library/busybox",
         "nginx/nginx-unprivileged",
     ]
     assert (
         load_config(
-            "sandbox", overrides={"registry": {"pull_through_cache": None}}
+            "sandbox", overrides={"registry": {"pull_through_cache": None}}, config_dir=RECORD
         ).cached_image_paths()
         == []
     )

@@ -3,7 +3,7 @@
 Hypothesis draws whole environments from tests/config_space.py. Each one that `load_config`
 accepts is synthesized in this process, exactly as `cdk synth` does, and must break no part of
 the contract; each one it refuses is counted by the field refused. A failing example is written
-as an overrides file that reproduces it with `make synth OVERRIDES=<file>`.
+as an overrides file that reproduces it with `make synth CONFIG=<empty dir> OVERRIDES=<file>`.
 
 Profiles (HYPOTHESIS_PROFILE): `sample` (the default, `make test-integration`): a few examples
 from a fixed seed; `fuzz` (`make test-fuzz`): FUZZ_EXAMPLES (default 300) examples, with counts
@@ -126,8 +126,16 @@ def write_overrides(raw: dict[str, Any]) -> Path:
     return path
 
 
+# An empty config of record: the examples are whole environments, services included.
+NO_RECORD = FAILURES / "no-record"
+
+
 def reproduce(path: Path) -> str:
-    return f"reproduce with: make synth OVERRIDES={path.relative_to(ROOT)}"
+    NO_RECORD.mkdir(parents=True, exist_ok=True)
+    return (
+        f"reproduce with: make synth CONFIG={NO_RECORD.relative_to(ROOT)} "
+        f"OVERRIDES={path.relative_to(ROOT)}"
+    )
 
 
 @settings(settings.get_profile(PROFILE))

@@ -23,7 +23,6 @@ from tests.guide_blocks import (
 )
 
 BLOCKS = guide_blocks()
-OWN_IMAGE = "ENV=sandbox OVERRIDES=overrides/sandbox.json"
 
 
 def test_the_guide_has_only_bash_and_json_blocks() -> None:
@@ -74,10 +73,12 @@ def test_the_whole_journey_runs_on_the_emulator() -> None:
         "make bootstrap ENV=sandbox",
         "make deploy ENV=sandbox",
         "make verify ENV=sandbox",
-        f"make push-image {OWN_IMAGE} SERVICE=fargate/sample TAG=v1",
-        f"make deploy {OWN_IMAGE}",
-        f"make push-image {OWN_IMAGE} SERVICE=fargate/sample TAG=v2",
-        f"make set-image-tag {OWN_IMAGE} SERVICE=fargate/sample TAG=v2",
+        "cp sample-app/service.json config/services/fargate/sample.json",
+        "make push-image ENV=sandbox SERVICE=fargate/sample TAG=v1",
+        "make deploy ENV=sandbox",
+        "make push-image ENV=sandbox SERVICE=fargate/sample TAG=v2",
+        "make set-image-tag ENV=sandbox SERVICE=fargate/sample TAG=v2",
+        "make deploy ENV=sandbox",
         "make destroy ENV=sandbox",
         "aws cloudformation describe-stacks",
     ]
@@ -91,6 +92,16 @@ def test_the_whole_journey_runs_on_the_emulator() -> None:
     account_only = [block for block in BLOCKS if block.kind == ACCOUNT_ONLY]
     assert any(_uses(block, "kubectl") for block in account_only)
     assert any("kubectl get nodes" in block.body for block in account_only)
+
+
+def test_the_guide_deploys_the_config_of_record_without_overrides() -> None:
+    """Every make command of the guide's journey deploys what is committed in config/: none
+    passes OVERRIDES or another CONFIG, so a later deploy from CI or a teammate's clone deploys
+    the same."""
+    commands = [line for block in emulator_blocks() for line in block.commands]
+    makes = [line for line in commands if line.startswith("make ")]
+    assert len(makes) >= 8
+    assert not [line for line in makes if "OVERRIDES=" in line or "CONFIG=" in line]
 
 
 def test_markers_are_found_only_right_above_a_block() -> None:

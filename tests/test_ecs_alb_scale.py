@@ -43,7 +43,6 @@ TARGET_GROUP = "AWS::ElasticLoadBalancingV2::TargetGroup"
 
 def _service(number: int) -> dict[str, Any]:
     service: dict[str, Any] = {
-        "name": f"svc-{number}",
         "image": dict(SAMPLE_IMAGE),
         "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
     }
@@ -54,7 +53,7 @@ def _service(number: int) -> dict[str, Any]:
 
 def _overrides(count: int) -> dict[str, Any]:
     fargate = dict(ENVIRONMENTS["sandbox"]["ecs"]["fargate"])
-    fargate["services"] = [_service(n) for n in range(1, count + 1)]
+    fargate["services"] = {f"svc-{n}": _service(n) for n in range(1, count + 1)}
     fargate["load_balancer"] = {"certificate_arn": CERTIFICATE}
     fargate["load_balancers"] = {"internal": {"internal": True}}
     return {"ecs": {"fargate": fargate}}
@@ -64,7 +63,7 @@ def _overrides(count: int) -> dict[str, Any]:
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     root = tmp_path_factory.mktemp("alb-scale")
     return {
-        count: synth_environment("sandbox", root / str(count), _overrides(count))
+        count: synth_environment("sandbox", root / str(count), _overrides(count), None)
         for count in (250, 251)
     }
 

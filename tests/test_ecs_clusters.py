@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -11,12 +10,13 @@ from aws_cdk import Environment
 from aws_cdk.assertions import Match, Template
 
 from container_constructs import defaults
-from platform_config import ENVIRONMENTS, load_config
+from platform_config import load_config
+from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from stacks.network_stack import NetworkStack
 from stacks.platform import build_ecs, stack_settings
 from stacks.registry_stack import RegistryStack
-from tests.apps import project_app
+from tests.apps import RECORD, project_app
 from tests.assembly import Assembly
 
 
@@ -306,7 +306,7 @@ def test_alb_security_group_admits_only_listener_ports(
 def _cluster_stacks(overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The sandbox's two cluster stack templates, with the service stacks that import from them
     (their exports), built without the validation plugins."""
-    config = load_config("sandbox", overrides=overrides)
+    config = load_config("sandbox", overrides=overrides, config_dir=RECORD)
     app = project_app()
     settings = stack_settings(config)
     env = Environment(account=config.account, region=config.region)
@@ -322,16 +322,14 @@ def test_a_service_on_a_new_port_leaves_the_cluster_stacks_unchanged() -> None:
     """The ALB's egress is a fixed range, not the services' ports: adding a service (here on a
     port no other service uses) never changes its cluster's stack."""
     # The sample routes /*: the narrower new route takes the lower priority.
-    sample = {**copy.deepcopy(ENVIRONMENTS["sandbox"]["ecs"]["fargate"]["services"][0])}
-    sample["route"] = {**sample["route"], "priority": 2}
+    sample = {"route": {"priority": 2, "paths": ["/*"]}}
     other = {
-        **copy.deepcopy(sample),
-        "name": "other",
+        "image": dict(SAMPLE_IMAGE),
         "container_port": 9000,
         "route": {"priority": 1, "paths": ["/other/*"]},
     }
-    before = _cluster_stacks({"ecs": {"fargate": {"services": [sample]}}})
-    after = _cluster_stacks({"ecs": {"fargate": {"services": [other, sample]}}})
+    before = _cluster_stacks({"ecs": {"fargate": {"services": {"sample": sample}}}})
+    after = _cluster_stacks({"ecs": {"fargate": {"services": {"sample": sample, "other": other}}}})
     assert after == before
 
 

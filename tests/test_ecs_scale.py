@@ -29,7 +29,6 @@ MAX_TEMPLATE_BYTES = 1_000_000
 
 def _fargate_service(number: int) -> dict[str, Any]:
     service: dict[str, Any] = {
-        "name": f"svc-{number}",
         "image": dict(SAMPLE_IMAGE),
         "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
         "health_check_path": f"/svc-{number}/",
@@ -45,17 +44,16 @@ def _fargate_service(number: int) -> dict[str, Any]:
 
 def _overrides(service_count: int) -> dict[str, Any]:
     fargate = dict(ENVIRONMENTS["sandbox"]["ecs"]["fargate"])
-    fargate["services"] = [_fargate_service(n) for n in range(1, service_count + 1)]
+    fargate["services"] = {f"svc-{n}": _fargate_service(n) for n in range(1, service_count + 1)}
     fargate["load_balancer"] = {"certificate_arn": CERTIFICATE}
     ec2 = dict(ENVIRONMENTS["sandbox"]["ecs"]["ec2"])
-    ec2["services"] = [
-        {
-            "name": name,
+    ec2["services"] = {
+        name: {
             "image": dict(SAMPLE_IMAGE),
             "route": {"priority": priority, "paths": [f"/{name}/*"]},
         }
         for priority, name in enumerate(["alpha", "beta", "gamma"], start=1)
-    ]
+    }
     # Deployments of 3 x 2 tasks need 12 awsvpc task slots: 6 instances of 2 (config check).
     ec2["max_instances"] = 6
     return {"ecs": {"fargate": fargate, "ec2": ec2}}
@@ -65,7 +63,7 @@ def _overrides(service_count: int) -> dict[str, Any]:
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     root = tmp_path_factory.mktemp("scale")
     return {
-        count: synth_environment("sandbox", root / str(count), _overrides(count))
+        count: synth_environment("sandbox", root / str(count), _overrides(count), None)
         for count in (50, 51)
     }
 
@@ -84,7 +82,7 @@ def _stack(unit: str) -> str:
 def _service_stacks(outdir: Path, count: int) -> dict[str, str]:
     """Service name -> the stack holding it (the one with its URL output)."""
     config = load_config("sandbox", overrides=_overrides(count))
-    services = [*config.ecs.fargate.services, *config.ecs.ec2.services]
+    services = [*config.ecs.fargate.services.values(), *config.ecs.ec2.services.values()]
     url_outputs = {names.service_url_output(service.name): service.name for service in services}
     placement: dict[str, str] = {}
     for name, template in _templates(outdir).items():

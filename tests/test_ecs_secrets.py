@@ -30,7 +30,6 @@ SECRETS: dict[str, dict[str, str]] = {
 
 def _service(secrets: dict[str, Any]) -> dict[str, Any]:
     return {
-        "name": "web",
         "image": dict(SAMPLE_IMAGE),
         "route": {"priority": 1, "paths": ["/*"]},
         "secrets": secrets,
@@ -38,13 +37,15 @@ def _service(secrets: dict[str, Any]) -> dict[str, Any]:
 
 
 def _overrides(secrets: dict[str, Any]) -> dict[str, Any]:
-    return {"ecs": {"fargate": {"services": [_service(secrets)]}}, "eks": {"enabled": False}}
+    """Service `web` with `secrets` on Fargate, alone (synthesized without the config of record),
+    EKS off."""
+    return {"ecs": {"fargate": {"services": {"web": _service(secrets)}}}, "eks": {"enabled": False}}
 
 
 @pytest.fixture(scope="module")
 def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return synth_environment(
-        "sandbox", tmp_path_factory.mktemp("secrets") / "cdk.out", _overrides(SECRETS)
+        "sandbox", tmp_path_factory.mktemp("secrets") / "cdk.out", _overrides(SECRETS), None
     )
 
 
@@ -140,11 +141,11 @@ def test_secrets_are_nag_clean(outdir: Path) -> None:
 @pytest.mark.integration
 def test_no_kms_statement_without_a_key(tmp_path: Path) -> None:
     secrets = {"DB_USER": {"secrets_manager_name": "db-master"}}
-    outdir = synth_environment("sandbox", tmp_path / "cdk.out", _overrides(secrets))
+    outdir = synth_environment("sandbox", tmp_path / "cdk.out", _overrides(secrets), None)
     assert not [s for s in _statements(outdir) if "kms:" in json.dumps(s["Action"])]
 
 
-_FIELD = "ecs.fargate.services.0.secrets"
+_FIELD = "ecs.fargate.services.web.secrets"
 
 
 @pytest.mark.parametrize(
@@ -191,7 +192,7 @@ _FIELD = "ecs.fargate.services.0.secrets"
         ),
         (
             {"ssm_parameter_arn": PARAMETER, "json_key": "password"},
-            f"{_FIELD}.X: json_key: only with secrets_manager_arn or secrets_manager_name",
+            f"{_FIELD}.X.json_key: only with secrets_manager_arn or secrets_manager_name",
         ),
         (
             {"secrets_manager_name": "db", "json_key": "a:b"},
@@ -199,7 +200,7 @@ _FIELD = "ecs.fargate.services.0.secrets"
         ),
         (
             {"secrets_manager_arn": COMPLETE, "kms_key_arn": LOCAL_KEY},
-            f"{_FIELD}.X: kms_key_arn: the key is in us-east-1 but the secret in eu-west-1; "
+            f"{_FIELD}.X.kms_key_arn: the key is in us-east-1 but the secret in eu-west-1; "
             "allowed: a key in the secret's region",
         ),
         (

@@ -177,10 +177,11 @@ def test_app_dates_the_version_check_with_the_day_it_runs_on(
     """app.py passes its day to the config: on the end of 1.36's extended support the shipped
     sandbox is refused, exit 1, no assembly (the clock is read in app.py only)."""
     import app
-    from tests.apps import project_app
+    from tests.apps import RECORD, project_app
 
     monkeypatch.chdir(tmp_path)
-    assert app.main(project_app(tmp_path / "cdk.out"), today=date(2028, 8, 2)) == 1
+    outdir = tmp_path / "cdk.out"
+    assert app.main(project_app(outdir, config=str(RECORD)), today=date(2028, 8, 2)) == 1
     stderr = capsys.readouterr().err
     assert (
         "eks.kubernetes_version: '1.36': Kubernetes 1.36 reached the end of EKS extended support "

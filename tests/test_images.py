@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,9 +27,10 @@ import pytest
 from moto import mock_aws
 
 from platform_config import load_config
+from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
 from tests import docker_recorder
-from tests.apps import synth_environment
+from tests.apps import RECORD, synth_environment
 from tools.images.dockerfile import DockerfileFacts, dockerfile_warnings, read_dockerfile
 from tools.images.push import main, native_platform, repository_uri, target_platform
 from tools.images.service import ImageError, find_service, parse_service, validate_tag
@@ -43,9 +46,12 @@ REGISTRY_STACK = names.stack_id("sandbox", names.REGISTRY_UNIT)
 REPOSITORY_URI_OUTPUT = names.repository_uri_output("sample-app")
 
 
-def sample_overrides() -> dict[str, Any]:
-    overrides: dict[str, Any] = json.loads((SAMPLE / "sandbox.json").read_text(encoding="utf-8"))
-    return overrides
+def sample_record(directory: Path) -> Path:
+    """A copy of the repository's config of record with sample-app/service.json as the Fargate
+    sample's service file, as the deploy guide's `cp` makes it."""
+    shutil.copytree(RECORD, directory)
+    shutil.copyfile(SAMPLE / "service.json", directory / "services" / "fargate" / "sample.json")
+    return directory
 
 
 # --- the sample app ---------------------------------------------------------------------------
@@ -59,10 +65,12 @@ def test_the_sample_dockerfile_runs_non_root_on_8080() -> None:
     assert facts.ports == {8080}
 
 
-def test_the_sample_config_runs_the_sample_image_as_its_user_on_its_port() -> None:
-    """sample-app/sandbox.json points the sandbox's Fargate sample at our repository, as the
-    Dockerfile's user, on the port it EXPOSEs, with only /tmp writable (the root is read-only)."""
-    config = load_config("sandbox", overrides=sample_overrides())
+def test_the_sample_config_runs_the_sample_image_as_its_user_on_its_port(tmp_path: Path) -> None:
+    """sample-app/service.json, as the Fargate sample's service file, points the sandbox's Fargate
+    sample at our repository, as the Dockerfile's user, on the port it EXPOSEs, with only /tmp
+    writable (the root is read-only); production runs what it ran before."""
+    record = sample_record(tmp_path / "config")
+    config = load_config("sandbox", config_dir=record)
     service = find_service(config, "fargate", "sample")
     facts = read_dockerfile((SAMPLE / "Dockerfile").read_text(encoding="utf-8"))
     assert service.image.repository in config.registry.repository_names
@@ -72,13 +80,17 @@ def test_the_sample_config_runs_the_sample_image_as_its_user_on_its_port() -> No
     assert service.writable_paths == ["/tmp"]
     assert dockerfile_warnings(facts, service, "fargate/sample") == []
     assert target_platform(config, "fargate", service) == "linux/arm64"
+    assert load_config("production", config_dir=record) == load_config(
+        "production", config_dir=RECORD
+    )
 
 
 @pytest.mark.integration
 def test_the_sample_service_synthesizes_read_only_non_root_on_8080(tmp_path: Path) -> None:
-    """The task definition the sandbox gets with sample-app/sandbox.json: our repository's v1,
+    """The task definition the sandbox gets with sample-app/service.json: our repository's v1,
     arm64, read-only root filesystem, the Dockerfile's user, port 8080."""
-    outdir = synth_environment("sandbox", tmp_path / "cdk.out", sample_overrides())
+    record = sample_record(tmp_path / "config")
+    outdir = synth_environment("sandbox", tmp_path / "cdk.out", config_dir=record)
     services_stack = names.stack_id("sandbox", names.ecs_services_unit("fargate", 1))
     template = json.loads((outdir / f"{services_stack}.template.json").read_text(encoding="utf-8"))
     (task,) = [
@@ -165,14 +177,14 @@ def test_service_and_tag_arguments_are_checked() -> None:
 
 
 def test_an_unknown_service_names_the_ones_there() -> None:
-    config = load_config("sandbox")
+    config = load_config("sandbox", config_dir=RECORD)
     with pytest.raises(ImageError, match=r"no service fargate/api \(it has: fargate/sample\)"):
         find_service(config, "fargate", "api")
 
 
 def test_the_platform_is_the_services_architecture() -> None:
     """Fargate: the service's cpu_architecture; EC2: the cluster's instance types."""
-    sandbox = load_config("sandbox")
+    sandbox = load_config("sandbox", config_dir=RECORD)
     assert target_platform(sandbox, "fargate", find_service(sandbox, "fargate", "sample")) == (
         "linux/arm64"
     )
@@ -181,22 +193,18 @@ def test_the_platform_is_the_services_architecture() -> None:
     )
     x86 = load_config(
         "sandbox",
-        overrides={
-            "ecs": {"fargate": {"services": [{**fargate_sample(), "cpu_architecture": "x86_64"}]}}
-        },
+        overrides={"ecs": {"fargate": {"services": {"sample": {"cpu_architecture": "x86_64"}}}}},
+        config_dir=RECORD,
     )
     service = find_service(x86, "fargate", "sample")
     assert target_platform(x86, "fargate", service) == "linux/amd64"
     graviton = load_config(
-        "sandbox", overrides={"ecs": {"ec2": {"instance_types": ["t4g.small", "t4g.medium"]}}}
+        "sandbox",
+        overrides={"ecs": {"ec2": {"instance_types": ["t4g.small", "t4g.medium"]}}},
+        config_dir=RECORD,
     )
     service = find_service(graviton, "ec2", "sample")
     assert target_platform(graviton, "ec2", service) == "linux/arm64"
-
-
-def fargate_sample() -> dict[str, Any]:
-    service: dict[str, Any] = sample_overrides()["ecs"]["fargate"]["services"][0]
-    return service
 
 
 def test_the_native_platform_of_a_machine() -> None:
@@ -235,10 +243,9 @@ user 1000:1000
     assert read_dockerfile("FROM scratch\n") == DockerfileFacts(None, frozenset())
 
 
-def test_dockerfile_warnings_name_the_disagreement() -> None:
-    service = find_service(
-        load_config("sandbox", overrides=sample_overrides()), "fargate", "sample"
-    )
+def test_dockerfile_warnings_name_the_disagreement(tmp_path: Path) -> None:
+    record = sample_record(tmp_path / "config")
+    service = find_service(load_config("sandbox", config_dir=record), "fargate", "sample")
     root = dockerfile_warnings(DockerfileFacts(None, frozenset({8080})), service, "fargate/sample")
     assert len(root) == 1
     assert "runs as root (no USER)" in root[0]
@@ -255,13 +262,13 @@ def test_dockerfile_warnings_name_the_disagreement() -> None:
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A directory like the repository after `make deploy`: the sample app, an overrides file
-    copied from it, and the deploy outputs; `docker` is the recorder."""
+    """A directory like the repository after the deploy guide's `make deploy` and `cp` of
+    sample-app/service.json: the sample app, the config of record with the Fargate sample on our
+    repository, and the deploy outputs; `docker` is the recorder."""
     (tmp_path / "sample-app").mkdir()
     for name in ("Dockerfile", "server.py"):
         (tmp_path / "sample-app" / name).write_text((SAMPLE / name).read_text())
-    (tmp_path / "overrides").mkdir()
-    (tmp_path / "overrides" / "sandbox.json").write_text((SAMPLE / "sandbox.json").read_text())
+    sample_record(tmp_path / "config")
     (tmp_path / "build").mkdir()
     (tmp_path / "build" / "outputs-sandbox.json").write_text(
         json.dumps({REGISTRY_STACK: {REPOSITORY_URI_OUTPUT: URI}})
@@ -287,8 +294,6 @@ def ecr(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
 PUSH = [
     "--environment",
     "sandbox",
-    "--overrides",
-    "overrides/sandbox.json",
     "--service",
     "fargate/sample",
     "--tag",
@@ -330,7 +335,7 @@ def test_push_logs_in_with_the_ecr_password_and_builds_for_the_service(
     out, err = capfd.readouterr()
     assert "warning" not in err
     assert f"Pushed {URI}:v1" in out
-    assert "Roll it out: make deploy ENV=sandbox OVERRIDES=overrides/sandbox.json" in out
+    assert "Roll it out: make deploy ENV=sandbox\n" in out
 
 
 def test_push_warns_before_any_docker_call_on_another_architecture(
@@ -366,9 +371,8 @@ def test_push_names_the_rollout_steps_for_a_new_tag(
     assert main([*PUSH[:-1], "v2"], session=ecr) == 0
     assert argv(workdir)[-1][6] == f"{URI}:v2"
     assert (
-        "Roll it out: make set-image-tag ENV=sandbox OVERRIDES=overrides/sandbox.json "
-        "SERVICE=fargate/sample TAG=v2, then make deploy ENV=sandbox "
-        "OVERRIDES=overrides/sandbox.json"
+        "Roll it out: make set-image-tag ENV=sandbox SERVICE=fargate/sample TAG=v2, then make "
+        "deploy ENV=sandbox\n"
     ) in capsys.readouterr().out
 
 
@@ -422,10 +426,13 @@ def test_push_refuses_what_it_cannot_push(
 ) -> None:
     """A service on a public image (the sandbox's default), a context without a Dockerfile, and no
     deploy outputs: one line each, no docker call."""
-    assert main(["--environment", "sandbox", "--service", "fargate/sample", "--tag", "v1"])
-    assert "runs public.ecr.aws/nginx/nginx-unprivileged" in capsys.readouterr().err
-    assert main([*PUSH, "--context", "overrides"], session=ecr) == 1
-    assert "overrides/Dockerfile does not exist" in capsys.readouterr().err
+    shipped = ["--config", str(RECORD), "--service", "fargate/sample", "--tag", "v1"]
+    assert main(["--environment", "sandbox", *shipped])
+    err = capsys.readouterr().err
+    assert "runs public.ecr.aws/nginx/nginx-unprivileged" in err
+    assert f"in its service file first ({RECORD}/services/fargate/sample.json" in err
+    assert main([*PUSH, "--context", "config"], session=ecr) == 1
+    assert "config/Dockerfile does not exist" in capsys.readouterr().err
     (workdir / "build" / "outputs-sandbox.json").unlink()
     assert main(PUSH, session=ecr) == 1
     assert "build/outputs-sandbox.json does not exist" in capsys.readouterr().err
@@ -452,67 +459,97 @@ def write(path: Path, value: Any) -> Path:
     return path
 
 
-def test_set_tag_rewrites_only_the_tag_in_the_file_in_effect(tmp_path: Path) -> None:
-    """The last file of OVERRIDES that lists the cluster's services holds the entry in effect;
-    only its tag changes (a one-line diff of the sample's layout). Earlier files stay as they
-    were."""
-    earlier = write(tmp_path / "a.json", sample_overrides())
-    later = write(tmp_path / "b.json", sample_overrides())
-    cidr = write(tmp_path / "c.json", {"eks": {"enabled": False}})
-    before = later.read_text()
-    change = set_tag("sandbox", f"{earlier},{later},{cidr}", "fargate/sample", "v2")
+def test_set_tag_writes_the_environments_tag_into_the_service_file(tmp_path: Path) -> None:
+    """Only the environment's tag changes in the service file (a one-line diff); the other
+    environments run what they ran."""
+    record = sample_record(tmp_path / "config")
+    path = record / "services" / "fargate" / "sample.json"
+    before = path.read_text()
+    production = load_config("production", config_dir=record)
+    change = set_tag("sandbox", record, None, "fargate/sample", "v2")
     assert (change.file, change.repository, change.old_tag, change.new_tag) == (
-        later,
+        path,
         "sample-app",
         "v1",
         "v2",
     )
-    assert earlier.read_text() == (SAMPLE / "sandbox.json").read_text()
     changed = [
         (old, new)
-        for old, new in zip(before.splitlines(), later.read_text().splitlines(), strict=True)
+        for old, new in zip(before.splitlines(), path.read_text().splitlines(), strict=True)
         if old != new
     ]
-    assert changed == [('            "tag": "v1"', '            "tag": "v2"')]
+    assert changed == [('        "tag": "v1"', '        "tag": "v2"')]
+    assert load_config("sandbox", config_dir=record).ecs.fargate.services["sample"].image.tag == (
+        "v2"
+    )
+    assert load_config("production", config_dir=record) == production
+
+
+def test_set_tag_of_a_shared_repository_image_adds_the_environments_tag(tmp_path: Path) -> None:
+    """A service whose shared values name the repository gets the tag as the environment's own
+    value, merged over the shared image."""
+    record = tmp_path / "config"
+    shared = {
+        "image": {"repository": "sample-app", "tag": "v1"},
+        "route": {"priority": 1, "paths": ["/*"]},
+        "environments": {"sandbox": {}, "production": {}},
+    }
+    (record / "services" / "fargate").mkdir(parents=True)
+    path = write(record / "services" / "fargate" / "web.json", shared)
+    set_tag("sandbox", record, None, "fargate/web", "v7")
+    assert json.loads(path.read_text())["environments"] == {
+        "sandbox": {"image": {"tag": "v7"}},
+        "production": {},
+    }
+    images = {
+        name: load_config(name, config_dir=record).ecs.fargate.services["web"].image
+        for name in ("sandbox", "production")
+    }
+    assert (images["sandbox"].repository, images["sandbox"].tag) == ("sample-app", "v7")
+    assert images["production"].tag == "v1"
 
 
 def test_set_tag_through_make_prints_the_deploy_step(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = write(tmp_path / "sandbox.json", sample_overrides())
-    argv = ["--environment", "sandbox", "--overrides", str(path)]
+    record = sample_record(tmp_path / "config")
+    argv = ["--environment", "sandbox", "--config", str(record)]
     assert set_tag_main([*argv, "--service", "fargate/sample", "--tag", "v3"]) == 0
+    path = record / "services" / "fargate" / "sample.json"
     assert (
-        f"{path}: fargate/sample image sample-app:v1 -> sample-app:v3. Roll it out: make deploy "
-        f"ENV=sandbox OVERRIDES={path}"
+        f"{path}: fargate/sample in 'sandbox' runs sample-app:v1 -> sample-app:v3. Commit it, then "
+        f"roll it out: make deploy ENV=sandbox CONFIG={record}"
     ) in capsys.readouterr().out
-    assert json.loads(path.read_text())["ecs"]["fargate"]["services"][0]["image"]["tag"] == "v3"
+    assert json.loads(path.read_text())["environments"]["sandbox"]["image"]["tag"] == "v3"
 
 
 def test_set_tag_refuses_and_leaves_the_files_alone(tmp_path: Path) -> None:
-    """No file lists the services (they come from the environment), a list without the service,
-    a service on a URI image, an invalid result: one-line errors, files unchanged."""
-    other = write(tmp_path / "other.json", {"eks": {"enabled": False}})
-    with pytest.raises(ImageError, match=r"no overrides file sets ecs\.fargate\.services"):
-        set_tag("sandbox", str(other), "fargate/sample", "v2")
-    with pytest.raises(ImageError, match=r"no overrides file sets ecs\.ec2\.services"):
-        set_tag("sandbox", None, "ec2/sample", "v2")
-    renamed = sample_overrides()
-    renamed["ecs"]["fargate"]["services"][0]["name"] = "web"
-    path = write(tmp_path / "renamed.json", renamed)
-    with pytest.raises(ImageError, match=r"sets ecs\.fargate\.services without sample"):
-        set_tag("sandbox", str(path), "fargate/sample", "v2")
-    public = sample_overrides()
-    public["ecs"]["fargate"]["services"][0]["image"] = {"uri": "ghcr.io/x/y:1"}
-    path = write(tmp_path / "public.json", public)
-    with pytest.raises(ImageError, match="does not run an image of our repositories"):
-        set_tag("sandbox", str(path), "fargate/sample", "v2")
-    unknown = sample_overrides()
-    unknown["ecs"]["fargate"]["services"][0]["image"]["repository"] = "nope"
-    path = write(tmp_path / "unknown.json", unknown)
-    before = path.read_text()
-    with pytest.raises(ImageError, match=r"is not one of registry\.repositories"):
-        set_tag("sandbox", str(path), "fargate/sample", "v2")
-    assert path.read_text() == before
+    """A service not in the config of record, not run in the environment, on a URI image, an
+    overrides file whose image would win, a config invalid already, a bad tag: one-line errors,
+    files unchanged."""
+    record = sample_record(tmp_path / "config")
+    files = {path: path.read_text() for path in record.rglob("*.json")}
+    with pytest.raises(ImageError, match=r"web\.json does not exist: the service is not in"):
+        set_tag("sandbox", record, None, "fargate/web", "v2")
+    only_sandbox = record / "services" / "fargate" / "sample.json"
+    data = json.loads(only_sandbox.read_text())
+    with pytest.raises(ImageError, match=re.escape(f"runs {SAMPLE_IMAGE_URI} in 'production'")):
+        set_tag("production", record, None, "fargate/sample", "v2")
+    with pytest.raises(ImageError, match=re.escape(f"runs {SAMPLE_IMAGE_URI} in 'sandbox'")):
+        set_tag("sandbox", record, None, "ec2/sample", "v2")
+    wins = write(
+        tmp_path / "wins.json",
+        {"ecs": {"fargate": {"services": {"sample": {"image": {"tag": "x"}}}}}},
+    )
+    with pytest.raises(ImageError, match=rf"{wins} sets the image of fargate/sample, which wins"):
+        set_tag("sandbox", record, str(wins), "fargate/sample", "v2")
+    invalid = write(tmp_path / "invalid.json", {"network": {"nat_gateways": 9}})
+    with pytest.raises(ImageError, match="the config is invalid before the change"):
+        set_tag("sandbox", record, str(invalid), "fargate/sample", "v2")
     with pytest.raises(ImageError, match="is not an image tag"):
-        set_tag("sandbox", str(path), "fargate/sample", "v 2")
+        set_tag("sandbox", record, None, "fargate/sample", "v 2")
+    assert {path: path.read_text() for path in record.rglob("*.json")} == files
+    del data["environments"]["production"]
+    write(only_sandbox, data)
+    with pytest.raises(ImageError, match="does not run fargate/sample in environment 'production'"):
+        set_tag("production", record, None, "fargate/sample", "v2")

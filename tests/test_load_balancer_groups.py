@@ -22,7 +22,7 @@ from platform_config.ecs_placement import AlbKey
 from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from stacks.names import FIRST_LOAD_BALANCER, load_balancer_construct_id
-from tests.apps import synth_environment
+from tests.apps import RECORD, synth_environment
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
 
@@ -38,8 +38,11 @@ def _service(number: int, **changes: Any) -> dict[str, Any]:
 
 
 def _fargate(**changes: Any) -> dict[str, Any]:
-    part = copy.deepcopy(ENVIRONMENTS["sandbox"]["ecs"]["fargate"])
-    part.update(changes)
+    """Overrides of the sandbox's Fargate cluster (no config of record: no other service);
+    `services` is a list of `_service`s, made the map by name the config takes."""
+    part = copy.deepcopy(changes)
+    if "services" in part:
+        part["services"] = {service.pop("name"): service for service in part["services"]}
     return {"ecs": {"fargate": part}}
 
 
@@ -60,7 +63,7 @@ def _placement(overrides: dict[str, Any]) -> dict[str, str]:
 
 def test_shipped_environments_keep_one_alb_per_cluster() -> None:
     for name in ENVIRONMENTS:
-        config = load_config(name)
+        config = load_config(name, config_dir=RECORD)
         for section in (config.ecs.ec2, config.ecs.fargate):
             assert list(section.assign_load_balancers()) == [FIRST_LOAD_BALANCER]
     assert load_balancer_construct_id(FIRST_LOAD_BALANCER) == "SharedLoadBalancer"
@@ -106,11 +109,16 @@ def test_placement_by_group_and_priority_block_not_list_position() -> None:
     }
 
 
-def test_every_groups_first_alb_exists_even_without_services() -> None:
+def test_every_groups_first_alb_exists_while_the_cluster_has_a_web_service() -> None:
+    """With one web service, the first ALB of every group (its DNS name an output to point at
+    before the group has services); with none, no ALB at all."""
+    groups = {"internal": {"internal": True}}
     section = load_config(
-        "sandbox", overrides=_fargate(load_balancers={"internal": {"internal": True}})
+        "sandbox", overrides=_fargate(load_balancers=groups, services=[_service(1)])
     ).ecs.fargate
     assert list(section.assign_load_balancers()) == [AlbKey("default", 1), AlbKey("internal", 1)]
+    empty = load_config("sandbox", overrides=_fargate(load_balancers=groups)).ecs.fargate
+    assert empty.assign_load_balancers() == {}
 
 
 def test_smaller_blocks_shard_sooner() -> None:
@@ -121,8 +129,10 @@ def test_smaller_blocks_shard_sooner() -> None:
 def test_unknown_group_names_the_service_and_the_allowed_groups() -> None:
     message = _error(_fargate(services=[_service(1, load_balancer="private")]))
     assert "Invalid configuration for environment 'sandbox'" in message
-    assert "ecs.fargate: " in message
-    assert "services[0].load_balancer: 'private' is not a load-balancer group" in message
+    assert (
+        "ecs.fargate.services.svc-1.load_balancer: 'private' is not a load-balancer group"
+        in message
+    )
     assert "allowed: default" in message
 
 
@@ -136,7 +146,7 @@ def test_group_names(name: str) -> None:
 def test_services_per_load_balancer_within_the_quota_derived_maximum() -> None:
     assert max_services_per_load_balancer() == 100
     message = _error(_fargate(services_per_load_balancer=101))
-    assert "ecs.fargate: services_per_load_balancer: 101 services could exceed" in message
+    assert "ecs.fargate.services_per_load_balancer: 101 services could exceed" in message
     assert "allowed: 1-100" in message
 
 
@@ -197,20 +207,21 @@ def test_target_quota_counts_deployments() -> None:
 def test_certificate_quota_and_rules() -> None:
     arns = [CERTIFICATE.replace("0f0e0d0c", f"{n:08d}") for n in range(26)]
     group = {"certificate_arn": CERTIFICATE, "additional_certificate_arns": arns}
-    message = _error(_fargate(load_balancers={"api": group}))
+    message = _error(_fargate(load_balancers={"api": group}, services=[_service(1)]))
     assert "ALB api-1 (priorities 1-100) would have 26 certificates besides the default" in message
     assert "the limit is 25 per ALB" in message
     message = _error(_fargate(load_balancer={"additional_certificate_arns": arns[:1]}))
-    assert "ecs.fargate.load_balancer: " in message
-    assert "additional_certificate_arns: needs certificate_arn" in message
+    assert "ecs.fargate.load_balancer.additional_certificate_arns: needs certificate_arn" in message
     message = _error(_fargate(load_balancer={**group, "additional_certificate_arns": ["x"]}))
     assert "'x' is not an ACM certificate ARN" in message
 
 
 def test_region_quota_on_albs() -> None:
+    web = {"image": dict(SAMPLE_IMAGE), "route": {"priority": 1, "paths": ["/*"]}}
     overrides = _fargate(services=[_service(n) for n in range(1, 51)], services_per_load_balancer=1)
-    message = _error(overrides)
+    message = _error({"ecs": {**overrides["ecs"], "ec2": {"services": {"web": web}}}})
     assert "ecs: 51 ALBs (ecs.ec2: 1, ecs.fargate: 50) exceed the region's quota of 50" in message
+    assert load_config("sandbox", overrides=overrides)  # 50 on Fargate, the EC2 cluster has none
 
 
 @pytest.fixture(scope="module")
@@ -229,7 +240,9 @@ def two_groups(tmp_path_factory: pytest.TempPathFactory) -> Path:
             }
         },
     )
-    return synth_environment("sandbox", tmp_path_factory.mktemp("groups"), overrides)
+    return synth_environment(
+        "sandbox", tmp_path_factory.mktemp("groups"), overrides, config_dir=None
+    )
 
 
 CLUSTER_STACK = names.stack_id("sandbox", names.ecs_cluster_unit("fargate"))
@@ -318,14 +331,15 @@ def test_condition_values_per_rule() -> None:
     route = {
         "priority": 1,
         "paths": [f"/p{n}/*" for n in range(3)],
-        "hosts": ["a.com", "b.com", "c.com"],
+        "hosts": ["a.example.com", "b.example.com", "c.example.com"],
     }
     message = _error(_fargate(services=[_service(1, route=route)]))
     assert (
-        "ecs.fargate.services.0.route: route has 6 condition values (3 paths + 3 hosts)" in message
+        "ecs.fargate.services.svc-1.route: route has 6 condition values (3 paths + 3 hosts)"
+        in message
     )
     assert "the limit is 5 per rule (hard quota 'Condition values per rule')" in message
-    route["hosts"] = ["a.com", "b.com"]
+    route["hosts"] = ["a.example.com", "b.example.com"]
     assert load_config("sandbox", overrides=_fargate(services=[_service(1, route=route)]))
 
 

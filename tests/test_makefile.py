@@ -1,6 +1,6 @@
-"""The Makefile: `make help` lists every target, aligned; ENV and OVERRIDES reach every target that
-synthesizes, diffs, deploys or destroys, and the account tools (expanded with `make -n`, which
-runs nothing)."""
+"""The Makefile: `make help` lists every target, aligned; ENV, CONFIG and OVERRIDES reach every
+target that synthesizes, diffs, deploys or destroys, and the tools (expanded with `make -n`, which
+runs nothing); without them, the committed config of record and no overrides."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ def test_help_lists_every_target_aligned() -> None:
         assert line[len("  make ") + width + 2] != " ", line
         assert line.startswith(f"  make {name}")
     assert "OVERRIDES=a.json,b.json" in _make("help")
+    assert "CONFIG=dir" in _make("help")
 
 
 def test_no_target_sounds_like_a_real_deploy_to_the_emulator() -> None:
@@ -55,23 +56,27 @@ def test_no_target_sounds_like_a_real_deploy_to_the_emulator() -> None:
 @pytest.mark.parametrize(
     "target", ["synth", "diff", "destroy", "nag-report", "retained-resources", "deploy"]
 )
-def test_env_and_overrides_reach_every_cdk_command(target: str) -> None:
-    commands = _make("-n", target, "ENV=production", "OVERRIDES=a.json,b.json").splitlines()
+def test_env_config_and_overrides_reach_every_cdk_command(target: str) -> None:
+    commands = _make(
+        "-n", target, "ENV=production", "CONFIG=team", "OVERRIDES=a.json,b.json"
+    ).splitlines()
     cdk = [line for line in commands if line.startswith("cdk ")]
     assert cdk
     for line in cdk:
         if " --app cdk.out " in line:  # deploy: exactly the assembly `make synth` wrote
             assert line.split()[2] == "deploy"
             continue
-        assert "-c environment=production -c config_overrides=a.json,b.json" in line, line
+        assert (
+            "-c environment=production -c config=team -c config_overrides=a.json,b.json" in line
+        ), line
 
 
 @pytest.mark.parametrize(
     "target",
     ["bootstrap", "preflight-account", "deploy", "verify", "push-image", "set-image-tag"],
 )
-def test_env_and_overrides_reach_the_account_tools(target: str) -> None:
-    commands = _make("-n", target, "ENV=production", "OVERRIDES=a.json,b.json")
+def test_env_config_and_overrides_reach_the_tools(target: str) -> None:
+    commands = _make("-n", target, "ENV=production", "CONFIG=team", "OVERRIDES=a.json,b.json")
     tools = [
         line
         for line in commands.splitlines()
@@ -82,13 +87,22 @@ def test_env_and_overrides_reach_the_account_tools(target: str) -> None:
     ]
     assert tools
     for line in tools:
-        assert line.endswith("--environment production --overrides a.json,b.json"), line
+        assert line.endswith("--environment production --config team --overrides a.json,b.json"), (
+            line
+        )
 
 
-def test_without_overrides_no_overrides_flag_is_passed() -> None:
-    commands = _make("-n", "synth", "preflight-account", "ENV=sandbox")
+def test_by_default_the_committed_config_of_record_without_overrides() -> None:
+    """`make synth/deploy` of a clone with no variables: cdk.json's config of record (config/),
+    passed explicitly, and no overrides flag at all."""
+    commands = _make("-n", "synth", "preflight-account", "deploy", "ENV=sandbox")
     assert "config_overrides" not in commands
     assert "--overrides" not in commands
+    cdk = [line for line in commands.splitlines() if line.startswith("cdk ") and " -c " in line]
+    assert cdk
+    for line in cdk:
+        assert "-c environment=sandbox -c config=config " in line, line
+    assert "--environment sandbox --config config" in commands
 
 
 def test_deploy_records_its_stacks_and_destroy_adds_the_recorded_ones() -> None:
@@ -120,7 +134,15 @@ def test_stacks_selects_what_deploy_and_diff_touch_and_deploy_records() -> None:
     (deploy,) = [line for line in every if line.startswith("cdk --no-notices deploy")]
     assert " --all " in deploy
     (diff,) = [line for line in every if line.startswith("cdk --no-notices diff")]
-    assert diff.split() == ["cdk", "--no-notices", "diff", "-c", "environment=sandbox"]
+    assert diff.split() == [
+        "cdk",
+        "--no-notices",
+        "diff",
+        "-c",
+        "environment=sandbox",
+        "-c",
+        "config=config",
+    ]
     (record,) = [line for line in every if "tools.deploy.deployed_stacks record" in line]
     assert "--stacks" not in record
     some = _make("-n", "deploy", "diff", "ENV=sandbox", "STACKS=cp-sandbox-a cp-sandbox-b")
@@ -141,7 +163,10 @@ def test_the_image_targets_pass_service_tag_and_context() -> None:
     default = _make("-n", "push-image", "SERVICE=fargate/web", "TAG=v9")
     assert '--context "sample-app"' in default
     tag = _make("-n", "set-image-tag", "SERVICE=ec2/web", "TAG=v9")
-    assert '-m tools.images.set_tag --service "ec2/web" --tag "v9" --environment sandbox' in tag
+    assert (
+        '-m tools.images.set_tag --service "ec2/web" --tag "v9" --environment sandbox --config '
+        "config" in tag
+    )
 
 
 def test_ci_runs_every_test_target() -> None:

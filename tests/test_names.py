@@ -11,9 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from platform_config.ecs_cluster import SERVICE_ID_SUFFIXES, check_construct_ids
 from stacks import names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,9 +102,71 @@ def test_service_and_repository_names() -> None:
     assert names.service_construct_id("web-app") == "ServiceWebApp"
     assert names.service_url_output("web-app") == "ServiceWebAppUrl"
     assert names.service_url_output("a").endswith(names.SERVICE_URL_OUTPUT_SUFFIX)
-    assert names.service_secret_construct_id("api", "DB_URL") == "ServiceApiSecretDB_URL"
+    assert names.service_secret_construct_id("api", "DB_URL") == "ServiceApiSecret:DB_URL"
     assert names.repository_uri_output("sample-app") == "SampleAppRepositoryUri"
     assert names.repository_push_commands_output("team_api.v2") == "TeamApiV2PushCommands"
+
+
+# Service names as the config allows them (ServiceConfig), and environment variable names.
+SERVICE_NAMES = st.from_regex(r"[a-z][a-z0-9-]{0,30}[a-z0-9]", fullmatch=True)
+VARIABLES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True)
+
+
+def _stack_ids(services: dict[str, list[str]]) -> list[str]:
+    """The construct ids services add to the scope of their services stack: the service's and
+    its URL output's lower-cased (they make logical ids, which had better not differ in case
+    only), its secrets' as they are (an imported secret makes no resource; variables A and a are
+    two)."""
+    ids = []
+    for service, variables in services.items():
+        ids += [
+            names.service_construct_id(service).lower(),
+            names.service_url_output(service).lower(),
+        ]
+        ids += [names.service_secret_construct_id(service, variable) for variable in variables]
+    return ids
+
+
+@given(
+    st.dictionaries(
+        # Few letters, short names: clashing pairs (ab-1c, ab1c; web, web-url) are drawn often.
+        st.from_regex(r"[a-c][a-c1-]{0,3}[a-c1]|[a-c]{1,2}-?url", fullmatch=True),
+        st.lists(VARIABLES | st.sampled_from(["X", "XSecretY", "Url", "url"]), max_size=3),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_service_names_the_config_accepts_never_share_an_id(services: dict[str, list[str]]) -> None:
+    """Over clusters of services and secret variables: the names the config's rule accepts
+    (platform_config.ecs_cluster.check_construct_ids) give every construct id of a services stack
+    once, case aside; the names it refuses share one."""
+    services = {name: variables for name, variables in services.items() if "--" not in name}
+    ids = _stack_ids({name: sorted(set(variables)) for name, variables in services.items()})
+    try:
+        check_construct_ids(list(services))
+    except ValueError:
+        pairs = [(a, b) for a in services for b in services if a < b]
+        assert any(
+            {names.service_construct_id(a).lower(), names.service_url_output(a).lower()}
+            & {names.service_construct_id(b).lower(), names.service_url_output(b).lower()}
+            for a, b in pairs
+        ), services
+    else:
+        assert len(set(ids)) == len(ids), services
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("ab-1c", "ab1c"), ("a-b", "ab"), ("web", "web-url"), ("w-e-b", "weburl")]
+)
+def test_names_that_would_share_an_id_are_refused(first: str, second: str) -> None:
+    with pytest.raises(ValueError, match=f"{second}: "):
+        check_construct_ids([first, second])
+    check_construct_ids([first, f"{second}x"])
+
+
+def test_the_configs_id_suffixes_are_the_ones_names_adds() -> None:
+    assert (names.SERVICE_URL_OUTPUT_SUFFIX.lower(),) == SERVICE_ID_SUFFIXES
+    assert names.service_url_output("x") == names.service_construct_id("x") + "Url"
 
 
 # (group, number) of an ALB: group names as the config allows them, and the default group.

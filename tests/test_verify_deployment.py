@@ -17,10 +17,16 @@ from botocore.stub import Stubber
 from platform_config import load_config
 from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
+from tests.apps import ROOT
 from tools.verify.deployed import DeployedStack, deployed_stacks
 from tools.verify.deployment import main, refused_call_fails, url_skip_reason, verify
-from tools.verify.report import FAIL, OK, SKIP, Report
-from tools.verify.resources import check_eks, check_target_groups, service_problems
+from tools.verify.report import FAIL, OK, SKIP, Check, Report
+from tools.verify.resources import (
+    check_clusters,
+    check_eks,
+    check_target_groups,
+    service_problems,
+)
 from tools.verify.urls import check_urls, health_url, probe_url
 
 REGION = "us-east-1"
@@ -293,39 +299,63 @@ def test_a_url_that_fails_first_and_answers_later_is_ok() -> None:
 
 
 def test_the_health_path_is_probed_where_the_route_forwards_it() -> None:
+    """The service is the one of the output's stack's cluster: EC2's and Fargate's `web-app`
+    have the same URL output key and different health check paths."""
+    web_app = {"image": IMAGE, "route": {"priority": 2, "paths": ["/*"]}}
+    api = {
+        "image": IMAGE,
+        "health_check_path": "/health",
+        "route": {"priority": 1, "paths": ["/api/*"]},
+    }
     config = load_config(
         "sandbox",
         overrides={
             "ecs": {
-                "fargate": {
-                    "services": [
-                        {
-                            "name": "web-app",
-                            "image": IMAGE,
-                            "route": {"priority": 2, "paths": ["/*"]},
-                        },
-                        {
-                            "name": "api",
-                            "image": IMAGE,
-                            "health_check_path": "/health",
-                            "route": {"priority": 1, "paths": ["/api/*"]},
-                        },
-                    ]
-                }
+                "fargate": {"services": {"web-app": web_app, "api": api}},
+                "ec2": {"services": {"web-app": {**web_app, "health_check_path": "/ec2"}}},
             }
         },
     )
-    web_app = config.ecs.fargate.services[0]
+    output = names.service_url_output("web-app")
     base = "http://alb.example/"
-    assert health_url(base, config, names.service_url_output("web-app")) == urljoin(
-        base, web_app.health_check_path
-    )
+    ec2_stack = names.stack_id("sandbox", names.ecs_services_unit("ec2", 1))
+    assert health_url(base, config, output, SERVICES_STACK) == urljoin(base, "/")
+    assert health_url(base, config, output, ec2_stack) == urljoin(base, "/ec2")
     # /health is not under /api/*: the ALB would not send it to the api service.
-    assert health_url("http://alb.example/api/", config, names.service_url_output("api")) == (
-        "http://alb.example/api/"
+    api_url = "http://alb.example/api/"
+    assert health_url(api_url, config, names.service_url_output("api"), SERVICES_STACK) == (api_url)
+    assert health_url(base, config, names.service_url_output("unknown"), SERVICES_STACK) == base
+    assert health_url(base, None, output, SERVICES_STACK) == base
+
+
+def test_each_cluster_is_on_and_deployed_or_off() -> None:
+    """An ECS cluster the config turns on needs its cluster stack deployed; one that is off is a
+    SKIP, whatever is deployed."""
+    config = load_config(
+        "sandbox",
+        overrides={"ecs": {"ec2": {"enabled": False, "services": {"sample": None}}}},
+        config_dir=ROOT / "config",
     )
-    assert health_url(base, config, names.service_url_output("unknown")) == base
-    assert health_url(base, None, names.service_url_output("web-app")) == base
+    fargate_stack = names.stack_id("sandbox", names.ecs_cluster_unit("fargate"))
+    deployed = [DeployedStack(fargate_stack, "CREATE_COMPLETE", {}, [])]
+    report = Report("sandbox")
+    check_clusters(report, deployed, config)
+    assert [(c.status, c.subject, c.detail) for c in report.checks] == [
+        (SKIP, "ecs.ec2", "off (enabled: false): no stack, no ALB"),
+        (OK, "ecs.fargate", f"on: {fargate_stack} deployed, 1 ALB(s)"),
+    ]
+    report = Report("sandbox")
+    check_clusters(report, [], config)
+    assert report.checks[1] == Check(
+        "cluster", "ecs.fargate", FAIL, f"on, but {fargate_stack} is not deployed"
+    )
+    without_web = load_config("sandbox", overrides={"ecs": {"ec2": {"enabled": False}}})
+    report = Report("sandbox")
+    check_clusters(report, deployed, without_web)
+    assert report.checks[1].detail.endswith("0 ALB(s) (no service needs a load balancer)")
+    report = Report("sandbox")
+    check_clusters(report, deployed, None)
+    assert report.checks == []
 
 
 def urljoin(base: str, path: str) -> str:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -76,3 +81,50 @@ def test_deploy_runs_make_deploy_for_the_chosen_environment() -> None:
     (deploy,) = [s for s in _steps(_load("deploy.yml")) if "make deploy" in s.get("run", "")]
     assert deploy["env"]["TARGET_ENV"] == "${{ inputs.environment }}"
     assert 'ENV="$TARGET_ENV"' in deploy["run"]
+
+
+def test_deploy_deploys_the_committed_config_of_record_without_overrides() -> None:
+    """The workflow checks the commit out and runs `make deploy` with neither OVERRIDES nor CONFIG
+    anywhere in its environment: make then synthesizes `-c config=config`, the committed
+    directory (tracked by git), and passes no overrides, as `make deploy` from a clone does."""
+    workflow = _load("deploy.yml")
+    steps = _steps(workflow)
+    assert any(step.get("uses", "").startswith("actions/checkout@") for step in steps)
+    (deploy,) = [s for s in steps if "make deploy" in s.get("run", "")]
+    text = (WORKFLOWS / "deploy.yml").read_text(encoding="utf-8")
+    for variable in ("OVERRIDES", "CONFIG"):
+        assert variable not in json.dumps(workflow.get("env", {})), variable
+        assert variable not in json.dumps(deploy.get("env", {})), variable
+        assert f"{variable}=" not in deploy["run"], variable
+        assert f"{variable}=" not in text, variable
+    run = deploy["run"].replace('"$TARGET_ENV"', "sandbox")
+    environment = {k: v for k, v in os.environ.items() if k not in {"OVERRIDES", "CONFIG"}}
+    expanded = subprocess.run(
+        ["make", "--no-print-directory", "-n", *shlex.split(run)[1:]],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    synth = [
+        line for line in expanded.splitlines() if line.startswith("cdk ") and " synth " in line
+    ]
+    assert [line.split() for line in synth] == [
+        [
+            "cdk",
+            "--no-notices",
+            "synth",
+            "-c",
+            "environment=sandbox",
+            "-c",
+            "config=config",
+            "--quiet",
+        ]
+    ], expanded
+    assert "config_overrides" not in expanded
+    assert "--overrides" not in expanded
+    tracked = subprocess.run(
+        ["git", "ls-files", "config/services"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()
+    assert "config/services/fargate/sample.json" in tracked

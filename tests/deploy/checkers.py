@@ -108,6 +108,7 @@ DESTROY_LEFTOVERS = (
 #   skips AWS::EKS::Cluster anyway; the sandbox enables EKS, so that is a FAIL.
 EMULATOR_VERIFY_OUTCOMES: dict[str, tuple[str, str]] = {
     "stack": ("OK", "CREATE_COMPLETE"),
+    "cluster": ("OK", "deployed, 1 ALB(s)"),
     "ecs": ("FAIL", "rolloutState IN_PROGRESS"),
     "targets": ("FAIL", "no registered targets"),
     "url": ("SKIP", "(an emulator): its load balancer DNS names are made up"),

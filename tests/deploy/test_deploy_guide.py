@@ -2,7 +2,8 @@
 `bash -euo pipefail`, in a copy of the repository (its tracked and untracked files, nothing it
 ignores: no cdk.out/ or build/ of this checkout; .venv and node_modules linked), against
 moto_server on loopback. Clone to destroy: bootstrap, deploy, verify, the first image pushed and
-deployed, a new tag rolled out, destroy, the check that nothing is left. The account-only blocks
+deployed by changing the config of record (no OVERRIDES anywhere), a new tag written into the
+service file and rolled out, destroy, the check that nothing is left. The account-only blocks
 are syntax-checked by tests/test_deploy_guide_blocks.py.
 
 The environment holds what a user's shell or CI would, and nothing from this one (no AWS_*, CDK_*,
@@ -58,7 +59,7 @@ ENVIRONMENT = "sandbox"
 SAMPLE_STACK = names.stack_id(ENVIRONMENT, names.ecs_services_unit("fargate", 1))
 REGISTRY_STACK = names.stack_id(ENVIRONMENT, names.REGISTRY_UNIT)
 REPOSITORY_URI_OUTPUT = names.repository_uri_output("sample-app")
-OVERRIDES_FILE = "overrides/sandbox.json"
+SERVICE_FILE = "config/services/fargate/sample.json"
 REGISTRY_HOST = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
 REPOSITORY_URI = f"{REGISTRY_HOST}/{names.repository_name('sandbox', 'sample-app', kms=False)}"
 # The sample's public image as its task runs it: through the registry's pull-through cache, by
@@ -103,7 +104,7 @@ EMULATOR_OUTCOMES: dict[str, tuple[tuple[int, ...], str]] = {
 # guide's make variables, bash's startup file, a virtualenv of this shell.
 _DROPPED = (
     *("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "BASH_ENV", "PYTHONPATH", "VIRTUAL_ENV"),
-    *("ENV", "OVERRIDES", "STACKS", "SERVICE", "TAG", "CONTEXT"),
+    *("ENV", "CONFIG", "OVERRIDES", "STACKS", "SERVICE", "TAG", "CONTEXT"),
 )
 
 
@@ -145,7 +146,10 @@ class GuideRun:
 def copy_checkout(destination: Path) -> Path:
     """The repository as a fresh clone has it: tracked and untracked files (not ignored ones, so
     no cdk.out/ or build/), modification times kept (make's setup stamp stays newer than the
-    requirement files), .venv and node_modules linked to this checkout's."""
+    requirement files), .venv linked to this checkout's and node_modules a tree of hard links to
+    its files (about 400 entries): were make's setup to run in the copy after all (a shared
+    .venv's stamp removed meanwhile), its `npm ci` would empty the copy's node_modules, not this
+    checkout's."""
     listing = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
@@ -159,8 +163,13 @@ def copy_checkout(destination: Path) -> Path:
         target = destination / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
-    for linked in (".venv", "node_modules"):
-        (destination / linked).symlink_to((ROOT / linked).resolve())
+    (destination / ".venv").symlink_to((ROOT / ".venv").resolve())
+    shutil.copytree(
+        (ROOT / "node_modules").resolve(),
+        destination / "node_modules",
+        symlinks=True,
+        copy_function=os.link,
+    )
     return destination
 
 
@@ -271,7 +280,7 @@ def run_block(
         {
             "outputs": read_json(workdir / "build" / f"outputs-{ENVIRONMENT}.json"),
             "record": read_json(workdir / "build" / f"deployed-{ENVIRONMENT}.json"),
-            "overrides": read_json(workdir / OVERRIDES_FILE),
+            "service_file": read_json(workdir / SERVICE_FILE),
         },
     )
 
@@ -388,7 +397,7 @@ def test_the_first_push_builds_for_the_service_and_pushes_to_the_deployed_reposi
     """`make push-image ... SERVICE=fargate/sample TAG=v1`: the repository URI of the deployed
     outputs, the arm64 platform of the sample's config, ECR's login password on docker login's
     stdin, and a warning before any docker call when this machine is not arm64."""
-    (run,) = guide.of("mkdir -p overrides")
+    (run,) = guide.of("cp sample-app/service.json")
     assert _pushes(run) == [
         ["buildx", "version"],
         ["login", "--username", "AWS", "--password-stdin", REGISTRY_HOST],
@@ -409,18 +418,19 @@ def test_the_first_push_builds_for_the_service_and_pushes_to_the_deployed_reposi
     assert warned == (native_platform() != "linux/arm64")
     if warned:
         assert run.output.index("warning: this machine builds") < run.output.index("Running:")
-    assert run.files["overrides"] == json.loads(
-        (ROOT / "sample-app" / "sandbox.json").read_text(encoding="utf-8")
+    assert run.files["service_file"] == json.loads(
+        (ROOT / "sample-app" / "service.json").read_text(encoding="utf-8")
     )
 
 
-def test_the_override_deploy_runs_the_pushed_image_non_root_read_only_on_8080(
+def test_the_committed_config_deploy_runs_the_pushed_image_non_root_read_only_on_8080(
     guide: GuideRun,
 ) -> None:
-    """`make diff` then `make deploy ... OVERRIDES=overrides/sandbox.json`: a new revision of the
-    sample's task definition runs our repository's v1 as user 1000, read-only root, port 8080
-    (which revision moto's service runs: SERVICE_FOLLOWS_ITS_TASK_DEFINITION)."""
-    (run,) = guide.of("make diff ENV=sandbox OVERRIDES=")
+    """`make diff` then `make deploy ENV=sandbox`, no overrides, with the changed service file: a
+    new revision of the sample's task definition runs our repository's v1 as user 1000,
+    read-only root, port 8080 (which revision moto's service runs:
+    SERVICE_FOLLOWS_ITS_TASK_DEFINITION)."""
+    (run,) = guide.of("make diff ENV=sandbox")
     assert "Stack " + SAMPLE_STACK in run.output
     sample = run.sample
     assert sample is not None
@@ -437,13 +447,16 @@ def test_the_override_deploy_runs_the_pushed_image_non_root_read_only_on_8080(
 
 
 def test_a_new_tag_is_pushed_set_and_rolled_out(guide: GuideRun) -> None:
-    """Push v2, `make set-image-tag` writes it into the overrides file, `make deploy` registers a
-    new task definition revision with it (for the service: SERVICE_FOLLOWS_ITS_TASK_DEFINITION)."""
+    """Push v2, `make set-image-tag` writes it into the service file as the sandbox's tag
+    (production's image untouched), `make deploy` registers a new task definition revision with it
+    (for the service: SERVICE_FOLLOWS_ITS_TASK_DEFINITION)."""
     (run,) = guide.of("make set-image-tag")
     assert _pushes(run)[-1][6:8] == [f"{REPOSITORY_URI}:v2", "--push"]
-    (service,) = run.files["overrides"]["ecs"]["fargate"]["services"]
-    assert service["image"] == {"repository": "sample-app", "tag": "v2"}
-    before = guide.of("make diff ENV=sandbox OVERRIDES=")[0].sample
+    environments = run.files["service_file"]["environments"]
+    assert environments["sandbox"]["image"] == {"repository": "sample-app", "tag": "v2"}
+    shipped = json.loads((ROOT / "sample-app" / "service.json").read_text(encoding="utf-8"))
+    assert environments["production"] == shipped["environments"]["production"]
+    before = guide.of("make diff ENV=sandbox")[0].sample
     sample = run.sample
     assert sample is not None
     assert before is not None

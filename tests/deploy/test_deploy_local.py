@@ -396,6 +396,7 @@ def test_verify_deployment_reports_the_recorded_emulator_outcomes(deployment: De
         )
 
     assert [subject for _, subject, _ in checks["stack"]] == sorted(deployment.stacks)
+    assert [subject for _, subject, _ in checks["cluster"]] == ["ecs.ec2", "ecs.fargate"]
     assert len(checks["ecs"]) == count("AWS::ECS::Service") > 0
     for _, _, detail in checks["ecs"]:
         assert "runningCount 0 != desiredCount" in detail
@@ -408,7 +409,8 @@ def test_verify_deployment_reports_the_recorded_emulator_outcomes(deployment: De
     assert len(checks["url"]) == urls > 0
     assert len(checks["eks"]) == 1
     failed = sum(len(checks[kind]) for kind in ("ecs", "targets", "eks"))
-    assert lines[-1] == f"{len(checks['stack'])} OK, {failed} FAIL, {len(checks['url'])} SKIP"
+    ok = len(checks["stack"]) + len(checks["cluster"])
+    assert lines[-1] == f"{ok} OK, {failed} FAIL, {len(checks['url'])} SKIP"
 
 
 def test_a_second_deploy_without_change_succeeds(deployment: Deployment) -> None:

@@ -10,13 +10,19 @@ the fix lands, its entry flips to clean (`refused=()`) in the same change.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from platform_config.environments import ENVIRONMENTS
+from platform_config.layers import deep_merge
+from platform_config.record import DEFAULT_CONFIG_DIR
 from stacks import names
 
 Overrides = dict[str, Any]
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
 
@@ -25,14 +31,25 @@ FIX_LISTENER = "listener references that survive an HTTPS switch"
 FIX_SERVICE_IDENTITY = "a service's identity independent of its name, priority and position"
 
 
+# The shipped Fargate sample's service file in the config of record (config/), which every
+# catalogue synth reads, as the sandbox sees it.
+_RECORD_FARGATE = ROOT / DEFAULT_CONFIG_DIR / "services" / "fargate"
+
+
+def _record_services() -> tuple[str, ...]:
+    """The Fargate services the config of record gives the sandbox."""
+    return tuple(sorted(path.stem for path in _RECORD_FARGATE.glob("*.json")))
+
+
 def _sandbox_fargate_sample() -> dict[str, Any]:
-    sample: dict[str, Any] = copy.deepcopy(ENVIRONMENTS["sandbox"]["ecs"]["fargate"]["services"][0])
-    return sample
+    shared = json.loads((_RECORD_FARGATE / "sample.json").read_text(encoding="utf-8"))
+    per_environment = shared.pop("environments")
+    return deep_merge(shared, per_environment["sandbox"])
 
 
 def service(name: str, priority: int, path: str, **extra: Any) -> dict[str, Any]:
     """A sandbox Fargate service like the shipped sample (its image, user, sizes), at `priority`
-    on `path`."""
+    on `path` (`name` is its key in the cluster's services, not a field)."""
     return {
         **_sandbox_fargate_sample(),
         "name": name,
@@ -42,8 +59,13 @@ def service(name: str, priority: int, path: str, **extra: Any) -> dict[str, Any]
 
 
 def fargate(*services: dict[str, Any], **section: Any) -> Overrides:
-    """Overrides giving the sandbox's Fargate cluster exactly `services` (lists replace)."""
-    return {"ecs": {"fargate": {"services": list(services), **section}}}
+    """Overrides giving the sandbox's Fargate cluster exactly `services`: services merge by name,
+    so each of the config of record's services not among them is removed explicitly (null)."""
+    by_name: dict[str, Any] = dict.fromkeys(_record_services())
+    for entry in services:
+        body = copy.deepcopy(entry)
+        by_name[body.pop("name")] = body
+    return {"ecs": {"fargate": {"services": by_name, **section}}}
 
 
 # The services baseline: the shipped sample at priority 50 (its "/*" catches what no earlier rule
@@ -275,7 +297,7 @@ CATALOGUE: tuple[Change, ...] = (
         "ecs-exec-on",
         "ECS Exec turned on for the services",
         before=fargate(
-            {**_sandbox_fargate_sample(), "enable_execute_command": False},
+            {**_sandbox_fargate_sample(), "name": "sample", "enable_execute_command": False},
         ),
         after={},
     ),

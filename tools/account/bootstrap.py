@@ -130,7 +130,7 @@ def main(argv: Sequence[str] | None = None, session: Any = None) -> int:
     """0 on success; 1 with a one-line `error: ...` on stderr otherwise. `session` is for tests."""
     args = parse_args(argv)
     try:
-        config = environment_config(args.environment, args.overrides)
+        config = environment_config(args.environment, args.overrides, args.config)
         bootstrap(
             config, session or default_session(), run_cdk_bootstrap=not args.skip_cdk_bootstrap
         )

@@ -80,8 +80,9 @@ class AccountReport:
 def configured_instance_types(config: PlatformConfig) -> dict[str, list[str]]:
     """Every instance type the config launches -> the config paths that name it."""
     uses: dict[str, list[str]] = {}
-    for instance_type in config.ecs.ec2.instance_types:
-        uses.setdefault(instance_type, []).append("ecs.ec2.instance_types")
+    if config.ecs.ec2.enabled:  # an EC2 cluster that is off launches no instance
+        for instance_type in config.ecs.ec2.instance_types:
+            uses.setdefault(instance_type, []).append("ecs.ec2.instance_types")
     if config.eks.enabled and config.eks.compute.mode == "managed_nodes":
         for index, group in enumerate(config.eks.compute.node_groups):
             for instance_type in group.instance_types:
@@ -174,7 +175,7 @@ def main(argv: Sequence[str] | None = None, session: Any = None) -> int:
     `session` is for tests."""
     args = parse_args(argv)
     try:
-        config = environment_config(args.environment, args.overrides)
+        config = environment_config(args.environment, args.overrides, args.config)
         report = check_account(config, session or default_session())
     except (AccountError, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """What the tools that call AWS share (the account tools beside this module, and those of
-tools.deploy, tools.verify and tools.images): the environment's config with its overrides files,
-the boto3 session, and one-line errors instead of tracebacks.
+tools.deploy, tools.verify and tools.images): the environment's config with its config of record
+and overrides files, the boto3 session, and one-line errors instead of tracebacks.
 
 These tools run with the deployer's credentials, never at synth (synth is offline).
 """
@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from platform_config import PlatformConfig, load_config
+from platform_config import DEFAULT_CONFIG_DIR, PlatformConfig, load_config
+from platform_config.layers import Layer
 from platform_config.loader import OverridesError, read_overrides_files
 
 
@@ -26,9 +27,9 @@ NO_CREDENTIALS = (
 )
 
 
-def read_overrides(value: str | Path | None) -> dict[str, Any]:
-    """The JSON objects of `--overrides A.json,B.json` deep-merged in order, read exactly as
-    app.py reads `-c config_overrides=` (platform_config.loader.read_overrides_files), or {}."""
+def read_overrides(value: str | Path | None) -> list[Layer]:
+    """The JSON objects of `--overrides A.json,B.json`, in order, read exactly as app.py reads
+    `-c config_overrides=` (platform_config.loader.read_overrides_files), or []."""
     try:
         return read_overrides_files(str(value or ""))
     except OverridesError as error:
@@ -36,8 +37,17 @@ def read_overrides(value: str | Path | None) -> dict[str, Any]:
 
 
 def add_environment_options(parser: argparse.ArgumentParser) -> None:
-    """The options every account tool takes: the environment and its overrides files."""
+    """The options every account tool takes: the environment, its config of record and its
+    overrides files."""
     parser.add_argument("--environment", required=True, help="environment name, e.g. sandbox")
+    parser.add_argument(
+        "--config",
+        default=DEFAULT_CONFIG_DIR,
+        help=(
+            "the config of record, what each environment runs (as -c config=DIR; default "
+            f"{DEFAULT_CONFIG_DIR})"
+        ),
+    )
     parser.add_argument(
         "--overrides",
         help=(
@@ -47,10 +57,18 @@ def add_environment_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def environment_config(environment: str, overrides: str | Path | None) -> PlatformConfig:
-    """The validated config of `environment` with the comma-separated overrides files merged over
-    it in order (raises ConfigError)."""
-    return load_config(environment, overrides=read_overrides(overrides))
+def environment_config(
+    environment: str,
+    overrides: str | Path | None,
+    config_dir: str | Path | None = DEFAULT_CONFIG_DIR,
+) -> PlatformConfig:
+    """The validated config of `environment`: the config of record in `config_dir` (none when
+    None) and the comma-separated overrides files merged over it in order (raises ConfigError)."""
+    return load_config(
+        environment,
+        overrides=read_overrides(overrides),
+        config_dir=Path(config_dir) if config_dir is not None else None,
+    )
 
 
 def default_session() -> Any:

@@ -4,7 +4,8 @@
 
 Walks the pydantic models from `PlatformConfig` down, so a new section or field appears in the
 reference as soon as it exists; the per-environment values come from loading each environment of
-`platform_config.ENVIRONMENTS`, so they are exactly what `cdk synth` uses.
+`platform_config.ENVIRONMENTS` with the repository's config of record (`config/`), so they are
+exactly what `cdk synth` uses.
 """
 
 from __future__ import annotations
@@ -22,16 +23,22 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from pydantic.fields import FieldInfo
 
-from platform_config import ENVIRONMENTS, PlatformConfig, load_config
+from platform_config import DEFAULT_CONFIG_DIR, ENVIRONMENTS, PlatformConfig, load_config
 from tools.docs.markers import write_generated
 
 README_BLOCK = "config-reference"
 SECTION = "(section, fields below)"
+# The repository's config of record, whose services the environment columns show.
+RECORD = Path(__file__).resolve().parents[2] / DEFAULT_CONFIG_DIR
+# How a path names each item of a list, and each entry of a map by name (services).
+LIST_ITEM = "[]"
+MAP_ENTRY = ".<name>"
 
 
 @dataclass(frozen=True)
 class FieldRow:
-    """One row of the reference: a field at a dotted path (`[]` marks a list item)."""
+    """One row of the reference: a field at a dotted path (`[]` marks a list item, `.<name>` an
+    entry of a map by name)."""
 
     path: str
     type: str
@@ -55,15 +62,20 @@ def type_name(annotation: Any) -> str:
     return getattr(annotation, "__name__", str(annotation))
 
 
-def _model_in(annotation: Any) -> tuple[type[BaseModel], bool] | None:
-    """(model, is a list of it) when the annotation is a model, a list of one, or optional one."""
+def _model_in(annotation: Any) -> tuple[type[BaseModel], str] | None:
+    """(model, how the path names its items: "" for one model, LIST_ITEM for a list of them,
+    MAP_ENTRY for a map by name) when the annotation is a model, a list or map of one, or an
+    optional one."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation, False
+        return annotation, ""
     origin = typing.get_origin(annotation)
     arguments = typing.get_args(annotation)
     if origin is list and arguments:
         inner = _model_in(arguments[0])
-        return (inner[0], True) if inner else None
+        return (inner[0], LIST_ITEM) if inner else None
+    if origin is dict and len(arguments) == 2:
+        inner = _model_in(arguments[1])
+        return (inner[0], MAP_ENTRY) if inner else None
     if origin in (typing.Union, types.UnionType):
         for argument in arguments:
             inner = _model_in(argument)
@@ -85,23 +97,31 @@ def _default(field: FieldInfo) -> str:
 
 
 def _values_at(data: Any, parts: list[str]) -> Any:
-    """The value at `parts` in dumped config `data`; a `[]` part maps over a list."""
+    """The value at `parts` in dumped config `data`; a `[]` part maps over a list, a `<name>`
+    part over the entries of a map (by name)."""
     if not parts:
         return data
     head, *rest = parts
-    if head.endswith("[]"):
-        items = data.get(head[:-2]) if isinstance(data, dict) else None
+    if head.endswith(LIST_ITEM):
+        items = data.get(head[: -len(LIST_ITEM)]) if isinstance(data, dict) else None
         return [_values_at(item, rest) for item in items or []]
+    if head == MAP_ENTRY[1:]:
+        entries = data if isinstance(data, dict) else {}
+        return {name: _values_at(entry, rest) for name, entry in entries.items()}
     return _values_at(data.get(head) if isinstance(data, dict) else None, rest)
 
 
 def rows(
     model: type[BaseModel] = PlatformConfig,
     environments: Mapping[str, Mapping[str, Any]] = ENVIRONMENTS,
+    config_dir: Path | None = RECORD,
 ) -> list[FieldRow]:
-    """Every field of `model` and its sections, in declaration order."""
+    """Every field of `model` and its sections, in declaration order, with each environment's
+    value (with the config of record in `config_dir`)."""
     dumped = {
-        name: load_config(name, environments=environments).model_dump(mode="json")
+        name: load_config(name, environments=environments, config_dir=config_dir).model_dump(
+            mode="json"
+        )
         for name in environments
     }
     return list(_rows(model, "", dumped))
@@ -119,13 +139,19 @@ def _rows(model: type[BaseModel], prefix: str, dumped: Mapping[str, Any]) -> Ite
             # A section: its fields follow, one row each; repeating them here would only add noise.
             values = dict.fromkeys(dumped, SECTION)
             default = "required" if field.is_required() else SECTION
+        elif nested and nested[1] == MAP_ENTRY:
+            # A map by name: the names here, each entry's fields in the rows that follow.
+            values = {
+                env: _render(sorted(_values_at(data, parts) or {})) for env, data in dumped.items()
+            }
+            default = _default(field)
         else:
             values = {env: _render(_values_at(data, parts)) for env, data in dumped.items()}
             default = _default(field)
         yield FieldRow(path, type_name(field.annotation), default, description, values)
         if nested:
-            section, is_list = nested
-            yield from _rows(section, f"{path}[]." if is_list else f"{path}.", dumped)
+            section, items = nested
+            yield from _rows(section, f"{path}{items}.", dumped)
 
 
 def _cell(text: str, code: bool = True) -> str:
@@ -159,17 +185,20 @@ def render_document(table_markdown: str) -> str:
     return (
         "# Configuration reference\n\n"
         "<!-- Generated by `make docs`; do not edit by hand. -->\n\n"
-        "Generated by `make docs` from the pydantic models in `platform_config/` and the values\n"
-        "in `platform_config/environments.py`. `default` is the model's value when an environment\n"
-        "leaves the field out; the environment columns are the validated values `cdk synth`\n"
-        "uses. A field path with `[]` is a field of each item of a list. Override any field\n"
-        "for one synth with `make synth OVERRIDES=a.json,b.json`\n"
-        "(`-c config_overrides=a.json,b.json`):\n"
-        "each file holds a JSON object, merged over the environment in order. **Objects merge,\n"
-        'lists replace**: `{"network": {"nat_gateways": 2}}` changes one field and keeps the\n'
-        "rest of `network`, but a list such as `ecs.fargate.services` or\n"
-        "`network.availability_zones` is replaced whole, so give every item it should hold. Any\n"
-        "other value replaces the one below it.\n\n"
+        "Generated by `make docs` from the pydantic models in `platform_config/`, the values\n"
+        "in `platform_config/environments.py` and the config of record in `config/` (the\n"
+        "services). `default` is the model's value when an environment leaves the field out;\n"
+        "the environment columns are the validated values `cdk synth` uses. A field path with\n"
+        "`[]` is a field of each item of a list, one with `.<name>` a field of each entry of a\n"
+        "map by name (a service's values are in its file, config/services/<cluster>/<name>.json).\n"
+        "Override any field for one synth with `make synth OVERRIDES=a.json,b.json`\n"
+        "(`-c config_overrides=a.json,b.json`): each file holds a JSON object, merged over the\n"
+        "environment and its config of record in order. **Objects merge, lists replace, services\n"
+        'merge by name**: `{"network": {"nat_gateways": 2}}` changes one field and keeps the\n'
+        "rest of `network`; a list such as `network.availability_zones` is replaced whole;\n"
+        '`{"ecs": {"fargate": {"services": {"web": {"cpu": 512}}}}}` changes one field of\n'
+        'service `web` (or adds `web`, given whole), and `"web": null` removes it. Any other\n'
+        "value replaces the one below it ([Environments](environments.md)).\n\n"
         f"{table_markdown}"
     )
 

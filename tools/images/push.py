@@ -1,11 +1,11 @@
 """Build an ECS service's image for its CPU architecture and push it to its ECR repository.
 
-    python -m tools.images.push --environment sandbox [--overrides A.json,B.json]
+    python -m tools.images.push --environment sandbox [--config config] [--overrides A.json,B.json]
                                 --service fargate/sample --tag v1 [--context sample-app]
                                 [--outputs build/outputs-sandbox.json] [--dry-run]
 
-`make push-image` runs it (ENV, OVERRIDES, SERVICE, TAG, CONTEXT). SERVICE (`fargate/NAME` or
-`ec2/NAME`, looked up in ENV's config with its overrides) must run an image of one of our
+`make push-image` runs it (ENV, CONFIG, OVERRIDES, SERVICE, TAG, CONTEXT). SERVICE (`fargate/NAME`
+or `ec2/NAME`, looked up in ENV's config with its overrides) must run an image of one of our
 repositories (`"image": {"repository": ..., "tag": ...}`). The repository's URI is read from the
 stack outputs `make deploy` wrote (build/outputs-ENV.json, the registry stack's output
 `stacks.names.repository_uri_output`); the platform from the config: a Fargate service's
@@ -30,9 +30,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from platform_config import ConfigError, PlatformConfig
+from platform_config import DEFAULT_CONFIG_DIR, ConfigError, PlatformConfig
 from platform_config.base import is_graviton
 from platform_config.ecs import ServiceConfig
+from platform_config.record import service_file
 from stacks import names
 from tools.account.session import (
     AccountError,
@@ -163,15 +164,16 @@ def push(args: argparse.Namespace, session: Any) -> None:
     doc); with `args.dry_run` only print what would run."""
     kind, name = parse_service(args.service)
     tag = validate_tag(args.tag)
-    config = environment_config(args.environment, args.overrides)
+    config = environment_config(args.environment, args.overrides, args.config)
     service = find_service(config, kind, name)
     label = f"{kind}/{name}"
     repository = service.image.repository
     if repository is None:
         raise ImageError(
             f"{label} runs {service.image.uri}, not an image of our repositories: give it "
-            '"image": {"repository": "NAME", "tag": "TAG"} in an overrides file first '
-            "(e.g. a copy of sample-app/sandbox.json) and pass it in OVERRIDES"
+            '"image": {"repository": "NAME", "tag": "TAG"} in its service file first '
+            f"({service_file(Path(args.config), kind, name)}, the environment's values; "
+            "sample-app/service.json is such a file for fargate/sample)"
         )
     outputs = Path(args.outputs or f"build/outputs-{config.name}.json")
     uri = repository_uri(outputs, repository)
@@ -211,7 +213,8 @@ def push(args: argparse.Namespace, session: Any) -> None:
     run(login, stdin=password)
     run(build)
     print(f"Pushed {uri}:{tag}")
-    overrides = f" OVERRIDES={args.overrides}" if args.overrides else ""
+    overrides = f" CONFIG={args.config}" if args.config != DEFAULT_CONFIG_DIR else ""
+    overrides += f" OVERRIDES={args.overrides}" if args.overrides else ""
     if service.image.tag != tag:
         print(
             f"Roll it out: make set-image-tag ENV={config.name}{overrides} SERVICE={label} "

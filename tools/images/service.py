@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from platform_config import PlatformConfig
-from platform_config.ecs import ServiceConfig
+from platform_config.ecs import CLUSTER_KINDS, ServiceConfig
 
-KINDS = ("fargate", "ec2")
+KINDS = tuple(sorted(CLUSTER_KINDS, reverse=True))  # fargate, ec2: as SERVICE names a cluster
 # Docker's rule for a tag: 1-128 of letters, digits, '_', '.', '-', not starting with '.' or '-'.
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
@@ -39,9 +39,8 @@ def validate_tag(tag: str) -> str:
 
 def find_service(config: PlatformConfig, kind: str, name: str) -> ServiceConfig:
     """The service `name` of the `kind` cluster of `config`."""
-    services = config.ecs.fargate.services if kind == "fargate" else config.ecs.ec2.services
-    for service in services:
-        if service.name == name:
-            return service
-    have = ", ".join(f"{kind}/{s.name}" for s in services) or "none"
+    services = config.ecs.clusters[kind].services
+    if name in services:
+        return services[name]
+    have = ", ".join(f"{kind}/{other}" for other in services) or "none"
     raise ImageError(f"environment '{config.name}' has no service {kind}/{name} (it has: {have})")

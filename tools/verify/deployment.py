@@ -1,6 +1,7 @@
 """Post-deploy check of an environment: is what `make deploy` created actually up?
 
-    python -m tools.verify.deployment --environment sandbox [--overrides A.json,B.json]
+    python -m tools.verify.deployment --environment sandbox [--config config]
+                                      [--overrides A.json,B.json]
 
 `make verify` runs it after `make deploy`, with the deployer's credentials (the standard AWS
 environment: profile, keys, AWS_ENDPOINT_URL). Everything checked is discovered from the deployed
@@ -8,6 +9,8 @@ CloudFormation stacks of the environment (`cp-<env>-*`: DescribeStacks, ListStac
 guessed from names:
 
 * stack     every stack is in a complete state (CREATE/UPDATE/IMPORT_COMPLETE);
+* cluster   every ECS cluster the config turns on has its cluster stack deployed (one that is off
+            is SKIPped);
 * ecs       every AWS::ECS::Service is steady: ACTIVE, exactly one deployment, the PRIMARY one,
             its rolloutState COMPLETED where ECS reports one, runningCount == desiredCount;
 * targets   every AWS::ElasticLoadBalancingV2::TargetGroup has targets, all `healthy`;
@@ -43,7 +46,13 @@ from tools.account.session import (
 )
 from tools.verify.deployed import deployed_stacks
 from tools.verify.report import FAIL, Report
-from tools.verify.resources import check_ecs, check_eks, check_stacks, check_target_groups
+from tools.verify.resources import (
+    check_clusters,
+    check_ecs,
+    check_eks,
+    check_stacks,
+    check_target_groups,
+)
 from tools.verify.urls import Probe, check_urls, http_status
 
 
@@ -72,6 +81,7 @@ def verify(
             caller_account(session, config)
         stacks = deployed_stacks(client("cloudformation"), environment)
     check_stacks(report, stacks)
+    check_clusters(report, stacks, config)
     with refused_call_fails(report, "ecs"):
         check_ecs(report, client("ecs"), stacks)
     with refused_call_fails(report, "targets"):
@@ -144,7 +154,7 @@ def main(argv: Sequence[str] | None = None, session: Any = None) -> int:
     """0 when every check is OK or SKIP; 1 with the report (or a one-line error) otherwise."""
     args = parse_args(argv)
     try:
-        config = environment_config(args.environment, args.overrides)
+        config = environment_config(args.environment, args.overrides, args.config)
         report = verify(
             session or default_session(),
             args.environment,

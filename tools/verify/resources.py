@@ -24,6 +24,30 @@ def check_stacks(report: Report, stacks: Sequence[DeployedStack]) -> None:
         report.add("stack", stack.name, status, stack.status)
 
 
+def check_clusters(
+    report: Report, stacks: Sequence[DeployedStack], config: PlatformConfig | None
+) -> None:
+    """Each ECS cluster of the config: on, with its cluster stack deployed, or off (SKIP)."""
+    if config is None:
+        return
+    deployed = {stack.name for stack in stacks}
+    for kind, cluster in config.ecs.clusters.items():
+        stack = names.stack_id(report.environment, names.ecs_cluster_unit(kind))
+        if not cluster.enabled:
+            report.add("cluster", f"ecs.{kind}", SKIP, "off (enabled: false): no stack, no ALB")
+        elif stack in deployed:
+            albs = len(cluster.assign_load_balancers())
+            report.add(
+                "cluster",
+                f"ecs.{kind}",
+                OK,
+                f"on: {stack} deployed, {albs} ALB(s)"
+                + ("" if albs else " (no service needs a load balancer)"),
+            )
+        else:
+            report.add("cluster", f"ecs.{kind}", FAIL, f"on, but {stack} is not deployed")
+
+
 def service_problems(service: dict[str, Any]) -> list[str]:
     """Why an ECS DescribeServices entry is not steady ([] when it is)."""
     problems = []

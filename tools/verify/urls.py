@@ -16,15 +16,24 @@ from tools.verify.deployed import DeployedStack
 from tools.verify.report import FAIL, OK, SKIP, Report
 
 
-def health_url(url: str, config: PlatformConfig | None, output_key: str) -> str:
-    """Where to probe the service whose URL output is `output_key` (`names.service_url_output`):
-    its health check path on the URL's host when one of its route's paths forwards that path to
-    it, else the URL."""
+def health_url(url: str, config: PlatformConfig | None, output_key: str, stack: str = "") -> str:
+    """Where to probe the service whose URL output is `output_key` (`names.service_url_output`)
+    in `stack`: its health check path on the URL's host when one of its route's paths forwards
+    that path to it, else the URL. The service is looked up in the cluster of `stack` (a services
+    stack of `ecs-<kind>`), or in every cluster when `stack` names none."""
     if config is None:
         return url
-    services = [*config.ecs.ec2.services, *config.ecs.fargate.services]
-    for service in services:
-        if names.service_url_output(service.name) != output_key:
+    clusters = {
+        kind: cluster
+        for kind, cluster in config.ecs.clusters.items()
+        if stack.startswith(names.stack_id(config.name, names.ecs_cluster_unit(kind)) + "-")
+    } or config.ecs.clusters
+    for cluster in clusters.values():
+        service = next(
+            (s for s in cluster.web_services if names.service_url_output(s.name) == output_key),
+            None,
+        )
+        if service is None:
             continue
         path = service.health_check_path
         patterns = service.route.paths or ["/*"]
@@ -97,7 +106,7 @@ def check_urls(
             f"no stack output ending in '{names.SERVICE_URL_OUTPUT_SUFFIX}'",
         )
     for stack_name, key, url in urls:
-        target = health_url(url, config, key)
+        target = health_url(url, config, key, stack_name)
         subject = f"{stack_name} {key} {target}"
         if skip_reason:
             report.add("url", subject, SKIP, skip_reason)
