@@ -8,6 +8,7 @@ import json
 import urllib.error
 import urllib.request
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,6 +99,17 @@ def test_pinned_digests_that_the_tags_still_name_are_ok(capsys: pytest.CaptureFi
     ]
     # One anonymous token per repository, then the HEADs carry it.
     assert sum("/token/" in r for r in registry.requests) == 2
+
+
+def test_the_images_are_those_of_the_given_config_of_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--config DIR` (make's CONFIG): a config of record without services leaves only the
+    init container's image to check."""
+    registry = _registry(SAMPLE_IMAGE_DIGEST)
+    assert main(["--environment", "sandbox", "--config", str(tmp_path)], opener=registry) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"OK       {defaults.VOLUME_PERMISSIONS_IMAGE_URI}  ")
 
 
 def test_a_moved_tag_is_reported_and_changes_nothing(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,8 +1,9 @@
 """The digests the environment's images are pinned to, against what their registries hold now.
 
-    python -m tools.images.digests --environment sandbox [--overrides A.json,B.json] [--check]
+    python -m tools.images.digests --environment sandbox [--config DIR] [--overrides A.json,B.json]
+        [--check]
 
-`make image-digests` runs it (ENV, OVERRIDES). For each image the ECS services run by `uri`, and
+`make image-digests` runs it (ENV, CONFIG, OVERRIDES). For each image the ECS services run by `uri`, and
 the volume-permissions init container's, it asks the image's registry (the OCI distribution API,
 with the anonymous pull token public registries such as public.ecr.aws hand out) for the digest
 its tag names now and whether the pinned digest still exists, and prints one line per image:
@@ -168,7 +169,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None, opener: Opener = urllib.request.urlopen) -> int:
     args = parse_args(argv)
     try:
-        config = environment_config(args.environment, args.overrides)
+        config = environment_config(args.environment, args.overrides, args.config)
         images = [image for _, image in config.ecs_images()] + [VOLUME_PERMISSIONS_IMAGE]
         found = findings(images, opener)
     except (AccountError, ConfigError, DigestError) as error:
