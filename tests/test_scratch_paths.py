@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from container_constructs.task_volumes import add_scratch_volumes, owned_tmpfs_mount_options
 from platform_config import load_config
 from stacks import names
+from tests.apps import RECORD
 from tests.assembly import Assembly
 from tests.container_start import Directory, LaunchType, Layout, start_task, writable_paths
 
@@ -41,8 +42,8 @@ def _definition(assembly: Assembly, kind: str) -> dict[str, Any]:
 
 
 def _app_paths(assembly: Assembly, kind: str) -> list[str]:
-    cluster = getattr(load_config(assembly.environment).ecs, kind)
-    (service,) = cluster.services
+    cluster = getattr(load_config(assembly.environment, config_dir=RECORD).ecs, kind)
+    (service,) = cluster.services.values()
     return list(service.writable_paths)
 
 
