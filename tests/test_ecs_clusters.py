@@ -311,8 +311,15 @@ def _cluster_stacks(overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
     settings = stack_settings(config)
     env = Environment(account=config.account, region=config.region)
     network = NetworkStack(app, "Network", settings=settings, section=config.network, env=env)
-    registry = RegistryStack(app, "Registry", settings=settings, section=config.registry, env=env)
-    clusters, _services = build_ecs(app, config, settings, network, env, registry.repositories)
+    registry = RegistryStack(
+        app,
+        "Registry",
+        settings=settings,
+        section=config.registry,
+        cached_image_paths=config.cached_image_paths(),
+        env=env,
+    )
+    clusters, _services = build_ecs(app, config, settings, network, env, registry.image_sources)
     assembly = app.synth()
     return {kind: assembly.get_stack_by_name(s.stack_name).template for kind, s in clusters.items()}
 
