@@ -155,7 +155,7 @@ def exec_log_group_name(cluster_stack_name: str) -> str:
 
 
 # The registry's names (ECR names are unique per account and region, so each carries the
-# environment; docs/design.md "Registry names").
+# environment; docs/design.md, D17).
 REGISTRY_KMS_COMPONENT = KMS_COMPONENT
 
 

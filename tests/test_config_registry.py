@@ -14,7 +14,7 @@ from platform_config.registry import (
     RegistryConfig,
     RepositoryConfig,
 )
-from tests.apps import RECORD
+from tests.helpers.apps import RECORD
 
 
 def _error(overrides: dict[str, Any], environment: str = "sandbox") -> str:

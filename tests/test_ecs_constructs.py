@@ -21,7 +21,7 @@ from container_constructs.ecs_service_cluster import ServiceCluster, ServiceLoad
 from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
 from container_constructs.machine_images import MachineImageKind, image_parameter_name
 from container_constructs.web_service import WebService, WebServiceProps
-from tests.apps import project_app, validation_violations
+from tests.helpers.apps import project_app, validation_violations
 
 
 def _stack() -> tuple[Stack, ec2.IVpc]:

@@ -11,7 +11,7 @@ from platform_config import load_config
 from platform_config.environments import SAMPLE_IMAGE
 from platform_config.image import VOLUME_PERMISSIONS_IMAGE
 from stacks import names
-from tests.assembly import Assembly
+from tests.helpers.assembly import Assembly
 
 # The first service stack of each cluster kind, and its cluster stack's unit.
 CLUSTER_OF = {

@@ -11,7 +11,7 @@ import pytest
 
 from platform_config import load_config
 from stacks import names
-from tests.assembly import Assembly
+from tests.helpers.assembly import Assembly
 
 # Per resource type, the properties whose value must be unique in an account and region (each
 # one is the type's primary identifier or a name ECR/CloudWatch/EKS refuses twice). Properties

@@ -11,7 +11,7 @@ import cfnlint.data.schemas
 import pytest
 
 from stacks import names
-from tests.assembly import Assembly
+from tests.helpers.assembly import Assembly
 from tools.deploy.retained_resources import (
     NAME_IDENTIFIERS,
     dependencies,
@@ -28,7 +28,7 @@ EC2 = names.stack_id("production", names.ecs_cluster_unit("ec2"))
 FARGATE = names.stack_id("production", names.ecs_cluster_unit("fargate"))
 EKS = names.stack_id("production", names.EKS_UNIT)
 EKS_LOG_GROUP = f"/aws/eks/{names.eks_cluster_name('production')}/cluster"  # named by EKS
-# The pull-through cache's repositories follow the registry's removal policy (docs/design.md).
+# The pull-through cache's repositories follow the registry's removal policy (docs/design.md, D22).
 CACHED = [
     names.cached_repository_name("cp-production/kms/ecr-public", path)
     for path in ("docker/library/busybox", "nginx/nginx-unprivileged")
@@ -98,6 +98,7 @@ def test_offline_run_writes_a_mapping_per_stack(
     assert out.count("TO FILL IN:") == 4  # the KMS key ids need the account (--resolve)
 
 
+@pytest.mark.integration
 def test_resolve_reads_the_key_ids_and_skips_what_is_gone(
     production: Assembly,
     tmp_path: Path,

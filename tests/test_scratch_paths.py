@@ -1,6 +1,6 @@
 """Writable scratch paths for a non-root app under a read-only root, on both launch types, for
 images whose directories at those paths are root's: the shipped task definitions run through a
-model of the container start (tests/container_start.py, each rule cited from the engines'
+model of the container start (tests/helpers/container_start.py, each rule cited from the engines'
 sources), not only with /tmp."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from container_constructs.task_volumes import add_scratch_volumes, owned_tmpfs_mount_options
 from platform_config import load_config
 from stacks import names
-from tests.apps import RECORD
-from tests.assembly import Assembly
-from tests.container_start import Directory, LaunchType, Layout, start_task, writable_paths
+from tests.helpers.apps import RECORD
+from tests.helpers.assembly import Assembly
+from tests.helpers.container_start import Directory, LaunchType, Layout, start_task, writable_paths
 
 KINDS: tuple[LaunchType, ...] = ("ec2", "fargate")
 ROOT = 0

@@ -3,10 +3,11 @@
     python -m tools.images.digests --environment sandbox [--config DIR] [--overrides A.json,B.json]
         [--check]
 
-`make image-digests` runs it (ENV, CONFIG, OVERRIDES). For each image the ECS services run by `uri`, and
-the volume-permissions init container's, it asks the image's registry (the OCI distribution API,
-with the anonymous pull token public registries such as public.ecr.aws hand out) for the digest
-its tag names now and whether the pinned digest still exists, and prints one line per image:
+`make image-digests` runs it (ENV, CONFIG, OVERRIDES). For each image the ECS services run by
+`uri`, and the volume-permissions init container's, it asks the image's registry (the OCI
+distribution API, with the anonymous pull token public registries such as public.ecr.aws hand
+out) for the digest its tag names now and whether the pinned digest still exists, and prints one
+line per image:
 
     OK    public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine  sha256:65e3...  (tag: sha256:65e3...)
     MOVED public.ecr.aws/...:1.37  sha256:9db7...  (tag now: sha256:1234...: pin it to update)

@@ -22,7 +22,7 @@ from stacks import names
 
 Overrides = dict[str, Any]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
 
@@ -315,8 +315,8 @@ CATALOGUE: tuple[Change, ...] = (
         "registry-kms-on",
         "the registry encrypted with KMS",
         # Clean: the repositories' names carry the encryption (cp-<env>/kms/<name>), so each
-        # replacement gets a new name, and no stack imports a repository (docs/design.md,
-        # day-two decision 2). The images are re-pushed; cached images come back on first pull.
+        # replacement gets a new name, and no stack imports a repository (docs/design.md, D18).
+        # The images are re-pushed; cached images come back on first pull.
         after={"registry": {"kms_encryption": True}},
     ),
     Change(
