@@ -314,6 +314,7 @@ def _assume(aws: Any, path: str, name: str) -> Any:
     )
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     "path",
     [f"{SSO_PATH}eu-west-2/", SSO_PATH, "/team/ci/", "/"],
@@ -333,6 +334,7 @@ def test_a_path_bearing_role_resolves_to_its_exact_arn(aws: Any, path: str) -> N
     )
 
 
+@pytest.mark.integration
 def test_deploy_parameters_on_moto_name_the_existing_role(aws: Any, tmp_path: Path) -> None:
     session = _assume(aws, f"{SSO_PATH}eu-west-2/", "AWSReservedSSO_Dev_1")
     assembly = _assembly(tmp_path, {PARAMETER: {"Type": "String", "Default": ""}})

@@ -391,6 +391,7 @@ def test_service_on_imported_handles_is_nag_clean(
     assert findings == []
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     "architecture", [ec2.InstanceArchitecture.X86_64, ec2.InstanceArchitecture.ARM_64]
 )
