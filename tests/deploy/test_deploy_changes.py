@@ -10,9 +10,7 @@
 3. the refusal's two steps deploy: first the new templates with the old export kept (what
    `Stack.export_value` writes: the old output, name and value, in the producer's template), which
    plans clean, then the new templates, which plan clean too; the services' listener rule ends on
-   the HTTPS listener;
-4. registry KMS on (catalogue registry-kms-on) plans clean, deploys, and leaves the repositories
-   under their KMS names only (cp-sandbox/kms/...).
+   the HTTPS listener.
 
 The tests run in file order on one module-scoped deployment (tests/deploy/conftest.py). The
 after-configs are synthesized in this process with the validation plugins off (the templates are
@@ -22,7 +20,6 @@ tests/deploy/test_checkers.py (it never deletes a listener rule an update remove
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import shutil
@@ -51,7 +48,6 @@ ENVIRONMENT = "sandbox"
 FARGATE = names.stack_id(ENVIRONMENT, names.ecs_cluster_unit("fargate"))
 FARGATE_SERVICES = names.stack_id(ENVIRONMENT, names.ecs_services_unit("fargate", 1))
 REGISTRY = names.stack_id(ENVIRONMENT, names.REGISTRY_UNIT)
-REPOSITORY = "AWS::ECR::Repository"
 
 
 @dataclass
@@ -191,11 +187,11 @@ def test_a_clean_change_plans_clean_deploys_and_reads_back(changes: Changes) -> 
         taskDefinition=task.physical_id
     )["taskDefinition"]
     assert (described["revision"], described["memory"]) == (2, "1024")
-    names = {
+    repositories = {
         r["repositoryName"]
         for r in changes.deployment.server.client("ecr").describe_repositories()["repositories"]
     }
-    assert "orders" in names
+    assert names.repository_name(ENVIRONMENT, "orders", kms=False) in repositories
 
 
 def _export_refused(document: dict[str, Any]) -> str:
@@ -206,19 +202,14 @@ def _export_refused(document: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-def https_on_overrides(changes: Changes) -> dict[str, Any]:
+def https_on(changes: Changes) -> Assembly:
     """The clean change's config with a certificate (one the emulator's ACM holds) on the
     Fargate cluster's ALB."""
     acm = changes.deployment.server.client("acm")
     certificate = acm.request_certificate(DomainName="app.example.com")["CertificateArn"]
     overrides = clean_change()
     overrides["ecs"]["fargate"]["load_balancer"] = {"certificate_arn": certificate}
-    return overrides
-
-
-@pytest.fixture(scope="module")
-def https_on(changes: Changes, https_on_overrides: dict[str, Any]) -> Assembly:
-    return changes.synth("https-on", https_on_overrides)
+    return changes.synth("https-on", overrides)
 
 
 def test_https_on_is_refused_by_the_plan_and_by_the_emulator(
@@ -321,40 +312,3 @@ def test_https_on_deploys_in_the_two_steps_the_refusal_gives(
     moved = priorities == {80: [], 443: ["1"]}
     assert moved == RULE_MOVES_TO_ITS_NEW_LISTENER
     assert moved or priorities == {80: ["1"], 443: []}
-
-
-def _repository_names(changes: Changes) -> set[str]:
-    ecr = changes.deployment.server.client("ecr")
-    return {r["repositoryName"] for r in ecr.describe_repositories()["repositories"]}
-
-
-def test_registry_kms_on_plans_clean_and_replaces_the_repositories_under_new_names(
-    changes: Changes, https_on_overrides: dict[str, Any]
-) -> None:
-    """Catalogue entry registry-kms-on, over what the HTTPS steps deployed: the plan replaces each
-    repository (its encryption and name are create-only) and refuses nothing (no stack imports a
-    repository, each new name is free); the deploy succeeds, the repositories (ours and the
-    cache's pre-created ones) exist under the KMS names only, and everything reads back. moto
-    deletes a replaced repository before it creates the new one (AWS does it the other way
-    round), so the name clash this avoids is the plan's to show (tests/plan), not moto's."""
-    overrides = copy.deepcopy(https_on_overrides)
-    overrides["registry"]["kms_encryption"] = True
-    after = changes.synth("registry-kms-on", overrides)
-    before = _repository_names(changes)
-    code, document = changes.plan("registry-kms-on", after)
-    assert code == 0, document["refusals"]
-    replaced = {a[2] for a in _actions(document, REGISTRY) if a[:2] == ("replace", REPOSITORY)}
-    repositories = {
-        logical_id
-        for logical_id, resource in after.template_json(REGISTRY)["Resources"].items()
-        if resource["Type"] == REPOSITORY
-    }
-    assert replaced == repositories
-    changes.deploy("registry-kms-on", after).check()
-    assert resources_read_back(changes, after) == []
-    plain = names.registry_namespace(ENVIRONMENT, kms=False) + "/"
-    kms = names.registry_namespace(ENVIRONMENT, kms=True) + "/"
-    ours = {name for name in before if name.startswith(plain)}
-    assert len(ours) == len(repositories)
-    now = {name for name in _repository_names(changes) if name.startswith(plain)}
-    assert now == {name.replace(plain, kms, 1) for name in ours}
