@@ -193,8 +193,8 @@ def add_owned_tmpfs(
     Fargate keeps task volumes (bind mounts, not filled from the image) and the init container.
     """
     linux = app.linux_parameters
-    # WebService always gives the app LinuxParameters (capabilities dropped), which render the
-    # LinuxParameters object these options are merged into.
+    # The task builder (task_definition.py) always gives the app LinuxParameters (capabilities
+    # dropped), which render the LinuxParameters object these options are merged into.
     assert linux is not None, "the app container needs LinuxParameters"
     definition = task_definition.node.default_child
     assert isinstance(definition, ecs.CfnTaskDefinition)

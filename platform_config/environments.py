@@ -49,7 +49,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
             ],
             "kms_encryption": False,
             # Deployed when other stacks imported the repository's ARN: keep those exports until
-            # every stack has been deployed with this version once (docs/design.md, D17).
+            # every stack has been deployed with this version once (docs/design.md, D21).
             "legacy_exports": True,
         },
         "ecs": {

@@ -22,9 +22,10 @@ class ImageName(NamedTuple):
 
 
 # docker/distribution's reference grammar, simplified: the first component is the registry when it
-# has a dot, a colon or is localhost (otherwise Docker Hub, docker.io).
+# has a dot, a colon or is localhost (otherwise Docker Hub, docker.io). A port is a colon in the
+# first component before a '/': public.ecr.aws/org/image:2 has tag 2, localhost:5000/x a port.
 _REFERENCE = re.compile(
-    r"^(?P<name>[^:@]+(?::[0-9]+)?(?:/[^:@]+)*)(?::(?P<tag>[\w][\w.-]{0,127}))?$"
+    r"^(?P<name>[^:@/]+(?::[0-9]+(?=/))?(?:/[^:@/]+)*)(?::(?P<tag>[\w][\w.-]{0,127}))?$"
 )
 
 

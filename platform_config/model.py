@@ -186,7 +186,7 @@ class PlatformConfig(Section):
 
     @model_validator(mode="after")
     def _scanned_and_immutable(self) -> PlatformConfig:
-        # The platform's security rules (tests/gates/security_rules.py) require both: a valid
+        # The platform's rules (container_constructs/rules/registry.py) require both: a valid
         # config must never produce a template they reject.
         for index, repository in enumerate(self.registry.repositories):
             if not repository.tag_immutability:
@@ -215,12 +215,18 @@ class PlatformConfig(Section):
         return self
 
     def ecs_images(self) -> list[tuple[str, ImageConfig]]:
-        """Each ECS service's image, with its field path."""
-        return [
-            (f"ecs.{kind}.services.{service.name}.image", service.image)
-            for kind, cluster in self.ecs.clusters.items()
-            for service in cluster.services.values()
-        ]
+        """Each ECS service's image and its sidecars' given images, with their field paths."""
+        found: list[tuple[str, ImageConfig]] = []
+        for kind, cluster in self.ecs.clusters.items():
+            for service in cluster.services.values():
+                field = f"ecs.{kind}.services.{service.name}"
+                found.append((f"{field}.image", service.image))
+                found.extend(
+                    (f"{field}.sidecars[{index}].image", sidecar.image)
+                    for index, sidecar in enumerate(service.sidecars)
+                    if sidecar.image is not None
+                )
+        return found
 
     def cached_image_paths(self) -> list[str]:
         """The upstream repositories the pull-through cache serves ECS from (the services' images
@@ -237,13 +243,37 @@ class PlatformConfig(Section):
         known = self.registry.repository_names
         for kind, cluster in self.ecs.clusters.items():
             for service in cluster.services.values():
-                name = service.image.repository
-                if name is not None and name not in known:
-                    raise ValueError(
-                        f"ecs.{kind}.services.{service.name}.image.repository: '{name}' is not "
-                        "one of registry.repositories; allowed: "
-                        f"{', '.join(known) or '(none)'}"
-                    )
+                images = [("image", service.image)] + [
+                    (f"sidecars.{sidecar.name}.image", sidecar.image)
+                    for sidecar in service.sidecars
+                    if sidecar.image is not None
+                ]
+                for field, image in images:
+                    name = image.repository
+                    if name is not None and name not in known:
+                        raise ValueError(
+                            f"ecs.{kind}.services.{service.name}.{field}.repository: '{name}' is "
+                            "not one of registry.repositories; allowed: "
+                            f"{', '.join(known) or '(none)'}"
+                        )
+        return self
+
+    @model_validator(mode="after")
+    def _queues_in_region(self) -> PlatformConfig:
+        """A worker scales on its queue's CloudWatch metrics, which stay in the queue's region."""
+        for kind, cluster in self.ecs.clusters.items():
+            for service in cluster.services.values():
+                queue = service.queue
+                if queue is None or queue.arn is None:
+                    continue
+                for field, arn in (("arn", queue.arn), ("kms_key_arn", queue.kms_key_arn)):
+                    if arn is not None and arn.split(":")[3] != self.region:
+                        raise ValueError(
+                            f"ecs.{kind}.services.{service.name}.queue.{field}: in "
+                            f"{arn.split(':')[3]}; allowed: the environment's region "
+                            f"{self.region} (the worker scales on the queue's metrics, which "
+                            "CloudWatch keeps per region)"
+                        )
         return self
 
     @model_validator(mode="after")

@@ -134,7 +134,7 @@ class RegistryStack(Stack):
         had: the ARN and name of the repository under its config name, its ECR name then. A
         stack deployed before still imports them; its next deploy drops the import (CDK deploys
         this stack first, and an export in use may not change or go:
-        docs/design.md, D2 and D17). Once no stack imports them, `legacy_exports`
+        docs/design.md, D2 and D21). Once no stack imports them, `legacy_exports`
         false removes them."""
         for name, repository in self.registry.repositories.items():
             legacy_arn = f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:{Aws.ACCOUNT_ID}:repository/{name}"

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from platform_config import ENVIRONMENTS, ConfigError, load_config
+from platform_config.image import split_image_uri
 from platform_config.registry import (
     LifecycleConfig,
     PullThroughCacheConfig,
@@ -379,3 +380,43 @@ def test_cached_paths_are_the_ecs_images_on_the_upstream_and_the_init_image() ->
         ).cached_image_paths()
         == []
     )
+
+
+def _with_sidecar(image: dict[str, Any]) -> dict[str, Any]:
+    web = _web({"uri": "ghcr.io/example/app:1.0.0"})
+    return {
+        "ecs": {
+            "fargate": {
+                "services": {"web": {**web, "sidecars": [{"name": "agent", "image": image}]}}
+            }
+        }
+    }
+
+
+def test_a_sidecar_image_through_the_cache_is_pinned_and_cached() -> None:
+    """Sidecars' images are the services' images too: on the cache's upstream they need their
+    digest (the field names the sidecar), and the registry creates their cached repositories."""
+    with pytest.raises(ConfigError) as caught:
+        load_config("sandbox", overrides=_with_sidecar({"uri": "public.ecr.aws/team/agent:2"}))
+    assert "ecs.fargate.services.web.sidecars[0].image.digest: required" in str(caught.value)
+    config = load_config(
+        "sandbox", overrides=_with_sidecar({"uri": "public.ecr.aws/team/agent:2", "digest": DIGEST})
+    )
+    assert "team/agent" in config.cached_image_paths()
+
+
+@pytest.mark.parametrize(
+    ("uri", "registry", "path", "tag"),
+    [
+        ("public.ecr.aws/team/agent:2", "public.ecr.aws", "team/agent", "2"),
+        ("busybox:137", "docker.io", "library/busybox", "137"),
+        ("busybox:1.37", "docker.io", "library/busybox", "1.37"),
+        ("localhost:5000/x:1", "localhost:5000", "x", "1"),
+        ("ghcr.io/a/b", "ghcr.io", "a/b", None),
+    ],
+)
+def test_image_references_split_as_registries_read_them(
+    uri: str, registry: str, path: str, tag: str | None
+) -> None:
+    """A numeric tag is a tag, a port only a colon in the registry component (before a '/')."""
+    assert split_image_uri(uri) == (registry, path, tag)

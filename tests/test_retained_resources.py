@@ -28,7 +28,7 @@ EC2 = names.stack_id("production", names.ecs_cluster_unit("ec2"))
 FARGATE = names.stack_id("production", names.ecs_cluster_unit("fargate"))
 EKS = names.stack_id("production", names.EKS_UNIT)
 EKS_LOG_GROUP = f"/aws/eks/{names.eks_cluster_name('production')}/cluster"  # named by EKS
-# The pull-through cache's repositories follow the registry's removal policy (docs/design.md, D22).
+# The pull-through cache's repositories follow the registry's removal policy (docs/design.md, D26).
 CACHED = [
     names.cached_repository_name("cp-production/kms/ecr-public", path)
     for path in ("docker/library/busybox", "nginx/nginx-unprivileged")

@@ -128,6 +128,7 @@ def changes(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) ->
 def clean_change() -> dict[str, Any]:
     """The Fargate sample at 512 CPU / 1024 MiB, and an `orders` repository."""
     shipped = ENVIRONMENTS[ENVIRONMENT]
+    # The config of record's sample, at its priority and path.
     sample = service("sample", 1, "/*", cpu=512, memory_mib=1024)
     repositories = [*shipped["registry"]["repositories"], {"name": "orders"}]
     return {**fargate(sample), "registry": {"repositories": repositories}}

@@ -63,7 +63,7 @@ SERVICE_FILE = "config/services/fargate/sample.json"
 REGISTRY_HOST = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
 REPOSITORY_URI = f"{REGISTRY_HOST}/{names.repository_name('sandbox', 'sample-app', kms=False)}"
 # The sample's public image as its task runs it: through the registry's pull-through cache, by
-# digest (docs/design.md, D22).
+# digest (docs/design.md, D26).
 SAMPLE_IMAGE_REFERENCE = (
     f"{REGISTRY_HOST}/"
     + names.cached_repository_name(

@@ -17,8 +17,25 @@ SHARED_MODULE = f"{PACKAGE}.common"
 # library only, nothing of aws-cdk-lib or of the package.
 FOUNDATION_MODULES = frozenset({f"{PACKAGE}.defaults", f"{PACKAGE}.checks"})
 ALLOWED_THIRD_PARTY = frozenset({"aws_cdk", "constructs"})
+# The rule pack and its caches (container_constructs/rules/) are copied as one package: its
+# modules import each other, and jsii (aws-cdk-lib's runtime) to implement a plugin interface.
+RULES_PACKAGE = f"{PACKAGE}.rules"
+RULES_THIRD_PARTY = frozenset({"jsii"})
 # A module split into parts: copy it with its companions (which follow the same rules).
 _SERVICE_CLUSTER = f"{PACKAGE}.ecs_service_cluster"  # the handles services take
+# The hardened task every service kind builds on (container_constructs/task_definition.py) and
+# the service, storage and sidecar parts the kinds share.
+_TASK = frozenset(
+    {
+        f"{PACKAGE}.task_definition",
+        f"{PACKAGE}.task_acknowledgements",
+        f"{PACKAGE}.task_volumes",
+        f"{PACKAGE}.sidecars",
+        f"{PACKAGE}.efs_storage",
+        f"{PACKAGE}.service_base",
+        _SERVICE_CLUSTER,
+    }
+)
 _EKS = frozenset(
     f"{PACKAGE}.eks_{part}"
     for part in (
@@ -34,7 +51,13 @@ _EKS = frozenset(
     )
 )
 COMPANIONS: dict[str, frozenset[str]] = {
-    f"{PACKAGE}.web_service": frozenset({f"{PACKAGE}.task_volumes", _SERVICE_CLUSTER}),
+    f"{PACKAGE}.task_definition": _TASK | {f"{PACKAGE}.pull_through_cache"},
+    f"{PACKAGE}.task_acknowledgements": _TASK,
+    f"{PACKAGE}.service_base": _TASK,
+    f"{PACKAGE}.web_service": _TASK,
+    f"{PACKAGE}.backend_service": _TASK,
+    f"{PACKAGE}.worker_service": _TASK | {f"{PACKAGE}.worker_scaling"},
+    f"{PACKAGE}.scheduled_job": _TASK,
     # EksCluster and its companions (copy them together) may import each other.
     **{module: _EKS - {module} for module in _EKS},
     f"{PACKAGE}.ecs_ec2_cluster": frozenset({_SERVICE_CLUSTER, f"{PACKAGE}.machine_images"}),
@@ -74,7 +97,8 @@ def forbidden_imports(source: str, module_name: str) -> list[str]:
     only the standard library)."""
     problems = []
     foundation = module_name in FOUNDATION_MODULES
-    for name in imported_modules(source):
+    in_rules = module_name == RULES_PACKAGE or module_name.startswith(f"{RULES_PACKAGE}.")
+    for name in imported_modules(source, RULES_PACKAGE if in_rules else PACKAGE):
         top = name.split(".")[0]
         if top in sys.stdlib_module_names:
             continue
@@ -82,6 +106,8 @@ def forbidden_imports(source: str, module_name: str) -> list[str]:
             problems.append(name)
             continue
         if top in ALLOWED_THIRD_PARTY or name in FOUNDATION_MODULES:
+            continue
+        if in_rules and (name.startswith(f"{RULES_PACKAGE}.") or top in RULES_THIRD_PARTY):
             continue
         if name == SHARED_MODULE and module_name != SHARED_MODULE:
             continue

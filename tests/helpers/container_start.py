@@ -21,7 +21,7 @@ the engines' own rule, read in their sources on 2026-12-04:
   image directory's mode where there is one (runc prepends it), else tmpfs's own 1777
   (opencontainers/runc libcontainer/rootfs_linux.go `createOpenMountpoint`, commit 76d9cf5d).
 - Fargate (platform 1.4) task volumes are bind mounts that start root-owned, mode 0755 and are
-  not filled from the image (aws/containers-roadmap#863, #938; docs/design.md, D12 and D21).
+  not filled from the image (aws/containers-roadmap#863, #938; docs/design.md, D12 and D25).
 - A process may write a directory if it owns it and the owner's write bit is set, or through the
   group (given gid) or other bits; uid 0 with the default capabilities always may.
 

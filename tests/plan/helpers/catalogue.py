@@ -315,7 +315,7 @@ CATALOGUE: tuple[Change, ...] = (
         "registry-kms-on",
         "the registry encrypted with KMS",
         # Clean: the repositories' names carry the encryption (cp-<env>/kms/<name>), so each
-        # replacement gets a new name, and no stack imports a repository (docs/design.md, D18).
+        # replacement gets a new name, and no stack imports a repository (docs/design.md, D22).
         # The images are re-pushed; cached images come back on first pull.
         after={"registry": {"kms_encryption": True}},
     ),
