@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from tools.docs.markers import write_generated
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,7 +209,7 @@ def services_override(count: int) -> dict[str, Any]:
     (removed explicitly; the EC2 cluster keeps its own), each routed by its own path."""
     services: dict[str, Any] = {
         f"svc-{index:02d}": {
-            "image": {"uri": SAMPLE_IMAGE_URI},
+            "image": dict(SAMPLE_IMAGE),
             "user": "101",
             "writable_paths": ["/tmp", "/var/cache/nginx"],
             "route": {"priority": index, "paths": [f"/svc-{index:02d}/*"]},

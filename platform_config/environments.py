@@ -16,7 +16,16 @@ DEFAULT_ENVIRONMENT = "sandbox"
 # A public image that starts on a fresh account without a push: nginx as uid 101 on port 8080,
 # writing only to /tmp and /var/cache/nginx (given as writable volumes under a read-only root).
 # The shipped sample services run it (config/services/*/sample.json); tests and benchmarks too.
+# ECS pulls it through the registry's pull-through cache, by the digest of the multi-arch index
+# the tag named when it was pinned: the digest nginxinc/nginx-unprivileged:1.27-alpine is pinned
+# to in public repositories (e.g. "nginx-unprivileged:1.27-alpine@sha256:65e3e85d..."; NGINX
+# publishes the same builds to Docker Hub and ECR Public). Not checked against ECR Public offline:
+# `make image-digests ENV=...` compares it with what the tag names there now.
 SAMPLE_IMAGE_URI = "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"
+SAMPLE_IMAGE_DIGEST = "sha256:65e3e85dbaed8ba248841d9d58a899b6197106c23cb0ff1a132b7bfe0547e4c0"
+
+# The image field of a service that runs the sample image (tests and benchmarks).
+SAMPLE_IMAGE: dict[str, str] = {"uri": SAMPLE_IMAGE_URI, "digest": SAMPLE_IMAGE_DIGEST}
 
 # The rule at priority 1 keeps the logical id the sample's listener rule had before rules were
 # keyed by priority (docs/design.md, D20): an environment deployed then updates it
@@ -44,6 +53,9 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 }
             ],
             "kms_encryption": False,
+            # Deployed when other stacks imported the repository's ARN: keep those exports until
+            # every stack has been deployed with this version once (docs/design.md, D21).
+            "legacy_exports": True,
         },
         "ecs": {
             "ec2": {
@@ -110,10 +122,15 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
             "repositories": [
                 {
                     "name": "sample-app",
+                    # Production's repository exists under this name: a new name would replace
+                    # it (a new, empty repository; the old one retained with the images).
+                    # Repositories added later get the default cp-production/kms/<name>.
+                    "physical_name": "sample-app",
                     "lifecycle": {"untagged_image_expiry_days": 14, "max_image_count": 200},
                 }
             ],
             "kms_encryption": True,
+            "legacy_exports": True,
         },
         "ecs": {
             "ec2": {

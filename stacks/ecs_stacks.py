@@ -21,7 +21,6 @@ from typing import Any, Generic, TypedDict, TypeVar
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -50,6 +49,7 @@ from platform_config.ecs_service import ServiceConfig
 from stacks import names
 from stacks.common import StackSettings
 from stacks.ecs_workloads import Workload, add_workload
+from stacks.images import ImageSources
 
 # The default group's first ALB (see stacks/names.py FIRST_LOAD_BALANCER for its ids).
 FIRST_ALB = AlbKey(*names.FIRST_LOAD_BALANCER)
@@ -187,6 +187,7 @@ class Ec2ClusterStack(EcsClusterStack[Ec2ClusterConfig]):
             props=Ec2ClusterProps(
                 instance_types=section.instance_types,
                 machine_image=section.machine_image,
+                machine_image_version=section.machine_image_version,
                 min_instances=section.min_instances,
                 max_instances=section.max_instances,
                 target_capacity_percent=section.target_capacity_percent,
@@ -245,7 +246,8 @@ class EcsServicesStack(Stack):
         load_balancers: the cluster stack's `service_load_balancers`. Required.
         exec_log_group_name: the literal name of the cluster's ECS Exec log group, or None.
             Required.
-        repositories: the registry's repositories by config name. Required.
+        images: what the services' images resolve against (`RegistryStack.image_sources`:
+            the registry's repositories and its pull-through cache). Required.
         queues: the queues of the cluster's workers built before, by worker name (those the
             services send to). Default: none.
 
@@ -267,7 +269,7 @@ class EcsServicesStack(Stack):
         cluster: ServiceCluster,
         load_balancers: Mapping[AlbKey, ServiceLoadBalancer],
         exec_log_group_name: str | None,
-        repositories: Mapping[str, ecr.IRepository],
+        images: ImageSources,
         queues: Mapping[str, sqs.IQueue] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -315,7 +317,7 @@ class EcsServicesStack(Stack):
                 settings=settings,
                 cluster=self.service_cluster,
                 balancer=imported[section.alb_of(service)] if service.kind == "web" else None,
-                repositories=repositories,
+                images=images,
                 queues=queues,
             )
             self.services[service.name] = workload

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from platform_config import ENVIRONMENTS, ConfigError, load_config
 from platform_config.ecs import FargateClusterConfig
 from platform_config.ecs_placement import AlbKey, Placement, priority_block
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from tests.helpers.apps import RECORD
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
@@ -33,7 +33,7 @@ def test_priority_block(priority: int, block_size: int, block: int) -> None:
 def _service(name: str, priority: int, stack: int | None, group: str | None) -> dict[str, Any]:
     service: dict[str, Any] = {
         "name": name,
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "route": {"priority": priority, "paths": [f"/{name}/*"]},
     }
     if stack is not None:
@@ -173,8 +173,8 @@ def test_no_stack_over_capacity() -> None:
 def test_only_web_services_take_a_stack() -> None:
     """A backend, worker or job has a stack of its own (`workload_stacks`): it neither names a
     services-N stack nor counts against one's capacity, and `stack` is refused for it."""
-    worker = {"name": "jobs", "kind": "worker", "image": {"uri": SAMPLE_IMAGE_URI}}
-    backend = {"name": "orders", "kind": "backend", "image": {"uri": SAMPLE_IMAGE_URI}}
+    worker = {"name": "jobs", "kind": "worker", "image": dict(SAMPLE_IMAGE)}
+    backend = {"name": "orders", "kind": "backend", "image": dict(SAMPLE_IMAGE)}
     web = [_service("svc-1", 1, None, None), _service("svc-2", 2, None, None)]
     section = _section(
         [*web, worker, backend], services_per_stack=2, legacy_listener_rules={"1": "sample"}

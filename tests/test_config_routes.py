@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from platform_config import ConfigError, load_config
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from platform_config.model import PlatformConfig
 from tests.helpers.apps import RECORD
 
@@ -19,7 +19,7 @@ FIELD = "ecs.fargate.services.web.route"
 
 def _with_route(**route: Any) -> dict[str, Any]:
     """Sandbox overrides (no config of record): one Fargate service `web` with `route`."""
-    service = {"image": {"uri": SAMPLE_IMAGE_URI}, "route": {"priority": 1, **route}}
+    service = {"image": dict(SAMPLE_IMAGE), "route": {"priority": 1, **route}}
     return {"ecs": {"fargate": {"services": {"web": service}}}}
 
 
@@ -124,7 +124,7 @@ def _services(*services: tuple[str, int, str | None], per_alb: int = 100) -> dic
                 "services_per_load_balancer": per_alb,
                 "services": {
                     name: {
-                        "image": {"uri": SAMPLE_IMAGE_URI},
+                        "image": dict(SAMPLE_IMAGE),
                         "route": {"priority": priority, "paths": ["/*"]},
                         **({"load_balancer": group} if group else {}),
                     }

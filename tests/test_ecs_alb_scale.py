@@ -22,7 +22,7 @@ from container_constructs.rules.limits import quota_problems
 from platform_config import ENVIRONMENTS
 from platform_config.alb_quotas import RULES_PER_ALB, TARGET_GROUPS_PER_ALB
 from platform_config.ecs_placement import priority_block
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from tests.helpers.apps import synth_environment
 
@@ -45,7 +45,7 @@ TARGET_GROUP = "AWS::ElasticLoadBalancingV2::TargetGroup"
 def _service(number: int) -> dict[str, Any]:
     """Service `number`, at that priority, in stack N of its block of 10."""
     service: dict[str, Any] = {
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
         "stack": priority_block(number, 10),
     }

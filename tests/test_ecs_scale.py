@@ -15,7 +15,7 @@ import pytest
 
 from platform_config import ENVIRONMENTS, load_config
 from platform_config.ecs_placement import priority_block
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from tests.helpers.apps import synth_environment
 
@@ -31,7 +31,7 @@ MAX_TEMPLATE_BYTES = 1_000_000
 def _fargate_service(number: int) -> dict[str, Any]:
     """Service `number`, at that priority, in stack N of its block of 10."""
     service: dict[str, Any] = {
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
         "health_check_path": f"/svc-{number}/",
         "stack": priority_block(number, 10),
@@ -52,7 +52,7 @@ def _overrides(service_count: int) -> dict[str, Any]:
     ec2 = dict(ENVIRONMENTS["sandbox"]["ecs"]["ec2"])
     ec2["services"] = {
         name: {
-            "image": {"uri": SAMPLE_IMAGE_URI},
+            "image": dict(SAMPLE_IMAGE),
             "route": {"priority": priority, "paths": [f"/{name}/*"]},
         }
         for priority, name in enumerate(["alpha", "beta", "gamma"], start=1)

@@ -19,7 +19,7 @@ from platform_config.alb_quotas import (
     max_services_per_load_balancer,
 )
 from platform_config.ecs_placement import AlbKey, priority_block
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from stacks.names import FIRST_LOAD_BALANCER, load_balancer_construct_id
 from tests.helpers.apps import RECORD, synth_environment
@@ -32,7 +32,7 @@ def _service(number: int, **changes: Any) -> dict[str, Any]:
     priority had it; the stack is its own choice since)."""
     service: dict[str, Any] = {
         "name": f"svc-{number}",
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
         "stack": priority_block(number, 10),
     }
@@ -220,7 +220,7 @@ def test_certificate_quota_and_rules() -> None:
 
 
 def test_region_quota_on_albs() -> None:
-    web = {"image": {"uri": SAMPLE_IMAGE_URI}, "route": {"priority": 1, "paths": ["/*"]}}
+    web = {"image": dict(SAMPLE_IMAGE), "route": {"priority": 1, "paths": ["/*"]}}
     overrides = _fargate(services=[_service(n) for n in range(1, 51)], services_per_load_balancer=1)
     message = _error({"ecs": {**overrides["ecs"], "ec2": {"services": {"web": web}}}})
     assert "ecs: 51 ALBs (ecs.ec2: 1, ecs.fargate: 50) exceed the region's quota of 50" in message

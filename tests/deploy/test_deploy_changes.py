@@ -190,11 +190,11 @@ def test_a_clean_change_plans_clean_deploys_and_reads_back(changes: Changes) -> 
         taskDefinition=task.physical_id
     )["taskDefinition"]
     assert (described["revision"], described["memory"]) == (2, "1024")
-    names = {
+    repositories = {
         r["repositoryName"]
         for r in changes.deployment.server.client("ecr").describe_repositories()["repositories"]
     }
-    assert "orders" in names
+    assert names.repository_name(ENVIRONMENT, "orders", kms=False) in repositories
 
 
 LISTENER = "AWS::ElasticLoadBalancingV2::Listener"

@@ -60,6 +60,7 @@ X86_TYPES = (
     "m7i.large",
 )
 ARM_TYPES = ("t4g.small", "t4g.medium", "m6g.large", "m7g.large", "c7g.large", "r7g.large")
+PINNED_DIGEST = "sha256:" + "0123456789abcdef" * 4
 PUBLIC_IMAGES = (
     "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine",
     "public.ecr.aws/docker/library/httpd:2.4-alpine",
@@ -165,7 +166,11 @@ def images(draw: st.DrawFn, repositories: list[str]) -> Raw:
             "repository": draw(st.sampled_from(repositories)),
             "tag": draw(st.sampled_from(("v1", "1.2.3", "latest-abc"))),
         }
-    return {"uri": draw(st.sampled_from(PUBLIC_IMAGES))}
+    uri = draw(st.sampled_from(PUBLIC_IMAGES))
+    # Images on public.ecr.aws are pulled through the default pull-through cache, pinned by
+    # digest (the digest only has to be well formed here: nothing is pulled).
+    digest = draw(st.sampled_from((PINNED_DIGEST,))) if uri.startswith("public.ecr.aws/") else None
+    return {"uri": uri, **({"digest": digest} if digest else {})}
 
 
 @st.composite

@@ -54,7 +54,7 @@ _EKS = frozenset(
 )
 COMPANIONS: dict[str, frozenset[str]] = {
     _SERVICE_CLUSTER: frozenset({_ROUTES}),
-    f"{PACKAGE}.task_definition": _TASK,
+    f"{PACKAGE}.task_definition": _TASK | {f"{PACKAGE}.pull_through_cache"},
     f"{PACKAGE}.task_acknowledgements": _TASK,
     f"{PACKAGE}.service_base": _TASK,
     f"{PACKAGE}.web_service": _TASK,
@@ -63,9 +63,12 @@ COMPANIONS: dict[str, frozenset[str]] = {
     f"{PACKAGE}.scheduled_job": _TASK,
     # EksCluster and its companions (copy them together) may import each other.
     **{module: _EKS - {module} for module in _EKS},
-    f"{PACKAGE}.ecs_ec2_cluster": frozenset({_SERVICE_CLUSTER, _ROUTES}),
+    f"{PACKAGE}.ecs_ec2_cluster": frozenset(
+        {_SERVICE_CLUSTER, _ROUTES, f"{PACKAGE}.machine_images"}
+    ),
     f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER, _ROUTES}),
     f"{PACKAGE}.load_balancer": frozenset({_SERVICE_CLUSTER, _ROUTES}),
+    f"{PACKAGE}.registry": frozenset({f"{PACKAGE}.pull_through_cache"}),
 }
 # A module past this many lines does more than one job: split it into companions.
 MAX_MODULE_LINES = 400

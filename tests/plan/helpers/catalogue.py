@@ -26,10 +26,6 @@ ROOT = Path(__file__).resolve().parents[3]
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
 
-# The fixes of issue 25 item 3 that flip refused entries to clean.
-FIX_REGISTRY_NAMES = "a repository replaced without a name clash, or a sequence the plan drives"
-FIX_AMI_ROLL = "EC2 instances roll to a new launch template on deploy"
-
 
 # The shipped Fargate sample's service file in the config of record (config/), which every
 # catalogue synth reads, as the sandbox sees it.
@@ -351,15 +347,11 @@ CATALOGUE: tuple[Change, ...] = (
         "ec2-instance-types",
         "the EC2 cluster's instance types",
         after={"ecs": {"ec2": {"instance_types": ["t3.medium", "t3a.medium"]}}},
-        notes=("instances-keep-launch-template",),
-        fixed_by=FIX_AMI_ROLL,
     ),
     Change(
         "ec2-machine-image",
         "the EC2 cluster's machine image (al2023 -> bottlerocket)",
         after={"ecs": {"ec2": {"machine_image": "bottlerocket"}}},
-        notes=("instances-keep-launch-template",),
-        fixed_by=FIX_AMI_ROLL,
     ),
     Change(
         "eks-node-group-instance-types",
@@ -403,18 +395,10 @@ CATALOGUE: tuple[Change, ...] = (
     Change(
         "registry-kms-on",
         "the registry encrypted with KMS",
+        # Clean: the repositories' names carry the encryption (cp-<env>/kms/<name>), so each
+        # replacement gets a new name, and no stack imports a repository (docs/design.md, D22).
+        # The images are re-pushed; cached images come back on first pull.
         after={"registry": {"kms_encryption": True}},
-        refused=("export-in-use", "fixed-name"),
-        fixed_by=FIX_REGISTRY_NAMES,
-        sequence=(
-            # KMS is registry-wide and a registry keeps at least one repository, so the name is
-            # freed by destroying the registry and the EKS stack, which imports its repository's
-            # ARN (the sandbox deletes the images and the cluster), then both come back.
-            Step(
-                {"registry": {"kms_encryption": True}},
-                destroy=(names.EKS_UNIT, names.REGISTRY_UNIT),
-            ),
-        ),
     ),
     Change(
         "repository-added",
@@ -441,11 +425,10 @@ CATALOGUE: tuple[Change, ...] = (
             }
         },
         after={},
-        refused=("export-in-use", "stateful-retained"),
-        sequence=(
-            Step({}, stacks=(names.EKS_UNIT,)),
-            Step({}, accept=("stateful-retained",)),
-        ),
+        # No stack imports a repository (the EKS stack names its ARN), so only the retained
+        # repository's orphaning is refused.
+        refused=("stateful-retained",),
+        sequence=(Step({}, accept=("stateful-retained",)),),
     ),
     Change(
         "production-https-on",
