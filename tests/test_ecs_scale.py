@@ -213,22 +213,14 @@ def _imports(value: Any) -> set[str]:
 
 
 def test_ecr_image_pull_is_granted_to_the_execution_role(synthesized: dict[int, Path]) -> None:
-    """The image and the pull grant name the registry stack's repository through its exports
-    (strong cross-stack references: Fn::ImportValue, test_ecs_services.py)."""
-    exports = {
-        output["Export"]["Name"]: output["Value"]
-        for output in _templates(synthesized[51])[_stack(names.REGISTRY_UNIT)]["Outputs"].values()
-        if "Export" in output
-    }
+    """The image and the pull grant name the registry's repository by its name (cp-<env>/<name>),
+    with no cross-stack reference (D21), scoped to that one repository."""
     resources = _service_one(synthesized)
     definition = next(r for r in resources.values() if r["Type"] == "AWS::ECS::TaskDefinition")
-    image = definition["Properties"]["ContainerDefinitions"][0]["Image"]
-    assert json.dumps(image).endswith('":1.0.0"]]}')
-    assert "Fn::GetStackOutput" not in json.dumps(image)
-    assert {json.dumps(exports[name]) for name in _imports(image)} == {
-        json.dumps({"Ref": "RegistrysampleappCC1FB26D"}),
-        json.dumps({"Fn::GetAtt": ["RegistrysampleappCC1FB26D", "Arn"]}),
-    }
+    image = json.dumps(definition["Properties"]["ContainerDefinitions"][0]["Image"])
+    assert image.endswith('/cp-sandbox/sample-app:1.0.0"]]}')
+    assert "Fn::ImportValue" not in image
+    assert "Fn::GetStackOutput" not in image
     policy = next(
         r
         for k, r in resources.items()
@@ -236,8 +228,12 @@ def test_ecr_image_pull_is_granted_to_the_execution_role(synthesized: dict[int, 
     )
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     pull = next(s for s in statements if "ecr:BatchGetImage" in s["Action"])
-    (arn,) = _imports(pull["Resource"])
-    assert exports[arn] == {"Fn::GetAtt": ["RegistrysampleappCC1FB26D", "Arn"]}
+    repositories = {
+        json.dumps(arn).rsplit(":repository/", 1)[1].split('"')[0] for arn in pull["Resource"]
+    }
+    # The app's repository and the init container's image through the pull-through cache (D26).
+    assert repositories == {"cp-sandbox/sample-app", "cp-sandbox/ecr-public/docker/library/busybox"}
+    assert "Fn::ImportValue" not in json.dumps(pull["Resource"])
 
 
 def test_secrets_are_injected_from_their_arns(synthesized: dict[int, Path]) -> None:
