@@ -19,6 +19,7 @@ from platform_config.alb_quotas import (
 )
 from platform_config.base import Section
 from platform_config.ecs import EcsConfig
+from platform_config.ecs_release import OperationsConfig, check_bake_covers_alarms
 from platform_config.eks import EksConfig
 from platform_config.network import NetworkConfig
 from platform_config.registry import RegistryConfig
@@ -87,6 +88,16 @@ class PlatformConfig(Section):
     registry: RegistryConfig = Field(default_factory=RegistryConfig)
     ecs: EcsConfig
     eks: EksConfig = Field(default_factory=EksConfig)
+    operations: OperationsConfig = Field(
+        default_factory=OperationsConfig,
+        description="Default release strategy of the services, alarm e-mail subscriptions.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_release(cls, data: object) -> object:
+        """A service without `release` takes the environment's `operations.release`."""
+        return with_default_release(data)
 
     @field_validator("region")
     @classmethod
@@ -198,6 +209,16 @@ class PlatformConfig(Section):
         return self
 
     @model_validator(mode="after")
+    def _releases_judged(self) -> PlatformConfig:
+        for kind, cluster in self.ecs.clusters.items():
+            for service in cluster.services.values():
+                try:
+                    check_bake_covers_alarms(service.release, service.alarms)
+                except ValueError as error:
+                    raise ValueError(f"ecs.{kind}.services.{service.name}.{error}") from None
+        return self
+
+    @model_validator(mode="after")
     def _images_in_registry(self) -> PlatformConfig:
         known = self.registry.repository_names
         for kind, cluster in self.ecs.clusters.items():
@@ -245,3 +266,26 @@ class PlatformConfig(Section):
                 f"registry.repositories; allowed: {allowed}"
             )
         return self
+
+
+def with_default_release(data: object) -> object:
+    """`data` (a raw environment) with `operations.release` as the `release` of every service
+    that gives none; anything not shaped like an environment is returned as is."""
+    if not isinstance(data, dict):
+        return data
+    operations = data.get("operations")
+    default = operations.get("release") if isinstance(operations, dict) else None
+    ecs = data.get("ecs")
+    if default is None or not isinstance(ecs, dict):
+        return data
+    clusters = {}
+    for kind, cluster in ecs.items():
+        services = cluster.get("services") if isinstance(cluster, dict) else None
+        if isinstance(services, dict):
+            services = {
+                name: {"release": default, **service} if isinstance(service, dict) else service
+                for name, service in services.items()
+            }
+            cluster = {**cluster, "services": services}
+        clusters[kind] = cluster
+    return {**data, "ecs": clusters}
