@@ -18,7 +18,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-LaunchType = Literal["fargate", "ec2"]
+LaunchType = Literal["fargate", "ec2", "managed_instances"]
 Scheme = Literal["http", "https"]
 
 
@@ -33,7 +33,8 @@ class ServiceCluster:
     Attributes:
         cluster: the ECS cluster. Its ECS Exec configuration is what aws-cdk-lib grants a service's
             task role on (logging to `exec_log_group`). Required.
-        launch_type: "fargate" or "ec2": the kind of task definition and service that run on the
+        launch_type: "fargate", "ec2" or "managed_instances": the kind of task definition and
+            service that run on the
             cluster (awsvpc networking on either). Required.
         capacity_provider_strategy: where the services' tasks run: the cluster's default
             strategy. Required.
@@ -76,7 +77,7 @@ class ServiceCluster:
         Args:
             cluster_name: the cluster's name. Required.
             vpc: the cluster's VPC. Required.
-            launch_type: "fargate" or "ec2". Required.
+            launch_type: "fargate", "ec2" or "managed_instances". Required.
             capacity_provider_strategy: the cluster's default strategy. Required.
             exec_log_group_name: the name of the cluster's ECS Exec log group; give it literally
                 so that services name it in their policies without a cross-stack reference.
@@ -131,12 +132,15 @@ class ServiceLoadBalancer:
             Required.
         scheme: "https" or "http", the scheme of `listener`. Required.
         dns_name: the ALB's DNS name (a service's URL, unless it routes by host). Required.
+        test_listener: the listener of new revisions before they get production traffic
+            (blue/green, canary and linear releases). Default: None, rolling releases only.
     """
 
     listener: elbv2.IApplicationListener
     security_group: ec2.ISecurityGroup
     scheme: Scheme
     dns_name: str
+    test_listener: elbv2.IApplicationListener | None = None
 
     @classmethod
     def from_attributes(
@@ -148,6 +152,7 @@ class ServiceLoadBalancer:
         security_group_id: str,
         scheme: Scheme,
         dns_name: str,
+        test_listener_arn: str | None = None,
     ) -> ServiceLoadBalancer:
         """Import an ALB's listener and security group into `scope` by their attributes: plain
         values, or tokens of another stack of the same app.
@@ -162,6 +167,8 @@ class ServiceLoadBalancer:
             security_group_id: ID of the ALB's security group. Required.
             scheme: "https" or "http", the listener's. Required.
             dns_name: the ALB's DNS name. Required.
+            test_listener_arn: ARN of its test listener, imported as
+                `<construct_id>TestListener`. Default: None, no test listener.
         """
         security_group = ec2.SecurityGroup.from_security_group_id(
             scope, construct_id, security_group_id, mutable=False
@@ -172,8 +179,22 @@ class ServiceLoadBalancer:
             listener_arn=listener_arn,
             security_group=security_group,
         )
+        test_listener = (
+            elbv2.ApplicationListener.from_application_listener_attributes(
+                scope,
+                f"{construct_id}TestListener",
+                listener_arn=test_listener_arn,
+                security_group=security_group,
+            )
+            if test_listener_arn is not None
+            else None
+        )
         return cls(
-            listener=listener, security_group=security_group, scheme=scheme, dns_name=dns_name
+            listener=listener,
+            security_group=security_group,
+            scheme=scheme,
+            dns_name=dns_name,
+            test_listener=test_listener,
         )
 
 

@@ -17,7 +17,9 @@ from constructs import Construct
 
 from container_constructs import checks, defaults
 from container_constructs.common import DEFAULT_LOG_RETENTION, secure_log_group
+from container_constructs.ecs_managed_instances import managed_instances_task_definition
 from container_constructs.ecs_service_cluster import ServiceCluster, ServiceLoadBalancer
+from container_constructs.service_release import ServiceReleaseProps, route_to_service
 from container_constructs.task_volumes import (
     VolumePermissions,
     add_scratch_volumes,
@@ -74,6 +76,8 @@ class WebServiceProps:
         log_encryption_key: KMS key of the log group (e.g. the cluster's `log_key`).
             Default: none.
         removal_policy: of the log group. Default: RETAIN.
+        release: how ECS releases a new revision (service_release.py); the blue/green family
+            needs the ALB's test listener. Default: rolling.
     """
 
     cluster: ServiceCluster
@@ -104,6 +108,7 @@ class WebServiceProps:
     log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION
     log_encryption_key: kms.IKey | None = None
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+    release: ServiceReleaseProps = field(default_factory=ServiceReleaseProps)
 
 
 class WebService(Construct):
@@ -127,6 +132,8 @@ class WebService(Construct):
         target_group: the ALB target group.
         listener_rule: the rule routing to `target_group`.
         scaling: the task count auto scaling.
+        alternate: the alternate target group, test rule and release role of a traffic-shifting
+            release, or None (rolling).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, props: WebServiceProps) -> None:
@@ -146,8 +153,12 @@ class WebService(Construct):
             assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
             description="ECS agent: pull the image, write logs, read the injected secrets",
         )
-        if launch_type == "fargate":
-            self.task_definition: ecs.TaskDefinition = ecs.FargateTaskDefinition(
+        if launch_type == "managed_instances":
+            self.task_definition: ecs.TaskDefinition = managed_instances_task_definition(
+                self, props.cpu, props.memory_mib, self.task_role, self.execution_role
+            )
+        elif launch_type == "fargate":
+            self.task_definition = ecs.FargateTaskDefinition(
                 self,
                 "TaskDefinition",
                 cpu=props.cpu,
@@ -243,58 +254,57 @@ class WebService(Construct):
             "enable_execute_command": props.enable_execute_command,
             "capacity_provider_strategies": list(props.cluster.capacity_provider_strategy),
             "propagate_tags": ecs.PropagatedTagSource.SERVICE,
+            **props.release.service_props(),
         }
-        if isinstance(self.task_definition, ecs.FargateTaskDefinition):
+        fargate = launch_type == "fargate"
+        if launch_type != "ec2":  # Managed Instances' services are FargateServices too
             self.service: ecs.BaseService = ecs.FargateService(
                 self,
                 "Service",
                 task_definition=self.task_definition,
                 assign_public_ip=False,
-                platform_version=ecs.FargatePlatformVersion.LATEST,
-                **common,  # type: ignore[arg-type]
+                platform_version=ecs.FargatePlatformVersion.LATEST if fargate else None,
+                **common,
             )
         else:
             self.service = ecs.Ec2Service(
                 self,
                 "Service",
                 task_definition=self.task_definition,
-                **common,  # type: ignore[arg-type]
+                **common,
             )
 
-        self.target_group = elbv2.ApplicationTargetGroup(
+        def new_target_group(construct_id: str) -> elbv2.ApplicationTargetGroup:
+            return elbv2.ApplicationTargetGroup(
+                self,
+                construct_id,
+                vpc=vpc,
+                port=props.container_port,
+                protocol=elbv2.ApplicationProtocol.HTTP,
+                target_type=elbv2.TargetType.IP,
+                deregistration_delay=Duration.seconds(30),
+                health_check=elbv2.HealthCheck(
+                    path=props.health_check_path,
+                    healthy_http_codes="200-399",
+                    interval=Duration.seconds(15),
+                    healthy_threshold_count=2,
+                    unhealthy_threshold_count=3,
+                ),
+            )
+
+        routes = route_to_service(
             self,
-            "TargetGroup",
-            vpc=vpc,
-            port=props.container_port,
-            protocol=elbv2.ApplicationProtocol.HTTP,
-            target_type=elbv2.TargetType.IP,
-            deregistration_delay=Duration.seconds(30),
-            health_check=elbv2.HealthCheck(
-                path=props.health_check_path,
-                healthy_http_codes="200-399",
-                interval=Duration.seconds(15),
-                healthy_threshold_count=2,
-                unhealthy_threshold_count=3,
-            ),
-            targets=[
-                self.service.load_balancer_target(
-                    container_name="app", container_port=props.container_port
-                )
-            ],
-        )
-        conditions = []
-        if props.path_patterns:
-            conditions.append(elbv2.ListenerCondition.path_patterns(list(props.path_patterns)))
-        if props.host_headers:
-            conditions.append(elbv2.ListenerCondition.host_headers(list(props.host_headers)))
-        self.listener_rule = elbv2.ApplicationListenerRule(
-            self,
-            "ListenerRule",
-            listener=props.load_balancer.listener,
+            service=self.service,
+            release=props.release,
+            load_balancer=props.load_balancer,
             priority=props.listener_priority,
-            conditions=conditions,
-            target_groups=[self.target_group],
+            path_patterns=props.path_patterns,
+            host_headers=props.host_headers,
+            container_port=props.container_port,
+            new_target_group=new_target_group,
         )
+        self.target_group, self.listener_rule = routes.target_group, routes.listener_rule
+        self.alternate = routes.alternate
 
         if props.enable_execute_command:
             acknowledgments = [

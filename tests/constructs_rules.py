@@ -34,7 +34,11 @@ _EKS = frozenset(
     )
 )
 COMPANIONS: dict[str, frozenset[str]] = {
-    f"{PACKAGE}.web_service": frozenset({f"{PACKAGE}.task_volumes", _SERVICE_CLUSTER}),
+    f"{PACKAGE}.web_service": frozenset(
+        {f"{PACKAGE}.task_volumes", f"{PACKAGE}.service_release", _SERVICE_CLUSTER}
+    ),
+    f"{PACKAGE}.service_release": frozenset({_SERVICE_CLUSTER}),
+    f"{PACKAGE}.ecs_managed_instances": frozenset({_SERVICE_CLUSTER}),
     # EksCluster and its companions (copy them together) may import each other.
     **{module: _EKS - {module} for module in _EKS},
     f"{PACKAGE}.ecs_ec2_cluster": frozenset({_SERVICE_CLUSTER}),
