@@ -25,6 +25,7 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from container_constructs.common import retention_days
@@ -38,6 +39,7 @@ from platform_config.ecs_placement import AlbKey
 from platform_config.ecs_service import ServiceConfig
 from stacks import names
 from stacks.common import StackSettings
+from stacks.ecs_operations import add_cluster_dashboard, add_service_alarms, release_props
 from stacks.ecs_secrets import grant_secret_keys, service_secrets
 
 # The default group's first ALB (see stacks/names.py FIRST_LOAD_BALANCER for its ids).
@@ -72,6 +74,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
         section: the cluster's config section (`ecs.ec2` or `ecs.fargate`). Required.
         vpc: the VPC (network stack). Required.
         vpc_cidr: the VPC's CIDR as a literal: what internal ALBs admit. Required.
+        kind: the cluster's kind in the config (`ecs.<kind>`). Required.
 
     Attributes:
         service_cluster: the handle service stacks import the cluster by.
@@ -80,6 +83,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
         load_balancer: the default group's first ALB, None without ALBs.
         log_key: the KMS key of the log groups of this cluster's stacks (None unless configured).
         exec_log_group_name: the literal name of the cluster's ECS Exec log group.
+        dashboard: the cluster's dashboard (stacks/ecs_operations.py).
     """
 
     def __init__(
@@ -91,6 +95,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
         section: SectionT,
         vpc: ec2.IVpc,
         vpc_cidr: str,
+        kind: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -142,6 +147,17 @@ class EcsClusterStack(Stack, Generic[SectionT]):
                 ),
             )
         self.load_balancer = self.load_balancers.get(FIRST_ALB)
+        self.dashboard = add_cluster_dashboard(
+            self,
+            settings=settings,
+            kind=kind,
+            section=section,
+            cluster_name=self.service_cluster.cluster.cluster_name,
+            load_balancer_full_names=[
+                shared.load_balancer.load_balancer_full_name
+                for shared in self.load_balancers.values()
+            ],
+        )
         CfnOutput(self, names.CLUSTER_NAME_OUTPUT, value=self.service_cluster.cluster.cluster_name)
 
     @property
@@ -219,6 +235,7 @@ class EcsServicesStack(Stack):
         exec_log_group_name: the literal name of the cluster's ECS Exec log group, or None.
             Required.
         repositories: the registry's repositories by config name. Required.
+        alarm_topic: the topic the services' alarms notify. Required.
 
     Attributes:
         service_cluster: the cluster as imported into this stack.
@@ -237,6 +254,7 @@ class EcsServicesStack(Stack):
         load_balancers: Mapping[AlbKey, ServiceLoadBalancer],
         exec_log_group_name: str | None,
         repositories: Mapping[str, ecr.IRepository],
+        alarm_topic: sns.ITopic,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -251,6 +269,9 @@ class EcsServicesStack(Stack):
                 security_group_id=balancer.security_group.security_group_id,
                 scheme=balancer.scheme,
                 dns_name=balancer.dns_name,
+                test_listener_arn=(
+                    balancer.test_listener.listener_arn if balancer.test_listener else None
+                ),
             )
         self.service_cluster = ServiceCluster.from_attributes(
             self,
@@ -294,7 +315,14 @@ class EcsServicesStack(Stack):
                     log_retention=retention_days(service.log_retention_days),
                     log_encryption_key=self.service_cluster.log_key,
                     removal_policy=settings.removal_policy,
+                    release=release_props(service.release),
                 ),
+            )
+            add_service_alarms(
+                web_service,
+                service,
+                topic=alarm_topic,
+                listener_arn=balancer.listener.listener_arn,
             )
             grant_secret_keys(web_service.execution_role, service, settings.region)
             self.services[service.name] = web_service

@@ -21,6 +21,7 @@ PROJECT = "cp"
 NETWORK_UNIT = "network"
 REGISTRY_UNIT = "registry"
 EKS_UNIT = "eks"
+ALARMS_UNIT = "alarms"  # the environment's alarm topic
 
 
 def ecs_cluster_unit(kind: str) -> str:
@@ -55,6 +56,9 @@ EKS_CONSTRUCT = "Eks"
 KUBECTL_LAYER_CONSTRUCT = "KubectlLayer"
 LOG_KEY_CONSTRUCT = "LogKey"  # a stack's log-encryption key, where the environment has one
 DEPLOYER_ADMIN_CONSTRUCT = "DeployerAdmin"  # the EKS access entry of the deployer
+ALARM_TOPIC_CONSTRUCT = "AlarmTopic"
+CLUSTER_DASHBOARD_CONSTRUCT = "Dashboard"
+SERVICE_ALARMS_CONSTRUCT = "Alarms"  # inside the service's construct: no id of its own in the stack
 
 
 def service_construct_id(service: str) -> str:
@@ -144,6 +148,19 @@ def eks_cluster_name(environment: str) -> str:
     """The EKS cluster's name in `environment` (kubeconfig commands and the control-plane log
     group use it), e.g. cp-sandbox."""
     return f"{PROJECT}-{environment}"
+
+
+def service_alarm_prefix(services_stack_name: str, service: str) -> str:
+    """What the names of `service`'s alarms start with: its stack's name and its own, e.g.
+    cp-sandbox-ecs-fargate-services-1-sample (alarm names are unique per account and region; a
+    service that moves to another stack gets new alarms before the old ones are deleted, so the
+    stack is part of the name). Its cluster's dashboard finds the alarms by these names."""
+    return f"{services_stack_name}-{service}"
+
+
+def dashboard_name(cluster_stack_name: str) -> str:
+    """The CloudWatch dashboard of the cluster of stack `cluster_stack_name` (its own name)."""
+    return cluster_stack_name
 
 
 def exec_log_group_name(cluster_stack_name: str) -> str:

@@ -9,12 +9,14 @@ from typing import Any
 
 from aws_cdk import App, Environment, Stack, Tags, Validations
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_sns as sns
 from cdk_nag import AwsSolutionsChecks
 from cdk_preflight import Preflight
 
 from platform_config import PlatformConfig
 from stacks import names
 from stacks.common import StackSettings
+from stacks.ecs_operations import AlarmsStack
 from stacks.ecs_stacks import (
     Ec2ClusterStack,
     EcsClusterStack,
@@ -38,6 +40,7 @@ class Platform:
 
     network: NetworkStack
     registry: RegistryStack
+    alarms: AlarmsStack
     ecs_clusters: dict[str, EcsClusterStack[Any]] = field(default_factory=dict)
     ecs_services: dict[str, list[EcsServicesStack]] = field(default_factory=dict)
     eks: EksStack | None = None
@@ -49,6 +52,7 @@ class Platform:
         return [
             self.network,
             self.registry,
+            self.alarms,
             *self.ecs_clusters.values(),
             *service_stacks,
             *optional,
@@ -104,8 +108,16 @@ def build_platform(app: App, config: PlatformConfig, *, today: date | None = Non
         env=env,
         description=f"Container platform ({config.name}): ECR repositories and CI publisher role",
     )
+    alarms = AlarmsStack(
+        app,
+        names.stack_id(config.name, names.ALARMS_UNIT),
+        settings=settings,
+        section=config.operations,
+        env=env,
+        description=f"Container platform ({config.name}): the alarm topic",
+    )
     ecs_clusters, ecs_services = build_ecs(
-        app, config, settings, network, env, registry.repositories
+        app, config, settings, network, env, registry.repositories, alarms.topic
     )
     eks = None
     if config.eks.enabled:
@@ -123,6 +135,7 @@ def build_platform(app: App, config: PlatformConfig, *, today: date | None = Non
     platform = Platform(
         network=network,
         registry=registry,
+        alarms=alarms,
         ecs_clusters=ecs_clusters,
         ecs_services=ecs_services,
         eks=eks,
@@ -139,6 +152,7 @@ def build_ecs(
     network: NetworkStack,
     env: Environment,
     repositories: Mapping[str, ecr.IRepository],
+    alarm_topic: sns.ITopic,
 ) -> tuple[dict[str, EcsClusterStack[Any]], dict[str, list[EcsServicesStack]]]:
     """Per cluster kind that is on: the cluster stack `ecs-<kind>` and its `ecs-<kind>-services-N`
     stacks (none for a cluster that is off)."""
@@ -151,6 +165,7 @@ def build_ecs(
             section=sections[kind],
             vpc=network.vpc,
             vpc_cidr=config.network.vpc_cidr,
+            kind=kind,
             env=env,
             description=(
                 f"Container platform ({config.name}): ECS on {kind}"
@@ -173,6 +188,7 @@ def build_ecs(
                 load_balancers=cluster_stack.service_load_balancers,
                 exec_log_group_name=cluster_stack.exec_log_group_name,
                 repositories=repositories,
+                alarm_topic=alarm_topic,
                 env=env,
                 description=(
                     f"Container platform ({config.name}): ECS {kind} services, group {number}"

@@ -1,0 +1,140 @@
+"""Operating the ECS services: the environment's alarm stack (one encrypted topic), each service's
+release strategy and alarms (added by the service stacks), and each cluster's dashboard (added by
+the cluster stacks), all from the config (platform_config/ecs_release.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from container_constructs.alarm_topic import AlarmTopic, AlarmTopicProps
+from container_constructs.cluster_dashboard import (
+    ClusterDashboard,
+    ClusterDashboardProps,
+    DashboardService,
+)
+from container_constructs.service_alarms import (
+    ServiceAlarms,
+    ServiceAlarmsProps,
+    alarm_names,
+    load_balancer_full_name,
+)
+from container_constructs.service_release import ServiceReleaseProps
+from container_constructs.web_service import WebService
+from platform_config.ecs_cluster import ClusterConfig
+from platform_config.ecs_release import OperationsConfig, ReleaseConfig
+from platform_config.ecs_service import ServiceConfig
+from stacks import names
+from stacks.common import StackSettings
+
+
+class AlarmsStack(Stack):
+    """The environment's alarm topic (`AlarmTopic`), which every service's alarms notify.
+
+    Attributes:
+        topic: the topic.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: StackSettings,
+        section: OperationsConfig,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        alarm_topic = AlarmTopic(
+            self,
+            names.ALARM_TOPIC_CONSTRUCT,
+            props=AlarmTopicProps(
+                emails=section.alarm_emails, removal_policy=settings.removal_policy
+            ),
+        )
+        self.topic: sns.ITopic = alarm_topic.topic
+
+
+def release_props(release: ReleaseConfig) -> ServiceReleaseProps:
+    """The construct props of a service's `release`."""
+    shifting = release.shifts_traffic
+    return ServiceReleaseProps(
+        strategy=release.strategy,
+        # Rolling without bake time leaves BakeTimeInMinutes out, as before strategies existed.
+        bake_time=(
+            Duration.minutes(release.bake_time_minutes)
+            if shifting or release.bake_time_minutes
+            else None
+        ),
+        step_percent=release.step_percent,
+        step_bake_time=Duration.minutes(release.step_bake) if release.steps else None,
+    )
+
+
+def add_service_alarms(
+    web_service: WebService, service: ServiceConfig, *, topic: sns.ITopic, listener_arn: str
+) -> ServiceAlarms:
+    """`service`'s alarms inside its construct, notifying `topic`; its 5xx and p99 alarms are its
+    deployment alarms with rollback."""
+    alarms = service.alarms
+    target_groups = [web_service.target_group]
+    if web_service.alternate is not None:
+        target_groups.append(web_service.alternate.target_group)
+    return ServiceAlarms(
+        web_service,
+        names.SERVICE_ALARMS_CONSTRUCT,
+        props=ServiceAlarmsProps(
+            service=web_service.service,
+            target_groups=target_groups,
+            load_balancer_full_name=load_balancer_full_name(listener_arn),
+            topic=topic,
+            name_prefix=names.service_alarm_prefix(Stack.of(web_service).stack_name, service.name),
+            target_5xx_percent=alarms.target_5xx_percent,
+            target_5xx_min_requests=alarms.target_5xx_min_requests,
+            p99_response_seconds=alarms.p99_response_seconds,
+            unhealthy_targets=alarms.unhealthy_targets,
+            cpu_percent=alarms.cpu_percent,
+            memory_percent=alarms.memory_percent,
+            evaluation_periods=alarms.evaluation_periods,
+        ),
+    )
+
+
+def add_cluster_dashboard(
+    stack: Stack,
+    *,
+    settings: StackSettings,
+    kind: str,
+    section: ClusterConfig,
+    cluster_name: str,
+    load_balancer_full_names: list[str],
+) -> ClusterDashboard:
+    """The dashboard of cluster `kind`, from its services (each found by its alarms' names)."""
+    services = [
+        DashboardService(
+            name=service.name,
+            alarm_names=alarm_names(
+                names.service_alarm_prefix(
+                    names.stack_id(
+                        settings.environment,
+                        names.ecs_services_unit(kind, section.stack_of(service)),
+                    ),
+                    service.name,
+                )
+            ),
+        )
+        for service in section.services.values()
+    ]
+    return ClusterDashboard(
+        stack,
+        names.CLUSTER_DASHBOARD_CONSTRUCT,
+        props=ClusterDashboardProps(
+            dashboard_name=names.dashboard_name(stack.stack_name),
+            cluster_name=cluster_name,
+            load_balancer_full_names=load_balancer_full_names,
+            services=services,
+        ),
+    )
