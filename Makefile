@@ -96,19 +96,19 @@ synth: setup ## cdk synth of ENV (default sandbox) into cdk.out/, then cfn-lint 
 	@echo "Templates of '$(ENV)' are in cdk.out/"
 
 test: setup ## Run the test suite: units, both environments once with every gate, one real-CLI synth
-	$(VENV)/bin/python -m pytest --ignore=tests/deploy
+	$(VENV)/bin/python -m pytest
 
 test-integration: setup ## Other whole platforms (config variants, docs' apps, a config-space sample), the account tools on moto
-	$(VENV)/bin/python -m pytest -m integration --ignore=tests/deploy
+	$(VENV)/bin/python -m pytest -m integration
 
 test-scale: setup ## Scale proofs: 50/51 Fargate services over service stacks, 250/251 over several ALBs
-	$(VENV)/bin/python -m pytest -m scale tests/test_ecs_scale.py tests/test_ecs_alb_scale.py
+	$(VENV)/bin/python -m pytest -m scale
 
 test-fuzz: setup ## Config-space property test: FUZZ_EXAMPLES (default 300) random valid configs, each synthesized and checked
-	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/python -m pytest -m integration tests/test_config_space.py
+	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/python -m pytest -m fuzz
 
 test-deploy: setup ## Deploy smoke test and the deploy guide's commands as written, on local moto
-	$(VENV)/bin/python -m pytest -m deploy tests/deploy
+	$(VENV)/bin/python -m pytest -m deploy
 
 emulator-deploy: test-deploy ## Same as test-deploy: local emulator only (moto on 127.0.0.1), never AWS
 

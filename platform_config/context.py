@@ -35,7 +35,8 @@ OVERRIDES_KEY = "config_overrides"
 CONTEXT_KEYS = (ENVIRONMENT_KEY, CONFIG_KEY, OVERRIDES_KEY)
 # Namespaces of the CDK's own keys: its feature flags (`@aws-cdk/...`; flags of its other
 # libraries, such as `@aws-cdk-containers/...`, come with cdk.json), what the CLI adds when it
-# runs the app (`aws:cdk:...`, recorded by tests/cli_context.py) and its settings (`cdk-...`).
+# runs the app (`aws:cdk:...`, recorded by tests/helpers/cli_context.py) and its settings
+# (`cdk-...`).
 CDK_KEY_PREFIXES = ("@aws-cdk/", "aws:cdk:", "cdk-")
 # Where `cdk acknowledge` records the notices it silenced (cdk.context.json).
 CDK_ACKNOWLEDGED_NOTICES = "acknowledged-issue-numbers"

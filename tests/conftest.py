@@ -4,9 +4,9 @@ Synthesizing is what costs: a whole app with every check (cdk-nag, cdk-preflight
 CloudFormation validation engine) takes 1-3 s, and the first one in a process a few seconds more
 (jsii loads aws-cdk-lib and the engine once per process). So:
 
-- In-process apps (tests/apps.py) are set up exactly as `cdk synth` runs app.py: with the context
-  the pinned CLI hands the app, recorded from the CLI itself the first time a process builds an app
-  (tests/cli_context.py, about 2 s). Nothing is copied from the CLI by hand.
+- In-process apps (tests/helpers/apps.py) are set up exactly as `cdk synth` runs app.py: with the
+  context the pinned CLI hands the app, recorded from the CLI itself the first time a process
+  builds an app (tests/helpers/cli_context.py, about 2 s). Nothing is copied from the CLI by hand.
 - The session fixture `environments` synthesizes each shipped environment once, in this process;
   every test of an environment reads those assemblies (`sandbox`, `production`, `assemblies`, or
   `assembly`, which runs a test once per environment). A module that needs another app builds it in
@@ -17,18 +17,28 @@ CloudFormation validation engine) takes 1-3 s, and the first one in a process a 
   writes the in-process `sandbox`'s assembly, file for file); and cfn-lint over both environments,
   started once they exist (tests/test_gate_cfn_lint.py).
 
-Tiers, by marker (pyproject.toml); tests of a marker the -m expression does not name are
-deselected:
-- `make test`: everything unmarked. Unit tests, both shipped environments with every gate and
+Tiers, by marker. A test's tier is the marker on it or on its module (`pytestmark`), nothing
+else: not its directory, not its fixtures. The selection is pytest's own `-m`: pyproject.toml's
+addopts gives the default tier's expression, and each `make test-*` target passes the one of its
+tier, which replaces it (pytest keeps the last -m). Chosen over a collection hook because a bare
+`pytest`, `pytest -m integration` and the Makefile then select the same tests with no code of
+ours, and `pytest --markers` lists the tiers.
+- `make test` (no tier marker): unit tests, both shipped environments with every gate and
   snapshot, the one real-CLI synth, and the config contract's validator half over hypothesis's
   config space (tests/test_config_refusals.py). Budget: 4 full synths (`make bench`).
 - `make test-integration` (`integration`): tests that synthesize another whole platform (config
   variants, the docs' apps, a sample of the config space, the day-two changes of
-  tests/plan/catalogue.py) or run the account tools on moto (any test on the `aws` fixture
-  outside the deploy and scale tiers is marked so here).
+  tests/plan/helpers/catalogue.py) or run the account tools on moto (the `aws` fixture;
+  tests/test_makefile.py fails a test on it that names no tier).
 - `make test-scale` (`scale`): the 50- to 251-service apps.
-- `make test-deploy` (`deploy`, tests/deploy, which the others ignore): the emulator deploy.
-CI (.ci/run) runs every tier and the 300-config fuzz run.
+- `make test-fuzz` (`fuzz`): the config-space property test with FUZZ_EXAMPLES examples (its
+  module is `integration` too, where it runs a small fixed-seed sample).
+- `make test-deploy` (`deploy`, tests/deploy): the emulator deploy and the deploy guide.
+CI (.ci/run) runs every tier. To run some tests of another tier, name it too:
+`pytest -m deploy tests/deploy/test_emulator.py` (without -m, its tests are deselected).
+
+Helpers the tests share live in tests/helpers/ (tests/deploy/helpers/ for the emulator's);
+test modules hold tests only.
 
 Nothing here depends on the order tests run in or on state shared between processes (with
 pytest-xdist, each worker would build the session fixtures it needs for itself; it is not used:
@@ -43,37 +53,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.environments import Environments
+from tests.helpers.environments import Environments
 
 if TYPE_CHECKING:
     import boto3
 
-    from tests.assembly import Assembly
+    from tests.helpers.assembly import Assembly
 
 ENVIRONMENTS = ("sandbox", "production")
-
-
-# Tests run only when the -m expression names their marker (pyproject.toml describes each).
-OPT_IN_MARKERS = ("integration", "scale")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test on in-process moto (the `aws` fixture) `integration`, unless it belongs to
-    another tier already (tests/deploy, `deploy`, has a fixture of that name too); then deselect
-    the tests of each opt-in marker the -m expression does not name."""
-    for item in items:
-        on_moto = "aws" in getattr(item, "fixturenames", ())
-        if on_moto and not any(item.get_closest_marker(tier) for tier in ("deploy", "scale")):
-            item.add_marker(pytest.mark.integration)
-    named = config.getoption("markexpr") or ""
-    skipped = [marker for marker in OPT_IN_MARKERS if marker not in named]
-    kept, deselected = [], []
-    for item in items:
-        opted_out = any(item.get_closest_marker(marker) for marker in skipped)
-        (deselected if opted_out else kept).append(item)
-    if deselected:
-        config.hook.pytest_deselected(items=deselected)
-        items[:] = kept
 
 
 @pytest.fixture(scope="session")
@@ -82,10 +69,10 @@ def environments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environme
     same bytes), with the real CLI's synth of the sandbox running beside them and cfn-lint over
     both started as soon as they exist. Whatever a run did not wait for is stopped at the end."""
     # Imported here: aws-cdk-lib loads only when a test needs an assembly.
-    from tests.apps import synth_environment
-    from tests.assembly import Assembly
-    from tests.cdk_cli import start_synth
-    from tests.gates.cfn_lint import start_gate_lint
+    from tests.helpers.apps import synth_environment
+    from tests.helpers.assembly import Assembly
+    from tests.helpers.cdk_cli import start_synth
+    from tests.helpers.cfn_lint import start_gate_lint
 
     cli_synth = start_synth("sandbox", tmp_path_factory.mktemp("cli-sandbox") / "cdk.out")
     cfn_lint = None

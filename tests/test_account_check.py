@@ -45,6 +45,7 @@ def test_the_eks_table_lists_the_documented_zone_ids() -> None:
 
 
 @pytest.mark.parametrize("environment", ["sandbox", "production"])
+@pytest.mark.integration
 def test_the_built_in_environments_pass_on_moto(
     aws: boto3.Session, capsys: pytest.CaptureFixture[str], environment: str
 ) -> None:
@@ -75,6 +76,7 @@ def test_every_configured_instance_type_is_checked() -> None:
     assert set(without_ec2) == {"t4g.large", "m7g.large", "m6g.large"}
 
 
+@pytest.mark.integration
 def test_a_zone_eks_refuses_and_its_missing_offerings_fail_the_check(
     aws: boto3.Session, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -98,6 +100,7 @@ def test_a_zone_eks_refuses_and_its_missing_offerings_fail_the_check(
     assert len(problems) == 1 + len(missing)
 
 
+@pytest.mark.integration
 def test_without_eks_the_zone_is_allowed_but_offerings_still_count(
     aws: boto3.Session, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -114,6 +117,7 @@ def test_without_eks_the_zone_is_allowed_but_offerings_still_count(
     assert len(problems) == 3  # the three ECS instance types, none offered in us-east-1e
 
 
+@pytest.mark.integration
 def test_an_instance_type_not_offered_anywhere_lists_every_zone(
     aws: boto3.Session, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -133,6 +137,7 @@ def test_an_instance_type_not_offered_anywhere_lists_every_zone(
     ]
 
 
+@pytest.mark.integration
 def test_a_zone_name_the_account_lacks_is_a_problem(aws: boto3.Session) -> None:
     config = load_config(
         "sandbox", overrides={"network": {"availability_zones": ["us-east-1a", "us-east-1z"]}}
@@ -190,28 +195,13 @@ def test_an_unreadable_overrides_file_is_one_line(
     assert capsys.readouterr().err.startswith(f"error: --overrides: cannot read {missing}")
 
 
-def test_make_deploy_runs_the_account_check_after_synth() -> None:
-    """`make deploy` = synth, then this check, then cdk deploy; the check never runs at synth."""
-    makefile = (ROOT / "Makefile").read_text()
-    deploy = re.search(r"^deploy: (.*?) ##", makefile, re.MULTILINE)
-    assert deploy is not None
-    assert deploy.group(1).split() == ["synth", "preflight-account"]
-    synth = re.search(r"^synth:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
-    assert synth is not None
-    assert "tools.account.check" not in synth.group(1)
-    assert re.search(
-        r"^preflight-account: .*## .+\n\t.*-m tools\.account\.check \$\(TOOL_ARGS\)",
-        makefile,
-        re.MULTILINE,
-    )
-
-
 def _problems(output: str) -> list[str]:
     lines = output.splitlines()
     start = next(i for i, line in enumerate(lines) if line.endswith("problem(s):"))
     return [line.removeprefix("  - ") for line in lines[start + 1 :]]
 
 
+@pytest.mark.integration
 def test_comma_separated_overrides_merge_in_order(
     aws: boto3.Session, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +36,7 @@ def test_the_platforms_service_linked_roles_are_all_there() -> None:
     }
 
 
+@pytest.mark.integration
 def test_first_run_creates_every_role_second_run_reports_exists(
     aws: boto3.Session, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -81,6 +81,7 @@ def test_iams_taken_in_this_account_answer_counts_as_exists() -> None:
             ensure_service_linked_role(iam, "nope.amazonaws.com")
 
 
+@pytest.mark.integration
 def test_a_denied_call_is_one_line(aws: boto3.Session, capsys: pytest.CaptureFixture[str]) -> None:
     iam = aws.client("iam")
     with Stubber(iam) as stubber:
@@ -99,6 +100,7 @@ def test_a_denied_call_is_one_line(aws: boto3.Session, capsys: pytest.CaptureFix
     ]
 
 
+@pytest.mark.integration
 def test_a_configured_account_must_match_the_credentials(
     aws: boto3.Session, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -109,6 +111,7 @@ def test_a_configured_account_must_match_the_credentials(
     assert "credentials are of account 123456789012" in capsys.readouterr().err
 
 
+@pytest.mark.integration
 def test_cdk_bootstrap_runs_for_the_environments_account_and_region(
     aws: boto3.Session, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -185,27 +188,3 @@ class _SessionWith:
 
     def client(self, name: str, **kwargs: Any) -> Any:
         return self._clients.get(name) or self._aws.client(name, **kwargs)  # type: ignore[call-overload]
-
-
-@pytest.mark.parametrize(
-    ("target", "command"),
-    [
-        ("bootstrap", "-m tools.account.bootstrap $(TOOL_ARGS)"),
-        ("preflight-account", "-m tools.account.check $(TOOL_ARGS)"),
-        ("retained-resources", "-m tools.deploy.retained_resources --environment $(ENV)"),
-    ],
-)
-def test_make_targets_run_the_tools_and_show_in_help(target: str, command: str) -> None:
-    result = subprocess.run(
-        ["make", "--no-print-directory", "help"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert re.search(rf"^  make {re.escape(target)} +\S", result.stdout, re.MULTILINE)
-    makefile = (ROOT / "Makefile").read_text()
-    recipe = re.search(rf"^{re.escape(target)}: .*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
-    assert recipe is not None
-    assert command in recipe.group(1)

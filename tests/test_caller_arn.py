@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from stacks import names
 from stacks.eks_stack import DEPLOYER_ADMIN_ARN_PATTERN
-from tests.assembly import Assembly
+from tests.helpers.assembly import Assembly
 from tools.account.caller_arn import (
     deploy_parameters,
     main,

@@ -16,10 +16,10 @@ import pytest
 
 import app
 from stacks import names
-from tests.apps import RECORD, project_app
-from tests.assembly import Assembly
-from tests.cdk_cli import ROOT, SynthRun
-from tests.environments import Environments
+from tests.helpers.apps import RECORD, project_app
+from tests.helpers.assembly import Assembly
+from tests.helpers.cdk_cli import ROOT, SynthRun
+from tests.helpers.environments import Environments
 
 EXPECTED_UNITS = (
     names.NETWORK_UNIT,
@@ -178,8 +178,8 @@ def test_cli_and_in_process_synths_write_the_same_assembly(
 ) -> None:
     """The in-process sandbox every other test reads (and tests/deploy deploys) is, file for
     file and byte for byte, the assembly the CLI writes: the context the CLI hands app.py is the
-    one tests/apps.py records from it, and the output is deterministic (another process, another
-    Python hash seed, other temp paths)."""
+    one tests/helpers/apps.py records from it, and the output is deterministic (another process,
+    another Python hash seed, other temp paths)."""
     cli = cli_synth.check().outdir
     files = sorted(path.relative_to(cli) for path in cli.rglob("*") if path.is_file())
     assert files == sorted(

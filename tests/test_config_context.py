@@ -21,7 +21,7 @@ from platform_config.context import (
     config_from_context,
     unknown_context_keys,
 )
-from tests.apps import ROOT, project_context
+from tests.helpers.apps import ROOT, project_context
 
 
 @functools.cache

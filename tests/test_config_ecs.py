@@ -10,7 +10,7 @@ import pytest
 from platform_config import ConfigError, load_config
 from platform_config.environments import SAMPLE_IMAGE_URI
 from platform_config.listener_rules import pattern_covers
-from tests.apps import RECORD
+from tests.helpers.apps import RECORD
 
 
 def _sandbox_with(cluster: str, **changes: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.apps import synth_environment, validation_violations
+from tests.helpers.apps import synth_environment, validation_violations
 
 
 @pytest.mark.integration

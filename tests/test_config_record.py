@@ -25,7 +25,7 @@ from platform_config import (
 from platform_config.ecs import FargateClusterConfig
 from platform_config.environments import SAMPLE_IMAGE_URI
 from platform_config.loader import read_overrides_files
-from tests.apps import RECORD
+from tests.helpers.apps import RECORD
 
 WEB = {"image": {"uri": SAMPLE_IMAGE_URI}, "user": "101", "writable_paths": ["/tmp"]}
 

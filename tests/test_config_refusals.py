@@ -1,6 +1,6 @@
-"""Property, without synth: over the whole config space (tests/config_space.py), the validator
-either accepts a config or refuses it with problems that each name a field, the environment and
-what is allowed. Synthesizing the accepted ones is tests/test_config_space.py (make
+"""Property, without synth: over the whole config space (tests/helpers/config_space.py), the
+validator either accepts a config or refuses it with problems that each name a field, the
+environment and what is allowed. Synthesizing the accepted ones is tests/test_config_space.py (make
 test-integration, make test-fuzz); this is the part of the contract make test checks on every run.
 """
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from platform_config import ConfigError, load_config
-from tests.config_space import platform_configs
+from tests.helpers.config_space import platform_configs
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from platform_config import ConfigError, load_config
 from platform_config.environments import SAMPLE_IMAGE_URI
 from platform_config.model import PlatformConfig
-from tests.apps import RECORD
+from tests.helpers.apps import RECORD
 
 FIELD = "ecs.fargate.services.web.route"
 

@@ -1,9 +1,11 @@
-"""Property: every configuration the validator accepts synthesizes clean (tests/contract.py).
+"""Property: every configuration the validator accepts synthesizes clean
+(tests/helpers/contract.py).
 
-Hypothesis draws whole environments from tests/config_space.py. Each one that `load_config`
-accepts is synthesized in this process, exactly as `cdk synth` does, and must break no part of
-the contract; each one it refuses is counted by the field refused. A failing example is written
-as an overrides file that reproduces it with `make synth CONFIG=<empty dir> OVERRIDES=<file>`.
+Hypothesis draws whole environments from tests/helpers/config_space.py. Each one that
+`load_config` accepts is synthesized in this process, exactly as `cdk synth` does, and must break
+no part of the contract; each one it refuses is counted by the field refused. A failing example is
+written as an overrides file that reproduces it with
+`make synth CONFIG=<empty dir> OVERRIDES=<file>`.
 
 Profiles (HYPOTHESIS_PROFILE): `sample` (the default, `make test-integration`): a few examples
 from a fixed seed; `fuzz` (`make test-fuzz`): FUZZ_EXAMPLES (default 300) examples, with counts
@@ -29,9 +31,9 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 
 from platform_config import ConfigError, load_config
-from tests.apps import ROOT, project_app
-from tests.config_space import platform_configs
-from tests.contract import contract_problems, lint_problems, start_lint
+from tests.helpers.apps import ROOT, project_app
+from tests.helpers.config_space import platform_configs
+from tests.helpers.contract import contract_problems, lint_problems, start_lint
 from tools.gates.lint_templates import stack_templates
 
 settings.register_profile(
@@ -54,8 +56,9 @@ settings.register_profile(
     suppress_health_check=list(HealthCheck),
 )
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "sample")
-# Every example is a whole platform synthesized with every check.
-pytestmark = pytest.mark.integration
+# Every example is a whole platform synthesized with every check: a sample in the integration
+# tier, FUZZ_EXAMPLES of them in the fuzz tier.
+pytestmark = [pytest.mark.integration, pytest.mark.fuzz]
 FAILURES = ROOT / "build" / "config-space"
 # The last run's counts (make test-fuzz prints them too).
 SUMMARY = FAILURES / f"summary-{PROFILE}.txt"

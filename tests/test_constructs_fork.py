@@ -38,7 +38,7 @@ from container_constructs.registry import (
     RepositorySpec,
 )
 from container_constructs.web_service import WebService, WebServiceProps
-from tests.apps import project_app, validation_violations
+from tests.helpers.apps import project_app, validation_violations
 
 FOREIGN_ENV = Environment(account="111122223333", region="eu-west-1")
 ZONES = ["eu-west-1a", "eu-west-1b"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from tests.constructs_rules import (
+from tests.helpers.constructs_rules import (
     MAX_MODULE_LINES,
     child_id_lookups,
     forbidden_imports,
@@ -73,7 +73,7 @@ def test_import_rule_rejects_our_config_stacks_and_third_parties() -> None:
 
 @pytest.mark.parametrize("module", MODULES)
 def test_module_does_one_job_in_at_most_400_lines(module: str) -> None:
-    """A longer module is split by job into companion modules (see tests/constructs_rules.py)."""
+    """A longer module is split by job into companion modules (helpers/constructs_rules.py)."""
     source = (PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
     assert len(source.splitlines()) <= MAX_MODULE_LINES
 

@@ -1,6 +1,6 @@
 """The deploy guide's shell blocks are all marked and valid bash; the ones that need a real account
 are exactly those that cannot run on the emulator. (The emulator blocks run in order in
-tests/deploy/test_deploy_guide.py, `make test-deploy`.)"""
+tests/deploy/test_deploy_guide.py, `make test-deploy`, which checks each step of the journey.)"""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.guide_blocks import (
+from tests.helpers.guide_blocks import (
     ACCOUNT_ONLY,
     DOCKER_STUB,
     EMULATOR,
@@ -35,7 +35,7 @@ def test_the_guide_has_only_bash_and_json_blocks() -> None:
 def test_every_bash_block_is_marked(block: Block) -> None:
     assert block.marker is not None, (
         f"{block.label}: put `<!-- guide: emulator -->` or `<!-- guide: account-only -->` on the "
-        "line before the block (see tests/guide_blocks.py)"
+        "line before the block (see tests/helpers/guide_blocks.py)"
     )
     assert block.kind in KINDS, block.marker
     assert block.options <= OPTIONS, block.marker
@@ -64,34 +64,6 @@ def test_what_only_an_account_can_do_is_marked_account_only(block: Block) -> Non
         assert DOCKER_STUB in block.options, block.label
     if DOCKER_STUB in block.options:
         assert "make push-image" in block.body or _uses(block, "docker"), block.label
-
-
-def test_the_whole_journey_runs_on_the_emulator() -> None:
-    """Clone to destroy: bootstrap, deploy, verify, first image, point a service at it, a new tag
-    rolled out, destroy and the check that nothing is left are all emulator blocks, in order."""
-    journey = [
-        "make bootstrap ENV=sandbox",
-        "make deploy ENV=sandbox",
-        "make verify ENV=sandbox",
-        "cp sample-app/service.json config/services/fargate/sample.json",
-        "make push-image ENV=sandbox SERVICE=fargate/sample TAG=v1",
-        "make deploy ENV=sandbox",
-        "make push-image ENV=sandbox SERVICE=fargate/sample TAG=v2",
-        "make set-image-tag ENV=sandbox SERVICE=fargate/sample TAG=v2",
-        "make deploy ENV=sandbox",
-        "make destroy ENV=sandbox",
-        "aws cloudformation describe-stacks",
-    ]
-    commands = [line for block in emulator_blocks() for line in block.commands]
-    positions: list[int] = []
-    for step in journey:
-        found = [i for i, line in enumerate(commands) if line.startswith(step)]
-        assert found, step
-        positions.append(next((i for i in found if not positions or i > positions[-1]), -1))
-    assert positions == sorted(positions), list(zip(journey, positions, strict=True))
-    account_only = [block for block in BLOCKS if block.kind == ACCOUNT_ONLY]
-    assert any(_uses(block, "kubectl") for block in account_only)
-    assert any("kubectl get nodes" in block.body for block in account_only)
 
 
 def test_the_guide_deploys_the_config_of_record_without_overrides() -> None:

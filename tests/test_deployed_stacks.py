@@ -131,6 +131,7 @@ def test_the_cli_records_lists_extras_and_forgets(
     assert "is not a cloud assembly" in capsys.readouterr().err
 
 
+@pytest.mark.integration
 def test_prune_keeps_only_the_stacks_still_deployed(
     tmp_path: Path, aws: boto3.Session, capsys: pytest.CaptureFixture[str]
 ) -> None:

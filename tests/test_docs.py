@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from stacks import names
-from tests.assembly import Assembly
+from tests.helpers.assembly import Assembly
+from tests.helpers.make import help_targets
 from tools.docs import config_reference, diagram
 from tools.docs.markers import read_block, replace_block
 
@@ -54,21 +55,80 @@ def test_committed_config_reference_matches_the_models(
     )
 
 
-def test_readme_is_a_short_first_page() -> None:
-    """A newcomer's first page: the commands, what you get, the diagram, the layout and links;
-    the guides and references live in docs/."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert len(readme.encode()) <= 15 * 1024
-    for document in re.findall(r"\]\((docs/[a-z-]+\.md)\)", readme):
-        assert (ROOT / document).is_file(), document
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+_LINK = re.compile(r"\[[^\]]*\]\((?P<target>[^)\s]+)\)")
+_HEADING = re.compile(r"^#+ (?P<title>.+)$", re.MULTILINE)
 
 
-def test_readme_starts_with_the_two_commands() -> None:
-    """`make synth` and `make test` come before any other section."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    first_section = readme.index("\n## ")
-    assert "make synth" in readme[:first_section]
-    assert "make test" in readme[:first_section]
+def anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a document's headings: lower case, punctuation dropped, spaces
+    as hyphens."""
+    return {
+        re.sub(r"[^\w\- ]", "", match.group("title").strip().lower()).replace(" ", "-")
+        for match in _HEADING.finditer(markdown)
+    }
+
+
+def broken_links(document: Path) -> list[str]:
+    """Each relative link of `document` whose file, or heading in that file, does not exist."""
+    broken = []
+    for match in _LINK.finditer(document.read_text(encoding="utf-8")):
+        target = match.group("target")
+        if re.match(r"[a-z]+:", target):
+            continue
+        path, _, anchor = target.partition("#")
+        linked = (document.parent / path).resolve() if path else document
+        if not linked.exists() or (
+            anchor and anchor not in anchors(linked.read_text(encoding="utf-8"))
+        ):
+            broken.append(target)
+    return broken
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: path.name)
+def test_every_relative_link_leads_somewhere(document: Path) -> None:
+    assert broken_links(document) == []
+
+
+def test_a_link_to_a_missing_file_or_heading_is_broken(tmp_path: Path) -> None:
+    (tmp_path / "other.md").write_text("# Other\n\n## D2. Two words: `code`\n")
+    page = tmp_path / "page.md"
+    page.write_text(
+        "[a](other.md) [b](other.md#d2-two-words-code) [c](#here) [d](https://x.example/y)\n"
+        "# Here\n[e](missing.md) [f](other.md#nowhere)\n"
+    )
+    assert broken_links(page) == ["missing.md", "other.md#nowhere"]
+
+
+_CODE = re.compile(
+    r"^ *```bash\n(?P<block>.*?)^ *```|`(?P<span>[^`\n]+)`", re.MULTILINE | re.DOTALL
+)
+_MAKE = re.compile(r"(?<![\w./-])make (?P<target>[a-z][a-z-]*)")
+
+
+def documented_make_targets(markdown: str) -> set[str]:
+    """The targets of every `make ...` command in the document's bash blocks and code spans."""
+    return {
+        target
+        for code in _CODE.finditer(markdown)
+        for target in _MAKE.findall(code.group("block") or code.group("span"))
+    }
+
+
+def test_every_make_command_the_docs_give_is_a_target() -> None:
+    documented = {
+        target: document.name
+        for document in DOCUMENTS
+        for target in documented_make_targets(document.read_text(encoding="utf-8"))
+    }
+    assert len(documented) >= 20
+    assert set(documented) <= set(help_targets()), {
+        target: document for target, document in documented.items() if target not in help_targets()
+    }
+    assert documented_make_targets("`make deploi ENV=x`\n```bash\nmake synth\n```\n") == {
+        "deploi",
+        "synth",
+    }
 
 
 def test_sandbox_diagram_draws_the_network(generated_diagram: tuple[str, str]) -> None:

@@ -22,8 +22,8 @@ from platform_config import ENVIRONMENTS
 from platform_config.alb_quotas import RULES_PER_ALB, TARGET_GROUPS_PER_ALB
 from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
-from tests.apps import synth_environment
 from tests.gates.limits import limit_problems
+from tests.helpers.apps import synth_environment
 
 pytestmark = pytest.mark.scale
 

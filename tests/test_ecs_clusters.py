@@ -15,8 +15,8 @@ from stacks import names
 from stacks.network_stack import NetworkStack
 from stacks.platform import build_ecs, stack_settings
 from stacks.registry_stack import RegistryStack
-from tests.apps import RECORD, project_app
-from tests.assembly import Assembly
+from tests.helpers.apps import RECORD, project_app
+from tests.helpers.assembly import Assembly
 
 
 def _only(template: Template, kind: str) -> dict[str, Any]:

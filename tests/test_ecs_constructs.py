@@ -19,7 +19,7 @@ from container_constructs.ecs_fargate_cluster import FargateCluster, FargateClus
 from container_constructs.ecs_service_cluster import ServiceCluster, ServiceLoadBalancer
 from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
 from container_constructs.web_service import WebService, WebServiceProps
-from tests.apps import project_app, validation_violations
+from tests.helpers.apps import project_app, validation_violations
 
 
 def _stack() -> tuple[Stack, ec2.IVpc]:

@@ -16,7 +16,7 @@ import pytest
 from platform_config import ENVIRONMENTS, load_config
 from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
-from tests.apps import synth_environment
+from tests.helpers.apps import synth_environment
 
 pytestmark = pytest.mark.scale
 

@@ -13,7 +13,7 @@ import pytest
 from platform_config import ConfigError, load_config
 from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
-from tests.apps import synth_environment, validation_violations
+from tests.helpers.apps import synth_environment, validation_violations
 
 COMPLETE = "arn:aws:secretsmanager:eu-west-1:444455556666:secret:db-master-AbC123"
 PARAMETER = "arn:aws:ssm:us-east-1:444455556666:parameter/app/api-key"

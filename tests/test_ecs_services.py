@@ -9,7 +9,7 @@ from aws_cdk.assertions import Match, Template
 
 from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
-from tests.assembly import Assembly
+from tests.helpers.assembly import Assembly
 
 # The first service stack of each cluster kind, and its cluster stack's unit.
 CLUSTER_OF = {

@@ -20,13 +20,13 @@ from stacks import names
 from stacks.eks_stack import DEPLOYER_ADMIN_ARN_PATTERN, EksStack
 from stacks.network_stack import NetworkStack
 from stacks.platform import stack_settings
-from tests.apps import project_app
-from tests.assembly import Assembly
-from tests.gates.acknowledgements import (
+from tests.helpers.acknowledgements import (
     acknowledgement_problems,
     collect_acknowledgements,
     unacknowledged_violations,
 )
+from tests.helpers.apps import project_app
+from tests.helpers.assembly import Assembly
 
 ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 ADMIN_ARN = "arn:aws:iam::123456789012:role/platform-admin"

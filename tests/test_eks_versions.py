@@ -177,7 +177,7 @@ def test_app_dates_the_version_check_with_the_day_it_runs_on(
     """app.py passes its day to the config: on the end of 1.36's extended support the shipped
     sandbox is refused, exit 1, no assembly (the clock is read in app.py only)."""
     import app
-    from tests.apps import RECORD, project_app
+    from tests.helpers.apps import RECORD, project_app
 
     monkeypatch.chdir(tmp_path)
     outdir = tmp_path / "cdk.out"

@@ -4,7 +4,8 @@ writes (the pinned CLI's recommended feature flags, none of ours), importing `co
 from this checkout, with cdk-nag, and without one unacknowledged finding.
 
 The app runs once per session as `python app.py` with the context and output directory `cdk synth`
-would give it there (recorded from the pinned CLI in that directory: tests/cdk_cli.py cli_context).
+would give it there (recorded from the pinned CLI in that directory: tests/helpers/cdk_cli.py
+cli_context).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from tests.apps import ROOT, validation_violations
-from tests.cdk_cli import cli_context, offline_environment
+from tests.helpers.apps import ROOT, validation_violations
+from tests.helpers.cdk_cli import cli_context, offline_environment
 
 FORK_DOC = ROOT / "docs" / "fork.md"
 # What `cdk init` of the pinned CLI merges into the template's cdk.json as its context.

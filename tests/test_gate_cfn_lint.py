@@ -5,23 +5,23 @@ from __future__ import annotations
 
 import pytest
 
-from tests.assembly import Assembly
-from tests.cdk_cli import ROOT
-from tests.environments import Environments
-from tests.gates.cfn_lint import (
+from tests.helpers.assembly import Assembly
+from tests.helpers.cdk_cli import ROOT
+from tests.helpers.cfn_lint import (
     BAD_FRAGMENT_FILE,
     BAD_FRAGMENT_RULES,
     LintMatch,
     LintRun,
     ignored_rules_with_reasons,
 )
+from tests.helpers.environments import Environments
 from tools.gates.lint_templates import CONFIG
 
 
 @pytest.fixture(scope="module")
 def lint_run(environments: Environments) -> LintRun:
     """cfn-lint once over every template of every environment (in their configured regions) and
-    the known-bad fragment of tests/gates/cfn_lint.py, started as soon as both were synthesized."""
+    the known-bad fragment of tests/helpers/cfn_lint.py, started once both were synthesized."""
     return environments.cfn_lint.finish()
 
 

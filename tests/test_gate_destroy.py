@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.assembly import Assembly
-from tests.gate_facts import environment_facts
 from tests.gates.cfn import fragment
 from tests.gates.rules import evaluate, evaluate_example
 from tests.gates.stateful import STATEFUL_RULE, STATEFUL_TYPES
+from tests.helpers.assembly import Assembly
+from tests.helpers.gate_facts import environment_facts
 
 
 @pytest.mark.parametrize("environment", ["sandbox", "production"])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.assembly import Assembly
 from tests.gates.limits import MAX_RESOURCES, limit_problems
+from tests.helpers.assembly import Assembly
 
 
 def test_every_template_is_within_cloudformation_limits(assembly: Assembly) -> None:

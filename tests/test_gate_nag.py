@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.assembly import Assembly
-from tests.gates.acknowledgements import (
+from tests.gates.nag_report import render
+from tests.helpers.acknowledgements import (
     Acknowledgement,
     acknowledgement_problems,
     collect_acknowledgements,
     narrowest_scopes,
     unacknowledged_violations,
 )
-from tests.gates.nag_report import render
+from tests.helpers.assembly import Assembly
 
 
 def acknowledgements_of(assembly: Assembly) -> list[Acknowledgement]:

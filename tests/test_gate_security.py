@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.assembly import Assembly
-from tests.gate_facts import environment_facts
 from tests.gates.cfn import EnvironmentFacts
 from tests.gates.rules import Rule, evaluate, evaluate_example
 from tests.gates.security_rules import SECURITY_RULES, WILDCARD_RESOURCE_ACTIONS
+from tests.helpers.assembly import Assembly
+from tests.helpers.gate_facts import environment_facts
 
 
 @pytest.fixture(scope="module")

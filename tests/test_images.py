@@ -1,8 +1,8 @@
 """tools/images/ (`make push-image`, `make set-image-tag`) and the sample app it builds.
 
-`docker` is tests/docker_recorder.py on PATH: no Docker daemon or registry exists where the tests
-run, so what is checked is the commands derived from the config and the deploy outputs (and their
-order: every warning before the first docker call). ECR is moto in-process.
+`docker` is tests/helpers/docker_recorder.py on PATH: no Docker daemon or registry exists where the
+tests run, so what is checked is the commands derived from the config and the deploy outputs (and
+their order: every warning before the first docker call). ECR is moto in-process.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from moto import mock_aws
 from platform_config import load_config
 from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
-from tests import docker_recorder
-from tests.apps import RECORD, synth_environment
+from tests.helpers import docker_recorder
+from tests.helpers.apps import RECORD, synth_environment
 from tools.images.dockerfile import DockerfileFacts, dockerfile_warnings, read_dockerfile
 from tools.images.push import main, native_platform, repository_uri, target_platform
 from tools.images.service import ImageError, find_service, parse_service, validate_tag

@@ -22,7 +22,7 @@ from platform_config.ecs_placement import AlbKey
 from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
 from stacks.names import FIRST_LOAD_BALANCER, load_balancer_construct_id
-from tests.apps import RECORD, synth_environment
+from tests.helpers.apps import RECORD, synth_environment
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
 
@@ -344,10 +344,10 @@ def test_condition_values_per_rule() -> None:
 
 
 def test_readme_quota_table_quotes_the_code() -> None:
-    """docs/design.md "Scaling" lists every quota the config checks, with its value and AWS
-    source."""
+    """docs/design.md (the ALB quotas decision) lists every quota the config checks, with its
+    value and AWS source."""
     readme = (Path(__file__).resolve().parent.parent / "docs" / "design.md").read_text()
-    section = readme[readme.index("## Scaling") :]  # the last section of docs/design.md
+    section = readme[readme.index("inside the ALB quotas") :]
     assert alb_quotas.ALB_QUOTAS_SOURCE in section
     assert alb_quotas.ALB_QUOTAS_READ in section
     for quota in alb_quotas.ALB_QUOTAS:

@@ -1,63 +1,70 @@
-"""The Makefile: `make help` lists every target, aligned; ENV, CONFIG and OVERRIDES reach every
-target that synthesizes, diffs, deploys or destroys, and the tools (expanded with `make -n`, which
-runs nothing); without them, the committed config of record and no overrides."""
+"""The commands users run: every `make` target `make help` lists exists and dry-runs, and each one
+runs what it says (`make -n`, which runs nothing): ENV, CONFIG and OVERRIDES reach every target
+that synthesizes, diffs, deploys or destroys, and the account tools (without them, the committed
+config of record and no overrides); the test targets select the tiers (tests/conftest.py) and CI
+runs them all."""
 
 from __future__ import annotations
 
-import re
+import shlex
 import subprocess
 import tomllib
+from dataclasses import dataclass
 
 import pytest
 
-from tests.cdk_cli import ROOT
+# pytest's own evaluator of -m expressions (private, so an upgrade that moves it fails here loudly).
+from _pytest.mark.expression import Expression
 
-MAKEFILE = (ROOT / "Makefile").read_text()
-DOCUMENTED = re.findall(r"^([a-z-]+):.*## ", MAKEFILE, re.MULTILINE)
+from tests.helpers.cdk_cli import ROOT
+from tests.helpers.make import help_targets, make, phony_targets
+
+HELP_TARGETS = help_targets()
+# What push-image and set-image-tag need to expand.
+IMAGE_VARIABLES = ("SERVICE=fargate/sample", "TAG=v1")
 
 
-def _make(*args: str) -> str:
+def test_help_lists_every_command_once_with_what_it_does() -> None:
+    assert sorted(HELP_TARGETS) == sorted(set(HELP_TARGETS))
+    assert set(HELP_TARGETS) == phony_targets()
+    for line in make("help").splitlines():
+        if line.startswith("  make "):
+            assert len(line.split(None, 2)) == 3, f"no description: {line}"
+
+
+def test_every_listed_target_dry_runs() -> None:
+    """`make -n` of every target at once: each exists and expands (an unknown target, a missing
+    prerequisite or a broken variable fails it)."""
     result = subprocess.run(
-        ["make", "--no-print-directory", *args],
+        ["make", "--no-print-directory", "-n", "-k", *HELP_TARGETS, *IMAGE_VARIABLES],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         timeout=60,
     )
-    return result.stdout
+    assert result.returncode == 0, result.stderr
 
 
-def test_help_lists_every_target_aligned() -> None:
-    lines = [line for line in _make("help").splitlines() if line.startswith("  make ")]
-    names = [line.split()[1] for line in lines]
-    assert names == DOCUMENTED
-    phony = re.search(r"^\.PHONY: ((?:.*\\\n)*.*)$", MAKEFILE, re.MULTILINE)
-    assert phony is not None
-    assert set(phony.group(1).replace("\\\n", " ").split()) == set(DOCUMENTED)
-    # Every description starts in the same column, two spaces after the longest name.
-    width = max(len(name) for name in names)
-    for line in lines:
-        name = line.split()[1]
-        assert line[len("  make ") + width :].startswith("  ")
-        assert line[len("  make ") + width + 2] != " ", line
-        assert line.startswith(f"  make {name}")
-    assert "OVERRIDES=a.json,b.json" in _make("help")
-    assert "CONFIG=dir" in _make("help")
-
-
-def test_no_target_sounds_like_a_real_deploy_to_the_emulator() -> None:
-    """The emulator run is `emulator-deploy` (or `test-deploy`), never `deploy-<something>`."""
-    assert "emulator-deploy" in DOCUMENTED
-    assert not [name for name in DOCUMENTED if name.startswith("deploy-")]
-    assert "deploy-local" not in (ROOT / "README.md").read_text()
+def test_an_unknown_target_fails_the_dry_run() -> None:
+    """The failing case of the check above."""
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", "synth", "no-such-target"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "no-such-target" in result.stderr
 
 
 @pytest.mark.parametrize(
     "target", ["synth", "diff", "destroy", "nag-report", "retained-resources", "deploy"]
 )
 def test_env_config_and_overrides_reach_every_cdk_command(target: str) -> None:
-    commands = _make(
+    commands = make(
         "-n", target, "ENV=production", "CONFIG=team", "OVERRIDES=a.json,b.json"
     ).splitlines()
     cdk = [line for line in commands if line.startswith("cdk ")]
@@ -76,7 +83,7 @@ def test_env_config_and_overrides_reach_every_cdk_command(target: str) -> None:
     ["bootstrap", "preflight-account", "deploy", "verify", "push-image", "set-image-tag"],
 )
 def test_env_config_and_overrides_reach_the_tools(target: str) -> None:
-    commands = _make("-n", target, "ENV=production", "CONFIG=team", "OVERRIDES=a.json,b.json")
+    commands = make("-n", target, "ENV=production", "CONFIG=team", "OVERRIDES=a.json,b.json")
     tools = [
         line
         for line in commands.splitlines()
@@ -95,7 +102,7 @@ def test_env_config_and_overrides_reach_the_tools(target: str) -> None:
 def test_by_default_the_committed_config_of_record_without_overrides() -> None:
     """`make synth/deploy` of a clone with no variables: cdk.json's config of record (config/),
     passed explicitly, and no overrides flag at all."""
-    commands = _make("-n", "synth", "preflight-account", "deploy", "ENV=sandbox")
+    commands = make("-n", "synth", "preflight-account", "deploy", "ENV=sandbox")
     assert "config_overrides" not in commands
     assert "--overrides" not in commands
     cdk = [line for line in commands.splitlines() if line.startswith("cdk ") and " -c " in line]
@@ -105,11 +112,39 @@ def test_by_default_the_committed_config_of_record_without_overrides() -> None:
     assert "--environment sandbox --config config" in commands
 
 
+def test_retained_resources_lists_the_synthesized_environment() -> None:
+    commands = make("-n", "retained-resources", "ENV=production").splitlines()
+    (synth,) = [i for i, line in enumerate(commands) if line.startswith("cdk --no-notices synth")]
+    (tool,) = [i for i, line in enumerate(commands) if "-m tools.deploy.retained_resources" in line]
+    assert synth < tool
+    assert commands[tool].endswith("--environment production --assembly cdk.out")
+
+
+def test_deploy_synthesizes_checks_the_account_then_deploys_that_assembly() -> None:
+    """`make deploy`: synth (cfn-linted), the account check, the deployer's ARN as the EKS stack's
+    parameter, then `cdk deploy` of the assembly just written; synth alone runs no account tool."""
+    deploy = make("-n", "deploy", "ENV=production").splitlines()
+
+    def position(text: str) -> int:
+        (found,) = [i for i, line in enumerate(deploy) if text in line]
+        return found
+
+    synth = position("cdk --no-notices synth -c environment=production")
+    lint = position("-m tools.gates.lint_templates cdk.out")
+    check = position("-m tools.account.check --environment production")
+    caller = position("-m tools.account.caller_arn --parameters cdk.out")
+    cdk_deploy = position("cdk --no-notices deploy --app cdk.out")
+    assert synth < lint < check < caller < cdk_deploy
+    assert "$parameters" in deploy[cdk_deploy]
+    for target in ("synth", "diff"):
+        assert "tools.account" not in make("-n", target)
+
+
 def test_deploy_records_its_stacks_and_destroy_adds_the_recorded_ones() -> None:
     """`make deploy` records the deployed assembly after `cdk deploy`; `make destroy` first
     destroys the recorded stacks the current config lacks (from their recorded assembly), then
     every stack of the config, then forgets the record."""
-    deploy = _make("-n", "deploy", "ENV=production").splitlines()
+    deploy = make("-n", "deploy", "ENV=production").splitlines()
     (cdk_deploy,) = [
         i for i, line in enumerate(deploy) if line.startswith("cdk --no-notices deploy")
     ]
@@ -118,7 +153,7 @@ def test_deploy_records_its_stacks_and_destroy_adds_the_recorded_ones() -> None:
     ]
     assert cdk_deploy < record
     assert deploy[record].endswith("--environment production --assembly cdk.out")
-    destroy = _make("-n", "destroy", "ENV=production", "CDK_DESTROY_FLAGS=--force")
+    destroy = make("-n", "destroy", "ENV=production", "CDK_DESTROY_FLAGS=--force")
     extra = destroy.index("-m tools.deploy.deployed_stacks extra --environment production")
     recorded = destroy.index('destroy --app "$assembly" $stacks --force')
     everything = destroy.index(" --all --force")
@@ -130,7 +165,7 @@ def test_deploy_records_its_stacks_and_destroy_adds_the_recorded_ones() -> None:
 def test_stacks_selects_what_deploy_and_diff_touch_and_deploy_records() -> None:
     """Without STACKS: `cdk deploy --all`, `cdk diff` of every stack (it has no --all), every
     stack recorded. With STACKS="a b": exactly those deployed, diffed and recorded."""
-    every = _make("-n", "deploy", "diff", "ENV=sandbox").splitlines()
+    every = make("-n", "deploy", "diff", "ENV=sandbox").splitlines()
     (deploy,) = [line for line in every if line.startswith("cdk --no-notices deploy")]
     assert " --all " in deploy
     (diff,) = [line for line in every if line.startswith("cdk --no-notices diff")]
@@ -145,7 +180,7 @@ def test_stacks_selects_what_deploy_and_diff_touch_and_deploy_records() -> None:
     ]
     (record,) = [line for line in every if "tools.deploy.deployed_stacks record" in line]
     assert "--stacks" not in record
-    some = _make("-n", "deploy", "diff", "ENV=sandbox", "STACKS=cp-sandbox-a cp-sandbox-b")
+    some = make("-n", "deploy", "diff", "ENV=sandbox", "STACKS=cp-sandbox-a cp-sandbox-b")
     (deploy,) = [line for line in some.splitlines() if line.startswith("cdk --no-notices deploy")]
     assert " --exclusively cp-sandbox-a cp-sandbox-b " in deploy
     assert " --all" not in deploy
@@ -158,38 +193,99 @@ def test_stacks_selects_what_deploy_and_diff_touch_and_deploy_records() -> None:
 
 
 def test_the_image_targets_pass_service_tag_and_context() -> None:
-    push = _make("-n", "push-image", "SERVICE=fargate/web", "TAG=v9", "CONTEXT=app")
+    push = make("-n", "push-image", "SERVICE=fargate/web", "TAG=v9", "CONTEXT=app")
     assert '-m tools.images.push --service "fargate/web" --tag "v9" --context "app"' in push
-    default = _make("-n", "push-image", "SERVICE=fargate/web", "TAG=v9")
+    default = make("-n", "push-image", "SERVICE=fargate/web", "TAG=v9")
     assert '--context "sample-app"' in default
-    tag = _make("-n", "set-image-tag", "SERVICE=ec2/web", "TAG=v9")
+    tag = make("-n", "set-image-tag", "SERVICE=ec2/web", "TAG=v9")
     assert (
         '-m tools.images.set_tag --service "ec2/web" --tag "v9" --environment sandbox --config '
         "config" in tag
     )
 
 
-def test_ci_runs_every_test_target() -> None:
-    """A test tier CI skipped would go unnoticed: .ci/run runs each documented `make test*`."""
+# --- the test tiers -------------------------------------------------------------------------------
+
+PYTEST_CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
+TIER_MARKERS = [line.split(":")[0] for line in PYTEST_CONFIG["ini_options"]["markers"]]
+TIER_TARGETS = [name for name in HELP_TARGETS if name.startswith("test")]
+
+
+def _option(args: list[str], option: str) -> str | None:
+    return args[args.index(option) + 1] if option in args else None
+
+
+def _selections() -> dict[str, Expression]:
+    """Each `make test*` target -> the -m expression its pytest runs with: its own, else the
+    default tier's from pyproject.toml's addopts (pytest keeps the last -m)."""
+    default = _option(shlex.split(PYTEST_CONFIG["ini_options"]["addopts"]), "-m")
+    assert default is not None
+    selections = {}
+    for target in TIER_TARGETS:
+        (line,) = [line for line in make("-n", target).splitlines() if " -m pytest" in line]
+        args = shlex.split(line.split(" -m pytest", 1)[1])
+        selections[target] = Expression.compile(_option(args, "-m") or default)
+    return selections
+
+
+def _tiers_running(selections: dict[str, Expression], markers: set[str]) -> set[str]:
+    return {
+        target
+        for target, expression in selections.items()
+        if expression.evaluate(lambda name, **_: name in markers)
+    }
+
+
+def test_each_test_runs_in_exactly_the_tier_of_its_marker() -> None:
+    """An unmarked test runs in `make test` only; a test of one tier marker only in that tier's
+    target; the config-space test (integration and fuzz) in both of theirs."""
+    selections = _selections()
+    assert _tiers_running(selections, set()) == {"test"}
+    for marker in TIER_MARKERS:
+        assert _tiers_running(selections, {marker}) == {f"test-{marker}"}, marker
+    both = _tiers_running(selections, {"integration", "fuzz"})
+    assert both == {"test-integration", "test-fuzz"}
+
+
+def moto_tests_without_a_tier(items: list[pytest.Item]) -> list[str]:
+    """Tests on in-process moto (the `aws` fixture) that carry no tier marker: they would run in
+    `make test`, whose budget they do not fit (the tier of such tests is `integration`)."""
+    return [
+        item.nodeid
+        for item in items
+        if "aws" in getattr(item, "fixturenames", ())
+        and not any(item.get_closest_marker(marker) for marker in TIER_MARKERS)
+    ]
+
+
+def test_every_test_on_moto_names_its_tier(request: pytest.FixtureRequest) -> None:
+    assert moto_tests_without_a_tier(request.session.items) == []
+
+
+@dataclass(frozen=True)
+class _Item:
+    """What moto_tests_without_a_tier reads of a collected test."""
+
+    nodeid: str
+    fixturenames: tuple[str, ...]
+    markers: tuple[str, ...] = ()
+
+    def get_closest_marker(self, name: str) -> str | None:
+        return name if name in self.markers else None
+
+
+def test_an_unmarked_test_on_moto_is_found() -> None:
+    items = [
+        _Item("t.py::test_unmarked", ("aws", "tmp_path")),
+        _Item("t.py::test_marked", ("aws",), ("integration",)),
+        _Item("t.py::test_offline", ("tmp_path",)),
+    ]
+    assert moto_tests_without_a_tier(items) == ["t.py::test_unmarked"]  # type: ignore[arg-type]
+
+
+def test_ci_runs_every_test_tier() -> None:
+    """A tier CI skipped would go unnoticed: .ci/run runs each `make test*` target."""
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
-    run = {line.removeprefix("make ").strip() for line in ci if line.startswith("make ")}
-    tiers = {name for name in DOCUMENTED if name.startswith("test")}
-    assert tiers >= {"test", "test-integration", "test-scale", "test-fuzz", "test-deploy"}
-    assert tiers <= run, tiers - run
-
-
-def test_each_opt_in_marker_has_the_target_its_description_names() -> None:
-    """pyproject.toml describes each marker a run must name with -m (tests/conftest.py deselects
-    the rest) and the target that names it; that target's pytest selects it."""
-    markers = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
-    opt_in = {}
-    for line in markers["markers"]:
-        found = re.search(r"only when -m names it \(make ([a-z-]+)\)", line)
-        if found:
-            opt_in[line.split(":")[0]] = found.group(1)
-    assert set(opt_in) == {"integration", "scale"}
-    for marker, target in opt_in.items():
-        (pytest_line,) = [line for line in _make("-n", target).splitlines() if "pytest" in line]
-        assert f"-m {marker}" in pytest_line, pytest_line
-    (default,) = [line for line in _make("-n", "test").splitlines() if "pytest" in line]
-    assert default.endswith("/python -m pytest --ignore=tests/deploy"), default
+    run = {target for line in ci if line.startswith("make ") for target in line.split()[1:]}
+    assert len(TIER_TARGETS) == len(TIER_MARKERS) + 1
+    assert set(TIER_TARGETS) <= run, set(TIER_TARGETS) - run

@@ -74,19 +74,6 @@ def test_every_tools_command_given_anywhere_is_a_runnable_module() -> None:
         assert 'if __name__ == "__main__":' in source, (module, files)
 
 
-def test_tools_are_grouped_by_purpose_and_each_group_is_described() -> None:
-    """tools/ holds only subpackages, each with a docstring, and tools/__init__.py names each."""
-    parts = sorted({m for m in TOOL_MODULES if m.count(".") == 1})
-    assert len(parts) >= 5
-    for part in parts:
-        spec = importlib.util.find_spec(part)
-        assert spec is not None
-        assert spec.origin is not None
-        assert spec.origin.endswith("__init__.py"), f"{part}: put it in a subpackage of tools/"
-        assert importlib.import_module(part).__doc__, part
-        assert f"`{part}`" in (importlib.import_module("tools").__doc__ or ""), part
-
-
 def test_stack_names_are_project_environment_unit() -> None:
     assert names.stack_id("sandbox", names.NETWORK_UNIT) == "cp-sandbox-network"
     assert names.stack_id("prod", names.ecs_cluster_unit("ec2")) == "cp-prod-ecs-ec2"

@@ -26,8 +26,8 @@ from container_constructs.network import (
 )
 from platform_config import ConfigError, load_config
 from stacks import names
-from tests.apps import project_app, synth_environment
-from tests.assembly import Assembly
+from tests.helpers.apps import project_app, synth_environment
+from tests.helpers.assembly import Assembly
 
 PREFIXES = range(MIN_VPC_PREFIX, MAX_VPC_PREFIX + 1)
 ZONE_COUNTS = range(MIN_ZONES, MAX_ZONES + 1)

@@ -3,8 +3,8 @@ services need no load balancer has none. Two whole platforms, synthesized once e
 tier): a Fargate-only production (EC2 cluster and EKS off, the EC2 sample removed explicitly) and
 a sandbox whose Fargate cluster runs no service. Each is checked against the config contract
 (cdk-nag, cdk-preflight, the CloudFormation validation engine, the platform's security rules,
-quotas, ALB subnets; tests/contract.py) and cfn-lint, and the tools that read an assembly (the
-diagram, `make retained-resources`) follow what exists."""
+quotas, ALB subnets; tests/helpers/contract.py) and cfn-lint, and the tools that read an
+assembly (the diagram, `make retained-resources`) follow what exists."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import pytest
 
 from platform_config import load_config
 from stacks import names
-from tests.apps import RECORD, synth_environment
-from tests.contract import contract_problems, lint_problems, start_lint
+from tests.helpers.apps import RECORD, synth_environment
+from tests.helpers.contract import contract_problems, lint_problems, start_lint
 from tools.deploy.retained_resources import retained_named_resources, stack_templates
 from tools.docs import diagram
 from tools.gates.lint_templates import stack_templates as linted_templates

@@ -1,8 +1,8 @@
 """Every JSON config example in the README and docs/ validates and synthesizes clean
-(tests/contract.py), as the user would use it: an overrides object merged over the sandbox and
-the repository's config of record with `make synth OVERRIDES=example.json`, or, below a marker
-line `<!-- example: config/<path> -->`, a file of the config of record written at that path (in a
-copy of `config/`) with `make synth`."""
+(tests/helpers/contract.py), as the user would use it: an overrides object merged over the
+sandbox and the repository's config of record with `make synth OVERRIDES=example.json`, or,
+below a marker line `<!-- example: config/<path> -->`, a file of the config of record written at
+that path (in a copy of `config/`) with `make synth`."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from platform_config import load_config
-from tests.apps import RECORD, ROOT, synth_environment
-from tests.contract import contract_problems
+from tests.helpers.apps import RECORD, ROOT, synth_environment
+from tests.helpers.contract import contract_problems
 
 _JSON_BLOCK = re.compile(
     r"^(?: *<!-- example: (?P<path>config/[\w./-]+) -->\n)?"

@@ -22,8 +22,8 @@ from platform_config import load_config
 from stacks import names
 from stacks.platform import stack_settings
 from stacks.registry_stack import RegistryStack
-from tests.apps import project_app
-from tests.assembly import Assembly
+from tests.helpers.apps import project_app
+from tests.helpers.assembly import Assembly
 
 REPOSITORY = "AWS::ECR::Repository"
 # Stateful resources: a changed logical ID would replace them (and lose every image).

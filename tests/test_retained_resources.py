@@ -11,7 +11,7 @@ import cfnlint.data.schemas
 import pytest
 
 from stacks import names
-from tests.assembly import Assembly
+from tests.helpers.assembly import Assembly
 from tools.deploy.retained_resources import (
     NAME_IDENTIFIERS,
     dependencies,
@@ -90,6 +90,7 @@ def test_offline_run_writes_a_mapping_per_stack(
     assert out.count("TO FILL IN:") == 4  # the KMS key ids need the account (--resolve)
 
 
+@pytest.mark.integration
 def test_resolve_reads_the_key_ids_and_skips_what_is_gone(
     production: Assembly,
     tmp_path: Path,

@@ -8,8 +8,8 @@ from __future__ import annotations
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from tests.assembly import Assembly
-from tests.snapshot import normalise
+from tests.helpers.assembly import Assembly
+from tests.helpers.snapshot import normalise
 
 
 def test_stack_snapshots(assembly: Assembly, snapshot: SnapshotAssertion) -> None:

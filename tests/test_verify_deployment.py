@@ -16,7 +16,7 @@ from botocore.stub import Stubber
 
 from platform_config import load_config
 from stacks import names
-from tests.apps import ROOT
+from tests.helpers.apps import ROOT
 from tools.verify.deployed import DeployedStack, deployed_stacks
 from tools.verify.deployment import main, refused_call_fails, url_skip_reason, verify
 from tools.verify.report import FAIL, OK, SKIP, Check, Report
@@ -130,6 +130,7 @@ def test_every_unsteady_trait_is_named() -> None:
     ]
 
 
+@pytest.mark.integration
 def test_only_the_environments_stacks_are_discovered(aws: boto3.Session) -> None:
     _deploy(aws, SERVICES_STACK, _ecs_template())
     _deploy(
@@ -145,6 +146,7 @@ def test_only_the_environments_stacks_are_discovered(aws: boto3.Session) -> None
     assert arn.endswith(":service/c1/web")
 
 
+@pytest.mark.integration
 def test_moto_services_are_reported_unsteady(aws: boto3.Session) -> None:
     """moto starts no task: runningCount 0, pending = desired, rollout IN_PROGRESS."""
     _deploy(aws, SERVICES_STACK, _ecs_template())
@@ -157,6 +159,7 @@ def test_moto_services_are_reported_unsteady(aws: boto3.Session) -> None:
     assert [c.status for c in report.checks if c.kind == "stack"] == [OK]
 
 
+@pytest.mark.integration
 def test_a_steady_service_is_ok(aws: boto3.Session) -> None:
     _deploy(aws, SERVICES_STACK, _ecs_template())
     ecs = aws.client("ecs")
@@ -172,6 +175,7 @@ def test_a_steady_service_is_ok(aws: boto3.Session) -> None:
     assert (check.status, check.detail) == (OK, "steady: 2/2 running, one PRIMARY deployment")
 
 
+@pytest.mark.integration
 def test_no_stack_is_a_failure_and_exits_1(
     aws: boto3.Session, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -196,6 +200,7 @@ def test_missing_credentials_are_one_line(
     assert capsys.readouterr().err.startswith("error: no AWS credentials found")
 
 
+@pytest.mark.integration
 def test_target_groups_without_targets_fail_and_healthy_ones_pass(aws: boto3.Session) -> None:
     vpc_id = aws.client("ec2").create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     _deploy(aws, SERVICES_STACK, _target_group_template(vpc_id))
@@ -409,6 +414,7 @@ def _eks_stacks() -> list[DeployedStack]:
     ]
 
 
+@pytest.mark.integration
 def test_eks_cluster_node_groups_and_addons(aws: boto3.Session) -> None:
     """moto creates the cluster and node group ACTIVE; the add-on states are stubbed."""
     eks = aws.client("eks")
@@ -466,6 +472,7 @@ def test_eks_cluster_node_groups_and_addons(aws: boto3.Session) -> None:
     ]
 
 
+@pytest.mark.integration
 def test_eks_on_moto_itself(aws: boto3.Session) -> None:
     """What moto 5.2.5 answers unstubbed: the cluster and node group ACTIVE as created, and
     ListAddons "Not yet implemented" (404), one FAIL line of its own."""
@@ -487,6 +494,7 @@ def test_eks_on_moto_itself(aws: boto3.Session) -> None:
     ]
 
 
+@pytest.mark.integration
 def test_eks_disabled_is_a_skip(aws: boto3.Session) -> None:
     config = load_config("sandbox", overrides={"eks": {"enabled": False}})
     report = Report("sandbox")
@@ -496,6 +504,7 @@ def test_eks_disabled_is_a_skip(aws: boto3.Session) -> None:
     ]
 
 
+@pytest.mark.integration
 def test_every_check_ok_exits_0(
     aws: boto3.Session,
     capsys: pytest.CaptureFixture[str],

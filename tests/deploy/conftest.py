@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.assembly import Assembly
-from tests.deploy.checkers import EMULATOR_UNDEPLOYABLE_UNITS
-from tests.deploy.cli import (
+from tests.deploy.helpers.checkers import EMULATOR_UNDEPLOYABLE_UNITS
+from tests.deploy.helpers.cli import (
     CliRun,
     bootstrap_args,
     deploy_args,
@@ -17,7 +16,8 @@ from tests.deploy.cli import (
     emulator_environment,
     run_cdk,
 )
-from tests.deploy.emulator import CustomResourceResponder, MotoServer, free_loopback_port
+from tests.deploy.helpers.emulator import CustomResourceResponder, MotoServer, free_loopback_port
+from tests.helpers.assembly import Assembly
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from moto.cloudformation.models import CloudFormationBackend
 from moto.ecs.models import TaskDefinition
 
 from stacks import names
-from tests.deploy.checkers import (
+from tests.deploy.helpers.checkers import (
     CHECKERS,
     EMULATOR_DROPPED_PROPERTIES,
     EMULATOR_SKIPPED_TYPES,
@@ -30,7 +30,7 @@ from tests.deploy.checkers import (
     DeployedResource,
     exports_of_skipped_resources,
 )
-from tests.deploy.serial_moto_server import (
+from tests.deploy.helpers.serial_moto_server import (
     delete_change_set_if_it_exists,
     delete_stack_unless_its_exports_are_imported,
     imported_export_names,

@@ -33,13 +33,13 @@ import pytest
 
 from platform_config.environments import ENVIRONMENTS
 from stacks import names
-from tests.assembly import Assembly
-from tests.cdk_cli import ROOT
-from tests.deploy.checkers import CHECKERS
-from tests.deploy.cli import CliRun, deploy_args
 from tests.deploy.conftest import Deployment
-from tests.deploy.inventory import take_inventory
-from tests.plan.catalogue import fargate
+from tests.deploy.helpers.checkers import CHECKERS
+from tests.deploy.helpers.cli import CliRun, deploy_args
+from tests.deploy.helpers.inventory import take_inventory
+from tests.helpers.assembly import Assembly
+from tests.helpers.cdk_cli import ROOT
+from tests.plan.helpers.catalogue import fargate
 from tools.deploy.deployed_stacks import record
 
 pytestmark = pytest.mark.deploy
@@ -64,7 +64,7 @@ class Changes:
     def synth(self, name: str, overrides: dict[str, Any]) -> Assembly:
         """The sandbox with `overrides`, synthesized in this process (validation plugins off)."""
         import stacks.platform
-        from tests.apps import synth_environment
+        from tests.helpers.apps import synth_environment
 
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(stacks.platform, "add_validations", lambda *args, **kwargs: None)

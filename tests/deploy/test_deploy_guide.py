@@ -14,9 +14,9 @@ proxy or make variables):
 * STACKS: the stacks the emulator can deploy (all but checkers.EMULATOR_UNDEPLOYABLE_UNITS, as
   test_deploy_local.py deploys them); CDK_DEPLOY_FLAGS "--require-approval never --method=direct"
   (moto's change-set path drops exports) and CDK_DESTROY_FLAGS=--force, CI's non-interactive flags;
-* in docker-stub blocks, `docker` is a recorder (tests/docker_recorder.py): there is no Docker
-  daemon or registry here, so what is checked is the commands `make push-image` derives from the
-  deployed outputs and the config (the image itself is built in no test).
+* in docker-stub blocks, `docker` is a recorder (tests/helpers/docker_recorder.py): there is no
+  Docker daemon or registry here, so what is checked is the commands `make push-image` derives
+  from the deployed outputs and the config (the image itself is built in no test).
 
 Where moto answers otherwise than AWS, the block's outcome is recorded exactly
 (EMULATOR_OUTCOMES, SERVICE_FOLLOWS_ITS_TASK_DEFINITION). The stack updates of the image steps rely
@@ -38,18 +38,18 @@ import pytest
 
 from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
-from tests import docker_recorder
-from tests.assembly import Assembly
-from tests.cdk_cli import ROOT
-from tests.deploy.checkers import (
+from tests.deploy.conftest import deployable_stacks
+from tests.deploy.helpers.checkers import (
     DESTROY_EXIT_CODE,
     EMULATOR_VERIFY_OUTCOMES,
     VERIFY_EXIT_CODE,
 )
-from tests.deploy.cli import emulator_environment
-from tests.deploy.conftest import deployable_stacks
-from tests.deploy.emulator import ACCOUNT, REGION, CustomResourceResponder, MotoServer
-from tests.guide_blocks import DOCKER_STUB, Block, emulator_blocks
+from tests.deploy.helpers.cli import emulator_environment
+from tests.deploy.helpers.emulator import ACCOUNT, REGION, CustomResourceResponder, MotoServer
+from tests.helpers import docker_recorder
+from tests.helpers.assembly import Assembly
+from tests.helpers.cdk_cli import ROOT
+from tests.helpers.guide_blocks import DOCKER_STUB, Block, emulator_blocks
 from tools.images.push import native_platform
 
 pytestmark = pytest.mark.deploy
@@ -173,8 +173,9 @@ def deployer_credentials(server: MotoServer) -> tuple[str, str]:
 def guide_environment(
     server: MotoServer, home: Path, stacks: tuple[str, ...], docker_log: Path
 ) -> dict[str, str]:
-    """The emulator's environment (tests/deploy/cli.py: no AWS_*, CDK_* or proxy variables of this
-    process), without make's and the guide's variables, with the deployer's key and CI's flags."""
+    """The emulator's environment (tests/deploy/helpers/cli.py: no AWS_*, CDK_* or proxy variables
+    of this process), without make's and the guide's variables, with the deployer's key and CI's
+    flags."""
     env = emulator_environment(server, home)
     for name in _DROPPED:
         env.pop(name, None)

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from stacks import names
-from tests.cdk_cli import ROOT
-from tests.deploy.checkers import (
+from tests.deploy.conftest import Deployment
+from tests.deploy.helpers.checkers import (
     CHECKERS,
     CUSTOM_RESOURCE_PREFIX,
     DESTROY_EXIT_CODE,
@@ -34,11 +34,11 @@ from tests.deploy.checkers import (
     DeployedResource,
     exports_of_skipped_resources,
 )
-from tests.deploy.cli import CliRun, destroy_args
-from tests.deploy.conftest import Deployment
-from tests.deploy.emulator import ACCOUNT, REGION
-from tests.deploy.inventory import Inventory, take_inventory, template_types
-from tests.deploy.serial_moto_server import imported_export_names
+from tests.deploy.helpers.cli import CliRun, destroy_args
+from tests.deploy.helpers.emulator import ACCOUNT, REGION
+from tests.deploy.helpers.inventory import Inventory, take_inventory, template_types
+from tests.deploy.helpers.serial_moto_server import imported_export_names
+from tests.helpers.cdk_cli import ROOT
 from tools.deploy.deployed_stacks import extra_stacks, read_record, record
 
 pytestmark = pytest.mark.deploy

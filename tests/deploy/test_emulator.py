@@ -8,8 +8,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.deploy.cli import emulator_environment
-from tests.deploy.emulator import LOOPBACK, MotoServer, free_loopback_port
+from tests.deploy.helpers.cli import emulator_environment
+from tests.deploy.helpers.emulator import LOOPBACK, MotoServer, free_loopback_port
 
 pytestmark = pytest.mark.deploy
 

@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from tests.gates.acknowledgements import collect_acknowledgements, unacknowledged_violations
+from tests.helpers.acknowledgements import collect_acknowledgements, unacknowledged_violations
 
 
 def render(outdir: Path) -> str:

@@ -1,5 +1,5 @@
 """The plan's unit tests read one session-wide batch of plans: every hand-made case
-(tests/plan/cases.py) planned in a single run of the diff engine."""
+(tests/plan/helpers/cases.py) planned in a single run of the diff engine."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from tools.plan.model import Plan
 
 @pytest.fixture(scope="session")
 def planned() -> dict[str, Plan]:
-    from tests.plan.cases import all_requests
+    from tests.plan.helpers.cases import all_requests
     from tools.plan.planner import make_plans
 
     requests = all_requests()

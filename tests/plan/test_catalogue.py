@@ -1,6 +1,6 @@
-"""The catalogue of day-two changes (tests/plan/catalogue.py) through `make plan`'s planner: each
-change plans clean or is refused by exactly the rules it records, each refusal with its steps; the
-sequences recorded for refused changes plan clean deploy after deploy.
+"""The catalogue of day-two changes (tests/plan/helpers/catalogue.py) through `make plan`'s
+planner: each change plans clean or is refused by exactly the rules it records, each refusal with
+its steps; the sequences recorded for refused changes plan clean deploy after deploy.
 
 The plan's subject is the template diff, so the configs are synthesized in this process with the
 validation plugins off (cdk-nag and the deploy-time rules are tested on every shipped environment
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from stacks import names
-from tests.plan.catalogue import CATALOGUE, Change, Overrides
+from tests.plan.helpers.catalogue import CATALOGUE, Change, Overrides
 from tools.plan.assembly import read_assembly
 from tools.plan.model import Plan, StackStatus, State
 from tools.plan.planner import Request, make_plans, state_after
@@ -63,7 +63,7 @@ class Synths:
     seconds: float = 0.0
 
     def state(self, environment: str, overrides: Overrides) -> State:
-        from tests.apps import synth_environment
+        from tests.helpers.apps import synth_environment
 
         key = json.dumps([environment, overrides], sort_keys=True)
         if key not in self.states:

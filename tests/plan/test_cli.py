@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.cdk_cli import ROOT
-from tests.plan.cases import PLANNER_APP, PLANNER_BASE
+from tests.helpers.cdk_cli import ROOT
+from tests.plan.helpers.cases import PLANNER_APP, PLANNER_BASE
 from tools.deploy.deployed_stacks import record
 from tools.plan import cli, planner
 from tools.plan.model import StackTemplate
@@ -212,6 +212,7 @@ def test_make_plan_takes_base_overrides_and_flags() -> None:
     assert any(line.startswith("cdk --no-notices synth -c environment=sandbox") for line in lines)
 
 
+@pytest.mark.integration
 def test_deployed_reads_the_accounts_templates_and_is_the_fallback_of_make_deploy(
     capsys: pytest.CaptureFixture[str], assemblies: dict[str, Path], aws: Any
 ) -> None:

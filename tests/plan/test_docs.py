@@ -1,14 +1,14 @@
 """docs/changing.md: its generated tables match the rules and the catalogue (regenerate with
-`python -m tests.plan.doc_tables`), it names every rule and catalogue change, and the README
+`python -m tests.plan.helpers.doc_tables`), it names every rule and catalogue change, and the README
 links it and lists `make plan`."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.cdk_cli import ROOT
-from tests.plan.catalogue import CATALOGUE
-from tests.plan.doc_tables import BLOCKS, DOC
+from tests.helpers.cdk_cli import ROOT
+from tests.plan.helpers.catalogue import CATALOGUE
+from tests.plan.helpers.doc_tables import BLOCKS, DOC
 from tools.docs.markers import read_block
 from tools.plan.rules import RULE_IDS
 
@@ -18,7 +18,7 @@ TEXT = DOC.read_text(encoding="utf-8")
 @pytest.mark.parametrize("block", list(BLOCKS))
 def test_the_generated_tables_are_current(block: str) -> None:
     assert read_block(TEXT, block) == BLOCKS[block](), (
-        f"docs/changing.md's {block} block is stale: run `python -m tests.plan.doc_tables`"
+        f"docs/changing.md's {block} block is stale: run `python -m tests.plan.helpers.doc_tables`"
     )
 
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.cdk_cli import ROOT
+from tests.helpers.cdk_cli import ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +21,7 @@ def test_a_git_ref_base_is_that_commits_app_synthesized(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     import stacks.platform
-    from tests.apps import synth_environment
+    from tests.helpers.apps import synth_environment
 
     with pytest.MonkeyPatch.context() as patch:
         # The templates are the same without the validation plugins (and the plan reads those).

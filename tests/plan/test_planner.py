@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.plan.cases import PLANNER_APP, PLANNER_BASE
+from tests.plan.helpers.cases import PLANNER_APP, PLANNER_BASE
 from tools.plan import engine
 from tools.plan.engine import EngineError, StackPair, diff_stacks
 from tools.plan.model import Impact, Plan, StackStatus

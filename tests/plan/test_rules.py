@@ -1,11 +1,11 @@
-"""Each plan rule on small hand-made (before, after) template pairs (tests/plan/cases.py): a
+"""Each plan rule on small hand-made (before, after) template pairs (tests/plan/helpers/cases.py): a
 failing and a passing case at least, planned with the real diff engine."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.plan.cases import E1, RULE_CASES
+from tests.plan.helpers.cases import E1, RULE_CASES
 from tools.plan.model import Plan
 
 CASES = RULE_CASES

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tests.assembly import Assembly
-    from tests.cdk_cli import StartedSynth
-    from tests.gates.cfn_lint import StartedGateLint
+    from tests.helpers.assembly import Assembly
+    from tests.helpers.cdk_cli import StartedSynth
+    from tests.helpers.cfn_lint import StartedGateLint
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from cdk_nag import AwsSolutionsChecks
 
 from platform_config import DEFAULT_CONFIG_DIR, load_config
 from stacks.platform import build_platform
-from tests.cdk_cli import cli_context
+from tests.helpers.cdk_cli import cli_context
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def project_context() -> dict[str, Any]:

@@ -1,15 +1,15 @@
 """Regenerate the two generated tables of docs/changing.md (the plan's rules and the catalogue of
-day-two changes): `python -m tests.plan.doc_tables`. tests/plan/test_docs.py checks them."""
+day-two changes): `python -m tests.plan.helpers.doc_tables`. tests/plan/test_docs.py checks them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.plan.catalogue import catalogue_markdown
+from tests.plan.helpers.catalogue import catalogue_markdown
 from tools.docs.markers import replace_block
 from tools.plan.report import rules_markdown
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "changing.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "changing.md"
 BLOCKS = {"plan-rules": rules_markdown, "plan-catalogue": catalogue_markdown}
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from platform_config import load_config
-from tests.assembly import Assembly
 from tests.gates.cfn import EnvironmentFacts
+from tests.helpers.assembly import Assembly
 
 
 def environment_facts(assembly: Assembly) -> EnvironmentFacts:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CDK_BIN = ROOT / "node_modules" / ".bin" / "cdk"
 VENV_BIN = ROOT / ".venv" / "bin"
 CONTEXT_RECORDER = Path(__file__).resolve().parent / "cli_context.py"
@@ -123,8 +123,9 @@ def start_synth(environment: str, outdir: Path, *extra_args: str) -> StartedSynt
 
 def cli_context(work: Path, project: Path = ROOT) -> dict[str, Any]:
     """Everything the pinned CLI hands the app it runs for `cdk synth` in `project` (its cdk.json's
-    context and the CLI's own keys), as tests/cli_context.py records it when the CLI runs it as the
-    app. The CLI then reports that the app synthesized nothing and exits non-zero: expected."""
+    context and the CLI's own keys), as tests/helpers/cli_context.py records it when the CLI runs it
+    as the app. The CLI then reports that the app synthesized nothing and exits non-zero:
+    expected."""
     record = work / "context.json"
     (work / "empty-home").mkdir(parents=True, exist_ok=True)
     recorder = shlex.join([sys.executable, str(CONTEXT_RECORDER), str(record)])

@@ -1,5 +1,5 @@
-"""The app `cdk synth --app` runs for tests/cdk_cli.py `cli_context`: it writes the context the CLI
-hands an app to the file named by its argument, and synthesizes nothing.
+"""The app `cdk synth --app` runs for tests/helpers/cdk_cli.py `cli_context`: it writes the context
+the CLI hands an app to the file named by its argument, and synthesizes nothing.
 
 It reads the context where aws-cdk-lib's App does: CDK_CONTEXT_JSON, updated with the JSON file
 that CONTEXT_OVERFLOW_LOCATION_ENV names when the CLI moved (part of) it there. Standard library

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.cdk_cli import CDK_BIN, ROOT, offline_environment
-from tests.deploy.emulator import ACCOUNT, LOOPBACK, REGION, MotoServer
+from tests.deploy.helpers.emulator import ACCOUNT, LOOPBACK, REGION, MotoServer
+from tests.helpers.cdk_cli import CDK_BIN, ROOT, offline_environment
 
 # Variables that could send a request anywhere but loopback, or pick up the user's real identity.
 _DROPPED_PREFIXES = ("AWS_", "CDK_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")

@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tests.apps import validation_violations
 from tests.gates.cfn import EnvironmentFacts
-from tests.gates.cfn_lint import finish_cfn_lint, start_cfn_lint
 from tests.gates.limits import limit_problems
 from tests.gates.rules import evaluate
 from tests.gates.security_rules import SECURITY_RULES
+from tests.helpers.apps import validation_violations
+from tests.helpers.cfn_lint import finish_cfn_lint, start_cfn_lint
 from tools.gates.lint_templates import stack_templates
 
 # "Your load balancer's subnets must have a CIDR block of at least a /27 bitmask" (Elastic Load

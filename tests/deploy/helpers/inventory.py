@@ -6,9 +6,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from tests.assembly import Assembly
-from tests.deploy.checkers import DeployedResource
-from tests.deploy.emulator import MotoServer
+from tests.deploy.helpers.checkers import DeployedResource
+from tests.deploy.helpers.emulator import MotoServer
+from tests.helpers.assembly import Assembly
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.plan.templates import (
+from tests.plan.helpers.templates import (
     addon,
     eks_cluster,
     export,

@@ -1,0 +1,1 @@
+"""Helpers of the plan's tests: hand-made templates and cases, the day-two catalogue."""
