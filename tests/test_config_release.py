@@ -10,7 +10,7 @@ import pytest
 from platform_config import ConfigError, load_config
 from platform_config.ecs_release import ReleaseConfig
 from platform_config.environments import SAMPLE_IMAGE_URI
-from tests.apps import RECORD
+from tests.helpers.apps import RECORD
 
 
 def _web(**changes: Any) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from container_constructs.service_alarms import (
 )
 from container_constructs.service_release import ServiceReleaseProps
 from container_constructs.web_service import WebService, WebServiceProps
-from tests.apps import project_app, validation_violations
+from tests.helpers.apps import project_app, validation_violations
 
 PREFIX = "test-web"
 CANARY = ServiceReleaseProps(
