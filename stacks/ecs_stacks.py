@@ -67,7 +67,8 @@ class EcsClusterStack(Stack, Generic[SectionT]):
     The ALBs depend on the services only through which ALBs exist (load-balancer groups and
     priority blocks, `ClusterConfig.assign_load_balancers`: none, with no access-log bucket, while
     no service needs one); nothing else of a service (its port, its rules) reaches this stack, so
-    adding a service to an existing ALB leaves it unchanged.
+    adding a service to an existing ALB changes only the cluster's dashboard (generated from the
+    service list; stacks/ecs_operations.py).
 
     Args:
         settings: the environment-wide settings. Required.

@@ -241,6 +241,46 @@ def routes(draw: st.DrawFn, name: str, priority: int) -> Raw:
 
 
 @st.composite
+def releases(draw: st.DrawFn) -> Raw:
+    """A release strategy with its settings; bakes as short as 0 minutes (which the config
+    refuses for the blue/green family: they must cover the alarms' window)."""
+    strategy = draw(st.sampled_from(("rolling", "blue_green", "canary", "linear")))
+    release: Raw = {"strategy": strategy, "bake_time_minutes": draw(st.integers(0, 6))}
+    if strategy == "canary" and draw(st.booleans()):
+        release["canary_percent"] = draw(st.sampled_from((0.1, 5.0, 10.0, 50.0, 100.0)))
+    if strategy == "linear" and draw(st.booleans()):
+        release["linear_step_percent"] = draw(st.sampled_from((3.0, 10.0, 25.0, 33.3, 50.0)))
+    if strategy in ("canary", "linear") and draw(st.booleans()):
+        release["step_bake_minutes"] = draw(st.integers(0, 6))
+    return release
+
+
+@st.composite
+def alarm_thresholds(draw: st.DrawFn) -> Raw:
+    return {
+        "target_5xx_percent": draw(st.sampled_from((1.0, 5.0, 25.5))),
+        "target_5xx_min_requests": draw(st.integers(1, 100)),
+        "p99_response_seconds": draw(st.sampled_from((0.5, 2.0, 10.0))),
+        "unhealthy_targets": draw(st.integers(1, 3)),
+        "cpu_percent": draw(st.integers(50, 100)),
+        "memory_percent": draw(st.integers(50, 100)),
+        "evaluation_periods": draw(st.integers(1, 5)),
+    }
+
+
+@st.composite
+def operations(draw: st.DrawFn) -> Raw:
+    section: Raw = {
+        "alarm_emails": draw(
+            st.lists(st.sampled_from(("ops@example.com", "oncall@example.org")), unique=True)
+        )
+    }
+    if draw(st.booleans()):
+        section["release"] = draw(releases())
+    return section
+
+
+@st.composite
 def services(
     draw: st.DrawFn,
     *,
@@ -295,6 +335,10 @@ def services(
                 )
             ),
         }
+        if draw(st.booleans()):
+            service["release"] = draw(releases())
+        if draw(st.booleans()):
+            service["alarms"] = draw(alarm_thresholds())
         group = draw(st.sampled_from([None, "default", *groups]))
         if group is not None:
             service["load_balancer"] = group
@@ -617,4 +661,5 @@ def platform_configs(draw: st.DrawFn) -> Raw:
             "fargate": draw(fargate_clusters(region, certificate_account, repository_names)),
         },
         "eks": draw(eks_sections(certificate_account, repository_names)),
+        "operations": draw(operations()),
     }

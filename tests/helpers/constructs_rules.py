@@ -35,7 +35,12 @@ _EKS = frozenset(
 )
 COMPANIONS: dict[str, frozenset[str]] = {
     f"{PACKAGE}.web_service": frozenset(
-        {f"{PACKAGE}.task_volumes", f"{PACKAGE}.service_release", _SERVICE_CLUSTER}
+        {
+            f"{PACKAGE}.task_volumes",
+            f"{PACKAGE}.service_release",
+            f"{PACKAGE}.ecs_managed_instances",
+            _SERVICE_CLUSTER,
+        }
     ),
     f"{PACKAGE}.service_release": frozenset({_SERVICE_CLUSTER}),
     f"{PACKAGE}.ecs_managed_instances": frozenset({_SERVICE_CLUSTER}),

@@ -79,6 +79,7 @@ ADMIN = service("admin", 2, "/admin/*")
 TWO_SERVICES = fargate(API, SAMPLE)
 INTERNAL_GROUP = {"internal": {"internal": True}}
 FARGATE_SERVICES_1 = names.ecs_services_unit("fargate", 1)
+CANARY = {"strategy": "canary", "step_bake_minutes": 3, "bake_time_minutes": 3}
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,18 @@ CATALOGUE: tuple[Change, ...] = (
             Step(fargate(service("api", 11, "/api/*"), SAMPLE), accept=("stack-left-app",)),
             Step(fargate(service("api", 11, "/api/*"), SAMPLE), destroy=(FARGATE_SERVICES_1,)),
         ),
+    ),
+    Change(
+        "release-canary",
+        "a service switched from rolling to canary releases (alternate target group, test rule)",
+        before=TWO_SERVICES,
+        after=fargate(service("api", 1, "/api/*", release=CANARY), SAMPLE),
+    ),
+    Change(
+        "release-rolling",
+        "a service switched from canary back to rolling releases",
+        before=fargate(service("api", 1, "/api/*", release=CANARY), SAMPLE),
+        after=TWO_SERVICES,
     ),
     Change(
         "service-port",
