@@ -136,6 +136,10 @@ class EcsClusterStack(Stack, Generic[SectionT]):
                 ),
             )
             self.load_balancers[key] = shared
+            if shared.test_listener is not None:
+                # Exported whether or not a service imports it now, so that a service switching
+                # to or from a traffic-shifting release never adds or removes an export in use.
+                self.export_value(shared.test_listener.listener_arn)
             scheme = "internal" if balancer.internal else "internet-facing"
             CfnOutput(
                 self,
