@@ -31,10 +31,15 @@ from constructs import Construct
 from container_constructs.common import retention_days
 from container_constructs.ecs_ec2_cluster import Ec2Cluster, Ec2ClusterProps
 from container_constructs.ecs_fargate_cluster import FargateCluster, FargateClusterProps
+from container_constructs.ecs_managed_instances import (
+    ManagedInstancesCluster,
+    ManagedInstancesClusterProps,
+)
 from container_constructs.ecs_service_cluster import ServiceCluster, ServiceLoadBalancer
 from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
 from container_constructs.web_service import CPU_ARCHITECTURES, WebService, WebServiceProps
 from platform_config.ecs import ClusterConfig, Ec2ClusterConfig, FargateClusterConfig
+from platform_config.ecs_managed_instances import ManagedInstancesClusterConfig
 from platform_config.ecs_placement import AlbKey
 from platform_config.ecs_service import ServiceConfig
 from stacks import names
@@ -214,6 +219,27 @@ class FargateClusterStack(EcsClusterStack[FargateClusterConfig]):
                     )
                     for share in section.default_strategy
                 ],
+                **basics,
+            ),
+        )
+        return cluster.service_cluster
+
+
+class ManagedInstancesClusterStack(EcsClusterStack[ManagedInstancesClusterConfig]):
+    """The `ecs-managed-instances` cluster stack: a `ManagedInstancesCluster` and its ALBs."""
+
+    def _add_cluster(
+        self, section: ManagedInstancesClusterConfig, basics: ClusterBasics
+    ) -> ServiceCluster:
+        cluster = ManagedInstancesCluster(
+            self,
+            names.MANAGED_INSTANCES_CLUSTER_CONSTRUCT,
+            props=ManagedInstancesClusterProps(
+                min_vcpus=section.min_vcpus,
+                max_vcpus=section.max_vcpus,
+                min_memory_gib=section.min_memory_gib,
+                cpu_architecture=section.cpu_architecture,
+                spot=section.spot,
                 **basics,
             ),
         )

@@ -25,8 +25,9 @@ ALARMS_UNIT = "alarms"  # the environment's alarm topic
 
 
 def ecs_cluster_unit(kind: str) -> str:
-    """The unit of the cluster stack of ECS cluster `kind` ("ec2" or "fargate"), e.g. ecs-ec2."""
-    return f"ecs-{kind}"
+    """The unit of the cluster stack of ECS cluster `kind` ("ec2", "fargate",
+    "managed_instances"), e.g. ecs-ec2, ecs-managed-instances (stack names allow no '_')."""
+    return f"ecs-{kind.replace('_', '-')}"
 
 
 def ecs_services_unit(kind: str, number: int) -> str:
@@ -51,6 +52,7 @@ REGISTRY_CONSTRUCT = "Registry"
 CI_PUBLISHER_ROLE_CONSTRUCT = "CiPublisherRole"
 EC2_CLUSTER_CONSTRUCT = "Ec2Cluster"
 FARGATE_CLUSTER_CONSTRUCT = "FargateCluster"
+MANAGED_INSTANCES_CLUSTER_CONSTRUCT = "ManagedInstancesCluster"
 IMPORTED_CLUSTER_CONSTRUCT = "Cluster"  # the cluster as a service stack imports it
 EKS_CONSTRUCT = "Eks"
 KUBECTL_LAYER_CONSTRUCT = "KubectlLayer"

@@ -22,6 +22,7 @@ from stacks.ecs_stacks import (
     EcsClusterStack,
     EcsServicesStack,
     FargateClusterStack,
+    ManagedInstancesClusterStack,
 )
 from stacks.eks_stack import EksStack
 from stacks.network_stack import NetworkStack
@@ -31,6 +32,7 @@ from stacks.registry_stack import RegistryStack
 CLUSTER_STACKS: dict[str, type[EcsClusterStack[Any]]] = {
     "ec2": Ec2ClusterStack,
     "fargate": FargateClusterStack,
+    "managed_instances": ManagedInstancesClusterStack,
 }
 
 
