@@ -411,6 +411,27 @@ def cluster_services(
 
 
 @st.composite
+def managed_instances_clusters(
+    draw: st.DrawFn, region: str, account: str, repositories: list[str]
+) -> Raw:
+    """Mostly off (it costs a synth of two more stacks); on, with instance attributes."""
+    common = draw(cluster_common(region, account))
+    common["enabled"] = draw(st.sampled_from((False, False, False, True)))
+    section: Raw = {
+        **common,
+        "min_vcpus": draw(st.integers(1, 4)),
+        "max_vcpus": draw(st.integers(2, 8)),
+        "min_memory_gib": draw(st.integers(1, 8)),
+        "cpu_architecture": draw(st.sampled_from(("x86_64", "arm64"))),
+        "spot": draw(st.booleans()),
+    }
+    section["services"] = draw(
+        cluster_services("managed_instances", common, region, account, repositories)
+    )
+    return section
+
+
+@st.composite
 def ec2_clusters(draw: st.DrawFn, region: str, account: str, repositories: list[str]) -> Raw:
     graviton = draw(st.booleans())
     pool = tuple(t for t in (ARM_TYPES if graviton else X86_TYPES) if t in INSTANCE_CAPACITY)
@@ -659,6 +680,9 @@ def platform_configs(draw: st.DrawFn) -> Raw:
         "ecs": {
             "ec2": draw(ec2_clusters(region, certificate_account, repository_names)),
             "fargate": draw(fargate_clusters(region, certificate_account, repository_names)),
+            "managed_instances": draw(
+                managed_instances_clusters(region, certificate_account, repository_names)
+            ),
         },
         "eks": draw(eks_sections(certificate_account, repository_names)),
         "operations": draw(operations()),
