@@ -61,6 +61,7 @@ P99_RESPONSE_SECONDS: Final = 2.0
 UNHEALTHY_TARGETS: Final = 1
 CPU_HIGH_PERCENT: Final = 90
 MEMORY_HIGH_PERCENT: Final = 90
+QUEUE_AGE_SECONDS: Final = 300  # workers: the oldest message waits longer than this
 
 # ECS clusters (Ec2ClusterProps, FargateClusterProps; config ecs.ec2, ecs.fargate).
 CONTAINER_INSIGHTS: Final[Literal["enabled", "enhanced"]] = "enabled"

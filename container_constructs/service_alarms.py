@@ -12,6 +12,7 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from container_constructs import defaults
@@ -215,3 +216,64 @@ def _combined(
         label=label,
         period=period,
     )
+
+
+# The alarms of a queue worker and of a scheduled job, by kind (named `<name_prefix>-<kind>`).
+WORKER_ALARM_KINDS = ("queue-age", "dead-letters")
+JOB_ALARM_KINDS = ("failed-invocations",)
+
+
+def add_queue_alarms(
+    scope: Construct,
+    *,
+    topic: sns.ITopic,
+    name_prefix: str,
+    dead_letter_queue: sqs.IQueue,
+    queue: sqs.IQueue | None = None,
+    max_age_seconds: int = defaults.QUEUE_AGE_SECONDS,
+    evaluation_periods: int = defaults.ALARM_EVALUATION_PERIODS,
+) -> dict[str, cloudwatch.Alarm]:
+    """A worker's alarms (with `queue`: its oldest message older than `max_age_seconds`,
+    `queue-age`) or a scheduled job's (without: `failed-invocations`), and in both the messages
+    in `dead_letter_queue` (what failed for good: `dead-letters`, or a job's invocations the
+    scheduler could not run), each notifying `topic` on alarm and on OK."""
+    period = Duration.seconds(defaults.ALARM_PERIOD_SECONDS)
+    specs: list[tuple[str, cloudwatch.IMetric, float, int, str]] = []
+    if queue is not None:
+        specs.append(
+            (
+                "queue-age",
+                queue.metric_approximate_age_of_oldest_message(period=period, statistic="Maximum"),
+                max_age_seconds,
+                evaluation_periods,
+                f"oldest message older than {max_age_seconds} s",
+            )
+        )
+    specs.append((
+        "dead-letters" if queue is not None else "failed-invocations",
+        dead_letter_queue.metric_approximate_number_of_messages_visible(
+            period=period, statistic="Maximum"
+        ),
+        0,
+        1,
+        "messages in the dead-letter queue",
+    ))  # fmt: skip
+    action = actions.SnsAction(topic)
+    alarms: dict[str, cloudwatch.Alarm] = {}
+    for kind, metric, threshold, periods, what in specs:
+        alarm = cloudwatch.Alarm(
+            scope,
+            "Alarm" + "".join(part.capitalize() for part in kind.split("-")),
+            alarm_name=f"{name_prefix}-{kind}",
+            alarm_description=what,
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=periods,
+            datapoints_to_alarm=periods,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(action)
+        alarm.add_ok_action(action)
+        alarms[kind] = alarm
+    return alarms

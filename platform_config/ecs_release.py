@@ -72,6 +72,12 @@ class AlarmsConfig(Section):
     )
     cpu_percent: int = Field(default=defaults.CPU_HIGH_PERCENT, ge=1, le=100)
     memory_percent: int = Field(default=defaults.MEMORY_HIGH_PERCENT, ge=1, le=100)
+    queue_age_seconds: int = Field(
+        default=defaults.QUEUE_AGE_SECONDS,
+        ge=60,
+        le=1209600,
+        description="Workers: age of the oldest queued message that breaches, seconds.",
+    )
     evaluation_periods: int = Field(
         default=defaults.ALARM_EVALUATION_PERIODS,
         ge=1,

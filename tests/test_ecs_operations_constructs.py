@@ -12,6 +12,10 @@ import pytest
 from aws_cdk import Duration, Environment, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk.assertions import Match, Template
+from constructs import Construct
 
 from container_constructs.alarm_topic import AlarmTopic, AlarmTopicProps
 from container_constructs.cluster_dashboard import (
@@ -26,8 +30,11 @@ from container_constructs.ecs_managed_instances import (
 from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
 from container_constructs.service_alarms import (
     ALARM_KINDS,
+    JOB_ALARM_KINDS,
+    WORKER_ALARM_KINDS,
     ServiceAlarms,
     ServiceAlarmsProps,
+    add_queue_alarms,
     alarm_names,
     load_balancer_full_name,
 )
@@ -236,4 +243,44 @@ def test_a_traffic_shifting_release_needs_a_test_listener() -> None:
                 image=ecs.ContainerImage.from_registry("example.com/app:1"),
                 release=ServiceReleaseProps(strategy="blue_green"),
             ),
+        )
+
+
+def test_worker_and_job_alarms_watch_queue_age_and_dead_letters() -> None:
+    app = project_app()
+    stack = Stack(app, "Queues", env=Environment(account="111122223333", region="us-east-1"))
+    topic = sns.Topic(stack, "Topic")
+    dead = sqs.Queue(stack, "Dead")
+    worker = add_queue_alarms(
+        stack,
+        topic=topic,
+        name_prefix="w",
+        queue=sqs.Queue(stack, "Work"),
+        dead_letter_queue=dead,
+        max_age_seconds=600,
+    )
+    job_scope = Construct(stack, "Job")
+    job = add_queue_alarms(job_scope, topic=topic, name_prefix="j", dead_letter_queue=dead)
+    assert tuple(worker) == WORKER_ALARM_KINDS
+    assert tuple(job) == JOB_ALARM_KINDS
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "w-queue-age",
+            "MetricName": "ApproximateAgeOfOldestMessage",
+            "Threshold": 600,
+            "EvaluationPeriods": 3,
+        },
+    )
+    for name in ("w-dead-letters", "j-failed-invocations"):
+        template.has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            {
+                "AlarmName": name,
+                "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Threshold": 0,
+                "EvaluationPeriods": 1,
+                "AlarmActions": [{"Ref": Match.string_like_regexp("Topic")}],
+            },
         )
