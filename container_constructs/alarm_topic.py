@@ -21,10 +21,12 @@ class AlarmTopicProps:
     Attributes:
         emails: addresses subscribed to the topic (each confirms by e-mail). Default: none.
         removal_policy: of the topic's KMS key. Default: RETAIN.
+        topic_name: the topic's name. Default: None, generated.
     """
 
     emails: Sequence[str] = ()
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+    topic_name: str | None = None
 
 
 class AlarmTopic(Construct):
@@ -66,6 +68,7 @@ class AlarmTopic(Construct):
         self.topic = sns.Topic(
             self,
             "Topic",
+            topic_name=props.topic_name,
             display_name="Container platform alarms",
             master_key=self.key,
             enforce_ssl=True,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, Stack
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -52,10 +52,24 @@ class AlarmsStack(Stack):
             self,
             names.ALARM_TOPIC_CONSTRUCT,
             props=AlarmTopicProps(
-                emails=section.alarm_emails, removal_policy=settings.removal_policy
+                emails=section.alarm_emails,
+                removal_policy=settings.removal_policy,
+                topic_name=names.alarm_topic_name(settings.environment),
             ),
         )
         self.topic: sns.ITopic = alarm_topic.topic
+
+
+def alarm_topic(stack: Stack, settings: StackSettings, alarms: Stack) -> sns.ITopic:
+    """The environment's alarm topic in `stack`, by its fixed name (no export to import), and
+    `stack` deploying after the `alarms` stack that holds it."""
+    stack.add_stack_dependency(alarms)
+    arn = stack.format_arn(
+        service="sns",
+        resource=names.alarm_topic_name(settings.environment),
+        arn_format=ArnFormat.NO_RESOURCE_NAME,
+    )
+    return sns.Topic.from_topic_arn(stack, names.ALARM_TOPIC_CONSTRUCT, arn)
 
 
 def release_props(release: ReleaseConfig) -> ServiceReleaseProps:

@@ -25,7 +25,6 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from container_constructs.common import retention_days
@@ -44,7 +43,12 @@ from platform_config.ecs_placement import AlbKey
 from platform_config.ecs_service import ServiceConfig
 from stacks import names
 from stacks.common import StackSettings
-from stacks.ecs_operations import add_cluster_dashboard, add_service_alarms, release_props
+from stacks.ecs_operations import (
+    add_cluster_dashboard,
+    add_service_alarms,
+    alarm_topic,
+    release_props,
+)
 from stacks.ecs_secrets import grant_secret_keys, service_secrets
 
 # The default group's first ALB (see stacks/names.py FIRST_LOAD_BALANCER for its ids).
@@ -266,7 +270,7 @@ class EcsServicesStack(Stack):
         exec_log_group_name: the literal name of the cluster's ECS Exec log group, or None.
             Required.
         repositories: the registry's repositories by config name. Required.
-        alarm_topic: the topic the services' alarms notify. Required.
+        alarms: the alarms stack, whose topic the services' alarms notify. Required.
 
     Attributes:
         service_cluster: the cluster as imported into this stack.
@@ -285,11 +289,12 @@ class EcsServicesStack(Stack):
         load_balancers: Mapping[AlbKey, ServiceLoadBalancer],
         exec_log_group_name: str | None,
         repositories: Mapping[str, ecr.IRepository],
-        alarm_topic: sns.ITopic,
+        alarms: Stack,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.add_stack_dependency(Stack.of(cluster.cluster))
+        topic = alarm_topic(self, settings, alarms)
         imported: dict[AlbKey, ServiceLoadBalancer] = {}
         for key in sorted({section.alb_of(service) for service in services}):
             balancer = load_balancers[key]
@@ -352,7 +357,7 @@ class EcsServicesStack(Stack):
             add_service_alarms(
                 web_service,
                 service,
-                topic=alarm_topic,
+                topic=topic,
                 listener_arn=balancer.listener.listener_arn,
             )
             grant_secret_keys(web_service.execution_role, service, settings.region)

@@ -160,6 +160,13 @@ def service_alarm_prefix(services_stack_name: str, service: str) -> str:
     return f"{services_stack_name}-{service}"
 
 
+def alarm_topic_name(environment: str) -> str:
+    """The environment's alarm topic, e.g. cp-sandbox-alarms: a fixed name, so that service
+    stacks name it in their alarm actions by ARN without importing an export (the alarms stack
+    can then change, or fail on the emulator, without holding the service stacks)."""
+    return f"{PROJECT}-{environment}-alarms"
+
+
 def dashboard_name(cluster_stack_name: str) -> str:
     """The CloudWatch dashboard of the cluster of stack `cluster_stack_name` (its own name)."""
     return cluster_stack_name

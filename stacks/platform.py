@@ -9,7 +9,6 @@ from typing import Any
 
 from aws_cdk import App, Environment, Stack, Tags, Validations
 from aws_cdk import aws_ecr as ecr
-from aws_cdk import aws_sns as sns
 from cdk_nag import AwsSolutionsChecks
 from cdk_preflight import Preflight
 
@@ -119,7 +118,7 @@ def build_platform(app: App, config: PlatformConfig, *, today: date | None = Non
         description=f"Container platform ({config.name}): the alarm topic",
     )
     ecs_clusters, ecs_services = build_ecs(
-        app, config, settings, network, env, registry.repositories, alarms.topic
+        app, config, settings, network, env, registry.repositories, alarms
     )
     eks = None
     if config.eks.enabled:
@@ -154,7 +153,7 @@ def build_ecs(
     network: NetworkStack,
     env: Environment,
     repositories: Mapping[str, ecr.IRepository],
-    alarm_topic: sns.ITopic,
+    alarms: AlarmsStack,
 ) -> tuple[dict[str, EcsClusterStack[Any]], dict[str, list[EcsServicesStack]]]:
     """Per cluster kind that is on: the cluster stack `ecs-<kind>` and its `ecs-<kind>-services-N`
     stacks (none for a cluster that is off)."""
@@ -190,7 +189,7 @@ def build_ecs(
                 load_balancers=cluster_stack.service_load_balancers,
                 exec_log_group_name=cluster_stack.exec_log_group_name,
                 repositories=repositories,
-                alarm_topic=alarm_topic,
+                alarms=alarms,
                 env=env,
                 description=(
                     f"Container platform ({config.name}): ECS {kind} services, group {number}"

@@ -284,7 +284,7 @@ def _cluster_stacks(overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
     registry = RegistryStack(app, "Registry", settings=settings, section=config.registry, env=env)
     alarms = AlarmsStack(app, "Alarms", settings=settings, section=config.operations, env=env)
     clusters, _services = build_ecs(
-        app, config, settings, network, env, registry.repositories, alarms.topic
+        app, config, settings, network, env, registry.repositories, alarms
     )
     assembly = app.synth()
     return {kind: assembly.get_stack_by_name(s.stack_name).template for kind, s in clusters.items()}

@@ -46,6 +46,7 @@ def test_one_encrypted_alarm_topic_per_environment(assembly: Assembly) -> None:
     (path, topic), = topics.items()  # fmt: skip
     assert path.startswith(assembly.stack_name(names.ALARMS_UNIT) + "/")
     assert "KmsMasterKeyId" in topic["Properties"]
+    assert topic["Properties"]["TopicName"] == names.alarm_topic_name(assembly.environment)
 
 
 def test_every_service_has_its_alarms_on_the_topic(assembly: Assembly) -> None:
@@ -61,8 +62,7 @@ def test_every_service_has_its_alarms_on_the_topic(assembly: Assembly) -> None:
         for kind in ALARM_KINDS:
             alarm = alarms[f"{prefix}-{kind}"]
             action = json.dumps(alarm["AlarmActions"])
-            assert "Fn::ImportValue" in action
-            assert names.ALARM_TOPIC_CONSTRUCT in action
+            assert f":{names.alarm_topic_name(assembly.environment)}" in action
             assert alarm["OKActions"] == alarm["AlarmActions"]
 
 

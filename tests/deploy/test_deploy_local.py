@@ -227,6 +227,27 @@ def test_the_eks_stack_is_left_out_for_its_tagged_kms_key_not_its_imports(
     assert any(key["Properties"].get("Tags") for key in keys)
 
 
+def test_the_alarms_stack_is_left_out_for_its_tagged_kms_key_and_nothing_imports_it(
+    deployment: Deployment,
+) -> None:
+    """The recorded reason the alarms stack is not deployed: its topic's `AWS::KMS::Key` is
+    tagged (test_checkers.py: moto's CreateStack fails on it); the service stacks deployed without
+    it, since they name its topic by ARN rather than import an export."""
+    assembly = deployment.assembly
+    alarms = assembly.stack_name(names.ALARMS_UNIT)
+    template = assembly.template_json(alarms)
+    keys = [r for r in template["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
+    assert any(key["Properties"].get("Tags") for key in keys)
+    assert "Outputs" not in template or not any(
+        "Export" in output for output in template["Outputs"].values()
+    )
+    services = assembly.stack_name(names.ecs_services_unit("fargate", 1))
+    assert services in deployment.stacks
+    imported = imported_export_names(assembly.template_json(services))
+    assert imported
+    assert not [name for name in imported if name.startswith(f"{alarms}:")]
+
+
 # What moto 5.2.5's CloudFormation would create of the sandbox's eks stack were its tagged KMS
 # key accepted: the IAM roles (cluster, nodes, the add-ons' Pod Identity roles) and policies, the
 # keys, log group, launch template, security group and aws_eks_v2's SSM ordering parameter.
