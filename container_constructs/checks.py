@@ -148,3 +148,106 @@ def is_repository_name(name: str) -> bool:
     """Whether ECR accepts `name` as a repository name."""
     shortest, longest = ECR_REPOSITORY_NAME_LENGTH
     return shortest <= len(name) <= longest and bool(ECR_REPOSITORY_NAME.match(name))
+
+
+# The ports only root (or a binary with the file capability cap_net_bind_service) may listen on;
+# ECS gives a non-root process no way to bind them (aws/containers-roadmap#1721).
+PRIVILEGED_PORTS: Final = (1, 1023)
+
+# A container environment variable name (letters, digits and '_', not starting with a digit).
+ENVIRONMENT_VARIABLE_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# ECS container health check limits (ECS API reference, HealthCheck, read 2026-12-05:
+# https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html). The timeout:
+# the API reference says 2-120 s, the task definition parameters page 2-60 s, and
+# RegisterTaskDefinition refuses more than 60 (cdk-preflight 1.9.1's pf-ecs-healthcheck-timeout-
+# range, reproduced against ECS); the platform takes 2-60.
+HEALTH_CHECK_INTERVAL_RANGE: Final = (5, 300)
+HEALTH_CHECK_TIMEOUT_RANGE: Final = (2, 60)
+HEALTH_CHECK_RETRIES_RANGE: Final = (1, 10)
+HEALTH_CHECK_START_PERIOD_RANGE: Final = (0, 300)
+# Container stop timeout: "the max stop timeout value is 120 seconds" on Fargate (ECS API
+# reference, ContainerDefinition.stopTimeout, read 2026-12-05); the platform keeps that limit on
+# EC2 too, so a service can move between the clusters.
+STOP_TIMEOUT_RANGE: Final = (2, 120)
+# Fargate task ephemeral storage: "the minimum supported value is 21 GiB and the maximum
+# supported value is 200 GiB" (ECS API reference, EphemeralStorage, read 2026-12-05).
+EPHEMERAL_STORAGE_GIB_RANGE: Final = (21, 200)
+
+# SQS (Amazon SQS API reference, SetQueueAttributes and RedrivePolicy, read 2026-12-05).
+SQS_QUEUE_ARN: Final = re.compile(
+    rf"{_ARN}:sqs:{_REGION_PART}:{_ACCOUNT_PART}:(?P<name>[A-Za-z0-9_-]{{1,80}})$"
+)
+QUEUE_MAX_RECEIVE_COUNT_RANGE: Final = (1, 1000)
+QUEUE_VISIBILITY_TIMEOUT_RANGE: Final = (0, 43200)  # 12 hours
+QUEUE_RETENTION_DAYS_RANGE: Final = (1, 14)  # 60 s to 1,209,600 s, in whole days here
+
+# EventBridge Scheduler (AWS::Scheduler::Schedule RetryPolicy and FlexibleTimeWindow, CloudFormation
+# resource reference, read 2026-12-05).
+SCHEDULE_RETRY_ATTEMPTS_RANGE: Final = (0, 185)
+SCHEDULE_MAX_EVENT_AGE_RANGE: Final = (60, 86400)
+SCHEDULE_FLEXIBLE_WINDOW_MINUTES_RANGE: Final = (1, 1440)
+# Schedule types of EventBridge Scheduler ("Schedule types on EventBridge Scheduler", user guide,
+# read 2026-12-05): rate(value unit) with a positive whole value and minute(s), hour(s) or day(s)
+# (singular for 1), and cron(minutes hours day-of-month month day-of-week year) where one of the two
+# day fields is '?'. One-time at(...) schedules are not offered (a job recurs).
+_RATE = re.compile(r"^rate\((?P<value>[1-9][0-9]*) (?P<unit>minutes?|hours?|days?)\)$")
+_CRON = re.compile(r"^cron\((?P<fields>[^()]+)\)$")
+_CRON_FIELD = re.compile(r"^[0-9A-Za-z*?,/#L W-]+$")
+
+
+def schedule_expression_problem(expression: str) -> str | None:
+    """Why `expression` is not a recurring EventBridge Scheduler expression, or None."""
+    rate = _RATE.match(expression)
+    if rate is not None:
+        singular = rate.group("value") == "1"
+        if singular != (not rate.group("unit").endswith("s")):
+            return (
+                f"'{expression}': the unit is singular for 1 and plural otherwise "
+                "(rate(1 day), rate(5 minutes))"
+            )
+        return None
+    cron = _CRON.match(expression)
+    if cron is None:
+        return (
+            f"'{expression}' is not rate(VALUE UNIT) or cron(MINUTES HOURS DAY-OF-MONTH MONTH "
+            "DAY-OF-WEEK YEAR)"
+        )
+    fields = cron.group("fields").split()
+    if len(fields) != 6 or not all(_CRON_FIELD.match(field) for field in fields):
+        return (
+            f"'{expression}': a cron expression has 6 fields (minutes hours day-of-month month "
+            "day-of-week year) of digits, names and , - * ? / L W #"
+        )
+    if (fields[2] == "?") == (fields[4] == "?"):
+        return f"'{expression}': exactly one of day-of-month and day-of-week must be '?'"
+    return None
+
+
+_TIME_ZONE = re.compile(r"^(?:UTC|[A-Za-z]+(?:[/_+-][A-Za-z0-9]+)*)$")
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone (as EventBridge Scheduler takes them): one of the
+    system's zoneinfo database when it has one, else a name of that shape."""
+    import zoneinfo
+
+    known = zoneinfo.available_timezones()
+    return name in known if known else bool(_TIME_ZONE.match(name))
+
+
+# A stated reason (an exception to the hardening): at least a sentence, the same bar as the
+# reason of any acknowledgement (tests/helpers/acknowledgements.py).
+REASON_MIN_CHARACTERS: Final = 40
+REASON_MIN_WORDS: Final = 6
+
+
+def reason_problem(reason: str) -> str | None:
+    """Why `reason` is too short to explain anything, or None."""
+    text = reason.strip()
+    if len(text) < REASON_MIN_CHARACTERS or len(text.split()) < REASON_MIN_WORDS:
+        return (
+            f"'{text}' is not a reason; allowed: a sentence of at least {REASON_MIN_WORDS} "
+            f"words and {REASON_MIN_CHARACTERS} characters saying why the service needs it"
+        )
+    return None

@@ -16,7 +16,7 @@ from typing import Final, Literal
 # EKS control plane). A value CloudWatch Logs accepts (checks.LOG_RETENTION_DAYS).
 LOG_RETENTION_DAYS: Final = 30
 
-# Web services (WebServiceProps; config ecs.<kind>.services[]).
+# Web services (WebServiceProps; config ecs.<kind>.services.<name>).
 CONTAINER_PORT: Final = 8080  # unprivileged: a non-root process cannot bind a port below 1024
 USER: Final = "1000"  # non-root; numeric, so the volume-permissions init container can chown to it
 TASK_CPU: Final = 256  # the smallest Fargate task (CPU units)
@@ -62,6 +62,38 @@ UNHEALTHY_TARGETS: Final = 1
 CPU_HIGH_PERCENT: Final = 90
 MEMORY_HIGH_PERCENT: Final = 90
 QUEUE_AGE_SECONDS: Final = 300  # workers: the oldest message waits longer than this
+# Service kinds (config ecs.<kind>.services.<name>.kind): a web service behind an ALB route, a
+# backend other services reach by name through ECS Service Connect, a queue worker, a scheduled job.
+SERVICE_KIND: Final[Literal["web", "backend", "worker", "job"]] = "web"
+
+# Container settings every kind shares (TaskProps; config ecs.<kind>.services.<name>).
+# The container health check, as ECS runs it (its own defaults; ECS API HealthCheck).
+HEALTH_CHECK_INTERVAL_SECONDS: Final = 30
+HEALTH_CHECK_TIMEOUT_SECONDS: Final = 5
+HEALTH_CHECK_RETRIES: Final = 3
+HEALTH_CHECK_START_PERIOD_SECONDS: Final = 0
+SIDECAR_USER: Final = "1000"  # sidecars run non-root like the app
+# EC2 tasks have no task-level memory here, so each container needs its own: a sidecar's hard
+# limit, on top of the app's memory_mib (the config's EC2 capacity check counts it).
+SIDECAR_EC2_MEMORY_MIB: Final = 256
+EFS_BACKUPS_IN_PRODUCTION: Final = True  # AWS Backup's daily plan for EFS where resources are kept
+EFS_DIRECTORY_PERMISSIONS: Final = (
+    "750"  # the access point's root directory, owned by the app's user
+)
+
+# Workers (WorkerServiceProps; config kind worker).
+QUEUE_MAX_RECEIVE_COUNT: Final = 5  # receives before a message moves to the dead-letter queue
+QUEUE_VISIBILITY_TIMEOUT_SECONDS: Final = 30  # SQS's own default
+QUEUE_RETENTION_DAYS: Final = 4  # SQS's own default
+DEAD_LETTER_RETENTION_DAYS: Final = 14  # SQS's maximum: time to inspect and redrive failures
+BACKLOG_PER_TASK: Final = 10  # visible messages per running task that target tracking keeps
+
+# Scheduled jobs (ScheduledJobProps; config kind job).
+SCHEDULE_TIME_ZONE: Final = "UTC"
+SCHEDULE_RETRY_ATTEMPTS: Final = 2
+SCHEDULE_MAX_EVENT_AGE_SECONDS: Final = (
+    3600  # an invocation not delivered within an hour is dropped
+)
 
 # ECS clusters (Ec2ClusterProps, FargateClusterProps; config ecs.ec2, ecs.fargate).
 CONTAINER_INSIGHTS: Final[Literal["enabled", "enhanced"]] = "enabled"

@@ -10,6 +10,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
 from container_constructs import defaults
@@ -17,6 +18,7 @@ from container_constructs.common import DEFAULT_LOG_RETENTION
 from container_constructs.ecs_service_cluster import (
     ServiceCluster,
     add_exec_log_group,
+    add_service_connect,
     exec_logging,
 )
 
@@ -39,6 +41,9 @@ class FargateClusterProps:
         removal_policy: of the ECS Exec log group. Default: RETAIN.
         exec_log_group_name: name of the ECS Exec log group, so that other stacks can name it
             without a cross-stack reference. Default: generated.
+        service_connect_namespace: the name of a Cloud Map HTTP namespace for ECS Service
+            Connect, with the security group its tasks carry (`add_service_connect`). Default:
+            None, no Service Connect.
     """
 
     vpc: ec2.IVpc
@@ -52,6 +57,7 @@ class FargateClusterProps:
     log_encryption_key: kms.IKey | None = None
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
     exec_log_group_name: str | None = None
+    service_connect_namespace: str | None = None
 
 
 class FargateCluster(Construct):
@@ -63,6 +69,8 @@ class FargateCluster(Construct):
         exec_log_group: the log group of ECS Exec sessions.
         default_strategy: the default capacity provider strategy (services pass it on).
         service_cluster: what services on this cluster take (`WebServiceProps.cluster`).
+        namespace / service_connect_security_group: the Service Connect namespace and its
+            client group, or None (no `service_connect_namespace`).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, props: FargateClusterProps) -> None:
@@ -89,10 +97,18 @@ class FargateCluster(Construct):
         )
         self.default_strategy = list(props.default_strategy)
         self.cluster.add_default_capacity_provider_strategy(self.default_strategy)
+        self.namespace: servicediscovery.HttpNamespace | None = None
+        self.service_connect_security_group: ec2.SecurityGroup | None = None
+        if props.service_connect_namespace is not None:
+            self.namespace, self.service_connect_security_group = add_service_connect(
+                self, vpc=props.vpc, name=props.service_connect_namespace
+            )
         self.service_cluster = ServiceCluster(
             cluster=self.cluster,
             launch_type="fargate",
             capacity_provider_strategy=self.default_strategy,
             exec_log_group=self.exec_log_group,
             log_key=props.log_encryption_key,
+            namespace=self.namespace,
+            service_connect_security_group=self.service_connect_security_group,
         )

@@ -21,6 +21,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
 from container_constructs import defaults
@@ -28,6 +29,7 @@ from container_constructs.common import DEFAULT_LOG_RETENTION
 from container_constructs.ecs_service_cluster import (
     ServiceCluster,
     add_exec_log_group,
+    add_service_connect,
     exec_logging,
 )
 
@@ -54,6 +56,8 @@ class ManagedInstancesClusterProps:
         log_encryption_key: KMS key of the ECS Exec log group. Default: none.
         removal_policy: of the ECS Exec log group. Default: RETAIN.
         exec_log_group_name: name of the ECS Exec log group. Default: generated.
+        service_connect_namespace: the name of a Cloud Map HTTP namespace for ECS Service
+            Connect, with the security group its tasks carry. Default: None, no Service Connect.
     """
 
     vpc: ec2.IVpc
@@ -69,6 +73,7 @@ class ManagedInstancesClusterProps:
     log_encryption_key: kms.IKey | None = None
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
     exec_log_group_name: str | None = None
+    service_connect_namespace: str | None = None
 
 
 class ManagedInstancesCluster(Construct):
@@ -83,6 +88,8 @@ class ManagedInstancesCluster(Construct):
         exec_log_group: the log group of ECS Exec sessions.
         service_cluster: what services on this cluster take (`WebServiceProps.cluster`,
             launch type "managed_instances").
+        namespace: the Service Connect namespace, or None (no `service_connect_namespace`).
+        service_connect_security_group: its client group, or None.
     """
 
     def __init__(
@@ -166,12 +173,20 @@ class ManagedInstancesCluster(Construct):
                 "ARN exists only once ECS registers the instance",
             ),
         )
+        self.namespace: servicediscovery.HttpNamespace | None = None
+        self.service_connect_security_group: ec2.SecurityGroup | None = None
+        if props.service_connect_namespace is not None:
+            self.namespace, self.service_connect_security_group = add_service_connect(
+                self, vpc=props.vpc, name=props.service_connect_namespace
+            )
         self.service_cluster = ServiceCluster(
             cluster=self.cluster,
             launch_type="managed_instances",
             capacity_provider_strategy=strategy,
             exec_log_group=self.exec_log_group,
             log_key=props.log_encryption_key,
+            namespace=self.namespace,
+            service_connect_security_group=self.service_connect_security_group,
         )
 
 

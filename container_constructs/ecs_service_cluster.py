@@ -1,7 +1,9 @@
 """What an ECS cluster and its shared ALBs hand to the services that run on them: one typed handle
 each, built by the cluster and ALB constructs, or rebuilt from plain values in another stack or
 app with `from_attributes`. Also the cluster's ECS Exec session logging, which both cluster kinds
-set up the same way and `ServiceCluster.from_attributes` describes again for an imported cluster.
+set up the same way and `ServiceCluster.from_attributes` describes again for an imported cluster,
+and its ECS Service Connect namespace (`add_service_connect`), where services find each other by
+name.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
 LaunchType = Literal["fargate", "ec2", "managed_instances"]
@@ -42,6 +45,11 @@ class ServiceCluster:
             `cluster`'s ECS Exec configuration names). Default: None, sessions are not logged.
         log_key: the KMS key of the cluster's log groups: it encrypts `exec_log_group`, and
             services may encrypt their own log groups with it. Default: None, no KMS key.
+        namespace: the cluster's Cloud Map HTTP namespace for ECS Service Connect: backends
+            register in it, the other services join it as clients. Default: None, no Service
+            Connect.
+        service_connect_security_group: the group every Service Connect task of the cluster
+            carries; a backend admits it on its port. Required with `namespace`. Default: None.
     """
 
     cluster: ecs.ICluster
@@ -49,6 +57,8 @@ class ServiceCluster:
     capacity_provider_strategy: Sequence[ecs.CapacityProviderStrategy]
     exec_log_group: logs.ILogGroup | None = None
     log_key: kms.IKey | None = None
+    namespace: servicediscovery.INamespace | None = None
+    service_connect_security_group: ec2.ISecurityGroup | None = None
 
     @property
     def exec_log_encrypted(self) -> bool:
@@ -67,6 +77,7 @@ class ServiceCluster:
         capacity_provider_strategy: Sequence[ecs.CapacityProviderStrategy],
         exec_log_group_name: str | None = None,
         log_key_arn: str | None = None,
+        namespace: NamespaceAttributes | None = None,
     ) -> ServiceCluster:
         """Import a cluster into `scope` by its attributes: plain values, or tokens of another
         stack of the same app (which become cross-stack references).
@@ -83,6 +94,9 @@ class ServiceCluster:
                 so that services name it in their policies without a cross-stack reference.
                 Default: None, the cluster logs no sessions.
             log_key_arn: ARN of the cluster's log key (see `log_key`). Default: None.
+            namespace: the cluster's Service Connect namespace and client security group (see
+                `NamespaceAttributes.of`), imported as `<construct_id>Namespace` and
+                `<construct_id>ServiceConnectClients`. Default: None, no Service Connect.
         """
         log_key = (
             kms.Key.from_key_arn(scope, f"{construct_id}LogKey", log_key_arn)
@@ -108,13 +122,90 @@ class ServiceCluster:
                 else None
             ),
         )
+        imported_namespace = None
+        clients = None
+        if namespace is not None:
+            imported_namespace = servicediscovery.HttpNamespace.from_http_namespace_attributes(
+                scope,
+                f"{construct_id}Namespace",
+                namespace_arn=namespace.arn,
+                namespace_id=namespace.namespace_id,
+                namespace_name=namespace.name,
+            )
+            clients = ec2.SecurityGroup.from_security_group_id(
+                scope,
+                f"{construct_id}ServiceConnectClients",
+                namespace.security_group_id,
+                mutable=False,
+            )
         return cls(
             cluster=cluster,
             launch_type=launch_type,
             capacity_provider_strategy=list(capacity_provider_strategy),
             exec_log_group=exec_log_group,
             log_key=log_key,
+            namespace=imported_namespace,
+            service_connect_security_group=clients,
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class NamespaceAttributes:
+    """A cluster's Service Connect namespace as plain values (or tokens of another stack), for
+    `ServiceCluster.from_attributes`.
+
+    Attributes:
+        arn: the namespace's ARN. Required.
+        namespace_id: its id. Required.
+        name: its name. Required.
+        security_group_id: the id of the cluster's Service Connect client group. Required.
+    """
+
+    arn: str
+    namespace_id: str
+    name: str
+    security_group_id: str
+
+    @classmethod
+    def of(cls, cluster: ServiceCluster) -> NamespaceAttributes | None:
+        """The attributes of `cluster`'s namespace, or None without Service Connect."""
+        namespace, group = cluster.namespace, cluster.service_connect_security_group
+        if namespace is None or group is None:
+            return None
+        return cls(
+            arn=namespace.namespace_arn,
+            namespace_id=namespace.namespace_id,
+            name=namespace.namespace_name,
+            security_group_id=group.security_group_id,
+        )
+
+
+def add_service_connect(
+    scope: Construct, *, vpc: ec2.IVpc, name: str
+) -> tuple[servicediscovery.HttpNamespace, ec2.SecurityGroup]:
+    """The cluster's Cloud Map HTTP namespace `name` (`ServiceConnectNamespace`) and the security
+    group its Service Connect tasks carry (`ServiceConnectClients`, no ingress; a backend admits
+    it on its port). An HTTP namespace: ECS Service Connect needs no DNS, the proxy resolves.
+
+    Args:
+        vpc: the cluster's VPC. Required.
+        name: the namespace's name, unique among the account's HTTP namespaces in the region.
+            Required.
+    """
+    namespace = servicediscovery.HttpNamespace(
+        scope,
+        "ServiceConnectNamespace",
+        name=name,
+        description="ECS Service Connect: the cluster's services by name",
+    )
+    clients = ec2.SecurityGroup(
+        scope,
+        "ServiceConnectClients",
+        vpc=vpc,
+        description="ECS Service Connect clients of the cluster: backends admit this group",
+        allow_all_outbound=True,
+    )
+    return namespace, clients
 
 
 @dataclass(frozen=True, kw_only=True)

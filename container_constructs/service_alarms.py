@@ -22,11 +22,14 @@ ALARM_KINDS = ("5xx", "p99", "unhealthy", "running", "cpu", "memory")
 # The alarms that judge a release: a new revision that serves errors or slowly. Tasks that fail
 # to start or to pass health checks are the circuit breaker's (rolling) or ECS's own.
 RELEASE_ALARM_KINDS = ("5xx", "p99")
+# The alarms on the ALB's metrics, which a service without a load balancer does not have.
+ALB_ALARM_KINDS = ("5xx", "p99", "unhealthy")
 
 
-def alarm_names(name_prefix: str) -> dict[str, str]:
-    """The name of each alarm of a service whose alarms are named with `name_prefix`, by kind."""
-    return {kind: f"{name_prefix}-{kind}" for kind in ALARM_KINDS}
+def alarm_names(name_prefix: str, kinds: Sequence[str] = ALARM_KINDS) -> dict[str, str]:
+    """The name of each alarm (of `kinds`) of a service whose alarms are named with
+    `name_prefix`, by kind."""
+    return {kind: f"{name_prefix}-{kind}" for kind in kinds}
 
 
 def load_balancer_full_name(listener_arn: str) -> str:
@@ -43,9 +46,10 @@ class ServiceAlarmsProps:
     Attributes:
         service: the ECS service. Required.
         target_groups: the service's target groups: the production one, then (blue/green family)
-            the alternate one; the ALB metrics add them up. Required.
+            the alternate one; the ALB metrics add them up. Default: none (a service without a
+            load balancer: no 5xx, p99 or unhealthy alarm, and none that judges releases).
         load_balancer_full_name: the ALB's metric dimension (`load_balancer_full_name`).
-            Required.
+            Required with target_groups. Default: None.
         topic: the topic every alarm notifies (alarm and OK). Required.
         name_prefix: what each alarm's name starts with, unique in the account and region.
             Required.
@@ -61,10 +65,10 @@ class ServiceAlarmsProps:
     """
 
     service: ecs.BaseService
-    target_groups: Sequence[elbv2.ApplicationTargetGroup]
-    load_balancer_full_name: str
     topic: sns.ITopic
     name_prefix: str
+    target_groups: Sequence[elbv2.ApplicationTargetGroup] = ()
+    load_balancer_full_name: str | None = None
     target_5xx_percent: float = defaults.TARGET_5XX_PERCENT
     target_5xx_min_requests: int = defaults.TARGET_5XX_MIN_REQUESTS
     p99_response_seconds: float = defaults.P99_RESPONSE_SECONDS
@@ -89,13 +93,14 @@ class ServiceAlarms(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, props: ServiceAlarmsProps) -> None:
         super().__init__(scope, construct_id)
-        if not props.target_groups:
-            raise ValueError("ServiceAlarms: give at least one target group")
+        if props.target_groups and props.load_balancer_full_name is None:
+            raise ValueError("ServiceAlarms: target_groups need load_balancer_full_name")
         period = Duration.seconds(defaults.ALARM_PERIOD_SECONDS)
         service = props.service
         names = alarm_names(props.name_prefix)
 
         def alb(metric: str, statistic: str, index: int) -> cloudwatch.Metric:
+            assert props.load_balancer_full_name is not None  # checked above
             return cloudwatch.Metric(
                 namespace="AWS/ApplicationELB",
                 metric_name=metric,
@@ -175,6 +180,8 @@ class ServiceAlarms(Construct):
                 "memory utilisation (%)",
             ),
         }
+        if not props.target_groups:
+            specs = {kind: spec for kind, spec in specs.items() if kind not in ALB_ALARM_KINDS}
         action = actions.SnsAction(props.topic)
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         for kind, (metric, threshold, operator, what) in specs.items():
@@ -195,7 +202,7 @@ class ServiceAlarms(Construct):
             alarm.add_ok_action(action)
             self.alarms[kind] = alarm
         self.release_alarms: list[str] = []
-        if props.judge_releases:
+        if props.judge_releases and props.target_groups:
             # Literal names: a name read from the alarm would make the service depend on the
             # alarm, which depends on the service (aws-cdk-lib's "Deployment alarms" section).
             self.release_alarms = [names[kind] for kind in RELEASE_ALARM_KINDS]
@@ -228,7 +235,7 @@ def add_queue_alarms(
     *,
     topic: sns.ITopic,
     name_prefix: str,
-    dead_letter_queue: sqs.IQueue,
+    dead_letter_queue: sqs.IQueue | None,
     queue: sqs.IQueue | None = None,
     max_age_seconds: int = defaults.QUEUE_AGE_SECONDS,
     evaluation_periods: int = defaults.ALARM_EVALUATION_PERIODS,
@@ -249,15 +256,16 @@ def add_queue_alarms(
                 f"oldest message older than {max_age_seconds} s",
             )
         )
-    specs.append((
-        "dead-letters" if queue is not None else "failed-invocations",
-        dead_letter_queue.metric_approximate_number_of_messages_visible(
-            period=period, statistic="Maximum"
-        ),
-        0,
-        1,
-        "messages in the dead-letter queue",
-    ))  # fmt: skip
+    if dead_letter_queue is not None:
+        specs.append((
+            "dead-letters" if queue is not None else "failed-invocations",
+            dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=period, statistic="Maximum"
+            ),
+            0,
+            1,
+            "messages in the dead-letter queue",
+        ))  # fmt: skip
     action = actions.SnsAction(topic)
     alarms: dict[str, cloudwatch.Alarm] = {}
     for kind, metric, threshold, periods, what in specs:

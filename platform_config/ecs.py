@@ -150,6 +150,17 @@ class Ec2ClusterConfig(ClusterConfig):
         return self
 
     @model_validator(mode="after")
+    def _no_ephemeral_storage(self) -> Ec2ClusterConfig:
+        """Task ephemeral storage is a Fargate setting; on EC2 tasks use the instance's disk."""
+        for service in self.services.values():
+            if service.ephemeral_storage_gib is not None:
+                raise ValueError(
+                    f"services.{service.name}.ephemeral_storage_gib: a Fargate setting; EC2 tasks "
+                    "use the instances' volume (ecs.ec2.root_volume_gib); allowed: unset"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _exec_mounts_free(self) -> Ec2ClusterConfig:
         """ECS Exec on EC2: the ECS agent bind-mounts a directory itself where a scratch volume
         would clash with it."""

@@ -42,7 +42,7 @@ def check_fargate_sizes(services: Sequence[ServiceConfig]) -> None:
 def task_slots(capacity: InstanceCapacity, services: Sequence[ServiceConfig]) -> int:
     """Tasks one instance holds: its ENIs, and its CPU and memory for the largest task."""
     cpu = max(service.cpu for service in services)
-    memory = max(service.memory_mib for service in services)
+    memory = max(service.ec2_memory_mib for service in services)
     return min(
         capacity.task_enis,
         capacity.cpu_units // cpu,
@@ -70,14 +70,15 @@ def check_deployments_fit(
         key=lambda item: task_slots(item[1], services),
     )
     for service in services:
-        if service.cpu > smallest.cpu_units or service.memory_mib > smallest.task_memory_mib:
+        if service.cpu > smallest.cpu_units or service.ec2_memory_mib > smallest.task_memory_mib:
             raise ValueError(
                 f"services.{service.name}: a task of {service.cpu} CPU units and "
-                f"{service.memory_mib} MiB does not fit on {smallest_name} "
+                f"{service.ec2_memory_mib} MiB does not fit on {smallest_name} "
                 f"({smallest.cpu_units} units, about {smallest.task_memory_mib} MiB for "
-                "tasks); choose larger instance_types or a smaller task"
+                f"tasks; each sidecar adds {defaults.SIDECAR_EC2_MEMORY_MIB} MiB); choose larger "
+                "instance_types or a smaller task"
             )
-    needed = sum(service.scaling.deployment_tasks for service in services)
+    needed = sum(service.deployment_tasks for service in services)
     per_instance = task_slots(smallest, services)
     have = max_instances * per_instance
     if have < needed:

@@ -19,6 +19,7 @@ from platform_config.alb_quotas import (
     max_services_per_load_balancer,
 )
 from platform_config.base import Section
+from platform_config.ecs_kinds import build_order, check_send_to
 from platform_config.ecs_placement import (
     DEFAULT_GROUP,
     AlbKey,
@@ -132,6 +133,16 @@ class ClusterConfig(Section):
         """The services an ALB listener rule of this cluster routes to, by name."""
         return [service for service in self.services.values() if service.needs_load_balancer]
 
+    def workload_stacks(self) -> list[ServiceConfig]:
+        """The services with a stack of their own (every kind but web), in the order their
+        stacks are built: each worker before the services that send to its queue."""
+        return build_order(list(self.services.values()))
+
+    @property
+    def service_connect(self) -> bool:
+        """Whether the cluster needs a Service Connect namespace: some service is a backend."""
+        return any(service.kind == "backend" for service in self.services.values())
+
     @property
     def load_balancer_groups(self) -> dict[str, LoadBalancerConfig]:
         """Every group by name: the default one first, then the named ones by name."""
@@ -143,20 +154,21 @@ class ClusterConfig(Section):
 
     def alb_of(self, service: ServiceConfig) -> AlbKey:
         """The ALB that holds `service`: its group, and the block of its route priority."""
-        number = priority_block(service.route.priority, self.services_per_load_balancer)
+        number = priority_block(service.web_route.priority, self.services_per_load_balancer)
         return AlbKey(self.group_of(service), number)
 
     def stack_of(self, service: ServiceConfig) -> int:
         """The number N of the service stack (`services-N`) that holds `service`: the block of
         its route priority. Priorities are unique in the cluster, so no stack holds more than
         services_per_stack services."""
-        return priority_block(service.route.priority, self.services_per_stack)
+        return priority_block(service.web_route.priority, self.services_per_stack)
 
     def assign_service_stacks(self) -> dict[int, list[ServiceConfig]]:
-        """Services by the number of the stack that holds them, in stack order. Stable: a
-        service's stack depends only on its own priority, never on the other services."""
+        """Web services by the number of the stack that holds them, in stack order (the other
+        kinds have a stack each: workload_stacks). Stable: a service's stack depends only on its
+        own priority, never on the other services."""
         stacks: dict[int, list[ServiceConfig]] = {}
-        for service in self.services.values():
+        for service in self.web_services:
             stacks.setdefault(self.stack_of(service), []).append(service)
         return dict(sorted(stacks.items()))
 
@@ -210,7 +222,7 @@ class ClusterConfig(Section):
                 )
         priorities: dict[int, str] = {}
         for service in self.web_services:
-            priority = service.route.priority
+            priority = service.web_route.priority
             if priority in priorities:
                 raise ValueError(
                     f"services.{service.name}.route.priority: {priority} is already used by "
@@ -220,6 +232,11 @@ class ClusterConfig(Section):
             priorities[priority] = service.name
         for key, services in self.assign_load_balancers().items():
             reject_shadowed_routes(f"ALB {key.name}", services)
+        return self
+
+    @model_validator(mode="after")
+    def _queues_of_workers(self) -> ClusterConfig:
+        check_send_to(list(self.services.values()))
         return self
 
     @model_validator(mode="after")

@@ -1,215 +1,78 @@
-"""The schema of one web service of an ECS cluster (`ecs.<kind>.services.<name>`): its container,
-its secrets, its scaling; its route is in platform_config/ecs_placement.py."""
+"""The schema of one service of an ECS cluster (`ecs.<kind>.services.<name>`): its kind, its
+container, its secrets, its scaling; the container settings every kind shares are in
+platform_config/ecs_container.py, the kinds' own sections in platform_config/ecs_kinds.py, its
+route in platform_config/ecs_placement.py."""
 
 from __future__ import annotations
 
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from container_constructs import defaults
 from container_constructs.checks import (
-    KMS_KEY_ARN,
+    EPHEMERAL_STORAGE_GIB_RANGE,
     NUMERIC_USER,
-    SECRETS_MANAGER_SECRET_COMPLETE_ARN,
-    SECRETS_MANAGER_SECRET_NAME,
-    SSM_PARAMETER_ARN,
+    PRIVILEGED_PORTS,
+    STOP_TIMEOUT_RANGE,
     UNPRIVILEGED_PORTS,
-    arn_region,
     check_retention_days,
     runs_as_root,
 )
 from platform_config.base import Section
+from platform_config.ecs_container import (
+    ContainerHealthCheckConfig,
+    DependencyCondition,
+    EfsConfig,
+    ExceptionsConfig,
+    SidecarConfig,
+    check_dependencies,
+    check_variable_names,
+)
+from platform_config.ecs_kinds import (
+    LISTENING_KINDS,
+    QueueConfig,
+    ScalingConfig,
+    ScheduleConfig,
+    ServiceKind,
+    check_kind_fields,
+)
 from platform_config.ecs_placement import RouteConfig
 from platform_config.ecs_release import AlarmsConfig, ReleaseConfig
+from platform_config.ecs_secret import SecretConfig
 from platform_config.image import ImageConfig
 
+# SecretConfig is re-exported: stacks and tests import it from here.
+__all__ = ["ScalingConfig", "SecretConfig", "ServiceConfig"]
+
 _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class SecretConfig(Section):
-    """One secret injected into a container as an environment variable: exactly one of
-    `secrets_manager_arn`, `secrets_manager_name` or `ssm_parameter_arn`."""
-
-    secrets_manager_arn: str | None = Field(
-        default=None,
-        description=(
-            "Complete secret ARN, with the 6-character suffix Secrets Manager adds "
-            "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf); any account/region."
-        ),
-    )
-    secrets_manager_name: str | None = Field(
-        default=None,
-        description=(
-            "Secret name in the environment's own account and region (no suffix); the "
-            "execution role may read NAME-??????."
-        ),
-    )
-    json_key: str | None = Field(
-        default=None, description="Inject this key of a JSON secret (Secrets Manager only)."
-    )
-    ssm_parameter_arn: str | None = Field(
-        default=None,
-        description="Parameter ARN, any account/region: arn:aws:ssm:REGION:ACCOUNT:parameter/NAME.",
-    )
-    kms_key_arn: str | None = Field(
-        default=None,
-        description=(
-            "Customer-managed KMS key ARN the secret is encrypted with (same region as the "
-            "secret): the execution role gets kms:Decrypt on it via Secrets Manager/SSM only."
-        ),
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _an_object(cls, value: object) -> object:
-        if isinstance(value, str):  # the format before secrets named their kind
-            kind = "ssm_parameter_arn" if ":ssm:" in value else "secrets_manager_arn"
-            raise ValueError(
-                f"'{value}': give the secret as an object naming its kind, e.g. "
-                f'{{"{kind}": "{value}"}}; kinds: secrets_manager_arn, secrets_manager_name, '
-                "ssm_parameter_arn"
-            )
-        return value
-
-    @field_validator("secrets_manager_arn")
-    @classmethod
-    def _complete_arn(cls, value: str | None) -> str | None:
-        if value is not None and not SECRETS_MANAGER_SECRET_COMPLETE_ARN.match(value):
-            raise ValueError(
-                f"'{value}' is not a complete Secrets Manager secret ARN; allowed: "
-                "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf (with the 6-character "
-                "suffix); for a secret of this account/region by name use secrets_manager_name"
-            )
-        return value
-
-    @field_validator("secrets_manager_name")
-    @classmethod
-    def _secret_name(cls, value: str | None) -> str | None:
-        if value is not None and (
-            value.startswith("arn:") or not SECRETS_MANAGER_SECRET_NAME.match(value)
-        ):
-            raise ValueError(
-                f"'{value}' is not a Secrets Manager secret name; allowed: 1-512 letters, "
-                "digits and /_+=.@- (a complete ARN goes in secrets_manager_arn)"
-            )
-        return value
-
-    @field_validator("json_key")
-    @classmethod
-    def _json_key(cls, value: str | None) -> str | None:
-        if value is not None and (not value or ":" in value):
-            raise ValueError(f"'{value}' is not a JSON key; allowed: a non-empty key without ':'")
-        return value
-
-    @field_validator("ssm_parameter_arn")
-    @classmethod
-    def _parameter_arn(cls, value: str | None) -> str | None:
-        if value is not None and not SSM_PARAMETER_ARN.match(value):
-            raise ValueError(
-                f"'{value}' is not an SSM parameter ARN; allowed: "
-                "arn:aws:ssm:REGION:ACCOUNT:parameter/NAME (NAME without its leading '/')"
-            )
-        return value
-
-    @field_validator("kms_key_arn")
-    @classmethod
-    def _key_arn(cls, value: str | None) -> str | None:
-        if value is not None and not KMS_KEY_ARN.match(value):
-            raise ValueError(
-                f"'{value}' is not a KMS key ARN; allowed: arn:aws:kms:REGION:ACCOUNT:key/KEY-ID "
-                "(IAM cannot grant on an alias)"
-            )
-        return value
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> SecretConfig:
-        kinds = [
-            kind
-            for kind in ("secrets_manager_arn", "secrets_manager_name", "ssm_parameter_arn")
-            if getattr(self, kind) is not None
-        ]
-        if len(kinds) != 1:
-            given = f"got {', '.join(kinds)}" if kinds else "got none"
-            raise ValueError(
-                "give exactly one of secrets_manager_arn, secrets_manager_name, "
-                f"ssm_parameter_arn; {given}"
-            )
-        if self.json_key is not None and self.ssm_parameter_arn is not None:
-            raise ValueError("json_key: only with secrets_manager_arn or secrets_manager_name")
-        region = self.region
-        if self.kms_key_arn is not None and region is not None:
-            key_region = arn_region(self.kms_key_arn)
-            if key_region != region:
-                raise ValueError(
-                    f"kms_key_arn: the key is in {key_region} but the secret in {region}; "
-                    "allowed: a key in the secret's region"
-                )
-        return self
-
-    @property
-    def region(self) -> str | None:
-        """The secret's region when its ARN says (None for a name: the environment's region)."""
-        arn = self.secrets_manager_arn or self.ssm_parameter_arn
-        return arn_region(arn) if arn is not None else None
-
-    @property
-    def key_region(self) -> str | None:
-        """The region of `kms_key_arn` (None without a key)."""
-        return arn_region(self.kms_key_arn) if self.kms_key_arn is not None else None
-
-
-class ScalingConfig(Section):
-    """Target-tracking auto scaling of one service's task count."""
-
-    min_tasks: int = Field(default=defaults.MIN_TASKS, ge=0, description="Lowest task count.")
-    max_tasks: int = Field(default=defaults.MAX_TASKS, ge=1, description="Highest task count.")
-    desired_tasks: int | None = Field(
-        default=None, description="Task count at creation; default: min_tasks. Within [min, max]."
-    )
-    cpu_target_percent: int = Field(
-        default=defaults.CPU_TARGET_PERCENT,
-        ge=10,
-        le=90,
-        description="Average CPU utilisation to track (10-90).",
-    )
-    requests_per_target: int = Field(
-        default=defaults.REQUESTS_PER_TARGET,
-        ge=1,
-        description="ALB requests per task per minute to track.",
-    )
-
-    @property
-    def deployment_tasks(self) -> int:
-        """The most tasks a rolling deployment runs: a whole new task set starts beside the old
-        one (maximum percent 200 of max_tasks), each an ALB target and an ENI."""
-        return defaults.DEPLOYMENT_MAXIMUM_PERCENT * self.max_tasks // 100
-
-    @model_validator(mode="after")
-    def _ordered(self) -> ScalingConfig:
-        if self.min_tasks > self.max_tasks:
-            raise ValueError(
-                f"min_tasks ({self.min_tasks}) must not exceed max_tasks ({self.max_tasks})"
-            )
-        desired = self.desired_tasks
-        if desired is not None and not self.min_tasks <= desired <= self.max_tasks:
-            raise ValueError(
-                f"desired_tasks ({desired}) must be within "
-                f"[min_tasks, max_tasks] = [{self.min_tasks}, {self.max_tasks}]"
-            )
-        return self
 
 
 class ServiceConfig(Section):
-    """One containerised HTTP service behind an ALB of its cluster (see load_balancer)."""
+    """One containerised service of a cluster: a web service behind an ALB of its cluster (see
+    load_balancer), a backend, a worker or a scheduled job (see kind)."""
 
     name: str = Field(
         description=(
             "Set from the service's key in ecs.<kind>.services (its file's name in the config "
             "of record): lowercase letters, digits, '-' (2-32 chars); not given in config."
         )
+    )
+    kind: ServiceKind = Field(
+        default=defaults.SERVICE_KIND,
+        description=(
+            "web: behind an ALB route; backend: no route, reached by name from the cluster's "
+            "other services through ECS Service Connect; worker: no port, consumes an SQS queue "
+            "and scales on its backlog; job: a task EventBridge Scheduler runs on a schedule."
+        ),
+    )
+    exceptions: ExceptionsConfig = Field(
+        default_factory=ExceptionsConfig,
+        description=(
+            "Exceptions to the hardening, each with its reason: run_as_root, privileged_port, "
+            "writable_root_filesystem."
+        ),
     )
     image: ImageConfig = Field(
         description=(
@@ -219,9 +82,9 @@ class ServiceConfig(Section):
     )
     container_port: int = Field(
         default=defaults.CONTAINER_PORT,
-        ge=UNPRIVILEGED_PORTS[0],
+        ge=PRIVILEGED_PORTS[0],
         le=UNPRIVILEGED_PORTS[1],
-        description="Unprivileged port.",
+        description="Port the app listens on (web, backend): 1024-65535 (below: privileged_port).",
     )
     user: str = Field(
         default=defaults.USER,
@@ -242,20 +105,70 @@ class ServiceConfig(Section):
             "(the nginx sample also needs /var/cache/nginx)."
         ),
     )
-    health_check_path: str = Field(
-        default=defaults.HEALTH_CHECK_PATH, description="ALB health check path."
+    environment: dict[str, str] = Field(
+        default_factory=dict,
+        description="Plain environment variables (not secrets: those go in secrets).",
     )
-    health_check_grace_seconds: int = Field(
-        default=defaults.HEALTH_CHECK_GRACE_SECONDS, ge=0, le=2147483647
-    )
-    route: RouteConfig
-    scaling: ScalingConfig = Field(default_factory=ScalingConfig)
     secrets: dict[str, SecretConfig] = Field(
         default_factory=dict,
         description=(
             "Env var name -> secret: {secrets_manager_arn | secrets_manager_name | "
             "ssm_parameter_arn, optional json_key (Secrets Manager) and kms_key_arn}."
         ),
+    )
+    command: list[str] | None = Field(
+        default=None, min_length=1, description="Override the image's CMD."
+    )
+    entrypoint: list[str] | None = Field(
+        default=None, min_length=1, description="Override the image's ENTRYPOINT."
+    )
+    health_check: ContainerHealthCheckConfig | None = Field(
+        default=None, description="A health check ECS runs in the app container."
+    )
+    stop_timeout_seconds: int | None = Field(
+        default=None,
+        ge=STOP_TIMEOUT_RANGE[0],
+        le=STOP_TIMEOUT_RANGE[1],
+        description="Seconds between SIGTERM and SIGKILL at stop (2-120); default: ECS's 30.",
+    )
+    ephemeral_storage_gib: int | None = Field(
+        default=None,
+        ge=EPHEMERAL_STORAGE_GIB_RANGE[0],
+        le=EPHEMERAL_STORAGE_GIB_RANGE[1],
+        description="Fargate task ephemeral storage in GiB (21-200); default: Fargate's 20.",
+    )
+    efs: EfsConfig | None = Field(
+        default=None, description="Persistent storage on EFS, mounted at efs.path."
+    )
+    sidecars: list[SidecarConfig] = Field(
+        default_factory=list, description="Containers beside the app (presets: firelens, ...)."
+    )
+    depends_on: dict[str, DependencyCondition] = Field(
+        default_factory=dict,
+        description="Sidecars the app starts after, and on what (START, HEALTHY, ...).",
+    )
+    send_to: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Workers of this cluster whose queues this service may send to (sqs:SendMessage; "
+            "the queue URL is in QUEUE_URL_<WORKER>, the worker's name in upper case with _)."
+        ),
+    )
+    health_check_path: str = Field(
+        default=defaults.HEALTH_CHECK_PATH, description="ALB health check path (web)."
+    )
+    health_check_grace_seconds: int = Field(
+        default=defaults.HEALTH_CHECK_GRACE_SECONDS, ge=0, le=2147483647
+    )
+    route: RouteConfig | None = Field(
+        default=None, description="The ALB route (web: required; other kinds: none)."
+    )
+    scaling: ScalingConfig = Field(default_factory=ScalingConfig)
+    queue: QueueConfig | None = Field(
+        default=None, description="The worker's queue (worker; default: one it owns)."
+    )
+    schedule: ScheduleConfig | None = Field(
+        default=None, description="When the job runs (job: required)."
     )
     enable_execute_command: bool = Field(
         default=defaults.ENABLE_EXECUTE_COMMAND, description="Allow ECS Exec into tasks."
@@ -272,8 +185,8 @@ class ServiceConfig(Section):
     load_balancer: str | None = Field(
         default=None,
         description=(
-            "Load-balancer group: a name from the cluster's load_balancers; default: the default "
-            "group (the cluster's load_balancer). Within a group the priority picks the ALB."
+            "Load-balancer group (web): a name from the cluster's load_balancers; default: the "
+            "default group (the cluster's load_balancer). In a group the priority picks the ALB."
         ),
     )
 
@@ -281,7 +194,7 @@ class ServiceConfig(Section):
     def needs_load_balancer(self) -> bool:
         """Whether an ALB listener rule of its cluster routes to the service (a web service):
         the cluster has ALBs only while one of its services does."""
-        return True
+        return self.kind == "web"
 
     @field_validator("name")
     @classmethod
@@ -295,9 +208,27 @@ class ServiceConfig(Section):
 
     @field_validator("user")
     @classmethod
-    def _non_root(cls, value: str) -> str:
-        if runs_as_root(value):
-            raise ValueError(f"'{value}' runs as root; give a non-root uid such as 1000")
+    def _non_root(cls, value: str, info: ValidationInfo) -> str:
+        exceptions = info.data.get("exceptions")
+        allowed = exceptions is not None and exceptions.run_as_root is not None
+        if runs_as_root(value) and not allowed:
+            raise ValueError(
+                f"'{value}' runs as root; give a non-root uid such as 1000 (or state why in "
+                "exceptions.run_as_root)"
+            )
+        return value
+
+    @field_validator("container_port")
+    @classmethod
+    def _unprivileged(cls, value: int, info: ValidationInfo) -> int:
+        exceptions = info.data.get("exceptions")
+        allowed = exceptions is not None and exceptions.privileged_port is not None
+        if value < UNPRIVILEGED_PORTS[0] and not allowed:
+            raise ValueError(
+                f"{value} is a privileged port (below {UNPRIVILEGED_PORTS[0]}), which a non-root "
+                f"process cannot bind; allowed: {UNPRIVILEGED_PORTS[0]}-{UNPRIVILEGED_PORTS[1]} "
+                "(or state why in exceptions.privileged_port)"
+            )
         return value
 
     @field_validator("health_check_path")
@@ -318,15 +249,17 @@ class ServiceConfig(Section):
             raise ValueError(f"{', '.join(duplicates)} given twice; allowed: each path once")
         return value
 
-    @field_validator("secrets")
+    @field_validator("secrets", "environment")
     @classmethod
-    def _variable_names(cls, value: dict[str, SecretConfig]) -> dict[str, SecretConfig]:
-        for name in value:
-            if not _ENV_NAME.match(name):
-                raise ValueError(
-                    f"'{name}' is not an environment variable name; allowed: letters, digits "
-                    "and '_', not starting with a digit"
-                )
+    def _variable_names(cls, value: dict[str, object]) -> dict[str, object]:
+        check_variable_names(value)
+        return value
+
+    @field_validator("command", "entrypoint")
+    @classmethod
+    def _arguments(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not all(value):
+            raise ValueError(f"{value}: every argument must be non-empty")
         return value
 
     @field_validator("log_retention_days")
@@ -337,10 +270,97 @@ class ServiceConfig(Section):
     @model_validator(mode="after")
     def _numeric_user_for_volumes(self) -> ServiceConfig:
         """WebService's volume-permissions init container chowns the writable_paths volumes to
-        `user` in an image without the app's passwd entries, so the user must be numeric."""
-        if self.writable_paths and not NUMERIC_USER.match(self.user):
+        `user` in an image without the app's passwd entries, so the user must be numeric; so
+        must an EFS access point's POSIX user."""
+        if (self.writable_paths or self.efs is not None) and not NUMERIC_USER.match(self.user):
+            why = (
+                "the EFS access point's POSIX user is it"
+                if self.efs is not None
+                else "an init container chowns the writable_paths volumes to it"
+            )
             raise ValueError(
-                f"user: '{self.user}' must be a numeric uid[:gid] such as 101 or 1000:1000 "
-                "(an init container chowns the writable_paths volumes to it)"
+                f"user: '{self.user}' must be a numeric uid[:gid] such as 101 or 1000:1000 ({why})"
             )
         return self
+
+    @model_validator(mode="after")
+    def _kind_sections(self) -> ServiceConfig:
+        check_kind_fields(self.kind, set(self.model_fields_set), set(self.scaling.model_fields_set))
+        if self.kind == "web" and self.route is None:
+            raise ValueError("route: required for a web service (the ALB routes to it by it)")
+        if self.kind == "job" and self.schedule is None:
+            raise ValueError("schedule: required for a job (when EventBridge Scheduler runs it)")
+        if self.kind not in LISTENING_KINDS and self.exceptions.privileged_port is not None:
+            raise ValueError(
+                f"exceptions.privileged_port: a {self.kind} listens on no port; remove it"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _exceptions_needed(self) -> ServiceConfig:
+        """An exception the service does not use would acknowledge a finding that is not there."""
+        if self.exceptions.run_as_root is not None and not runs_as_root(self.user):
+            raise ValueError(
+                f"exceptions.run_as_root: user '{self.user}' is not root; remove the exception"
+            )
+        port_needs = self.container_port < UNPRIVILEGED_PORTS[0]
+        if self.exceptions.privileged_port is not None and not port_needs:
+            raise ValueError(
+                f"exceptions.privileged_port: container_port {self.container_port} is not "
+                "privileged; remove the exception"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _containers(self) -> ServiceConfig:
+        both = sorted(set(self.environment) & set(self.secrets))
+        if both:
+            raise ValueError(
+                f"environment: {', '.join(both)} also in secrets; ECS refuses a variable that is "
+                "both; allowed: each name in one of them"
+            )
+        names = [sidecar.name for sidecar in self.sidecars]
+        if len(set(names)) != len(names):
+            raise ValueError(f"sidecars: names {names} must be unique")
+        if sum(1 for sidecar in self.sidecars if sidecar.preset == "firelens") > 1:
+            raise ValueError("sidecars: one firelens log router per task")
+        ports = [self.container_port] if self.kind in LISTENING_KINDS else []
+        ports += [sidecar.port for sidecar in self.sidecars if sidecar.port is not None]
+        if len(set(ports)) != len(ports):
+            raise ValueError(f"sidecars: ports {ports} (the app's first) must differ")
+        check_dependencies(self.depends_on, self.sidecars)
+        if self.efs is not None and self.efs.path in self.writable_paths:
+            raise ValueError(f"efs.path: {self.efs.path} is also in writable_paths; pick one")
+        if len(set(self.send_to)) != len(self.send_to):
+            raise ValueError(f"send_to: {self.send_to}: each worker once")
+        return self
+
+    @property
+    def web_route(self) -> RouteConfig:
+        """The route of a web service (every web service has one: `_kind_sections`)."""
+        if self.route is None:  # unreachable from a validated config
+            raise ValueError(f"service {self.name} is a {self.kind}: it has no route")
+        return self.route
+
+    @property
+    def worker_queue(self) -> QueueConfig:
+        """A worker's queue: the one given, or one it owns with the defaults."""
+        return self.queue if self.queue is not None else QueueConfig()
+
+    @property
+    def job_schedule(self) -> ScheduleConfig:
+        """The schedule of a job (every job has one: `_kind_sections`)."""
+        if self.schedule is None:  # unreachable from a validated config
+            raise ValueError(f"service {self.name} is a {self.kind}: it has no schedule")
+        return self.schedule
+
+    @property
+    def deployment_tasks(self) -> int:
+        """The most tasks of this service running at once: a rolling deployment's (services), or
+        one run of a job."""
+        return 1 if self.kind == "job" else self.scaling.deployment_tasks
+
+    @property
+    def ec2_memory_mib(self) -> int:
+        """What one task takes of an EC2 instance's memory: the app's, and each sidecar's limit."""
+        return self.memory_mib + defaults.SIDECAR_EC2_MEMORY_MIB * len(self.sidecars)

@@ -158,23 +158,25 @@ def reject_shadowed_routes(listener: str, services: Sequence[ServiceConfig]) -> 
     """`services` are the rules of one listener (`listener` names it in messages). The ALB
     evaluates a listener's rules by ascending priority; a rule whose conditions cover a later
     rule's takes all of its requests. Two services with the same conditions are named as such."""
-    ordered = sorted(services, key=lambda service: service.route.priority)
+    ordered = sorted(services, key=lambda service: service.web_route.priority)
     for position, late in enumerate(ordered):
+        late_route = late.web_route
         for early in ordered[:position]:
-            if _same_conditions(early.route, late.route):
+            early_route = early.web_route
+            if _same_conditions(early_route, late_route):
                 raise ValueError(
-                    f"services.{late.name}.route: {show_route(late.route)} is already the route "
+                    f"services.{late.name}.route: {show_route(late_route)} is already the route "
                     f"of service '{early.name}' on {listener}; each route must be unique on its "
                     "listener (another load-balancer group may serve the same paths and hosts)"
                 )
-            if route_covers(early.route, late.route):
+            if route_covers(early_route, late_route):
                 raise ValueError(
                     f"services.{late.name}.route: service '{late.name}' (priority "
-                    f"{late.route.priority}, {show_route(late.route)}) is unreachable on "
-                    f"{listener}: service '{early.name}' (priority {early.route.priority}, "
-                    f"{show_route(early.route)}) matches every request it does and the ALB "
+                    f"{late_route.priority}, {show_route(late_route)}) is unreachable on "
+                    f"{listener}: service '{early.name}' (priority {early_route.priority}, "
+                    f"{show_route(early_route)}) matches every request it does and the ALB "
                     "evaluates rules by ascending priority; give the narrower route the lower "
-                    f"priority number, e.g. swap the two priorities{_below(early.route.priority)}"
+                    f"priority number, e.g. swap the two priorities{_below(early_route.priority)}"
                 )
 
 

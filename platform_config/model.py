@@ -212,6 +212,12 @@ class PlatformConfig(Section):
     def _releases_judged(self) -> PlatformConfig:
         for kind, cluster in self.ecs.clusters.items():
             for service in cluster.services.values():
+                if service.release.shifts_traffic and service.kind != "web":
+                    raise ValueError(
+                        f"ecs.{kind}.services.{service.name}.release.strategy: "
+                        f"'{service.release.strategy}' shifts ALB traffic, which a "
+                        f"{service.kind} has none of; allowed: rolling"
+                    )
                 try:
                     check_bake_covers_alarms(service.release, service.alarms)
                 except ValueError as error:
@@ -223,13 +229,37 @@ class PlatformConfig(Section):
         known = self.registry.repository_names
         for kind, cluster in self.ecs.clusters.items():
             for service in cluster.services.values():
-                name = service.image.repository
-                if name is not None and name not in known:
-                    raise ValueError(
-                        f"ecs.{kind}.services.{service.name}.image.repository: '{name}' is not "
-                        "one of registry.repositories; allowed: "
-                        f"{', '.join(known) or '(none)'}"
-                    )
+                images = [("image", service.image)] + [
+                    (f"sidecars.{sidecar.name}.image", sidecar.image)
+                    for sidecar in service.sidecars
+                    if sidecar.image is not None
+                ]
+                for field, image in images:
+                    name = image.repository
+                    if name is not None and name not in known:
+                        raise ValueError(
+                            f"ecs.{kind}.services.{service.name}.{field}.repository: '{name}' is "
+                            "not one of registry.repositories; allowed: "
+                            f"{', '.join(known) or '(none)'}"
+                        )
+        return self
+
+    @model_validator(mode="after")
+    def _queues_in_region(self) -> PlatformConfig:
+        """A worker scales on its queue's CloudWatch metrics, which stay in the queue's region."""
+        for kind, cluster in self.ecs.clusters.items():
+            for service in cluster.services.values():
+                queue = service.queue
+                if queue is None or queue.arn is None:
+                    continue
+                for field, arn in (("arn", queue.arn), ("kms_key_arn", queue.kms_key_arn)):
+                    if arn is not None and arn.split(":")[3] != self.region:
+                        raise ValueError(
+                            f"ecs.{kind}.services.{service.name}.queue.{field}: in "
+                            f"{arn.split(':')[3]}; allowed: the environment's region "
+                            f"{self.region} (the worker scales on the queue's metrics, which "
+                            "CloudWatch keeps per region)"
+                        )
         return self
 
     @model_validator(mode="after")
@@ -269,8 +299,8 @@ class PlatformConfig(Section):
 
 
 def with_default_release(data: object) -> object:
-    """`data` (a raw environment) with `operations.release` as the `release` of every service
-    that gives none; anything not shaped like an environment is returned as is."""
+    """`data` (a raw environment) with `operations.release` as the `release` of every web
+    service that gives none; anything not shaped like an environment is returned as is."""
     if not isinstance(data, dict):
         return data
     operations = data.get("operations")
@@ -282,8 +312,11 @@ def with_default_release(data: object) -> object:
     for kind, cluster in ecs.items():
         services = cluster.get("services") if isinstance(cluster, dict) else None
         if isinstance(services, dict):
+            # Only web services shift traffic (an ALB route); the other kinds roll.
             services = {
-                name: {"release": default, **service} if isinstance(service, dict) else service
+                name: {"release": default, **service}
+                if isinstance(service, dict) and service.get("kind", "web") == "web"
+                else service
                 for name, service in services.items()
             }
             cluster = {**cluster, "services": services}

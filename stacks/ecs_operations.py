@@ -4,7 +4,7 @@ the cluster stacks), all from the config (platform_config/ecs_release.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_sns as sns
@@ -16,19 +16,29 @@ from container_constructs.cluster_dashboard import (
     ClusterDashboardProps,
     DashboardService,
 )
+from container_constructs.scheduled_job import ScheduledJob
 from container_constructs.service_alarms import (
+    ALARM_KINDS,
+    ALB_ALARM_KINDS,
+    JOB_ALARM_KINDS,
+    WORKER_ALARM_KINDS,
     ServiceAlarms,
     ServiceAlarmsProps,
+    add_queue_alarms,
     alarm_names,
     load_balancer_full_name,
 )
 from container_constructs.service_release import ServiceReleaseProps
 from container_constructs.web_service import WebService
+from container_constructs.worker_service import WorkerService
 from platform_config.ecs_cluster import ClusterConfig
 from platform_config.ecs_release import OperationsConfig, ReleaseConfig
 from platform_config.ecs_service import ServiceConfig
 from stacks import names
 from stacks.common import StackSettings
+
+if TYPE_CHECKING:
+    from stacks.ecs_workloads import Workload
 
 
 class AlarmsStack(Stack):
@@ -88,24 +98,51 @@ def release_props(release: ReleaseConfig) -> ServiceReleaseProps:
     )
 
 
-def add_service_alarms(
-    web_service: WebService, service: ServiceConfig, *, topic: sns.ITopic, listener_arn: str
-) -> ServiceAlarms:
-    """`service`'s alarms inside its construct, notifying `topic`; its 5xx and p99 alarms are its
-    deployment alarms with rollback."""
+def alarm_kinds(service: ServiceConfig) -> tuple[str, ...]:
+    """The kinds of the alarms `service` has, by its kind (web, backend, worker, job)."""
+    if service.kind == "job":
+        return JOB_ALARM_KINDS
+    kinds = (
+        ALARM_KINDS
+        if service.kind == "web"
+        else tuple(kind for kind in ALARM_KINDS if kind not in ALB_ALARM_KINDS)
+    )
+    return kinds + (WORKER_ALARM_KINDS if service.kind == "worker" else ())
+
+
+def add_workload_alarms(
+    workload: Workload, service: ServiceConfig, *, topic: sns.ITopic, listener_arn: str | None
+) -> Construct:
+    """`service`'s alarms (`alarm_kinds`) in a construct `Alarms` inside its own, notifying
+    `topic`; a web service's 5xx and p99 alarms are its deployment alarms with rollback."""
     alarms = service.alarms
-    target_groups = [web_service.target_group]
-    if web_service.alternate is not None:
-        target_groups.append(web_service.alternate.target_group)
-    return ServiceAlarms(
-        web_service,
+    prefix = names.service_alarm_prefix(Stack.of(workload).stack_name, service.name)
+    if isinstance(workload, ScheduledJob):
+        scope = Construct(workload, names.SERVICE_ALARMS_CONSTRUCT)
+        add_queue_alarms(
+            scope,
+            topic=topic,
+            name_prefix=prefix,
+            dead_letter_queue=workload.dead_letter_queue,
+            evaluation_periods=alarms.evaluation_periods,
+        )
+        return scope
+    target_groups = []
+    if isinstance(workload, WebService):
+        target_groups = [workload.target_group]
+        if workload.alternate is not None:
+            target_groups.append(workload.alternate.target_group)
+    service_alarms = ServiceAlarms(
+        workload,
         names.SERVICE_ALARMS_CONSTRUCT,
         props=ServiceAlarmsProps(
-            service=web_service.service,
-            target_groups=target_groups,
-            load_balancer_full_name=load_balancer_full_name(listener_arn),
+            service=workload.service,
             topic=topic,
-            name_prefix=names.service_alarm_prefix(Stack.of(web_service).stack_name, service.name),
+            name_prefix=prefix,
+            target_groups=target_groups,
+            load_balancer_full_name=(
+                load_balancer_full_name(listener_arn) if listener_arn is not None else None
+            ),
             target_5xx_percent=alarms.target_5xx_percent,
             target_5xx_min_requests=alarms.target_5xx_min_requests,
             p99_response_seconds=alarms.p99_response_seconds,
@@ -115,6 +152,25 @@ def add_service_alarms(
             evaluation_periods=alarms.evaluation_periods,
         ),
     )
+    if isinstance(workload, WorkerService):
+        add_queue_alarms(
+            service_alarms,
+            topic=topic,
+            name_prefix=prefix,
+            queue=workload.queue,
+            dead_letter_queue=workload.dead_letter_queue,
+            max_age_seconds=alarms.queue_age_seconds,
+            evaluation_periods=alarms.evaluation_periods,
+        )
+    return service_alarms
+
+
+def services_stack_unit(kind: str, section: ClusterConfig, service: ServiceConfig) -> str:
+    """The unit of the stack that holds `service` of cluster `kind`: services-N for a web
+    service, a stack of its own for the other kinds (stacks/platform.py build_ecs)."""
+    if service.kind == "web":
+        return names.ecs_services_unit(kind, section.stack_of(service))
+    return names.ecs_workload_unit(kind, service.kind, service.name)
 
 
 def add_cluster_dashboard(
@@ -130,14 +186,16 @@ def add_cluster_dashboard(
     services = [
         DashboardService(
             name=service.name,
-            alarm_names=alarm_names(
-                names.service_alarm_prefix(
-                    names.stack_id(
-                        settings.environment,
-                        names.ecs_services_unit(kind, section.stack_of(service)),
+            alarm_names=dict(
+                alarm_names(
+                    names.service_alarm_prefix(
+                        names.stack_id(
+                            settings.environment, services_stack_unit(kind, section, service)
+                        ),
+                        service.name,
                     ),
-                    service.name,
-                )
+                    alarm_kinds(service),
+                ).items()
             ),
         )
         for service in section.services.values()

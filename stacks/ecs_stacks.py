@@ -25,6 +25,7 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from container_constructs.common import retention_days
@@ -34,22 +35,21 @@ from container_constructs.ecs_managed_instances import (
     ManagedInstancesCluster,
     ManagedInstancesClusterProps,
 )
-from container_constructs.ecs_service_cluster import ServiceCluster, ServiceLoadBalancer
+from container_constructs.ecs_service_cluster import (
+    NamespaceAttributes,
+    ServiceCluster,
+    ServiceLoadBalancer,
+)
 from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
-from container_constructs.web_service import CPU_ARCHITECTURES, WebService, WebServiceProps
+from container_constructs.worker_service import WorkerService
 from platform_config.ecs import ClusterConfig, Ec2ClusterConfig, FargateClusterConfig
 from platform_config.ecs_managed_instances import ManagedInstancesClusterConfig
 from platform_config.ecs_placement import AlbKey
 from platform_config.ecs_service import ServiceConfig
 from stacks import names
 from stacks.common import StackSettings
-from stacks.ecs_operations import (
-    add_cluster_dashboard,
-    add_service_alarms,
-    alarm_topic,
-    release_props,
-)
-from stacks.ecs_secrets import grant_secret_keys, service_secrets
+from stacks.ecs_operations import add_cluster_dashboard, add_workload_alarms, alarm_topic
+from stacks.ecs_workloads import Workload, add_workload
 
 # The default group's first ALB (see stacks/names.py FIRST_LOAD_BALANCER for its ids).
 FIRST_ALB = AlbKey(*names.FIRST_LOAD_BALANCER)
@@ -64,6 +64,7 @@ class ClusterBasics(TypedDict):
     log_encryption_key: kms.IKey | None
     removal_policy: RemovalPolicy
     exec_log_group_name: str
+    service_connect_namespace: str | None
 
 
 SectionT = TypeVar("SectionT", bound=ClusterConfig)
@@ -124,6 +125,11 @@ class EcsClusterStack(Stack, Generic[SectionT]):
                 log_encryption_key=self.log_key,
                 removal_policy=settings.removal_policy,
                 exec_log_group_name=self.exec_log_group_name,
+                service_connect_namespace=(
+                    names.service_connect_namespace(self.stack_name)
+                    if section.service_connect
+                    else None
+                ),
             ),
         )
         kind = self.service_cluster.launch_type
@@ -251,30 +257,38 @@ class ManagedInstancesClusterStack(EcsClusterStack[ManagedInstancesClusterConfig
 
 
 class EcsServicesStack(Stack):
-    """A group of web services of one cluster, each attached to its ALB in the cluster stack.
+    """Services of one cluster: a group of web services, each attached to its ALB in the cluster
+    stack (`services-N`), or one service of another kind in a stack of its own (backend, worker,
+    job: `ClusterConfig.workload_stacks`). Each service is the construct of its kind with its
+    grants and outputs (stacks/ecs_workloads.py).
 
     Cross-stack wiring is one-way (this stack depends on the cluster stack): the cluster, its
-    ECS Exec log group (by its literal name) and each ALB's listener and security group are
-    imported from the handles' attributes (`ServiceCluster.from_attributes`,
-    `ServiceLoadBalancer.from_attributes`), so nothing here can add to the cluster stack. The only
-    security-group rule touching an ALB's group (tasks' ingress from it) lives in this stack; the
-    ALB's egress is a fixed port range in the cluster stack.
+    ECS Exec log group (by its literal name), its Service Connect namespace and each ALB's
+    listener and security group are imported from the handles' attributes
+    (`ServiceCluster.from_attributes`, `ServiceLoadBalancer.from_attributes`), so nothing here can
+    add to the cluster stack. The only security-group rule touching an ALB's group (tasks'
+    ingress from it) lives in this stack; the ALB's egress is a fixed port range in the cluster
+    stack. A service that sends to a worker's queue reads it from the worker's stack.
 
     Args:
         settings: the environment-wide settings. Required.
         section: the cluster's config section (placement of services on ALBs). Required.
-        services: the services this stack holds (`ClusterConfig.assign_service_stacks`).
-            Required.
+        services: the services this stack holds (`ClusterConfig.assign_service_stacks`, or one
+            of `ClusterConfig.workload_stacks`). Required.
         cluster: the cluster stack's `service_cluster`. Required.
         load_balancers: the cluster stack's `service_load_balancers`. Required.
         exec_log_group_name: the literal name of the cluster's ECS Exec log group, or None.
             Required.
         repositories: the registry's repositories by config name. Required.
         alarms: the alarms stack, whose topic the services' alarms notify. Required.
+        queues: the queues of the cluster's workers built before, by worker name (those the
+            services send to). Default: none.
 
     Attributes:
         service_cluster: the cluster as imported into this stack.
-        services: the `WebService` constructs by service name.
+        services: the constructs (`WebService`, `BackendService`, `WorkerService`,
+            `ScheduledJob`) by service name.
+        queues: the queues of this stack's workers by worker name.
     """
 
     def __init__(
@@ -290,23 +304,25 @@ class EcsServicesStack(Stack):
         exec_log_group_name: str | None,
         repositories: Mapping[str, ecr.IRepository],
         alarms: Stack,
+        queues: Mapping[str, sqs.IQueue] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        queues = queues or {}
         self.add_stack_dependency(Stack.of(cluster.cluster))
         topic = alarm_topic(self, settings, alarms)
         imported: dict[AlbKey, ServiceLoadBalancer] = {}
-        for key in sorted({section.alb_of(service) for service in services}):
-            balancer = load_balancers[key]
+        for key in sorted({section.alb_of(s) for s in services if s.kind == "web"}):
+            shared = load_balancers[key]
             imported[key] = ServiceLoadBalancer.from_attributes(
                 self,
                 names.load_balancer_import_construct_id(key),
-                listener_arn=balancer.listener.listener_arn,
-                security_group_id=balancer.security_group.security_group_id,
-                scheme=balancer.scheme,
-                dns_name=balancer.dns_name,
+                listener_arn=shared.listener.listener_arn,
+                security_group_id=shared.security_group.security_group_id,
+                scheme=shared.scheme,
+                dns_name=shared.dns_name,
                 test_listener_arn=(
-                    balancer.test_listener.listener_arn if balancer.test_listener else None
+                    shared.test_listener.listener_arn if shared.test_listener else None
                 ),
             )
         self.service_cluster = ServiceCluster.from_attributes(
@@ -318,86 +334,29 @@ class EcsServicesStack(Stack):
             capacity_provider_strategy=cluster.capacity_provider_strategy,
             exec_log_group_name=exec_log_group_name,
             log_key_arn=cluster.log_key.key_arn if cluster.log_key is not None else None,
+            namespace=NamespaceAttributes.of(cluster),
         )
-        self.services: dict[str, WebService] = {}
+        self.services: dict[str, Workload] = {}
+        self.queues: dict[str, sqs.IQueue] = {}
         for service in services:
-            balancer = imported[section.alb_of(service)]
-            web_service = WebService(
-                self,
-                names.service_construct_id(service.name),
-                props=WebServiceProps(
-                    cluster=self.service_cluster,
-                    load_balancer=balancer,
-                    listener_priority=service.route.priority,
-                    path_patterns=service.route.paths,
-                    host_headers=service.route.hosts,
-                    image=_image(service, repositories),
-                    repository=_repository(service, repositories),
-                    container_port=service.container_port,
-                    user=service.user,
-                    cpu=service.cpu,
-                    memory_mib=service.memory_mib,
-                    cpu_architecture=CPU_ARCHITECTURES[service.cpu_architecture],
-                    writable_paths=service.writable_paths,
-                    secrets=service_secrets(self, service),
-                    health_check_path=service.health_check_path,
-                    health_check_grace=Duration.seconds(service.health_check_grace_seconds),
-                    min_tasks=service.scaling.min_tasks,
-                    max_tasks=service.scaling.max_tasks,
-                    desired_tasks=service.scaling.desired_tasks,
-                    cpu_target_percent=service.scaling.cpu_target_percent,
-                    requests_per_target=service.scaling.requests_per_target,
-                    enable_execute_command=service.enable_execute_command,
-                    log_retention=retention_days(service.log_retention_days),
-                    log_encryption_key=self.service_cluster.log_key,
-                    removal_policy=settings.removal_policy,
-                    release=release_props(service.release),
-                ),
+            balancer: ServiceLoadBalancer | None = (
+                imported[section.alb_of(service)] if service.kind == "web" else None
             )
-            add_service_alarms(
-                web_service,
+            workload = add_workload(
+                self,
+                service,
+                settings=settings,
+                cluster=self.service_cluster,
+                balancer=balancer,
+                repositories=repositories,
+                queues=queues,
+            )
+            add_workload_alarms(
+                workload,
                 service,
                 topic=topic,
-                listener_arn=balancer.listener.listener_arn,
+                listener_arn=balancer.listener.listener_arn if balancer is not None else None,
             )
-            grant_secret_keys(web_service.execution_role, service, settings.region)
-            self.services[service.name] = web_service
-            CfnOutput(
-                self,
-                names.service_url_output(service.name),
-                value=_url(balancer.scheme, balancer.dns_name, service),
-                description=f"URL of service {service.name}",
-            )
-
-
-def _repository(
-    service: ServiceConfig, repositories: Mapping[str, ecr.IRepository]
-) -> ecr.IRepository | None:
-    name = service.image.repository
-    if name is None:
-        return None
-    if name not in repositories:  # PlatformConfig._images_in_registry rejects this first
-        raise ValueError(
-            f"service {service.name}: repository '{name}' was not passed to the stack "
-            f"(have: {', '.join(sorted(repositories)) or 'none'})"
-        )
-    return repositories[name]
-
-
-def _image(
-    service: ServiceConfig, repositories: Mapping[str, ecr.IRepository]
-) -> ecs.ContainerImage:
-    repository = _repository(service, repositories)
-    if repository is not None:
-        # Pull is granted explicitly to the execution role by WebService (repository prop).
-        return ecs.ContainerImage.from_registry(
-            repository.repository_uri_for_tag(service.image.tag)
-        )
-    assert service.image.uri is not None  # ImageConfig guarantees uri or repository
-    return ecs.ContainerImage.from_registry(service.image.uri)
-
-
-def _url(scheme: str, dns_name: str, service: ServiceConfig) -> str:
-    host = service.route.hosts[0] if service.route.hosts else dns_name
-    path = service.route.paths[0] if service.route.paths else "/"
-    return f"{scheme}://{host}{path.rstrip('*') or '/'}"
+            self.services[service.name] = workload
+            if isinstance(workload, WorkerService):
+                self.queues[service.name] = workload.queue

@@ -35,6 +35,14 @@ def ecs_services_unit(kind: str, number: int) -> str:
     return f"{ecs_cluster_unit(kind)}-services-{number}"
 
 
+def ecs_workload_unit(kind: str, service_kind: str, service: str) -> str:
+    """The unit of the stack of its own that a service of every kind but web has (backend,
+    worker, job), e.g. ecs-fargate-worker-orders-worker: from its cluster, kind and name only,
+    so adding or removing other services never moves it. Never a services-N unit (the kind
+    comes first)."""
+    return f"{ecs_cluster_unit(kind)}-{service_kind}-{service}"
+
+
 def stack_prefix(environment: str) -> str:
     """What every stack name of `environment` starts with, e.g. `cp-sandbox-`."""
     return f"{PROJECT}-{environment}-"
@@ -70,6 +78,12 @@ def service_construct_id(service: str) -> str:
     would take the id of the other's URL output: the config refuses both
     (`platform_config.ecs_cluster.check_construct_ids`)."""
     return "Service" + "".join(part.capitalize() for part in service.split("-"))
+
+
+def service_queue_import_construct_id(service: str) -> str:
+    """The construct id of the queue a worker `service` is given by ARN, imported into its
+    stack."""
+    return f"{service_construct_id(service)}GivenQueue"
 
 
 def service_secret_construct_id(service: str, variable: str) -> str:
@@ -124,6 +138,30 @@ def service_url_output(service: str) -> str:
     return f"{service_construct_id(service)}{SERVICE_URL_OUTPUT_SUFFIX}"
 
 
+# A worker's queue URL and a job's schedule name: outputs that are not URLs to probe (the
+# `make verify` URL check takes the outputs ending in SERVICE_URL_OUTPUT_SUFFIX).
+def service_queue_output(service: str) -> str:
+    """The stack's output with the URL of worker `service`'s queue, e.g. ServiceOrdersQueue."""
+    return f"{service_construct_id(service)}Queue"
+
+
+def service_schedule_output(service: str) -> str:
+    """The stack's output with the name of job `service`'s schedule, e.g. ServiceReportSchedule."""
+    return f"{service_construct_id(service)}Schedule"
+
+
+def service_endpoint_output(service: str) -> str:
+    """The stack's output with the Service Connect address of backend `service`
+    (http://NAME:PORT, from the cluster's other services), e.g. ServiceOrdersEndpoint."""
+    return f"{service_construct_id(service)}Endpoint"
+
+
+def queue_url_variable(worker: str) -> str:
+    """The environment variable with the URL of worker `worker`'s queue in a service that may
+    send to it, e.g. orders-worker: QUEUE_URL_ORDERS_WORKER."""
+    return "QUEUE_URL_" + worker.upper().replace("-", "_")
+
+
 def repository_output_id(repository: str) -> str:
     """Repository `repository` in PascalCase, what its outputs start with (sample-app:
     SampleApp). Names that differ only in separators share it (the config refuses them)."""
@@ -169,6 +207,12 @@ def alarm_topic_name(environment: str) -> str:
 
 def dashboard_name(cluster_stack_name: str) -> str:
     """The CloudWatch dashboard of the cluster of stack `cluster_stack_name` (its own name)."""
+    return cluster_stack_name
+
+
+def service_connect_namespace(cluster_stack_name: str) -> str:
+    """The Cloud Map HTTP namespace of the cluster of stack `cluster_stack_name` (unique per
+    account and region, like the stack name), e.g. cp-sandbox-ecs-fargate."""
     return cluster_stack_name
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_cdk import App, Environment, Stack, Tags, Validations
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_sqs as sqs
 from cdk_nag import AwsSolutionsChecks
 from cdk_preflight import Preflight
 
@@ -178,23 +179,46 @@ def build_ecs(
     services: dict[str, list[EcsServicesStack]] = {}
     for kind, cluster_stack in clusters.items():
         section = sections[kind]
+        common = {
+            "settings": settings,
+            "section": section,
+            "cluster": cluster_stack.service_cluster,
+            "load_balancers": cluster_stack.service_load_balancers,
+            "exec_log_group_name": cluster_stack.exec_log_group_name,
+            "repositories": repositories,
+            "alarms": alarms,
+            "env": env,
+        }
+        # Backends, workers and jobs first, a stack each, workers before their senders: a
+        # sender's stack reads the worker's queue.
+        queues: dict[str, sqs.IQueue] = {}
+        workloads = []
+        for service in section.workload_stacks():
+            stack = EcsServicesStack(
+                app,
+                names.stack_id(
+                    config.name, names.ecs_workload_unit(kind, service.kind, service.name)
+                ),
+                services=[service],
+                queues=dict(queues),
+                description=(
+                    f"Container platform ({config.name}): ECS {kind} {service.kind} {service.name}"
+                ),
+                **common,  # type: ignore[arg-type]
+            )
+            queues.update(stack.queues)
+            workloads.append(stack)
         services[kind] = [
             EcsServicesStack(
                 app,
                 names.stack_id(config.name, names.ecs_services_unit(kind, number)),
-                settings=settings,
-                section=section,
                 services=group,
-                cluster=cluster_stack.service_cluster,
-                load_balancers=cluster_stack.service_load_balancers,
-                exec_log_group_name=cluster_stack.exec_log_group_name,
-                repositories=repositories,
-                alarms=alarms,
-                env=env,
+                queues=dict(queues),
                 description=(
                     f"Container platform ({config.name}): ECS {kind} services, group {number}"
                 ),
+                **common,  # type: ignore[arg-type]
             )
             for number, group in section.assign_service_stacks().items()
-        ]
+        ] + workloads
     return clusters, services

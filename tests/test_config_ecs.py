@@ -207,8 +207,7 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
         ),
         (
             _sandbox_with("fargate", services=[_service(container_port=80)]),
-            "ecs.fargate.services.web.container_port: Input should be greater than or equal to "
-            "1024",
+            "ecs.fargate.services.web.container_port: 80 is a privileged port (below 1024)",
         ),
         (
             _sandbox_with("fargate", services=[_service(writable_paths=["/tmp", "/data", "/tmp"])]),

@@ -191,3 +191,24 @@ def test_traffic_shifting_services_count_twice_against_alb_target_groups() -> No
     usage = section.alb_usage(key, services)
     assert usage.target_groups == 2 * len(services)
     assert usage.rules["test:8080"] == len(services)
+
+
+def test_only_web_services_shift_traffic() -> None:
+    worker = {
+        "kind": "worker",
+        "image": {"uri": SAMPLE_IMAGE_URI},
+        "release": {"strategy": "canary", "bake_time_minutes": 3},
+    }
+    with pytest.raises(ConfigError) as caught:
+        load_config("sandbox", overrides={"ecs": {"fargate": {"services": {"jobs": worker}}}})
+    message = str(caught.value)
+    assert "ecs.fargate.services.jobs.release.strategy" in message
+    assert "allowed: rolling" in message
+    del worker["release"]
+    config = load_config(
+        "production",
+        config_dir=RECORD,
+        overrides={"ecs": {"fargate": {"services": {"jobs": worker}}}},
+    )
+    assert config.ecs.fargate.services["jobs"].release.strategy == "rolling"
+    assert config.ecs.fargate.services["sample"].release.strategy == "canary"

@@ -112,7 +112,7 @@ def test_a_route_elb_would_refuse_is_a_config_error(route: dict[str, Any], probl
 )
 def test_a_route_within_elbs_limits_is_accepted(route: dict[str, Any]) -> None:
     config = load_config("sandbox", overrides=_with_route(**route))
-    assert config.ecs.fargate.services["web"].route.priority == 1
+    assert config.ecs.fargate.services["web"].web_route.priority == 1
 
 
 def _services(*services: tuple[str, int, str | None], per_alb: int = 100) -> dict[str, Any]:

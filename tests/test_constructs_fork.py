@@ -16,16 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import Annotations, App, Environment, Fn, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, App, Duration, Environment, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_scheduler as scheduler
 from aws_cdk.assertions import Template
 from constructs import Construct
 
+from container_constructs.backend_service import BackendService, BackendServiceProps
 from container_constructs.common import LogEncryptionKey, secure_log_group
 from container_constructs.ecs_ec2_cluster import Ec2Cluster, Ec2ClusterProps
 from container_constructs.ecs_fargate_cluster import FargateCluster, FargateClusterProps
@@ -37,7 +39,9 @@ from container_constructs.registry import (
     ContainerRegistryProps,
     RepositorySpec,
 )
+from container_constructs.scheduled_job import ScheduledJob, ScheduledJobProps
 from container_constructs.web_service import WebService, WebServiceProps
+from container_constructs.worker_service import WorkerService, WorkerServiceProps
 from tests.helpers.apps import project_app, validation_violations
 
 FOREIGN_ENV = Environment(account="111122223333", region="eu-west-1")
@@ -154,6 +158,35 @@ def _web_service(stack: Stack, vpc: ec2.IVpc) -> None:
     )
 
 
+def _service_kinds(stack: Stack, vpc: ec2.IVpc) -> None:
+    """A backend on Service Connect, a worker on its own queue with EFS storage, scaling from
+    zero, and a scheduled job, on one Fargate cluster of the user's stack."""
+    cluster = FargateCluster(
+        stack,
+        "FargateCluster",
+        props=FargateClusterProps(
+            vpc=vpc, removal_policy=RemovalPolicy.DESTROY, service_connect_namespace="fork"
+        ),
+    ).service_cluster
+    image = ecs.ContainerImage.from_registry("public.ecr.aws/docker/library/busybox:1.37")
+    common: dict[str, Any] = {
+        "cluster": cluster,
+        "image": image,
+        "removal_policy": RemovalPolicy.DESTROY,
+    }
+    BackendService(stack, "Backend", props=BackendServiceProps(**common, discovery_name="api"))
+    WorkerService(
+        stack, "Worker", props=WorkerServiceProps(**common, min_tasks=0, efs_path="/data")
+    )
+    ScheduledJob(
+        stack,
+        "Job",
+        props=ScheduledJobProps(
+            **common, schedule=scheduler.ScheduleExpression.rate(Duration.days(1))
+        ),
+    )
+
+
 def _eks_cluster(stack: Stack, vpc: ec2.IVpc) -> None:
     EksCluster(
         stack,
@@ -201,6 +234,7 @@ FORK_CASES: list[ForkCase] = [
     ForkCase("FargateCluster", _fargate_cluster, "AWS::ECS::ClusterCapacityProviderAssociations"),
     ForkCase("SharedLoadBalancer", _load_balancer, "AWS::ElasticLoadBalancingV2::LoadBalancer"),
     ForkCase("WebService", _web_service, "AWS::ECS::Service"),
+    ForkCase("ServiceKinds", _service_kinds, "AWS::Scheduler::Schedule"),
     ForkCase("EksCluster", _eks_cluster, "AWS::EKS::Nodegroup"),
 ]
 

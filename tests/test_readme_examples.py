@@ -28,9 +28,14 @@ _JSON_BLOCK = re.compile(
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
+# A block right after this marker is a file of the Copilot guide's own config of record, whose
+# services call each other: its test synthesizes them together (tests/test_copilot_guide.py).
+_GUIDE_FILE = re.compile(r"<!-- copilot-example: [^ ]+ -->\n$")
+
+
 def readme_examples() -> list[tuple[str, str | None, str]]:
     """(file:line, the config-of-record path it is a file of or None, text) of every ```json
-    block of the README and docs/."""
+    block of the README and docs/ (but the Copilot guide's files, see _GUIDE_FILE)."""
     examples = []
     for document in DOCUMENTS:
         text = document.read_text(encoding="utf-8")
@@ -41,6 +46,7 @@ def readme_examples() -> list[tuple[str, str | None, str]]:
                 match.group("body"),
             )
             for match in _JSON_BLOCK.finditer(text)
+            if not _GUIDE_FILE.search(text[: match.start()])
         ]
     return examples
 

@@ -39,7 +39,7 @@ from tests.deploy.helpers.cli import CliRun, deploy_args
 from tests.deploy.helpers.inventory import take_inventory
 from tests.helpers.assembly import Assembly
 from tests.helpers.cdk_cli import ROOT
-from tests.plan.helpers.catalogue import fargate
+from tests.plan.helpers.catalogue import fargate, service
 from tools.deploy.deployed_stacks import record
 
 pytestmark = pytest.mark.deploy
@@ -128,7 +128,8 @@ def changes(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) ->
 def clean_change() -> dict[str, Any]:
     """The Fargate sample at 512 CPU / 1024 MiB, and an `orders` repository."""
     shipped = ENVIRONMENTS[ENVIRONMENT]
-    sample = {**shipped["ecs"]["fargate"]["services"][0], "cpu": 512, "memory_mib": 1024}
+    # The config of record's sample, at its priority and path.
+    sample = service("sample", 1, "/*", cpu=512, memory_mib=1024)
     repositories = [*shipped["registry"]["repositories"], {"name": "orders"}]
     return {**fargate(sample), "registry": {"repositories": repositories}}
 

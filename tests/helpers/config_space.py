@@ -19,6 +19,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from container_constructs import checks
 from container_constructs.checks import LOG_RETENTION_DAYS
 from container_constructs.eks_versions import ADDON_DEFAULTS, DEFAULT_ADDONS, REQUIRED_ADDONS
 from platform_config.ecs import CapacityProviderShare, Ec2ClusterConfig
@@ -65,6 +66,7 @@ PUBLIC_IMAGES = (
     "ghcr.io/example/app:1.0.0",
 )
 RETENTION = st.sampled_from(LOG_RETENTION_DAYS)
+EXCEPTION_REASON = "The legacy image binds its port as root and writes under /etc at start"
 # Options a valid config rarely takes (the validator refuses most of their combinations): drawn
 # about one time in eight, so most examples validate and are synthesized.
 MOSTLY_TRUE = st.sampled_from((True,) * 7 + (False,))
@@ -280,6 +282,125 @@ def operations(draw: st.DrawFn) -> Raw:
     return section
 
 
+def container_settings(
+    draw: st.DrawFn, *, cluster: str, user: str, writable_paths: list[str], root: bool
+) -> Raw:
+    """The container settings every kind shares (platform_config/ecs_container.py), each drawn
+    now and then: variables, command, health check, stop timeout, ephemeral storage (Fargate),
+    EFS, sidecars (the presets; FireLens's root router only with `root`) and their order."""
+    drawn: Raw = {}
+    if draw(st.booleans()):
+        drawn["environment"] = draw(
+            st.dictionaries(
+                st.sampled_from(("LOG_LEVEL", "FEATURE_X", "_PORT")),
+                st.sampled_from(("info", "1", "")),
+                max_size=2,
+            )
+        )
+    if draw(st.integers(0, 3)) == 0:
+        drawn["command"] = ["serve", "--verbose"]
+    if draw(st.integers(0, 3)) == 0:
+        drawn["entrypoint"] = ["/bin/sh", "-c"]
+    if draw(st.booleans()):
+        interval = draw(st.sampled_from(checks.HEALTH_CHECK_INTERVAL_RANGE))
+        drawn["health_check"] = {
+            "command": ["CMD-SHELL", "exit 0"],
+            "interval_seconds": interval,
+            "timeout_seconds": draw(
+                st.integers(2, min(interval - 1, checks.HEALTH_CHECK_TIMEOUT_RANGE[1]))
+            ),
+            "retries": draw(st.integers(*checks.HEALTH_CHECK_RETRIES_RANGE)),
+            "start_period_seconds": draw(st.integers(*checks.HEALTH_CHECK_START_PERIOD_RANGE)),
+        }
+    if draw(st.integers(0, 3)) == 0:
+        drawn["stop_timeout_seconds"] = draw(st.integers(*checks.STOP_TIMEOUT_RANGE))
+    if cluster == "fargate" and draw(st.integers(0, 3)) == 0:
+        drawn["ephemeral_storage_gib"] = draw(st.integers(*checks.EPHEMERAL_STORAGE_GIB_RANGE))
+    numeric = checks.NUMERIC_USER.match(user) is not None
+    if numeric and "/data" not in writable_paths and draw(st.integers(0, 4)) == 0:
+        drawn["efs"] = {"path": "/data"}
+    presets = ["otel-collector", "firelens"] if root else ["otel-collector"]
+    sidecars = []
+    for preset in draw(st.lists(st.sampled_from(presets), max_size=1)):
+        sidecars.append({"name": preset.replace("-collector", ""), "preset": preset})
+    if draw(st.integers(0, 4)) == 0:
+        sidecars.append(
+            {
+                "name": "proxy",
+                "image": {"uri": "public.ecr.aws/docker/library/busybox:1.37"},
+                "port": 9901,
+                "essential": draw(st.booleans()),
+                "environment": {"MODE": "sidecar"},
+                "depends_on": {"app": "START"} if draw(st.booleans()) else {},
+            }
+        )
+    if sidecars:
+        drawn["sidecars"] = sidecars
+        if sidecars[0]["name"] == "otel" and draw(st.booleans()):
+            drawn["depends_on"] = {"otel": "HEALTHY"}
+    return drawn
+
+
+@st.composite
+def workloads(
+    draw: st.DrawFn, *, cluster: str, region: str, account: str, repositories: list[str]
+) -> Raw:
+    """0-2 services of the kinds that are not web (backend, worker, job), each with its own
+    section, and the exceptions a config may state."""
+    drawn: Raw = {}
+    for index, kind in enumerate(
+        draw(st.lists(st.sampled_from(("backend", "worker", "job")), max_size=2))
+    ):
+        name = f"{kind}{index}"
+        service: Raw = {
+            "kind": kind,
+            "image": draw(images(repositories)),
+            "user": "1000",
+            "writable_paths": ["/tmp"],
+            "log_retention_days": draw(RETENTION),
+        }
+        if kind == "backend":
+            service["container_port"] = draw(st.sampled_from((8080, 9000)))
+            service["scaling"] = {"min_tasks": 1, "max_tasks": draw(st.integers(1, 3))}
+        elif kind == "worker":
+            minimum = draw(st.integers(0, 1))
+            service["scaling"] = {
+                "min_tasks": minimum,
+                "max_tasks": draw(st.integers(max(minimum, 1), 3)),
+                "backlog_per_task": draw(st.integers(1, 100)),
+            }
+            if draw(st.integers(0, 3)) == 0:
+                service["queue"] = {"arn": f"arn:aws:sqs:{region}:{account}:given-{index}"}
+            else:
+                service["queue"] = {
+                    "max_receive_count": draw(st.integers(*checks.QUEUE_MAX_RECEIVE_COUNT_RANGE)),
+                    "visibility_timeout_seconds": draw(st.sampled_from((0, 30, 900))),
+                    "retention_days": draw(st.integers(*checks.QUEUE_RETENTION_DAYS_RANGE)),
+                }
+        else:
+            service["schedule"] = {
+                "expression": draw(
+                    st.sampled_from(("rate(1 day)", "rate(15 minutes)", "cron(0 3 * * ? *)"))
+                ),
+                "time_zone": draw(st.sampled_from(("UTC", "Europe/Berlin", "America/New_York"))),
+                "retry_attempts": draw(st.integers(*checks.SCHEDULE_RETRY_ATTEMPTS_RANGE)),
+                "flexible_window_minutes": draw(st.none() | st.integers(1, 60)),
+            }
+        service.update(
+            draw(
+                container_settings(
+                    cluster=cluster, user="1000", writable_paths=["/tmp"], root=False
+                )
+            )
+        )
+        drawn[name] = service
+    workers = [name for name, s in drawn.items() if s["kind"] == "worker"]
+    for service in drawn.values():
+        if service["kind"] != "worker" and workers and draw(st.booleans()):
+            service["send_to"] = [draw(st.sampled_from(workers))]
+    return drawn
+
+
 @st.composite
 def services(
     draw: st.DrawFn,
@@ -290,9 +411,13 @@ def services(
     repositories: list[str],
     groups: tuple[str, ...] = (),
     max_count: int = 3,
+    root: bool = False,
 ) -> Raw:
     """0 to `max_count` web services by name with unique priorities, each on the default
-    load-balancer group or one of `groups`."""
+    load-balancer group or one of `groups`, and 0-2 services of the other kinds. With `root`,
+    the exceptions that relax the platform's container rules (run as root, writable root) and
+    the FireLens router are drawn too (the validator's space; a synthesized one would need the
+    platform's rules plugin to honour their acknowledgements)."""
     count = draw(st.integers(0, max_count))
     priorities = draw(st.lists(st.integers(1, 60), min_size=count, max_size=count, unique=True))
     drawn = {}
@@ -304,6 +429,19 @@ def services(
             cpu, memory = draw(st.sampled_from(((256, 512), (512, 1024), (256, 256))))
         minimum = draw(st.integers(0, 2))
         maximum = draw(st.integers(max(minimum, 1), 4))
+        user = draw(st.sampled_from(("1000", "101:101", "65534")))
+        # /var/log/amazon/ssm: where the ECS agent mounts ECS Exec's logs on EC2.
+        writable_paths = draw(
+            st.sampled_from(
+                (
+                    [],
+                    ["/tmp"],
+                    ["/tmp", "/var/cache/nginx"],
+                    ["/data"],
+                    ["/tmp", "/var/log/amazon/ssm"],
+                )
+            )
+        )
         service: Raw = {
             "image": draw(images(repositories)),
             "container_port": draw(st.sampled_from((8080, 3000, 9000))),
@@ -321,20 +459,32 @@ def services(
             "enable_execute_command": draw(st.booleans()),
             "log_retention_days": draw(RETENTION),
             "secrets": draw(secrets(region, account)),
-            "user": draw(st.sampled_from(("1000", "101:101", "65534"))),
-            # /var/log/amazon/ssm: where the ECS agent mounts ECS Exec's logs on EC2.
-            "writable_paths": draw(
-                st.sampled_from(
-                    (
-                        [],
-                        ["/tmp"],
-                        ["/tmp", "/var/cache/nginx"],
-                        ["/data"],
-                        ["/tmp", "/var/log/amazon/ssm"],
-                    )
-                )
-            ),
+            "user": user,
+            "writable_paths": writable_paths,
         }
+        if draw(st.booleans()):
+            service["kind"] = "web"
+        service.update(
+            draw(
+                container_settings(
+                    cluster=kind,
+                    user=user,
+                    writable_paths=writable_paths,
+                    root=root,
+                )
+            )
+        )
+        exceptions: Raw = {}
+        if draw(st.integers(0, 5)) == 0:
+            service["container_port"] = draw(st.sampled_from((80, 443)))
+            exceptions["privileged_port"] = EXCEPTION_REASON
+        if root and draw(st.integers(0, 3)) == 0:
+            service["user"] = "0"
+            exceptions["run_as_root"] = EXCEPTION_REASON
+        if root and draw(st.integers(0, 3)) == 0:
+            exceptions["writable_root_filesystem"] = EXCEPTION_REASON
+        if exceptions:
+            service["exceptions"] = exceptions
         if draw(st.booleans()):
             service["release"] = draw(releases())
         if draw(st.booleans()):
@@ -345,7 +495,14 @@ def services(
         if kind == "fargate":
             service["cpu_architecture"] = draw(st.sampled_from(("x86_64", "arm64")))
         drawn[name] = service
-    return drawn
+    others = draw(
+        workloads(cluster=kind, region=region, account=account, repositories=repositories)
+    )
+    workers = [name for name, s in others.items() if s["kind"] == "worker"]
+    for service in drawn.values():
+        if workers and draw(st.integers(0, 2)) == 0:
+            service["send_to"] = [draw(st.sampled_from(workers))]
+    return {**drawn, **others}
 
 
 @st.composite
@@ -393,7 +550,13 @@ def cluster_common(draw: st.DrawFn, region: str, account: str) -> Raw:
 
 @st.composite
 def cluster_services(
-    draw: st.DrawFn, kind: str, common: Raw, region: str, account: str, repositories: list[str]
+    draw: st.DrawFn,
+    kind: str,
+    common: Raw,
+    region: str,
+    account: str,
+    repositories: list[str],
+    root: bool = False,
 ) -> Raw:
     """The services of a cluster with `common` settings: none, mostly, when it is off (a cluster
     that is off with services is refused)."""
@@ -406,6 +569,7 @@ def cluster_services(
             account=account,
             repositories=repositories,
             groups=tuple(common["load_balancers"]),
+            root=root,
         )
     )
 
@@ -432,7 +596,9 @@ def managed_instances_clusters(
 
 
 @st.composite
-def ec2_clusters(draw: st.DrawFn, region: str, account: str, repositories: list[str]) -> Raw:
+def ec2_clusters(
+    draw: st.DrawFn, region: str, account: str, repositories: list[str], root: bool = False
+) -> Raw:
     graviton = draw(st.booleans())
     pool = tuple(t for t in (ARM_TYPES if graviton else X86_TYPES) if t in INSTANCE_CAPACITY)
     spot = draw(st.booleans())
@@ -452,7 +618,7 @@ def ec2_clusters(draw: st.DrawFn, region: str, account: str, repositories: list[
         "on_demand_base_capacity": draw(st.integers(0, maximum)) if spot else 0,
         "managed_termination_protection": draw(st.booleans()),
         "root_volume_gib": draw(st.integers(30, 100)),
-        "services": draw(cluster_services("ec2", common, region, account, repositories)),
+        "services": draw(cluster_services("ec2", common, region, account, repositories, root)),
     }
 
 
@@ -475,12 +641,14 @@ assert {share["capacity_provider"] for s in FARGATE_STRATEGIES for share in s} =
 
 
 @st.composite
-def fargate_clusters(draw: st.DrawFn, region: str, account: str, repositories: list[str]) -> Raw:
+def fargate_clusters(
+    draw: st.DrawFn, region: str, account: str, repositories: list[str], root: bool = False
+) -> Raw:
     common = draw(cluster_common(region, account))
     return {
         **common,
         "default_strategy": draw(st.sampled_from(FARGATE_STRATEGIES)),
-        "services": draw(cluster_services("fargate", common, region, account, repositories)),
+        "services": draw(cluster_services("fargate", common, region, account, repositories, root)),
     }
 
 
@@ -655,8 +823,10 @@ def eks_day_two(draw: st.DrawFn, mode: str, account: str) -> Raw:
 
 
 @st.composite
-def platform_configs(draw: st.DrawFn) -> Raw:
-    """One whole environment as overrides over the sandbox (every section replaced)."""
+def platform_configs(draw: st.DrawFn, root: bool = False) -> Raw:
+    """One whole environment as overrides over the sandbox (every section replaced); with `root`
+    also the exceptions and sidecars that relax the platform's container rules (see
+    `services`)."""
     region = draw(st.sampled_from(REGIONS))
     account = draw(st.none() | ACCOUNT)
     certificate_account = account or "123456789012"
@@ -678,8 +848,8 @@ def platform_configs(draw: st.DrawFn) -> Raw:
         "network": draw(networks(region)),
         "registry": registry,
         "ecs": {
-            "ec2": draw(ec2_clusters(region, certificate_account, repository_names)),
-            "fargate": draw(fargate_clusters(region, certificate_account, repository_names)),
+            "ec2": draw(ec2_clusters(region, certificate_account, repository_names, root)),
+            "fargate": draw(fargate_clusters(region, certificate_account, repository_names, root)),
             "managed_instances": draw(
                 managed_instances_clusters(region, certificate_account, repository_names)
             ),

@@ -19,6 +19,21 @@ FOUNDATION_MODULES = frozenset({f"{PACKAGE}.defaults", f"{PACKAGE}.checks"})
 ALLOWED_THIRD_PARTY = frozenset({"aws_cdk", "constructs"})
 # A module split into parts: copy it with its companions (which follow the same rules).
 _SERVICE_CLUSTER = f"{PACKAGE}.ecs_service_cluster"  # the handles services take
+# The hardened task every service kind builds on (container_constructs/task_definition.py) and
+# the service, storage and sidecar parts the kinds share.
+_TASK = frozenset(
+    {
+        f"{PACKAGE}.task_definition",
+        f"{PACKAGE}.task_acknowledgements",
+        f"{PACKAGE}.task_volumes",
+        f"{PACKAGE}.sidecars",
+        f"{PACKAGE}.efs_storage",
+        f"{PACKAGE}.service_base",
+        f"{PACKAGE}.service_release",
+        f"{PACKAGE}.ecs_managed_instances",
+        _SERVICE_CLUSTER,
+    }
+)
 _EKS = frozenset(
     f"{PACKAGE}.eks_{part}"
     for part in (
@@ -34,14 +49,13 @@ _EKS = frozenset(
     )
 )
 COMPANIONS: dict[str, frozenset[str]] = {
-    f"{PACKAGE}.web_service": frozenset(
-        {
-            f"{PACKAGE}.task_volumes",
-            f"{PACKAGE}.service_release",
-            f"{PACKAGE}.ecs_managed_instances",
-            _SERVICE_CLUSTER,
-        }
-    ),
+    f"{PACKAGE}.task_definition": _TASK,
+    f"{PACKAGE}.task_acknowledgements": _TASK,
+    f"{PACKAGE}.service_base": _TASK,
+    f"{PACKAGE}.web_service": _TASK,
+    f"{PACKAGE}.backend_service": _TASK,
+    f"{PACKAGE}.worker_service": _TASK | {f"{PACKAGE}.worker_scaling"},
+    f"{PACKAGE}.scheduled_job": _TASK,
     f"{PACKAGE}.service_release": frozenset({_SERVICE_CLUSTER}),
     f"{PACKAGE}.ecs_managed_instances": frozenset({_SERVICE_CLUSTER}),
     # EksCluster and its companions (copy them together) may import each other.

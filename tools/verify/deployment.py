@@ -18,7 +18,10 @@ guessed from names:
             `--attempts` tries `--retry-delay` apart, `--timeout` each) on the service's health
             check path when the service's route forwards that path, else on the URL itself;
 * eks       every AWS::EKS::Cluster is ACTIVE, and so is each of its node groups and add-ons
-            (a FAIL when the config enables EKS and no deployed stack has a cluster).
+            (a FAIL when the config enables EKS and no deployed stack has a cluster);
+* queue     every SQS queue (workers', dead-letter queues) exists, and
+* schedule  every EventBridge Scheduler schedule (jobs) exists and is ENABLED
+            (tools/verify/workloads.py; no line where there is none).
 
 One line per check: OK, FAIL or SKIP with why; exit 1 on any FAIL (or a one-line error: no
 credentials, wrong account), else 0. With AWS_ENDPOINT_URL set (an emulator such as moto) the URLs
@@ -54,6 +57,7 @@ from tools.verify.resources import (
     check_target_groups,
 )
 from tools.verify.urls import Probe, check_urls, http_status
+from tools.verify.workloads import check_queues, check_schedules
 
 
 def verify(
@@ -99,6 +103,10 @@ def verify(
     )
     with refused_call_fails(report, "eks"):
         check_eks(report, client("eks"), stacks, config)
+    with refused_call_fails(report, "queue"):
+        check_queues(report, client("sqs"), stacks)
+    with refused_call_fails(report, "schedule"):
+        check_schedules(report, client("scheduler"), stacks)
     return report
 
 
@@ -137,7 +145,10 @@ def url_skip_reason(skip_urls: bool, environ: dict[str, str] | os._Environ[str])
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tools.verify.deployment",
-        description="Check that a deployed environment is up: ECS, target health, URLs, EKS.",
+        description=(
+            "Check that a deployed environment is up: ECS, target health, URLs, EKS, queues, "
+            "schedules."
+        ),
     )
     add_environment_options(parser)
     parser.add_argument("--attempts", type=int, default=3, help="tries per URL (default 3)")

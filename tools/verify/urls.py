@@ -36,7 +36,7 @@ def health_url(url: str, config: PlatformConfig | None, output_key: str, stack: 
         if service is None:
             continue
         path = service.health_check_path
-        patterns = service.route.paths or ["/*"]
+        patterns = service.web_route.paths or ["/*"]
         if any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns):
             return urllib.parse.urljoin(url, path)
     return url

@@ -23,6 +23,7 @@ EMULATOR_SKIPPED_TYPES: frozenset[str] = frozenset(
         "AWS::ApplicationAutoScaling::ScalableTarget",
         "AWS::ApplicationAutoScaling::ScalingPolicy",
         "AWS::AutoScaling::LifecycleHook",
+        "AWS::CloudWatch::Alarm",
         "AWS::ECS::CapacityProvider",
         "AWS::ECS::ClusterCapacityProviderAssociations",
         "AWS::EC2::SecurityGroupEgress",
@@ -33,6 +34,9 @@ EMULATOR_SKIPPED_TYPES: frozenset[str] = frozenset(
         "AWS::EKS::Nodegroup",
         "AWS::EKS::PodIdentityAssociation",
         "AWS::S3::BucketPolicy",
+        "AWS::SQS::QueuePolicy",
+        "AWS::Scheduler::Schedule",
+        "AWS::ServiceDiscovery::HttpNamespace",
     }
 )
 

@@ -1,0 +1,147 @@
+"""One secret a service's container reads as an environment variable, injected at start from
+Secrets Manager or SSM Parameter Store (stacks/ecs_secrets.py imports it)."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator, model_validator
+
+from container_constructs.checks import (
+    KMS_KEY_ARN,
+    SECRETS_MANAGER_SECRET_COMPLETE_ARN,
+    SECRETS_MANAGER_SECRET_NAME,
+    SSM_PARAMETER_ARN,
+    arn_region,
+)
+from platform_config.base import Section
+
+
+class SecretConfig(Section):
+    """One secret injected into a container as an environment variable: exactly one of
+    `secrets_manager_arn`, `secrets_manager_name` or `ssm_parameter_arn`."""
+
+    secrets_manager_arn: str | None = Field(
+        default=None,
+        description=(
+            "Complete secret ARN, with the 6-character suffix Secrets Manager adds "
+            "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf); any account/region."
+        ),
+    )
+    secrets_manager_name: str | None = Field(
+        default=None,
+        description=(
+            "Secret name in the environment's own account and region (no suffix); the "
+            "execution role may read NAME-??????."
+        ),
+    )
+    json_key: str | None = Field(
+        default=None, description="Inject this key of a JSON secret (Secrets Manager only)."
+    )
+    ssm_parameter_arn: str | None = Field(
+        default=None,
+        description="Parameter ARN, any account/region: arn:aws:ssm:REGION:ACCOUNT:parameter/NAME.",
+    )
+    kms_key_arn: str | None = Field(
+        default=None,
+        description=(
+            "Customer-managed KMS key ARN the secret is encrypted with (same region as the "
+            "secret): the execution role gets kms:Decrypt on it via Secrets Manager/SSM only."
+        ),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value: object) -> object:
+        if isinstance(value, str):  # the format before secrets named their kind
+            kind = "ssm_parameter_arn" if ":ssm:" in value else "secrets_manager_arn"
+            raise ValueError(
+                f"'{value}': give the secret as an object naming its kind, e.g. "
+                f'{{"{kind}": "{value}"}}; kinds: secrets_manager_arn, secrets_manager_name, '
+                "ssm_parameter_arn"
+            )
+        return value
+
+    @field_validator("secrets_manager_arn")
+    @classmethod
+    def _complete_arn(cls, value: str | None) -> str | None:
+        if value is not None and not SECRETS_MANAGER_SECRET_COMPLETE_ARN.match(value):
+            raise ValueError(
+                f"'{value}' is not a complete Secrets Manager secret ARN; allowed: "
+                "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf (with the 6-character "
+                "suffix); for a secret of this account/region by name use secrets_manager_name"
+            )
+        return value
+
+    @field_validator("secrets_manager_name")
+    @classmethod
+    def _secret_name(cls, value: str | None) -> str | None:
+        if value is not None and (
+            value.startswith("arn:") or not SECRETS_MANAGER_SECRET_NAME.match(value)
+        ):
+            raise ValueError(
+                f"'{value}' is not a Secrets Manager secret name; allowed: 1-512 letters, "
+                "digits and /_+=.@- (a complete ARN goes in secrets_manager_arn)"
+            )
+        return value
+
+    @field_validator("json_key")
+    @classmethod
+    def _json_key(cls, value: str | None) -> str | None:
+        if value is not None and (not value or ":" in value):
+            raise ValueError(f"'{value}' is not a JSON key; allowed: a non-empty key without ':'")
+        return value
+
+    @field_validator("ssm_parameter_arn")
+    @classmethod
+    def _parameter_arn(cls, value: str | None) -> str | None:
+        if value is not None and not SSM_PARAMETER_ARN.match(value):
+            raise ValueError(
+                f"'{value}' is not an SSM parameter ARN; allowed: "
+                "arn:aws:ssm:REGION:ACCOUNT:parameter/NAME (NAME without its leading '/')"
+            )
+        return value
+
+    @field_validator("kms_key_arn")
+    @classmethod
+    def _key_arn(cls, value: str | None) -> str | None:
+        if value is not None and not KMS_KEY_ARN.match(value):
+            raise ValueError(
+                f"'{value}' is not a KMS key ARN; allowed: arn:aws:kms:REGION:ACCOUNT:key/KEY-ID "
+                "(IAM cannot grant on an alias)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SecretConfig:
+        kinds = [
+            kind
+            for kind in ("secrets_manager_arn", "secrets_manager_name", "ssm_parameter_arn")
+            if getattr(self, kind) is not None
+        ]
+        if len(kinds) != 1:
+            given = f"got {', '.join(kinds)}" if kinds else "got none"
+            raise ValueError(
+                "give exactly one of secrets_manager_arn, secrets_manager_name, "
+                f"ssm_parameter_arn; {given}"
+            )
+        if self.json_key is not None and self.ssm_parameter_arn is not None:
+            raise ValueError("json_key: only with secrets_manager_arn or secrets_manager_name")
+        region = self.region
+        if self.kms_key_arn is not None and region is not None:
+            key_region = arn_region(self.kms_key_arn)
+            if key_region != region:
+                raise ValueError(
+                    f"kms_key_arn: the key is in {key_region} but the secret in {region}; "
+                    "allowed: a key in the secret's region"
+                )
+        return self
+
+    @property
+    def region(self) -> str | None:
+        """The secret's region when its ARN says (None for a name: the environment's region)."""
+        arn = self.secrets_manager_arn or self.ssm_parameter_arn
+        return arn_region(arn) if arn is not None else None
+
+    @property
+    def key_region(self) -> str | None:
+        """The region of `kms_key_arn` (None without a key)."""
+        return arn_region(self.kms_key_arn) if self.kms_key_arn is not None else None

@@ -1,0 +1,350 @@
+"""The service kinds and the container settings in the config: each new field accepted where it
+belongs and refused, naming the environment, the field and what is allowed, where it does not.
+No synth (the kinds' templates: tests/test_ecs_kinds.py, tests/test_team_services.py)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from container_constructs import checks
+from platform_config import ConfigError, load_config
+from platform_config.ecs_kinds import build_order
+from platform_config.ecs_service import ServiceConfig
+from platform_config.environments import SAMPLE_IMAGE_URI
+
+REASON = "The vendor image binds port 80 as root and cannot be rebuilt before the migration"
+WORKER = {"name": "jobs", "kind": "worker", "image": {"uri": SAMPLE_IMAGE_URI}, "user": "101"}
+JOB = {
+    "name": "report",
+    "kind": "job",
+    "image": {"uri": SAMPLE_IMAGE_URI},
+    "user": "101",
+    "schedule": {"expression": "rate(1 day)"},
+}
+BACKEND = {"name": "orders", "kind": "backend", "image": {"uri": SAMPLE_IMAGE_URI}, "user": "101"}
+
+
+def _web(**changes: Any) -> dict[str, Any]:
+    service: dict[str, Any] = {
+        "name": "web",
+        "image": {"uri": SAMPLE_IMAGE_URI},
+        "user": "101",
+        "route": {"priority": 1, "paths": ["/*"]},
+    }
+    service.update(changes)
+    return service
+
+
+def _with(*services: dict[str, Any], cluster: str = "fargate") -> dict[str, Any]:
+    """The services as a layer over the built-in sandbox (no config of record: no other service),
+    by name, in the order given."""
+    by_name = {}
+    for service in copy.deepcopy(services):
+        by_name[service.pop("name")] = service
+    return {"ecs": {cluster: {"services": by_name}}}
+
+
+def _load(*services: dict[str, Any], cluster: str = "fargate") -> list[ServiceConfig]:
+    """The services loaded, in the order given."""
+    config = load_config("sandbox", overrides=_with(*services, cluster=cluster))
+    loaded = config.ecs.clusters[cluster].services
+    return [loaded[service["name"]] for service in services]
+
+
+def _error(*services: dict[str, Any], cluster: str = "fargate") -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_config("sandbox", overrides=_with(*services, cluster=cluster))
+    message = str(caught.value)
+    assert message.startswith("Invalid configuration for environment 'sandbox':")
+    return message
+
+
+def test_every_kind_with_its_sections_loads() -> None:
+    services = _load(
+        _web(send_to=["jobs"]),
+        {**BACKEND, "scaling": {"cpu_target_percent": 50}},
+        {**WORKER, "queue": {"max_receive_count": 3}, "scaling": {"min_tasks": 0}},
+        {**JOB, "send_to": ["jobs"]},
+    )
+    kinds = {service.name: service.kind for service in services}
+    assert kinds == {"web": "web", "orders": "backend", "jobs": "worker", "report": "job"}
+    assert services[2].worker_queue.owned
+    assert services[2].worker_queue.max_receive_count == 3
+    assert services[3].deployment_tasks == 1  # one run at a time, no rolling deployment
+    assert services[0].kind == "web"  # the default
+
+
+def test_container_settings_load() -> None:
+    (service,) = _load(
+        _web(
+            environment={"LOG_LEVEL": "debug"},
+            command=["serve", "--port", "8080"],
+            entrypoint=["/bin/app"],
+            health_check={"command": ["CMD-SHELL", "true"], "interval_seconds": 10},
+            stop_timeout_seconds=120,
+            ephemeral_storage_gib=50,
+            efs={"path": "/data"},
+            sidecars=[
+                {"name": "otel", "preset": "otel-collector"},
+                {"name": "proxy", "image": {"uri": "envoyproxy/envoy:v1.31"}, "port": 9901},
+            ],
+            depends_on={"otel": "HEALTHY", "proxy": "START"},
+        )
+    )
+    assert service.health_check is not None
+    assert service.health_check.retries == 3
+    assert [s.name for s in service.sidecars] == ["otel", "proxy"]
+
+
+def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writable_root() -> None:
+    (service,) = _load(
+        _web(
+            user="0",
+            container_port=80,
+            exceptions={
+                "run_as_root": REASON,
+                "privileged_port": REASON,
+                "writable_root_filesystem": REASON,
+            },
+        )
+    )
+    assert service.user == "0"
+    assert service.container_port == 80
+
+
+@pytest.mark.parametrize(
+    ("services", "message"),
+    [
+        # kinds and their sections
+        (
+            [{**BACKEND, "route": {"priority": 1, "paths": ["/*"]}}],
+            "ecs.fargate.services.orders.route: a backend service does not take it; allowed for "
+            "kind web",
+        ),
+        ([{**WORKER, "container_port": 9000}], "container_port: a worker service does not take"),
+        ([{**JOB, "scaling": {"max_tasks": 3}}], "scaling: a job service does not take it"),
+        (
+            [{**WORKER, "scaling": {"requests_per_target": 9}}],
+            "scaling.requests_per_target: a worker service does not take it; allowed for kind web",
+        ),
+        ([{**JOB, "enable_execute_command": True}], "enable_execute_command: a job service"),
+        ([_web(queue={"max_receive_count": 2})], "queue: a web service does not take it"),
+        ([{**JOB, "schedule": None}], "schedule: required for a job"),
+        ([_web(route=None)], "route: required for a web service"),
+        ([{**WORKER, "kind": "cron"}], "ecs.fargate.services.jobs.kind: Input should be 'web'"),
+        # exceptions
+        ([_web(user="0")], "ecs.fargate.services.web.user: '0' runs as root; give a non-root uid"),
+        (
+            [_web(container_port=443)],
+            "ecs.fargate.services.web.container_port: 443 is a privileged",
+        ),
+        (
+            [_web(exceptions={"run_as_root": "legacy"})],
+            "ecs.fargate.services.web.exceptions.run_as_root: 'legacy' is not a reason; allowed: a "
+            "sentence",
+        ),
+        (
+            [_web(exceptions={"run_as_root": REASON})],
+            "exceptions.run_as_root: user '101' is not root; remove the exception",
+        ),
+        (
+            [_web(exceptions={"privileged_port": REASON})],
+            "exceptions.privileged_port: container_port 8080 is not privileged",
+        ),
+        (
+            [{**WORKER, "exceptions": {"privileged_port": REASON}}],
+            "exceptions.privileged_port: a worker listens on no port",
+        ),
+        # container settings
+        (
+            [_web(environment={"1X": "a"})],
+            "ecs.fargate.services.web.environment: '1X' is not an environment variable name",
+        ),
+        (
+            [_web(environment={"QUEUE_URL_X": "a"})],
+            "'QUEUE_URL_X': variables starting with QUEUE_URL are set by the platform",
+        ),
+        (
+            [_web(environment={"TOKEN": "a"}, secrets={"TOKEN": {"secrets_manager_name": "t"}})],
+            "environment: TOKEN also in secrets; ECS refuses a variable that is both",
+        ),
+        ([_web(command=[])], "ecs.fargate.services.web.command: List should have at least 1 item"),
+        ([_web(entrypoint=["sh", ""])], "ecs.fargate.services.web.entrypoint: ['sh', '']: every"),
+        (
+            [_web(health_check={"command": ["curl", "-f", "x"]})],
+            "ecs.fargate.services.web.health_check.command: ['curl', '-f', 'x'] is not a health "
+            'check command; allowed: ["CMD-SHELL"',
+        ),
+        (
+            [_web(health_check={"command": ["CMD", "x"], "interval_seconds": 4})],
+            "health_check.interval_seconds: Input should be greater than or equal to 5",
+        ),
+        (
+            [_web(health_check={"command": ["CMD", "x"], "retries": 11})],
+            "health_check.retries: Input should be less than or equal to 10",
+        ),
+        (
+            [_web(health_check={"command": ["CMD", "x"], "timeout_seconds": 61})],
+            "health_check.timeout_seconds: Input should be less than or equal to 60",
+        ),
+        (
+            [_web(health_check={"command": ["CMD", "x"], "start_period_seconds": 301})],
+            "health_check.start_period_seconds: Input should be less than or equal to 300",
+        ),
+        (
+            [_web(health_check={"command": ["CMD", "x"], "interval_seconds": 5})],
+            "health_check: timeout_seconds (5) must be below interval_seconds (5)",
+        ),
+        ([_web(stop_timeout_seconds=121)], "stop_timeout_seconds: Input should be less than or"),
+        ([_web(ephemeral_storage_gib=20)], "ephemeral_storage_gib: Input should be greater than"),
+        ([_web(efs={"path": "/"})], "ecs.fargate.services.web.efs.path: '/' must be an absolute"),
+        ([_web(efs={"path": "/tmp"})], "efs.path: /tmp is also in writable_paths; pick one"),
+        (
+            [_web(efs={"path": "/data"}, user="app", writable_paths=[])],
+            "user: 'app' must be a numeric uid[:gid] such as 101 or 1000:1000 (the EFS access "
+            "point's POSIX user is it)",
+        ),
+        # sidecars
+        ([_web(sidecars=[{"name": "app", "preset": "firelens"}])], "'app' is not a sidecar name"),
+        (
+            [_web(sidecars=[{"name": "x1"}])],
+            "services.web.sidecars.0.image: required without a preset",
+        ),
+        (
+            [_web(sidecars=[{"name": "x1", "image": {"uri": "a:1"}, "user": "root"}])],
+            "ecs.fargate.services.web.sidecars.0.user: 'root' runs as root",
+        ),
+        (
+            [_web(sidecars=[{"name": "log", "preset": "firelens", "environment": {"A": "b"}}])],
+            "environment: the firelens preset is configured by the platform",
+        ),
+        (
+            [
+                _web(
+                    sidecars=[
+                        {"name": "l1", "preset": "firelens"},
+                        {"name": "l2", "preset": "firelens"},
+                    ]
+                )
+            ],
+            "sidecars: one firelens log router per task",
+        ),
+        (
+            [_web(sidecars=[{"name": "p", "image": {"uri": "a:1"}, "port": 8080}])],
+            "ecs.fargate.services.web.sidecars.0.name: 'p' is not a sidecar name",
+        ),
+        (
+            [_web(sidecars=[{"name": "px", "image": {"uri": "a:1"}, "port": 8080}])],
+            "sidecars: ports [8080, 8080] (the app's first) must differ",
+        ),
+        ([_web(depends_on={"nope": "START"})], "depends_on: 'nope' is not another container"),
+        (
+            [
+                _web(
+                    sidecars=[{"name": "px", "image": {"uri": "a:1"}}], depends_on={"px": "HEALTHY"}
+                )
+            ],
+            "depends_on.px: HEALTHY needs a health_check on sidecar 'px'",
+        ),
+        (
+            [
+                _web(
+                    sidecars=[
+                        {"name": "px", "image": {"uri": "a:1"}, "depends_on": {"app": "START"}}
+                    ],
+                    depends_on={"px": "START"},
+                )
+            ],
+            "depends_on: the containers wait for each other (app -> px -> app)",
+        ),
+        # queues, schedules, send_to
+        (
+            [
+                {
+                    **WORKER,
+                    "queue": {"arn": "arn:aws:sqs:us-east-1:123456789012:q", "retention_days": 2},
+                }
+            ],
+            "services.jobs.queue.retention_days: settings of a queue the worker owns",
+        ),
+        ([{**WORKER, "queue": {"arn": "q"}}], "queue.arn: 'q' is not an SQS queue ARN"),
+        (
+            [{**WORKER, "queue": {"kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k"}}],
+            "services.jobs.queue.kms_key_arn: only with arn",
+        ),
+        (
+            [{**WORKER, "queue": {"arn": "arn:aws:sqs:eu-west-1:123456789012:q"}}],
+            "ecs.fargate.services.jobs.queue.arn: in eu-west-1; allowed: the environment's region",
+        ),
+        ([{**JOB, "schedule": {"expression": "every day"}}], "'every day' is not rate(VALUE UNIT)"),
+        ([{**JOB, "schedule": {"expression": "rate(1 days)"}}], "the unit is singular for 1"),
+        ([{**JOB, "schedule": {"expression": "cron(0 3 * * * *)"}}], "exactly one of day-of-month"),
+        ([{**JOB, "schedule": {"expression": "cron(0 3 * *)"}}], "a cron expression has 6 fields"),
+        (
+            [{**JOB, "schedule": {"expression": "rate(1 hour)", "time_zone": "Mars/Olympus"}}],
+            "schedule.time_zone: 'Mars/Olympus' is not an IANA time zone",
+        ),
+        (
+            [{**JOB, "schedule": {"expression": "rate(1 hour)", "retry_attempts": 186}}],
+            "schedule.retry_attempts: Input should be less than or equal to 185",
+        ),
+        (
+            [{**JOB, "schedule": {"expression": "rate(1 hour)", "flexible_window_minutes": 0}}],
+            "schedule.flexible_window_minutes: Input should be greater than or equal to 1",
+        ),
+        ([_web(send_to=["nobody"])], "services.web.send_to: 'nobody' is not a worker of this"),
+        ([_web(send_to=["orders"]), BACKEND], "'orders' is not a worker of this cluster"),
+        (
+            [{**WORKER, "send_to": ["jobs2"]}, {**WORKER, "name": "jobs2", "send_to": ["jobs"]}],
+            "send_to: workers jobs -> jobs2 -> jobs send to each other's queues",
+        ),
+        ([_web(send_to=["jobs", "jobs"]), WORKER], "send_to: ['jobs', 'jobs']: each worker once"),
+    ],
+)
+def test_bad_input_names_the_field_and_what_is_allowed(
+    services: list[dict[str, Any]], message: str
+) -> None:
+    assert message in _error(*services)
+
+
+def test_ephemeral_storage_is_refused_on_ec2() -> None:
+    assert "ecs.ec2.services.web.ephemeral_storage_gib: a Fargate setting" in _error(
+        _web(ephemeral_storage_gib=30), cluster="ec2"
+    )
+
+
+def test_workers_are_built_before_their_senders() -> None:
+    services = _load(
+        {**WORKER, "name": "a-first", "send_to": ["z-last"]},
+        {**WORKER, "name": "z-last"},
+        {**JOB, "send_to": ["a-first"]},
+        BACKEND,
+        _web(),
+    )
+    order = [service.name for service in build_order(services)]
+    assert order == ["orders", "z-last", "a-first", "report"]  # web services: services-N stacks
+
+
+def test_a_worker_may_send_to_its_own_queue() -> None:
+    (worker,) = _load({**WORKER, "send_to": ["jobs"]})
+    assert worker.send_to == ["jobs"]
+
+
+@pytest.mark.parametrize(
+    ("expression", "problem"),
+    [
+        ("rate(5 minutes)", None),
+        ("rate(1 minute)", None),
+        ("cron(0/15 8-17 ? * MON-FRI *)", None),
+        ("cron(0 3 L * ? 2027)", None),
+        ("at(2027-01-01T00:00:00)", "is not rate(VALUE UNIT)"),
+        ("rate(0 minutes)", "is not rate(VALUE UNIT)"),
+        ("cron(0 3 ? * ? *)", "exactly one of day-of-month"),
+    ],
+)
+def test_schedule_expressions(expression: str, problem: str | None) -> None:
+    found = checks.schedule_expression_problem(expression)
+    assert (found is None) if problem is None else (problem in (found or ""))
