@@ -30,6 +30,7 @@ from tests.deploy.helpers.checkers import (
     EMULATOR_UNDEPLOYABLE_UNITS,
     EMULATOR_UNNAMED_TYPES,
     EMULATOR_VERIFY_OUTCOMES,
+    EMULATOR_VERIFY_SUBJECT_OUTCOMES,
     VERIFY_EXIT_CODE,
     DeployedResource,
     exports_of_skipped_resources,
@@ -403,8 +404,9 @@ def test_verify_deployment_reports_the_recorded_emulator_outcomes(deployment: De
         subject, _, detail = rest.partition(": ")
         checks.setdefault(kind, []).append((status, subject, detail))
     assert set(checks) == set(EMULATOR_VERIFY_OUTCOMES)
-    for kind, (status, why) in EMULATOR_VERIFY_OUTCOMES.items():
+    for kind, outcome in EMULATOR_VERIFY_OUTCOMES.items():
         for line in checks[kind]:
+            status, why = EMULATOR_VERIFY_SUBJECT_OUTCOMES.get((kind, line[1]), outcome)
             assert line[0] == status, (kind, line)
             assert why in line[2], (kind, line)
     templates = deployment.assembly.all_templates()

@@ -282,6 +282,7 @@ def operations(draw: st.DrawFn) -> Raw:
     return section
 
 
+@st.composite
 def container_settings(
     draw: st.DrawFn, *, cluster: str, user: str, writable_paths: list[str], root: bool
 ) -> Raw:

@@ -120,6 +120,11 @@ EMULATOR_VERIFY_OUTCOMES: dict[str, tuple[str, str]] = {
     "url": ("SKIP", "(an emulator): its load balancer DNS names are made up"),
     "eks": ("FAIL", "eks.enabled, but no deployed stack has an AWS::EKS::Cluster"),
 }
+# Subjects reported otherwise than their kind: the sandbox's Managed Instances cluster is off
+# (ecs.managed_instances.enabled false), which verify reports as such, emulator or not.
+EMULATOR_VERIFY_SUBJECT_OUTCOMES: dict[tuple[str, str], tuple[str, str]] = {
+    ("cluster", "ecs.managed_instances"): ("SKIP", "off (enabled: false)"),
+}
 VERIFY_EXIT_CODE = 1
 
 
