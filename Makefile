@@ -112,9 +112,9 @@ test-deploy: setup ## Deploy smoke test and the deploy guide's commands as writt
 
 emulator-deploy: test-deploy ## Same as test-deploy: local emulator only (moto on 127.0.0.1), never AWS
 
-nag-report: setup ## Synth ENV and print its acknowledged findings as a table (rule, resource, reason)
+nag-report: setup ## Synth ENV and print the acknowledged findings of every validation plugin (rule, resource, reason)
 	$(CDK) synth $(CDK_CONTEXT) --quiet
-	$(VENV)/bin/python -m tests.gates.nag_report cdk.out
+	$(VENV)/bin/python -m container_constructs.rules.report cdk.out
 
 lint: setup ## ruff (lint + format check) and mypy
 	$(VENV)/bin/ruff check .

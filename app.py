@@ -20,6 +20,9 @@ from platform_config.context import (
 )
 
 ROOT = Path(__file__).resolve().parent
+# Each validation plugin's findings per template (stacks/platform.py add_validations): an
+# unchanged template is not validated again. Safe to delete at any time.
+VALIDATION_CACHE = ROOT / "build" / "validation-cache"
 
 
 def main(app: App | None = None, today: date | None = None) -> int:
@@ -50,7 +53,7 @@ def main(app: App | None = None, today: date | None = None) -> int:
     # libraries load (about half of a failing run's time).
     from stacks.platform import build_platform
 
-    build_platform(app, resolved.config, today=today)
+    build_platform(app, resolved.config, today=today, validation_cache=VALIDATION_CACHE)
     app.synth()
     return 0
 

@@ -240,8 +240,7 @@ class EksCluster(Construct):
 
         if self.cluster.kubectl_provider is not None:
             acknowledge_kubectl_provider(self.cluster.kubectl_provider)
-            if props.log_encryption_key is not None:
-                _encrypt_log_groups(self.cluster.kubectl_provider, props.log_encryption_key)
+            _provider_log_groups(self.cluster.kubectl_provider, props)
 
         self.sample_manifest: eks.KubernetesManifest | None = None
         if props.sample_workload is not None:
@@ -383,13 +382,15 @@ def _grant_pull(repositories: Sequence[ecr.IRepository], role: iam.IRole) -> Non
         acknowledge_pull_grant(role)
 
 
-def _encrypt_log_groups(scope: IConstruct, key: kms.IKey) -> None:
-    """Encrypt the log groups aws-cdk-lib creates for the kubectl provider's functions with `key`
-    (they take no key prop). Found by the config-space test: with KMS-encrypted logs and the
-    sample workload on, these two log groups were the only unencrypted ones."""
+def _provider_log_groups(scope: IConstruct, props: EksClusterProps) -> None:
+    """The kubectl provider's log groups (they take no key or removal prop) get the log key and
+    removal policy of the cluster's. Found by the config-space test: with the sample workload on,
+    they were the only unencrypted (KMS logs) or retained (sandbox) log groups."""
     for child in scope.node.find_all():
-        if isinstance(child, logs.CfnLogGroup) and child.kms_key_id is None:
-            child.kms_key_id = key.key_arn
+        if isinstance(child, logs.CfnLogGroup):
+            if props.log_encryption_key is not None and child.kms_key_id is None:
+                child.kms_key_id = props.log_encryption_key.key_arn
+            child.apply_removal_policy(props.removal_policy)
 
 
 def _private_subnets(vpc: ec2.IVpc) -> list[ec2.ISubnet]:

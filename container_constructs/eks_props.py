@@ -134,7 +134,8 @@ class EksClusterProps:
         argocd: the EKS Argo CD capability. Default: None.
         log_retention: control-plane log retention. Default: one month.
         log_encryption_key: KMS key for the control-plane log group. Default: none.
-        removal_policy: of the secrets key and log group. Default: RETAIN.
+        removal_policy: of the secrets key and the log groups (the control plane's and the
+            kubectl provider's). Default: RETAIN.
         kubectl_layer: the kubectl/helm Lambda layer matching `version`; needed only for
             `sample_workload` (creates the kubectl provider). Default: None.
         sample_workload: a sample Deployment + Service to apply. Default: None.

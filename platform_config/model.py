@@ -191,7 +191,7 @@ class PlatformConfig(Section):
 
     @model_validator(mode="after")
     def _scanned_and_immutable(self) -> PlatformConfig:
-        # The platform's security rules (tests/gates/security_rules.py) require both: a valid
+        # The platform's rules (container_constructs/rules/registry.py) require both: a valid
         # config must never produce a template they reject.
         for index, repository in enumerate(self.registry.repositories):
             if not repository.tag_immutability:

@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, Environment, Stack, Tags, Validations
+from aws_cdk import App, Environment, IPolicyValidationPlugin, Stack, Stage, Tags, Validations
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_sqs as sqs
-from cdk_nag import AwsSolutionsChecks
-from cdk_preflight import Preflight
 
+from container_constructs.rules import (
+    CachedNagPack,
+    CachedStagePlugin,
+    ContainerPlatformChecks,
+    ValidationCache,
+)
 from platform_config import PlatformConfig
 from stacks import names
 from stacks.common import StackSettings
@@ -71,7 +76,15 @@ def stack_settings(config: PlatformConfig) -> StackSettings:
     )
 
 
-def add_validations(app: App) -> None:
+# The validation plugins' names: their findings are acknowledged as `<name>::<rule-id>`.
+AWS_SOLUTIONS = "AwsSolutions"  # cdk-nag's AwsSolutionsChecks
+PREFLIGHT = "cdk-preflight"
+PREFLIGHT_STRICT = True  # also fail on the validation engine's own ERROR/FATAL findings
+
+
+def add_validations(
+    app: App, settings: StackSettings, *, cache_directory: Path | None = None
+) -> None:
     """The checks every synth runs; an unacknowledged error fails it.
 
     - cdk-nag's AwsSolutions rules (security and reliability practice).
@@ -81,19 +94,66 @@ def add_validations(app: App) -> None:
       with its default rules. Both rule sets run in one pass of that one engine: the app turns
       aws-cdk-lib's own registration of the same engine off (`App(builtin_cloud_formation_
       validation=False)`), which would run it a second time and, by default, only warn.
-      Acknowledge a finding with `Validations.of(construct).acknowledge(Acknowledgment(
-      id="cdk-preflight::<rule-id>", reason=...))` on the narrowest construct.
+    - The platform's own rules (`ContainerPlatformChecks`: security properties, removal policies
+      that follow `settings.retain_stateful_resources`, KMS on logs where
+      `settings.kms_encrypted_logs`, CloudFormation quotas).
+
+    Acknowledge a finding on the narrowest construct with `Validations.of(construct).acknowledge(
+    Acknowledgment(id="<plugin>::<rule-id>", reason=...))`, e.g. `cdk-preflight::<rule-id>` or
+    `ContainerPlatform::<rule-id>`. With `cache_directory`, each plugin's findings for a template
+    are kept there and an unchanged template is not validated again (the same findings;
+    `container_constructs.rules.cache`); without it, every synth validates every template.
     """
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    Preflight.apply(app, strict=True)
+
+    # cdk-nag and cdk-preflight are imported where they are used: with a cache that knows every
+    # template, neither is loaded (about 0.3 s each of a synth).
+    def aws_solutions() -> IPolicyValidationPlugin:
+        from cdk_nag import AwsSolutionsChecks
+
+        return AwsSolutionsChecks(app)
+
+    def deploy_time_rules(stage: Stage) -> None:
+        from cdk_preflight import Preflight
+
+        Preflight.apply(stage, strict=PREFLIGHT_STRICT)
+
+    cache = ValidationCache(cache_directory) if cache_directory else None
+    platform_checks = ContainerPlatformChecks(
+        retain_stateful_resources=settings.retain_stateful_resources,
+        kms_encrypted_logs=settings.kms_encrypted_logs,
+        cache=cache,
+    )
+    if cache is None:
+        Validations.of(app).add_plugins(aws_solutions())
+        deploy_time_rules(app)
+        Validations.of(app).add_plugins(platform_checks)
+        return
+    Validations.of(app).add_plugins(
+        CachedNagPack(aws_solutions, name=AWS_SOLUTIONS, cache=cache),
+        CachedStagePlugin(
+            name=PREFLIGHT,
+            register=deploy_time_rules,
+            settings={"strict": PREFLIGHT_STRICT},
+            distributions=("cdk-preflight",),
+            cache=cache,
+        ),
+        platform_checks,
+    )
 
 
-def build_platform(app: App, config: PlatformConfig, *, today: date | None = None) -> Platform:
-    """Add every stack of `config`'s environment to `app`, with the checks of `add_validations`.
-    `today` (app.py's date) dates the Kubernetes version support warnings; None: none."""
-    add_validations(app)
-    env = Environment(account=config.account, region=config.region)
+def build_platform(
+    app: App,
+    config: PlatformConfig,
+    *,
+    today: date | None = None,
+    validation_cache: Path | None = None,
+) -> Platform:
+    """Add every stack of `config`'s environment to `app`, with the checks of `add_validations`
+    (their findings kept per template in `validation_cache` when given). `today` (app.py's date)
+    dates the Kubernetes version support warnings; None: none."""
     settings = stack_settings(config)
+    add_validations(app, settings, cache_directory=validation_cache)
+    env = Environment(account=config.account, region=config.region)
     network = NetworkStack(
         app,
         names.stack_id(config.name, names.NETWORK_UNIT),

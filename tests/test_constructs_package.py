@@ -24,7 +24,16 @@ from tests.helpers.constructs_rules import (
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = ROOT / "container_constructs"
-MODULES = sorted(path.stem for path in PACKAGE_DIR.glob("*.py"))
+# Module names under the package, e.g. "web_service", "rules.pack".
+MODULES = sorted(
+    ".".join(
+        (path.parent if path.stem == "__init__" else path.with_suffix(""))
+        .relative_to(PACKAGE_DIR)
+        .parts
+    )
+    for path in PACKAGE_DIR.rglob("*.py")
+    if path.parent != PACKAGE_DIR or path.stem != "__init__"
+)
 # The app's own packages keep to the same size rule (tools/ joins them once split).
 APP_MODULES = sorted(
     str(path.relative_to(ROOT))
@@ -33,10 +42,17 @@ APP_MODULES = sorted(
 )
 
 
+def _source(module: str) -> str:
+    path = PACKAGE_DIR.joinpath(*module.split("."))
+    return (path / "__init__.py" if path.is_dir() else path.with_suffix(".py")).read_text(
+        encoding="utf-8"
+    )
+
+
 @pytest.mark.parametrize("module", MODULES)
 def test_module_imports_only_cdk_constructs_stdlib_and_common(module: str) -> None:
     """So a user can copy the module (with common, defaults and checks) into any CDK app."""
-    source = (PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
+    source = _source(module)
     assert forbidden_imports(source, f"container_constructs.{module}") == []
 
 
@@ -74,7 +90,7 @@ def test_import_rule_rejects_our_config_stacks_and_third_parties() -> None:
 @pytest.mark.parametrize("module", MODULES)
 def test_module_does_one_job_in_at_most_400_lines(module: str) -> None:
     """A longer module is split by job into companion modules (helpers/constructs_rules.py)."""
-    source = (PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
+    source = _source(module)
     assert len(source.splitlines()) <= MAX_MODULE_LINES
 
 
@@ -95,7 +111,7 @@ def test_config_and_stack_modules_do_one_job_in_at_most_400_lines(path: str) -> 
 def test_module_looks_up_no_library_internal_child(module: str) -> None:
     """Acknowledgements and fixes go through public attributes, so an aws-cdk-lib upgrade that
     renames an internal child cannot silently drop one."""
-    source = (PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
+    source = _source(module)
     assert child_id_lookups(source) == []
 
 
@@ -166,7 +182,10 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
 
 def test_wheel_contains_only_the_constructs_package(wheel: zipfile.ZipFile) -> None:
     payload = {name for name in wheel.namelist() if ".dist-info/" not in name}
-    expected = {f"container_constructs/{path.name}" for path in PACKAGE_DIR.glob("*.py")}
+    expected = {
+        f"container_constructs/{path.relative_to(PACKAGE_DIR).as_posix()}"
+        for path in PACKAGE_DIR.rglob("*.py")
+    }
     assert payload == expected | {"container_constructs/py.typed"}
 
 

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
+from container_constructs.rules.limits import quota_problems
 from platform_config import ENVIRONMENTS
 from platform_config.alb_quotas import RULES_PER_ALB, TARGET_GROUPS_PER_ALB
 from platform_config.environments import SAMPLE_IMAGE_URI
 from stacks import names
-from tests.gates.limits import limit_problems
 from tests.helpers.apps import synth_environment
 
 pytestmark = pytest.mark.scale
@@ -148,10 +148,10 @@ def layouts(synthesized: dict[int, Path]) -> dict[int, Layout]:
 def test_every_stack_within_cloudformation_limits(synthesized: dict[int, Path]) -> None:
     """Under 500 resources, at most 200 outputs and parameters, template under 1 MB."""
     problems = [
-        problem
+        f"{path.name}: {problem}"
         for outdir in synthesized.values()
         for path in outdir.glob("*.template.json")
-        for problem in limit_problems(path.name, json.loads(path.read_text()), path.stat().st_size)
+        for problem in quota_problems(json.loads(path.read_text()), path.stat().st_size)
     ]
     assert not problems
 

@@ -23,6 +23,8 @@ from container_constructs.ecs_fargate_cluster import FargateCluster, FargateClus
 from container_constructs.ecs_service_cluster import NamespaceAttributes, ServiceCluster
 from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
 from container_constructs.network import Network, NetworkProps
+from container_constructs.rules import RULES, EnvironmentFacts
+from container_constructs.rules.report import ACKNOWLEDGED_RULES, render
 from container_constructs.scheduled_job import ScheduledJob, ScheduledJobProps
 from container_constructs.sidecars import FIRELENS_IMAGE, OTEL_COLLECTOR_USER, SidecarSpec
 from container_constructs.task_acknowledgements import NON_ROOT_RULE, READ_ONLY_ROOT_RULE
@@ -30,12 +32,8 @@ from container_constructs.task_definition import HardeningExceptions
 from container_constructs.web_service import WebService, WebServiceProps
 from container_constructs.worker_scaling import BACKLOG_PER_TASK, BACKLOG_WITHOUT_TASKS
 from container_constructs.worker_service import WorkerService, WorkerServiceProps
+from stacks.common import StackSettings
 from stacks.platform import add_validations
-from tests.gates.cfn import EnvironmentFacts
-from tests.gates.nag_report import render
-from tests.gates.rules import evaluate
-from tests.gates.security_rules import SECURITY_RULES
-from tests.helpers.acknowledgements import ACKNOWLEDGED_RULES
 from tests.helpers.apps import project_app, validation_violations
 
 ENV = Environment(account="111122223333", region="us-east-1")
@@ -54,7 +52,15 @@ class Kinds:
     def __init__(self, outdir: Path) -> None:
         self.outdir = outdir
         app = project_app(outdir)
-        add_validations(app)
+        add_validations(
+            app,
+            StackSettings(
+                environment="kinds",
+                region=ENV.region or "us-east-1",
+                retain_stateful_resources=True,
+                kms_encrypted_logs=False,  # the network's flow logs are not KMS-encrypted here
+            ),
+        )
         stack = Stack(app, "Kinds", env=ENV)
         network = Network(
             stack,
@@ -198,21 +204,15 @@ def test_the_platform_rules_find_only_the_stated_exceptions_and_the_log_router(
 ) -> None:
     """Every finding of the platform's own container rules is on the legacy service (its
     exceptions, and FireLens's root router), where its task definition acknowledges it."""
-    facts = EnvironmentFacts(
-        name="kinds",
-        templates={"Kinds": kinds.template},
-        kms_encrypted_logs=True,
-        retain_stateful_resources=True,
-    )
+    facts = EnvironmentFacts(kms_encrypted_logs=True, retain_stateful_resources=True)
+    rule_ids = {rule.split("::")[1] for rule in (NON_ROOT_RULE, READ_ONLY_ROOT_RULE)}
     findings = {
-        (finding.where.split("/")[-1], finding.problem)
-        for rule in SECURITY_RULES
-        if rule.id == "ecs-container-hardened"
-        for finding in evaluate(rule, facts).findings
+        (finding.logical_id, finding.problem)
+        for rule in RULES
+        if rule.id in rule_ids
+        for finding in rule.evaluate(kinds.template, facts).findings
     }
-    assert {where for where, _ in findings} == {
-        "LegacyTaskDefinitionA106A40B (AWS::ECS::TaskDefinition)"
-    }
+    assert {where for where, _ in findings} == {"LegacyTaskDefinitionA106A40B"}
     assert {problem.split(" (")[0] for _, problem in findings} == {
         "container app runs as root",
         "container app has a writable root filesystem",

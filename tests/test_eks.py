@@ -838,6 +838,18 @@ def test_every_log_group_is_kms_encrypted_where_logs_are(variants: dict[str, Tem
     assert unencrypted == []
 
 
+@pytest.mark.parametrize(("variant", "policy"), [("sample", "Delete"), ("kms-sample", "Retain")])
+def test_every_log_group_follows_the_environments_removal_policy(
+    variants: dict[str, Template], variant: str, policy: str
+) -> None:
+    """Found by the config-space test: the kubectl provider's log groups (created by aws-cdk-lib)
+    were retained in a sandbox, whose `cdk destroy` must leave nothing."""
+    log_groups = variants[variant].find_resources("AWS::Logs::LogGroup")
+    assert len(log_groups) >= 3  # control plane + the provider's handler and framework
+    policies = {(r["DeletionPolicy"], r["UpdateReplacePolicy"]) for r in log_groups.values()}
+    assert policies == {(policy, policy)}
+
+
 # --- cdk-nag acknowledgements of the variants -----------------------------------------------------
 
 # aws_eks_v2 does not expose the Auto Mode node role or the kubectl provider's framework function:

@@ -117,6 +117,7 @@ def test_the_page_is_one_app_from_nag_registration_to_synth() -> None:
     source = doc_app()
     tree = ast.parse(source)  # also: the blocks are valid Python together
     assert "Validations.of(app).add_plugins(AwsSolutionsChecks(app))" in source
+    assert "ContainerPlatformChecks(retain_stateful_resources=True" in source
     assert source.rstrip().endswith("app.synth()")
     for call in CALLS:
         assert f"{call}(" in source, call
@@ -145,7 +146,8 @@ def test_the_page_synthesizes(doc_synth: DocSynth) -> None:
 
 @pytest.mark.integration
 def test_the_page_is_nag_clean(doc_synth: DocSynth) -> None:
-    """No unacknowledged finding of cdk-nag, CloudFormation validation or annotations."""
+    """No unacknowledged finding of cdk-nag, the platform's rules, CloudFormation validation or
+    annotations."""
     report = json.loads((doc_synth.outdir / "validation-report.json").read_text())
     assert "AwsSolutions" in {plugin["pluginName"] for plugin in report["pluginReports"]}
     findings = [

@@ -1,51 +1,67 @@
-"""Destroy-cleanliness: sandbox stacks delete (and empty) every stateful resource; production keeps
-them. The rule reads `retain_stateful_resources` from each environment's config."""
+"""Destroy-cleanliness (container_constructs/rules/stateful.py): where the environment does not
+retain stateful resources, `cdk destroy` deletes (and empties) them; where it does, they stay.
+The rule reads the plugin's `retain_stateful_resources`, which stacks/platform.py takes from the
+environment's config."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.gates.cfn import fragment
-from tests.gates.rules import evaluate, evaluate_example
-from tests.gates.stateful import STATEFUL_RULE, STATEFUL_TYPES
+from container_constructs.rules.rule import EnvironmentFacts
+from container_constructs.rules.stateful import RULES, STATEFUL_TYPES, deleted_and_emptied
+from platform_config import load_config
 from tests.helpers.assembly import Assembly
-from tests.helpers.gate_facts import environment_facts
+
+(RULE,) = RULES
+
+
+def _facts(*, retain: bool) -> EnvironmentFacts:
+    return EnvironmentFacts(retain_stateful_resources=retain, kms_encrypted_logs=False)
+
+
+def _problems(resources: dict, *, retain: bool) -> list[str]:
+    return [
+        f.problem for f in RULE.evaluate({"Resources": resources}, _facts(retain=retain)).findings
+    ]
 
 
 @pytest.mark.parametrize("environment", ["sandbox", "production"])
 def test_stateful_resources_follow_the_environment(
     assemblies: dict[str, Assembly], environment: str
 ) -> None:
-    facts = environment_facts(assemblies[environment])
-    evaluation = evaluate(STATEFUL_RULE, facts)
-    assert evaluation.checked, f"no {', '.join(STATEFUL_TYPES)} in {environment}"
-    assert not evaluation.findings, "\n".join(map(str, evaluation.findings))
+    facts = _facts(retain=load_config(environment).retain_stateful_resources)
+    checked, findings = 0, []
+    for stack, template in assemblies[environment].all_templates().items():
+        evaluation = RULE.evaluate(template, facts)
+        checked += evaluation.checked
+        findings += [f"{stack}/{f.logical_id}: {f.problem}" for f in evaluation.findings]
+    assert checked, f"no {', '.join(STATEFUL_TYPES)} in {environment}"
+    assert not findings, "\n".join(findings)
 
 
-def test_sandbox_really_deletes_and_production_really_retains(
-    sandbox: Assembly, production: Assembly
-) -> None:
-    """The config the rule reads says what the issue asks of each environment."""
-    assert not environment_facts(sandbox).retain_stateful_resources
-    assert environment_facts(production).retain_stateful_resources
+def test_sandbox_really_deletes_and_production_really_retains() -> None:
+    """The config the rule is given says what each environment asks for."""
+    assert not load_config("sandbox").retain_stateful_resources
+    assert load_config("production").retain_stateful_resources
 
 
 def test_rule_fails_on_a_repository_not_emptied_on_delete() -> None:
-    assert evaluate_example(STATEFUL_RULE, STATEFUL_RULE.bad).findings
+    assert _problems(dict(RULE.bad), retain=False) == ["EmptyOnDelete is False, want True"]
 
 
 def test_rule_passes_deleted_and_emptied_resources() -> None:
-    assert not evaluate_example(STATEFUL_RULE, STATEFUL_RULE.good).findings
+    assert _problems(deleted_and_emptied(), retain=False) == []
 
 
-def test_rule_fails_on_a_bucket_without_auto_delete_in_sandbox() -> None:
-    resources = {k: v for k, v in STATEFUL_RULE.good.items() if k != "BucketAutoDelete"}
-    assert evaluate(STATEFUL_RULE, fragment(resources, retain_stateful_resources=False)).findings
+def test_rule_fails_on_a_bucket_without_auto_delete_where_nothing_is_retained() -> None:
+    resources = {k: v for k, v in deleted_and_emptied().items() if k != "BucketAutoDelete"}
+    assert _problems(resources, retain=False) == [
+        "has no Custom::S3AutoDeleteObjects (want auto-delete)"
+    ]
 
 
 def test_rule_fails_on_deleted_resources_where_the_environment_retains() -> None:
-    facts = fragment(STATEFUL_RULE.good, retain_stateful_resources=True)
-    problems = {f.problem for f in evaluate(STATEFUL_RULE, facts).findings}
+    problems = set(_problems(deleted_and_emptied(), retain=True))
     assert "DeletionPolicy is Delete, want Retain" in problems
     assert "EmptyOnDelete is True, want False" in problems
 
@@ -59,4 +75,4 @@ def test_rule_passes_retained_resources_where_the_environment_retains() -> None:
             "UpdateReplacePolicy": "Retain",
         }
     }
-    assert not evaluate(STATEFUL_RULE, fragment(retained, retain_stateful_resources=True)).findings
+    assert _problems(retained, retain=True) == []

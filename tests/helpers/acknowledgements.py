@@ -1,50 +1,28 @@
-"""Every acknowledged (suppressed) validation finding of a cloud assembly, and the rules an
-acknowledgement must follow: a specific reason, the narrowest scope, and a finding it suppresses.
-
-How aws-cdk-lib 2.275 and cdk-nag 3.0.2 record them (verified with a throwaway app):
-- `Validations.of(c).acknowledge(Acknowledgment(id=..., reason=...))` writes metadata
-  `aws:cdk:acknowledged-rules` = {qualified id: reason} on `c`, found in `<stack>.metadata.json`.
-- An id without a `Plugin::` prefix is qualified as `Annotation::<id>`. cdk-nag then drops the
-  finding itself, so validation-report.json never shows it: the suppression leaves no audit trail.
-- With the prefix (`AwsSolutions::AwsSolutions-IAM5[Resource::*]`) cdk-nag reports the finding
-  and aws-cdk-lib moves it to `pluginReports[].suppressedViolations[]` with `acknowledgedId`,
-  `acknowledgedAt` (the construct path) and `reason`, naming every resource it suppressed.
-  That is the form this project requires for cdk-nag rules.
-- aws-cdk-lib acknowledges some of its own "CloudFormation Validate" findings (listed below).
+"""The rules an acknowledgement must follow in this project: a specific reason, the narrowest
+scope, and a finding it suppresses. Reading acknowledgements out of an assembly is the product's
+(`container_constructs.rules.report`, which `make nag-report` runs); how aws-cdk-lib records them
+is described there.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
+from container_constructs.rules import report
+from container_constructs.rules.report import Acknowledgement, collect_acknowledgements
+
+__all__ = [
+    "Acknowledgement",
+    "acknowledgement_problems",
+    "collect_acknowledgements",
+    "narrowest_scopes",
+    "unacknowledged_violations",
+]
+
 ANNOTATION_NAMESPACE = "Annotation"
 NAG_PACK_PREFIX = "AwsSolutions-"
-
-# Acknowledgements aws-cdk-lib makes itself (exact id and reason), with why the project accepts
-# them. Any other acknowledgement is the app's and must pass `acknowledgement_problems`.
-LIBRARY_ACKNOWLEDGEMENTS: dict[tuple[str, str], str] = {
-    (
-        "CloudFormation-Validate::W3010",
-        "Literal AZs in template are the result of accessing stack.availabilityZones, "
-        "this is expected and safe",
-    ): "by design: AZs come from config so synth never looks them up",
-    (
-        "CloudFormation-Validate::F3002",
-        "AWS::EC2::FlowLog DestinationOptions accepts properties in camelCase, "
-        "even they are listed as PascalCase in the spec",
-    ): "a spec quirk of flow logs, not a template defect",
-    (
-        "CloudFormation-Validate::F3003",
-        "AWS::EC2::FlowLog DestinationOptions accepts properties in camelCase, "
-        "even they are listed as PascalCase in the spec",
-    ): "a spec quirk of flow logs, not a template defect",
-}
 
 # The app's own warnings to its user about a config choice (`Validations.of(c).add_warning(
 # "platform:...", ...)`, e.g. a public EKS endpoint in sandbox) are intended synth output: the
@@ -59,94 +37,19 @@ _PLACEHOLDER = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Acknowledgement:
-    """One acknowledgement as recorded in one environment's cloud assembly."""
-
-    environment: str
-    rule: str  # qualified id, e.g. AwsSolutions::AwsSolutions-IAM5[Resource::*]
-    scope: str  # construct path it was made on, e.g. cp-sandbox-ecs/Cluster/Role
-    reason: str
-    suppressed: tuple[str, ...]  # construct paths of the findings it suppressed (from the report)
-
-    @property
-    def namespace(self) -> str:
-        return self.rule.split("::", 1)[0] if "::" in self.rule.split("[", 1)[0] else ""
-
-    @property
-    def library_reason(self) -> str | None:
-        """Why the project accepts it, if aws-cdk-lib made it; None for the app's own."""
-        return LIBRARY_ACKNOWLEDGEMENTS.get((self.rule, self.reason))
-
-    @property
-    def label(self) -> str:
-        return f"[{self.environment}] {self.rule} at {self.scope}"
-
-
-def _metadata_entries(outdir: Path, manifest: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
-    for artifact in manifest.get("artifacts", {}).values():
-        if artifact.get("type") != "aws:cloudformation:stack":
-            continue
-        metadata = dict(artifact.get("metadata") or {})
-        if artifact.get("additionalMetadataFile"):
-            extra = json.loads((outdir / artifact["additionalMetadataFile"]).read_text())
-            for path, entries in extra.items():
-                metadata[path] = [*metadata.get(path, []), *entries]
-        for path, entries in metadata.items():
-            for entry in entries:
-                yield path.strip("/"), entry
-
-
-def suppressed_resources(report: Mapping[str, Any]) -> dict[tuple[str, str], list[str]]:
-    """(acknowledged id, acknowledged at) -> construct paths of the findings it suppressed."""
-    found: dict[tuple[str, str], list[str]] = {}
-    for plugin in report.get("pluginReports", []):
-        for violation in plugin.get("suppressedViolations") or []:
-            key = (violation.get("acknowledgedId", ""), violation.get("acknowledgedAt", ""))
-            paths = [c.get("constructPath", "") for c in violation.get("violatingConstructs", [])]
-            found.setdefault(key, []).extend(paths)
-    return found
-
-
-def collect_acknowledgements(
-    environment: str, outdir: Path, manifest: Mapping[str, Any], report: Mapping[str, Any]
-) -> list[Acknowledgement]:
-    """Every acknowledgement made anywhere in the assembly, with what it suppressed."""
-    suppressed = suppressed_resources(report)
-    acknowledgements = {
-        Acknowledgement(
-            environment=environment,
-            rule=rule,
-            scope=path,
-            reason=str(reason or ""),
-            suppressed=tuple(sorted(set(suppressed.get((rule, path), [])))),
-        )
-        for path, entry in _metadata_entries(outdir, manifest)
-        if entry.get("type") == ACKNOWLEDGED_RULES
-        for rule, reason in (entry.get("data") or {}).items()
-    }
-    return sorted(acknowledgements, key=lambda a: (a.scope, a.rule))
-
-
-def unacknowledged_violations(
-    report: Mapping[str, Any], *, include_app_warnings: bool = True
-) -> list[str]:
-    """One line per unacknowledged finding of any plugin (cdk-nag, CloudFormation Validate,
-    construct annotations); without the app's own `platform:` warnings if asked."""
-    return [
-        f"{plugin.get('pluginName')}: {violation.get('ruleName')} ({violation.get('severity')}) "
-        f"on {construct.get('constructPath')}: {violation.get('description')}"
-        for plugin in report.get("pluginReports", [])
-        for violation in plugin.get("violations", [])
-        if include_app_warnings or not is_app_warning(violation)
-        for construct in violation.get("violatingConstructs", []) or [{}]
-    ]
-
-
 def is_app_warning(violation: Mapping[str, Any]) -> bool:
     return str(violation.get("ruleName", "")).startswith(APP_WARNING_PREFIX) and (
         violation.get("severity") == "warning"
     )
+
+
+def unacknowledged_violations(
+    validation_report: Mapping[str, Any], *, include_app_warnings: bool = True
+) -> list[str]:
+    """One line per unacknowledged finding of any plugin; without the app's own `platform:`
+    warnings if asked."""
+    skip = None if include_app_warnings else is_app_warning
+    return report.unacknowledged_violations(validation_report, skip=skip)
 
 
 def _common_ancestor(paths: Iterable[str]) -> str:

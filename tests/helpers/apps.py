@@ -6,8 +6,10 @@ validation off (cfn-lint is the template gate, as in app.py; loading that valida
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
+import shutil
 import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -52,6 +54,15 @@ def project_app(outdir: Path | None = None, *, nag: bool = False, **context: Any
     return app
 
 
+@functools.cache
+def validation_cache() -> Path:
+    """The validation cache every in-process synth of this test process shares (as app.py's
+    `build/validation-cache/` is shared by a user's synths); empty when the process starts."""
+    directory = Path(tempfile.mkdtemp(prefix="validation-cache-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
+
+
 def validation_violations(outdir: Path) -> list[dict[str, Any]]:
     """Every unacknowledged finding in an assembly's validation-report.json, with its plugin."""
     report_file = outdir / "validation-report.json"
@@ -76,11 +87,12 @@ def synth_environment(
     """Synthesize `environment` with the config of record in `config_dir` (the repository's by
     default; None: none) and `overrides` merged (like `-c config_overrides=FILE`) in this process
     exactly as `cdk synth -c environment=...` does (byte-identical templates:
-    tests/test_cli_synth.py) into `outdir`, and return it. Like app.py, it dates the EKS version
-    checks with today's date (UTC), so both write the same version warnings."""
+    tests/test_cli_synth.py), with the process's validation cache, into `outdir`, and return it.
+    Like app.py, it dates the EKS version checks with today's date (UTC), so both write the same
+    version warnings."""
     today = datetime.now(UTC).date()
     app = project_app(outdir)
     config = load_config(environment, overrides=overrides, config_dir=config_dir, today=today)
-    build_platform(app, config, today=today)
+    build_platform(app, config, today=today, validation_cache=validation_cache())
     app.synth()
     return outdir

@@ -17,6 +17,10 @@ SHARED_MODULE = f"{PACKAGE}.common"
 # library only, nothing of aws-cdk-lib or of the package.
 FOUNDATION_MODULES = frozenset({f"{PACKAGE}.defaults", f"{PACKAGE}.checks"})
 ALLOWED_THIRD_PARTY = frozenset({"aws_cdk", "constructs"})
+# The rule pack and its caches (container_constructs/rules/) are copied as one package: its
+# modules import each other, and jsii (aws-cdk-lib's runtime) to implement a plugin interface.
+RULES_PACKAGE = f"{PACKAGE}.rules"
+RULES_THIRD_PARTY = frozenset({"jsii"})
 # A module split into parts: copy it with its companions (which follow the same rules).
 _SERVICE_CLUSTER = f"{PACKAGE}.ecs_service_cluster"  # the handles services take
 # The hardened task every service kind builds on (container_constructs/task_definition.py) and
@@ -96,7 +100,8 @@ def forbidden_imports(source: str, module_name: str) -> list[str]:
     only the standard library)."""
     problems = []
     foundation = module_name in FOUNDATION_MODULES
-    for name in imported_modules(source):
+    in_rules = module_name == RULES_PACKAGE or module_name.startswith(f"{RULES_PACKAGE}.")
+    for name in imported_modules(source, RULES_PACKAGE if in_rules else PACKAGE):
         top = name.split(".")[0]
         if top in sys.stdlib_module_names:
             continue
@@ -104,6 +109,8 @@ def forbidden_imports(source: str, module_name: str) -> list[str]:
             problems.append(name)
             continue
         if top in ALLOWED_THIRD_PARTY or name in FOUNDATION_MODULES:
+            continue
+        if in_rules and (name.startswith(f"{RULES_PACKAGE}.") or top in RULES_THIRD_PARTY):
             continue
         if name == SHARED_MODULE and module_name != SHARED_MODULE:
             continue

@@ -15,10 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tests.gates.cfn import EnvironmentFacts
-from tests.gates.limits import limit_problems
-from tests.gates.rules import evaluate
-from tests.gates.security_rules import SECURITY_RULES
+from container_constructs.rules import RULES, EnvironmentFacts, Rule, TemplateRule
+from container_constructs.rules.rule import EXAMPLE_FACTS
 from tests.helpers.apps import validation_violations
 from tests.helpers.cfn_lint import finish_cfn_lint, start_cfn_lint
 from tools.gates.lint_templates import stack_templates
@@ -51,22 +49,27 @@ def templates_of(outdir: Path) -> dict[str, dict[str, Any]]:
 def security_problems(
     name: str, templates: Mapping[str, Mapping[str, Any]], *, kms_logs: bool, retain: bool
 ) -> list[str]:
-    facts = EnvironmentFacts(
-        name=name,
-        templates=templates,
-        kms_encrypted_logs=kms_logs,
-        retain_stateful_resources=retain,
-    )
-    return [str(f) for rule in SECURITY_RULES for f in evaluate(rule, facts).findings]
+    """The platform's rules (container_constructs.rules) applied here too, so that the contract
+    holds even if a synth ran without the plugin."""
+    facts = EnvironmentFacts(kms_encrypted_logs=kms_logs, retain_stateful_resources=retain)
+    return [
+        f"[{name}] {stack}/{finding.logical_id}: {finding.problem} (rule {finding.rule_id})"
+        for stack, template in templates.items()
+        for rule in RULES
+        if isinstance(rule, Rule)
+        for finding in rule.evaluate(template, facts).findings
+    ]
 
 
 def quota_problems(outdir: Path, templates: Mapping[str, Mapping[str, Any]]) -> list[str]:
     return [
-        problem
+        f"{name}: {finding.problem}"
         for name, template in templates.items()
-        for problem in limit_problems(
-            name, dict(template), (outdir / f"{name}.template.json").stat().st_size
-        )
+        for rule in RULES
+        if isinstance(rule, TemplateRule)
+        for finding in rule.evaluate(
+            template, EXAMPLE_FACTS, (outdir / f"{name}.template.json").stat().st_size
+        ).findings
     ]
 
 
