@@ -44,8 +44,9 @@ class SharedLoadBalancerProps:
         removal_policy: of the access-log bucket; with DESTROY it is emptied on deletion.
             Default: RETAIN.
         test_listener: add a test listener (the blue/green family's route to a new revision
-            before production traffic): the production listener's protocol and certificates on
-            port 8443 (HTTPS) or 8080 (HTTP), admitting the VPC's CIDR only. Default: True.
+            before production traffic): the production listener's protocol and default
+            certificate on port 8443 (HTTPS) or 8080 (HTTP), admitting the VPC's CIDR only.
+            Default: True.
     """
 
     vpc: ec2.IVpc
@@ -261,11 +262,8 @@ def _add_test_listener(
         default_action=default_action,
         open=False,
     )
-    if props.additional_certificate_arns:
-        listener.add_certificates(
-            "Additional",
-            [elbv2.ListenerCertificate.from_arn(arn) for arn in props.additional_certificate_arns],
-        )
+    # Only the default certificate: SNI certificates count toward the ALB's certificate quota
+    # once per listener, and a test client inside the VPC can accept the default one.
     return listener
 
 

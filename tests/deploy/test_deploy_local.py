@@ -419,7 +419,11 @@ def test_verify_deployment_reports_the_recorded_emulator_outcomes(deployment: De
         )
 
     assert [subject for _, subject, _ in checks["stack"]] == sorted(deployment.stacks)
-    assert [subject for _, subject, _ in checks["cluster"]] == ["ecs.ec2", "ecs.fargate"]
+    assert [subject for _, subject, _ in checks["cluster"]] == [
+        "ecs.ec2",
+        "ecs.fargate",
+        "ecs.managed_instances",
+    ]
     assert len(checks["ecs"]) == count("AWS::ECS::Service") > 0
     for _, _, detail in checks["ecs"]:
         assert "runningCount 0 != desiredCount" in detail
