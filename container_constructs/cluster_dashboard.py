@@ -1,6 +1,6 @@
 """A CloudWatch dashboard per ECS cluster, generated from its list of services: the state of every
 service's alarms, requests, 5xx and latency per service, healthy hosts per target group, CPU,
-memory and running versus desired tasks per service.
+memory and running versus desired tasks per service, queue age and dead letters per worker.
 
 It refers to nothing in the services' stacks: alarms by their names (each service's alarms are
 named `<prefix>-<kind>`, service_alarms.py) and per-service metrics by CloudWatch search
@@ -26,6 +26,9 @@ from container_constructs import defaults
 MAX_SERVICE_ROWS = 200
 ALARMS_PER_STATUS_WIDGET = 100
 WIDTH = 24  # the dashboard grid's width
+# The alarms a service's row graphs, those it has: a web service's 5xx rate and p99, a worker's
+# queue age and dead letters, a job's failed invocations.
+ROW_ALARM_KINDS = ("5xx", "p99", "queue-age", "dead-letters", "failed-invocations")
 # Graphs of one line per service of the cluster: title, namespace, metric, statistic.
 SERVICE_GRAPHS = (
     ("CPU per service (%)", "AWS/ECS", "CPUUtilization", "Average"),
@@ -125,7 +128,7 @@ class ClusterDashboard(Construct):
                     width=WIDTH // 2,
                     height=5,
                 )
-                for kind in ("5xx", "p99")
+                for kind in ROW_ALARM_KINDS
                 if kind in service.alarm_names
             ]
             self.dashboard.add_widgets(*row)

@@ -249,7 +249,9 @@ def _add_test_listener(
     shared.security_group.add_ingress_rule(
         ec2.Peer.ipv4(vpc_cidr), ec2.Port.tcp(port), f"Test listener port {port} from the VPC"
     )
-    listener = shared.load_balancer.add_listener(
+    # Only the default certificate: SNI certificates count toward the ALB's certificate quota
+    # once per listener, and a test client inside the VPC can accept the default one.
+    return shared.load_balancer.add_listener(
         "Test",
         port=port,
         protocol=elbv2.ApplicationProtocol.HTTPS if https else elbv2.ApplicationProtocol.HTTP,
@@ -262,9 +264,6 @@ def _add_test_listener(
         default_action=default_action,
         open=False,
     )
-    # Only the default certificate: SNI certificates count toward the ALB's certificate quota
-    # once per listener, and a test client inside the VPC can accept the default one.
-    return listener
 
 
 def _vpc_cidr(vpc: ec2.IVpc) -> str:
