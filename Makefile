@@ -62,7 +62,7 @@ CONTEXT ?= sample-app
 
 .PHONY: help setup synth test test-integration test-scale test-fuzz test-deploy emulator-deploy lint format diff plan deploy destroy \
 	clean snapshot-update diagram config-reference docs nag-report bench bootstrap preflight-account \
-	retained-resources verify push-image set-image-tag
+	retained-resources verify push-image set-image-tag image-digests
 
 help: ## List the targets and the variables they take
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
@@ -76,7 +76,8 @@ help: ## List the targets and the variables they take
 	@echo "(plan against it, not the last deploy); PLAN_ACCEPT=rule[,rule] (plan, deploy: proceed"
 	@echo "despite those rules' refusals); PLAN_FLAGS=--json (plan as JSON);"
 	@echo "CDK_DEPLOY_FLAGS, CDK_DESTROY_FLAGS (extra cdk deploy/destroy flags); SERVICE=fargate/NAME"
-	@echo "or ec2/NAME, TAG, CONTEXT=dir (push-image, set-image-tag)."
+	@echo "or ec2/NAME, TAG, CONTEXT=dir (push-image, set-image-tag); DEPLOYER_ADMIN_ARN (deploy: your"
+	@echo "role's ARN with its path, when iam:GetRole is denied)."
 
 setup: $(STAMP) ## Create .venv, install pinned Python deps, Node.js 24 and the pinned CDK CLI
 
@@ -140,10 +141,13 @@ plan: synth ## What deploying ENV does per stack and resource, and the changes r
 # The plan against the last deploy (with no record here, e.g. on a CI runner: against the
 # account's templates) stops the deploy on a refusal (exit 2) unless PLAN_ACCEPT names its rule.
 # DeployerAdminArn: the deployer's IAM user or role ARN for the EKS stack when its config has
-# eks.access.deployer_admin (read here, at deploy time, with the deployer's credentials).
+# eks.access.deployer_admin (read here, at deploy time, with the deployer's credentials). When the
+# role's path cannot be read (no iam:GetRole), the tool stops the deploy before CloudFormation
+# starts; DEPLOYER_ADMIN_ARN=arn:...:role/PATH/ROLE then gives it (checked to name the caller).
+DEPLOYER_ADMIN_ARN ?=
 deploy: synth preflight-account ## cfn-linted synth, account check and plan, then cdk deploy of those templates
 	$(VENV)/bin/python -m tools.plan.cli $(PLAN_ARGS) --if-unrecorded deployed
-	parameters="$$($(VENV)/bin/python -m tools.account.caller_arn --parameters cdk.out)"; \
+	parameters="$$($(VENV)/bin/python -m tools.account.caller_arn --parameters cdk.out --principal-arn "$(DEPLOYER_ADMIN_ARN)")"; \
 	if [ -n "$$parameters" ]; then echo "Cluster-admin access entry for the deployer: $$parameters"; fi; \
 	$(CDK) deploy --app cdk.out $(STACK_SELECTION) $$parameters --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
 	$(VENV)/bin/python -m tools.deploy.deployed_stacks record $(if $(STACKS),--stacks "$(STACKS)") --environment $(ENV) --assembly cdk.out
@@ -154,6 +158,9 @@ verify: setup ## After deploy: ECS services steady, targets healthy, service URL
 
 push-image: setup ## Build CONTEXT for SERVICE's CPU architecture, push it as TAG to its ECR repository
 	$(VENV)/bin/python -m tools.images.push --service "$(SERVICE)" --tag "$(TAG)" --context "$(CONTEXT)" $(TOOL_ARGS)
+
+image-digests: setup ## Pinned image digests of ENV against their registries (MOVED: tag moved; GONE: cannot start)
+	$(VENV)/bin/python -m tools.images.digests $(TOOL_ARGS) --check
 
 set-image-tag: setup ## Set SERVICE's image tag to TAG for ENV in its service file under CONFIG (then deploy)
 	$(VENV)/bin/python -m tools.images.set_tag --service "$(SERVICE)" --tag "$(TAG)" $(TOOL_ARGS)

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.release_time import ReleaseTime, release_times, render_release_table
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from tools.docs.markers import write_generated
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,10 +212,11 @@ def services_override(count: int) -> dict[str, Any]:
     (removed explicitly; the EC2 cluster keeps its own), each routed by its own path."""
     services: dict[str, Any] = {
         f"svc-{index:02d}": {
-            "image": {"uri": SAMPLE_IMAGE_URI},
+            "image": dict(SAMPLE_IMAGE),
             "user": "101",
             "writable_paths": ["/tmp", "/var/cache/nginx"],
             "route": {"priority": index, "paths": [f"/svc-{index:02d}/*"]},
+            "stack": (index - 1) // 10 + 1,  # 10 per stack (services_per_stack's default)
         }
         for index in range(1, count + 1)
     }

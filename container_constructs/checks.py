@@ -71,6 +71,10 @@ STS_ASSUMED_ROLE_ARN: Final = re.compile(
 )
 
 
+# An ECS service's name in the config (it becomes its construct ids: stacks.names).
+SERVICE_NAME: Final = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+
+
 def arn_region(arn: str) -> str:
     """The region field of an ARN (empty for a global service's, such as IAM's)."""
     return arn.split(":")[3]
@@ -149,6 +153,18 @@ def is_repository_name(name: str) -> bool:
     shortest, longest = ECR_REPOSITORY_NAME_LENGTH
     return shortest <= len(name) <= longest and bool(ECR_REPOSITORY_NAME.match(name))
 
+
+# The pinned machine image of an ECS EC2 cluster (container_constructs/machine_images.py): an
+# ECS-optimized AL2023 release as its AMI names spell it (al2023-ami-ecs-hvm-<release>-kernel-6.1-
+# <arch>), or a Bottlerocket version as its SSM parameters spell it.
+MACHINE_IMAGE_VERSION: Final = {
+    "al2023": re.compile(r"^2023\.0\.[0-9]{8}$"),
+    "bottlerocket": re.compile(r"^1\.[0-9]{1,3}\.[0-9]{1,3}$"),
+}
+MACHINE_IMAGE_VERSION_EXAMPLE: Final = {"al2023": "2023.0.20260922", "bottlerocket": "1.61.0"}
+
+# An image digest as registries name images (the sha256 of the manifest or index).
+IMAGE_DIGEST: Final = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 # The ports only root (or a binary with the file capability cap_net_bind_service) may listen on;
 # ECS gives a non-root process no way to bind them (aws/containers-roadmap#1721).

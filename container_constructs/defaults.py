@@ -23,6 +23,18 @@ TASK_CPU: Final = 256  # the smallest Fargate task (CPU units)
 TASK_MEMORY_MIB: Final = 512
 CPU_ARCHITECTURE: Final[Literal["x86_64", "arm64"]] = "x86_64"
 WRITABLE_PATHS: Final = ("/tmp",)  # scratch volumes under the read-only root filesystem
+# The volume-permissions init container's image (Fargate; task_volumes.py): tiny, multi-arch
+# (x86_64 and arm64), has `chown`; pinned by the digest of the index its tag named when pinned
+# (the digest Docker Hub's library/busybox:1.37 is pinned to in public repositories, e.g.
+# "busybox:1.37@sha256:9db7b599..."; ECR Public's docker/library copies Docker's official images).
+# Not checked against ECR Public offline: `make image-digests` checks it.
+VOLUME_PERMISSIONS_IMAGE_URI: Final = "public.ecr.aws/docker/library/busybox:1.37"
+VOLUME_PERMISSIONS_IMAGE_DIGEST: Final = (
+    "sha256:9db7b59979c38555a39def84a31fb98b5296952f9e3afd4f6f11f05b07adfab0"
+)
+# EC2: each writable path is a tmpfs of at most this size; its pages count toward the container's
+# memory limit (Fargate: task volumes on the task's ephemeral storage, 20 GiB).
+SCRATCH_TMPFS_SIZE_MIB: Final = 64
 HEALTH_CHECK_PATH: Final = "/"
 HEALTH_CHECK_GRACE_SECONDS: Final = 60  # a starting task is not replaced for failing checks
 MIN_TASKS: Final = 1
@@ -98,6 +110,19 @@ SCHEDULE_MAX_EVENT_AGE_SECONDS: Final = (
 # ECS clusters (Ec2ClusterProps, FargateClusterProps; config ecs.ec2, ecs.fargate).
 CONTAINER_INSIGHTS: Final[Literal["enabled", "enhanced"]] = "enabled"
 MACHINE_IMAGE: Final[Literal["al2023", "bottlerocket"]] = "al2023"  # ECS-optimized AL2023
+# The machine image release each kind is pinned to (a deploy changes the AMI only when this or
+# the config's machine_image_version changes). AL2023: the ECS-optimized AMI of aws/amazon-ecs-ami
+# release 20260922 (al2023-ami-ecs-hvm-2023.0.20260922-kernel-6.1-x86_64 / -arm64); its
+# release-specific public SSM parameters are in the copy of AWS's parameters moto 5.2.5 ships
+# (moto/ssm/resources/ecs/optimized_amis/us-east-1.json.gz, read 2026-12-04), which is how the
+# name format and the release were checked offline (newer releases exist: 20261113 on
+# https://github.com/aws/amazon-ecs-ami/releases). Bottlerocket v1.61.0 (2026-05-18,
+# https://github.com/bottlerocket-os/bottlerocket/releases/tag/v1.61.0): its parameter could not
+# be checked offline.
+MACHINE_IMAGE_VERSIONS: Final = {"al2023": "2023.0.20260922", "bottlerocket": "1.61.0"}
+# Instance refresh on a launch template change: wait this long after a new instance is InService
+# before replacing the next (the ECS agent registers within about a minute of boot).
+INSTANCE_WARMUP_SECONDS: Final = 120
 MIN_INSTANCES: Final = 0  # no instance while no task runs
 MAX_INSTANCES: Final = 2
 TARGET_CAPACITY_PERCENT: Final = 100  # managed scaling fills instances before adding one
@@ -117,6 +142,7 @@ MANAGED_INSTANCES_MIN_MEMORY_GIB: Final = 4
 INTERNAL_LOAD_BALANCER: Final = False  # internet-facing
 IDLE_TIMEOUT_SECONDS: Final = 60  # Elastic Load Balancing's own default
 ACCESS_LOG_RETENTION_DAYS: Final = 90
+HTTP_REDIRECT: Final = True  # with a certificate, port 80 redirects to HTTPS
 
 # Network (NetworkProps; config network).
 VPC_CIDR: Final = "10.0.0.0/16"

@@ -17,6 +17,7 @@ from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
 from container_constructs import defaults
+from container_constructs.checks import MACHINE_IMAGE_VERSION
 from container_constructs.common import DEFAULT_LOG_RETENTION
 from container_constructs.ecs_service_cluster import (
     ServiceCluster,
@@ -24,6 +25,7 @@ from container_constructs.ecs_service_cluster import (
     add_service_connect,
     exec_logging,
 )
+from container_constructs.machine_images import instance_refresh_policy, pinned_machine_image
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,6 +40,10 @@ class Ec2ClusterProps:
         machine_image: "al2023" (ECS-optimized Amazon Linux 2023) or "bottlerocket" (its SSM
             control host container off, like AL2023 here without SSM permissions).
             Default: "al2023".
+        machine_image_version: the release of `machine_image` the AMI is pinned to: an AL2023
+            ECS-optimized release ("2023.0.20260922") or a Bottlerocket version ("1.61.0").
+            Changing it makes a new launch template version, which the instance refresh update
+            policy rolls out. Default: `defaults.MACHINE_IMAGE_VERSIONS[machine_image]`.
         min_instances: Auto Scaling group minimum. Default: 0.
         max_instances: Auto Scaling group maximum. Default: 2.
         target_capacity_percent: managed scaling target utilisation, 1-100. Default: 100.
@@ -63,6 +69,7 @@ class Ec2ClusterProps:
     vpc: ec2.IVpc
     instance_types: Sequence[str]
     machine_image: Literal["al2023", "bottlerocket"] = defaults.MACHINE_IMAGE
+    machine_image_version: str | None = None
     min_instances: int = defaults.MIN_INSTANCES
     max_instances: int = defaults.MAX_INSTANCES
     target_capacity_percent: int = defaults.TARGET_CAPACITY_PERCENT
@@ -82,8 +89,11 @@ class Ec2ClusterProps:
 
 class Ec2Cluster(Construct):
     """An ECS cluster with an Auto Scaling group capacity provider built from a launch template:
-    ECS-optimized AMI, IMDSv2 required, encrypted gp3 volume, private subnets, managed scaling
-    and draining, optional Spot, Container Insights and ECS Exec session logging.
+    ECS-optimized AMI pinned to a release, IMDSv2 required, encrypted gp3 volume, private subnets,
+    managed scaling and draining, optional Spot, Container Insights and ECS Exec session logging.
+    A launch template change (machine image release, instance types, user data) rolls the
+    instances on deploy: an instance refresh that launches each replacement before the old
+    instance is drained by ECS and terminated (`instance_refresh_policy`).
 
     Attributes:
         cluster: the ECS cluster.
@@ -122,8 +132,12 @@ class Ec2Cluster(Construct):
             ),
         )
 
+        machine_image = pinned_machine_image(
+            props.machine_image,
+            architecture,
+            props.machine_image_version or defaults.MACHINE_IMAGE_VERSIONS[props.machine_image],
+        )
         if bottlerocket:
-            machine_image: ec2.IMachineImage = ecs.BottleRocketImage(architecture=architecture)
             image_type = ecs.MachineImageType.BOTTLEROCKET
             user_data = ec2.UserData.custom("")
             # The control host container is Bottlerocket's SSM agent; instances here get no SSM
@@ -131,12 +145,6 @@ class Ec2Cluster(Construct):
             user_data.add_commands("[settings.host-containers.control]", "enabled = false")
             volume_device = "/dev/xvdb"  # Bottlerocket's data volume holds images and tasks
         else:
-            hardware = (
-                ecs.AmiHardwareType.ARM
-                if architecture == ec2.InstanceArchitecture.ARM_64
-                else ecs.AmiHardwareType.STANDARD
-            )
-            machine_image = ecs.EcsOptimizedImage.amazon_linux2023(hardware)
             image_type = ecs.MachineImageType.AMAZON_LINUX_2
             user_data = ec2.UserData.for_linux()
             if props.spot:
@@ -193,6 +201,7 @@ class Ec2Cluster(Construct):
             max_capacity=props.max_instances,
             new_instances_protected_from_scale_in=props.managed_termination_protection,
             capacity_rebalance=props.spot,
+            update_policy=instance_refresh_policy(),
             launch_template=None if mixed else self.launch_template,
             mixed_instances_policy=(
                 autoscaling.MixedInstancesPolicy(
@@ -374,3 +383,9 @@ def _check(props: Ec2ClusterProps) -> None:
     architectures = {ec2.InstanceType(name).architecture for name in props.instance_types}
     if len(architectures) > 1:
         raise ValueError("Ec2Cluster: instance_types must share one CPU architecture")
+    version = props.machine_image_version
+    if version is not None and not MACHINE_IMAGE_VERSION[props.machine_image].match(version):
+        raise ValueError(
+            f"Ec2Cluster: machine_image_version '{version}' is not a release of "
+            f"{props.machine_image}"
+        )

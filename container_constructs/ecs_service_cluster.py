@@ -2,14 +2,14 @@
 each, built by the cluster and ALB constructs, or rebuilt from plain values in another stack or
 app with `from_attributes`. Also the cluster's ECS Exec session logging, which both cluster kinds
 set up the same way and `ServiceCluster.from_attributes` describes again for an imported cluster,
-and its ECS Service Connect namespace (`add_service_connect`), where services find each other by
-name.
+its ECS Service Connect namespace (`add_service_connect`), where services find each other by
+name, and where a service's listener rule is made (`ServiceLoadBalancer.add_rule`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from aws_cdk import RemovalPolicy
@@ -20,6 +20,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
+
+from container_constructs.listener_routes import SERVICE_RULE_ID, ListenerRoutes, rule_conditions
 
 LaunchType = Literal["fargate", "ec2", "managed_instances"]
 Scheme = Literal["http", "https"]
@@ -225,6 +227,16 @@ class ServiceLoadBalancer:
         dns_name: the ALB's DNS name (a service's URL, unless it routes by host). Required.
         test_listener: the listener of new revisions before they get production traffic
             (blue/green, canary and linear releases). Default: None, rolling releases only.
+        target_group_id: the construct id of the target group a service registers behind this
+            ALB. A target group serves one load balancer ("You can use each target group with
+            only one load balancer", Elastic Load Balancing, target groups for your Application
+            Load Balancers, https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html,
+            read 2026-12-03), so a service that moves to another ALB in one deploy needs a new
+            one: give each ALB a service may sit behind its own id. Default: "TargetGroup".
+        routes: where the services of this stack make their rules on `listener`, one per
+            priority (`ListenerRoutes`). Default: None, each service makes its own rule
+            (`<service>/ListenerRule`), which a rename at the same priority replaces (a new rule
+            before the old one is deleted: PriorityInUse).
     """
 
     listener: elbv2.IApplicationListener
@@ -232,6 +244,41 @@ class ServiceLoadBalancer:
     scheme: Scheme
     dns_name: str
     test_listener: elbv2.IApplicationListener | None = None
+    target_group_id: str = "TargetGroup"
+    routes: ListenerRoutes | None = None
+
+    def with_routes(self, routes: ListenerRoutes) -> ServiceLoadBalancer:
+        """This handle, with services making their rules in `routes` (which must be on
+        `listener`)."""
+        return replace(self, routes=routes)
+
+    def add_rule(
+        self,
+        service: Construct,
+        *,
+        priority: int,
+        target_group: elbv2.IApplicationTargetGroup,
+        path_patterns: Sequence[str] = (),
+        host_headers: Sequence[str] = (),
+    ) -> elbv2.ApplicationListenerRule:
+        """The listener rule of `service` at `priority`, forwarding what `path_patterns` and/or
+        `host_headers` match to `target_group`: in `routes` if set, else `<service>/ListenerRule`.
+        """
+        if self.routes is not None:
+            return self.routes.add(
+                priority=priority,
+                target_group=target_group,
+                path_patterns=path_patterns,
+                host_headers=host_headers,
+            )
+        return elbv2.ApplicationListenerRule(
+            service,
+            SERVICE_RULE_ID,
+            listener=self.listener,
+            priority=priority,
+            conditions=rule_conditions(path_patterns, host_headers),
+            target_groups=[target_group],
+        )
 
     @classmethod
     def from_attributes(
@@ -244,6 +291,7 @@ class ServiceLoadBalancer:
         scheme: Scheme,
         dns_name: str,
         test_listener_arn: str | None = None,
+        target_group_id: str = "TargetGroup",
     ) -> ServiceLoadBalancer:
         """Import an ALB's listener and security group into `scope` by their attributes: plain
         values, or tokens of another stack of the same app.
@@ -260,6 +308,7 @@ class ServiceLoadBalancer:
             dns_name: the ALB's DNS name. Required.
             test_listener_arn: ARN of its test listener, imported as
                 `<construct_id>TestListener`. Default: None, no test listener.
+            target_group_id: see the attribute. Default: "TargetGroup".
         """
         security_group = ec2.SecurityGroup.from_security_group_id(
             scope, construct_id, security_group_id, mutable=False
@@ -286,6 +335,7 @@ class ServiceLoadBalancer:
             scheme=scheme,
             dns_name=dns_name,
             test_listener=test_listener,
+            target_group_id=target_group_id,
         )
 
 

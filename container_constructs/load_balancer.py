@@ -15,6 +15,17 @@ from container_constructs import defaults
 from container_constructs.checks import UNPRIVILEGED_PORTS
 from container_constructs.ecs_service_cluster import Scheme, ServiceLoadBalancer
 
+# Construct ids of (the listener services attach to, the HTTP->HTTPS redirect listener). The
+# first is the id the ALB's only listener had when it served plain HTTP, and it keeps it with a
+# certificate: turning HTTPS on or off changes that listener's port, protocol and certificates in
+# place (the only create-only property of AWS::ElasticLoadBalancingV2::Listener is
+# LoadBalancerArn: `createOnlyProperties` of its CloudFormation resource schema, as cfn-lint ships
+# it), so its ARN, the export service stacks import it by and their rules on it survive.
+LISTENER_IDS = ("Http", "Redirect")
+# The ids of an ALB deployed with a certificate before the serving listener kept one id: services
+# on `Https`, the redirect `Http`. Such an ALB keeps them (SharedLoadBalancerProps.listener_ids).
+HTTPS_FIRST_LISTENER_IDS = ("Https", "Http")
+
 
 @dataclass(frozen=True, kw_only=True)
 class SharedLoadBalancerProps:
@@ -30,10 +41,20 @@ class SharedLoadBalancerProps:
             security group admits the ALB on its port only) and its egress stays one rule
             (a rule per service would meet the quota of 60 rules per security group).
             Default: 1024-65535, every unprivileged port (`checks.UNPRIVILEGED_PORTS`).
-        certificate_arn: ACM certificate. Set: HTTPS listener on 443 (recommended TLS policy)
-            and a permanent HTTP->HTTPS redirect on 80. Default: None, plain HTTP on 80.
+        certificate_arn: ACM certificate. Set: the listener is HTTPS on 443 (recommended TLS
+            policy), with a permanent HTTP->HTTPS redirect on 80 unless `http_redirect` is off.
+            Default: None, plain HTTP on 80.
         additional_certificate_arns: more ACM certificates for the HTTPS listener (SNI); only
             with `certificate_arn`. Default: none.
+        http_redirect: with `certificate_arn`, a second listener on 80 redirecting to HTTPS.
+            It is created after the listener has moved to 443 (turning HTTPS on is one deploy);
+            turning HTTPS off while it exists is two deploys: first without it, then without the
+            certificate (the listener cannot take port 80 before the redirect listener, deleted
+            only at the end of the update, gives it up: DuplicateListener). Default: True.
+        listener_ids: construct ids of (the listener services attach to, the redirect listener):
+            `LISTENER_IDS`, or `HTTPS_FIRST_LISTENER_IDS` for an ALB deployed with a certificate
+            before the listener kept one id, so that it updates in place. Changing them replaces
+            the listeners. Default: LISTENER_IDS.
         internal: scheme internal in the private subnets, listener ports open to
             `internal_cidr` only. Default: False, internet-facing in the public subnets.
         internal_cidr: the IPv4 CIDR an internal ALB's listener ports admit; give the VPC's
@@ -53,6 +74,8 @@ class SharedLoadBalancerProps:
     target_port_range: tuple[int, int] = UNPRIVILEGED_PORTS
     certificate_arn: str | None = None
     additional_certificate_arns: Sequence[str] = ()
+    http_redirect: bool = defaults.HTTP_REDIRECT
+    listener_ids: tuple[str, str] = LISTENER_IDS
     internal: bool = defaults.INTERNAL_LOAD_BALANCER
     internal_cidr: str | None = None
     idle_timeout: Duration = field(
@@ -77,8 +100,10 @@ class SharedLoadBalancer(Construct):
     Attributes:
         load_balancer: the ALB.
         security_group: the ALB's security group.
-        listener: the listener services attach rules to (HTTPS with a certificate, else HTTP).
-        redirect_listener: the HTTP->HTTPS redirect listener (None without a certificate).
+        listener: the listener services attach rules to: HTTPS on 443 with a certificate, else
+            HTTP on 80; one resource either way (`LISTENER_IDS`).
+        redirect_listener: the HTTP->HTTPS redirect listener on 80 (None without a certificate
+            or with `http_redirect` off).
         test_listener: the test listener (None without one).
         access_log_bucket: the bucket of the access logs.
         scheme: "https" or "http", the scheme of `listener`.
@@ -99,6 +124,10 @@ class SharedLoadBalancer(Construct):
             )
         if props.additional_certificate_arns and props.certificate_arn is None:
             raise ValueError("SharedLoadBalancer: additional_certificate_arns need certificate_arn")
+        if not props.http_redirect and props.certificate_arn is None:
+            raise ValueError("SharedLoadBalancer: http_redirect off needs certificate_arn")
+        if len(set(props.listener_ids)) != 2:
+            raise ValueError(f"SharedLoadBalancer: listener_ids must differ: {props.listener_ids}")
         stack = Stack.of(self)
         if Token.is_unresolved(stack.region):
             raise ValueError(
@@ -137,7 +166,8 @@ class SharedLoadBalancer(Construct):
             allow_all_outbound=False,
         )
         https = props.certificate_arn is not None
-        listener_ports = [80, 443] if https else [80]
+        redirect = https and props.http_redirect
+        listener_ports = ([80] if redirect or not https else []) + ([443] if https else [])
         for port in listener_ports:
             if props.internal:
                 self.security_group.add_ingress_rule(
@@ -180,10 +210,11 @@ class SharedLoadBalancer(Construct):
         not_found = elbv2.ListenerAction.fixed_response(
             404, content_type="text/plain", message_body="Not found"
         )
+        serving_id, redirect_id = props.listener_ids
         self.redirect_listener: elbv2.ApplicationListener | None = None
         if props.certificate_arn is not None:
             self.listener = self.load_balancer.add_listener(
-                "Https",
+                serving_id,
                 port=443,
                 protocol=elbv2.ApplicationProtocol.HTTPS,
                 certificates=[elbv2.ListenerCertificate.from_arn(props.certificate_arn)],
@@ -199,19 +230,27 @@ class SharedLoadBalancer(Construct):
                         for arn in props.additional_certificate_arns
                     ],
                 )
-            self.redirect_listener = self.load_balancer.add_listener(
-                "Http",
-                port=80,
-                protocol=elbv2.ApplicationProtocol.HTTP,
-                default_action=elbv2.ListenerAction.redirect(
-                    protocol="HTTPS", port="443", permanent=True
-                ),
-                open=False,
-            )
+            if redirect:
+                self.redirect_listener = self.load_balancer.add_listener(
+                    redirect_id,
+                    port=80,
+                    protocol=elbv2.ApplicationProtocol.HTTP,
+                    default_action=elbv2.ListenerAction.redirect(
+                        protocol="HTTPS", port="443", permanent=True
+                    ),
+                    open=False,
+                )
+                # Created (or updated) only after the listener has left port 80: turning HTTPS on
+                # moves it from 80 to 443 in the same update, and ELB refuses a second listener
+                # on a port ("DuplicateListener", CreateListener and ModifyListener in the
+                # Elastic Load Balancing API reference,
+                # https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyListener.html,
+                # read 2026-12-03).
+                self.redirect_listener.node.add_dependency(self.listener)
             self.scheme: Scheme = "https"
         else:
             self.listener = self.load_balancer.add_listener(
-                "Http",
+                serving_id,
                 port=80,
                 protocol=elbv2.ApplicationProtocol.HTTP,
                 default_action=not_found,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -14,6 +14,22 @@ from constructs import Construct
 
 from container_constructs import defaults
 from container_constructs.checks import ACCOUNT_ID, is_repository_name
+from container_constructs.pull_through_cache import (
+    PullThroughCacheResources,
+    PullThroughCacheRule,
+    acknowledge_login_token,
+    add_pull_through_cache,
+    grant_pull_through,
+)
+
+__all__ = [
+    "ENCRYPTIONS",
+    "ContainerRegistry",
+    "ContainerRegistryProps",
+    "PullThroughCacheRule",
+    "RepositorySpec",
+    "grant_pull_through",
+]
 
 _SCAN_FREQUENCIES = ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")
 # By ECR's EncryptionType; aws-cdk-lib compares the instances, so these members, not copies.
@@ -28,8 +44,11 @@ class RepositorySpec:
     """One repository of a `ContainerRegistry`.
 
     Attributes:
-        name: ECR repository name (2-256 chars, lowercase, `.`/`_`/`-` separators, `/` paths).
+        name: the repository's key: `ContainerRegistry.repositories` and its construct id use it
+            (ECR name rules: 2-256 chars, lowercase, `.`/`_`/`-` separators, `/` paths).
             Required.
+        repository_name: its name in ECR (same rules; unique per account and region). A change
+            replaces the repository. Default: `name`.
         tag_immutability: reject pushes that move an existing tag. Default: True.
         scan_on_push: basic vulnerability scan of each pushed image. Default: True.
         untagged_image_expiry_days: expire untagged images this many days after push (>= 1).
@@ -38,23 +57,11 @@ class RepositorySpec:
     """
 
     name: str
+    repository_name: str | None = None
     tag_immutability: bool = defaults.TAG_IMMUTABILITY
     scan_on_push: bool = defaults.SCAN_ON_PUSH
     untagged_image_expiry_days: int = defaults.UNTAGGED_IMAGE_EXPIRY_DAYS
     max_image_count: int = defaults.MAX_IMAGE_COUNT
-
-
-@dataclass(frozen=True, kw_only=True)
-class PullThroughCacheRule:
-    """A pull-through cache rule for an upstream registry that needs no credentials.
-
-    Attributes:
-        repository_prefix: local prefix the cached repositories are created under. Required.
-        upstream_registry_url: e.g. `public.ecr.aws`, `registry.k8s.io`, `quay.io`. Required.
-    """
-
-    repository_prefix: str
-    upstream_registry_url: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,7 +83,8 @@ class ContainerRegistryProps:
         replication_regions: regions every repository is replicated to (same account). Default:
             none. The registry has ONE replication configuration per account and region; this
             construct owns it when set.
-        pull_through_cache: a pull-through cache rule. Default: none.
+        pull_through_cache: a pull-through cache rule, with a repository creation template and
+            the cached repositories it names, encrypted like the repositories. Default: none.
     """
 
     repositories: Sequence[RepositorySpec]
@@ -97,9 +105,13 @@ class ContainerRegistry(Construct):
 
     Attributes:
         repositories: the repositories keyed by their name.
+        ecr_names: each repository's ECR name, keyed by its name.
         encryption_key: the KMS key of the repositories (None with AES256).
         scanning_configuration / replication_configuration / pull_through_cache_rule: the
             registry-level resources, None unless requested.
+        pull_through_cache: the cache's rule, creation template (and role) and cached
+            repositories (`grant_pull_through` gives a task execution role what a first pull
+            through it needs), None without a cache.
     """
 
     def __init__(
@@ -108,6 +120,9 @@ class ContainerRegistry(Construct):
         super().__init__(scope, construct_id)
         _validate(props)
         self.encryption_key = self._encryption_key(props)
+        self.ecr_names = {
+            spec.name: spec.repository_name or spec.name for spec in props.repositories
+        }
         self.repositories: dict[str, ecr.Repository] = {
             spec.name: self._repository(spec, props) for spec in props.repositories
         }
@@ -115,20 +130,33 @@ class ContainerRegistry(Construct):
             self.grant_pull(iam.AccountPrincipal(account))
         self.scanning_configuration = self._enhanced_scanning(props)
         self.replication_configuration = self._replication(props)
-        self.pull_through_cache_rule = self._pull_through_cache(props)
+        self.pull_through_cache: PullThroughCacheResources | None = (
+            None
+            if props.pull_through_cache is None
+            else add_pull_through_cache(
+                self,
+                rule=props.pull_through_cache,
+                encryption=props.encryption,
+                encryption_key=self.encryption_key,
+                removal_policy=props.removal_policy,
+            )
+        )
+        self.pull_through_cache_rule = (
+            None if self.pull_through_cache is None else self.pull_through_cache.rule
+        )
 
     def grant_pull(self, grantee: iam.IGrantable, *repository_names: str) -> list[iam.Grant]:
         """Let `grantee` pull images (e.g. an ECS task execution role or an EKS node role) from
         the named repositories, or from all of them when none are named."""
         grants = [repo.grant_pull(grantee) for repo in self._select(repository_names)]
-        _acknowledge_login_token(grantee)
+        acknowledge_login_token(grantee)
         return grants
 
     def grant_push_pull(self, grantee: iam.IGrantable, *repository_names: str) -> list[iam.Grant]:
         """Let `grantee` (e.g. a CI role) push and pull images of the named repositories, or of
         all of them when none are named."""
         grants = [repo.grant_pull_push(grantee) for repo in self._select(repository_names)]
-        _acknowledge_login_token(grantee)
+        acknowledge_login_token(grantee)
         return grants
 
     def _select(self, names: Sequence[str]) -> list[ecr.Repository]:
@@ -160,7 +188,7 @@ class ContainerRegistry(Construct):
         return ecr.Repository(
             self,
             spec.name.replace("/", "--"),  # "/" separates construct paths
-            repository_name=spec.name,
+            repository_name=spec.repository_name or spec.name,
             image_tag_mutability=(
                 ecr.TagMutability.IMMUTABLE if spec.tag_immutability else ecr.TagMutability.MUTABLE
             ),
@@ -204,7 +232,7 @@ class ContainerRegistry(Construct):
                         ecr.CfnRegistryScanningConfiguration.RepositoryFilterProperty(
                             filter=name, filter_type="WILDCARD"
                         )
-                        for name in self.repositories
+                        for name in self.ecr_names.values()
                     ],
                 )
             ],
@@ -233,7 +261,7 @@ class ContainerRegistry(Construct):
                 ecr.CfnReplicationConfiguration.RepositoryFilterProperty(
                     filter=name, filter_type="PREFIX_MATCH"
                 )
-                for name in self.repositories
+                for name in self.ecr_names.values()
             ],
         )
         configuration = ecr.CfnReplicationConfiguration(
@@ -247,19 +275,6 @@ class ContainerRegistry(Construct):
             configuration.node.add_dependency(repository)
         return configuration
 
-    def _pull_through_cache(
-        self, props: ContainerRegistryProps
-    ) -> ecr.CfnPullThroughCacheRule | None:
-        rule = props.pull_through_cache
-        if rule is None:
-            return None
-        return ecr.CfnPullThroughCacheRule(
-            self,
-            "PullThroughCache",
-            ecr_repository_prefix=rule.repository_prefix,
-            upstream_registry_url=rule.upstream_registry_url,
-        )
-
 
 def _validate(props: ContainerRegistryProps) -> None:
     # Each raise here guards direct use of the construct; a validated platform config never
@@ -272,9 +287,13 @@ def _validate(props: ContainerRegistryProps) -> None:
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise ValueError(f"ContainerRegistry: duplicate repository names {', '.join(duplicates)}")
+    physical = [spec.repository_name or spec.name for spec in props.repositories]
+    if len(set(physical)) != len(physical):
+        raise ValueError("ContainerRegistry: two repositories share an ECR name")
     for spec in props.repositories:
-        if not is_repository_name(spec.name):
-            raise ValueError(f"ContainerRegistry: '{spec.name}' is not an ECR repository name")
+        for name in (spec.name, spec.repository_name or spec.name):
+            if not is_repository_name(name):
+                raise ValueError(f"ContainerRegistry: '{name}' is not an ECR repository name")
         if spec.untagged_image_expiry_days < 1 or spec.max_image_count < 1:
             raise ValueError(
                 f"ContainerRegistry: '{spec.name}' lifecycle days and counts must be at least 1"
@@ -293,22 +312,4 @@ def _validate(props: ContainerRegistryProps) -> None:
         raise ValueError(
             f"ContainerRegistry: enhanced_scan_frequency must be one of "
             f"{', '.join(_SCAN_FREQUENCIES)}, got {frequency}"
-        )
-
-
-def _acknowledge_login_token(grantee: iam.IGrantable) -> None:
-    """aws-cdk-lib's ECR grants add `ecr:GetAuthorizationToken` on `*` to the grantee's policy;
-    acknowledge cdk-nag's IAM5 for it on the grantee (a role holds that policy as its default
-    policy; the only statement with `*`)."""
-    principal = grantee.grant_principal
-    if isinstance(principal, Construct):
-        Validations.of(principal).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason=(
-                    "ecr:GetAuthorizationToken, added by aws-cdk-lib's ECR grants, has no "
-                    "resource-level permissions, so IAM requires Resource '*'; every image "
-                    "action is scoped to the granted repository ARNs"
-                ),
-            )
         )

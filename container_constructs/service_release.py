@@ -37,6 +37,7 @@ from constructs import Construct
 
 from container_constructs import defaults
 from container_constructs.ecs_service_cluster import ServiceLoadBalancer
+from container_constructs.listener_routes import rule_conditions
 
 Strategy = Literal["rolling", "blue_green", "canary", "linear"]
 STRATEGIES: dict[str, ecs.DeploymentStrategy] = {
@@ -141,24 +142,19 @@ def route_to_service(
 ) -> ServiceRoutes:
     """Route the production listener's requests matching `path_patterns` and `host_headers` (at
     `priority`) to
-    `service`'s container through a target group `TargetGroup` made by `new_target_group`, and
-    for the blue/green family also the test listener's: an `AlternateTargetGroup` with the same
+    `service`'s container through a target group made by `new_target_group` (id: the handle's
+    `target_group_id`; rule: the handle's `add_rule`), and for the blue/green family also the
+    test listener's: an `Alternate<target_group_id>` with the same
     settings and a test rule with the same priority and conditions (priorities are per listener,
     so the test listener's rules are in the production ones' order). ECS starts each new
     revision behind the test rule, then shifts production traffic by the strategy."""
-    conditions = []
-    if path_patterns:
-        conditions.append(elbv2.ListenerCondition.path_patterns(list(path_patterns)))
-    if host_headers:
-        conditions.append(elbv2.ListenerCondition.host_headers(list(host_headers)))
-    target_group = new_target_group("TargetGroup")
-    rule = elbv2.ApplicationListenerRule(
+    target_group = new_target_group(load_balancer.target_group_id)
+    rule = load_balancer.add_rule(
         scope,
-        "ListenerRule",
-        listener=load_balancer.listener,
         priority=priority,
-        conditions=list(conditions),
-        target_groups=[target_group],
+        path_patterns=path_patterns,
+        host_headers=host_headers,
+        target_group=target_group,
     )
     if not release.shifts_traffic:
         service.load_balancer_target(
@@ -170,13 +166,14 @@ def route_to_service(
             f"release strategy '{release.strategy}' needs the ALB's test listener "
             "(ServiceLoadBalancer.test_listener)"
         )
-    alternate = new_target_group("AlternateTargetGroup")
+    # One alternate group per ALB too, like the production one (a target group serves one ALB).
+    alternate = new_target_group(f"Alternate{load_balancer.target_group_id}")
     test_rule = elbv2.ApplicationListenerRule(
         scope,
         "TestListenerRule",
         listener=load_balancer.test_listener,
         priority=priority,
-        conditions=list(conditions),
+        conditions=rule_conditions(path_patterns, host_headers),
         target_groups=[alternate],
     )
     role = iam.Role(

@@ -61,6 +61,8 @@ class SidecarSpec:
         image: the sidecar's image. Default: None, the preset's pinned image (required without a
             preset).
         repository: our ECR repository `image` is in (pull is granted). Default: None.
+        cached_repository: the pull-through cache's repository `image` is pulled through (pull
+            and ecr:BatchImportUpstreamImage are granted on it). Default: None.
         port: a port the sidecar listens on. Default: None.
         essential: whether the task stops when this container stops. Default: True.
         environment: plain environment variables (a preset sets its own). Default: none.
@@ -76,6 +78,7 @@ class SidecarSpec:
     preset: SidecarPreset | None = None
     image: ecs.ContainerImage | None = None
     repository: ecr.IRepository | None = None
+    cached_repository: ecr.IRepository | None = None
     port: int | None = None
     essential: bool = True
     environment: Mapping[str, str] = field(default_factory=dict)

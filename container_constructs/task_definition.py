@@ -26,6 +26,7 @@ from container_constructs import defaults
 from container_constructs.common import DEFAULT_LOG_RETENTION, secure_log_group
 from container_constructs.ecs_managed_instances import managed_instances_task_definition
 from container_constructs.ecs_service_cluster import ServiceCluster
+from container_constructs.pull_through_cache import grant_pull_through
 from container_constructs.sidecars import (
     SidecarSpec,
     add_firelens_router,
@@ -75,6 +76,9 @@ class TaskProps:
         image: the app's container image. Required.
         repository: our ECR repository the image is in; pull is granted to the execution role.
             Default: None (a public image).
+        cached_repository: the pull-through cache's repository `image` is pulled through (then
+            named by digest in it); the execution role gets pull and ecr:BatchImportUpstreamImage
+            on it alone. Default: None.
         user: uid[:gid] the app runs as, non-root unless `exceptions.run_as_root`. Default: "1000".
         cpu: task CPU units (Fargate: a pair with memory_mib AWS offers). Default: 256.
         memory_mib: task memory in MiB. Default: 512.
@@ -83,8 +87,14 @@ class TaskProps:
         volume_permissions: how the non-root app gets write access to its scratch volumes,
             which start root-owned 0755: "init-container" (a non-essential container chowns them
             to `user`, which must then be numeric, and the app waits for its success) or "none"
-            (the image declares VOLUME there, or the app needs no write access).
-            Default: "init-container".
+            (the image declares VOLUME there, or the app needs no write access). On EC2 the
+            app's paths are then tmpfs mounts owned by `user` and no init container runs
+            (task_volumes.add_scratch_volumes says why). Default: "init-container".
+        volume_permissions_image: the init container's image (any image with `chown`).
+            Default: None, busybox pinned by digest from ECR Public (task_volumes).
+        volume_permissions_cached_repository: the pull-through cache's repository that image is
+            pulled through, granted like `cached_repository` when the init container runs.
+            Default: None.
         environment: plain environment variables of the app. Default: none.
         secrets: environment variable -> secret injected at start. Default: none.
         command: overrides the image's CMD. Default: None (the image's).
@@ -110,12 +120,15 @@ class TaskProps:
     cluster: ServiceCluster
     image: ecs.ContainerImage
     repository: ecr.IRepository | None = None
+    cached_repository: ecr.IRepository | None = None
     user: str = defaults.USER
     cpu: int = defaults.TASK_CPU
     memory_mib: int = defaults.TASK_MEMORY_MIB
     cpu_architecture: ecs.CpuArchitecture = CPU_ARCHITECTURES[defaults.CPU_ARCHITECTURE]
     writable_paths: Sequence[str] = defaults.WRITABLE_PATHS
     volume_permissions: VolumePermissions = "init-container"
+    volume_permissions_image: ecs.ContainerImage | None = None
+    volume_permissions_cached_repository: ecr.IRepository | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
     secrets: Mapping[str, ecs.Secret] = field(default_factory=dict)
     command: Sequence[str] | None = None
@@ -259,15 +272,18 @@ def build_task(scope: Construct, props: TaskProps, *, port: int | None) -> Servi
         stop_timeout=props.stop_timeout,
         essential=True,
     )
+    root = props.exceptions.run_as_root is not None  # root owns the fresh volumes already
+    hand_over = props.volume_permissions == "init-container" and not root
     app_volumes = add_scratch_volumes(
         task_definition,
         container,
         writable_paths=props.writable_paths,
         exec_paths=exec_agent_paths(launch_type) if props.enable_execute_command else (),
+        launch_type=launch_type,
+        owner=props.user if hand_over else None,
     )
     volume_permissions_container: ecs.ContainerDefinition | None = None
-    root = props.exceptions.run_as_root is not None  # root owns the fresh volumes already
-    if props.volume_permissions == "init-container" and app_volumes and not root:
+    if hand_over and app_volumes:
         volume_permissions_container = add_volume_permissions_init(
             scope,
             task_definition,
@@ -275,6 +291,7 @@ def build_task(scope: Construct, props: TaskProps, *, port: int | None) -> Servi
             volumes=app_volumes,
             user=props.user,
             log_group=log_group,
+            image=props.volume_permissions_image,
         )
     sidecars = add_sidecars(
         scope,
@@ -286,6 +303,11 @@ def build_task(scope: Construct, props: TaskProps, *, port: int | None) -> Servi
         task_role=task_role,
         added=added,
     )
+    cached = [props.cached_repository, *(s.cached_repository for s in props.sidecars)]
+    if volume_permissions_container is not None:
+        cached.append(props.volume_permissions_cached_repository)
+    for repository in _unique(cached):
+        grant_pull_through(repository, execution_role)
     acknowledge_task(scope, props, task_definition, task_role)
     return ServiceTask(
         task_role=task_role,
@@ -299,7 +321,10 @@ def build_task(scope: Construct, props: TaskProps, *, port: int | None) -> Servi
 
 
 def _repositories(props: TaskProps) -> list[ecr.IRepository]:
-    found = [props.repository] + [sidecar.repository for sidecar in props.sidecars]
+    return _unique([props.repository] + [sidecar.repository for sidecar in props.sidecars])
+
+
+def _unique(found: Sequence[ecr.IRepository | None]) -> list[ecr.IRepository]:
     unique: dict[str, ecr.IRepository] = {}
     for repository in found:
         if repository is not None:

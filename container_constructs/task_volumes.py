@@ -1,5 +1,6 @@
-"""Writable scratch volumes under a read-only root filesystem: which paths ECS Exec needs on each
-launch type, and an init container that hands the app's volumes to its non-root user."""
+"""Writable scratch paths under a read-only root filesystem: which paths ECS Exec needs on each
+launch type, tmpfs mounts owned by the app's user on EC2, and on Fargate task volumes with an
+init container that hands them to the app's non-root user."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from container_constructs import defaults
 from container_constructs.checks import NUMERIC_USER, exec_bind_mount_clashes
 
 LaunchType = Literal["fargate", "ec2", "managed_instances"]
@@ -41,8 +43,12 @@ EXEC_AGENT_PATHS_EC2 = ("/var/lib/amazon/ssm",)
 # nested mount writable; it is kept because that is the set reported working.
 EXEC_AGENT_PATHS_FARGATE = ("/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm")
 
-# The init container's image: tiny, multi-arch (x86_64 and arm64), has `chown`, pinned by tag.
-VOLUME_PERMISSIONS_IMAGE = "public.ecr.aws/docker/library/busybox:1.37"
+# The init container's default image (defaults.py says which and why), pinned by digest.
+VOLUME_PERMISSIONS_IMAGE = (
+    defaults.VOLUME_PERMISSIONS_IMAGE_URI.rsplit(":", 1)[0]
+    + "@"
+    + defaults.VOLUME_PERMISSIONS_IMAGE_DIGEST
+)
 # Docker's default capability set (moby oci/caps/defaults.go), which Fargate also grants. Fargate
 # accepts no `add` but SYS_PTRACE (ECS API KernelCapabilities), so the init container keeps only
 # CHOWN by dropping the rest rather than dropping ALL and adding CHOWN back. It chowns the roots
@@ -64,6 +70,8 @@ DOCKER_DEFAULT_CAPABILITIES = (
     ecs.Capability.SYS_CHROOT,
 )
 INIT_CAPABILITIES = (ecs.Capability.CHOWN,)
+# The mode of an app's tmpfs scratch directory on EC2: its owner's alone (the app's uid).
+SCRATCH_TMPFS_MODE = "0700"
 
 
 def exec_agent_paths(launch_type: LaunchType) -> tuple[str, ...]:
@@ -104,15 +112,31 @@ def add_scratch_volumes(
     *,
     writable_paths: Sequence[str],
     exec_paths: Sequence[str],
+    launch_type: LaunchType = "fargate",
+    owner: str | None = None,
 ) -> list[tuple[str, str]]:
-    """Add one empty task volume per path and mount it read-write in `app`.
+    """Make each of `writable_paths` and `exec_paths` writable in `app` under its read-only root.
 
-    Returns (volume name, path) of the app's own scratch volumes (not the ECS Exec ones).
+    Fargate, or no `owner`: one empty task volume per path, mounted read-write. EC2 with `owner`
+    (the app's numeric uid[:gid]): the app's own paths are tmpfs mounts owned by it instead
+    (`add_owned_tmpfs`), because on EC2 a task volume is a Docker volume, which Docker fills
+    with the image's directory, owner and mode included, when the app container is created: an
+    image whose directory at that path is root's 0755 leaves the app without write access, and
+    an init container's chown of the empty volume beforehand is undone (see `add_owned_tmpfs`).
+    The ECS Exec paths stay task volumes on both launch types (root's, as the SSM agent wants).
+
+    Returns (volume name, path) of the app's own paths that are task volumes, which an init
+    container must hand to the app's user (none on EC2 with `owner`).
     """
+    owned_tmpfs = launch_type == "ec2" and owner is not None
     app_volumes: list[tuple[str, str]] = []
+    tmpfs_paths: list[str] = []
     mount_points = []
     paths = list(writable_paths) + [p for p in exec_paths if p not in writable_paths]
     for index, path in enumerate(paths):
+        if owned_tmpfs and path not in exec_paths:
+            tmpfs_paths.append(path)
+            continue
         volume = f"scratch-{index}"
         task_definition.add_volume(name=volume)
         mount_points.append(
@@ -120,8 +144,79 @@ def add_scratch_volumes(
         )
         if path not in exec_paths:
             app_volumes.append((volume, path))
-    app.add_mount_points(*mount_points)
+    if mount_points:
+        app.add_mount_points(*mount_points)
+    if tmpfs_paths:
+        assert owner is not None
+        add_owned_tmpfs(task_definition, app, paths=tmpfs_paths, owner=owner)
     return app_volumes
+
+
+def owned_tmpfs_mount_options(owner: str) -> list[str]:
+    """The tmpfs mount options that make the mount's root directory the app's: `uid=`, `gid=`
+    when `owner` names a group, and an explicit mode (see `add_owned_tmpfs`)."""
+    uid, _, gid = owner.partition(":")
+    return [f"uid={uid}", *([f"gid={gid}"] if gid else []), f"mode={SCRATCH_TMPFS_MODE}"]
+
+
+def add_owned_tmpfs(
+    task_definition: ecs.TaskDefinition,
+    app: ecs.ContainerDefinition,
+    *,
+    paths: Sequence[str],
+    owner: str,
+    size_mib: int = defaults.SCRATCH_TMPFS_SIZE_MIB,
+) -> None:
+    """Mount a tmpfs owned by `owner` (numeric uid[:gid]) at each of `paths` in `app` (EC2).
+
+    Why tmpfs and not a task volume, on EC2 (sources read 2026-12-04):
+    - The ECS agent turns a task volume without a host path into a Docker *local volume* (amazon-
+      ecs-agent agent/api/task/task.go `initializeDockerLocalVolumes`, commit 8dfceca6). When a
+      container is created with an empty named volume at a path its image has, Docker copies the
+      image's directory into it, the directory's owner and mode included (moby daemon/
+      create_unix.go `populateVolume` -> container/container_unix.go `copyExistingContents` ->
+      `fs.CopyDir`, only while the volume is empty; moby commit b985e231). The init container
+      only chowns the volume's root and leaves it empty, so the app's creation, after it,
+      copies a root-owned 0755 directory's metadata over the chown.
+    - A tmpfs (ECS `linuxParameters.tmpfs`, Docker's `--tmpfs`) is mounted by runc when the
+      container starts and is never filled from the image (Docker adds no `tmpcopyup`). Its root
+      directory is owned by the `uid=`/`gid=` mount options (root without them) and, where the
+      image has the directory, runc prepends that directory's mode to the options, which an
+      explicit `mode=` overrides (opencontainers/runc libcontainer/rootfs_linux.go
+      `createOpenMountpoint`, "If the original target exists, copy the mode for the tmpfs mount",
+      commit 76d9cf5d; the change 9fa8b9de of 2023 replaced a chmod after the mount). So
+      `uid=<uid>,mode=0700` makes the directory the app's whatever the image ships there.
+    - ECS accepts these options ("mode" | "uid" | "gid" among the tmpfs mountOptions, ECS API
+      reference, Tmpfs), which aws-cdk-lib's `TmpfsMountOption` enum can only spell without a
+      value: the options are set on the task definition's CloudFormation properties instead.
+    - Docker adds `noexec,nosuid,nodev` to every tmpfs (moby daemon/oci_linux.go), and its pages
+      count toward the container's memory limit: `size_mib` caps each one.
+    Fargate keeps task volumes (bind mounts, not filled from the image) and the init container.
+    """
+    linux = app.linux_parameters
+    # The task builder (task_definition.py) always gives the app LinuxParameters (capabilities
+    # dropped), which render the LinuxParameters object these options are merged into.
+    assert linux is not None, "the app container needs LinuxParameters"
+    definition = task_definition.node.default_child
+    assert isinstance(definition, ecs.CfnTaskDefinition)
+    # Containers render in the order they were added, which is the order of their constructs.
+    containers = [
+        child.node.path
+        for child in task_definition.node.children
+        if isinstance(child, ecs.ContainerDefinition)
+    ]
+    index = containers.index(app.node.path)
+    definition.add_property_override(
+        f"ContainerDefinitions.{index}.LinuxParameters.Tmpfs",
+        [
+            {
+                "ContainerPath": path,
+                "Size": size_mib,
+                "MountOptions": owned_tmpfs_mount_options(owner),
+            }
+            for path in paths
+        ],
+    )
 
 
 def add_volume_permissions_init(
@@ -132,23 +227,27 @@ def add_volume_permissions_init(
     volumes: Sequence[tuple[str, str]],
     user: str,
     log_group: logs.ILogGroup,
+    image: ecs.ContainerImage | None = None,
 ) -> ecs.ContainerDefinition:
     """A non-essential container that chowns the app's scratch volumes to `user` and exits; the
-    app starts only after it succeeded.
+    app starts only after it succeeded. `image` (default: busybox, `VOLUME_PERMISSIONS_IMAGE`)
+    needs `chown` (e.g. the same image through a registry's pull-through cache).
 
     Empty task (bind-mount) volumes are owned by root with mode 0755 on Fargate platform 1.4
     unless the image declares VOLUME at the path (aws/containers-roadmap#863, #938), so a
-    non-root app under a read-only root cannot write to them; on EC2 an empty Docker volume takes
-    the owner of the image's directory at the path, or stays root's where there is none. Works
-    for any image and both launch types (the chown needs only CAP_CHOWN). The ECS Exec volumes
-    stay root's: the SSM agent runs as uid 0 without DAC_OVERRIDE (all capabilities dropped).
+    non-root app under a read-only root cannot write to them; the chown needs only CAP_CHOWN.
+    Fargate's bind mounts are not filled from the image, so the chown holds. On EC2 it would not
+    (Docker volumes are filled from the image when the app is created): there `add_scratch_volumes`
+    gives the app owned tmpfs mounts instead, and this container is only added for task volumes
+    it returns. The ECS Exec volumes stay root's: the SSM agent runs as uid 0 without
+    DAC_OVERRIDE (all capabilities dropped).
     """
     linux = ecs.LinuxParameters(scope, "VolumePermissionsLinuxParameters")
     linux.drop_capabilities(*(c for c in DOCKER_DEFAULT_CAPABILITIES if c not in INIT_CAPABILITIES))
     init = task_definition.add_container(
         "VolumePermissions",
         container_name="volume-permissions",
-        image=ecs.ContainerImage.from_registry(VOLUME_PERMISSIONS_IMAGE),
+        image=image or ecs.ContainerImage.from_registry(VOLUME_PERMISSIONS_IMAGE),
         command=["chown", user, *(path for _, path in volumes)],
         user="0",
         essential=False,

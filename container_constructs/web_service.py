@@ -42,7 +42,8 @@ class WebServiceProps(TaskProps):
         load_balancer: the shared ALB to sit behind: the listener to add a rule to and the
             security group the tasks admit (`SharedLoadBalancer.service_load_balancer`, or
             `ServiceLoadBalancer.from_attributes` in another stack). Required.
-        listener_priority: the rule's priority, unique on the listener. Required.
+        listener_priority: the rule's priority, unique on the listener; where the rule is made is
+            the load balancer handle's (`ServiceLoadBalancer.add_rule`). Required.
         path_patterns: the rule's path conditions (this or host_headers). Default: none.
         host_headers: the rule's host conditions (this or path_patterns). Default: none.
         container_port: unprivileged port the app listens on (below 1024 only with
@@ -100,8 +101,8 @@ class WebService(Construct):
         log_group: the application log group.
         security_group: the tasks' security group.
         storage: the EFS storage, or None.
-        target_group: the ALB target group.
-        listener_rule: the rule routing to `target_group`.
+        target_group: the ALB target group (id: the load balancer handle's `target_group_id`).
+        listener_rule: the rule routing to `target_group` (made by the load balancer handle).
         scaling: the task count auto scaling.
         alternate: the alternate target group, test rule and release role of a traffic-shifting
             release, or None (rolling).

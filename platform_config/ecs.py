@@ -10,7 +10,11 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from container_constructs import defaults
-from container_constructs.checks import exec_bind_mount_clashes
+from container_constructs.checks import (
+    MACHINE_IMAGE_VERSION,
+    MACHINE_IMAGE_VERSION_EXAMPLE,
+    exec_bind_mount_clashes,
+)
 from platform_config.base import (
     EC2_INSTANCE_TYPE,
     Section,
@@ -65,12 +69,30 @@ def _reject_duplicates_strategy(strategy: Sequence[CapacityProviderShare]) -> No
         raise ValueError("default_strategy: only one capacity provider may have a base")
 
 
+_RELEASE_KINDS = {
+    "al2023": "an ECS-optimized AL2023 release",
+    "bottlerocket": "a Bottlerocket version",
+}
+
+
 class Ec2ClusterConfig(ClusterConfig):
     """An ECS cluster whose capacity is an Auto Scaling group capacity provider."""
 
     machine_image: Literal["al2023", "bottlerocket"] = Field(
         default=defaults.MACHINE_IMAGE,
         description="ECS-optimized Amazon Linux 2023 or Bottlerocket.",
+    )
+    machine_image_version: str | None = Field(
+        default=None,
+        description=(
+            "The release the AMI is pinned to: an ECS-optimized AL2023 release such as "
+            f"{MACHINE_IMAGE_VERSION_EXAMPLE['al2023']} (aws/amazon-ecs-ami releases) or a "
+            f"Bottlerocket version such as {MACHINE_IMAGE_VERSION_EXAMPLE['bottlerocket']}. A "
+            "change rolls the instances on the next deploy (instance refresh, tasks drained). "
+            "Default: the release this platform version pins for `machine_image` "
+            f"({defaults.MACHINE_IMAGE_VERSIONS['al2023']} / "
+            f"{defaults.MACHINE_IMAGE_VERSIONS['bottlerocket']})."
+        ),
     )
     instance_types: list[str] = Field(
         min_length=1, description="Instance types; several let Spot diversify (first = primary)."
@@ -127,6 +149,18 @@ class Ec2ClusterConfig(ClusterConfig):
         if not 1 <= value <= 100:
             raise ValueError(f"must be 1-100 (percent), got {value}")
         return value
+
+    @model_validator(mode="after")
+    def _machine_image_version(self) -> Ec2ClusterConfig:
+        version = self.machine_image_version
+        if version is not None and not MACHINE_IMAGE_VERSION[self.machine_image].match(version):
+            raise ValueError(
+                f"machine_image_version: '{version}' is not "
+                f"{_RELEASE_KINDS[self.machine_image]}; "
+                f"allowed: e.g. {MACHINE_IMAGE_VERSION_EXAMPLE[self.machine_image]}, or unset "
+                f"for the pinned default {defaults.MACHINE_IMAGE_VERSIONS[self.machine_image]}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _capacity(self) -> Ec2ClusterConfig:

@@ -25,10 +25,14 @@ from platform_config.ecs_placement import (
     AlbKey,
     AlbUsage,
     LoadBalancerConfig,
+    Placement,
     alb_usage,
     check_alb_quotas,
     check_group_names,
-    priority_block,
+    check_legacy_rules,
+    check_stack_capacity,
+    check_stack_pins,
+    place,
 )
 from platform_config.ecs_service import ServiceConfig
 from platform_config.listener_rules import reject_shadowed_routes
@@ -81,7 +85,10 @@ class ClusterConfig(Section):
         default=10,
         ge=1,
         le=20,
-        description="Route priorities per service stack (~25 resources per service; 500 max).",
+        description=(
+            "Web services per service stack at most (~25 resources per service; 500 max); each "
+            "names its stack with stack (default 1). Other kinds have a stack each."
+        ),
     )
     services: dict[str, ServiceConfig] = Field(
         default_factory=dict,
@@ -90,6 +97,29 @@ class ClusterConfig(Section):
             "config of record one file each, config/services/<cluster>/<name>.json."
         ),
     )
+
+    legacy_listener_rules: dict[int, str] = Field(
+        default_factory=dict,
+        description=(
+            "For an environment deployed before listener rules were keyed by priority: route "
+            'priority -> the name of the service whose rule was at that priority then, e.g. {"1": '
+            '"sample"}. The rule at that priority keeps that rule\'s logical id, so the upgrade '
+            "updates it in place (without, it is replaced at the same priority: PriorityInUse), "
+            "whichever service is at that priority. Unused for a priority no service has. "
+            "Default: every rule keyed by its priority."
+        ),
+    )
+
+    @field_validator("legacy_listener_rules", mode="before")
+    @classmethod
+    def _priority_keys(cls, value: object) -> object:
+        """JSON keys are strings: "1" is priority 1 (other keys fail as not integers)."""
+        if isinstance(value, dict):
+            return {
+                int(key) if isinstance(key, str) and key.isdecimal() else key: name
+                for key, name in value.items()
+            }
+        return value
 
     @field_validator("exec_log_retention_days")
     @classmethod
@@ -150,23 +180,25 @@ class ClusterConfig(Section):
 
     def group_of(self, service: ServiceConfig) -> str:
         """The name of the load-balancer group of `service`."""
-        return service.load_balancer or DEFAULT_GROUP
+        return self.placement(service).alb.group
+
+    def placement(self, service: ServiceConfig) -> Placement:
+        """Where `service` goes (`ecs_placement.place`, the one placement function)."""
+        return place(service, self.services_per_load_balancer)
 
     def alb_of(self, service: ServiceConfig) -> AlbKey:
         """The ALB that holds `service`: its group, and the block of its route priority."""
-        number = priority_block(service.web_route.priority, self.services_per_load_balancer)
-        return AlbKey(self.group_of(service), number)
+        return self.placement(service).alb
 
     def stack_of(self, service: ServiceConfig) -> int:
-        """The number N of the service stack (`services-N`) that holds `service`: the block of
-        its route priority. Priorities are unique in the cluster, so no stack holds more than
-        services_per_stack services."""
-        return priority_block(service.web_route.priority, self.services_per_stack)
+        """The number N of the service stack (`services-N`) that holds web service `service`:
+        its `stack` (default 1), whatever its priority, its name or the other services."""
+        return self.placement(service).stack
 
     def assign_service_stacks(self) -> dict[int, list[ServiceConfig]]:
         """Web services by the number of the stack that holds them, in stack order (the other
         kinds have a stack each: workload_stacks). Stable: a service's stack depends only on its
-        own priority, never on the other services."""
+        own `stack`, never on the other services."""
         stacks: dict[int, list[ServiceConfig]] = {}
         for service in self.web_services:
             stacks.setdefault(self.stack_of(service), []).append(service)
@@ -205,10 +237,10 @@ class ClusterConfig(Section):
 
     @model_validator(mode="after")
     def _routes_as_elb_checks_them(self) -> ClusterConfig:
-        """Each web service's group exists; priorities are unique in the cluster (services-N
-        holds one block of priorities of every group: were a priority reused across groups, a
-        stack could hold services_per_stack services per group, past the resource budget that
-        bound is set for); routes are unique and reachable per listener (each service's one rule
+        """Each web service's group exists; priorities are unique in the cluster (ELB needs them
+        unique per listener; a rule is keyed by its priority, and legacy_listener_rules names
+        rules by priority for the whole cluster, so a service keeps its rule whichever ALB or
+        stack it is on); routes are unique and reachable per listener (each service's one rule
         is on its ALB's HTTPS listener, or HTTP without a certificate), so a public and an
         internal ALB may both serve /*."""
         groups = self.load_balancer_groups
@@ -226,12 +258,21 @@ class ClusterConfig(Section):
             if priority in priorities:
                 raise ValueError(
                     f"services.{service.name}.route.priority: {priority} is already used by "
-                    f"service '{priorities[priority]}'; each must be unique in the cluster (the "
-                    "priority also places the service in a stack)"
+                    f"service '{priorities[priority]}'; each must be unique in the cluster (a "
+                    "listener rule is keyed by its priority in its stack)"
                 )
             priorities[priority] = service.name
         for key, services in self.assign_load_balancers().items():
             reject_shadowed_routes(f"ALB {key.name}", services)
+        return self
+
+    @model_validator(mode="after")
+    def _stacks_within_capacity(self) -> ClusterConfig:
+        """Every web service in a stack it names (or may default to), no stack over capacity,
+        and each listener rule kept from before rules were keyed by priority kept once."""
+        check_stack_pins(list(self.services.values()), self.services_per_stack)
+        check_stack_capacity(self.assign_service_stacks(), self.services_per_stack)
+        check_legacy_rules(self.legacy_listener_rules)
         return self
 
     @model_validator(mode="after")

@@ -40,6 +40,7 @@ LISTENING_KINDS = frozenset({"web", "backend"})
 KIND_FIELDS: Mapping[str, frozenset[str]] = {
     "route": frozenset({"web"}),
     "load_balancer": frozenset({"web"}),
+    "stack": frozenset({"web"}),
     "health_check_path": frozenset({"web"}),
     "health_check_grace_seconds": frozenset({"web"}),
     "container_port": LISTENING_KINDS,

@@ -1,11 +1,14 @@
 """Where a service goes and how its ALB routes to it: routes (their values checked as ELB checks
 them in platform_config/listener_rules.py), the load-balancer groups, which ALB and which service
-stack hold a service, and what the services of one ALB add to it against its quotas
-(platform_config/alb_quotas.py).
+stack hold a service (`place`, the one placement function), and what the services of one ALB add
+to it against its quotas (platform_config/alb_quotas.py).
 
-Placement depends only on a service's own group and route priority, never on the other services:
-ALB k of a group holds the priorities of block k (`services_per_load_balancer` each), and service
-stack N the priorities of block N (`services_per_stack` each), both by `priority_block`.
+Placement (of web services: the other kinds have a stack each) depends only on the service
+itself, never on its position in the list or on the other services: service stack N is the
+service's `stack` (default 1), so neither its route priority nor its name moves it to another
+stack; ALB k of its group holds the priorities of block k (`services_per_load_balancer` each,
+`priority_block`). Its listener rule is keyed by priority in its stack
+(container_constructs/listener_routes.py), so a rename keeps the rule.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from container_constructs import defaults
-from container_constructs.checks import ACM_CERTIFICATE_ARN
+from container_constructs.checks import ACM_CERTIFICATE_ARN, SERVICE_NAME
 from platform_config.alb_quotas import (
     CERTIFICATES_PER_ALB,
     RULES_PER_ALB,
@@ -35,6 +38,8 @@ if TYPE_CHECKING:
     from platform_config.ecs_service import ServiceConfig
 
 DEFAULT_GROUP = "default"
+DEFAULT_STACK = 1  # a service without `stack` is in services-1
+MAX_PRIORITY = 50000  # ELB's highest listener rule priority
 _GROUP_NAME = re.compile(r"^[a-z][a-z0-9]{0,19}$")
 
 
@@ -50,15 +55,14 @@ class RouteConfig(Section):
 
     priority: int = Field(
         ge=1,
-        le=50000,
+        le=MAX_PRIORITY,
         description=(
-            "Listener rule priority, unique in the cluster (it places the service in a stack). "
-            "The ALB evaluates a listener's rules from the lowest number: a route whose paths and "
-            "hosts cover a later route's on the same ALB (/* before /api/*, *.example.com before "
-            "api.example.com) is refused, give the narrower one the lower number. Also decides "
-            "the service's stack: services-N holds priorities (N-1)*services_per_stack+1 .. "
-            "N*services_per_stack; and its ALB within its load-balancer group (blocks of "
-            "services_per_load_balancer)."
+            "Listener rule priority, unique in the cluster. The ALB evaluates a listener's rules "
+            "from the lowest number: a route whose paths and hosts cover a later route's on the "
+            "same ALB (/* before /api/*, *.example.com before api.example.com) is refused, give "
+            "the narrower one the lower number. Also picks the service's ALB within its "
+            "load-balancer group (ALB k holds priorities (k-1)*services_per_load_balancer+1 .. "
+            "k*services_per_load_balancer); not its stack (see stack)."
         ),
     )
     paths: list[str] = Field(
@@ -108,8 +112,9 @@ class LoadBalancerConfig(Section):
     certificate_arn: str | None = Field(
         default=None,
         description=(
-            "ACM certificate ARN. Set: HTTPS listener on 443 and HTTP->HTTPS redirect on 80. "
-            "Unset: plain HTTP on 80 only (sandbox without a domain)."
+            "ACM certificate ARN. Set: the services' listener is HTTPS on 443 (the same listener "
+            "as without it, moved: on/off updates it in place), and port 80 redirects to it "
+            "(http_redirect). Unset: plain HTTP on 80 only (sandbox without a domain)."
         ),
     )
     additional_certificate_arns: list[str] = Field(
@@ -117,6 +122,22 @@ class LoadBalancerConfig(Section):
         description=(
             "More ACM certificates on the HTTPS listener (SNI), e.g. for other host names; "
             "needs certificate_arn. At most 25 per ALB (quota, excluding the default one)."
+        ),
+    )
+    http_redirect: bool = Field(
+        default=defaults.HTTP_REDIRECT,
+        description=(
+            "With certificate_arn: a listener on port 80 redirecting to HTTPS. To turn HTTPS off, "
+            "first deploy with this false, then without certificate_arn (the HTTPS listener "
+            "moves back to port 80 only once the redirect listener is gone)."
+        ),
+    )
+    https_first_listener_ids: bool = Field(
+        default=False,
+        description=(
+            "For ALBs of this group deployed with certificate_arn before the services' listener "
+            "kept one id across HTTPS on/off: keep their listener ids (services on `Https`, the "
+            "redirect `Http`) so that they update in place. Leave false otherwise."
         ),
     )
     idle_timeout_seconds: int = Field(default=defaults.IDLE_TIMEOUT_SECONDS, ge=1, le=4000)
@@ -152,6 +173,11 @@ class LoadBalancerConfig(Section):
             )
         if self.certificate_arn in self.additional_certificate_arns:
             raise ValueError("additional_certificate_arns: certificate_arn is already the default")
+        if not self.http_redirect and self.certificate_arn is None:
+            raise ValueError(
+                "http_redirect: false redirects nothing without certificate_arn (plain HTTP is "
+                "served on port 80); allowed: set certificate_arn or remove http_redirect"
+            )
         return self
 
     @property
@@ -182,6 +208,82 @@ class AlbKey(NamedTuple):
     def name(self) -> str:
         """e.g. default-1, internal-2."""
         return f"{self.group}-{self.number}"
+
+
+class Placement(NamedTuple):
+    """Where a service goes: its service stack (services-N) and its ALB."""
+
+    stack: int
+    alb: AlbKey
+
+
+def place(service: ServiceConfig, services_per_load_balancer: int) -> Placement:
+    """The one placement function, of a web service (the other kinds have no route and a stack
+    of their own, `ClusterConfig.workload_stacks`): the stack is the service's `stack` (default
+    1); the ALB is its group's ALB of the block of its route priority. Nothing else of the
+    service, and nothing of the other services, counts."""
+    group = service.load_balancer or DEFAULT_GROUP
+    number = priority_block(service.web_route.priority, services_per_load_balancer)
+    return Placement(service.stack or DEFAULT_STACK, AlbKey(group, number))
+
+
+def check_stack_pins(services: Sequence[ServiceConfig], services_per_stack: int) -> None:
+    """A service without `stack` whose route priority is beyond the first `services_per_stack`
+    must name its stack: until placement stopped following priorities, such a service was in
+    services-N, N the block of its priority, and the default (services-1) would move it there
+    from an environment deployed then (a new service at the same priority in another stack
+    while the old copy still holds it: PriorityInUse; in production its log group orphaned).
+    Services without a route (kinds other than web) have a stack of their own and are skipped."""
+    for service in services:
+        if service.route is None:
+            continue
+        block = priority_block(service.route.priority, services_per_stack)
+        if service.stack is None and block != DEFAULT_STACK:
+            raise ValueError(
+                f"services.{service.name}.stack: service '{service.name}' has route priority "
+                f"{service.route.priority}, beyond the first services_per_stack "
+                f"({services_per_stack}), and no stack; give it one. The stack no longer "
+                f"follows the priority: an environment deployed before has this service in "
+                f"services-{block} (stack: {block}); a new service may take any stack with room "
+                f"(stack: {DEFAULT_STACK} is the default)"
+            )
+
+
+def check_stack_capacity(stacks: dict[int, list[ServiceConfig]], services_per_stack: int) -> None:
+    """No service stack holds more than `services_per_stack` services."""
+    for number, services in stacks.items():
+        if len(services) > services_per_stack:
+            listed = ", ".join(f"'{service.name}'" for service in services)
+            raise ValueError(
+                f"services-{number} would hold {len(services)} services ({listed}); "
+                f"services_per_stack is {services_per_stack} (at most 20: CloudFormation's 500 "
+                "resources per stack); allowed: give some of them another stack (stack: N, a "
+                "stack with room or a new one) or raise services_per_stack"
+            )
+
+
+def check_legacy_rules(kept: dict[int, str]) -> None:
+    """The rules kept from before rules were keyed by priority (`legacy_listener_rules`, route
+    priority -> the service whose rule it was): each a service name at a route priority, each
+    name once (one logical id per rule). Names compare as their construct ids do: `a--b` is `a-b`
+    (stacks.names.service_construct_id)."""
+    seen: dict[str, int] = {}
+    for priority, name in sorted(kept.items()):
+        where = f"legacy_listener_rules.{priority}"
+        if not 1 <= priority <= MAX_PRIORITY:
+            raise ValueError(f"{where}: not a route priority; allowed: 1-{MAX_PRIORITY}")
+        if not SERVICE_NAME.match(name):
+            raise ValueError(
+                f"{where}: '{name}' is not a service name: 2-32 lowercase letters, digits and "
+                "'-', starting with a letter"
+            )
+        same_id = "-".join(part for part in name.split("-") if part)
+        if same_id in seen:
+            raise ValueError(
+                f"{where}: '{name}' is already kept at priority {seen[same_id]}; each rule "
+                "can be kept once"
+            )
+        seen[same_id] = priority
 
 
 @dataclass(frozen=True)

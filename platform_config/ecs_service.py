@@ -5,7 +5,6 @@ route in platform_config/ecs_placement.py."""
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -15,6 +14,7 @@ from container_constructs.checks import (
     EPHEMERAL_STORAGE_GIB_RANGE,
     NUMERIC_USER,
     PRIVILEGED_PORTS,
+    SERVICE_NAME,
     STOP_TIMEOUT_RANGE,
     UNPRIVILEGED_PORTS,
     check_retention_days,
@@ -45,8 +45,6 @@ from platform_config.image import ImageConfig
 
 # SecretConfig is re-exported: stacks and tests import it from here.
 __all__ = ["ScalingConfig", "SecretConfig", "ServiceConfig"]
-
-_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 
 
 class ServiceConfig(Section):
@@ -189,6 +187,17 @@ class ServiceConfig(Section):
             "default group (the cluster's load_balancer). In a group the priority picks the ALB."
         ),
     )
+    stack: int | None = Field(
+        default=None,
+        ge=1,
+        le=2000,
+        description=(
+            "The service stack (services-N) that holds the web service; default 1. Only this "
+            "moves it to another stack (not its priority, name or position); required when "
+            "route.priority is above services_per_stack (docs/design.md, D20). Other kinds have "
+            "a stack of their own."
+        ),
+    )
 
     @property
     def needs_load_balancer(self) -> bool:
@@ -199,7 +208,7 @@ class ServiceConfig(Section):
     @field_validator("name")
     @classmethod
     def _valid_name(cls, value: str) -> str:
-        if not _SERVICE_NAME.match(value):
+        if not SERVICE_NAME.match(value):
             raise ValueError(
                 f"'{value}' is not a service name: 2-32 lowercase letters, digits and '-', "
                 "starting with a letter"

@@ -16,7 +16,21 @@ DEFAULT_ENVIRONMENT = "sandbox"
 # A public image that starts on a fresh account without a push: nginx as uid 101 on port 8080,
 # writing only to /tmp and /var/cache/nginx (given as writable volumes under a read-only root).
 # The shipped sample services run it (config/services/*/sample.json); tests and benchmarks too.
+# ECS pulls it through the registry's pull-through cache, by the digest of the multi-arch index
+# the tag named when it was pinned: the digest nginxinc/nginx-unprivileged:1.27-alpine is pinned
+# to in public repositories (e.g. "nginx-unprivileged:1.27-alpine@sha256:65e3e85d..."; NGINX
+# publishes the same builds to Docker Hub and ECR Public). Not checked against ECR Public offline:
+# `make image-digests ENV=...` compares it with what the tag names there now.
 SAMPLE_IMAGE_URI = "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"
+SAMPLE_IMAGE_DIGEST = "sha256:65e3e85dbaed8ba248841d9d58a899b6197106c23cb0ff1a132b7bfe0547e4c0"
+
+# The image field of a service that runs the sample image (tests and benchmarks).
+SAMPLE_IMAGE: dict[str, str] = {"uri": SAMPLE_IMAGE_URI, "digest": SAMPLE_IMAGE_DIGEST}
+
+# The rule at priority 1 keeps the logical id the sample's listener rule had before rules were
+# keyed by priority (docs/design.md, D20): an environment deployed then updates it
+# in place, whatever service the config of record puts at priority 1.
+LEGACY_LISTENER_RULES: dict[str, str] = {"1": "sample"}  # JSON's keys, as config files give them
 
 ENVIRONMENTS: dict[str, dict[str, Any]] = {
     "sandbox": {
@@ -39,6 +53,9 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 }
             ],
             "kms_encryption": False,
+            # Deployed when other stacks imported the repository's ARN: keep those exports until
+            # every stack has been deployed with this version once (docs/design.md, D21).
+            "legacy_exports": True,
         },
         "ecs": {
             "ec2": {
@@ -53,6 +70,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 "on_demand_base_capacity": 0,
                 "managed_termination_protection": False,
                 "exec_log_retention_days": 7,
+                "legacy_listener_rules": LEGACY_LISTENER_RULES,
             },
             "fargate": {
                 "default_strategy": [
@@ -60,6 +78,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                     {"capacity_provider": "FARGATE", "weight": 1},
                 ],
                 "exec_log_retention_days": 7,
+                "legacy_listener_rules": LEGACY_LISTENER_RULES,
             },
         },
         # Spot Graviton managed nodes: the same node/add-on path as production at a few cents an
@@ -103,10 +122,15 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
             "repositories": [
                 {
                     "name": "sample-app",
+                    # Production's repository exists under this name: a new name would replace
+                    # it (a new, empty repository; the old one retained with the images).
+                    # Repositories added later get the default cp-production/kms/<name>.
+                    "physical_name": "sample-app",
                     "lifecycle": {"untagged_image_expiry_days": 14, "max_image_count": 200},
                 }
             ],
             "kms_encryption": True,
+            "legacy_exports": True,
         },
         "ecs": {
             "ec2": {
@@ -118,6 +142,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 "spot": False,
                 "managed_termination_protection": True,
                 "exec_log_retention_days": 365,
+                "legacy_listener_rules": LEGACY_LISTENER_RULES,
             },
             "fargate": {
                 "default_strategy": [
@@ -125,6 +150,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 ],
                 "container_insights": "enhanced",
                 "exec_log_retention_days": 365,
+                "legacy_listener_rules": LEGACY_LISTENER_RULES,
             },
         },
         # Canary releases: 10 % of production traffic on the new revision for one alarm window

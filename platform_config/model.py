@@ -21,6 +21,12 @@ from platform_config.base import Section
 from platform_config.ecs import EcsConfig
 from platform_config.ecs_release import OperationsConfig, check_bake_covers_alarms
 from platform_config.eks import EksConfig
+from platform_config.image import (
+    VOLUME_PERMISSIONS_IMAGE,
+    ImageConfig,
+    cached_paths,
+    check_pinned_through_cache,
+)
 from platform_config.network import NetworkConfig
 from platform_config.registry import RegistryConfig
 
@@ -223,6 +229,41 @@ class PlatformConfig(Section):
                 except ValueError as error:
                     raise ValueError(f"ecs.{kind}.services.{service.name}.{error}") from None
         return self
+
+    @model_validator(mode="after")
+    def _registry_names_and_cached_images(self) -> PlatformConfig:
+        """The registry's ECR names fit and do not collide; ECS images pulled through the
+        pull-through cache are pinned by digest (platform_config/registry.py, image.py)."""
+        self.registry.check_names(self.name)
+        cache = self.registry.pull_through_cache
+        if cache is not None:
+            for field, image in self.ecs_images():
+                check_pinned_through_cache(field, image, cache.upstream_url, self.name)
+        return self
+
+    def ecs_images(self) -> list[tuple[str, ImageConfig]]:
+        """Each ECS service's image and its sidecars' given images, with their field paths."""
+        found: list[tuple[str, ImageConfig]] = []
+        for kind, cluster in self.ecs.clusters.items():
+            for service in cluster.services.values():
+                field = f"ecs.{kind}.services.{service.name}"
+                found.append((f"{field}.image", service.image))
+                found.extend(
+                    (f"{field}.sidecars[{index}].image", sidecar.image)
+                    for index, sidecar in enumerate(service.sidecars)
+                    if sidecar.image is not None
+                )
+        return found
+
+    def cached_image_paths(self) -> list[str]:
+        """The upstream repositories the pull-through cache serves ECS from (the services' images
+        on its upstream and the volume-permissions init container's): the registry creates
+        their cached repositories. Empty without a cache."""
+        cache = self.registry.pull_through_cache
+        if cache is None:
+            return []
+        images = [image for _, image in self.ecs_images()] + [VOLUME_PERMISSIONS_IMAGE]
+        return cached_paths(cache.upstream_url, images)
 
     @model_validator(mode="after")
     def _images_in_registry(self) -> PlatformConfig:

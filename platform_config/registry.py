@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from container_constructs import defaults
 from container_constructs.checks import (
@@ -17,14 +17,23 @@ from container_constructs.checks import (
 )
 from platform_config.base import Section
 
-_CACHE_PREFIX = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
-
-# Upstream registries a pull-through cache rule can mirror without credentials.
+# Upstream registries a pull-through cache rule can mirror without credentials ("Amazon ECR
+# Public, Kubernetes container image registry, and Quay (doesn't require authentication)", Amazon
+# ECR user guide, "Sync an upstream registry with an Amazon ECR private registry", read 2026-12-04).
 PULL_THROUGH_UPSTREAMS: dict[str, str] = {
     "ecr-public": "public.ecr.aws",
     "k8s": "registry.k8s.io",
     "quay": "quay.io",
 }
+# First components of a config repository name that its default ECR name may not start with:
+# they name the KMS namespace and the caches' prefixes (stacks/names.py).
+KMS_COMPONENT = "kms"
+# The registry stack's outputs per repository (URI, push commands) and legacy exports (ARN, name);
+# CloudFormation allows 200 outputs per stack ("CloudFormation quotas", read 2026-12-04).
+OUTPUTS_PER_REPOSITORY = 2
+LEGACY_EXPORTS_PER_REPOSITORY = 2
+MAX_STACK_OUTPUTS = 200
+RESERVED_FIRST_COMPONENTS = frozenset({KMS_COMPONENT, *PULL_THROUGH_UPSTREAMS})
 
 
 class LifecycleConfig(Section):
@@ -52,9 +61,22 @@ class RepositoryConfig(Section):
 
     name: str = Field(
         description=(
-            "Repository name (ECR rules: 2-256 characters, lowercase letters and digits in "
-            "components joined by single '.', '_' or '-' and separated by '/')."
+            "The repository's name in the config (services name it with image.repository; its "
+            "stack outputs are named after it). ECR rules: 2-256 characters, lowercase letters "
+            "and digits in components joined by single '.', '_' or '-' and separated by '/'. "
+            "Its first component may not be 'kms' nor an upstream of the pull-through cache."
         )
+    )
+    physical_name: str | None = Field(
+        default=None,
+        description=(
+            "The repository's name in ECR, where names are unique per account and region. "
+            "Default: cp-<environment>/<name>, or cp-<environment>/kms/<name> with "
+            "kms_encryption (a change of encryption replaces a repository, and the new one "
+            "then gets a new name). Set it to keep the name of a repository that exists "
+            "(production keeps `sample-app`); an encryption change then needs a new name "
+            "(docs/deploying.md, Images)."
+        ),
     )
     tag_immutability: bool = Field(
         default=defaults.TAG_IMMUTABILITY,
@@ -69,9 +91,11 @@ class RepositoryConfig(Section):
         description="Image expiry rules (see its fields for the defaults).",
     )
 
-    @field_validator("name")
+    @field_validator("name", "physical_name")
     @classmethod
-    def _valid_name(cls, value: str) -> str:
+    def _valid_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         shortest, longest = ECR_REPOSITORY_NAME_LENGTH
         if not shortest <= len(value) <= longest:
             raise ValueError(
@@ -95,23 +119,27 @@ class PullThroughCacheConfig(Section):
             "(quay.io); all need no credentials. Default: ecr-public."
         ),
     )
-    repository_prefix: str = Field(
-        default="ecr-public",
+    repository_prefix: str | None = Field(
+        default=None,
         description=(
-            "Local prefix: `<account>.dkr.ecr.<region>.amazonaws.com/<prefix>/<upstream path>` "
-            "pulls through the cache. 2-30 characters. Default: ecr-public."
+            "ECR prefix: `<account>.dkr.ecr.<region>.amazonaws.com/<prefix>/<upstream path>` "
+            "pulls through the cache. 2-30 characters, '/'-separated components. Default: "
+            "cp-<environment>/<upstream> (cp-<environment>/kms/<upstream> with kms_encryption), "
+            "unique per environment (a prefix is unique per account and region)."
         ),
     )
 
     @field_validator("repository_prefix")
     @classmethod
-    def _valid_prefix(cls, value: str) -> str:
-        if not 2 <= len(value) <= 30 or not _CACHE_PREFIX.match(value):
-            raise ValueError(
-                f"'{value}' is not a pull-through cache prefix; allowed: 2-30 lowercase letters "
-                "and digits joined by single '.', '_' or '-'"
-            )
+    def _valid_prefix(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_cache_prefix(value)
         return value
+
+    @property
+    def upstream_url(self) -> str:
+        """The upstream registry's host, as image URIs name it."""
+        return PULL_THROUGH_UPSTREAMS[self.upstream]
 
 
 class CiPublisherConfig(Section):
@@ -173,12 +201,28 @@ class RegistryConfig(Section):
         ),
     )
     pull_through_cache: PullThroughCacheConfig | None = Field(
-        default=None,
-        description="A pull-through cache rule for a public upstream. Default: none.",
+        default_factory=PullThroughCacheConfig,
+        description=(
+            "A pull-through cache rule for a public upstream, with a repository creation template "
+            "(scan, immutable tags, lifecycle, the registry's encryption). ECS services' images "
+            "on that upstream are pulled through it, pinned by image.digest: from ECR, over the "
+            "VPC endpoints when they are on, not anonymously through NAT. Default: Amazon ECR "
+            "Public (public.ecr.aws). null: images are pulled from their registries directly."
+        ),
     )
     ci_publisher: CiPublisherConfig = Field(
         default_factory=CiPublisherConfig,
         description="The CI push/pull role. Default: created, trusting this account.",
+    )
+    legacy_exports: bool = Field(
+        default=False,
+        description=(
+            "Keep the registry stack's exports of each repository's ARN and name under the names "
+            "and values they had when other stacks referenced the repositories directly (before "
+            "ECR names carried the environment): an environment deployed then has stacks that "
+            "import them until their next deploy. Set false once every stack of the environment "
+            "has been deployed since. Default: false (nothing imports them)."
+        ),
     )
 
     @field_validator("repositories")
@@ -219,9 +263,119 @@ class RegistryConfig(Section):
             raise ValueError(f"at most 25 destinations are allowed, got {len(value)}")
         return _unique(value, "regions")
 
+    @field_validator("repositories")
+    @classmethod
+    def _namespace_components_reserved(
+        cls, value: list[RepositoryConfig]
+    ) -> list[RepositoryConfig]:
+        for index, repository in enumerate(value):
+            first = repository.name.split("/", 1)[0]
+            if repository.physical_name is None and first in RESERVED_FIRST_COMPONENTS:
+                raise ValueError(
+                    f"[{index}].name: '{repository.name}' starts with '{first}', which the "
+                    "registry's namespace keeps for KMS-encrypted repositories and pull-through "
+                    "caches; allowed: another first component, or a physical_name"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _outputs_fit(self) -> RegistryConfig:
+        per_repository = OUTPUTS_PER_REPOSITORY + (
+            LEGACY_EXPORTS_PER_REPOSITORY if self.legacy_exports else 0
+        )
+        fit = MAX_STACK_OUTPUTS // per_repository
+        if len(self.repositories) > fit:
+            raise ValueError(
+                f"repositories: {len(self.repositories)} repositories need "
+                f"{len(self.repositories) * per_repository} stack outputs "
+                f"({per_repository} each{' with legacy_exports' if self.legacy_exports else ''}); "
+                f"allowed: at most {fit} (CloudFormation's {MAX_STACK_OUTPUTS} outputs per stack)"
+            )
+        return self
+
     @property
     def repository_names(self) -> list[str]:
         return [repository.name for repository in self.repositories]
+
+    def physical_names(self, environment: str) -> dict[str, str]:
+        """Each repository's ECR name by its config name (stacks/names.py `repository_name`)."""
+        from stacks import names  # names.py imports platform_config: imported when called
+
+        return {
+            repository.name: repository.physical_name
+            or names.repository_name(environment, repository.name, self.kms_encryption)
+            for repository in self.repositories
+        }
+
+    def cache_prefix(self, environment: str) -> str | None:
+        """The pull-through cache's ECR prefix, or None without a cache."""
+        from stacks import names
+
+        cache = self.pull_through_cache
+        if cache is None:
+            return None
+        return cache.repository_prefix or names.pull_through_cache_prefix(
+            environment, self.kms_encryption, cache.upstream
+        )
+
+    def check_names(self, environment: str) -> None:
+        """The ECR names the environment's registry gets fit ECR's rules and do not collide.
+
+        Raises:
+            ValueError: naming the field (registry.repositories[i].name / physical_name,
+                registry.pull_through_cache.repository_prefix) and what is allowed.
+        """
+        seen: dict[str, str] = {}
+        for index, (name, physical) in enumerate(self.physical_names(environment).items()):
+            field = f"registry.repositories[{index}]." + (
+                "physical_name" if self.repositories[index].physical_name else "name"
+            )
+            shortest, longest = ECR_REPOSITORY_NAME_LENGTH
+            if not shortest <= len(physical) <= longest:
+                raise ValueError(
+                    f"{field}: the ECR name '{physical[:60]}...' is {len(physical)} characters; "
+                    f"allowed: at most {longest} (a shorter name, or a physical_name)"
+                )
+            if physical in seen:
+                raise ValueError(
+                    f"{field}: '{name}' and '{seen[physical]}' would both be ECR repository "
+                    f"'{physical}'; allowed: distinct physical names"
+                )
+            seen[physical] = name
+        prefix = self.cache_prefix(environment)
+        if prefix is None:
+            return
+        if (
+            self.pull_through_cache is not None
+            and self.pull_through_cache.repository_prefix is None
+        ):
+            try:
+                check_cache_prefix(prefix)
+            except ValueError:
+                raise ValueError(
+                    f"registry.pull_through_cache.repository_prefix: the default '{prefix}' is "
+                    f"{len(prefix)} characters, more than ECR's 30 (environment '{environment}'); "
+                    "allowed: set repository_prefix, 2-30 characters, unique in the account and "
+                    "region"
+                ) from None
+        clash = [physical for physical in seen if physical.startswith(f"{prefix}/")]
+        if clash:
+            raise ValueError(
+                f"registry.repositories: '{clash[0]}' is under the pull-through cache's prefix "
+                f"'{prefix}'; allowed: a name outside it"
+            )
+
+
+def check_cache_prefix(prefix: str) -> str:
+    """`prefix` if ECR takes it as a pull-through cache prefix (2-30 characters, ECR name
+    components), else ValueError."""
+    if not 2 <= len(prefix) <= 30 or not ECR_REPOSITORY_NAME.match(prefix):
+        raise ValueError(
+            f"'{prefix}' is not a pull-through cache prefix; allowed: 2-30 characters of "
+            "lowercase letters and digits joined by single '.', '_' or '-', components "
+            "separated by '/'"
+        )
+    return prefix
 
 
 def _unique(values: list[str], what: str) -> list[str]:

@@ -1,15 +1,15 @@
 """The ECS stacks: per cluster kind, one cluster stack (cluster, capacity, shared ALB) and as many
 service stacks as the services need.
 
-Placement is the config's (platform_config/ecs_placement.py, deterministic, independent of list
-order): a service lives in stack `services-N`, N the block of its route priority
-(`ClusterConfig.stack_of`), and on ALB k of its load-balancer group, k the block of its priority
-(`ClusterConfig.alb_of`). Priorities are unique per cluster, so no stack ever holds more than
-`services_per_stack` services; adding, removing or reordering services never moves another
-service, so its logical IDs stay put. Changing a service's priority across a block boundary moves
-it to another stack: CloudFormation then creates the new service before deleting the old one
-(service names are generated, so both can exist for a moment). Sparse priorities make sparse
-stacks; number services 1, 2, 3, ... The default group's first ALB keeps the construct ids of the
+Placement is the config's (`ClusterConfig.placement`, platform_config/ecs_placement.py `place`):
+a web service lives in stack `services-N`, N its `stack` (default 1), and on ALB k of its
+load-balancer group, k the block of its route priority; a service of another kind in a stack of
+its own (`ClusterConfig.workload_stacks`). Neither depends on the other services or
+the list order, and a priority change never moves a service to another stack, so logical ids stay
+put. A service's resources are named after the service; its listener rule after its priority, in
+the `ListenerRoutes` of its stack and ALB, so a rename updates the rule in place (a kept rule,
+`legacy_listener_rules`, keeps the id it had before) and its target group after its ALB, so a move
+to another ALB makes a new one. The default group's first ALB keeps the construct ids of the
 single shared ALB (`SharedLoadBalancer`, output `LoadBalancerDnsName`); every other ALB's ids name
 its group and number.
 """
@@ -21,7 +21,6 @@ from typing import Any, Generic, TypedDict, TypeVar
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -40,7 +39,13 @@ from container_constructs.ecs_service_cluster import (
     ServiceCluster,
     ServiceLoadBalancer,
 )
-from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
+from container_constructs.listener_routes import ListenerRoutes, ListenerRoutesProps
+from container_constructs.load_balancer import (
+    HTTPS_FIRST_LISTENER_IDS,
+    LISTENER_IDS,
+    SharedLoadBalancer,
+    SharedLoadBalancerProps,
+)
 from container_constructs.worker_service import WorkerService
 from platform_config.ecs import ClusterConfig, Ec2ClusterConfig, FargateClusterConfig
 from platform_config.ecs_managed_instances import ManagedInstancesClusterConfig
@@ -50,6 +55,7 @@ from stacks import names
 from stacks.common import StackSettings
 from stacks.ecs_operations import add_cluster_dashboard, add_workload_alarms, alarm_topic
 from stacks.ecs_workloads import Workload, add_workload
+from stacks.images import ImageSources
 
 # The default group's first ALB (see stacks/names.py FIRST_LOAD_BALANCER for its ids).
 FIRST_ALB = AlbKey(*names.FIRST_LOAD_BALANCER)
@@ -143,6 +149,12 @@ class EcsClusterStack(Stack, Generic[SectionT]):
                     vpc=vpc,
                     certificate_arn=balancer.certificate_arn,
                     additional_certificate_arns=balancer.additional_certificate_arns,
+                    http_redirect=balancer.http_redirect,
+                    listener_ids=(
+                        HTTPS_FIRST_LISTENER_IDS
+                        if balancer.https_first_listener_ids
+                        else LISTENER_IDS
+                    ),
                     internal=balancer.internal,
                     internal_cidr=vpc_cidr if balancer.internal else None,
                     idle_timeout=Duration.seconds(balancer.idle_timeout_seconds),
@@ -200,6 +212,7 @@ class Ec2ClusterStack(EcsClusterStack[Ec2ClusterConfig]):
             props=Ec2ClusterProps(
                 instance_types=section.instance_types,
                 machine_image=section.machine_image,
+                machine_image_version=section.machine_image_version,
                 min_instances=section.min_instances,
                 max_instances=section.max_instances,
                 target_capacity_percent=section.target_capacity_percent,
@@ -279,8 +292,8 @@ class EcsServicesStack(Stack):
         load_balancers: the cluster stack's `service_load_balancers`. Required.
         exec_log_group_name: the literal name of the cluster's ECS Exec log group, or None.
             Required.
-        repositories: the registry's repositories by config name. Required.
-        alarms: the alarms stack, whose topic the services' alarms notify. Required.
+        images: what the services' images resolve against (`RegistryStack.image_sources`:
+            the registry's repositories and its pull-through cache). Required.
         queues: the queues of the cluster's workers built before, by worker name (those the
             services send to). Default: none.
 
@@ -302,7 +315,7 @@ class EcsServicesStack(Stack):
         cluster: ServiceCluster,
         load_balancers: Mapping[AlbKey, ServiceLoadBalancer],
         exec_log_group_name: str | None,
-        repositories: Mapping[str, ecr.IRepository],
+        images: ImageSources,
         alarms: Stack,
         queues: Mapping[str, sqs.IQueue] | None = None,
         **kwargs: Any,
@@ -314,7 +327,7 @@ class EcsServicesStack(Stack):
         imported: dict[AlbKey, ServiceLoadBalancer] = {}
         for key in sorted({section.alb_of(s) for s in services if s.kind == "web"}):
             shared = load_balancers[key]
-            imported[key] = ServiceLoadBalancer.from_attributes(
+            handle = ServiceLoadBalancer.from_attributes(
                 self,
                 names.load_balancer_import_construct_id(key),
                 listener_arn=shared.listener.listener_arn,
@@ -324,7 +337,17 @@ class EcsServicesStack(Stack):
                 test_listener_arn=(
                     shared.test_listener.listener_arn if shared.test_listener else None
                 ),
+                target_group_id=names.target_group_construct_id(key),
             )
+            routes = ListenerRoutes(
+                self,
+                names.routes_construct_id(key),
+                props=ListenerRoutesProps(
+                    listener=handle.listener,
+                    keep_ids=_kept_rules(section, services, key),
+                ),
+            )
+            imported[key] = handle.with_routes(routes)
         self.service_cluster = ServiceCluster.from_attributes(
             self,
             names.IMPORTED_CLUSTER_CONSTRUCT,
@@ -339,16 +362,14 @@ class EcsServicesStack(Stack):
         self.services: dict[str, Workload] = {}
         self.queues: dict[str, sqs.IQueue] = {}
         for service in services:
-            balancer: ServiceLoadBalancer | None = (
-                imported[section.alb_of(service)] if service.kind == "web" else None
-            )
+            balancer = imported[section.alb_of(service)] if service.kind == "web" else None
             workload = add_workload(
                 self,
                 service,
                 settings=settings,
                 cluster=self.service_cluster,
                 balancer=balancer,
-                repositories=repositories,
+                images=images,
                 queues=queues,
             )
             add_workload_alarms(
@@ -360,3 +381,19 @@ class EcsServicesStack(Stack):
             self.services[service.name] = workload
             if isinstance(workload, WorkerService):
                 self.queues[service.name] = workload.queue
+
+
+def _kept_rules(
+    section: ClusterConfig, services: Sequence[ServiceConfig], key: AlbKey
+) -> dict[int, str]:
+    """Priority -> the construct id of the service whose rule the rule at that priority keeps
+    (`legacy_listener_rules`), for the web services of this stack on ALB `key` (only they have
+    a route and a rule)."""
+    kept = section.legacy_listener_rules
+    return {
+        service.web_route.priority: names.service_construct_id(kept[service.web_route.priority])
+        for service in services
+        if service.route is not None
+        and service.route.priority in kept
+        and section.alb_of(service) == key
+    }

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack, TimeZone
-from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sqs as sqs
@@ -29,11 +28,12 @@ from container_constructs.web_service import WebService, WebServiceProps
 from container_constructs.worker_service import WorkerService, WorkerServiceProps
 from platform_config.ecs_container import ContainerHealthCheckConfig
 from platform_config.ecs_service import ServiceConfig
-from platform_config.image import ImageConfig
+from platform_config.image import VOLUME_PERMISSIONS_IMAGE
 from stacks import names
 from stacks.common import StackSettings
 from stacks.ecs_operations import release_props
 from stacks.ecs_secrets import grant_secret_keys, service_secrets
+from stacks.images import ImageSources
 
 Workload = WebService | BackendService | WorkerService | ScheduledJob
 
@@ -45,17 +45,19 @@ def add_workload(
     settings: StackSettings,
     cluster: ServiceCluster,
     balancer: ServiceLoadBalancer | None,
-    repositories: Mapping[str, ecr.IRepository],
+    images: ImageSources,
     queues: Mapping[str, sqs.IQueue],
 ) -> Workload:
     """The construct of `service`'s kind in `scope`, its grants and its outputs.
 
     Args:
+        images: what the service's images resolve against (the registry's repositories and its
+            pull-through cache; the task builder grants their pulls).
         balancer: the ALB a web service sits behind (None for the other kinds).
         queues: the queues of the cluster's workers built so far, by worker name (every worker
             `service` sends to is among them).
     """
-    common = task_kwargs(scope, service, settings, cluster, repositories, queues)
+    common = task_kwargs(scope, service, settings, cluster, images, queues)
     construct_id = names.service_construct_id(service.name)
     workload: Workload
     if service.kind == "web":
@@ -179,18 +181,26 @@ def task_kwargs(
     service: ServiceConfig,
     settings: StackSettings,
     cluster: ServiceCluster,
-    repositories: Mapping[str, ecr.IRepository],
+    images: ImageSources,
     queues: Mapping[str, sqs.IQueue],
 ) -> dict[str, Any]:
-    """The `TaskProps` of `service`: what every kind takes alike."""
+    """The `TaskProps` of `service`: what every kind takes alike. Its images (the app's, the
+    sidecars' and the init container's) are resolved against `images`: one of the registry's
+    repositories, or through the pull-through cache by digest (stacks/images.py)."""
+    app = images.resolve(service.image)
+    init = images.resolve(VOLUME_PERMISSIONS_IMAGE)
+    sidecar_images = [images.resolve(s.image) if s.image else None for s in service.sidecars]
     environment = dict(service.environment)
     for worker in service.send_to:
         environment[names.queue_url_variable(worker)] = queues[worker].queue_url
     exceptions = service.exceptions
     return {
         "cluster": cluster,
-        "image": image(service.image, repositories),
-        "repository": repository(service.image, repositories),
+        "image": app.container_image,
+        "repository": app.repository,
+        "cached_repository": app.cached,
+        "volume_permissions_image": init.container_image,
+        "volume_permissions_cached_repository": init.cached,
         "user": service.user,
         "cpu": service.cpu,
         "memory_mib": service.memory_mib,
@@ -211,8 +221,9 @@ def task_kwargs(
             SidecarSpec(
                 name=sidecar.name,
                 preset=sidecar.preset,
-                image=image(sidecar.image, repositories) if sidecar.image else None,
-                repository=repository(sidecar.image, repositories) if sidecar.image else None,
+                image=resolved.container_image if resolved else None,
+                repository=resolved.repository if resolved else None,
+                cached_repository=resolved.cached if resolved else None,
                 port=sidecar.port,
                 essential=sidecar.essential,
                 environment=sidecar.environment,
@@ -221,7 +232,7 @@ def task_kwargs(
                 health_check=health_check(sidecar.health_check),
                 depends_on=_conditions(sidecar.depends_on),
             )
-            for sidecar in service.sidecars
+            for sidecar, resolved in zip(service.sidecars, sidecar_images, strict=True)
         ],
         "depends_on": _conditions(service.depends_on),
         "exceptions": HardeningExceptions(
@@ -252,31 +263,6 @@ def health_check(config: ContainerHealthCheckConfig | None) -> ecs.HealthCheck |
 
 def _conditions(depends_on: Mapping[str, str]) -> dict[str, ecs.ContainerDependencyCondition]:
     return {name: ecs.ContainerDependencyCondition[c] for name, c in depends_on.items()}
-
-
-def repository(
-    config: ImageConfig, repositories: Mapping[str, ecr.IRepository]
-) -> ecr.IRepository | None:
-    """The ECR repository of an image of ours, or None for an image by URI."""
-    name = config.repository
-    if name is None:
-        return None
-    if name not in repositories:  # PlatformConfig._images_in_registry rejects this first
-        raise ValueError(
-            f"repository '{name}' was not passed to the stack "
-            f"(have: {', '.join(sorted(repositories)) or 'none'})"
-        )
-    return repositories[name]
-
-
-def image(config: ImageConfig, repositories: Mapping[str, ecr.IRepository]) -> ecs.ContainerImage:
-    """The container image of the config: a tag of one of our repositories (pull is granted by
-    the construct, `repository`) or a URI."""
-    found = repository(config, repositories)
-    if found is not None:
-        return ecs.ContainerImage.from_registry(found.repository_uri_for_tag(config.tag))
-    assert config.uri is not None  # ImageConfig guarantees uri or repository
-    return ecs.ContainerImage.from_registry(config.uri)
 
 
 def _url(scheme: str, dns_name: str, service: ServiceConfig) -> str:

@@ -310,9 +310,11 @@ def kubectl_layer(scope: Construct, section: EksConfig) -> lambda_.ILayerVersion
 
 
 def image_reference(image: ImageConfig, repositories: Mapping[str, ecr.IRepository]) -> str:
-    """The image URI of a workload: `uri` as given, or our repository's URI with `tag`."""
+    """The image URI of a workload: `uri` (pinned by its digest when it has one), or our
+    repository's URI with `tag`. (Nodes pull it directly: EKS images do not go through the
+    registry's pull-through cache.)"""
     if image.uri is not None:
-        return image.uri
+        return image.reference
     assert image.repository is not None
     assert image.tag is not None
     if image.repository not in repositories:  # PlatformConfig._eks_image_in_registry: first

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from platform_config.ecs_placement import DEFAULT_GROUP
+from platform_config.registry import KMS_COMPONENT
 
 PROJECT = "cp"
 
@@ -120,6 +121,19 @@ def load_balancer_import_construct_id(key: tuple[str, int]) -> str:
     return _load_balancer_id("LoadBalancerSecurityGroup", key)
 
 
+def routes_construct_id(key: tuple[str, int]) -> str:
+    """The construct id, in a service stack, of the listener rules its services have on ALB `key`
+    (`ListenerRoutes`; each rule's id is its priority): Routes, RoutesInternalAlb1, ..."""
+    return _load_balancer_id("Routes", key)
+
+
+def target_group_construct_id(key: tuple[str, int]) -> str:
+    """The construct id, in a service's construct, of its target group behind ALB `key`: one per
+    ALB, since a target group serves one load balancer (`ServiceLoadBalancer.target_group_id`).
+    TargetGroup for the first ALB, the id services had before."""
+    return _load_balancer_id("TargetGroup", key)
+
+
 # CloudFormation output keys.
 CLUSTER_NAME_OUTPUT = "ClusterName"  # ECS cluster stacks and the EKS stack
 UPDATE_KUBECONFIG_OUTPUT = "UpdateKubeconfigCommand"  # EKS stack
@@ -221,3 +235,41 @@ def exec_log_group_name(cluster_stack_name: str) -> str:
     service stacks name it in their task role policies without a cross-stack reference (and the
     cdk-nag acknowledgement can name it exactly)."""
     return f"/aws/ecs/exec/{cluster_stack_name}"
+
+
+# The registry's names (ECR names are unique per account and region, so each carries the
+# environment; docs/design.md, D21).
+REGISTRY_KMS_COMPONENT = KMS_COMPONENT
+
+
+def registry_namespace(environment: str, kms: bool) -> str:
+    """What every default ECR name of `environment` starts with: cp-<env>, and cp-<env>/kms for a
+    KMS-encrypted registry. The encryption is in the name because ECR cannot change a
+    repository's encryption (EncryptionConfiguration is create-only): turning KMS on or off
+    replaces each repository, and a new name lets the new one be created beside the old one."""
+    base = f"{PROJECT}-{environment}"
+    return f"{base}/{REGISTRY_KMS_COMPONENT}" if kms else base
+
+
+def repository_name(environment: str, repository: str, kms: bool) -> str:
+    """The ECR name of config repository `repository` in `environment`, unless its config pins one
+    (`physical_name`): e.g. cp-sandbox/sample-app, cp-staging/kms/api."""
+    return f"{registry_namespace(environment, kms)}/{repository}"
+
+
+def pull_through_cache_prefix(environment: str, kms: bool, upstream: str) -> str:
+    """The default ECR prefix of the pull-through cache of upstream `upstream` (ecr-public, k8s,
+    quay) in `environment`, e.g. cp-sandbox/ecr-public (at most 30 characters: ECR's limit)."""
+    return f"{registry_namespace(environment, kms)}/{upstream}"
+
+
+def cached_repository_name(prefix: str, upstream_path: str) -> str:
+    """The ECR name under which the cache keeps upstream repository `upstream_path`, e.g.
+    cp-sandbox/ecr-public/nginx/nginx-unprivileged (ECR's pull-through naming)."""
+    return f"{prefix}/{upstream_path}"
+
+
+# Repositories whose ECR name changed keep, for the stacks that imported them before, the exports
+# CDK made for those imports (value: the ARN or name under the old name, unchanged): a consumer
+# deployed before reads them until its next deploy, which drops the import. RegistryStack.
+LEGACY_REPOSITORY_EXPORTS = ("Arn", "Ref")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Environment, IPolicyValidationPlugin, Stack, Stage, Tags, Validations
-from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_sqs as sqs
 
 from container_constructs.rules import (
@@ -30,6 +28,7 @@ from stacks.ecs_stacks import (
     ManagedInstancesClusterStack,
 )
 from stacks.eks_stack import EksStack
+from stacks.images import ImageSources
 from stacks.network_stack import NetworkStack
 from stacks.registry_stack import RegistryStack
 
@@ -167,6 +166,7 @@ def build_platform(
         names.stack_id(config.name, names.REGISTRY_UNIT),
         settings=settings,
         section=config.registry,
+        cached_image_paths=config.cached_image_paths(),
         env=env,
         description=f"Container platform ({config.name}): ECR repositories and CI publisher role",
     )
@@ -179,8 +179,11 @@ def build_platform(
         description=f"Container platform ({config.name}): the alarm topic",
     )
     ecs_clusters, ecs_services = build_ecs(
-        app, config, settings, network, env, registry.repositories, alarms
+        app, config, settings, network, env, registry.image_sources, alarms
     )
+    for group in ecs_services.values():
+        for stack in group:  # images come from the registry (by name: no implied dependency)
+            stack.add_dependency(registry)
     eks = None
     if config.eks.enabled:
         eks = EksStack(
@@ -194,6 +197,7 @@ def build_platform(
             env=env,
             description=f"Container platform ({config.name}): EKS cluster, nodes and add-ons",
         )
+        eks.add_dependency(registry)
     platform = Platform(
         network=network,
         registry=registry,
@@ -213,7 +217,7 @@ def build_ecs(
     settings: StackSettings,
     network: NetworkStack,
     env: Environment,
-    repositories: Mapping[str, ecr.IRepository],
+    images: ImageSources,
     alarms: AlarmsStack,
 ) -> tuple[dict[str, EcsClusterStack[Any]], dict[str, list[EcsServicesStack]]]:
     """Per cluster kind that is on: the cluster stack `ecs-<kind>` and its `ecs-<kind>-services-N`
@@ -245,7 +249,7 @@ def build_ecs(
             "cluster": cluster_stack.service_cluster,
             "load_balancers": cluster_stack.service_load_balancers,
             "exec_log_group_name": cluster_stack.exec_log_group_name,
-            "repositories": repositories,
+            "images": images,
             "alarms": alarms,
             "env": env,
         }

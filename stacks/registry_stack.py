@@ -1,15 +1,19 @@
-"""The registry stack: the platform's ECR repositories, the CI publisher role and registry rules.
+"""The registry stack: the platform's ECR repositories, the pull-through cache, the CI publisher
+role and registry rules.
 
-Compute stacks receive `.repositories` as a keyword argument and call
-`repository.grant_pull(role)` for their task execution or node roles.
+Other stacks reach the repositories by name, never through a cross-stack reference:
+`.repositories` and `.image_sources` are handles built from each repository's ECR name (which
+config fixes: stacks/names.py), so renaming or replacing a repository (a new name with KMS on)
+changes no export another stack imports. A stack that uses them must deploy after this one
+(`add_dependency`; stacks/platform.py does it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import Aws, CfnOutput, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -20,20 +24,23 @@ from container_constructs.registry import (
     PullThroughCacheRule,
     RepositorySpec,
 )
-from platform_config.registry import PULL_THROUGH_UPSTREAMS, RegistryConfig
+from platform_config.registry import RegistryConfig
 from stacks import names
 from stacks.common import StackSettings
+from stacks.images import ImageSources
 
 _SCAN_FREQUENCY = {"off": None, "scan-on-push": "SCAN_ON_PUSH", "continuous": "CONTINUOUS_SCAN"}
 
 
 class RegistryStack(Stack):
-    """ECR repositories from the `registry` config section, a CI publisher role with push/pull on
-    all of them, and one output pair (URI, push commands) per repository.
+    """ECR repositories from the `registry` config section, the pull-through cache with the
+    cached repositories of `cached_image_paths`, a CI publisher role with push/pull on all
+    repositories, and one output pair (URI, push commands) per repository.
 
     Attributes:
         registry: the `ContainerRegistry` construct.
-        repositories: the repositories keyed by their config name.
+        repositories: handles of the repositories by config name, for other stacks (by ECR name).
+        image_sources: what ECS services' images resolve against (stacks/images.py).
         ci_publisher_role: the role CI assumes to push images (None when disabled).
     """
 
@@ -44,15 +51,40 @@ class RegistryStack(Stack):
         *,
         settings: StackSettings,
         section: RegistryConfig,
+        cached_image_paths: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        environment = settings.environment
         self.registry = ContainerRegistry(
-            self, names.REGISTRY_CONSTRUCT, props=_registry_props(section, settings)
+            self,
+            names.REGISTRY_CONSTRUCT,
+            props=_registry_props(section, settings, cached_image_paths),
         )
-        self.repositories: Mapping[str, ecr.IRepository] = dict(self.registry.repositories)
+        handles = Construct(self, "Handles")  # imports by name: no resources
+        self.repositories: Mapping[str, ecr.IRepository] = {
+            name: _by_name(handles, f"Repository{names.repository_output_id(name)}", ecr_name)
+            for name, ecr_name in section.physical_names(environment).items()
+        }
+        prefix = section.cache_prefix(environment)
+        cache = section.pull_through_cache
+        self.image_sources = ImageSources(
+            repositories=self.repositories,
+            cache_upstream=None if cache is None else cache.upstream_url,
+            cached={
+                path: _by_name(
+                    handles,
+                    f"Cached{names.repository_output_id(path)}",
+                    names.cached_repository_name(prefix, path),
+                )
+                for path in cached_image_paths
+                if prefix is not None
+            },
+        )
         self.ci_publisher_role = self._ci_publisher_role(section)
         self._outputs()
+        if section.legacy_exports:
+            self._legacy_exports()
 
     def _ci_publisher_role(self, section: RegistryConfig) -> iam.Role | None:
         settings = section.ci_publisher
@@ -96,13 +128,49 @@ class RegistryStack(Stack):
                 value=push_commands(registry_host, repository.repository_name, self.region),
             )
 
+    def _legacy_exports(self) -> None:
+        """The exports CDK made when other stacks referenced the repositories directly (before
+        repository names carried the environment), under the same names, with the values they
+        had: the ARN and name of the repository under its config name, its ECR name then. A
+        stack deployed before still imports them; its next deploy drops the import (CDK deploys
+        this stack first, and an export in use may not change or go:
+        docs/design.md, D2 and D21). Once no stack imports them, `legacy_exports`
+        false removes them."""
+        for name, repository in self.registry.repositories.items():
+            legacy_arn = f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:{Aws.ACCOUNT_ID}:repository/{name}"
+            for attribute, legacy in (
+                (repository.repository_arn, legacy_arn),
+                (repository.repository_name, name),
+            ):
+                export = self.resolve(self.export_value(attribute))["Fn::ImportValue"]
+                (output,) = [
+                    child
+                    for child in self.node.find_all()
+                    if isinstance(child, CfnOutput) and child.export_name == export
+                ]
+                output.value = legacy
 
-def _registry_props(section: RegistryConfig, settings: StackSettings) -> ContainerRegistryProps:
+
+def _by_name(scope: Construct, construct_id: str, ecr_name: str) -> ecr.IRepository:
+    """A repository handle built from its ECR name with pseudo parameters that resolve in the
+    stack using it: no export, no import."""
+    arn = f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:{Aws.ACCOUNT_ID}:repository/{ecr_name}"
+    return ecr.Repository.from_repository_attributes(
+        scope, construct_id, repository_arn=arn, repository_name=ecr_name
+    )
+
+
+def _registry_props(
+    section: RegistryConfig, settings: StackSettings, cached_image_paths: Sequence[str]
+) -> ContainerRegistryProps:
     cache = section.pull_through_cache
+    prefix = section.cache_prefix(settings.environment)
+    ecr_names = section.physical_names(settings.environment)
     return ContainerRegistryProps(
         repositories=[
             RepositorySpec(
                 name=repository.name,
+                repository_name=ecr_names[repository.name],
                 tag_immutability=repository.tag_immutability,
                 scan_on_push=repository.scan_on_push,
                 untagged_image_expiry_days=repository.lifecycle.untagged_image_expiry_days,
@@ -121,10 +189,11 @@ def _registry_props(section: RegistryConfig, settings: StackSettings) -> Contain
         replication_regions=section.replication_regions,
         pull_through_cache=(
             None
-            if cache is None
+            if cache is None or prefix is None
             else PullThroughCacheRule(
-                repository_prefix=cache.repository_prefix,
-                upstream_registry_url=PULL_THROUGH_UPSTREAMS[cache.upstream],
+                repository_prefix=prefix,
+                upstream_registry_url=cache.upstream_url,
+                cached_repositories=tuple(cached_image_paths),
             )
         ),
     )

@@ -15,7 +15,9 @@ from stacks import names
 from stacks.eks_stack import DEPLOYER_ADMIN_ARN_PATTERN
 from tests.helpers.assembly import Assembly
 from tools.account.caller_arn import (
+    caller_principal_arn,
     deploy_parameters,
+    likely_role_arn,
     main,
     principal_arn,
     stacks_with_parameter,
@@ -128,17 +130,83 @@ def test_deploy_parameters_name_the_stack_and_the_role(tmp_path: Path) -> None:
     assert session.calls == ["sts:eu-west-1", "iam:None"]
 
 
-def test_an_unreadable_role_path_falls_back_to_the_plain_role_arn(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("role", "likely"),
+    [
+        ("Admin", "arn:aws:iam::123456789012:role/Admin"),
+        (
+            "AWSReservedSSO_Admin_0a1b2c3d",
+            f"arn:aws:iam::123456789012:role{SSO_PATH}REGION/AWSReservedSSO_Admin_0a1b2c3d",
+        ),
+    ],
+    ids=["plain-role", "sso-role"],
+)
+def test_an_unreadable_role_path_stops_the_deploy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], role: str, likely: str
 ) -> None:
-    session = FakeSession("arn:aws:sts::123456789012:assumed-role/Admin/alice")
+    """Without iam:GetRole the path is unknown: nothing is guessed into the template (an ARN that
+    names no role fails the EKS stack); the tool exits 1 with the likely ARN and the ways out,
+    so `make deploy` stops before CloudFormation starts."""
+    session = FakeSession(f"arn:aws:sts::123456789012:assumed-role/{role}/alice")
     assembly = _assembly(tmp_path, {PARAMETER: {"Type": "String", "Default": ""}})
-    assert main(["--parameters", str(assembly)], session=session) == 0
+    assert main(["--parameters", str(assembly)], session=session) == 1
     captured = capsys.readouterr()
-    assert captured.out == (
-        f"--parameters {EKS_STACK}:{PARAMETER}=arn:aws:iam::123456789012:role/Admin\n"
-    )
-    assert "note: role path of Admin unknown" in captured.err
+    assert captured.out == ""
+    error = captured.err.splitlines()[-1]
+    assert error.startswith(f"error: the path of role {role} cannot be read")
+    assert f"make deploy DEPLOYER_ADMIN_ARN={likely} " in error
+    assert "eks.access.cluster_admin_role_arns" in error
+
+
+@pytest.mark.parametrize(
+    ("region", "path"),
+    [("eu-west-2", f"{SSO_PATH}eu-west-2/"), ("us-east-1", SSO_PATH), (None, f"{SSO_PATH}REGION/")],
+)
+def test_the_likely_sso_path_follows_the_identity_center_region(
+    region: str | None, path: str
+) -> None:
+    caller = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_A_1/alice"
+    expected = f"arn:aws:iam::123456789012:role{path}AWSReservedSSO_A_1"
+    assert likely_role_arn(caller, region) == expected
+
+
+@pytest.mark.parametrize(
+    ("caller", "override", "accepted"),
+    [
+        (
+            "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_A_1/alice",
+            f"arn:aws:iam::123456789012:role{SSO_PATH}eu-west-2/AWSReservedSSO_A_1",
+            True,
+        ),
+        (
+            "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_A_1/alice",
+            f"arn:aws:iam::123456789012:role{SSO_PATH}AWSReservedSSO_B_2",
+            False,
+        ),
+        (
+            "arn:aws:sts::123456789012:assumed-role/Admin/alice",
+            "arn:aws:iam::210987654321:role/Admin",
+            False,
+        ),
+        ("arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:user/alice", True),
+        ("arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:user/bob", False),
+        (
+            "arn:aws:sts::123456789012:assumed-role/Admin/alice",
+            "arn:aws:sts::123456789012:assumed-role/Admin/alice",
+            False,
+        ),
+    ],
+    ids=["sso-path", "other-role", "other-account", "same-user", "other-user", "a-session"],
+)
+def test_an_override_must_name_the_caller(caller: str, override: str, accepted: bool) -> None:
+    """DEPLOYER_ADMIN_ARN skips iam:GetRole but cannot hand the entry to someone else."""
+    session = FakeSession(caller)
+    if accepted:
+        assert caller_principal_arn(session, override=override) == override
+        assert session.calls == ["sts:None"]
+    else:
+        with pytest.raises(AccountError, match="does not name the caller"):
+            caller_principal_arn(session, override=override)
 
 
 def test_no_stack_with_the_parameter_means_no_arguments_and_no_aws_call(
@@ -183,8 +251,8 @@ def test_make_deploy_passes_the_parameters_and_synth_never_reads_them() -> None:
     deploy = re.search(r"^deploy:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
     assert deploy is not None
     assert (
-        '"$$($(VENV)/bin/python -m tools.account.caller_arn --parameters cdk.out)"'
-        in deploy.group(1)
+        '"$$($(VENV)/bin/python -m tools.account.caller_arn --parameters cdk.out '
+        '--principal-arn "$(DEPLOYER_ADMIN_ARN)")"' in deploy.group(1)
     )
     assert "deploy --app cdk.out $(STACK_SELECTION) $$parameters" in deploy.group(1)
     assert "access entry for the deployer: $$parameters" in deploy.group(1)
@@ -212,3 +280,66 @@ def test_a_caller_already_listed_as_admin_gets_an_empty_value(
     session = FakeSession("arn:aws:sts::123456789012:assumed-role/Admin/alice", "/")
     assert deploy_parameters(assembly, session) == ["--parameters", f"{EKS_STACK}:{PARAMETER}="]
     assert f"is already an admin of {EKS_STACK}" in capsys.readouterr().err
+
+
+# On moto: roles with a path, assumed through STS as a deployer would (moto enforces no IAM
+# policy, so iam:GetRole answers; the denied case is FakeSession's above).
+
+
+def _assume(aws: Any, path: str, name: str) -> Any:
+    """A boto3 session of an assumed-role session of role `name` under `path` (moto)."""
+    import boto3
+
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = aws.client("iam").create_role(
+        RoleName=name, Path=path, AssumeRolePolicyDocument=json.dumps(trust)
+    )["Role"]
+    credentials = aws.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="alice")[
+        "Credentials"
+    ]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name="us-east-1",
+    )
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "path",
+    [f"{SSO_PATH}eu-west-2/", SSO_PATH, "/team/ci/", "/"],
+    ids=["sso-regional", "sso-us-east-1", "custom-path", "no-path"],
+)
+def test_a_path_bearing_role_resolves_to_its_exact_arn(aws: Any, path: str) -> None:
+    """The session ARN drops the path; iam:GetRole gives it back, so the access entry names the
+    role that exists (the ARN moto returns for it)."""
+    session = _assume(aws, path, "AWSReservedSSO_Admin_0a1b2c3d")
+    caller = session.client("sts").get_caller_identity()["Arn"]
+    assert caller == "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0a1b2c3d/alice"
+    role_arn = aws.client("iam").get_role(RoleName="AWSReservedSSO_Admin_0a1b2c3d")["Role"]["Arn"]
+    assert (
+        caller_principal_arn(session)
+        == role_arn
+        == (f"arn:aws:iam::123456789012:role{path}AWSReservedSSO_Admin_0a1b2c3d")
+    )
+
+
+@pytest.mark.integration
+def test_deploy_parameters_on_moto_name_the_existing_role(aws: Any, tmp_path: Path) -> None:
+    session = _assume(aws, f"{SSO_PATH}eu-west-2/", "AWSReservedSSO_Dev_1")
+    assembly = _assembly(tmp_path, {PARAMETER: {"Type": "String", "Default": ""}})
+    expected = f"arn:aws:iam::123456789012:role{SSO_PATH}eu-west-2/AWSReservedSSO_Dev_1"
+    assert deploy_parameters(assembly, session) == [
+        "--parameters",
+        f"{EKS_STACK}:{PARAMETER}={expected}",
+    ]

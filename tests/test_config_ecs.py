@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from platform_config import ConfigError, load_config
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from platform_config.listener_rules import pattern_covers
 from tests.helpers.apps import RECORD
 
@@ -27,7 +27,7 @@ def _service(**changes: Any) -> dict[str, Any]:
     """A web service named `web` (or `name`), with `changes`."""
     service: dict[str, Any] = {
         "name": "web",
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "route": {"priority": 1, "paths": ["/*"]},
     }
     service.update(changes)
@@ -119,7 +119,7 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
             "ecs.fargate.services.web.name: a service's name is its key ('web'",
         ),
         (
-            {"ecs": {"fargate": {"services": {"Web": {"image": {"uri": SAMPLE_IMAGE_URI}}}}}},
+            {"ecs": {"fargate": {"services": {"Web": {"image": dict(SAMPLE_IMAGE)}}}}},
             "ecs.fargate.services.Web.name: 'Web' is not a service name",
         ),
         (
@@ -142,7 +142,7 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
                 ],
             ),
             "ecs.ec2.services.svc-b.route.priority: 7 is already used by service 'svc-a'; each "
-            "must be unique in the cluster (the priority also places the service in a stack)",
+            "must be unique in the cluster (a listener rule is keyed by its priority in its stack)",
         ),
         (
             _sandbox_with("ec2", target_capacity_percent=0),
@@ -220,6 +220,16 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
             "ecs.ec2.services.web.writable_paths: /var/log/amazon/ssm is where the ECS agent "
             "mounts ECS Exec's log directory on EC2 (a second mount there fails the task); "
             "allowed: other paths, or enable_execute_command false",
+        ),
+        (
+            _sandbox_with("ec2", machine_image_version="1.61.0"),
+            "ecs.ec2.machine_image_version: '1.61.0' is not an ECS-optimized AL2023 release; "
+            "allowed: e.g. 2023.0.20260922, or unset for the pinned default",
+        ),
+        (
+            _sandbox_with("ec2", machine_image="bottlerocket", machine_image_version="latest"),
+            "ecs.ec2.machine_image_version: 'latest' is not a Bottlerocket version; allowed: "
+            "e.g. 1.61.0",
         ),
     ],
 )
@@ -536,3 +546,14 @@ def test_routes_that_do_not_shadow_are_accepted(
 )
 def test_pattern_covers(wide: str, narrow: str, covers: bool) -> None:
     assert pattern_covers(wide, narrow) is covers
+
+
+@pytest.mark.parametrize(
+    ("machine_image", "version"), [("al2023", "2023.0.20261030"), ("bottlerocket", "1.60.2")]
+)
+def test_a_machine_image_release_of_its_kind_is_accepted(machine_image: str, version: str) -> None:
+    config = load_config(
+        "sandbox",
+        overrides=_sandbox_with("ec2", machine_image=machine_image, machine_image_version=version),
+    )
+    assert config.ecs.ec2.machine_image_version == version

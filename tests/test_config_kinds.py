@@ -13,24 +13,26 @@ from container_constructs import checks
 from platform_config import ConfigError, load_config
 from platform_config.ecs_kinds import build_order
 from platform_config.ecs_service import ServiceConfig
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE_DIGEST, SAMPLE_IMAGE_URI
 
 REASON = "The vendor image binds port 80 as root and cannot be rebuilt before the migration"
-WORKER = {"name": "jobs", "kind": "worker", "image": {"uri": SAMPLE_IMAGE_URI}, "user": "101"}
+# The sample image, pinned: ECR Public images go through the registry's pull-through cache.
+IMAGE = {"uri": SAMPLE_IMAGE_URI, "digest": SAMPLE_IMAGE_DIGEST}
+WORKER = {"name": "jobs", "kind": "worker", "image": IMAGE, "user": "101"}
 JOB = {
     "name": "report",
     "kind": "job",
-    "image": {"uri": SAMPLE_IMAGE_URI},
+    "image": IMAGE,
     "user": "101",
     "schedule": {"expression": "rate(1 day)"},
 }
-BACKEND = {"name": "orders", "kind": "backend", "image": {"uri": SAMPLE_IMAGE_URI}, "user": "101"}
+BACKEND = {"name": "orders", "kind": "backend", "image": IMAGE, "user": "101"}
 
 
 def _web(**changes: Any) -> dict[str, Any]:
     service: dict[str, Any] = {
         "name": "web",
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": IMAGE,
         "user": "101",
         "route": {"priority": 1, "paths": ["/*"]},
     }

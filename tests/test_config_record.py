@@ -23,11 +23,11 @@ from platform_config import (
     resolve_config,
 )
 from platform_config.ecs import FargateClusterConfig
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE, SAMPLE_IMAGE_URI
 from platform_config.loader import read_overrides_files
 from tests.helpers.apps import RECORD
 
-WEB = {"image": {"uri": SAMPLE_IMAGE_URI}, "user": "101", "writable_paths": ["/tmp"]}
+WEB = {"image": dict(SAMPLE_IMAGE), "user": "101", "writable_paths": ["/tmp"]}
 
 
 def _write(path: Path, value: Any) -> Path:

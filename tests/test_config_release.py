@@ -9,13 +9,13 @@ import pytest
 
 from platform_config import ConfigError, load_config
 from platform_config.ecs_release import ReleaseConfig
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from tests.helpers.apps import RECORD
 
 
 def _web(**changes: Any) -> dict[str, Any]:
     service: dict[str, Any] = {
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "route": {"priority": 1, "paths": ["/*"]},
     }
     service.update(changes)
@@ -196,7 +196,7 @@ def test_traffic_shifting_services_count_twice_against_alb_target_groups() -> No
 def test_only_web_services_shift_traffic() -> None:
     worker = {
         "kind": "worker",
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "release": {"strategy": "canary", "bake_time_minutes": 3},
     }
     with pytest.raises(ConfigError) as caught:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from platform_config import ConfigError, load_config
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from platform_config.model import PlatformConfig
 from tests.helpers.apps import RECORD
 
@@ -19,7 +19,7 @@ FIELD = "ecs.fargate.services.web.route"
 
 def _with_route(**route: Any) -> dict[str, Any]:
     """Sandbox overrides (no config of record): one Fargate service `web` with `route`."""
-    service = {"image": {"uri": SAMPLE_IMAGE_URI}, "route": {"priority": 1, **route}}
+    service = {"image": dict(SAMPLE_IMAGE), "route": {"priority": 1, **route}}
     return {"ecs": {"fargate": {"services": {"web": service}}}}
 
 
@@ -124,7 +124,7 @@ def _services(*services: tuple[str, int, str | None], per_alb: int = 100) -> dic
                 "services_per_load_balancer": per_alb,
                 "services": {
                     name: {
-                        "image": {"uri": SAMPLE_IMAGE_URI},
+                        "image": dict(SAMPLE_IMAGE),
                         "route": {"priority": priority, "paths": ["/*"]},
                         **({"load_balancer": group} if group else {}),
                     }
@@ -162,11 +162,11 @@ def test_routes_are_unique_per_listener_not_per_cluster() -> None:
     )
 
 
-def test_priorities_stay_unique_in_the_cluster_for_stack_placement() -> None:
+def test_priorities_stay_unique_in_the_cluster_for_rule_identity() -> None:
     (problem,) = _problems(_services(("pub", 1, None), ("int", 1, "internal")))
     assert problem.startswith(
         "ecs.fargate.services.pub.route.priority: 1 is already used by service 'int'; each must "
-        "be unique in the cluster (the priority also places the service in a stack)"
+        "be unique in the cluster (a listener rule is keyed by its priority in its stack)"
     )
 
 

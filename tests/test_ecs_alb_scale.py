@@ -21,7 +21,8 @@ import pytest
 from container_constructs.rules.limits import quota_problems
 from platform_config import ENVIRONMENTS
 from platform_config.alb_quotas import RULES_PER_ALB, TARGET_GROUPS_PER_ALB
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.ecs_placement import priority_block
+from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from tests.helpers.apps import synth_environment
 
@@ -42,9 +43,11 @@ TARGET_GROUP = "AWS::ElasticLoadBalancingV2::TargetGroup"
 
 
 def _service(number: int) -> dict[str, Any]:
+    """Service `number`, at that priority, in stack N of its block of 10."""
     service: dict[str, Any] = {
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
+        "stack": priority_block(number, 10),
     }
     if number in INTERNAL:
         service["load_balancer"] = "internal"
@@ -126,15 +129,17 @@ class Layout:
                 continue  # not one of the cluster's service stacks
             groups = _of_type(template, TARGET_GROUP)
             for logical_id, rule in _of_type(template, RULE).items():
-                number = _service_number(logical_id)
-                listener = exports[rule["Properties"]["ListenerArn"]["Fn::ImportValue"]]["Ref"]
-                self.rules[listener] += 1
-                self.stack[number] = stack
-                self.alb[number] = self.listener_alb[listener]
                 forwarded = {
                     action["TargetGroupArn"]["Ref"] for action in rule["Properties"]["Actions"]
                 }
                 assert forwarded <= set(groups), logical_id
+                # Rules are named after their priority; the service is the one forwarded to.
+                (number,) = {_service_number(group) for group in forwarded}
+                assert rule["Properties"]["Priority"] == number, logical_id
+                listener = exports[rule["Properties"]["ListenerArn"]["Fn::ImportValue"]]["Ref"]
+                self.rules[listener] += 1
+                self.stack[number] = stack
+                self.alb[number] = self.listener_alb[listener]
                 self.target_groups[self.alb[number]] += len(forwarded)
         self.templates = templates
         self.outdir = outdir

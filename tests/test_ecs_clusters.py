@@ -9,8 +9,9 @@ import pytest
 from aws_cdk import Environment
 from aws_cdk.assertions import Match, Template
 
+from container_constructs import defaults
 from platform_config import load_config
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from stacks.ecs_operations import AlarmsStack
 from stacks.network_stack import NetworkStack
@@ -58,12 +59,44 @@ def test_launch_template_requires_imdsv2_and_encrypted_gp3(assembly: Assembly) -
     )
 
 
-def test_launch_template_uses_the_ecs_optimized_al2023_ami(assembly: Assembly) -> None:
+def test_launch_template_ami_is_pinned_to_an_al2023_release(assembly: Assembly) -> None:
+    """The AMI comes from the release-specific public parameter of the pinned ECS-optimized
+    AL2023 release (its value never changes), not from `recommended`, which CloudFormation
+    resolves again on every deploy (a new AMI, a new launch template version, a fleet roll)."""
+    config = load_config(assembly.environment).ecs.ec2
+    release = config.machine_image_version or defaults.MACHINE_IMAGE_VERSIONS["al2023"]
     data = assembly.template_json(assembly.stack_name(names.ecs_cluster_unit("ec2")))
-    parameters = data["Parameters"]
-    ami = [p for p in parameters.values() if "amazon-linux-2023" in str(p.get("Default", ""))]
-    assert ami
-    assert "/aws/service/ecs/optimized-ami/" in ami[0]["Default"]
+    amis = [
+        p["Default"]
+        for p in data["Parameters"].values()
+        if p["Type"] == "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
+    ]
+    assert amis == [
+        "/aws/service/ecs/optimized-ami/amazon-linux-2023/"
+        f"al2023-ami-ecs-hvm-{release}-kernel-6.1-x86_64/image_id"
+    ]
+    assert not any("recommended" in str(p.get("Default")) for p in data["Parameters"].values())
+
+
+def test_a_launch_template_change_rolls_the_instances(assembly: Assembly) -> None:
+    """An instance refresh on every launch template change: launch before terminate, protected
+    instances refreshed too (managed termination protection protects every busy instance), the
+    capacity provider's managed draining moving the tasks first."""
+    template = assembly.template(names.ecs_cluster_unit("ec2"))
+    group = _only(template, "AWS::AutoScaling::AutoScalingGroup")
+    assert group["UpdatePolicy"]["AutoScalingInstanceRefresh"] == {
+        "Strategy": "Rolling",
+        "Preferences": {
+            "MinHealthyPercentage": 100,
+            "MaxHealthyPercentage": 200,
+            "InstanceWarmup": defaults.INSTANCE_WARMUP_SECONDS,
+            "SkipMatching": True,
+            "ScaleInProtectedInstances": "Refresh",
+        },
+    }
+    assert "AutoScalingRollingUpdate" not in group["UpdatePolicy"]  # mutually exclusive
+    provider = _only(template, "AWS::ECS::CapacityProvider")["Properties"]
+    assert provider["AutoScalingGroupProvider"]["ManagedDraining"] == "ENABLED"
 
 
 def test_no_public_ips_and_private_subnets(assembly: Assembly) -> None:
@@ -281,10 +314,17 @@ def _cluster_stacks(overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
     settings = stack_settings(config)
     env = Environment(account=config.account, region=config.region)
     network = NetworkStack(app, "Network", settings=settings, section=config.network, env=env)
-    registry = RegistryStack(app, "Registry", settings=settings, section=config.registry, env=env)
+    registry = RegistryStack(
+        app,
+        "Registry",
+        settings=settings,
+        section=config.registry,
+        cached_image_paths=config.cached_image_paths(),
+        env=env,
+    )
     alarms = AlarmsStack(app, "Alarms", settings=settings, section=config.operations, env=env)
     clusters, _services = build_ecs(
-        app, config, settings, network, env, registry.repositories, alarms
+        app, config, settings, network, env, registry.image_sources, alarms
     )
     assembly = app.synth()
     return {kind: assembly.get_stack_by_name(s.stack_name).template for kind, s in clusters.items()}
@@ -304,7 +344,7 @@ def test_a_service_on_a_new_port_leaves_the_cluster_stacks_unchanged() -> None:
     # The sample routes /*: the narrower new route takes the lower priority.
     sample = {"route": {"priority": 2, "paths": ["/*"]}}
     other = {
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "container_port": 9000,
         "route": {"priority": 1, "paths": ["/other/*"]},
     }

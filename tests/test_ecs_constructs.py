@@ -13,11 +13,13 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk.assertions import Match, Template
 
+from container_constructs import defaults
 from container_constructs.common import LogEncryptionKey
 from container_constructs.ecs_ec2_cluster import Ec2Cluster, Ec2ClusterProps
 from container_constructs.ecs_fargate_cluster import FargateCluster, FargateClusterProps
 from container_constructs.ecs_service_cluster import ServiceCluster, ServiceLoadBalancer
 from container_constructs.load_balancer import SharedLoadBalancer, SharedLoadBalancerProps
+from container_constructs.machine_images import MachineImageKind, image_parameter_name
 from container_constructs.web_service import WebService, WebServiceProps
 from tests.helpers.apps import project_app, validation_violations
 
@@ -42,10 +44,61 @@ def bottlerocket() -> Template:
     return Template.from_stack(stack)
 
 
-def test_bottlerocket_uses_its_ecs_ami_and_arm_for_graviton(bottlerocket: Template) -> None:
+def test_bottlerocket_uses_its_pinned_ecs_ami_and_arm_for_graviton(bottlerocket: Template) -> None:
     parameters: dict[str, Any] = bottlerocket.to_json()["Parameters"]
-    defaults = [str(p.get("Default", "")) for p in parameters.values()]
-    assert any("/aws/service/bottlerocket/aws-ecs-" in d and "arm64" in d for d in defaults)
+    amis = [str(p.get("Default", "")) for p in parameters.values() if "/aws/service/" in str(p)]
+    version = defaults.MACHINE_IMAGE_VERSIONS["bottlerocket"]
+    assert amis == [f"/aws/service/bottlerocket/aws-ecs-2/arm64/{version}/image_id"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "architecture", "version", "parameter"),
+    [
+        (
+            "al2023",
+            ec2.InstanceArchitecture.X86_64,
+            "2023.0.20261113",
+            "/aws/service/ecs/optimized-ami/amazon-linux-2023/"
+            "al2023-ami-ecs-hvm-2023.0.20261113-kernel-6.1-x86_64/image_id",
+        ),
+        (
+            "al2023",
+            ec2.InstanceArchitecture.ARM_64,
+            "2023.0.20261030",
+            "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/"
+            "al2023-ami-ecs-hvm-2023.0.20261030-kernel-6.1-arm64/image_id",
+        ),
+        (
+            "bottlerocket",
+            ec2.InstanceArchitecture.X86_64,
+            "1.61.0",
+            "/aws/service/bottlerocket/aws-ecs-2/x86_64/1.61.0/image_id",
+        ),
+    ],
+)
+def test_each_release_has_its_own_parameter(
+    kind: MachineImageKind, architecture: ec2.InstanceArchitecture, version: str, parameter: str
+) -> None:
+    """The AL2023 names are those of aws/amazon-ecs-ami's release notes (20261113, 20261030)."""
+    assert image_parameter_name(kind, architecture, version) == parameter
+
+
+@pytest.mark.parametrize(
+    ("kind", "version"), [("al2023", "1.61.0"), ("bottlerocket", "2023.0.20261113")]
+)
+def test_a_release_of_the_other_image_is_refused(kind: MachineImageKind, version: str) -> None:
+    stack, vpc = _stack()
+    with pytest.raises(ValueError, match=f"is not a release of {kind}"):
+        Ec2Cluster(
+            stack,
+            "Cluster",
+            props=Ec2ClusterProps(
+                vpc=vpc,
+                instance_types=["m7i.large"],
+                machine_image=kind,
+                machine_image_version=version,
+            ),
+        )
 
 
 def test_bottlerocket_data_volume_is_encrypted_gp3(bottlerocket: Template) -> None:
@@ -160,16 +213,21 @@ def _container_definitions(template: Template) -> dict[str, dict[str, Any]]:
     return {c["Name"]: c for c in definition["Properties"]["ContainerDefinitions"]}
 
 
-def test_web_service_volume_permissions_default_is_the_init_container() -> None:
+def test_web_service_on_ec2_hands_its_paths_over_as_owned_tmpfs() -> None:
+    """EC2: the app's scratch paths are tmpfs mounts owned by its user (Docker would fill a task
+    volume from the image after an init container's chown: tests/test_scratch_paths.py); only
+    ECS Exec's state directory stays a task volume, root's for the SSM agent."""
     template, service = _web_service(user="1000:1000", writable_paths=["/tmp", "/data"])
-    assert service.volume_permissions_container is not None
+    assert service.volume_permissions_container is None
     containers = _container_definitions(template)
-    assert containers["volume-permissions"]["Command"] == ["chown", "1000:1000", "/tmp", "/data"]
-    # ECS Exec's state volume stays root's: the SSM agent runs as uid 0 without DAC_OVERRIDE
-    init_paths = {m["ContainerPath"] for m in containers["volume-permissions"]["MountPoints"]}
-    assert init_paths == {"/tmp", "/data"}
+    assert set(containers) == {"app"}
+    tmpfs = containers["app"]["LinuxParameters"]["Tmpfs"]
+    assert [(t["ContainerPath"], t["MountOptions"]) for t in tmpfs] == [
+        ("/tmp", ["uid=1000", "gid=1000", "mode=0700"]),
+        ("/data", ["uid=1000", "gid=1000", "mode=0700"]),
+    ]
     app_paths = {m["ContainerPath"] for m in containers["app"]["MountPoints"]}
-    assert app_paths == {"/tmp", "/data", "/var/lib/amazon/ssm"}
+    assert app_paths == {"/var/lib/amazon/ssm"}
 
 
 def test_web_service_volume_permissions_none() -> None:
@@ -331,3 +389,15 @@ def test_service_on_imported_handles_is_nag_clean(
         if c["constructPath"].startswith("Services/")
     ]
     assert findings == []
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "architecture", [ec2.InstanceArchitecture.X86_64, ec2.InstanceArchitecture.ARM_64]
+)
+def test_the_pinned_al2023_release_exists(aws: Any, architecture: ec2.InstanceArchitecture) -> None:
+    """moto ships a copy of AWS's public SSM parameters: the pinned release's parameter is one of
+    them for both architectures (an offline check of the name format and of the release)."""
+    name = image_parameter_name("al2023", architecture, defaults.MACHINE_IMAGE_VERSIONS["al2023"])
+    value = aws.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+    assert value.startswith("ami-")

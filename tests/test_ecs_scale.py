@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from platform_config import ENVIRONMENTS, load_config
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.ecs_placement import priority_block
+from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from tests.helpers.apps import synth_environment
 
@@ -28,10 +29,12 @@ MAX_TEMPLATE_BYTES = 1_000_000
 
 
 def _fargate_service(number: int) -> dict[str, Any]:
+    """Service `number`, at that priority, in stack N of its block of 10."""
     service: dict[str, Any] = {
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
         "health_check_path": f"/svc-{number}/",
+        "stack": priority_block(number, 10),
     }
     if number == 1:
         service["image"] = {"repository": "sample-app", "tag": "1.0.0"}
@@ -49,7 +52,7 @@ def _overrides(service_count: int) -> dict[str, Any]:
     ec2 = dict(ENVIRONMENTS["sandbox"]["ecs"]["ec2"])
     ec2["services"] = {
         name: {
-            "image": {"uri": SAMPLE_IMAGE_URI},
+            "image": dict(SAMPLE_IMAGE),
             "route": {"priority": priority, "paths": [f"/{name}/*"]},
         }
         for priority, name in enumerate(["alpha", "beta", "gamma"], start=1)
@@ -158,13 +161,14 @@ def test_three_ec2_services_on_one_alb(synthesized: dict[int, Path]) -> None:
 
 def test_https_listener_and_redirect_with_a_certificate(synthesized: dict[int, Path]) -> None:
     template = _templates(synthesized[51])[_stack(names.ecs_cluster_unit("fargate"))]
-    listeners = [
-        r["Properties"]
-        for r in template["Resources"].values()
+    listeners = {
+        k: r["Properties"]
+        for k, r in template["Resources"].items()
         if r["Type"] == "AWS::ElasticLoadBalancingV2::Listener"
-    ]
-    https = next(listener for listener in listeners if listener["Port"] == 443)
-    http = next(listener for listener in listeners if listener["Port"] == 80)
+    }
+    https_id = next(k for k, listener in listeners.items() if listener["Port"] == 443)
+    https = listeners[https_id]
+    http = next(listener for listener in listeners.values() if listener["Port"] == 80)
     assert https["Protocol"] == "HTTPS"
     assert https["Certificates"] == [{"CertificateArn": CERTIFICATE}]
     assert http["DefaultActions"][0]["RedirectConfig"]["Protocol"] == "HTTPS"
@@ -182,7 +186,8 @@ def test_https_listener_and_redirect_with_a_certificate(synthesized: dict[int, P
         ].values()
         if r["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"
     )
-    assert "Https" in json.dumps(rule["ListenerArn"])
+    # The services import the HTTPS listener: the one listener they had on HTTP, moved to 443.
+    assert f"Ref{https_id}" in json.dumps(rule["ListenerArn"])
 
 
 def _service_one(synthesized: dict[int, Path]) -> dict[str, dict[str, Any]]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from platform_config import ConfigError, load_config
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from tests.helpers.apps import synth_environment, validation_violations
 
@@ -30,7 +30,7 @@ SECRETS: dict[str, dict[str, str]] = {
 
 def _service(secrets: dict[str, Any]) -> dict[str, Any]:
     return {
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "route": {"priority": 1, "paths": ["/*"]},
         "secrets": secrets,
     }

@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config import load_config
+from platform_config.environments import SAMPLE_IMAGE
+from platform_config.image import VOLUME_PERMISSIONS_IMAGE
 from stacks import names
 from tests.helpers.assembly import Assembly
 
@@ -104,12 +106,32 @@ def test_container_is_hardened(assembly: Assembly, unit: str) -> None:
     assert container["LinuxParameters"]["Capabilities"]["Drop"] == ["ALL"]
 
 
+def _image(container: dict[str, Any]) -> str:
+    """A container's image with its pseudo parameters as <AWS::...>."""
+    image = container["Image"]
+    if isinstance(image, str):
+        return image
+    return "".join(p if isinstance(p, str) else f"<{p['Ref']}>" for p in image["Fn::Join"][1])
+
+
+def _cached(assembly: Assembly, image: dict[str, str]) -> str:
+    """Where the service pulls a public image from: the registry's pull-through cache, by
+    digest (`<registry>/<prefix>/<upstream path>@<digest>`)."""
+    config = load_config(assembly.environment)
+    prefix = config.registry.cache_prefix(assembly.environment)
+    path = image["uri"].split("/", 1)[1].rsplit(":", 1)[0]
+    registry = "<AWS::AccountId>.dkr.ecr.<AWS::Region>.<AWS::URLSuffix>"
+    return f"{registry}/{prefix}/{path}@{image['digest']}"
+
+
 def test_sample_image_is_public_and_unprivileged(assembly: Assembly, unit: str) -> None:
-    """It starts without a push: nginx-unprivileged on 8080 with writable scratch volumes."""
+    """It starts without a push: nginx-unprivileged on 8080 with writable scratch paths, pulled
+    through the registry's pull-through cache pinned by digest."""
     container = _container(assembly.template(unit))
-    assert container["Image"] == SAMPLE_IMAGE_URI
+    assert _image(container) == _cached(assembly, SAMPLE_IMAGE)
     assert container["PortMappings"][0]["ContainerPort"] == 8080
-    paths = {mount["ContainerPath"] for mount in container["MountPoints"]}
+    paths = {mount["ContainerPath"] for mount in container.get("MountPoints", [])}
+    paths |= {t["ContainerPath"] for t in container["LinuxParameters"].get("Tmpfs", [])}
     assert {"/tmp", "/var/cache/nginx"} <= paths
 
 
@@ -145,11 +167,11 @@ def test_no_duplicate_mount_points(assembly: Assembly, unit: str) -> None:
         assert len(paths) == len(set(paths)), container["Name"]
 
 
-def test_volume_permissions_init_container(assembly: Assembly, unit: str) -> None:
-    """Empty task volumes are root-owned 0755 on Fargate 1.4 (aws/containers-roadmap#863, #938)
-    and on EC2 where the image has no such directory: an init container hands the app's scratch
-    volumes to its uid before the app starts."""
-    template = assembly.template(unit)
+def test_volume_permissions_init_container(assembly: Assembly) -> None:
+    """Empty task volumes are root-owned 0755 on Fargate 1.4 (aws/containers-roadmap#863, #938):
+    an init container hands the app's scratch volumes to its uid before the app starts. (EC2 uses
+    owned tmpfs mounts instead: tests/test_scratch_paths.py.)"""
+    template = assembly.template(names.ecs_services_unit("fargate", 1))
     containers = _containers(template)
     app, init = containers["app"], containers["volume-permissions"]
     assert app["DependsOn"] == [{"ContainerName": "volume-permissions", "Condition": "SUCCESS"}]
@@ -157,7 +179,7 @@ def test_volume_permissions_init_container(assembly: Assembly, unit: str) -> Non
     assert init["User"] == "0"
     assert init["ReadonlyRootFilesystem"] is True
     assert init["Privileged"] is False
-    assert init["Image"].startswith("public.ecr.aws/docker/library/busybox:1.")
+    assert _image(init) == _cached(assembly, VOLUME_PERMISSIONS_IMAGE.model_dump())
     capabilities = init["LinuxParameters"]["Capabilities"]
     assert "Add" not in capabilities  # Fargate accepts no added capability but SYS_PTRACE
     assert "CHOWN" not in capabilities["Drop"]
@@ -194,20 +216,43 @@ def test_task_and_execution_roles_are_separate(assembly: Assembly, unit: str) ->
     assert len(roles) - len(release_roles) == 2
 
 
-def test_execution_role_only_writes_logs_for_a_public_image(assembly: Assembly, unit: str) -> None:
+def test_execution_role_pulls_public_images_through_the_cache_only(
+    assembly: Assembly, unit: str
+) -> None:
+    """Exactly what a pull through the cache needs (pull, and ecr:BatchImportUpstreamImage for a
+    first pull) on the cached repositories of its own images, no ecr:CreateRepository (they
+    exist), logs; GetAuthorizationToken on * (IAM requires it)."""
     template = assembly.template(unit)
     policies = template.find_resources(
         "AWS::IAM::Policy",
         {"Properties": {"PolicyName": Match.string_like_regexp("ExecutionRole")}},
     )
-    actions = {
-        action
+    statements = [
+        statement
         for policy in policies.values()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-        for action in _as_list(statement["Action"])
+    ]
+    ecr = [s for s in statements if any(a.startswith("ecr:") for a in _as_list(s["Action"]))]
+    token = [s for s in ecr if s["Resource"] == "*"]
+    (scoped,) = [s for s in ecr if s["Resource"] != "*"]
+    assert [_as_list(s["Action"]) for s in token] == [["ecr:GetAuthorizationToken"]]
+    assert set(_as_list(scoped["Action"])) == {
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchImportUpstreamImage",
     }
-    assert actions <= {"logs:CreateLogStream", "logs:PutLogEvents"}
-    assert not any(action.startswith("ecr:") for action in actions)
+    prefix = load_config(assembly.environment).registry.cache_prefix(assembly.environment)
+    images = {"nginx/nginx-unprivileged"}
+    if _containers(template).get("volume-permissions"):
+        images.add("docker/library/busybox")
+    resources = {
+        "".join(p if isinstance(p, str) else "" for p in r["Fn::Join"][1])
+        for r in _as_list(scoped["Resource"])
+    }
+    assert resources == {f"arn::ecr:::repository/{prefix}/{path}" for path in images}
+    others = {a for s in statements if s not in ecr for a in _as_list(s["Action"])}
+    assert others <= {"logs:CreateLogStream", "logs:PutLogEvents"}
 
 
 def _as_list(value: Any) -> list[Any]:

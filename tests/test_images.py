@@ -102,11 +102,10 @@ def test_the_sample_service_synthesizes_read_only_non_root_on_8080(tmp_path: Pat
     assert app["ReadonlyRootFilesystem"] is True
     assert app["User"] == read_dockerfile((SAMPLE / "Dockerfile").read_text()).user
     assert [m["ContainerPort"] for m in app["PortMappings"]] == [8080]
-    assert app["Image"]["Fn::Join"][1][-1] == ":v1"
-    registry = names.stack_id("sandbox", names.REGISTRY_UNIT)
-    assert f"{registry}:ExportsOutputRef{names.REGISTRY_CONSTRUCT}sampleapp" in json.dumps(
-        app["Image"]
-    )
+    # Our repository by its ECR name (names.py), not through an export of the registry stack.
+    repository = names.repository_name("sandbox", "sample-app", kms=False)
+    assert app["Image"]["Fn::Join"][1][-1] == f"/{repository}:v1"
+    assert "Fn::ImportValue" not in json.dumps(task)
     assert task["RuntimePlatform"]["CpuArchitecture"] == "ARM64"
 
 

@@ -18,8 +18,8 @@ from platform_config.alb_quotas import (
     listener_rules_per_service,
     max_services_per_load_balancer,
 )
-from platform_config.ecs_placement import AlbKey
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.ecs_placement import AlbKey, priority_block
+from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from stacks.names import FIRST_LOAD_BALANCER, load_balancer_construct_id
 from tests.helpers.apps import RECORD, synth_environment
@@ -28,10 +28,13 @@ CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222
 
 
 def _service(number: int, **changes: Any) -> dict[str, Any]:
+    """Service `number` at that priority, in the stack of its block of 10 (as placement by
+    priority had it; the stack is its own choice since)."""
     service: dict[str, Any] = {
         "name": f"svc-{number}",
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "route": {"priority": number, "paths": [f"/svc-{number}/*"]},
+        "stack": priority_block(number, 10),
     }
     service.update(changes)
     return service
@@ -217,7 +220,7 @@ def test_certificate_quota_and_rules() -> None:
 
 
 def test_region_quota_on_albs() -> None:
-    web = {"image": {"uri": SAMPLE_IMAGE_URI}, "route": {"priority": 1, "paths": ["/*"]}}
+    web = {"image": dict(SAMPLE_IMAGE), "route": {"priority": 1, "paths": ["/*"]}}
     overrides = _fargate(services=[_service(n) for n in range(1, 51)], services_per_load_balancer=1)
     message = _error({"ecs": {**overrides["ecs"], "ec2": {"services": {"web": web}}}})
     assert "ecs: 51 ALBs (ecs.ec2: 1, ecs.fargate: 50) exceed the region's quota of 50" in message
@@ -303,15 +306,18 @@ def test_each_service_attaches_to_its_groups_alb(two_groups: Path) -> None:
         if "Export" in output
     }
     rules = _of_type(services, "AWS::ElasticLoadBalancingV2::ListenerRule")
+    # A rule is named after its priority; its service is the one whose target group it forwards to.
     listener_of = {
-        key.split("Listener")[0]: exports[rule["Properties"]["ListenerArn"]["Fn::ImportValue"]]
-        for key, rule in rules.items()
+        rule["Properties"]["Actions"][0]["TargetGroupArn"]["Ref"].split("TargetGroup")[0]: exports[
+            rule["Properties"]["ListenerArn"]["Fn::ImportValue"]
+        ]["Ref"]
+        for rule in rules.values()
     }
     first = load_balancer_construct_id(FIRST_LOAD_BALANCER)
-    assert listener_of[names.service_construct_id("svc-1")]["Ref"].startswith(f"{first}Http")
-    assert listener_of[names.service_construct_id("svc-2")]["Ref"].startswith(
-        f"{INTERNAL_ALB}LoadBalancerHttps"
-    )
+    assert listener_of[names.service_construct_id("svc-1")].startswith(f"{first}Http")
+    internal = listener_of[names.service_construct_id("svc-2")]
+    assert internal.startswith(f"{INTERNAL_ALB}LoadBalancerHttp")
+    assert cluster["Resources"][internal]["Properties"]["Protocol"] == "HTTPS"
     urls = {k: json.dumps(v["Value"]) for k, v in services["Outputs"].items()}
     public_url, internal_url = (urls[names.service_url_output(f"svc-{n}")] for n in (1, 2))
     assert public_url.startswith('{"Fn::Join": ["", ["http://"')

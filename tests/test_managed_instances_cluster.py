@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from platform_config import ConfigError, load_config
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from tests.helpers.apps import RECORD, synth_environment, validation_violations
 from tests.helpers.assembly import Assembly
 
 WEB = {
-    "image": {"uri": SAMPLE_IMAGE_URI},
+    "image": dict(SAMPLE_IMAGE),
     "user": "101",
     "writable_paths": ["/tmp", "/var/cache/nginx"],
     "route": {"priority": 1, "paths": ["/*"]},

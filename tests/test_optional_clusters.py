@@ -94,15 +94,22 @@ def test_a_fargate_only_environment_has_no_ec2_cluster_and_no_ec2_alb(fargate_on
 
 def test_the_tools_follow_the_stacks_that_exist(fargate_only: Path) -> None:
     """The diagram draws no EC2 cluster; `make retained-resources` lists the Fargate cluster's
-    exec log group and the repository, nothing of EC2 or EKS."""
+    exec log group, the repository and the pull-through cache's repositories of the Fargate
+    sample's images, nothing of EC2 or EKS."""
     block = diagram.generate(fargate_only)[1]
     assert "ECS cluster<br/>FargateCluster/Cluster" in block
     assert "Ec2Cluster" not in block
     assert "EKS cluster" not in block
     retained = retained_named_resources(_templates(fargate_only, "production"))
     fargate = _unit("production", names.ecs_cluster_unit("fargate"))
+    registry = _unit("production", names.REGISTRY_UNIT)
+    cache = names.pull_through_cache_prefix("production", True, "ecr-public")
     assert {(r.stack, r.name) for r in retained} == {
-        (_unit("production", names.REGISTRY_UNIT), "sample-app"),
+        (registry, "sample-app"),
+        *(
+            (registry, names.cached_repository_name(cache, path))
+            for path in ("docker/library/busybox", "nginx/nginx-unprivileged")
+        ),
         (fargate, names.exec_log_group_name(fargate)),
     }
 

@@ -55,6 +55,20 @@ def _only(resources: dict[str, Any]) -> dict[str, Any]:
     return next(iter(resources.values()))
 
 
+def _own(template: Template) -> dict[str, Any]:
+    """The repositories of `registry.repositories` (not the pull-through cache's)."""
+    return {
+        logical_id: resource
+        for logical_id, resource in template.find_resources(REPOSITORY).items()
+        if not logical_id.startswith("RegistryPullThroughCache")
+    }
+
+
+def _ci_role_id(template: Template) -> str:
+    (role_id,) = [i for i in template.find_resources("AWS::IAM::Role") if "CiPublisher" in i]
+    return role_id
+
+
 def _lifecycle_rules(repository: dict[str, Any]) -> list[dict[str, Any]]:
     text = repository["Properties"]["LifecyclePolicy"]["LifecyclePolicyText"]
     rules: list[dict[str, Any]] = json.loads(text)["rules"]
@@ -85,9 +99,12 @@ def test_stateful_logical_ids_are_pinned(assemblies: dict[str, Assembly], enviro
 
 
 def test_one_repository_per_configured_name(assembly: Assembly) -> None:
-    configured = load_config(assembly.environment).registry.repository_names
-    repositories = assembly.template(names.REGISTRY_UNIT).find_resources(REPOSITORY)
-    assert sorted(r["Properties"]["RepositoryName"] for r in repositories.values()) == configured
+    environment = assembly.environment
+    configured = load_config(environment).registry.physical_names(environment)
+    repositories = _own(assembly.template(names.REGISTRY_UNIT))
+    assert sorted(r["Properties"]["RepositoryName"] for r in repositories.values()) == sorted(
+        configured.values()
+    )
 
 
 def test_tags_are_immutable_and_images_scanned_on_push(assembly: Assembly) -> None:
@@ -103,9 +120,7 @@ def test_lifecycle_rules_follow_config_with_correct_priorities(
 ) -> None:
     """Untagged images expire first (priority 1); the `any` rule must come last (priority 2)."""
     lifecycle = load_config(environment).registry.repositories[0].lifecycle
-    repository = _only(
-        assemblies[environment].template(names.REGISTRY_UNIT).find_resources(REPOSITORY)
-    )
+    repository = _only(_own(assemblies[environment].template(names.REGISTRY_UNIT)))
     untagged, keep_last = _lifecycle_rules(repository)
     assert untagged["rulePriority"] == 1
     assert untagged["selection"] == {
@@ -140,11 +155,18 @@ def test_emptying_needs_no_custom_resource(assembly: Assembly) -> None:
     types = {
         r["Type"] for r in assembly.template(names.REGISTRY_UNIT).to_json()["Resources"].values()
     }
-    assert types <= {REPOSITORY, "AWS::KMS::Key", "AWS::IAM::Role", "AWS::IAM::Policy"}
+    assert types <= {
+        REPOSITORY,
+        "AWS::KMS::Key",
+        "AWS::IAM::Role",
+        "AWS::IAM::Policy",
+        "AWS::ECR::PullThroughCacheRule",
+        "AWS::ECR::RepositoryCreationTemplate",
+    }
 
 
 def test_production_repository_is_retained_and_never_emptied(production: Assembly) -> None:
-    repository = _only(production.template(names.REGISTRY_UNIT).find_resources(REPOSITORY))
+    repository = _only(_own(production.template(names.REGISTRY_UNIT)))
     assert repository["DeletionPolicy"] == repository["UpdateReplacePolicy"] == "Retain"
     assert "EmptyOnDelete" not in repository["Properties"]
 
@@ -152,7 +174,7 @@ def test_production_repository_is_retained_and_never_emptied(production: Assembl
 def test_sandbox_uses_aes256_and_no_kms_key(sandbox: Assembly) -> None:
     """AES256 is ECR's default encryption, so the template leaves EncryptionConfiguration out."""
     template = sandbox.template(names.REGISTRY_UNIT)
-    repository = _only(template.find_resources(REPOSITORY))
+    repository = _only(_own(template))
     assert repository["Properties"].get(
         "EncryptionConfiguration", {"EncryptionType": "AES256"}
     ) == {"EncryptionType": "AES256"}
@@ -180,7 +202,8 @@ def test_production_uses_a_rotating_retained_kms_key(production: Assembly) -> No
 
 
 def test_ci_role_trusts_only_this_account_by_default(assembly: Assembly) -> None:
-    role = _only(assembly.template(names.REGISTRY_UNIT).find_resources("AWS::IAM::Role"))
+    template = assembly.template(names.REGISTRY_UNIT)
+    role = template.find_resources("AWS::IAM::Role")[_ci_role_id(template)]
     (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Action"] == "sts:AssumeRole"
     assert statement["Principal"] == {
@@ -191,9 +214,8 @@ def test_ci_role_trusts_only_this_account_by_default(assembly: Assembly) -> None
 def test_ci_role_may_push_to_the_repositories_and_nothing_else(assembly: Assembly) -> None:
     """Image actions on the repository ARNs; only GetAuthorizationToken (IAM-required) on *."""
     template = assembly.template(names.REGISTRY_UNIT)
-    role_id = next(iter(template.find_resources("AWS::IAM::Role")))
-    statements = _statements(template, role_id)
-    repository_ids = set(template.find_resources(REPOSITORY))
+    statements = _statements(template, _ci_role_id(template))
+    repository_ids = set(_own(template))
     scoped = [s for s in statements if s["Resource"] != "*"]
     wildcard = [s for s in statements if s["Resource"] == "*"]
     assert {a for s in scoped for a in _actions(s)} == PUSH_ACTIONS
@@ -205,18 +227,20 @@ def test_ci_role_may_push_to_the_repositories_and_nothing_else(assembly: Assembl
 def test_repositories_have_no_resource_policy_without_cross_account_pull(
     assembly: Assembly,
 ) -> None:
-    repository = _only(assembly.template(names.REGISTRY_UNIT).find_resources(REPOSITORY))
-    assert "RepositoryPolicyText" not in repository["Properties"]
+    for repository in assembly.template(names.REGISTRY_UNIT).find_resources(REPOSITORY).values():
+        assert "RepositoryPolicyText" not in repository["Properties"]
 
 
 def test_no_registry_level_rules_unless_configured(assembly: Assembly) -> None:
+    """Scanning and replication exist once per account and region: off unless configured. The
+    pull-through cache is on by default, under a prefix of the environment's own."""
     template = assembly.template(names.REGISTRY_UNIT)
     for resource_type in (
         "AWS::ECR::RegistryScanningConfiguration",
         "AWS::ECR::ReplicationConfiguration",
-        "AWS::ECR::PullThroughCacheRule",
     ):
         template.resource_count_is(resource_type, 0)
+    template.resource_count_is("AWS::ECR::PullThroughCacheRule", 1)
 
 
 def test_outputs_give_the_uri_and_the_push_commands(assembly: Assembly) -> None:
@@ -261,7 +285,7 @@ OPTIONAL_FEATURES: dict[str, Any] = {
         "enhanced_scanning": "continuous",
         "cross_account_pull_accounts": ["111122223333"],
         "replication_regions": ["us-west-2", "eu-west-1"],
-        "pull_through_cache": {"upstream": "ecr-public", "repository_prefix": "ecr-public"},
+        "pull_through_cache": {"upstream": "ecr-public", "repository_prefix": "mirror"},
         "ci_publisher": {"trusted_role_arns": ["arn:aws:iam::444455556666:role/ci-runner"]},
     }
 }
@@ -308,8 +332,12 @@ def test_stack_exposes_repositories_by_config_name(optional: _Synth) -> None:
     assert optional.stack.registry.repositories.keys() == optional.stack.repositories.keys()
 
 
+# Production's repositories without its pin (the override's list replaces production's).
+SAMPLE_APP, TEAM_API = "cp-production/kms/sample-app", "cp-production/kms/team/api"
+
+
 def test_scan_on_push_can_be_turned_off_under_enhanced_scanning(optional: _Synth) -> None:
-    properties = _repository_named(optional.template, "team/api")["Properties"]
+    properties = _repository_named(optional.template, TEAM_API)["Properties"]
     assert properties["ImageTagMutability"] == "IMMUTABLE"
     assert properties["ImageScanningConfiguration"] == {"ScanOnPush": False}
 
@@ -332,8 +360,8 @@ def test_enhanced_scanning_covers_each_repository(optional: _Synth) -> None:
                 {
                     "ScanFrequency": "CONTINUOUS_SCAN",
                     "RepositoryFilters": [
-                        {"Filter": "sample-app", "FilterType": "WILDCARD"},
-                        {"Filter": "team/api", "FilterType": "WILDCARD"},
+                        {"Filter": SAMPLE_APP, "FilterType": "WILDCARD"},
+                        {"Filter": TEAM_API, "FilterType": "WILDCARD"},
                     ],
                 }
             ],
@@ -354,8 +382,8 @@ def test_replication_sends_each_repository_to_each_region(optional: _Synth) -> N
                             {"Region": "eu-west-1", "RegistryId": account},
                         ],
                         "RepositoryFilters": [
-                            {"Filter": "sample-app", "FilterType": "PREFIX_MATCH"},
-                            {"Filter": "team/api", "FilterType": "PREFIX_MATCH"},
+                            {"Filter": SAMPLE_APP, "FilterType": "PREFIX_MATCH"},
+                            {"Filter": TEAM_API, "FilterType": "PREFIX_MATCH"},
                         ],
                     }
                 ]
@@ -373,12 +401,12 @@ def test_replication_waits_for_the_repositories(optional: _Synth) -> None:
 def test_pull_through_cache_mirrors_ecr_public(optional: _Synth) -> None:
     optional.template.has_resource_properties(
         "AWS::ECR::PullThroughCacheRule",
-        {"EcrRepositoryPrefix": "ecr-public", "UpstreamRegistryUrl": "public.ecr.aws"},
+        {"EcrRepositoryPrefix": "mirror", "UpstreamRegistryUrl": "public.ecr.aws"},
     )
 
 
 def test_cross_account_pull_is_a_resource_policy_on_every_repository(optional: _Synth) -> None:
-    for name in ("sample-app", "team/api"):
+    for name in (SAMPLE_APP, TEAM_API):
         policy = _repository_named(optional.template, name)["Properties"]["RepositoryPolicyText"]
         (statement,) = policy["Statement"]
         assert _actions(statement) == PULL_ACTIONS
@@ -387,23 +415,20 @@ def test_cross_account_pull_is_a_resource_policy_on_every_repository(optional: _
 
 
 def test_ci_role_trusts_only_the_configured_roles(optional: _Synth) -> None:
-    role = _only(optional.template.find_resources("AWS::IAM::Role"))
+    role = optional.template.find_resources("AWS::IAM::Role")[_ci_role_id(optional.template)]
     (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Principal"] == {"AWS": "arn:aws:iam::444455556666:role/ci-runner"}
 
 
 def test_ci_role_pushes_to_every_repository(optional: _Synth) -> None:
-    role_id = next(iter(optional.template.find_resources("AWS::IAM::Role")))
-    statements = _statements(optional.template, role_id)
+    statements = _statements(optional.template, _ci_role_id(optional.template))
     scoped = [s for s in statements if s["Resource"] != "*"]
     resources = [
         r
         for s in scoped
         for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
     ]
-    assert {r["Fn::GetAtt"][0] for r in resources} == set(
-        optional.template.find_resources(REPOSITORY)
-    )
+    assert {r["Fn::GetAtt"][0] for r in resources} == set(_own(optional.template))
 
 
 def test_consumer_in_another_stack_pulls_through_a_scoped_grant(optional: _Synth) -> None:
@@ -415,8 +440,11 @@ def test_consumer_in_another_stack_pulls_through_a_scoped_grant(optional: _Synth
     ]
     scoped = [s for s in statements if s["Resource"] != "*"]
     assert {a for s in scoped for a in _actions(s)} == PULL_ACTIONS
-    # A cross-stack reference to the sample-app repository's ARN, not a name or a wildcard.
-    assert all("RegistrysampleappCC1FB26DArn" in json.dumps(s["Resource"]) for s in scoped)
+    # The repository's exact ARN, built from its ECR name: no cross-stack reference (nothing a
+    # renamed or replaced repository could leave in use), not a wildcard.
+    (resource,) = [s["Resource"] for s in scoped]
+    assert resource["Fn::Join"][1][-1] == f":repository/{SAMPLE_APP}"
+    assert "Fn::ImportValue" not in json.dumps(optional.consumer.to_json())
     assert [_actions(s) for s in statements if s["Resource"] == "*"] == [
         {"ecr:GetAuthorizationToken"}
     ]
@@ -429,7 +457,7 @@ def test_optional_features_are_nag_clean(optional: _Synth) -> None:
 def test_ci_role_can_be_disabled(tmp_path: Path) -> None:
     synth = _Synth(tmp_path, "sandbox", {"registry": {"ci_publisher": {"enabled": False}}})
     assert synth.stack.ci_publisher_role is None
-    synth.template.resource_count_is("AWS::IAM::Role", 0)
+    assert not any("CiPublisher" in i for i in synth.template.find_resources("AWS::IAM::Role"))
 
 
 # --- The construct on its own: input config validation cannot produce ----------------------------

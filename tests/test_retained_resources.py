@@ -28,8 +28,14 @@ EC2 = names.stack_id("production", names.ecs_cluster_unit("ec2"))
 FARGATE = names.stack_id("production", names.ecs_cluster_unit("fargate"))
 EKS = names.stack_id("production", names.EKS_UNIT)
 EKS_LOG_GROUP = f"/aws/eks/{names.eks_cluster_name('production')}/cluster"  # named by EKS
+# The pull-through cache's repositories follow the registry's removal policy (docs/design.md, D26).
+CACHED = [
+    names.cached_repository_name("cp-production/kms/ecr-public", path)
+    for path in ("docker/library/busybox", "nginx/nginx-unprivileged")
+]
 EXPECTED = {
     (REGISTRY, "AWS::ECR::Repository", "sample-app"),
+    *((REGISTRY, "AWS::ECR::Repository", name) for name in CACHED),
     (EC2, "AWS::Logs::LogGroup", names.exec_log_group_name(EC2)),
     (FARGATE, "AWS::Logs::LogGroup", names.exec_log_group_name(FARGATE)),
     (EKS, "AWS::Logs::LogGroup", EKS_LOG_GROUP),
@@ -76,10 +82,12 @@ def test_offline_run_writes_a_mapping_per_stack(
     out = capsys.readouterr().out
     templates = stack_templates(production.outdir, "production")
     files = sorted(path.name for path in tmp_path.iterdir())
-    assert files == sorted(f"{stack}.json" for stack, _, _ in EXPECTED)
+    assert files == sorted({f"{stack}.json" for stack, _, _ in EXPECTED})
     registry = json.loads((tmp_path / f"{REGISTRY}.json").read_text())
-    (logical_id,) = registry
-    assert registry == {logical_id: {"RepositoryName": "sample-app"}}
+    assert sorted(mapping["RepositoryName"] for mapping in registry.values()) == sorted(
+        ["sample-app", *CACHED]
+    )
+    (logical_id,) = [i for i, m in registry.items() if m == {"RepositoryName": "sample-app"}]
     resource = templates[REGISTRY]["Resources"][logical_id]
     assert resource["Type"] == "AWS::ECR::Repository"
     assert resource["DeletionPolicy"] == "Retain"

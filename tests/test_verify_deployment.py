@@ -15,6 +15,7 @@ import pytest
 from botocore.stub import Stubber
 
 from platform_config import load_config
+from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from tests.helpers.apps import ROOT
 from tools.verify.deployed import DeployedStack, deployed_stacks
@@ -32,7 +33,7 @@ REGION = "us-east-1"
 SERVICES_STACK = names.stack_id("sandbox", names.ecs_services_unit("fargate", 1))
 EKS_STACK = names.stack_id("sandbox", names.EKS_UNIT)
 CLUSTER = names.eks_cluster_name("sandbox")
-IMAGE = {"uri": "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"}
+IMAGE = SAMPLE_IMAGE
 
 
 class StubbedSession:

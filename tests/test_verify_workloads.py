@@ -6,6 +6,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from container_constructs import defaults
 from platform_config import load_config
 from stacks import names
 from tools.verify.deployed import DeployedStack
@@ -82,7 +83,10 @@ def test_the_url_check_looks_only_at_web_services() -> None:
     """A worker has no route: finding a web service's health path skips it."""
     worker = {
         "kind": "worker",
-        "image": {"uri": "public.ecr.aws/docker/library/busybox:1.37"},
+        "image": {
+            "uri": defaults.VOLUME_PERMISSIONS_IMAGE_URI,
+            "digest": defaults.VOLUME_PERMISSIONS_IMAGE_DIGEST,
+        },
     }
     config = load_config("sandbox", overrides={"ecs": {"fargate": {"services": {"jobs": worker}}}})
     key = names.service_url_output("jobs")

@@ -13,5 +13,5 @@ credentials, when a make target asks for it.
   CloudFormation fails on them (`make plan`, and so `make deploy`).
 - `tools.verify`: the post-deploy check that what was deployed is up (`make verify`).
 - `tools.images`: build and push a service's image, set the image tag it runs (`make push-image`,
-  `make set-image-tag`).
+  `make set-image-tag`), check the pinned image digests (`make image-digests`).
 """

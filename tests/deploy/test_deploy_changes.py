@@ -4,13 +4,23 @@
 1. a clean change (a Fargate service's CPU and memory, and an ECR repository added; catalogue
    entries service-size and repository-added) plans clean, deploys, and every deployed resource
    reads back as the new templates say;
-2. HTTPS on (catalogue https-on) is refused by the plan (export-in-use), and deploying it anyway
-   fails on the emulator with CloudFormation's "Export ... cannot be deleted as it is in use by
-   ..." (taught to moto by serial_moto_server.py), the stacks as they were;
-3. the refusal's two steps deploy: first the new templates with the old export kept (what
-   `Stack.export_value` writes: the old output, name and value, in the producer's template), which
-   plans clean, then the new templates, which plan clean too; the services' listener rule ends on
-   the HTTPS listener.
+2. HTTPS on (catalogue https-on) plans clean and deploys: the listener the services import keeps
+   its ARN and export and moves to HTTPS on 443 in place, a redirect listener joins it on 80, the
+   service's rule stays on it;
+3. HTTPS off (catalogue https-off) is refused by the plan (unique-key: the listener would take
+   port 80 back while the redirect listener holds it), and its two steps (`http_redirect: false`,
+   then no certificate) each plan clean and deploy, back to the same listener on HTTP 80;
+4. a service renamed at its priority (catalogue service-rename) plans clean and deploys: its
+   listener rule is the same resource, updated to forward to the new target group (a new rule at
+   the priority the old one holds would be refused: PriorityInUse, which moto checks too).
+
+What moto cannot show: the order inside an update (it removes, then adds, then modifies, where
+CloudFormation creates and updates first and removes last) and ELB's refusal of a second listener
+on a port, so the plan's refusal of one-deploy HTTPS off is the proof of it (and
+tests/test_day_two_ecs.py's reading of the templates); moto keeps a listener an update removes from
+the stack (no delete handler), so its removal is read from the stack; and moto replaces a security
+group on every update, so the export of the ALB's security group id changes here where
+CloudFormation updates its ingress in place.
 
 The tests run in file order on one module-scoped deployment (tests/deploy/conftest.py). The
 after-configs are synthesized in this process with the validation plugins off (the templates are
@@ -20,9 +30,8 @@ tests/deploy/test_checkers.py (it never deletes a listener rule an update remove
 
 from __future__ import annotations
 
-import hashlib
+import copy
 import json
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -125,20 +134,13 @@ def changes(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) ->
     return Changes(deployment, build, work)
 
 
-def clean_change() -> dict[str, Any]:
-    """The Fargate sample at 512 CPU / 1024 MiB, and an `orders` repository."""
-    shipped = ENVIRONMENTS[ENVIRONMENT]
+def clean_change(name: str = "sample") -> dict[str, Any]:
+    """The Fargate sample at 512 CPU / 1024 MiB (named `name`), and an `orders` repository."""
     # The config of record's sample, at its priority and path.
-    sample = service("sample", 1, "/*", cpu=512, memory_mib=1024)
-    repositories = [*shipped["registry"]["repositories"], {"name": "orders"}]
+    sample = service(name, 1, "/*", cpu=512, memory_mib=1024)
+    repositories = [*ENVIRONMENTS[ENVIRONMENT]["registry"]["repositories"], {"name": "orders"}]
     return {**fargate(sample), "registry": {"repositories": repositories}}
 
-
-# CloudFormation replaces a listener rule whose ListenerArn changes (a new rule on the new
-# listener); moto 5.2.5 applies it as a modify of the rule where it is (its update ignores
-# ListenerArn), so after HTTPS on the emulator's rule stays on the HTTP listener. Asserted exactly,
-# so a moto fix shows up; the template's reference to the HTTPS listener is checked.
-RULE_MOVES_TO_ITS_NEW_LISTENER = False
 
 # moto does not move an ECS service to its task definition's new revision (recorded by the guide
 # test: SERVICE_FOLLOWS_ITS_TASK_DEFINITION), so the service is not read back after an update; the
@@ -188,129 +190,193 @@ def test_a_clean_change_plans_clean_deploys_and_reads_back(changes: Changes) -> 
         taskDefinition=task.physical_id
     )["taskDefinition"]
     assert (described["revision"], described["memory"]) == (2, "1024")
-    names = {
+    repositories = {
         r["repositoryName"]
         for r in changes.deployment.server.client("ecr").describe_repositories()["repositories"]
     }
-    assert "orders" in names
+    assert names.repository_name(ENVIRONMENT, "orders", kms=False) in repositories
 
 
-def _export_refused(document: dict[str, Any]) -> str:
-    (refusal,) = document["refusals"]
-    assert refusal["rule"] == "export-in-use"
-    assert refusal["stack"] == FARGATE
-    return str(refusal["subject"])
+LISTENER = "AWS::ElasticLoadBalancingV2::Listener"
+
+
+def stack_listeners(changes: Changes) -> dict[str, str]:
+    """The Fargate cluster stack's listeners but its test listener (a listener of its own port,
+    8080 or 8443, that no rolling service has a rule on): logical id -> ARN."""
+    cloudformation = changes.deployment.server.client("cloudformation")
+    resources = cloudformation.describe_stack_resources(StackName=FARGATE)["StackResources"]
+    return {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in resources
+        if r.get("ResourceType") == LISTENER and "Test" not in r["LogicalResourceId"]
+    }
+
+
+def listener(changes: Changes, arn: str) -> dict[str, Any]:
+    elbv2 = changes.deployment.server.client("elbv2")
+    (found,) = elbv2.describe_listeners(ListenerArns=[arn])["Listeners"]
+    return dict(found)
+
+
+def rule_priorities(changes: Changes, arn: str) -> list[str]:
+    elbv2 = changes.deployment.server.client("elbv2")
+    rules = elbv2.describe_rules(ListenerArn=arn)["Rules"]
+    return sorted(rule["Priority"] for rule in rules if not rule["IsDefault"])
+
+
+def exports(changes: Changes) -> dict[str, str]:
+    """Every export but those of a security group id (moto replaces the group on any update)."""
+    cloudformation = changes.deployment.server.client("cloudformation")
+    return {
+        export["Name"]: export.get("Value", "")
+        for page in cloudformation.get_paginator("list_exports").paginate()
+        for export in page["Exports"]
+        if "SecurityGroup" not in export["Name"]
+    }
 
 
 @pytest.fixture(scope="module")
-def https_on(changes: Changes) -> Assembly:
-    """The clean change's config with a certificate (one the emulator's ACM holds) on the
-    Fargate cluster's ALB."""
+def certificate(changes: Changes) -> str:
+    """A certificate the emulator's ACM holds (moto checks it when a listener turns HTTPS)."""
     acm = changes.deployment.server.client("acm")
-    certificate = acm.request_certificate(DomainName="app.example.com")["CertificateArn"]
-    overrides = clean_change()
-    overrides["ecs"]["fargate"]["load_balancer"] = {"certificate_arn": certificate}
-    return changes.synth("https-on", overrides)
+    return str(acm.request_certificate(DomainName="app.example.com")["CertificateArn"])
 
 
-def test_https_on_is_refused_by_the_plan_and_by_the_emulator(
-    changes: Changes, https_on: Assembly
+def with_load_balancer(load_balancer: dict[str, Any]) -> dict[str, Any]:
+    """The clean change's config with the Fargate cluster's default group set so."""
+    overrides = copy.deepcopy(clean_change())
+    overrides["ecs"]["fargate"]["load_balancer"] = load_balancer
+    return overrides
+
+
+@pytest.fixture(scope="module")
+def before_https(changes: Changes) -> dict[str, Any]:
+    """The Fargate ALB's one listener and every export, as the clean change left them."""
+    ((serving, arn),) = stack_listeners(changes).items()
+    return {"serving": serving, "arn": arn, "exports": exports(changes)}
+
+
+def test_https_on_plans_clean_and_moves_the_listener_in_place(
+    changes: Changes, certificate: str, before_https: dict[str, Any]
 ) -> None:
-    """The plan refuses it (export-in-use, the HTTP listener's export the services stack
-    imports); deployed anyway, the cluster stack's update is rolled back with CloudFormation's
-    reason, the CLI fails, and the services stack is not touched."""
+    """The plan refuses nothing and leaves the services stack's resources alone; the deploy
+    updates the listener the services import to HTTPS on 443 (same ARN, same export), adds the
+    redirect listener on 80, and the service's rule stays on its listener."""
+    arn = before_https["arn"]
+    assert (listener(changes, arn)["Port"], rule_priorities(changes, arn)) == (80, ["1"])
+    https_on = changes.synth("https-on", with_load_balancer({"certificate_arn": certificate}))
     code, document = changes.plan("https-on", https_on)
-    assert code == 2
-    export = _export_refused(document)
-    run = changes.deploy("https-on", https_on)
-    assert run.returncode != 0
-    assert f"Export {export} cannot be deleted as it is in use by {FARGATE_SERVICES}" in run.output
-    statuses = changes.statuses()
-    assert statuses[FARGATE] == "UPDATE_ROLLBACK_COMPLETE"
-    assert statuses[FARGATE_SERVICES] in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
-    names = {
-        e["Name"]
-        for e in changes.deployment.server.client("cloudformation").list_exports()["Exports"]
-    }
-    assert export in names
-
-
-def bridge(changes: Changes, after: Assembly, exports: list[str]) -> Assembly:
-    """`after` with the producer's old outputs of `exports` kept (what `Stack.export_value` adds
-    to the producer's template: the same output, export name and value), its template asset
-    renamed for the new content as the CDK names it (the file's SHA-256)."""
-    base = changes.deployment.assembly  # what the first deploy deployed: the outputs are the same
-    outdir = changes.work / "bridge"
-    shutil.copytree(after.outdir, outdir)
-    template_file = outdir / after.stack_templates[FARGATE]
-    old_bytes = template_file.read_bytes()
-    template = json.loads(old_bytes)
-    for output_id, output in base.template_json(FARGATE)["Outputs"].items():
-        if output.get("Export", {}).get("Name") in exports:
-            template["Outputs"][output_id] = output
-    new_bytes = json.dumps(template, indent=1).encode()
-    template_file.write_bytes(new_bytes)
-    old_hash = hashlib.sha256(old_bytes).hexdigest()
-    new_hash = hashlib.sha256(new_bytes).hexdigest()
-    for name in (f"{FARGATE}.assets.json", "manifest.json"):
-        path = outdir / name
-        path.write_text(path.read_text().replace(old_hash, new_hash))
-    changes.assemblies["bridge"] = Assembly(ENVIRONMENT, outdir)
-    return changes.assemblies["bridge"]
-
-
-def test_https_on_deploys_in_the_two_steps_the_refusal_gives(
-    changes: Changes, https_on: Assembly
-) -> None:
-    """Step 1, the new templates with the old export kept, plans clean and deploys; step 2, the
-    new templates, plans clean (nothing imports the old export any more) and deploys, and the old
-    export is gone. The services stack's rule names the HTTPS listener (port 443); where the
-    emulator keeps the rule itself: RULE_MOVES_TO_ITS_NEW_LISTENER."""
-    _, refused = changes.plan("https-on", https_on)
-    export = _export_refused(refused)
-    step_one = bridge(changes, https_on, [export])
-    code, document = changes.plan("bridge", step_one)
-    assert code == 0, document["refusals"]
-    changes.deploy("bridge", step_one).check()
-    code, document = changes.plan("https-on-after-bridge", https_on)
     assert code == 0, document["refusals"]
     assert _actions(document, FARGATE_SERVICES) == []
-    changes.deploy("https-on-after-bridge", https_on).check()
+    changes.deploy("https-on", https_on).check()
     statuses = changes.statuses()
-    assert statuses[FARGATE] == "UPDATE_COMPLETE"
-    names = {
-        e["Name"]
-        for e in changes.deployment.server.client("cloudformation").list_exports()["Exports"]
+    assert (statuses[FARGATE], statuses[FARGATE_SERVICES]) == ("UPDATE_COMPLETE",) * 2
+    listeners = stack_listeners(changes)
+    assert listeners[before_https["serving"]] == arn
+    serving = listener(changes, arn)
+    assert (serving["Port"], serving["Protocol"]) == (443, "HTTPS")
+    assert [c["CertificateArn"] for c in serving["Certificates"]] == [certificate]
+    (redirect,) = (a for key, a in listeners.items() if key != before_https["serving"])
+    assert listener(changes, redirect)["Port"] == 80
+    assert listener(changes, redirect)["DefaultActions"][0]["Type"] == "redirect"
+    assert rule_priorities(changes, arn) == ["1"]
+    assert arn in before_https["exports"].values()
+    assert exports(changes) == before_https["exports"]
+
+
+def test_https_off_is_refused_and_deploys_in_its_two_steps(
+    changes: Changes, certificate: str, before_https: dict[str, Any]
+) -> None:
+    """One deploy: refused (unique-key, port 80). Step 1, the redirect listener off, and step 2,
+    the certificate off, each plan clean and deploy; the services' listener is back on HTTP 80,
+    the same ARN and export, its rule on it."""
+    off = changes.assemblies["clean"]  # the clean change's config: no certificate
+    code, document = changes.plan("https-off", off)
+    assert code == 2
+    (refusal,) = document["refusals"]
+    assert (refusal["rule"], refusal["stack"]) == ("unique-key", FARGATE)
+    assert "DuplicateListener" in refusal["reason"]
+    no_redirect = changes.synth(
+        "https-no-redirect",
+        with_load_balancer({"certificate_arn": certificate, "http_redirect": False}),
+    )
+    code, document = changes.plan("https-no-redirect", no_redirect)
+    assert code == 0, document["refusals"]
+    changes.deploy("https-no-redirect", no_redirect).check()
+    arn = before_https["arn"]
+    assert stack_listeners(changes) == {before_https["serving"]: arn}
+    assert listener(changes, arn)["Port"] == 443
+    code, document = changes.plan("https-off-after-step-one", off)
+    assert code == 0, document["refusals"]
+    changes.deploy("https-off", off).check()
+    assert stack_listeners(changes) == {before_https["serving"]: arn}
+    serving = listener(changes, arn)
+    assert (serving["Port"], serving["Protocol"]) == (80, "HTTP")
+    assert rule_priorities(changes, arn) == ["1"]
+    assert exports(changes) == before_https["exports"]
+    statuses = changes.statuses()
+    assert (statuses[FARGATE], statuses[FARGATE_SERVICES]) == ("UPDATE_COMPLETE",) * 2
+
+
+RULE = "AWS::ElasticLoadBalancingV2::ListenerRule"
+TARGET_GROUP = "AWS::ElasticLoadBalancingV2::TargetGroup"
+
+
+def stack_resources(changes: Changes, stack: str, kind: str) -> dict[str, str]:
+    """The resources of `kind` CloudFormation lists in `stack`: logical id -> physical id."""
+    cloudformation = changes.deployment.server.client("cloudformation")
+    resources = cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
+    return {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in resources
+        if r.get("ResourceType") == kind
     }
-    assert export not in names
+
+
+def forwards_to(changes: Changes, listener_arn: str) -> dict[str, tuple[str, str]]:
+    """The listener's rules by priority: (rule ARN, the target group it forwards to)."""
     elbv2 = changes.deployment.server.client("elbv2")
-    inventory = take_inventory(changes.deployment.server, https_on, changes.deployment.stacks)
-    (balancer,) = [
-        r
-        for r in inventory.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")
-        if r.stack_name == FARGATE
-    ]
-    listeners = {
-        listener["Port"]: listener["ListenerArn"]
-        for listener in elbv2.describe_listeners(LoadBalancerArn=balancer.physical_id)["Listeners"]
+    return {
+        rule["Priority"]: (rule["RuleArn"], rule["Actions"][0]["TargetGroupArn"])
+        for rule in elbv2.describe_rules(ListenerArn=listener_arn)["Rules"]
+        if not rule["IsDefault"]
     }
-    # The test listener moves to 8443 with the certificate (container_constructs/load_balancer.py).
-    assert set(listeners) == {80, 443, 8443}
-    (rule,) = [
-        r
-        for r in inventory.deployed
-        if r.stack_name == FARGATE_SERVICES
-        and r.resource_type == "AWS::ElasticLoadBalancingV2::ListenerRule"
-    ]
-    assert rule.resolve(rule.properties["ListenerArn"]) == listeners[443]
-    priorities = {
-        port: [
-            r["Priority"]
-            for r in elbv2.describe_rules(ListenerArn=arn)["Rules"]
-            if not r["IsDefault"]
-        ]
-        for port, arn in listeners.items()
+
+
+def test_a_renamed_service_keeps_its_rule_which_forwards_to_its_new_target_group(
+    changes: Changes, before_https: dict[str, Any]
+) -> None:
+    """Catalogue service-rename on the deployed sandbox: the sample becomes `web` at the same
+    priority. The plan refuses nothing (the sandbox's log groups are not retained) and updates
+    the rule in place; the deploy creates web's target group and ECS service, and the same rule
+    (same ARN, priority 1) now forwards to the new target group. Before rules were keyed by
+    priority, the new service's rule was a new resource at a priority the old one held, which
+    ELB (and moto) refuse: PriorityInUse."""
+    arn = before_https["arn"]
+    ((rule_id, rule_arn),) = stack_resources(changes, FARGATE_SERVICES, RULE).items()
+    ((old_group_id, old_group),) = stack_resources(changes, FARGATE_SERVICES, TARGET_GROUP).items()
+    assert forwards_to(changes, arn) == {"1": (rule_arn, old_group)}
+
+    renamed = changes.synth("rename", clean_change("web"))
+    code, document = changes.plan("rename", renamed)
+    assert code == 0, document["refusals"]
+    actions = {
+        (action, logical_id) for action, _, logical_id in _actions(document, FARGATE_SERVICES)
     }
-    moved = priorities == {80: [], 443: ["1"], 8443: []}
-    assert moved == RULE_MOVES_TO_ITS_NEW_LISTENER
-    assert moved or priorities == {80: ["1"], 443: [], 8443: []}  # no test rule: rolling
+    assert ("update", rule_id) in actions
+    assert ("delete", old_group_id) in actions
+    assert not {a for a in actions if a[1] == rule_id and a[0] != "update"}
+    changes.deploy("rename", renamed).check()
+    assert changes.statuses()[FARGATE_SERVICES] == "UPDATE_COMPLETE"
+
+    assert stack_resources(changes, FARGATE_SERVICES, RULE) == {rule_id: rule_arn}
+    ((new_group_id, new_group),) = stack_resources(changes, FARGATE_SERVICES, TARGET_GROUP).items()
+    assert new_group_id.startswith(names.service_construct_id("web"))
+    assert forwards_to(changes, arn) == {"1": (rule_arn, new_group)}
+    # moto keeps no load balancer on an ECS service (its CloudFormation handler drops them):
+    # web's service is read back as a new, active service.
+    ecs = changes.deployment.server.client("ecs")
+    ((web_id, web),) = stack_resources(changes, FARGATE_SERVICES, "AWS::ECS::Service").items()
+    assert web_id.startswith(names.service_construct_id("web"))
+    (described,) = ecs.describe_services(cluster=web.split("/")[1], services=[web])["services"]
+    assert described["status"] == "ACTIVE"

@@ -36,7 +36,8 @@ from typing import Any
 
 import pytest
 
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE_DIGEST, SAMPLE_IMAGE_URI
+from platform_config.image import split_image_uri
 from stacks import names
 from tests.deploy.conftest import deployable_stacks
 from tests.deploy.helpers.checkers import (
@@ -61,7 +62,17 @@ REGISTRY_STACK = names.stack_id(ENVIRONMENT, names.REGISTRY_UNIT)
 REPOSITORY_URI_OUTPUT = names.repository_uri_output("sample-app")
 SERVICE_FILE = "config/services/fargate/sample.json"
 REGISTRY_HOST = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
-REPOSITORY_URI = f"{REGISTRY_HOST}/sample-app"
+REPOSITORY_URI = f"{REGISTRY_HOST}/{names.repository_name('sandbox', 'sample-app', kms=False)}"
+# The sample's public image as its task runs it: through the registry's pull-through cache, by
+# digest (docs/design.md, D26).
+SAMPLE_IMAGE_REFERENCE = (
+    f"{REGISTRY_HOST}/"
+    + names.cached_repository_name(
+        names.pull_through_cache_prefix(ENVIRONMENT, False, "ecr-public"),
+        split_image_uri(SAMPLE_IMAGE_URI).path,
+    )
+    + f"@{SAMPLE_IMAGE_DIGEST}"
+)
 BLOCK_TIMEOUT = 900
 
 # moto 5.2.5 updates a stack's resource only when its template properties change. A service's
@@ -344,7 +355,7 @@ def test_the_first_deploy_deploys_records_and_writes_the_outputs(
     registry = run.files["outputs"][REGISTRY_STACK]
     assert registry[REPOSITORY_URI_OUTPUT] == REPOSITORY_URI
     assert run.sample is not None
-    assert run.sample.app["image"] == SAMPLE_IMAGE_URI
+    assert run.sample.app["image"] == SAMPLE_IMAGE_REFERENCE
 
 
 def test_the_deploy_hands_the_eks_stack_the_deployers_arn(guide: GuideRun) -> None:

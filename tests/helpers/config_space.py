@@ -60,6 +60,7 @@ X86_TYPES = (
     "m7i.large",
 )
 ARM_TYPES = ("t4g.small", "t4g.medium", "m6g.large", "m7g.large", "c7g.large", "r7g.large")
+PINNED_DIGEST = "sha256:" + "0123456789abcdef" * 4
 PUBLIC_IMAGES = (
     "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine",
     "public.ecr.aws/docker/library/httpd:2.4-alpine",
@@ -165,7 +166,11 @@ def images(draw: st.DrawFn, repositories: list[str]) -> Raw:
             "repository": draw(st.sampled_from(repositories)),
             "tag": draw(st.sampled_from(("v1", "1.2.3", "latest-abc"))),
         }
-    return {"uri": draw(st.sampled_from(PUBLIC_IMAGES))}
+    uri = draw(st.sampled_from(PUBLIC_IMAGES))
+    # Images on public.ecr.aws are pulled through the default pull-through cache, pinned by
+    # digest (the digest only has to be well formed here: nothing is pulled).
+    digest = draw(st.sampled_from((PINNED_DIGEST,))) if uri.startswith("public.ecr.aws/") else None
+    return {"uri": uri, **({"digest": digest} if digest else {})}
 
 
 @st.composite
@@ -411,16 +416,20 @@ def services(
     account: str,
     repositories: list[str],
     groups: tuple[str, ...] = (),
+    services_per_stack: int = 10,
     max_count: int = 3,
     root: bool = False,
 ) -> Raw:
     """0 to `max_count` web services by name with unique priorities, each on the default
-    load-balancer group or one of `groups`, and 0-2 services of the other kinds. With `root`,
-    the exceptions that relax the platform's container rules (run as root, writable root) and
-    the FireLens router are drawn too (the validator's space; a synthesized one would need the
+    load-balancer group or one of `groups`, in a stack with room: its own `stack` (always when
+    its priority is beyond the first `services_per_stack`, as the config asks), else the
+    default; and 0-2 services of the other kinds (in stacks of their own). With `root`, the
+    exceptions that relax the platform's container rules (run as root, writable root) and the
+    FireLens router are drawn too (the validator's space; a synthesized one would need the
     platform's rules plugin to honour their acknowledgements)."""
     count = draw(st.integers(0, max_count))
     priorities = draw(st.lists(st.integers(1, 60), min_size=count, max_size=count, unique=True))
+    room = dict.fromkeys(range(1, count + 2), services_per_stack)
     drawn = {}
     for name, priority in zip(_names("svc", count), priorities, strict=True):
         if kind == "fargate":
@@ -493,6 +502,9 @@ def services(
         group = draw(st.sampled_from([None, "default", *groups]))
         if group is not None:
             service["load_balancer"] = group
+        if priority > services_per_stack or room[1] == 0 or draw(st.booleans()):
+            service["stack"] = draw(st.sampled_from([n for n, free in room.items() if free]))
+        room[service.get("stack", 1)] -= 1
         if kind == "fargate":
             service["cpu_architecture"] = draw(st.sampled_from(("x86_64", "arm64")))
         drawn[name] = service
@@ -524,6 +536,8 @@ def load_balancers(draw: st.DrawFn, region: str, account: str) -> Raw:
         "internal": draw(st.booleans()),
         "certificate_arn": certificate,
         "additional_certificate_arns": additional,
+        "http_redirect": certificate is None or draw(MOSTLY_TRUE),
+        "https_first_listener_ids": draw(st.booleans()),
         "idle_timeout_seconds": draw(st.integers(1, 4000)),
         "access_log_retention_days": draw(st.integers(1, 400)),
     }
@@ -546,6 +560,15 @@ def cluster_common(draw: st.DrawFn, region: str, account: str) -> Raw:
         # Small blocks too: priorities are drawn from 1-60, so several ALBs per group.
         "services_per_load_balancer": draw(st.sampled_from((1, 7, 30, 100))),
         "services_per_stack": draw(st.integers(1, 20)),
+        # Rules kept from before rules were keyed by priority, at priorities services may hold
+        # (merged over the sandbox's {1: sample}).
+        "legacy_listener_rules": dict(
+            zip(
+                draw(st.lists(st.integers(1, 60), min_size=2, max_size=2, unique=True)),
+                draw(st.lists(st.sampled_from(("old-api", "old-web")), max_size=2, unique=True)),
+                strict=False,
+            )
+        ),
     }
 
 
@@ -570,6 +593,7 @@ def cluster_services(
             account=account,
             repositories=repositories,
             groups=tuple(common["load_balancers"]),
+            services_per_stack=common["services_per_stack"],
             root=root,
         )
     )

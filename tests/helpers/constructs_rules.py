@@ -23,6 +23,7 @@ RULES_PACKAGE = f"{PACKAGE}.rules"
 RULES_THIRD_PARTY = frozenset({"jsii"})
 # A module split into parts: copy it with its companions (which follow the same rules).
 _SERVICE_CLUSTER = f"{PACKAGE}.ecs_service_cluster"  # the handles services take
+_ROUTES = f"{PACKAGE}.listener_routes"  # where the handles make services' listener rules
 # The hardened task every service kind builds on (container_constructs/task_definition.py) and
 # the service, storage and sidecar parts the kinds share.
 _TASK = frozenset(
@@ -36,6 +37,7 @@ _TASK = frozenset(
         f"{PACKAGE}.service_release",
         f"{PACKAGE}.ecs_managed_instances",
         _SERVICE_CLUSTER,
+        _ROUTES,
     }
 )
 _EKS = frozenset(
@@ -53,20 +55,24 @@ _EKS = frozenset(
     )
 )
 COMPANIONS: dict[str, frozenset[str]] = {
-    f"{PACKAGE}.task_definition": _TASK,
+    _SERVICE_CLUSTER: frozenset({_ROUTES}),
+    f"{PACKAGE}.task_definition": _TASK | {f"{PACKAGE}.pull_through_cache"},
     f"{PACKAGE}.task_acknowledgements": _TASK,
     f"{PACKAGE}.service_base": _TASK,
     f"{PACKAGE}.web_service": _TASK,
     f"{PACKAGE}.backend_service": _TASK,
     f"{PACKAGE}.worker_service": _TASK | {f"{PACKAGE}.worker_scaling"},
     f"{PACKAGE}.scheduled_job": _TASK,
-    f"{PACKAGE}.service_release": frozenset({_SERVICE_CLUSTER}),
+    f"{PACKAGE}.service_release": frozenset({_SERVICE_CLUSTER, _ROUTES}),
     f"{PACKAGE}.ecs_managed_instances": frozenset({_SERVICE_CLUSTER}),
     # EksCluster and its companions (copy them together) may import each other.
     **{module: _EKS - {module} for module in _EKS},
-    f"{PACKAGE}.ecs_ec2_cluster": frozenset({_SERVICE_CLUSTER}),
-    f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER}),
-    f"{PACKAGE}.load_balancer": frozenset({_SERVICE_CLUSTER}),
+    f"{PACKAGE}.ecs_ec2_cluster": frozenset(
+        {_SERVICE_CLUSTER, _ROUTES, f"{PACKAGE}.machine_images"}
+    ),
+    f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER, _ROUTES}),
+    f"{PACKAGE}.load_balancer": frozenset({_SERVICE_CLUSTER, _ROUTES}),
+    f"{PACKAGE}.registry": frozenset({f"{PACKAGE}.pull_through_cache"}),
 }
 # A module past this many lines does more than one job: split it into companions.
 MAX_MODULE_LINES = 400

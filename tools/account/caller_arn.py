@@ -3,50 +3,68 @@
     python -m tools.account.caller_arn                        # the caller's IAM user or role ARN
     python -m tools.account.caller_arn --parameters cdk.out   # `--parameters STACK:PARAM=ARN` for
                                                               # each stack of the assembly with it
+    ... --principal-arn ARN                                   # the ARN to use, checked against
+                                                              # the caller (make DEPLOYER_ADMIN_ARN)
 
 `make deploy` runs the second form after `make synth` and hands its output to `cdk deploy`, so
 whoever deploys an environment with `eks.access.deployer_admin` gets a cluster-admin access entry
 (kubectl works right after the deploy). It needs the deployer's credentials; synth never calls
-it. An assumed-role session (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, e.g. SSO) is turned
-into its role's ARN (arn:aws:iam::ACCOUNT:role/PATH/ROLE), the principal an access entry takes.
+it.
+
+An assumed-role session (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, e.g. IAM Identity
+Center) names its role without the role's path, but an access entry needs the role's exact ARN:
+"An access entry includes the ARN of one, and only one, existing IAM principal ... If the ARN is
+for an IAM role, it can include a path" (Amazon EKS User Guide, "Create access entries",
+https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html, read 2026-12-04).
+The path is read with iam:GetRole. When that is denied the path is unknown, and guessing is not
+safe: an ARN that names no role fails the EKS stack, and on a first deploy its rollback deletes
+the cluster. So the tool stops `make deploy` before CloudFormation starts, with the likely ARN
+and the ways out. For IAM Identity Center roles (AWSReservedSSO_*) the likely path is
+/aws-reserved/sso.amazonaws.com/<Identity Center region>/ ("Referencing permission sets in
+resource policies, Amazon EKS, and AWS KMS", IAM Identity Center User Guide,
+https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html, read
+2026-12-04), without the region for an instance in us-east-1 (AWS Containers blog, "A quick path
+to Amazon EKS single sign-on using AWS SSO": "If you configure SSO in a Region other than
+us-east-1, add the Region after sso.amazonaws.com"). That rule is only a hint in the message: the
+region of the Identity Center instance is the `sso_region` of the deployer's CLI profile, when
+the credentials come from one.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from container_constructs.checks import IAM_ROLE_ARN, IAM_USER_ARN, STS_ASSUMED_ROLE_ARN
 from stacks import names
 from tools.account.session import AccountError, default_session, one_line_errors
 
 PARAMETER = names.DEPLOYER_ADMIN_PARAMETER
-
-_IAM_PRINCIPAL = re.compile(
-    r"^arn:(?P<partition>aws[a-z-]*):iam::(?P<account>[0-9]{12}):(user|role)/"
-)
-_ASSUMED_ROLE = re.compile(
-    r"^arn:(?P<partition>aws[a-z-]*):sts::(?P<account>[0-9]{12}):assumed-role/(?P<role>[^/]+)/[^/]+$"
-)
+# What `make deploy DEPLOYER_ADMIN_ARN=...` passes as --principal-arn.
+OVERRIDE_VARIABLE = "DEPLOYER_ADMIN_ARN"
+# The roles IAM Identity Center creates for permission sets, and the path they live under.
+SSO_ROLE_PREFIX = "AWSReservedSSO_"
+SSO_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
+SSO_PATH_WITHOUT_REGION = "us-east-1"
 
 
 def principal_arn(caller_arn: str, role_path: str | None = None) -> str:
     """The IAM principal an EKS access entry takes for the caller of `sts get-caller-identity`:
-    an IAM user or role ARN as it is; an assumed-role session as its role's ARN, with the role's
-    `role_path` (e.g. /aws-reserved/sso.amazonaws.com/) when known. Anything else (the account
-    root, a federated user) raises AccountError: EKS gives access entries to users and roles."""
-    if _IAM_PRINCIPAL.match(caller_arn):
+    an IAM user or role ARN as it is; an assumed-role session as its role's ARN with the role's
+    `role_path` ("/" when the role has none). Anything else (the account root, a federated user)
+    raises AccountError: EKS gives access entries to users and roles."""
+    if IAM_USER_ARN.match(caller_arn) or IAM_ROLE_ARN.match(caller_arn):
         return caller_arn
-    assumed = _ASSUMED_ROLE.match(caller_arn)
+    assumed = STS_ASSUMED_ROLE_ARN.match(caller_arn)
     if assumed is None:
         raise AccountError(
             f"the caller {caller_arn} is not an IAM user or role (nor a session of one): EKS "
             "access entries take IAM users and roles; deploy as one, or set "
-            f"eks.access.deployer_admin to false and list admins in cluster_admin_role_arns"
+            "eks.access.deployer_admin to false and list admins in cluster_admin_role_arns"
         )
     path = role_path or "/"
     if not path.startswith("/") or not path.endswith("/"):
@@ -55,24 +73,104 @@ def principal_arn(caller_arn: str, role_path: str | None = None) -> str:
 
 
 def role_path(session: Any, role_name: str) -> str | None:
-    """The path of IAM role `role_name` (iam:GetRole), or None when the caller may not read it
-    (the ARN is then given without a path, right for the roles most people assume)."""
+    """The path of IAM role `role_name` (iam:GetRole), or None when the caller may not read it."""
     try:
         with one_line_errors():
             path: str = session.client("iam").get_role(RoleName=role_name)["Role"]["Path"]
     except AccountError as error:
-        print(f"note: role path of {role_name} unknown ({error}); using '/'", file=sys.stderr)
+        print(f"note: role path of {role_name} unknown ({error})", file=sys.stderr)
         return None
     return path
 
 
-def caller_principal_arn(session: Any, region: str | None = None) -> str:
-    """The caller's IAM user or role ARN, read with the session's credentials (STS in
-    `region`, the stacks' region, when given)."""
+def identity_center_region(session: Any) -> str | None:
+    """The `sso_region` of the session's CLI profile (directly or through its `sso_session`
+    section): the region of the IAM Identity Center instance. None when the credentials come from
+    elsewhere or the session does not expose its profile."""
+    try:
+        botocore_session = session._session  # boto3 exposes no public accessor
+        profile = botocore_session.get_scoped_config()
+        if profile.get("sso_region"):
+            return str(profile["sso_region"])
+        sso_sessions = botocore_session.full_config.get("sso_sessions", {})
+        region = sso_sessions.get(profile.get("sso_session"), {}).get("sso_region")
+    except Exception:  # a hint only: any failure means "unknown"
+        return None
+    return str(region) if region else None
+
+
+def likely_role_arn(caller_arn: str, region: str | None) -> str:
+    """The ARN the assumed role most likely has (for the stop message only, never deployed):
+    the IAM Identity Center path for AWSReservedSSO_* roles (REGION when the Identity Center
+    region is unknown), no path for other roles."""
+    assumed = STS_ASSUMED_ROLE_ARN.match(caller_arn)
+    assert assumed is not None
+    path = "/"
+    if assumed["role"].startswith(SSO_ROLE_PREFIX):
+        regional = "" if region == SSO_PATH_WITHOUT_REGION else f"{region or 'REGION'}/"
+        path = f"{SSO_ROLE_PATH}{regional}"
+    return f"arn:{assumed['partition']}:iam::{assumed['account']}:role{path}{assumed['role']}"
+
+
+def _unknown_path(caller_arn: str, session: Any) -> AccountError:
+    assumed = STS_ASSUMED_ROLE_ARN.match(caller_arn)
+    assert assumed is not None
+    role = assumed["role"]
+    sso = role.startswith(SSO_ROLE_PREFIX)
+    where = (
+        " (an IAM Identity Center role: its path is "
+        f"{SSO_ROLE_PATH}<Identity Center region>/, without the region for us-east-1)"
+        if sso
+        else ""
+    )
+    return AccountError(
+        f"the path of role {role} cannot be read (iam:GetRole was denied){where}, and the EKS "
+        "access entry needs the role's exact ARN: one that names no role fails the EKS stack "
+        "(on a first deploy its rollback deletes the cluster), so nothing was deployed. Either "
+        f"allow iam:GetRole on the role, or pass its ARN: make deploy {OVERRIDE_VARIABLE}="
+        f"{likely_role_arn(caller_arn, identity_center_region(session))} (check it in the IAM "
+        "console), or set eks.access.deployer_admin to false and list the role in "
+        "eks.access.cluster_admin_role_arns"
+    )
+
+
+def _checked_override(caller_arn: str, override: str) -> str:
+    """`override` when it names the caller: the caller's own user or role ARN, or, for an
+    assumed-role session, an ARN of that role (same partition, account and name: the path is what
+    the override adds)."""
+    if override == caller_arn and (IAM_USER_ARN.match(override) or IAM_ROLE_ARN.match(override)):
+        return override
+    assumed = STS_ASSUMED_ROLE_ARN.match(caller_arn)
+    if assumed is not None and IAM_ROLE_ARN.match(override):
+        _, partition, _, _, account, resource = override.split(":", 5)
+        same = (partition, account) == (assumed["partition"], assumed["account"])
+        if same and resource.rsplit("/", 1)[1] == assumed["role"]:
+            return override
+    raise AccountError(
+        f"{OVERRIDE_VARIABLE}={override} does not name the caller {caller_arn}; allowed: the "
+        "caller's IAM user ARN, or its role's ARN with the role's path (e.g. "
+        f"arn:aws:iam::ACCOUNT:role{SSO_ROLE_PATH}REGION/ROLE)"
+    )
+
+
+def caller_principal_arn(session: Any, region: str | None = None, override: str = "") -> str:
+    """The caller's IAM user or role ARN, read with the session's credentials (STS in `region`,
+    the stacks' region, when given); `override` (checked to name the caller) when given.
+
+    Raises:
+        AccountError: the caller is not a user or role, the role's path cannot be read, or the
+            override names another principal.
+    """
     with one_line_errors():
         caller = str(session.client("sts", region_name=region).get_caller_identity()["Arn"])
-    assumed = _ASSUMED_ROLE.match(caller)
-    path = role_path(session, assumed["role"]) if assumed else None
+    if override:
+        return _checked_override(caller, override)
+    assumed = STS_ASSUMED_ROLE_ARN.match(caller)
+    if assumed is None:
+        return principal_arn(caller)
+    path = role_path(session, assumed["role"])
+    if path is None:
+        raise _unknown_path(caller, session)
     return principal_arn(caller, path)
 
 
@@ -110,7 +208,7 @@ def _stacks(assembly: Path, parameter: str) -> dict[str, tuple[str | None, set[s
     return stacks
 
 
-def deploy_parameters(assembly: Path, session: Any) -> list[str]:
+def deploy_parameters(assembly: Path, session: Any, override: str = "") -> list[str]:
     """`cdk deploy` arguments setting PARAMETER of every stack that has it to the caller's
     principal; none (and no AWS call) when no stack has it. A stack that already has an access
     entry for the caller (eks.access.cluster_admin_role_arns) gets an empty value: EKS refuses a
@@ -118,7 +216,7 @@ def deploy_parameters(assembly: Path, session: Any) -> list[str]:
     stacks = _stacks(assembly, PARAMETER)
     if not stacks:
         return []
-    arn = caller_principal_arn(session, next(iter(stacks.values()))[0])
+    arn = caller_principal_arn(session, next(iter(stacks.values()))[0], override)
     arguments = []
     for stack, (_, principals) in stacks.items():
         value = arn
@@ -144,6 +242,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="ASSEMBLY",
         help="print `cdk deploy` --parameters for the stacks of this cloud assembly that take it",
     )
+    parser.add_argument(
+        "--principal-arn",
+        default="",
+        metavar="ARN",
+        help=(
+            "use this ARN (it must name the caller: its user, or its role with the role's path) "
+            f"instead of reading the role's path; make deploy passes {OVERRIDE_VARIABLE}"
+        ),
+    )
     return parser.parse_args(argv)
 
 
@@ -152,9 +259,12 @@ def main(argv: Sequence[str] | None = None, session: Any = None) -> int:
     args = parse_args(argv)
     try:
         if args.parameters is not None:
-            print(" ".join(deploy_parameters(args.parameters, session or default_session())))
+            arguments = deploy_parameters(
+                args.parameters, session or default_session(), args.principal_arn
+            )
+            print(" ".join(arguments))
         else:
-            print(caller_principal_arn(session or default_session()))
+            print(caller_principal_arn(session or default_session(), None, args.principal_arn))
     except AccountError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

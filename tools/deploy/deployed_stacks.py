@@ -5,7 +5,7 @@
     python -m tools.deploy.deployed_stacks prune --environment sandbox
 
 `cdk destroy --all` only knows the stacks of the config it synthesizes now. A stack that only an
-override produced (e.g. a service at route priority 11 lands in `cp-<env>-ecs-fargate-services-2`)
+override produced (e.g. a service with `stack: 2` lands in `cp-<env>-ecs-fargate-services-2`)
 is not among them when `make destroy` runs without that override, and would be left running.
 
 * `record` (run by `make deploy` after a successful `cdk deploy`) copies the deployed cloud

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.plan.model import RETAINING_POLICIES, Impact
-from tools.plan.references import canonical
+from tools.plan.model import RETAINING_POLICIES, Impact, StackTemplate
+from tools.plan.references import canonical, referenced_ids
 from tools.plan.transition import Transition
 
 SCHEMA_REGION = "us-east-1"
@@ -227,7 +227,26 @@ def _holder_fate(
         return "deleted only at the end of its stack's update"
     if impact.replaces:
         return "replaced: its old copy is deleted only at the end of its stack's update"
+    if stack == taker[0] and _depends_on(transition.target[stack], taker[1], logical_id):
+        return None  # CloudFormation updates the holder off the key before it makes the taker
     return "updated off it in the same deploy, in no guaranteed order"
+
+
+def _depends_on(stack: StackTemplate, logical_id: str, other: str) -> bool:
+    """Whether resource `logical_id` of `stack` depends on `other`, through DependsOn or a
+    reference, directly or not: CloudFormation creates or updates it only after `other`."""
+    seen: set[str] = set()
+    pending = [logical_id]
+    while pending:
+        resource = stack.resources.get(pending.pop(), {})
+        after = resource.get("DependsOn", [])
+        direct = {after} if isinstance(after, str) else set(after)
+        direct |= referenced_ids(resource.get("Properties", {}))
+        if other in direct:
+            return True
+        pending.extend(direct - seen)
+        seen |= direct
+    return False
 
 
 def holder_label(transition: Transition, stack: str, holder: tuple[str, str]) -> str:

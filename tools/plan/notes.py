@@ -12,8 +12,13 @@ from tools.plan.transition import Transition
 ASG = "AWS::AutoScaling::AutoScalingGroup"
 LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
 # UpdatePolicy keys with which CloudFormation replaces an Auto Scaling group's instances itself
-# ("UpdatePolicy attribute", AWS CloudFormation template reference).
-ROLLING_POLICIES = ("AutoScalingRollingUpdate", "AutoScalingReplacingUpdate")
+# ("UpdatePolicy attribute", AWS CloudFormation template reference; AutoScalingInstanceRefresh:
+# an instance refresh on a launch template change, the EC2 cluster's policy, issue 25 item 3).
+ROLLING_POLICIES = (
+    "AutoScalingRollingUpdate",
+    "AutoScalingReplacingUpdate",
+    "AutoScalingInstanceRefresh",
+)
 INSTANCES_KEEP_TEMPLATE = "instances-keep-launch-template"
 
 

@@ -26,6 +26,8 @@ EMULATOR_SKIPPED_TYPES: frozenset[str] = frozenset(
         "AWS::CloudWatch::Alarm",
         "AWS::ECS::CapacityProvider",
         "AWS::ECS::ClusterCapacityProviderAssociations",
+        "AWS::ECR::PullThroughCacheRule",
+        "AWS::ECR::RepositoryCreationTemplate",
         "AWS::EC2::SecurityGroupEgress",
         "AWS::EKS::AccessEntry",
         "AWS::EKS::Addon",
@@ -57,7 +59,7 @@ EMULATOR_UNNAMED_TYPES: frozenset[str] = frozenset({"AWS::EC2::SecurityGroupIngr
 # The sandbox units the emulator cannot deploy even so, with why (asserted in test_checkers.py
 # against moto, and against the assembly and the deployed stacks in test_deploy_local.py, so a
 # change shows up):
-# eks: every export it imports (network's VPC and subnets, registry's repository ARN) is deployed
+# eks: every export it imports (network's VPC and subnets) is deployed
 # with a value, but its secrets-encryption `AWS::KMS::Key` has Tags, and moto 5.2.5's KMS
 # CloudFormation model hands CloudFormation's {"Key", "Value"} tags to a tagger keyed on "TagKey":
 # CreateStack fails with KeyError 'TagKey' inside the request, the stack stays CREATE_IN_PROGRESS
@@ -88,10 +90,10 @@ EMULATOR_UNDEPLOYABLE_UNITS: Mapping[str, str] = {
 # CloudFormation delete at all, so the clusters, the service and its task definition also stay.
 # And moto creates again what a deleted stack's outputs read: after DeleteStack the CLI describes
 # the stack by id, moto still answers for a deleted stack and evaluates its Outputs through the
-# stack's lazy resource map, which creates each resource an output reads anew. The registry stack
-# exports its repository's ARN (a strong reference for the eks stack), so the repository comes back
-# under its fixed name; what the ECS stacks' exports read (e.g. their load balancers and security
-# groups) comes back under new ids, which this check (by the deployed ids) does not see.
+# stack's lazy resource map, which creates each resource an output reads anew. What the ECS
+# stacks' exports read (e.g. their load balancers and security groups) comes back under new ids,
+# which this check (by the deployed ids) does not see. (The registry stack's exports are literal
+# values now, stacks/registry_stack.py: its repository no longer comes back.)
 # test_checkers.py proves the mechanism on moto. Asserted exactly, so a moto fix shows up here.
 DESTROY_EXIT_CODE = 1
 DESTROY_LEFTOVERS = (
@@ -100,7 +102,6 @@ DESTROY_LEFTOVERS = (
     (names.ecs_services_unit("fargate", 1), "AWS::ECS::Service"),
     (names.ecs_services_unit("fargate", 1), "AWS::ECS::TaskDefinition"),
     (names.NETWORK_UNIT, "AWS::EC2::VPC"),
-    (names.REGISTRY_UNIT, "AWS::ECR::Repository"),
 )
 
 # What `python -m tools.verify.deployment --environment sandbox` (`make verify`) reports on the

@@ -171,6 +171,32 @@ RULE_CASES: dict[str, Case] = {
         _listener_state({"Rule": (1, "/*")}, name="svc2"),
         ("stack-left-app", "unique-key"),
     ),
+    # The services' listener moving 80 -> 443 in place (HTTPS on) while a redirect listener takes
+    # 80: clean when the redirect listener depends on it, so it is made after the move.
+    "a listener takes a port another leaves in the same update, after it": Case(
+        state(stack("lb", {"Alb": load_balancer(), "Http": listener()})),
+        state(
+            stack(
+                "lb",
+                {
+                    "Alb": load_balancer(),
+                    "Http": listener(port=443),
+                    "Redirect": {**listener(), "DependsOn": ["Http"]},
+                },
+            )
+        ),
+        (),
+    ),
+    "a listener takes a port another leaves in the same update, in no order": Case(
+        state(stack("lb", {"Alb": load_balancer(), "Http": listener()})),
+        state(
+            stack(
+                "lb",
+                {"Alb": load_balancer(), "Http": listener(port=443), "Redirect": listener()},
+            )
+        ),
+        ("unique-key",),
+    ),
     "a second listener on a port of the load balancer": Case(
         state(stack("lb", {"Alb": load_balancer(), "Http": listener()})),
         state(stack("lb", {"Alb": load_balancer(), "Web": listener()})),

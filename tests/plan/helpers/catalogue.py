@@ -26,12 +26,6 @@ ROOT = Path(__file__).resolve().parents[3]
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
 
-# The fixes of issue 25 item 3 that flip refused entries to clean.
-FIX_LISTENER = "listener references that survive an HTTPS switch"
-FIX_SERVICE_IDENTITY = "a service's identity independent of its name, priority and position"
-FIX_REGISTRY_NAMES = "a repository replaced without a name clash, or a sequence the plan drives"
-FIX_AMI_ROLL = "EC2 instances roll to a new launch template on deploy"
-
 
 # The shipped Fargate sample's service file in the config of record (config/), which every
 # catalogue synth reads, as the sandbox sees it.
@@ -43,17 +37,27 @@ def _record_services() -> tuple[str, ...]:
     return tuple(sorted(path.stem for path in _RECORD_FARGATE.glob("*.json")))
 
 
-def _sandbox_fargate_sample() -> dict[str, Any]:
+def _fargate_sample(environment: str = "sandbox") -> dict[str, Any]:
     shared = json.loads((_RECORD_FARGATE / "sample.json").read_text(encoding="utf-8"))
     per_environment = shared.pop("environments")
-    return deep_merge(shared, per_environment["sandbox"])
+    return deep_merge(shared, per_environment[environment])
 
 
 def service(name: str, priority: int, path: str, **extra: Any) -> dict[str, Any]:
     """A sandbox Fargate service like the shipped sample (its image, user, sizes), at `priority`
     on `path` (`name` is its key in the cluster's services, not a field)."""
     return {
-        **_sandbox_fargate_sample(),
+        **_fargate_sample(),
+        "name": name,
+        "route": {"priority": priority, "paths": [path]},
+        **extra,
+    }
+
+
+def production_service(name: str, priority: int, path: str, **extra: Any) -> dict[str, Any]:
+    """A production Fargate service like its shipped sample, at `priority` on `path`."""
+    return {
+        **_fargate_sample("production"),
         "name": name,
         "route": {"priority": priority, "paths": [path]},
         **extra,
@@ -71,12 +75,15 @@ def fargate(*services: dict[str, Any], **section: Any) -> Overrides:
 
 
 # The services baseline: the shipped sample at priority 50 (its "/*" catches what no earlier rule
-# does, in stack services-5) and an `api` service at 1 (services-1), so that services can be added
-# before the catch-all without being shadowed.
-SAMPLE = service("sample", 50, "/*")
+# does), in stack services-5 (its own `stack`: a priority beyond the first services_per_stack
+# names it), and an `api` service at 1 (services-1), so that services can be added before the
+# catch-all without being shadowed. Priority 1's rule keeps the shipped sample's logical id
+# (legacy_listener_rules); 2 and above are keyed by their priority.
+SAMPLE = service("sample", 50, "/*", stack=5)
 API = service("api", 1, "/api/*")
 ADMIN = service("admin", 2, "/admin/*")
 TWO_SERVICES = fargate(API, SAMPLE)
+PRODUCTION_SAMPLE = production_service("sample", 50, "/*", stack=5)
 INTERNAL_GROUP = {"internal": {"internal": True}}
 FARGATE_SERVICES_1 = names.ecs_services_unit("fargate", 1)
 CANARY = {"strategy": "canary", "step_bake_minutes": 3, "bake_time_minutes": 3}
@@ -118,16 +125,42 @@ CATALOGUE: tuple[Change, ...] = (
         "https-on",
         "HTTPS on: a certificate on the Fargate cluster's ALB",
         after={"ecs": {"fargate": {"load_balancer": {"certificate_arn": CERTIFICATE}}}},
-        refused=("export-in-use",),
-        fixed_by=FIX_LISTENER,
     ),
     Change(
         "https-off",
         "HTTPS off: the certificate removed again",
         before={"ecs": {"fargate": {"load_balancer": {"certificate_arn": CERTIFICATE}}}},
         after={},
-        refused=("export-in-use",),
-        fixed_by=FIX_LISTENER,
+        # The services' listener moves back to 80 while the redirect listener, deleted only at
+        # the end of the update, still holds it (DuplicateListener).
+        refused=("unique-key",),
+        sequence=(
+            Step(
+                {
+                    "ecs": {
+                        "fargate": {
+                            "load_balancer": {
+                                "certificate_arn": CERTIFICATE,
+                                "http_redirect": False,
+                            }
+                        }
+                    }
+                }
+            ),
+            Step({}),
+        ),
+    ),
+    Change(
+        "https-off-without-redirect",
+        "HTTPS off for an ALB without the HTTP redirect listener",
+        before={
+            "ecs": {
+                "fargate": {
+                    "load_balancer": {"certificate_arn": CERTIFICATE, "http_redirect": False}
+                }
+            }
+        },
+        after={},
     ),
     Change(
         "service-add",
@@ -154,13 +187,26 @@ CATALOGUE: tuple[Change, ...] = (
         "a service renamed (same priority)",
         before=fargate(API, ADMIN, SAMPLE),
         after=fargate(service("orders", 1, "/api/*"), ADMIN, SAMPLE),
-        refused=("unique-key",),
-        fixed_by=FIX_SERVICE_IDENTITY,
+    ),
+    Change(
+        "service-rename-keyed-rule",
+        "a service renamed whose rule is keyed by its priority",
+        before=fargate(API, ADMIN, SAMPLE),
+        after=fargate(API, service("reports", 2, "/admin/*"), SAMPLE),
+    ),
+    Change(
+        "production-service-rename",
+        "production: a service renamed (its log group is retained)",
+        environment="production",
+        before=fargate(production_service("api", 1, "/api/*"), PRODUCTION_SAMPLE),
+        after=fargate(production_service("orders", 1, "/api/*"), PRODUCTION_SAMPLE),
+        # The old log group leaves the template and stays, with its logs (DeletionPolicy Retain).
+        refused=("stateful-retained",),
         sequence=(
-            # The config refuses two services on one route, so the old one goes first (its
-            # requests fall through to the catch-all until the new one is there).
-            Step(fargate(ADMIN, SAMPLE)),
-            Step(fargate(service("orders", 1, "/api/*"), ADMIN, SAMPLE)),
+            Step(
+                fargate(production_service("orders", 1, "/api/*"), PRODUCTION_SAMPLE),
+                accept=("stateful-retained",),
+            ),
         ),
     ),
     Change(
@@ -171,28 +217,61 @@ CATALOGUE: tuple[Change, ...] = (
     ),
     Change(
         "service-priority-swap",
-        "two services swap priorities in one deploy",
+        "two services of one stack swap priorities in one deploy (their rules update in place)",
         before=fargate(API, ADMIN, SAMPLE),
         after=fargate(service("api", 2, "/api/*"), service("admin", 1, "/admin/*"), SAMPLE),
+    ),
+    Change(
+        "service-priority-swap-across-stacks",
+        "two services of different stacks swap priorities in one deploy",
+        before=fargate(API, ADMIN, service("batch", 3, "/batch/*", stack=2), SAMPLE),
+        after=fargate(
+            service("api", 3, "/api/*"), ADMIN, service("batch", 1, "/batch/*", stack=2), SAMPLE
+        ),
         refused=("unique-key",),
         sequence=(
-            Step(fargate(service("api", 3, "/api/*"), ADMIN, SAMPLE)),
-            Step(fargate(service("api", 3, "/api/*"), service("admin", 1, "/admin/*"), SAMPLE)),
-            Step(fargate(service("api", 2, "/api/*"), service("admin", 1, "/admin/*"), SAMPLE)),
+            Step(
+                fargate(
+                    service("api", 4, "/api/*"),
+                    ADMIN,
+                    service("batch", 3, "/batch/*", stack=2),
+                    SAMPLE,
+                )
+            ),
+            Step(
+                fargate(
+                    service("api", 4, "/api/*"),
+                    ADMIN,
+                    service("batch", 1, "/batch/*", stack=2),
+                    SAMPLE,
+                )
+            ),
+            Step(
+                fargate(
+                    service("api", 3, "/api/*"),
+                    ADMIN,
+                    service("batch", 1, "/batch/*", stack=2),
+                    SAMPLE,
+                )
+            ),
         ),
     ),
     Change(
         "service-priority-other-stack",
-        "a service's priority moved to another stack's block (1 -> 11)",
+        "a service's priority moved beyond its stack's block (1 -> 11): it stays in its stack",
         before=TWO_SERVICES,
-        after=fargate(service("api", 11, "/api/*"), SAMPLE),
-        refused=("stack-left-app",),
-        fixed_by=FIX_SERVICE_IDENTITY,
+        after=fargate(service("api", 11, "/api/*", stack=1), SAMPLE),
+    ),
+    Change(
+        "service-stack-move",
+        "a service moved to another stack (stack: 1 -> 2) at its priority",
+        before=fargate(API, ADMIN, SAMPLE),
+        after=fargate(service("api", 1, "/api/*", stack=2), ADMIN, SAMPLE),
+        # Its new rule at priority 1 may be created before the old stack gives it up.
+        refused=("unique-key",),
         sequence=(
-            # The new copy starts beside the old one, which keeps answering /api/* first; then
-            # the old stack goes and the new copy takes over.
-            Step(fargate(service("api", 11, "/api/*"), SAMPLE), accept=("stack-left-app",)),
-            Step(fargate(service("api", 11, "/api/*"), SAMPLE), destroy=(FARGATE_SERVICES_1,)),
+            Step(fargate(service("api", 3, "/api/*", stack=2), ADMIN, SAMPLE)),
+            Step(fargate(service("api", 1, "/api/*", stack=2), ADMIN, SAMPLE)),
         ),
     ),
     Change(
@@ -248,9 +327,9 @@ CATALOGUE: tuple[Change, ...] = (
     ),
     Change(
         "services-new-stack",
-        "a service that opens a new services stack (priority 11)",
+        "a service that opens a new services stack (stack: 2)",
         before=TWO_SERVICES,
-        after=fargate(API, SAMPLE, service("batch", 11, "/batch/*")),
+        after=fargate(API, SAMPLE, service("batch", 11, "/batch/*", stack=2)),
     ),
     Change(
         "kubernetes-upgrade",
@@ -281,15 +360,11 @@ CATALOGUE: tuple[Change, ...] = (
         "ec2-instance-types",
         "the EC2 cluster's instance types",
         after={"ecs": {"ec2": {"instance_types": ["t3.medium", "t3a.medium"]}}},
-        notes=("instances-keep-launch-template",),
-        fixed_by=FIX_AMI_ROLL,
     ),
     Change(
         "ec2-machine-image",
         "the EC2 cluster's machine image (al2023 -> bottlerocket)",
         after={"ecs": {"ec2": {"machine_image": "bottlerocket"}}},
-        notes=("instances-keep-launch-template",),
-        fixed_by=FIX_AMI_ROLL,
     ),
     Change(
         "eks-node-group-instance-types",
@@ -316,7 +391,7 @@ CATALOGUE: tuple[Change, ...] = (
         "ecs-exec-on",
         "ECS Exec turned on for the services",
         before=fargate(
-            {**_sandbox_fargate_sample(), "name": "sample", "enable_execute_command": False},
+            {**_fargate_sample(), "name": "sample", "enable_execute_command": False},
         ),
         after={},
     ),
@@ -333,18 +408,10 @@ CATALOGUE: tuple[Change, ...] = (
     Change(
         "registry-kms-on",
         "the registry encrypted with KMS",
+        # Clean: the repositories' names carry the encryption (cp-<env>/kms/<name>), so each
+        # replacement gets a new name, and no stack imports a repository (docs/design.md, D22).
+        # The images are re-pushed; cached images come back on first pull.
         after={"registry": {"kms_encryption": True}},
-        refused=("export-in-use", "fixed-name"),
-        fixed_by=FIX_REGISTRY_NAMES,
-        sequence=(
-            # KMS is registry-wide and a registry keeps at least one repository, so the name is
-            # freed by destroying the registry and the EKS stack, which imports its repository's
-            # ARN (the sandbox deletes the images and the cluster), then both come back.
-            Step(
-                {"registry": {"kms_encryption": True}},
-                destroy=(names.EKS_UNIT, names.REGISTRY_UNIT),
-            ),
-        ),
     ),
     Change(
         "repository-added",
@@ -371,19 +438,16 @@ CATALOGUE: tuple[Change, ...] = (
             }
         },
         after={},
-        refused=("export-in-use", "stateful-retained"),
-        sequence=(
-            Step({}, stacks=(names.EKS_UNIT,)),
-            Step({}, accept=("stateful-retained",)),
-        ),
+        # No stack imports a repository (the EKS stack names its ARN), so only the retained
+        # repository's orphaning is refused.
+        refused=("stateful-retained",),
+        sequence=(Step({}, accept=("stateful-retained",)),),
     ),
     Change(
         "production-https-on",
         "production: HTTPS on for the EC2 cluster's ALB",
         environment="production",
         after={"ecs": {"ec2": {"load_balancer": {"certificate_arn": CERTIFICATE}}}},
-        refused=("export-in-use",),
-        fixed_by=FIX_LISTENER,
     ),
 )
 
