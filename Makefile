@@ -105,7 +105,7 @@ test-integration: setup ## Other whole platforms (config variants, docs' apps, a
 test-scale: setup ## Scale proofs: 50/51 Fargate services over service stacks, 250/251 over several ALBs
 	$(VENV)/bin/python -m pytest -m scale
 
-test-fuzz: setup ## Config-space property test: FUZZ_EXAMPLES (default 300) random valid configs, each synthesized and checked
+test-fuzz: setup ## Config-space property test: FUZZ_EXAMPLES (default 200) random valid configs, each synthesized and checked
 	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/python -m pytest -m fuzz
 
 test-deploy: setup ## Deploy smoke test and the deploy guide's commands as written, on local moto

@@ -8,7 +8,7 @@ written as an overrides file that reproduces it with
 `make synth CONFIG=<empty dir> OVERRIDES=<file>`.
 
 Profiles (HYPOTHESIS_PROFILE): `sample` (the default, `make test-integration`): a few examples
-from a fixed seed; `fuzz` (`make test-fuzz`): FUZZ_EXAMPLES (default 300) examples, with counts
+from a fixed seed; `fuzz` (`make test-fuzz`): FUZZ_EXAMPLES (default 200) examples, with counts
 and time printed at the end; random on a workstation, a fixed set under CI=true (reproducible
 landings). make test checks the validator over the same space, without synth
 (tests/test_config_refusals.py).
@@ -46,8 +46,8 @@ settings.register_profile(
 )
 settings.register_profile(
     "fuzz",
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")),
-    # CI (CI=true) draws the same 300 examples every run, so whether a commit lands never depends
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "200")),
+    # CI (CI=true) draws the same 200 examples every run, so whether a commit lands never depends
     # on luck; elsewhere every run draws new ones.
     derandomize=os.environ.get("CI") == "true",
     deadline=None,

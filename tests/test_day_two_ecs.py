@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from platform_config.environments import SAMPLE_IMAGE_URI
+from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from tests.helpers.apps import synth_environment
 
@@ -222,7 +222,7 @@ def rules(state: State, stack: str) -> dict[int, tuple[str, Any]]:
 def service(name: str, priority: int, path: str, **extra: Any) -> dict[str, Any]:
     return {
         "name": name,
-        "image": {"uri": SAMPLE_IMAGE_URI},
+        "image": dict(SAMPLE_IMAGE),
         "route": {"priority": priority, "paths": [path]},
         **extra,
     }
