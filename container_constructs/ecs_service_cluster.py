@@ -24,6 +24,7 @@ from constructs import Construct
 from container_constructs.listener_routes import SERVICE_RULE_ID, ListenerRoutes, rule_conditions
 
 LaunchType = Literal["fargate", "ec2", "managed_instances"]
+TEST_RULE_ID = "TestListenerRule"  # a service's own test rule, without test_routes
 Scheme = Literal["http", "https"]
 
 
@@ -233,6 +234,7 @@ class ServiceLoadBalancer:
             Load Balancers, https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html,
             read 2026-12-03), so a service that moves to another ALB in one deploy needs a new
             one: give each ALB a service may sit behind its own id. Default: "TargetGroup".
+        test_routes: the same on `test_listener` (service_release.with_test_routes). Default: None.
         routes: where the services of this stack make their rules on `listener`, one per
             priority (`ListenerRoutes`). Default: None, each service makes its own rule
             (`<service>/ListenerRule`), which a rename at the same priority replaces (a new rule
@@ -246,6 +248,12 @@ class ServiceLoadBalancer:
     test_listener: elbv2.IApplicationListener | None = None
     target_group_id: str = "TargetGroup"
     routes: ListenerRoutes | None = None
+    test_routes: ListenerRoutes | None = None
+
+    @property
+    def test_listener_arn(self) -> str | None:
+        """The ARN of `test_listener` (what `from_attributes` takes), or None without one."""
+        return self.test_listener.listener_arn if self.test_listener is not None else None
 
     def with_routes(self, routes: ListenerRoutes) -> ServiceLoadBalancer:
         """This handle, with services making their rules in `routes` (which must be on
@@ -260,12 +268,21 @@ class ServiceLoadBalancer:
         target_group: elbv2.IApplicationTargetGroup,
         path_patterns: Sequence[str] = (),
         host_headers: Sequence[str] = (),
+        test: bool = False,
     ) -> elbv2.ApplicationListenerRule:
         """The listener rule of `service` at `priority`, forwarding what `path_patterns` and/or
         `host_headers` match to `target_group`: in `routes` if set, else `<service>/ListenerRule`.
-        """
-        if self.routes is not None:
-            return self.routes.add(
+        With `test`, on `test_listener` instead (the blue/green family's test rule, at its
+        production rule's priority): in `test_routes`, else `<service>/TestListenerRule`."""
+        listener, routes, rule_id = (
+            (self.test_listener, self.test_routes, TEST_RULE_ID)
+            if test
+            else (self.listener, self.routes, SERVICE_RULE_ID)
+        )
+        if listener is None:
+            raise ValueError("a test rule needs the ALB's test listener (test_listener)")
+        if routes is not None:
+            return routes.add(
                 priority=priority,
                 target_group=target_group,
                 path_patterns=path_patterns,
@@ -273,8 +290,8 @@ class ServiceLoadBalancer:
             )
         return elbv2.ApplicationListenerRule(
             service,
-            SERVICE_RULE_ID,
-            listener=self.listener,
+            rule_id,
+            listener=listener,
             priority=priority,
             conditions=rule_conditions(path_patterns, host_headers),
             target_groups=[target_group],

@@ -26,7 +26,7 @@ change a traffic-shifting service's route only while it runs `rolling` (docs/rel
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from aws_cdk import Acknowledgment, Duration, Validations
@@ -37,7 +37,7 @@ from constructs import Construct
 
 from container_constructs import defaults
 from container_constructs.ecs_service_cluster import ServiceLoadBalancer
-from container_constructs.listener_routes import rule_conditions
+from container_constructs.listener_routes import ListenerRoutes, ListenerRoutesProps
 
 Strategy = Literal["rolling", "blue_green", "canary", "linear"]
 STRATEGIES: dict[str, ecs.DeploymentStrategy] = {
@@ -127,6 +127,20 @@ class ServiceRoutes:
     alternate: AlternateTargetSet | None
 
 
+def with_test_routes(
+    load_balancer: ServiceLoadBalancer, scope: Construct, construct_id: str
+) -> ServiceLoadBalancer:
+    """`load_balancer`, with services making their test rules by priority like their production
+    rules, in a new `ListenerRoutes` `construct_id` of `scope` on its test listener (unchanged
+    without one): a service renamed at its priority then updates its test rule in place."""
+    if load_balancer.test_listener is None:
+        return load_balancer
+    routes = ListenerRoutes(
+        scope, construct_id, props=ListenerRoutesProps(listener=load_balancer.test_listener)
+    )
+    return replace(load_balancer, test_routes=routes)
+
+
 def route_to_service(
     scope: Construct,
     *,
@@ -168,13 +182,13 @@ def route_to_service(
         )
     # One alternate group per ALB too, like the production one (a target group serves one ALB).
     alternate = new_target_group(f"Alternate{load_balancer.target_group_id}")
-    test_rule = elbv2.ApplicationListenerRule(
+    test_rule = load_balancer.add_rule(
         scope,
-        "TestListenerRule",
-        listener=load_balancer.test_listener,
         priority=priority,
-        conditions=rule_conditions(path_patterns, host_headers),
-        target_groups=[alternate],
+        path_patterns=path_patterns,
+        host_headers=host_headers,
+        target_group=alternate,
+        test=True,
     )
     role = iam.Role(
         scope,

@@ -46,6 +46,7 @@ from container_constructs.load_balancer import (
     SharedLoadBalancer,
     SharedLoadBalancerProps,
 )
+from container_constructs.service_release import with_test_routes
 from container_constructs.worker_service import WorkerService
 from platform_config.ecs import ClusterConfig, Ec2ClusterConfig, FargateClusterConfig
 from platform_config.ecs_managed_instances import ManagedInstancesClusterConfig
@@ -334,9 +335,7 @@ class EcsServicesStack(Stack):
                 security_group_id=shared.security_group.security_group_id,
                 scheme=shared.scheme,
                 dns_name=shared.dns_name,
-                test_listener_arn=(
-                    shared.test_listener.listener_arn if shared.test_listener else None
-                ),
+                test_listener_arn=shared.test_listener_arn,
                 target_group_id=names.target_group_construct_id(key),
             )
             routes = ListenerRoutes(
@@ -347,6 +346,7 @@ class EcsServicesStack(Stack):
                     keep_ids=_kept_rules(section, services, key),
                 ),
             )
+            handle = with_test_routes(handle, self, names.test_routes_construct_id(key))
             imported[key] = handle.with_routes(routes)
         self.service_cluster = ServiceCluster.from_attributes(
             self,

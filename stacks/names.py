@@ -127,6 +127,12 @@ def routes_construct_id(key: tuple[str, int]) -> str:
     return _load_balancer_id("Routes", key)
 
 
+def test_routes_construct_id(key: tuple[str, int]) -> str:
+    """The construct id of the test rules (blue/green family) its services have on ALB `key`'s
+    test listener, by priority like `routes_construct_id`: TestRoutes, TestRoutesInternalAlb1..."""
+    return _load_balancer_id("TestRoutes", key)
+
+
 def target_group_construct_id(key: tuple[str, int]) -> str:
     """The construct id, in a service's construct, of its target group behind ALB `key`: one per
     ALB, since a target group serves one load balancer (`ServiceLoadBalancer.target_group_id`).
