@@ -13,7 +13,9 @@ Measures, with a warm-up and several repetitions, reporting medians:
       shared machine falls on all of them alike;
   (d) synth of the sandbox app with 1, 50 and 250 web services (250: three ALBs), with the
       largest ALB's target groups and listener rules, warm, and cold for 1 and 250;
-  (e) `make test` after setup.
+  (e) `make test` after setup;
+  (f) the computed release time of each ECS service (benchmarks/release_time.py) in the shipped
+      environments and in the sandbox with each release strategy.
 Prints a table, writes it to benchmarks/results.md and checks the targets (exit 1 if one is missed).
 """
 
@@ -34,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.release_time import ReleaseTime, release_times, render_release_table
 from platform_config.environments import SAMPLE_IMAGE
 from tools.docs.markers import write_generated
 
@@ -226,6 +229,42 @@ def write_overrides(work: Path, count: int) -> Path:
     return path
 
 
+# The release strategies `make bench` times besides the shipped environments: the sandbox with
+# each as its operations.release (bakes of one alarm window, the shortest the config accepts).
+RELEASE_VARIANTS: dict[str, dict[str, Any]] = {
+    "blue_green": {"strategy": "blue_green", "bake_time_minutes": 3},
+    "canary": {"strategy": "canary", "canary_percent": 10.0, "step_bake_minutes": 3,
+               "bake_time_minutes": 3},
+    "linear": {"strategy": "linear", "linear_step_percent": 25.0, "step_bake_minutes": 3,
+               "bake_time_minutes": 3},
+}  # fmt: skip
+
+
+def measure_release_times(work: Path) -> list[tuple[str, ReleaseTime]]:
+    """Each ECS service's computed release time (benchmarks/release_time.py) in the shipped
+    environments and in the sandbox with each other strategy: one `cdk synth` each."""
+    apps: list[tuple[str, tuple[str, ...]]] = [
+        ("sandbox", ("-c", "environment=sandbox")),
+        ("production", ("-c", "environment=production")),
+    ]
+    for strategy, release in RELEASE_VARIANTS.items():
+        overrides = work / f"release-{strategy}.json"
+        overrides.write_text(json.dumps({"operations": {"release": release}}))
+        context: tuple[str, ...] = (
+            "-c",
+            "environment=sandbox",
+            "-c",
+            f"config_overrides={overrides}",
+        )
+        apps.append((f"sandbox, {strategy}", context))
+    rows: list[tuple[str, ReleaseTime]] = []
+    for label, context in apps:
+        outdir = work / f"release-{len(rows)}-{label.replace(', ', '-')}"
+        timed(synth_command(outdir, *context), ROOT)
+        rows += [(label, row) for row in release_times(outdir)]
+    return rows
+
+
 def render_table(measurements: list[Measurement], floor: Measurement) -> str:
     """The results table in Markdown (also docs/performance.md's `benchmark` block)."""
     lines = [
@@ -339,6 +378,8 @@ def main() -> int:
                 print(f"{run.name}: {measured.median:.1f}s", file=sys.stderr)
         measurements = [floor, warm, cold, uncached, nag, *scaled.values()]
         one, fifty, many = (scaled[(count, "warm")] for count in (1, 50, 250))
+        releases = measure_release_times(work)
+        sandbox_release = max(t.complete for label, t in releases if label == "sandbox")
 
         checks = [
             _check("full sandbox synth warm <= 2.5 x floor", warm.median, 2.5 * floor.median),
@@ -357,6 +398,7 @@ def main() -> int:
                 _check(f"{m.name}: every stack < 500 resources", m.max_resources, 499)
                 for m in (one, fifty, many)
             ),
+            _check("sandbox: a release completes in <= 120 s of ECS time", sandbox_release, 120),
         ]
         if not args.skip_test:
             tests = Measurement(
@@ -369,11 +411,21 @@ def main() -> int:
             )
 
     table = render_table(measurements, floor)
-    report = render(table, checks)
+    report = render(table, checks) + RELEASE_INTRO + render_release_table(releases)
     print(report)
     # docs/performance.md quotes the table (tests/test_docs.py checks they match).
     write_generated(RESULTS, report, PERFORMANCE_DOC, "benchmark", table, "benchmark table")
     return 0 if all(check.startswith("PASS") for check in checks) else 1
+
+
+RELEASE_INTRO = """
+## Release time per service
+
+Computed from the synthesized templates (benchmarks/release_time.py; the formula is in
+docs/releasing.md): seconds of ECS time until every task of the new revision serves all traffic
+(serving) and until the deployment completes (complete).
+
+"""
 
 
 def _check(label: str, value: float, limit: float) -> str:

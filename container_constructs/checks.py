@@ -135,7 +135,7 @@ def exec_bind_mount_clashes(
 ) -> list[str]:
     """The `writable_paths` at which the launch type's ECS agent mounts a directory itself for
     ECS Exec (none on Fargate, or without ECS Exec), sorted."""
-    if not enable_execute_command or launch_type != "ec2":
+    if not enable_execute_command or launch_type == "fargate":  # EC2, Managed Instances: the agent
         return []
     return sorted(set(writable_paths) & set(EXEC_AGENT_BIND_PATHS_EC2))
 

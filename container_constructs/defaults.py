@@ -47,6 +47,33 @@ ENABLE_EXECUTE_COMMAND: Final = True
 DEPLOYMENT_MINIMUM_HEALTHY_PERCENT: Final = 100
 DEPLOYMENT_MAXIMUM_PERCENT: Final = 200
 
+# Releases (ServiceReleaseProps; config ecs.<kind>.services.<name>.release and operations.release).
+# Rolling is the cheap, fast default (a one-task sandbox release in under 2 minutes of ECS time,
+# benchmarks/release_time.py); production sets a traffic-shifting strategy (environments.py).
+RELEASE_STRATEGY: Final[Literal["rolling", "blue_green", "canary", "linear"]] = "rolling"
+# A bake time at least as long as the deployment alarms' window lets them judge each step: ECS
+# rolls back on an alarm only while a step bakes (service_release.py).
+BAKE_TIME_MINUTES: Final = 0  # rolling: the circuit breaker and alarms judge as tasks start
+CANARY_PERCENT: Final = 10.0  # ECS: 0.1-100.0 in steps of 0.1
+LINEAR_STEP_PERCENT: Final = 25.0  # ECS: 3.0-100.0 in steps of 0.1
+# The port of each ALB's test listener (blue/green family: the new revision before it gets
+# production traffic), admitted from the VPC only; one per scheme of the production listener.
+TEST_LISTENER_PORT_HTTP: Final = 8080
+TEST_LISTENER_PORT_HTTPS: Final = 8443
+# Release time (benchmarks/release_time.py): what the templates do not say, assumed.
+TASK_START_SECONDS: Final = 30  # image pull and container start of a small image
+CONTAINER_STOP_TIMEOUT_SECONDS: Final = 30  # the ECS agent's default (ECS_CONTAINER_STOP_TIMEOUT)
+
+# Alarms (ServiceAlarmsProps; config ecs.<kind>.services.<name>.alarms).
+ALARM_PERIOD_SECONDS: Final = 60
+ALARM_EVALUATION_PERIODS: Final = 3  # 3 of 3 one-minute periods: a judgment window of 3 minutes
+TARGET_5XX_PERCENT: Final = 5.0  # of the target group's requests
+TARGET_5XX_MIN_REQUESTS: Final = 10  # per period; fewer requests never breach (one error of 3)
+P99_RESPONSE_SECONDS: Final = 2.0
+UNHEALTHY_TARGETS: Final = 1
+CPU_HIGH_PERCENT: Final = 90
+MEMORY_HIGH_PERCENT: Final = 90
+QUEUE_AGE_SECONDS: Final = 300  # workers: the oldest message waits longer than this
 # Service kinds (config ecs.<kind>.services.<name>.kind): a web service behind an ALB route, a
 # backend other services reach by name through ECS Service Connect, a queue worker, a scheduled job.
 SERVICE_KIND: Final[Literal["web", "backend", "worker", "job"]] = "web"
@@ -105,6 +132,11 @@ ON_DEMAND_BASE_CAPACITY: Final = 0
 # (aws/aws-cdk#18179), which is why the sandbox turns it off.
 MANAGED_TERMINATION_PROTECTION: Final = True
 ROOT_VOLUME_GIB: Final = 30
+
+# ECS Managed Instances (ManagedInstancesClusterProps): instance attributes ECS picks types by.
+MANAGED_INSTANCES_MIN_VCPUS: Final = 2
+MANAGED_INSTANCES_MAX_VCPUS: Final = 8
+MANAGED_INSTANCES_MIN_MEMORY_GIB: Final = 4
 
 # Shared load balancers (SharedLoadBalancerProps; config ecs.<kind>.load_balancer(s)).
 INTERNAL_LOAD_BALANCER: Final = False  # internet-facing

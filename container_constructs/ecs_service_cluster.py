@@ -23,7 +23,8 @@ from constructs import Construct
 
 from container_constructs.listener_routes import SERVICE_RULE_ID, ListenerRoutes, rule_conditions
 
-LaunchType = Literal["fargate", "ec2"]
+LaunchType = Literal["fargate", "ec2", "managed_instances"]
+TEST_RULE_ID = "TestListenerRule"  # a service's own test rule, without test_routes
 Scheme = Literal["http", "https"]
 
 
@@ -38,7 +39,8 @@ class ServiceCluster:
     Attributes:
         cluster: the ECS cluster. Its ECS Exec configuration is what aws-cdk-lib grants a service's
             task role on (logging to `exec_log_group`). Required.
-        launch_type: "fargate" or "ec2": the kind of task definition and service that run on the
+        launch_type: "fargate", "ec2" or "managed_instances": the kind of task definition and
+            service that run on the
             cluster (awsvpc networking on either). Required.
         capacity_provider_strategy: where the services' tasks run: the cluster's default
             strategy. Required.
@@ -89,7 +91,7 @@ class ServiceCluster:
         Args:
             cluster_name: the cluster's name. Required.
             vpc: the cluster's VPC. Required.
-            launch_type: "fargate" or "ec2". Required.
+            launch_type: "fargate", "ec2" or "managed_instances". Required.
             capacity_provider_strategy: the cluster's default strategy. Required.
             exec_log_group_name: the name of the cluster's ECS Exec log group; give it literally
                 so that services name it in their policies without a cross-stack reference.
@@ -224,12 +226,15 @@ class ServiceLoadBalancer:
             Required.
         scheme: "https" or "http", the scheme of `listener`. Required.
         dns_name: the ALB's DNS name (a service's URL, unless it routes by host). Required.
+        test_listener: the listener of new revisions before they get production traffic
+            (blue/green, canary and linear releases). Default: None, rolling releases only.
         target_group_id: the construct id of the target group a service registers behind this
             ALB. A target group serves one load balancer ("You can use each target group with
             only one load balancer", Elastic Load Balancing, target groups for your Application
             Load Balancers, https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html,
             read 2026-12-03), so a service that moves to another ALB in one deploy needs a new
             one: give each ALB a service may sit behind its own id. Default: "TargetGroup".
+        test_routes: the same on `test_listener` (service_release.with_test_routes). Default: None.
         routes: where the services of this stack make their rules on `listener`, one per
             priority (`ListenerRoutes`). Default: None, each service makes its own rule
             (`<service>/ListenerRule`), which a rename at the same priority replaces (a new rule
@@ -240,8 +245,15 @@ class ServiceLoadBalancer:
     security_group: ec2.ISecurityGroup
     scheme: Scheme
     dns_name: str
+    test_listener: elbv2.IApplicationListener | None = None
     target_group_id: str = "TargetGroup"
     routes: ListenerRoutes | None = None
+    test_routes: ListenerRoutes | None = None
+
+    @property
+    def test_listener_arn(self) -> str | None:
+        """The ARN of `test_listener` (what `from_attributes` takes), or None without one."""
+        return self.test_listener.listener_arn if self.test_listener is not None else None
 
     def with_routes(self, routes: ListenerRoutes) -> ServiceLoadBalancer:
         """This handle, with services making their rules in `routes` (which must be on
@@ -256,12 +268,21 @@ class ServiceLoadBalancer:
         target_group: elbv2.IApplicationTargetGroup,
         path_patterns: Sequence[str] = (),
         host_headers: Sequence[str] = (),
+        test: bool = False,
     ) -> elbv2.ApplicationListenerRule:
         """The listener rule of `service` at `priority`, forwarding what `path_patterns` and/or
         `host_headers` match to `target_group`: in `routes` if set, else `<service>/ListenerRule`.
-        """
-        if self.routes is not None:
-            return self.routes.add(
+        With `test`, on `test_listener` instead (the blue/green family's test rule, at its
+        production rule's priority): in `test_routes`, else `<service>/TestListenerRule`."""
+        listener, routes, rule_id = (
+            (self.test_listener, self.test_routes, TEST_RULE_ID)
+            if test
+            else (self.listener, self.routes, SERVICE_RULE_ID)
+        )
+        if listener is None:
+            raise ValueError("a test rule needs the ALB's test listener (test_listener)")
+        if routes is not None:
+            return routes.add(
                 priority=priority,
                 target_group=target_group,
                 path_patterns=path_patterns,
@@ -269,8 +290,8 @@ class ServiceLoadBalancer:
             )
         return elbv2.ApplicationListenerRule(
             service,
-            SERVICE_RULE_ID,
-            listener=self.listener,
+            rule_id,
+            listener=listener,
             priority=priority,
             conditions=rule_conditions(path_patterns, host_headers),
             target_groups=[target_group],
@@ -286,6 +307,7 @@ class ServiceLoadBalancer:
         security_group_id: str,
         scheme: Scheme,
         dns_name: str,
+        test_listener_arn: str | None = None,
         target_group_id: str = "TargetGroup",
     ) -> ServiceLoadBalancer:
         """Import an ALB's listener and security group into `scope` by their attributes: plain
@@ -301,6 +323,8 @@ class ServiceLoadBalancer:
             security_group_id: ID of the ALB's security group. Required.
             scheme: "https" or "http", the listener's. Required.
             dns_name: the ALB's DNS name. Required.
+            test_listener_arn: ARN of its test listener, imported as
+                `<construct_id>TestListener`. Default: None, no test listener.
             target_group_id: see the attribute. Default: "TargetGroup".
         """
         security_group = ec2.SecurityGroup.from_security_group_id(
@@ -312,11 +336,22 @@ class ServiceLoadBalancer:
             listener_arn=listener_arn,
             security_group=security_group,
         )
+        test_listener = (
+            elbv2.ApplicationListener.from_application_listener_attributes(
+                scope,
+                f"{construct_id}TestListener",
+                listener_arn=test_listener_arn,
+                security_group=security_group,
+            )
+            if test_listener_arn is not None
+            else None
+        )
         return cls(
             listener=listener,
             security_group=security_group,
             scheme=scheme,
             dns_name=dns_name,
+            test_listener=test_listener,
             target_group_id=target_group_id,
         )
 

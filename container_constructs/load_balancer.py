@@ -64,6 +64,10 @@ class SharedLoadBalancerProps:
         access_log_expiration: how long access log objects are kept. Default: 90 days.
         removal_policy: of the access-log bucket; with DESTROY it is emptied on deletion.
             Default: RETAIN.
+        test_listener: add a test listener (the blue/green family's route to a new revision
+            before production traffic): the production listener's protocol and default
+            certificate on port 8443 (HTTPS) or 8080 (HTTP), admitting the VPC's CIDR only.
+            Default: True.
     """
 
     vpc: ec2.IVpc
@@ -81,6 +85,7 @@ class SharedLoadBalancerProps:
         default_factory=lambda: Duration.days(defaults.ACCESS_LOG_RETENTION_DAYS)
     )
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+    test_listener: bool = True
 
 
 class SharedLoadBalancer(Construct):
@@ -99,6 +104,7 @@ class SharedLoadBalancer(Construct):
             HTTP on 80; one resource either way (`LISTENER_IDS`).
         redirect_listener: the HTTP->HTTPS redirect listener on 80 (None without a certificate
             or with `http_redirect` off).
+        test_listener: the test listener (None without one).
         access_log_bucket: the bucket of the access logs.
         scheme: "https" or "http", the scheme of `listener`.
         service_load_balancer: what services behind this ALB take
@@ -251,12 +257,52 @@ class SharedLoadBalancer(Construct):
                 open=False,
             )
             self.scheme = "http"
+        self.test_listener: elbv2.ApplicationListener | None = None
+        if props.test_listener:
+            self.test_listener = _add_test_listener(
+                self, props, vpc_cidr=props.internal_cidr or vpc_cidr, default_action=not_found
+            )
         self.service_load_balancer = ServiceLoadBalancer(
             listener=self.listener,
             security_group=self.security_group,
             scheme=self.scheme,
             dns_name=self.load_balancer.load_balancer_dns_name,
+            test_listener=self.test_listener,
         )
+
+
+def _add_test_listener(
+    shared: SharedLoadBalancer,
+    props: SharedLoadBalancerProps,
+    *,
+    vpc_cidr: str,
+    default_action: elbv2.ListenerAction,
+) -> elbv2.ApplicationListener:
+    """A listener on a port of its own rather than a header rule on the production listener:
+    rule priorities are per listener, so each service's test rule takes its production rule's
+    priority and conditions and the two listeners route alike, with no second set of priorities
+    to allocate; and a new revision is reachable from the VPC only before ECS shifts production
+    traffic to it."""
+    https = props.certificate_arn is not None
+    port = defaults.TEST_LISTENER_PORT_HTTPS if https else defaults.TEST_LISTENER_PORT_HTTP
+    shared.security_group.add_ingress_rule(
+        ec2.Peer.ipv4(vpc_cidr), ec2.Port.tcp(port), f"Test listener port {port} from the VPC"
+    )
+    # Only the default certificate: SNI certificates count toward the ALB's certificate quota
+    # once per listener, and a test client inside the VPC can accept the default one.
+    return shared.load_balancer.add_listener(
+        "Test",
+        port=port,
+        protocol=elbv2.ApplicationProtocol.HTTPS if https else elbv2.ApplicationProtocol.HTTP,
+        certificates=(
+            [elbv2.ListenerCertificate.from_arn(props.certificate_arn)]
+            if props.certificate_arn is not None
+            else None
+        ),
+        ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS if https else None,
+        default_action=default_action,
+        open=False,
+    )
 
 
 def _vpc_cidr(vpc: ec2.IVpc) -> str:

@@ -14,6 +14,7 @@ from constructs import Construct
 from container_constructs import checks, defaults
 from container_constructs.ecs_service_cluster import ServiceCluster
 from container_constructs.efs_storage import EfsStorage, add_efs_storage
+from container_constructs.service_release import ServiceReleaseProps
 from container_constructs.task_definition import APP_PORT_NAME, ServiceTask, TaskProps
 from container_constructs.task_volumes import check_volume_permissions_user, check_writable_paths
 
@@ -89,6 +90,7 @@ def add_service(
     enable_execute_command: bool,
     health_check_grace: Duration | None = None,
     connect: ecs.ServiceConnectProps | None = None,
+    release: ServiceReleaseProps | None = None,
 ) -> ecs.BaseService:
     """The ECS service (`Service`) of `task` on `cluster`, in the private subnets, behind
     `security_group` (and the cluster's Service Connect group when `connect`).
@@ -102,6 +104,7 @@ def add_service(
         health_check_grace: time ECS ignores load balancer health checks after a start.
             Default: None (no load balancer).
         connect: its Service Connect configuration (`service_connect`). Default: None.
+        release: how ECS releases a new revision (service_release.py). Default: rolling.
     """
     groups = [security_group]
     if connect is not None and cluster.service_connect_security_group is not None:
@@ -119,22 +122,19 @@ def add_service(
         "capacity_provider_strategies": list(cluster.capacity_provider_strategy),
         "propagate_tags": ecs.PropagatedTagSource.SERVICE,
         "service_connect_configuration": connect,
+        **(release or ServiceReleaseProps()).service_props(),
     }
-    if isinstance(task.task_definition, ecs.FargateTaskDefinition):
+    if cluster.launch_type != "ec2":  # Managed Instances' services are FargateServices too
+        fargate = cluster.launch_type == "fargate"
         return ecs.FargateService(
             scope,
             "Service",
             task_definition=task.task_definition,
             assign_public_ip=False,
-            platform_version=ecs.FargatePlatformVersion.LATEST,
-            **common,  # type: ignore[arg-type]
+            platform_version=ecs.FargatePlatformVersion.LATEST if fargate else None,
+            **common,
         )
-    return ecs.Ec2Service(
-        scope,
-        "Service",
-        task_definition=task.task_definition,
-        **common,  # type: ignore[arg-type]
-    )
+    return ecs.Ec2Service(scope, "Service", task_definition=task.task_definition, **common)
 
 
 def check_task_props(owner: str, props: TaskProps) -> None:

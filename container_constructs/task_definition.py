@@ -24,6 +24,7 @@ from constructs import Construct
 
 from container_constructs import defaults
 from container_constructs.common import DEFAULT_LOG_RETENTION, secure_log_group
+from container_constructs.ecs_managed_instances import managed_instances_task_definition
 from container_constructs.ecs_service_cluster import ServiceCluster
 from container_constructs.pull_through_cache import grant_pull_through
 from container_constructs.sidecars import (
@@ -190,7 +191,11 @@ def build_task(scope: Construct, props: TaskProps, *, port: int | None) -> Servi
         description="ECS agent: pull the image, write logs, read the injected secrets",
     )
     task_definition: ecs.TaskDefinition
-    if launch_type == "fargate":
+    if launch_type == "managed_instances":
+        task_definition = managed_instances_task_definition(
+            scope, props.cpu, props.memory_mib, task_role, execution_role
+        )
+    elif launch_type == "fargate":
         task_definition = ecs.FargateTaskDefinition(
             scope,
             "TaskDefinition",

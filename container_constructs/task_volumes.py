@@ -14,7 +14,7 @@ from constructs import Construct
 from container_constructs import defaults
 from container_constructs.checks import NUMERIC_USER, exec_bind_mount_clashes
 
-LaunchType = Literal["fargate", "ec2"]
+LaunchType = Literal["fargate", "ec2", "managed_instances"]
 VolumePermissions = Literal["init-container", "none"]
 
 # ECS Exec with a read-only root: the SSM agent the ECS agent starts in the container (as uid 0,
@@ -76,7 +76,8 @@ SCRATCH_TMPFS_MODE = "0700"
 
 def exec_agent_paths(launch_type: LaunchType) -> tuple[str, ...]:
     """The paths ECS Exec needs writable that the launch type's agent does not mount itself."""
-    return EXEC_AGENT_PATHS_EC2 if launch_type == "ec2" else EXEC_AGENT_PATHS_FARGATE
+    # Managed Instances run the ECS agent on EC2 instances: its mounts are EC2's.
+    return EXEC_AGENT_PATHS_FARGATE if launch_type == "fargate" else EXEC_AGENT_PATHS_EC2
 
 
 def check_writable_paths(

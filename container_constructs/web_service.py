@@ -22,6 +22,7 @@ from container_constructs.service_base import (
     service_connect,
     task_security_group,
 )
+from container_constructs.service_release import ServiceReleaseProps, route_to_service
 from container_constructs.task_definition import (
     CPU_ARCHITECTURES,
     TaskProps,
@@ -55,6 +56,8 @@ class WebServiceProps(TaskProps):
         desired_tasks: initial task count. Default: min_tasks.
         cpu_target_percent: CPU utilisation to track. Default: 60.
         requests_per_target: ALB requests per task (per minute) to track. Default: 500.
+        release: how ECS releases a new revision (service_release.py); the blue/green family
+            needs the ALB's test listener. Default: rolling.
     """
 
     load_balancer: ServiceLoadBalancer
@@ -71,6 +74,7 @@ class WebServiceProps(TaskProps):
     desired_tasks: int | None = None
     cpu_target_percent: int = defaults.CPU_TARGET_PERCENT
     requests_per_target: int = defaults.REQUESTS_PER_TARGET
+    release: ServiceReleaseProps = field(default_factory=ServiceReleaseProps)
 
 
 WebServiceProps.__doc__ = with_task_attributes(WebServiceProps.__doc__)
@@ -100,6 +104,8 @@ class WebService(Construct):
         target_group: the ALB target group (id: the load balancer handle's `target_group_id`).
         listener_rule: the rule routing to `target_group` (made by the load balancer handle).
         scaling: the task count auto scaling.
+        alternate: the alternate target group, test rule and release role of a traffic-shifting
+            release, or None (rolling).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, props: WebServiceProps) -> None:
@@ -128,38 +134,42 @@ class WebService(Construct):
             enable_execute_command=props.enable_execute_command,
             health_check_grace=props.health_check_grace,
             connect=service_connect(props.cluster, task.log_group),
+            release=props.release,
         )
         if self.storage is not None:
             self.service.node.add_dependency(self.storage.file_system.mount_targets_available)
 
-        self.target_group = elbv2.ApplicationTargetGroup(
+        def new_target_group(construct_id: str) -> elbv2.ApplicationTargetGroup:
+            return elbv2.ApplicationTargetGroup(
+                self,
+                construct_id,
+                vpc=vpc,
+                port=props.container_port,
+                protocol=elbv2.ApplicationProtocol.HTTP,
+                target_type=elbv2.TargetType.IP,
+                deregistration_delay=Duration.seconds(30),
+                health_check=elbv2.HealthCheck(
+                    path=props.health_check_path,
+                    healthy_http_codes="200-399",
+                    interval=Duration.seconds(15),
+                    healthy_threshold_count=2,
+                    unhealthy_threshold_count=3,
+                ),
+            )
+
+        routes = route_to_service(
             self,
-            props.load_balancer.target_group_id,
-            vpc=vpc,
-            port=props.container_port,
-            protocol=elbv2.ApplicationProtocol.HTTP,
-            target_type=elbv2.TargetType.IP,
-            deregistration_delay=Duration.seconds(30),
-            health_check=elbv2.HealthCheck(
-                path=props.health_check_path,
-                healthy_http_codes="200-399",
-                interval=Duration.seconds(15),
-                healthy_threshold_count=2,
-                unhealthy_threshold_count=3,
-            ),
-            targets=[
-                self.service.load_balancer_target(
-                    container_name="app", container_port=props.container_port
-                )
-            ],
-        )
-        self.listener_rule = props.load_balancer.add_rule(
-            self,
+            service=self.service,
+            release=props.release,
+            load_balancer=props.load_balancer,
             priority=props.listener_priority,
             path_patterns=props.path_patterns,
             host_headers=props.host_headers,
-            target_group=self.target_group,
+            container_port=props.container_port,
+            new_target_group=new_target_group,
         )
+        self.target_group, self.listener_rule = routes.target_group, routes.listener_rule
+        self.alternate = routes.alternate
         if props.container_port < checks.UNPRIVILEGED_PORTS[0]:
             # The ALB's own egress covers the unprivileged ports only; this port is the
             # service's exception, so the rule that lets the ALB reach it lives here.

@@ -23,6 +23,7 @@ from platform_config.base import (
 )
 from platform_config.ecs_capacity import check_deployments_fit, check_fargate_sizes
 from platform_config.ecs_cluster import ClusterConfig
+from platform_config.ecs_managed_instances import ManagedInstancesClusterConfig
 from platform_config.ecs_service import ServiceConfig
 
 # ServiceConfig is re-exported for tools/images/, which imports it from here.
@@ -217,10 +218,14 @@ class EcsConfig(Section):
 
     ec2: Ec2ClusterConfig
     fargate: FargateClusterConfig
+    managed_instances: ManagedInstancesClusterConfig = Field(
+        default_factory=ManagedInstancesClusterConfig,
+        description="A cluster on ECS Managed Instances; off unless enabled.",
+    )
 
     @property
     def clusters(self) -> dict[str, ClusterConfig]:
-        """Every cluster by kind (its field name: ec2, fargate), on or off."""
+        """Every cluster by kind (its field name: ec2, fargate, managed_instances), on or off."""
         return {kind: getattr(self, kind) for kind in type(self).model_fields}
 
     @property

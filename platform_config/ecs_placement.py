@@ -31,6 +31,7 @@ from platform_config.alb_quotas import (
     listener_rules_per_service,
 )
 from platform_config.base import Section
+from platform_config.ecs_release import test_listener_port
 from platform_config.listener_rules import condition_problem, rule_problem
 
 if TYPE_CHECKING:
@@ -303,9 +304,14 @@ def alb_usage(group: LoadBalancerConfig, services: Sequence[ServiceConfig]) -> A
     """What `services` add to an ALB of `group` (see `listener_rules_per_service`); during a
     deployment both task sets are targets (`ScalingConfig.deployment_tasks`)."""
     per_service = listener_rules_per_service(group.https)
+    # A traffic-shifting release adds an alternate target group and a rule on the test listener.
+    shifting = sum(1 for service in services if service.release.shifts_traffic)
+    rules = {listener: count * len(services) for listener, count in per_service.items()}
+    if shifting:
+        rules[f"test:{test_listener_port(group.https)}"] = shifting
     return AlbUsage(
-        target_groups=TARGET_GROUPS_PER_SERVICE * len(services),
-        rules={listener: count * len(services) for listener, count in per_service.items()},
+        target_groups=TARGET_GROUPS_PER_SERVICE * len(services) + shifting,
+        rules=rules,
         certificates=len(group.additional_certificate_arns),
         targets=sum(service.scaling.deployment_tasks for service in services),
     )

@@ -39,6 +39,7 @@ from platform_config.ecs_kinds import (
     check_kind_fields,
 )
 from platform_config.ecs_placement import RouteConfig
+from platform_config.ecs_release import AlarmsConfig, ReleaseConfig
 from platform_config.ecs_secret import SecretConfig
 from platform_config.image import ImageConfig
 
@@ -171,6 +172,14 @@ class ServiceConfig(Section):
         default=defaults.ENABLE_EXECUTE_COMMAND, description="Allow ECS Exec into tasks."
     )
     log_retention_days: int = Field(default=defaults.LOG_RETENTION_DAYS)
+    release: ReleaseConfig = Field(
+        default_factory=ReleaseConfig,
+        description="How ECS releases a new revision; default: operations.release.",
+    )
+    alarms: AlarmsConfig = Field(
+        default_factory=AlarmsConfig,
+        description="Alarm thresholds; its 5xx and p99 judge releases.",
+    )
     load_balancer: str | None = Field(
         default=None,
         description=(

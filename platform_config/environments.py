@@ -153,6 +153,16 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 "legacy_listener_rules": LEGACY_LISTENER_RULES,
             },
         },
+        # Canary releases: 10 % of production traffic on the new revision for one alarm window
+        # (3 minutes), then all of it for another; a deployment alarm in either rolls back.
+        "operations": {
+            "release": {
+                "strategy": "canary",
+                "canary_percent": 10.0,
+                "step_bake_minutes": 3,
+                "bake_time_minutes": 3,
+            }
+        },
         # On-demand nodes in every AZ, private API endpoint, admins only through access entries
         # (set eks.access.cluster_admin_role_arns to your administrators' roles).
         "eks": {

@@ -19,6 +19,7 @@ from platform_config.alb_quotas import (
 )
 from platform_config.base import Section
 from platform_config.ecs import EcsConfig
+from platform_config.ecs_release import OperationsConfig, check_bake_covers_alarms
 from platform_config.eks import EksConfig
 from platform_config.image import (
     VOLUME_PERMISSIONS_IMAGE,
@@ -93,6 +94,16 @@ class PlatformConfig(Section):
     registry: RegistryConfig = Field(default_factory=RegistryConfig)
     ecs: EcsConfig
     eks: EksConfig = Field(default_factory=EksConfig)
+    operations: OperationsConfig = Field(
+        default_factory=OperationsConfig,
+        description="Default release strategy of the services, alarm e-mail subscriptions.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_release(cls, data: object) -> object:
+        """A service without `release` takes the environment's `operations.release`."""
+        return with_default_release(data)
 
     @field_validator("region")
     @classmethod
@@ -204,6 +215,22 @@ class PlatformConfig(Section):
         return self
 
     @model_validator(mode="after")
+    def _releases_judged(self) -> PlatformConfig:
+        for kind, cluster in self.ecs.clusters.items():
+            for service in cluster.services.values():
+                if service.release.shifts_traffic and service.kind != "web":
+                    raise ValueError(
+                        f"ecs.{kind}.services.{service.name}.release.strategy: "
+                        f"'{service.release.strategy}' shifts ALB traffic, which a "
+                        f"{service.kind} has none of; allowed: rolling"
+                    )
+                try:
+                    check_bake_covers_alarms(service.release, service.alarms)
+                except ValueError as error:
+                    raise ValueError(f"ecs.{kind}.services.{service.name}.{error}") from None
+        return self
+
+    @model_validator(mode="after")
     def _registry_names_and_cached_images(self) -> PlatformConfig:
         """The registry's ECR names fit and do not collide; ECS images pulled through the
         pull-through cache are pinned by digest (platform_config/registry.py, image.py)."""
@@ -310,3 +337,29 @@ class PlatformConfig(Section):
                 f"registry.repositories; allowed: {allowed}"
             )
         return self
+
+
+def with_default_release(data: object) -> object:
+    """`data` (a raw environment) with `operations.release` as the `release` of every web
+    service that gives none; anything not shaped like an environment is returned as is."""
+    if not isinstance(data, dict):
+        return data
+    operations = data.get("operations")
+    default = operations.get("release") if isinstance(operations, dict) else None
+    ecs = data.get("ecs")
+    if default is None or not isinstance(ecs, dict):
+        return data
+    clusters = {}
+    for kind, cluster in ecs.items():
+        services = cluster.get("services") if isinstance(cluster, dict) else None
+        if isinstance(services, dict):
+            # Only web services shift traffic (an ALB route); the other kinds roll.
+            services = {
+                name: {"release": default, **service}
+                if isinstance(service, dict) and service.get("kind", "web") == "web"
+                else service
+                for name, service in services.items()
+            }
+            cluster = {**cluster, "services": services}
+        clusters[kind] = cluster
+    return {**data, "ecs": clusters}

@@ -4,7 +4,7 @@ same thing. Default `config/` at the repository root; `-c config=DIR`, `make ...
 `--config DIR` for the tools.
 
     config/
-      services/<cluster>/<name>.json   one file per ECS service (cluster: ec2, fargate)
+      services/<cluster>/<name>.json   one file per ECS service (cluster: ec2, fargate, ...)
       environments/<environment>.json  optional: values merged over a built-in environment
 
 A service file holds the values the service has in every environment, and `"environments":

@@ -30,6 +30,10 @@ from constructs import Construct
 from container_constructs.common import retention_days
 from container_constructs.ecs_ec2_cluster import Ec2Cluster, Ec2ClusterProps
 from container_constructs.ecs_fargate_cluster import FargateCluster, FargateClusterProps
+from container_constructs.ecs_managed_instances import (
+    ManagedInstancesCluster,
+    ManagedInstancesClusterProps,
+)
 from container_constructs.ecs_service_cluster import (
     NamespaceAttributes,
     ServiceCluster,
@@ -42,12 +46,15 @@ from container_constructs.load_balancer import (
     SharedLoadBalancer,
     SharedLoadBalancerProps,
 )
+from container_constructs.service_release import with_test_routes
 from container_constructs.worker_service import WorkerService
 from platform_config.ecs import ClusterConfig, Ec2ClusterConfig, FargateClusterConfig
+from platform_config.ecs_managed_instances import ManagedInstancesClusterConfig
 from platform_config.ecs_placement import AlbKey
 from platform_config.ecs_service import ServiceConfig
 from stacks import names
 from stacks.common import StackSettings
+from stacks.ecs_operations import add_cluster_dashboard, add_workload_alarms, alarm_topic
 from stacks.ecs_workloads import Workload, add_workload
 from stacks.images import ImageSources
 
@@ -77,13 +84,15 @@ class EcsClusterStack(Stack, Generic[SectionT]):
     The ALBs depend on the services only through which ALBs exist (load-balancer groups and
     priority blocks, `ClusterConfig.assign_load_balancers`: none, with no access-log bucket, while
     no service needs one); nothing else of a service (its port, its rules) reaches this stack, so
-    adding a service to an existing ALB leaves it unchanged.
+    adding a service to an existing ALB changes only the cluster's dashboard (generated from the
+    service list; stacks/ecs_operations.py).
 
     Args:
         settings: the environment-wide settings. Required.
         section: the cluster's config section (`ecs.ec2` or `ecs.fargate`). Required.
         vpc: the VPC (network stack). Required.
         vpc_cidr: the VPC's CIDR as a literal: what internal ALBs admit. Required.
+        kind: the cluster's kind in the config (`ecs.<kind>`). Required.
 
     Attributes:
         service_cluster: the handle service stacks import the cluster by.
@@ -92,6 +101,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
         load_balancer: the default group's first ALB, None without ALBs.
         log_key: the KMS key of the log groups of this cluster's stacks (None unless configured).
         exec_log_group_name: the literal name of the cluster's ECS Exec log group.
+        dashboard: the cluster's dashboard (stacks/ecs_operations.py).
     """
 
     def __init__(
@@ -103,6 +113,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
         section: SectionT,
         vpc: ec2.IVpc,
         vpc_cidr: str,
+        kind: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -153,6 +164,10 @@ class EcsClusterStack(Stack, Generic[SectionT]):
                 ),
             )
             self.load_balancers[key] = shared
+            if shared.test_listener is not None:
+                # Exported whether or not a service imports it now, so that a service switching
+                # to or from a traffic-shifting release never adds or removes an export in use.
+                self.export_value(shared.test_listener.listener_arn)
             scheme = "internal" if balancer.internal else "internet-facing"
             CfnOutput(
                 self,
@@ -165,6 +180,17 @@ class EcsClusterStack(Stack, Generic[SectionT]):
                 ),
             )
         self.load_balancer = self.load_balancers.get(FIRST_ALB)
+        self.dashboard = add_cluster_dashboard(
+            self,
+            settings=settings,
+            kind=kind,
+            section=section,
+            cluster_name=self.service_cluster.cluster.cluster_name,
+            load_balancer_full_names=[
+                shared.load_balancer.load_balancer_full_name
+                for shared in self.load_balancers.values()
+            ],
+        )
         CfnOutput(self, names.CLUSTER_NAME_OUTPUT, value=self.service_cluster.cluster.cluster_name)
 
     @property
@@ -223,6 +249,27 @@ class FargateClusterStack(EcsClusterStack[FargateClusterConfig]):
         return cluster.service_cluster
 
 
+class ManagedInstancesClusterStack(EcsClusterStack[ManagedInstancesClusterConfig]):
+    """The `ecs-managed-instances` cluster stack: a `ManagedInstancesCluster` and its ALBs."""
+
+    def _add_cluster(
+        self, section: ManagedInstancesClusterConfig, basics: ClusterBasics
+    ) -> ServiceCluster:
+        cluster = ManagedInstancesCluster(
+            self,
+            names.MANAGED_INSTANCES_CLUSTER_CONSTRUCT,
+            props=ManagedInstancesClusterProps(
+                min_vcpus=section.min_vcpus,
+                max_vcpus=section.max_vcpus,
+                min_memory_gib=section.min_memory_gib,
+                cpu_architecture=section.cpu_architecture,
+                spot=section.spot,
+                **basics,
+            ),
+        )
+        return cluster.service_cluster
+
+
 class EcsServicesStack(Stack):
     """Services of one cluster: a group of web services, each attached to its ALB in the cluster
     stack (`services-N`), or one service of another kind in a stack of its own (backend, worker,
@@ -270,22 +317,25 @@ class EcsServicesStack(Stack):
         load_balancers: Mapping[AlbKey, ServiceLoadBalancer],
         exec_log_group_name: str | None,
         images: ImageSources,
+        alarms: Stack,
         queues: Mapping[str, sqs.IQueue] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         queues = queues or {}
         self.add_stack_dependency(Stack.of(cluster.cluster))
+        topic = alarm_topic(self, settings, alarms)
         imported: dict[AlbKey, ServiceLoadBalancer] = {}
         for key in sorted({section.alb_of(s) for s in services if s.kind == "web"}):
-            balancer = load_balancers[key]
+            shared = load_balancers[key]
             handle = ServiceLoadBalancer.from_attributes(
                 self,
                 names.load_balancer_import_construct_id(key),
-                listener_arn=balancer.listener.listener_arn,
-                security_group_id=balancer.security_group.security_group_id,
-                scheme=balancer.scheme,
-                dns_name=balancer.dns_name,
+                listener_arn=shared.listener.listener_arn,
+                security_group_id=shared.security_group.security_group_id,
+                scheme=shared.scheme,
+                dns_name=shared.dns_name,
+                test_listener_arn=shared.test_listener_arn,
                 target_group_id=names.target_group_construct_id(key),
             )
             routes = ListenerRoutes(
@@ -296,6 +346,7 @@ class EcsServicesStack(Stack):
                     keep_ids=_kept_rules(section, services, key),
                 ),
             )
+            handle = with_test_routes(handle, self, names.test_routes_construct_id(key))
             imported[key] = handle.with_routes(routes)
         self.service_cluster = ServiceCluster.from_attributes(
             self,
@@ -311,14 +362,21 @@ class EcsServicesStack(Stack):
         self.services: dict[str, Workload] = {}
         self.queues: dict[str, sqs.IQueue] = {}
         for service in services:
+            balancer = imported[section.alb_of(service)] if service.kind == "web" else None
             workload = add_workload(
                 self,
                 service,
                 settings=settings,
                 cluster=self.service_cluster,
-                balancer=imported[section.alb_of(service)] if service.kind == "web" else None,
+                balancer=balancer,
                 images=images,
                 queues=queues,
+            )
+            add_workload_alarms(
+                workload,
+                service,
+                topic=topic,
+                listener_arn=balancer.listener.listener_arn if balancer is not None else None,
             )
             self.services[service.name] = workload
             if isinstance(workload, WorkerService):

@@ -31,6 +31,7 @@ from platform_config.ecs_service import ServiceConfig
 from platform_config.image import VOLUME_PERMISSIONS_IMAGE
 from stacks import names
 from stacks.common import StackSettings
+from stacks.ecs_operations import release_props
 from stacks.ecs_secrets import grant_secret_keys, service_secrets
 from stacks.images import ImageSources
 
@@ -79,6 +80,7 @@ def add_workload(
                 desired_tasks=service.scaling.desired_tasks,
                 cpu_target_percent=service.scaling.cpu_target_percent,
                 requests_per_target=service.scaling.requests_per_target,
+                release=release_props(service.release),
             ),
         )
         CfnOutput(

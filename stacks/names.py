@@ -22,11 +22,13 @@ PROJECT = "cp"
 NETWORK_UNIT = "network"
 REGISTRY_UNIT = "registry"
 EKS_UNIT = "eks"
+ALARMS_UNIT = "alarms"  # the environment's alarm topic
 
 
 def ecs_cluster_unit(kind: str) -> str:
-    """The unit of the cluster stack of ECS cluster `kind` ("ec2" or "fargate"), e.g. ecs-ec2."""
-    return f"ecs-{kind}"
+    """The unit of the cluster stack of ECS cluster `kind` ("ec2", "fargate",
+    "managed_instances"), e.g. ecs-ec2, ecs-managed-instances (stack names allow no '_')."""
+    return f"ecs-{kind.replace('_', '-')}"
 
 
 def ecs_services_unit(kind: str, number: int) -> str:
@@ -59,11 +61,15 @@ REGISTRY_CONSTRUCT = "Registry"
 CI_PUBLISHER_ROLE_CONSTRUCT = "CiPublisherRole"
 EC2_CLUSTER_CONSTRUCT = "Ec2Cluster"
 FARGATE_CLUSTER_CONSTRUCT = "FargateCluster"
+MANAGED_INSTANCES_CLUSTER_CONSTRUCT = "ManagedInstancesCluster"
 IMPORTED_CLUSTER_CONSTRUCT = "Cluster"  # the cluster as a service stack imports it
 EKS_CONSTRUCT = "Eks"
 KUBECTL_LAYER_CONSTRUCT = "KubectlLayer"
 LOG_KEY_CONSTRUCT = "LogKey"  # a stack's log-encryption key, where the environment has one
 DEPLOYER_ADMIN_CONSTRUCT = "DeployerAdmin"  # the EKS access entry of the deployer
+ALARM_TOPIC_CONSTRUCT = "AlarmTopic"
+CLUSTER_DASHBOARD_CONSTRUCT = "Dashboard"
+SERVICE_ALARMS_CONSTRUCT = "Alarms"  # inside the service's construct: no id of its own in the stack
 
 
 def service_construct_id(service: str) -> str:
@@ -119,6 +125,12 @@ def routes_construct_id(key: tuple[str, int]) -> str:
     """The construct id, in a service stack, of the listener rules its services have on ALB `key`
     (`ListenerRoutes`; each rule's id is its priority): Routes, RoutesInternalAlb1, ..."""
     return _load_balancer_id("Routes", key)
+
+
+def test_routes_construct_id(key: tuple[str, int]) -> str:
+    """The construct id of the test rules (blue/green family) its services have on ALB `key`'s
+    test listener, by priority like `routes_construct_id`: TestRoutes, TestRoutesInternalAlb1..."""
+    return _load_balancer_id("TestRoutes", key)
 
 
 def target_group_construct_id(key: tuple[str, int]) -> str:
@@ -196,6 +208,26 @@ def eks_cluster_name(environment: str) -> str:
     """The EKS cluster's name in `environment` (kubeconfig commands and the control-plane log
     group use it), e.g. cp-sandbox."""
     return f"{PROJECT}-{environment}"
+
+
+def service_alarm_prefix(services_stack_name: str, service: str) -> str:
+    """What the names of `service`'s alarms start with: its stack's name and its own, e.g.
+    cp-sandbox-ecs-fargate-services-1-sample (alarm names are unique per account and region; a
+    service that moves to another stack gets new alarms before the old ones are deleted, so the
+    stack is part of the name). Its cluster's dashboard finds the alarms by these names."""
+    return f"{services_stack_name}-{service}"
+
+
+def alarm_topic_name(environment: str) -> str:
+    """The environment's alarm topic, e.g. cp-sandbox-alarms: a fixed name, so that service
+    stacks name it in their alarm actions by ARN without importing an export (the alarms stack
+    can then change, or fail on the emulator, without holding the service stacks)."""
+    return f"{PROJECT}-{environment}-alarms"
+
+
+def dashboard_name(cluster_stack_name: str) -> str:
+    """The CloudWatch dashboard of the cluster of stack `cluster_stack_name` (its own name)."""
+    return cluster_stack_name
 
 
 def service_connect_namespace(cluster_stack_name: str) -> str:

@@ -19,11 +19,13 @@ from container_constructs.rules import (
 from platform_config import PlatformConfig
 from stacks import names
 from stacks.common import StackSettings
+from stacks.ecs_operations import AlarmsStack
 from stacks.ecs_stacks import (
     Ec2ClusterStack,
     EcsClusterStack,
     EcsServicesStack,
     FargateClusterStack,
+    ManagedInstancesClusterStack,
 )
 from stacks.eks_stack import EksStack
 from stacks.images import ImageSources
@@ -34,6 +36,7 @@ from stacks.registry_stack import RegistryStack
 CLUSTER_STACKS: dict[str, type[EcsClusterStack[Any]]] = {
     "ec2": Ec2ClusterStack,
     "fargate": FargateClusterStack,
+    "managed_instances": ManagedInstancesClusterStack,
 }
 
 
@@ -43,6 +46,7 @@ class Platform:
 
     network: NetworkStack
     registry: RegistryStack
+    alarms: AlarmsStack
     ecs_clusters: dict[str, EcsClusterStack[Any]] = field(default_factory=dict)
     ecs_services: dict[str, list[EcsServicesStack]] = field(default_factory=dict)
     eks: EksStack | None = None
@@ -54,6 +58,7 @@ class Platform:
         return [
             self.network,
             self.registry,
+            self.alarms,
             *self.ecs_clusters.values(),
             *service_stacks,
             *optional,
@@ -165,8 +170,16 @@ def build_platform(
         env=env,
         description=f"Container platform ({config.name}): ECR repositories and CI publisher role",
     )
+    alarms = AlarmsStack(
+        app,
+        names.stack_id(config.name, names.ALARMS_UNIT),
+        settings=settings,
+        section=config.operations,
+        env=env,
+        description=f"Container platform ({config.name}): the alarm topic",
+    )
     ecs_clusters, ecs_services = build_ecs(
-        app, config, settings, network, env, registry.image_sources
+        app, config, settings, network, env, registry.image_sources, alarms
     )
     for group in ecs_services.values():
         for stack in group:  # images come from the registry (by name: no implied dependency)
@@ -188,6 +201,7 @@ def build_platform(
     platform = Platform(
         network=network,
         registry=registry,
+        alarms=alarms,
         ecs_clusters=ecs_clusters,
         ecs_services=ecs_services,
         eks=eks,
@@ -204,6 +218,7 @@ def build_ecs(
     network: NetworkStack,
     env: Environment,
     images: ImageSources,
+    alarms: AlarmsStack,
 ) -> tuple[dict[str, EcsClusterStack[Any]], dict[str, list[EcsServicesStack]]]:
     """Per cluster kind that is on: the cluster stack `ecs-<kind>` and its `ecs-<kind>-services-N`
     stacks (none for a cluster that is off)."""
@@ -216,6 +231,7 @@ def build_ecs(
             section=sections[kind],
             vpc=network.vpc,
             vpc_cidr=config.network.vpc_cidr,
+            kind=kind,
             env=env,
             description=(
                 f"Container platform ({config.name}): ECS on {kind}"
@@ -234,6 +250,7 @@ def build_ecs(
             "load_balancers": cluster_stack.service_load_balancers,
             "exec_log_group_name": cluster_stack.exec_log_group_name,
             "images": images,
+            "alarms": alarms,
             "env": env,
         }
         # Backends, workers and jobs first, a stack each, workers before their senders: a

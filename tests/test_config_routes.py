@@ -203,7 +203,7 @@ def _fargate_only() -> PlatformConfig:
 def test_a_cluster_that_is_off_has_no_alb_and_counts_toward_no_quota() -> None:
     config = _fargate_only()
     assert list(config.ecs.enabled_clusters) == ["fargate"]
-    assert list(config.ecs.clusters) == ["ec2", "fargate"]
+    assert list(config.ecs.clusters) == ["ec2", "fargate", "managed_instances"]
     assert config.ecs.ec2.assign_load_balancers() == {}
     assert len(config.ecs.fargate.assign_load_balancers()) == 1
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from container_constructs import defaults
 from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from tests.helpers.apps import synth_environment
@@ -290,14 +291,18 @@ def check_clean(before: State, after: State) -> None:
 
 
 INTERNAL_ALB = names.load_balancer_construct_id(("internal", 1))
+TEST_PORTS = (defaults.TEST_LISTENER_PORT_HTTP, defaults.TEST_LISTENER_PORT_HTTPS)
 
 
 def _listeners(state: State) -> dict[str, tuple[int, str]]:
-    """The default group's ALB's listeners: logical id -> (port, protocol)."""
+    """The default group's ALB's listeners but its test listener (the blue/green family's, on a
+    port of its own): logical id -> (port, protocol)."""
     return {
         k: (v["Properties"]["Port"], v["Properties"]["Protocol"])
         for k, v in state[CLUSTER]["Resources"].items()
-        if v["Type"] == "AWS::ElasticLoadBalancingV2::Listener" and not k.startswith(INTERNAL_ALB)
+        if v["Type"] == "AWS::ElasticLoadBalancingV2::Listener"
+        and not k.startswith(INTERNAL_ALB)
+        and v["Properties"]["Port"] not in TEST_PORTS
     }
 
 

@@ -14,6 +14,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from constructs import Construct
 
+from container_constructs import defaults
 from container_constructs.ecs_service_cluster import ServiceLoadBalancer
 from container_constructs.listener_routes import (
     ListenerRoutes,
@@ -31,6 +32,10 @@ from tests.helpers.apps import project_app
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
 LISTENER = "AWS::ElasticLoadBalancingV2::Listener"
 RULE = "AWS::ElasticLoadBalancingV2::ListenerRule"
+TEST_PORTS = {
+    "http": defaults.TEST_LISTENER_PORT_HTTP,
+    "https": defaults.TEST_LISTENER_PORT_HTTPS,
+}
 
 
 def _balancer(**props: Any) -> tuple[dict[str, Any], SharedLoadBalancer]:
@@ -47,9 +52,19 @@ def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 
 
 def _ingress_ports(template: dict[str, Any], balancer: SharedLoadBalancer) -> list[int]:
+    """The ALB's ingress ports but its test listener's (from the VPC only)."""
     group = Stack.of(balancer).get_logical_id(balancer.security_group.node.default_child)  # type: ignore[arg-type]
     rules = template["Resources"][group]["Properties"]["SecurityGroupIngress"]
-    return [rule["FromPort"] for rule in rules]
+    return [rule["FromPort"] for rule in rules if rule["FromPort"] not in TEST_PORTS.values()]
+
+
+def _listeners(template: dict[str, Any], balancer: SharedLoadBalancer) -> dict[str, Any]:
+    """The ALB's listeners but its test listener (whose port says HTTP or HTTPS), checked here."""
+    listeners = _of_type(template, LISTENER)
+    assert balancer.test_listener is not None
+    test = listeners.pop(_listener_id(balancer, balancer.test_listener))
+    assert test["Properties"]["Port"] == TEST_PORTS[balancer.scheme]
+    return listeners
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +89,10 @@ def test_the_listener_services_attach_to_is_one_resource_with_and_without_https(
     serving = _listener_id(plain_balancer, plain_balancer.listener)
     assert serving == _listener_id(secure_balancer, secure_balancer.listener)
     assert plain_balancer.listener.node.id == LISTENER_IDS[0] == "Http"
-    assert {k: v["Properties"]["Port"] for k, v in _of_type(plain, LISTENER).items()} == {
+    assert {k: v["Properties"]["Port"] for k, v in _listeners(plain, plain_balancer).items()} == {
         serving: 80
     }
-    listeners = _of_type(secure, LISTENER)
+    listeners = _listeners(secure, secure_balancer)
     assert secure_balancer.redirect_listener is not None
     redirect = _listener_id(secure_balancer, secure_balancer.redirect_listener)
     assert {k: v["Properties"]["Protocol"] for k, v in listeners.items()} == {
@@ -96,7 +111,7 @@ def test_the_listener_services_attach_to_is_one_resource_with_and_without_https(
 def test_https_without_the_redirect_listener() -> None:
     template, balancer = _balancer(certificate_arn=CERTIFICATE, http_redirect=False)
     assert balancer.redirect_listener is None
-    assert [v["Properties"]["Port"] for v in _of_type(template, LISTENER).values()] == [443]
+    assert [v["Properties"]["Port"] for v in _listeners(template, balancer).values()] == [443]
     assert _ingress_ports(template, balancer) == [443]
 
 

@@ -47,11 +47,15 @@ def _mounts(container: dict[str, Any]) -> dict[str, str]:
 
 def test_circuit_breaker_with_rollback_and_100_200(assembly: Assembly, unit: str) -> None:
     service = _only(assembly.template(unit), "AWS::ECS::Service")["Properties"]
-    assert service["DeploymentConfiguration"] == {
+    deployment = service["DeploymentConfiguration"]
+    assert {key: deployment[key] for key in ("DeploymentCircuitBreaker", "MaximumPercent",
+        "MinimumHealthyPercent")} == {
         "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
         "MaximumPercent": 200,
         "MinimumHealthyPercent": 100,
-    }
+    }  # fmt: skip
+    # The release strategy and deployment alarms: tests/test_ecs_operations.py.
+    assert deployment["Strategy"] == ("ROLLING" if assembly.environment == "sandbox" else "CANARY")
     assert service["HealthCheckGracePeriodSeconds"] == 60
 
 
@@ -206,7 +210,10 @@ def test_task_and_execution_roles_are_separate(assembly: Assembly, unit: str) ->
     template = assembly.template(unit)
     definition = _only(template, "AWS::ECS::TaskDefinition")["Properties"]
     assert definition["TaskRoleArn"] != definition["ExecutionRoleArn"]
-    assert len(template.find_resources("AWS::IAM::Role")) == 2
+    roles = template.find_resources("AWS::IAM::Role")
+    # A traffic-shifting release adds the role ECS shifts listener rules with.
+    release_roles = [r for r in roles if "ReleaseRole" in r]
+    assert len(roles) - len(release_roles) == 2
 
 
 def test_execution_role_pulls_public_images_through_the_cache_only(
@@ -262,7 +269,9 @@ def test_target_group_health_check_from_config(assembly: Assembly, unit: str) ->
 def test_listener_rule_routes_by_path_with_configured_priority(
     assembly: Assembly, unit: str
 ) -> None:
-    rule = _only(assembly.template(unit), "AWS::ElasticLoadBalancingV2::ListenerRule")
+    rules = assembly.template(unit).find_resources("AWS::ElasticLoadBalancingV2::ListenerRule")
+    # Production's canary releases add a test rule on the test listener (tests/test_ecs_operations).
+    (rule,) = [r for key, r in rules.items() if not key.startswith("TestRoutes")]
     properties = rule["Properties"]
     assert properties["Priority"] == 1
     assert properties["Conditions"] == [

@@ -276,9 +276,10 @@ def test_internal_alb_in_private_subnets_open_to_the_vpc_only(two_groups: Path) 
     groups = _of_type(cluster, "AWS::EC2::SecurityGroup")
     internal_group = next(v for k, v in groups.items() if k.startswith(INTERNAL_ALB))
     ingress = internal_group["Properties"]["SecurityGroupIngress"]
-    assert sorted(rule["FromPort"] for rule in ingress) == [80, 443]
+    # The listener ports and the test listener's (8443 with HTTPS), all from the VPC only.
+    assert sorted(rule["FromPort"] for rule in ingress) == [80, 443, 8443]
     vpc_cidr = ENVIRONMENTS["sandbox"]["network"]["vpc_cidr"]
-    assert [rule["CidrIp"] for rule in ingress] == [vpc_cidr, vpc_cidr]
+    assert [rule["CidrIp"] for rule in ingress] == [vpc_cidr, vpc_cidr, vpc_cidr]
     egress = internal_group["Properties"]["SecurityGroupEgress"]
     # A fixed range inside the VPC, not its service's port 9000: services never change an ALB.
     assert [(rule["FromPort"], rule["ToPort"]) for rule in egress] == [(1024, 65535)]

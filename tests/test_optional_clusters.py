@@ -69,14 +69,15 @@ def _unit(environment: str, unit: str) -> str:
 
 
 def test_a_fargate_only_environment_has_no_ec2_cluster_and_no_ec2_alb(fargate_only: Path) -> None:
-    """Exactly the network, the registry and the Fargate cluster with its services; one ALB, the
-    Fargate cluster's; no Auto Scaling group or capacity provider anywhere."""
+    """Exactly the network, the registry, the alarms and the Fargate cluster with its services;
+    one ALB, the Fargate cluster's; no Auto Scaling group or capacity provider anywhere."""
     templates = _templates(fargate_only, "production")
     assert sorted(templates) == sorted(
         _unit("production", unit)
         for unit in (
             names.NETWORK_UNIT,
             names.REGISTRY_UNIT,
+            names.ALARMS_UNIT,
             names.ecs_cluster_unit("fargate"),
             names.ecs_services_unit("fargate", 1),
         )

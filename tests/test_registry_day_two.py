@@ -17,7 +17,8 @@ from tests.helpers.assembly import Assembly
 # one is the type's primary identifier or a name ECR/CloudWatch/EKS refuses twice). Properties
 # named like names that are not unique there: IAM inline policy names (per role), scaling policy
 # names (per scalable target), add-on names (per cluster), VPC endpoint service names, task
-# definition container and volume names (per task definition).
+# definition container and volume names (per task definition), an alarm's metric name and a
+# topic's display name (labels).
 UNIQUE_NAMES = {
     "AWS::ECR::Repository": "RepositoryName",
     "AWS::ECR::PullThroughCacheRule": "EcrRepositoryPrefix",
@@ -28,8 +29,11 @@ UNIQUE_NAMES = {
     "AWS::ECS::Cluster": "ClusterName",
     "AWS::KMS::Alias": "AliasName",
     "AWS::S3::Bucket": "BucketName",
+    "AWS::CloudWatch::Alarm": "AlarmName",
+    "AWS::CloudWatch::Dashboard": "DashboardName",
+    "AWS::SNS::Topic": "TopicName",
 }
-NOT_ACCOUNT_UNIQUE = {"PolicyName", "AddonName", "ServiceName"}
+NOT_ACCOUNT_UNIQUE = {"PolicyName", "AddonName", "ServiceName", "MetricName", "DisplayName"}
 
 
 def _named(assembly: Assembly) -> dict[tuple[str, str], str]:

@@ -348,6 +348,7 @@ def test_each_cluster_is_on_and_deployed_or_off() -> None:
     assert [(c.status, c.subject, c.detail) for c in report.checks] == [
         (SKIP, "ecs.ec2", "off (enabled: false): no stack, no ALB"),
         (OK, "ecs.fargate", f"on: {fargate_stack} deployed, 1 ALB(s)"),
+        (SKIP, "ecs.managed_instances", "off (enabled: false): no stack, no ALB"),
     ]
     report = Report("sandbox")
     check_clusters(report, [], config)

@@ -201,13 +201,14 @@ LISTENER = "AWS::ElasticLoadBalancingV2::Listener"
 
 
 def stack_listeners(changes: Changes) -> dict[str, str]:
-    """The Fargate cluster stack's listeners: logical id -> ARN."""
+    """The Fargate cluster stack's listeners but its test listener (a listener of its own port,
+    8080 or 8443, that no rolling service has a rule on): logical id -> ARN."""
     cloudformation = changes.deployment.server.client("cloudformation")
     resources = cloudformation.describe_stack_resources(StackName=FARGATE)["StackResources"]
     return {
         r["LogicalResourceId"]: r["PhysicalResourceId"]
         for r in resources
-        if r.get("ResourceType") == LISTENER
+        if r.get("ResourceType") == LISTENER and "Test" not in r["LogicalResourceId"]
     }
 
 

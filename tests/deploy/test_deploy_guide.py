@@ -43,6 +43,7 @@ from tests.deploy.conftest import deployable_stacks
 from tests.deploy.helpers.checkers import (
     DESTROY_EXIT_CODE,
     EMULATOR_VERIFY_OUTCOMES,
+    EMULATOR_VERIFY_SUBJECT_OUTCOMES,
     VERIFY_EXIT_CODE,
 )
 from tests.deploy.helpers.cli import emulator_environment
@@ -382,7 +383,10 @@ def test_verify_reports_the_recorded_emulator_outcomes(guide: GuideRun) -> None:
     kinds = set()
     for line in lines:
         status, kind, rest = line.split(maxsplit=2)
-        expected_status, why = EMULATOR_VERIFY_OUTCOMES[kind]
+        subject = rest.partition(": ")[0]
+        expected_status, why = EMULATOR_VERIFY_SUBJECT_OUTCOMES.get(
+            (kind, subject), EMULATOR_VERIFY_OUTCOMES[kind]
+        )
         assert (status, why in rest) == (expected_status, True), line
         kinds.add(kind)
     assert kinds == set(EMULATOR_VERIFY_OUTCOMES)

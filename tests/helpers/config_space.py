@@ -248,6 +248,46 @@ def routes(draw: st.DrawFn, name: str, priority: int) -> Raw:
 
 
 @st.composite
+def releases(draw: st.DrawFn) -> Raw:
+    """A release strategy with its settings; bakes as short as 0 minutes (which the config
+    refuses for the blue/green family: they must cover the alarms' window)."""
+    strategy = draw(st.sampled_from(("rolling", "blue_green", "canary", "linear")))
+    release: Raw = {"strategy": strategy, "bake_time_minutes": draw(st.integers(0, 6))}
+    if strategy == "canary" and draw(st.booleans()):
+        release["canary_percent"] = draw(st.sampled_from((0.1, 5.0, 10.0, 50.0, 100.0)))
+    if strategy == "linear" and draw(st.booleans()):
+        release["linear_step_percent"] = draw(st.sampled_from((3.0, 10.0, 25.0, 33.3, 50.0)))
+    if strategy in ("canary", "linear") and draw(st.booleans()):
+        release["step_bake_minutes"] = draw(st.integers(0, 6))
+    return release
+
+
+@st.composite
+def alarm_thresholds(draw: st.DrawFn) -> Raw:
+    return {
+        "target_5xx_percent": draw(st.sampled_from((1.0, 5.0, 25.5))),
+        "target_5xx_min_requests": draw(st.integers(1, 100)),
+        "p99_response_seconds": draw(st.sampled_from((0.5, 2.0, 10.0))),
+        "unhealthy_targets": draw(st.integers(1, 3)),
+        "cpu_percent": draw(st.integers(50, 100)),
+        "memory_percent": draw(st.integers(50, 100)),
+        "evaluation_periods": draw(st.integers(1, 5)),
+    }
+
+
+@st.composite
+def operations(draw: st.DrawFn) -> Raw:
+    section: Raw = {
+        "alarm_emails": draw(
+            st.lists(st.sampled_from(("ops@example.com", "oncall@example.org")), unique=True)
+        )
+    }
+    if draw(st.booleans()):
+        section["release"] = draw(releases())
+    return section
+
+
+@st.composite
 def container_settings(
     draw: st.DrawFn, *, cluster: str, user: str, writable_paths: list[str], root: bool
 ) -> Raw:
@@ -455,6 +495,10 @@ def services(
             exceptions["writable_root_filesystem"] = EXCEPTION_REASON
         if exceptions:
             service["exceptions"] = exceptions
+        if draw(st.booleans()):
+            service["release"] = draw(releases())
+        if draw(st.booleans()):
+            service["alarms"] = draw(alarm_thresholds())
         group = draw(st.sampled_from([None, "default", *groups]))
         if group is not None:
             service["load_balancer"] = group
@@ -553,6 +597,27 @@ def cluster_services(
             root=root,
         )
     )
+
+
+@st.composite
+def managed_instances_clusters(
+    draw: st.DrawFn, region: str, account: str, repositories: list[str]
+) -> Raw:
+    """Mostly off (it costs a synth of two more stacks); on, with instance attributes."""
+    common = draw(cluster_common(region, account))
+    common["enabled"] = draw(st.sampled_from((False, False, False, True)))
+    section: Raw = {
+        **common,
+        "min_vcpus": draw(st.integers(1, 4)),
+        "max_vcpus": draw(st.integers(2, 8)),
+        "min_memory_gib": draw(st.integers(1, 8)),
+        "cpu_architecture": draw(st.sampled_from(("x86_64", "arm64"))),
+        "spot": draw(st.booleans()),
+    }
+    section["services"] = draw(
+        cluster_services("managed_instances", common, region, account, repositories)
+    )
+    return section
 
 
 @st.composite
@@ -810,6 +875,10 @@ def platform_configs(draw: st.DrawFn, root: bool = False) -> Raw:
         "ecs": {
             "ec2": draw(ec2_clusters(region, certificate_account, repository_names, root)),
             "fargate": draw(fargate_clusters(region, certificate_account, repository_names, root)),
+            "managed_instances": draw(
+                managed_instances_clusters(region, certificate_account, repository_names)
+            ),
         },
         "eks": draw(eks_sections(certificate_account, repository_names)),
+        "operations": draw(operations()),
     }

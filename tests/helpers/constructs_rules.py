@@ -34,6 +34,8 @@ _TASK = frozenset(
         f"{PACKAGE}.sidecars",
         f"{PACKAGE}.efs_storage",
         f"{PACKAGE}.service_base",
+        f"{PACKAGE}.service_release",
+        f"{PACKAGE}.ecs_managed_instances",
         _SERVICE_CLUSTER,
         _ROUTES,
     }
@@ -61,6 +63,8 @@ COMPANIONS: dict[str, frozenset[str]] = {
     f"{PACKAGE}.backend_service": _TASK,
     f"{PACKAGE}.worker_service": _TASK | {f"{PACKAGE}.worker_scaling"},
     f"{PACKAGE}.scheduled_job": _TASK,
+    f"{PACKAGE}.service_release": frozenset({_SERVICE_CLUSTER, _ROUTES}),
+    f"{PACKAGE}.ecs_managed_instances": frozenset({_SERVICE_CLUSTER}),
     # EksCluster and its companions (copy them together) may import each other.
     **{module: _EKS - {module} for module in _EKS},
     f"{PACKAGE}.ecs_ec2_cluster": frozenset(

@@ -86,6 +86,7 @@ TWO_SERVICES = fargate(API, SAMPLE)
 PRODUCTION_SAMPLE = production_service("sample", 50, "/*", stack=5)
 INTERNAL_GROUP = {"internal": {"internal": True}}
 FARGATE_SERVICES_1 = names.ecs_services_unit("fargate", 1)
+CANARY = {"strategy": "canary", "step_bake_minutes": 3, "bake_time_minutes": 3}
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,18 @@ CATALOGUE: tuple[Change, ...] = (
             Step(fargate(service("api", 3, "/api/*", stack=2), ADMIN, SAMPLE)),
             Step(fargate(service("api", 1, "/api/*", stack=2), ADMIN, SAMPLE)),
         ),
+    ),
+    Change(
+        "release-canary",
+        "a service switched from rolling to canary releases (alternate target group, test rule)",
+        before=TWO_SERVICES,
+        after=fargate(service("api", 1, "/api/*", release=CANARY), SAMPLE),
+    ),
+    Change(
+        "release-rolling",
+        "a service switched from canary back to rolling releases",
+        before=fargate(service("api", 1, "/api/*", release=CANARY), SAMPLE),
+        after=TWO_SERVICES,
     ),
     Change(
         "service-port",
