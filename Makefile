@@ -188,9 +188,9 @@ clean: ## Remove build output, caches, the venv and node_modules
 snapshot-update: setup ## Rewrite the stack snapshots after a deliberate change (review the diff)
 	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update
 
-diagram: setup ## Regenerate docs/architecture.md and the README diagram from a sandbox synth
+diagram: setup ## Regenerate docs/architecture.md (the architecture diagram) from a sandbox synth
 	$(CDK) synth -c environment=sandbox --quiet -o $(DIAGRAM_OUT)
-	$(VENV)/bin/python -m tools.docs.diagram $(DIAGRAM_OUT) docs/architecture.md --readme README.md
+	$(VENV)/bin/python -m tools.docs.diagram $(DIAGRAM_OUT) docs/architecture.md
 
 config-reference: setup ## Regenerate docs/configuration.md
 	$(VENV)/bin/python -m tools.docs.config_reference docs/configuration.md

@@ -39,13 +39,6 @@ def test_committed_architecture_doc_matches_the_app(generated_diagram: tuple[str
     )
 
 
-def test_readme_diagram_matches_the_app(generated_diagram: tuple[str, str]) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert read_block(readme, diagram.README_BLOCK) == generated_diagram[1], (
-        "the README architecture diagram is out of date: run `make diagram`"
-    )
-
-
 def test_committed_config_reference_matches_the_models(
     generated_reference: tuple[str, str],
 ) -> None:
