@@ -267,3 +267,32 @@ def reason_problem(reason: str) -> str | None:
             f"words and {REASON_MIN_CHARACTERS} characters saying why the service needs it"
         )
     return None
+
+
+def tenths_problem(value: float, *, low: float, high: float = 100.0) -> str | None:
+    """What is wrong with a percentage CloudFormation wants in tenths (ECS CanaryPercent and
+    LinearConfiguration.StepPercent: `multipleOf: 0.1`), None when it is fine.
+
+    Besides the range and the tenths, the value must pass that check as cfn-lint makes it
+    (cfnlint/jsonschema/_keywords.py `multipleOf`, 1.58.0): it divides in binary floating
+    point and wants a whole quotient, so 33.3 (33.3 / 0.1 = 332.99999999999994) fails E3002
+    and `make synth` refuses the template. About a third of the tenths fail; no whole number
+    does. Refused here, with the nearest values it accepts, instead of in the linted synth.
+    """
+    if not low <= value <= high or round(value * 10) != value * 10:
+        return f"allowed: {low} to {high} in steps of 0.1 (ECS)"
+    if _lint_multiple_of_tenth(value):
+        return None
+    tenths, accepted = round(value * 10), _lint_multiple_of_tenth
+    below = next(t for t in range(tenths, round(low * 10) - 1, -1) if accepted(t / 10))
+    above = next(t for t in range(tenths, round(high * 10) + 1) if accepted(t / 10))
+    return (
+        f"allowed: {low} to {high} in steps of 0.1 that cfn-lint's multipleOf check accepts "
+        f"(it divides in binary floating point: {value} / 0.1 = {value / 0.1!r}, E3002); "
+        f"nearest accepted: {below / 10} or {above / 10}"
+    )
+
+
+def _lint_multiple_of_tenth(value: float) -> bool:
+    quotient = value / 0.1
+    return int(quotient) == quotient

@@ -35,7 +35,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from container_constructs import defaults
+from container_constructs import checks, defaults
 from container_constructs.ecs_service_cluster import ServiceLoadBalancer
 from container_constructs.listener_routes import ListenerRoutes, ListenerRoutesProps
 
@@ -84,6 +84,11 @@ class ServiceReleaseProps:
             self.step_percent is not None or self.step_bake_time is not None
         ):
             raise ValueError("ServiceRelease: step_percent/step_bake_time are canary/linear only")
+        if self.step_percent is not None:
+            low = 0.1 if self.strategy == "canary" else 3.0
+            problem = checks.tenths_problem(self.step_percent, low=low)
+            if problem:
+                raise ValueError(f"ServiceRelease: step_percent {self.step_percent}; {problem}")
         props: dict[str, Any] = {"deployment_strategy": STRATEGIES[self.strategy]}
         if self.bake_time is not None:
             props["bake_time"] = self.bake_time

@@ -6,10 +6,11 @@ service_alarms.py, alarm_topic.py and cluster_dashboard.py.
 Deploy-time rules of ECS checked here (read 2026-12-03):
 - the resource schema of AWS::ECS::Service that cfn-lint ships (the CloudFormation registry's):
   BakeTimeInMinutes 0-1440; CanaryPercent 0.1-100 and LinearConfiguration.StepPercent 3-100,
-  multiples of 0.1; step bake times 0-1440 minutes; CloudFormation refuses a canary or linear
-  deployment whose bake times add up past 33 hours. Strategy, DeploymentConfiguration,
-  DeploymentController and LoadBalancers are not create-only, so switching strategy updates the
-  service in place (its createOnlyProperties: Cluster, Role, SchedulingStrategy, ServiceName).
+  multiples of 0.1 (as cfn-lint divides too: checks.tenths_problem); step bake times 0-1440
+  minutes; CloudFormation refuses a canary or linear deployment whose bake times add up past
+  33 hours. Strategy, DeploymentConfiguration, DeploymentController and LoadBalancers are not
+  create-only, so switching strategy updates the service in place (its createOnlyProperties:
+  Cluster, Role, SchedulingStrategy, ServiceName).
 - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-blue-green.html:
   ECS judges a blue/green, canary or linear release with its deployment alarms while a step
   bakes, and rolls back on one.
@@ -22,7 +23,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from container_constructs import defaults
+from container_constructs import checks, defaults
 from platform_config.base import Section
 
 Strategy = Literal["rolling", "blue_green", "canary", "linear"]
@@ -38,10 +39,9 @@ def test_listener_port(https: bool) -> int:
 
 
 def _tenths(value: float, low: float, field: str) -> float:
-    if not low <= value <= 100 or round(value * 10) != value * 10:
-        raise ValueError(
-            f"{field}: {value} is not allowed; allowed: {low} to 100.0 in steps of 0.1 (ECS)"
-        )
+    problem = checks.tenths_problem(value, low=low)
+    if problem:
+        raise ValueError(f"{field}: {value} is not allowed; {problem}")
     return value
 
 
@@ -110,11 +110,16 @@ class ReleaseConfig(Section):
     )
     canary_percent: float | None = Field(
         default=None,
-        description=f"canary: share shifted first (default {defaults.CANARY_PERCENT}).",
+        description=(
+            f"canary: share shifted first, 0.1-100 in tenths (default {defaults.CANARY_PERCENT})."
+        ),
     )
     linear_step_percent: float | None = Field(
         default=None,
-        description=f"linear: share shifted per step (default {defaults.LINEAR_STEP_PERCENT}).",
+        description=(
+            "linear: share shifted per step, 3-100 in tenths "
+            f"(default {defaults.LINEAR_STEP_PERCENT})."
+        ),
     )
     step_bake_minutes: int | None = Field(
         default=None,

@@ -171,6 +171,26 @@ def test_repository_names(name: str, valid: bool) -> None:
     assert checks.is_repository_name(name) is valid
 
 
+@pytest.mark.parametrize(
+    ("definition", "field"),
+    [("LinearConfiguration", "StepPercent"), ("CanaryConfiguration", "CanaryPercent")],
+)
+def test_tenths_are_what_cfn_lint_accepts(definition: str, field: str) -> None:
+    """Every tenth from 0 to 120: tenths_problem refuses exactly what cfn-lint's validator
+    refuses under the AWS::ECS::Service schema it ships (range, multipleOf 0.1 as it divides)."""
+    from cfnlint.jsonschema import StandardValidator
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::ECS::Service")
+    prop = schema.schema["definitions"][definition]["properties"][field]
+    validator = StandardValidator(prop)
+    refused = [t for t in range(1200) if list(validator.iter_errors(t / 10))]
+    mine = [t for t in range(1200) if checks.tenths_problem(t / 10, low=float(prop["minimum"]))]
+    assert mine == refused
+    assert 333 in mine  # 33.3 is one of them
+    assert 330 not in mine  # no whole number is
+
+
 def test_loading_a_config_loads_no_aws_cdk_lib() -> None:
     """platform_config reads the constructs' defaults and checks without aws-cdk-lib or jsii,
     so a config is loaded (and refused) in well under a second."""

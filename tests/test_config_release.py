@@ -52,6 +52,12 @@ def _error(overrides: dict[str, Any]) -> str:
             "in steps of 0.1",
         ),
         (
+            _web(release={"strategy": "linear", "linear_step_percent": 33.3}),
+            "ecs.fargate.services.web.release",
+            "that cfn-lint's multipleOf check accepts (it divides in binary floating point: "
+            "33.3 / 0.1 = 332.99999999999994, E3002); nearest accepted: 33.2 or 33.5",
+        ),
+        (
             _web(release={"strategy": "blue_green", "canary_percent": 10.0}),
             "ecs.fargate.services.web.release",
             "canary_percent: not a setting of strategy 'blue_green'; allowed: strategy and",
@@ -144,7 +150,7 @@ def test_bad_release_and_alarm_settings_name_field_and_allowed(
         {"strategy": "rolling", "bake_time_minutes": 2},
         {"strategy": "blue_green", "bake_time_minutes": 3},
         {"strategy": "canary", "canary_percent": 0.1, "bake_time_minutes": 3},
-        {"strategy": "linear", "linear_step_percent": 33.3, "step_bake_minutes": 3,
+        {"strategy": "linear", "linear_step_percent": 33.2, "step_bake_minutes": 3,
          "bake_time_minutes": 3},
     ],
 )  # fmt: skip
@@ -155,7 +161,7 @@ def test_valid_releases_load(release: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     ("step", "steps"),
-    [(50.0, 1), (25.0, 3), (10.0, 9), (11.0, 9), (33.3, 3), (100.0, 0), (3.0, 33)],
+    [(50.0, 1), (25.0, 3), (10.0, 9), (11.0, 9), (33.2, 3), (100.0, 0), (3.0, 33)],
 )
 def test_linear_steps_are_counted_as_cloudformation_counts_them(step: float, steps: int) -> None:
     release = ReleaseConfig(strategy="linear", linear_step_percent=step, bake_time_minutes=3)

@@ -5,6 +5,7 @@ cluster's dashboard, synthesized nag-clean in one app."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -221,6 +222,23 @@ def test_dashboard_shows_every_alarm_and_searches_the_cluster(
         assert f"alarm:{PREFIX}-{kind}" in body
     for metric in ("CPUUtilization", "MemoryUtilization", "RunningTaskCount", "RequestCount"):
         assert f'MetricName=\\\\\\"{metric}' in body or f'MetricName=\\\\"{metric}' in body
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        (ServiceReleaseProps(strategy="swap"), "strategy 'swap'; allowed: rolling, blue_green"),  # type: ignore[arg-type]
+        (ServiceReleaseProps(strategy="rolling", step_percent=10.0), "canary/linear only"),
+        (ServiceReleaseProps(strategy="linear", step_percent=2.9), "allowed: 3.0 to 100.0"),
+        (ServiceReleaseProps(strategy="canary", step_percent=0.05), "allowed: 0.1 to 100.0"),
+        (ServiceReleaseProps(strategy="linear", step_percent=33.3), "nearest accepted: 33.2 or"),
+    ],
+)
+def test_release_props_refuse_what_ecs_or_the_linter_would(
+    props: ServiceReleaseProps, message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        props.service_props()
 
 
 def test_a_traffic_shifting_release_needs_a_test_listener() -> None:

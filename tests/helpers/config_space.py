@@ -254,9 +254,9 @@ def releases(draw: st.DrawFn) -> Raw:
     strategy = draw(st.sampled_from(("rolling", "blue_green", "canary", "linear")))
     release: Raw = {"strategy": strategy, "bake_time_minutes": draw(st.integers(0, 6))}
     if strategy == "canary" and draw(st.booleans()):
-        release["canary_percent"] = draw(st.sampled_from((0.1, 5.0, 10.0, 50.0, 100.0)))
+        release["canary_percent"] = draw(st.integers(1, 1000)) / 10
     if strategy == "linear" and draw(st.booleans()):
-        release["linear_step_percent"] = draw(st.sampled_from((3.0, 10.0, 25.0, 33.3, 50.0)))
+        release["linear_step_percent"] = draw(st.integers(30, 1000)) / 10
     if strategy in ("canary", "linear") and draw(st.booleans()):
         release["step_bake_minutes"] = draw(st.integers(0, 6))
     return release
