@@ -145,10 +145,19 @@ plan: synth ## What deploying ENV does per stack and resource, and the changes r
 # role's path cannot be read (no iam:GetRole), the tool stops the deploy before CloudFormation
 # starts; DEPLOYER_ADMIN_ARN=arn:...:role/PATH/ROLE then gives it (checked to name the caller).
 DEPLOYER_ADMIN_ARN ?=
+# A change the plan stages (a listener that must give up its port first: tools/plan/stages.py)
+# deploys its first stages from the assemblies the plan writes here, then the app.
+STAGES = build/stages-$(ENV)
 deploy: synth preflight-account ## cfn-linted synth, account check and plan, then cdk deploy of those templates
-	$(VENV)/bin/python -m tools.plan.cli $(PLAN_ARGS) --if-unrecorded deployed
+	$(VENV)/bin/python -m tools.plan.cli $(PLAN_ARGS) --if-unrecorded deployed --stages $(STAGES)
 	parameters="$$($(VENV)/bin/python -m tools.account.caller_arn --parameters cdk.out --principal-arn "$(DEPLOYER_ADMIN_ARN)")"; \
 	if [ -n "$$parameters" ]; then echo "Cluster-admin access entry for the deployer: $$parameters"; fi; \
+	for stage in $$(ls $(STAGES) 2>/dev/null | sort -n); do \
+	  stacks="$$(cat $(STAGES)/$$stage/STACKS)"; \
+	  echo "Stage $$stage of the staged change (see the plan above): $$stacks"; \
+	  $(CDK) deploy --app $(STAGES)/$$stage --exclusively $$stacks $$parameters $(CDK_DEPLOY_FLAGS) || exit 1; \
+	  $(VENV)/bin/python -m tools.deploy.deployed_stacks record --stacks "$$stacks" --environment $(ENV) --assembly $(STAGES)/$$stage || exit 1; \
+	done; \
 	$(CDK) deploy --app cdk.out $(STACK_SELECTION) $$parameters --outputs-file build/outputs-$(ENV).json $(CDK_DEPLOY_FLAGS)
 	$(VENV)/bin/python -m tools.deploy.deployed_stacks record $(if $(STACKS),--stacks "$(STACKS)") --environment $(ENV) --assembly cdk.out
 	@echo "Stack outputs (service URLs, kubeconfig command) are in build/outputs-$(ENV).json"

@@ -50,7 +50,8 @@ class SharedLoadBalancerProps:
             It is created after the listener has moved to 443 (turning HTTPS on is one deploy);
             turning HTTPS off while it exists is two deploys: first without it, then without the
             certificate (the listener cannot take port 80 before the redirect listener, deleted
-            only at the end of the update, gives it up: DuplicateListener). Default: True.
+            only at the end of the update, gives it up: DuplicateListener); this app's
+            `make deploy` stages them itself (docs/design.md D28). Default: True.
         listener_ids: construct ids of (the listener services attach to, the redirect listener):
             `LISTENER_IDS`, or `HTTPS_FIRST_LISTENER_IDS` for an ALB deployed with a certificate
             before the listener kept one id, so that it updates in place. Changing them replaces

@@ -127,9 +127,9 @@ class LoadBalancerConfig(Section):
     http_redirect: bool = Field(
         default=defaults.HTTP_REDIRECT,
         description=(
-            "With certificate_arn: a listener on port 80 redirecting to HTTPS. To turn HTTPS off, "
-            "first deploy with this false, then without certificate_arn (the HTTPS listener "
-            "moves back to port 80 only once the redirect listener is gone)."
+            "With certificate_arn: a listener on port 80 redirecting to HTTPS. Turning HTTPS off "
+            "with it deploys in two stages, which `make deploy` runs (the HTTPS listener moves "
+            "back to port 80 only once the redirect listener is gone)."
         ),
     )
     https_first_listener_ids: bool = Field(

@@ -12,7 +12,8 @@ sandbox is synthesized, and the pair's templates are read the way CloudFormation
   held it before clashes (PriorityInUse, DuplicateListener), unless the new holder is made after
   the old one moved off it (DependsOn) in the same update.
 
-HTTPS on and off keeps the listener the services import (its port and protocol change in place);
+HTTPS on and off keeps the listener the services import (its port and protocol change in place;
+HTTPS off in two stages, the redirect listener deleted first);
 a service's stack, rule and target group follow its own `stack`, priority and ALB only. Whole
 platforms: marked `integration`. `make plan`'s rules (tools/plan) judge the same pairs with the
 CDK's diff engine; these tests hold the templates to what makes those plans clean.
@@ -32,6 +33,8 @@ from container_constructs import defaults
 from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
 from tests.helpers.apps import synth_environment
+from tools.plan.model import StackTemplate
+from tools.plan.stages import without
 
 pytestmark = pytest.mark.integration
 
@@ -325,15 +328,22 @@ def test_https_off_without_the_redirect_listener_is_clean(states: dict[str, Stat
     check_clean(states["base"], states["https-no-redirect"])
 
 
-def test_https_off_with_the_redirect_listener_takes_two_deploys(states: dict[str, State]) -> None:
-    """In one deploy the listener would move back to 80 while the redirect listener, deleted
-    only at the end of the update, still holds it: DuplicateListener. The two steps (redirect
-    off, then the certificate) are each clean (previous test)."""
+def test_https_off_with_the_redirect_listener_takes_two_stages(states: dict[str, State]) -> None:
+    """In one update the listener would move back to 80 while the redirect listener, deleted
+    only at the end of the update, still holds it: DuplicateListener. `make plan`'s first stage
+    (the deployed cluster stack without the redirect listener, tools/plan/stages.py) is clean,
+    and so is the change after it."""
     on, off = states["https"], states["base"]
     assert export_problems(on, off) == []
     assert clashes(on, off, "priority") == []
     (clash,) = clashes(on, off, "port")
     assert clash.startswith(f"port 80: {CLUSTER}/SharedLoadBalancerHttp")
+    (redirect,) = (k for k, port in _listeners(on).items() if port == (80, "HTTP"))
+    cluster = StackTemplate(CLUSTER, on[CLUSTER])
+    first = {**on, CLUSTER: dict(without(cluster, [redirect]).template)}
+    assert set(on[CLUSTER]["Resources"]) - set(first[CLUSTER]["Resources"]) == {redirect}
+    check_clean(on, first)
+    check_clean(first, off)
 
 
 # --- services: rename, priority, group, stack ----------------------------------------------------

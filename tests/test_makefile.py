@@ -140,6 +140,11 @@ def test_deploy_synthesizes_checks_the_account_then_deploys_that_assembly() -> N
         assert "tools.account" not in make("-n", target)
 
 
+# The app's record after its deploy (a staged change's stages are recorded inside the deploy loop,
+# tests/plan/test_cli.py).
+APP_RECORD = ".venv/bin/python -m tools.deploy.deployed_stacks record"
+
+
 def test_deploy_records_its_stacks_and_destroy_adds_the_recorded_ones() -> None:
     """`make deploy` records the deployed assembly after `cdk deploy`; `make destroy` first
     destroys the recorded stacks the current config lacks (from their recorded assembly), then
@@ -148,9 +153,7 @@ def test_deploy_records_its_stacks_and_destroy_adds_the_recorded_ones() -> None:
     (cdk_deploy,) = [
         i for i, line in enumerate(deploy) if line.startswith("cdk --no-notices deploy")
     ]
-    (record,) = [
-        i for i, line in enumerate(deploy) if "-m tools.deploy.deployed_stacks record" in line
-    ]
+    (record,) = [i for i, line in enumerate(deploy) if line.startswith(APP_RECORD)]
     assert cdk_deploy < record
     assert deploy[record].endswith("--environment production --assembly cdk.out")
     destroy = make("-n", "destroy", "ENV=production", "CDK_DESTROY_FLAGS=--force")
@@ -178,7 +181,7 @@ def test_stacks_selects_what_deploy_and_diff_touch_and_deploy_records() -> None:
         "-c",
         "config=config",
     ]
-    (record,) = [line for line in every if "tools.deploy.deployed_stacks record" in line]
+    (record,) = [line for line in every if line.startswith(APP_RECORD)]
     assert "--stacks" not in record
     some = make("-n", "deploy", "diff", "ENV=sandbox", "STACKS=cp-sandbox-a cp-sandbox-b")
     (deploy,) = [line for line in some.splitlines() if line.startswith("cdk --no-notices deploy")]
@@ -186,9 +189,7 @@ def test_stacks_selects_what_deploy_and_diff_touch_and_deploy_records() -> None:
     assert " --all" not in deploy
     (diff,) = [line for line in some.splitlines() if line.startswith("cdk --no-notices diff")]
     assert diff.endswith("--exclusively cp-sandbox-a cp-sandbox-b")
-    (record,) = [
-        line for line in some.splitlines() if "tools.deploy.deployed_stacks record" in line
-    ]
+    (record,) = [line for line in some.splitlines() if line.startswith(APP_RECORD)]
     assert 'record --stacks "cp-sandbox-a cp-sandbox-b" --environment sandbox' in record
 
 

@@ -7,16 +7,16 @@
 2. HTTPS on (catalogue https-on) plans clean and deploys: the listener the services import keeps
    its ARN and export and moves to HTTPS on 443 in place, a redirect listener joins it on 80, the
    service's rule stays on it;
-3. HTTPS off (catalogue https-off) is refused by the plan (unique-key: the listener would take
-   port 80 back while the redirect listener holds it), and its two steps (`http_redirect: false`,
-   then no certificate) each plan clean and deploy, back to the same listener on HTTP 80;
+3. HTTPS off (catalogue https-off) plans clean in two stages (in one deploy the listener would
+   take port 80 back while the redirect listener still holds it): the first stage, written by the
+   plan, deletes the redirect listener; the change then moves the same listener back to HTTP 80;
 4. a service renamed at its priority (catalogue service-rename) plans clean and deploys: its
    listener rule is the same resource, updated to forward to the new target group (a new rule at
    the priority the old one holds would be refused: PriorityInUse, which moto checks too).
 
 What moto cannot show: the order inside an update (it removes, then adds, then modifies, where
 CloudFormation creates and updates first and removes last) and ELB's refusal of a second listener
-on a port, so the plan's refusal of one-deploy HTTPS off is the proof of it (and
+on a port, so the plan's staging of HTTPS off is the proof of it (and
 tests/test_day_two_ecs.py's reading of the templates); moto keeps a listener an update removes from
 the stack (no delete handler), so its removal is read from the stack; and moto replaces a security
 group on every update, so the export of the ALB's security group id changes here where
@@ -81,8 +81,11 @@ class Changes:
         self.assemblies[name] = Assembly(ENVIRONMENT, outdir)
         return self.assemblies[name]
 
-    def plan(self, name: str, assembly: Assembly) -> tuple[int, dict[str, Any]]:
-        """`python -m tools.plan.cli` of the deployed stacks of `assembly` against the record."""
+    def plan(
+        self, name: str, assembly: Assembly, stages: Path | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """`python -m tools.plan.cli` of the deployed stacks of `assembly` against the record
+        (with `stages`, writing a staged change's first stages there, as `make deploy` does)."""
         run = subprocess.run(
             [
                 sys.executable,
@@ -97,6 +100,7 @@ class Changes:
                 "--build",
                 str(self.build),
                 "--json",
+                *(("--stages", str(stages)) if stages else ()),
             ],
             cwd=ROOT,
             capture_output=True,
@@ -115,6 +119,16 @@ class Changes:
         self.deploys[name] = run
         if run.returncode == 0:
             record(ENVIRONMENT, assembly.outdir, self.build, list(self.deployment.stacks))
+        return run
+
+    def deploy_stage(self, name: str, directory: Path) -> CliRun:
+        """A first stage as `make deploy` runs it: `cdk deploy --app DIR --exclusively` of the
+        stacks in DIR/STACKS, recorded when it succeeds."""
+        stacks = (directory / "STACKS").read_text(encoding="utf-8").split()
+        run = self.deployment.cdk(name, *deploy_args(directory, stacks))
+        self.deploys[name] = run
+        if run.returncode == 0:
+            record(ENVIRONMENT, directory, self.build, stacks)
         return run
 
     def statuses(self) -> dict[str, str]:
@@ -284,30 +298,34 @@ def test_https_on_plans_clean_and_moves_the_listener_in_place(
     assert exports(changes) == before_https["exports"]
 
 
-def test_https_off_is_refused_and_deploys_in_its_two_steps(
+def test_https_off_plans_clean_and_deploys_in_two_stages(
     changes: Changes, certificate: str, before_https: dict[str, Any]
 ) -> None:
-    """One deploy: refused (unique-key, port 80). Step 1, the redirect listener off, and step 2,
-    the certificate off, each plan clean and deploy; the services' listener is back on HTTP 80,
-    the same ARN and export, its rule on it."""
+    """The plan refuses nothing and stages the change (tools/plan/stages.py): `--stages` writes
+    stage 1, the cluster stack as deployed without the redirect listener, published under its
+    own template hash; deployed as `make deploy` does, stage 1 leaves only the services'
+    listener (still HTTPS 443), and the change itself then moves it back to HTTP 80: the same
+    ARN and export, its rule on it."""
     off = changes.assemblies["clean"]  # the clean change's config: no certificate
-    code, document = changes.plan("https-off", off)
-    assert code == 2
-    (refusal,) = document["refusals"]
-    assert (refusal["rule"], refusal["stack"]) == ("unique-key", FARGATE)
-    assert "DuplicateListener" in refusal["reason"]
-    no_redirect = changes.synth(
-        "https-no-redirect",
-        with_load_balancer({"certificate_arn": certificate, "http_redirect": False}),
-    )
-    code, document = changes.plan("https-no-redirect", no_redirect)
+    stages = changes.work / "stages"
+    (redirect,) = set(stack_listeners(changes)) - {before_https["serving"]}
+    code, document = changes.plan("https-off", off, stages)
     assert code == 0, document["refusals"]
-    changes.deploy("https-no-redirect", no_redirect).check()
+    assert not document["refusals"]
+    first, last = document["stages"]
+    assert first["stacks"] == [FARGATE]
+    assert [r["logical_id"] for r in first["removes"]] == [redirect]
+    assert not last["removes"]
+    assert sorted(p.name for p in stages.iterdir()) == ["1"]
+    assert (stages / "1" / "STACKS").read_text().split() == [FARGATE]
+    changes.deploy_stage("https-off-stage-1", stages / "1").check()
     arn = before_https["arn"]
     assert stack_listeners(changes) == {before_https["serving"]: arn}
     assert listener(changes, arn)["Port"] == 443
-    code, document = changes.plan("https-off-after-step-one", off)
+    code, document = changes.plan("https-off-after-stage-1", off, stages)
     assert code == 0, document["refusals"]
+    assert document["stages"] == []
+    assert not stages.exists()
     changes.deploy("https-off", off).check()
     assert stack_listeners(changes) == {before_https["serving"]: arn}
     serving = listener(changes, arn)

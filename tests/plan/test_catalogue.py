@@ -153,6 +153,9 @@ def test_each_change_plans_as_recorded(change: Change, planned: Planned) -> None
     plan = planned.plans[change.id]
     assert plan.rules == sorted(change.refused), _explain(plan)
     assert sorted({note.note for note in plan.notes}) == sorted(change.notes)
+    assert len(plan.stages) == change.stages, _explain(plan)
+    for stage in plan.stages:
+        assert not stage.plan.refused, _explain(stage.plan)
     for refusal in plan.refusals:
         assert refusal.reason
         assert refusal.steps

@@ -189,8 +189,21 @@ def test_make_deploy_plans_before_it_deploys_and_passes_stacks_and_accept() -> N
         "fixed-name",
         "--if-unrecorded",
         "deployed",
+        "--stages",
+        "build/stages-production",
     ]
     assert "--base" not in lines[plan]
+    # A staged change's first stages (written by the plan) deploy and are recorded, in order,
+    # before the app's deploy; a failed stage stops the recipe.
+    (stage,) = [
+        i for i, line in enumerate(lines) if "deploy --app build/stages-production/" in line
+    ]
+    (recorded,) = [
+        i for i, line in enumerate(lines) if "--assembly build/stages-production/" in line
+    ]
+    assert plan < stage < recorded < deploy
+    assert "--exclusively $stacks" in lines[stage]
+    assert lines[stage].rstrip().endswith("|| exit 1; \\")
 
 
 def test_make_plan_takes_base_overrides_and_flags() -> None:

@@ -23,6 +23,7 @@ def test_rule_outcome(name: str, plans: dict[str, Plan]) -> None:
     plan = plans[name]
     assert plan.rules == sorted(CASES[name].refused)
     assert plan.refused == bool(CASES[name].refused)
+    assert len(plan.stages) == CASES[name].stages
     for refusal in plan.refusals:
         assert refusal.reason
         assert refusal.steps

@@ -2,13 +2,18 @@
 
     python -m tools.plan.cli --environment sandbox --assembly cdk.out
         [--base DIR|GIT-REF|deployed] [--if-unrecorded deployed] [--overrides a.json,b.json]
-        [--stacks "A B"] [--accept RULE[,RULE]] [--json] [--output FILE]
+        [--stacks "A B"] [--accept RULE[,RULE]] [--json] [--output FILE] [--stages DIR]
 
 The base: what the last `make deploy` of the environment recorded
 (tools/deploy/deployed_stacks.py); with no record, nothing (a first deploy) or, with
 `--if-unrecorded deployed` (`make deploy`: a CI runner has no record), the templates the account
 holds; or `--base` a cloud assembly directory, a git ref, or `deployed` (the account's
 templates; credentials needed).
+
+With `--stages DIR` (`make deploy`), a staged change (tools/plan/stages.py) writes the assembly of
+each stage before the last to DIR/1, DIR/2, ... (DIR emptied first), each with a `STACKS` file:
+`make deploy` runs `cdk deploy --app DIR/N --exclusively $(cat DIR/N/STACKS)` for each, then the
+app's deploy.
 
 Exit 0: nothing refused (or every refusal accepted); 2: refused (`make deploy` stops); 1: an error.
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +37,7 @@ from tools.plan.model import Plan, State
 from tools.plan.planner import PlanError, Request, make_plan
 from tools.plan.report import as_json, render_text
 from tools.plan.rules import RULE_IDS
+from tools.plan.stages import write_assembly
 
 REFUSED_EXIT = 2
 
@@ -67,6 +74,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
     parser.add_argument("--output", type=Path, help="also write the plan as JSON to this file")
+    parser.add_argument(
+        "--stages",
+        type=Path,
+        help="write the assemblies of a staged change's first stages here (make deploy)",
+    )
     parser.add_argument("--build", type=Path, default=BUILD, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -100,6 +112,16 @@ def _deployed(app: State, assembly: Path) -> tuple[State, str]:
         return deployed_base(app, assembly, default_session())
 
 
+def _write_stages(plan: Plan, assembly: Path, directory: Path) -> None:
+    if directory.exists():
+        shutil.rmtree(directory)
+    if plan.refused:
+        return
+    for number, stage in enumerate(plan.stages[:-1], start=1):
+        templates = {name: stage.state[name] for name in stage.stacks}
+        write_assembly(assembly, directory / str(number), templates)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -118,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.output is not None:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    if args.stages is not None:
+        _write_stages(plan, args.assembly, args.stages)
     if args.json:
         print(json.dumps(document, indent=2))
     else:

@@ -159,6 +159,27 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Removal:
+    """A resource the first stage of a staged deploy deletes, and why (tools/plan/stages.py)."""
+
+    stack: str
+    logical_id: str
+    label: str  # its construct path in the stack
+    why: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One deploy of a staged change: the stacks it deploys, the state it leaves (the templates
+    to deploy), what it removes first, and its own plan. The last stage deploys the app."""
+
+    stacks: tuple[str, ...]
+    state: State
+    plan: Plan
+    removals: tuple[Removal, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
     environment: str
     base: str  # where the base came from, for the reader
@@ -166,6 +187,8 @@ class Plan:
     stacks: tuple[StackChange, ...]
     refusals: tuple[Refusal, ...] = ()
     notes: tuple[Note, ...] = field(default_factory=tuple)
+    # A change deployed in stages (tools/plan/stages.py), in order; empty: one deploy.
+    stages: tuple[Stage, ...] = ()
 
     @property
     def refused(self) -> bool:

@@ -7,9 +7,18 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from tools.plan.engine import StackPair, diff_stacks
-from tools.plan.model import Plan, StackChange, StackStatus, StackTemplate, State
+from tools.plan.model import (
+    Plan,
+    Removal,
+    StackChange,
+    StackStatus,
+    StackTemplate,
+    Stage,
+    State,
+)
 from tools.plan.notes import check_notes
 from tools.plan.rules import RULE_IDS, check_all
+from tools.plan.stages import first_stage, staged_removals
 from tools.plan.transition import Transition, deploy_order
 
 
@@ -42,8 +51,52 @@ def make_plan(request: Request) -> Plan:
     return make_plans([request])[0]
 
 
-def make_plans(requests: Sequence[Request]) -> list[Plan]:
-    """Every request's plan, with one run of the diff engine for all of them."""
+def make_plans(requests: Sequence[Request], *, staging: bool = True) -> list[Plan]:
+    """Every request's plan, with one run of the diff engine for all of them (and one more for
+    the stages of those that a staged deploy makes work: tools/plan/stages.py)."""
+    plans, transitions = _plans(requests)
+    if not staging:
+        return plans
+    staged: dict[int, tuple[tuple[Removal, ...], Request, Request]] = {}
+    for index, (request, plan, transition) in enumerate(
+        zip(requests, plans, transitions, strict=True)
+    ):
+        removals = staged_removals(transition, plan.refusals)
+        if not removals:
+            continue
+        first = Request(
+            request.environment,
+            request.base,
+            {**request.base, **first_stage(request.base, removals)},
+            request.base_description,
+            stacks=tuple(dict.fromkeys(removal.stack for removal in removals)),
+            accept=request.accept,
+        )
+        second = replace(request, base=state_after(first))
+        staged[index] = (removals, first, second)
+    if not staged:
+        return plans
+    stage_plans = iter(make_plans([r for _, *pair in staged.values() for r in pair], staging=False))
+    for index, (removals, first, second) in staged.items():
+        one, two = next(stage_plans), next(stage_plans)
+        if one.refused or two.refused:
+            continue
+        plans[index] = replace(
+            plans[index],
+            refusals=one.refusals + two.refusals,
+            stages=(
+                Stage(_deployed(one), state_after(first), one, removals),
+                Stage(_deployed(two), state_after(second), two),
+            ),
+        )
+    return plans
+
+
+def _deployed(plan: Plan) -> tuple[str, ...]:
+    return tuple(s.name for s in plan.stacks if s.status != StackStatus.STAYS)
+
+
+def _plans(requests: Sequence[Request]) -> tuple[list[Plan], list[Transition]]:
     prepared = [_prepare(request) for request in requests]
     pairs = [
         StackPair(f"{index}:{name}", request.base.get(name), request.app[name])
@@ -51,7 +104,7 @@ def make_plans(requests: Sequence[Request]) -> list[Plan]:
         for name in deployed
     ]
     engine, found = diff_stacks(pairs) if pairs else ("(nothing to diff)", {})
-    plans = []
+    plans, transitions = [], []
     for index, (request, (target, deployed)) in enumerate(zip(requests, prepared, strict=True)):
         changes = {name: found[f"{index}:{name}"] for name in deployed}
         transition = Transition(
@@ -62,7 +115,8 @@ def make_plans(requests: Sequence[Request]) -> list[Plan]:
             app=frozenset(request.app),
         )
         plans.append(_plan(request, transition, engine))
-    return plans
+        transitions.append(transition)
+    return plans, transitions
 
 
 def state_after(request: Request) -> dict[str, StackTemplate]:

@@ -76,9 +76,37 @@ def render_text(plan: Plan) -> str:
                 "  ",
             )
         )
+    lines.extend(_stages(plan))
     lines.append("")
     lines.append(verdict(plan))
     return "\n".join(lines) + "\n"
+
+
+def _stages(plan: Plan) -> list[str]:
+    if not plan.stages:
+        return []
+    lines = [
+        "",
+        f"STAGED: deploys in {len(plan.stages)} stages; `make deploy` runs them in order, each "
+        "planned clean on its own:",
+    ]
+    for number, stage in enumerate(plan.stages, start=1):
+        stacks = ", ".join(stage.stacks)
+        if stage.removals:
+            for removal in stage.removals:
+                text = f"{stacks}: deletes {removal.label} first: {removal.why}."
+                lines.extend(_wrapped(text, f"  {number}. ", "     "))
+            lines.extend(
+                _wrapped(
+                    "Until the next stage has moved its taker there, the port has no listener "
+                    "(connections to it are refused), as with two deploys by hand.",
+                    "     ",
+                )
+            )
+        else:
+            text = f"the change: the app's deploy ({len(stage.stacks)} stack(s), as planned above)."
+            lines.extend(_wrapped(text, f"  {number}. ", "     "))
+    return lines
 
 
 def verdict(plan: Plan) -> str:
@@ -92,10 +120,11 @@ def verdict(plan: Plan) -> str:
     blocking = sorted({r.rule for r in plan.refusals if not r.accepted})
     if blocking:
         return f"{summary}. REFUSED by {', '.join(blocking)}: follow the steps above."
+    staged = f" Deploys in {len(plan.stages)} stages (above)." if plan.stages else ""
     accepted = sorted({r.rule for r in plan.refusals})
     if accepted:
-        return f"{summary}. Refusals accepted (PLAN_ACCEPT={','.join(accepted)})."
-    return f"{summary}. Nothing refused."
+        return f"{summary}. Refusals accepted (PLAN_ACCEPT={','.join(accepted)}).{staged}"
+    return f"{summary}. Nothing refused.{staged}"
 
 
 def _wrapped(text: str, first: str, rest: str | None = None) -> list[str]:
@@ -142,6 +171,13 @@ def as_json(plan: Plan) -> dict[str, Any]:
         ],
         "refusals": [refusal.as_json() for refusal in plan.refusals],
         "notes": [note.__dict__ for note in plan.notes],
+        "stages": [
+            {
+                "stacks": list(stage.stacks),
+                "removes": [removal.__dict__ for removal in stage.removals],
+            }
+            for stage in plan.stages
+        ],
     }
 
 

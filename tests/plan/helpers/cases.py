@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tests.plan.helpers.templates import (
+    Resource,
     addon,
     eks_cluster,
     export,
@@ -36,6 +37,7 @@ class Case:
     app: State
     refused: tuple[str, ...]
     stacks: tuple[str, ...] | None = None
+    stages: int = 0  # a staged deploy's stages (tools/plan/stages.py); 0: one deploy
 
 
 def _producer(*exported: str, replaced: bool = False) -> dict[str, object]:
@@ -90,6 +92,19 @@ def _eks(version: str, *, group: str | None, addons: str | None) -> State:
         "Cni": addon("vpc-cni", addons),
     }
     return state(stack("eks", resources))
+
+
+def _https_listeners(*, https: bool) -> dict[str, Resource]:
+    """The services' listener (443 with HTTPS, else 80) with a rule on it, and with HTTPS the
+    redirect listener on 80, made after it."""
+    resources: dict[str, Resource] = {
+        "Alb": load_balancer(),
+        "Http": listener(port=443 if https else 80),
+        "Rule": listener_rule(ref("Http"), 1),
+    }
+    if https:
+        resources["Redirect"] = {**listener(), "DependsOn": ["Http"]}
+    return resources
 
 
 RULE_CASES: dict[str, Case] = {
@@ -199,7 +214,41 @@ RULE_CASES: dict[str, Case] = {
     ),
     "a second listener on a port of the load balancer": Case(
         state(stack("lb", {"Alb": load_balancer(), "Http": listener()})),
+        state(stack("lb", {"Alb": load_balancer(), "Http": listener(), "Web": listener()})),
+        ("unique-key",),
+    ),
+    # Staged (tools/plan/stages.py): the listener holding the port is deleted in a stage of its
+    # own first, with what references it.
+    "a new listener takes the port of one the update deletes": Case(
+        state(stack("lb", {"Alb": load_balancer(), "Http": listener()})),
         state(stack("lb", {"Alb": load_balancer(), "Web": listener()})),
+        (),
+        stages=2,
+    ),
+    "HTTPS off: the listener moves back to the redirect listener's port": Case(
+        state(stack("lb", _https_listeners(https=True))),
+        state(stack("lb", _https_listeners(https=False))),
+        (),
+        stages=2,
+    ),
+    "not staged when the first stage would be refused (an export in use)": Case(
+        state(
+            stack(
+                "lb",
+                {"Alb": load_balancer(), "Http": listener()},
+                outputs={"L": export("lb:Http", ref("Http"))},
+            ),
+            stack("svc", {"Rule": listener_rule(imported("lb:Http"), 1)}, depends_on=("lb",)),
+        ),
+        state(
+            stack("lb", {"Alb": load_balancer(), "Web": listener()}),
+            stack("svc", {"Q": topic()}, depends_on=("lb",)),
+        ),
+        ("export-in-use", "unique-key"),
+    ),
+    "not staged: a rule's priority (the sequence keeps the route served)": Case(
+        _listener_state({"RuleOld": (1, "/*")}),
+        _listener_state({"RuleNew": (1, "/*")}),
         ("unique-key",),
     ),
     # stateful-retained

@@ -118,6 +118,8 @@ class Change:
     # plans clean (or refused only by the rules it accepts) after the one before, and the last
     # one's config is `after`. docs/changing.md shows them.
     sequence: tuple[Step, ...] = ()
+    # A change `make deploy` deploys in stages (tools/plan/stages.py): how many; 0 = one deploy.
+    stages: int = 0
 
 
 CATALOGUE: tuple[Change, ...] = (
@@ -132,23 +134,9 @@ CATALOGUE: tuple[Change, ...] = (
         before={"ecs": {"fargate": {"load_balancer": {"certificate_arn": CERTIFICATE}}}},
         after={},
         # The services' listener moves back to 80 while the redirect listener, deleted only at
-        # the end of the update, still holds it (DuplicateListener).
-        refused=("unique-key",),
-        sequence=(
-            Step(
-                {
-                    "ecs": {
-                        "fargate": {
-                            "load_balancer": {
-                                "certificate_arn": CERTIFICATE,
-                                "http_redirect": False,
-                            }
-                        }
-                    }
-                }
-            ),
-            Step({}),
-        ),
+        # the end of one update, would still hold it (DuplicateListener): the redirect listener
+        # goes first, in a stage of its own.
+        stages=2,
     ),
     Change(
         "https-off-without-redirect",
@@ -464,6 +452,8 @@ def catalogue_markdown() -> str:
             if change.refused
             else "clean"
         )
+        if change.stages:
+            outcome += f", deployed in {change.stages} stages"
         if change.notes:
             outcome += " (note: " + ", ".join(f"`{note}`" for note in change.notes) + ")"
         if change.sequence:
