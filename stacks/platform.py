@@ -183,7 +183,7 @@ def build_platform(
     )
     for group in ecs_services.values():
         for stack in group:  # images come from the registry (by name: no implied dependency)
-            stack.add_dependency(registry)
+            stack.add_stack_dependency(registry)
     eks = None
     if config.eks.enabled:
         eks = EksStack(
@@ -197,7 +197,7 @@ def build_platform(
             env=env,
             description=f"Container platform ({config.name}): EKS cluster, nodes and add-ons",
         )
-        eks.add_dependency(registry)
+        eks.add_stack_dependency(registry)
     platform = Platform(
         network=network,
         registry=registry,

@@ -5,7 +5,7 @@ Other stacks reach the repositories by name, never through a cross-stack referen
 `.repositories` and `.image_sources` are handles built from each repository's ECR name (which
 config fixes: stacks/names.py), so renaming or replacing a repository (a new name with KMS on)
 changes no export another stack imports. A stack that uses them must deploy after this one
-(`add_dependency`; stacks/platform.py does it).
+(`add_stack_dependency`; stacks/platform.py does it).
 """
 
 from __future__ import annotations

@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.helpers import early
 from tests.helpers.environments import Environments
 
 if TYPE_CHECKING:
@@ -61,6 +62,31 @@ if TYPE_CHECKING:
     from tests.helpers.assembly import Assembly
 
 ENVIRONMENTS = ("sandbox", "production")
+
+
+def _default_tier(config: pytest.Config) -> str:
+    """The default tier's -m expression, as pyproject.toml's addopts gives it."""
+    addopts = config.getini("addopts")
+    return str(addopts[addopts.index("-m") + 1]) if "-m" in addopts else ""
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A run of the whole default tier (`make test`, a bare `pytest`) starts the work its
+    `environments` fixture will need before collection (tests/helpers/early.py)."""
+    config = session.config
+    tests = Path(config.rootpath, "tests").resolve()
+    whole = [Path(config.rootpath, arg).resolve() for arg in config.args] == [tests]
+    if (
+        whole
+        and config.option.markexpr == _default_tier(config)
+        and not config.option.keyword
+        and not config.option.collectonly
+    ):
+        early.start("sandbox")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    early.stop()
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +100,9 @@ def environments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environme
     from tests.helpers.cdk_cli import start_synth
     from tests.helpers.cfn_lint import start_gate_lint
 
-    cli_synth = start_synth("sandbox", tmp_path_factory.mktemp("cli-sandbox") / "cdk.out")
+    cli_synth = early.take_synth("sandbox") or start_synth(
+        "sandbox", tmp_path_factory.mktemp("cli-sandbox") / "cdk.out"
+    )
     cfn_lint = None
     try:
         assemblies = {

@@ -171,6 +171,8 @@ def test_repository_names(name: str, valid: bool) -> None:
     assert checks.is_repository_name(name) is valid
 
 
+# Integration: importing cfn-lint's validator costs about 2 s, more than the rest of this module.
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("definition", "field"),
     [("LinearConfiguration", "StepPercent"), ("CanaryConfiguration", "CanaryPercent")],

@@ -23,7 +23,7 @@ def empty_record(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @settings(
-    max_examples=100,
+    max_examples=40,
     derandomize=True,
     deadline=None,
     database=None,

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cfnlint.data.schemas
-
 from platform_config.eks import AccessConfig, EksConfig
+from tools.plan.keys import schemas_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _create_only_properties() -> list[str]:
     """AWS::EKS::Cluster's createOnlyProperties ("Update requires: Replacement") in the registry
     schema the pinned cfn-lint ships."""
-    schemas = Path(cfnlint.data.schemas.__file__).parent
+    schemas = schemas_dir()
     providers = json.loads((schemas / "providers" / "us-east-1.json").read_text())
     schema = json.loads(
         (schemas / "resources" / f"{providers['AWS::EKS::Cluster']}.json").read_text()

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import cfnlint.data.schemas
 import pytest
 
 from stacks import names
@@ -19,6 +18,7 @@ from tools.deploy.retained_resources import (
     retained_named_resources,
     stack_templates,
 )
+from tools.plan.keys import schemas_dir
 
 # Every retained resource with a fixed name in production, each kept on purpose (docs/deploying.md:
 # "Redeploying after destroy in production"). A new one needs the same decision: drop the name,
@@ -44,7 +44,7 @@ EXPECTED = {
 
 def test_name_identifiers_are_the_cloudformation_primary_identifiers() -> None:
     """`cdk import` identifies a resource by its type's primaryIdentifier (registry schema)."""
-    schemas = Path(cfnlint.data.schemas.__file__).parent
+    schemas = schemas_dir()
     providers = json.loads((schemas / "providers" / "us-east-1.json").read_text())
     for resource_type, name_property in NAME_IDENTIFIERS.items():
         schema = json.loads(

@@ -21,6 +21,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from platform_config import DEFAULT_CONFIG_DIR, load_config
 from stacks.platform import build_platform
+from tests.helpers import early
 from tests.helpers.cdk_cli import cli_context
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +38,9 @@ def project_context() -> dict[str, Any]:
 def _recorded_cli_context() -> dict[str, Any]:
     """Recorded from the pinned CLI, in a throwaway directory, the first time this process builds
     an app (about 2 s): a CLI upgrade that changes the context changes the tests' apps too."""
+    started = early.cli_context_future()
+    if started is not None:
+        return started.result()
     with tempfile.TemporaryDirectory(prefix="cli-context-") as work:
         return cli_context(Path(work))
 

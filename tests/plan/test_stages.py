@@ -152,29 +152,25 @@ def test_a_stage_assembly_publishes_its_template_under_its_own_hash(tmp_path: Pa
     assert json.loads((source / "manifest.json").read_text()) == old
 
 
-@pytest.mark.parametrize("staged", [True, False])
 def test_cli_writes_the_first_stages_and_clears_old_ones(
-    tmp_path: Path, staged: bool, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`--stages DIR`: a staged plan writes DIR/1 (its stacks in STACKS); any other plan leaves
-    no stage behind, so `make deploy` never deploys a stale one."""
+    """`--stages DIR`: a staged plan writes DIR/1 (its stacks in STACKS) and nothing else is left
+    in DIR, so `make deploy` never deploys a stale stage (a plan that is not staged leaves no DIR:
+    tests/deploy/test_deploy_changes.py)."""
     base = _assembly(tmp_path / "base")
     app = tmp_path / "app"
     app.mkdir()
     for entry in base.iterdir():
         if entry.is_file():
             (app / entry.name).write_bytes(entry.read_bytes())
-    resources = {"Alb": load_balancer(), "Web": listener()} if staged else {"Alb": load_balancer()}
+    resources = {"Alb": load_balancer(), "Web": listener()}
     (app / "lb.template.json").write_text(json.dumps({"Resources": resources}))
     stages = tmp_path / "stages"
     (stages / "7").mkdir(parents=True)
     args = ["--environment", "test", "--assembly", str(app), "--base", str(base)]
     assert main([*args, "--stages", str(stages), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    if staged:
-        assert sorted(p.name for p in stages.iterdir()) == ["1"]
-        assert set(read_assembly(stages / "1")["lb"].resources) == {"Alb"}
-        assert len(document["stages"]) == 2
-    else:
-        assert not stages.exists()
-        assert document["stages"] == []
+    assert sorted(p.name for p in stages.iterdir()) == ["1"]
+    assert set(read_assembly(stages / "1")["lb"].resources) == {"Alb"}
+    assert len(document["stages"]) == 2

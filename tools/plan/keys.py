@@ -53,7 +53,7 @@ UNIQUE_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 @functools.cache
-def _schemas() -> Path:
+def schemas_dir() -> Path:
     """cfn-lint's copy of the CloudFormation registry schemas, found without importing cfn-lint
     (its import alone takes about 1.5 s)."""
     spec = importlib.util.find_spec("cfnlint")
@@ -65,7 +65,7 @@ def _schemas() -> Path:
 @functools.cache
 def _schema_files() -> dict[str, str]:
     """Resource type -> its schema file's name, for SCHEMA_REGION."""
-    index = _schemas() / "providers" / f"{SCHEMA_REGION}.json"
+    index = schemas_dir() / "providers" / f"{SCHEMA_REGION}.json"
     files: dict[str, str] = json.loads(index.read_text(encoding="utf-8"))
     return files
 
@@ -78,7 +78,7 @@ def name_properties(resource_type: str) -> tuple[str, ...]:
     schema_file = _schema_files().get(resource_type)
     if schema_file is None:
         return ()
-    path = _schemas() / "resources" / f"{schema_file}.json"
+    path = schemas_dir() / "resources" / f"{schema_file}.json"
     schema = json.loads(path.read_text(encoding="utf-8"))
     identifier = schema.get("primaryIdentifier", [])
     read_only = set(schema.get("readOnlyProperties", []))
