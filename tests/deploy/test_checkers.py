@@ -17,9 +17,6 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
-from moto.cloudformation.models import CloudFormationBackend
-from moto.ecs.models import TaskDefinition
 
 from stacks import names
 from tests.deploy.helpers.checkers import (
@@ -29,15 +26,6 @@ from tests.deploy.helpers.checkers import (
     EMULATOR_UNDEPLOYABLE_UNITS,
     DeployedResource,
     exports_of_skipped_resources,
-)
-from tests.deploy.helpers.serial_moto_server import (
-    delete_change_set_if_it_exists,
-    delete_stack_unless_its_exports_are_imported,
-    imported_export_names,
-    resolve_update_parameters_keeping_defaults,
-    update_stack_and_its_exports,
-    update_stack_unless_it_drops_an_export_in_use,
-    update_task_definition_with_api_keys,
 )
 
 pytestmark = pytest.mark.deploy
@@ -160,6 +148,8 @@ class InProcess:
 
 @pytest.fixture(scope="module")
 def aws() -> Iterator[InProcess]:
+    from moto import mock_aws
+
     with mock_aws():
         yield InProcess()
 
@@ -428,6 +418,8 @@ def test_the_skipped_resource_export_finder_follows_ref_and_getatt() -> None:
 
 def test_the_import_finder_looks_everywhere() -> None:
     """`imported_export_names` finds a literal import nested in lists and other functions."""
+    from tests.deploy.helpers.serial_moto_server import imported_export_names
+
     template = {
         "Resources": {
             "A": {"Properties": {"Subnets": [{"Fn::ImportValue": "p:a"}, {"Ref": "X"}]}},
@@ -479,6 +471,12 @@ def test_the_harness_refuses_an_update_that_drops_an_export_in_use(
     ends UPDATE_ROLLBACK_COMPLETE with CloudFormation's reason, its outputs and exports as before;
     the same update applies once nothing imports the export, and an update that keeps it applies
     while it is imported."""
+    from moto.cloudformation.models import CloudFormationBackend
+
+    from tests.deploy.helpers.serial_moto_server import (
+        update_stack_unless_it_drops_an_export_in_use,
+    )
+
     monkeypatch.setattr(
         CloudFormationBackend, "update_stack", update_stack_unless_it_drops_an_export_in_use
     )
@@ -579,6 +577,10 @@ def test_the_harness_refuses_deleting_a_stack_whose_export_is_imported(
     """With serial_moto_server.py's addition, DeleteStack of a producer whose export two live
     stacks import keeps it, complete, with CloudFormation's reason naming both; once the importers
     are deleted, the producer is deleted."""
+    from moto.cloudformation.models import CloudFormationBackend
+
+    from tests.deploy.helpers.serial_moto_server import delete_stack_unless_its_exports_are_imported
+
     monkeypatch.setattr(
         CloudFormationBackend, "delete_stack", delete_stack_unless_its_exports_are_imported
     )
@@ -645,6 +647,10 @@ def test_the_harness_updates_a_stack_created_with_a_parameter_default(
 ) -> None:
     """With serial_moto_server.py's change, the update applies with the parameter at its default
     (what CloudFormation keeps as the previous value); a value given explicitly still wins."""
+    from moto.cloudformation.models import CloudFormationBackend
+
+    from tests.deploy.helpers.serial_moto_server import resolve_update_parameters_keeping_defaults
+
     monkeypatch.setattr(
         CloudFormationBackend,
         "_resolve_update_parameters",
@@ -711,6 +717,10 @@ def test_the_harness_registers_the_exports_of_an_update(
 ) -> None:
     """With serial_moto_server.py's change, the export an update adds is listed with its value,
     an importer of it is created, and an update dropping it removes it from the list."""
+    from moto.cloudformation.models import CloudFormationBackend
+
+    from tests.deploy.helpers.serial_moto_server import update_stack_and_its_exports
+
     monkeypatch.setattr(CloudFormationBackend, "update_stack", update_stack_and_its_exports)
     cloudformation = aws.client("cloudformation")
     producer, updated, consumer = export_added_by_update("harness-added")
@@ -801,6 +811,10 @@ def test_the_harness_shows_the_image_an_update_rolled_out(
 ) -> None:
     """With serial_moto_server.py's change, the updated revision has the new image, user,
     read-only root and port in the API's keys."""
+    from moto.ecs.models import TaskDefinition
+
+    from tests.deploy.helpers.serial_moto_server import update_task_definition_with_api_keys
+
     monkeypatch.setattr(
         TaskDefinition,
         "update_from_cloudformation_json",
@@ -832,6 +846,10 @@ def test_the_harness_deletes_a_change_set_only_if_it_exists(
 ) -> None:
     """With serial_moto_server.py's change, deleting an unknown change set succeeds and changes
     nothing; an existing one is deleted by name."""
+    from moto.cloudformation.models import CloudFormationBackend
+
+    from tests.deploy.helpers.serial_moto_server import delete_change_set_if_it_exists
+
     monkeypatch.setattr(CloudFormationBackend, "delete_change_set", delete_change_set_if_it_exists)
     cloudformation = aws.client("cloudformation")
     template, parameters = defaulted_parameter_stack("harness-change-set")
