@@ -6,34 +6,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from aws_cdk import Acknowledgment, ArnFormat, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, ArnFormat, Stack, Token, Validations
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
-from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
 from container_constructs import defaults
 from container_constructs.checks import MACHINE_IMAGE_VERSION
-from container_constructs.common import DEFAULT_LOG_RETENTION
-from container_constructs.ecs_service_cluster import (
-    ServiceCluster,
-    add_exec_log_group,
-    add_service_connect,
-    exec_logging,
-)
+from container_constructs.ecs_cluster_base import ClusterBaseProps, add_cluster, add_service_cluster
 from container_constructs.machine_images import instance_refresh_policy, pinned_machine_image
 
 
 @dataclass(frozen=True, kw_only=True)
-class Ec2ClusterProps:
-    """Props of `Ec2Cluster`.
+class Ec2ClusterProps(ClusterBaseProps):
+    """Props of `Ec2Cluster`, with those of `ClusterBaseProps` (the VPC,
+    Container Insights, the ECS Exec log group, Service Connect).
 
     Attributes:
-        vpc: the VPC; instances go to its private subnets. Required.
         instance_types: instance types of one architecture; the first is the launch template's.
             With more than one, or with `spot`, a mixed-instances policy spreads over them.
             Required.
@@ -55,18 +46,8 @@ class Ec2ClusterProps:
             instance blocks the Auto Scaling group's deletion, aws/aws-cdk#18179).
         root_volume_gib: size of the encrypted gp3 root (AL2023) or data (Bottlerocket)
             volume. Default: 30.
-        container_insights: Container Insights level. Default: ENABLED.
-        exec_log_retention: retention of the ECS Exec session log group. Default: one month.
-        log_encryption_key: KMS key of the ECS Exec log group. Default: none.
-        removal_policy: of the ECS Exec log group. Default: RETAIN.
-        exec_log_group_name: name of the ECS Exec log group, so that other stacks can name it
-            without a cross-stack reference. Default: generated.
-        service_connect_namespace: the name of a Cloud Map HTTP namespace for ECS Service
-            Connect, with the security group its tasks carry (`add_service_connect`). Default:
-            None, no Service Connect.
     """
 
-    vpc: ec2.IVpc
     instance_types: Sequence[str]
     machine_image: Literal["al2023", "bottlerocket"] = defaults.MACHINE_IMAGE
     machine_image_version: str | None = None
@@ -77,14 +58,6 @@ class Ec2ClusterProps:
     on_demand_base_capacity: int = defaults.ON_DEMAND_BASE_CAPACITY
     managed_termination_protection: bool = defaults.MANAGED_TERMINATION_PROTECTION
     root_volume_gib: int = defaults.ROOT_VOLUME_GIB
-    container_insights: ecs.ContainerInsights = ecs.ContainerInsights[
-        defaults.CONTAINER_INSIGHTS.upper()
-    ]
-    exec_log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION
-    log_encryption_key: kms.IKey | None = None
-    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
-    exec_log_group_name: str | None = None
-    service_connect_namespace: str | None = None
 
 
 class Ec2Cluster(Construct):
@@ -115,22 +88,7 @@ class Ec2Cluster(Construct):
         architecture = instance_types[0].architecture
         bottlerocket = props.machine_image == "bottlerocket"
 
-        self.exec_log_group = add_exec_log_group(
-            self,
-            retention=props.exec_log_retention,
-            removal_policy=props.removal_policy,
-            encryption_key=props.log_encryption_key,
-            name=props.exec_log_group_name,
-        )
-        self.cluster = ecs.Cluster(
-            self,
-            "Cluster",
-            vpc=props.vpc,
-            container_insights_v2=props.container_insights,
-            execute_command_configuration=exec_logging(
-                self.exec_log_group, encrypted=props.log_encryption_key is not None
-            ),
-        )
+        self.cluster, self.exec_log_group = add_cluster(self, props)
 
         machine_image = pinned_machine_image(
             props.machine_image,
@@ -266,21 +224,17 @@ class Ec2Cluster(Construct):
             )
         ]
         self.cluster.add_default_capacity_provider_strategy(self.default_strategy)
-        self.namespace: servicediscovery.HttpNamespace | None = None
-        self.service_connect_security_group: ec2.SecurityGroup | None = None
-        if props.service_connect_namespace is not None:
-            self.namespace, self.service_connect_security_group = add_service_connect(
-                self, vpc=props.vpc, name=props.service_connect_namespace
-            )
-        self.service_cluster = ServiceCluster(
+        services = add_service_cluster(
+            self,
+            props,
             cluster=self.cluster,
-            launch_type="ec2",
-            capacity_provider_strategy=self.default_strategy,
             exec_log_group=self.exec_log_group,
-            log_key=props.log_encryption_key,
-            namespace=self.namespace,
-            service_connect_security_group=self.service_connect_security_group,
+            launch_type="ec2",
+            strategy=self.default_strategy,
         )
+        self.namespace = services.namespace
+        self.service_connect_security_group = services.service_connect_security_group
+        self.service_cluster = services.service_cluster
 
 
 def _grant_spot_draining(role: iam.Role, cluster: ecs.Cluster) -> None:

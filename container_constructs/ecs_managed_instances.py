@@ -15,23 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Acknowledgment, RemovalPolicy, Size, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Size, Stack, Token, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
-from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
 from container_constructs import defaults
-from container_constructs.common import DEFAULT_LOG_RETENTION
-from container_constructs.ecs_service_cluster import (
-    ServiceCluster,
-    add_exec_log_group,
-    add_service_connect,
-    exec_logging,
-)
+from container_constructs.ecs_cluster_base import ClusterBaseProps, add_cluster, add_service_cluster
 
 _CPU_MANUFACTURERS = {
     "x86_64": [ec2.CpuManufacturer.INTEL, ec2.CpuManufacturer.AMD],
@@ -40,40 +31,24 @@ _CPU_MANUFACTURERS = {
 
 
 @dataclass(frozen=True, kw_only=True)
-class ManagedInstancesClusterProps:
-    """Props of `ManagedInstancesCluster`.
+class ManagedInstancesClusterProps(ClusterBaseProps):
+    """Props of `ManagedInstancesCluster`, with those of `ClusterBaseProps` (the VPC,
+    Container Insights, the ECS Exec log group, Service Connect).
 
     Attributes:
-        vpc: the VPC; instances go to its private subnets. Required.
         min_vcpus: fewest vCPUs of an instance ECS may launch. Default: 2.
         max_vcpus: most vCPUs of an instance. Default: 8.
         min_memory_gib: least memory of an instance, GiB. Default: 4.
         cpu_architecture: "x86_64" (Intel, AMD) or "arm64" (Graviton). Default: "x86_64".
         spot: Spot instances rather than on-demand (replacing this replaces the capacity
             provider). Default: False.
-        container_insights: Container Insights level. Default: ENABLED.
-        exec_log_retention: retention of the ECS Exec session log group. Default: one month.
-        log_encryption_key: KMS key of the ECS Exec log group. Default: none.
-        removal_policy: of the ECS Exec log group. Default: RETAIN.
-        exec_log_group_name: name of the ECS Exec log group. Default: generated.
-        service_connect_namespace: the name of a Cloud Map HTTP namespace for ECS Service
-            Connect, with the security group its tasks carry. Default: None, no Service Connect.
     """
 
-    vpc: ec2.IVpc
     min_vcpus: int = defaults.MANAGED_INSTANCES_MIN_VCPUS
     max_vcpus: int = defaults.MANAGED_INSTANCES_MAX_VCPUS
     min_memory_gib: int = defaults.MANAGED_INSTANCES_MIN_MEMORY_GIB
     cpu_architecture: str = defaults.CPU_ARCHITECTURE
     spot: bool = defaults.SPOT
-    container_insights: ecs.ContainerInsights = ecs.ContainerInsights[
-        defaults.CONTAINER_INSIGHTS.upper()
-    ]
-    exec_log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION
-    log_encryption_key: kms.IKey | None = None
-    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
-    exec_log_group_name: str | None = None
-    service_connect_namespace: str | None = None
 
 
 class ManagedInstancesCluster(Construct):
@@ -103,22 +78,7 @@ class ManagedInstancesCluster(Construct):
                 f"ManagedInstancesCluster: cpu_architecture '{props.cpu_architecture}'; "
                 f"allowed: {', '.join(_CPU_MANUFACTURERS)}"
             )
-        self.exec_log_group = add_exec_log_group(
-            self,
-            retention=props.exec_log_retention,
-            removal_policy=props.removal_policy,
-            encryption_key=props.log_encryption_key,
-            name=props.exec_log_group_name,
-        )
-        self.cluster = ecs.Cluster(
-            self,
-            "Cluster",
-            vpc=props.vpc,
-            container_insights_v2=props.container_insights,
-            execute_command_configuration=exec_logging(
-                self.exec_log_group, encrypted=props.log_encryption_key is not None
-            ),
-        )
+        self.cluster, self.exec_log_group = add_cluster(self, props)
         self.security_group = ec2.SecurityGroup(
             self,
             "InstanceSecurityGroup",
@@ -173,21 +133,17 @@ class ManagedInstancesCluster(Construct):
                 "ARN exists only once ECS registers the instance",
             ),
         )
-        self.namespace: servicediscovery.HttpNamespace | None = None
-        self.service_connect_security_group: ec2.SecurityGroup | None = None
-        if props.service_connect_namespace is not None:
-            self.namespace, self.service_connect_security_group = add_service_connect(
-                self, vpc=props.vpc, name=props.service_connect_namespace
-            )
-        self.service_cluster = ServiceCluster(
+        services = add_service_cluster(
+            self,
+            props,
             cluster=self.cluster,
-            launch_type="managed_instances",
-            capacity_provider_strategy=strategy,
             exec_log_group=self.exec_log_group,
-            log_key=props.log_encryption_key,
-            namespace=self.namespace,
-            service_connect_security_group=self.service_connect_security_group,
+            launch_type="managed_instances",
+            strategy=strategy,
         )
+        self.namespace = services.namespace
+        self.service_connect_security_group = services.service_connect_security_group
+        self.service_cluster = services.service_cluster
 
 
 def _container_instances(scope: Construct) -> str:

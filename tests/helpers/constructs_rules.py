@@ -24,6 +24,7 @@ RULES_THIRD_PARTY = frozenset({"jsii"})
 # A module split into parts: copy it with its companions (which follow the same rules).
 _SERVICE_CLUSTER = f"{PACKAGE}.ecs_service_cluster"  # the handles services take
 _ROUTES = f"{PACKAGE}.listener_routes"  # where the handles make services' listener rules
+_CLUSTER_BASE = f"{PACKAGE}.ecs_cluster_base"  # what every cluster construct shares
 # The hardened task every service kind builds on (container_constructs/task_definition.py) and
 # the service, storage and sidecar parts the kinds share.
 _TASK = frozenset(
@@ -64,13 +65,14 @@ COMPANIONS: dict[str, frozenset[str]] = {
     f"{PACKAGE}.worker_service": _TASK | {f"{PACKAGE}.worker_scaling"},
     f"{PACKAGE}.scheduled_job": _TASK,
     f"{PACKAGE}.service_release": frozenset({_SERVICE_CLUSTER, _ROUTES}),
-    f"{PACKAGE}.ecs_managed_instances": frozenset({_SERVICE_CLUSTER}),
+    f"{PACKAGE}.ecs_managed_instances": frozenset({_SERVICE_CLUSTER, _CLUSTER_BASE}),
+    _CLUSTER_BASE: frozenset({_SERVICE_CLUSTER, _ROUTES}),
     # EksCluster and its companions (copy them together) may import each other.
     **{module: _EKS - {module} for module in _EKS},
     f"{PACKAGE}.ecs_ec2_cluster": frozenset(
-        {_SERVICE_CLUSTER, _ROUTES, f"{PACKAGE}.machine_images"}
+        {_SERVICE_CLUSTER, _ROUTES, _CLUSTER_BASE, f"{PACKAGE}.machine_images"}
     ),
-    f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER, _ROUTES}),
+    f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER, _ROUTES, _CLUSTER_BASE}),
     f"{PACKAGE}.load_balancer": frozenset({_SERVICE_CLUSTER, _ROUTES}),
     f"{PACKAGE}.registry": frozenset({f"{PACKAGE}.pull_through_cache"}),
 }
@@ -181,7 +183,9 @@ def undocumented(module: ModuleType) -> list[str]:
         if name.startswith("_") or getattr(value, "__module__", None) != module.__name__:
             continue
         if inspect.isclass(value) and dataclasses.is_dataclass(value):
-            fields = [field.name for field in dataclasses.fields(value)]
+            # A field a base class declares is documented by that class, checked in its module.
+            own = inspect.get_annotations(value)
+            fields = [field.name for field in dataclasses.fields(value) if field.name in own]
             problems.extend(_check_entries(name, value.__doc__, fields))
         elif inspect.isclass(value) and issubclass(value, Construct):
             parameters = inspect.signature(value.__init__).parameters.values()
