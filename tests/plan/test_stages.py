@@ -174,3 +174,11 @@ def test_cli_writes_the_first_stages_and_clears_old_ones(
     assert sorted(p.name for p in stages.iterdir()) == ["1"]
     assert set(read_assembly(stages / "1")["lb"].resources) == {"Alb"}
     assert len(document["stages"]) == 2
+
+
+def test_sub_strings_name_resources_but_not_their_variables_or_pseudo_parameters() -> None:
+    from tools.plan.references import referenced_ids
+
+    text = "${A.Arn}/${AWS::Region}/${!Literal}/${B}/${X}"
+    assert referenced_ids({"Fn::Sub": text}) == {"A", "B", "X"}
+    assert referenced_ids({"Fn::Sub": [text, {"X": ref("C")}]}) == {"A", "B", "C"}

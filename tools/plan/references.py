@@ -5,11 +5,15 @@ stack and the same listener's `Ref` in its own stack compare equal)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from tools.plan.model import StackTemplate, State
+
+# A `${Name}` or `${Name.Attribute}` of an Fn::Sub string; `${!Literal}` is not a reference.
+_SUB_REFERENCE = re.compile(r"\$\{([^!}.][^}.]*)[.}]")
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,8 @@ def importers(state: State, export_name: str, producer: str) -> list[str]:
 
 
 def referenced_ids(value: Any) -> set[str]:
-    """The logical ids `value` names with `Ref` or `Fn::GetAtt` (pseudo parameters left out)."""
+    """The logical ids `value` names with `Ref`, `Fn::GetAtt` or `${...}` in an `Fn::Sub` string
+    (pseudo parameters and `${!literal}` left out)."""
     found: set[str] = set()
     if isinstance(value, list):
         for item in value:
@@ -71,10 +76,25 @@ def referenced_ids(value: Any) -> set[str]:
             found.add(attribute[0])
         elif isinstance(attribute, str):
             found.add(attribute.split(".", 1)[0])
+        found |= _sub_references(value.get("Fn::Sub"))
         for key, item in value.items():
             if key not in ("Ref", "Fn::GetAtt"):
                 found |= referenced_ids(item)
     return found
+
+
+def _sub_references(sub: Any) -> set[str]:
+    """The logical ids an `Fn::Sub` string names; its own variables (the map of the list form)
+    and pseudo parameters are not resources."""
+    text, variables = (sub[0], sub[1:2]) if isinstance(sub, list) and sub else (sub, [])
+    if not isinstance(text, str):
+        return set()
+    local = set(variables[0]) if variables and isinstance(variables[0], dict) else set()
+    return {
+        name
+        for name in _SUB_REFERENCE.findall(text)
+        if not name.startswith("AWS::") and name not in local
+    }
 
 
 def canonical(

@@ -23,7 +23,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
 import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -38,7 +37,6 @@ from tools.plan.transition import Transition
 
 STAGED_KINDS = frozenset({"port"})
 STACKS_FILE = "STACKS"
-_SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)[.}]")
 
 
 def staged_removals(transition: Transition, refusals: Iterable[Refusal]) -> tuple[Removal, ...]:
@@ -90,7 +88,7 @@ def without(stack: StackTemplate, logical_ids: Iterable[str]) -> StackTemplate:
         pending = {
             name
             for name, resource in resources.items()
-            if name not in gone and _references(resource) & gone
+            if name not in gone and referenced_ids(resource) & gone
         }
         gone |= pending
     for name in gone:
@@ -105,28 +103,9 @@ def without(stack: StackTemplate, logical_ids: Iterable[str]) -> StackTemplate:
         else:
             del resource["DependsOn"]
     outputs: dict[str, Any] = template.get("Outputs", {})
-    for name in [name for name, output in outputs.items() if _references(output) & gone]:
+    for name in [name for name, output in outputs.items() if referenced_ids(output) & gone]:
         del outputs[name]
     return replace(stack, template=template)
-
-
-def _references(value: Any) -> set[str]:
-    """Logical ids `value` names by Ref, Fn::GetAtt or `${...}` in Fn::Sub."""
-    found = referenced_ids(value)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "Fn::Sub":
-                text = item[0] if isinstance(item, list) and item else item
-                if isinstance(text, str):
-                    found |= set(_SUB_REFERENCE.findall(text))
-            found |= _references(item) if key != "Fn::Sub" else set()
-        sub = value.get("Fn::Sub")
-        if isinstance(sub, list) and len(sub) > 1:
-            found |= _references(sub[1])
-    elif isinstance(value, list):
-        for item in value:
-            found |= _references(item)
-    return found
 
 
 def write_assembly(source: Path, destination: Path, templates: Mapping[str, StackTemplate]) -> None:
