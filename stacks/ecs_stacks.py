@@ -63,7 +63,8 @@ FIRST_ALB = AlbKey(*names.FIRST_LOAD_BALANCER)
 
 
 class ClusterBasics(TypedDict):
-    """The props both cluster constructs take alike, as a cluster stack sets them."""
+    """The fields of `ClusterBaseProps` as a cluster stack sets them (typed keyword arguments every
+    cluster construct's props take)."""
 
     vpc: ec2.IVpc
     container_insights: ecs.ContainerInsights
