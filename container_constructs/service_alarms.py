@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Duration, Fn
+from aws_cdk import Fn
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
@@ -16,6 +15,14 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from container_constructs import defaults
+from container_constructs.alarm_resource import (
+    AT_LEAST,
+    GREATER,
+    AlarmExpression,
+    AlarmMetric,
+    AlarmSpec,
+    add_alarm,
+)
 
 # Each alarm's name is `<name_prefix>-<kind>`: a dashboard in another stack finds it by that name.
 ALARM_KINDS = ("5xx", "p99", "unhealthy", "running", "cpu", "memory")
@@ -86,7 +93,7 @@ class ServiceAlarms(Construct):
     never breaches (a service without traffic is not failing).
 
     Attributes:
-        alarms: the alarms by kind (`ALARM_KINDS`).
+        alarms: the alarms by kind (`ALARM_KINDS`), each `Alarm<Kind>/Resource`.
         release_alarms: the names of the service's deployment alarms (empty unless
             judge_releases).
     """
@@ -95,112 +102,116 @@ class ServiceAlarms(Construct):
         super().__init__(scope, construct_id)
         if props.target_groups and props.load_balancer_full_name is None:
             raise ValueError("ServiceAlarms: target_groups need load_balancer_full_name")
-        period = Duration.seconds(defaults.ALARM_PERIOD_SECONDS)
         service = props.service
         names = alarm_names(props.name_prefix)
+        balancer = props.load_balancer_full_name
+        group_names = [group.target_group_full_name for group in props.target_groups]
 
-        def alb(metric: str, statistic: str, index: int) -> cloudwatch.Metric:
-            assert props.load_balancer_full_name is not None  # checked above
-            return cloudwatch.Metric(
-                namespace="AWS/ApplicationELB",
-                metric_name=metric,
-                dimensions_map={
-                    "LoadBalancer": props.load_balancer_full_name,
-                    "TargetGroup": props.target_groups[index].target_group_full_name,
-                },
-                statistic=statistic,
-                period=period,
-            )
+        def alb(prefix: str, metric: str, statistic: str) -> dict[str, AlarmMetric]:
+            """`metric` of each target group, keyed `<prefix>0`, `<prefix>1`."""
+            assert balancer is not None or not group_names  # checked above
+            return {
+                f"{prefix}{index}": AlarmMetric(
+                    namespace="AWS/ApplicationELB",
+                    metric_name=metric,
+                    dimensions=(("LoadBalancer", balancer), ("TargetGroup", group)),
+                    statistic=statistic,
+                )
+                for index, group in enumerate(group_names)
+            }
 
-        groups = range(len(props.target_groups))
-        errors = {f"e{i}": alb("HTTPCode_Target_5XX_Count", "Sum", i) for i in groups}
-        requests = {f"r{i}": alb("RequestCount", "Sum", i) for i in groups}
+        errors = alb("e", "HTTPCode_Target_5XX_Count", "Sum")
+        requests = alb("r", "RequestCount", "Sum")
         error_sum = "+".join(f"FILL({key},0)" for key in errors)
         request_sum = "+".join(f"FILL({key},0)" for key in requests)
-        error_rate = cloudwatch.MathExpression(
+        error_rate = AlarmExpression(
             expression=(
                 f"IF(({request_sum}) >= {props.target_5xx_min_requests}, "
                 f"100*({error_sum})/({request_sum}), 0)"
             ),
-            using_metrics={**errors, **requests},
             label="Target 5xx, % of requests",
-            period=period,
+            metrics={**errors, **requests},
         )
-        latency = {f"l{i}": alb("TargetResponseTime", "p99", i) for i in groups}
-        unhealthy = {f"u{i}": alb("UnHealthyHostCount", "Maximum", i) for i in groups}
-        insights = {
-            "ClusterName": service.cluster.cluster_name,
-            "ServiceName": service.service_name,
-        }
-        running_gap = cloudwatch.MathExpression(
+        latency = alb("l", "TargetResponseTime", "p99")
+        unhealthy = alb("u", "UnHealthyHostCount", "Maximum")
+        ecs_dimensions = (
+            ("ClusterName", service.cluster.cluster_name),
+            ("ServiceName", service.service_name),
+        )
+        running_gap = AlarmExpression(
             expression="FILL(desired,0) - FILL(running,0)",
-            using_metrics={
-                name: cloudwatch.Metric(
+            label="Desired tasks not running",
+            metrics={
+                name: AlarmMetric(
                     namespace="ECS/ContainerInsights",
                     metric_name=metric,
-                    dimensions_map=insights,
+                    dimensions=ecs_dimensions,
                     statistic="Average",
-                    period=period,
                 )
                 for name, metric in (
                     ("desired", "DesiredTaskCount"),
                     ("running", "RunningTaskCount"),
                 )
             },
-            label="Desired tasks not running",
-            period=period,
         )
-        greater = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
-        at_least = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
-        specs: dict[str, tuple[cloudwatch.IMetric, float, cloudwatch.ComparisonOperator, str]] = {
-            "5xx": (error_rate, props.target_5xx_percent, greater, "target 5xx rate (%)"),
+        specs: dict[str, tuple[AlarmMetric | AlarmExpression, float, str, str]] = {
+            "5xx": (error_rate, props.target_5xx_percent, GREATER, "target 5xx rate (%)"),
             "p99": (
-                _combined(latency, "MAX", "p99 target response time (s)", period),
+                _combined(latency, "MAX", "p99 target response time (s)"),
                 props.p99_response_seconds,
-                greater,
+                GREATER,
                 "p99 target response time (s)",
             ),
             "unhealthy": (
-                _combined(unhealthy, "SUM", "Unhealthy targets", period),
+                _combined(unhealthy, "SUM", "Unhealthy targets"),
                 props.unhealthy_targets,
-                at_least,
+                AT_LEAST,
                 "unhealthy targets",
             ),
-            "running": (running_gap, 1, at_least, "desired tasks not running"),
+            "running": (running_gap, 1, AT_LEAST, "desired tasks not running"),
             "cpu": (
-                service.metric_cpu_utilization(period=period),
+                AlarmMetric(
+                    namespace="AWS/ECS",
+                    metric_name="CPUUtilization",
+                    dimensions=ecs_dimensions,
+                    statistic="Average",
+                ),
                 props.cpu_percent,
-                greater,
+                GREATER,
                 "CPU utilisation (%)",
             ),
             "memory": (
-                service.metric_memory_utilization(period=period),
+                AlarmMetric(
+                    namespace="AWS/ECS",
+                    metric_name="MemoryUtilization",
+                    dimensions=ecs_dimensions,
+                    statistic="Average",
+                ),
                 props.memory_percent,
-                greater,
+                GREATER,
                 "memory utilisation (%)",
             ),
         }
         if not props.target_groups:
             specs = {kind: spec for kind, spec in specs.items() if kind not in ALB_ALARM_KINDS}
-        action = actions.SnsAction(props.topic)
-        self.alarms: dict[str, cloudwatch.Alarm] = {}
-        for kind, (metric, threshold, operator, what) in specs.items():
-            alarm = cloudwatch.Alarm(
+        topic_arn = props.topic.topic_arn
+        self.alarms: dict[str, cloudwatch.CfnAlarm] = {
+            kind: add_alarm(
                 self,
                 f"Alarm{kind.capitalize()}",
-                alarm_name=names[kind],
-                alarm_description=f"{what} past {threshold} for "
-                f"{props.evaluation_periods} minute(s) in a row",
-                metric=metric,
-                threshold=threshold,
-                comparison_operator=operator,
-                evaluation_periods=props.evaluation_periods,
-                datapoints_to_alarm=props.evaluation_periods,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                AlarmSpec(
+                    name=names[kind],
+                    description=f"{what} past {threshold} for "
+                    f"{props.evaluation_periods} minute(s) in a row",
+                    metric=metric,
+                    threshold=threshold,
+                    comparison_operator=operator,
+                    evaluation_periods=props.evaluation_periods,
+                ),
+                topic_arn=topic_arn,
             )
-            alarm.add_alarm_action(action)
-            alarm.add_ok_action(action)
-            self.alarms[kind] = alarm
+            for kind, (metric, threshold, operator, what) in specs.items()
+        }
         self.release_alarms: list[str] = []
         if props.judge_releases and props.target_groups:
             # Literal names: a name read from the alarm would make the service depend on the
@@ -212,16 +223,15 @@ class ServiceAlarms(Construct):
 
 
 def _combined(
-    metrics: dict[str, cloudwatch.Metric], function: str, label: str, period: Duration
-) -> cloudwatch.IMetric:
+    metrics: dict[str, AlarmMetric], function: str, label: str
+) -> AlarmMetric | AlarmExpression:
     """The one metric, or `function` over several (a target group and its alternate)."""
     if len(metrics) == 1:
         return next(iter(metrics.values()))
-    return cloudwatch.MathExpression(
+    return AlarmExpression(
         expression=f"{function}([{', '.join(f'FILL({key},0)' for key in metrics)}])",
-        using_metrics=metrics,
         label=label,
-        period=period,
+        metrics=metrics,
     )
 
 
@@ -239,49 +249,52 @@ def add_queue_alarms(
     queue: sqs.IQueue | None = None,
     max_age_seconds: int = defaults.QUEUE_AGE_SECONDS,
     evaluation_periods: int = defaults.ALARM_EVALUATION_PERIODS,
-) -> dict[str, cloudwatch.Alarm]:
+) -> dict[str, cloudwatch.CfnAlarm]:
     """A worker's alarms (with `queue`: its oldest message older than `max_age_seconds`,
     `queue-age`) or a scheduled job's (without: `failed-invocations`), and in both the messages
     in `dead_letter_queue` (what failed for good: `dead-letters`, or a job's invocations the
     scheduler could not run), each notifying `topic` on alarm and on OK."""
-    period = Duration.seconds(defaults.ALARM_PERIOD_SECONDS)
-    specs: list[tuple[str, cloudwatch.IMetric, float, int, str]] = []
+    specs: list[tuple[str, AlarmMetric, float, int, str]] = []
     if queue is not None:
-        specs.append(
-            (
-                "queue-age",
-                queue.metric_approximate_age_of_oldest_message(period=period, statistic="Maximum"),
-                max_age_seconds,
-                evaluation_periods,
-                f"oldest message older than {max_age_seconds} s",
-            )
-        )
+        specs.append((
+            "queue-age",
+            _queue_metric(queue, "ApproximateAgeOfOldestMessage"),
+            max_age_seconds,
+            evaluation_periods,
+            f"oldest message older than {max_age_seconds} s",
+        ))  # fmt: skip
     if dead_letter_queue is not None:
         specs.append((
             "dead-letters" if queue is not None else "failed-invocations",
-            dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=period, statistic="Maximum"
-            ),
+            _queue_metric(dead_letter_queue, "ApproximateNumberOfMessagesVisible"),
             0,
             1,
             "messages in the dead-letter queue",
         ))  # fmt: skip
-    action = actions.SnsAction(topic)
-    alarms: dict[str, cloudwatch.Alarm] = {}
-    for kind, metric, threshold, periods, what in specs:
-        alarm = cloudwatch.Alarm(
+    topic_arn = topic.topic_arn
+    return {
+        kind: add_alarm(
             scope,
             "Alarm" + "".join(part.capitalize() for part in kind.split("-")),
-            alarm_name=f"{name_prefix}-{kind}",
-            alarm_description=what,
-            metric=metric,
-            threshold=threshold,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=periods,
-            datapoints_to_alarm=periods,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            AlarmSpec(
+                name=f"{name_prefix}-{kind}",
+                description=what,
+                metric=metric,
+                threshold=threshold,
+                comparison_operator=GREATER,
+                evaluation_periods=periods,
+            ),
+            topic_arn=topic_arn,
         )
-        alarm.add_alarm_action(action)
-        alarm.add_ok_action(action)
-        alarms[kind] = alarm
-    return alarms
+        for kind, metric, threshold, periods, what in specs
+    }
+
+
+def _queue_metric(queue: sqs.IQueue, metric_name: str) -> AlarmMetric:
+    """The queue's `metric_name`, its maximum over the alarm period."""
+    return AlarmMetric(
+        namespace="AWS/SQS",
+        metric_name=metric_name,
+        dimensions=(("QueueName", queue.queue_name),),
+        statistic="Maximum",
+    )

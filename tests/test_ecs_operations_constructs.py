@@ -302,3 +302,42 @@ def test_worker_and_job_alarms_watch_queue_age_and_dead_letters() -> None:
                 "AlarmActions": [{"Ref": Match.string_like_regexp("Topic")}],
             },
         )
+
+
+def test_alarm_resource_writes_a_percentile_as_extended_statistic_and_an_expression_first() -> None:
+    """The two shapes `alarm_resource.add_alarm` writes, as aws-cdk-lib's `Alarm` writes them."""
+    from aws_cdk import App
+    from aws_cdk.assertions import Template
+
+    from container_constructs.alarm_resource import (
+        AT_LEAST,
+        AlarmExpression,
+        AlarmMetric,
+        AlarmSpec,
+        add_alarm,
+    )
+
+    stack = Stack(App(), "Alarms")
+    latency = AlarmMetric(
+        namespace="AWS/ApplicationELB",
+        metric_name="TargetResponseTime",
+        dimensions=(("TargetGroup", "tg"),),
+        statistic="p99",
+    )
+    add_alarm(stack, "Slow", AlarmSpec(name="slow", description="d", metric=latency,
+              threshold=2, comparison_operator=AT_LEAST, evaluation_periods=3),
+              topic_arn="arn:aws:sns:us-east-1:111122223333:t")  # fmt: skip
+    gap = AlarmExpression(expression="a - b", label="gap", metrics={"a": latency, "b": latency})
+    add_alarm(stack, "Gap", AlarmSpec(name="gap", description="d", metric=gap, threshold=1,
+              comparison_operator=AT_LEAST, evaluation_periods=2),
+              topic_arn="arn:aws:sns:us-east-1:111122223333:t")  # fmt: skip
+    alarms = Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm")
+    slow = alarms[next(key for key in alarms if key.startswith("Slow"))]["Properties"]
+    assert (slow["ExtendedStatistic"], slow["Period"], "Statistic" in slow) == ("p99", 60, False)
+    assert slow["OKActions"] == slow["AlarmActions"] == ["arn:aws:sns:us-east-1:111122223333:t"]
+    assert slow["TreatMissingData"] == "notBreaching"
+    metrics = alarms[next(key for key in alarms if key.startswith("Gap"))]["Properties"]["Metrics"]
+    assert [(m["Id"], m["ReturnData"]) for m in metrics] == [
+        ("expr_1", True), ("a", False), ("b", False)
+    ]  # fmt: skip
+    assert metrics[1]["MetricStat"]["Stat"] == "p99"

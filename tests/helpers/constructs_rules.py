@@ -75,6 +75,7 @@ COMPANIONS: dict[str, frozenset[str]] = {
     f"{PACKAGE}.ecs_fargate_cluster": frozenset({_SERVICE_CLUSTER, _ROUTES, _CLUSTER_BASE}),
     f"{PACKAGE}.load_balancer": frozenset({_SERVICE_CLUSTER, _ROUTES}),
     f"{PACKAGE}.registry": frozenset({f"{PACKAGE}.pull_through_cache"}),
+    f"{PACKAGE}.service_alarms": frozenset({f"{PACKAGE}.alarm_resource"}),
 }
 # A module past this many lines does more than one job: split it into companions.
 MAX_MODULE_LINES = 400
