@@ -92,11 +92,14 @@ class ClusterDashboard(Construct):
             dashboard_name=props.dashboard_name,
             default_interval=Duration.hours(3),
         )
-        alarms = [
-            cloudwatch.Alarm.from_alarm_name(self, f"{service.name}-{kind}", alarm_name)
+        imported = {
+            (service.name, kind): cloudwatch.Alarm.from_alarm_name(
+                self, f"{service.name}-{kind}", alarm_name
+            )
             for service in props.services
             for kind, alarm_name in service.alarm_names.items()
-        ]
+        }
+        alarms = list(imported.values())
         for first in range(0, len(alarms), ALARMS_PER_STATUS_WIDGET):
             self.dashboard.add_widgets(
                 cloudwatch.AlarmStatusWidget(
@@ -122,9 +125,7 @@ class ClusterDashboard(Construct):
             row = [
                 cloudwatch.AlarmWidget(
                     title=f"{service.name}: {kind}",
-                    alarm=cloudwatch.Alarm.from_alarm_name(
-                        self, f"{service.name}-{kind}-graph", service.alarm_names[kind]
-                    ),
+                    alarm=imported[(service.name, kind)],
                     width=WIDTH // 2,
                     height=5,
                 )

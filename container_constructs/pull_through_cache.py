@@ -16,6 +16,7 @@ settings (those repositories are ECR's, not the stack's: a stack deletion leaves
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -204,12 +205,19 @@ def _nag_label(resolved: object) -> str:
     return "".join(parts)
 
 
+# The grantees acknowledged already (each acknowledgement is three jsii calls).
+_LOGIN_TOKEN_ACKNOWLEDGED: weakref.WeakSet[iam.IGrantable] = weakref.WeakSet()
+
+
 def acknowledge_login_token(grantee: iam.IGrantable) -> None:
     """aws-cdk-lib's ECR grants add `ecr:GetAuthorizationToken` on `*` to the grantee's policy;
     acknowledge cdk-nag's IAM5 for it on the grantee (a role holds that policy as its default
     policy; the only statement with `*`)."""
+    if grantee in _LOGIN_TOKEN_ACKNOWLEDGED:  # a role granted several repositories
+        return
     principal = grantee.grant_principal
     if isinstance(principal, Construct):
+        _LOGIN_TOKEN_ACKNOWLEDGED.add(grantee)
         Validations.of(principal).acknowledge(
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",

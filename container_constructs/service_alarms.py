@@ -104,12 +104,11 @@ class ServiceAlarms(Construct):
             raise ValueError("ServiceAlarms: target_groups need load_balancer_full_name")
         service = props.service
         names = alarm_names(props.name_prefix)
-        balancer = props.load_balancer_full_name
+        balancer = props.load_balancer_full_name or ""  # set with target groups (checked above)
         group_names = [group.target_group_full_name for group in props.target_groups]
 
         def alb(prefix: str, metric: str, statistic: str) -> dict[str, AlarmMetric]:
             """`metric` of each target group, keyed `<prefix>0`, `<prefix>1`."""
-            assert balancer is not None or not group_names  # checked above
             return {
                 f"{prefix}{index}": AlarmMetric(
                     namespace="AWS/ApplicationELB",

@@ -4,6 +4,7 @@ Resource *) or by an exception the service states, made on the narrowest constru
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 from aws_cdk import Acknowledgment, Stack, Token, Validations
@@ -83,21 +84,20 @@ def acknowledge_task(
         )
     exec_log_group = props.cluster.exec_log_group
     if props.enable_execute_command and exec_log_group is not None:
-        label = _log_group_label(scope, exec_log_group)
-        if label is not None:
-            role_acknowledgments.append(_exec_log_streams_acknowledgment(Stack.of(scope), label))
+        acknowledgment = _exec_log_streams_acknowledgment(Stack.of(scope), exec_log_group)
+        if acknowledgment is not None:
+            role_acknowledgments.append(acknowledgment)
     if role_acknowledgments:
         Validations.of(task_role).acknowledge(*role_acknowledgments)
 
 
-def _log_group_label(scope: Construct, log_group: logs.ILogGroup) -> str | None:
-    """`log_group` as cdk-nag writes it in a finding of `scope`'s stack: its literal name (an
-    imported log group), or `<LogicalId>` for one created in that stack. None for another stack's
-    log group (a cross-stack reference: import it by name with `ServiceCluster.from_attributes`)."""
+def _log_group_label(stack: Stack, log_group: logs.ILogGroup) -> str | None:
+    """`log_group` as cdk-nag writes it in a finding of `stack`: its literal name (an imported
+    log group), or `<LogicalId>` for one created in that stack. None for another stack's log
+    group (a cross-stack reference: import it by name with `ServiceCluster.from_attributes`)."""
     name = log_group.log_group_name
     if not Token.is_unresolved(name):
         return name
-    stack = Stack.of(scope)
     if Stack.of(log_group).node.path != stack.node.path:
         return None
     reference = stack.resolve(name)
@@ -106,16 +106,35 @@ def _log_group_label(scope: Construct, log_group: logs.ILogGroup) -> str | None:
     return None
 
 
-def _exec_log_streams_acknowledgment(stack: Stack, log_group: str) -> Acknowledgment:
+# Each stack's acknowledgement per exec log group, the same for every service of the stack (it
+# takes about ten jsii calls to make).
+_EXEC_ACKNOWLEDGMENTS: weakref.WeakKeyDictionary[
+    Stack, dict[int, tuple[logs.ILogGroup, Acknowledgment | None]]
+] = weakref.WeakKeyDictionary()
+
+
+def _exec_log_streams_acknowledgment(
+    stack: Stack, log_group: logs.ILogGroup
+) -> Acknowledgment | None:
     """cdk-nag's IAM5 finding on the task role's ECS Exec statement: aws-cdk-lib lets the task
     write session log streams to every stream (`:*`) of the cluster's exec log group, shown as
-    `log_group` (see `_log_group_label`)."""
+    `_log_group_label` shows it. None when the label is unknown (another stack's log group)."""
+    known = _EXEC_ACKNOWLEDGMENTS.setdefault(stack, {})
+    if id(log_group) not in known:
+        known[id(log_group)] = (log_group, _make_exec_acknowledgment(stack, log_group))
+    return known[id(log_group)][1]
+
+
+def _make_exec_acknowledgment(stack: Stack, log_group: logs.ILogGroup) -> Acknowledgment | None:
+    label = _log_group_label(stack, log_group)
+    if label is None:
+        return None
     region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
     account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
     # A token without @aws-cdk/core:enablePartitionLiterals (or without a region).
     partition = "<AWS::Partition>" if Token.is_unresolved(stack.partition) else stack.partition
     return Acknowledgment(
         id=f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:{partition}:logs:"
-        f"{region}:{account}:log-group:{log_group}:*]",
+        f"{region}:{account}:log-group:{label}:*]",
         reason="ECS Exec writes one log stream per session into the cluster's exec log group",
     )

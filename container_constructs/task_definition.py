@@ -325,10 +325,14 @@ def _repositories(props: TaskProps) -> list[ecr.IRepository]:
 
 
 def _unique(found: Sequence[ecr.IRepository | None]) -> list[ecr.IRepository]:
+    """The repositories of `found`, each once: the same object, then the same construct path
+    (asked only of distinct objects: each path is a jsii call, per service)."""
+    distinct = list({id(r): r for r in found if r is not None}.values())
+    if len(distinct) < 2:
+        return distinct
     unique: dict[str, ecr.IRepository] = {}
-    for repository in found:
-        if repository is not None:
-            unique.setdefault(repository.node.path, repository)
+    for repository in distinct:
+        unique.setdefault(repository.node.path, repository)
     return list(unique.values())
 
 
