@@ -6,10 +6,8 @@ validation off (cfn-lint is the template gate, as in app.py; loading that valida
 
 from __future__ import annotations
 
-import atexit
 import functools
 import json
-import shutil
 import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -19,6 +17,7 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from app import VALIDATION_CACHE
 from platform_config import DEFAULT_CONFIG_DIR, load_config
 from stacks.platform import build_platform
 from tests.helpers import early
@@ -58,13 +57,12 @@ def project_app(outdir: Path | None = None, *, nag: bool = False, **context: Any
     return app
 
 
-@functools.cache
 def validation_cache() -> Path:
-    """The validation cache every in-process synth of this test process shares (as app.py's
-    `build/validation-cache/` is shared by a user's synths); empty when the process starts."""
-    directory = Path(tempfile.mkdtemp(prefix="validation-cache-"))
-    atexit.register(shutil.rmtree, directory, ignore_errors=True)
-    return directory
+    """The validation cache of in-process synths: app.py's (`build/validation-cache/`), which
+    `cdk synth` shares, so a rerun validates only the templates that changed, as a user's synth
+    does. The cache's own behaviour (a hit gives the same findings, acknowledgements and
+    failures as a miss) is tested in tests/test_validation_cache.py."""
+    return VALIDATION_CACHE
 
 
 def validation_violations(outdir: Path) -> list[dict[str, Any]]:
