@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,9 +40,13 @@ def alarm_names(name_prefix: str, kinds: Sequence[str] = ALARM_KINDS) -> dict[st
     return {kind: f"{name_prefix}-{kind}" for kind in kinds}
 
 
+@functools.lru_cache(maxsize=256)
 def load_balancer_full_name(listener_arn: str) -> str:
     """The ALB's CloudWatch dimension (`app/<name>/<id>`) from one of its listeners' ARN
-    (`arn:...:listener/app/<name>/<id>/<listener-id>`), which works on an imported listener."""
+    (`arn:...:listener/app/<name>/<id>/<listener-id>`), which works on an imported listener.
+
+    Made once per ARN (five jsii calls; every service on the listener asks): a token's string
+    is unique to its token, so a cached expression is only ever used with its own listener."""
     parts = Fn.split("/", listener_arn)
     return Fn.join("/", [Fn.select(1, parts), Fn.select(2, parts), Fn.select(3, parts)])
 
