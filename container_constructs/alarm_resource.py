@@ -54,10 +54,7 @@ class AlarmMetric:
         return {
             "namespace": self.namespace,
             "metric_name": self.metric_name,
-            "dimensions": [
-                cloudwatch.CfnAlarm.DimensionProperty(name=name, value=value)
-                for name, value in self.dimensions
-            ],
+            "dimensions": self._dimension_properties(),
             "period": self.period_seconds,
             **statistic,
         }
@@ -68,10 +65,7 @@ class AlarmMetric:
             id=query_id,
             metric_stat=cloudwatch.CfnAlarm.MetricStatProperty(
                 metric=cloudwatch.CfnAlarm.MetricProperty(
-                    dimensions=[
-                        cloudwatch.CfnAlarm.DimensionProperty(name=name, value=value)
-                        for name, value in self.dimensions
-                    ],
+                    dimensions=self._dimension_properties(),
                     metric_name=self.metric_name,
                     namespace=self.namespace,
                 ),
@@ -80,6 +74,12 @@ class AlarmMetric:
             ),
             return_data=False,
         )
+
+    def _dimension_properties(self) -> list[cloudwatch.CfnAlarm.DimensionProperty]:
+        return [
+            cloudwatch.CfnAlarm.DimensionProperty(name=name, value=value)
+            for name, value in self.dimensions
+        ]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -142,16 +142,21 @@ class ServiceAlarms(Construct):
             ("ClusterName", service.cluster.cluster_name),
             ("ServiceName", service.service_name),
         )
+
+        def service_metric(namespace: str, metric: str) -> AlarmMetric:
+            """The service's `metric` (its average) in `namespace`."""
+            return AlarmMetric(
+                namespace=namespace,
+                metric_name=metric,
+                dimensions=ecs_dimensions,
+                statistic="Average",
+            )
+
         running_gap = AlarmExpression(
             expression="FILL(desired,0) - FILL(running,0)",
             label="Desired tasks not running",
             metrics={
-                name: AlarmMetric(
-                    namespace="ECS/ContainerInsights",
-                    metric_name=metric,
-                    dimensions=ecs_dimensions,
-                    statistic="Average",
-                )
+                name: service_metric("ECS/ContainerInsights", metric)
                 for name, metric in (
                     ("desired", "DesiredTaskCount"),
                     ("running", "RunningTaskCount"),
@@ -174,23 +179,13 @@ class ServiceAlarms(Construct):
             ),
             "running": (running_gap, 1, AT_LEAST, "desired tasks not running"),
             "cpu": (
-                AlarmMetric(
-                    namespace="AWS/ECS",
-                    metric_name="CPUUtilization",
-                    dimensions=ecs_dimensions,
-                    statistic="Average",
-                ),
+                service_metric("AWS/ECS", "CPUUtilization"),
                 props.cpu_percent,
                 GREATER,
                 "CPU utilisation (%)",
             ),
             "memory": (
-                AlarmMetric(
-                    namespace="AWS/ECS",
-                    metric_name="MemoryUtilization",
-                    dimensions=ecs_dimensions,
-                    statistic="Average",
-                ),
+                service_metric("AWS/ECS", "MemoryUtilization"),
                 props.memory_percent,
                 GREATER,
                 "memory utilisation (%)",

@@ -17,6 +17,9 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
+# In-process synths share app.py's validation cache with `cdk synth`, so a rerun validates only
+# the templates that changed; what a hit must give (the same findings, acknowledgements and
+# failures as a miss) is tested with a cache of its own in tests/test_validation_cache.py.
 from app import VALIDATION_CACHE
 from platform_config import DEFAULT_CONFIG_DIR, load_config
 from stacks.platform import build_platform
@@ -57,14 +60,6 @@ def project_app(outdir: Path | None = None, *, nag: bool = False, **context: Any
     return app
 
 
-def validation_cache() -> Path:
-    """The validation cache of in-process synths: app.py's (`build/validation-cache/`), which
-    `cdk synth` shares, so a rerun validates only the templates that changed, as a user's synth
-    does. The cache's own behaviour (a hit gives the same findings, acknowledgements and
-    failures as a miss) is tested in tests/test_validation_cache.py."""
-    return VALIDATION_CACHE
-
-
 def validation_violations(outdir: Path) -> list[dict[str, Any]]:
     """Every unacknowledged finding in an assembly's validation-report.json, with its plugin."""
     report_file = outdir / "validation-report.json"
@@ -95,6 +90,6 @@ def synth_environment(
     today = datetime.now(UTC).date()
     app = project_app(outdir)
     config = load_config(environment, overrides=overrides, config_dir=config_dir, today=today)
-    build_platform(app, config, today=today, validation_cache=validation_cache())
+    build_platform(app, config, today=today, validation_cache=VALIDATION_CACHE)
     app.synth()
     return outdir
