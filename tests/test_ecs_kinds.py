@@ -16,6 +16,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_scheduler as scheduler
 
+from app import VALIDATION_CACHE
 from container_constructs.backend_service import BackendService, BackendServiceProps
 from container_constructs.common import LogEncryptionKey
 from container_constructs.ecs_ec2_cluster import Ec2Cluster, Ec2ClusterProps
@@ -60,6 +61,7 @@ class Kinds:
                 retain_stateful_resources=True,
                 kms_encrypted_logs=False,  # the network's flow logs are not KMS-encrypted here
             ),
+            cache_directory=VALIDATION_CACHE,
         )
         stack = Stack(app, "Kinds", env=ENV)
         network = Network(

@@ -41,7 +41,7 @@ from container_constructs.service_alarms import (
 )
 from container_constructs.service_release import ServiceReleaseProps
 from container_constructs.web_service import WebService, WebServiceProps
-from tests.helpers.apps import project_app, validation_violations
+from tests.helpers.apps import project_app, unit_app, validation_violations
 
 PREFIX = "test-web"
 CANARY = ServiceReleaseProps(
@@ -306,7 +306,6 @@ def test_worker_and_job_alarms_watch_queue_age_and_dead_letters() -> None:
 
 def test_alarm_resource_writes_a_percentile_as_extended_statistic_and_an_expression_first() -> None:
     """The two shapes `alarm_resource.add_alarm` writes, as aws-cdk-lib's `Alarm` writes them."""
-    from aws_cdk import App
     from aws_cdk.assertions import Template
 
     from container_constructs.alarm_resource import (
@@ -317,7 +316,7 @@ def test_alarm_resource_writes_a_percentile_as_extended_statistic_and_an_express
         add_alarm,
     )
 
-    stack = Stack(App(), "Alarms")
+    stack = Stack(unit_app(), "Alarms")
     latency = AlarmMetric(
         namespace="AWS/ApplicationELB",
         metric_name="TargetResponseTime",

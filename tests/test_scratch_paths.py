@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from container_constructs.task_volumes import add_scratch_volumes, owned_tmpfs_mount_options
 from platform_config import load_config
 from stacks import names
-from tests.helpers.apps import RECORD
+from tests.helpers.apps import RECORD, unit_app
 from tests.helpers.assembly import Assembly
 from tests.helpers.container_start import Directory, LaunchType, Layout, start_task, writable_paths
 
@@ -139,11 +139,11 @@ def test_owned_tmpfs_options_follow_the_user(owner: str, options: list[str]) -> 
 def test_ec2_tmpfs_only_where_the_app_is_handed_its_paths(owner: str | None, tmpfs: bool) -> None:
     """With volume_permissions "none" (the image declares VOLUME there, owned by its user) the
     EC2 paths stay Docker volumes: the copy from the image is what that image relies on."""
-    from aws_cdk import App, Stack
+    from aws_cdk import Stack
     from aws_cdk import aws_ecs as ecs
     from aws_cdk.assertions import Template
 
-    stack = Stack(App(), "Scratch")
+    stack = Stack(unit_app(), "Scratch")
     definition = ecs.Ec2TaskDefinition(stack, "Definition", network_mode=ecs.NetworkMode.AWS_VPC)
     linux = ecs.LinuxParameters(stack, "Linux")
     app = definition.add_container(

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack, TimeZone
+from aws_cdk import Stack, TimeZone
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
@@ -32,6 +32,7 @@ from container_constructs.sidecars import SidecarSpec
 from container_constructs.task_definition import TaskProps
 from container_constructs.web_service import WebService, WebServiceProps
 from container_constructs.worker_service import WorkerService, WorkerServiceProps
+from tests.helpers.apps import unit_app
 
 KINDS = ("web", "backend", "worker", "job")
 LAUNCH_TYPES = ("ec2", "fargate")
@@ -46,7 +47,7 @@ def _cached(stack: Stack, path: str) -> ecr.IRepository:
 
 
 def _build() -> dict[str, Any]:
-    stack = Stack(App(), "Tasks", env={"account": "111122223333", "region": "us-east-1"})
+    stack = Stack(unit_app(), "Tasks", env={"account": "111122223333", "region": "us-east-1"})
     vpc = ec2.Vpc(stack, "Vpc", availability_zones=["us-east-1a", "us-east-1b"], nat_gateways=1)
     cached = {path: _cached(stack, path) for path in (APP_PATH, SIDECAR_PATH, INIT_PATH)}
     for launch_type in LAUNCH_TYPES:
@@ -191,7 +192,7 @@ def test_every_kind_pulls_through_the_cache_by_digest_with_its_own_grants(
 
 def test_a_task_without_cached_images_gets_no_import_grant() -> None:
     """The failing case of the grant: the same web service with images from elsewhere."""
-    stack = Stack(App(), "Plain", env={"account": "111122223333", "region": "us-east-1"})
+    stack = Stack(unit_app(), "Plain", env={"account": "111122223333", "region": "us-east-1"})
     vpc = ec2.Vpc(stack, "Vpc", availability_zones=["us-east-1a"], nat_gateways=1)
     cluster = ServiceCluster.from_attributes(
         stack,

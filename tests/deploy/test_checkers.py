@@ -418,7 +418,7 @@ def test_the_skipped_resource_export_finder_follows_ref_and_getatt() -> None:
 
 def test_the_import_finder_looks_everywhere() -> None:
     """`imported_export_names` finds a literal import nested in lists and other functions."""
-    from tests.deploy.helpers.serial_moto_server import imported_export_names
+    from tests.deploy.helpers.exports import imported_export_names
 
     template = {
         "Resources": {

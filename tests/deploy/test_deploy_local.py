@@ -37,8 +37,8 @@ from tests.deploy.helpers.checkers import (
 )
 from tests.deploy.helpers.cli import CliRun, destroy_args
 from tests.deploy.helpers.emulator import ACCOUNT, REGION
+from tests.deploy.helpers.exports import imported_export_names
 from tests.deploy.helpers.inventory import Inventory, take_inventory, template_types
-from tests.deploy.helpers.serial_moto_server import imported_export_names
 from tests.helpers.cdk_cli import ROOT
 from tools.deploy.deployed_stacks import extra_stacks, read_record, record
 

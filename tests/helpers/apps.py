@@ -14,15 +14,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, Validations
-from cdk_nag import AwsSolutionsChecks
+from aws_cdk import App, IPolicyValidationPlugin, Validations
 
 # In-process synths share app.py's validation cache with `cdk synth`, so a rerun validates only
 # the templates that changed; what a hit must give (the same findings, acknowledgements and
 # failures as a miss) is tested with a cache of its own in tests/test_validation_cache.py.
 from app import VALIDATION_CACHE
+from container_constructs.rules import CachedNagPack, ValidationCache
 from platform_config import DEFAULT_CONFIG_DIR, load_config
-from stacks.platform import build_platform
+from stacks.platform import AWS_SOLUTIONS, build_platform
 from tests.helpers import early
 from tests.helpers.cdk_cli import cli_context
 
@@ -49,15 +49,32 @@ def _recorded_cli_context() -> dict[str, Any]:
 
 def project_app(outdir: Path | None = None, *, nag: bool = False, **context: Any) -> App:
     """An App like the one `cdk synth` runs: project context (plus `context`), no built-in
-    validation, and cdk-nag's AwsSolutions checks when `nag` (build_platform adds them itself)."""
+    validation, and cdk-nag's AwsSolutions checks when `nag` (build_platform adds them itself),
+    their findings kept in the shared validation cache."""
     app = App(
         context={**project_context(), **context},
         outdir=str(outdir) if outdir is not None else None,
         builtin_cloud_formation_validation=False,
     )
     if nag:
-        Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+
+        def aws_solutions() -> IPolicyValidationPlugin:
+            from cdk_nag import AwsSolutionsChecks
+
+            return AwsSolutionsChecks(app)
+
+        pack = CachedNagPack(
+            aws_solutions, name=AWS_SOLUTIONS, cache=ValidationCache(VALIDATION_CACHE)
+        )
+        Validations.of(app).add_plugins(pack)
     return app
+
+
+def unit_app() -> App:
+    """An App for a construct's unit test that reads the template: aws-cdk-lib's built-in template
+    validation off, as in app.py (loading that engine costs about 1.2 s the first time a process
+    synthesizes with it; the whole platforms are validated by every check they run)."""
+    return App(builtin_cloud_formation_validation=False)
 
 
 def validation_violations(outdir: Path) -> list[dict[str, Any]]:

@@ -20,11 +20,14 @@ from typing import Any
 
 import boto3
 
+from tests.helpers.cdk_cli import ROOT
+
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 LOOPBACK = "127.0.0.1"
-# moto_server's application served one request at a time; see that file for why.
-SERIAL_SERVER = Path(__file__).with_name("serial_moto_server.py")
+# moto_server's application served one request at a time (serial_moto_server.py: why), run as a
+# module from the repository's root so that it imports the test helpers it shares.
+SERIAL_SERVER = "tests.deploy.helpers.serial_moto_server"
 
 
 def free_loopback_port() -> int:
@@ -54,7 +57,8 @@ class MotoServer:
         """Start the server from this venv's Python and wait, bounded, until it answers."""
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, str(SERIAL_SERVER), "-H", LOOPBACK, "-p", str(self.port)],
+            [sys.executable, "-m", SERIAL_SERVER, "-H", LOOPBACK, "-p", str(self.port)],
+            cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

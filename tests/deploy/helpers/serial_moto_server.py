@@ -1,4 +1,4 @@
-"""`moto_server`'s own application, served one request at a time (run as a script by emulator.py).
+"""`moto_server`'s own application, served one request at a time (emulator.py runs this module).
 
 Why not `python -m moto.server`: it always serves requests on parallel threads, and moto 5.2.5's
 CloudFormation is not safe for that. `CreateStack` builds a stack's resources inside the request,
@@ -36,25 +36,13 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import run_simple
 
+from tests.deploy.helpers.exports import imported_export_names
+
 _stock_delete_stack = CloudFormationBackend.delete_stack
 _stock_resolve_update_parameters = CloudFormationBackend._resolve_update_parameters
 _stock_delete_change_set = CloudFormationBackend.delete_change_set
 _stock_update_stack = CloudFormationBackend.update_stack
 _stock_update_task_definition = TaskDefinition.update_from_cloudformation_json
-
-
-def imported_export_names(value: Any) -> set[str]:
-    """The literal export name of every `Fn::ImportValue` anywhere in a template (or part of one).
-
-    aws-cdk-lib's strong cross-stack references always name the export literally
-    (`{"Fn::ImportValue": "<producer>:ExportsOutput..."}`); a computed name is not followed.
-    """
-    if isinstance(value, list):
-        return set().union(*(imported_export_names(item) for item in value))
-    if not isinstance(value, dict):
-        return set()
-    here = {value["Fn::ImportValue"]} if isinstance(value.get("Fn::ImportValue"), str) else set()
-    return here.union(*(imported_export_names(item) for item in value.values()))
 
 
 def exports_in_use(backend: CloudFormationBackend, stack: Stack) -> dict[str, list[str]]:
