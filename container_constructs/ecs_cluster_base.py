@@ -4,7 +4,7 @@ they make. `Ec2Cluster`, `FargateCluster` and `ManagedInstancesCluster` add thei
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from aws_cdk import RemovalPolicy
@@ -52,6 +52,12 @@ class ClusterBaseProps:
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
     exec_log_group_name: str | None = None
     service_connect_namespace: str | None = None
+
+
+def base_fields(props: ClusterBaseProps) -> dict[str, Any]:
+    """`props`'s fields by name, to make a cluster's own props from the base ones (e.g.
+    `FargateClusterProps(**base_fields(base), default_strategy=...)`)."""
+    return {field.name: getattr(props, field.name) for field in fields(ClusterBaseProps)}
 
 
 def add_cluster(

@@ -17,17 +17,17 @@ its group and number.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Generic, TypedDict, TypeVar
+from typing import Any, Generic, TypeVar
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from container_constructs.common import retention_days
+from container_constructs.ecs_cluster_base import ClusterBaseProps, base_fields
 from container_constructs.ecs_ec2_cluster import Ec2Cluster, Ec2ClusterProps
 from container_constructs.ecs_fargate_cluster import FargateCluster, FargateClusterProps
 from container_constructs.ecs_managed_instances import (
@@ -60,19 +60,6 @@ from stacks.images import ImageSources
 
 # The default group's first ALB (see stacks/names.py FIRST_LOAD_BALANCER for its ids).
 FIRST_ALB = AlbKey(*names.FIRST_LOAD_BALANCER)
-
-
-class ClusterBasics(TypedDict):
-    """The fields of `ClusterBaseProps` as a cluster stack sets them (typed keyword arguments every
-    cluster construct's props take)."""
-
-    vpc: ec2.IVpc
-    container_insights: ecs.ContainerInsights
-    exec_log_retention: logs.RetentionDays
-    log_encryption_key: kms.IKey | None
-    removal_policy: RemovalPolicy
-    exec_log_group_name: str
-    service_connect_namespace: str | None
 
 
 SectionT = TypeVar("SectionT", bound=ClusterConfig)
@@ -122,7 +109,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
         self.exec_log_group_name = names.exec_log_group_name(self.stack_name)
         self.service_cluster = self._add_cluster(
             section,
-            ClusterBasics(
+            ClusterBaseProps(
                 vpc=vpc,
                 container_insights=(
                     ecs.ContainerInsights.ENHANCED
@@ -199,7 +186,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
         """The handle of every ALB, by ALB (what service stacks import each ALB by)."""
         return {key: shared.service_load_balancer for key, shared in self.load_balancers.items()}
 
-    def _add_cluster(self, section: SectionT, basics: ClusterBasics) -> ServiceCluster:
+    def _add_cluster(self, section: SectionT, basics: ClusterBaseProps) -> ServiceCluster:
         """Add the cluster construct of this kind; return its handle."""
         raise NotImplementedError("use Ec2ClusterStack or FargateClusterStack")
 
@@ -207,7 +194,7 @@ class EcsClusterStack(Stack, Generic[SectionT]):
 class Ec2ClusterStack(EcsClusterStack[Ec2ClusterConfig]):
     """The `ecs-ec2` cluster stack: an `Ec2Cluster` (Auto Scaling group capacity) and its ALBs."""
 
-    def _add_cluster(self, section: Ec2ClusterConfig, basics: ClusterBasics) -> ServiceCluster:
+    def _add_cluster(self, section: Ec2ClusterConfig, basics: ClusterBaseProps) -> ServiceCluster:
         cluster = Ec2Cluster(
             self,
             names.EC2_CLUSTER_CONSTRUCT,
@@ -222,7 +209,7 @@ class Ec2ClusterStack(EcsClusterStack[Ec2ClusterConfig]):
                 on_demand_base_capacity=section.on_demand_base_capacity,
                 managed_termination_protection=section.managed_termination_protection,
                 root_volume_gib=section.root_volume_gib,
-                **basics,
+                **base_fields(basics),
             ),
         )
         return cluster.service_cluster
@@ -231,7 +218,9 @@ class Ec2ClusterStack(EcsClusterStack[Ec2ClusterConfig]):
 class FargateClusterStack(EcsClusterStack[FargateClusterConfig]):
     """The `ecs-fargate` cluster stack: a `FargateCluster` and its ALBs."""
 
-    def _add_cluster(self, section: FargateClusterConfig, basics: ClusterBasics) -> ServiceCluster:
+    def _add_cluster(
+        self, section: FargateClusterConfig, basics: ClusterBaseProps
+    ) -> ServiceCluster:
         cluster = FargateCluster(
             self,
             names.FARGATE_CLUSTER_CONSTRUCT,
@@ -244,7 +233,7 @@ class FargateClusterStack(EcsClusterStack[FargateClusterConfig]):
                     )
                     for share in section.default_strategy
                 ],
-                **basics,
+                **base_fields(basics),
             ),
         )
         return cluster.service_cluster
@@ -254,7 +243,7 @@ class ManagedInstancesClusterStack(EcsClusterStack[ManagedInstancesClusterConfig
     """The `ecs-managed-instances` cluster stack: a `ManagedInstancesCluster` and its ALBs."""
 
     def _add_cluster(
-        self, section: ManagedInstancesClusterConfig, basics: ClusterBasics
+        self, section: ManagedInstancesClusterConfig, basics: ClusterBaseProps
     ) -> ServiceCluster:
         cluster = ManagedInstancesCluster(
             self,
@@ -265,7 +254,7 @@ class ManagedInstancesClusterStack(EcsClusterStack[ManagedInstancesClusterConfig
                 min_memory_gib=section.min_memory_gib,
                 cpu_architecture=section.cpu_architecture,
                 spot=section.spot,
-                **basics,
+                **base_fields(basics),
             ),
         )
         return cluster.service_cluster
