@@ -1,10 +1,10 @@
 """Field checks shared by the constructs (where one must check its own props) and the platform's
-config validators (`platform_config`), each rule written once: ARNs, region, account id, log
-retention, CIDR blocks, ports, users and repository names.
+config validators (`platform_config`), each rule written once: log retention, CIDR blocks,
+ports, users, repository names, limits of ECS, SQS and EventBridge Scheduler. ARNs, regions and
+account ids are `value_formats`.
 
-Standard library only: loading a config never loads aws-cdk-lib. The messages that name a
-config field or a construct are written where the check is made; the patterns and limits are
-these.
+Standard library only: loading a config never loads aws-cdk-lib. The config field or construct a
+message names is added where the check is made.
 """
 
 from __future__ import annotations
@@ -14,70 +14,12 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
-# The AWS partitions, as botocore's data/partitions.json lists them (botocore 1.44.8, read
-# 2026-12-04; tests/test_config_checks.py compares the two).
-PARTITIONS: Final = (
-    "aws",
-    "aws-cn",
-    "aws-us-gov",
-    "aws-iso",
-    "aws-iso-b",
-    "aws-iso-e",
-    "aws-iso-f",
-    "aws-eusc",
-)
-_ARN = "^arn:(?P<partition>" + "|".join(re.escape(partition) for partition in PARTITIONS) + ")"
-_REGION_PART = r"(?P<region>[a-z0-9-]+)"
-_ACCOUNT_PART = "[0-9]{12}"
-
-# A region name of any partition: us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1,
-# eusc-de-east-1 (the regionRegex of each partition in botocore's partitions.json).
-REGION: Final = re.compile(r"^(?:[a-z]{2}(?:-gov|-iso[a-z]?)?|eusc-[a-z]{2})-[a-z]+-[0-9]+$")
-ACCOUNT_ID: Final = re.compile(rf"^{_ACCOUNT_PART}$")
-# A complete secret ARN ends in the 6 characters Secrets Manager appends to the name.
-SECRETS_MANAGER_SECRET_COMPLETE_ARN: Final = re.compile(
-    rf"{_ARN}:secretsmanager:{_REGION_PART}:{_ACCOUNT_PART}:secret:"
-    r"[A-Za-z0-9_/+=.@-]+-[A-Za-z0-9]{6}$"
-)
+# A Secrets Manager secret name (secrets_manager_name: a secret of the stack's account/region).
 SECRETS_MANAGER_SECRET_NAME: Final = re.compile(r"^[\w/+=.@-]{1,512}$", re.ASCII)
-# The parameter's name without its leading '/' (an ARN of /app/key ends parameter/app/key).
-SSM_PARAMETER_ARN: Final = re.compile(
-    rf"{_ARN}:ssm:{_REGION_PART}:{_ACCOUNT_PART}:parameter/(?!/)[A-Za-z0-9_./-]{{1,1011}}$"
-)
-# A key, not an alias: IAM cannot grant on an alias.
-KMS_KEY_ARN: Final = re.compile(rf"{_ARN}:kms:{_REGION_PART}:{_ACCOUNT_PART}:key/[A-Za-z0-9-]+$")
-ACM_CERTIFICATE_ARN: Final = re.compile(
-    rf"{_ARN}:acm:{_REGION_PART}:{_ACCOUNT_PART}:certificate/.+$"
-)
-IAM_ROLE_ARN: Final = re.compile(
-    rf"{_ARN}:iam::{_ACCOUNT_PART}:role/[\w+=,.@/-]{{1,512}}$", re.ASCII
-)
-IAM_USER_ARN: Final = re.compile(
-    rf"{_ARN}:iam::{_ACCOUNT_PART}:user/[\w+=,.@/-]{{1,512}}$", re.ASCII
-)
-# A customer managed policy: its account id where an AWS managed policy has `aws`.
-IAM_CUSTOMER_POLICY_ARN: Final = re.compile(
-    rf"{_ARN}:iam::{_ACCOUNT_PART}:policy/[\w+=,.@/-]{{1,512}}$", re.ASCII
-)
-# Any resource ARN (an IAM statement's resource): region and account may be empty (S3, IAM).
-RESOURCE_ARN: Final = re.compile(rf"{_ARN}:[a-z0-9-]+:[a-z0-9-]*:(?:{_ACCOUNT_PART})?:\S+$")
-# An IAM Identity Center instance (`aws sso-admin list-instances`): global, no region or account.
-IDENTITY_CENTER_INSTANCE_ARN: Final = re.compile(
-    rf"{_ARN}:sso:::instance/(?:sso)?ins-[a-zA-Z0-9-.]{{16}}$"
-)
-# What `sts get-caller-identity` answers for a role session (SSO, `aws sts assume-role`).
-STS_ASSUMED_ROLE_ARN: Final = re.compile(
-    rf"{_ARN}:sts::(?P<account>{_ACCOUNT_PART}):assumed-role/(?P<role>[^/]+)/[^/]+$"
-)
 
 
 # An ECS service's name in the config (it becomes its construct ids: stacks.names).
 SERVICE_NAME: Final = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
-
-
-def arn_region(arn: str) -> str:
-    """The region field of an ARN (empty for a global service's, such as IAM's)."""
-    return arn.split(":")[3]
 
 
 # The values CloudWatch Logs accepts for RetentionInDays (never-expire excluded: every log
@@ -190,10 +132,8 @@ STOP_TIMEOUT_RANGE: Final = (2, 120)
 # supported value is 200 GiB" (ECS API reference, EphemeralStorage, read 2026-12-05).
 EPHEMERAL_STORAGE_GIB_RANGE: Final = (21, 200)
 
-# SQS (Amazon SQS API reference, SetQueueAttributes and RedrivePolicy, read 2026-12-05).
-SQS_QUEUE_ARN: Final = re.compile(
-    rf"{_ARN}:sqs:{_REGION_PART}:{_ACCOUNT_PART}:(?P<name>[A-Za-z0-9_-]{{1,80}})$"
-)
+# SQS (Amazon SQS API reference, SetQueueAttributes and RedrivePolicy, read 2026-12-05); the
+# queue ARN is value_formats.SQS_QUEUE_ARN.
 QUEUE_MAX_RECEIVE_COUNT_RANGE: Final = (1, 1000)
 QUEUE_VISIBILITY_TIMEOUT_RANGE: Final = (0, 43200)  # 12 hours
 QUEUE_RETENTION_DAYS_RANGE: Final = (1, 14)  # 60 s to 1,209,600 s, in whole days here

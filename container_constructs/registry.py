@@ -13,7 +13,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from container_constructs import defaults
-from container_constructs.checks import ACCOUNT_ID, is_repository_name
+from container_constructs.checks import is_repository_name
 from container_constructs.pull_through_cache import (
     PullThroughCacheResources,
     PullThroughCacheRule,
@@ -21,6 +21,7 @@ from container_constructs.pull_through_cache import (
     add_pull_through_cache,
     grant_pull_through,
 )
+from container_constructs.value_formats import ACCOUNT_ID_FORMAT
 
 __all__ = [
     "ENCRYPTIONS",
@@ -298,9 +299,9 @@ def _validate(props: ContainerRegistryProps) -> None:
             raise ValueError(
                 f"ContainerRegistry: '{spec.name}' lifecycle days and counts must be at least 1"
             )
-    bad_accounts = [a for a in props.cross_account_pull_accounts if not ACCOUNT_ID.match(a)]
+    bad_accounts = ACCOUNT_ID_FORMAT.problem_of_each(props.cross_account_pull_accounts)
     if bad_accounts:
-        raise ValueError(f"ContainerRegistry: not account ids: {', '.join(bad_accounts)}")
+        raise ValueError(f"ContainerRegistry: cross_account_pull_accounts {bad_accounts}")
     # Unreachable from config: RegistryStack never passes an encryption_key (kms_encryption
     # selects KMS with the construct's own key).
     if props.encryption_key is not None and props.encryption.value != "KMS":

@@ -12,17 +12,16 @@ from pydantic import Field, field_validator, model_validator
 
 from container_constructs import defaults
 from container_constructs.checks import (
-    KMS_KEY_ARN,
     QUEUE_MAX_RECEIVE_COUNT_RANGE,
     QUEUE_RETENTION_DAYS_RANGE,
     QUEUE_VISIBILITY_TIMEOUT_RANGE,
     SCHEDULE_FLEXIBLE_WINDOW_MINUTES_RANGE,
     SCHEDULE_MAX_EVENT_AGE_RANGE,
     SCHEDULE_RETRY_ATTEMPTS_RANGE,
-    SQS_QUEUE_ARN,
     is_time_zone,
     schedule_expression_problem,
 )
+from container_constructs.value_formats import KMS_KEY_ARN_FORMAT, SQS_QUEUE_ARN_FORMAT
 from platform_config.base import Section
 
 if TYPE_CHECKING:
@@ -160,18 +159,12 @@ class QueueConfig(Section):
     @field_validator("arn")
     @classmethod
     def _queue_arn(cls, value: str | None) -> str | None:
-        if value is not None and not SQS_QUEUE_ARN.match(value):
-            raise ValueError(
-                f"'{value}' is not an SQS queue ARN; allowed: arn:aws:sqs:REGION:ACCOUNT:NAME"
-            )
-        return value
+        return SQS_QUEUE_ARN_FORMAT.check(value)
 
     @field_validator("kms_key_arn")
     @classmethod
     def _key_arn(cls, value: str | None) -> str | None:
-        if value is not None and not KMS_KEY_ARN.match(value):
-            raise ValueError(f"'{value}' is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")
-        return value
+        return KMS_KEY_ARN_FORMAT.check(value)
 
     @model_validator(mode="after")
     def _owned_or_given(self) -> QueueConfig:

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from container_constructs import defaults
-from container_constructs.checks import ACM_CERTIFICATE_ARN, SERVICE_NAME
+from container_constructs.checks import SERVICE_NAME
+from container_constructs.value_formats import ACM_CERTIFICATE_ARN_FORMAT
 from platform_config.alb_quotas import (
     CERTIFICATES_PER_ALB,
     RULES_PER_ALB,
@@ -150,16 +151,12 @@ class LoadBalancerConfig(Section):
     @field_validator("certificate_arn")
     @classmethod
     def _acm_arn(cls, value: str | None) -> str | None:
-        if value is not None and not ACM_CERTIFICATE_ARN.match(value):
-            raise ValueError(f"'{value}' is not an ACM certificate ARN")
-        return value
+        return ACM_CERTIFICATE_ARN_FORMAT.check(value)
 
     @field_validator("additional_certificate_arns")
     @classmethod
     def _acm_arns(cls, value: list[str]) -> list[str]:
-        for arn in value:
-            if not ACM_CERTIFICATE_ARN.match(arn):
-                raise ValueError(f"'{arn}' is not an ACM certificate ARN")
+        ACM_CERTIFICATE_ARN_FORMAT.check_each(value)
         if len(set(value)) != len(value):
             raise ValueError("each certificate may appear once")
         return value

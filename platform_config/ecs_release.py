@@ -38,10 +38,10 @@ def test_listener_port(https: bool) -> int:
     return defaults.TEST_LISTENER_PORT_HTTPS if https else defaults.TEST_LISTENER_PORT_HTTP
 
 
-def _tenths(value: float, low: float, field: str) -> float:
+def _tenths(value: float, low: float) -> float:
     problem = checks.tenths_problem(value, low=low)
     if problem:
-        raise ValueError(f"{field}: {value} is not allowed; {problem}")
+        raise ValueError(f"{value} is not allowed; {problem}")
     return value
 
 
@@ -131,12 +131,12 @@ class ReleaseConfig(Section):
     @field_validator("canary_percent")
     @classmethod
     def _canary(cls, value: float | None) -> float | None:
-        return None if value is None else _tenths(value, 0.1, "canary_percent")
+        return None if value is None else _tenths(value, 0.1)
 
     @field_validator("linear_step_percent")
     @classmethod
     def _linear(cls, value: float | None) -> float | None:
-        return None if value is None else _tenths(value, 3.0, "linear_step_percent")
+        return None if value is None else _tenths(value, 3.0)
 
     @model_validator(mode="after")
     def _fields_of_the_strategy(self) -> ReleaseConfig:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
-from container_constructs.checks import (
-    KMS_KEY_ARN,
-    SECRETS_MANAGER_SECRET_COMPLETE_ARN,
-    SECRETS_MANAGER_SECRET_NAME,
-    SSM_PARAMETER_ARN,
+from container_constructs.checks import SECRETS_MANAGER_SECRET_NAME
+from container_constructs.value_formats import (
+    KMS_KEY_ARN_FORMAT,
+    SECRETS_MANAGER_SECRET_ARN_FORMAT,
+    SSM_PARAMETER_ARN_FORMAT,
     arn_region,
 )
 from platform_config.base import Section
@@ -63,11 +63,10 @@ class SecretConfig(Section):
     @field_validator("secrets_manager_arn")
     @classmethod
     def _complete_arn(cls, value: str | None) -> str | None:
-        if value is not None and not SECRETS_MANAGER_SECRET_COMPLETE_ARN.match(value):
+        problem = None if value is None else SECRETS_MANAGER_SECRET_ARN_FORMAT.problem(value)
+        if problem:
             raise ValueError(
-                f"'{value}' is not a complete Secrets Manager secret ARN; allowed: "
-                "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf (with the 6-character "
-                "suffix); for a secret of this account/region by name use secrets_manager_name"
+                f"{problem}; for a secret of this account/region by name use secrets_manager_name"
             )
         return value
 
@@ -93,22 +92,12 @@ class SecretConfig(Section):
     @field_validator("ssm_parameter_arn")
     @classmethod
     def _parameter_arn(cls, value: str | None) -> str | None:
-        if value is not None and not SSM_PARAMETER_ARN.match(value):
-            raise ValueError(
-                f"'{value}' is not an SSM parameter ARN; allowed: "
-                "arn:aws:ssm:REGION:ACCOUNT:parameter/NAME (NAME without its leading '/')"
-            )
-        return value
+        return SSM_PARAMETER_ARN_FORMAT.check(value)
 
     @field_validator("kms_key_arn")
     @classmethod
     def _key_arn(cls, value: str | None) -> str | None:
-        if value is not None and not KMS_KEY_ARN.match(value):
-            raise ValueError(
-                f"'{value}' is not a KMS key ARN; allowed: arn:aws:kms:REGION:ACCOUNT:key/KEY-ID "
-                "(IAM cannot grant on an alias)"
-            )
-        return value
+        return KMS_KEY_ARN_FORMAT.check(value)
 
     @model_validator(mode="after")
     def _one_kind(self) -> SecretConfig:

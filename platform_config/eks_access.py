@@ -8,7 +8,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from container_constructs import defaults
-from container_constructs.checks import IAM_ROLE_ARN, ipv4_network
+from container_constructs.checks import ipv4_network
+from container_constructs.value_formats import IAM_ROLE_ARN_FORMAT
 from platform_config.base import Section
 from platform_config.eks_addons import K8S_NAME
 
@@ -51,13 +52,7 @@ class EndpointConfig(Section):
 
 
 def _role_arn_problem(value: list[str]) -> str | None:
-    bad = [arn for arn in value if not IAM_ROLE_ARN.match(arn)]
-    if bad:
-        return (
-            f"{', '.join(repr(arn) for arn in bad)}: not an IAM role ARN such as "
-            "arn:aws:iam::123456789012:role/platform-admin"
-        )
-    return None
+    return IAM_ROLE_ARN_FORMAT.problem_of_each(value)
 
 
 class NamespaceAccessConfig(Section):

@@ -12,13 +12,13 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from container_constructs import defaults
-from container_constructs.checks import (
-    IAM_CUSTOMER_POLICY_ARN,
-    IDENTITY_CENTER_INSTANCE_ARN,
-    REGION,
-    RESOURCE_ARN,
-)
 from container_constructs.eks_versions import ADDON_VERSION_PATTERN
+from container_constructs.value_formats import (
+    IAM_CUSTOMER_POLICY_ARN_FORMAT,
+    IDENTITY_CENTER_INSTANCE_ARN_FORMAT,
+    REGION_FORMAT,
+    RESOURCE_ARN_FORMAT,
+)
 from platform_config.base import Section
 
 K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -42,12 +42,11 @@ LEAST_PRIVILEGE = (
 
 def customer_policy_arns(value: list[str]) -> list[str]:
     """`value` if every item is a customer managed policy ARN, else a ValueError saying so."""
-    bad = [arn for arn in value if not IAM_CUSTOMER_POLICY_ARN.match(arn)]
-    if bad:
+    problem = IAM_CUSTOMER_POLICY_ARN_FORMAT.problem_of_each(value)
+    if problem:
         raise ValueError(
-            f"{', '.join(repr(arn) for arn in bad)}: not a customer managed policy ARN such as "
-            "arn:aws:iam::123456789012:policy/reports-reader (AWS managed policies are granted "
-            "only where AWS documents them for an add-on)"
+            f"{problem} (AWS managed policies are granted only where AWS documents them for an "
+            "add-on)"
         )
     return value
 
@@ -75,10 +74,7 @@ class PolicyStatementConfig(Section):
         for resource in value:
             if "*" in resource:
                 raise ValueError(f"'{resource}': {LEAST_PRIVILEGE}")
-            if not RESOURCE_ARN.match(resource):
-                raise ValueError(
-                    f"'{resource}' is not an ARN such as arn:aws:s3:::my-bucket/reports/a.csv"
-                )
+            RESOURCE_ARN_FORMAT.check(resource)
         return value
 
 
@@ -264,19 +260,12 @@ class ArgoCdConfig(Section):
     @field_validator("idc_instance_arn")
     @classmethod
     def _valid_instance(cls, value: str | None) -> str | None:
-        if value is not None and not IDENTITY_CENTER_INSTANCE_ARN.match(value):
-            raise ValueError(
-                f"'{value}' is not an IAM Identity Center instance ARN such as "
-                "arn:aws:sso:::instance/ssoins-1234567890abcdef"
-            )
-        return value
+        return IDENTITY_CENTER_INSTANCE_ARN_FORMAT.check(value)
 
     @field_validator("idc_region")
     @classmethod
     def _valid_region(cls, value: str | None) -> str | None:
-        if value is not None and not REGION.match(value):
-            raise ValueError(f"'{value}' is not an AWS region name such as eu-west-1")
-        return value
+        return REGION_FORMAT.check(value)
 
     @field_validator("namespace")
     @classmethod

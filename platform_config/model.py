@@ -11,7 +11,7 @@ import unicodedata
 
 from pydantic import Field, field_validator, model_validator
 
-from container_constructs.checks import ACCOUNT_ID, REGION
+from container_constructs.value_formats import ACCOUNT_ID_FORMAT, REGION_FORMAT
 from platform_config.alb_quotas import (
     ALBS_PER_REGION,
     TARGET_GROUPS_PER_REGION,
@@ -108,16 +108,12 @@ class PlatformConfig(Section):
     @field_validator("region")
     @classmethod
     def _valid_region(cls, value: str) -> str:
-        if not REGION.match(value):
-            raise ValueError(f"'{value}' is not an AWS region name such as eu-west-1")
-        return value
+        return REGION_FORMAT.check(value)
 
     @field_validator("account")
     @classmethod
     def _valid_account(cls, value: str | None) -> str | None:
-        if value is not None and not ACCOUNT_ID.match(value):
-            raise ValueError(f"'{value}' is not a 12-digit AWS account id")
-        return value
+        return ACCOUNT_ID_FORMAT.check(value)
 
     @model_validator(mode="after")
     def _valid_tags(self) -> PlatformConfig:

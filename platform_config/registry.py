@@ -8,13 +8,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from container_constructs import defaults
-from container_constructs.checks import (
-    ACCOUNT_ID,
-    ECR_REPOSITORY_NAME,
-    ECR_REPOSITORY_NAME_LENGTH,
-    IAM_ROLE_ARN,
-    REGION,
-)
+from container_constructs.checks import ECR_REPOSITORY_NAME, ECR_REPOSITORY_NAME_LENGTH
+from container_constructs.value_formats import ACCOUNT_ID_FORMAT, IAM_ROLE_ARN_FORMAT, REGION_FORMAT
 from platform_config.base import Section
 
 # Upstream registries a pull-through cache rule can mirror without credentials ("Amazon ECR
@@ -158,13 +153,7 @@ class CiPublisherConfig(Section):
     @field_validator("trusted_role_arns")
     @classmethod
     def _valid_role_arns(cls, value: list[str]) -> list[str]:
-        bad = [arn for arn in value if not IAM_ROLE_ARN.match(arn)]
-        if bad:
-            raise ValueError(
-                f"{', '.join(repr(arn) for arn in bad)} not an IAM role ARN such as "
-                "arn:aws:iam::123456789012:role/ci-runner"
-            )
-        return _unique(value, "role ARNs")
+        return _unique(IAM_ROLE_ARN_FORMAT.check_each(value), "role ARNs")
 
 
 class RegistryConfig(Section):
@@ -243,22 +232,12 @@ class RegistryConfig(Section):
     @field_validator("cross_account_pull_accounts")
     @classmethod
     def _valid_accounts(cls, value: list[str]) -> list[str]:
-        bad = [account for account in value if not ACCOUNT_ID.match(account)]
-        if bad:
-            raise ValueError(
-                f"{', '.join(repr(account) for account in bad)} not a 12-digit AWS account id"
-            )
-        return _unique(value, "account ids")
+        return _unique(ACCOUNT_ID_FORMAT.check_each(value), "account ids")
 
     @field_validator("replication_regions")
     @classmethod
     def _valid_regions(cls, value: list[str]) -> list[str]:
-        bad = [region for region in value if not REGION.match(region)]
-        if bad:
-            raise ValueError(
-                f"{', '.join(repr(region) for region in bad)} not an AWS region name such as "
-                "eu-west-1"
-            )
+        REGION_FORMAT.check_each(value)
         if len(value) > 25:
             raise ValueError(f"at most 25 destinations are allowed, got {len(value)}")
         return _unique(value, "regions")

@@ -122,8 +122,16 @@ def test_unknown_environment() -> None:
             {"network": {"flow_log_retention_days": 10}},
             "network.flow_log_retention_days: 10 is not a CloudWatch Logs retention; allowed: 1, 3",
         ),
-        ({"region": "us-east"}, "region: 'us-east' is not an AWS region name such as eu-west-1"),
-        ({"account": "12345"}, "account: '12345' is not a 12-digit AWS account id"),
+        (
+            {"region": "us-east"},
+            "region: 'us-east' is not an AWS region name; allowed: a region name such as "
+            "eu-west-1, us-gov-west-1 or cn-north-1",
+        ),
+        (
+            {"account": "12345"},
+            "account: '12345' is not a 12-digit AWS account id; allowed: 12 digits such as "
+            "123456789012",
+        ),
         ({"tags": {"team": 7}}, "tags.team: input should be a valid string, got int 7"),
         (
             {"tags": {"aws:team": "x"}},

@@ -1,5 +1,5 @@
-"""The field checks and defaults the constructs and the config share
-(container_constructs/checks.py, container_constructs/defaults.py): each rule against its
+"""The field checks, value formats and defaults the constructs and the config share
+(container_constructs/checks.py, value_formats.py, defaults.py): each rule against its
 source, a passing and a failing case, and loading a config without loading aws-cdk-lib."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import botocore
 import pytest
 from aws_cdk import aws_logs as logs
 
-from container_constructs import checks
+from container_constructs import checks, value_formats
 from container_constructs.common import _RETENTION_BY_DAYS, retention_days
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,8 +23,31 @@ PARTITIONS_JSON = json.loads(
 )
 
 
+FORMATS = {
+    name: value
+    for name, value in vars(value_formats).items()
+    if isinstance(value, value_formats.ValueFormat)
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_each_value_format_refuses_with_what_is_allowed_and_its_examples_pass(name: str) -> None:
+    """One message per format, whatever field or construct checks it: what the value is not and
+    what is allowed; each example the message gives ("such as X") has the format."""
+    value_format = FORMATS[name]
+    assert value_format.problem("x y") == (
+        f"'x y' is not {value_format.what}; allowed: {value_format.allowed}"
+    )
+    examples = re.findall(r"(?:such as |, | or )([a-z0-9][^\s,()]*[a-z0-9/])", value_format.allowed)
+    for example in examples:
+        assert value_format.problem(example) is None, example
+    assert value_format.check(None) is None
+    with pytest.raises(ValueError, match=re.escape(f"'x y', '': not {value_format.what};")):
+        value_format.check_each([*examples[:1], "x y", ""])
+
+
 def test_partitions_are_botocores() -> None:
-    assert set(checks.PARTITIONS) == {p["id"] for p in PARTITIONS_JSON["partitions"]}
+    assert set(value_formats.PARTITIONS) == {p["id"] for p in PARTITIONS_JSON["partitions"]}
 
 
 def test_every_region_botocore_knows_is_a_region() -> None:
@@ -37,86 +60,102 @@ def test_every_region_botocore_knows_is_a_region() -> None:
         if re.match(partition["regionRegex"], region)
     ]
     assert len(regions) > 40
-    assert [region for region in regions if not checks.REGION.match(region)] == []
+    assert [region for region in regions if not value_formats.REGION.match(region)] == []
 
 
 @pytest.mark.parametrize(
     "region", ["us-east", "useast-1", "US-EAST-1", "us-east-1a", "eu-west-\uff11"]
 )
 def test_not_a_region(region: str) -> None:
-    assert not checks.REGION.match(region)
+    assert not value_formats.REGION.match(region)
 
 
 @pytest.mark.parametrize(
     ("pattern", "arn", "valid"),
     [
-        (checks.KMS_KEY_ARN, "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab", True),
-        (checks.KMS_KEY_ARN, "arn:aws-cn:kms:cn-north-1:111122223333:key/mrk-1234", True),
-        (checks.KMS_KEY_ARN, "arn:aws-eusc:kms:eusc-de-east-1:111122223333:key/k", True),
-        (checks.KMS_KEY_ARN, "arn:aws:kms:eu-west-1:111122223333:alias/db", False),
-        (checks.KMS_KEY_ARN, "arn:aws-foo:kms:eu-west-1:111122223333:key/k", False),
-        (checks.KMS_KEY_ARN, "arn:aws:kms:eu-west-1:1111222233:key/k", False),
+        (value_formats.KMS_KEY_ARN, "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab", True),
+        (value_formats.KMS_KEY_ARN, "arn:aws-cn:kms:cn-north-1:111122223333:key/mrk-1234", True),
+        (value_formats.KMS_KEY_ARN, "arn:aws-eusc:kms:eusc-de-east-1:111122223333:key/k", True),
+        (value_formats.KMS_KEY_ARN, "arn:aws:kms:eu-west-1:111122223333:alias/db", False),
+        (value_formats.KMS_KEY_ARN, "arn:aws-foo:kms:eu-west-1:111122223333:key/k", False),
+        (value_formats.KMS_KEY_ARN, "arn:aws:kms:eu-west-1:1111222233:key/k", False),
         (
-            checks.SECRETS_MANAGER_SECRET_COMPLETE_ARN,
+            value_formats.SECRETS_MANAGER_SECRET_COMPLETE_ARN,
             "arn:aws-us-gov:secretsmanager:us-gov-west-1:111122223333:secret:db/main-AbC123",
             True,
         ),
         (
-            checks.SECRETS_MANAGER_SECRET_COMPLETE_ARN,
+            value_formats.SECRETS_MANAGER_SECRET_COMPLETE_ARN,
             "arn:aws:secretsmanager:us-east-1:111122223333:secret:db",
             False,
         ),
-        (checks.SSM_PARAMETER_ARN, "arn:aws:ssm:us-east-1:111122223333:parameter/app/key", True),
-        (checks.SSM_PARAMETER_ARN, "arn:aws:ssm:us-east-1:111122223333:parameter//app", False),
         (
-            checks.ACM_CERTIFICATE_ARN,
+            value_formats.SSM_PARAMETER_ARN,
+            "arn:aws:ssm:us-east-1:111122223333:parameter/app/key",
+            True,
+        ),
+        (
+            value_formats.SSM_PARAMETER_ARN,
+            "arn:aws:ssm:us-east-1:111122223333:parameter//app",
+            False,
+        ),
+        (
+            value_formats.ACM_CERTIFICATE_ARN,
             "arn:aws-iso-b:acm:us-isob-east-1:111122223333:certificate/0f0e0d0c-1111",
             True,
         ),
-        (checks.ACM_CERTIFICATE_ARN, "arn:aws:acm:us-east-1:111122223333:certificate/", False),
-        (checks.IAM_ROLE_ARN, "arn:aws:iam::111122223333:role/path/ci-runner", True),
-        (checks.IAM_ROLE_ARN, "arn:aws-iso-f:iam::111122223333:role/admin", True),
-        (checks.IAM_ROLE_ARN, "arn:aws:iam::111122223333:user/ci", False),
-        (checks.IAM_ROLE_ARN, "arn:aws:iam::111122223333:role/ädmin", False),
-        (checks.IAM_USER_ARN, "arn:aws:iam::111122223333:user/ci", True),
-        (checks.IAM_USER_ARN, "arn:aws:iam::111122223333:role/ci", False),
-        (checks.IAM_CUSTOMER_POLICY_ARN, "arn:aws:iam::111122223333:policy/reports", True),
-        (checks.IAM_CUSTOMER_POLICY_ARN, "arn:aws-eusc:iam::111122223333:policy/p/q", True),
-        (checks.IAM_CUSTOMER_POLICY_ARN, "arn:aws:iam::aws:policy/AmazonS3FullAccess", False),
-        (checks.IAM_CUSTOMER_POLICY_ARN, "arn:aws:iam::111122223333:role/reports", False),
-        (checks.RESOURCE_ARN, "arn:aws:s3:::reports-bucket/daily.csv", True),
-        (checks.RESOURCE_ARN, "arn:aws-iso:sqs:us-iso-east-1:111122223333:jobs", True),
-        (checks.RESOURCE_ARN, "arn:aws:sqs:us-east-1:1111:jobs", False),
-        (checks.RESOURCE_ARN, "reports-bucket", False),
         (
-            checks.IDENTITY_CENTER_INSTANCE_ARN,
+            value_formats.ACM_CERTIFICATE_ARN,
+            "arn:aws:acm:us-east-1:111122223333:certificate/",
+            False,
+        ),
+        (value_formats.IAM_ROLE_ARN, "arn:aws:iam::111122223333:role/path/ci-runner", True),
+        (value_formats.IAM_ROLE_ARN, "arn:aws-iso-f:iam::111122223333:role/admin", True),
+        (value_formats.IAM_ROLE_ARN, "arn:aws:iam::111122223333:user/ci", False),
+        (value_formats.IAM_ROLE_ARN, "arn:aws:iam::111122223333:role/ädmin", False),
+        (value_formats.IAM_USER_ARN, "arn:aws:iam::111122223333:user/ci", True),
+        (value_formats.IAM_USER_ARN, "arn:aws:iam::111122223333:role/ci", False),
+        (value_formats.IAM_CUSTOMER_POLICY_ARN, "arn:aws:iam::111122223333:policy/reports", True),
+        (value_formats.IAM_CUSTOMER_POLICY_ARN, "arn:aws-eusc:iam::111122223333:policy/p/q", True),
+        (
+            value_formats.IAM_CUSTOMER_POLICY_ARN,
+            "arn:aws:iam::aws:policy/AmazonS3FullAccess",
+            False,
+        ),
+        (value_formats.IAM_CUSTOMER_POLICY_ARN, "arn:aws:iam::111122223333:role/reports", False),
+        (value_formats.RESOURCE_ARN, "arn:aws:s3:::reports-bucket/daily.csv", True),
+        (value_formats.RESOURCE_ARN, "arn:aws-iso:sqs:us-iso-east-1:111122223333:jobs", True),
+        (value_formats.RESOURCE_ARN, "arn:aws:sqs:us-east-1:1111:jobs", False),
+        (value_formats.RESOURCE_ARN, "reports-bucket", False),
+        (
+            value_formats.IDENTITY_CENTER_INSTANCE_ARN,
             "arn:aws-us-gov:sso:::instance/ssoins-1234567890abcdef",
             True,
         ),
-        (checks.IDENTITY_CENTER_INSTANCE_ARN, "arn:aws:sso:::instance/ssoins-12345", False),
+        (value_formats.IDENTITY_CENTER_INSTANCE_ARN, "arn:aws:sso:::instance/ssoins-12345", False),
         (checks.SECRETS_MANAGER_SECRET_NAME, "app/db_main+1=x.y@z-w", True),
         (checks.SECRETS_MANAGER_SECRET_NAME, "app/d\u00e9j\u00e0", False),
-        (checks.ACCOUNT_ID, "111122223333", True),
-        (checks.ACCOUNT_ID, "11112222333\uff13", False),
+        (value_formats.ACCOUNT_ID, "111122223333", True),
+        (value_formats.ACCOUNT_ID, "11112222333\uff13", False),
     ],
 )
 def test_arn_and_account_patterns(pattern: object, arn: str, valid: bool) -> None:
-    assert isinstance(pattern, type(checks.REGION))
+    assert isinstance(pattern, type(value_formats.REGION))
     assert bool(pattern.match(arn)) is valid
 
 
 def test_assumed_role_session() -> None:
     arn = "arn:aws-us-gov:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123/jane@example.com"
-    parts = checks.STS_ASSUMED_ROLE_ARN.match(arn)
+    parts = value_formats.STS_ASSUMED_ROLE_ARN.match(arn)
     assert parts is not None
     assert (parts["partition"], parts["account"]) == ("aws-us-gov", "111122223333")
     assert parts["role"] == "AWSReservedSSO_Admin_0123"
-    assert not checks.STS_ASSUMED_ROLE_ARN.match("arn:aws:iam::111122223333:role/admin")
+    assert not value_formats.STS_ASSUMED_ROLE_ARN.match("arn:aws:iam::111122223333:role/admin")
 
 
 def test_arn_region() -> None:
-    assert checks.arn_region("arn:aws:kms:eu-west-1:111122223333:key/k") == "eu-west-1"
-    assert checks.arn_region("arn:aws:iam::111122223333:role/r") == ""
+    assert value_formats.arn_region("arn:aws:kms:eu-west-1:111122223333:key/k") == "eu-west-1"
+    assert value_formats.arn_region("arn:aws:iam::111122223333:role/r") == ""
 
 
 def test_retention_days_are_the_constructs_retentions() -> None:

@@ -172,7 +172,8 @@ def test_graviton_detection(instance_type: str, graviton: bool) -> None:
         ),
         (
             {"eks": {"access": {"cluster_admin_role_arns": ["arn:aws:iam::123456789012:user/x"]}}},
-            "not an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admin",
+            "not an IAM role ARN; allowed: arn:PARTITION:iam::ACCOUNT:role/NAME such as "
+            "arn:aws:iam::123456789012:role/platform-admin",
         ),
         (
             {"eks": {"addon_versions": {"coredns": "v1.14.3-eksbuild.3"}}},

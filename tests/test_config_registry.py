@@ -121,7 +121,8 @@ NAME_RULES = "allowed: lowercase letters and digits, components joined by single
         ),
         (
             {"registry": {"cross_account_pull_accounts": ["123456789012", "1234"]}},
-            "registry.cross_account_pull_accounts: '1234' not a 12-digit AWS account id",
+            "registry.cross_account_pull_accounts: '1234': not a 12-digit AWS account id; "
+            "allowed: 12 digits",
         ),
         (
             {"registry": {"cross_account_pull_accounts": ["123456789012", "123456789012"]}},
@@ -134,7 +135,8 @@ NAME_RULES = "allowed: lowercase letters and digits, components joined by single
         ),
         (
             {"registry": {"replication_regions": ["eu-west"]}},
-            "registry.replication_regions: 'eu-west' not an AWS region name such as eu-west-1",
+            "registry.replication_regions: 'eu-west': not an AWS region name; allowed: a region "
+            "name such as eu-west-1",
         ),
         (
             {"registry": {"replication_regions": ["eu-west-1", "eu-west-1"]}},
@@ -155,8 +157,8 @@ NAME_RULES = "allowed: lowercase letters and digits, components joined by single
         ),
         (
             {"registry": {"ci_publisher": {"trusted_role_arns": ["arn:aws:iam::1:user/x"]}}},
-            "registry.ci_publisher.trusted_role_arns: 'arn:aws:iam::1:user/x' not an IAM role ARN "
-            "such as arn:aws:iam::123456789012:role/ci-runner",
+            "registry.ci_publisher.trusted_role_arns: 'arn:aws:iam::1:user/x': not an IAM role "
+            "ARN; allowed: arn:PARTITION:iam::ACCOUNT:role/NAME",
         ),
         (
             {"registry": {"kms_encryption": "yes"}},

@@ -38,22 +38,22 @@ def _error(overrides: dict[str, Any]) -> str:
         ),
         (
             _web(release={"strategy": "canary", "canary_percent": 0.05}),
-            "ecs.fargate.services.web.release",
+            "ecs.fargate.services.web.release.canary_percent: 0.05 is not allowed",
             "allowed: 0.1 to 100.0 in steps of 0.1",
         ),
         (
             _web(release={"strategy": "linear", "linear_step_percent": 2.5}),
-            "ecs.fargate.services.web.release",
+            "ecs.fargate.services.web.release.linear_step_percent: 2.5 is not allowed",
             "allowed: 3.0 to 100.0 in steps of 0.1",
         ),
         (
             _web(release={"strategy": "linear", "linear_step_percent": 10.05}),
-            "ecs.fargate.services.web.release",
+            "ecs.fargate.services.web.release.linear_step_percent: 10.05 is not allowed",
             "in steps of 0.1",
         ),
         (
             _web(release={"strategy": "linear", "linear_step_percent": 33.3}),
-            "ecs.fargate.services.web.release",
+            "ecs.fargate.services.web.release.linear_step_percent: 33.3 is not allowed",
             "that cfn-lint's multipleOf check accepts (it divides in binary floating point: "
             "33.3 / 0.1 = 332.99999999999994, E3002); nearest accepted: 33.2 or 33.5",
         ),

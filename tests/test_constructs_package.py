@@ -51,7 +51,8 @@ def _source(module: str) -> str:
 
 @pytest.mark.parametrize("module", MODULES)
 def test_module_imports_only_cdk_constructs_stdlib_and_common(module: str) -> None:
-    """So a user can copy the module (with common, defaults and checks) into any CDK app."""
+    """So a user can copy the module (with common, defaults, checks and value_formats) into any CDK
+    app."""
     source = _source(module)
     assert forbidden_imports(source, f"container_constructs.{module}") == []
 

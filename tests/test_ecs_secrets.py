@@ -155,7 +155,9 @@ _FIELD = "ecs.fargate.services.web.secrets"
             {"secrets_manager_arn": "arn:aws:secretsmanager:us-east-1:111122223333:secret:db"},
             f"{_FIELD}.X.secrets_manager_arn: 'arn:aws:secretsmanager:us-east-1:111122223333:"
             "secret:db' is not a complete Secrets Manager secret ARN; allowed: "
-            "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf",
+            "arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf (with the 6-character "
+            "suffix Secrets Manager appends to the name); for a secret of this account/region by "
+            "name use secrets_manager_name",
         ),
         (
             {"secrets_manager_name": "arn:aws:secretsmanager:us-east-1:1:secret:x"},
@@ -169,7 +171,8 @@ _FIELD = "ecs.fargate.services.web.secrets"
         (
             {"ssm_parameter_arn": "arn:aws:ssm:us-east-1:111122223333:parameter//app/key"},
             f"{_FIELD}.X.ssm_parameter_arn: 'arn:aws:ssm:us-east-1:111122223333:parameter//app/"
-            "key' is not an SSM parameter ARN; allowed: arn:aws:ssm:REGION:ACCOUNT:parameter/NAME",
+            "key' is not an SSM parameter ARN; allowed: "
+            "arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME",
         ),
         (
             {"ssm_parameter_arn": "/app/key"},
@@ -178,7 +181,7 @@ _FIELD = "ecs.fargate.services.web.secrets"
         (
             {"secrets_manager_name": "db", "kms_key_arn": "alias/db"},
             f"{_FIELD}.X.kms_key_arn: 'alias/db' is not a KMS key ARN; allowed: "
-            "arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (IAM cannot grant on an alias)",
+            "arn:PARTITION:kms:REGION:ACCOUNT:key/KEY-ID (IAM cannot grant on an alias)",
         ),
         (
             {},

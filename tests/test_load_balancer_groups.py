@@ -216,7 +216,7 @@ def test_certificate_quota_and_rules() -> None:
     message = _error(_fargate(load_balancer={"additional_certificate_arns": arns[:1]}))
     assert "ecs.fargate.load_balancer.additional_certificate_arns: needs certificate_arn" in message
     message = _error(_fargate(load_balancer={**group, "additional_certificate_arns": ["x"]}))
-    assert "'x' is not an ACM certificate ARN" in message
+    assert "'x': not an ACM certificate ARN; allowed: arn:PARTITION:acm:" in message
 
 
 def test_region_quota_on_albs() -> None:

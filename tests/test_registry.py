@@ -506,7 +506,10 @@ def test_granting_an_unknown_repository_fails(stack: Stack) -> None:
             {"repositories": [RepositorySpec(name="api", max_image_count=0)]},
             "'api' lifecycle days and counts must be at least 1",
         ),
-        ({"cross_account_pull_accounts": ["12"]}, "not account ids: 12"),
+        (
+            {"cross_account_pull_accounts": ["12"]},
+            "cross_account_pull_accounts '12': not a 12-digit AWS account id",
+        ),
         ({"replication_regions": ["us-east-1"]}, "includes the stack's own region us-east-1"),
         ({"enhanced_scan_frequency": "DAILY"}, "enhanced_scan_frequency must be one of"),
     ],

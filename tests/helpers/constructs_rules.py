@@ -13,9 +13,11 @@ from constructs import Construct
 
 PACKAGE = "container_constructs"
 SHARED_MODULE = f"{PACKAGE}.common"
-# The defaults and field checks every module may import (and `platform_config` reads): standard
-# library only, nothing of aws-cdk-lib or of the package.
-FOUNDATION_MODULES = frozenset({f"{PACKAGE}.defaults", f"{PACKAGE}.checks"})
+# The defaults, field checks and value formats every module may import (and `platform_config`
+# reads): standard library only, nothing of aws-cdk-lib or of the package.
+FOUNDATION_MODULES = frozenset(
+    {f"{PACKAGE}.defaults", f"{PACKAGE}.checks", f"{PACKAGE}.value_formats"}
+)
 ALLOWED_THIRD_PARTY = frozenset({"aws_cdk", "constructs"})
 # The rule pack and its caches (container_constructs/rules/) are copied as one package: its
 # modules import each other, and jsii (aws-cdk-lib's runtime) to implement a plugin interface.

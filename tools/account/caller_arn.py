@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from container_constructs.checks import IAM_ROLE_ARN, IAM_USER_ARN, STS_ASSUMED_ROLE_ARN
+from container_constructs.value_formats import IAM_ROLE_ARN, IAM_USER_ARN, STS_ASSUMED_ROLE_ARN
 from stacks import names
 from tools.account.session import AccountError, default_session, one_line_errors
 
