@@ -88,35 +88,36 @@ class ValueFormat:
     what: str
     allowed: str
 
-    def problem(self, value: str) -> str | None:
-        """None if `value` has the format, else what it is not and what is allowed."""
+    def problem(self, value: str, *, note: str = "") -> str | None:
+        """None if `value` has the format, else what it is not and what is allowed (then `note`,
+        what the field adds)."""
         if self.pattern.match(value):
             return None
-        return f"'{value}' is not {self.what}; allowed: {self.allowed}"
+        return f"'{value}' is not {self.what}; allowed: {self.allowed}" + (note and f"; {note}")
 
-    def problem_of_each(self, values: Iterable[str]) -> str | None:
-        """None if every value has the format, else the ones that do not and what is allowed."""
+    def problem_of_each(self, values: Iterable[str], *, note: str = "") -> str | None:
+        """None if every value has the format, else the ones that do not, what is allowed and
+        `note`."""
         bad = [value for value in values if not self.pattern.match(value)]
         if not bad:
             return None
-        return (
-            f"{', '.join(repr(value) for value in bad)}: not {self.what}; allowed: {self.allowed}"
-        )
+        listed = ", ".join(repr(value) for value in bad)
+        return f"{listed}: not {self.what}; allowed: {self.allowed}" + (note and f"; {note}")
 
     @overload
-    def check(self, value: str) -> str: ...
+    def check(self, value: str, *, note: str = "") -> str: ...
     @overload
-    def check(self, value: None) -> None: ...
-    def check(self, value: str | None) -> str | None:
+    def check(self, value: None, *, note: str = "") -> None: ...
+    def check(self, value: str | None, *, note: str = "") -> str | None:
         """`value` (None passes), or ValueError with its `problem`."""
-        problem = None if value is None else self.problem(value)
+        problem = None if value is None else self.problem(value, note=note)
         if problem:
             raise ValueError(problem)
         return value
 
-    def check_each(self, values: list[str]) -> list[str]:
+    def check_each(self, values: list[str], *, note: str = "") -> list[str]:
         """`values`, or ValueError with their `problem_of_each`."""
-        problem = self.problem_of_each(values)
+        problem = self.problem_of_each(values, note=note)
         if problem:
             raise ValueError(problem)
         return values

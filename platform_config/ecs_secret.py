@@ -63,12 +63,9 @@ class SecretConfig(Section):
     @field_validator("secrets_manager_arn")
     @classmethod
     def _complete_arn(cls, value: str | None) -> str | None:
-        problem = None if value is None else SECRETS_MANAGER_SECRET_ARN_FORMAT.problem(value)
-        if problem:
-            raise ValueError(
-                f"{problem}; for a secret of this account/region by name use secrets_manager_name"
-            )
-        return value
+        return SECRETS_MANAGER_SECRET_ARN_FORMAT.check(
+            value, note="for a secret of this account/region by name use secrets_manager_name"
+        )
 
     @field_validator("secrets_manager_name")
     @classmethod

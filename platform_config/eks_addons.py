@@ -42,13 +42,9 @@ LEAST_PRIVILEGE = (
 
 def customer_policy_arns(value: list[str]) -> list[str]:
     """`value` if every item is a customer managed policy ARN, else a ValueError saying so."""
-    problem = IAM_CUSTOMER_POLICY_ARN_FORMAT.problem_of_each(value)
-    if problem:
-        raise ValueError(
-            f"{problem} (AWS managed policies are granted only where AWS documents them for an "
-            "add-on)"
-        )
-    return value
+    return IAM_CUSTOMER_POLICY_ARN_FORMAT.check_each(
+        value, note="AWS managed policies are granted only where AWS documents them for an add-on"
+    )
 
 
 class PolicyStatementConfig(Section):

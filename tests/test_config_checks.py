@@ -42,6 +42,9 @@ def test_each_value_format_refuses_with_what_is_allowed_and_its_examples_pass(na
     for example in examples:
         assert value_format.problem(example) is None, example
     assert value_format.check(None) is None
+    assert value_format.problem("x y", note="what the field adds") == (
+        f"{value_format.problem('x y')}; what the field adds"
+    )
     with pytest.raises(ValueError, match=re.escape(f"'x y', '': not {value_format.what};")):
         value_format.check_each([*examples[:1], "x y", ""])
 
