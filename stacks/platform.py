@@ -81,6 +81,19 @@ PREFLIGHT = "cdk-preflight"
 PREFLIGHT_STRICT = True  # also fail on the validation engine's own ERROR/FATAL findings
 
 
+def _aws_solutions(app: App) -> IPolicyValidationPlugin:
+    # Imported where it is used: with a cache that knows every template, cdk-nag is never loaded
+    # (about 0.3 s of a synth).
+    from cdk_nag import AwsSolutionsChecks
+
+    return AwsSolutionsChecks(app)
+
+
+def aws_solutions_pack(app: App, cache: ValidationCache) -> CachedNagPack:
+    """cdk-nag's AwsSolutions checks on `app`, their findings per template kept in `cache`."""
+    return CachedNagPack(lambda: _aws_solutions(app), name=AWS_SOLUTIONS, cache=cache)
+
+
 def add_validations(
     app: App, settings: StackSettings, *, cache_directory: Path | None = None
 ) -> None:
@@ -104,13 +117,7 @@ def add_validations(
     `container_constructs.rules.cache`); without it, every synth validates every template.
     """
 
-    # cdk-nag and cdk-preflight are imported where they are used: with a cache that knows every
-    # template, neither is loaded (about 0.3 s each of a synth).
-    def aws_solutions() -> IPolicyValidationPlugin:
-        from cdk_nag import AwsSolutionsChecks
-
-        return AwsSolutionsChecks(app)
-
+    # cdk-preflight is imported where it is used, as cdk-nag (aws_solutions_pack).
     def deploy_time_rules(stage: Stage) -> None:
         from cdk_preflight import Preflight
 
@@ -123,12 +130,12 @@ def add_validations(
         cache=cache,
     )
     if cache is None:
-        Validations.of(app).add_plugins(aws_solutions())
+        Validations.of(app).add_plugins(_aws_solutions(app))
         deploy_time_rules(app)
         Validations.of(app).add_plugins(platform_checks)
         return
     Validations.of(app).add_plugins(
-        CachedNagPack(aws_solutions, name=AWS_SOLUTIONS, cache=cache),
+        aws_solutions_pack(app, cache),
         CachedStagePlugin(
             name=PREFLIGHT,
             register=deploy_time_rules,

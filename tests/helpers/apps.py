@@ -14,15 +14,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, IPolicyValidationPlugin, Validations
+from aws_cdk import App, Validations
 
 # In-process synths share app.py's validation cache with `cdk synth`, so a rerun validates only
 # the templates that changed; what a hit must give (the same findings, acknowledgements and
 # failures as a miss) is tested with a cache of its own in tests/test_validation_cache.py.
 from app import VALIDATION_CACHE
-from container_constructs.rules import CachedNagPack, ValidationCache
+from container_constructs.rules import ValidationCache
 from platform_config import DEFAULT_CONFIG_DIR, load_config
-from stacks.platform import AWS_SOLUTIONS, build_platform
+from stacks.platform import aws_solutions_pack, build_platform
 from tests.helpers import early
 from tests.helpers.cdk_cli import cli_context
 
@@ -57,15 +57,7 @@ def project_app(outdir: Path | None = None, *, nag: bool = False, **context: Any
         builtin_cloud_formation_validation=False,
     )
     if nag:
-
-        def aws_solutions() -> IPolicyValidationPlugin:
-            from cdk_nag import AwsSolutionsChecks
-
-            return AwsSolutionsChecks(app)
-
-        pack = CachedNagPack(
-            aws_solutions, name=AWS_SOLUTIONS, cache=ValidationCache(VALIDATION_CACHE)
-        )
+        pack = aws_solutions_pack(app, ValidationCache(VALIDATION_CACHE))
         Validations.of(app).add_plugins(pack)
     return app
 
