@@ -132,6 +132,10 @@ STOP_TIMEOUT_RANGE: Final = (2, 120)
 # supported value is 200 GiB" (ECS API reference, EphemeralStorage, read 2026-12-05).
 EPHEMERAL_STORAGE_GIB_RANGE: Final = (21, 200)
 
+# ECS managed scaling's target capacity of an Auto Scaling group capacity provider, percent (ECS API
+# reference, ManagedScaling.targetCapacity: "greater than 0 and less than or equal to 100").
+TARGET_CAPACITY_PERCENT_RANGE: Final = (1, 100)
+
 # SQS (Amazon SQS API reference, SetQueueAttributes and RedrivePolicy, read 2026-12-05); the
 # queue ARN is value_formats.SQS_QUEUE_ARN.
 QUEUE_MAX_RECEIVE_COUNT_RANGE: Final = (1, 1000)

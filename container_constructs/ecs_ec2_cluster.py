@@ -13,7 +13,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from container_constructs import defaults
+from container_constructs import checks, defaults
 from container_constructs.checks import MACHINE_IMAGE_VERSION
 from container_constructs.ecs_cluster_base import ClusterBaseProps, add_cluster, add_service_cluster
 from container_constructs.machine_images import instance_refresh_policy, pinned_machine_image
@@ -37,7 +37,8 @@ class Ec2ClusterProps(ClusterBaseProps):
             policy rolls out. Default: `defaults.MACHINE_IMAGE_VERSIONS[machine_image]`.
         min_instances: Auto Scaling group minimum. Default: 0.
         max_instances: Auto Scaling group maximum. Default: 2.
-        target_capacity_percent: managed scaling target utilisation, 1-100. Default: 100.
+        target_capacity_percent: managed scaling target utilisation, percent
+            (checks.TARGET_CAPACITY_PERCENT_RANGE). Default: 100.
         spot: run instances above `on_demand_base_capacity` on Spot (price-capacity-optimized).
             Default: False.
         on_demand_base_capacity: with `spot`, instances always on demand. Default: 0.
@@ -324,10 +325,11 @@ def _check(props: Ec2ClusterProps) -> None:
     # space property test, tests/test_config_space.py, synthesizes what it accepts).
     if not props.instance_types:
         raise ValueError("Ec2Cluster: instance_types needs at least one instance type")
-    if not 1 <= props.target_capacity_percent <= 100:
+    low, high = checks.TARGET_CAPACITY_PERCENT_RANGE
+    if not low <= props.target_capacity_percent <= high:
         raise ValueError(
-            "Ec2Cluster: target_capacity_percent must be 1-100, "
-            f"got {props.target_capacity_percent}"
+            f"Ec2Cluster: target_capacity_percent {props.target_capacity_percent} is not allowed; "
+            f"allowed: {low} to {high}"
         )
     if props.min_instances > props.max_instances:
         raise ValueError(

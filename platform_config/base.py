@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+from container_constructs.checks import LOG_RETENTION_DAYS, check_retention_days
+from platform_config.fields import Allowed
+
+# Days a CloudWatch Logs group keeps its events: one of the values CloudWatch Logs accepts.
+RetentionDays = Annotated[
+    int,
+    AfterValidator(check_retention_days),
+    Allowed("one of " + ", ".join(str(days) for days in LOG_RETENTION_DAYS)),
+]
 
 # An EC2 instance type: family with a generation digit, then a size (t3.small, m7g.2xlarge,
 # c6i.metal-24xl). Shared by every section that names instance types.

@@ -13,6 +13,7 @@ from container_constructs import defaults
 from container_constructs.checks import (
     MACHINE_IMAGE_VERSION,
     MACHINE_IMAGE_VERSION_EXAMPLE,
+    TARGET_CAPACITY_PERCENT_RANGE,
     exec_bind_mount_clashes,
 )
 from platform_config.base import (
@@ -101,7 +102,9 @@ class Ec2ClusterConfig(ClusterConfig):
     max_instances: int = Field(default=defaults.MAX_INSTANCES, ge=1)
     target_capacity_percent: int = Field(
         default=defaults.TARGET_CAPACITY_PERCENT,
-        description="Managed scaling target utilisation of the instances (1-100).",
+        ge=TARGET_CAPACITY_PERCENT_RANGE[0],
+        le=TARGET_CAPACITY_PERCENT_RANGE[1],
+        description="Managed scaling target utilisation of the instances, percent.",
     )
     spot: bool = Field(default=defaults.SPOT, description="Spot through a mixed-instances policy.")
     on_demand_base_capacity: int = Field(
@@ -141,13 +144,6 @@ class Ec2ClusterConfig(ClusterConfig):
                 f"mixes x86_64 ({', '.join(x86)}) and arm64/Graviton ({', '.join(arm)}); "
                 "allowed: instance types of one CPU architecture (the launch template has one AMI)"
             )
-        return value
-
-    @field_validator("target_capacity_percent")
-    @classmethod
-    def _target(cls, value: int) -> int:
-        if not 1 <= value <= 100:
-            raise ValueError(f"must be 1-100 (percent), got {value}")
         return value
 
     @model_validator(mode="after")

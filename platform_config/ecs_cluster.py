@@ -11,14 +11,13 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from container_constructs import defaults
-from container_constructs.checks import check_retention_days
 from platform_config.alb_quotas import (
     RULES_PER_ALB,
     TARGET_GROUPS_PER_ALB,
     TARGET_GROUPS_PER_SERVICE,
     max_services_per_load_balancer,
 )
-from platform_config.base import Section
+from platform_config.base import RetentionDays, Section
 from platform_config.ecs_kinds import build_order, check_send_to
 from platform_config.ecs_placement import (
     DEFAULT_GROUP,
@@ -59,7 +58,7 @@ class ClusterConfig(Section):
         ),
     )
     container_insights: Literal["enabled", "enhanced"] = Field(default=defaults.CONTAINER_INSIGHTS)
-    exec_log_retention_days: int = Field(
+    exec_log_retention_days: RetentionDays = Field(
         default=defaults.LOG_RETENTION_DAYS, description="ECS Exec session log retention."
     )
     load_balancer: LoadBalancerConfig = Field(
@@ -120,11 +119,6 @@ class ClusterConfig(Section):
                 for key, name in value.items()
             }
         return value
-
-    @field_validator("exec_log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        return check_retention_days(value)
 
     @field_validator("services", mode="before")
     @classmethod

@@ -66,25 +66,25 @@ class ContainerHealthCheckConfig(Section):
         default=defaults.HEALTH_CHECK_INTERVAL_SECONDS,
         ge=HEALTH_CHECK_INTERVAL_RANGE[0],
         le=HEALTH_CHECK_INTERVAL_RANGE[1],
-        description="Seconds between checks (5-300).",
+        description="Seconds between checks.",
     )
     timeout_seconds: int = Field(
         default=defaults.HEALTH_CHECK_TIMEOUT_SECONDS,
         ge=HEALTH_CHECK_TIMEOUT_RANGE[0],
         le=HEALTH_CHECK_TIMEOUT_RANGE[1],
-        description="Seconds a check may take (2-60).",
+        description="Seconds a check may take (below interval_seconds).",
     )
     retries: int = Field(
         default=defaults.HEALTH_CHECK_RETRIES,
         ge=HEALTH_CHECK_RETRIES_RANGE[0],
         le=HEALTH_CHECK_RETRIES_RANGE[1],
-        description="Failed checks in a row before the container is unhealthy (1-10).",
+        description="Failed checks in a row before the container is unhealthy.",
     )
     start_period_seconds: int = Field(
         default=defaults.HEALTH_CHECK_START_PERIOD_SECONDS,
         ge=HEALTH_CHECK_START_PERIOD_RANGE[0],
         le=HEALTH_CHECK_START_PERIOD_RANGE[1],
-        description="Seconds after start during which failures do not count (0-300).",
+        description="Seconds after start during which failures do not count.",
     )
 
     @field_validator("command")
@@ -145,7 +145,7 @@ class SidecarConfig(Section):
         default=None,
         ge=UNPRIVILEGED_PORTS[0],
         le=UNPRIVILEGED_PORTS[1],
-        description="A port the sidecar listens on (1024-65535), if the task exposes one.",
+        description="A port the sidecar listens on (unprivileged), if the task exposes one.",
     )
     essential: bool = Field(
         default=True, description="Whether the task stops when this container stops."

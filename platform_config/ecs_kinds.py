@@ -85,7 +85,7 @@ class ScalingConfig(Section):
         default=defaults.CPU_TARGET_PERCENT,
         ge=10,
         le=90,
-        description="Average CPU utilisation to track (10-90; web and backend).",
+        description="Average CPU utilisation to track, percent (web and backend).",
     )
     requests_per_target: int = Field(
         default=defaults.REQUESTS_PER_TARGET,
@@ -141,19 +141,19 @@ class QueueConfig(Section):
         default=defaults.QUEUE_MAX_RECEIVE_COUNT,
         ge=QUEUE_MAX_RECEIVE_COUNT_RANGE[0],
         le=QUEUE_MAX_RECEIVE_COUNT_RANGE[1],
-        description="Receives of a message before it moves to the dead-letter queue (1-1000).",
+        description="Receives of a message before it moves to the dead-letter queue.",
     )
     visibility_timeout_seconds: int = Field(
         default=defaults.QUEUE_VISIBILITY_TIMEOUT_SECONDS,
         ge=QUEUE_VISIBILITY_TIMEOUT_RANGE[0],
         le=QUEUE_VISIBILITY_TIMEOUT_RANGE[1],
-        description="Seconds a received message stays hidden from other consumers (0-43200).",
+        description="Seconds a received message stays hidden from other consumers.",
     )
     retention_days: int = Field(
         default=defaults.QUEUE_RETENTION_DAYS,
         ge=QUEUE_RETENTION_DAYS_RANGE[0],
         le=QUEUE_RETENTION_DAYS_RANGE[1],
-        description="Days a message is kept (1-14).",
+        description="Days a message is kept.",
     )
 
     @field_validator("arn")
@@ -203,19 +203,19 @@ class ScheduleConfig(Section):
         default=defaults.SCHEDULE_RETRY_ATTEMPTS,
         ge=SCHEDULE_RETRY_ATTEMPTS_RANGE[0],
         le=SCHEDULE_RETRY_ATTEMPTS_RANGE[1],
-        description="Retries of a run that cannot start (0-185), then its dead-letter queue.",
+        description="Retries of a run that cannot start, then its dead-letter queue.",
     )
     max_event_age_seconds: int = Field(
         default=defaults.SCHEDULE_MAX_EVENT_AGE_SECONDS,
         ge=SCHEDULE_MAX_EVENT_AGE_RANGE[0],
         le=SCHEDULE_MAX_EVENT_AGE_RANGE[1],
-        description="How long to keep retrying a run (60-86400 s).",
+        description="Seconds to keep retrying a run.",
     )
     flexible_window_minutes: int | None = Field(
         default=None,
         ge=SCHEDULE_FLEXIBLE_WINDOW_MINUTES_RANGE[0],
         le=SCHEDULE_FLEXIBLE_WINDOW_MINUTES_RANGE[1],
-        description="Start each run within this many minutes after its time (1-1440); off: exact.",
+        description="Start each run within this many minutes after its time; off: exact.",
     )
     enabled: bool = Field(default=True, description="Whether the schedule runs.")
 

@@ -46,7 +46,8 @@ class ManagedInstancesClusterConfig(ClusterConfig):
     def _instances_fit(self) -> ManagedInstancesClusterConfig:
         if self.min_vcpus > self.max_vcpus:
             raise ValueError(
-                f"min_vcpus ({self.min_vcpus}) must not exceed max_vcpus ({self.max_vcpus})"
+                f"min_vcpus ({self.min_vcpus}) must not exceed max_vcpus ({self.max_vcpus}); "
+                f"allowed: min_vcpus up to {self.max_vcpus}, or a larger max_vcpus"
             )
         for service in self.services.values():
             if service.cpu > self.max_vcpus * 1024:

@@ -17,10 +17,9 @@ from container_constructs.checks import (
     SERVICE_NAME,
     STOP_TIMEOUT_RANGE,
     UNPRIVILEGED_PORTS,
-    check_retention_days,
     runs_as_root,
 )
-from platform_config.base import Section
+from platform_config.base import RetentionDays, Section
 from platform_config.ecs_container import (
     ContainerHealthCheckConfig,
     DependencyCondition,
@@ -127,13 +126,13 @@ class ServiceConfig(Section):
         default=None,
         ge=STOP_TIMEOUT_RANGE[0],
         le=STOP_TIMEOUT_RANGE[1],
-        description="Seconds between SIGTERM and SIGKILL at stop (2-120); default: ECS's 30.",
+        description="Seconds between SIGTERM and SIGKILL at stop; default: ECS's 30.",
     )
     ephemeral_storage_gib: int | None = Field(
         default=None,
         ge=EPHEMERAL_STORAGE_GIB_RANGE[0],
         le=EPHEMERAL_STORAGE_GIB_RANGE[1],
-        description="Fargate task ephemeral storage in GiB (21-200); default: Fargate's 20.",
+        description="Fargate task ephemeral storage in GiB; default: Fargate's 20.",
     )
     efs: EfsConfig | None = Field(
         default=None, description="Persistent storage on EFS, mounted at efs.path."
@@ -171,7 +170,7 @@ class ServiceConfig(Section):
     enable_execute_command: bool = Field(
         default=defaults.ENABLE_EXECUTE_COMMAND, description="Allow ECS Exec into tasks."
     )
-    log_retention_days: int = Field(default=defaults.LOG_RETENTION_DAYS)
+    log_retention_days: RetentionDays = Field(default=defaults.LOG_RETENTION_DAYS)
     release: ReleaseConfig = Field(
         default_factory=ReleaseConfig,
         description="How ECS releases a new revision; default: operations.release.",
@@ -270,11 +269,6 @@ class ServiceConfig(Section):
         if value is not None and not all(value):
             raise ValueError(f"{value}: every argument must be non-empty")
         return value
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        return check_retention_days(value)
 
     @model_validator(mode="after")
     def _numeric_user_for_volumes(self) -> ServiceConfig:

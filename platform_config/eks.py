@@ -8,9 +8,9 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from container_constructs import defaults
-from container_constructs.checks import UNPRIVILEGED_PORTS, check_retention_days
+from container_constructs.checks import UNPRIVILEGED_PORTS
 from container_constructs.eks_versions import KUBERNETES_RELEASES, support_notice
-from platform_config.base import Section
+from platform_config.base import RetentionDays, Section
 from platform_config.eks_access import AccessConfig, EndpointConfig, NamespaceAccessConfig
 from platform_config.eks_addons import (
     K8S_NAME,
@@ -171,7 +171,7 @@ class EksConfig(Section):
         description="Provisioned control plane tier (billed per tier); default: EKS's default.",
     )
     argocd: ArgoCdConfig = Field(default_factory=ArgoCdConfig)
-    control_plane_log_retention_days: int = Field(default=defaults.LOG_RETENTION_DAYS)
+    control_plane_log_retention_days: RetentionDays = Field(default=defaults.LOG_RETENTION_DAYS)
     sample_workload: SampleWorkloadConfig = Field(default_factory=SampleWorkloadConfig)
 
     @field_validator("kubernetes_version")
@@ -211,11 +211,6 @@ class EksConfig(Section):
                 f"{', '.join(repr(n) for n in bad)}: not EKS add-on names such as metrics-server"
             )
         return value
-
-    @field_validator("control_plane_log_retention_days")
-    @classmethod
-    def _valid_retention(cls, value: int) -> int:
-        return check_retention_days(value)
 
     @model_validator(mode="after")
     def _kubectl_layer_for_version(self) -> EksConfig:

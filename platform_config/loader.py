@@ -16,11 +16,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from platform_config.ecs import CLUSTER_KINDS
 from platform_config.environments import ENVIRONMENTS
 from platform_config.errors import ConfigError
+from platform_config.fields import BOUND_ERRORS, bound_problem, field_at, model_at
 from platform_config.layers import Layer, Merged, deep_merge
 from platform_config.model import PlatformConfig
 from platform_config.record import RecordError, record_layers
@@ -162,7 +163,7 @@ def _describe(detail: Mapping[str, Any]) -> str:
     kind = detail["type"]
     message = str(detail["msg"]).removeprefix("Value error, ")
     if kind == "extra_forbidden":
-        allowed = ", ".join(_fields_at(detail["loc"][:-1]))
+        allowed = ", ".join(sorted(model_at(PlatformConfig, detail["loc"][:-1]).model_fields))
         return f"{location}: unknown field; allowed: {allowed}"
     if kind == "missing":
         return f"{location}: required field is missing"
@@ -171,34 +172,12 @@ def _describe(detail: Mapping[str, Any]) -> str:
     given = detail.get("input")
     if kind.endswith("_type") or kind in {"int_from_float", "bool_parsing", "int_parsing"}:
         return f"{location}: {message.lower()}, got {type(given).__name__} {given!r}"
+    if kind in BOUND_ERRORS:
+        field = field_at(PlatformConfig, detail["loc"])
+        problem = bound_problem(field, given) if field is not None else None
+        if problem is not None:
+            return f"{location}: {problem}"
     relative = _RELATIVE_FIELD.match(message)
     if relative and location.split(".")[0] in _JOINED_SECTIONS:
         return f"{location}.{relative['path']}: {relative['rest']}"
     return f"{location}: {message}"
-
-
-def _fields_at(location: tuple[Any, ...]) -> list[str]:
-    """The field names of the model found at `location`, for an 'unknown field' message."""
-    model: type[BaseModel] = PlatformConfig
-    keyed = False  # the part is a key of a map (a service's name), not a field
-    for part in location:
-        if keyed or not isinstance(part, str) or part not in model.model_fields:
-            keyed = False
-            continue  # a list index or a map key: the model is the item's
-        annotation = model.model_fields[part].annotation
-        nested = _model_in(annotation)
-        if nested is None:
-            break
-        model = nested
-        keyed = getattr(annotation, "__origin__", None) is dict
-    return sorted(model.model_fields)
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in getattr(annotation, "__args__", ()):
-        found = _model_in(argument)
-        if found is not None:
-            return found
-    return None

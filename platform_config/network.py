@@ -10,10 +10,9 @@ from container_constructs import defaults
 from container_constructs.checks import (
     AVAILABILITY_ZONES_RANGE,
     VPC_PREFIX_RANGE,
-    check_retention_days,
     ipv4_network,
 )
-from platform_config.base import Section
+from platform_config.base import RetentionDays, Section
 
 _MIN_PREFIX, _MAX_PREFIX = VPC_PREFIX_RANGE
 
@@ -33,7 +32,7 @@ class NetworkConfig(Section):
     availability_zones: list[str] = Field(
         min_length=AVAILABILITY_ZONES_RANGE[0],
         max_length=AVAILABILITY_ZONES_RANGE[1],
-        description="Explicit AZ names in the environment's region (2 to 6, no duplicates).",
+        description="Explicit AZ names in the environment's region, no duplicates.",
     )
     nat_gateways: int = Field(
         description=(
@@ -48,9 +47,9 @@ class NetworkConfig(Section):
             "do not cross NAT. The S3 gateway endpoint (free) is always created."
         ),
     )
-    flow_log_retention_days: int = Field(
+    flow_log_retention_days: RetentionDays = Field(
         default=defaults.LOG_RETENTION_DAYS,
-        description="Retention in days of the VPC flow log group (a CloudWatch Logs value).",
+        description="Retention in days of the VPC flow log group.",
     )
 
     @field_validator("vpc_cidr")
@@ -76,11 +75,6 @@ class NetworkConfig(Section):
         if duplicates:
             raise ValueError(f"duplicate availability zones: {', '.join(duplicates)}")
         return value
-
-    @field_validator("flow_log_retention_days")
-    @classmethod
-    def _valid_retention(cls, value: int) -> int:
-        return check_retention_days(value)
 
 
 # Ranges a VPC cannot (or, 172.17.0.0/16, should not) use: CreateVpc rejects the first ones, and

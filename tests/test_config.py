@@ -82,7 +82,7 @@ def test_unknown_environment() -> None:
         ),
         (
             {"network": {"availability_zones": ["us-east-1a"]}},
-            "network.availability_zones: List should have at least 2 items",
+            "network.availability_zones: 1 item is not allowed; allowed: 2 to 6 items",
         ),
         (
             {"network": {"nat_gateways": -1}},

@@ -146,11 +146,11 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
         ),
         (
             _sandbox_with("ec2", target_capacity_percent=0),
-            "ecs.ec2.target_capacity_percent: must be 1-100 (percent), got 0",
+            "ecs.ec2.target_capacity_percent: 0 is not allowed; allowed: 1 to 100",
         ),
         (
             _sandbox_with("ec2", target_capacity_percent=101),
-            "ecs.ec2.target_capacity_percent: must be 1-100 (percent), got 101",
+            "ecs.ec2.target_capacity_percent: 101 is not allowed; allowed: 1 to 100",
         ),
         (
             _sandbox_with("fargate", services=[_service(user="0")]),

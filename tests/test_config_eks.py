@@ -375,7 +375,8 @@ READ_REPORTS = {
         ),
         (
             {"eks": {"access": {"namespace_access": [{"role_arn": ROLE, "namespaces": []}]}}},
-            "eks.access.namespace_access.0.namespaces: List should have at least 1 item",
+            "eks.access.namespace_access.0.namespaces: 0 items is not allowed; "
+            "allowed: at least 1 item",
         ),
         (
             {"eks": {"access": {"namespace_access": [{"role_arn": ROLE, "namespaces": ["A_b"]}]}}},

@@ -173,7 +173,10 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
             [_web(environment={"TOKEN": "a"}, secrets={"TOKEN": {"secrets_manager_name": "t"}})],
             "environment: TOKEN also in secrets; ECS refuses a variable that is both",
         ),
-        ([_web(command=[])], "ecs.fargate.services.web.command: List should have at least 1 item"),
+        (
+            [_web(command=[])],
+            "ecs.fargate.services.web.command: 0 items is not allowed; allowed: at least 1 item",
+        ),
         ([_web(entrypoint=["sh", ""])], "ecs.fargate.services.web.entrypoint: ['sh', '']: every"),
         (
             [_web(health_check={"command": ["curl", "-f", "x"]})],
@@ -182,26 +185,32 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
         ),
         (
             [_web(health_check={"command": ["CMD", "x"], "interval_seconds": 4})],
-            "health_check.interval_seconds: Input should be greater than or equal to 5",
+            "health_check.interval_seconds: 4 is not allowed; allowed: 5 to 300",
         ),
         (
             [_web(health_check={"command": ["CMD", "x"], "retries": 11})],
-            "health_check.retries: Input should be less than or equal to 10",
+            "health_check.retries: 11 is not allowed; allowed: 1 to 10",
         ),
         (
             [_web(health_check={"command": ["CMD", "x"], "timeout_seconds": 61})],
-            "health_check.timeout_seconds: Input should be less than or equal to 60",
+            "health_check.timeout_seconds: 61 is not allowed; allowed: 2 to 60",
         ),
         (
             [_web(health_check={"command": ["CMD", "x"], "start_period_seconds": 301})],
-            "health_check.start_period_seconds: Input should be less than or equal to 300",
+            "health_check.start_period_seconds: 301 is not allowed; allowed: 0 to 300",
         ),
         (
             [_web(health_check={"command": ["CMD", "x"], "interval_seconds": 5})],
             "health_check: timeout_seconds (5) must be below interval_seconds (5)",
         ),
-        ([_web(stop_timeout_seconds=121)], "stop_timeout_seconds: Input should be less than or"),
-        ([_web(ephemeral_storage_gib=20)], "ephemeral_storage_gib: Input should be greater than"),
+        (
+            [_web(stop_timeout_seconds=121)],
+            "stop_timeout_seconds: 121 is not allowed; allowed: 2 to 120",
+        ),
+        (
+            [_web(ephemeral_storage_gib=20)],
+            "ephemeral_storage_gib: 20 is not allowed; allowed: 21 to 200",
+        ),
         ([_web(efs={"path": "/"})], "ecs.fargate.services.web.efs.path: '/' must be an absolute"),
         ([_web(efs={"path": "/tmp"})], "efs.path: /tmp is also in writable_paths; pick one"),
         (
@@ -291,11 +300,11 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
         ),
         (
             [{**JOB, "schedule": {"expression": "rate(1 hour)", "retry_attempts": 186}}],
-            "schedule.retry_attempts: Input should be less than or equal to 185",
+            "schedule.retry_attempts: 186 is not allowed; allowed: 0 to 185",
         ),
         (
             [{**JOB, "schedule": {"expression": "rate(1 hour)", "flexible_window_minutes": 0}}],
-            "schedule.flexible_window_minutes: Input should be greater than or equal to 1",
+            "schedule.flexible_window_minutes: 0 is not allowed; allowed: 1 to 1440",
         ),
         ([_web(send_to=["nobody"])], "services.web.send_to: 'nobody' is not a worker of this"),
         ([_web(send_to=["orders"]), BACKEND], "'orders' is not a worker of this cluster"),

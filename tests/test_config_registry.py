@@ -104,7 +104,10 @@ NAME_RULES = "allowed: lowercase letters and digits, components joined by single
             _repositories({"name": "web-app"}, {"name": "web_app"}),
             "registry.repositories: 'web-app' and 'web_app' differ only in separators",
         ),
-        (_repositories(), "registry.repositories: List should have at least 1 item"),
+        (
+            _repositories(),
+            "registry.repositories: 0 items is not allowed; allowed: at least 1 item",
+        ),
         (
             _repositories({"name": "api", "lifecycle": {"max_image_count": 0}}),
             "registry.repositories.0.lifecycle.max_image_count: must be at least 1, got 0",

@@ -70,7 +70,7 @@ def _error(overrides: dict[str, Any]) -> str:
         (
             _web(release={"strategy": "rolling", "bake_time_minutes": 1441}),
             "ecs.fargate.services.web.release.bake_time_minutes",
-            "less than or equal to 1440",
+            "1441 is not allowed; allowed: 0 to 1440",
         ),
         (
             _web(
@@ -105,17 +105,17 @@ def _error(overrides: dict[str, Any]) -> str:
         (
             _web(alarms={"target_5xx_percent": 0}),
             "ecs.fargate.services.web.alarms.target_5xx_percent",
-            "greater than 0",
+            "0 is not allowed; allowed: more than 0, at most 100",
         ),
         (
             _web(alarms={"cpu_percent": 101}),
             "ecs.fargate.services.web.alarms.cpu_percent",
-            "less than or equal to 100",
+            "101 is not allowed; allowed: 1 to 100",
         ),
         (
             _web(alarms={"evaluation_periods": 0}),
             "ecs.fargate.services.web.alarms.evaluation_periods",
-            "greater than or equal to 1",
+            "0 is not allowed; allowed: 1 to 10",
         ),
         (
             {"operations": {"alarm_emails": ["ops.example.com"]}},

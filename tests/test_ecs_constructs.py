@@ -177,7 +177,10 @@ def test_single_type_on_demand_uses_the_launch_template_directly(bottlerocket: T
     ("changes", "message"),
     [
         ({"instance_types": []}, "instance_types needs at least one"),
-        ({"target_capacity_percent": 0}, "target_capacity_percent must be 1-100"),
+        (
+            {"target_capacity_percent": 0},
+            "target_capacity_percent 0 is not allowed; allowed: 1 to 100",
+        ),
         ({"min_instances": 3, "max_instances": 1}, "min_instances (3) exceeds max_instances (1)"),
         ({"instance_types": ["m7g.large", "m7i.large"]}, "share one CPU architecture"),
     ],

@@ -36,8 +36,12 @@ def test_off_in_the_shipped_environments() -> None:
 @pytest.mark.parametrize(
     ("section", "field", "allowed"),
     [
-        ({"min_vcpus": 4, "max_vcpus": 2}, "ecs.managed_instances", "must not exceed max_vcpus"),
-        ({"max_vcpus": 0}, "ecs.managed_instances.max_vcpus", "greater than or equal to 1"),
+        (
+            {"min_vcpus": 4, "max_vcpus": 2},
+            "ecs.managed_instances",
+            "min_vcpus (4) must not exceed max_vcpus (2); allowed: min_vcpus up to 2",
+        ),
+        ({"max_vcpus": 0}, "ecs.managed_instances.max_vcpus", "0 is not allowed; allowed: 1 to"),
         (
             {"max_vcpus": 2, "services": {"web": {**WEB, "cpu": 4096, "memory_mib": 1024}}},
             "ecs.managed_instances",

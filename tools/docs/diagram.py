@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.docs.markers import write_generated
+from tools.plan.references import imported_names, referenced_ids
 
 
 @dataclass(frozen=True)
@@ -149,40 +150,32 @@ def _walk(node: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
 
 
 def _references(value: Any, exports: Mapping[str, tuple[str, Any]]) -> Iterator[tuple[str, str]]:
-    """(stack or '', logical id) of every resource `value` refers to; '' means the same stack."""
+    """(stack or '', logical id) of every resource `value` refers to; '' means the same stack.
+    Same-stack references and imports are read as the deploy planner reads them
+    (tools/plan/references.py); an import or a weak reference resolves to what its output holds."""
+    for logical_id in referenced_ids(value):
+        yield "", logical_id
+    for key in sorted(imported_names(value) | _stack_outputs_read(value)):
+        if key in exports:
+            stack, exported = exports[key]
+            for logical_id in referenced_ids(exported):
+                yield stack, logical_id
+
+
+def _stack_outputs_read(value: Any) -> set[str]:
+    """The keys (`_output_key`) of the outputs `value` reads with `Fn::GetStackOutput`,
+    aws-cdk-lib's weak cross-stack reference."""
+    found: set[str] = set()
     if isinstance(value, list):
         for item in value:
-            yield from _references(item, exports)
-        return
-    if not isinstance(value, dict):
-        return
-    for key, argument in value.items():
-        if key == "Ref" and isinstance(argument, str):
-            yield "", argument
-        elif key == "Fn::GetAtt":
-            target = argument[0] if isinstance(argument, list) else str(argument).split(".")[0]
-            if isinstance(target, str):
-                yield "", target
-        elif key == "Fn::Sub":
-            template = argument[0] if isinstance(argument, list) else argument
-            if isinstance(template, str):
-                for name in re.findall(r"\$\{([^!}][^}]*)\}", template):
-                    yield "", name.split(".")[0]
-            if isinstance(argument, list):
-                yield from _references(argument[1:], exports)
-        elif key == "Fn::ImportValue" and isinstance(argument, str) and argument in exports:
-            stack, exported = exports[argument]
-            for _, logical_id in _references(exported, {}):
-                yield stack, logical_id
-        elif key == "Fn::GetStackOutput" and isinstance(argument, dict):
-            # aws-cdk-lib's weak cross-stack reference: an output read straight from its stack.
-            found = exports.get(_output_key(argument.get("StackName"), argument.get("OutputName")))
-            if found is not None:
-                stack, exported = found
-                for _, logical_id in _references(exported, {}):
-                    yield stack, logical_id
-        else:
-            yield from _references(argument, exports)
+            found |= _stack_outputs_read(item)
+    elif isinstance(value, dict):
+        argument = value.get("Fn::GetStackOutput")
+        if isinstance(argument, dict):
+            found.add(_output_key(argument.get("StackName"), argument.get("OutputName")))
+        for item in value.values():
+            found |= _stack_outputs_read(item)
+    return found
 
 
 def _output_key(stack: Any, output_name: Any) -> str:
