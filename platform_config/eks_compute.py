@@ -111,7 +111,10 @@ class FargateProfileConfig(Section):
 
     name: str = Field(description="Profile id, unique in the cluster.")
     selectors: list[FargateSelectorConfig] = Field(
-        description="1 to 5 namespace/label selectors; a profile without selectors runs nothing."
+        # "up to five selectors" per profile (EKS API reference, CreateFargateProfile).
+        min_length=1,
+        max_length=5,
+        description="Namespace/label selectors; a profile without selectors runs nothing.",
     )
 
     @field_validator("name")
@@ -119,16 +122,6 @@ class FargateProfileConfig(Section):
     def _valid_name(cls, value: str) -> str:
         if not _NAME.match(value):
             raise ValueError(f"'{value}' is not a Fargate profile name (letters, digits, - and _)")
-        return value
-
-    @field_validator("selectors")
-    @classmethod
-    def _some_selectors(cls, value: list[FargateSelectorConfig]) -> list[FargateSelectorConfig]:
-        if not 1 <= len(value) <= 5:
-            raise ValueError(
-                f"a Fargate profile needs 1 to 5 selectors (namespace, optional labels), "
-                f"got {len(value)}"
-            )
         return value
 
 

@@ -128,7 +128,8 @@ def test_graviton_detection(instance_type: str, graviton: bool) -> None:
                     }
                 }
             },
-            "eks.compute.fargate_profiles.0.selectors: a Fargate profile needs 1 to 5 selectors",
+            "eks.compute.fargate_profiles.0.selectors: 0 items is not allowed; "
+            "allowed: 1 to 5 items",
         ),
         (
             {
