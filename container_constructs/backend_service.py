@@ -20,7 +20,12 @@ from container_constructs.service_base import (
     service_connect,
     task_security_group,
 )
-from container_constructs.task_definition import TaskProps, build_task, with_task_attributes
+from container_constructs.task_definition import (
+    TaskProps,
+    TaskWorkload,
+    build_task,
+    with_task_attributes,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,7 +53,7 @@ class BackendServiceProps(TaskProps):
 BackendServiceProps.__doc__ = with_task_attributes(BackendServiceProps.__doc__)
 
 
-class BackendService(Construct):
+class BackendService(TaskWorkload):
     """An ECS service with the hardened task (container_constructs/task_definition.py), in
     private subnets, a deployment circuit breaker with rollback, reachable only through ECS
     Service Connect: its tasks admit the cluster's Service Connect client group on its port and
@@ -58,6 +63,8 @@ class BackendService(Construct):
     Attributes:
         service: the ECS service.
         task_definition / container / sidecars: its task, app container and sidecars.
+        volume_permissions_container: the init container that chowns the scratch volumes, or
+            None (volume_permissions "none", or no scratch volumes of the app's own).
         task_role / execution_role: the app's role and the role ECS pulls and logs with.
         log_group: the application log group.
         security_group: the tasks' security group.
@@ -69,12 +76,7 @@ class BackendService(Construct):
         super().__init__(scope, construct_id)
         _check(props)
         task = build_task(self, props, port=props.container_port)
-        self.task_role = task.task_role
-        self.execution_role = task.execution_role
-        self.task_definition = task.task_definition
-        self.log_group = task.log_group
-        self.container = task.container
-        self.sidecars = task.sidecars
+        self._expose_task(task)
         self.security_group = task_security_group(
             self, props.cluster, "Backend tasks: ingress only from Service Connect clients"
         )

@@ -18,7 +18,12 @@ from constructs import Construct
 from container_constructs import checks, defaults
 from container_constructs.efs_storage import EfsStorage
 from container_constructs.service_base import add_storage, check_task_props, task_security_group
-from container_constructs.task_definition import TaskProps, build_task, with_task_attributes
+from container_constructs.task_definition import (
+    TaskProps,
+    TaskWorkload,
+    build_task,
+    with_task_attributes,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,7 +60,7 @@ class ScheduledJobProps(TaskProps):
 ScheduledJobProps.__doc__ = with_task_attributes(ScheduledJobProps.__doc__)
 
 
-class ScheduledJob(Construct):
+class ScheduledJob(TaskWorkload):
     """An EventBridge Scheduler schedule whose target runs one task of the job's hardened task
     definition (container_constructs/task_definition.py) on its cluster, in private subnets, on
     the cluster's capacity provider strategy. A run
@@ -69,6 +74,8 @@ class ScheduledJob(Construct):
         scheduler_role: the role the schedule runs the task with.
         dead_letter_queue: where runs that never started go.
         task_definition / container / sidecars: its task, app container and sidecars.
+        volume_permissions_container: the init container that chowns the scratch volumes, or
+            None (volume_permissions "none", or no scratch volumes of the app's own).
         task_role / execution_role: the app's role and the role ECS pulls and logs with.
         log_group: the application log group.
         security_group: the tasks' security group (no ingress).
@@ -79,12 +86,7 @@ class ScheduledJob(Construct):
         super().__init__(scope, construct_id)
         _check(props)
         task = build_task(self, props, port=None)
-        self.task_role = task.task_role
-        self.execution_role = task.execution_role
-        self.task_definition = task.task_definition
-        self.log_group = task.log_group
-        self.container = task.container
-        self.sidecars = task.sidecars
+        self._expose_task(task)
         self.security_group = task_security_group(
             self, props.cluster, "Scheduled job tasks: no ingress"
         )

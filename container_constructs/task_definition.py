@@ -170,6 +170,28 @@ class ServiceTask:
     sidecars: Mapping[str, ecs.ContainerDefinition]
 
 
+class TaskWorkload(Construct):
+    """The base of every workload kind's construct (web, backend, worker, scheduled job): the
+    task `build_task` made, under the same attribute names on each (`ServiceTask`'s)."""
+
+    task_role: iam.Role
+    execution_role: iam.Role
+    task_definition: ecs.TaskDefinition
+    log_group: logs.LogGroup
+    container: ecs.ContainerDefinition
+    volume_permissions_container: ecs.ContainerDefinition | None
+    sidecars: Mapping[str, ecs.ContainerDefinition]
+
+    def _expose_task(self, task: ServiceTask) -> None:
+        self.task_role = task.task_role
+        self.execution_role = task.execution_role
+        self.task_definition = task.task_definition
+        self.log_group = task.log_group
+        self.container = task.container
+        self.volume_permissions_container = task.volume_permissions_container
+        self.sidecars = task.sidecars
+
+
 def build_task(scope: Construct, props: TaskProps, *, port: int | None) -> ServiceTask:
     """Add the hardened task of `props` to `scope` (see the module doc).
 

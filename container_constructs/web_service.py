@@ -26,6 +26,7 @@ from container_constructs.service_release import ServiceReleaseProps, route_to_s
 from container_constructs.task_definition import (
     CPU_ARCHITECTURES,
     TaskProps,
+    TaskWorkload,
     build_task,
     with_task_attributes,
 )
@@ -80,7 +81,7 @@ class WebServiceProps(TaskProps):
 WebServiceProps.__doc__ = with_task_attributes(WebServiceProps.__doc__)
 
 
-class WebService(Construct):
+class WebService(TaskWorkload):
     """An ECS service in private subnets with hardened containers (unprivileged, non-root,
     read-only root, all capabilities dropped; container_constructs/task_definition.py), a
     deployment circuit breaker with rollback (100 %/200 %), a target group and listener rule on
@@ -92,11 +93,9 @@ class WebService(Construct):
 
     Attributes:
         service: the ECS service.
-        task_definition: its task definition.
-        container: the application container.
+        task_definition / container / sidecars: its task, app container and sidecars.
         volume_permissions_container: the init container that chowns the scratch volumes, or
             None (volume_permissions "none", or no scratch volumes of the app's own).
-        sidecars: the sidecar containers by name.
         task_role / execution_role: the app's role and the role ECS pulls and logs with.
         log_group: the application log group.
         security_group: the tasks' security group.
@@ -112,13 +111,7 @@ class WebService(Construct):
         super().__init__(scope, construct_id)
         _check(props)
         task = build_task(self, props, port=props.container_port)
-        self.task_role = task.task_role
-        self.execution_role = task.execution_role
-        self.task_definition = task.task_definition
-        self.log_group = task.log_group
-        self.container = task.container
-        self.volume_permissions_container = task.volume_permissions_container
-        self.sidecars = task.sidecars
+        self._expose_task(task)
         vpc = props.cluster.cluster.vpc
 
         self.security_group = task_security_group(

@@ -21,7 +21,12 @@ from container_constructs.service_base import (
     service_connect,
     task_security_group,
 )
-from container_constructs.task_definition import TaskProps, build_task, with_task_attributes
+from container_constructs.task_definition import (
+    TaskProps,
+    TaskWorkload,
+    build_task,
+    with_task_attributes,
+)
 from container_constructs.worker_scaling import add_backlog_scaling
 
 # The app finds its queue's URL here.
@@ -67,7 +72,7 @@ class WorkerServiceProps(TaskProps):
 WorkerServiceProps.__doc__ = with_task_attributes(WorkerServiceProps.__doc__)
 
 
-class WorkerService(Construct):
+class WorkerService(TaskWorkload):
     """An ECS service with the hardened task (container_constructs/task_definition.py) and no
     port: nothing may connect to its tasks. Its app reads the queue's URL from QUEUE_URL, and its
     task role may consume that queue only (receive, delete, change visibility, read attributes).
@@ -87,6 +92,8 @@ class WorkerService(Construct):
         dead_letter_queue: its own queue's dead-letter queue, or None (a given queue).
         service: the ECS service.
         task_definition / container / sidecars: its task, app container and sidecars.
+        volume_permissions_container: the init container that chowns the scratch volumes, or
+            None (volume_permissions "none", or no scratch volumes of the app's own).
         task_role / execution_role: the app's role and the role ECS pulls and logs with.
         log_group: the application log group.
         security_group: the tasks' security group (no ingress).
@@ -123,12 +130,7 @@ class WorkerService(Construct):
             self.queue = props.queue
         environment = {**props.environment, QUEUE_URL_VARIABLE: self.queue.queue_url}
         task = build_task(self, dataclasses.replace(props, environment=environment), port=None)
-        self.task_role = task.task_role
-        self.execution_role = task.execution_role
-        self.task_definition = task.task_definition
-        self.log_group = task.log_group
-        self.container = task.container
-        self.sidecars = task.sidecars
+        self._expose_task(task)
         self.queue.grant_consume_messages(task.task_role)
         self.security_group = task_security_group(
             self, props.cluster, "Worker tasks: no ingress (they pull from their queue)"

@@ -360,6 +360,23 @@ def test_backend_is_a_service_connect_server_reachable_only_from_clients(kinds: 
     assert namespace["Name"] == "kinds"
 
 
+def test_every_kind_exposes_its_task_under_the_same_names(kinds: Kinds) -> None:
+    """Web, backend, worker and job hand out what build_task made (TaskWorkload), the init
+    container that chowns the scratch volumes included (only the web service exposed it)."""
+    for workload in (kinds.web, kinds.backend, kinds.worker, kinds.job):
+        assert workload.container.container_name == "app"
+        assert workload.container.task_definition is workload.task_definition
+        assert workload.task_definition.task_role is workload.task_role
+        assert workload.task_definition.execution_role is workload.execution_role
+        init = workload.volume_permissions_container
+        assert init is not None
+        assert init.container_name == "volume-permissions"
+        assert init.task_definition is workload.task_definition
+        assert workload.log_group.node.scope is workload
+    assert set(kinds.web.sidecars) == {"otel"}
+    assert dict(kinds.worker.sidecars) == {}
+
+
 def test_web_and_worker_are_service_connect_clients(kinds: Kinds) -> None:
     for prefix in ("Web", "Worker"):
         connect = kinds.one("AWS::ECS::Service", prefix)["ServiceConnectConfiguration"]
