@@ -36,19 +36,14 @@ class LifecycleConfig(Section):
 
     untagged_image_expiry_days: int = Field(
         default=defaults.UNTAGGED_IMAGE_EXPIRY_DAYS,
-        description="Expire untagged images this many days after push (>= 1).",
+        ge=1,
+        description="Expire untagged images this many days after push.",
     )
     max_image_count: int = Field(
         default=defaults.MAX_IMAGE_COUNT,
-        description="Keep only the newest N images of any tag status (>= 1).",
+        ge=1,
+        description="Keep only the newest N images of any tag status.",
     )
-
-    @field_validator("untagged_image_expiry_days", "max_image_count")
-    @classmethod
-    def _at_least_one(cls, value: int) -> int:
-        if value < 1:
-            raise ValueError(f"must be at least 1, got {value}")
-        return value
 
 
 class RepositoryConfig(Section):

@@ -110,12 +110,13 @@ NAME_RULES = "allowed: lowercase letters and digits, components joined by single
         ),
         (
             _repositories({"name": "api", "lifecycle": {"max_image_count": 0}}),
-            "registry.repositories.0.lifecycle.max_image_count: must be at least 1, got 0",
+            "registry.repositories.0.lifecycle.max_image_count: 0 is not allowed; "
+            "allowed: 1 or more",
         ),
         (
             _repositories({"name": "api", "lifecycle": {"untagged_image_expiry_days": -3}}),
-            "registry.repositories.0.lifecycle.untagged_image_expiry_days: must be at least 1, "
-            "got -3",
+            "registry.repositories.0.lifecycle.untagged_image_expiry_days: -3 is not allowed; "
+            "allowed: 1 or more",
         ),
         (
             _repositories({"name": "api", "scan": True}),
