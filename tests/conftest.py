@@ -12,7 +12,8 @@ CloudFormation validation engine) takes 1-3 s, and the first one in a process a 
   `assembly`, which runs a test once per environment). A module that needs another app builds it in
   a module-scoped fixture, once.
 - Two checks run in other processes beside the rest of the suite (this machine has 2 cores and the
-  in-process work uses one): the suite's one real-CLI synth, `cdk synth` of the sandbox as a user
+  in-process work uses one), each started only when a selected test needs it (the `cli_synth` and
+  `lint_run` fixtures): the suite's one real-CLI synth, `cdk synth` of the sandbox as a user
   runs it, offline, started before the in-process synths (tests/test_cli_synth.py proves it
   writes the in-process `sandbox`'s assembly, file for file); and cfn-lint over both environments,
   started once they exist (tests/test_gate_cfn_lint.py).
@@ -60,6 +61,8 @@ if TYPE_CHECKING:
     import boto3
 
     from tests.helpers.assembly import Assembly
+    from tests.helpers.cdk_cli import SynthRun
+    from tests.helpers.cfn_lint import LintRun
 
 ENVIRONMENTS = ("sandbox", "production")
 
@@ -90,19 +93,24 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 @pytest.fixture(scope="session")
-def environments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environments]:
+def environments(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Environments]:
     """The shipped environments, each synthesized once in this process as `cdk synth` does (the
     same bytes), with the real CLI's synth of the sandbox running beside them and cfn-lint over
-    both started as soon as they exist. Whatever a run did not wait for is stopped at the end."""
+    both started as soon as they exist, each only when a selected test needs it (`cli_synth`,
+    `lint_run`): a run of other tests keeps the second core. Whatever a run did not wait for is
+    stopped at the end."""
     # Imported here: aws-cdk-lib loads only when a test needs an assembly.
     from tests.helpers.apps import synth_environment
     from tests.helpers.assembly import Assembly
     from tests.helpers.cdk_cli import start_synth
     from tests.helpers.cfn_lint import start_gate_lint
 
-    cli_synth = early.take_synth("sandbox") or start_synth(
-        "sandbox", tmp_path_factory.mktemp("cli-sandbox") / "cdk.out"
-    )
+    needed = {name for item in request.session.items for name in getattr(item, "fixturenames", ())}
+    cli_synth = early.take_synth("sandbox")
+    if cli_synth is None and "cli_synth" in needed:
+        cli_synth = start_synth("sandbox", tmp_path_factory.mktemp("cli-sandbox") / "cdk.out")
     cfn_lint = None
     try:
         # Production first: the real-CLI synth, started earlier, validates the sandbox's templates
@@ -114,12 +122,31 @@ def environments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environme
         }
         assemblies = {name: synthesized[name] for name in ENVIRONMENTS}
         outdirs = [assembly.outdir for assembly in assemblies.values()]
-        cfn_lint = start_gate_lint(outdirs, tmp_path_factory.mktemp("cfn-lint"))
+        if "lint_run" in needed:
+            cfn_lint = start_gate_lint(outdirs, tmp_path_factory.mktemp("cfn-lint"))
         yield Environments(assemblies, cli_synth, cfn_lint)
     finally:
-        cli_synth.stop()
+        if cli_synth is not None:
+            cli_synth.stop()
         if cfn_lint is not None:
             cfn_lint.stop()
+
+
+@pytest.fixture(scope="session")
+def cli_synth(environments: Environments) -> SynthRun:
+    """`cdk synth -c environment=sandbox` by the pinned CLI with AWS_* removed and an empty HOME
+    (no ~/.aws), started before the in-process synths (tests/test_cli_synth.py)."""
+    assert environments.cli_synth is not None  # started: this fixture is in `needed`
+    return environments.cli_synth.finish()
+
+
+@pytest.fixture(scope="session")
+def lint_run(environments: Environments) -> LintRun:
+    """cfn-lint once over every template of every environment (in their configured regions) and
+    the known-bad fragment of tests/helpers/cfn_lint.py, started once both were synthesized
+    (tests/test_gate_cfn_lint.py)."""
+    assert environments.cfn_lint is not None  # started: this fixture is in `needed`
+    return environments.cfn_lint.finish()
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,6 @@ from stacks import names
 from tests.helpers.apps import RECORD, project_app
 from tests.helpers.assembly import Assembly
 from tests.helpers.cdk_cli import ROOT, SynthRun
-from tests.helpers.environments import Environments
 
 EXPECTED_UNITS = (
     names.NETWORK_UNIT,
@@ -31,13 +30,6 @@ EXPECTED_UNITS = (
     names.EKS_UNIT,
 )
 JSII_KERNEL_DIR = re.compile(rb"jsii-kernel-\w+")
-
-
-@pytest.fixture(scope="module")
-def cli_synth(environments: Environments) -> SynthRun:
-    """`cdk synth -c environment=sandbox` by the pinned CLI with AWS_* removed and an empty HOME
-    (no ~/.aws), started before the in-process synths (tests/conftest.py)."""
-    return environments.cli_synth.finish()
 
 
 def test_assembly_has_the_expected_stacks(assembly: Assembly) -> None:

@@ -14,15 +14,7 @@ from tests.helpers.cfn_lint import (
     LintRun,
     ignored_rules_with_reasons,
 )
-from tests.helpers.environments import Environments
 from tools.gates.lint_templates import CONFIG
-
-
-@pytest.fixture(scope="module")
-def lint_run(environments: Environments) -> LintRun:
-    """cfn-lint once over every template of every environment (in their configured regions) and
-    the known-bad fragment of tests/helpers/cfn_lint.py, started once both were synthesized."""
-    return environments.cfn_lint.finish()
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,9 @@ class Environments:
 
     assemblies: dict[str, Assembly]
     # The suite's one real-CLI synth of the sandbox (tests/test_cli_synth.py compares it with
-    # `assemblies["sandbox"]`); started before the in-process synths.
-    cli_synth: StartedSynth
+    # `assemblies["sandbox"]`); started before the in-process synths, or None when no selected
+    # test needs it.
+    cli_synth: StartedSynth | None
     # cfn-lint over both environments' templates (tests/test_gate_cfn_lint.py); started once
-    # both are synthesized.
-    cfn_lint: StartedGateLint
+    # both are synthesized, or None when no selected test needs it.
+    cfn_lint: StartedGateLint | None
