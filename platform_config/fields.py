@@ -93,21 +93,22 @@ def _walk(root: type[BaseModel], location: Sequence[Any]) -> tuple[type[BaseMode
 
 
 def allowed(field: FieldInfo) -> str | None:
-    """What `field`'s bounds allow, e.g. "5 to 300", "1 or more", "2 to 6 items"; None when it
-    has none."""
-    low = high = None
+    """What `field`'s bounds allow, e.g. "5 to 300", "1 or more", "more than 0, at most 100",
+    "2 to 6 items"; None when it has none."""
+    low: tuple[Any, bool] | None = None  # (value, whether the value itself is allowed)
+    high: tuple[Any, bool] | None = None
     shortest = longest = None
     for rule in field.metadata:
         if isinstance(rule, Allowed):
             return rule.text
         if isinstance(rule, annotated_types.Ge):
-            low = f"{_number(rule.ge)}"
+            low = (rule.ge, True)
         elif isinstance(rule, annotated_types.Gt):
-            low = f"more than {_number(rule.gt)}"
+            low = (rule.gt, False)
         elif isinstance(rule, annotated_types.Le):
-            high = f"{_number(rule.le)}"
+            high = (rule.le, True)
         elif isinstance(rule, annotated_types.Lt):
-            high = f"less than {_number(rule.lt)}"
+            high = (rule.lt, False)
         elif isinstance(rule, annotated_types.MinLen):
             shortest = rule.min_length
         elif isinstance(rule, annotated_types.MaxLen):
@@ -117,15 +118,16 @@ def allowed(field: FieldInfo) -> str | None:
         if longest is None:
             return f"at least {shortest} {unit[:-1] if shortest == 1 else unit}"
         return f"{shortest or 0} to {longest} {unit}"
-    if low is None and high is None:
-        return None
-    if high is None:
-        return f"{low} or more" if low is not None and low[0].isdigit() else low
-    if low is None:
-        return f"at most {high}" if high[0].isdigit() else high
-    if low[0].isdigit() and high[0].isdigit():
-        return f"{low} to {high}"
-    return f"{low}, {high if not high[0].isdigit() else f'at most {high}'}"
+    if low is not None and high is not None and low[1] and high[1]:
+        return f"{_number(low[0])} to {_number(high[0])}"
+    if low is not None and high is None and low[1]:
+        return f"{_number(low[0])} or more"
+    words = []
+    if low is not None:
+        words.append(f"{'at least' if low[1] else 'more than'} {_number(low[0])}")
+    if high is not None:
+        words.append(f"{'at most' if high[1] else 'less than'} {_number(high[0])}")
+    return ", ".join(words) or None
 
 
 def bound_problem(field: FieldInfo, given: Any) -> str | None:

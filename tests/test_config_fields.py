@@ -28,6 +28,7 @@ class Sample(BaseModel):
     above: float = Field(default=1.0, gt=0, le=100)
     ceiling: int = Field(default=0, le=10)
     below: float = Field(default=0.0, lt=1.5)
+    signed: int = Field(default=0, ge=-5, lt=3)
     names: list[str] = Field(default_factory=lambda: ["a"], min_length=1)
     zones: list[str] = Field(default_factory=lambda: ["a", "b"], min_length=2, max_length=6)
     text: str = Field(default="ab", min_length=2, max_length=32)
@@ -47,6 +48,7 @@ class Sample(BaseModel):
         ("above", "more than 0, at most 100"),
         ("ceiling", "at most 10"),
         ("below", "less than 1.5"),
+        ("signed", "at least -5, less than 3"),
         ("names", "at least 1 item"),
         ("zones", "2 to 6 items"),
         ("text", "2 to 32 characters"),
