@@ -172,6 +172,9 @@ def _describe(detail: Mapping[str, Any]) -> str:
     given = detail.get("input")
     if kind.endswith("_type") or kind in {"int_from_float", "bool_parsing", "int_parsing"}:
         return f"{location}: {message.lower()}, got {type(given).__name__} {given!r}"
+    if kind in {"literal_error", "enum"}:
+        expected = str(detail.get("ctx", {}).get("expected", "")).replace(" or ", ", ")
+        return f"{location}: {given!r} is not allowed; allowed: {expected}"
     if kind in BOUND_ERRORS:
         field = field_at(PlatformConfig, detail["loc"])
         problem = bound_problem(field, given) if field is not None else None

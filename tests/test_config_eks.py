@@ -391,11 +391,12 @@ READ_REPORTS = {
         ),
         (
             {"eks": {"upgrade_policy": "NONE"}},
-            "eks.upgrade_policy: Input should be 'STANDARD' or 'EXTENDED'",
+            "eks.upgrade_policy: 'NONE' is not allowed; allowed: 'STANDARD', 'EXTENDED'",
         ),
         (
             {"eks": {"control_plane_scaling_tier": "tier-16xl"}},
-            "eks.control_plane_scaling_tier: Input should be 'standard', 'tier-xl'",
+            "eks.control_plane_scaling_tier: 'tier-16xl' is not allowed; allowed: 'standard', "
+            "'tier-xl'",
         ),
         (
             {"eks": {"compute": {"node_groups": [{"name": "ng", "instance_types": ["m7i.large"],

@@ -136,7 +136,10 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
         ([_web(queue={"max_receive_count": 2})], "queue: a web service does not take it"),
         ([{**JOB, "schedule": None}], "schedule: required for a job"),
         ([_web(route=None)], "route: required for a web service"),
-        ([{**WORKER, "kind": "cron"}], "ecs.fargate.services.jobs.kind: Input should be 'web'"),
+        (
+            [{**WORKER, "kind": "cron"}],
+            "ecs.fargate.services.jobs.kind: 'cron' is not allowed; allowed: 'web'",
+        ),
         # exceptions
         ([_web(user="0")], "ecs.fargate.services.web.user: '0' runs as root; give a non-root uid"),
         (

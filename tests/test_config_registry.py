@@ -148,11 +148,13 @@ NAME_RULES = "allowed: lowercase letters and digits, components joined by single
         ),
         (
             {"registry": {"enhanced_scanning": "always"}},
-            "registry.enhanced_scanning: Input should be 'off', 'scan-on-push' or 'continuous'",
+            "registry.enhanced_scanning: 'always' is not allowed; allowed: 'off', 'scan-on-push', "
+            "'continuous'",
         ),
         (
             {"registry": {"pull_through_cache": {"upstream": "docker-hub"}}},
-            "registry.pull_through_cache.upstream: Input should be 'ecr-public', 'k8s' or 'quay'",
+            "registry.pull_through_cache.upstream: 'docker-hub' is not allowed; allowed: "
+            "'ecr-public', 'k8s', 'quay'",
         ),
         (
             {"registry": {"pull_through_cache": {"repository_prefix": "Public"}}},

@@ -34,7 +34,7 @@ def _error(overrides: dict[str, Any]) -> str:
         (
             _web(release={"strategy": "swap"}),
             "ecs.fargate.services.web.release.strategy",
-            "'rolling', 'blue_green', 'canary' or 'linear'",
+            "'swap' is not allowed; allowed: 'rolling', 'blue_green', 'canary', 'linear'",
         ),
         (
             _web(release={"strategy": "canary", "canary_percent": 0.05}),
