@@ -12,7 +12,7 @@ has always used, so a web service's template did not change when the builder mov
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_ecr as ecr
@@ -172,7 +172,8 @@ class ServiceTask:
 
 class TaskWorkload(Construct):
     """The base of every workload kind's construct (web, backend, worker, scheduled job): the
-    task `build_task` made, under the same attribute names on each (`ServiceTask`'s)."""
+    task `build_task` made, under the same attribute names on each (`ServiceTask`'s fields,
+    declared here again only so that type checkers know them)."""
 
     task_role: iam.Role
     execution_role: iam.Role
@@ -183,13 +184,8 @@ class TaskWorkload(Construct):
     sidecars: Mapping[str, ecs.ContainerDefinition]
 
     def _expose_task(self, task: ServiceTask) -> None:
-        self.task_role = task.task_role
-        self.execution_role = task.execution_role
-        self.task_definition = task.task_definition
-        self.log_group = task.log_group
-        self.container = task.container
-        self.volume_permissions_container = task.volume_permissions_container
-        self.sidecars = task.sidecars
+        for made in fields(ServiceTask):
+            setattr(self, made.name, getattr(task, made.name))
 
 
 def build_task(scope: Construct, props: TaskProps, *, port: int | None) -> ServiceTask:

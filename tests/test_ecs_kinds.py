@@ -6,6 +6,7 @@ each kind shares; and the constructs' own input checks."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from container_constructs.rules.report import ACKNOWLEDGED_RULES, render
 from container_constructs.scheduled_job import ScheduledJob, ScheduledJobProps
 from container_constructs.sidecars import FIRELENS_IMAGE, OTEL_COLLECTOR_USER, SidecarSpec
 from container_constructs.task_acknowledgements import NON_ROOT_RULE, READ_ONLY_ROOT_RULE
-from container_constructs.task_definition import HardeningExceptions
+from container_constructs.task_definition import HardeningExceptions, ServiceTask, TaskWorkload
 from container_constructs.web_service import WebService, WebServiceProps
 from container_constructs.worker_scaling import BACKLOG_PER_TASK, BACKLOG_WITHOUT_TASKS
 from container_constructs.worker_service import WorkerService, WorkerServiceProps
@@ -373,6 +374,8 @@ def test_every_kind_exposes_its_task_under_the_same_names(kinds: Kinds) -> None:
         assert init.container_name == "volume-permissions"
         assert init.task_definition is workload.task_definition
         assert workload.log_group.node.scope is workload
+    declared = set(TaskWorkload.__annotations__)
+    assert declared == {made.name for made in dataclasses.fields(ServiceTask)}
     assert set(kinds.web.sidecars) == {"otel"}
     assert dict(kinds.worker.sidecars) == {}
 
