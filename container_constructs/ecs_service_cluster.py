@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Literal
 
 from aws_cdk import RemovalPolicy
@@ -62,6 +63,11 @@ class ServiceCluster:
     log_key: kms.IKey | None = None
     namespace: servicediscovery.INamespace | None = None
     service_connect_security_group: ec2.ISecurityGroup | None = None
+
+    @cached_property
+    def vpc(self) -> ec2.IVpc:
+        """`cluster.vpc`, read once per handle (each read is a jsii round trip, per service)."""
+        return self.cluster.vpc
 
     @property
     def exec_log_encrypted(self) -> bool:

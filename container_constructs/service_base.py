@@ -26,7 +26,7 @@ def task_security_group(
     return ec2.SecurityGroup(
         scope,
         "SecurityGroup",
-        vpc=cluster.cluster.vpc,
+        vpc=cluster.vpc,
         description=description,
         allow_all_outbound=True,
     )
@@ -44,7 +44,7 @@ def add_storage(
         task_definition=task.task_definition,
         container=task.container,
         task_role=task.task_role,
-        vpc=props.cluster.cluster.vpc,
+        vpc=props.cluster.vpc,
         tasks_security_group=security_group,
         path=props.efs_path,
         user=props.user,

@@ -196,16 +196,17 @@ def build_task(scope: Construct, props: TaskProps, *, port: int | None) -> Servi
             (a worker, a job). Required.
     """
     launch_type = props.cluster.launch_type
+    ecs_tasks = iam.ServicePrincipal("ecs-tasks.amazonaws.com")
     task_role = iam.Role(
         scope,
         "TaskRole",
-        assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+        assumed_by=ecs_tasks,
         description="The application's own permissions",
     )
     execution_role = iam.Role(
         scope,
         "ExecutionRole",
-        assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+        assumed_by=ecs_tasks,
         description="ECS agent: pull the image, write logs, read the injected secrets",
     )
     task_definition: ecs.TaskDefinition

@@ -112,7 +112,7 @@ class WebService(TaskWorkload):
         _check(props)
         task = build_task(self, props, port=props.container_port)
         self._expose_task(task)
-        vpc = props.cluster.cluster.vpc
+        vpc = props.cluster.vpc
 
         self.security_group = task_security_group(
             self, props.cluster, "Web service tasks: ingress only from the shared ALB"

@@ -111,12 +111,18 @@ def alarm_kinds(service: ServiceConfig) -> tuple[str, ...]:
 
 
 def add_workload_alarms(
-    workload: Workload, service: ServiceConfig, *, topic: sns.ITopic, listener_arn: str | None
+    workload: Workload,
+    service: ServiceConfig,
+    *,
+    topic: sns.ITopic,
+    stack_name: str,
+    listener_arn: str | None,
 ) -> Construct:
     """`service`'s alarms (`alarm_kinds`) in a construct `Alarms` inside its own, notifying
-    `topic`; a web service's 5xx and p99 alarms are its deployment alarms with rollback."""
+    `topic`; a web service's 5xx and p99 alarms are its deployment alarms with rollback.
+    `stack_name` is the name of `workload`'s stack (its alarms' names start with it)."""
     alarms = service.alarms
-    prefix = names.service_alarm_prefix(Stack.of(workload).stack_name, service.name)
+    prefix = names.service_alarm_prefix(stack_name, service.name)
     if isinstance(workload, ScheduledJob):
         scope = Construct(workload, names.SERVICE_ALARMS_CONSTRUCT)
         add_queue_alarms(

@@ -351,8 +351,12 @@ class EcsServicesStack(Stack):
         )
         self.services: dict[str, Workload] = {}
         self.queues: dict[str, sqs.IQueue] = {}
+        # Read once per stack and ALB, not per service: each read is a jsii round trip.
+        stack_name = self.stack_name
+        listener_arns = {key: handle.listener.listener_arn for key, handle in imported.items()}
         for service in services:
-            balancer = imported[section.alb_of(service)] if service.kind == "web" else None
+            alb = section.alb_of(service) if service.kind == "web" else None
+            balancer = imported[alb] if alb is not None else None
             workload = add_workload(
                 self,
                 service,
@@ -366,7 +370,8 @@ class EcsServicesStack(Stack):
                 workload,
                 service,
                 topic=topic,
-                listener_arn=balancer.listener.listener_arn if balancer is not None else None,
+                stack_name=stack_name,
+                listener_arn=listener_arns[alb] if alb is not None else None,
             )
             self.services[service.name] = workload
             if isinstance(workload, WorkerService):
