@@ -12,7 +12,9 @@ Measures, with a warm-up and several repetitions, reporting medians:
       cost; (a), (b) and (c) run in turn (a, b, c, a, b, c, ...) so that a slow spell of the
       shared machine falls on all of them alike;
   (d) synth of the sandbox app with 1, 50 and 250 web services (250: three ALBs), with the
-      largest ALB's target groups and listener rules, warm, and cold for 1 and 250;
+      largest ALB's target groups and listener rules, warm, and cold for 1 and 250; and the 1-
+      and 250-service assemblies written back from plain data (benchmarks/plain_floor.py), the
+      floor of a service construct that writes its resources as L1;
   (e) `make test` after setup;
   (f) the computed release time of each ECS service (benchmarks/release_time.py) in the shipped
       environments and in the sandbox with each release strategy.
@@ -36,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.plain_floor import per_added_service, write_plain_app
 from benchmarks.release_time import ReleaseTime, release_times, render_release_table
 from platform_config.environments import SAMPLE_IMAGE
 from tools.docs.markers import write_generated
@@ -183,12 +186,17 @@ class Run:
     before: Callable[[], None] | None = None
 
 
+def outdir_of(work: Path, name: str) -> Path:
+    """Where the synths of the row `name` write their assembly (the last run's stays)."""
+    return work / name.replace(" ", "-").replace(",", "").replace("'", "")
+
+
 def measure_interleaved(
     runs: list[Run], work: Path, warmups: int, repetitions: int
 ) -> list[Measurement]:
     """Measure several synths in turn (a, b, c, a, b, c, ...), so that a slow spell of the shared
     machine falls on all of them alike; a ratio of two of them is then fair."""
-    outdirs = [work / run.name.replace(" ", "-").replace(",", "") for run in runs]
+    outdirs = [outdir_of(work, run.name) for run in runs]
 
     def once(index: int) -> float:
         run = runs[index]
@@ -285,7 +293,7 @@ def render_table(measurements: list[Measurement], floor: Measurement) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(table: str, checks: list[str]) -> str:
+def render(table: str, checks: list[str], per_service: list[str]) -> str:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     date = time.strftime("%Y-%m-%d")
     return "\n".join(
@@ -314,10 +322,18 @@ def render(table: str, checks: list[str]) -> str:
             "- make test (after setup): the default tier after a warm-up run, so the validation "
             "cache it shares with `cdk synth` holds the shipped environments' findings (a rerun); "
             "cache empty: the same with that cache emptied first (a clean clone's first run).",
+            "- N services' resources as plain L1: the warm N-service assembly written back as "
+            "one `CfnResource` per resource with its template properties, no validation "
+            "(benchmarks/plain_floor.py): the least a service costs when each resource is one "
+            "jsii call of plain data.",
             "",
             "Targets:",
             "",
             *(f"- {check}" for check in checks),
+            "",
+            "Per service past the first (250 services against 1):",
+            "",
+            *(f"- {line}" for line in per_service),
             "",
         ]
     )
@@ -379,8 +395,31 @@ def main() -> int:
             for run, measured in zip(runs, measure_interleaved(runs, work, *reps), strict=True):
                 scaled[(count, run.name.rsplit(", ", 1)[1])] = measured
                 print(f"{run.name}: {measured.median:.1f}s", file=sys.stderr)
-        measurements = [floor, warm, cold, uncached, nag, *scaled.values()]
+        # The same assemblies written back from plain data (benchmarks/plain_floor.py).
+        plain_app = write_plain_app(work / "plain-app", VENV_BIN / "python")
+        plain_one, plain_many = measure_interleaved(
+            [
+                Run(
+                    f"{count} services' resources as plain L1, no validation",
+                    plain_app,
+                    ("-c", f"source={outdir_of(work, scaled[(count, 'warm')].name)}"),
+                )
+                for count in (1, 250)
+            ],
+            work,
+            *reps,
+        )
+        measurements = [floor, warm, cold, uncached, nag, *scaled.values(), plain_one, plain_many]
         one, fifty, many = (scaled[(count, "warm")] for count in (1, 50, 250))
+        per_service = [
+            f"the service constructs: {1000 * per_added_service(one.median, many.median, 250):.0f}"
+            " ms (the warm rows)",
+            "written from plain data: "
+            f"{1000 * per_added_service(plain_one.median, plain_many.median, 250):.0f} ms "
+            "(the plain L1 rows)",
+            f"what 250 services warm <= 3 x 1 service warm allows: "
+            f"{1000 * per_added_service(one.median, 3 * one.median, 250):.0f} ms",
+        ]
         releases = measure_release_times(work)
         sandbox_release = max(t.complete for label, t in releases if label == "sandbox")
 
@@ -427,7 +466,7 @@ def main() -> int:
             ]
 
     table = render_table(measurements, floor)
-    report = render(table, checks) + RELEASE_INTRO + render_release_table(releases)
+    report = render(table, checks, per_service) + RELEASE_INTRO + render_release_table(releases)
     print(report)
     # docs/performance.md quotes the table (tests/test_docs.py checks they match).
     write_generated(RESULTS, report, PERFORMANCE_DOC, "benchmark", table, "benchmark table")
