@@ -316,12 +316,16 @@ class EcsServicesStack(Stack):
         self.add_stack_dependency(Stack.of(cluster.cluster))
         topic = alarm_topic(self, settings, alarms)
         imported: dict[AlbKey, ServiceLoadBalancer] = {}
+        # Each ALB's listener ARN, read once (a jsii round trip) for its import and its services'
+        # alarms.
+        listener_arns: dict[AlbKey, str] = {}
         for key in sorted({section.alb_of(s) for s in services if s.kind == "web"}):
             shared = load_balancers[key]
+            listener_arns[key] = shared.listener.listener_arn
             handle = ServiceLoadBalancer.from_attributes(
                 self,
                 names.load_balancer_import_construct_id(key),
-                listener_arn=shared.listener.listener_arn,
+                listener_arn=listener_arns[key],
                 security_group_id=shared.security_group.security_group_id,
                 scheme=shared.scheme,
                 dns_name=shared.dns_name,
@@ -351,9 +355,7 @@ class EcsServicesStack(Stack):
         )
         self.services: dict[str, Workload] = {}
         self.queues: dict[str, sqs.IQueue] = {}
-        # Read once per stack and ALB, not per service: each read is a jsii round trip.
-        stack_name = self.stack_name
-        listener_arns = {key: handle.listener.listener_arn for key, handle in imported.items()}
+        stack_name = self.stack_name  # read once, not per service (a jsii round trip)
         for service in services:
             alb = section.alb_of(service) if service.kind == "web" else None
             balancer = imported[alb] if alb is not None else None
