@@ -13,6 +13,7 @@ from aws_cdk import App
 
 from platform_config import ConfigError
 from platform_config.context import (
+    APP_CONTEXT,
     CdkContextKeys,
     cdk_json_context_keys,
     config_from_context,
@@ -33,7 +34,7 @@ def main(app: App | None = None, today: date | None = None) -> int:
     # aws-cdk-lib's own registration of its CloudFormation validation engine is off because
     # build_platform runs that engine itself, once, with its default rules and cdk-preflight's
     # deploy-time rules, failing synth on errors (stacks/platform.py: add_validations).
-    app = app or App(builtin_cloud_formation_validation=False)
+    app = app or App(context=dict(APP_CONTEXT), builtin_cloud_formation_validation=False)
     context = app.node.get_all_context()
     cdk_keys = CdkContextKeys(cdk_json=cdk_json_context_keys(ROOT / "cdk.json"))
     problems = unknown_context_keys(context, cdk_keys)

@@ -38,6 +38,11 @@ CONTEXT_KEYS = (ENVIRONMENT_KEY, CONFIG_KEY, OVERRIDES_KEY)
 # runs the app (`aws:cdk:...`, recorded by tests/helpers/cli_context.py) and its settings
 # (`cdk-...`).
 CDK_KEY_PREFIXES = ("@aws-cdk/", "aws:cdk:", "cdk-")
+# Context the app gives itself (app.py's App, and the tests' apps that mimic it), under the CLI's
+# and cdk.json's, which take precedence: no creation stack trace per construct (under jsii they
+# record only jsii's and Node's frames, no user code; `cdk --debug` still records them). Not in
+# cdk.json: the CLI warns on every command about a reserved `aws:` key there.
+APP_CONTEXT: Mapping[str, Any] = {"aws:cdk:disable-creation-stack-traces": True}
 # Where `cdk acknowledge` records the notices it silenced (cdk.context.json).
 CDK_ACKNOWLEDGED_NOTICES = "acknowledged-issue-numbers"
 

@@ -159,6 +159,16 @@ def test_cli_synth_succeeds_without_credentials(cli_synth: SynthRun) -> None:
     assert not (ROOT / "cdk.context.json").exists()
 
 
+def test_cli_synth_prints_nothing_but_its_success(cli_synth: SynthRun) -> None:
+    """A user's `cdk synth` of a shipped environment says that it succeeded and nothing else: no
+    warning of the CLI's (such as the one it prints on every command while cdk.json holds a
+    reserved `aws:` key) and none of the app's."""
+    run = cli_synth.check()
+    said = [line for line in (run.stdout + run.stderr).splitlines() if line.strip()]
+    success = ("Successfully synthesized to ", "Supply a stack id (")
+    assert [line for line in said if not line.startswith(success)] == []
+
+
 def _without_jsii_kernel_dir(data: bytes) -> bytes:
     """Construct creation stacks (in *.metadata.json) name the temp folder jsii unpacks
     aws-cdk-lib into, which differs in every process."""

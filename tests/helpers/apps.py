@@ -22,6 +22,7 @@ from aws_cdk import App, Validations
 from app import VALIDATION_CACHE
 from container_constructs.rules import ValidationCache
 from platform_config import DEFAULT_CONFIG_DIR, load_config
+from platform_config.context import APP_CONTEXT
 from stacks.platform import aws_solutions_pack, build_platform
 from tests.helpers import early
 from tests.helpers.cdk_cli import cli_context
@@ -48,11 +49,11 @@ def _recorded_cli_context() -> dict[str, Any]:
 
 
 def project_app(outdir: Path | None = None, *, nag: bool = False, **context: Any) -> App:
-    """An App like the one `cdk synth` runs: project context (plus `context`), no built-in
-    validation, and cdk-nag's AwsSolutions checks when `nag` (build_platform adds them itself),
-    their findings kept in the shared validation cache."""
+    """An App like the one `cdk synth` runs: the app's own context under the project context
+    (plus `context`), no built-in validation, and cdk-nag's AwsSolutions checks when `nag`
+    (build_platform adds them itself), their findings kept in the shared validation cache."""
     app = App(
-        context={**project_context(), **context},
+        context={**APP_CONTEXT, **project_context(), **context},
         outdir=str(outdir) if outdir is not None else None,
         builtin_cloud_formation_validation=False,
     )
