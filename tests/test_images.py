@@ -524,8 +524,9 @@ def test_set_tag_through_make_prints_the_deploy_step(
 
 def test_set_tag_refuses_and_leaves_the_files_alone(tmp_path: Path) -> None:
     """A service not in the config of record, not run in the environment, on a URI image, an
-    overrides file whose image would win, a config invalid already, a bad tag: one-line errors,
-    files unchanged."""
+    overrides file whose image would win, a config invalid already, a bad tag, a misspelt
+    environment (refused as such, not answered with advice to add it): one-line errors, files
+    unchanged."""
     record = sample_record(tmp_path / "config")
     files = {path: path.read_text() for path in record.rglob("*.json")}
     with pytest.raises(ImageError, match=r"web\.json does not exist: the service is not in"):
@@ -547,6 +548,9 @@ def test_set_tag_refuses_and_leaves_the_files_alone(tmp_path: Path) -> None:
         set_tag("sandbox", record, str(invalid), "fargate/sample", "v2")
     with pytest.raises(ImageError, match="is not an image tag"):
         set_tag("sandbox", record, None, "fargate/sample", "v 2")
+    misspelt = "environment: unknown environment 'prod'; allowed: production, sandbox"
+    with pytest.raises(ImageError, match=re.escape(misspelt)):
+        set_tag("prod", record, None, "fargate/sample", "v2")
     assert {path: path.read_text() for path in record.rglob("*.json")} == files
     del data["environments"]["production"]
     write(only_sandbox, data)

@@ -84,6 +84,12 @@ def set_tag(
             f"{', '.join(winning)} sets the image of {kind}/{name}, which wins over {path}: "
             "change the tag there, or take the image out of it and rerun"
         )
+    # First, so that a misspelt environment is refused as every command refuses it (not answered
+    # with advice to add it to the service file).
+    try:
+        config = load_config(environment, overrides=layers, config_dir=directory)
+    except ConfigError as error:
+        raise ImageError(f"the config is invalid before the change: {error}") from None
     per_environment = data.get(SERVICE_ENVIRONMENTS_KEY)
     if not isinstance(per_environment, dict) or not isinstance(
         per_environment.get(environment), dict
@@ -93,10 +99,6 @@ def set_tag(
             f"{path} does not run {kind}/{name} in environment '{environment}' (its "
             f'{SERVICE_ENVIRONMENTS_KEY}: {names}); add "{environment}": {{}} to them first'
         )
-    try:
-        config = load_config(environment, overrides=layers, config_dir=directory)
-    except ConfigError as error:
-        raise ImageError(f"the config is invalid before the change: {error}") from None
     image = config.ecs.clusters[kind].services[name].image
     if image.repository is None:
         raise ImageError(
