@@ -43,7 +43,7 @@ CDK_DESTROY_FLAGS ?=
 STACKS ?=
 STACK_SELECTION = $(if $(STACKS),--exclusively $(STACKS),--all)
 # make plan: BASE=dir (a cloud assembly, e.g. a saved cdk.out), BASE=git-ref (that commit's app,
-# synthesized for ENV and OVERRIDES) or BASE=deployed (the stacks' templates in the account,
+# synthesized for ENV, CONFIG and OVERRIDES) or BASE=deployed (the stacks' templates in the account,
 # credentials needed) instead of what the last `make deploy` of ENV recorded.
 BASE ?=
 # make deploy, make plan: PLAN_ACCEPT=rule-id[,rule-id] reports those rules' refusals and deploys
@@ -51,9 +51,9 @@ BASE ?=
 PLAN_ACCEPT ?=
 # make plan: PLAN_FLAGS=--json prints the plan as JSON (it is always written to build/plan-ENV.json).
 PLAN_FLAGS ?=
-PLAN_ARGS = --environment $(ENV) --assembly cdk.out --output build/plan-$(ENV).json \
-	$(if $(OVERRIDES),--overrides $(OVERRIDES)) $(if $(STACKS),--stacks "$(STACKS)") \
-	$(if $(PLAN_ACCEPT),--accept $(PLAN_ACCEPT))
+PLAN_ARGS = --environment $(ENV) --config $(CONFIG) --assembly cdk.out \
+	--output build/plan-$(ENV).json $(if $(OVERRIDES),--overrides $(OVERRIDES)) \
+	$(if $(STACKS),--stacks "$(STACKS)") $(if $(PLAN_ACCEPT),--accept $(PLAN_ACCEPT))
 # push-image, set-image-tag: SERVICE=fargate/NAME or ec2/NAME (an ECS service of ENV), TAG=the image
 # tag, CONTEXT=the Docker build context with its Dockerfile (default: the sample app).
 SERVICE ?=

@@ -179,6 +179,8 @@ def test_make_deploy_plans_before_it_deploys_and_passes_stacks_and_accept() -> N
         "tools.plan.cli",
         "--environment",
         "production",
+        "--config",
+        "config",
         "--assembly",
         "cdk.out",
         "--output",
@@ -206,12 +208,23 @@ def test_make_deploy_plans_before_it_deploys_and_passes_stacks_and_accept() -> N
     assert lines[stage].rstrip().endswith("|| exit 1; \\")
 
 
-def test_make_plan_takes_base_overrides_and_flags() -> None:
-    lines = _make("plan", "ENV=sandbox", "BASE=main", "OVERRIDES=a.json", "PLAN_FLAGS=--json")
+def test_make_plan_takes_base_config_overrides_and_flags() -> None:
+    """The plan gets the synth's ENV, CONFIG and OVERRIDES (a git-ref base is synthesized with
+    them)."""
+    lines = _make(
+        "plan",
+        "ENV=sandbox",
+        "BASE=main",
+        "CONFIG=examples/team-services",
+        "OVERRIDES=a.json",
+        "PLAN_FLAGS=--json",
+    )
     (plan,) = [line for line in lines if " -m tools.plan.cli " in line]
     assert plan.split()[3:] == [
         "--environment",
         "sandbox",
+        "--config",
+        "examples/team-services",
         "--assembly",
         "cdk.out",
         "--output",
@@ -222,7 +235,8 @@ def test_make_plan_takes_base_overrides_and_flags() -> None:
         "main",
         "--json",
     ]
-    assert any(line.startswith("cdk --no-notices synth -c environment=sandbox") for line in lines)
+    synth = "cdk --no-notices synth -c environment=sandbox -c config=examples/team-services"
+    assert any(line.startswith(synth) for line in lines)
 
 
 @pytest.mark.integration

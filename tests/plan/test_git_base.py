@@ -17,16 +17,20 @@ pytestmark = pytest.mark.integration
 APP_FILES = ("app.py", "cdk.json", "stacks", "container_constructs", "platform_config")
 
 
+@pytest.mark.parametrize("config", ["config", "examples/team-services"])
 def test_a_git_ref_base_is_that_commits_app_synthesized(
-    tmp_path_factory: pytest.TempPathFactory,
+    config: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
+    """For the config of record given (CONFIG=, a relative directory: the ref's own)."""
     import stacks.platform
     from tests.helpers.apps import synth_environment
 
     with pytest.MonkeyPatch.context() as patch:
         # The templates are the same without the validation plugins (and the plan reads those).
         patch.setattr(stacks.platform, "add_validations", lambda *args, **kwargs: None)
-        outdir = synth_environment("sandbox", tmp_path_factory.mktemp("git-base") / "cdk.out")
+        outdir = synth_environment(
+            "sandbox", tmp_path_factory.mktemp("git-base") / "cdk.out", config_dir=ROOT / config
+        )
     run = subprocess.run(
         [
             sys.executable,
@@ -38,6 +42,8 @@ def test_a_git_ref_base_is_that_commits_app_synthesized(
             str(outdir),
             "--base",
             "HEAD",
+            "--config",
+            config,
             "--json",
         ],
         cwd=ROOT,
@@ -55,7 +61,7 @@ def test_a_git_ref_base_is_that_commits_app_synthesized(
     assert sorted(s["name"] for s in document["stacks"]) == app_stacks
     unchanged_app = (
         subprocess.run(
-            ["git", "diff", "--quiet", "HEAD", "--", *APP_FILES], cwd=ROOT, check=False
+            ["git", "diff", "--quiet", "HEAD", "--", *APP_FILES, config], cwd=ROOT, check=False
         ).returncode
         == 0
     )

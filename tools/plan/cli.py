@@ -63,6 +63,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "templates (deployed)",
     )
     parser.add_argument(
+        "--config",
+        help="the config of record (CONFIG=), for a base synthesized at a git ref: a relative "
+        "directory is the ref's own (default: cdk.json's)",
+    )
+    parser.add_argument(
         "--overrides", default="", help="the overrides files, for a base synthesized at a git ref"
     )
     parser.add_argument("--stacks", help="deploy only these space-separated stacks (STACKS=)")
@@ -100,7 +105,9 @@ def _plan(args: argparse.Namespace) -> Plan:
     else:
         overrides = [Path(name) for name in args.overrides.split(",") if name]
         with temporary_workdir() as work:
-            outdir = synth_at_ref(args.base, args.environment, overrides, Path(work))
+            outdir = synth_at_ref(
+                args.base, args.environment, overrides, Path(work), config=args.config
+            )
             base = read_assembly(outdir)
         described = f"git ref {args.base} (its app synthesized for '{args.environment}')"
     request = Request(args.environment, base, app, described, stacks, accept)

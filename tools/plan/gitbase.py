@@ -1,6 +1,6 @@
 """A base synthesized from a git ref: that commit's app (its app.py, stacks, constructs, config and
 cdk.json), exported with `git archive` into a temporary directory and synthesized there with the
-project's pinned CLI and venv, for the same environment and overrides files."""
+project's pinned CLI and venv, for the same environment, config of record and overrides files."""
 
 from __future__ import annotations
 
@@ -39,9 +39,12 @@ def synth_at_ref(
     overrides: Sequence[Path],
     workdir: Path,
     repository: Path = ROOT,
+    config: str | None = None,
 ) -> Path:
     """Synthesize `environment` (with `overrides`, files of the working tree) as the app at `ref`
-    builds it, into `workdir`/cdk.out; return that directory."""
+    builds it, into `workdir`/cdk.out; return that directory. `config` is the config of record
+    (`-c config=`): a relative directory is the ref's own, as cdk.json's default is; None: that
+    default."""
     if not is_git_ref(ref, repository):
         raise GitBaseError(f"BASE={ref}: neither a cloud assembly directory nor a git commit")
     archive = subprocess.run(
@@ -73,6 +76,8 @@ def synth_at_ref(
         "-c",
         f"environment={environment}",
     ]
+    if config is not None:
+        command += ["-c", f"config={config}"]
     if overrides:
         paths = ",".join(str(path.resolve()) for path in overrides)
         command += ["-c", f"config_overrides={paths}"]
