@@ -13,9 +13,6 @@ export CDK_DISABLE_VERSION_CHECK := 1
 # Bytecode is cached (__pycache__/, git-ignored) even where the machine turns it off: without it
 # every pytest run re-rewrites and recompiles each test module's asserts (collection 7.2 s -> 4.5 s).
 unexport PYTHONDONTWRITEBYTECODE
-# Node's on-disk compile cache for the CLI's and jsii's JavaScript (aws-cdk-lib, cdk-nag,
-# cdk-preflight's 13 MB rule pack): measured 9.4 s -> 6.9 s per sandbox synth on 2 cores.
-export NODE_COMPILE_CACHE := $(CURDIR)/build/node-compile-cache
 
 # Setup is redone only when a requirement or lock file changes: the stamp's name is their hash.
 SETUP_INPUTS := requirements.txt requirements-dev.txt package.json package-lock.json
