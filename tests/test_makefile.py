@@ -6,10 +6,14 @@ runs them all."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shlex
+import shutil
 import subprocess
 import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -290,3 +294,32 @@ def test_ci_runs_every_test_tier() -> None:
     run = {target for line in ci if line.startswith("make ") for target in line.split()[1:]}
     assert len(TIER_TARGETS) == len(TIER_MARKERS) + 1
     assert set(TIER_TARGETS) <= run, set(TIER_TARGETS) - run
+
+
+def test_setup_is_redone_when_an_input_changes_not_when_it_is_touched(tmp_path: Path) -> None:
+    """The setup stamp is named after the requirement and lock files' contents: a checkout or a
+    copy with newer file times keeps its setup (a rerun there once emptied a shared, linked
+    node_modules); a changed requirement redoes it."""
+    inputs = ("requirements.txt", "requirements-dev.txt", "package.json", "package-lock.json")
+    for name in ("Makefile", *inputs):
+        shutil.copy(ROOT / name, tmp_path / name)
+    digest = hashlib.sha256(b"".join((tmp_path / name).read_bytes() for name in inputs))
+    stamp = tmp_path / ".venv" / f".setup-{digest.hexdigest()[:16]}"
+    stamp.parent.mkdir()
+    stamp.touch()
+    os.utime(stamp, (1, 1))  # older than every input
+
+    def dry_run() -> str:
+        return subprocess.run(
+            ["make", "--no-print-directory", "-n", "setup"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+
+    assert "pip install" not in dry_run()
+    with (tmp_path / "requirements.txt").open("a") as requirements:
+        requirements.write("# changed\n")
+    assert "pip install" in dry_run()
