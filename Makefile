@@ -47,7 +47,8 @@ BASE ?=
 # make deploy, make plan: PLAN_ACCEPT=rule-id[,rule-id] reports those rules' refusals and deploys
 # anyway (the cases where that is right: docs/changing.md, "When to accept a refusal").
 PLAN_ACCEPT ?=
-# make plan: PLAN_FLAGS=--json prints the plan as JSON (it is always written to build/plan-ENV.json).
+# make plan: PLAN_FLAGS=--json prints the plan as JSON instead of the table, after make's and the
+# synth's own lines (not for parsing); scripts read build/plan-ENV.json, which every plan writes.
 PLAN_FLAGS ?=
 PLAN_ARGS = --environment $(ENV) --config $(CONFIG) --assembly cdk.out \
 	--output build/plan-$(ENV).json $(if $(OVERRIDES),--overrides $(OVERRIDES)) \

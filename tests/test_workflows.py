@@ -85,6 +85,30 @@ def test_deploy_runs_make_deploy_for_the_chosen_environment() -> None:
     assert 'ENV="$TARGET_ENV"' in deploy["run"]
 
 
+def test_deploy_names_the_role_it_assumed_as_the_deployer() -> None:
+    """The role's ARN (with its path) reaches `make deploy` as DEPLOYER_ADMIN_ARN, so the deploy
+    role needs no iam:GetRole on itself for the sandbox's cluster-admin access entry; make hands
+    it to the caller check."""
+    workflow = _load("deploy.yml")
+    (assume,) = [
+        s for s in _steps(workflow) if s.get("uses", "").startswith("aws-actions/configure")
+    ]
+    (deploy,) = [s for s in _steps(workflow) if "make deploy" in s.get("run", "")]
+    assert deploy["env"]["DEPLOYER_ADMIN_ARN"] == assume["with"]["role-to-assume"]
+    role = "arn:aws:iam::111122223333:role/ci/deploy"
+    environment = {**os.environ, "DEPLOYER_ADMIN_ARN": role}
+    expanded = subprocess.run(
+        ["make", "--no-print-directory", "-n", "deploy", "ENV=sandbox"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert f'--principal-arn "{role}"' in expanded
+
+
 def test_deploy_deploys_the_committed_config_of_record_without_overrides() -> None:
     """The workflow checks the commit out and runs `make deploy` with neither OVERRIDES nor CONFIG
     anywhere in its environment: make then synthesizes `-c config=config`, the committed
