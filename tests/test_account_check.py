@@ -53,6 +53,7 @@ def test_the_built_in_environments_pass_on_moto(
     out = capsys.readouterr().out
     assert "us-east-1a       use1-az6" in out
     assert "us-east-1b       use1-az1" in out
+    assert "Secrets the services read:\n  none (no ECS service reads a secret)\n" in out
     assert "No problems found." in out
 
 

@@ -13,6 +13,20 @@ the deployer's credentials; synth never calls AWS. It exits 1 on any problem, li
 * Every configured instance type (`ecs.ec2.instance_types`, the EKS node groups' `instance_types`)
   must be offered in every configured zone (EC2 DescribeInstanceTypeOfferings by
   availability-zone); older zones such as use1-az3 lack newer types. Missing pairs are listed.
+* Every secret the ECS services read (`ecs.<cluster>.services.<name>.secrets.<VAR>`) must exist
+  where the deployer's account can tell (tools/account/secrets.py: by name, or by an ARN of this
+  account; another account's is its owner's to check, a denied call leaves it "not checked").
+  ECS fetches a container's secrets with the execution role when the task starts; a secret that
+  is not there stops every task with ResourceInitializationError ("unable to pull secrets or
+  registry auth: execution resource retrieval failed: unable to retrieve secret from asm"), the
+  circuit breaker rolls the deployment back and the stack update fails many minutes in. Sources,
+  read 2026-12-04: the Amazon ECS Developer Guide's "Pass Secrets Manager secrets through Amazon
+  ECS environment variables" (injected when the container starts),
+  https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html;
+  AWS re:Post Knowledge Center, read in the editions found: "Secrets Manager can't find the
+  specified secret" among the causes of a task failing to get its secret,
+  https://www.repost.aws/ja/knowledge-center/ecs-secrets-manager-issues, and the error messages,
+  https://www.repost.aws/fr/knowledge-center/ecs-unable-to-pull-secrets.
 """
 
 from __future__ import annotations
@@ -24,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from platform_config import ConfigError, PlatformConfig
+from tools.account.secrets import SecretStatus, check_secrets
 from tools.account.session import (
     AccountError,
     add_environment_options,
@@ -47,7 +62,8 @@ EKS_SOURCE = "https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html
 
 @dataclass
 class AccountReport:
-    """What the check found: zone name -> AZ ID, and every problem as one line."""
+    """What the check found: zone name -> AZ ID, the instance types, the services' secrets, and
+    every problem as one line."""
 
     environment: str
     account: str
@@ -55,6 +71,7 @@ class AccountReport:
     zone_ids: dict[str, str] = field(default_factory=dict)
     # instance type -> (config paths that use it, zones where it is not offered)
     instance_types: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+    secrets: list[SecretStatus] = field(default_factory=list)  # one per field path
     problems: list[str] = field(default_factory=list)
 
     def render(self) -> str:
@@ -69,6 +86,10 @@ class AccountReport:
         for instance_type, (paths, missing) in self.instance_types.items():
             state = f"missing in {', '.join(missing)}" if missing else "ok"
             lines.append(f"  {instance_type:<14} {state:<32} ({', '.join(paths)})")
+        lines.append("Secrets the services read:")
+        lines.extend(f"  {secret.line()}" for secret in self.secrets)
+        if not self.secrets:
+            lines.append("  none (no ECS service reads a secret)")
         if self.problems:
             lines.append(f"{len(self.problems)} problem(s):")
             lines.extend(f"  - {problem}" for problem in self.problems)
@@ -122,10 +143,12 @@ def offered_zones(
 
 
 def check_account(config: PlatformConfig, session: Any) -> AccountReport:
-    """Map the zones, check them against EKS and the instance type offerings.
+    """Map the zones, check them against EKS and the instance type offerings, and look up the
+    services' secrets.
 
     Raises:
-        AccountError: no or invalid credentials, or a denied call.
+        AccountError: no or invalid credentials, or a denied call (a secret's denied lookup
+            is reported as not checked instead).
     """
     with one_line_errors():
         account = caller_account(session, config)
@@ -158,13 +181,18 @@ def check_account(config: PlatformConfig, session: Any) -> AccountReport:
                 report.problems.append(
                     f"{paths[0]}: {instance_type} is not offered in {zone} ({ids[zone]})"
                 )
+        report.secrets = check_secrets(config, session, account)
+        report.problems.extend(secret.problem for secret in report.secrets if secret.problem)
     return report
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tools.account.check",
-        description="Check an environment's zones and instance types against the account.",
+        description=(
+            "Check an environment's zones, instance types and services' secrets against the "
+            "account."
+        ),
     )
     add_environment_options(parser)
     return parser.parse_args(argv)
