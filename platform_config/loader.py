@@ -22,6 +22,7 @@ from platform_config.ecs import CLUSTER_KINDS
 from platform_config.environments import ENVIRONMENTS
 from platform_config.errors import ConfigError
 from platform_config.fields import BOUND_ERRORS, bound_problem, field_at, model_at
+from platform_config.fields import allowed as field_allows
 from platform_config.layers import Layer, Merged, deep_merge
 from platform_config.model import PlatformConfig
 from platform_config.record import RecordError, record_layers
@@ -171,7 +172,10 @@ def _describe(detail: Mapping[str, Any]) -> str:
         return message  # model-level rules already name their fields
     given = detail.get("input")
     if kind.endswith("_type") or kind in {"int_from_float", "bool_parsing", "int_parsing"}:
-        return f"{location}: {message.lower()}, got {type(given).__name__} {given!r}"
+        field = field_at(PlatformConfig, detail["loc"])
+        bounds = field_allows(field) if field is not None else None
+        also = f"; allowed: {bounds}" if bounds else ""
+        return f"{location}: {message.lower()}, got {type(given).__name__} {given!r}{also}"
     if kind in {"literal_error", "enum"}:
         expected = str(detail.get("ctx", {}).get("expected", "")).replace(" or ", ", ")
         return f"{location}: {given!r} is not allowed; allowed: {expected}"

@@ -115,6 +115,11 @@ def test_unknown_environment() -> None:
             "network.nat_gateways: input should be a valid integer, got str '1'",
         ),
         (
+            {"ecs": {"fargate": {"services_per_stack": "10"}}},
+            "ecs.fargate.services_per_stack: input should be a valid integer, got str '10'; "
+            "allowed: 1 to 20",
+        ),
+        (
             {"network": {"vpc_endpoints": "yes"}},
             "network.vpc_endpoints: input should be a valid boolean, got str 'yes'",
         ),
