@@ -154,6 +154,55 @@ SCHEDULE_FLEXIBLE_WINDOW_MINUTES_RANGE: Final = (1, 1440)
 _RATE = re.compile(r"^rate\((?P<value>[1-9][0-9]*) (?P<unit>minutes?|hours?|days?)\)$")
 _CRON = re.compile(r"^cron\((?P<fields>[^()]+)\)$")
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*?,/#L W-]+$")
+# Each cron field's values and wildcards (EventBridge user guide, "Cron expressions",
+# https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html, read
+# 2026-12-04; the syntax Scheduler's cron() takes): name, lowest, highest, value names (from the
+# lowest), wildcards. L and W are day wildcards, # the nth weekday of the month (1-5).
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_CRON_FIELDS: Final = (
+    ("minutes", 0, 59, (), ",-*/"),
+    ("hours", 0, 23, (), ",-*/"),
+    ("day-of-month", 1, 31, (), ",-*?/LW"),
+    ("month", 1, 12, _MONTHS, ",-*/"),
+    ("day-of-week", 1, 7, _WEEKDAYS, ",-*?L#"),
+    ("year", 1970, 2199, (), ",-*/"),
+)
+
+
+def _cron_field_problem(field: tuple[str, int, int, tuple[str, ...], str], text: str) -> str | None:
+    """Why `text` is not a value of cron `field` (a value out of range, a wildcard it does not
+    take), or None."""
+    name, low, high, names, wildcards = field
+    allowed = f"{low}-{high}" + (f" or {names[0]}-{names[-1]}" if names else "")
+    for word in re.findall("[A-Z]+", text):
+        if word not in names and not set(word) <= set(wildcards) & {"L", "W"}:
+            return f"{name} '{text}': '{word}' is not a value; allowed: {allowed}"
+    used = set(re.sub("[0-9A-Z]", "", text))
+    if not used <= set(wildcards):
+        other = "".join(sorted(used - set(wildcards)))
+        return f"{name} '{text}': {other} is not allowed here; allowed wildcards: {wildcards}"
+    if "#" in text and "," in text:
+        return f"{name} '{text}': with # the field holds one expression (no ,)"
+    for item in text.split(","):
+        value, slash, step = item.partition("/")
+        if slash and (not step.isdigit() or int(step) == 0):
+            return f"{name} '{text}': the increment after / is a positive number"
+        value, hash_, nth = value.partition("#")
+        if hash_ and nth not in {"1", "2", "3", "4", "5"}:
+            return f"{name} '{text}': the week after # is 1-5"
+        for part in value.split("-"):
+            if part in {"*", "?"} or (part in {"L", "LW"} and set(part) <= set(wildcards)):
+                continue
+            suffixed = len(part) > 1 and part[-1] in {"L", "W"} and part[-1] in wildcards
+            number = part[:-1] if suffixed else part
+            if number in names:
+                continue
+            if not number.isdigit():
+                return f"{name} '{text}': '{part}' is not a value; allowed: {allowed}"
+            if not low <= int(number) <= high:
+                return f"{name} '{text}': {number} is out of range; allowed: {allowed}"
+    return None
 
 
 def schedule_expression_problem(expression: str) -> str | None:
@@ -181,6 +230,9 @@ def schedule_expression_problem(expression: str) -> str | None:
         )
     if (fields[2] == "?") == (fields[4] == "?"):
         return f"'{expression}': exactly one of day-of-month and day-of-week must be '?'"
+    for field, text in zip(_CRON_FIELDS, fields, strict=True):
+        if problem := _cron_field_problem(field, text.upper()):
+            return f"'{expression}': {problem}"
     return None
 
 

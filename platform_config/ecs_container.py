@@ -239,7 +239,8 @@ def check_dependencies(
     app_depends_on: dict[str, DependencyCondition], sidecars: list[SidecarConfig]
 ) -> None:
     """Each dependency names a container of the task other than itself, HEALTHY only one with a
-    health check, and the dependencies have no cycle (ECS would never start the task)."""
+    health check, COMPLETE and SUCCESS only a non-essential one, and the dependencies have no
+    cycle (ECS would never start the task)."""
     by_name = {sidecar.name: sidecar for sidecar in sidecars}
     edges: dict[str, dict[str, DependencyCondition]] = {APP_CONTAINER: dict(app_depends_on)}
     edges.update({sidecar.name: dict(sidecar.depends_on) for sidecar in sidecars})
@@ -258,6 +259,19 @@ def check_dependencies(
             if condition == "HEALTHY" and not checked:
                 raise ValueError(
                     f"{field}.{target}: HEALTHY needs a health_check on sidecar '{target}'"
+                )
+            # ECS ContainerDependency, condition: COMPLETE and SUCCESS "can't be set on an
+            # essential container" (Amazon ECS API reference, read 2026-12-04); ECS refuses the
+            # task definition when the stack is deployed.
+            if condition in ("COMPLETE", "SUCCESS") and (sidecar is None or sidecar.essential):
+                also = (
+                    f", or sidecars.{target}.essential false (a container that runs and exits)"
+                    if sidecar is not None
+                    else " (the app container is always essential)"
+                )
+                raise ValueError(
+                    f"{field}.{target}: {condition} waits for a container to exit, which ECS "
+                    f"allows only for a non-essential one; allowed: START or HEALTHY{also}"
                 )
     _reject_cycle(edges)
 

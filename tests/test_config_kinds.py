@@ -266,6 +266,28 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
         (
             [
                 _web(
+                    sidecars=[{"name": "migrate", "image": {"uri": "a:1"}}],
+                    depends_on={"migrate": "SUCCESS"},
+                )
+            ],
+            "depends_on.migrate: SUCCESS waits for a container to exit, which ECS allows only for "
+            "a non-essential one; allowed: START or HEALTHY, or sidecars.migrate.essential false",
+        ),
+        (
+            [
+                _web(
+                    sidecars=[
+                        {"name": "px", "image": {"uri": "a:1"}, "depends_on": {"app": "COMPLETE"}}
+                    ]
+                )
+            ],
+            "sidecars.px.depends_on.app: COMPLETE waits for a container to exit, which ECS allows "
+            "only for a non-essential one; allowed: START or HEALTHY (the app container is always",
+        ),
+        ([{**JOB, "schedule": {"expression": "cron(0 24 * * ? *)"}}], "hours '24': 24 is out of"),
+        (
+            [
+                _web(
                     sidecars=[
                         {"name": "px", "image": {"uri": "a:1"}, "depends_on": {"app": "START"}}
                     ],
@@ -357,6 +379,26 @@ def test_a_worker_may_send_to_its_own_queue() -> None:
         ("at(2027-01-01T00:00:00)", "is not rate(VALUE UNIT)"),
         ("rate(0 minutes)", "is not rate(VALUE UNIT)"),
         ("cron(0 3 ? * ? *)", "exactly one of day-of-month"),
+        # Each field's values and wildcards (EventBridge's cron table, container_constructs/
+        # checks.py): what EventBridge takes passes, what it refuses is refused here first.
+        ("cron(0 10 ? * 6L 2026-2030)", None),
+        ("cron(0 10 ? * 3#2 *)", None),
+        ("cron(0 3 15W * ? *)", None),
+        ("cron(0 3 LW * ? *)", None),
+        ("cron(*/5 * * JAN,FEB ? *)", None),
+        ("cron(0 9 ? JUL-DEC L *)", None),
+        ("cron(60 3 * * ? *)", "minutes '60': 60 is out of range; allowed: 0-59"),
+        ("cron(0 24 * * ? *)", "hours '24': 24 is out of range; allowed: 0-23"),
+        ("cron(0 3 32 * ? *)", "day-of-month '32': 32 is out of range; allowed: 1-31"),
+        ("cron(0 3 * 13 ? *)", "month '13': 13 is out of range; allowed: 1-12 or JAN-DEC"),
+        ("cron(0 3 ? * 8 *)", "day-of-week '8': 8 is out of range; allowed: 1-7 or SUN-SAT"),
+        ("cron(0 3 * * ? 1969)", "year '1969': 1969 is out of range; allowed: 1970-2199"),
+        ("cron(0 3 * FOO ? *)", "month 'FOO': 'FOO' is not a value"),
+        ("cron(? 3 * * ? *)", "minutes '?': ? is not allowed here"),
+        ("cron(0 3 * L ? *)", "month 'L': 'L' is not a value"),
+        ("cron(0/0 3 * * ? *)", "the increment after / is a positive number"),
+        ("cron(0 3 ? * 3#6 *)", "the week after # is 1-5"),
+        ("cron(0 3 ? * MON#2,TUE *)", "with # the field holds one expression"),
     ],
 )
 def test_schedule_expressions(expression: str, problem: str | None) -> None:

@@ -326,24 +326,29 @@ def container_settings(
     if numeric and "/data" not in writable_paths and draw(st.integers(0, 4)) == 0:
         drawn["efs"] = {"path": "/data"}
     presets = ["otel-collector", "firelens"] if root else ["otel-collector"]
-    sidecars = []
+    sidecars: list[Raw] = []
     for preset in draw(st.lists(st.sampled_from(presets), max_size=1)):
         sidecars.append({"name": preset.replace("-collector", ""), "preset": preset})
+    depends_on: dict[str, str] = {}
     if draw(st.integers(0, 4)) == 0:
-        sidecars.append(
-            {
-                "name": "proxy",
-                "image": {"uri": "public.ecr.aws/docker/library/busybox:1.37"},
-                "port": 9901,
-                "essential": draw(st.booleans()),
-                "environment": {"MODE": "sidecar"},
-                "depends_on": {"app": "START"} if draw(st.booleans()) else {},
-            }
-        )
+        proxy: Raw = {
+            "name": "proxy",
+            "image": {"uri": "public.ecr.aws/docker/library/busybox:1.37"},
+            "port": 9901,
+            "essential": draw(st.booleans()),
+            "environment": {"MODE": "sidecar"},
+            "depends_on": {"app": "START"} if draw(st.booleans()) else {},
+        }
+        sidecars.append(proxy)
+        # Waiting for a container to exit: only a non-essential one (ECS).
+        if not proxy["essential"] and not proxy["depends_on"] and draw(st.booleans()):
+            depends_on["proxy"] = draw(st.sampled_from(("COMPLETE", "SUCCESS")))
     if sidecars:
         drawn["sidecars"] = sidecars
         if sidecars[0]["name"] == "otel" and draw(st.booleans()):
-            drawn["depends_on"] = {"otel": "HEALTHY"}
+            depends_on["otel"] = "HEALTHY"
+    if depends_on:
+        drawn["depends_on"] = depends_on
     return drawn
 
 
