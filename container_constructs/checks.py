@@ -55,6 +55,18 @@ AVAILABILITY_ZONES_RANGE: Final = (2, 6)
 
 # The ports a non-root process may listen on: a container port, and what an ALB sends to.
 UNPRIVILEGED_PORTS: Final = (1024, 65535)
+# Ports the platform's sidecar presets listen on in the task's network namespace (which every
+# container of the task shares, so no other may bind them): the OpenTelemetry collector's OTLP
+# receivers (gRPC, HTTP; sidecars.otel_collector_config) and its health_check extension (the
+# collector's default endpoint, 13133), and FireLens's forward input ("FireLens listens on port
+# 24224", Amazon ECS developer guide, "Example Amazon ECS task definition: Route logs to
+# FireLens", read 2026-12-04).
+OTEL_OTLP_GRPC_PORT: Final = 4317
+OTEL_OTLP_HTTP_PORT: Final = 4318
+SIDECAR_PRESET_PORTS: Final = {
+    "otel-collector": (OTEL_OTLP_GRPC_PORT, OTEL_OTLP_HTTP_PORT, 13133),
+    "firelens": (24224,),
+}
 
 # A numeric uid[:gid]: the volume-permissions init container chowns to it in an image without
 # the app's passwd entries.

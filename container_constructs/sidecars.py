@@ -25,6 +25,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from container_constructs import defaults
+from container_constructs.checks import OTEL_OTLP_GRPC_PORT, OTEL_OTLP_HTTP_PORT
 
 SidecarPreset = Literal["firelens", "otel-collector"]
 
@@ -150,9 +151,9 @@ def otel_collector_config(log_group_name: str) -> str:
         "  otlp:\n"
         "    protocols:\n"
         "      grpc:\n"
-        "        endpoint: 127.0.0.1:4317\n"
+        f"        endpoint: 127.0.0.1:{OTEL_OTLP_GRPC_PORT}\n"
         "      http:\n"
-        "        endpoint: 127.0.0.1:4318\n"
+        f"        endpoint: 127.0.0.1:{OTEL_OTLP_HTTP_PORT}\n"
         "  awsecscontainermetrics:\n"
         "processors:\n"
         "  batch/traces:\n"

@@ -15,6 +15,7 @@ from container_constructs.checks import (
     NUMERIC_USER,
     PRIVILEGED_PORTS,
     SERVICE_NAME,
+    SIDECAR_PRESET_PORTS,
     STOP_TIMEOUT_RANGE,
     UNPRIVILEGED_PORTS,
     runs_as_root,
@@ -331,6 +332,16 @@ class ServiceConfig(Section):
         ports += [sidecar.port for sidecar in self.sidecars if sidecar.port is not None]
         if len(set(ports)) != len(ports):
             raise ValueError(f"sidecars: ports {ports} (the app's first) must differ")
+        app_port = self.container_port if self.kind in LISTENING_KINDS else None
+        for sidecar in self.sidecars:  # a preset's own ports: the task shares one network
+            taken = SIDECAR_PRESET_PORTS.get(sidecar.preset or "", ())
+            if clash := sorted(set(ports) & set(taken)):
+                whose = "the app's container_port" if clash[0] == app_port else "a sidecar's port"
+                raise ValueError(
+                    f"sidecars.{sidecar.name}: the {sidecar.preset} preset listens on "
+                    f"{', '.join(map(str, taken))} in the task, and {clash[0]} is {whose}; "
+                    "allowed: another port"
+                )
         check_dependencies(self.depends_on, self.sidecars)
         if self.efs is not None and self.efs.path in self.writable_paths:
             raise ValueError(f"efs.path: {self.efs.path} is also in writable_paths; pick one")

@@ -254,6 +254,23 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
             [_web(sidecars=[{"name": "px", "image": {"uri": "a:1"}, "port": 8080}])],
             "sidecars: ports [8080, 8080] (the app's first) must differ",
         ),
+        (
+            [_web(container_port=4318, sidecars=[{"name": "otel", "preset": "otel-collector"}])],
+            "sidecars.otel: the otel-collector preset listens on 4317, 4318, 13133 in the task, "
+            "and 4318 is the app's container_port; allowed: another port",
+        ),
+        (
+            [
+                _web(
+                    sidecars=[
+                        {"name": "log", "preset": "firelens"},
+                        {"name": "px", "image": {"uri": "a:1"}, "port": 24224},
+                    ]
+                )
+            ],
+            "sidecars.log: the firelens preset listens on 24224 in the task, and 24224 is a "
+            "sidecar's port",
+        ),
         ([_web(depends_on={"nope": "START"})], "depends_on: 'nope' is not another container"),
         (
             [
