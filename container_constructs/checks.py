@@ -53,6 +53,14 @@ def ipv4_network(cidr: str, *, example: str) -> ipaddress.IPv4Network:
 VPC_PREFIX_RANGE: Final = (16, 20)
 AVAILABILITY_ZONES_RANGE: Final = (2, 6)
 
+
+def foreign_zones(zones: Iterable[str], region: str) -> list[str]:
+    """The names in `zones` that are not an availability zone of `region` (the region's name and
+    one letter: us-east-1a); EC2 refuses a subnet in another region's zone when it is created."""
+    pattern = re.compile(rf"^{re.escape(region)}[a-z]$")
+    return [zone for zone in zones if not pattern.match(zone)]
+
+
 # The ports a non-root process may listen on: a container port, and what an ALB sends to.
 UNPRIVILEGED_PORTS: Final = (1024, 65535)
 # Ports the platform's sidecar presets listen on in the task's network namespace (which every

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from aws_cdk import RemovalPolicy, Tags
+from aws_cdk import RemovalPolicy, Stack, Tags, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from container_constructs import defaults
-from container_constructs.checks import AVAILABILITY_ZONES_RANGE, VPC_PREFIX_RANGE
+from container_constructs.checks import AVAILABILITY_ZONES_RANGE, VPC_PREFIX_RANGE, foreign_zones
 from container_constructs.common import DEFAULT_LOG_RETENTION, secure_log_group
 
 # Interface endpoints that keep image pulls, logs and credential calls off the NAT gateways.
@@ -158,6 +158,12 @@ class Network(Construct):
             raise ValueError("Network: availability_zones needs at least two zones")
         if not 0 <= nat_gateways <= len(zones):
             raise ValueError(f"Network: nat_gateways must be 0 to {len(zones)}, got {nat_gateways}")
+        region = Stack.of(self).region
+        if not Token.is_unresolved(region) and (foreign := foreign_zones(zones, region)):
+            raise ValueError(
+                f"Network: availability_zones {', '.join(foreign)} are not zones of the stack's "
+                f"region {region}; allowed: {region}a, {region}b, ..."
+            )
         try:
             public_mask, private_mask = subnet_masks(
                 ipaddress.IPv4Network(props.vpc_cidr).prefixlen, len(zones)

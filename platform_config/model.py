@@ -6,11 +6,11 @@ components); this module only composes them and checks rules that span sections.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from pydantic import Field, field_validator, model_validator
 
+from container_constructs.checks import foreign_zones
 from container_constructs.value_formats import ACCOUNT_ID_FORMAT, REGION_FORMAT
 from platform_config.alb_quotas import (
     ALBS_PER_REGION,
@@ -137,8 +137,7 @@ class PlatformConfig(Section):
 
     @model_validator(mode="after")
     def _cross_section_rules(self) -> PlatformConfig:
-        zone_pattern = re.compile(rf"^{re.escape(self.region)}[a-z]$")
-        foreign = [zone for zone in self.network.availability_zones if not zone_pattern.match(zone)]
+        foreign = foreign_zones(self.network.availability_zones, self.region)
         if foreign:
             raise ValueError(
                 f"network.availability_zones: {', '.join(foreign)} not in region {self.region}; "

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import Environment, Stack
 from aws_cdk.assertions import Match, Template
 from hypothesis import given
 from hypothesis import strategies as st
@@ -280,6 +280,20 @@ def test_cdk_allocates_the_subnets_subnet_layout_computes(vpc_cidr: str, zones: 
         for zone, pair in zip(ZONES, subnet_layout(vpc_cidr, zones), strict=False)
     }
     assert synthesized == expected
+
+
+def test_network_refuses_zones_of_another_region_than_its_stacks() -> None:
+    """Used outside the platform (the config refuses the same first), the construct checks its
+    zones against a stack with a region; an environment-agnostic stack has none to check."""
+    zones = ["us-east-1a", "us-east-1b"]
+    stack = Stack(project_app(), "Net", env=Environment(region="eu-west-1"))
+    with pytest.raises(ValueError, match="us-east-1a, us-east-1b are not zones of the stack's"):
+        Network(stack, "Network", props=NetworkProps(availability_zones=zones))
+    Network(
+        Stack(project_app(), "Net", env=Environment(region="us-east-1")),
+        "Network",
+        props=NetworkProps(availability_zones=zones),
+    )
 
 
 @pytest.fixture(scope="module")
