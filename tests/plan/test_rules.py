@@ -98,6 +98,8 @@ def test_stateful_refusal_says_what_stays_behind(plans: dict[str, Plan]) -> None
     assert "images" in replaced.reason
     (removed,) = plans["retained log group removed"].refusals
     assert "orphans it" in removed.reason
+    (queue,) = plans["retained worker queue removed"].refusals
+    assert "with its messages not yet received" in queue.reason
 
 
 def test_fixed_names_come_from_the_resource_schemas() -> None:

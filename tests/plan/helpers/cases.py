@@ -21,6 +21,7 @@ from tests.plan.helpers.templates import (
     queue_reading,
     ref,
     repository,
+    retained_queue,
     stack,
     state,
     topic,
@@ -260,6 +261,11 @@ RULE_CASES: dict[str, Case] = {
     "retained log group removed": Case(
         state(stack("logs", {"Logs": log_group(retain=True), "T": topic()})),
         state(stack("logs", {"T": topic()})),
+        ("stateful-retained",),
+    ),
+    "retained worker queue removed": Case(
+        state(stack("worker", {"Queue": retained_queue(), "T": topic()})),
+        state(stack("worker", {"T": topic()})),
         ("stateful-retained",),
     ),
     "repository replaced where nothing is retained": Case(

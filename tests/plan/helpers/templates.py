@@ -64,6 +64,16 @@ def repository(name: str | None = None, *, kms: bool = False, retain: bool = Fal
     }
 
 
+def retained_queue() -> Resource:
+    """A worker's queue as production writes it (DeletionPolicy and UpdateReplacePolicy Retain)."""
+    return {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {"SqsManagedSseEnabled": True},
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+    }
+
+
 def log_group(name: str | None = None, *, retain: bool = False) -> Resource:
     policy = "Retain" if retain else "Delete"
     return {

@@ -1,4 +1,4 @@
-"""stateful-retained: a stateful resource (repository, bucket, log group, key, file system)
+"""stateful-retained: a stateful resource (repository, bucket, log group, key, file system, queue)
 replaced or removed in an environment that retains them (production: `retain_stateful_resources`,
 which the templates carry as DeletionPolicy and UpdateReplacePolicy Retain).
 
@@ -29,6 +29,9 @@ STATEFUL_TYPES = {
     "AWS::Logs::LogGroup": "log events",
     "AWS::KMS::Key": "key material (what it encrypted needs it to decrypt)",
     "AWS::EFS::FileSystem": "files",
+    # A worker's queue and its dead-letter queue: a queue left behind keeps what producers sent
+    # and nothing consumes any more (or the failed messages nobody looked at).
+    "AWS::SQS::Queue": "messages not yet received",
 }
 
 
