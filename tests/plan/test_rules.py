@@ -65,6 +65,22 @@ def test_rename_sequence_removes_the_old_rule_first(plans: dict[str, Plan]) -> N
     assert "a free priority (2)" in refusal.steps[0]
 
 
+def test_a_retained_holder_keeps_its_name_until_deleted_by_hand(plans: dict[str, Plan]) -> None:
+    """Removing a retained named resource from its stack orphans it with its name: the steps
+    say to delete it (or import it as the new one) before the new one is created, where an
+    unretained holder's removal frees the name."""
+    (kept,) = [
+        r
+        for r in plans["retained named repository under a new logical id"].refusals
+        if r.rule == "fixed-name"
+    ]
+    assert "is retained (DeletionPolicy Retain)" in kept.steps[1]
+    assert "delete it by hand" in kept.steps[1]
+    assert "`cdk import` it" in kept.steps[1]
+    (freed,) = plans["named repository under a new logical id"].refusals
+    assert freed.steps[-1] == "Then `make deploy`: the name is free."
+
+
 def test_a_rule_left_in_a_stack_outside_the_app_keeps_its_priority(
     plans: dict[str, Plan],
 ) -> None:

@@ -131,6 +131,11 @@ RULE_CASES: dict[str, Case] = {
         state(stack("registry", {"RepoRenamed": repository("app")})),
         ("fixed-name",),
     ),
+    "retained named repository under a new logical id": Case(
+        state(stack("registry", {"Repo": repository("app", retain=True)})),
+        state(stack("registry", {"RepoRenamed": repository("app", retain=True)})),
+        ("fixed-name", "stateful-retained"),
+    ),
     "unnamed repository replaced": Case(
         state(stack("registry", {"Repo": repository()})),
         state(stack("registry", {"Repo": repository(kms=True)})),

@@ -13,7 +13,7 @@ exists". What names a resource: tools/plan/keys.py.
 from __future__ import annotations
 
 from tools.plan.keys import Clash, clashes, holder_label
-from tools.plan.model import Refusal
+from tools.plan.model import RETAINING_POLICIES, Refusal
 from tools.plan.references import exports, importers
 from tools.plan.transition import Transition
 
@@ -70,17 +70,31 @@ def _refusal(transition: Transition, clash: Clash) -> Refusal:
         f"{path} ({resource_type}, {clash.taker_impact.value}) takes the {name} that "
         f"{holder_path} holds: {clash.holder_fate}; the create fails: already exists"
     )
-    if holder_stack != stack:
-        steps = (
-            f"Free the name first: `make deploy STACKS={holder_stack}` (its new template drops "
-            f"{holder_path}; if {holder_stack} is not in the app any more, destroy it: `cdk "
-            "destroy --app <its recorded assembly> STACK`).",
-            "Then `make deploy`: the name is free.",
+    holder = transition.base[holder_stack].resources.get(clash.holder[1], {})
+    free: tuple[str, ...]
+    if holder.get("DeletionPolicy") in RETAINING_POLICIES:
+        # Leaving the template does not free the name: the retained resource keeps it, outside
+        # any stack, and a later plan no longer sees it.
+        free = (
+            f"{holder_path} is retained (DeletionPolicy Retain): that deploy leaves it in the "
+            f"account with its {name} (`make deploy PLAN_ACCEPT=stateful-retained`). Save what it "
+            "holds, then delete it by hand; or, to keep it as the new one instead, `cdk import` it "
+            f"as {path} (docs/deploying.md, Redeploying after destroy in production).",
+            f"Then `make deploy` with {path}: the name is free once the old one is gone (the plan "
+            "cannot see a resource outside its stacks: check it is).",
         )
     else:
-        steps = (
-            f"Deploy the removal first: a config without {holder_path}'s item and without the "
-            "new one yet; `make deploy`.",
-            f"Then add {path}'s item and `make deploy`: the name is free.",
+        free = ("Then `make deploy`: the name is free.",)
+    if holder_stack != stack:
+        first = (
+            f"Free the name first: `make deploy STACKS={holder_stack}` (its new template drops "
+            f"{holder_path}; if {holder_stack} is not in the app any more, destroy it: `cdk "
+            "destroy --app <its recorded assembly> STACK`)."
         )
-    return Refusal(RULE_ID, stack, target.path(logical_id), reason, steps)
+    else:
+        first = (
+            f"Deploy the removal first: a config without {holder_path}'s item and without the "
+            f"new one yet (where the config needs one, a stand-in under another name); "
+            "`make deploy`."
+        )
+    return Refusal(RULE_ID, stack, target.path(logical_id), reason, (first, *free))
