@@ -97,6 +97,20 @@ def test_a_rule_left_in_a_stack_outside_the_app_keeps_its_priority(
     ]
 
 
+def test_a_change_eks_refuses_cannot_be_accepted(plans: dict[str, Plan]) -> None:
+    """A downgrade or a skip of a minor is refused by EKS itself: PLAN_ACCEPT leaves it refused
+    and the report offers no accept; a change left to be finished by hand can be accepted."""
+    from tools.plan.report import render_text as render
+
+    (downgrade,) = plans["downgrade accepted"].refusals
+    assert not downgrade.accepted
+    assert plans["downgrade accepted"].refused
+    assert "PLAN_ACCEPT=kubernetes-version does not apply" in render(plans["downgrade"])
+    assert "PLAN_ACCEPT=kubernetes-version does not apply" in render(plans["two minors at once"])
+    behind = render(plans["upgrade leaving node groups and add-ons behind"])
+    assert "PLAN_ACCEPT=kubernetes-version deploys anyway" in behind
+
+
 def test_kubernetes_refusals_give_the_version_steps(plans: dict[str, Plan]) -> None:
     (behind,) = plans["upgrade leaving node groups and add-ons behind"].refusals
     assert "node group Nodes (Version unset)" in behind.reason

@@ -135,6 +135,9 @@ class Refusal:
     reason: str  # what CloudFormation (or EKS) would do, in its words where it has some
     steps: tuple[str, ...]  # the safe sequence, in order
     accepted: bool = False  # PLAN_ACCEPT named this rule: reported, not blocking
+    # False where the service refuses the change whatever the platform says (an EKS downgrade):
+    # PLAN_ACCEPT does not unblock it and the report offers no accept.
+    acceptable: bool = True
 
     def as_json(self) -> dict[str, Any]:
         return {

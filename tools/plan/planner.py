@@ -171,7 +171,8 @@ def _plan(request: Request, transition: Transition, engine: str) -> Plan:
             stacks.append(StackChange(name, StackStatus.STAYS, reason=reason))
     accepted = set(request.accept)
     refusals = tuple(
-        replace(refusal, accepted=refusal.rule in accepted) for refusal in check_all(transition)
+        replace(refusal, accepted=refusal.acceptable and refusal.rule in accepted)
+        for refusal in check_all(transition)
     )
     return Plan(
         environment=request.environment,

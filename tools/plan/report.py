@@ -69,13 +69,16 @@ def render_text(plan: Plan) -> str:
         lines.append("  Instead:")
         for number, step in enumerate(refusal.steps, start=1):
             lines.extend(_wrapped(step, f"    {number}. ", "       "))
-        lines.extend(
-            _wrapped(
+        if refusal.acceptable:
+            accept = (
                 f"(PLAN_ACCEPT={refusal.rule} deploys anyway: right only when "
-                f"{ACCEPT_WHEN[refusal.rule]}.)",
-                "  ",
+                f"{ACCEPT_WHEN[refusal.rule]}.)"
             )
-        )
+        else:
+            accept = (
+                f"(PLAN_ACCEPT={refusal.rule} does not apply: the service refuses this change.)"
+            )
+        lines.extend(_wrapped(accept, "  "))
     lines.extend(_stages(plan))
     lines.append("")
     lines.append(verdict(plan))

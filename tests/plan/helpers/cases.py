@@ -329,6 +329,14 @@ PLANNER_CASES: dict[str, Request] = {
     "consumer only": Request("test", PLANNER_BASE, PLANNER_APP, "base", stacks=("consumer",)),
     "unchanged": Request("test", PLANNER_BASE, PLANNER_BASE, "base"),
     "left the app": Request("test", PLANNER_BASE, {"registry": PLANNER_BASE["registry"]}, "base"),
+    # An EKS downgrade: EKS refuses it whatever PLAN_ACCEPT says.
+    "downgrade accepted": Request(
+        "test",
+        RULE_CASES["downgrade"].base,
+        RULE_CASES["downgrade"].app,
+        "base",
+        accept=("kubernetes-version",),
+    ),
 }
 
 

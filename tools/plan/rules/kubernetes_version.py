@@ -85,7 +85,7 @@ def _version_change(
         steps: tuple[str, ...] = (
             f"Keep eks.kubernetes_version at {old} (or newer, one minor at a time).",
         )
-        return [Refusal(RULE_ID, stack, after.path(cluster), reason, steps)]
+        return [Refusal(RULE_ID, stack, after.path(cluster), reason, steps, acceptable=False)]
     if now[0] != was[0] or now[1] - was[1] > 1:
         step = f"{was[0]}.{was[1] + 1}"
         reason = (
@@ -97,7 +97,7 @@ def _version_change(
             f"Repeat one minor at a time up to {new}, each deploy planned clean (node groups "
             "and add-ons at the control plane's version before the next).",
         )
-        return [Refusal(RULE_ID, stack, after.path(cluster), reason, steps)]
+        return [Refusal(RULE_ID, stack, after.path(cluster), reason, steps, acceptable=False)]
     behind = []
     old_groups = _members(before, transition.base, cluster, NODE_GROUP)
     for logical_id, group in _members(after, transition.target, cluster, NODE_GROUP).items():
