@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.plan.helpers.cases import E1, RULE_CASES
+from tests.plan.helpers.templates import stack, topic
 from tools.plan.model import Plan
 
 CASES = RULE_CASES
@@ -145,3 +146,21 @@ def test_fixed_names_come_from_the_resource_schemas() -> None:
     assert name_properties("AWS::ElasticLoadBalancingV2::ListenerRule") == ()
     assert name_properties("AWS::EKS::Nodegroup") == ("ClusterName", "NodegroupName")
     assert name_properties("Custom::Anything") == ()
+
+
+def test_destroy_steps_name_the_recorded_assembly() -> None:
+    """A step that destroys deployed stacks names the recorded copy of their assembly (what
+    `make deploy` recorded them from), a placeholder only when there is none or several."""
+    from dataclasses import replace
+
+    from tools.plan.transition import Transition
+
+    recorded = "build/deployed-sandbox/3f2a"
+    base = {
+        "a": replace(stack("a", {"T": topic()}), assembly=recorded),
+        "b": replace(stack("b", {"T": topic()}), assembly=recorded),
+        "c": stack("c", {"T": topic()}),
+    }
+    transition = Transition(base=base, target=base, deployed=(), changes={})
+    assert transition.recorded_app(["a", "b"]) == recorded
+    assert transition.recorded_app(["a", "c"]).startswith("<the recorded copy")

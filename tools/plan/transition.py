@@ -3,7 +3,7 @@ deploy touches in which order, and each one's resource changes (the diff engine'
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -30,6 +30,14 @@ class Transition:
     deployed: tuple[str, ...]
     changes: Mapping[str, tuple[ResourceChange, ...]]
     app: frozenset[str] = frozenset()
+
+    def recorded_app(self, stacks: Iterable[str]) -> str:
+        """The recorded copy of the assembly the deployed `stacks` came from, for a `cdk destroy
+        --app` of them (a placeholder when they came from several or from none)."""
+        found = {self.base[name].assembly for name in stacks if name in self.base}
+        if len(found) == 1 and "" not in found:
+            return found.pop()
+        return "<the recorded copy of the assembly under build/>"
 
     def impact(self, stack: str, logical_id: str) -> Impact | None:
         """What the deploy does to a resource; None when nothing (or its stack is not deployed)."""

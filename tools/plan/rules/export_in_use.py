@@ -100,7 +100,7 @@ def _refusal(
         steps = (
             f'First deploy the importers without the reference: `make deploy STACKS="{stacks}"` '
             f"with a config in which they do not use {shown}, or destroy them "
-            f"(`node_modules/.bin/cdk destroy --app <recorded copy> {stacks}`).",
+            f"(`node_modules/.bin/cdk destroy --app {transition.recorded_app(users)} {stacks}`).",
             f"Then deploy the change ({producer} exports the new value), then the importers with "
             "their reference back.",
         )

@@ -26,7 +26,7 @@ def check(transition: Transition) -> list[Refusal]:
     for name, stack in transition.base.items():
         if name in transition.app:
             continue
-        assembly = stack.assembly or "<the recorded copy of its assembly under build/>"
+        assembly = transition.recorded_app([name])
         reason = (
             f"the app no longer has {name}: `cdk deploy` leaves it and everything in it running "
             f"as deployed ({len(stack.resources)} resources; services keep serving and their "

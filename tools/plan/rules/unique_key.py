@@ -67,8 +67,9 @@ def _refusal(transition: Transition, clash: Clash) -> Refusal:
     if holder_stack != stack and holder_stack not in transition.deployed:
         steps = (
             f"Free it first: `make deploy STACKS={holder_stack}` if the app still has that stack "
-            f"(its new template drops or moves {holder_path}), else destroy it (`cdk destroy "
-            "--app <its recorded assembly> STACK`).",
+            f"(its new template drops or moves {holder_path}), else destroy it "
+            f"(`node_modules/.bin/cdk destroy --app {transition.recorded_app([holder_stack])} "
+            f"{holder_stack}`).",
             "Then `make deploy`.",
         )
         return Refusal(RULE_ID, stack, subject, reason, steps)
