@@ -164,3 +164,12 @@ def test_destroy_steps_name_the_recorded_assembly() -> None:
     transition = Transition(base=base, target=base, deployed=(), changes={})
     assert transition.recorded_app(["a", "b"]) == recorded
     assert transition.recorded_app(["a", "c"]).startswith("<the recorded copy")
+
+
+def test_an_image_from_a_new_repository_is_pushed_before_its_service_deploys(
+    plans: dict[str, Plan],
+) -> None:
+    (refusal,) = plans["a service moves to a repository the same deploy creates"].refusals
+    assert "runs an image from env/kms/app, which this deploy creates" in refusal.reason
+    assert refusal.steps[0].startswith("Create the repository first: `make deploy STACKS=registry`")
+    assert "make push-image" in refusal.steps[1]

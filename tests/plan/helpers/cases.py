@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from tests.plan.helpers.templates import (
     Resource,
     addon,
+    ecr_image,
     eks_cluster,
     export,
     imported,
@@ -18,12 +19,14 @@ from tests.plan.helpers.templates import (
     load_balancer,
     log_group,
     node_group,
+    pull_through_rule,
     queue_reading,
     ref,
     repository,
     retained_queue,
     stack,
     state,
+    task_definition,
     topic,
 )
 from tools.plan.model import State
@@ -135,6 +138,42 @@ RULE_CASES: dict[str, Case] = {
         state(stack("registry", {"Repo": repository("app", retain=True)})),
         state(stack("registry", {"RepoRenamed": repository("app", retain=True)})),
         ("fixed-name", "stateful-retained"),
+    ),
+    # image-from-new-repository
+    "a service moves to a repository the same deploy creates": Case(
+        state(
+            stack("registry", {"Repo": repository("env/app")}),
+            stack("svc", {"Task": task_definition(ecr_image("env/app"))}, depends_on=("registry",)),
+        ),
+        state(
+            stack("registry", {"Repo": repository("env/kms/app")}),
+            stack(
+                "svc", {"Task": task_definition(ecr_image("env/kms/app"))}, depends_on=("registry",)
+            ),
+        ),
+        ("image-from-new-repository",),
+    ),
+    "a new service on a repository that exists, and one through a pull-through cache": Case(
+        state(stack("registry", {"Repo": repository("env/app")})),
+        state(
+            stack(
+                "registry",
+                {
+                    "Repo": repository("env/app"),
+                    "Cache": pull_through_rule("env/ecr-public"),
+                    "Cached": repository("env/ecr-public/nginx/nginx"),
+                },
+            ),
+            stack(
+                "svc",
+                {
+                    "Task": task_definition(ecr_image("env/app")),
+                    "Proxy": task_definition(ecr_image("env/ecr-public/nginx/nginx", "1.27")),
+                },
+                depends_on=("registry",),
+            ),
+        ),
+        (),
     ),
     "unnamed repository replaced": Case(
         state(stack("registry", {"Repo": repository()})),

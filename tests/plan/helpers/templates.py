@@ -131,3 +131,35 @@ def addon(name: str, version: str | None = None) -> Resource:
     if version is not None:
         properties["AddonVersion"] = version
     return {"Type": "AWS::EKS::Addon", "Properties": properties}
+
+
+def task_definition(image: Any) -> Resource:
+    """A task definition with one container running `image`, as aws-cdk-lib writes an ECR
+    image (an Fn::Join of the registry's host and the repository's name)."""
+    return {
+        "Type": "AWS::ECS::TaskDefinition",
+        "Properties": {"ContainerDefinitions": [{"Name": "app", "Image": image}]},
+    }
+
+
+def ecr_image(repository_name: str, tag: str = "v1") -> dict[str, Any]:
+    return {
+        "Fn::Join": [
+            "",
+            [
+                {"Ref": "AWS::AccountId"},
+                ".dkr.ecr.",
+                {"Ref": "AWS::Region"},
+                ".",
+                {"Ref": "AWS::URLSuffix"},
+                f"/{repository_name}:{tag}",
+            ],
+        ]
+    }
+
+
+def pull_through_rule(prefix: str) -> Resource:
+    return {
+        "Type": "AWS::ECR::PullThroughCacheRule",
+        "Properties": {"EcrRepositoryPrefix": prefix, "UpstreamRegistryUrl": "public.ecr.aws"},
+    }

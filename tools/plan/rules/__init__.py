@@ -14,6 +14,7 @@ from tools.plan.model import Refusal
 from tools.plan.rules import (
     export_in_use,
     fixed_name,
+    image_source,
     kubernetes_version,
     stack_left_app,
     stateful_retained,
@@ -26,6 +27,7 @@ RULES: tuple[ModuleType, ...] = (
     fixed_name,
     unique_key,
     stateful_retained,
+    image_source,
     kubernetes_version,
     stack_left_app,
 )
