@@ -26,8 +26,10 @@ from tests.plan.helpers.templates import (
     retained_queue,
     stack,
     state,
+    subnet,
     task_definition,
     topic,
+    vpc,
 )
 from tools.plan.model import State
 from tools.plan.planner import Request
@@ -172,6 +174,48 @@ RULE_CASES: dict[str, Case] = {
                 },
                 depends_on=("registry",),
             ),
+        ),
+        (),
+    ),
+    # subnet-cidr-in-use
+    "a zone swapped: a subnet replaced on its own address": Case(
+        state(
+            stack(
+                "net",
+                {
+                    "Vpc": vpc("10.0.0.0/16"),
+                    "A": subnet("r-1a", "10.0.0.0/24"),
+                    "B": subnet("r-1b", "10.0.1.0/24"),
+                },
+            )
+        ),
+        state(
+            stack(
+                "net",
+                {
+                    "Vpc": vpc("10.0.0.0/16"),
+                    "A": subnet("r-1a", "10.0.0.0/24"),
+                    "B": subnet("r-1c", "10.0.1.0/24"),
+                },
+            )
+        ),
+        ("subnet-cidr-in-use",),
+    ),
+    "a zone added on a free address, and a new VPC's subnets": Case(
+        state(
+            stack("net", {"Vpc": vpc("10.0.0.0/16"), "A": subnet("r-1a", "10.0.0.0/24")}),
+            stack("other", {"Vpc": vpc("10.1.0.0/16"), "A": subnet("r-1a", "10.1.0.0/24")}),
+        ),
+        state(
+            stack(
+                "net",
+                {
+                    "Vpc": vpc("10.0.0.0/16"),
+                    "A": subnet("r-1a", "10.0.0.0/24"),
+                    "B": subnet("r-1b", "10.0.1.0/24"),
+                },
+            ),
+            stack("other", {"Vpc": vpc("10.2.0.0/16"), "A": subnet("r-1a", "10.2.0.0/24")}),
         ),
         (),
     ),

@@ -163,3 +163,14 @@ def pull_through_rule(prefix: str) -> Resource:
         "Type": "AWS::ECR::PullThroughCacheRule",
         "Properties": {"EcrRepositoryPrefix": prefix, "UpstreamRegistryUrl": "public.ecr.aws"},
     }
+
+
+def vpc(cidr: str) -> Resource:
+    return {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": cidr}}
+
+
+def subnet(zone: str, cidr: str, vpc_id: str = "Vpc") -> Resource:
+    return {
+        "Type": "AWS::EC2::Subnet",
+        "Properties": {"AvailabilityZone": zone, "CidrBlock": cidr, "VpcId": {"Ref": vpc_id}},
+    }

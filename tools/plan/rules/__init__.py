@@ -18,6 +18,7 @@ from tools.plan.rules import (
     kubernetes_version,
     stack_left_app,
     stateful_retained,
+    subnet_cidr,
     unique_key,
 )
 from tools.plan.transition import Transition
@@ -28,6 +29,7 @@ RULES: tuple[ModuleType, ...] = (
     unique_key,
     stateful_retained,
     image_source,
+    subnet_cidr,
     kubernetes_version,
     stack_left_app,
 )
