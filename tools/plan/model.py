@@ -3,7 +3,7 @@ the CDK's diff engine classifies it) and the platform rules' refusals."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -76,6 +76,16 @@ def short_path(stack: str, path: str) -> str:
 
 # Stack name -> its template, in manifest order.
 State = Mapping[str, StackTemplate]
+
+
+def resources_of_type(
+    state: State, resource_type: str
+) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """(stack, logical id, resource) of every resource of `resource_type` in `state`."""
+    for stack_name, stack in state.items():
+        for logical_id, resource in stack.resources.items():
+            if resource.get("Type") == resource_type:
+                yield stack_name, logical_id, resource
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from tools.plan.model import Refusal
+from tools.plan.model import Refusal, State, resources_of_type
 from tools.plan.transition import Transition
 
 RULE_ID = "image-from-new-repository"
@@ -32,13 +32,12 @@ CACHE_RULE = "AWS::ECR::PullThroughCacheRule"
 TASK_DEFINITION = "AWS::ECS::TaskDefinition"
 
 
-def _named(state: Any, resource_type: str, field: str) -> Iterator[tuple[str, str, str]]:
+def _named(state: State, resource_type: str, field: str) -> Iterator[tuple[str, str, str]]:
     """(stack, logical id, literal `field`) of every `resource_type` in `state`."""
-    for stack_name, stack in state.items():
-        for logical_id, resource in stack.resources.items():
-            value = resource.get("Properties", {}).get(field)
-            if resource.get("Type") == resource_type and isinstance(value, str):
-                yield stack_name, logical_id, value
+    for stack, logical_id, resource in resources_of_type(state, resource_type):
+        value = resource.get("Properties", {}).get(field)
+        if isinstance(value, str):
+            yield stack, logical_id, value
 
 
 def check(transition: Transition) -> list[Refusal]:

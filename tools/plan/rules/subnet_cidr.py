@@ -16,7 +16,7 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
-from tools.plan.model import Refusal
+from tools.plan.model import Impact, Refusal, State, resources_of_type
 from tools.plan.references import canonical
 from tools.plan.transition import Transition
 
@@ -30,17 +30,15 @@ SUBNET = "AWS::EC2::Subnet"
 
 
 def _subnets(
-    state: Any, renewed: frozenset[tuple[str, str]]
+    state: State, renewed: frozenset[tuple[str, str]]
 ) -> Iterator[tuple[str, str, str, Any]]:
     """(stack, logical id, its VPC as a comparable string, its IPv4 network) of each subnet."""
-    for stack_name, stack in state.items():
-        for logical_id, resource in stack.resources.items():
-            properties = resource.get("Properties", {})
-            cidr = properties.get("CidrBlock")
-            if resource.get("Type") != SUBNET or not isinstance(cidr, str):
-                continue
-            vpc = canonical(properties.get("VpcId"), stack_name, state, renewed)
-            yield stack_name, logical_id, vpc, ipaddress.ip_network(cidr, strict=False)
+    for stack, logical_id, resource in resources_of_type(state, SUBNET):
+        properties = resource.get("Properties", {})
+        cidr = properties.get("CidrBlock")
+        if isinstance(cidr, str):
+            vpc = canonical(properties.get("VpcId"), stack, state, renewed)
+            yield stack, logical_id, vpc, ipaddress.ip_network(cidr, strict=False)
 
 
 def check(transition: Transition) -> list[Refusal]:
@@ -54,7 +52,7 @@ def check(transition: Transition) -> list[Refusal]:
     refusals = []
     for stack, logical_id, vpc, network in _subnets(transition.target, renewed):
         impact = transition.impact(stack, logical_id)
-        if impact is None or not (impact.replaces or impact.value == "add"):
+        if impact is None or not (impact.replaces or impact == Impact.ADD):
             continue
         for old_stack, old_id, old_vpc, old_network in existing:
             if old_vpc == vpc and network.overlaps(old_network):
