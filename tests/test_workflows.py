@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers.make import help_targets
+from tests.helpers.make import help_targets, make
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -96,16 +96,7 @@ def test_deploy_names_the_role_it_assumed_as_the_deployer() -> None:
     (deploy,) = [s for s in _steps(workflow) if "make deploy" in s.get("run", "")]
     assert deploy["env"]["DEPLOYER_ADMIN_ARN"] == assume["with"]["role-to-assume"]
     role = "arn:aws:iam::111122223333:role/ci/deploy"
-    environment = {**os.environ, "DEPLOYER_ADMIN_ARN": role}
-    expanded = subprocess.run(
-        ["make", "--no-print-directory", "-n", "deploy", "ENV=sandbox"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
+    expanded = make("-n", "deploy", "ENV=sandbox", env={**os.environ, "DEPLOYER_ADMIN_ARN": role})
     assert f'--principal-arn "{role}"' in expanded
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
 
 from tests.helpers.cdk_cli import ROOT
 
 
-def make(*args: str, check: bool = True) -> str:
-    """stdout of `make ARGS` in the repository (`-n` to see the commands without running them)."""
+def make(*args: str, check: bool = True, env: Mapping[str, str] | None = None) -> str:
+    """stdout of `make ARGS` in the repository (`-n` to see the commands without running them),
+    in `env` (default: this process's environment)."""
     result = subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         check=check,

@@ -31,7 +31,7 @@ from tests.plan.helpers.templates import (
     topic,
     vpc,
 )
-from tools.plan.model import State
+from tools.plan.model import StackTemplate, State
 from tools.plan.planner import Request
 
 E1, E2 = "producer:ExportsOutputRefTopic1", "producer:ExportsOutputRefTopic2"
@@ -44,6 +44,15 @@ class Case:
     refused: tuple[str, ...]
     stacks: tuple[str, ...] | None = None
     stages: int = 0  # a staged deploy's stages (tools/plan/stages.py); 0: one deploy
+
+
+def _network(*zones: str) -> StackTemplate:
+    """Stack `net`: a 10.0.0.0/16 VPC with a /24 subnet in each of `zones`, in order."""
+    subnets = {
+        chr(ord("A") + index): subnet(zone, f"10.0.{index}.0/24")
+        for index, zone in enumerate(zones)
+    }
+    return stack("net", {"Vpc": vpc("10.0.0.0/16"), **subnets})
 
 
 def _producer(*exported: str, replaced: bool = False) -> dict[str, object]:
@@ -179,42 +188,17 @@ RULE_CASES: dict[str, Case] = {
     ),
     # subnet-cidr-in-use
     "a zone swapped: a subnet replaced on its own address": Case(
-        state(
-            stack(
-                "net",
-                {
-                    "Vpc": vpc("10.0.0.0/16"),
-                    "A": subnet("r-1a", "10.0.0.0/24"),
-                    "B": subnet("r-1b", "10.0.1.0/24"),
-                },
-            )
-        ),
-        state(
-            stack(
-                "net",
-                {
-                    "Vpc": vpc("10.0.0.0/16"),
-                    "A": subnet("r-1a", "10.0.0.0/24"),
-                    "B": subnet("r-1c", "10.0.1.0/24"),
-                },
-            )
-        ),
+        state(_network("r-1a", "r-1b")),
+        state(_network("r-1a", "r-1c")),
         ("subnet-cidr-in-use",),
     ),
     "a zone added on a free address, and a new VPC's subnets": Case(
         state(
-            stack("net", {"Vpc": vpc("10.0.0.0/16"), "A": subnet("r-1a", "10.0.0.0/24")}),
+            _network("r-1a"),
             stack("other", {"Vpc": vpc("10.1.0.0/16"), "A": subnet("r-1a", "10.1.0.0/24")}),
         ),
         state(
-            stack(
-                "net",
-                {
-                    "Vpc": vpc("10.0.0.0/16"),
-                    "A": subnet("r-1a", "10.0.0.0/24"),
-                    "B": subnet("r-1b", "10.0.1.0/24"),
-                },
-            ),
+            _network("r-1a", "r-1b"),
             stack("other", {"Vpc": vpc("10.2.0.0/16"), "A": subnet("r-1a", "10.2.0.0/24")}),
         ),
         (),
