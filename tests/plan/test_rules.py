@@ -59,6 +59,25 @@ def test_swap_sequence_moves_one_rule_to_a_free_priority(plans: dict[str, Plan])
     assert any("free priority (3)" in refusal.steps[0] for refusal in refusals)
 
 
+def test_a_replaced_vpc_cannot_take_its_gateway_and_address_again(
+    plans: dict[str, Plan],
+) -> None:
+    """The attachment and the NAT gateway replaced with the VPC (and its subnet) would take the
+    internet gateway and the Elastic IP their old copies hold until the cleanup: refused, naming
+    EC2's error and the way out (keep the network, or rebuild it)."""
+    case = "the VPC's CIDR changed: its gateway and address taken again by the replacements"
+    refusals = plans[case].refusals
+    assert sorted(refusal.subject for refusal in refusals) == ["Attachment", "Nat"]
+    for refusal in refusals:
+        assert "Resource.AlreadyAssociated" in refusal.reason
+        assert "its old copy, deleted only after the new one is created" in refusal.reason
+        assert "network.vpc_cidr" in refusal.steps[0]
+        assert "make destroy" in refusal.steps[1]
+    reasons = " ".join(refusal.reason for refusal in refusals)
+    assert "attachment (InternetGatewayId Ref Igw)" in reasons
+    assert "address (AllocationId (computed))" in reasons
+
+
 def test_rename_sequence_removes_the_old_rule_first(plans: dict[str, Plan]) -> None:
     (refusal,) = plans["renamed rule takes its predecessor's priority"].refusals
     assert "deleted only at the end of its stack's update" in refusal.reason

@@ -1,5 +1,6 @@
 """Keys that one resource at a time may hold (a fixed name, an ALB listener rule's priority on its
-listener), and the clashes a deploy makes by taking one before its old holder lets it go.
+listener, an internet gateway's attachment, a NAT gateway's Elastic IP), and the clashes a deploy
+makes by taking one before its old holder lets it go.
 
 CloudFormation's order inside one stack update: resources are created and updated (in dependency
 order, independent ones in any order, at the same time), and removed resources, and the old
@@ -44,11 +45,21 @@ EXTRA_NAMES: dict[str, tuple[str, ...]] = {
     "AWS::IAM::ManagedPolicy": ("ManagedPolicyName",),
 }
 
-# Unique keys that are not names. ELB: "PriorityInUse" for a rule priority another rule of the
-# listener holds, "DuplicateListener" for a port another listener of the load balancer holds.
-UNIQUE_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "AWS::ElasticLoadBalancingV2::ListenerRule": ("priority", ("ListenerArn", "Priority")),
-    "AWS::ElasticLoadBalancingV2::Listener": ("port", ("LoadBalancerArn", "Port")),
+# Unique keys that are not names, each (kind, properties). ELB: "PriorityInUse" for a rule
+# priority another rule of the listener holds, "DuplicateListener" for a port another listener of
+# the load balancer holds. EC2 (Error codes for the Amazon EC2 API, Resource.AlreadyAssociated:
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html, read 2026-12-04):
+# a gateway attached to one VPC cannot be attached to another, and an Elastic IP associated with
+# one NAT gateway fails the creation of a second (the NatGateway data type's failureCode
+# Resource.AlreadyAssociated, "Elastic IP address eipalloc-... is already associated").
+UNIQUE_KEYS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "AWS::ElasticLoadBalancingV2::ListenerRule": (("priority", ("ListenerArn", "Priority")),),
+    "AWS::ElasticLoadBalancingV2::Listener": (("port", ("LoadBalancerArn", "Port")),),
+    "AWS::EC2::VPCGatewayAttachment": (
+        ("attachment", ("InternetGatewayId",)),
+        ("attachment", ("VpnGatewayId",)),
+    ),
+    "AWS::EC2::NatGateway": (("address", ("AllocationId",)),),
 }
 
 
@@ -89,7 +100,7 @@ def name_properties(resource_type: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Key:
-    kind: str  # "name", "priority" or "port"
+    kind: str  # "name", or a kind of UNIQUE_KEYS ("priority", "port", "attachment", "address")
     properties: tuple[str, ...]
     literal: tuple[Any, ...]  # the template's values, for messages
     value: str  # comparable: references resolved (tools/plan/references.py)
@@ -125,8 +136,7 @@ def resource_keys(
     names = name_properties(resource_type)
     if names:
         wanted.append(("name", names))
-    if resource_type in UNIQUE_KEYS:
-        wanted.append(UNIQUE_KEYS[resource_type])
+    wanted.extend(UNIQUE_KEYS.get(resource_type, ()))
     keys = []
     for kind, props in wanted:
         if not all(p in properties for p in props):

@@ -12,12 +12,16 @@ from tests.plan.helpers.templates import (
     addon,
     ecr_image,
     eks_cluster,
+    elastic_ip,
     export,
+    gateway_attachment,
     imported,
+    internet_gateway,
     listener,
     listener_rule,
     load_balancer,
     log_group,
+    nat_gateway,
     node_group,
     pull_through_rule,
     queue_reading,
@@ -53,6 +57,24 @@ def _network(*zones: str) -> StackTemplate:
         for index, zone in enumerate(zones)
     }
     return stack("net", {"Vpc": vpc("10.0.0.0/16"), **subnets})
+
+
+def _public_network(cidr: str, *, dns: bool = False) -> StackTemplate:
+    """Stack `net`: a VPC on `cidr` with an internet gateway and a NAT gateway in its one subnet
+    (the subnet on the VPC's first /24), as the platform's network has them."""
+    first = cidr.split("/")[0]
+    vpc_resource = vpc(cidr)
+    if dns:
+        vpc_resource["Properties"]["EnableDnsHostnames"] = True
+    resources = {
+        "Vpc": vpc_resource,
+        "A": subnet("r-1a", f"{first}/24"),
+        "Igw": internet_gateway(),
+        "Attachment": gateway_attachment(),
+        "Eip": elastic_ip(),
+        "Nat": nat_gateway("A"),
+    }
+    return stack("net", resources)
 
 
 def _producer(*exported: str, replaced: bool = False) -> dict[str, object]:
@@ -201,6 +223,17 @@ RULE_CASES: dict[str, Case] = {
             _network("r-1a", "r-1b"),
             stack("other", {"Vpc": vpc("10.2.0.0/16"), "A": subnet("r-1a", "10.2.0.0/24")}),
         ),
+        (),
+    ),
+    # unique-key: an internet gateway, an Elastic IP
+    "the VPC's CIDR changed: its gateway and address taken again by the replacements": Case(
+        state(_public_network("10.0.0.0/16")),
+        state(_public_network("10.1.0.0/16")),
+        ("unique-key",),
+    ),
+    "the VPC updated in place keeps its gateway attachment and NAT gateway": Case(
+        state(_public_network("10.0.0.0/16")),
+        state(_public_network("10.0.0.0/16", dns=True)),
         (),
     ),
     "unnamed repository replaced": Case(

@@ -86,6 +86,15 @@ TWO_SERVICES = fargate(API, SAMPLE)
 PRODUCTION_SAMPLE = production_service("sample", 50, "/*", stack=5)
 INTERNAL_GROUP = {"internal": {"internal": True}}
 FARGATE_SERVICES_1 = names.ecs_services_unit("fargate", 1)
+# The sandbox's network and every stack that runs in it (all but the registry and the alarms).
+NETWORK_AND_USERS = (
+    names.NETWORK_UNIT,
+    names.ecs_cluster_unit("ec2"),
+    names.ecs_cluster_unit("fargate"),
+    names.ecs_services_unit("ec2", 1),
+    FARGATE_SERVICES_1,
+    names.EKS_UNIT,
+)
 CANARY = {"strategy": "canary", "step_bake_minutes": 3, "bake_time_minutes": 3}
 
 
@@ -374,6 +383,17 @@ CATALOGUE: tuple[Change, ...] = (
         "availability-zone-added",
         "a third availability zone",
         after={"network": {"availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"]}},
+    ),
+    Change(
+        "vpc-cidr-changed",
+        "the VPC's address range (network.vpc_cidr)",
+        after={"network": {"vpc_cidr": "10.30.0.0/16"}},
+        # A new VPC: every stack in it imports the old one's id (export-in-use), and the new
+        # VPC's gateway attachment and NAT gateway would take the internet gateway and the
+        # Elastic IP their old copies hold until the cleanup (unique-key). The network is rebuilt:
+        # what runs in it destroyed with it, then deployed again.
+        refused=("export-in-use", "unique-key"),
+        sequence=(Step({"network": {"vpc_cidr": "10.30.0.0/16"}}, destroy=NETWORK_AND_USERS),),
     ),
     Change(
         "ecs-exec-on",

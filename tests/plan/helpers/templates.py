@@ -174,3 +174,28 @@ def subnet(zone: str, cidr: str, vpc_id: str = "Vpc") -> Resource:
         "Type": "AWS::EC2::Subnet",
         "Properties": {"AvailabilityZone": zone, "CidrBlock": cidr, "VpcId": {"Ref": vpc_id}},
     }
+
+
+def internet_gateway() -> Resource:
+    return {"Type": "AWS::EC2::InternetGateway"}
+
+
+def gateway_attachment(vpc_id: str = "Vpc", gateway: str = "Igw") -> Resource:
+    return {
+        "Type": "AWS::EC2::VPCGatewayAttachment",
+        "Properties": {"VpcId": {"Ref": vpc_id}, "InternetGatewayId": {"Ref": gateway}},
+    }
+
+
+def elastic_ip() -> Resource:
+    return {"Type": "AWS::EC2::EIP", "Properties": {"Domain": "vpc"}}
+
+
+def nat_gateway(subnet_id: str, address: str = "Eip") -> Resource:
+    return {
+        "Type": "AWS::EC2::NatGateway",
+        "Properties": {
+            "SubnetId": {"Ref": subnet_id},
+            "AllocationId": {"Fn::GetAtt": [address, "AllocationId"]},
+        },
+    }

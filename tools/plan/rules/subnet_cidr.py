@@ -27,6 +27,11 @@ ACCEPT_WHEN = (
     "record is out of date"
 )
 SUBNET = "AWS::EC2::Subnet"
+REBUILD_NETWORK = (
+    "To change them anyway, rebuild the network: `make destroy ENV=...` and deploy again "
+    "(production retains stateful resources: docs/deploying.md, Redeploying after destroy "
+    "in production)."
+)
 
 
 def _subnets(
@@ -77,8 +82,6 @@ def _refusal(
     steps = (
         "Keep the zones the network was deployed with (network.availability_zones: add zones at "
         "the end, never swap or remove one; docs/changing.md).",
-        "To change them anyway, rebuild the network: `make destroy ENV=...` and deploy again "
-        "(production retains stateful resources: docs/deploying.md, Redeploying after destroy "
-        "in production).",
+        REBUILD_NETWORK,
     )
     return Refusal(RULE_ID, new[0], target.path(new[1]), reason, steps)

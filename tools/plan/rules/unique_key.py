@@ -7,7 +7,11 @@ https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateR
 2026-12-03) and a second listener on a port of the same load balancer ("DuplicateListener").
 CloudFormation creates new rules before it deletes removed ones and updates rules one by one, so a
 renamed service's new rule clashes with its old one, and two rules that swap priorities in one
-deploy clash with each other. When keys clash: tools/plan/keys.py.
+deploy clash with each other. EC2 answers Resource.AlreadyAssociated for an internet gateway
+attached to another VPC and for a NAT gateway on an Elastic IP another NAT gateway holds (sources
+in tools/plan/keys.py): a VPC replaced (its CIDR changed) replaces its gateway attachment on the
+same internet gateway, and a public subnet replaced (its zone swapped) replaces its NAT gateway on
+the same Elastic IP, each while the old copy still holds it. When keys clash: tools/plan/keys.py.
 """
 
 from __future__ import annotations
@@ -17,15 +21,27 @@ from typing import Any
 from tools.plan.keys import Clash, clashes, holder_label
 from tools.plan.model import Impact, Refusal
 from tools.plan.references import canonical
+from tools.plan.rules.subnet_cidr import REBUILD_NETWORK
 from tools.plan.transition import Transition
 
 RULE_ID = "unique-key"
-TITLE = "a listener-rule priority (or listener port) taken while another rule still holds it"
+TITLE = (
+    "a listener-rule priority, listener port, internet gateway or NAT gateway's Elastic IP taken "
+    "while another resource still holds it"
+)
 ACCEPT_WHEN = (
-    "the rule holding the priority no longer exists in the account (deleted by hand after the "
+    "the resource holding the key no longer exists in the account (deleted by hand after the "
     "last recorded deploy), so the record is out of date"
 )
-KINDS = frozenset({"priority", "port"})
+# What the service answers a second holder of each kind of key.
+ERRORS = {
+    "priority": "ELB answers PriorityInUse",
+    "port": "ELB answers DuplicateListener",
+    "attachment": "EC2 answers Resource.AlreadyAssociated",
+    "address": "EC2 answers Resource.AlreadyAssociated",
+}
+KINDS = frozenset(ERRORS)
+NETWORK_KINDS = frozenset({"attachment", "address"})
 RULE_TYPE = "AWS::ElasticLoadBalancingV2::ListenerRule"
 MAX_PRIORITY = 50000
 
@@ -59,11 +75,25 @@ def _refusal(transition: Transition, clash: Clash) -> Refusal:
     subject = transition.target[stack].path(logical_id)
     holder_path = holder_label(transition, stack, clash.holder)
     key = clash.key.describe()
-    error = "PriorityInUse" if clash.key.kind == "priority" else "DuplicateListener"
     reason = (
         f"{path} ({clash.taker_impact.value}) takes {key}, which {holder_path} holds: "
-        f"{clash.holder_fate}; ELB answers {error} and the update fails"
+        f"{clash.holder_fate}; {ERRORS[clash.key.kind]} and the update fails"
     )
+    if clash.key.kind in NETWORK_KINDS:
+        held = "the internet gateway" if clash.key.kind == "attachment" else "the Elastic IP"
+        holder, taker = (
+            (f"the old copy of {path}", "the new one")
+            if clash.same_resource
+            else (holder_path, path)
+        )
+        steps = (
+            f"Keep the network as it was deployed: EC2 lets go of {held} only once {holder} is "
+            f"deleted, which CloudFormation does after it creates {taker}, so no deploy moves "
+            "it (for the platform's network: keep network.vpc_cidr, and the zones of "
+            "network.availability_zones, added at the end only; docs/changing.md).",
+            REBUILD_NETWORK,
+        )
+        return Refusal(RULE_ID, stack, subject, reason, steps)
     if holder_stack != stack and holder_stack not in transition.deployed:
         steps = (
             f"Free it first: `make deploy STACKS={holder_stack}` if the app still has that stack "
