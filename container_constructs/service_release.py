@@ -18,9 +18,9 @@ AWS's rules (read 2026-12-03):
 - The resource schema of AWS::ECS::Service (cfn-lint's copy): Strategy, BakeTimeInMinutes,
   Canary/LinearConfiguration and LoadBalancers update in place; switching strategy does not
   replace the service.
-Because ECS rewrites the production rule during and after a release, a later change of that
-rule's own properties (its paths, hosts or priority) puts CloudFormation's forward action back:
-change a traffic-shifting service's route only while it runs `rolling` (docs/releasing.md).
+Because ECS rewrites the production rule at every release, a later change of that rule's own
+properties (its paths, hosts or priority) puts CloudFormation's forward action back; `make plan`
+notes it (tools/plan/notes.py, docs/releasing.md).
 """
 
 from __future__ import annotations

@@ -133,3 +133,16 @@ def test_an_engine_that_cannot_run_is_one_error(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(engine, "SCRIPT", engine.SCRIPT.with_name("missing.mjs"))
     with pytest.raises(EngineError, match="the diff engine failed"):
         diff_stacks([StackPair("s", None, APP["registry"])])
+
+
+def test_a_shifted_services_route_change_notes_the_rewritten_rule(plans: dict[str, Plan]) -> None:
+    """CloudFormation writes back the forward action ECS set on a traffic-shifting service's
+    production rule: the plan says so (not for a rolling service), and refuses nothing."""
+    shifted, rolling = plans["shifted route"], plans["rolling route"]
+    assert not shifted.refused
+    (note,) = shifted.notes
+    assert (note.note, note.stack, note.subject) == ("shifted-rule-rewritten", "svc", "Rule")
+    assert "the production rule of Service" in note.text
+    assert "aws elbv2 describe-target-health" in note.text
+    assert not rolling.notes
+    assert not rolling.refused

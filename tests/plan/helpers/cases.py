@@ -26,6 +26,7 @@ from tests.plan.helpers.templates import (
     pull_through_rule,
     queue_reading,
     ref,
+    released_service,
     repository,
     retained_queue,
     stack,
@@ -420,6 +421,19 @@ PLANNER_APP = state(
     stack("consumer", {"Queue": queue_reading("literal")}, depends_on=("producer",)),
     stack("registry", {"Repo": repository("app", kms=True)}),
 )
+
+
+def _released(strategy: str, path: str) -> State:
+    """A service released by `strategy` with its production rule on `path`."""
+    resources = {
+        "Alb": load_balancer(),
+        "Listener": listener(),
+        "Rule": listener_rule(ref("Listener"), 1, path),
+        "Service": released_service(strategy),
+    }
+    return state(stack("svc", resources))
+
+
 PLANNER_CASES: dict[str, Request] = {
     "first deploy": Request("test", {}, PLANNER_APP, "nothing"),
     "everything": Request("test", PLANNER_BASE, PLANNER_APP, "base"),
@@ -429,6 +443,13 @@ PLANNER_CASES: dict[str, Request] = {
     "consumer only": Request("test", PLANNER_BASE, PLANNER_APP, "base", stacks=("consumer",)),
     "unchanged": Request("test", PLANNER_BASE, PLANNER_BASE, "base"),
     "left the app": Request("test", PLANNER_BASE, {"registry": PLANNER_BASE["registry"]}, "base"),
+    # The production rule of a service ECS shifts traffic for, changed (and of a rolling one).
+    "shifted route": Request(
+        "test", _released("CANARY", "/a/*"), _released("CANARY", "/b/*"), "base"
+    ),
+    "rolling route": Request(
+        "test", _released("ROLLING", "/a/*"), _released("ROLLING", "/b/*"), "base"
+    ),
     # An EKS downgrade: EKS refuses it whatever PLAN_ACCEPT says.
     "downgrade accepted": Request(
         "test",

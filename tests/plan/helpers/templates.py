@@ -199,3 +199,20 @@ def nat_gateway(subnet_id: str, address: str = "Eip") -> Resource:
             "AllocationId": {"Fn::GetAtt": [address, "AllocationId"]},
         },
     }
+
+
+def released_service(strategy: str, rule: str = "Rule") -> Resource:
+    """An ECS service released by `strategy` (ROLLING, CANARY, ...) whose production listener
+    rule is `rule`."""
+    return {
+        "Type": "AWS::ECS::Service",
+        "Properties": {
+            "DeploymentConfiguration": {"Strategy": strategy},
+            "LoadBalancers": [
+                {
+                    "ContainerName": "app",
+                    "AdvancedConfiguration": {"ProductionListenerRule": ref(rule)},
+                }
+            ],
+        },
+    }
