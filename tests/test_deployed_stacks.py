@@ -21,6 +21,7 @@ from tools.deploy.deployed_stacks import (
     record,
     record_path,
 )
+from tools.plan.orphans import read_ledger
 
 if TYPE_CHECKING:
     import boto3
@@ -41,6 +42,14 @@ def _assembly(root: Path, name: str, stacks: list[str]) -> Path:
             "properties": {"templateFile": f"{stack}.template.json", "stackName": stack},
         }
     (outdir / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
+    return outdir
+
+
+def _assembly_of(root: Path, name: str, resources: dict[str, dict[str, object]]) -> Path:
+    """A minimal cloud assembly of the stacks of `resources` (stack -> its resources)."""
+    outdir = _assembly(root, name, list(resources))
+    for stack, body in resources.items():
+        (outdir / f"{stack}.template.json").write_text(json.dumps({"Resources": body}))
     return outdir
 
 
@@ -179,3 +188,50 @@ def test_a_deploy_of_some_stacks_records_only_those(
     capsys.readouterr()
     assert main(["record", *common, "--assembly", str(some), "--stacks", EKS]) == 1
     assert f"{EKS}: not a stack of" in capsys.readouterr().err
+
+
+def test_a_deploy_that_leaves_a_retained_name_behind_writes_it_to_the_ledger(
+    tmp_path: Path,
+) -> None:
+    """`record` after a deploy that removed a retained repository with a fixed name: the name goes
+    to the ledger `make plan` reads (tools/plan/orphans.py); a later deploy holding it again takes
+    it out."""
+    build = tmp_path / "build"
+    registry = names.stack_id(ENV, names.REGISTRY_UNIT)
+    repository = {
+        "Type": "AWS::ECR::Repository",
+        "Properties": {"RepositoryName": "cp-sandbox/app"},
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+    }
+    topic = {"Type": "AWS::SNS::Topic"}
+    with_repository = _assembly_of(tmp_path, "with", {registry: {"Repo": repository, "T": topic}})
+    without = _assembly_of(tmp_path, "without", {registry: {"T": topic}})
+    record(ENV, with_repository, build)
+    assert read_ledger(ENV, build) == ()
+    record(ENV, without, build)
+    (entry,) = read_ledger(ENV, build)
+    assert (entry.stack, entry.path, entry.why) == (registry, "Repo", "removed from its stack")
+    record(ENV, with_repository, build)
+    assert read_ledger(ENV, build) == ()
+
+
+@pytest.mark.integration
+def test_a_destroy_writes_the_retained_names_it_leaves_to_the_ledger(
+    tmp_path: Path, aws: boto3.Session
+) -> None:
+    """`prune` after `make destroy` in production: the stacks are gone, their retained named
+    resources are not, and the next deploy would create them again (already exists)."""
+    build = tmp_path / "build"
+    logs = {
+        "Type": "AWS::Logs::LogGroup",
+        "Properties": {"LogGroupName": "/cp-sandbox/exec"},
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+    }
+    record(ENV, _assembly_of(tmp_path, "a", {NETWORK: {"Logs": logs}}), build)
+    assert main(["prune", "--environment", ENV, "--build", str(build)], session=aws) == 0
+    assert not record_path(ENV, build).exists()
+    (entry,) = read_ledger(ENV, build)
+    assert (entry.stack, entry.why) == (NETWORK, "destroyed with its stack")
+    assert entry.name == "name (LogGroupName '/cp-sandbox/exec')"

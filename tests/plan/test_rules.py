@@ -78,6 +78,17 @@ def test_a_replaced_vpc_cannot_take_its_gateway_and_address_again(
     assert "address (AllocationId (computed))" in reasons
 
 
+def test_a_name_an_orphaned_resource_holds_is_refused_with_the_import(
+    plans: dict[str, Plan],
+) -> None:
+    (refusal,) = plans["a name an orphaned repository holds, taken again"].refusals
+    assert refusal.subject == "Repo"
+    assert "registry/Repo holds: removed from its stack by an earlier deploy" in refusal.reason
+    assert "already exists" in refusal.reason
+    assert "make retained-resources" in refusal.steps[0]
+    assert "PLAN_ACCEPT=fixed-name" in refusal.steps[1]
+
+
 def test_rename_sequence_removes_the_old_rule_first(plans: dict[str, Plan]) -> None:
     (refusal,) = plans["renamed rule takes its predecessor's priority"].refusals
     assert "deleted only at the end of its stack's update" in refusal.reason

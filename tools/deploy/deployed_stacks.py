@@ -18,6 +18,8 @@ is not among them when `make destroy` runs without that override, and would be l
   as `ASSEMBLY STACK...` lines, one per recorded assembly, newest first: `make destroy` runs
   `cdk destroy --app ASSEMBLY STACK...` for each line, then `cdk destroy --all` of the current
   config, so together they remove the union of both.
+* `record` and `prune` also keep the ledger of names that retained resources outside every stack
+  hold (`build/orphaned-<env>.json`, tools/plan/orphans.py), for `make plan`.
 * `prune` (run by `make destroy` after both destroys) keeps in the record only the stacks that
   still exist (DescribeStacks; a declined confirmation destroys nothing yet exits 0) and removes
   the record and its copies when none is left. `forget` removes them unconditionally.
@@ -124,6 +126,7 @@ def record(
         regions = {name: region for name, region in regions.items() if name in deployed}
     stacks = list(regions)
     previous = read_record(environment, build)
+    _update_ledger(environment, build, stacks, assembly)
     copy = copies_dir(environment, build) / _digest(assembly)
     if not copy.exists():
         copy.parent.mkdir(parents=True, exist_ok=True)
@@ -153,6 +156,28 @@ def record(
     }
     _write(environment, build, written)
     return written
+
+
+def _update_ledger(
+    environment: str, build: Path, stacks: Sequence[str], assembly: Path | None
+) -> None:
+    """Write to the ledger of orphaned names what the deploy of `stacks` from `assembly` (None:
+    their destroy) leaves behind in the account (tools/plan/orphans.py)."""
+    from tools.plan.assembly import AssemblyError, read_assembly, recorded_base
+    from tools.plan.orphans import update_ledger
+
+    try:
+        before, _ = recorded_base(environment, build)
+        after = dict(before)
+        if assembly is None:
+            for name in stacks:
+                after.pop(name, None)
+        else:
+            deployed = read_assembly(assembly)
+            after.update({name: deployed[name] for name in stacks if name in deployed})
+        update_ledger(environment, build, before, after, stacks)
+    except AssemblyError as error:
+        print(f"warning: the ledger of orphaned names is not updated: {error}", file=sys.stderr)
 
 
 def _write(environment: str, build: Path, written: Mapping[str, Any]) -> None:
@@ -208,6 +233,7 @@ def prune(environment: str, session: Any, build: Path = BUILD) -> list[str]:
         return []
     regions: Mapping[str, str | None] = recorded.get("regions", {})
     left = [name for name in recorded["stacks"] if stack_exists(session, name, regions.get(name))]
+    _update_ledger(environment, build, [n for n in recorded["stacks"] if n not in left], None)
     if not left:
         forget(environment, build)
         return []

@@ -34,6 +34,7 @@ from tools.plan.deployed import DEPLOYED, deployed_base
 from tools.plan.engine import EngineError
 from tools.plan.gitbase import GitBaseError, synth_at_ref, temporary_workdir
 from tools.plan.model import Plan, State
+from tools.plan.orphans import read_ledger
 from tools.plan.planner import PlanError, Request, make_plan
 from tools.plan.report import as_json, render_text
 from tools.plan.rules import RULE_IDS
@@ -110,7 +111,8 @@ def _plan(args: argparse.Namespace) -> Plan:
             )
             base = read_assembly(outdir)
         described = f"git ref {args.base} (its app synthesized for '{args.environment}')"
-    request = Request(args.environment, base, app, described, stacks, accept)
+    orphaned = read_ledger(args.environment, args.build)
+    request = Request(args.environment, base, app, described, stacks, accept, orphaned)
     return make_plan(request)
 
 

@@ -161,6 +161,27 @@ class Refusal:
 
 
 @dataclass(frozen=True)
+class Orphan:
+    """A retained resource outside every stack, holding a fixed name (tools/plan/orphans.py).
+
+    Attributes:
+        stack: the stack it left.
+        path: its construct path (or logical id), as a reader knows it.
+        resource_type: e.g. AWS::ECR::Repository.
+        name: the name it holds, as keys.Key.describe() writes it.
+        key: the name as keys.Key.value compares it.
+        why: how it left its stack ("removed", "replaced", "destroyed with its stack").
+    """
+
+    stack: str
+    path: str
+    resource_type: str
+    name: str
+    key: str
+    why: str
+
+
+@dataclass(frozen=True)
 class Note:
     """Something the deploy does that is not refused but easy to miss (e.g. instances that keep
     their old machine image)."""

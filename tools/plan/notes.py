@@ -49,8 +49,10 @@ def _shifted_rules(transition: Transition) -> list[Note]:
             and change.impact in (Impact.UPDATE, Impact.REPLACE)
         }
         base = transition.base[stack]
+        kept = transition.target[stack].resources
         for rule, service in _production_rules(base.resources).items():
-            if rule in changed:
+            # A service that stays (a renamed one is new, its target groups with it).
+            if rule in changed and service in kept:
                 notes.append(
                     Note(
                         SHIFTED_RULE_REWRITTEN,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from tools.plan.engine import StackPair, diff_stacks
 from tools.plan.model import (
+    Orphan,
     Plan,
     Removal,
     StackChange,
@@ -37,6 +38,7 @@ class Request:
         base_description: where `base` came from, for the report.
         stacks: deploy only these stacks of `app` (`make deploy STACKS=...`); None: all.
         accept: rule ids whose refusals are reported but do not stop the deploy.
+        orphaned: the environment's ledger of orphaned names (tools/plan/orphans.py).
     """
 
     environment: str
@@ -45,6 +47,7 @@ class Request:
     base_description: str = ""
     stacks: Sequence[str] | None = None
     accept: Collection[str] = ()
+    orphaned: tuple[Orphan, ...] = ()
 
 
 def make_plan(request: Request) -> Plan:
@@ -113,6 +116,7 @@ def _plans(requests: Sequence[Request]) -> tuple[list[Plan], list[Transition]]:
             deployed=deployed,
             changes=changes,
             app=frozenset(request.app),
+            orphaned=request.orphaned,
         )
         plans.append(_plan(request, transition, engine))
         transitions.append(transition)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from tools.plan.model import Impact, ResourceChange, State
+from tools.plan.model import Impact, Orphan, ResourceChange, State
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Transition:
             stacks it depends on).
         changes: per deployed stack, its changed resources (the diff engine's).
         app: the stacks of the synthesized app (a base stack outside it has left the app).
+        orphaned: names that retained resources outside every stack hold (tools/plan/orphans.py).
     """
 
     base: State
@@ -30,6 +31,7 @@ class Transition:
     deployed: tuple[str, ...]
     changes: Mapping[str, tuple[ResourceChange, ...]]
     app: frozenset[str] = frozenset()
+    orphaned: tuple[Orphan, ...] = ()
 
     def recorded_app(self, stacks: Iterable[str]) -> str:
         """The recorded copy of the assembly the deployed `stacks` came from, for a `cdk destroy

@@ -36,7 +36,8 @@ from tests.plan.helpers.templates import (
     topic,
     vpc,
 )
-from tools.plan.model import StackTemplate, State
+from tools.plan.model import Orphan, StackTemplate, State
+from tools.plan.orphans import orphaned
 from tools.plan.planner import Request
 
 E1, E2 = "producer:ExportsOutputRefTopic1", "producer:ExportsOutputRefTopic2"
@@ -49,6 +50,7 @@ class Case:
     refused: tuple[str, ...]
     stacks: tuple[str, ...] | None = None
     stages: int = 0  # a staged deploy's stages (tools/plan/stages.py); 0: one deploy
+    orphaned: tuple[Orphan, ...] = ()  # the ledger of orphaned names (tools/plan/orphans.py)
 
 
 def _network(*zones: str) -> StackTemplate:
@@ -145,6 +147,15 @@ def _https_listeners(*, https: bool) -> dict[str, Resource]:
     return resources
 
 
+# What an earlier deploy that removed the retained repository `env/app` left in the ledger.
+_ORPHANED = tuple(
+    orphaned(
+        state(stack("registry", {"T": topic(), "Repo": repository("env/app", retain=True)})),
+        state(stack("registry", {"T": topic()})),
+        ["registry"],
+    )
+)
+
 RULE_CASES: dict[str, Case] = {
     # export-in-use
     "export removed while imported": Case(*_pair((E1,), (E2,), uses=E2), ("export-in-use",)),
@@ -236,6 +247,19 @@ RULE_CASES: dict[str, Case] = {
         state(_public_network("10.0.0.0/16")),
         state(_public_network("10.0.0.0/16", dns=True)),
         (),
+    ),
+    # fixed-name, the ledger: a repository removed (retained) by an earlier deploy, added back.
+    "a name an orphaned repository holds, taken again": Case(
+        state(stack("registry", {"T": topic()})),
+        state(stack("registry", {"T": topic(), "Repo": repository("env/app", retain=True)})),
+        ("fixed-name",),
+        orphaned=_ORPHANED,
+    ),
+    "a name the orphaned repository does not hold": Case(
+        state(stack("registry", {"T": topic()})),
+        state(stack("registry", {"T": topic(), "Repo": repository("env/other", retain=True)})),
+        (),
+        orphaned=_ORPHANED,
     ),
     "unnamed repository replaced": Case(
         state(stack("registry", {"Repo": repository()})),
@@ -464,7 +488,7 @@ PLANNER_CASES: dict[str, Request] = {
 def all_requests() -> dict[str, Request]:
     """Every hand-made case as a plan request, by name (the two sets' names are distinct)."""
     rules = {
-        name: Request("test", case.base, case.app, name, case.stacks)
+        name: Request("test", case.base, case.app, name, case.stacks, orphaned=case.orphaned)
         for name, case in RULE_CASES.items()
     }
     assert not set(rules) & set(PLANNER_CASES)

@@ -7,13 +7,15 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updatin
 read 2026-12-03: "Replacement ... CloudFormation creates a new resource, switches to it, and then
 deletes the old one"), and deletes a removed logical id in the same final cleanup. With a fixed name
 (an ECR RepositoryName, a LogGroupName, an EKS cluster's Name) the create fails: "<name> already
-exists". What names a resource: tools/plan/keys.py.
+exists". What names a resource: tools/plan/keys.py. The same holds for a name that a retained
+resource outside every stack keeps, orphaned by an earlier deploy or destroy: the ledger of
+tools/plan/orphans.py.
 """
 
 from __future__ import annotations
 
-from tools.plan.keys import Clash, clashes, holder_label
-from tools.plan.model import RETAINING_POLICIES, Refusal
+from tools.plan.keys import Clash, clashes, holder_label, resource_keys
+from tools.plan.model import RETAINING_POLICIES, Impact, Orphan, Refusal
 from tools.plan.references import exports, importers
 from tools.plan.transition import Transition
 
@@ -21,13 +23,61 @@ RULE_ID = "fixed-name"
 TITLE = "a fixed physical name taken while the old resource still holds it"
 ACCEPT_WHEN = (
     "the old resource no longer exists in the account under that name (deleted or renamed by "
-    "hand after the last recorded deploy), so the record is out of date"
+    "hand after the last recorded deploy, or adopted into its new stack with `cdk import`), so "
+    "the record is out of date"
 )
 KINDS = frozenset({"name"})
 
 
 def check(transition: Transition) -> list[Refusal]:
-    return [_refusal(transition, clash) for clash in clashes(transition, KINDS)]
+    refusals = [_refusal(transition, clash) for clash in clashes(transition, KINDS)]
+    return refusals + _orphan_refusals(transition)
+
+
+def _orphan_refusals(transition: Transition) -> list[Refusal]:
+    """A resource the deploy creates (or renames) under a name an orphaned resource holds."""
+    by_key = {orphan.key: orphan for orphan in transition.orphaned}
+    refusals = []
+    for stack in transition.deployed:
+        for change in transition.changes.get(stack, ()):
+            if change.impact.removes:
+                continue
+            resource = transition.target[stack].resources[change.logical_id]
+            kept = _names_kept(transition, stack, change.logical_id, change.impact)
+            for key in resource_keys(stack, resource, transition.target):
+                orphan = by_key.get(key.value)
+                if key.kind == "name" and orphan is not None and key.value not in kept:
+                    refusals.append(_orphan_refusal(transition, stack, change.logical_id, orphan))
+    return refusals
+
+
+def _names_kept(transition: Transition, stack: str, logical_id: str, impact: Impact) -> set[str]:
+    """The names a resource updated in place already held (a deploy that keeps them creates
+    nothing under them)."""
+    old = transition.base.get(stack)
+    if old is None or logical_id not in old.resources or impact.replaces:
+        return set()
+    return {key.value for key in resource_keys(stack, old.resources[logical_id], transition.base)}
+
+
+def _orphan_refusal(transition: Transition, stack: str, logical_id: str, orphan: Orphan) -> Refusal:
+    target = transition.target[stack]
+    path = target.label(logical_id)
+    reason = (
+        f"{path} ({orphan.resource_type}) takes the {orphan.name} that {orphan.stack}/"
+        f"{orphan.path} holds: {orphan.why} by an earlier deploy or destroy with a retaining "
+        "policy, it stays in the account outside any stack (build/orphaned-<env>.json); the "
+        "create fails: already exists"
+    )
+    steps = (
+        f"Adopt it as {path} instead: `make retained-resources ENV=...` writes the `cdk import` "
+        "mapping of the stack's retained named resources; import it (docs/deploying.md, "
+        "Redeploying after destroy in production). Or, when what it holds is no longer needed, "
+        "delete it by hand.",
+        "Then `make deploy PLAN_ACCEPT=fixed-name`: the name leaves the ledger once a deploy "
+        "holds it.",
+    )
+    return Refusal(RULE_ID, stack, target.path(logical_id), reason, steps)
 
 
 def _importers_of(transition: Transition, stack: str) -> list[str]:
@@ -47,7 +97,7 @@ def _refusal(transition: Transition, clash: Clash) -> Refusal:
     name = clash.key.describe()
     if clash.same_resource:
         change = next(c for c in transition.changes[stack] if c.logical_id == logical_id)
-        verb = "may be replaced" if change.impact.value == "possibly replace" else "is replaced"
+        verb = "may be replaced" if change.impact == Impact.MAY_REPLACE else "is replaced"
         reason = (
             f"{path} ({resource_type}) {verb} ({change.why}) and keeps its {name}: CloudFormation "
             "creates the new one first and the create fails (already exists): the old one holds "
@@ -81,8 +131,9 @@ def _refusal(transition: Transition, clash: Clash) -> Refusal:
             f"account with its {name} (`make deploy PLAN_ACCEPT=stateful-retained`). Save what it "
             "holds, then delete it by hand; or, to keep it as the new one instead, `cdk import` it "
             f"as {path} (docs/deploying.md, Redeploying after destroy in production).",
-            f"Then `make deploy` with {path}: the name is free once the old one is gone (the plan "
-            "cannot see a resource outside its stacks: check it is).",
+            f"Then `make deploy PLAN_ACCEPT=fixed-name` with {path}, once the old one is gone: "
+            "the ledger of orphaned names (build/orphaned-<env>.json, tools/plan/orphans.py) keeps "
+            "the name the first deploy leaves behind until a deploy holds it again.",
         )
     else:
         free = ("Then `make deploy`: the name is free.",)
