@@ -73,6 +73,9 @@ def test_a_replaced_vpc_cannot_take_its_gateway_and_address_again(
         assert "its old copy, deleted only after the new one is created" in refusal.reason
         assert "network.vpc_cidr" in refusal.steps[0]
         assert "make destroy" in refusal.steps[1]
+    first_steps = {refusal.subject: refusal.steps[0] for refusal in refusals}
+    assert "EC2 lets go of the internet gateway only once" in first_steps["Attachment"]
+    assert "EC2 lets go of the Elastic IP only once" in first_steps["Nat"]
     reasons = " ".join(refusal.reason for refusal in refusals)
     assert "attachment (InternetGatewayId Ref Igw)" in reasons
     assert "address (AllocationId (computed))" in reasons

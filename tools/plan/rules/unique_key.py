@@ -41,7 +41,12 @@ ERRORS = {
     "address": "EC2 answers Resource.AlreadyAssociated",
 }
 KINDS = frozenset(ERRORS)
-NETWORK_KINDS = frozenset({"attachment", "address"})
+# The network keys, by their property: what EC2 lets go of only once its holder is deleted.
+NETWORK_KEYS = {
+    "InternetGatewayId": "the internet gateway",
+    "VpnGatewayId": "the VPN gateway",
+    "AllocationId": "the Elastic IP",
+}
 RULE_TYPE = "AWS::ElasticLoadBalancingV2::ListenerRule"
 MAX_PRIORITY = 50000
 
@@ -79,8 +84,8 @@ def _refusal(transition: Transition, clash: Clash) -> Refusal:
         f"{path} ({clash.taker_impact.value}) takes {key}, which {holder_path} holds: "
         f"{clash.holder_fate}; {ERRORS[clash.key.kind]} and the update fails"
     )
-    if clash.key.kind in NETWORK_KINDS:
-        held = "the internet gateway" if clash.key.kind == "attachment" else "the Elastic IP"
+    if clash.key.properties[0] in NETWORK_KEYS:
+        held = NETWORK_KEYS[clash.key.properties[0]]
         holder, taker = (
             (f"the old copy of {path}", "the new one")
             if clash.same_resource
