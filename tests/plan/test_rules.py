@@ -46,6 +46,19 @@ def test_export_in_use_names_the_importer_and_the_two_deploys(plans: dict[str, P
     assert "export_value" in refusal.steps[0]
 
 
+def test_an_export_only_a_stack_outside_the_app_imports_is_freed_by_its_destroy(
+    plans: dict[str, Plan],
+) -> None:
+    (refusal,) = plans["export removed while its only importer left the app"].refusals[:1]
+    assert refusal.rule == "export-in-use"
+    assert "consumer left the app" in refusal.steps[0]
+    assert "cdk destroy --app" in refusal.steps[0]
+    assert refusal.steps[0].endswith(
+        "consumer` (what `make destroy` runs for each recorded stack the app lacks)."
+    )
+    assert "export_value" not in " ".join(refusal.steps)
+
+
 def test_a_replaced_export_is_said_to_change(plans: dict[str, Plan]) -> None:
     (refusal,) = plans["exported resource replaced while imported"].refusals
     assert "producer changes export" in refusal.reason

@@ -106,6 +106,12 @@ def _pair(
     return base, app
 
 
+def _left_app() -> tuple[State, State]:
+    """The producer drops E1 while consumer, its only importer, leaves the app."""
+    base, app = _pair((E1,), (E2,), uses=E1)
+    return base, {"producer": app["producer"]}
+
+
 def _listener_state(rules: dict[str, tuple[int, str]], name: str = "svc") -> State:
     """A cluster stack with an ALB listener and a services stack with `rules` (logical id ->
     (priority, path)) importing it."""
@@ -159,6 +165,9 @@ _ORPHANED = tuple(
 RULE_CASES: dict[str, Case] = {
     # export-in-use
     "export removed while imported": Case(*_pair((E1,), (E2,), uses=E2), ("export-in-use",)),
+    "export removed while its only importer left the app": Case(
+        *_left_app(), ("export-in-use", "stack-left-app")
+    ),
     "export kept for one deploy (export_value)": Case(*_pair((E1,), (E1, E2), uses=E2), ()),
     "exported resource replaced while imported": Case(
         *_pair((E1,), (E1,), uses=E1, replaced=True), ("export-in-use",)

@@ -180,6 +180,20 @@ CATALOGUE: tuple[Change, ...] = (
         sequence=(Step(fargate(SAMPLE), destroy=(FARGATE_SERVICES_1,)),),
     ),
     Change(
+        "service-remove-last-of-cluster",
+        "the EC2 cluster's only service removed",
+        after={"ecs": {"ec2": {"services": {"sample": None}}}},
+        # Its services stack leaves the app (stack-left-app) while it still imports what the
+        # cluster stack stops exporting with its last service (export-in-use): destroy it first.
+        refused=("export-in-use", "stack-left-app"),
+        sequence=(
+            Step(
+                {"ecs": {"ec2": {"services": {"sample": None}}}},
+                destroy=(names.ecs_services_unit("ec2", 1),),
+            ),
+        ),
+    ),
+    Change(
         "service-rename",
         "a service renamed (same priority)",
         before=fargate(API, ADMIN, SAMPLE),

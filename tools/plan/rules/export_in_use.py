@@ -79,7 +79,15 @@ def _refusal(
         and (producer, resource) not in transition.renewed
     )
     steps: tuple[str, ...]
-    if survives:
+    if not set(users) & transition.app:
+        stacks, them = " ".join(users), "it" if len(users) == 1 else "them"
+        steps = (
+            f"{importing} left the app (the config no longer makes {them}): destroy {them} "
+            f"first: `node_modules/.bin/cdk destroy --app {transition.recorded_app(users)} "
+            f"{stacks}` (what `make destroy` runs for each recorded stack the app lacks).",
+            f"Then `make deploy`: nothing imports {export.name} any more.",
+        )
+    elif survives:
         steps = (
             f"Keep the export for one deploy: in the code that builds {producer}, add "
             f"`stack.export_value(...)` of the value of {shown} (the CDK then keeps the same "
