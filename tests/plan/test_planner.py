@@ -146,3 +146,17 @@ def test_a_shifted_services_route_change_notes_the_rewritten_rule(plans: dict[st
     assert "aws elbv2 describe-target-health" in note.text
     assert not rolling.notes
     assert not rolling.refused
+
+
+def test_a_shifted_services_replaced_target_group_notes_the_rewritten_rule(
+    plans: dict[str, Plan],
+) -> None:
+    """A port change replaces the target group the production rule forwards to: CloudFormation
+    updates the rule with the template's forward (the engine lists only the group), so the plan
+    notes it too, as docs/releasing.md says."""
+    plan = plans["shifted port"]
+    assert [(c.logical_id, c.impact.value) for s in plan.stacks for c in s.resources] == [
+        ("Group", "replace")
+    ]
+    (note,) = plan.notes
+    assert (note.note, note.subject) == ("shifted-rule-rewritten", "Rule")

@@ -37,7 +37,9 @@ def check_notes(transition: Transition) -> list[Note]:
 
 
 def _shifted_rules(transition: Transition) -> list[Note]:
-    """A production listener rule ECS shifts traffic on, updated or replaced by the deploy."""
+    """A production listener rule ECS shifts traffic on, updated or replaced by the deploy: its
+    own change, or a resource it names replaced (a target group on a new port), which
+    CloudFormation updates it for though the diff engine lists only the replaced one."""
     notes = []
     for stack in transition.deployed:
         if stack not in transition.base:
@@ -46,13 +48,16 @@ def _shifted_rules(transition: Transition) -> list[Note]:
             change.logical_id
             for change in transition.changes.get(stack, ())
             if change.resource_type == LISTENER_RULE
-            and change.impact in (Impact.UPDATE, Impact.REPLACE)
+            and change.impact != Impact.ADD
+            and not change.impact.removes
         }
+        renewed = {logical_id for name, logical_id in transition.renewed if name == stack}
         base = transition.base[stack]
         kept = transition.target[stack].resources
         for rule, service in _production_rules(base.resources).items():
-            # A service that stays (a renamed one is new, its target groups with it).
-            if rule in changed and service in kept:
+            if rule not in kept or service not in kept:
+                continue  # a service that stays (a renamed one is new, its target groups with it)
+            if rule in changed or referenced_ids(kept[rule].get("Properties")) & renewed:
                 notes.append(
                     Note(
                         SHIFTED_RULE_REWRITTEN,

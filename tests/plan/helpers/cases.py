@@ -456,12 +456,19 @@ PLANNER_APP = state(
 )
 
 
-def _released(strategy: str, path: str) -> State:
-    """A service released by `strategy` with its production rule on `path`."""
+def _released(strategy: str, path: str, port: int = 8080) -> State:
+    """A service released by `strategy` with its production rule on `path`, forwarding to its
+    target group on `port` (another port replaces the group)."""
+    rule = listener_rule(ref("Listener"), 1, path)
+    rule["Properties"]["Actions"] = [{"Type": "forward", "TargetGroupArn": ref("Group")}]
     resources = {
         "Alb": load_balancer(),
         "Listener": listener(),
-        "Rule": listener_rule(ref("Listener"), 1, path),
+        "Group": {
+            "Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
+            "Properties": {"Port": port, "Protocol": "HTTP", "VpcId": "vpc-1"},
+        },
+        "Rule": rule,
         "Service": released_service(strategy),
     }
     return state(stack("svc", resources))
@@ -482,6 +489,11 @@ PLANNER_CASES: dict[str, Request] = {
     ),
     "rolling route": Request(
         "test", _released("ROLLING", "/a/*"), _released("ROLLING", "/b/*"), "base"
+    ),
+    # Its port changed: the target group is replaced, and CloudFormation updates the rule that
+    # forwards to it (the diff engine does not list the rule).
+    "shifted port": Request(
+        "test", _released("CANARY", "/a/*"), _released("CANARY", "/a/*", port=9090), "base"
     ),
     # An EKS downgrade: EKS refuses it whatever PLAN_ACCEPT says.
     "downgrade accepted": Request(
