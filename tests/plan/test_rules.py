@@ -59,6 +59,21 @@ def test_an_export_only_a_stack_outside_the_app_imports_is_freed_by_its_destroy(
     assert "export_value" not in " ".join(refusal.steps)
 
 
+def test_an_importer_outside_the_app_is_destroyed_before_the_others_move(
+    plans: dict[str, Plan],
+) -> None:
+    """One importer moves to the new export, the other left the app: it is never deployed again,
+    so the steps destroy it first, and the export_value steps name only the one that moves."""
+    plan = plans["export removed while one importer moves and another left the app"]
+    (refusal,) = [r for r in plan.refusals if r.rule == "export-in-use"]
+    assert "consumer and other import it" in refusal.reason
+    assert refusal.steps[0].startswith("other left the app")
+    assert "cdk destroy --app" in refusal.steps[0]
+    assert "export_value" in refusal.steps[1]
+    assert "importers (consumer) move" in refusal.steps[1]
+    assert len(refusal.steps) == 3
+
+
 def test_a_replaced_export_is_said_to_change(plans: dict[str, Plan]) -> None:
     (refusal,) = plans["exported resource replaced while imported"].refusals
     assert "producer changes export" in refusal.reason

@@ -112,6 +112,14 @@ def _left_app() -> tuple[State, State]:
     return base, {"producer": app["producer"]}
 
 
+def _one_importer_left_app() -> tuple[State, State]:
+    """The producer drops E1 (keeping its topic): consumer moves to E2, other, which imports E1
+    too, leaves the app."""
+    base, app = _pair((E1,), (E2,), uses=E2)
+    other = stack("other", {"Queue": queue_reading(imported(E1))}, depends_on=("producer",))
+    return {**base, "other": other}, app
+
+
 def _listener_state(rules: dict[str, tuple[int, str]], name: str = "svc") -> State:
     """A cluster stack with an ALB listener and a services stack with `rules` (logical id ->
     (priority, path)) importing it."""
@@ -167,6 +175,9 @@ RULE_CASES: dict[str, Case] = {
     "export removed while imported": Case(*_pair((E1,), (E2,), uses=E2), ("export-in-use",)),
     "export removed while its only importer left the app": Case(
         *_left_app(), ("export-in-use", "stack-left-app")
+    ),
+    "export removed while one importer moves and another left the app": Case(
+        *_one_importer_left_app(), ("export-in-use", "stack-left-app")
     ),
     "export kept for one deploy (export_value)": Case(*_pair((E1,), (E1, E2), uses=E2), ()),
     "exported resource replaced while imported": Case(

@@ -78,16 +78,21 @@ def _refusal(
         and resource in after.resources
         and (producer, resource) not in transition.renewed
     )
-    steps: tuple[str, ...]
-    if not set(users) & transition.app:
-        stacks, them = " ".join(users), "it" if len(users) == 1 else "them"
-        steps = (
-            f"{importing} left the app (the config no longer makes {them}): destroy {them} "
-            f"first: `node_modules/.bin/cdk destroy --app {transition.recorded_app(users)} "
-            f"{stacks}` (what `make destroy` runs for each recorded stack the app lacks).",
-            f"Then `make deploy`: nothing imports {export.name} any more.",
+    # Importers that left the app are never deployed again: only their destroy frees the export.
+    left = [user for user in users if user not in transition.app]
+    staying = [user for user in users if user in transition.app]
+    destroy: tuple[str, ...] = ()
+    if left:
+        them = "it" if len(left) == 1 else "them"
+        destroy = (
+            f"{' and '.join(left)} left the app (the config no longer makes {them}): destroy "
+            f"{them} first: `node_modules/.bin/cdk destroy --app {transition.recorded_app(left)} "
+            f"{' '.join(left)}` (what `make destroy` runs for each recorded stack the app lacks).",
         )
+    if not staying:
+        steps: tuple[str, ...] = (f"Then `make deploy`: nothing imports {export.name} any more.",)
     elif survives:
+        importing = " and ".join(staying)
         steps = (
             f"Keep the export for one deploy: in the code that builds {producer}, add "
             f"`stack.export_value(...)` of the value of {shown} (the CDK then keeps the same "
@@ -98,18 +103,18 @@ def _refusal(
         )
     elif what == "removes":
         steps = (
-            f"First move {importing} off {export.name} while {shown} is still as deployed: "
-            "deploy the change in a form that keeps that resource (and, with "
+            f"First move {' and '.join(staying)} off {export.name} while {shown} is still as "
+            "deployed: deploy the change in a form that keeps that resource (and, with "
             "`stack.export_value(...)`, its export) and lets the importers use its successor.",
             "Then deploy the change itself: nothing imports the old export any more.",
         )
     else:
-        stacks = " ".join(users)
+        stacks = " ".join(staying)
         steps = (
             f'First deploy the importers without the reference: `make deploy STACKS="{stacks}"` '
             f"with a config in which they do not use {shown}, or destroy them "
-            f"(`node_modules/.bin/cdk destroy --app {transition.recorded_app(users)} {stacks}`).",
+            f"(`node_modules/.bin/cdk destroy --app {transition.recorded_app(staying)} {stacks}`).",
             f"Then deploy the change ({producer} exports the new value), then the importers with "
             "their reference back.",
         )
-    return Refusal(RULE_ID, producer, export.name, reason, steps)
+    return Refusal(RULE_ID, producer, export.name, reason, (*destroy, *steps))
