@@ -5,6 +5,7 @@ service)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from stacks import names
 from tools.deploy.deployed_stacks import (
     RecordError,
     assembly_stacks,
+    copies_dir,
     destroy_list,
     extra_stacks,
     main,
@@ -235,3 +237,18 @@ def test_a_destroy_writes_the_retained_names_it_leaves_to_the_ledger(
     (entry,) = read_ledger(ENV, build)
     assert (entry.stack, entry.why) == (NETWORK, "destroyed with its stack")
     assert entry.name == "name (LogGroupName '/cp-sandbox/exec')"
+
+
+def test_a_ledger_that_cannot_be_updated_is_a_warning_not_a_lost_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`record` runs after a successful `cdk deploy`: when the previous record's copy of its
+    assembly is gone (the ledger cannot compare with it), the deploy is still recorded."""
+    build = tmp_path / "build"
+    record(ENV, _assembly(tmp_path, "a", BASE), build)
+    for copy in copies_dir(ENV, build).iterdir():
+        shutil.rmtree(copy)
+    written = record(ENV, _assembly(tmp_path, "b", BASE), build)
+    assert "warning: the ledger of orphaned names is not updated" in capsys.readouterr().err
+    assert set(written["stacks"]) == set(BASE)
+    assert read_record(ENV, build) == written

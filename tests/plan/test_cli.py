@@ -261,3 +261,23 @@ def test_deployed_reads_the_accounts_templates_and_is_the_fallback_of_make_deplo
     assert code == cli.REFUSED_EXIT
     assert "no deploy record of 'test' here" in out
     assert "REFUSED [export-in-use]" in out
+
+
+def test_the_plan_reads_the_environments_ledger_of_orphaned_names(
+    capsys: pytest.CaptureFixture[str],
+    assemblies: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What `make deploy` and `make destroy` left behind (build/orphaned-<env>.json) reaches the
+    rules (fixed-name refuses to create those names again)."""
+    from tests.plan.helpers.templates import repository, stack, state
+    from tools.plan.orphans import update_ledger
+
+    named = state(stack("registry", {"Repo": repository("env/app", retain=True)}))
+    ledger = update_ledger(ENV, assemblies["build"], named, {}, ["registry"])
+    assert ledger
+    requests: list[planner.Request] = []
+    plan = cli.make_plan
+    monkeypatch.setattr(cli, "make_plan", lambda request: requests.append(request) or plan(request))
+    run(capsys, assemblies)
+    assert [request.orphaned for request in requests] == [ledger]
