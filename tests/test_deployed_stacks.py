@@ -23,7 +23,7 @@ from tools.deploy.deployed_stacks import (
     record,
     record_path,
 )
-from tools.plan.orphans import read_ledger
+from tools.plan.orphans import ledger_path, read_ledger
 
 if TYPE_CHECKING:
     import boto3
@@ -251,4 +251,16 @@ def test_a_ledger_that_cannot_be_updated_is_a_warning_not_a_lost_record(
     written = record(ENV, _assembly(tmp_path, "b", BASE), build)
     assert "warning: the ledger of orphaned names is not updated" in capsys.readouterr().err
     assert set(written["stacks"]) == set(BASE)
+    assert read_record(ENV, build) == written
+
+
+@pytest.mark.parametrize("ledger", ["{not json", '{"version": 99, "orphaned": []}'])
+def test_an_unreadable_ledger_is_a_warning_not_a_lost_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], ledger: str
+) -> None:
+    build = tmp_path / "build"
+    record(ENV, _assembly(tmp_path, "a", BASE), build)
+    ledger_path(ENV, build).write_text(ledger, encoding="utf-8")
+    written = record(ENV, _assembly(tmp_path, "b", BASE), build)
+    assert "cannot read the ledger of orphaned names" in capsys.readouterr().err
     assert read_record(ENV, build) == written

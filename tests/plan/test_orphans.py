@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.plan.helpers.templates import log_group, repository, stack, state, topic
+from tools.plan.assembly import AssemblyError
 from tools.plan.orphans import ledger_path, orphaned, read_ledger, update_ledger
 
 ENV = "sandbox"
@@ -64,3 +67,18 @@ def test_the_ledger_keeps_each_name_once_until_a_deploy_holds_it_again(tmp_path:
     assert update_ledger(ENV, tmp_path, empty, named, ["registry"]) == ()
     assert not ledger_path(ENV, tmp_path).exists()
     assert read_ledger(ENV, tmp_path) == ()
+
+
+def test_a_snapshotted_resource_is_deleted_and_frees_its_name() -> None:
+    # DeletionPolicy Snapshot: CloudFormation snapshots the resource, then deletes it.
+    snapshotted = {**log_group("/snap"), "DeletionPolicy": "Snapshot"}
+    before = state(stack("logs", {"T": topic(), "Logs": snapshotted}))
+    assert orphaned(before, state(stack("logs", {"T": topic()})), ["logs"]) == []
+
+
+def test_an_unreadable_ledger_is_one_error_naming_it(tmp_path: Path) -> None:
+    path = ledger_path(ENV, tmp_path)
+    for body in ("{not json", '{"version": 2, "orphaned": []}', '{"version": 1}', "[]"):
+        path.write_text(body, encoding="utf-8")
+        with pytest.raises(AssemblyError, match=f"cannot read the ledger of orphaned names {path}"):
+            read_ledger(ENV, tmp_path)

@@ -109,7 +109,7 @@ class Key:
         shown = ", ".join(
             f"{p} {_show(v)}" for p, v in zip(self.properties, self.literal, strict=True)
         )
-        return f"{self.kind} ({shown})" if self.kind != "name" else f"name ({shown})"
+        return f"{self.kind} ({shown})"
 
 
 def _show(value: Any) -> str:

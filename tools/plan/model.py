@@ -41,8 +41,11 @@ ENGINE_IMPACTS = {
 }
 
 
-# DeletionPolicy / UpdateReplacePolicy values that leave the resource in the account.
-RETAINING_POLICIES = ("Retain", "RetainExceptOnCreate", "Snapshot")
+# DeletionPolicy / UpdateReplacePolicy values that leave the resource in the account. Not
+# Snapshot: CloudFormation snapshots the resource, then deletes it, freeing its name (AWS
+# CloudFormation User Guide, DeletionPolicy attribute: "creates a snapshot for the resource before
+# deleting it").
+RETAINING_POLICIES = ("Retain", "RetainExceptOnCreate")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from tools.plan.assembly import AssemblyError
 from tools.plan.keys import resource_keys
 from tools.plan.model import RETAINING_POLICIES, Orphan, State
 
@@ -30,12 +31,22 @@ def ledger_path(environment: str, build: Path) -> Path:
 
 
 def read_ledger(environment: str, build: Path) -> tuple[Orphan, ...]:
-    """The ledger of `environment` (empty when there is none)."""
+    """The ledger of `environment` (empty when there is none). AssemblyError when it cannot be
+    read: a plan without it would not refuse a deploy that takes one of its names."""
     path = ledger_path(environment, build)
     if not path.exists():
         return ()
-    entries = json.loads(path.read_text(encoding="utf-8")).get("orphaned", [])
-    return tuple(Orphan(**entry) for entry in entries)
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+        if body.get("version") != LEDGER_VERSION:
+            raise ValueError(f"version {body.get('version')!r}, this tool reads {LEDGER_VERSION}")
+        return tuple(Orphan(**entry) for entry in body["orphaned"])
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+        raise AssemblyError(
+            f"cannot read the ledger of orphaned names {path} ({error}): it lists the fixed names "
+            "that retained resources outside every stack hold; restore it from its last good copy "
+            "or, once each name it listed is checked in the account, delete it"
+        ) from None
 
 
 def _held_names(state: State) -> set[str]:
