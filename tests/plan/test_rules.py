@@ -234,3 +234,12 @@ def test_an_image_from_a_new_repository_is_pushed_before_its_service_deploys(
     assert "runs an image from env/kms/app, which this deploy creates" in refusal.reason
     assert refusal.steps[0].startswith("Create the repository first: `make deploy STACKS=registry`")
     assert "make push-image" in refusal.steps[1]
+
+
+def test_a_name_its_replaced_holder_keeps_is_refused_once_as_a_replacement(
+    plans: dict[str, Plan],
+) -> None:
+    refusals = plans["a held name in the ledger, its holder replaced"].refusals
+    (refusal,) = [refusal for refusal in refusals if refusal.rule == "fixed-name"]
+    assert "is replaced" in refusal.reason
+    assert "outside any stack" not in refusal.reason

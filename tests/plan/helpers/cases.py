@@ -275,6 +275,16 @@ RULE_CASES: dict[str, Case] = {
         ("fixed-name",),
         orphaned=_ORPHANED,
     ),
+    # Compared with the account (BASE=deployed), the ledger can list a name its holder, adopted
+    # with `cdk import`, holds in its stack again: replacing that holder is one refusal, its own.
+    "a held name in the ledger, its holder replaced": Case(
+        state(stack("registry", {"T": topic(), "Repo": repository("env/app", retain=True)})),
+        state(
+            stack("registry", {"T": topic(), "Repo": repository("env/app", kms=True, retain=True)})
+        ),
+        ("fixed-name", "stateful-retained"),
+        orphaned=_ORPHANED,
+    ),
     "a name the orphaned repository does not hold": Case(
         state(stack("registry", {"T": topic()})),
         state(stack("registry", {"T": topic(), "Repo": repository("env/other", retain=True)})),

@@ -43,7 +43,7 @@ def _orphan_refusals(transition: Transition) -> list[Refusal]:
             if change.impact.removes:
                 continue
             resource = transition.target[stack].resources[change.logical_id]
-            kept = _names_kept(transition, stack, change.logical_id, change.impact)
+            kept = _names_held(transition, stack, change.logical_id)
             for key in resource_keys(stack, resource, transition.target):
                 orphan = by_key.get(key.value)
                 if key.kind == "name" and orphan is not None and key.value not in kept:
@@ -51,11 +51,11 @@ def _orphan_refusals(transition: Transition) -> list[Refusal]:
     return refusals
 
 
-def _names_kept(transition: Transition, stack: str, logical_id: str, impact: Impact) -> set[str]:
-    """The names a resource updated in place already held (a deploy that keeps them creates
-    nothing under them)."""
+def _names_held(transition: Transition, stack: str, logical_id: str) -> set[str]:
+    """The names the resource already held before the deploy: held in its stack, not by an orphan
+    (an update keeps them; a replacement under one is the clash of the resource with itself)."""
     old = transition.base.get(stack)
-    if old is None or logical_id not in old.resources or impact.replaces:
+    if old is None or logical_id not in old.resources:
         return set()
     return {key.value for key in resource_keys(stack, old.resources[logical_id], transition.base)}
 
