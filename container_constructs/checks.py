@@ -76,6 +76,14 @@ SIDECAR_PRESET_PORTS: Final = {
     "firelens": (24224,),
 }
 
+# Container definitions per task definition: 10, not adjustable (Amazon ECS developer guide,
+# "Amazon ECS service quotas", Containers per task definition; RegisterTaskDefinition refuses an
+# 11th, and neither the resource schema nor cfn-lint bounds ContainerDefinitions). A service's
+# task holds its app, its sidecars and, where the app's scratch paths are task volumes handed to
+# a non-root user (Fargate), the volume-permissions init container: the config keeps room for all.
+MAX_CONTAINERS_PER_TASK_DEFINITION: Final = 10
+MAX_SIDECARS: Final = MAX_CONTAINERS_PER_TASK_DEFINITION - 2
+
 # A numeric uid[:gid]: the volume-permissions init container chowns to it in an image without
 # the app's passwd entries.
 NUMERIC_USER: Final = re.compile(r"^[0-9]+(:[0-9]+)?$")

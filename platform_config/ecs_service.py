@@ -12,6 +12,8 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from container_constructs import defaults
 from container_constructs.checks import (
     EPHEMERAL_STORAGE_GIB_RANGE,
+    MAX_CONTAINERS_PER_TASK_DEFINITION,
+    MAX_SIDECARS,
     NUMERIC_USER,
     PRIVILEGED_PORTS,
     SERVICE_NAME,
@@ -139,7 +141,8 @@ class ServiceConfig(Section):
         default=None, description="Persistent storage on EFS, mounted at efs.path."
     )
     sidecars: list[SidecarConfig] = Field(
-        default_factory=list, description="Containers beside the app (presets: firelens, ...)."
+        default_factory=list,
+        description=f"Containers beside the app, at most {MAX_SIDECARS} (presets: firelens, ...).",
     )
     depends_on: dict[str, DependencyCondition] = Field(
         default_factory=dict,
@@ -322,6 +325,13 @@ class ServiceConfig(Section):
             raise ValueError(
                 f"environment: {', '.join(both)} also in secrets; ECS refuses a variable that is "
                 "both; allowed: each name in one of them"
+            )
+        if len(self.sidecars) > MAX_SIDECARS:
+            raise ValueError(
+                f"sidecars: {len(self.sidecars)} given, at most {MAX_SIDECARS}: ECS allows "
+                f"{MAX_CONTAINERS_PER_TASK_DEFINITION} containers per task definition (a quota "
+                "it does not raise), and the task also holds the app and may hold the "
+                "volume-permissions init container"
             )
         names = [sidecar.name for sidecar in self.sidecars]
         if len(set(names)) != len(names):

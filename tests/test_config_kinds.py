@@ -247,6 +247,11 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
             "sidecars: one firelens log router per task",
         ),
         (
+            [_web(sidecars=[{"name": f"s{i}", "image": {"uri": "a:1"}} for i in range(9)])],
+            "ecs.fargate.services.web.sidecars: 9 given, at most 8: ECS allows 10 containers per "
+            "task definition",
+        ),
+        (
             [_web(sidecars=[{"name": "p", "image": {"uri": "a:1"}, "port": 8080}])],
             "ecs.fargate.services.web.sidecars.0.name: 'p' is not a sidecar name",
         ),

@@ -19,6 +19,7 @@ from aws_cdk import aws_scheduler as scheduler
 
 from app import VALIDATION_CACHE
 from container_constructs.backend_service import BackendService, BackendServiceProps
+from container_constructs.checks import MAX_CONTAINERS_PER_TASK_DEFINITION, MAX_SIDECARS
 from container_constructs.common import LogEncryptionKey
 from container_constructs.ecs_ec2_cluster import Ec2Cluster, Ec2ClusterProps
 from container_constructs.ecs_fargate_cluster import FargateCluster, FargateClusterProps
@@ -148,6 +149,19 @@ class Kinds:
                 sidecars=[SidecarSpec(name="log-router", preset="firelens")],
             ),
         )
+        # The fullest task a config may describe: the app, its init container and every sidecar.
+        self.full = WebService(
+            stack,
+            "Full",
+            props=WebServiceProps(
+                **common,
+                load_balancer=balancer.service_load_balancer,
+                listener_priority=3,
+                path_patterns=["/full/*"],
+                image=_image(),
+                sidecars=[SidecarSpec(name=f"s{i}", image=_image()) for i in range(MAX_SIDECARS)],
+            ),
+        )
         assembly = app.synth()
         artifact = assembly.get_stack_artifact("Kinds")
         self.template: dict[str, Any] = artifact.template
@@ -200,6 +214,15 @@ def _ref(value: Any) -> str:
 
 def test_every_kind_is_nag_and_preflight_clean(kinds: Kinds) -> None:
     assert kinds.violations == []
+
+
+def test_the_most_sidecars_a_config_allows_fill_the_ecs_container_quota(kinds: Kinds) -> None:
+    """The app, the volume-permissions init container and MAX_SIDECARS sidecars: ECS's quota
+    exactly, so the platform rule ecs-task-container-quota (clean above) is unreachable from a
+    validated config."""
+    containers = kinds.containers("Full")
+    assert len(containers) == MAX_CONTAINERS_PER_TASK_DEFINITION
+    assert {"app", "volume-permissions"} < set(containers)
 
 
 def test_the_platform_rules_find_only_the_stated_exceptions_and_the_log_router(

@@ -1,11 +1,13 @@
 """ECS: every container unprivileged, on a read-only root filesystem, as a non-root user and with
-logging; every rolling service deployment stopped and rolled back by the circuit breaker."""
+logging; no task definition over ECS's container quota; every rolling service deployment stopped
+and rolled back by the circuit breaker."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from ..checks import MAX_CONTAINERS_PER_TASK_DEFINITION
 from .rule import EnvironmentFacts, Rule
 from .template import Resource, as_list, get, is_true, mappings
 
@@ -83,6 +85,18 @@ def container_logging(resource: Resource, _: EnvironmentFacts) -> list[str]:
     ]
 
 
+def container_quota(resource: Resource, _: EnvironmentFacts) -> list[str]:
+    """At most ECS's quota of container definitions (checks.MAX_CONTAINERS_PER_TASK_DEFINITION):
+    RegisterTaskDefinition refuses more, midway through the deploy."""
+    count = len(_containers(resource))
+    if count <= MAX_CONTAINERS_PER_TASK_DEFINITION:
+        return []
+    return [
+        f"{count} containers, ECS allows at most {MAX_CONTAINERS_PER_TASK_DEFINITION} per task "
+        "definition (not adjustable)"
+    ]
+
+
 def circuit_breaker(resource: Resource, _: EnvironmentFacts) -> list[str]:
     """Rolling deployments of the ECS controller only: other controllers and strategies
     (CodeDeploy, external, blue/green) roll back by their own means."""
@@ -111,6 +125,11 @@ def task(**container: Any) -> dict[str, dict[str, Any]]:
     (a None value removes the property)."""
     merged = {k: v for k, v in {**HARDENED_CONTAINER, **container}.items() if v is not None}
     return {"Td": {"Type": TASK_DEFINITION, "Properties": {"ContainerDefinitions": [merged]}}}
+
+
+def _containers_task(count: int) -> dict[str, dict[str, Any]]:
+    containers = [{**HARDENED_CONTAINER, "Name": f"c{index}"} for index in range(count)]
+    return {"Td": {"Type": TASK_DEFINITION, "Properties": {"ContainerDefinitions": containers}}}
 
 
 def _service(breaker: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -157,6 +176,17 @@ RULES: tuple[Rule, ...] = (
         "every ECS container sends its logs through a log driver",
         container_logging,
         LogConfiguration=None,
+    ),
+    Rule(
+        id="ecs-task-container-quota",
+        requirement=(
+            f"every ECS task definition has at most {MAX_CONTAINERS_PER_TASK_DEFINITION} "
+            "containers (ECS's quota)"
+        ),
+        resource_types=(TASK_DEFINITION,),
+        check=container_quota,
+        bad=_containers_task(MAX_CONTAINERS_PER_TASK_DEFINITION + 1),
+        good=_containers_task(MAX_CONTAINERS_PER_TASK_DEFINITION),
     ),
     Rule(
         id="ecs-service-circuit-breaker",
