@@ -262,6 +262,15 @@ def test_a_quota_finding_names_the_stack_and_cannot_be_acknowledged() -> None:
     assert "201 outputs, at most 200 allowed" in violation["description"]
 
 
+def test_a_task_over_the_ecs_container_quota_is_fatal_and_names_the_count() -> None:
+    """ECS refuses the task definition whatever an acknowledgement says."""
+    checks = ContainerPlatformChecks(retain_stateful_resources=False, kms_encrypted_logs=False)
+    bad = _rule("ecs-task-container-quota").bad
+    (violation,) = checks.findings(_stack({"Resources": dict(bad)}))
+    assert violation["severity"] == "fatal"
+    assert "11 containers, ECS allows at most 10 per task definition" in violation["description"]
+
+
 def test_the_validation_guide_lists_every_rule(repo_root: Path) -> None:
     """docs/validation.md's table of the pack is how a user finds a rule id to acknowledge."""
     guide = (repo_root / "docs" / "validation.md").read_text(encoding="utf-8")

@@ -187,6 +187,7 @@ RULES: tuple[Rule, ...] = (
         check=container_quota,
         bad=_containers_task(MAX_CONTAINERS_PER_TASK_DEFINITION + 1),
         good=_containers_task(MAX_CONTAINERS_PER_TASK_DEFINITION),
+        severity="fatal",  # ECS refuses it: no acknowledgement can help
     ),
     Rule(
         id="ecs-service-circuit-breaker",
