@@ -97,6 +97,28 @@ NETWORK_AND_USERS = (
 )
 CANARY = {"strategy": "canary", "step_bake_minutes": 3, "bake_time_minutes": 3}
 
+# The sandbox's EKS node group and the EKS changes' values.
+NODE_GROUP = ENVIRONMENTS["sandbox"]["eks"]["compute"]["node_groups"][0]
+ADMIN_ROLE = "arn:aws:iam::111122223333:role/platform-admins"
+SRE_ROLE = "arn:aws:iam::111122223333:role/sre"
+ORDERS_IDENTITY = {
+    "namespace": "orders",
+    "service_account": "orders",
+    "managed_policy_arns": ["arn:aws:iam::111122223333:policy/orders"],
+}
+OFFICE_CIDR = "198.51.100.7/32"
+PUBLIC_ENDPOINT = {"access": "public_and_private", "public_access_cidrs": ["203.0.113.0/24"]}
+ARGOCD = {"enabled": True, "idc_instance_arn": "arn:aws:sso:::instance/ssoins-1234567890abcdef"}
+
+
+def node_group(**fields: Any) -> Overrides:
+    """Overrides giving the sandbox's EKS node group `fields`."""
+    return {"eks": {"compute": {"node_groups": [{**NODE_GROUP, **fields}]}}}
+
+
+def eks_access(**fields: Any) -> Overrides:
+    return {"eks": {"access": fields}}
+
 
 @dataclass(frozen=True)
 class Step:
@@ -398,18 +420,142 @@ CATALOGUE: tuple[Change, ...] = (
     Change(
         "eks-node-group-instance-types",
         "an EKS node group's instance types",
-        after={
-            "eks": {
-                "compute": {
-                    "node_groups": [
-                        {
-                            **ENVIRONMENTS["sandbox"]["eks"]["compute"]["node_groups"][0],
-                            "instance_types": ["m7g.large", "m6g.large"],
-                        }
-                    ]
-                }
-            }
-        },
+        after=node_group(instance_types=["m7g.large", "m6g.large"]),
+    ),
+    # The EKS cluster's other day-two changes. What CloudFormation does is the diff engine's; what
+    # EKS then does: each entry's comment. A node group's name is generated (aws_eks_v2 sets no
+    # NodegroupName), so one replaced (InstanceTypes, AmiType, CapacityType, DiskSize and Subnets
+    # are create-only) is created next to the old one, which is drained and deleted at the end.
+    Change(
+        "eks-endpoint-public",
+        "the EKS API endpoint opened to CIDRs (private -> public_and_private)",
+        # ResourcesVpcConfig updates in place (UpdateClusterConfig).
+        after={"eks": {"endpoint": PUBLIC_ENDPOINT}},
+    ),
+    Change(
+        "eks-endpoint-cidrs",
+        "the EKS public endpoint's CIDRs",
+        before={"eks": {"endpoint": PUBLIC_ENDPOINT}},
+        after={"eks": {"endpoint": {**PUBLIC_ENDPOINT, "public_access_cidrs": [OFFICE_CIDR]}}},
+    ),
+    Change(
+        "eks-node-group-sizes",
+        "an EKS node group's minimum, maximum and desired sizes",
+        # ScalingConfig updates in place (UpdateNodegroupConfig).
+        after=node_group(min_size=2, max_size=6, desired_size=3),
+    ),
+    Change(
+        "eks-node-group-disk-size",
+        "an EKS node group's disk size",
+        # A new launch template version; the group updates to it with a rolling node update.
+        after=node_group(disk_size_gib=50),
+    ),
+    Change(
+        "eks-node-group-architecture",
+        "an EKS node group's architecture (Graviton -> x86_64: AmiType and instance types)",
+        after=node_group(graviton=False, instance_types=["m7i.large"]),
+    ),
+    Change(
+        "eks-node-group-capacity-type",
+        "an EKS node group's capacity type (spot -> on_demand)",
+        after=node_group(capacity_type="on_demand"),
+    ),
+    Change(
+        "eks-node-group-labels",
+        "an EKS node group's Kubernetes labels",
+        after=node_group(labels={"team": "platform"}),
+    ),
+    Change(
+        "eks-node-group-renamed",
+        "an EKS node group renamed (a new group, then the old one deleted)",
+        after=node_group(name="general-arm64"),
+    ),
+    Change(
+        "eks-addon-added",
+        "an EKS add-on added (amazon-cloudwatch-observability, with its Pod Identity role)",
+        after={"eks": {"addons": {"amazon-cloudwatch-observability": {}}}},
+    ),
+    Change(
+        "eks-addon-removed",
+        "a default EKS add-on removed (metrics-server)",
+        after={"eks": {"addons": {"metrics-server": None}}},
+    ),
+    Change(
+        "eks-cluster-admin-added",
+        "a cluster admin role added (an access entry)",
+        after=eks_access(cluster_admin_role_arns=[ADMIN_ROLE]),
+    ),
+    Change(
+        "eks-cluster-admin-removed-first",
+        "the first of two cluster admin roles removed",
+        before=eks_access(cluster_admin_role_arns=[ADMIN_ROLE, SRE_ROLE]),
+        after=eks_access(cluster_admin_role_arns=[SRE_ROLE]),
+        # Admins' access entries are positional: the second role moves to the first entry, which
+        # is replaced (PrincipalArn is create-only) while the second still holds the principal;
+        # EKS allows one access entry per principal (fixed-name: the schema's primary identifier).
+        refused=("fixed-name",),
+        sequence=(
+            Step(eks_access(cluster_admin_role_arns=[ADMIN_ROLE])),
+            Step(eks_access(cluster_admin_role_arns=[SRE_ROLE])),
+        ),
+    ),
+    Change(
+        "eks-admin-to-viewer",
+        "a cluster admin role made a viewer in one deploy",
+        before=eks_access(cluster_admin_role_arns=[ADMIN_ROLE]),
+        after=eks_access(viewer_role_arns=[ADMIN_ROLE]),
+        # The viewer's entry is created before the admin's is deleted: the principal's second.
+        refused=("fixed-name",),
+        sequence=(Step({}), Step(eks_access(viewer_role_arns=[ADMIN_ROLE]))),
+    ),
+    Change(
+        "eks-workload-identity-added",
+        "a workload identity added (an IAM role and a Pod Identity association)",
+        after={"eks": {"workload_identities": [ORDERS_IDENTITY]}},
+    ),
+    Change(
+        "eks-workload-identity-service-account",
+        "a workload identity's service account renamed (a new association, the old one deleted)",
+        before={"eks": {"workload_identities": [ORDERS_IDENTITY]}},
+        after={"eks": {"workload_identities": [{**ORDERS_IDENTITY, "service_account": "api"}]}},
+    ),
+    Change(
+        "eks-argocd-on",
+        "the Argo CD capability on",
+        after={"eks": {"argocd": ARGOCD}},
+    ),
+    Change(
+        "eks-sample-workload-on",
+        "the EKS sample workload on (the kubectl provider and its access entry with it)",
+        after={"eks": {"sample_workload": {"enabled": True}}},
+    ),
+    Change(
+        "eks-sample-workload-off",
+        "the EKS sample workload off",
+        # The manifest depends on the kubectl provider and its access entry, so CloudFormation
+        # deletes it (kubectl delete) before them.
+        before={"eks": {"sample_workload": {"enabled": True}}},
+        after={},
+    ),
+    Change(
+        "eks-upgrade-policy-extended",
+        "the EKS upgrade policy STANDARD -> EXTENDED",
+        after={"eks": {"upgrade_policy": "EXTENDED"}},
+    ),
+    Change(
+        "eks-deletion-protection-on",
+        "EKS deletion protection on",
+        after={"eks": {"deletion_protection": True}},
+    ),
+    Change(
+        "eks-zonal-shift-on",
+        "EKS zonal shift on",
+        after={"eks": {"zonal_shift": True}},
+    ),
+    Change(
+        "eks-control-plane-log-retention",
+        "the EKS control plane logs' retention",
+        after={"eks": {"control_plane_log_retention_days": 30}},
     ),
     Change(
         "availability-zone-added",
