@@ -84,6 +84,19 @@ SIDECAR_PRESET_PORTS: Final = {
 MAX_CONTAINERS_PER_TASK_DEFINITION: Final = 10
 MAX_SIDECARS: Final = MAX_CONTAINERS_PER_TASK_DEFINITION - 2
 
+# Managed policies attached to one IAM role: 10 by default, adjustable (IAM user guide, "IAM and AWS
+# STS quotas", IAM object quotas: "Managed policies attached to an IAM role", default 10,
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html, read 2026-12-04;
+# checked against the default, as the ALB quotas are). aws-cdk-lib moves the statements of a role's
+# default policy past IAM's 10,240-character inline quota into managed policies (OverflowPolicyN,
+# attached by the policy's Roles, which cdk-preflight's pf-iam-managed-policy-count does not count,
+# and it allows 25), and only warns past 10: AttachRolePolicy refuses the 11th midway through the
+# deploy. A service's secrets each add statements to its execution role's policy: MAX_SECRETS
+# distinct parameters of the longest name the config takes (SSM's 1,011 characters), each with a
+# key of its own, need 8 such policies (tests/test_ecs_secrets.py synthesizes them).
+MANAGED_POLICIES_PER_ROLE: Final = 10
+MAX_SECRETS: Final = 40
+
 # A numeric uid[:gid]: the volume-permissions init container chowns to it in an image without
 # the app's passwd entries.
 NUMERIC_USER: Final = re.compile(r"^[0-9]+(:[0-9]+)?$")

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
-from container_constructs.checks import SECRETS_MANAGER_SECRET_NAME
+from container_constructs.checks import (
+    MANAGED_POLICIES_PER_ROLE,
+    MAX_SECRETS,
+    SECRETS_MANAGER_SECRET_NAME,
+)
 from container_constructs.value_formats import (
     KMS_KEY_ARN_FORMAT,
     SECRETS_MANAGER_SECRET_ARN_FORMAT,
@@ -131,3 +135,24 @@ class SecretConfig(Section):
     def key_region(self) -> str | None:
         """The region of `kms_key_arn` (None without a key)."""
         return arn_region(self.kms_key_arn) if self.kms_key_arn is not None else None
+
+    @property
+    def source(self) -> str:
+        """The secret or parameter it reads (variables reading keys of one secret share it)."""
+        source = self.secrets_manager_arn or self.secrets_manager_name or self.ssm_parameter_arn
+        assert source is not None  # _one_kind
+        return source
+
+
+def check_secret_count(secrets: dict[str, SecretConfig]) -> None:
+    """At most MAX_SECRETS distinct secrets: each adds statements to the execution role's policy,
+    and past IAM's inline quota aws-cdk-lib attaches the rest as managed policies, of which IAM
+    attaches MANAGED_POLICIES_PER_ROLE per role by default."""
+    sources = {spec.source for spec in secrets.values()}
+    if len(sources) > MAX_SECRETS:
+        raise ValueError(
+            f"secrets: {len(sources)} distinct secrets, at most {MAX_SECRETS}: each adds to the "
+            "execution role's policy, which past IAM's 10,240-character inline quota goes into "
+            f"managed policies, and IAM attaches at most {MANAGED_POLICIES_PER_ROLE} to a role "
+            "(its default quota); allowed: fewer secrets, or keys of one JSON secret (json_key)"
+        )

@@ -13,6 +13,7 @@ from container_constructs import defaults
 from container_constructs.checks import (
     EPHEMERAL_STORAGE_GIB_RANGE,
     MAX_CONTAINERS_PER_TASK_DEFINITION,
+    MAX_SECRETS,
     MAX_SIDECARS,
     NUMERIC_USER,
     PRIVILEGED_PORTS,
@@ -42,7 +43,7 @@ from platform_config.ecs_kinds import (
 )
 from platform_config.ecs_placement import RouteConfig
 from platform_config.ecs_release import AlarmsConfig, ReleaseConfig
-from platform_config.ecs_secret import SecretConfig
+from platform_config.ecs_secret import SecretConfig, check_secret_count
 from platform_config.image import ImageConfig
 
 # SecretConfig is re-exported: stacks and tests import it from here.
@@ -113,7 +114,8 @@ class ServiceConfig(Section):
         default_factory=dict,
         description=(
             "Env var name -> secret: {secrets_manager_arn | secrets_manager_name | "
-            "ssm_parameter_arn, optional json_key (Secrets Manager) and kms_key_arn}."
+            "ssm_parameter_arn, optional json_key (Secrets Manager) and kms_key_arn}; at most "
+            f"{MAX_SECRETS} distinct secrets."
         ),
     )
     command: list[str] | None = Field(
@@ -320,6 +322,7 @@ class ServiceConfig(Section):
 
     @model_validator(mode="after")
     def _containers(self) -> ServiceConfig:
+        check_secret_count(self.secrets)
         both = sorted(set(self.environment) & set(self.secrets))
         if both:
             raise ValueError(

@@ -252,6 +252,11 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
             "task definition",
         ),
         (
+            [_web(secrets={f"S{i}": {"secrets_manager_name": f"s{i}"} for i in range(41)})],
+            "ecs.fargate.services.web.secrets: 41 distinct secrets, at most 40: each adds to the "
+            "execution role's policy",
+        ),
+        (
             [_web(sidecars=[{"name": "p", "image": {"uri": "a:1"}, "port": 8080}])],
             "ecs.fargate.services.web.sidecars.0.name: 'p' is not a sidecar name",
         ),

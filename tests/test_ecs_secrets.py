@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from container_constructs.checks import MANAGED_POLICIES_PER_ROLE, MAX_SECRETS
 from platform_config import ConfigError, load_config
 from platform_config.environments import SAMPLE_IMAGE
 from stacks import names
@@ -139,6 +140,34 @@ def test_secrets_are_nag_clean(outdir: Path) -> None:
 
 
 @pytest.mark.integration
+@pytest.mark.integration
+def test_the_most_secrets_a_config_allows_fit_the_roles_managed_policy_quota(
+    tmp_path: Path,
+) -> None:
+    """MAX_SECRETS distinct parameters of the longest name SSM takes (1,011 characters), each with
+    a key of its own: aws-cdk-lib moves what exceeds the inline quota into managed policies, and
+    they stay within IAM's default quota per role, so the rule iam-role-managed-policy-quota is
+    unreachable from a validated config (and the template is clean)."""
+    prefix = "arn:aws:ssm:us-east-1:444455556666:parameter/"
+    key = "arn:aws:kms:us-east-1:444455556666:key/"
+    secrets = {
+        f"S{i}": {
+            "ssm_parameter_arn": prefix + f"{i:04d}".ljust(1011, "p"),
+            "kms_key_arn": key + f"{i:08d}-1234-5678-9abc-1234567890ab",
+        }
+        for i in range(MAX_SECRETS)
+    }
+    outdir = synth_environment("sandbox", tmp_path / "cdk.out", _overrides(secrets), None)
+    role = next(k for k in _resources(outdir) if k.startswith("ServiceWebExecutionRole"))
+    attached = [
+        k
+        for k, r in _resources(outdir).items()
+        if r["Type"] == "AWS::IAM::ManagedPolicy" and {"Ref": role} in r["Properties"]["Roles"]
+    ]
+    assert 0 < len(attached) <= MANAGED_POLICIES_PER_ROLE  # 8 today
+    assert validation_violations(outdir) == []
+
+
 def test_no_kms_statement_without_a_key(tmp_path: Path) -> None:
     secrets = {"DB_USER": {"secrets_manager_name": "db-master"}}
     outdir = synth_environment("sandbox", tmp_path / "cdk.out", _overrides(secrets), None)

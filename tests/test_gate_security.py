@@ -271,6 +271,20 @@ def test_a_task_over_the_ecs_container_quota_is_fatal_and_names_the_count() -> N
     assert "11 containers, ECS allows at most 10 per task definition" in violation["description"]
 
 
+def test_a_role_over_the_managed_policy_quota_is_fatal_and_counts_overflow_policies() -> None:
+    """aws-cdk-lib attaches its overflow policies through the policies' Roles, not the role's
+    ManagedPolicyArns (all cdk-preflight counts): the rule counts both, and IAM refuses the 11th."""
+    checks = ContainerPlatformChecks(retain_stateful_resources=False, kms_encrypted_logs=False)
+    bad = _rule("iam-role-managed-policy-quota").bad
+    (violation,) = checks.findings(_stack({"Resources": dict(bad)}))
+    assert violation["severity"] == "fatal"
+    assert violation["violatingResources"][0]["resourceLogicalId"] == "R"
+    assert (
+        "11 managed policies (0 in ManagedPolicyArns, 11 attached by the template's managed "
+        "policies), IAM attaches at most 10 to a role by default" in violation["description"]
+    )
+
+
 def test_the_validation_guide_lists_every_rule(repo_root: Path) -> None:
     """docs/validation.md's table of the pack is how a user finds a rule id to acknowledge."""
     guide = (repo_root / "docs" / "validation.md").read_text(encoding="utf-8")

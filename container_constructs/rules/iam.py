@@ -1,12 +1,17 @@
-"""IAM: an Allow on `Resource: *` only for actions AWS authorizes on no narrower resource."""
+"""IAM: an Allow on `Resource: *` only for actions AWS authorizes on no narrower resource; no role
+with more managed policies than IAM attaches by default."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from ..checks import MANAGED_POLICIES_PER_ROLE
 from .rule import EnvironmentFacts, Rule
-from .template import Resource, as_list, get, mappings
+from .template import Resource, as_list, get, mappings, referenced_id
+
+ROLE = "AWS::IAM::Role"
+MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
 
 # Actions that AWS only authorizes on `Resource: *` (no resource-level permissions), with why a
 # platform role needs them. A `Resource: *` statement with any action not listed here fails.
@@ -72,6 +77,43 @@ def wildcard_resources_are_required(resource: Resource, _: EnvironmentFacts) -> 
     return problems
 
 
+def managed_policy_quota(resource: Resource, _: EnvironmentFacts) -> list[str]:
+    """At most MANAGED_POLICIES_PER_ROLE managed policies: those the role lists
+    (ManagedPolicyArns) and the template's managed policies naming it in their Roles (aws-cdk-lib's
+    OverflowPolicyN); IAM refuses to attach one more, midway through the deploy."""
+    listed = len(as_list(resource.properties.get("ManagedPolicyArns")))
+    attaching = [
+        policy.logical_id
+        for policy in resource.siblings(MANAGED_POLICY)
+        if resource.logical_id in map(referenced_id, as_list(policy.properties.get("Roles")))
+    ]
+    count = listed + len(attaching)
+    if count <= MANAGED_POLICIES_PER_ROLE:
+        return []
+    return [
+        f"{count} managed policies ({listed} in ManagedPolicyArns, {len(attaching)} attached by "
+        f"the template's managed policies), IAM attaches at most {MANAGED_POLICIES_PER_ROLE} to a "
+        "role by default: fewer grants (or, with the account's quota raised, "
+        "checks.MANAGED_POLICIES_PER_ROLE raised to it)"
+    ]
+
+
+def _role_with_overflow(policies: int) -> dict[str, dict[str, Any]]:
+    """A role and `policies` managed policies attached to it by their Roles, as aws-cdk-lib
+    writes its overflow policies."""
+    statement = {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:::q"}
+    fragment: dict[str, dict[str, Any]] = {"R": {"Type": ROLE, "Properties": {}}}
+    for index in range(policies):
+        fragment[f"Overflow{index}"] = {
+            "Type": MANAGED_POLICY,
+            "Properties": {
+                "PolicyDocument": {"Statement": [statement]},
+                "Roles": [{"Ref": "R"}],
+            },
+        }
+    return fragment
+
+
 def _policy(statement: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "Type": "AWS::IAM::Policy",
@@ -91,5 +133,17 @@ RULES: tuple[Rule, ...] = (
                 {"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"}
             )
         },
+    ),
+    Rule(
+        id="iam-role-managed-policy-quota",
+        requirement=(
+            f"every IAM role has at most {MANAGED_POLICIES_PER_ROLE} managed policies (IAM's "
+            "default quota), counting those attached by the template's managed policies"
+        ),
+        resource_types=(ROLE,),
+        check=managed_policy_quota,
+        bad=_role_with_overflow(MANAGED_POLICIES_PER_ROLE + 1),
+        good=_role_with_overflow(MANAGED_POLICIES_PER_ROLE),
+        severity="fatal",  # IAM refuses it: an acknowledgement would not help the deploy
     ),
 )
