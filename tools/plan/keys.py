@@ -43,6 +43,11 @@ EXTRA_NAMES: dict[str, tuple[str, ...]] = {
     "AWS::EC2::LaunchTemplate": ("LaunchTemplateName",),
     "AWS::SecretsManager::Secret": ("Name",),
     "AWS::IAM::ManagedPolicy": ("ManagedPolicyName",),
+    # "A unique name for the capability. The name must be unique within your cluster"; "You can
+    # only create one Capability of each type on a given Amazon EKS cluster" (EKS API reference,
+    # CreateCapability, https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCapability.html,
+    # read 2026-12-05). Its primary identifier is the read-only Arn.
+    "AWS::EKS::Capability": ("ClusterName", "CapabilityName"),
 }
 
 # Unique keys that are not names, each (kind, properties). ELB: "PriorityInUse" for a rule
@@ -60,6 +65,8 @@ UNIQUE_KEYS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("attachment", ("VpnGatewayId",)),
     ),
     "AWS::EC2::NatGateway": (("address", ("AllocationId",)),),
+    # One capability of each type per cluster (CreateCapability, EXTRA_NAMES above).
+    "AWS::EKS::Capability": (("capability type", ("ClusterName", "Type")),),
 }
 
 
@@ -86,16 +93,32 @@ def name_properties(resource_type: str) -> tuple[str, ...]:
     """The properties that make up a fixed name of `resource_type` (empty: none known)."""
     if resource_type in EXTRA_NAMES:
         return EXTRA_NAMES[resource_type]
-    schema_file = _schema_files().get(resource_type)
-    if schema_file is None:
-        return ()
-    path = schemas_dir() / "resources" / f"{schema_file}.json"
-    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema = _schema(resource_type)
     identifier = schema.get("primaryIdentifier", [])
     read_only = set(schema.get("readOnlyProperties", []))
     if not identifier or any(pointer in read_only for pointer in identifier):
         return ()
     return tuple(pointer.removeprefix("/properties/") for pointer in identifier)
+
+
+@functools.cache
+def _schema(resource_type: str) -> Mapping[str, Any]:
+    schema_file = _schema_files().get(resource_type)
+    if schema_file is None:
+        return {}
+    path = schemas_dir() / "resources" / f"{schema_file}.json"
+    schema: Mapping[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return schema
+
+
+@functools.cache
+def nested_create_only(resource_type: str) -> tuple[tuple[str, ...], ...]:
+    """The create-only properties of `resource_type` below a top-level property, as paths (e.g.
+    ("Configuration", "ArgoCd", "Namespace")): a change to one replaces the resource, though the
+    diff engine, which classifies top-level properties, may call it an update."""
+    pointers = _schema(resource_type).get("createOnlyProperties", [])
+    paths = (tuple(p.removeprefix("/properties/").split("/")) for p in pointers)
+    return tuple(path for path in paths if len(path) > 1 and "*" not in path)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from tests.plan.helpers.templates import (
     Resource,
     addon,
+    argocd_capability,
     ecr_image,
     eks_cluster,
     elastic_ip,
@@ -148,6 +149,10 @@ def _eks(version: str, *, group: str | None, addons: str | None) -> State:
     return state(stack("eks", resources))
 
 
+def _argocd(capability: Resource) -> State:
+    return state(stack("eks", {"Cluster": eks_cluster("1.36"), "ArgoCd": capability}))
+
+
 def _https_listeners(*, https: bool) -> dict[str, Resource]:
     """The services' listener (443 with HTTPS, else 80) with a rule on it, and with HTTPS the
     redirect listener on 80, made after it."""
@@ -193,6 +198,30 @@ RULE_CASES: dict[str, Case] = {
         state(stack("registry", {"Repo": repository("app")})),
         state(stack("registry", {"Repo": repository("app", kms=True)})),
         ("fixed-name",),
+    ),
+    # A create-only property below a top-level one (the capability's Configuration/ArgoCd/
+    # Namespace): the diff engine calls it an update, the resource schema a replacement, under
+    # the capability's name in its cluster.
+    "capability replaced by a nested create-only property": Case(
+        _argocd(argocd_capability()),
+        _argocd(argocd_capability("gitops")),
+        ("fixed-name", "unique-key"),
+    ),
+    # Under a new name it still takes its type, one per cluster.
+    "capability replaced under a new name": Case(
+        _argocd(argocd_capability()),
+        _argocd(argocd_capability("gitops", name="argocd-gitops")),
+        ("unique-key",),
+    ),
+    "capability updated in place (no create-only property)": Case(
+        _argocd(argocd_capability()),
+        _argocd(
+            {
+                **argocd_capability(),
+                "Properties": {**argocd_capability()["Properties"], "RoleArn": "arn:other"},
+            }
+        ),
+        (),
     ),
     "named repository under a new logical id": Case(
         state(stack("registry", {"Repo": repository("app")})),

@@ -525,6 +525,17 @@ CATALOGUE: tuple[Change, ...] = (
         after={"eks": {"argocd": ARGOCD}},
     ),
     Change(
+        "eks-argocd-namespace",
+        "the Argo CD capability's namespace",
+        before={"eks": {"argocd": ARGOCD}},
+        after={"eks": {"argocd": {**ARGOCD, "namespace": "gitops"}}},
+        # Configuration/ArgoCd/Namespace (and AwsIdc) are create-only: CloudFormation creates a
+        # second capability, under the same name and of the same type, before it deletes the old
+        # one; EKS allows neither (CreateCapability). Off for one deploy, then on again.
+        refused=("fixed-name", "unique-key"),
+        sequence=(Step({}), Step({"eks": {"argocd": {**ARGOCD, "namespace": "gitops"}}})),
+    ),
+    Change(
         "eks-sample-workload-on",
         "the EKS sample workload on (the kubectl provider and its access entry with it)",
         after={"eks": {"sample_workload": {"enabled": True}}},

@@ -133,6 +133,26 @@ def addon(name: str, version: str | None = None) -> Resource:
     return {"Type": "AWS::EKS::Addon", "Properties": properties}
 
 
+def argocd_capability(namespace: str = "argocd", name: str = "argocd") -> Resource:
+    """An Argo CD capability of cluster `Cluster`, as the platform writes it."""
+    return {
+        "Type": "AWS::EKS::Capability",
+        "Properties": {
+            "CapabilityName": name,
+            "ClusterName": ref("Cluster"),
+            "Type": "ARGOCD",
+            "RoleArn": "arn:role",
+            "DeletePropagationPolicy": "RETAIN",
+            "Configuration": {
+                "ArgoCd": {
+                    "AwsIdc": {"IdcInstanceArn": "arn:aws:sso:::instance/ssoins-1"},
+                    "Namespace": namespace,
+                }
+            },
+        },
+    }
+
+
 def task_definition(image: Any) -> Resource:
     """A task definition with one container running `image`, as aws-cdk-lib writes an ECR
     image (an Fn::Join of the registry's host and the repository's name)."""

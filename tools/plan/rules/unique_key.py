@@ -11,7 +11,10 @@ deploy clash with each other. EC2 answers Resource.AlreadyAssociated for an inte
 attached to another VPC and for a NAT gateway on an Elastic IP another NAT gateway holds (sources
 in tools/plan/keys.py): a VPC replaced (its CIDR changed) replaces its gateway attachment on the
 same internet gateway, and a public subnet replaced (its zone swapped) replaces its NAT gateway on
-the same Elastic IP, each while the old copy still holds it. When keys clash: tools/plan/keys.py.
+the same Elastic IP, each while the old copy still holds it. EKS creates one capability of each type
+per cluster (CreateCapability): an Argo CD capability replaced (renamed, or a create-only property
+of its configuration changed) is created while the old one still exists. When keys clash:
+tools/plan/keys.py.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from tools.plan.transition import Transition
 
 RULE_ID = "unique-key"
 TITLE = (
-    "a listener-rule priority, listener port, internet gateway or NAT gateway's Elastic IP taken "
-    "while another resource still holds it"
+    "a listener-rule priority, listener port, internet gateway, NAT gateway's Elastic IP or EKS "
+    "capability type taken while another resource still holds it"
 )
 ACCEPT_WHEN = (
     "the resource holding the key no longer exists in the account (deleted by hand after the "
@@ -39,6 +42,7 @@ ERRORS = {
     "port": "ELB answers DuplicateListener",
     "attachment": "EC2 answers Resource.AlreadyAssociated",
     "address": "EC2 answers Resource.AlreadyAssociated",
+    "capability type": "EKS creates one capability of each type per cluster",
 }
 KINDS = frozenset(ERRORS)
 # The network keys, by their property: what EC2 lets go of only once its holder is deleted.
@@ -131,6 +135,12 @@ def _refusal(transition: Transition, clash: Clash) -> Refusal:
         f"Remove or move {holder_path} in a deploy of its own first (`make deploy`).",
         "Then deploy the change.",
     )
-    if clash.taker_impact == Impact.ADD:
+    if clash.same_resource:
+        steps = (
+            f"Deploy once without {path} (take what creates it out of the config; for the Argo CD "
+            "capability: eks.argocd.enabled false), `make deploy`.",
+            "Then deploy the change: the new one is created once the old one is gone.",
+        )
+    elif clash.taker_impact == Impact.ADD:
         steps = (f"Deploy without {path} first, with {holder_path} removed.", steps[1])
     return Refusal(RULE_ID, stack, subject, reason, steps)
