@@ -153,6 +153,21 @@ def _argocd(capability: Resource) -> State:
     return state(stack("eks", {"Cluster": eks_cluster("1.36"), "ArgoCd": capability}))
 
 
+def _zoned_cluster(*subnets: str) -> State:
+    """Stack `eks`: subnets A and B in r-1a, C in r-1b, D in r-1c, and a cluster on `subnets`."""
+    cluster = eks_cluster("1.36")
+    cluster["Properties"]["ResourcesVpcConfig"] = {"SubnetIds": [ref(s) for s in subnets]}
+    resources = {
+        "Vpc": vpc("10.0.0.0/16"),
+        "A": subnet("r-1a", "10.0.0.0/24"),
+        "B": subnet("r-1a", "10.0.1.0/24"),
+        "C": subnet("r-1b", "10.0.2.0/24"),
+        "D": subnet("r-1c", "10.0.3.0/24"),
+        "Cluster": cluster,
+    }
+    return state(stack("eks", resources))
+
+
 def _https_listeners(*, https: bool) -> dict[str, Resource]:
     """The services' listener (443 with HTTPS, else 80) with a rule on it, and with HTTPS the
     redirect listener on 80, made after it."""
@@ -482,6 +497,13 @@ RULE_CASES: dict[str, Case] = {
         _eks("1.34", group="1.34", addons="v1"),
         _eks("1.36", group="1.36", addons="v2"),
         ("kubernetes-version",),
+    ),
+    # eks-cluster-zones
+    "cluster onto a subnet of a new zone": Case(
+        _zoned_cluster("A", "C"), _zoned_cluster("A", "C", "D"), ("eks-cluster-zones",)
+    ),
+    "cluster onto other subnets of its zones": Case(
+        _zoned_cluster("A", "C"), _zoned_cluster("B", "C"), ()
     ),
     "downgrade": Case(
         _eks("1.35", group="1.35", addons="v1"),

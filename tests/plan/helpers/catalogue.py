@@ -95,6 +95,7 @@ NETWORK_AND_USERS = (
     FARGATE_SERVICES_1,
     names.EKS_UNIT,
 )
+THREE_ZONES = {"network": {"availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"]}}
 CANARY = {"strategy": "canary", "step_bake_minutes": 3, "bake_time_minutes": 3}
 
 # The sandbox's EKS node group and the EKS changes' values.
@@ -571,7 +572,13 @@ CATALOGUE: tuple[Change, ...] = (
     Change(
         "availability-zone-added",
         "a third availability zone",
-        after={"network": {"availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"]}},
+        after=THREE_ZONES,
+        # The EKS cluster's private subnets gain the new zone, which EKS refuses: a cluster's
+        # subnets stay in the zones it was created in (eks-cluster-zones). The cluster is
+        # recreated: its stack destroyed, then the change deployed.
+        refused=("eks-cluster-zones",),
+        fixed_by="the EKS control plane kept in the zones it was created in (nodes in all)",
+        sequence=(Step(THREE_ZONES, destroy=(names.EKS_UNIT,)),),
     ),
     Change(
         "vpc-cidr-changed",

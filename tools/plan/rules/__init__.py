@@ -12,6 +12,7 @@ from types import ModuleType
 
 from tools.plan.model import Refusal
 from tools.plan.rules import (
+    eks_cluster_zones,
     export_in_use,
     fixed_name,
     image_source,
@@ -31,6 +32,7 @@ RULES: tuple[ModuleType, ...] = (
     image_source,
     subnet_cidr,
     kubernetes_version,
+    eks_cluster_zones,
     stack_left_app,
 )
 RULE_IDS: tuple[str, ...] = tuple(rule.RULE_ID for rule in RULES)
