@@ -97,6 +97,11 @@ MAX_SIDECARS: Final = MAX_CONTAINERS_PER_TASK_DEFINITION - 2
 MANAGED_POLICIES_PER_ROLE: Final = 10
 MAX_SECRETS: Final = 40
 
+# An EKS cluster's subnets span at least two Availability Zones (Amazon EKS user guide, "View
+# Amazon EKS networking requirements for VPC and subnets": "subnets in at least two different
+# Availability Zones").
+MIN_CLUSTER_ZONES: Final = 2
+
 # A numeric uid[:gid]: the volume-permissions init container chowns to it in an image without
 # the app's passwd entries.
 NUMERIC_USER: Final = re.compile(r"^[0-9]+(:[0-9]+)?$")

@@ -49,6 +49,7 @@ from container_constructs.eks_props import (
     FargateProfileSpec,
     NamespaceAccessSpec,
     NodeGroupSpec,
+    validate_props,
 )
 from container_constructs.eks_sample_workload import SampleWorkloadSpec, add_sample_workload
 
@@ -105,8 +106,9 @@ class EksCluster(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, props: EksClusterProps) -> None:
         super().__init__(scope, construct_id)
-        _validate(props)
-        private_subnets = ec2.SubnetSelection(subnets=_private_subnets(props.vpc))
+        validate_props(props)
+        private = _private_subnets(props.vpc)
+        private_subnets = ec2.SubnetSelection(subnets=private)
 
         self.secrets_key = kms.Key(
             self,
@@ -151,7 +153,7 @@ class EksCluster(Construct):
             cluster_name=props.cluster_name,
             version=props.version,
             vpc=props.vpc,
-            vpc_subnets=[private_subnets],
+            vpc_subnets=[_control_plane_subnets(private, props.control_plane_zones)],
             endpoint_access=endpoint,
             cluster_logging=list(ALL_CONTROL_PLANE_LOGS),
             secrets_encryption_key=self.secrets_key,
@@ -330,36 +332,6 @@ class EksCluster(Construct):
         return group
 
 
-def _validate(props: EksClusterProps) -> None:
-    # Each raise here guards direct use of the construct; a validated platform config never
-    # reaches one: platform_config rejects the same input first, naming the field (the config
-    # space property test, tests/test_config_space.py, synthesizes what it accepts).
-    mode = props.compute_mode
-    if mode == "managed_nodes" and not props.node_groups:
-        raise ValueError("EksCluster: compute_mode managed_nodes needs node_groups")
-    if mode != "managed_nodes" and props.node_groups:
-        raise ValueError(f"EksCluster: node_groups need compute_mode managed_nodes, not {mode}")
-    if mode == "auto_mode" and props.fargate_profiles:
-        raise ValueError("EksCluster: fargate_profiles cannot be combined with auto_mode")
-    for spec in props.node_groups:
-        if not spec.min_size <= spec.desired_size <= spec.max_size:
-            raise ValueError(
-                f"EksCluster: node group {spec.name}: need min_size <= desired_size <= max_size, "
-                f"got {spec.min_size} <= {spec.desired_size} <= {spec.max_size}"
-            )
-    for profile in props.fargate_profiles:
-        if not profile.selectors:
-            raise ValueError(f"EksCluster: Fargate profile {profile.name} has no selectors")
-    if props.sample_workload is not None and props.kubectl_layer is None:
-        raise ValueError("EksCluster: sample_workload needs kubectl_layer (matching `version`)")
-    if mode == "auto_mode" and props.bootstrap_self_managed_addons:
-        raise ValueError(
-            "EksCluster: bootstrap_self_managed_addons cannot be combined with auto_mode"
-        )
-    if mode == "fargate" and props.workload_identities:
-        raise ValueError("EksCluster: workload_identities need Pod Identity, not on Fargate")
-
-
 def _set_lifecycle(cluster: eks.Cluster, props: EksClusterProps) -> None:
     """Upgrade policy, deletion protection and zonal shift: AWS::EKS::Cluster properties that
     aws_eks_v2 has no props for (CloudFormation resource schema of AWS::EKS::Cluster, as cfn-lint
@@ -398,3 +370,16 @@ def _private_subnets(vpc: ec2.IVpc) -> list[ec2.ISubnet]:
     if not subnets:  # unreachable from config: the Network construct always has a private tier
         raise ValueError("EksCluster: the VPC has no private subnets for the cluster and nodes")
     return subnets
+
+
+def _control_plane_subnets(
+    private: list[ec2.ISubnet], zones: Sequence[str] | None
+) -> ec2.SubnetSelection:
+    """The private subnets of `zones` (None: all): EKS keeps a cluster in the zones it was created
+    in (EksClusterProps.control_plane_zones)."""
+    if zones is None:
+        return ec2.SubnetSelection(subnets=private)
+    unknown = sorted(set(zones) - {subnet.availability_zone for subnet in private})
+    if unknown:  # unreachable from config: eks.control_plane_zones within network's zones
+        raise ValueError(f"EksCluster: control_plane_zones {unknown} have no private subnet")
+    return ec2.SubnetSelection(subnets=[s for s in private if s.availability_zone in zones])

@@ -16,6 +16,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
 from container_constructs import defaults
+from container_constructs.checks import MIN_CLUSTER_ZONES
 from container_constructs.common import DEFAULT_LOG_RETENTION
 from container_constructs.eks_addons import AddonSpec, ComputeMode
 from container_constructs.eks_argocd import ArgoCdSpec
@@ -28,6 +29,7 @@ __all__ = [
     "NamespaceAccessSpec",
     "NodeGroupSpec",
     "SupportType",
+    "validate_props",
 ]
 
 SupportType = Literal["STANDARD", "EXTENDED"]
@@ -108,6 +110,10 @@ class EksClusterProps:
         node_groups: managed node groups. Default: none (required with managed_nodes).
         fargate_profiles: Fargate profiles. Default: none (with fargate, one must select
             kube-system for CoreDNS).
+        control_plane_zones: the zones whose private subnets the control plane's network
+            interfaces use; the nodes, Fargate pods and kubectl provider use every zone's.
+            EKS accepts new cluster subnets only in the zones the cluster was created in: set
+            these to them before the VPC gains a zone. Default: None (every zone).
         public_access_cidrs: when given, the API endpoint is public-and-private, the public side
             limited to these CIDRs. Default: None (private endpoint only).
         cluster_admin_role_arns: IAM roles given AmazonEKSClusterAdminPolicy. Default: none.
@@ -149,6 +155,7 @@ class EksClusterProps:
     compute_mode: ComputeMode = defaults.EKS_COMPUTE_MODE
     node_groups: Sequence[NodeGroupSpec] = ()
     fargate_profiles: Sequence[FargateProfileSpec] = ()
+    control_plane_zones: Sequence[str] | None = None
     public_access_cidrs: Sequence[str] | None = None
     cluster_admin_role_arns: Sequence[str] = ()
     viewer_role_arns: Sequence[str] = ()
@@ -168,3 +175,40 @@ class EksClusterProps:
     kubectl_layer: lambda_.ILayerVersion | None = None
     sample_workload: SampleWorkloadSpec | None = None
     image_pull_repositories: Sequence[ecr.IRepository] = ()
+
+
+def validate_props(props: EksClusterProps) -> None:
+    """Refuse props `EksCluster` cannot build, each naming the prop."""
+    # Each raise here guards direct use of the construct; a validated platform config never
+    # reaches one: platform_config rejects the same input first, naming the field (the config
+    # space property test, tests/test_config_space.py, synthesizes what it accepts).
+    mode = props.compute_mode
+    if mode == "managed_nodes" and not props.node_groups:
+        raise ValueError("EksCluster: compute_mode managed_nodes needs node_groups")
+    if mode != "managed_nodes" and props.node_groups:
+        raise ValueError(f"EksCluster: node_groups need compute_mode managed_nodes, not {mode}")
+    if mode == "auto_mode" and props.fargate_profiles:
+        raise ValueError("EksCluster: fargate_profiles cannot be combined with auto_mode")
+    for spec in props.node_groups:
+        if not spec.min_size <= spec.desired_size <= spec.max_size:
+            raise ValueError(
+                f"EksCluster: node group {spec.name}: need min_size <= desired_size <= max_size, "
+                f"got {spec.min_size} <= {spec.desired_size} <= {spec.max_size}"
+            )
+    for profile in props.fargate_profiles:
+        if not profile.selectors:
+            raise ValueError(f"EksCluster: Fargate profile {profile.name} has no selectors")
+    if props.sample_workload is not None and props.kubectl_layer is None:
+        raise ValueError("EksCluster: sample_workload needs kubectl_layer (matching `version`)")
+    if mode == "auto_mode" and props.bootstrap_self_managed_addons:
+        raise ValueError(
+            "EksCluster: bootstrap_self_managed_addons cannot be combined with auto_mode"
+        )
+    if mode == "fargate" and props.workload_identities:
+        raise ValueError("EksCluster: workload_identities need Pod Identity, not on Fargate")
+    zones = props.control_plane_zones
+    if zones is not None and (len(set(zones)) != len(zones) or len(zones) < MIN_CLUSTER_ZONES):
+        raise ValueError(
+            f"EksCluster: control_plane_zones {list(zones)}: at least {MIN_CLUSTER_ZONES} "
+            "distinct zones (EKS needs subnets in two)"
+        )

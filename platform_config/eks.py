@@ -105,8 +105,8 @@ class SampleWorkloadConfig(Section):
 # Version, endpoint access, logging, compute (ComputeConfig, StorageConfig, ElasticLoadBalancing),
 # UpgradePolicy, DeletionProtection, ZonalShiftConfig, ControlPlaneScalingConfig and access entries
 # update in place. The cluster's subnets can change only within the zones it was created in (EKS
-# user guide, network-reqs), so a change of network.availability_zones can fail on the cluster as
-# well.
+# user guide, network-reqs): control_plane_zones keeps it there when network.availability_zones
+# grows.
 class EksConfig(Section):
     """The EKS cluster, named after the environment (cp-sandbox, cp-production). A fixed name
     cannot be replaced by an update (CloudFormation creates the new cluster before deleting the
@@ -123,6 +123,15 @@ class EksConfig(Section):
         ),
     )
     compute: ComputeConfig = Field(default_factory=ComputeConfig)
+    control_plane_zones: list[str] | None = Field(
+        default=None,
+        description=(
+            "Zones of network.availability_zones whose private subnets the control plane uses "
+            "(at least 2; nodes and Fargate pods use every zone); default: every zone. EKS "
+            "accepts new cluster subnets only in the zones the cluster was created in: before "
+            "adding a zone to the network, set this to the zones it has (docs/changing.md)."
+        ),
+    )
     endpoint: EndpointConfig = Field(default_factory=EndpointConfig)
     access: AccessConfig = Field(default_factory=AccessConfig)
     addons: dict[str, AddonConfig | None] = Field(

@@ -10,7 +10,7 @@ import unicodedata
 
 from pydantic import Field, field_validator, model_validator
 
-from container_constructs.checks import foreign_zones
+from container_constructs.checks import MIN_CLUSTER_ZONES, foreign_zones
 from container_constructs.value_formats import ACCOUNT_ID_FORMAT, REGION_FORMAT
 from platform_config.alb_quotas import (
     ALBS_PER_REGION,
@@ -162,6 +162,15 @@ class PlatformConfig(Section):
                 f"({zone_count}), got {nat_gateways}{why}; allowed: 1 for a sandbox, "
                 f"{zone_count} (one per AZ) for production"
             )
+        zones = self.eks.control_plane_zones
+        if self.eks.enabled and zones is not None:
+            outside = [zone for zone in zones if zone not in self.network.availability_zones]
+            if outside or len(set(zones)) != len(zones) or len(zones) < MIN_CLUSTER_ZONES:
+                raise ValueError(
+                    f"eks.control_plane_zones: {zones}; allowed: at least {MIN_CLUSTER_ZONES} "
+                    f"distinct zones of network.availability_zones "
+                    f"({', '.join(self.network.availability_zones)})"
+                )
         if self.region in self.registry.replication_regions:
             raise ValueError(
                 f"registry.replication_regions: {self.region} is the stack's own region; "

@@ -102,6 +102,7 @@ class EksStack(Stack):
                     )
                     for profile in section.compute.fargate_profiles
                 ],
+                control_plane_zones=section.control_plane_zones,
                 public_access_cidrs=(
                     section.endpoint.public_access_cidrs
                     if section.endpoint.access == "public_and_private"

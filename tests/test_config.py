@@ -94,6 +94,19 @@ def test_unknown_environment() -> None:
             "allowed: 1 for a sandbox, 2 (one per AZ) for production",
         ),
         (
+            {"eks": {"control_plane_zones": ["us-east-1a", "us-east-1c"]}},
+            "eks.control_plane_zones: ['us-east-1a', 'us-east-1c']; allowed: at least 2 distinct "
+            "zones of network.availability_zones (us-east-1a, us-east-1b)",
+        ),
+        (
+            {"eks": {"control_plane_zones": ["us-east-1a"]}},
+            "eks.control_plane_zones: ['us-east-1a']; allowed: at least 2 distinct zones",
+        ),
+        (
+            {"eks": {"control_plane_zones": ["us-east-1a", "us-east-1a"]}},
+            "eks.control_plane_zones: ['us-east-1a', 'us-east-1a']; allowed: at least 2 distinct",
+        ),
+        (
             {"network": {"vpc_cidr": "172.17.0.0/16"}},
             "network.vpc_cidr: '172.17.0.0/16' overlaps 172.17.0.0/16 (used by AWS services and "
             "Docker's bridge network); allowed: a private range such as 10.0.0.0/8",

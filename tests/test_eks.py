@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from aws_cdk import Environment, Stack
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_eks_v2 as eks
 from aws_cdk.assertions import Match, Template
 
 from container_constructs.eks_versions import ADDON_VERSIONS
@@ -69,6 +70,8 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
                 },
                 # Production's Container Insights add-on runs DaemonSets: not on Fargate.
                 "addons": {"amazon-cloudwatch-observability": None},
+                # The control plane in two of production's three zones, the pods in all.
+                "control_plane_zones": ["us-east-1a", "us-east-1b"],
             }
         },
     ),
@@ -458,6 +461,20 @@ def test_fargate_profiles_with_selectors_in_private_subnets(variants: dict[str, 
     assert all(
         "PublicSubnet" not in json.dumps(p["Properties"]["Subnets"]) for p in profiles.values()
     )
+
+
+def test_control_plane_zones_keep_the_cluster_while_pods_use_every_zone(
+    variants: dict[str, Template],
+) -> None:
+    """eks.control_plane_zones: the cluster's subnets are those zones' (EKS accepts new ones only
+    in the zones it was created in), the Fargate profiles' every private subnet."""
+    template = variants["fargate"]
+    (cluster,) = template.find_resources("AWS::EKS::Cluster").values()
+    cluster_subnets = cluster["Properties"]["ResourcesVpcConfig"]["SubnetIds"]
+    for profile in template.find_resources("AWS::EKS::FargateProfile").values():
+        subnets = profile["Properties"]["Subnets"]
+        assert len(subnets) == 3
+        assert cluster_subnets == subnets[:2]
 
 
 def test_fargate_runs_coredns_on_fargate_and_has_no_pod_identity_agent(
@@ -881,3 +898,37 @@ def test_every_variant_acknowledgement_is_specific_narrow_and_needed(variants_ou
         if not (ack.scope.endswith(HELD_SCOPES) and "wider than its findings" in problem)
     ]
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("zones", "message"),
+    [
+        (["us-east-1a"], "control_plane_zones \\['us-east-1a'\\]: at least 2 distinct zones"),
+        (["us-east-1a", "us-east-1a"], "at least 2 distinct zones"),
+        (["us-east-1a", "us-east-1c"], "control_plane_zones \\['us-east-1c'\\] have no private"),
+    ],
+)
+def test_the_construct_refuses_control_plane_zones_it_cannot_use(
+    zones: list[str], message: str
+) -> None:
+    """Direct use of EksCluster (the config refuses the same first: test_config.py)."""
+    from container_constructs.eks_cluster import EksCluster
+    from container_constructs.eks_props import EksClusterProps, NodeGroupSpec
+    from container_constructs.network import Network, NetworkProps
+    from tests.helpers.apps import unit_app
+
+    stack = Stack(unit_app(), "Zones", env=Environment(region="us-east-1"))
+    network = Network(
+        stack,
+        "Network",
+        props=NetworkProps(availability_zones=["us-east-1a", "us-east-1b"], nat_gateways=1),
+    )
+    props = EksClusterProps(
+        vpc=network.vpc,
+        cluster_name="zones",
+        version=eks.KubernetesVersion.of("1.36"),
+        node_groups=[NodeGroupSpec(name="system", instance_types=["m7i.large"])],
+        control_plane_zones=zones,
+    )
+    with pytest.raises(ValueError, match=message):
+        EksCluster(stack, "Eks", props=props)

@@ -869,13 +869,20 @@ def platform_configs(draw: st.DrawFn, root: bool = False) -> Raw:
             max_size=3,
         )
     )
+    network = draw(networks(region))
+    eks = draw(eks_sections(certificate_account, repository_names))
+    if draw(st.booleans()):  # the control plane in some of the zones (at least two)
+        zones = network["availability_zones"]
+        eks["control_plane_zones"] = draw(
+            st.lists(st.sampled_from(zones), min_size=2, max_size=len(zones), unique=True)
+        )
     return {
         "region": region,
         "account": account,
         "tags": tags,
         "retain_stateful_resources": draw(st.booleans()),
         "kms_encrypted_logs": draw(st.booleans()),
-        "network": draw(networks(region)),
+        "network": network,
         "registry": registry,
         "ecs": {
             "ec2": draw(ec2_clusters(region, certificate_account, repository_names, root)),
@@ -884,6 +891,6 @@ def platform_configs(draw: st.DrawFn, root: bool = False) -> Raw:
                 managed_instances_clusters(region, certificate_account, repository_names)
             ),
         },
-        "eks": draw(eks_sections(certificate_account, repository_names)),
+        "eks": eks,
         "operations": draw(operations()),
     }

@@ -95,7 +95,8 @@ NETWORK_AND_USERS = (
     FARGATE_SERVICES_1,
     names.EKS_UNIT,
 )
-THREE_ZONES = {"network": {"availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"]}}
+TWO_ZONES = ["us-east-1a", "us-east-1b"]
+THREE_ZONES = {"network": {"availability_zones": [*TWO_ZONES, "us-east-1c"]}}
 CANARY = {"strategy": "canary", "step_bake_minutes": 3, "bake_time_minutes": 3}
 
 # The sandbox's EKS node group and the EKS changes' values.
@@ -574,11 +575,16 @@ CATALOGUE: tuple[Change, ...] = (
         "a third availability zone",
         after=THREE_ZONES,
         # The EKS cluster's private subnets gain the new zone, which EKS refuses: a cluster's
-        # subnets stay in the zones it was created in (eks-cluster-zones). The cluster is
-        # recreated: its stack destroyed, then the change deployed.
+        # subnets stay in the zones it was created in (eks-cluster-zones). The control plane in
+        # every zone takes a new cluster: its stack destroyed, then the change deployed; the next
+        # entry keeps the cluster.
         refused=("eks-cluster-zones",),
-        fixed_by="the EKS control plane kept in the zones it was created in (nodes in all)",
         sequence=(Step(THREE_ZONES, destroy=(names.EKS_UNIT,)),),
+    ),
+    Change(
+        "availability-zone-added-control-plane-kept",
+        "a third availability zone, the EKS control plane kept in the first two",
+        after={**THREE_ZONES, "eks": {"control_plane_zones": TWO_ZONES}},
     ),
     Change(
         "vpc-cidr-changed",

@@ -6,9 +6,10 @@ the cluster" (Amazon EKS user guide, "View Amazon EKS networking requirements fo
 subnets", https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html, read 2026-12-05;
 aws/containers-roadmap#2330 asks for it: "not supported by the AWS service and you have to
 recreate the entire EKS control plane"). The platform puts the cluster in the private subnets of
-every zone of network.availability_zones, so a zone added makes the EKS stack's update fail at the
-cluster (UpdateClusterConfig) after the network stack has added the zone. Zones are read from the
-subnets' AvailabilityZone in the stack that exports them.
+every zone of network.availability_zones unless eks.control_plane_zones names some, so a zone
+added makes the EKS stack's update fail at the cluster (UpdateClusterConfig) after the network
+stack has added the zone. Zones are read from the subnets' AvailabilityZone in the stack that
+exports them.
 """
 
 from __future__ import annotations
@@ -88,9 +89,11 @@ def _refusal(
         "was created in, so its stack's update fails at the cluster (the network keeps the zone)"
     )
     steps = (
-        f"Recreate the cluster in the new zones: `node_modules/.bin/cdk destroy --app "
+        "Keep the control plane in the zones it was created in: set eks.control_plane_zones to "
+        f"{sorted(was)} in the same change (its nodes and Fargate pods use every zone), then "
+        "`make deploy`.",
+        "Or recreate the cluster in every zone: `node_modules/.bin/cdk destroy --app "
         f"{transition.recorded_app([stack])} {stack}` (its workloads, add-ons and access entries "
         "go with it; production retains what it retains: docs/deploying.md), then `make deploy`.",
-        "Or keep the cluster where it is: leave network.availability_zones as deployed.",
     )
     return Refusal(RULE_ID, stack, target.path(logical_id), reason, steps)
