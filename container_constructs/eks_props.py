@@ -111,9 +111,9 @@ class EksClusterProps:
         fargate_profiles: Fargate profiles. Default: none (with fargate, one must select
             kube-system for CoreDNS).
         control_plane_zones: the zones whose private subnets the control plane's network
-            interfaces use; the nodes, Fargate pods and kubectl provider use every zone's.
-            EKS accepts new cluster subnets only in the zones the cluster was created in: set
-            these to them before the VPC gains a zone. Default: None (every zone).
+            interfaces use; node groups, Fargate profiles and the kubectl provider use every
+            zone's. EKS accepts new cluster subnets only in the zones the cluster was created
+            in: set these to them before the VPC gains a zone. Default: None (every zone).
         public_access_cidrs: when given, the API endpoint is public-and-private, the public side
             limited to these CIDRs. Default: None (private endpoint only).
         cluster_admin_role_arns: IAM roles given AmazonEKSClusterAdminPolicy. Default: none.

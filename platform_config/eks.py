@@ -127,8 +127,8 @@ class EksConfig(Section):
         default=None,
         description=(
             "Zones of network.availability_zones whose private subnets the control plane uses "
-            "(at least 2; nodes and Fargate pods use every zone); default: every zone. EKS "
-            "accepts new cluster subnets only in the zones the cluster was created in: before "
+            "(at least 2; node groups and Fargate profiles use every zone); default: every zone. "
+            "EKS accepts new cluster subnets only in the zones the cluster was created in: before "
             "adding a zone to the network, set this to the zones it has (docs/changing.md)."
         ),
     )
