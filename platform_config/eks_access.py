@@ -117,8 +117,9 @@ class AccessConfig(Section):
             "after `make deploy`: the EKS stack takes a DeployerAdminArn parameter (default "
             "empty: no entry), which `make deploy` sets to the caller's IAM user or role ARN "
             "(python -m tools.account.caller_arn, at deploy time; synth looks nothing up). The "
-            "next deploy by someone else moves the entry to them. Must not be one of "
-            "cluster_admin_role_arns (EKS refuses a second entry for a principal)."
+            "next deploy by someone else moves the entry to them. A caller listed in this "
+            "section gets no second entry (EKS keeps one per principal); listing one whose "
+            "deployer entry is deployed takes two deploys (`make deploy` stops and says which)."
         ),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,9 +85,13 @@ def test_principals_eks_cannot_take_are_refused(caller: str) -> None:
 class FakeSession:
     """sts:GetCallerIdentity answers `caller`; iam:GetRole the role's `path`, or AccessDenied."""
 
-    def __init__(self, caller: str, path: str | None = None) -> None:
+    def __init__(
+        self, caller: str, path: str | None = None, deployed_admin: str | None = None
+    ) -> None:
         self.caller = caller
         self.path = path
+        # The EKS stack's deployed parameter value; None: the stack does not exist.
+        self.deployed_admin = deployed_admin
         self.calls: list[str] = []
 
     def client(self, service: str, region_name: str | None = None) -> Any:
@@ -102,11 +107,25 @@ class FakeSession:
             raise ClientError(error, "GetRole")  # type: ignore[arg-type]
         return {"Role": {"RoleName": RoleName, "Path": self.path}}
 
+    def describe_stacks(self, StackName: str) -> dict[str, Any]:  # noqa: N803 - boto3's name
+        if self.deployed_admin is None:
+            message = f"Stack with id {StackName} does not exist"
+            error = {"Error": {"Code": "ValidationError", "Message": message}}
+            raise ClientError(error, "DescribeStacks")  # type: ignore[arg-type]
+        parameter = {"ParameterKey": PARAMETER, "ParameterValue": self.deployed_admin}
+        return {"Stacks": [{"StackStatus": "UPDATE_COMPLETE", "Parameters": [parameter]}]}
 
-def _assembly(tmp_path: Path, parameters: dict[str, Any]) -> Path:
-    """A two-stack cloud assembly; only `eks` declares `parameters`."""
+
+def _assembly(tmp_path: Path, parameters: dict[str, Any], admins: Sequence[str] = ()) -> Path:
+    """A two-stack cloud assembly; only `eks` declares `parameters`, with an access entry for
+    each of `admins`."""
+    entries = {
+        f"Admin{index}": {"Type": "AWS::EKS::AccessEntry", "Properties": {"PrincipalArn": arn}}
+        for index, arn in enumerate(admins)
+    }
+    eks_template = {"Parameters": parameters, "Resources": entries}
     artifacts = {}
-    for unit, template in ((names.NETWORK_UNIT, {}), (names.EKS_UNIT, {"Parameters": parameters})):
+    for unit, template in ((names.NETWORK_UNIT, {}), (names.EKS_UNIT, eks_template)):
         name = names.stack_id("x", unit)
         (tmp_path / f"{name}.template.json").write_text(json.dumps(template))
         artifacts[name] = {
@@ -128,6 +147,36 @@ def test_deploy_parameters_name_the_stack_and_the_role(tmp_path: Path) -> None:
         f"{EKS_STACK}:{PARAMETER}=arn:aws:iam::123456789012:role{SSO_PATH}AWSReservedSSO_A_1",
     ]
     assert session.calls == ["sts:eu-west-1", "iam:None"]
+
+
+ALICE = "arn:aws:iam::123456789012:user/alice"
+BOB = "arn:aws:iam::123456789012:user/bob"
+
+
+@pytest.mark.parametrize("deployed", [ALICE, BOB])
+def test_a_deployer_entry_still_deployed_for_a_listed_principal_stops_the_deploy(
+    tmp_path: Path, deployed: str
+) -> None:
+    """Its listed entry would be created before the deployer's is deleted: EKS refuses a second
+    entry for one principal, whoever deploys now."""
+    assembly = _assembly(tmp_path, {PARAMETER: {"Type": "String"}}, admins=[deployed])
+    session = FakeSession(ALICE, deployed_admin=deployed)
+    with pytest.raises(AccountError, match=f"{deployed} has the deployer's access entry in"):
+        deploy_parameters(assembly, session)
+
+
+@pytest.mark.parametrize(("deployed", "value"), [(None, ""), ("", ""), (BOB, "")])
+def test_a_listed_deployer_without_a_deployed_entry_gets_an_empty_parameter(
+    tmp_path: Path, deployed: str | None, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No stack yet, the parameter already empty, or another principal's entry: no clash."""
+    assembly = _assembly(tmp_path, {PARAMETER: {"Type": "String"}}, admins=[ALICE])
+    session = FakeSession(ALICE, deployed_admin=deployed)
+    assert deploy_parameters(assembly, session) == [
+        "--parameters",
+        f"{EKS_STACK}:{PARAMETER}={value}",
+    ]
+    assert "is already an admin" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -218,7 +218,10 @@ def deploy_parameters(assembly: Path, session: Any, override: str = "") -> list[
         return []
     arn = caller_principal_arn(session, next(iter(stacks.values()))[0], override)
     arguments = []
-    for stack, (_, principals) in stacks.items():
+    for stack, (region, principals) in stacks.items():
+        deployed = deployed_admin(session, stack, region) if principals else None
+        if deployed is not None and deployed in principals:
+            raise AccountError(_listed_deployer(stack, deployed))
         value = arn
         if arn in principals:
             print(
@@ -229,6 +232,41 @@ def deploy_parameters(assembly: Path, session: Any, override: str = "") -> list[
             value = ""
         arguments += ["--parameters", f"{stack}:{PARAMETER}={value}"]
     return arguments
+
+
+def deployed_admin(session: Any, stack: str, region: str | None) -> str | None:
+    """The principal of `stack`'s deployer access entry as deployed (its PARAMETER's value), or
+    None: no such stack yet, or the parameter empty."""
+    from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+
+    from tools.plan.deployed import ABSENT
+
+    cloudformation = session.client("cloudformation", region_name=region)
+    try:
+        (described,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error.response.get("Error", {}).get("Message", "")):
+            return None
+        raise AccountError(f"cannot read the deployed parameters of {stack}: {error}") from None
+    if described.get("StackStatus") in ABSENT:
+        return None
+    values = {p["ParameterKey"]: p.get("ParameterValue") for p in described.get("Parameters", [])}
+    return values.get(PARAMETER) or None
+
+
+def _listed_deployer(stack: str, principal: str) -> str:
+    """A principal listed in eks.access whose deployer access entry is still deployed: the deploy
+    creates its listed entry before it deletes the deployer's (a resource whose condition turns
+    false goes in the update's cleanup), and EKS keeps one access entry per principal
+    (CreateAccessEntry: ResourceInUseException), so the EKS stack's update would fail."""
+    return (
+        f"{principal} has the deployer's access entry in {stack} (eks.access.deployer_admin, "
+        "last deploy) and is now listed in eks.access: this deploy would create its second "
+        "access entry before deleting the first, which EKS refuses (one per principal), and the "
+        "EKS stack's update would fail. First `make deploy` with eks.access.deployer_admin "
+        f"false and {principal} not listed (its deployer entry is deleted; kubectl access "
+        "returns with the next deploy), then deploy this change"
+    )
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
