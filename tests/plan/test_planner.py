@@ -11,7 +11,7 @@ import pytest
 from tests.plan.helpers.cases import PLANNER_APP, PLANNER_BASE
 from tools.plan import engine
 from tools.plan.engine import EngineError, StackPair, diff_stacks
-from tools.plan.model import Impact, Plan, StackStatus
+from tools.plan.model import Impact, Plan, StackStatus, StackTemplate
 from tools.plan.planner import PlanError, Request, make_plan
 from tools.plan.report import as_json, render_text
 
@@ -133,6 +133,51 @@ def test_an_engine_that_cannot_run_is_one_error(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(engine, "SCRIPT", engine.SCRIPT.with_name("missing.mjs"))
     with pytest.raises(EngineError, match="the diff engine failed"):
         diff_stacks([StackPair("s", None, APP["registry"])])
+
+
+def _cluster(network: dict[str, object]) -> StackTemplate:
+    properties = {
+        "Name": "c",
+        "RoleArn": "arn:aws:iam::111122223333:role/eks",
+        "ResourcesVpcConfig": {"SubnetIds": ["subnet-1", "subnet-2"]},
+        "KubernetesNetworkConfig": network,
+    }
+    addon = {"ClusterName": {"Ref": "Cluster"}, "AddonName": "metrics-server"}
+    template = {
+        "Resources": {
+            "Cluster": {"Type": "AWS::EKS::Cluster", "Properties": properties},
+            "Addon": {"Type": "AWS::EKS::Addon", "Properties": addon},
+        }
+    }
+    return StackTemplate("eks", template)
+
+
+@pytest.mark.parametrize(
+    ("network", "impact"),
+    [
+        # Auto Mode's load balancing: the schema makes only IpFamily and ServiceIpv4Cidr
+        # create-only, though the engine's specification marks the whole property as replacing.
+        ({"IpFamily": "ipv4", "ElasticLoadBalancing": {"Enabled": True}}, Impact.UPDATE),
+        ({"IpFamily": "ipv6"}, Impact.REPLACE),
+        ({"IpFamily": "ipv4", "ServiceIpv4Cidr": "172.20.0.0/16"}, Impact.REPLACE),
+    ],
+)
+def test_a_replacement_is_decided_by_the_schemas_create_only_properties(
+    network: dict[str, object], impact: Impact
+) -> None:
+    """The add-on naming the cluster is replaced with it (the engine's own propagation), and
+    left alone when the cluster is updated in place."""
+    before = _cluster({"IpFamily": "ipv4"})
+    _, changes = diff_stacks([StackPair("eks", before, _cluster(network))])
+    impacts = {change.logical_id: change.impact for change in changes["eks"]}
+    assert impacts == (
+        {"Cluster": impact}
+        if impact == Impact.UPDATE
+        else {
+            "Cluster": impact,
+            "Addon": Impact.REPLACE,
+        }
+    )
 
 
 def test_a_shifted_services_route_change_notes_the_rewritten_rule(plans: dict[str, Plan]) -> None:

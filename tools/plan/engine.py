@@ -13,14 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.plan.keys import nested_create_only
-from tools.plan.model import (
-    ENGINE_IMPACTS,
-    Impact,
-    PropertyChange,
-    ResourceChange,
-    StackTemplate,
-)
+from tools.plan.model import ENGINE_IMPACTS, PropertyChange, ResourceChange, StackTemplate
+from tools.plan.schema_impact import corrected
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("diff.mjs")
@@ -110,68 +104,15 @@ def _resource_changes(
             )
             for change in resource["changes"]
         )
-        resource_type = resource["new_type"] or resource["old_type"]
-        if impact == Impact.UPDATE and pair.before is not None:
-            impact, changes = _nested_replacement(
-                resource_type,
-                pair.before.resources.get(logical_id, {}).get("Properties", {}) or {},
-                pair.after.resources.get(logical_id, {}).get("Properties", {}) or {},
-                changes,
-            )
         found.append(
             ResourceChange(
                 logical_id=logical_id,
-                resource_type=resource_type,
+                resource_type=resource["new_type"] or resource["old_type"],
                 impact=impact,
                 path=holder.path(logical_id),
                 changes=changes,
             )
         )
+    if pair.before is not None:
+        found = corrected(found, pair.before.resources, pair.after.resources)
     return tuple(sorted(found, key=lambda r: (order.get(r.logical_id, len(order)), r.logical_id)))
-
-
-_ABSENT = object()
-
-
-def _at(properties: Any, path: tuple[str, ...]) -> Any:
-    for step in path:
-        if not isinstance(properties, dict) or step not in properties:
-            return _ABSENT
-        properties = properties[step]
-    return properties
-
-
-def _nested_replacement(
-    resource_type: str,
-    before: dict[str, Any],
-    after: dict[str, Any],
-    changes: tuple[PropertyChange, ...],
-) -> tuple[Impact, tuple[PropertyChange, ...]]:
-    """The impact of an update the engine reports, with the create-only properties it does not
-    see: those below a top-level property (the resource schema's createOnlyProperties, e.g. the
-    Argo CD capability's Configuration/ArgoCd/Namespace). CloudFormation replaces a resource when
-    any create-only property changes ("Update requires: Replacement" in the CloudFormation
-    reference's property tables, which the schema's createOnlyProperties generate)."""
-    replacing = [
-        path for path in nested_create_only(resource_type) if _at(before, path) != _at(after, path)
-    ]
-    if not replacing:
-        return Impact.UPDATE, changes
-    computed = any(_intrinsic(_at(side, path)) for path in replacing for side in (before, after))
-    impact = Impact.MAY_REPLACE if computed else Impact.REPLACE
-    named = {"/".join(path) for path in replacing}
-    return impact, (
-        *(PropertyChange(name, impact) for name in sorted(named)),
-        *changes,
-    )
-
-
-def _intrinsic(value: Any) -> bool:
-    """Whether `value` holds a CloudFormation function (resolved only at deploy time)."""
-    if isinstance(value, dict):
-        return any(key == "Ref" or key.startswith("Fn::") for key in value) or any(
-            _intrinsic(item) for item in value.values()
-        )
-    if isinstance(value, list):
-        return any(_intrinsic(item) for item in value)
-    return False

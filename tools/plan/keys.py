@@ -111,6 +111,18 @@ def _schema(resource_type: str) -> Mapping[str, Any]:
     return schema
 
 
+def replaced_only_below(resource_type: str, name: str) -> bool:
+    """Whether the schema of `resource_type` makes top-level property `name` replace the resource
+    only through create-only properties below it, each a plain path (`nested_create_only`), not
+    `name` as a whole. The diff engine's specification marks such a property as replacing on
+    any change (e.g. AWS::EKS::Cluster's KubernetesNetworkConfig, where only IpFamily and
+    ServiceIpv4Cidr are create-only and Auto Mode's ElasticLoadBalancing updates in place)."""
+    pointers = _schema(resource_type).get("createOnlyProperties", [])
+    below = [p for p in pointers if p.startswith(f"/properties/{name}/")]
+    whole = f"/properties/{name}" in pointers
+    return bool(below) and not whole and not any("*" in p for p in below)
+
+
 @functools.cache
 def nested_create_only(resource_type: str) -> tuple[tuple[str, ...], ...]:
     """The create-only properties of `resource_type` below a top-level property, as paths (e.g.

@@ -429,6 +429,15 @@ CATALOGUE: tuple[Change, ...] = (
     # NodegroupName), so one replaced (InstanceTypes, AmiType, CapacityType, DiskSize and Subnets
     # are create-only) is created next to the old one, which is drained and deleted at the end.
     Change(
+        "eks-auto-mode-on",
+        "EKS Auto Mode turned on (compute.mode managed_nodes -> auto_mode)",
+        # ComputeConfig, StorageConfig and KubernetesNetworkConfig.ElasticLoadBalancing update in
+        # place (UpdateClusterConfig; the schema makes only IpFamily and ServiceIpv4Cidr of
+        # KubernetesNetworkConfig create-only); the node group and the add-ons Auto Mode runs
+        # itself are deleted at the end.
+        after={"eks": {"compute": {"mode": "auto_mode", "node_groups": []}}},
+    ),
+    Change(
         "eks-endpoint-public",
         "the EKS API endpoint opened to CIDRs (private -> public_and_private)",
         # ResourcesVpcConfig updates in place (UpdateClusterConfig).
