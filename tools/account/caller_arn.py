@@ -41,7 +41,12 @@ from typing import Any
 
 from container_constructs.value_formats import IAM_ROLE_ARN, IAM_USER_ARN, STS_ASSUMED_ROLE_ARN
 from stacks import names
-from tools.account.session import AccountError, default_session, one_line_errors
+from tools.account.session import (
+    AccountError,
+    default_session,
+    described_stack,
+    one_line_errors,
+)
 
 PARAMETER = names.DEPLOYER_ADMIN_PARAMETER
 # What `make deploy DEPLOYER_ADMIN_ARN=...` passes as --principal-arn.
@@ -241,14 +246,11 @@ def deployed_admin(session: Any, stack: str, region: str | None) -> str | None:
 
     from tools.plan.deployed import ABSENT
 
-    cloudformation = session.client("cloudformation", region_name=region)
     try:
-        (described,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+        described = described_stack(session.client("cloudformation", region_name=region), stack)
     except ClientError as error:
-        if "does not exist" in str(error.response.get("Error", {}).get("Message", "")):
-            return None
         raise AccountError(f"cannot read the deployed parameters of {stack}: {error}") from None
-    if described.get("StackStatus") in ABSENT:
+    if described is None or described.get("StackStatus") in ABSENT:
         return None
     values = {p["ParameterKey"]: p.get("ParameterValue") for p in described.get("Parameters", [])}
     return values.get(PARAMETER) or None

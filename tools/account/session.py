@@ -100,6 +100,20 @@ def one_line_errors() -> Iterator[None]:
         raise AccountError(str(error)) from None
 
 
+def described_stack(cloudformation: Any, name: str) -> dict[str, Any] | None:
+    """CloudFormation's description of stack `name` (DescribeStacks through the `cloudformation`
+    client), or None when it has no stack by that name (it answers "... does not exist")."""
+    from botocore.exceptions import ClientError
+
+    try:
+        (described,) = cloudformation.describe_stacks(StackName=name)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error.response.get("Error", {}).get("Message", "")):
+            return None
+        raise
+    return dict(described)
+
+
 def caller_account(session: Any, config: PlatformConfig) -> str:
     """The account of the credentials in use; it must be `config.account` when that is set."""
     sts = session.client("sts", region_name=config.region)

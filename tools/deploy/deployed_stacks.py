@@ -36,7 +36,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tools.account.session import AccountError, default_session, one_line_errors
+from tools.account.session import (
+    AccountError,
+    default_session,
+    described_stack,
+    one_line_errors,
+)
 
 BUILD = Path("build")
 RECORD_VERSION = 1
@@ -212,16 +217,8 @@ def forget(environment: str, build: Path = BUILD) -> None:
 
 def stack_exists(session: Any, name: str, region: str | None) -> bool:
     """Whether CloudFormation still has stack `name` (in any state but DELETE_COMPLETE)."""
-    from botocore.exceptions import ClientError  # type: ignore[import-untyped]
-
-    cloudformation = session.client("cloudformation", region_name=region)
-    try:
-        stacks = cloudformation.describe_stacks(StackName=name)["Stacks"]
-    except ClientError as error:
-        if "does not exist" in str(error.response.get("Error", {}).get("Message", "")):
-            return False
-        raise
-    return any(stack["StackStatus"] != "DELETE_COMPLETE" for stack in stacks)
+    described = described_stack(session.client("cloudformation", region_name=region), name)
+    return described is not None and described["StackStatus"] != "DELETE_COMPLETE"
 
 
 def prune(environment: str, session: Any, build: Path = BUILD) -> list[str]:

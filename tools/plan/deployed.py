@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tools.account.session import described_stack
 from tools.deploy.deployed_stacks import assembly_regions
 from tools.plan.model import StackTemplate, State
 
@@ -23,19 +24,12 @@ def deployed_base(
 ) -> tuple[State, str]:
     """Each stack of `app` as CloudFormation holds it in the stack's region; a stack it does not
     have is left out (it is added by the deploy)."""
-    from botocore.exceptions import ClientError  # type: ignore[import-untyped]
-
     regions = assembly_regions(assembly)
     found: dict[str, StackTemplate] = {}
     for name, stack in app.items():
         cloudformation = session.client("cloudformation", region_name=regions.get(name))
-        try:
-            (described,) = cloudformation.describe_stacks(StackName=name)["Stacks"]
-        except ClientError as error:
-            if "does not exist" in str(error.response.get("Error", {}).get("Message", "")):
-                continue
-            raise
-        if described["StackStatus"] in ABSENT:
+        described = described_stack(cloudformation, name)
+        if described is None or described["StackStatus"] in ABSENT:
             continue
         body = cloudformation.get_template(StackName=name, TemplateStage="Original")["TemplateBody"]
         found[name] = StackTemplate(name, _as_dict(body), stack.dependencies)
