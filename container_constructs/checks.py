@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Final
 
 # A Secrets Manager secret name (secrets_manager_name: a secret of the stack's account/region).
@@ -101,6 +101,12 @@ MAX_SECRETS: Final = 40
 # Amazon EKS networking requirements for VPC and subnets": "subnets in at least two different
 # Availability Zones").
 MIN_CLUSTER_ZONES: Final = 2
+
+
+def distinct_cluster_zones(zones: Sequence[str]) -> bool:
+    """Whether `zones` (an EKS control plane's) are at least MIN_CLUSTER_ZONES, none twice."""
+    return len(set(zones)) == len(zones) >= MIN_CLUSTER_ZONES
+
 
 # A numeric uid[:gid]: the volume-permissions init container chowns to it in an image without
 # the app's passwd entries.

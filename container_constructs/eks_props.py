@@ -16,7 +16,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
 from container_constructs import defaults
-from container_constructs.checks import MIN_CLUSTER_ZONES
+from container_constructs.checks import MIN_CLUSTER_ZONES, distinct_cluster_zones
 from container_constructs.common import DEFAULT_LOG_RETENTION
 from container_constructs.eks_addons import AddonSpec, ComputeMode
 from container_constructs.eks_argocd import ArgoCdSpec
@@ -207,7 +207,7 @@ def validate_props(props: EksClusterProps) -> None:
     if mode == "fargate" and props.workload_identities:
         raise ValueError("EksCluster: workload_identities need Pod Identity, not on Fargate")
     zones = props.control_plane_zones
-    if zones is not None and (len(set(zones)) != len(zones) or len(zones) < MIN_CLUSTER_ZONES):
+    if zones is not None and not distinct_cluster_zones(zones):
         raise ValueError(
             f"EksCluster: control_plane_zones {list(zones)}: at least {MIN_CLUSTER_ZONES} "
             "distinct zones (EKS needs subnets in two)"

@@ -10,7 +10,7 @@ import unicodedata
 
 from pydantic import Field, field_validator, model_validator
 
-from container_constructs.checks import MIN_CLUSTER_ZONES, foreign_zones
+from container_constructs.checks import MIN_CLUSTER_ZONES, distinct_cluster_zones, foreign_zones
 from container_constructs.value_formats import ACCOUNT_ID_FORMAT, REGION_FORMAT
 from platform_config.alb_quotas import (
     ALBS_PER_REGION,
@@ -165,7 +165,7 @@ class PlatformConfig(Section):
         zones = self.eks.control_plane_zones
         if self.eks.enabled and zones is not None:
             outside = [zone for zone in zones if zone not in self.network.availability_zones]
-            if outside or len(set(zones)) != len(zones) or len(zones) < MIN_CLUSTER_ZONES:
+            if outside or not distinct_cluster_zones(zones):
                 raise ValueError(
                     f"eks.control_plane_zones: {zones}; allowed: at least {MIN_CLUSTER_ZONES} "
                     f"distinct zones of network.availability_zones "
