@@ -80,8 +80,8 @@ def _without_derived(
         if c.kind == "Property"
         and c.name in old
         and old.get(c.name) == new.get(c.name)
-        and referenced_ids(old[c.name])
-        and referenced_ids(old[c.name]) <= downgraded
+        and bool(named := referenced_ids(old[c.name]))
+        and named <= downgraded
     ]
     if not derived:
         return change

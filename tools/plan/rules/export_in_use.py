@@ -89,21 +89,21 @@ def _refusal(
             f"{them} first: `node_modules/.bin/cdk destroy --app {transition.recorded_app(left)} "
             f"{' '.join(left)}` (what `make destroy` runs for each recorded stack the app lacks).",
         )
+    moving = " and ".join(staying)
     if not staying:
         steps: tuple[str, ...] = (f"Then `make deploy`: nothing imports {export.name} any more.",)
     elif survives:
-        importing = " and ".join(staying)
         steps = (
             f"Keep the export for one deploy: in the code that builds {producer}, add "
             f"`stack.export_value(...)` of the value of {shown} (the CDK then keeps the same "
             f"export name), and run `make deploy`: {producer} keeps {export.name} while the "
-            f"importers ({importing}) move to the new references.",
+            f"importers ({moving}) move to the new references.",
             f"Remove that `export_value` and run `make deploy` again: nothing imports "
             f"{export.name} any more and CloudFormation deletes it.",
         )
     elif what == "removes":
         steps = (
-            f"First move {' and '.join(staying)} off {export.name} while {shown} is still as "
+            f"First move {moving} off {export.name} while {shown} is still as "
             "deployed: deploy the change in a form that keeps that resource (and, with "
             "`stack.export_value(...)`, its export) and lets the importers use its successor.",
             "Then deploy the change itself: nothing imports the old export any more.",
