@@ -213,7 +213,7 @@ def clashes(transition: Transition, kinds: frozenset[str]) -> list[Clash]:
                 continue
             resource = transition.target[stack_name].resources[change.logical_id]
             taken = resource_keys(stack_name, resource, transition.target, transition.renewed)
-            held = {key.value for key in _base_keys_of(transition, stack_name, change.logical_id)}
+            held = {key.value for key in base_keys_of(transition, stack_name, change.logical_id)}
             for key in taken:
                 if key.kind not in kinds:
                     continue
@@ -228,7 +228,8 @@ def clashes(transition: Transition, kinds: frozenset[str]) -> list[Clash]:
     return found
 
 
-def _base_keys_of(transition: Transition, stack: str, logical_id: str) -> list[Key]:
+def base_keys_of(transition: Transition, stack: str, logical_id: str) -> list[Key]:
+    """The keys resource `logical_id` of `stack` held before the deploy (none if it is new)."""
     base_stack = transition.base.get(stack)
     if base_stack is None or logical_id not in base_stack.resources:
         return []

@@ -14,7 +14,7 @@ tools/plan/orphans.py.
 
 from __future__ import annotations
 
-from tools.plan.keys import Clash, clashes, holder_label, resource_keys
+from tools.plan.keys import Clash, base_keys_of, clashes, holder_label, resource_keys
 from tools.plan.model import RETAINING_POLICIES, Impact, Orphan, Refusal
 from tools.plan.references import exports, importers
 from tools.plan.transition import Transition
@@ -43,21 +43,14 @@ def _orphan_refusals(transition: Transition) -> list[Refusal]:
             if change.impact.removes:
                 continue
             resource = transition.target[stack].resources[change.logical_id]
-            kept = _names_held(transition, stack, change.logical_id)
+            # Names it held before: in its stack, not an orphan's (a replacement under one is its
+            # clash with itself).
+            kept = {key.value for key in base_keys_of(transition, stack, change.logical_id)}
             for key in resource_keys(stack, resource, transition.target):
                 orphan = by_key.get(key.value)
                 if key.kind == "name" and orphan is not None and key.value not in kept:
                     refusals.append(_orphan_refusal(transition, stack, change.logical_id, orphan))
     return refusals
-
-
-def _names_held(transition: Transition, stack: str, logical_id: str) -> set[str]:
-    """The names the resource already held before the deploy: held in its stack, not by an orphan
-    (an update keeps them; a replacement under one is the clash of the resource with itself)."""
-    old = transition.base.get(stack)
-    if old is None or logical_id not in old.resources:
-        return set()
-    return {key.value for key in resource_keys(stack, old.resources[logical_id], transition.base)}
 
 
 def _orphan_refusal(transition: Transition, stack: str, logical_id: str, orphan: Orphan) -> Refusal:
