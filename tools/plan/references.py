@@ -128,12 +128,37 @@ def _resolve(
             return _resource_key(stack, parts[0], str(parts[1]), state, renewed)
     if set(value) == {"Fn::ImportValue"} and isinstance(value["Fn::ImportValue"], str):
         name = value["Fn::ImportValue"]
-        for producer_name, producer in state.items():
-            export = exports(producer).get(name)
-            if export is not None:
-                return _resolve(export.value, producer_name, state, renewed, depth + 1)
+        exported = _exported(state, name)
+        if exported is not None:
+            return _resolve(exported[1], exported[0], state, renewed, depth + 1)
         return {"import": name}
     return {key: _resolve(item, stack, state, renewed, depth) for key, item in value.items()}
+
+
+def _exported(state: State, name: str) -> tuple[str, Any] | None:
+    """The stack exporting `name` and the exported value, or None when no stack exports it."""
+    for producer_name, producer in state.items():
+        export = exports(producer).get(name)
+        if export is not None:
+            return producer_name, export.value
+    return None
+
+
+def referenced_resource(
+    value: Any, stack: str, state: State, depth: int = 0
+) -> tuple[str, str] | None:
+    """The (stack, logical id) of the resource `value` names with a `Ref`, directly or through
+    the `Fn::ImportValue` of an exported `Ref`; None for anything else."""
+    if depth > 20 or not isinstance(value, dict):  # an export chain this long is not a CDK app's
+        return None
+    ref = value.get("Ref")
+    if set(value) == {"Ref"} and isinstance(ref, str) and ref in _resources(state, stack):
+        return stack, ref
+    if set(value) == {"Fn::ImportValue"} and isinstance(value["Fn::ImportValue"], str):
+        exported = _exported(state, value["Fn::ImportValue"])
+        if exported is not None:
+            return referenced_resource(exported[1], exported[0], state, depth + 1)
+    return None
 
 
 def _resource_key(

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from tools.plan.model import Impact, Refusal, State
-from tools.plan.references import exports
+from tools.plan.references import referenced_resource
 from tools.plan.transition import Transition
 
 RULE_ID = "eks-cluster-zones"
@@ -63,19 +63,12 @@ def _zones(cluster: Any, stack: str, state: State) -> set[str] | None:
 
 
 def _zone(value: Any, stack: str, state: State) -> str | None:
-    if isinstance(value, dict) and "Fn::ImportValue" in value:
-        name = value["Fn::ImportValue"]
-        for producer in state.values():
-            export = exports(producer).get(name) if isinstance(name, str) else None
-            if export is not None:
-                return _zone(export.value, producer.name, state)
+    found = referenced_resource(value, stack, state)
+    if found is None:
         return None
-    if isinstance(value, dict) and "Ref" in value and stack in state:
-        subnet = state[stack].resources.get(value["Ref"], {})
-        zone = subnet.get("Properties", {}).get("AvailabilityZone")
-        if subnet.get("Type") == "AWS::EC2::Subnet" and isinstance(zone, str):
-            return zone
-    return None
+    subnet = state[found[0]].resources[found[1]]
+    zone = subnet.get("Properties", {}).get("AvailabilityZone")
+    return zone if subnet.get("Type") == "AWS::EC2::Subnet" and isinstance(zone, str) else None
 
 
 def _refusal(
