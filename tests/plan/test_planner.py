@@ -11,7 +11,7 @@ import pytest
 from tests.plan.helpers.cases import PLANNER_APP, PLANNER_BASE
 from tools.plan import engine
 from tools.plan.engine import EngineError, StackPair, diff_stacks
-from tools.plan.model import Impact, Plan, StackStatus, StackTemplate
+from tools.plan.model import Impact, Plan, ResourceChange, StackStatus, StackTemplate
 from tools.plan.planner import PlanError, Request, make_plan
 from tools.plan.report import as_json, render_text
 
@@ -152,24 +152,37 @@ def _cluster(network: dict[str, object]) -> StackTemplate:
     return StackTemplate("eks", template)
 
 
-@pytest.mark.parametrize(
-    ("network", "impact"),
-    [
-        # Auto Mode's load balancing: the schema makes only IpFamily and ServiceIpv4Cidr
-        # create-only, though the engine's specification marks the whole property as replacing.
-        ({"IpFamily": "ipv4", "ElasticLoadBalancing": {"Enabled": True}}, Impact.UPDATE),
-        ({"IpFamily": "ipv6"}, Impact.REPLACE),
-        ({"IpFamily": "ipv4", "ServiceIpv4Cidr": "172.20.0.0/16"}, Impact.REPLACE),
-    ],
-)
+# Auto Mode's load balancing: the schema makes only IpFamily and ServiceIpv4Cidr create-only,
+# though the engine's specification marks the whole property as replacing.
+NETWORK_CHANGES: dict[str, tuple[dict[str, object], Impact]] = {
+    "load-balancing": (
+        {"IpFamily": "ipv4", "ElasticLoadBalancing": {"Enabled": True}},
+        Impact.UPDATE,
+    ),
+    "ip-family": ({"IpFamily": "ipv6"}, Impact.REPLACE),
+    "service-cidr": ({"IpFamily": "ipv4", "ServiceIpv4Cidr": "172.20.0.0/16"}, Impact.REPLACE),
+}
+
+
+@pytest.fixture(scope="module")
+def network_changes() -> dict[str, tuple[ResourceChange, ...]]:
+    """Each of NETWORK_CHANGES against the cluster with `IpFamily: ipv4` alone, diffed in one run
+    of the engine (one stack per case)."""
+    before = _cluster({"IpFamily": "ipv4"})
+    pairs = [
+        StackPair(name, before, _cluster(network)) for name, (network, _) in NETWORK_CHANGES.items()
+    ]
+    return diff_stacks(pairs)[1]
+
+
+@pytest.mark.parametrize("case", NETWORK_CHANGES)
 def test_a_replacement_is_decided_by_the_schemas_create_only_properties(
-    network: dict[str, object], impact: Impact
+    case: str, network_changes: dict[str, tuple[ResourceChange, ...]]
 ) -> None:
     """The add-on naming the cluster is replaced with it (the engine's own propagation), and
     left alone when the cluster is updated in place."""
-    before = _cluster({"IpFamily": "ipv4"})
-    _, changes = diff_stacks([StackPair("eks", before, _cluster(network))])
-    impacts = {change.logical_id: change.impact for change in changes["eks"]}
+    impact = NETWORK_CHANGES[case][1]
+    impacts = {change.logical_id: change.impact for change in network_changes[case]}
     assert impacts == (
         {"Cluster": impact}
         if impact == Impact.UPDATE
