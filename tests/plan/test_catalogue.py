@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,9 @@ from tools.plan.model import Plan, StackStatus, State
 from tools.plan.planner import Request, make_plans, state_after
 
 pytestmark = pytest.mark.integration
+# The day the entries are planned, as `make plan` plans them (its date-dependent rules); the
+# synths date the EKS version checks the same way (tests/helpers/apps.py).
+TODAY = datetime.now(UTC).date()
 
 # What issue 25 asks the catalogue to hold, by entry id.
 REQUIRED = (
@@ -100,6 +104,7 @@ def _sequence_requests(change: Change, synths: Synths) -> list[Request]:
             f"{change.id} step {number}",
             stacks=[names.stack_id(env, unit) for unit in step.stacks] if step.stacks else None,
             accept=step.accept,
+            today=TODAY,
         )
         requests.append(request)
         deployed = state_after(request)
@@ -120,6 +125,7 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> Planned:
                 synths.state(change.environment, change.before),
                 synths.state(change.environment, change.after),
                 f"catalogue: {change.id}",
+                today=TODAY,
             )
             for change in CATALOGUE
         }

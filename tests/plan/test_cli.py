@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -281,3 +282,19 @@ def test_the_plan_reads_the_environments_ledger_of_orphaned_names(
     monkeypatch.setattr(cli, "make_plan", lambda request: requests.append(request) or plan(request))
     run(capsys, assemblies)
     assert [request.orphaned for request in requests] == [ledger]
+
+
+def test_the_plan_is_made_for_the_day_it_runs(
+    capsys: pytest.CaptureFixture[str],
+    assemblies: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rules that depend on the date (eks-upgrade-policy) get today's, in UTC as app.py
+    dates the EKS version checks: a plan never leaves them without one."""
+    made = []
+    make_plan = cli.make_plan
+    monkeypatch.setattr(
+        cli, "make_plan", lambda request: made.append(request) or make_plan(request)
+    )
+    run(capsys, assemblies)
+    assert [request.today for request in made] == [datetime.now(UTC).date()]

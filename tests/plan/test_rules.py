@@ -184,6 +184,20 @@ def test_kubernetes_refusals_give_the_version_steps(plans: dict[str, Plan]) -> N
     assert "cannot downgrade" in down.reason
 
 
+def test_an_upgrade_policy_refusal_says_since_when_and_where_to_upgrade(
+    plans: dict[str, Plan],
+) -> None:
+    """On the plan's day 1.32 is in extended support (since 2026-03-23) and 1.35 and 1.36 are on
+    standard support; a version moved in the same deploy goes first, in a deploy of its own."""
+    (kept,) = plans["extended support disabled in extended support"].refusals
+    assert "Kubernetes 1.32, in extended support since 2026-03-23" in kept.reason
+    assert kept.steps[0] == "Keep eks.upgrade_policy EXTENDED."
+    assert "(1.35, 1.36)" in kept.steps[1]
+    (moving,) = plans["extended support disabled by default, upgrading in the same deploy"].refusals
+    assert "since 2026-12-02" in moving.reason
+    assert "this deploy also moves it to 1.35: deploy that first" in moving.steps[0]
+
+
 def test_stateful_refusal_says_what_stays_behind(plans: dict[str, Plan]) -> None:
     (replaced,) = plans["retained repository replaced"].refusals
     assert "new, empty one" in replaced.reason
@@ -243,3 +257,17 @@ def test_a_name_its_replaced_holder_keeps_is_refused_once_as_a_replacement(
     (refusal,) = [refusal for refusal in refusals if refusal.rule == "fixed-name"]
     assert "is replaced" in refusal.reason
     assert "outside any stack" not in refusal.reason
+
+
+def test_extended_support_starts_on_the_first_day_of_its_billing() -> None:
+    """The release table's end of standard support is the first day of extended support."""
+    from datetime import date, timedelta
+
+    from container_constructs.eks_versions import KUBERNETES_RELEASES
+    from tools.plan.rules.eks_upgrade_policy import in_extended_support
+
+    first = KUBERNETES_RELEASES["1.34"].end_of_standard_support
+    assert in_extended_support("1.34", first) == first
+    assert in_extended_support("1.34", first - timedelta(days=1)) is None
+    assert in_extended_support("1.99", date(2030, 1, 1)) is None
+    assert in_extended_support({"Ref": "Version"}, date(2030, 1, 1)) is None

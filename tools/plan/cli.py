@@ -25,6 +25,7 @@ import json
 import shutil
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tools.account.session import AccountError, default_session, one_line_errors
@@ -112,7 +113,8 @@ def _plan(args: argparse.Namespace) -> Plan:
             base = read_assembly(outdir)
         described = f"git ref {args.base} (its app synthesized for '{args.environment}')"
     orphaned = read_ledger(args.environment, args.build)
-    request = Request(args.environment, base, app, described, stacks, accept, orphaned)
+    today = datetime.now(UTC).date()
+    request = Request(args.environment, base, app, described, stacks, accept, orphaned, today)
     return make_plan(request)
 
 

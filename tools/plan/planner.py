@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
 from tools.plan.engine import StackPair, diff_stacks
 from tools.plan.model import (
@@ -39,6 +40,7 @@ class Request:
         stacks: deploy only these stacks of `app` (`make deploy STACKS=...`); None: all.
         accept: rule ids whose refusals are reported but do not stop the deploy.
         orphaned: the environment's ledger of orphaned names (tools/plan/orphans.py).
+        today: the day the deploy runs (UTC; Transition.today).
     """
 
     environment: str
@@ -48,6 +50,7 @@ class Request:
     stacks: Sequence[str] | None = None
     accept: Collection[str] = ()
     orphaned: tuple[Orphan, ...] = ()
+    today: date | None = None
 
 
 def make_plan(request: Request) -> Plan:
@@ -67,13 +70,10 @@ def make_plans(requests: Sequence[Request], *, staging: bool = True) -> list[Pla
         removals = staged_removals(transition, plan.refusals)
         if not removals:
             continue
-        first = Request(
-            request.environment,
-            request.base,
-            {**request.base, **first_stage(request.base, removals)},
-            request.base_description,
+        first = replace(
+            request,
+            app={**request.base, **first_stage(request.base, removals)},
             stacks=tuple(dict.fromkeys(removal.stack for removal in removals)),
-            accept=request.accept,
         )
         second = replace(request, base=state_after(first))
         staged[index] = (removals, first, second)
@@ -117,6 +117,7 @@ def _plans(requests: Sequence[Request]) -> tuple[list[Plan], list[Transition]]:
             changes=changes,
             app=frozenset(request.app),
             orphaned=request.orphaned,
+            today=request.today,
         )
         plans.append(_plan(request, transition, engine))
         transitions.append(transition)

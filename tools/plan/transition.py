@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 
 from tools.plan.model import Impact, Orphan, ResourceChange, State
@@ -24,6 +25,8 @@ class Transition:
         changes: per deployed stack, its changed resources (the diff engine's).
         app: the stacks of the synthesized app (a base stack outside it has left the app).
         orphaned: names that retained resources outside every stack hold (tools/plan/orphans.py).
+        today: the day the deploy runs (UTC), for what depends on the date (a Kubernetes
+            version's support phase); None: such rules cannot tell and stay silent.
     """
 
     base: State
@@ -32,6 +35,7 @@ class Transition:
     changes: Mapping[str, tuple[ResourceChange, ...]]
     app: frozenset[str] = frozenset()
     orphaned: tuple[Orphan, ...] = ()
+    today: date | None = None
 
     def recorded_app(self, stacks: Iterable[str]) -> str:
         """The recorded copy of the assembly the deployed `stacks` came from, for a `cdk destroy

@@ -6,6 +6,7 @@ requests (PLANNER_CASES, tests/plan/test_planner.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from tests.plan.helpers.templates import (
     Resource,
@@ -42,6 +43,9 @@ from tools.plan.orphans import orphaned
 from tools.plan.planner import Request
 
 E1, E2 = "producer:ExportsOutputRefTopic1", "producer:ExportsOutputRefTopic2"
+# The day every case is planned on: Kubernetes 1.32 and 1.34 are in extended support, 1.35 and
+# 1.36 on standard support (container_constructs/eks_versions.py).
+PLAN_DAY = date(2026, 12, 5)
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,10 @@ def _eks(version: str, *, group: str | None, addons: str | None) -> State:
         "Cni": addon("vpc-cni", addons),
     }
     return state(stack("eks", resources))
+
+
+def _policy(version: str, support_type: str | None) -> State:
+    return state(stack("eks", {"Cluster": eks_cluster(version, support_type)}))
 
 
 def _argocd(capability: Resource) -> State:
@@ -498,6 +506,19 @@ RULE_CASES: dict[str, Case] = {
         _eks("1.36", group="1.36", addons="v2"),
         ("kubernetes-version",),
     ),
+    # eks-upgrade-policy
+    "extended support disabled in extended support": Case(
+        _policy("1.32", "EXTENDED"), _policy("1.32", "STANDARD"), ("eks-upgrade-policy",)
+    ),
+    "extended support disabled by default, upgrading in the same deploy": Case(
+        _policy("1.34", None), _policy("1.35", "STANDARD"), ("eks-upgrade-policy",)
+    ),
+    "extended support disabled on standard support": Case(
+        _policy("1.35", "EXTENDED"), _policy("1.35", "STANDARD"), ()
+    ),
+    "extended support enabled in extended support": Case(
+        _policy("1.32", "STANDARD"), _policy("1.32", "EXTENDED"), ()
+    ),
     # eks-cluster-zones
     "cluster onto a subnet of a new zone": Case(
         _zoned_cluster("A", "C"), _zoned_cluster("A", "C", "D"), ("eks-cluster-zones",)
@@ -581,7 +602,9 @@ PLANNER_CASES: dict[str, Request] = {
 def all_requests() -> dict[str, Request]:
     """Every hand-made case as a plan request, by name (the two sets' names are distinct)."""
     rules = {
-        name: Request("test", case.base, case.app, name, case.stacks, orphaned=case.orphaned)
+        name: Request(
+            "test", case.base, case.app, name, case.stacks, orphaned=case.orphaned, today=PLAN_DAY
+        )
         for name, case in RULE_CASES.items()
     }
     assert not set(rules) & set(PLANNER_CASES)

@@ -564,6 +564,14 @@ CATALOGUE: tuple[Change, ...] = (
         "the EKS upgrade policy STANDARD -> EXTENDED",
         after={"eks": {"upgrade_policy": "EXTENDED"}},
     ),
+    # Clean while the shipped version is on standard support; on a version in extended support
+    # EKS refuses it (eks-upgrade-policy, tests/plan/helpers/cases.py).
+    Change(
+        "eks-upgrade-policy-standard",
+        "the EKS upgrade policy EXTENDED -> STANDARD",
+        before={"eks": {"upgrade_policy": "EXTENDED"}},
+        after={},
+    ),
     Change(
         "eks-deletion-protection-on",
         "EKS deletion protection on",

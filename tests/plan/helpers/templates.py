@@ -112,11 +112,12 @@ def listener_rule(listener_arn: Any, priority: int, path: str = "/*") -> Resourc
     }
 
 
-def eks_cluster(version: str) -> Resource:
-    return {
-        "Type": "AWS::EKS::Cluster",
-        "Properties": {"Name": "cp-test", "Version": version, "RoleArn": "arn:role"},
-    }
+def eks_cluster(version: str, support_type: str | None = None) -> Resource:
+    """Cluster `cp-test` on `version`, with UpgradePolicy `support_type` (None: not set)."""
+    properties: dict[str, Any] = {"Name": "cp-test", "Version": version, "RoleArn": "arn:role"}
+    if support_type is not None:
+        properties["UpgradePolicy"] = {"SupportType": support_type}
+    return {"Type": "AWS::EKS::Cluster", "Properties": properties}
 
 
 def node_group(version: str | None = None) -> Resource:

@@ -13,6 +13,7 @@ from types import ModuleType
 from tools.plan.model import Refusal
 from tools.plan.rules import (
     eks_cluster_zones,
+    eks_upgrade_policy,
     export_in_use,
     fixed_name,
     image_source,
@@ -33,6 +34,7 @@ RULES: tuple[ModuleType, ...] = (
     subnet_cidr,
     kubernetes_version,
     eks_cluster_zones,
+    eks_upgrade_policy,
     stack_left_app,
 )
 RULE_IDS: tuple[str, ...] = tuple(rule.RULE_ID for rule in RULES)
