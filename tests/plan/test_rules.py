@@ -46,6 +46,21 @@ def test_export_in_use_names_the_importer_and_the_two_deploys(plans: dict[str, P
     assert "export_value" in refusal.steps[0]
 
 
+def test_an_importer_that_needs_nothing_new_is_deployed_first_alone(plans: dict[str, Plan]) -> None:
+    """consumer moves from E1 to E2, which the deployed producer exports already: deploying it
+    alone first frees E1, with no code change (no export_value)."""
+    (refusal,) = plans["export removed while its importer moves to one deployed already"].refusals
+    assert refusal.steps == (
+        f'First deploy the importers alone: `make deploy STACKS="consumer"` (their new templates '
+        f"no longer import {E1}, and everything they do import is exported already).",
+        f"Then `make deploy`: nothing imports {E1} any more.",
+    )
+    # Deployed without the importer (STACKS=producer), the plan does not know its new template.
+    name = "export removed while its importer, not deployed, would move to one deployed already"
+    (unknown,) = plans[name].refusals
+    assert "export_value" in unknown.steps[0]
+
+
 def test_an_export_only_a_stack_outside_the_app_imports_is_freed_by_its_destroy(
     plans: dict[str, Plan],
 ) -> None:

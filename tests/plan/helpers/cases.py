@@ -208,6 +208,12 @@ RULE_CASES: dict[str, Case] = {
         *_one_importer_left_app(), ("export-in-use", "stack-left-app")
     ),
     "export kept for one deploy (export_value)": Case(*_pair((E1,), (E1, E2), uses=E2), ()),
+    "export removed while its importer moves to one deployed already": Case(
+        *_pair((E1, E2), (E2,), uses=E2), ("export-in-use",)
+    ),
+    "export removed while its importer, not deployed, would move to one deployed already": Case(
+        *_pair((E1, E2), (E2,), uses=E2), ("export-in-use",), stacks=("producer",)
+    ),
     "exported resource replaced while imported": Case(
         *_pair((E1,), (E1,), uses=E1, replaced=True), ("export-in-use",)
     ),

@@ -64,6 +64,14 @@ def production_service(name: str, priority: int, path: str, **extra: Any) -> dic
     }
 
 
+def workload(name: str, kind: str, **extra: Any) -> dict[str, Any]:
+    """A sandbox Fargate service of `kind` like the shipped sample otherwise (no route; a job has
+    no scaling either: it runs one task per schedule)."""
+    dropped = {"route", "scaling"} if kind == "job" else {"route"}
+    sample = {key: value for key, value in _fargate_sample().items() if key not in dropped}
+    return {**sample, "name": name, "kind": kind, **extra}
+
+
 def fargate(*services: dict[str, Any], **section: Any) -> Overrides:
     """Overrides giving the sandbox's Fargate cluster exactly `services`: services merge by name,
     so each of the config of record's services not among them is removed explicitly (null)."""
@@ -83,6 +91,10 @@ SAMPLE = service("sample", 50, "/*", stack=5)
 API = service("api", 1, "/api/*")
 ADMIN = service("admin", 2, "/admin/*")
 TWO_SERVICES = fargate(API, SAMPLE)
+WORKER = workload("thumbnails", "worker")
+NIGHTLY = {"expression": "cron(0 3 * * ? *)", "time_zone": "Europe/Berlin"}
+JOB = workload("reports", "job", schedule=NIGHTLY)
+BACKEND = workload("pricing", "backend")
 PRODUCTION_SAMPLE = production_service("sample", 50, "/*", stack=5)
 INTERNAL_GROUP = {"internal": {"internal": True}}
 FARGATE_SERVICES_1 = names.ecs_services_unit("fargate", 1)
@@ -383,6 +395,76 @@ CATALOGUE: tuple[Change, ...] = (
         "a service that opens a new services stack (stack: 2)",
         before=TWO_SERVICES,
         after=fargate(API, SAMPLE, service("batch", 11, "/batch/*", stack=2)),
+    ),
+    Change(
+        "worker-add",
+        "a worker added (its own stack: a queue, its dead-letter queue, backlog scaling)",
+        before=TWO_SERVICES,
+        after=fargate(API, SAMPLE, WORKER),
+    ),
+    Change(
+        "worker-remove",
+        "a worker removed",
+        before=fargate(API, SAMPLE, WORKER),
+        after=TWO_SERVICES,
+        # Its stack leaves the app, and cdk deploy never deletes a stack: destroy it.
+        refused=("stack-left-app",),
+        sequence=(
+            Step(
+                TWO_SERVICES,
+                destroy=(names.ecs_workload_unit("fargate", "worker", WORKER["name"]),),
+            ),
+        ),
+    ),
+    Change(
+        "worker-to-job",
+        "a worker turned into a scheduled job (same name)",
+        before=fargate(API, SAMPLE, WORKER),
+        after=fargate(API, SAMPLE, workload(WORKER["name"], "job", schedule=NIGHTLY)),
+        # A kind has a stack of its own: the job's stack is new, the worker's leaves the app.
+        refused=("stack-left-app",),
+        sequence=(
+            Step(
+                fargate(API, SAMPLE, workload(WORKER["name"], "job", schedule=NIGHTLY)),
+                destroy=(names.ecs_workload_unit("fargate", "worker", WORKER["name"]),),
+            ),
+        ),
+    ),
+    Change(
+        "job-add",
+        "a scheduled job added (EventBridge Scheduler runs its task)",
+        before=TWO_SERVICES,
+        after=fargate(API, SAMPLE, JOB),
+    ),
+    Change(
+        "job-schedule",
+        "a scheduled job's schedule",
+        before=fargate(API, SAMPLE, JOB),
+        after=fargate(API, SAMPLE, {**JOB, "schedule": {"expression": "rate(6 hours)"}}),
+    ),
+    Change(
+        "backend-add",
+        "the cluster's first backend (its Service Connect namespace; web services become clients)",
+        before=TWO_SERVICES,
+        after=fargate(API, SAMPLE, BACKEND),
+    ),
+    Change(
+        "backend-remove-last",
+        "the cluster's last backend removed (its Service Connect namespace goes)",
+        before=fargate(API, SAMPLE, BACKEND),
+        after=TWO_SERVICES,
+        # The cluster stack drops the namespace and the clients' group that the web services'
+        # stacks import, and is deployed before them (export-in-use): the backend's stack goes
+        # first, then the web services alone (their new templates import neither).
+        refused=("export-in-use", "stack-left-app"),
+        sequence=(
+            Step(
+                TWO_SERVICES,
+                stacks=(FARGATE_SERVICES_1, names.ecs_services_unit("fargate", 5)),
+                destroy=(names.ecs_workload_unit("fargate", "backend", BACKEND["name"]),),
+            ),
+            Step(TWO_SERVICES),
+        ),
     ),
     Change(
         "kubernetes-upgrade",

@@ -4,7 +4,10 @@ CloudFormation refuses to delete or change an export another stack imports: "Exp
 be deleted as it is in use by <stack>" (the producer's update fails and rolls back). The CDK
 deploys a producer before the stacks that import from it, so a change that moves an importer to a
 new export (e.g. services moving from the HTTP to the HTTPS listener) removes the old export while
-the importer, not deployed yet, still uses it. AWS, Fn::ImportValue restrictions
+the importer, not deployed yet, still uses it. When the importers' new templates no longer import
+it and import nothing the deployed stacks do not export yet, the way out needs no code: deploy
+the importers alone first (`make deploy STACKS=...`, the CLI's `--exclusively`), then the rest.
+AWS, Fn::ImportValue restrictions
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-importvalue.html,
 read 2026-12-03): "You can't modify or remove an output value that is referenced by another
 stack." The CDK's two-deployment way out is `Stack.export_value` (its docstring in aws-cdk-lib
@@ -15,7 +18,14 @@ the reference from the consuming stack", under the automatic reference's export 
 from __future__ import annotations
 
 from tools.plan.model import Refusal, StackTemplate
-from tools.plan.references import Export, canonical, exports, importers, referenced_ids
+from tools.plan.references import (
+    Export,
+    canonical,
+    exports,
+    imported_names,
+    importers,
+    referenced_ids,
+)
 from tools.plan.transition import Transition
 
 RULE_ID = "export-in-use"
@@ -92,6 +102,15 @@ def _refusal(
     moving = " and ".join(staying)
     if not staying:
         steps: tuple[str, ...] = (f"Then `make deploy`: nothing imports {export.name} any more.",)
+    elif _deployable_first(transition, export.name, staying):
+        stacks = " ".join(staying)
+        steps = (
+            f"{'Then' if destroy else 'First'} deploy the importers alone: "
+            f'`make deploy STACKS="{stacks}"` (their new '
+            f"templates no longer import {export.name}, and everything they do import is "
+            "exported already).",
+            f"Then `make deploy`: nothing imports {export.name} any more.",
+        )
     elif survives:
         steps = (
             f"Keep the export for one deploy: in the code that builds {producer}, add "
@@ -118,3 +137,17 @@ def _refusal(
             "their reference back.",
         )
     return Refusal(RULE_ID, producer, export.name, reason, (*destroy, *steps))
+
+
+def _deployable_first(transition: Transition, export_name: str, staying: list[str]) -> bool:
+    """Whether each of `staying` is deployed by this change to a template that no longer imports
+    `export_name` and imports only what the deployed stacks export now, so that deploying them
+    before their producer frees the export."""
+    exported = {name for stack in transition.base.values() for name in exports(stack)}
+    for user in staying:
+        if user not in transition.deployed:
+            return False
+        imported = imported_names(transition.target[user].template)
+        if export_name in imported or not imported <= exported:
+            return False
+    return True
