@@ -24,6 +24,7 @@ from tests.plan.helpers.catalogue import CATALOGUE, Change, Overrides
 from tools.plan.assembly import read_assembly
 from tools.plan.model import Plan, StackStatus, State
 from tools.plan.planner import Request, make_plans, state_after
+from tools.plan.references import exports, importers
 
 pytestmark = pytest.mark.integration
 # The day the entries are planned, as `make plan` plans them (its date-dependent rules); the
@@ -84,19 +85,34 @@ class Synths:
 class Planned:
     plans: dict[str, Plan]  # change id -> its plan
     sequences: dict[str, list[Plan]]  # change id -> the plans of its sequence's steps
+    # change id -> each destroy of its sequence that CloudFormation would refuse: (the stack, the
+    # deployed stacks that import its exports)
+    refused_destroys: dict[str, list[tuple[str, list[str]]]]
     synths: int
     synth_seconds: float
     plan_seconds: float
 
 
-def _sequence_requests(change: Change, synths: Synths) -> list[Request]:
-    """Each step of `change`'s sequence planned against the state the step before left."""
+def _sequence_requests(
+    change: Change, synths: Synths
+) -> tuple[list[Request], list[tuple[str, list[str]]]]:
+    """Each step of `change`'s sequence planned against the state the step before left, and the
+    destroys CloudFormation would refuse: a stack whose exports a stack still deployed imports
+    ("You can't delete a stack if another stack references one of its outputs", AWS,
+    Fn::ImportValue)."""
     env = change.environment
     deployed = dict(synths.state(env, change.before))
     requests = []
+    refused = []
     for number, step in enumerate(change.sequence, start=1):
-        for unit in step.destroy:
-            del deployed[names.stack_id(env, unit)]
+        # One `cdk destroy` of the step's stacks: the CLI deletes importers before producers.
+        gone = {name: deployed.pop(name) for name in (names.stack_id(env, u) for u in step.destroy)}
+        for name, stack in gone.items():
+            users = sorted(
+                {user for export in exports(stack) for user in importers(deployed, export, name)}
+            )
+            if users:
+                refused.append((name, users))
         request = Request(
             env,
             deployed,
@@ -108,7 +124,7 @@ def _sequence_requests(change: Change, synths: Synths) -> list[Request]:
         )
         requests.append(request)
         deployed = state_after(request)
-    return requests
+    return requests, refused
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +145,8 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> Planned:
             )
             for change in CATALOGUE
         }
-        steps = {change.id: _sequence_requests(change, synths) for change in CATALOGUE}
+        sequenced = {change.id: _sequence_requests(change, synths) for change in CATALOGUE}
+    steps = {key: requests for key, (requests, _) in sequenced.items()}
     everything = list(requests.values()) + [r for rs in steps.values() for r in rs]
     started = time.monotonic()
     plans = make_plans(everything)
@@ -137,7 +154,10 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> Planned:
     by_change = dict(zip(requests, plans, strict=False))
     rest = iter(plans[len(requests) :])
     sequences = {key: [next(rest) for _ in rs] for key, rs in steps.items()}
-    result = Planned(by_change, sequences, len(synths.states), synths.seconds, plan_seconds)
+    refused_destroys = {key: refused for key, (_, refused) in sequenced.items()}
+    result = Planned(
+        by_change, sequences, refused_destroys, len(synths.states), synths.seconds, plan_seconds
+    )
     print(
         f"catalogue: {len(CATALOGUE)} changes, {len(everything)} plans, {result.synths} synths "
         f"in {result.synth_seconds:.1f} s, plans in {plan_seconds:.1f} s"
@@ -180,6 +200,7 @@ def test_each_recorded_sequence_deploys_clean_step_by_step(
     for step, plan in zip(change.sequence, planned.sequences[change.id], strict=True):
         assert not plan.refused, _explain(plan)
         assert set(plan.rules) <= set(step.accept)
+    assert planned.refused_destroys[change.id] == []
     assert change.sequence[-1].overrides == change.after
 
 

@@ -80,9 +80,12 @@ def test_a_stack_that_left_the_app_stays_and_is_refused(plans: dict[str, Plan]) 
         ("stack-left-app", "consumer"),
     }
     refusal = next(r for r in plan.refusals if r.stack == "consumer")
-    assert "cdk destroy --app" in refusal.steps[0]
-    assert refusal.steps[0].endswith(
-        "consumer` (what `make destroy` runs for each recorded stack the app lacks)."
+    assert refusal.steps[0].startswith("Destroy it first: `node_modules/.bin/cdk destroy --app ")
+    assert refusal.steps[0].endswith(" --exclusively consumer`.")
+    # consumer imports from producer: the producer's destroy takes it along, importer first.
+    producer = next(r for r in plan.refusals if r.stack == "producer")
+    assert producer.steps[0].endswith(
+        " --exclusively consumer producer` (consumer, which left the app too, imports from it)."
     )
 
 

@@ -68,9 +68,7 @@ def test_an_export_only_a_stack_outside_the_app_imports_is_freed_by_its_destroy(
     assert refusal.rule == "export-in-use"
     assert "consumer left the app" in refusal.steps[0]
     assert "cdk destroy --app" in refusal.steps[0]
-    assert refusal.steps[0].endswith(
-        "consumer` (what `make destroy` runs for each recorded stack the app lacks)."
-    )
+    assert refusal.steps[0].endswith(" --exclusively consumer`.")
     assert "export_value" not in " ".join(refusal.steps)
 
 
@@ -156,6 +154,26 @@ def test_a_retained_holder_keeps_its_name_until_deleted_by_hand(plans: dict[str,
     assert "`cdk import` it" in kept.steps[1]
     (freed,) = plans["named repository under a new logical id"].refusals
     assert freed.steps[-1] == "Then `make deploy`: the name is free."
+
+
+def test_a_stack_that_left_the_app_is_destroyed_after_its_importers_move(
+    plans: dict[str, Plan],
+) -> None:
+    """CloudFormation refuses to delete a stack another imports from: the importer that stays is
+    deployed alone first (accepting this refusal, which stands until the destroy)."""
+    (refusal,) = plans["a stack the app no longer has, imported by one that stays"].refusals
+    assert "refuses to delete it while consumer imports its exports" in refusal.reason
+    assert refusal.steps[0] == (
+        'First deploy consumer alone: `make deploy STACKS="consumer" PLAN_ACCEPT=stack-left-app` '
+        "(the new templates no longer import from producer)."
+    )
+    assert refusal.steps[1].startswith("Then destroy producer: `node_modules/.bin/cdk destroy")
+    assert refusal.steps[2] == "Then `make deploy`."
+    name = "a stack the app no longer has, imported by one not deployed"
+    (unknown,) = plans[name].refusals
+    assert unknown.steps[0].startswith(
+        "First deploy consumer with a config in which they import nothing from producer"
+    )
 
 
 def test_a_rule_left_in_a_stack_outside_the_app_keeps_its_priority(
@@ -286,3 +304,19 @@ def test_extended_support_starts_on_the_first_day_of_its_billing() -> None:
     assert in_extended_support("1.34", first - timedelta(days=1)) is None
     assert in_extended_support("1.99", date(2030, 1, 1)) is None
     assert in_extended_support({"Ref": "Version"}, date(2030, 1, 1)) is None
+
+
+def test_every_destroy_a_refusal_prints_destroys_exactly_the_stacks_it_names(
+    plans: dict[str, Plan],
+) -> None:
+    """Without --exclusively, `cdk destroy` also destroys every stack of the recorded assembly that
+    depends on a named one, which may be a stack the app still has."""
+    destroys = [
+        step
+        for plan in plans.values()
+        for refusal in plan.refusals
+        for step in refusal.steps
+        if "cdk destroy" in step
+    ]
+    assert destroys
+    assert all(" --exclusively " in step for step in destroys), destroys

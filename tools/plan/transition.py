@@ -3,12 +3,15 @@ deploy touches in which order, and each one's resource changes (the diff engine'
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
 from tools.plan.model import Impact, Orphan, ResourceChange, State
+
+# The pinned CDK CLI, from the project's root (package.json).
+CDK_CLI = "node_modules/.bin/cdk"
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,19 @@ class Transition:
         if len(found) == 1 and "" not in found:
             return found.pop()
         return "<the recorded copy of the assembly under build/>"
+
+    def destroy_command(self, stacks: Sequence[str]) -> str:
+        """The command that destroys exactly the deployed `stacks`, from their recorded assembly,
+        importers before producers. `--exclusively`: without it `cdk destroy` also destroys every
+        stack of that assembly that depends on one of them, which may be a stack the app still
+        has (the pinned CLI's `destroy` selects `expandDown(stacks, args.exclusively)`, "Extend the
+        selection with the downstream dependents of the selected stacks, unless `--exclusively`
+        was given", aws-cdk lib/cli/cli.js; the selected stacks are destroyed in dependency
+        order)."""
+        return (
+            f"`{CDK_CLI} destroy --app {self.recorded_app(stacks)} --exclusively "
+            f"{' '.join(stacks)}`"
+        )
 
     def impact(self, stack: str, logical_id: str) -> Impact | None:
         """What the deploy does to a resource; None when nothing (or its stack is not deployed)."""

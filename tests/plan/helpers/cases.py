@@ -378,6 +378,26 @@ RULE_CASES: dict[str, Case] = {
         state(stack("a", {"T": topic()})),
         ("stack-left-app",),
     ),
+    "a stack the app no longer has, imported by one that stays": Case(
+        state(
+            stack("producer", {"Topic1": topic()}, outputs={"O": export(E1, ref("Topic1"))}),
+            stack("consumer", {"Queue": queue_reading(imported(E1))}, depends_on=("producer",)),
+        ),
+        state(stack("consumer", {"Queue": queue_reading("literal")})),
+        ("stack-left-app",),
+    ),
+    "a stack the app no longer has, imported by one not deployed": Case(
+        state(
+            stack("producer", {"Topic1": topic()}, outputs={"O": export(E1, ref("Topic1"))}),
+            stack("consumer", {"Queue": queue_reading(imported(E1))}, depends_on=("producer",)),
+            stack("other", {"T": topic()}),
+        ),
+        state(
+            stack("consumer", {"Queue": queue_reading("literal")}), stack("other", {"T": topic()})
+        ),
+        ("stack-left-app",),
+        stacks=("other",),
+    ),
     "a stack not in STACKS": Case(
         state(stack("a", {"T": topic()}), stack("b", {"T": topic()})),
         state(stack("a", {"T": topic("x")}), stack("b", {"T": topic("y")})),

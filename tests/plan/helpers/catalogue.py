@@ -417,6 +417,22 @@ CATALOGUE: tuple[Change, ...] = (
         ),
     ),
     Change(
+        "worker-remove-with-sender",
+        "a worker removed with the send_to of the service that sent to its queue",
+        before=fargate({**API, "send_to": [WORKER["name"]]}, SAMPLE, WORKER),
+        after=TWO_SERVICES,
+        # The sender's stack imports the worker's queue: CloudFormation refuses to delete the
+        # worker's stack until the sender, deployed alone, no longer does.
+        refused=("stack-left-app",),
+        sequence=(
+            Step(TWO_SERVICES, stacks=(FARGATE_SERVICES_1,), accept=("stack-left-app",)),
+            Step(
+                TWO_SERVICES,
+                destroy=(names.ecs_workload_unit("fargate", "worker", WORKER["name"]),),
+            ),
+        ),
+    ),
+    Change(
         "worker-to-job",
         "a worker turned into a scheduled job (same name)",
         before=fargate(API, SAMPLE, WORKER),

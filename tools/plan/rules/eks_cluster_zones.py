@@ -85,8 +85,8 @@ def _refusal(
         "Keep the control plane in the zones it was created in: set eks.control_plane_zones to "
         f"{sorted(was)} in the same change (its node groups and Fargate profiles use every "
         "zone), then `make deploy`.",
-        "Or recreate the cluster in every zone: `node_modules/.bin/cdk destroy --app "
-        f"{transition.recorded_app([stack])} {stack}` (its workloads, add-ons and access entries "
+        f"Or recreate the cluster in every zone: {transition.destroy_command([stack])} (its "
+        "workloads, add-ons and access entries "
         "go with it; production retains what it retains: docs/deploying.md), then `make deploy`.",
     )
     return Refusal(RULE_ID, stack, target.path(logical_id), reason, steps)

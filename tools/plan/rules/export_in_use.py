@@ -96,8 +96,7 @@ def _refusal(
         them = "it" if len(left) == 1 else "them"
         destroy = (
             f"{' and '.join(left)} left the app (the config no longer makes {them}): destroy "
-            f"{them} first: `node_modules/.bin/cdk destroy --app {transition.recorded_app(left)} "
-            f"{' '.join(left)}` (what `make destroy` runs for each recorded stack the app lacks).",
+            f"{them} first: {transition.destroy_command(left)}.",
         )
     moving = " and ".join(staying)
     if not staying:
@@ -132,7 +131,7 @@ def _refusal(
         steps = (
             f'First deploy the importers without the reference: `make deploy STACKS="{stacks}"` '
             f"with a config in which they do not use {shown}, or destroy them "
-            f"(`node_modules/.bin/cdk destroy --app {transition.recorded_app(staying)} {stacks}`).",
+            f"({transition.destroy_command(staying)}).",
             f"Then deploy the change ({producer} exports the new value), then the importers with "
             "their reference back.",
         )

@@ -97,13 +97,11 @@ def _refusal(transition: Transition, clash: Clash) -> Refusal:
             f"the name ({clash.holder_fate})"
         )
         users = _importers_of(transition, stack)
-        destroyed = " ".join([*users, stack])
         steps = (
             f"Free the name first. Either deploy once without it (take what creates {path}, and "
             f"what uses it, out of the config; importers first: `make deploy STACKS=...`), or, "
             "where the config cannot do without it, destroy its stack and the stacks importing "
-            "from it: `node_modules/.bin/cdk destroy --app "
-            f"{transition.recorded_app([*users, stack])} {destroyed}`. With "
+            f"from it: {transition.destroy_command([*users, stack])}. With "
             "DeletionPolicy Retain the old one stays in the account: save what it holds, then "
             "delete it by hand.",
             "Then deploy the change (`make deploy`): the new one is created under the free name.",
@@ -134,8 +132,7 @@ def _refusal(transition: Transition, clash: Clash) -> Refusal:
         first = (
             f"Free the name first: `make deploy STACKS={holder_stack}` (its new template drops "
             f"{holder_path}; if {holder_stack} is not in the app any more, destroy it: "
-            f"`node_modules/.bin/cdk destroy --app {transition.recorded_app([holder_stack])} "
-            f"{holder_stack}`)."
+            f"{transition.destroy_command([holder_stack])})."
         )
     else:
         first = (

@@ -6,11 +6,19 @@ aws/aws-cdk-cli#787 asks for the change, open, read 2026-12-03). What the config
 keeps running as deployed: a service whose stack emptied keeps serving, its
 listener rule keeps its priority, and a service moved to another stack runs twice, the old copy
 answering first.
+
+Destroying it first is the way out, unless a stack that stays imports one of its exports: "You
+can't delete a stack if another stack references one of its outputs" (AWS, Fn::ImportValue,
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-importvalue.html,
+read 2026-12-05), e.g. a worker removed together with the `send_to` of the service that sent to
+its queue. Those importers are deployed alone first: their new templates no longer import it.
+Importers that left the app too are destroyed with it (one `cdk destroy`, importers first).
 """
 
 from __future__ import annotations
 
-from tools.plan.model import Refusal
+from tools.plan.model import Refusal, StackTemplate
+from tools.plan.references import exports, imported_names, importers
 from tools.plan.transition import Transition
 
 RULE_ID = "stack-left-app"
@@ -26,16 +34,51 @@ def check(transition: Transition) -> list[Refusal]:
     for name, stack in transition.base.items():
         if name in transition.app:
             continue
-        assembly = transition.recorded_app([name])
         reason = (
             f"the app no longer has {name}: `cdk deploy` leaves it and everything in it running "
             f"as deployed ({len(stack.resources)} resources; services keep serving and their "
             "listener rules keep their priorities)"
         )
-        steps = (
-            f"Destroy it first: `node_modules/.bin/cdk destroy --app {assembly} {name}` (what "
-            "`make destroy` runs for each recorded stack the app lacks).",
-            "Then `make deploy`.",
-        )
+        importing = _importers(transition, name, stack)
+        users = [user for user in importing if user in transition.app]
+        # Importers that left the app too go in the same destroy, which deletes them first.
+        gone = [user for user in importing if user not in transition.app]
+        destroy = transition.destroy_command([*gone, name])
+        if gone:
+            verb = "imports" if len(gone) == 1 else "import"
+            destroy += f" ({' and '.join(gone)}, which left the app too, {verb} from it)"
+        if not users:
+            steps: tuple[str, ...] = (f"Destroy it first: {destroy}.", "Then `make deploy`.")
+        else:
+            listed = " and ".join(users)
+            reason += (
+                f"; and CloudFormation refuses to delete it while {listed} "
+                f"import{'s' if len(users) == 1 else ''} its exports"
+            )
+            ready = all(
+                user in transition.deployed and not _imports_from(transition.target[user], stack)
+                for user in users
+            )
+            # This refusal stands until the destroy: the first deploy accepts it.
+            command = f'`make deploy STACKS="{" ".join(users)}" PLAN_ACCEPT={RULE_ID}`'
+            first = (
+                f"First deploy {listed} alone: {command} (the new templates no longer import "
+                f"from {name})."
+                if ready
+                else f"First deploy {listed} with a config in which they import nothing from "
+                f"{name}: {command}."
+            )
+            steps = (first, f"Then destroy {name}: {destroy}.", "Then `make deploy`.")
         refusals.append(Refusal(RULE_ID, name, name, reason, steps))
     return refusals
+
+
+def _importers(transition: Transition, name: str, stack: StackTemplate) -> list[str]:
+    """The deployed stacks that import one of `stack`'s exports, sorted."""
+    return sorted(
+        {user for export in exports(stack) for user in importers(transition.base, export, name)}
+    )
+
+
+def _imports_from(template: StackTemplate, producer: StackTemplate) -> bool:
+    return bool(imported_names(template.template) & set(exports(producer)))

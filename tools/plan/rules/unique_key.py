@@ -107,8 +107,7 @@ def _refusal(transition: Transition, clash: Clash) -> Refusal:
         steps = (
             f"Free it first: `make deploy STACKS={holder_stack}` if the app still has that stack "
             f"(its new template drops or moves {holder_path}), else destroy it "
-            f"(`node_modules/.bin/cdk destroy --app {transition.recorded_app([holder_stack])} "
-            f"{holder_stack}`).",
+            f"({transition.destroy_command([holder_stack])}).",
             "Then `make deploy`.",
         )
         return Refusal(RULE_ID, stack, subject, reason, steps)
