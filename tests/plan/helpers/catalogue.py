@@ -97,6 +97,11 @@ JOB = workload("reports", "job", schedule=NIGHTLY)
 BACKEND = workload("pricing", "backend")
 PRODUCTION_SAMPLE = production_service("sample", 50, "/*", stack=5)
 INTERNAL_GROUP = {"internal": {"internal": True}}
+API_INTERNAL = service("api", 1, "/api/*", load_balancer="internal")
+ALL_INTERNAL = fargate(
+    API_INTERNAL, {**SAMPLE, "load_balancer": "internal"}, load_balancers=INTERNAL_GROUP
+)
+INTERNAL_DEFAULT = fargate(API, SAMPLE, load_balancer={"internal": True})
 FARGATE_SERVICES_1 = names.ecs_services_unit("fargate", 1)
 # The sandbox's network and every stack that runs in it (all but the registry and the alarms).
 NETWORK_AND_USERS = (
@@ -377,6 +382,31 @@ CATALOGUE: tuple[Change, ...] = (
             service("api", 1, "/api/*", load_balancer="internal"),
             SAMPLE,
             load_balancers=INTERNAL_GROUP,
+        ),
+    ),
+    Change(
+        "alb-internal",
+        "the cluster's ALB made internal (its scheme is create-only: a new load balancer)",
+        before=TWO_SERVICES,
+        after=INTERNAL_DEFAULT,
+        # The new ALB and listeners change the exports the services' stacks import, and the CDK
+        # deploys the cluster stack first (export-in-use). The services move to an internal group
+        # and back, each stack leaving an ALB deployed alone first (its new template imports only
+        # what is exported already).
+        refused=("export-in-use",),
+        sequence=(
+            Step(fargate(API_INTERNAL, SAMPLE, load_balancers=INTERNAL_GROUP)),
+            Step(ALL_INTERNAL, stacks=(names.ecs_services_unit("fargate", 5),)),
+            Step(ALL_INTERNAL),
+            Step(
+                deep_merge(
+                    ALL_INTERNAL, {"ecs": {"fargate": {"load_balancer": {"internal": True}}}}
+                )
+            ),
+            Step(
+                INTERNAL_DEFAULT, stacks=(FARGATE_SERVICES_1, names.ecs_services_unit("fargate", 5))
+            ),
+            Step(INTERNAL_DEFAULT),
         ),
     ),
     Change(
