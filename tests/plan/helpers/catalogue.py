@@ -761,6 +761,23 @@ CATALOGUE: tuple[Change, ...] = (
         after={"kms_encrypted_logs": True},
     ),
     Change(
+        "production-kms-encrypted-logs-off",
+        "production: KMS-encrypted log groups off (the key is retained)",
+        environment="production",
+        after={"kms_encrypted_logs": False},
+        # Each cluster stack drops its log key, whose ARN its services' stacks import
+        # (export-in-use): they go first, alone. The keys leave their stacks and stay in the
+        # account (stateful-retained): what they encrypted needs them to decrypt.
+        refused=("export-in-use", "stateful-retained"),
+        sequence=(
+            Step(
+                {"kms_encrypted_logs": False},
+                stacks=(names.ecs_services_unit("ec2", 1), FARGATE_SERVICES_1),
+            ),
+            Step({"kms_encrypted_logs": False}, accept=("stateful-retained",)),
+        ),
+    ),
+    Change(
         "registry-kms-on",
         "the registry encrypted with KMS",
         # Clean: the repositories' names carry the encryption (cp-<env>/kms/<name>), so each
