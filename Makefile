@@ -61,7 +61,7 @@ CONTEXT ?= sample-app
 
 .PHONY: help setup synth test test-integration test-scale test-fuzz test-deploy emulator-deploy lint format diff plan deploy destroy \
 	clean snapshot-update diagram config-reference docs nag-report bench bootstrap preflight-account \
-	retained-resources verify push-image set-image-tag image-digests
+	destroy-stacks retained-resources verify push-image set-image-tag image-digests
 
 help: ## List the targets and the variables they take
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
@@ -183,6 +183,16 @@ destroy: setup ## cdk destroy of every stack of ENV and every stack its deploys 
 		if [ -n "$$assembly" ]; then $(CDK) destroy --app "$$assembly" $$stacks $(CDK_DESTROY_FLAGS); fi; \
 	done 3<<< "$$extra"
 	$(CDK) destroy $(CDK_CONTEXT) --all $(CDK_DESTROY_FLAGS)
+	$(VENV)/bin/python -m tools.deploy.deployed_stacks prune --environment $(ENV)
+
+# A plan's refusal names this for deployed stacks the app no longer has: exactly STACKS, each from
+# the assembly its deploy recorded, importers first; then the record keeps what still exists.
+destroy-stacks: setup ## cdk destroy of exactly STACKS of ENV (as a plan's refusal names them), then the record forgets them
+	@if [ -z "$(STACKS)" ]; then echo 'error: name the stacks: make destroy-stacks STACKS="..."' >&2; exit 2; fi
+	groups="$$($(VENV)/bin/python -m tools.deploy.deployed_stacks groups --environment $(ENV) --stacks "$(STACKS)")"; \
+	while read -r assembly stacks <&3; do \
+		$(CDK) destroy --app "$$assembly" --exclusively $$stacks $(CDK_DESTROY_FLAGS) || exit 1; \
+	done 3<<< "$$groups"
 	$(VENV)/bin/python -m tools.deploy.deployed_stacks prune --environment $(ENV)
 
 retained-resources: setup ## Synth ENV; list retained resources with fixed names, write cdk import mappings

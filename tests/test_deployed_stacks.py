@@ -16,6 +16,7 @@ from tools.deploy.deployed_stacks import (
     RecordError,
     assembly_stacks,
     copies_dir,
+    destroy_groups,
     destroy_list,
     extra_stacks,
     main,
@@ -140,6 +141,46 @@ def test_the_cli_records_lists_extras_and_forgets(
     assert not Path(assembly).exists()
     assert main(["extra", *common, "--assembly", str(tmp_path / "none")]) == 1
     assert "is not a cloud assembly" in capsys.readouterr().err
+
+
+def _depending(outdir: Path, dependencies: dict[str, list[str]]) -> Path:
+    """`outdir`'s manifest with each stack of `dependencies` depending on those stacks."""
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    for stack, on in dependencies.items():
+        manifest["artifacts"][stack]["dependencies"] = on
+    (outdir / "manifest.json").write_text(json.dumps(manifest))
+    return outdir
+
+
+def test_stacks_to_destroy_come_importers_first_each_from_its_recorded_assembly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make destroy-stacks`: services-2 was recorded by an older deploy than the cluster and
+    services-1, and both services stacks import from the cluster: they go first, each group from
+    the assembly that recorded it (CloudFormation refuses to delete a stack another imports
+    from)."""
+    build = tmp_path / "build"
+    cluster = names.stack_id(ENV, names.ecs_cluster_unit("fargate"))
+    services_1 = names.stack_id(ENV, names.ecs_services_unit("fargate", 1))
+    on_cluster = {services_1: [cluster], SERVICES_2: [cluster]}
+    old = record(ENV, _depending(_assembly(tmp_path, "old", WITH_OVERRIDE), on_cluster), build)
+    new = _depending(_assembly(tmp_path, "new", BASE), {services_1: [cluster]})
+    written = record(ENV, new, build, deployed=[cluster, services_1])
+    (old_copy,) = old["assemblies"]
+    new_copy = written["stacks"][cluster]
+    assert new_copy != old_copy
+    assert destroy_groups(written, [cluster, SERVICES_2, services_1]) == [
+        (old_copy, [SERVICES_2]),
+        (new_copy, [services_1, cluster]),
+    ]
+    common = ["groups", "--environment", ENV, "--build", str(build)]
+    assert main([*common, "--stacks", f"{cluster} {SERVICES_2}"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{old_copy} {SERVICES_2}",
+        f"{new_copy} {cluster}",
+    ]
+    assert main([*common, "--stacks", f"{cluster} nope"]) == 1
+    assert capsys.readouterr().err.startswith("error: nope: not recorded as deployed (recorded: ")
 
 
 @pytest.mark.integration

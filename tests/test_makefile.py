@@ -169,6 +169,29 @@ def test_deploy_records_its_stacks_and_destroy_adds_the_recorded_ones() -> None:
     assert extra < recorded < everything < forget
 
 
+def test_destroy_stacks_destroys_exactly_those_importers_first_then_prunes_the_record() -> None:
+    """`make destroy-stacks` (what a plan's refusal names for stacks the app no longer has): the
+    recorded groups of STACKS (importers first), `cdk destroy --exclusively` of each from its
+    recorded assembly, then the record keeps what still exists; without STACKS, one line."""
+    destroy = make(
+        "-n", "destroy-stacks", "ENV=production", "STACKS=a b", "CDK_DESTROY_FLAGS=--force"
+    )
+    groups = destroy.index('deployed_stacks groups --environment production --stacks "a b"')
+    each = destroy.index('destroy --app "$assembly" --exclusively $stacks --force')
+    prune = destroy.index("-m tools.deploy.deployed_stacks prune --environment production")
+    assert groups < each < prune
+    refused = subprocess.run(
+        ["make", "--no-print-directory", "destroy-stacks", "ENV=production"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert refused.returncode == 2
+    assert 'error: name the stacks: make destroy-stacks STACKS="..."' in refused.stderr
+
+
 def test_stacks_selects_what_deploy_and_diff_touch_and_deploy_records() -> None:
     """Without STACKS: `cdk deploy --all`, `cdk diff` of every stack (it has no --all), every
     stack recorded. With STACKS="a b": exactly those deployed, diffed and recorded."""

@@ -80,12 +80,12 @@ def test_a_stack_that_left_the_app_stays_and_is_refused(plans: dict[str, Plan]) 
         ("stack-left-app", "consumer"),
     }
     refusal = next(r for r in plan.refusals if r.stack == "consumer")
-    assert refusal.steps[0].startswith("Destroy it first: `node_modules/.bin/cdk destroy --app ")
-    assert refusal.steps[0].endswith(" --exclusively consumer`.")
+    assert refusal.steps[0] == 'Destroy it first: `make destroy-stacks ENV=test STACKS="consumer"`.'
     # consumer imports from producer: the producer's destroy takes it along, importer first.
     producer = next(r for r in plan.refusals if r.stack == "producer")
-    assert producer.steps[0].endswith(
-        " --exclusively consumer producer` (consumer, which left the app too, imports from it)."
+    assert producer.steps[0] == (
+        'Destroy it first: `make destroy-stacks ENV=test STACKS="consumer producer"` (consumer, '
+        "which left the app too, imports from it)."
     )
 
 

@@ -67,8 +67,7 @@ def test_an_export_only_a_stack_outside_the_app_imports_is_freed_by_its_destroy(
     (refusal,) = plans["export removed while its only importer left the app"].refusals[:1]
     assert refusal.rule == "export-in-use"
     assert "consumer left the app" in refusal.steps[0]
-    assert "cdk destroy --app" in refusal.steps[0]
-    assert refusal.steps[0].endswith(" --exclusively consumer`.")
+    assert refusal.steps[0].endswith('`make destroy-stacks ENV=test STACKS="consumer"`.')
     assert "export_value" not in " ".join(refusal.steps)
 
 
@@ -81,7 +80,7 @@ def test_an_importer_outside_the_app_is_destroyed_before_the_others_move(
     (refusal,) = [r for r in plan.refusals if r.rule == "export-in-use"]
     assert "consumer and other import it" in refusal.reason
     assert refusal.steps[0].startswith("other left the app")
-    assert "cdk destroy --app" in refusal.steps[0]
+    assert 'make destroy-stacks ENV=test STACKS="other"' in refusal.steps[0]
     assert "export_value" in refusal.steps[1]
     assert "importers (consumer) move" in refusal.steps[1]
     assert len(refusal.steps) == 3
@@ -167,7 +166,10 @@ def test_a_stack_that_left_the_app_is_destroyed_after_its_importers_move(
         'First deploy consumer alone: `make deploy STACKS="consumer" PLAN_ACCEPT=stack-left-app` '
         "(the new templates no longer import from producer)."
     )
-    assert refusal.steps[1].startswith("Then destroy producer: `node_modules/.bin/cdk destroy")
+    assert (
+        refusal.steps[1]
+        == 'Then destroy producer: `make destroy-stacks ENV=test STACKS="producer"`.'
+    )
     assert refusal.steps[2] == "Then `make deploy`."
     name = "a stack the app no longer has, imported by one not deployed"
     (unknown,) = plans[name].refusals
@@ -256,22 +258,14 @@ def test_fixed_names_come_from_the_resource_schemas() -> None:
     assert name_properties("Custom::Anything") == ()
 
 
-def test_destroy_steps_name_the_recorded_assembly() -> None:
-    """A step that destroys deployed stacks names the recorded copy of their assembly (what
-    `make deploy` recorded them from), a placeholder only when there is none or several."""
-    from dataclasses import replace
-
+def test_destroy_steps_name_the_environment_and_exactly_the_stacks() -> None:
+    """A step that destroys deployed stacks gives `make destroy-stacks` for the plan's environment
+    (it finds each stack's recorded assembly and updates the record)."""
     from tools.plan.transition import Transition
 
-    recorded = "build/deployed-sandbox/3f2a"
-    base = {
-        "a": replace(stack("a", {"T": topic()}), assembly=recorded),
-        "b": replace(stack("b", {"T": topic()}), assembly=recorded),
-        "c": stack("c", {"T": topic()}),
-    }
-    transition = Transition(base=base, target=base, deployed=(), changes={})
-    assert transition.recorded_app(["a", "b"]) == recorded
-    assert transition.recorded_app(["a", "c"]).startswith("<the recorded copy")
+    base = {"a": stack("a", {"T": topic()})}
+    transition = Transition(base=base, target=base, deployed=(), changes={}, environment="prod")
+    assert transition.destroy_command(["a", "b"]) == '`make destroy-stacks ENV=prod STACKS="a b"`'
 
 
 def test_an_image_from_a_new_repository_is_pushed_before_its_service_deploys(
@@ -306,17 +300,9 @@ def test_extended_support_starts_on_the_first_day_of_its_billing() -> None:
     assert in_extended_support({"Ref": "Version"}, date(2030, 1, 1)) is None
 
 
-def test_every_destroy_a_refusal_prints_destroys_exactly_the_stacks_it_names(
-    plans: dict[str, Plan],
-) -> None:
-    """Without --exclusively, `cdk destroy` also destroys every stack of the recorded assembly that
-    depends on a named one, which may be a stack the app still has."""
-    destroys = [
-        step
-        for plan in plans.values()
-        for refusal in plan.refusals
-        for step in refusal.steps
-        if "cdk destroy" in step
-    ]
-    assert destroys
-    assert all(" --exclusively " in step for step in destroys), destroys
+def test_every_destroy_a_refusal_prints_is_make_destroy_stacks(plans: dict[str, Plan]) -> None:
+    """Never a bare `cdk destroy`: without --exclusively it also destroys the dependents of the
+    named stacks in their recorded assembly, and it leaves them in the record."""
+    steps = [step for plan in plans.values() for r in plan.refusals for step in r.steps]
+    assert any("`make destroy-stacks ENV=test STACKS=" in step for step in steps)
+    assert not [step for step in steps if "cdk destroy" in step]

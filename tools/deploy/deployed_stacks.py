@@ -2,6 +2,7 @@
 
     python -m tools.deploy.deployed_stacks record --environment sandbox --assembly cdk.out
     python -m tools.deploy.deployed_stacks extra --environment sandbox --assembly cdk.out
+    python -m tools.deploy.deployed_stacks groups --environment sandbox --stacks "A B"
     python -m tools.deploy.deployed_stacks prune --environment sandbox
 
 `cdk destroy --all` only knows the stacks of the config it synthesizes now. A stack that only an
@@ -18,11 +19,16 @@ is not among them when `make destroy` runs without that override, and would be l
   as `ASSEMBLY STACK...` lines, one per recorded assembly, newest first: `make destroy` runs
   `cdk destroy --app ASSEMBLY STACK...` for each line, then `cdk destroy --all` of the current
   config, so together they remove the union of both.
+* `groups` prints the named recorded stacks as `ASSEMBLY STACK...` lines in the order that
+  deletes importers before what they import: `make destroy-stacks` (the way out a plan's
+  refusal names for a stack the app no longer has) runs `cdk destroy --app ASSEMBLY
+  --exclusively STACK...` for each line, then `prune`.
 * `record` and `prune` also keep the ledger of names that retained resources outside every stack
   hold (`build/orphaned-<env>.json`, tools/plan/orphans.py), for `make plan`.
-* `prune` (run by `make destroy` after both destroys) keeps in the record only the stacks that
-  still exist (DescribeStacks; a declined confirmation destroys nothing yet exits 0) and removes
-  the record and its copies when none is left. `forget` removes them unconditionally.
+* `prune` (run by `make destroy` after both destroys, and by `make destroy-stacks`) keeps in
+  the record only the stacks that still exist (DescribeStacks; a declined confirmation destroys
+  nothing yet exits 0) and removes the record and its copies when none is left. `forget` removes
+  them unconditionally.
 """
 
 from __future__ import annotations
@@ -205,6 +211,48 @@ def extra_stacks(
     return list(groups.items())
 
 
+def destroy_groups(
+    recorded: Mapping[str, Any], stacks: Sequence[str]
+) -> list[tuple[str, list[str]]]:
+    """The recorded `stacks` as `cdk destroy --app ASSEMBLY --exclusively STACK...` groups (`make
+    destroy-stacks`), each stack before the stacks it depends on, as the CLI orders one group:
+    CloudFormation refuses to delete a stack whose exports another imports. A group is a run of
+    stacks recorded from the same assembly.
+
+    Raises:
+        RecordError: a stack is not recorded as deployed, or its recorded copy is unreadable.
+    """
+    from tools.plan.assembly import AssemblyError, read_assembly
+
+    where: Mapping[str, str] = recorded.get("stacks", {})
+    unknown = sorted(set(stacks) - set(where))
+    if unknown:
+        raise RecordError(
+            f"{', '.join(unknown)}: not recorded as deployed (recorded: "
+            f"{', '.join(sorted(where)) or 'none'})"
+        )
+    copies: dict[str, Any] = {}
+    depends: dict[str, set[str]] = {}
+    for name in dict.fromkeys(stacks):
+        try:
+            copy = copies.setdefault(where[name], read_assembly(Path(where[name])))
+        except AssemblyError as error:
+            raise RecordError(str(error)) from None
+        depends[name] = set(copy[name].dependencies) & set(stacks)
+    order: list[str] = []
+    while len(order) < len(depends):
+        # The stacks none of the remaining others depends on (dependencies have no cycles).
+        remaining = [name for name in depends if name not in order]
+        order += [n for n in remaining if not any(n in depends[m] for m in remaining)]
+    groups: list[tuple[str, list[str]]] = []
+    for name in order:
+        if groups and groups[-1][0] == where[name]:
+            groups[-1][1].append(name)
+        else:
+            groups.append((where[name], [name]))
+    return groups
+
+
 def destroy_list(recorded: Mapping[str, Any], current: Sequence[str]) -> list[str]:
     """Every stack `make destroy` removes: the current config's and the recorded ones."""
     return sorted(set(current) | set(recorded.get("stacks", {})))
@@ -254,12 +302,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m tools.deploy.deployed_stacks",
         description="Record what make deploy deployed; list what make destroy must add.",
     )
-    parser.add_argument("action", choices=("record", "extra", "prune", "forget"))
+    parser.add_argument("action", choices=("record", "extra", "groups", "prune", "forget"))
     parser.add_argument("--environment", required=True, help="environment name, e.g. sandbox")
     parser.add_argument("--assembly", type=Path, default=Path("cdk.out"), help="cloud assembly")
     parser.add_argument(
         "--stacks",
-        help="record: only these space-separated stacks were deployed (default: every stack)",
+        help="record: only these space-separated stacks were deployed (default: every stack); "
+        "groups: the stacks to destroy",
     )
     parser.add_argument("--build", type=Path, default=BUILD, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -280,6 +329,10 @@ def main(argv: Sequence[str] | None = None, session: Any = None) -> int:
         elif args.action == "extra":
             recorded = read_record(args.environment, args.build)
             for where, names in extra_stacks(recorded, assembly_stacks(args.assembly)):
+                print(where, *names)
+        elif args.action == "groups":
+            recorded = read_record(args.environment, args.build)
+            for where, names in destroy_groups(recorded, (args.stacks or "").split()):
                 print(where, *names)
         elif args.action == "prune":
             with one_line_errors():

@@ -118,6 +118,7 @@ def _plans(requests: Sequence[Request]) -> tuple[list[Plan], list[Transition]]:
             app=frozenset(request.app),
             orphaned=request.orphaned,
             today=request.today,
+            environment=request.environment,
         )
         plans.append(_plan(request, transition, engine))
         transitions.append(transition)

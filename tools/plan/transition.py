@@ -3,15 +3,12 @@ deploy touches in which order, and each one's resource changes (the diff engine'
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
 from tools.plan.model import Impact, Orphan, ResourceChange, State
-
-# The pinned CDK CLI, from the project's root (package.json).
-CDK_CLI = "node_modules/.bin/cdk"
 
 
 @dataclass(frozen=True)
@@ -30,6 +27,7 @@ class Transition:
         orphaned: names that retained resources outside every stack hold (tools/plan/orphans.py).
         today: the day the deploy runs (UTC), for what depends on the date (a Kubernetes
             version's support phase); None: such rules cannot tell and stay silent.
+        environment: the environment's name, for the commands the steps give.
     """
 
     base: State
@@ -39,27 +37,19 @@ class Transition:
     app: frozenset[str] = frozenset()
     orphaned: tuple[Orphan, ...] = ()
     today: date | None = None
-
-    def recorded_app(self, stacks: Iterable[str]) -> str:
-        """The recorded copy of the assembly the deployed `stacks` came from, for a `cdk destroy
-        --app` of them (a placeholder when they came from several or from none)."""
-        found = {self.base[name].assembly for name in stacks if name in self.base}
-        if len(found) == 1 and "" not in found:
-            return found.pop()
-        return "<the recorded copy of the assembly under build/>"
+    environment: str = "<environment>"
 
     def destroy_command(self, stacks: Sequence[str]) -> str:
-        """The command that destroys exactly the deployed `stacks`, from their recorded assembly,
-        importers before producers. `--exclusively`: without it `cdk destroy` also destroys every
-        stack of that assembly that depends on one of them, which may be a stack the app still
-        has (the pinned CLI's `destroy` selects `expandDown(stacks, args.exclusively)`, "Extend the
-        selection with the downstream dependents of the selected stacks, unless `--exclusively`
-        was given", aws-cdk lib/cli/cli.js; the selected stacks are destroyed in dependency
-        order)."""
-        return (
-            f"`{CDK_CLI} destroy --app {self.recorded_app(stacks)} --exclusively "
-            f"{' '.join(stacks)}`"
-        )
+        """The command that destroys exactly the deployed `stacks`, importers first, each from the
+        assembly its deploy recorded, and then updates the record (`make destroy-stacks`,
+        tools/deploy/deployed_stacks.py): a `cdk destroy` alone leaves them in the record, which
+        the next plan would still take for deployed. The target passes `--exclusively`: without
+        it `cdk destroy` also destroys every stack of that assembly that depends on one of them,
+        which may be a stack the app still has (the pinned CLI's `destroy` selects
+        `expandDown(stacks, args.exclusively)`, "Extend the selection with the downstream
+        dependents of the selected stacks, unless `--exclusively` was given", aws-cdk
+        lib/cli/cli.js)."""
+        return f'`make destroy-stacks ENV={self.environment} STACKS="{" ".join(stacks)}"`'
 
     def impact(self, stack: str, logical_id: str) -> Impact | None:
         """What the deploy does to a resource; None when nothing (or its stack is not deployed)."""

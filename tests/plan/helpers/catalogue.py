@@ -147,7 +147,7 @@ class Step:
     overrides: Overrides
     stacks: tuple[str, ...] | None = None  # by unit, e.g. ("eks",)
     accept: tuple[str, ...] = ()
-    # Stacks destroyed before the deploy, by unit (`cdk destroy --app <recorded copy> STACK`).
+    # Stacks destroyed before the deploy, by unit (`make destroy-stacks STACKS=...`, one command).
     destroy: tuple[str, ...] = ()
 
 
