@@ -181,6 +181,13 @@ def test_stacks_to_destroy_come_importers_first_each_from_its_recorded_assembly(
     ]
     assert main([*common, "--stacks", f"{cluster} nope"]) == 1
     assert capsys.readouterr().err.startswith("error: nope: not recorded as deployed (recorded: ")
+    elsewhere = ["groups", "--environment", ENV, "--build", str(tmp_path / "other")]
+    assert main([*elsewhere, "--stacks", cluster]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {cluster}: no deploy is recorded here (e.g. a CI runner's checkout): destroy them "
+        f"from an assembly that has them, `node_modules/.bin/cdk destroy --app DIR --exclusively "
+        f"{cluster}`\n"
+    )
 
 
 @pytest.mark.integration

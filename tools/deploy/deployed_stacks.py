@@ -226,10 +226,17 @@ def destroy_groups(
 
     where: Mapping[str, str] = recorded.get("stacks", {})
     unknown = sorted(set(stacks) - set(where))
+    if not stacks:
+        raise RecordError('no stack named: STACKS="..."')
+    if unknown and not where:
+        raise RecordError(
+            f"{', '.join(unknown)}: no deploy is recorded here (e.g. a CI runner's checkout): "
+            "destroy them from an assembly that has them, `node_modules/.bin/cdk destroy --app "
+            f"DIR --exclusively {' '.join(stacks)}`"
+        )
     if unknown:
         raise RecordError(
-            f"{', '.join(unknown)}: not recorded as deployed (recorded: "
-            f"{', '.join(sorted(where)) or 'none'})"
+            f"{', '.join(unknown)}: not recorded as deployed (recorded: {', '.join(sorted(where))})"
         )
     copies: dict[str, Any] = {}
     depends: dict[str, set[str]] = {}
