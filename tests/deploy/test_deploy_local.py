@@ -40,7 +40,7 @@ from tests.deploy.helpers.emulator import ACCOUNT, REGION
 from tests.deploy.helpers.exports import imported_export_names
 from tests.deploy.helpers.inventory import Inventory, take_inventory, template_types
 from tests.helpers.cdk_cli import ROOT
-from tools.deploy.deployed_stacks import extra_stacks, read_record, record
+from tools.deploy.deployed_stacks import destroy_groups, extra_stacks, prune, read_record, record
 
 pytestmark = pytest.mark.deploy
 
@@ -540,11 +540,12 @@ def recorded_leftovers(deployment: Deployment) -> list[tuple[str, str]]:
 def test_destroy_first_removes_a_recorded_stack_the_current_config_lacks(
     deployment: Deployment, inventory_before_destroy: Inventory, tmp_path: Path
 ) -> None:
-    """`make destroy`'s first step with the real CLI: the deployed assembly recorded as `make
-    deploy` records it (tools.deploy.deployed_stacks), a current config without the Fargate
-    services stack (as when only an override made it), and `cdk destroy --app <recorded copy>
-    <that stack> --force` removes exactly that stack; the others stay complete (the later tests
-    destroy them)."""
+    """`make destroy`'s first step and `make destroy-stacks` with the real CLI: the deployed
+    assembly recorded as `make deploy` records it (tools.deploy.deployed_stacks), a current config
+    without the Fargate services stack (as when only an override made it), the recorded group of
+    that stack, and `cdk destroy --app <recorded copy> --exclusively <that stack> --force`
+    removes exactly that stack; the others stay complete (the later tests destroy them). The
+    record then keeps every stack but that one (prune, on the emulator)."""
     assembly = deployment.assembly
     build = tmp_path / "build"
     written = record("sandbox", assembly.outdir, build)
@@ -552,10 +553,26 @@ def test_destroy_first_removes_a_recorded_stack_the_current_config_lacks(
     only_recorded = assembly.stack_name(names.ecs_services_unit("fargate", 1))
     current = [name for name in assembly.stack_templates if name != only_recorded]
     assert extra_stacks(read_record("sandbox", build), current) == [(copy, [only_recorded])]
-    deployment.cdk("destroy-recorded", "destroy", "--app", copy, only_recorded, "--force").check()
+    assert destroy_groups(written, [only_recorded]) == [(copy, [only_recorded])]
+    deployment.cdk(
+        "destroy-recorded", "destroy", "--app", copy, "--exclusively", only_recorded, "--force"
+    ).check()
     statuses = stack_statuses(deployment)
     assert statuses.get(only_recorded, "DELETE_COMPLETE") == "DELETE_COMPLETE"
     assert all(statuses[name] in COMPLETE for name in deployment.stacks if name != only_recorded)
+    left = prune("sandbox", _EmulatorSession(deployment), build)
+    assert only_recorded not in left
+    assert set(left) == set(deployment.stacks) - {only_recorded}
+
+
+@dataclass
+class _EmulatorSession:
+    """What `prune` asks of a boto3 session, answered by the emulator."""
+
+    deployment: Deployment
+
+    def client(self, service: str, region_name: str | None = None) -> object:
+        return self.deployment.server.client(service)
 
 
 def test_destroy_fails_on_the_network_stack_as_recorded(
