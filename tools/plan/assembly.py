@@ -40,7 +40,6 @@ def read_assembly(outdir: Path) -> dict[str, StackTemplate]:
                 for dependency in artifact.get("dependencies", [])
                 if dependency in names
             ),
-            assembly=str(outdir),
         )
     return stacks
 

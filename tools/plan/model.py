@@ -55,7 +55,6 @@ class StackTemplate:
     name: str
     template: Mapping[str, Any]
     dependencies: tuple[str, ...] = ()
-    assembly: str = ""  # the cloud assembly directory it was read from ("" when built by hand)
 
     @property
     def resources(self) -> Mapping[str, Mapping[str, Any]]:
