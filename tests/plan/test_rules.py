@@ -155,6 +155,17 @@ def test_a_retained_holder_keeps_its_name_until_deleted_by_hand(plans: dict[str,
     assert freed.steps[-1] == "Then `make deploy`: the name is free."
 
 
+def test_a_stack_that_left_the_app_says_what_its_destroy_leaves_behind(
+    plans: dict[str, Plan],
+) -> None:
+    (refusal,) = plans["a stack with retained resources the app no longer has"].refusals
+    assert refusal.reason.endswith(
+        "; destroying it leaves what it retains in the account, outside any stack: Queue"
+    )
+    (plain,) = plans["a stack the app no longer has"].refusals
+    assert "retains" not in plain.reason
+
+
 def test_a_stack_that_left_the_app_is_destroyed_after_its_importers_move(
     plans: dict[str, Plan],
 ) -> None:

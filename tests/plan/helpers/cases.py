@@ -378,6 +378,13 @@ RULE_CASES: dict[str, Case] = {
         state(stack("a", {"T": topic()})),
         ("stack-left-app",),
     ),
+    "a stack with retained resources the app no longer has": Case(
+        state(
+            stack("a", {"T": topic()}), stack("worker", {"Queue": retained_queue(), "T": topic()})
+        ),
+        state(stack("a", {"T": topic()})),
+        ("stack-left-app",),
+    ),
     "a stack the app no longer has, imported by one that stays": Case(
         state(
             stack("producer", {"Topic1": topic()}, outputs={"O": export(E1, ref("Topic1"))}),

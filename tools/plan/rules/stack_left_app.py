@@ -17,7 +17,7 @@ Importers that left the app too are destroyed with it (one `cdk destroy`, import
 
 from __future__ import annotations
 
-from tools.plan.model import Refusal, StackTemplate
+from tools.plan.model import RETAINING_POLICIES, Refusal, StackTemplate
 from tools.plan.references import exports, imported_names, importers
 from tools.plan.transition import Transition
 
@@ -39,6 +39,16 @@ def check(transition: Transition) -> list[Refusal]:
             f"as deployed ({len(stack.resources)} resources; services keep serving and their "
             "listener rules keep their priorities)"
         )
+        kept = sorted(
+            stack.label(logical_id)
+            for logical_id, resource in stack.resources.items()
+            if resource.get("DeletionPolicy") in RETAINING_POLICIES
+        )
+        if kept:
+            reason += (
+                f"; destroying it leaves what it retains in the account, outside any stack: "
+                f"{', '.join(kept)}"
+            )
         importing = _importers(transition, name, stack)
         users = [user for user in importing if user in transition.app]
         # Importers that left the app too go in the same destroy, which deletes them first.
