@@ -24,7 +24,7 @@ from tests.plan.helpers.catalogue import CATALOGUE, Change, Overrides
 from tools.plan.assembly import read_assembly
 from tools.plan.model import Plan, StackStatus, State
 from tools.plan.planner import Request, make_plans, state_after
-from tools.plan.references import exports, importers
+from tools.plan.references import importers_of
 
 pytestmark = pytest.mark.integration
 # The day the entries are planned, as `make plan` plans them (its date-dependent rules); the
@@ -108,9 +108,7 @@ def _sequence_requests(
         # One `cdk destroy` of the step's stacks: the CLI deletes importers before producers.
         gone = {name: deployed.pop(name) for name in (names.stack_id(env, u) for u in step.destroy)}
         for name, stack in gone.items():
-            users = sorted(
-                {user for export in exports(stack) for user in importers(deployed, export, name)}
-            )
+            users = importers_of(deployed, stack)
             if users:
                 refused.append((name, users))
         request = Request(

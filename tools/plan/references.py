@@ -60,6 +60,11 @@ def importers(state: State, export_name: str, producer: str) -> list[str]:
     )
 
 
+def importers_of(state: State, stack: StackTemplate) -> list[str]:
+    """The stacks of `state` other than `stack` that import one of its exports, sorted."""
+    return sorted({user for name in exports(stack) for user in importers(state, name, stack.name)})
+
+
 def referenced_ids(value: Any) -> set[str]:
     """The logical ids `value` names with `Ref`, `Fn::GetAtt` or `${...}` in an `Fn::Sub` string
     (pseudo parameters and `${!literal}` left out)."""

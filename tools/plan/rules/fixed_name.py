@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from tools.plan.keys import Clash, base_keys_of, clashes, holder_label, resource_keys
 from tools.plan.model import RETAINING_POLICIES, Impact, Orphan, Refusal
-from tools.plan.references import exports, importers
+from tools.plan.references import importers_of
 from tools.plan.transition import Transition
 
 RULE_ID = "fixed-name"
@@ -73,14 +73,6 @@ def _orphan_refusal(transition: Transition, stack: str, logical_id: str, orphan:
     return Refusal(RULE_ID, stack, target.path(logical_id), reason, steps)
 
 
-def _importers_of(transition: Transition, stack: str) -> list[str]:
-    """The deployed stacks that import any export of `stack`, sorted."""
-    found: set[str] = set()
-    for name in exports(transition.base[stack]):
-        found.update(importers(transition.base, name, stack))
-    return sorted(found)
-
-
 def _refusal(transition: Transition, clash: Clash) -> Refusal:
     stack, logical_id = clash.taker
     holder_stack = clash.holder[0]
@@ -96,7 +88,7 @@ def _refusal(transition: Transition, clash: Clash) -> Refusal:
             "creates the new one first and the create fails (already exists): the old one holds "
             f"the name ({clash.holder_fate})"
         )
-        users = _importers_of(transition, stack)
+        users = importers_of(transition.base, transition.base[stack])
         steps = (
             f"Free the name first. Either deploy once without it (take what creates {path}, and "
             f"what uses it, out of the config; importers first: `make deploy STACKS=...`), or, "

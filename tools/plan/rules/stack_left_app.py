@@ -18,7 +18,7 @@ Importers that left the app too are destroyed with it (one `cdk destroy`, import
 from __future__ import annotations
 
 from tools.plan.model import RETAINING_POLICIES, Refusal, StackTemplate
-from tools.plan.references import exports, imported_names, importers
+from tools.plan.references import exports, imported_names, importers_of
 from tools.plan.transition import Transition
 
 RULE_ID = "stack-left-app"
@@ -49,7 +49,7 @@ def check(transition: Transition) -> list[Refusal]:
                 f"; destroying it leaves what it retains in the account, outside any stack: "
                 f"{', '.join(kept)}"
             )
-        importing = _importers(transition, name, stack)
+        importing = importers_of(transition.base, stack)
         users = [user for user in importing if user in transition.app]
         # Importers that left the app too go in the same destroy, which deletes them first.
         gone = [user for user in importing if user not in transition.app]
@@ -81,13 +81,6 @@ def check(transition: Transition) -> list[Refusal]:
             steps = (first, f"Then destroy {name}: {destroy}.", "Then `make deploy`.")
         refusals.append(Refusal(RULE_ID, name, name, reason, steps))
     return refusals
-
-
-def _importers(transition: Transition, name: str, stack: StackTemplate) -> list[str]:
-    """The deployed stacks that import one of `stack`'s exports, sorted."""
-    return sorted(
-        {user for export in exports(stack) for user in importers(transition.base, export, name)}
-    )
 
 
 def _imports_from(template: StackTemplate, producer: StackTemplate) -> bool:
