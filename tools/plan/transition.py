@@ -3,10 +3,11 @@ deploy touches in which order, and each one's resource changes (the diff engine'
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import Any
 
 from tools.plan.model import Impact, Orphan, ResourceChange, State
 
@@ -50,6 +51,26 @@ class Transition:
         dependents of the selected stacks, unless `--exclusively` was given", aws-cdk
         lib/cli/cli.js)."""
         return f'`make destroy-stacks ENV={self.environment} STACKS="{" ".join(stacks)}"`'
+
+    def kept_resources(
+        self, resource_type: str
+    ) -> Iterator[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]]:
+        """(stack, logical id, properties before, properties after) of each resource of
+        `resource_type` that a deployed stack has before and after the deploy, under the same
+        logical id."""
+        for stack in self.deployed:
+            before = self.base.get(stack)
+            if before is None:
+                continue
+            for logical_id, resource in self.target[stack].resources.items():
+                old = before.resources.get(logical_id)
+                if resource["Type"] == resource_type and old and old["Type"] == resource_type:
+                    yield (
+                        stack,
+                        logical_id,
+                        old.get("Properties", {}),
+                        resource.get("Properties", {}),
+                    )
 
     def impact(self, stack: str, logical_id: str) -> Impact | None:
         """What the deploy does to a resource; None when nothing (or its stack is not deployed)."""

@@ -15,6 +15,7 @@ version and the policy is not documented: the version goes first, in a deploy of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -35,7 +36,7 @@ STANDARD = "STANDARD"
 DEFAULT_SUPPORT_TYPE = "EXTENDED"
 
 
-def support_type(properties: dict[str, Any]) -> Any:
+def support_type(properties: Mapping[str, Any]) -> Any:
     return properties.get("UpgradePolicy", {}).get("SupportType", DEFAULT_SUPPORT_TYPE)
 
 
@@ -52,28 +53,18 @@ def check(transition: Transition) -> list[Refusal]:
     if transition.today is None:
         return []
     refusals = []
-    for stack in transition.deployed:
-        before = transition.base.get(stack)
-        if before is None:
+    for stack, logical_id, old_properties, new_properties in transition.kept_resources(CLUSTER):
+        if support_type(new_properties) != STANDARD or support_type(old_properties) == STANDARD:
             continue
-        after = transition.target[stack]
-        for logical_id, resource in after.resources.items():
-            old = before.resources.get(logical_id)
-            if resource["Type"] != CLUSTER or old is None or old["Type"] != CLUSTER:
-                continue
-            old_properties = old.get("Properties", {})
-            new_properties = resource.get("Properties", {})
-            if support_type(new_properties) != STANDARD or support_type(old_properties) == STANDARD:
-                continue
-            version = old_properties.get("Version")
-            since = in_extended_support(version, transition.today)
-            if since is None:
-                continue
-            refusals.append(
-                _refusal(
-                    transition, stack, logical_id, version, new_properties.get("Version"), since
-                )
+        version = old_properties.get("Version")
+        since = in_extended_support(version, transition.today)
+        if since is None:
+            continue
+        refusals.append(
+            _refusal(
+                transition, stack, logical_id, str(version), new_properties.get("Version"), since
             )
+        )
     return refusals
 
 

@@ -39,23 +39,14 @@ def minor(version: Any) -> tuple[int, int] | None:
 
 def check(transition: Transition) -> list[Refusal]:
     refusals = []
-    for stack in transition.deployed:
-        before = transition.base.get(stack)
-        after = transition.target[stack]
-        if before is None:
+    for stack, logical_id, old_properties, new_properties in transition.kept_resources(CLUSTER):
+        old_version, new_version = old_properties.get("Version"), new_properties.get("Version")
+        was, now = minor(old_version), minor(new_version)
+        if was is None or now is None or was == now:
             continue
-        for logical_id, resource in after.resources.items():
-            old = before.resources.get(logical_id)
-            if resource["Type"] != CLUSTER or old is None or old["Type"] != CLUSTER:
-                continue
-            old_version = old.get("Properties", {}).get("Version")
-            new_version = resource.get("Properties", {}).get("Version")
-            was, now = minor(old_version), minor(new_version)
-            if was is None or now is None or was == now:
-                continue
-            refusals.extend(
-                _version_change(transition, stack, logical_id, str(old_version), str(new_version))
-            )
+        refusals.extend(
+            _version_change(transition, stack, logical_id, str(old_version), str(new_version))
+        )
     return refusals
 
 
