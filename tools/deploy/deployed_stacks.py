@@ -223,6 +223,7 @@ def destroy_groups(
         RecordError: a stack is not recorded as deployed, or its recorded copy is unreadable.
     """
     from tools.plan.assembly import AssemblyError, read_assembly
+    from tools.plan.transition import deploy_order
 
     where: Mapping[str, str] = recorded.get("stacks", {})
     unknown = sorted(set(stacks) - set(where))
@@ -238,19 +239,20 @@ def destroy_groups(
         raise RecordError(
             f"{', '.join(unknown)}: not recorded as deployed (recorded: {', '.join(sorted(where))})"
         )
-    copies: dict[str, Any] = {}
-    depends: dict[str, set[str]] = {}
+    # Each recorded copy read once; stacks of one copy next to each other, so that a copy's
+    # stacks stay in one group where their dependencies allow it.
+    by_copy: dict[str, list[str]] = {}
     for name in dict.fromkeys(stacks):
+        by_copy.setdefault(where[name], []).append(name)
+    state = {}
+    for copy, names in by_copy.items():
         try:
-            copy = copies.setdefault(where[name], read_assembly(Path(where[name])))
+            read = read_assembly(Path(copy))
         except AssemblyError as error:
             raise RecordError(str(error)) from None
-        depends[name] = set(copy[name].dependencies) & set(stacks)
-    order: list[str] = []
-    while len(order) < len(depends):
-        # The stacks none of the remaining others depends on (dependencies have no cycles).
-        remaining = [name for name in depends if name not in order]
-        order += [n for n in remaining if not any(n in depends[m] for m in remaining)]
+        state.update({name: read[name] for name in names})
+    # Destroyed in the reverse of the order they deploy in: each before what it depends on.
+    order = reversed(deploy_order(state, set(state)))
     groups: list[tuple[str, list[str]]] = []
     for name in order:
         if groups and groups[-1][0] == where[name]:
