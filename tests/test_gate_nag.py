@@ -3,7 +3,6 @@ validation plugin, and every acknowledgement specific, narrow and still needed."
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from tests.helpers.acknowledgements import (
     unacknowledged_violations,
 )
 from tests.helpers.assembly import Assembly
-from tests.helpers.cdk_cli import ROOT
+from tests.helpers.make import make
 
 
 def acknowledgements_of(assembly: Assembly) -> list[Acknowledgement]:
@@ -59,14 +58,7 @@ def test_nag_report_prints_rule_resource_and_reason(sandbox: Assembly) -> None:
 def test_make_nag_report_runs_the_report_of_the_rule_pack_only() -> None:
     """`make nag-report` is a user command: after the CLI's synth it runs the rule pack's report
     module on the assembly, and nothing of tests/."""
-    commands = subprocess.run(
-        ["make", "--no-print-directory", "-n", "-o", "setup", "nag-report"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.splitlines()
+    commands = make("-n", "-o", "setup", "nag-report").splitlines()
     modules = [line.split(" -m ")[1].split()[0] for line in commands if " -m " in line]
     assert modules == ["container_constructs.rules.report"]
     assert not [line for line in commands if "tests" in line]

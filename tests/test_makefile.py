@@ -21,7 +21,7 @@ import pytest
 from _pytest.mark.expression import Expression
 
 from tests.helpers.cdk_cli import ROOT
-from tests.helpers.make import help_targets, make, phony_targets
+from tests.helpers.make import help_targets, make, phony_targets, run_make
 
 HELP_TARGETS = help_targets()
 # What push-image and set-image-tag need to expand.
@@ -39,27 +39,13 @@ def test_help_lists_every_command_once_with_what_it_does() -> None:
 def test_every_listed_target_dry_runs() -> None:
     """`make -n` of every target at once: each exists and expands (an unknown target, a missing
     prerequisite or a broken variable fails it)."""
-    result = subprocess.run(
-        ["make", "--no-print-directory", "-n", "-k", *HELP_TARGETS, *IMAGE_VARIABLES],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    result = run_make("-n", "-k", *HELP_TARGETS, *IMAGE_VARIABLES)
     assert result.returncode == 0, result.stderr
 
 
 def test_an_unknown_target_fails_the_dry_run() -> None:
     """The failing case of the check above."""
-    result = subprocess.run(
-        ["make", "--no-print-directory", "-n", "synth", "no-such-target"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    result = run_make("-n", "synth", "no-such-target")
     assert result.returncode != 0
     assert "no-such-target" in result.stderr
 
@@ -180,14 +166,7 @@ def test_destroy_stacks_destroys_exactly_those_importers_first_then_prunes_the_r
     each = destroy.index('destroy --app "$assembly" --exclusively $stacks --force')
     prune = destroy.index("-m tools.deploy.deployed_stacks prune --environment production")
     assert groups < each < prune
-    refused = subprocess.run(
-        ["make", "--no-print-directory", "destroy-stacks", "ENV=production"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    refused = run_make("destroy-stacks", "ENV=production")
     assert refused.returncode == 2
     assert 'error: name the stacks: make destroy-stacks STACKS="..."' in refused.stderr
 

@@ -116,14 +116,7 @@ def test_deploy_deploys_the_committed_config_of_record_without_overrides() -> No
         assert f"{variable}=" not in text, variable
     run = deploy["run"].replace('"$TARGET_ENV"', "sandbox")
     environment = {k: v for k, v in os.environ.items() if k not in {"OVERRIDES", "CONFIG"}}
-    expanded = subprocess.run(
-        ["make", "--no-print-directory", "-n", *shlex.split(run)[1:]],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    expanded = make("-n", *shlex.split(run)[1:], env=environment)
     synth = [
         line for line in expanded.splitlines() if line.startswith("cdk ") and " synth " in line
     ]

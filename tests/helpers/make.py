@@ -8,10 +8,12 @@ from collections.abc import Mapping
 from tests.helpers.cdk_cli import ROOT
 
 
-def make(*args: str, check: bool = True, env: Mapping[str, str] | None = None) -> str:
-    """stdout of `make ARGS` in the repository (`-n` to see the commands without running them),
-    in `env` (default: this process's environment)."""
-    result = subprocess.run(
+def run_make(
+    *args: str, check: bool = False, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`make ARGS` in the repository, as run (its exit code, stdout and stderr), in `env`
+    (default: this process's environment)."""
+    return subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=ROOT,
         env=env,
@@ -20,7 +22,12 @@ def make(*args: str, check: bool = True, env: Mapping[str, str] | None = None) -
         check=check,
         timeout=60,
     )
-    return result.stdout
+
+
+def make(*args: str, check: bool = True, env: Mapping[str, str] | None = None) -> str:
+    """stdout of `make ARGS` in the repository (`-n` to see the commands without running them),
+    in `env` (default: this process's environment)."""
+    return run_make(*args, check=check, env=env).stdout
 
 
 def help_targets() -> list[str]:

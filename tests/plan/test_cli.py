@@ -6,7 +6,6 @@ change: these tests are about the plumbing (the rules on real engine answers: te
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.cdk_cli import ROOT
+from tests.helpers.make import make
 from tests.plan.helpers.cases import PLANNER_APP, PLANNER_BASE
 from tools.deploy.deployed_stacks import record
 from tools.plan import cli, planner
@@ -154,15 +153,7 @@ def test_a_missing_assembly_is_an_error(capsys: pytest.CaptureFixture[str], tmp_
 
 
 def _make(*args: str) -> list[str]:
-    result = subprocess.run(
-        ["make", "--no-print-directory", "-n", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return result.stdout.splitlines()
+    return make("-n", *args).splitlines()
 
 
 def test_make_deploy_plans_before_it_deploys_and_passes_stacks_and_accept() -> None:
