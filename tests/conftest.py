@@ -11,12 +11,14 @@ CloudFormation validation engine) takes 1-3 s, and the first one in a process a 
   every test of an environment reads those assemblies (`sandbox`, `production`, `assemblies`, or
   `assembly`, which runs a test once per environment). A module that needs another app builds it in
   a module-scoped fixture, once.
-- Two checks run in other processes beside the rest of the suite (this machine has 2 cores and the
-  in-process work uses one), each started only when a selected test needs it (the `cli_synth` and
-  `lint_run` fixtures): the suite's one real-CLI synth, `cdk synth` of the sandbox as a user
-  runs it, offline, started before the in-process synths (tests/test_cli_synth.py proves it
-  writes the in-process `sandbox`'s assembly, file for file); and cfn-lint over both environments,
-  started once they exist (tests/test_gate_cfn_lint.py).
+- Work that waits on another process runs beside the rest of the suite (this machine has 2 cores
+  and the in-process work uses one), each started only when a selected test needs it: the suite's
+  one real-CLI synth (`cli_synth`), `cdk synth` of the sandbox as a user runs it, offline,
+  started before the in-process synths (tests/test_cli_synth.py proves it writes the in-process
+  `sandbox`'s assembly, file for file); cfn-lint over both environments (`lint_run`), started
+  once they exist (tests/test_gate_cfn_lint.py); and the commands of tests/helpers/commands.py
+  (`outcome`: a tool run as a user runs it, a fresh interpreter's imports, the plan's cases),
+  started with them in a whole run. In a whole run the tests that read these run last.
 
 Tiers, by marker. A test's tier is the marker on it or on its module (`pytestmark`), nothing
 else: not its directory, not its fixtures. The selection is pytest's own `-m`: pyproject.toml's
@@ -48,13 +50,14 @@ docs/performance.md has the measurement).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.helpers import early
+from tests.helpers.early import Outcome
 from tests.helpers.environments import Environments
 
 if TYPE_CHECKING:
@@ -88,6 +91,18 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         early.start("sandbox")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In a run `early` started, the tests that read what another process computed (the real-CLI
+    synth, cfn-lint, the commands of tests/helpers/commands.py) run last, so those processes
+    rarely keep a test waiting; the others keep pytest's order."""
+    if early.started():
+        items.sort(
+            key=lambda item: bool(
+                early.FROM_OTHER_PROCESSES & set(getattr(item, "fixturenames", ()))
+            )
+        )
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     early.stop()
 
@@ -99,8 +114,8 @@ def environments(
     """The shipped environments, each synthesized once in this process as `cdk synth` does (the
     same bytes), with the real CLI's synth of the sandbox running beside them and cfn-lint over
     both started as soon as they exist, each only when a selected test needs it (`cli_synth`,
-    `lint_run`): a run of other tests keeps the second core. Whatever a run did not wait for is
-    stopped at the end."""
+    `lint_run`): a run of other tests keeps the second core. The commands of a whole run start
+    then too (tests/helpers/early.py). Whatever a run did not wait for is stopped at the end."""
     # Imported here: aws-cdk-lib loads only when a test needs an assembly.
     from tests.helpers.apps import synth_environment
     from tests.helpers.assembly import Assembly
@@ -124,6 +139,7 @@ def environments(
         outdirs = [assembly.outdir for assembly in assemblies.values()]
         if "lint_run" in needed:
             cfn_lint = start_gate_lint(outdirs, tmp_path_factory.mktemp("cfn-lint"))
+        early.start_commands()
         yield Environments(assemblies, cli_synth, cfn_lint)
     finally:
         if cli_synth is not None:
@@ -170,6 +186,14 @@ def production(assemblies: dict[str, Assembly]) -> Assembly:
 def assembly(request: pytest.FixtureRequest, assemblies: dict[str, Assembly]) -> Assembly:
     """Each environment's assembly in turn, for tests that hold in every environment."""
     return assemblies[request.param]
+
+
+@pytest.fixture(scope="session")
+def outcome() -> Callable[[str], Outcome]:
+    """The outcome of a command of tests/helpers/commands.py by name (a tool run as a user runs
+    it, a fresh interpreter's imports, the plan's cases), run in another process beside the suite:
+    `outcome("check-without-credentials").stderr`."""
+    return early.outcome
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,8 @@ offers no instance type at all in us-east-1e (the old zone), which these tests r
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import boto3
 import pytest
 
 from platform_config import Layer, load_config
+from tests.helpers.early import Outcome
 from tools.account.check import (
     EKS_UNSUPPORTED_ZONE_IDS,
     check_account,
@@ -164,23 +163,10 @@ def test_a_zone_that_is_not_available_counts_as_missing() -> None:
     assert zone_ids(Ec2(), ["us-east-1a", "us-east-1b"]) == {"us-east-1a": "use1-az6"}
 
 
-def test_missing_credentials_fail_with_one_line_and_no_traceback(tmp_path: Path) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.upper().startswith("AWS_")}
-    env.update(
-        HOME=str(tmp_path),
-        AWS_CONFIG_FILE=str(tmp_path / "none"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.account.check", "--environment", "sandbox"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def test_missing_credentials_fail_with_one_line_and_no_traceback(
+    outcome: Callable[[str], Outcome],
+) -> None:
+    result = outcome("check-without-credentials")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "error: no AWS credentials found: configure a profile (AWS_PROFILE) or export "

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 from botocore.stub import Stubber
 
 from platform_config import load_config
+from tests.helpers.early import Outcome
 from tools.account import bootstrap
 from tools.account.bootstrap import (
     SERVICE_LINKED_ROLES,
@@ -144,23 +144,10 @@ def test_cdk_bootstrap_runs_for_the_environments_account_and_region(
     assert "error: cdk bootstrap exited with 3" in capsys.readouterr().err
 
 
-def test_missing_credentials_fail_with_one_line_and_no_traceback(tmp_path: Path) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.upper().startswith("AWS_")}
-    env.update(
-        HOME=str(tmp_path),
-        AWS_CONFIG_FILE=str(tmp_path / "none"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.account.bootstrap", "--environment", "sandbox"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def test_missing_credentials_fail_with_one_line_and_no_traceback(
+    outcome: Callable[[str], Outcome],
+) -> None:
+    result = outcome("bootstrap-without-credentials")
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [

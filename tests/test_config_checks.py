@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import botocore
@@ -16,8 +15,9 @@ from aws_cdk import aws_logs as logs
 
 from container_constructs import checks, value_formats
 from container_constructs.common import _RETENTION_BY_DAYS, retention_days
+from tests.helpers.commands import loaded_packages
+from tests.helpers.early import Outcome
 
-ROOT = Path(__file__).resolve().parent.parent
 PARTITIONS_JSON = json.loads(
     (Path(botocore.__file__).parent / "data" / "partitions.json").read_text()
 )
@@ -235,13 +235,10 @@ def test_tenths_are_what_cfn_lint_accepts(definition: str, field: str) -> None:
     assert 330 not in mine  # no whole number is
 
 
-def test_loading_a_config_loads_no_aws_cdk_lib() -> None:
+def test_loading_a_config_loads_no_aws_cdk_lib(outcome: Callable[[str], Outcome]) -> None:
     """platform_config reads the constructs' defaults and checks without aws-cdk-lib or jsii,
-    so a config is loaded (and refused) in well under a second."""
-    script = (
-        "import sys, platform_config\n"
-        "platform_config.load_config('production')\n"
-        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in {'aws_cdk', 'jsii'})\n"
-        "assert not loaded, loaded\n"
-    )
-    subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True)
+    so a config is loaded (and refused) in well under a second (a fresh interpreter loads
+    production's config: tests/helpers/commands.py)."""
+    result = outcome("config-load-imports")
+    assert result.returncode == 0, result.stderr
+    assert loaded_packages(result.stdout) == []

@@ -5,10 +5,8 @@ Makefile, the README, the docs or a tool's own usage text gives is a module that
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,37 +15,23 @@ from hypothesis import strategies as st
 
 from platform_config.ecs_cluster import SERVICE_ID_SUFFIXES, check_construct_ids
 from stacks import names
+from tests.helpers.commands import loaded_packages
+from tests.helpers.early import Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
-# Packages that start jsii (its Node.js process) or come with aws-cdk-lib.
-JSII_PACKAGES = ("aws_cdk", "jsii", "constructs", "cdk_nag", "cdk_preflight")
-TOOL_MODULES = sorted(
-    ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
-    for path in (ROOT / "tools").rglob("*.py")
-)
 # `python -m tools.x.y` (docs, usage texts) and `$(VENV)/bin/python -m tools.x.y` (Makefile).
 COMMAND = re.compile(r"python -m (tools(?:\.\w+)+)")
 
 
-def _loaded_jsii_packages(*modules: str) -> list[str]:
-    """The jsii/aws-cdk-lib packages a fresh interpreter has loaded after importing `modules`
-    (this one has them loaded already)."""
-    code = (
-        f"import importlib, json, sys; [importlib.import_module(m) for m in {list(modules)!r}]; "
-        f"loaded = {{m.split('.')[0] for m in sys.modules}}; "
-        f"print(json.dumps(sorted(loaded & {set(JSII_PACKAGES)!r})))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    loaded: list[str] = json.loads(result.stdout)
-    return loaded
-
-
-def test_names_and_every_tool_load_without_aws_cdk_lib() -> None:
-    """Tools and tests read names without starting jsii."""
-    assert _loaded_jsii_packages("stacks.names", *TOOL_MODULES) == []
-    assert _loaded_jsii_packages("stacks.names", "constructs") == ["constructs", "jsii"]
+def test_names_and_every_tool_load_without_aws_cdk_lib(outcome: Callable[[str], Outcome]) -> None:
+    """Tools and tests read names without starting jsii (a fresh interpreter's imports,
+    tests/helpers/commands.py)."""
+    tools = outcome("names-and-tools-imports")
+    assert tools.returncode == 0, tools.stderr
+    assert loaded_packages(tools.stdout) == []
+    constructs = outcome("names-and-constructs-imports")
+    assert constructs.returncode == 0, constructs.stderr
+    assert loaded_packages(constructs.stdout) == ["constructs", "jsii"]
 
 
 def _documented_commands() -> dict[str, set[str]]:

@@ -1,12 +1,16 @@
 """Validation findings computed once per input (container_constructs/rules/cache.py, cached*.py):
 the same report, acknowledgements and failures with the cache cold, warm or absent, and nothing
-validated when every template is known."""
+validated when every template is known. The whole synths run in a process of their own
+(tests/helpers/validation_runs.py), as `cdk synth` runs follow one another; the cache's parts are
+tested here.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -15,17 +19,13 @@ from typing import Any
 import jsii
 import pytest
 from aws_cdk import (
-    Acknowledgment,
     App,
     Environment,
     IPolicyValidationPlugin,
     Stack,
-    Tags,
     Validations,
 )
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 
 from container_constructs.rules import (
     CachedNagPack,
@@ -35,63 +35,24 @@ from container_constructs.rules import (
     pack,
 )
 from container_constructs.rules.cache import ValidationCache, digest
-from container_constructs.rules.report import render
-from stacks.common import StackSettings
-from stacks.platform import add_validations
 from tests.helpers.apps import project_app
-
-SETTINGS = StackSettings(
-    environment="cache-test",
-    region="us-east-1",
-    retain_stateful_resources=True,
-    kms_encrypted_logs=False,
-)
-REASON = "A test fixture that exists to carry this finding through the validation cache"
-# Findings of each plugin, each acknowledged at its construct; cdk-nag's SQS3 with an id without
-# its prefix, which cdk-nag drops itself (so its findings depend on acknowledgements).
-ACKNOWLEDGEMENTS = {
-    "Topic": ["AwsSolutions::AwsSolutions-SNS3", "cdk-preflight::pf-tags-aws-prefix"],
-    "Queue": ["AwsSolutions::AwsSolutions-SQS4", "AwsSolutions-SQS3"],
-    "Logs": ["ContainerPlatform::log-group-retention"],
-}
-PLUGINS = (CachedNagPack, CachedStagePlugin, ContainerPlatformChecks)
+from tests.helpers.early import Outcome
+from tests.helpers.validation_runs import ACKNOWLEDGEMENTS, CACHED_RUNS, PLUGINS, REASON
 
 
-def _add_stack(app: App, *, acknowledge: bool) -> None:
-    stack = Stack(app, "Cached", env=Environment(region="us-east-1"))
-    constructs = {
-        "Topic": sns.Topic(stack, "Topic"),
-        "Queue": sqs.Queue(stack, "Queue"),
-        "Logs": logs.LogGroup(stack, "Logs", retention=logs.RetentionDays.INFINITE),
-    }
-    Tags.of(constructs["Topic"]).add("aws:owner", "platform")
-    if acknowledge:
-        for name, ids in ACKNOWLEDGEMENTS.items():
-            for rule in ids:
-                Validations.of(constructs[name]).acknowledge(Acknowledgment(id=rule, reason=REASON))
+@pytest.fixture(scope="module")
+def runs(outcome: Callable[[str], Outcome]) -> dict[str, Any]:
+    """The synths of tests/helpers/validation_runs.py, run in a process of their own."""
+    result = outcome("validation-cache-runs")
+    assert result.returncode == 0, result.stderr
+    found: dict[str, Any] = json.loads((result.work / "runs.json").read_text())
+    return found
 
 
-@pytest.fixture
-def validated(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """How many templates each cached plugin class validated (cache misses)."""
-    counts: Counter[str] = Counter()
-    for plugin in PLUGINS:
-        original = plugin.validate_templates
-
-        def counting(self: Any, stacks: Any, context: Any, _original: Any = original) -> Any:
-            counts[type(self).__name__] += len(stacks)
-            return _original(self, stacks, context)
-
-        monkeypatch.setattr(plugin, "validate_templates", counting)
-    return counts
-
-
-def _synth(outdir: Path, *, cache: Path | None, acknowledge: bool) -> dict[str, Any]:
-    app = project_app(outdir)
-    add_validations(app, SETTINGS, cache_directory=cache)
-    _add_stack(app, acknowledge=acknowledge)
-    app.synth()
-    return json.loads((outdir / "validation-report.json").read_text())
+@pytest.fixture(scope="module")
+def uncached(runs: dict[str, Any]) -> dict[bool, dict[str, Any]]:
+    """The reports without a cache (the libraries' own plugins), acknowledged and not."""
+    return {ack: runs["uncached"][str(ack)] for ack in (True, False)}
 
 
 def _findings(report: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
@@ -105,20 +66,6 @@ def _findings(report: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-@pytest.fixture(scope="module")
-def uncached_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("uncached")
-
-
-@pytest.fixture(scope="module")
-def uncached(uncached_root: Path) -> dict[bool, dict[str, Any]]:
-    """The reports without a cache (the libraries' own plugins), acknowledged and not, in
-    `uncached_root`/True and /False."""
-    return {
-        ack: _synth(uncached_root / str(ack), cache=None, acknowledge=ack) for ack in (True, False)
-    }
-
-
 def test_the_fixture_has_a_finding_of_every_plugin(uncached: dict[bool, dict[str, Any]]) -> None:
     plugins = {plugin for plugin, _ in _findings(uncached[False])["violations"]}
     assert plugins == {"AwsSolutions", "cdk-preflight", "ContainerPlatform"}
@@ -128,11 +75,9 @@ def test_the_fixture_has_a_finding_of_every_plugin(uncached: dict[bool, dict[str
     assert dropped_by_nag not in [f for found in _findings(uncached[True]).values() for f in found]
 
 
-def test_nag_report_lists_the_acknowledged_findings_of_every_plugin(
-    uncached: dict[bool, dict[str, Any]], uncached_root: Path
-) -> None:
+def test_nag_report_lists_the_acknowledged_findings_of_every_plugin(runs: dict[str, Any]) -> None:
     """What `make nag-report` prints (container_constructs/rules/report.py) for each plugin."""
-    table = render(uncached_root / "True")
+    table = runs["nag_report"]
     for name, ids in ACKNOWLEDGEMENTS.items():
         for rule in ids:
             if "::" in rule:  # cdk-nag drops the one without its prefix: nothing to report
@@ -142,20 +87,14 @@ def test_nag_report_lists_the_acknowledged_findings_of_every_plugin(
 
 
 def test_cold_and_warm_reports_equal_the_uncached_ones(
-    uncached: dict[bool, dict[str, Any]], tmp_path: Path, validated: Counter[str]
+    uncached: dict[bool, dict[str, Any]], runs: dict[str, Any]
 ) -> None:
     """Each run's validation-report.json (findings, suppressions, where and why, construct
     paths, template paths, conclusions) equals the uncached one byte for byte; warm runs
     validate nothing but what a changed acknowledgement decides (cdk-nag's own dropping)."""
-    cache = tmp_path / "cache"
-    runs = [(True, "cold"), (False, "unacknowledged"), (True, "warm"), (False, "warm")]
-    counts = []
-    for index, (acknowledge, _) in enumerate(runs):
-        report = _synth(tmp_path / str(index), cache=cache, acknowledge=acknowledge)
-        assert report == uncached[acknowledge], runs[index]
-        counts.append(dict(validated))
-        validated.clear()
-    assert counts == [
+    for (acknowledge, when), run in zip(CACHED_RUNS, runs["cached"], strict=True):
+        assert run["report"] == uncached[acknowledge], (acknowledge, when)
+    assert [run["validated"] for run in runs["cached"]] == [
         {"CachedNagPack": 1, "CachedStagePlugin": 1, "ContainerPlatformChecks": 1},
         {"CachedNagPack": 1},  # its key holds the acknowledgements; the others' findings hold
         {},
@@ -163,19 +102,12 @@ def test_cold_and_warm_reports_equal_the_uncached_ones(
     ]
 
 
-def test_an_unacknowledged_finding_fails_synth_cold_and_warm(
-    uncached: dict[bool, dict[str, Any]], tmp_path: Path, validated: Counter[str]
-) -> None:
-    cache = tmp_path / "cache"
-    for run in ("cold", "warm"):
-        app = project_app(tmp_path / run, **{"@aws-cdk/core:failSynthOnValidationErrors": True})
-        add_validations(app, SETTINGS, cache_directory=cache)
-        _add_stack(app, acknowledge=False)
-        with pytest.raises(Exception, match="ValidationFailed") as failure:
-            app.synth()
+def test_an_unacknowledged_finding_fails_synth_cold_and_warm(runs: dict[str, Any]) -> None:
+    for when, failure in runs["failures"].items():
+        assert "ValidationFailed" in failure, when
         for rule in ("AwsSolutions-SQS3", "pf-tags-aws-prefix", "log-group-retention"):
-            assert rule in str(failure.value), run
-    assert sum(validated.values()) == 3, "the warm run validated nothing"
+            assert rule in failure, when
+    assert runs["failures_validated"] == 3, "the warm run validated nothing"
 
 
 def test_a_corrupt_or_foreign_entry_is_a_miss(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -28,6 +29,8 @@ from tests.helpers import early
 from tests.helpers.cdk_cli import cli_context
 
 ROOT = Path(__file__).resolve().parents[2]
+# Names a file holding the recorded context, for a process the suite starts (helpers/commands.py).
+RECORDED_CONTEXT = "TESTS_RECORDED_CLI_CONTEXT"
 
 
 def project_context() -> dict[str, Any]:
@@ -44,6 +47,10 @@ def _recorded_cli_context() -> dict[str, Any]:
     started = early.cli_context_future()
     if started is not None:
         return started.result()
+    handed = os.environ.get(RECORDED_CONTEXT)
+    if handed:  # recorded by the process that started this one
+        recorded: dict[str, Any] = json.loads(Path(handed).read_text())
+        return recorded
     with tempfile.TemporaryDirectory(prefix="cli-context-") as work:
         return cli_context(Path(work))
 

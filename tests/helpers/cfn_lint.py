@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.helpers.commands import below_the_tests
 from tools.gates.lint_templates import CONFIG, cfn_lint_command, stack_templates
 
 
@@ -114,6 +115,7 @@ def start_gate_lint(outdirs: Iterable[Path], work: Path) -> StartedGateLint:
     command = cfn_lint_command(files, regions, CONFIG, "--format", "json")
     with (work / "report.json").open("wb") as stdout, (work / "stderr.txt").open("wb") as stderr:
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
+    below_the_tests(process)
     return StartedGateLint(process, files, work)
 
 

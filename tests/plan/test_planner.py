@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.plan.helpers.batch import NETWORK_CHANGES, Batch
 from tests.plan.helpers.cases import PLANNER_APP, PLANNER_BASE
 from tools.plan import engine
 from tools.plan.engine import EngineError, StackPair, diff_stacks
-from tools.plan.model import Impact, Plan, ResourceChange, StackStatus, StackTemplate
+from tools.plan.model import Impact, Plan, ResourceChange, StackStatus
 from tools.plan.planner import PlanError, Request, make_plan
 from tools.plan.report import as_json, render_text
 
@@ -138,44 +139,11 @@ def test_an_engine_that_cannot_run_is_one_error(monkeypatch: pytest.MonkeyPatch)
         diff_stacks([StackPair("s", None, APP["registry"])])
 
 
-def _cluster(network: dict[str, object]) -> StackTemplate:
-    properties = {
-        "Name": "c",
-        "RoleArn": "arn:aws:iam::111122223333:role/eks",
-        "ResourcesVpcConfig": {"SubnetIds": ["subnet-1", "subnet-2"]},
-        "KubernetesNetworkConfig": network,
-    }
-    addon = {"ClusterName": {"Ref": "Cluster"}, "AddonName": "metrics-server"}
-    template = {
-        "Resources": {
-            "Cluster": {"Type": "AWS::EKS::Cluster", "Properties": properties},
-            "Addon": {"Type": "AWS::EKS::Addon", "Properties": addon},
-        }
-    }
-    return StackTemplate("eks", template)
-
-
-# Auto Mode's load balancing: the schema makes only IpFamily and ServiceIpv4Cidr create-only,
-# though the engine's specification marks the whole property as replacing.
-NETWORK_CHANGES: dict[str, tuple[dict[str, object], Impact]] = {
-    "load-balancing": (
-        {"IpFamily": "ipv4", "ElasticLoadBalancing": {"Enabled": True}},
-        Impact.UPDATE,
-    ),
-    "ip-family": ({"IpFamily": "ipv6"}, Impact.REPLACE),
-    "service-cidr": ({"IpFamily": "ipv4", "ServiceIpv4Cidr": "172.20.0.0/16"}, Impact.REPLACE),
-}
-
-
 @pytest.fixture(scope="module")
-def network_changes() -> dict[str, tuple[ResourceChange, ...]]:
+def network_changes(plan_batch: Batch) -> dict[str, tuple[ResourceChange, ...]]:
     """Each of NETWORK_CHANGES against the cluster with `IpFamily: ipv4` alone, diffed in one run
     of the engine (one stack per case)."""
-    before = _cluster({"IpFamily": "ipv4"})
-    pairs = [
-        StackPair(name, before, _cluster(network)) for name, (network, _) in NETWORK_CHANGES.items()
-    ]
-    return diff_stacks(pairs)[1]
+    return plan_batch.network_changes
 
 
 @pytest.mark.parametrize("case", NETWORK_CHANGES)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
+from tests.helpers.early import Outcome
+from tests.plan.helpers.assemblies import lb_assembly
 from tests.plan.helpers.templates import export, listener, load_balancer, ref, stack, topic
 from tools.plan.assembly import read_assembly
-from tools.plan.cli import main
 from tools.plan.model import Plan
 from tools.plan.report import as_json, render_text
 from tools.plan.stages import STACKS_FILE, without, write_assembly
@@ -90,47 +90,8 @@ def test_without_removes_what_references_the_holder() -> None:
     assert "Redirect" in template.resources  # the original is untouched
 
 
-def _assembly(directory: Path) -> Path:
-    """A cloud assembly as the CDK writes one: a stack, its asset manifest (the template as a
-    file asset under its hash) and an asset directory."""
-    directory.mkdir()
-    template = json.dumps({"Resources": {"Alb": load_balancer(), "Redirect": listener()}})
-    digest = hashlib.sha256(template.encode()).hexdigest()
-    (directory / "lb.template.json").write_text(template)
-    (directory / "asset.abc").mkdir()
-    (directory / "asset.abc" / "index.js").write_text("code")
-    bucket = "cdk-assets-${AWS::AccountId}-us-east-1"
-    (directory / "lb.assets.json").write_text(
-        json.dumps(
-            {
-                "files": {
-                    digest: {
-                        "source": {"path": "lb.template.json", "packaging": "file"},
-                        "destinations": {
-                            "d": {"bucketName": bucket, "objectKey": f"{digest}.json"}
-                        },
-                    }
-                }
-            }
-        )
-    )
-    manifest = {
-        "artifacts": {
-            "lb": {
-                "type": "aws:cloudformation:stack",
-                "properties": {
-                    "templateFile": "lb.template.json",
-                    "stackTemplateAssetObjectUrl": f"s3://{bucket}/{digest}.json",
-                },
-            }
-        }
-    }
-    (directory / "manifest.json").write_text(json.dumps(manifest))
-    return directory
-
-
 def test_a_stage_assembly_publishes_its_template_under_its_own_hash(tmp_path: Path) -> None:
-    source = _assembly(tmp_path / "cdk.out")
+    source = lb_assembly(tmp_path / "cdk.out")
     old = json.loads((source / "manifest.json").read_text())
     changed = without(read_assembly(source)["lb"], ["Redirect"])
     write_assembly(source, tmp_path / "stage", {"lb": changed})
@@ -153,24 +114,16 @@ def test_a_stage_assembly_publishes_its_template_under_its_own_hash(tmp_path: Pa
 
 
 def test_cli_writes_the_first_stages_and_clears_old_ones(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    outcome: Callable[[str], Outcome],
 ) -> None:
     """`--stages DIR`: a staged plan writes DIR/1 (its stacks in STACKS) and nothing else is left
     in DIR, so `make deploy` never deploys a stale stage (a plan that is not staged leaves no DIR:
-    tests/deploy/test_deploy_changes.py)."""
-    base = _assembly(tmp_path / "base")
-    app = tmp_path / "app"
-    app.mkdir()
-    for entry in base.iterdir():
-        if entry.is_file():
-            (app / entry.name).write_bytes(entry.read_bytes())
-    resources = {"Alb": load_balancer(), "Web": listener()}
-    (app / "lb.template.json").write_text(json.dumps({"Resources": resources}))
-    stages = tmp_path / "stages"
-    (stages / "7").mkdir(parents=True)
-    args = ["--environment", "test", "--assembly", str(app), "--base", str(base)]
-    assert main([*args, "--stages", str(stages), "--json"]) == 0
-    document = json.loads(capsys.readouterr().out)
+    tests/deploy/test_deploy_changes.py). The CLI runs as `make plan` runs it, on an HTTPS-off
+    change with a stale stage 7 in DIR (tests/plan/helpers/assemblies.py)."""
+    result = outcome("plan-stages")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    stages = result.work / "stages"
     assert sorted(p.name for p in stages.iterdir()) == ["1"]
     assert set(read_assembly(stages / "1")["lb"].resources) == {"Alb"}
     assert len(document["stages"]) == 2
