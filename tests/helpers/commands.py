@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.cdk_cli import ROOT, offline_environment
+
 # Packages that start jsii (its Node.js process) or come with aws-cdk-lib.
 JSII_PACKAGES = ("aws_cdk", "jsii", "constructs", "cdk_nag", "cdk_preflight")
 # A process started beside the in-process tests runs at this niceness: it uses the core they leave
@@ -49,14 +50,12 @@ def tool_modules() -> list[str]:
 
 def _without_credentials(module: str) -> Callable[[Path], Command]:
     """`python -m MODULE --environment sandbox` with no AWS credentials anywhere: every AWS_*
-    variable removed, HOME empty, config files that do not exist, no instance metadata."""
+    variable removed and HOME empty (`offline_environment`), config files that do not exist, no
+    instance metadata."""
 
     def command(work: Path) -> Command:
-        env = {
-            key: value for key, value in os.environ.items() if not key.upper().startswith("AWS_")
-        }
+        env = offline_environment(work)
         env.update(
-            HOME=str(work),
             AWS_CONFIG_FILE=str(work / "none"),
             AWS_SHARED_CREDENTIALS_FILE=str(work / "none"),
             AWS_EC2_METADATA_DISABLED="true",
