@@ -103,6 +103,7 @@ ALL_INTERNAL = fargate(
 )
 INTERNAL_DEFAULT = fargate(API, SAMPLE, load_balancer={"internal": True})
 FARGATE_SERVICES_1 = names.ecs_services_unit("fargate", 1)
+WORKER_STACK = names.ecs_workload_unit("fargate", "worker", WORKER["name"])
 # The sandbox's network and every stack that runs in it (all but the registry and the alarms).
 NETWORK_AND_USERS = (
     names.NETWORK_UNIT,
@@ -439,12 +440,7 @@ CATALOGUE: tuple[Change, ...] = (
         after=TWO_SERVICES,
         # Its stack leaves the app, and cdk deploy never deletes a stack: destroy it.
         refused=("stack-left-app",),
-        sequence=(
-            Step(
-                TWO_SERVICES,
-                destroy=(names.ecs_workload_unit("fargate", "worker", WORKER["name"]),),
-            ),
-        ),
+        sequence=(Step(TWO_SERVICES, destroy=(WORKER_STACK,)),),
     ),
     Change(
         "worker-remove-with-sender",
@@ -456,10 +452,7 @@ CATALOGUE: tuple[Change, ...] = (
         refused=("stack-left-app",),
         sequence=(
             Step(TWO_SERVICES, stacks=(FARGATE_SERVICES_1,), accept=("stack-left-app",)),
-            Step(
-                TWO_SERVICES,
-                destroy=(names.ecs_workload_unit("fargate", "worker", WORKER["name"]),),
-            ),
+            Step(TWO_SERVICES, destroy=(WORKER_STACK,)),
         ),
     ),
     Change(
@@ -472,7 +465,7 @@ CATALOGUE: tuple[Change, ...] = (
         sequence=(
             Step(
                 fargate(API, SAMPLE, workload(WORKER["name"], "job", schedule=NIGHTLY)),
-                destroy=(names.ecs_workload_unit("fargate", "worker", WORKER["name"]),),
+                destroy=(WORKER_STACK,),
             ),
         ),
     ),
