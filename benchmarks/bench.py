@@ -13,8 +13,8 @@ Measures, with a warm-up and several repetitions, reporting medians:
       shared machine falls on all of them alike;
   (d) synth of the sandbox app with 1, 50 and 250 web services (250: three ALBs), with the
       largest ALB's target groups and listener rules, warm, and cold for 1 and 250; and the 1-
-      and 250-service assemblies written back from plain data (benchmarks/plain_floor.py), the
-      floor of a service construct that writes its resources as L1;
+      and 250-service assemblies written back from plain data at their construct paths
+      (benchmarks/plain_floor.py), the floor of any service construct that keeps its logical IDs;
   (e) `make test` after setup;
   (f) the computed release time of each ECS service (benchmarks/release_time.py) in the shipped
       environments and in the sandbox with each release strategy.
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.plain_floor import per_added_service, write_plain_app
+from benchmarks.plain_floor import compare, per_added_service, write_plain_app
 from benchmarks.release_time import ReleaseTime, release_times, render_release_table
 from platform_config.environments import SAMPLE_IMAGE
 from tools.docs.markers import write_generated
@@ -322,10 +322,12 @@ def render(table: str, checks: list[str], per_service: list[str]) -> str:
             "- make test (after setup): the default tier after a warm-up run, so the validation "
             "cache it shares with `cdk synth` holds the shipped environments' findings (a rerun); "
             "cache empty: the same with that cache emptied first (a clean clone's first run).",
-            "- N services' resources as plain L1: the warm N-service assembly written back as "
-            "one `CfnResource` per resource with its template properties, no validation "
-            "(benchmarks/plain_floor.py): the least a service costs when each resource is one "
-            "jsii call of plain data.",
+            "- N services' resources as plain L1 at their paths: the warm N-service assembly "
+            "written back as one `CfnResource` per resource with its template properties at its "
+            "construct path (the path's scopes as plain `Construct`s, so the same logical IDs), "
+            "with its deletion policies, dependencies and metadata, and one `CfnOutput` per "
+            "output, no validation (benchmarks/plain_floor.py; every service stack comes out "
+            "byte for byte): the least a service costs while it keeps its logical IDs.",
             "",
             "Targets:",
             "",
@@ -396,25 +398,27 @@ def main() -> int:
                 scaled[(count, run.name.rsplit(", ", 1)[1])] = measured
                 print(f"{run.name}: {measured.median:.1f}s", file=sys.stderr)
         # The same assemblies written back from plain data (benchmarks/plain_floor.py).
-        plain_app = write_plain_app(work / "plain-app", VENV_BIN / "python")
-        plain_one, plain_many = measure_interleaved(
-            [
-                Run(
-                    f"{count} services' resources as plain L1, no validation",
-                    plain_app,
-                    ("-c", f"source={outdir_of(work, scaled[(count, 'warm')].name)}"),
-                )
-                for count in (1, 250)
-            ],
-            work,
-            *reps,
-        )
+        plain_app = write_plain_app(work / "plain-app", VENV_BIN / "python", ROOT)
+        plain_runs = [
+            Run(
+                f"{count} services' resources as plain L1 at their paths, no validation",
+                plain_app,
+                ("-c", f"source={outdir_of(work, scaled[(count, 'warm')].name)}"),
+            )
+            for count in (1, 250)
+        ]
+        plain_one, plain_many = measure_interleaved(plain_runs, work, *reps)
+        for count, run in zip((1, 250), plain_runs, strict=True):
+            source = outdir_of(work, scaled[(count, "warm")].name)
+            written = compare(source, outdir_of(work, run.name))
+            if written.differing or written.services_in_full != written.services:
+                raise SystemExit(f"the plain floor did not write {source} back whole: {written}")
         measurements = [floor, warm, cold, uncached, nag, *scaled.values(), plain_one, plain_many]
         one, fifty, many = (scaled[(count, "warm")] for count in (1, 50, 250))
         per_service = [
             f"the service constructs: {1000 * per_added_service(one.median, many.median, 250):.0f}"
             " ms (the warm rows)",
-            "written from plain data: "
+            "written from plain data at the same construct paths: "
             f"{1000 * per_added_service(plain_one.median, plain_many.median, 250):.0f} ms "
             "(the plain L1 rows)",
             f"what 250 services warm <= 3 x 1 service warm allows: "
