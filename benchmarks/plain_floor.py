@@ -39,6 +39,8 @@ PATH_METADATA = "aws:cdk:path"
 _HIDDEN = "Default"
 _HIDDEN_FROM_HUMAN = "Resource"
 _NON_ALPHANUMERIC = re.compile("[^A-Za-z0-9]")
+# Where a template's policy value (RetainExceptOnCreate) has a word break in its enum name.
+_WORD_START = re.compile("(?<=[a-z])(?=[A-Z])")
 
 
 def logical_id_of(components: list[str]) -> str:
@@ -80,7 +82,7 @@ def _write_stack(app: Any, name: str, template: dict[str, Any]) -> None:
             cfn.override_logical_id(logical_id)
         for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
             if policy in resource:
-                value = CfnDeletionPolicy[_NON_ALPHANUMERIC.sub("_", resource[policy]).upper()]
+                value = CfnDeletionPolicy[_WORD_START.sub("_", resource[policy]).upper()]
                 if policy == "DeletionPolicy":
                     cfn.cfn_options.deletion_policy = value
                 else:

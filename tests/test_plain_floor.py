@@ -42,6 +42,8 @@ def _source_assembly(outdir: Path) -> None:
     queue.grant_send_messages(role)
     log_group = logs.LogGroup(service, "LogGroup", removal_policy=RemovalPolicy.DESTROY)
     log_group.node.add_dependency(role)  # on the role and its default policy
+    retained = sqs.Queue(service, "Retained")
+    retained.apply_removal_policy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE)
     renamed = sqs.CfnQueue(Construct(service, "Default"), "Kept")
     renamed.override_logical_id("KeptFromBefore")
     CfnOutput(stack, "QueueUrl", value=queue.queue_url, description="the queue", export_name="q")
@@ -65,6 +67,8 @@ def test_an_assembly_is_written_back_byte_for_byte(tmp_path: Path) -> None:
         key for resource in template["Resources"].values() for key in resource
     }
     assert "KeptFromBefore" in template["Resources"]
+    policies = {resource.get("DeletionPolicy") for resource in template["Resources"].values()}
+    assert {"Delete", "RetainExceptOnCreate"} <= policies
     assert template["Resources"]["KeptFromBefore"]["Metadata"]["aws:cdk:path"].endswith("/Kept")
     assert compare(source, out).differing == []
     assert (out / "cp-one.template.json").read_bytes() == (
