@@ -271,6 +271,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
 }
 
 
+# The Fargate cluster's stack; its service stacks' names start with it.
+FARGATE_CLUSTER_STACK = names.stack_id("sandbox", names.ecs_cluster_unit("fargate"))
+
+
 @pytest.fixture(scope="module")
 def states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, State]:
     root = tmp_path_factory.mktemp("day-two")
@@ -279,7 +283,7 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, State]:
         outdir = synth_environment("sandbox", root / name, overrides, config_dir=None)
         found[name] = {
             path.name.removesuffix(".template.json"): json.loads(path.read_text())
-            for path in outdir.glob("cp-sandbox-ecs-fargate*.template.json")
+            for path in outdir.glob(f"{FARGATE_CLUSTER_STACK}*.template.json")
         }
     return found
 

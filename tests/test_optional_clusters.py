@@ -89,7 +89,7 @@ def test_a_fargate_only_environment_has_no_ec2_cluster_and_no_ec2_alb(fargate_on
     everything = json.dumps(templates)
     for kind in ("AWS::AutoScaling::AutoScalingGroup", "AWS::ECS::CapacityProvider"):
         assert f'"{kind}"' not in everything, kind
-    assert "ecs-ec2" not in everything
+    assert names.ecs_cluster_unit("ec2") not in everything
 
 
 def test_the_tools_follow_the_stacks_that_exist(fargate_only: Path) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from stacks import names
 from tests.helpers.make import make
 from tests.plan.helpers.cases import PLANNER_APP, PLANNER_BASE
 from tools.deploy.deployed_stacks import record
@@ -160,7 +161,8 @@ def test_make_deploy_plans_before_it_deploys_and_passes_stacks_and_accept() -> N
     """`make deploy`: the plan (against the record, else the account's templates; its JSON in
     build/) runs after the synth and before `cdk deploy`, with STACKS and PLAN_ACCEPT; a refusal
     (exit 2) stops the recipe."""
-    lines = _make("deploy", "ENV=production", "STACKS=cp-production-eks", "PLAN_ACCEPT=fixed-name")
+    eks = names.stack_id("production", names.EKS_UNIT)
+    lines = _make("deploy", "ENV=production", f"STACKS={eks}", "PLAN_ACCEPT=fixed-name")
     (plan,) = [i for i, line in enumerate(lines) if " -m tools.plan.cli " in line]
     (deploy,) = [i for i, line in enumerate(lines) if line.startswith("cdk --no-notices deploy")]
     (synth,) = [i for i, line in enumerate(lines) if line.startswith("cdk --no-notices synth")]
@@ -178,7 +180,7 @@ def test_make_deploy_plans_before_it_deploys_and_passes_stacks_and_accept() -> N
         "--output",
         "build/plan-production.json",
         "--stacks",
-        '"cp-production-eks"',
+        f'"{eks}"',
         "--accept",
         "fixed-name",
         "--if-unrecorded",
