@@ -399,17 +399,17 @@ def main() -> int:
                 print(f"{run.name}: {measured.median:.1f}s", file=sys.stderr)
         # The same assemblies written back from plain data (benchmarks/plain_floor.py).
         plain_app = write_plain_app(work / "plain-app", VENV_BIN / "python", ROOT)
+        sources = {count: outdir_of(work, scaled[(count, "warm")].name) for count in (1, 250)}
         plain_runs = [
             Run(
                 f"{count} services' resources as plain L1 at their paths, no validation",
                 plain_app,
-                ("-c", f"source={outdir_of(work, scaled[(count, 'warm')].name)}"),
+                ("-c", f"source={source}"),
             )
-            for count in (1, 250)
+            for count, source in sources.items()
         ]
         plain_one, plain_many = measure_interleaved(plain_runs, work, *reps)
-        for count, run in zip((1, 250), plain_runs, strict=True):
-            source = outdir_of(work, scaled[(count, "warm")].name)
+        for source, run in zip(sources.values(), plain_runs, strict=True):
             written = compare(source, outdir_of(work, run.name))
             if written.differing or written.services_in_full != written.services:
                 raise SystemExit(f"the plain floor did not write {source} back whole: {written}")

@@ -159,16 +159,17 @@ class WrittenBack:
 def compare(source: Path, written: Path) -> WrittenBack:
     """Compare the floor's assembly `written` with the `source` it was written from."""
     differing: list[str] = []
-    services = {True: 0, False: 0}
+    services_in_full = services = 0
     for path in sorted(source.glob("*.template.json")):
-        template = json.loads(path.read_text())
-        full = written_in_full(template)
-        services[full] += sum(
-            1 for r in template["Resources"].values() if r["Type"] == "AWS::ECS::Service"
-        )
-        if full and path.read_bytes() != (written / path.name).read_bytes():
-            differing.append(path.name)
-    return WrittenBack(differing, services[True], services[True] + services[False])
+        content = path.read_bytes()
+        template = json.loads(content)
+        count = sum(1 for r in template["Resources"].values() if r["Type"] == "AWS::ECS::Service")
+        services += count
+        if written_in_full(template):
+            services_in_full += count
+            if content != (written / path.name).read_bytes():
+                differing.append(path.name)
+    return WrittenBack(differing, services_in_full, services)
 
 
 def per_added_service(one: float, many: float, count: int) -> float:
