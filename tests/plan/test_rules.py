@@ -230,6 +230,24 @@ def test_kubernetes_refusals_give_the_version_steps(plans: dict[str, Plan]) -> N
     assert "cannot downgrade" in down.reason
 
 
+def test_an_addon_refusal_steps_through_each_minor(plans: dict[str, Plan]) -> None:
+    """The next minor in the change's direction first, listed for the cluster's version; a
+    change of major has no next minor to name; only the add-on that moved too far is refused."""
+    (up,) = plans["vpc-cni two minors up"].refusals
+    assert up.subject == "VpcCni"
+    assert "goes from v1.20.0-eksbuild.1 to v1.22.4-eksbuild.3" in up.reason
+    assert up.steps[0].startswith("Set eks.addons.vpc-cni.version to the latest v1.21.x build")
+    assert "--addon-name vpc-cni --kubernetes-version 1.36" in up.steps[0]
+    assert "up to v1.22.4-eksbuild.3" in up.steps[1]
+    (down,) = plans["vpc-cni two minors down"].refusals
+    assert "the latest v1.21.x build" in down.steps[0]
+    (major,) = plans["vpc-cni to another major"].refusals
+    assert major.steps[0].startswith("Choose the versions between v1.22.4-eksbuild.3 and v2.0.0")
+    (agent,) = plans["pod identity agent two minors up, vpc-cni one"].refusals
+    assert agent.subject == "EksPodIdentityAgent"
+    assert "the latest v1.2.x build" in agent.steps[0]
+
+
 def test_an_upgrade_policy_refusal_says_since_when_and_where_to_upgrade(
     plans: dict[str, Plan],
 ) -> None:

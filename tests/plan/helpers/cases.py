@@ -153,6 +153,15 @@ def _eks(version: str, *, group: str | None, addons: str | None) -> State:
     return state(stack("eks", resources))
 
 
+def _addons(**versions: str | None) -> State:
+    """Stack `eks`: a 1.36 cluster and one add-on per keyword (its name with dashes) at its
+    version (None: AddonVersion not set)."""
+    resources = {"Cluster": eks_cluster("1.36")}
+    for key, version in versions.items():
+        resources[key.title().replace("_", "")] = addon(key.replace("_", "-"), version)
+    return state(stack("eks", resources))
+
+
 def _policy(version: str, support_type: str | None) -> State:
     return state(stack("eks", {"Cluster": eks_cluster(version, support_type)}))
 
@@ -538,6 +547,37 @@ RULE_CASES: dict[str, Case] = {
         _eks("1.34", group="1.34", addons="v1"),
         _eks("1.36", group="1.36", addons="v2"),
         ("kubernetes-version",),
+    ),
+    # eks-addon-version
+    "vpc-cni two minors up": Case(
+        _addons(vpc_cni="v1.20.0-eksbuild.1"),
+        _addons(vpc_cni="v1.22.4-eksbuild.3"),
+        ("eks-addon-version",),
+    ),
+    "vpc-cni two minors down": Case(
+        _addons(vpc_cni="v1.22.4-eksbuild.3"),
+        _addons(vpc_cni="v1.20.0-eksbuild.1"),
+        ("eks-addon-version",),
+    ),
+    "vpc-cni to another major": Case(
+        _addons(vpc_cni="v1.22.4-eksbuild.3"),
+        _addons(vpc_cni="v2.0.0-eksbuild.1"),
+        ("eks-addon-version",),
+    ),
+    "pod identity agent two minors up, vpc-cni one": Case(
+        _addons(vpc_cni="v1.21.1-eksbuild.1", eks_pod_identity_agent="v1.1.0-eksbuild.1"),
+        _addons(vpc_cni="v1.22.4-eksbuild.3", eks_pod_identity_agent="v1.3.10-eksbuild.3"),
+        ("eks-addon-version",),
+    ),
+    "vpc-cni one minor down, pod identity agent a patch up": Case(
+        _addons(vpc_cni="v1.22.4-eksbuild.3", eks_pod_identity_agent="v1.3.4-eksbuild.1"),
+        _addons(vpc_cni="v1.21.1-eksbuild.1", eks_pod_identity_agent="v1.3.10-eksbuild.3"),
+        (),
+    ),
+    "coredns two minors up, vpc-cni pinned where it was not": Case(
+        _addons(coredns="v1.12.4-eksbuild.18", vpc_cni=None),
+        _addons(coredns="v1.14.3-eksbuild.3", vpc_cni="v1.22.4-eksbuild.3"),
+        (),
     ),
     # eks-upgrade-policy
     "extended support disabled in extended support": Case(

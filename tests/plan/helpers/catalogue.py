@@ -613,6 +613,18 @@ CATALOGUE: tuple[Change, ...] = (
         after={"eks": {"addons": {"metrics-server": None}}},
     ),
     Change(
+        "eks-addon-two-minors",
+        "the VPC CNI add-on's pinned version (v1.20) removed: the platform's v1.22 in one step",
+        before={"eks": {"addons": {"vpc-cni": {"version": "v1.20.0-eksbuild.1"}}}},
+        after={},
+        # EKS updates the VPC CNI one minor version at a time (eks-addon-version): through v1.21.
+        refused=("eks-addon-version",),
+        sequence=(
+            Step({"eks": {"addons": {"vpc-cni": {"version": "v1.21.1-eksbuild.7"}}}}),
+            Step({}),
+        ),
+    ),
+    Change(
         "eks-cluster-admin-added",
         "a cluster admin role added (an access entry)",
         after=eks_access(cluster_admin_role_arns=[ADMIN_ROLE]),

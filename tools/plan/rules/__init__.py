@@ -12,6 +12,7 @@ from types import ModuleType
 
 from tools.plan.model import Refusal
 from tools.plan.rules import (
+    eks_addon_version,
     eks_cluster_zones,
     eks_upgrade_policy,
     export_in_use,
@@ -33,6 +34,7 @@ RULES: tuple[ModuleType, ...] = (
     image_source,
     subnet_cidr,
     kubernetes_version,
+    eks_addon_version,
     eks_cluster_zones,
     eks_upgrade_policy,
     stack_left_app,
