@@ -12,6 +12,7 @@ Refresh with the AWS CLI (no account change needed):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,12 +27,15 @@ __all__ = [
     "EBS_CSI_DEFAULT_CONFIGURATION",
     "FARGATE_UNSUPPORTED",
     "KUBERNETES_RELEASES",
+    "KUBE_PROXY_MAX_MINORS_BEHIND",
     "REQUIRED_ADDONS",
     "STANDARD_SUPPORT_WARNING_DAYS",
     "AddonDefaults",
     "KubernetesRelease",
     "SupportNotice",
+    "addon_version_minor",
     "default_addon_version",
+    "kube_proxy_skew",
     "mode_configuration",
     "support_notice",
 ]
@@ -103,6 +107,9 @@ STANDARD_SUPPORT_WARNING_DAYS = 90
 
 # AWS::EKS::Addon AddonVersion as EKS names them (cdk-preflight pf-eks-addon-version-format).
 ADDON_VERSION_PATTERN = r"^v\d+\.\d+\.\d+-eksbuild\.\d+$"
+_ADDON_MAJOR_MINOR = re.compile(r"^v(\d+)\.(\d+)\.")
+# How many minor versions kube-proxy may trail the control plane (kube_proxy_skew).
+KUBE_PROXY_MAX_MINORS_BEHIND = 3
 
 _MINORS = tuple(KUBERNETES_RELEASES)
 
@@ -155,6 +162,36 @@ ADDON_VERSIONS: dict[str, dict[str, str]] = {
         "1.36": "v6.7.0-eksbuild.1",
     },
 }
+
+
+def addon_version_minor(version: object) -> tuple[int, int] | None:
+    """'v1.22.4-eksbuild.3' -> (1, 22); None for anything else (unset, a parameter reference)."""
+    match = _ADDON_MAJOR_MINOR.match(version) if isinstance(version, str) else None
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def kube_proxy_skew(version: str, kubernetes_version: str) -> str | None:
+    """Why kube-proxy `version` cannot run beside a `kubernetes_version` control plane, or None.
+
+    The Kubernetes version skew policy, which EKS applies to its kube-proxy add-on ("Kube-proxy on
+    an Amazon EKS cluster has the same compatibility and skew policy as Kubernetes", Amazon EKS
+    user guide, kube-proxy-add-on-self-managed-update.html; https://kubernetes.io/releases/
+    version-skew-policy/#kube-proxy): "kube-proxy must not be newer than kube-apiserver" and
+    "may be up to three minor versions older".
+    """
+    proxy = addon_version_minor(version)
+    major, _, minor = kubernetes_version.partition(".")
+    if proxy is None or not (major.isdigit() and minor.isdigit()):
+        return None
+    cluster = (int(major), int(minor))
+    if proxy > cluster:
+        return f"newer than the control plane's Kubernetes {kubernetes_version}"
+    if proxy[0] != cluster[0] or cluster[1] - proxy[1] > KUBE_PROXY_MAX_MINORS_BEHIND:
+        return (
+            f"more than {KUBE_PROXY_MAX_MINORS_BEHIND} minor versions older than the control "
+            f"plane's Kubernetes {kubernetes_version}"
+        )
+    return None
 
 
 def default_addon_version(addon: str, kubernetes_version: str) -> str | None:

@@ -12,13 +12,16 @@ from container_constructs.eks_versions import (
     AUTO_MODE_BUILT_IN,
     DEFAULT_ADDONS,
     FARGATE_UNSUPPORTED,
+    KUBE_PROXY_MAX_MINORS_BEHIND,
     REQUIRED_ADDONS,
     default_addon_version,
+    kube_proxy_skew,
     mode_configuration,
 )
 from platform_config.eks_addons import AddonConfig, PolicyStatementConfig
 
 POD_IDENTITY_AGENT = "eks-pod-identity-agent"
+KUBE_PROXY = "kube-proxy"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,6 +131,13 @@ def addon_problems(
                 f"Kubernetes {kubernetes_version}; allowed: one `aws eks describe-addon-versions "
                 f"--addon-name {name} --kubernetes-version {kubernetes_version}` lists"
             )
+        skew = (
+            kube_proxy_skew(addon.version, kubernetes_version)
+            if name == KUBE_PROXY and addon.version
+            else None
+        )
+        if skew:
+            problems.append(_kube_proxy_problem(field, addon.version, skew, kubernetes_version))
         identity = addon.pod_identity
         if identity is not None and identity.enabled:
             if mode == "fargate":
@@ -170,6 +180,18 @@ def addon_problems(
                 "allowed: keep it, or set those roles' pod_identity.enabled false"
             )
     return problems
+
+
+def _kube_proxy_problem(field: str, version: str | None, skew: str, kubernetes_version: str) -> str:
+    major, _, minor = kubernetes_version.partition(".")
+    oldest = f"v{major}.{max(int(minor) - KUBE_PROXY_MAX_MINORS_BEHIND, 0)}"
+    default = default_addon_version(KUBE_PROXY, kubernetes_version)
+    platform = f" (the platform's: {default}, or leave version unset)" if default else ""
+    return (
+        f"{field}.version: {version} is {skew}, which the Kubernetes version skew policy EKS "
+        f"applies to kube-proxy refuses; allowed: a {oldest}.x to v{major}.{minor}.x build"
+        f"{platform}"
+    )
 
 
 def resolve_addons_safely(

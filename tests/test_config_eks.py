@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aws_cdk import aws_eks_v2 as eks
 
-from container_constructs.eks_versions import ADDON_VERSIONS
+from container_constructs.eks_versions import ADDON_VERSIONS, KUBERNETES_RELEASES, kube_proxy_skew
 from platform_config import ConfigError, load_config
 from platform_config.base import is_graviton
 from platform_config.eks import (
@@ -310,6 +310,18 @@ READ_REPORTS = {
             "(Auto Mode runs networking, DNS and kube-proxy itself); allowed: false",
         ),
         (
+            {"eks": {"addons": {"kube-proxy": {"version": "v1.37.0-eksbuild.1"}}}},
+            "eks: addons.kube-proxy.version: v1.37.0-eksbuild.1 is newer than the control "
+            "plane's Kubernetes 1.36, which the Kubernetes version skew policy EKS applies to "
+            "kube-proxy refuses; allowed: a v1.33.x to v1.36.x build (the platform's: "
+            "v1.36.0-eksbuild.14, or leave version unset)",
+        ),
+        (
+            {"eks": {"addons": {"kube-proxy": {"version": "v1.32.13-eksbuild.16"}}}},
+            "eks: addons.kube-proxy.version: v1.32.13-eksbuild.16 is more than 3 minor versions "
+            "older than the control plane's Kubernetes 1.36",
+        ),
+        (
             {"eks": {"compute": FARGATE, "workload_identities": [READ_REPORTS]}},
             "eks: workload_identities: EKS Pod Identity is not available on Fargate",
         ),
@@ -444,6 +456,27 @@ def test_every_default_addon_has_a_version_for_every_creatable_kubernetes_versio
             )
             for addon in config.eks.resolved_addons():
                 assert addon.version == ADDON_VERSIONS[addon.name][version]
+
+
+@pytest.mark.parametrize("kubernetes", list(KUBERNETES_RELEASES))
+def test_kube_proxy_may_trail_the_control_plane_by_three_minors_never_lead_it(
+    kubernetes: str,
+) -> None:
+    minor = int(kubernetes.split(".")[1])
+    allowed = {behind: kube_proxy_skew(f"v1.{minor - behind}.2-eksbuild.1", kubernetes)
+               for behind in range(-2, 6)}  # fmt: skip
+    assert [behind for behind, skew in allowed.items() if skew is None] == [0, 1, 2, 3]
+    assert kube_proxy_skew(f"v2.{minor}.0-eksbuild.1", kubernetes) is not None
+    assert kube_proxy_skew("v1.1.0", "1.x") is None  # nothing to compare: not this check's
+
+
+def test_a_kube_proxy_pinned_within_the_skew_is_installed_as_pinned() -> None:
+    config = load_config(
+        "sandbox",
+        overrides={"eks": {"addons": {"kube-proxy": {"version": "v1.33.10-eksbuild.13"}}}},
+    )
+    (proxy,) = [a for a in config.eks.resolved_addons() if a.name == "kube-proxy"]
+    assert proxy.version == "v1.33.10-eksbuild.13"
 
 
 def test_addon_map_merges_over_the_defaults() -> None:

@@ -15,10 +15,10 @@ version table moving such an add-on by two minors (docs/eks.md) is refused the s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from container_constructs.eks_versions import addon_version_minor
 from tools.plan.model import Refusal, StackTemplate
 from tools.plan.transition import Transition
 
@@ -33,13 +33,6 @@ ADDON = "AWS::EKS::Addon"
 CLUSTER = "AWS::EKS::Cluster"
 # The add-ons whose EKS documentation says "You can only update one minor version at a time".
 ONE_MINOR_AT_A_TIME = ("vpc-cni", "eks-pod-identity-agent")
-_VERSION = re.compile(r"^v(\d+)\.(\d+)\.")
-
-
-def major_minor(version: Any) -> tuple[int, int] | None:
-    """'v1.22.4-eksbuild.3' -> (1, 22); None for anything else (unset, a parameter reference)."""
-    match = _VERSION.match(version) if isinstance(version, str) else None
-    return (int(match[1]), int(match[2])) if match else None
 
 
 def check(transition: Transition) -> list[Refusal]:
@@ -48,8 +41,8 @@ def check(transition: Transition) -> list[Refusal]:
         name = new_properties.get("AddonName")
         if name not in ONE_MINOR_AT_A_TIME or old_properties.get("AddonName") != name:
             continue
-        was = major_minor(old_properties.get("AddonVersion"))
-        now = major_minor(new_properties.get("AddonVersion"))
+        was = addon_version_minor(old_properties.get("AddonVersion"))
+        now = addon_version_minor(new_properties.get("AddonVersion"))
         if was is None or now is None:
             continue
         if was[0] == now[0] and abs(now[1] - was[1]) <= 1:
@@ -80,7 +73,7 @@ def _refusal(
 ) -> Refusal:
     after = transition.target[stack]
     old, new = str(old_properties["AddonVersion"]), str(new_properties["AddonVersion"])
-    was, now = major_minor(old), major_minor(new)
+    was, now = addon_version_minor(old), addon_version_minor(new)
     assert was is not None
     assert now is not None
     direction = 1 if now > was else -1
