@@ -238,7 +238,7 @@ def test_an_addon_refusal_steps_through_each_minor(plans: dict[str, Plan]) -> No
     assert "goes from v1.20.0-eksbuild.1 to v1.22.4-eksbuild.3" in up.reason
     assert up.steps[0].startswith("Set eks.addons.vpc-cni.version to the latest v1.21.x build")
     assert "--addon-name vpc-cni --kubernetes-version 1.36" in up.steps[0]
-    assert "up to v1.22.4-eksbuild.3" in up.steps[1]
+    assert "until v1.22.4-eksbuild.3" in up.steps[1]
     (down,) = plans["vpc-cni two minors down"].refusals
     assert "the latest v1.21.x build" in down.steps[0]
     (major,) = plans["vpc-cni to another major"].refusals

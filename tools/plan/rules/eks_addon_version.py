@@ -95,6 +95,7 @@ def _refusal(
     )
     steps = (
         first,
-        f"Repeat one minor at a time up to {new}, each deploy planned clean.",
+        f"Repeat one minor per deploy until {new}, each deploy planned clean (the last sets the "
+        "version wanted, or removes the pin where the platform's table gives it).",
     )
     return Refusal(RULE_ID, stack, after.path(addon), reason, steps)
