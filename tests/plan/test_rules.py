@@ -3,11 +3,15 @@ failing and a passing case at least, planned with the real diff engine."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.plan.helpers.cases import E1, RULE_CASES
-from tests.plan.helpers.templates import stack, topic
-from tools.plan.model import Plan
+from tests.plan.helpers.templates import addon, eks_cluster, stack, state, topic
+from tools.plan.model import Plan, Refusal, StackTemplate
 
 CASES = RULE_CASES
 
@@ -335,3 +339,42 @@ def test_every_destroy_a_refusal_prints_is_make_destroy_stacks(plans: dict[str, 
     steps = [step for plan in plans.values() for r in plan.refusals for step in r.steps]
     assert any("`make destroy-stacks ENV=test STACKS=" in step for step in steps)
     assert not [step for step in steps if "cdk destroy" in step]
+
+
+_MINOR_STEP_ADDONS = ("vpc-cni", "eks-pod-identity-agent", "coredns", "metrics-server")
+_versions = st.tuples(st.integers(1, 2), st.integers(0, 30), st.integers(0, 9))
+
+
+@given(name=st.sampled_from(_MINOR_STEP_ADDONS), old=_versions, new=_versions)
+def test_an_addon_is_refused_exactly_past_one_minor_and_its_steps_plan_clean(
+    name: str, old: tuple[int, int, int], new: tuple[int, int, int]
+) -> None:
+    """Over every version pair: the add-ons EKS moves one minor at a time are refused exactly when
+    the change crosses a major or more than one minor (the others never), and within a major
+    the refusal's next minor, then the same again, reaches the target with every deploy clean."""
+    from tools.plan.rules import eks_addon_version
+    from tools.plan.transition import Transition
+
+    def with_version(version: tuple[int, int, int]) -> dict[str, StackTemplate]:
+        built = addon(name, "v{}.{}.{}-eksbuild.1".format(*version))
+        return state(stack("eks", {"Cluster": eks_cluster("1.36"), "Addon": built}))
+
+    def refusals(before: tuple[int, int, int], after: tuple[int, int, int]) -> list[Refusal]:
+        base, target = with_version(before), with_version(after)
+        transition = Transition(base=base, target=target, deployed=("eks",), changes={})
+        return eks_addon_version.check(transition)
+
+    found = refusals(old, new)
+    far = old[0] != new[0] or abs(new[1] - old[1]) > 1
+    assert bool(found) == (far and name in eks_addon_version.ONE_MINOR_AT_A_TIME)
+    if not found or old[0] != new[0]:
+        return
+    current, deploys = old, 0
+    while refused := refusals(current, new):
+        step = re.search(r"the latest v(\d+)\.(\d+)\.x build", refused[0].steps[0])
+        assert step is not None
+        following = (int(step[1]), int(step[2]), 0)
+        assert not refusals(current, following)
+        assert abs(new[1] - following[1]) == abs(new[1] - current[1]) - 1
+        current, deploys = following, deploys + 1
+    assert deploys == abs(new[1] - old[1]) - 1
