@@ -132,7 +132,9 @@ class AddonConfig(Section):
     version: str | None = Field(
         default=None,
         description="vX.Y.Z-eksbuild.N; default: the platform's table for the cluster's "
-        "Kubernetes minor (container_constructs/eks_versions.py), required for add-ons not in it.",
+        "Kubernetes minor (container_constructs/eks_versions.py), required for add-ons not in it. "
+        "kube-proxy: not newer than the cluster's minor, at most 3 minors older; vpc-cni and "
+        "eks-pod-identity-agent move one minor per deploy (make plan refuses more).",
     )
     configuration: dict[str, Any] | None = Field(
         default=None,
