@@ -36,6 +36,7 @@ __all__ = [
     "addon_version_minor",
     "default_addon_version",
     "kube_proxy_skew",
+    "kubernetes_minor",
     "mode_configuration",
     "support_notice",
 ]
@@ -170,6 +171,14 @@ def addon_version_minor(version: object) -> tuple[int, int] | None:
     return (int(match[1]), int(match[2])) if match else None
 
 
+def kubernetes_minor(version: object) -> tuple[int, int] | None:
+    """'1.35' -> (1, 35); None for anything else (e.g. a parameter reference)."""
+    if not isinstance(version, str):
+        return None
+    major, _, minor = version.partition(".")
+    return (int(major), int(minor)) if major.isdigit() and minor.isdigit() else None
+
+
 def kube_proxy_skew(version: str, kubernetes_version: str) -> str | None:
     """Why kube-proxy `version` cannot run beside a `kubernetes_version` control plane, or None.
 
@@ -179,11 +188,9 @@ def kube_proxy_skew(version: str, kubernetes_version: str) -> str | None:
     version-skew-policy/#kube-proxy): "kube-proxy must not be newer than kube-apiserver" and
     "may be up to three minor versions older".
     """
-    proxy = addon_version_minor(version)
-    major, _, minor = kubernetes_version.partition(".")
-    if proxy is None or not (major.isdigit() and minor.isdigit()):
+    proxy, cluster = addon_version_minor(version), kubernetes_minor(kubernetes_version)
+    if proxy is None or cluster is None:
         return None
-    cluster = (int(major), int(minor))
     if proxy > cluster:
         return f"newer than the control plane's Kubernetes {kubernetes_version}"
     if proxy[0] != cluster[0] or cluster[1] - proxy[1] > KUBE_PROXY_MAX_MINORS_BEHIND:

@@ -16,6 +16,7 @@ from container_constructs.eks_versions import (
     REQUIRED_ADDONS,
     default_addon_version,
     kube_proxy_skew,
+    kubernetes_minor,
     mode_configuration,
 )
 from platform_config.eks_addons import AddonConfig, PolicyStatementConfig
@@ -183,8 +184,10 @@ def addon_problems(
 
 
 def _kube_proxy_problem(field: str, version: str | None, skew: str, kubernetes_version: str) -> str:
-    major, _, minor = kubernetes_version.partition(".")
-    oldest = f"v{major}.{max(int(minor) - KUBE_PROXY_MAX_MINORS_BEHIND, 0)}"
+    cluster = kubernetes_minor(kubernetes_version)
+    assert cluster is not None  # kube_proxy_skew found a skew against it
+    major, minor = cluster
+    oldest = f"v{major}.{max(minor - KUBE_PROXY_MAX_MINORS_BEHIND, 0)}"
     default = default_addon_version(KUBE_PROXY, kubernetes_version)
     platform = f" (the platform's: {default}, or leave version unset)" if default else ""
     return (

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from container_constructs.eks_versions import kubernetes_minor
 from tools.plan.model import Refusal, StackTemplate
 from tools.plan.references import canonical
 from tools.plan.transition import Transition
@@ -29,19 +30,11 @@ NODE_GROUP = "AWS::EKS::Nodegroup"
 ADDON = "AWS::EKS::Addon"
 
 
-def minor(version: Any) -> tuple[int, int] | None:
-    """'1.35' -> (1, 35); None for anything else (e.g. a parameter reference)."""
-    if not isinstance(version, str):
-        return None
-    major, _, rest = version.partition(".")
-    return (int(major), int(rest)) if major.isdigit() and rest.isdigit() else None
-
-
 def check(transition: Transition) -> list[Refusal]:
     refusals = []
     for stack, logical_id, old_properties, new_properties in transition.kept_resources(CLUSTER):
         old_version, new_version = old_properties.get("Version"), new_properties.get("Version")
-        was, now = minor(old_version), minor(new_version)
+        was, now = kubernetes_minor(old_version), kubernetes_minor(new_version)
         if was is None or now is None or was == now:
             continue
         refusals.extend(
@@ -68,7 +61,7 @@ def _version_change(
     after = transition.target[stack]
     before = transition.base[stack]
     path = after.label(cluster)
-    was, now = minor(old), minor(new)
+    was, now = kubernetes_minor(old), kubernetes_minor(new)
     assert was is not None
     assert now is not None
     if now < was:
