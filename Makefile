@@ -53,8 +53,9 @@ PLAN_FLAGS ?=
 PLAN_ARGS = --environment $(ENV) --config $(CONFIG) --assembly cdk.out \
 	--output build/plan-$(ENV).json $(if $(OVERRIDES),--overrides $(OVERRIDES)) \
 	$(if $(STACKS),--stacks "$(STACKS)") $(if $(PLAN_ACCEPT),--accept $(PLAN_ACCEPT))
-# push-image, set-image-tag: SERVICE=fargate/NAME or ec2/NAME (an ECS service of ENV), TAG=the image
-# tag, CONTEXT=the Docker build context with its Dockerfile (default: the sample app).
+# push-image, set-image-tag: SERVICE=fargate/NAME, ec2/NAME or managed_instances/NAME (an ECS
+# service of ENV), TAG=the image tag, CONTEXT=the Docker build context with its Dockerfile
+# (default: the sample app).
 SERVICE ?=
 TAG ?=
 CONTEXT ?= sample-app
@@ -74,9 +75,9 @@ help: ## List the targets and the variables they take
 	@echo "both); STACKS=\"a b\" (deploy/diff/plan only those stacks); BASE=dir|git-ref|deployed"
 	@echo "(plan against it, not the last deploy); PLAN_ACCEPT=rule[,rule] (plan, deploy: proceed"
 	@echo "despite those rules' refusals); PLAN_FLAGS=--json (plan as JSON);"
-	@echo "CDK_DEPLOY_FLAGS, CDK_DESTROY_FLAGS (extra cdk deploy/destroy flags); SERVICE=fargate/NAME"
-	@echo "or ec2/NAME, TAG, CONTEXT=dir (push-image, set-image-tag); DEPLOYER_ADMIN_ARN (deploy: your"
-	@echo "role's ARN with its path, when iam:GetRole is denied)."
+	@echo "CDK_DEPLOY_FLAGS, CDK_DESTROY_FLAGS (extra cdk deploy/destroy flags); SERVICE=fargate/NAME,"
+	@echo "ec2/NAME or managed_instances/NAME, TAG, CONTEXT=dir (push-image, set-image-tag);"
+	@echo "DEPLOYER_ADMIN_ARN (deploy: your role's ARN with its path, when iam:GetRole is denied)."
 
 setup: $(STAMP) ## Create .venv, install pinned Python deps, Node.js 24 and the pinned CDK CLI
 

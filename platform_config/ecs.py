@@ -146,6 +146,10 @@ class Ec2ClusterConfig(ClusterConfig):
             )
         return value
 
+    def task_cpu_architecture(self, service: ServiceConfig) -> str:
+        """The instances' architecture (`_instance_types` allows one per cluster)."""
+        return "arm64" if is_graviton(self.instance_types[0]) else "x86_64"
+
     @model_validator(mode="after")
     def _machine_image_version(self) -> Ec2ClusterConfig:
         version = self.machine_image_version

@@ -162,6 +162,12 @@ class ClusterConfig(Section):
         stacks are built: each worker before the services that send to its queue."""
         return build_order(list(self.services.values()))
 
+    def task_cpu_architecture(self, service: ServiceConfig) -> str:
+        """The CPU architecture (x86_64 or arm64) `service`'s tasks run on, which its images
+        must be built for: on Fargate the service's own `cpu_architecture`; the EC2 and Managed
+        Instances clusters override it with their instances' one."""
+        return service.cpu_architecture
+
     @property
     def service_connect(self) -> bool:
         """Whether the cluster needs a Service Connect namespace: some service is a backend."""

@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from container_constructs import defaults
 from container_constructs.checks import exec_bind_mount_clashes
 from platform_config.ecs_cluster import ClusterConfig
+from platform_config.ecs_service import ServiceConfig
 
 
 class ManagedInstancesClusterConfig(ClusterConfig):
@@ -41,6 +42,10 @@ class ManagedInstancesClusterConfig(ClusterConfig):
     spot: bool = Field(
         default=defaults.SPOT, description="Spot instances (a change replaces the capacity)."
     )
+
+    def task_cpu_architecture(self, service: ServiceConfig) -> str:
+        """The instances' architecture, this cluster's `cpu_architecture`."""
+        return self.cpu_architecture
 
     @model_validator(mode="after")
     def _instances_fit(self) -> ManagedInstancesClusterConfig:

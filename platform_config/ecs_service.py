@@ -97,7 +97,7 @@ class ServiceConfig(Section):
     )
     cpu_architecture: Literal["x86_64", "arm64"] = Field(
         default=defaults.CPU_ARCHITECTURE,
-        description="Fargate CPU architecture (EC2: the instances' one).",
+        description="Fargate CPU architecture (EC2, Managed Instances: the instances' one).",
     )
     writable_paths: list[str] = Field(
         default_factory=lambda: list(defaults.WRITABLE_PATHS),

@@ -167,7 +167,7 @@ def test_service_and_tag_arguments_are_checked() -> None:
     assert parse_service("fargate/sample") == ("fargate", "sample")
     assert parse_service("ec2/api-v2") == ("ec2", "api-v2")
     for bad in ("sample", "eks/sample", "fargate/", ""):
-        with pytest.raises(ImageError, match="fargate/NAME or ec2/NAME"):
+        with pytest.raises(ImageError, match="managed_instances/NAME, fargate/NAME or ec2/NAME"):
             parse_service(bad)
     assert validate_tag("v1.2_3-rc") == "v1.2_3-rc"
     for bad in ("", "-v1", ".v1", "v 1", "v1:2", "x" * 129):
@@ -182,7 +182,8 @@ def test_an_unknown_service_names_the_ones_there() -> None:
 
 
 def test_the_platform_is_the_services_architecture() -> None:
-    """Fargate: the service's cpu_architecture; EC2: the cluster's instance types."""
+    """Fargate: the service's cpu_architecture; EC2: the cluster's instance types; Managed
+    Instances: the cluster's cpu_architecture (whatever the EC2 cluster's instances are)."""
     sandbox = load_config("sandbox", config_dir=RECORD)
     assert target_platform(sandbox, "fargate", find_service(sandbox, "fargate", "sample")) == (
         "linux/arm64"
@@ -204,6 +205,29 @@ def test_the_platform_is_the_services_architecture() -> None:
     )
     service = find_service(graviton, "ec2", "sample")
     assert target_platform(graviton, "ec2", service) == "linux/arm64"
+    web = find_service(sandbox, "fargate", "sample").model_dump(exclude_defaults=True)
+    web.pop("name")
+    other_instance_types = {
+        "arm64": ["t3.small", "t3.medium"],
+        "x86_64": ["t4g.small", "t4g.medium"],
+    }
+    for architecture, expected in (("arm64", "linux/arm64"), ("x86_64", "linux/amd64")):
+        managed = load_config(
+            "sandbox",
+            overrides={
+                "ecs": {
+                    "managed_instances": {
+                        "enabled": True,
+                        "cpu_architecture": architecture,
+                        "services": {"web": {**web, "cpu_architecture": "x86_64"}},
+                    },
+                    "ec2": {"instance_types": other_instance_types[architecture]},
+                }
+            },
+            config_dir=RECORD,
+        )
+        service = find_service(managed, "managed_instances", "web")
+        assert target_platform(managed, "managed_instances", service) == expected
 
 
 def test_the_native_platform_of_a_machine() -> None:

@@ -4,12 +4,14 @@
                                 --service fargate/sample --tag v1 [--context sample-app]
                                 [--outputs build/outputs-sandbox.json] [--dry-run]
 
-`make push-image` runs it (ENV, CONFIG, OVERRIDES, SERVICE, TAG, CONTEXT). SERVICE (`fargate/NAME`
-or `ec2/NAME`, looked up in ENV's config with its overrides) must run an image of one of our
-repositories (`"image": {"repository": ..., "tag": ...}`). The repository's URI is read from the
-stack outputs `make deploy` wrote (build/outputs-ENV.json, the registry stack's output
-`stacks.names.repository_uri_output`); the platform from the config: a Fargate service's
-`cpu_architecture`, an EC2 service's instance types (Graviton: linux/arm64, else linux/amd64).
+`make push-image` runs it (ENV, CONFIG, OVERRIDES, SERVICE, TAG, CONTEXT). SERVICE (`fargate/NAME`,
+`ec2/NAME` or `managed_instances/NAME`, looked up in ENV's config with its overrides) must run an
+image of one of our repositories (`"image": {"repository": ..., "tag": ...}`). The repository's
+URI is read from the stack outputs `make deploy` wrote (build/outputs-ENV.json, the registry
+stack's output `stacks.names.repository_uri_output`); the platform from the config, as the
+service's tasks run (`ClusterConfig.task_cpu_architecture`: a Fargate service's
+`cpu_architecture`, the EC2 cluster's instance types, the Managed Instances cluster's
+`cpu_architecture`).
 Before anything is pushed it warns when this machine's architecture differs (buildx then emulates
 it) and when the Dockerfile's USER or EXPOSE disagree with the service's `user` and
 `container_port`. Then it logs Docker in to the registry (the password of ECR
@@ -31,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 from platform_config import DEFAULT_CONFIG_DIR, ConfigError, PlatformConfig
-from platform_config.base import is_graviton
 from platform_config.ecs import ServiceConfig
 from platform_config.record import service_file
 from stacks import names
@@ -43,7 +44,14 @@ from tools.account.session import (
     one_line_errors,
 )
 from tools.images.dockerfile import dockerfile_warnings, read_dockerfile
-from tools.images.service import ImageError, find_service, parse_service, validate_tag
+from tools.images.service import (
+    SERVICE_FORMS,
+    ImageError,
+    docker_platform,
+    find_service,
+    parse_service,
+    validate_tag,
+)
 
 # `uname -m` / platform.machine() -> the Docker platform this machine builds natively.
 _NATIVE_PLATFORMS = {
@@ -55,13 +63,8 @@ _NATIVE_PLATFORMS = {
 
 
 def target_platform(config: PlatformConfig, kind: str, service: ServiceConfig) -> str:
-    """The Docker platform the service's tasks run on: a Fargate service's `cpu_architecture`;
-    an EC2 service's instances' (the config allows one architecture per cluster)."""
-    if kind == "fargate":
-        arm = service.cpu_architecture == "arm64"
-    else:
-        arm = is_graviton(config.ecs.ec2.instance_types[0])
-    return "linux/arm64" if arm else "linux/amd64"
+    """The Docker platform the service's tasks run on (`ClusterConfig.task_cpu_architecture`)."""
+    return docker_platform(config.ecs.clusters[kind].task_cpu_architecture(service))
 
 
 def native_platform(machine: str | None = None) -> str | None:
@@ -184,9 +187,9 @@ def push(args: argparse.Namespace, session: Any) -> None:
     if not dockerfile.is_file():
         raise ImageError(f"{dockerfile} does not exist: CONTEXT must be a directory with one")
     where = (
-        f"cpu_architecture {service.cpu_architecture}"
+        f"its cpu_architecture {service.cpu_architecture}"
         if kind == "fargate"
-        else f"instance types {', '.join(config.ecs.ec2.instance_types)}"
+        else f"the instances of the {kind} cluster"
     )
     print(f"Image of {label} (environment '{config.name}'): {target} ({where})")
     print(f"Repository {repository}: {uri} (from {outputs})")
@@ -230,7 +233,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Build an ECS service's image for its platform and push it to its repository.",
     )
     add_environment_options(parser)
-    parser.add_argument("--service", required=True, help="fargate/NAME or ec2/NAME")
+    parser.add_argument("--service", required=True, help=SERVICE_FORMS)
     parser.add_argument("--tag", required=True, help="image tag, e.g. v2")
     parser.add_argument(
         "--context", default="sample-app", help="build context with a Dockerfile (sample-app)"

@@ -1,5 +1,6 @@
-"""The service an image tool acts on: `--service fargate/NAME` or `ec2/NAME` in an environment's
-config, and the image tag it is given; what both `push` and `set_tag` check first."""
+"""The service an image tool acts on: `--service fargate/NAME` (a cluster kind and a service name)
+in an environment's config, and the image tag it is given; what both `push` and `set_tag` check
+first."""
 
 from __future__ import annotations
 
@@ -8,9 +9,20 @@ import re
 from platform_config import PlatformConfig
 from platform_config.ecs import CLUSTER_KINDS, ServiceConfig
 
-KINDS = tuple(sorted(CLUSTER_KINDS, reverse=True))  # fargate, ec2: as SERVICE names a cluster
+KINDS = tuple(sorted(CLUSTER_KINDS, reverse=True))  # as SERVICE names a cluster
+# How SERVICE names a service: "managed_instances/NAME, fargate/NAME or ec2/NAME".
+SERVICE_FORMS = ", ".join(f"{kind}/NAME" for kind in KINDS[:-1]) + f" or {KINDS[-1]}/NAME"
 # Docker's rule for a tag: 1-128 of letters, digits, '_', '.', '-', not starting with '.' or '-'.
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+# A CPU architecture as the config names it -> the Docker platform built and pulled for it.
+DOCKER_PLATFORMS = {"x86_64": "linux/amd64", "arm64": "linux/arm64"}
+
+
+def docker_platform(cpu_architecture: str) -> str:
+    """The Docker platform (`linux/arm64`) of a config CPU architecture (`arm64`)."""
+    return DOCKER_PLATFORMS[cpu_architecture]
 
 
 class ImageError(Exception):
@@ -18,11 +30,11 @@ class ImageError(Exception):
 
 
 def parse_service(value: str) -> tuple[str, str]:
-    """`fargate/NAME` or `ec2/NAME` -> (kind, name)."""
+    """`fargate/NAME` (any of SERVICE_FORMS) -> (kind, name)."""
     kind, _, name = value.partition("/")
     if kind not in KINDS or not name:
         raise ImageError(
-            f"--service {value!r}: give the cluster and the service name, fargate/NAME or ec2/NAME "
+            f"--service {value!r}: give the cluster and the service name, {SERVICE_FORMS} "
             "(e.g. SERVICE=fargate/sample)"
         )
     return kind, name

@@ -28,7 +28,7 @@ from platform_config.layers import Layer
 from platform_config.loader import OverridesError, read_overrides_files
 from platform_config.record import SERVICE_ENVIRONMENTS_KEY, service_file
 from tools.account.session import add_environment_options
-from tools.images.service import ImageError, parse_service, validate_tag
+from tools.images.service import SERVICE_FORMS, ImageError, parse_service, validate_tag
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Set an ECS service's image tag in one environment, in its service file.",
     )
     add_environment_options(parser)
-    parser.add_argument("--service", required=True, help="fargate/NAME or ec2/NAME")
+    parser.add_argument("--service", required=True, help=SERVICE_FORMS)
     parser.add_argument("--tag", required=True, help="image tag, e.g. v2")
     return parser.parse_args(argv)
 
