@@ -919,3 +919,60 @@ def test_moto_cannot_create_a_tagged_kms_key_hence_eks_is_not_deployed(aws: InPr
         aws.client("cloudformation").create_stack(
             StackName="tagged-key", TemplateBody=json.dumps(template)
         )
+
+
+def repository_with_an_image(aws: InProcess, stack: str, *, empty_on_delete: bool = True) -> None:
+    """Stack `stack` of one repository (named after it), with `EmptyOnDelete: true` as the
+    sandbox's registry makes them unless `empty_on_delete` is false, and an image pushed to it."""
+    properties: dict[str, Any] = {"RepositoryName": f"{stack}/app"}
+    if empty_on_delete:
+        properties["EmptyOnDelete"] = True
+    template = {
+        "Resources": {"Repository": {"Type": "AWS::ECR::Repository", "Properties": properties}}
+    }
+    aws.client("cloudformation").create_stack(StackName=stack, TemplateBody=json.dumps(template))
+    media_type = "application/vnd.oci.image.manifest.v1+json"
+    manifest = {"schemaVersion": 2, "mediaType": media_type, "config": {"digest": "sha256:0"}}
+    aws.client("ecr").put_image(
+        repositoryName=f"{stack}/app",
+        imageManifest=json.dumps({**manifest, "layers": []}),
+        imageManifestMediaType=media_type,
+        imageTag="v1",
+    )
+
+
+def repository_names(aws: InProcess) -> set[str]:
+    answer = aws.client("ecr").describe_repositories()["repositories"]
+    return {repository["repositoryName"] for repository in answer}
+
+
+def test_stock_moto_cannot_delete_a_repository_that_empties_on_delete(aws: InProcess) -> None:
+    """Recorded gap: stock moto 5.2.5 ignores a repository's EmptyOnDelete, so DeleteStack fails
+    with RepositoryNotEmptyException and the repository stays (why serial_moto_server.py deletes
+    it with its images, as CloudFormation does)."""
+    repository_with_an_image(aws, "stock-empty")
+    with pytest.raises(ClientError, match="RepositoryNotEmptyException"):
+        aws.client("cloudformation").delete_stack(StackName="stock-empty")
+    assert "stock-empty/app" in repository_names(aws)
+    aws.client("ecr").delete_repository(repositoryName="stock-empty/app", force=True)
+
+
+def test_the_harness_deletes_a_repository_that_empties_on_delete_with_its_images(
+    aws: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With serial_moto_server.py's change, DeleteStack deletes the repository and its images;
+    one without EmptyOnDelete is still refused while it holds an image."""
+    from moto.cloudformation.parsing import ResourceMap
+
+    from tests.deploy.helpers.serial_moto_server import delete_resource_emptying_a_repository
+
+    monkeypatch.setattr(ResourceMap, "_delete_resource", delete_resource_emptying_a_repository)
+    repository_with_an_image(aws, "emptied")
+    aws.client("cloudformation").delete_stack(StackName="emptied")
+    assert "emptied/app" not in repository_names(aws)
+    assert "emptied" not in stack_names(aws)
+    repository_with_an_image(aws, "kept", empty_on_delete=False)
+    with pytest.raises(ClientError, match="RepositoryNotEmptyException"):
+        aws.client("cloudformation").delete_stack(StackName="kept")
+    assert "kept/app" in repository_names(aws)
+    aws.client("ecr").delete_repository(repositoryName="kept/app", force=True)

@@ -16,7 +16,9 @@ proxy or make variables):
   (moto's change-set path drops exports) and CDK_DESTROY_FLAGS=--force, CI's non-interactive flags;
 * in docker-stub blocks, `docker` is a recorder (tests/helpers/docker_recorder.py): there is no
   Docker daemon or registry here, so what is checked is the commands `make push-image` derives
-  from the deployed outputs and the config (the image itself is built in no test).
+  from the deployed outputs and the config (the image itself is built in no test); its push puts
+  an image's manifest for the platform built into the emulator's ECR, as a push would, which the
+  account check of the next `make deploy` reads.
 
 Where moto answers otherwise than AWS, the block's outcome is recorded exactly
 (EMULATOR_OUTCOMES, SERVICE_FOLLOWS_ITS_TASK_DEFINITION). The stack updates of the image steps rely
@@ -99,6 +101,11 @@ EMULATOR_OUTCOMES: dict[str, tuple[tuple[int, ...], str]] = {
         "fails to delete, and that run exits 0",
     ),
 }
+
+# moto 5.2.5 has no GetDownloadUrlForLayer (NotImplementedError, HTTP 500 from the server): the
+# account check finds a pushed image but cannot read its configuration, so its platform is not
+# checked there (tests/test_account_images.py checks it against a registry that answers).
+EMULATOR_IMAGE_PLATFORM = "its platform not read (GetDownloadUrlForLayer: 500): not checked"
 
 # Variables of this process that must not reach the guide's commands besides the AWS, CDK and
 # proxy ones emulator_environment drops: make's own (from a `make test-deploy` parent), the
@@ -199,6 +206,7 @@ def guide_environment(
         CDK_DEPLOY_FLAGS="--require-approval never --method=direct --progress events",
         CDK_DESTROY_FLAGS="--force",
         DOCKER_RECORDER_LOG=str(docker_log),
+        DOCKER_RECORDER_PUSH_TO_ECR="1",
     )
     return env
 
@@ -449,6 +457,19 @@ def test_the_committed_config_deploy_runs_the_pushed_image_non_root_read_only_on
     followed = sample.service_task_definition == sample.arn
     assert followed == SERVICE_FOLLOWS_ITS_TASK_DEFINITION
     assert followed or sample.service_task_definition == first.arn
+
+
+def test_each_deploy_after_a_push_finds_the_pushed_image_in_the_registry(guide: GuideRun) -> None:
+    """The account check of `make deploy` finds each tag the guide pushed, for the sample's arm64
+    tasks (EMULATOR_IMAGE_PLATFORM: what moto lets it read of the image's platform)."""
+    for command, tag in (("make diff ENV=sandbox", "v1"), ("make set-image-tag", "v2")):
+        (run,) = guide.of(command)
+        repository = REPOSITORY_URI.split("/", 1)[1]
+        line = (
+            f"  ecs.fargate.services.sample.image: found ({repository}:{tag}, linux/arm64): "
+            f"{EMULATOR_IMAGE_PLATFORM}\n"
+        )
+        assert line in run.output
 
 
 def test_a_new_tag_is_pushed_set_and_rolled_out(guide: GuideRun) -> None:

@@ -27,6 +27,12 @@ the deployer's credentials; synth never calls AWS. It exits 1 on any problem, li
   specified secret" among the causes of a task failing to get its secret,
   https://www.repost.aws/ja/knowledge-center/ecs-secrets-manager-issues, and the error messages,
   https://www.repost.aws/fr/knowledge-center/ecs-unable-to-pull-secrets.
+* Every image the ECS services (and their sidecars) run from the platform's registry
+  (`image.repository` + `tag`) must be in its ECR repository, built for the architecture the
+  service's tasks run on (tools/account/images.py): a missing one stops every task with
+  CannotPullContainerError, and the deployment rolls back many minutes in. A repository this
+  deploy creates is make plan's to check (image-from-new-repository); images pulled by `uri` are
+  `make image-digests`'s.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from platform_config import ConfigError, PlatformConfig
+from tools.account.images import ImageStatus, check_images
 from tools.account.secrets import SecretStatus, check_secrets
 from tools.account.session import (
     AccountError,
@@ -62,8 +69,8 @@ EKS_SOURCE = "https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html
 
 @dataclass
 class AccountReport:
-    """What the check found: zone name -> AZ ID, the instance types, the services' secrets, and
-    every problem as one line."""
+    """What the check found: zone name -> AZ ID, the instance types, the services' secrets and
+    registry images, and every problem as one line."""
 
     environment: str
     account: str
@@ -72,6 +79,7 @@ class AccountReport:
     # instance type -> (config paths that use it, zones where it is not offered)
     instance_types: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
     secrets: list[SecretStatus] = field(default_factory=list)  # one per field path
+    images: list[ImageStatus] = field(default_factory=list)  # one per field path
     problems: list[str] = field(default_factory=list)
 
     def render(self) -> str:
@@ -90,6 +98,10 @@ class AccountReport:
         lines.extend(f"  {secret.line()}" for secret in self.secrets)
         if not self.secrets:
             lines.append("  none (no ECS service reads a secret)")
+        lines.append("Images the services run from the registry:")
+        lines.extend(f"  {image.line()}" for image in self.images)
+        if not self.images:
+            lines.append("  none (every image is pulled by uri: make image-digests checks those)")
         if self.problems:
             lines.append(f"{len(self.problems)} problem(s):")
             lines.extend(f"  - {problem}" for problem in self.problems)
@@ -144,7 +156,7 @@ def offered_zones(
 
 def check_account(config: PlatformConfig, session: Any) -> AccountReport:
     """Map the zones, check them against EKS and the instance type offerings, and look up the
-    services' secrets.
+    services' secrets and registry images.
 
     Raises:
         AccountError: no or invalid credentials, or a denied call (a secret's denied lookup
@@ -183,6 +195,8 @@ def check_account(config: PlatformConfig, session: Any) -> AccountReport:
                 )
         report.secrets = check_secrets(config, session, account)
         report.problems.extend(secret.problem for secret in report.secrets if secret.problem)
+        report.images = check_images(config, session, account)
+        report.problems.extend(image.problem for image in report.images if image.problem)
     return report
 
 
@@ -190,8 +204,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tools.account.check",
         description=(
-            "Check an environment's zones, instance types and services' secrets against the "
-            "account."
+            "Check an environment's zones, instance types, services' secrets and registry images "
+            "against the account."
         ),
     )
     add_environment_options(parser)

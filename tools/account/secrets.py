@@ -22,6 +22,7 @@ from typing import Any
 
 from platform_config import PlatformConfig
 from platform_config.ecs_secret import SecretConfig
+from tools.account.session import looked_up
 
 FOUND = "found"
 MISSING = "missing"
@@ -160,26 +161,13 @@ def _parameter(session: Any, region: str, names: list[str]) -> _Lookup:
 
 
 def _guarded(call: Callable[[], _Lookup]) -> _Lookup:
-    """`call()`; MISSING on ResourceNotFoundException; NOT_CHECKED with the error when AWS
-    refused the call (AccessDenied, ...) or could not be reached. Missing credentials still raise
-    (the whole check needs them)."""
-    from botocore.exceptions import (  # type: ignore[import-untyped]
-        BotoCoreError,
-        ClientError,
-        NoCredentialsError,
+    """`call()`; MISSING on Secrets Manager's "no such secret" (ResourceNotFoundException);
+    NOT_CHECKED with the error when AWS refused the call or could not be reached."""
+    return looked_up(
+        call,
+        not_checked=lambda why: _Lookup(NOT_CHECKED, why),
+        by_code={"ResourceNotFoundException": _Lookup(MISSING)},
     )
-
-    try:
-        return call()
-    except NoCredentialsError:
-        raise
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code == "ResourceNotFoundException":  # Secrets Manager's "no such secret"
-            return _Lookup(MISSING)
-        return _Lookup(NOT_CHECKED, f"{error.operation_name} failed: {code}")
-    except BotoCoreError as error:
-        return _Lookup(NOT_CHECKED, f"{type(error).__name__}: {error}")
 
 
 def _missing(secret: SecretConfig, region: str, account: str, deleted: bool) -> str:

@@ -8,14 +8,16 @@ These tools run with the deployer's credentials, never at synth (synth is offlin
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from platform_config import DEFAULT_CONFIG_DIR, PlatformConfig, load_config
 from platform_config.layers import Layer
 from platform_config.loader import OverridesError, read_overrides_files
+
+T = TypeVar("T")
 
 
 class AccountError(Exception):
@@ -98,6 +100,32 @@ def one_line_errors() -> Iterator[None]:
         ) from None
     except BotoCoreError as error:
         raise AccountError(str(error)) from None
+
+
+def looked_up(
+    call: Callable[[], T], *, not_checked: Callable[[str], T], by_code: Mapping[str, T]
+) -> T:
+    """`call()`, for a lookup whose failure leaves one thing unchecked rather than stopping the
+    whole check: AWS's error code answers as `by_code` says (e.g. "no such secret"), any other
+    refusal (AccessDenied, ...) or an endpoint that cannot be reached gives `not_checked(why)`.
+    Missing credentials still raise (the whole check needs them)."""
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        NoCredentialsError,
+    )
+
+    try:
+        return call()
+    except NoCredentialsError:
+        raise
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in by_code:
+            return by_code[code]
+        return not_checked(f"{error.operation_name} failed: {code}")
+    except BotoCoreError as error:
+        return not_checked(f"{type(error).__name__}: {error}")
 
 
 def described_stack(cloudformation: Any, name: str) -> dict[str, Any] | None:

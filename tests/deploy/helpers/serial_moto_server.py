@@ -11,12 +11,13 @@ custom-resource table while the resource map keeps the first. The SUCCESS answer
 the replacement, the map waits on the original forever, and the stack never leaves
 CREATE_IN_PROGRESS. Serving one request at a time makes each CreateStack atomic to every reader,
 as it is on AWS. Nothing else changes: same application, same request handler, same backends,
-except six documented changes to moto's CloudFormation: two refusals CloudFormation makes
+except seven documented changes to moto's CloudFormation: two refusals CloudFormation makes
 (`delete_stack_unless_its_exports_are_imported`, `update_stack_unless_it_drops_an_export_in_use`),
-and four that updating stacks as the CDK CLI does needs
+four that updating stacks as the CDK CLI does needs
 (`resolve_update_parameters_keeping_defaults`, `update_stack_and_its_exports`,
-`delete_change_set_if_it_exists`, `update_task_definition_with_api_keys`), each proved necessary
-against stock moto in tests/deploy/test_checkers.py.
+`delete_change_set_if_it_exists`, `update_task_definition_with_api_keys`), and one property
+deleting a stack honours (`delete_resource_emptying_a_repository`), each proved necessary against
+stock moto in tests/deploy/test_checkers.py.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import sys
 from typing import Any
 
 from moto.cloudformation.models import CloudFormationBackend, Stack
+from moto.cloudformation.parsing import ResourceMap
 from moto.core.utils import pascal_to_camelcase, remap_nested_keys
 from moto.ecs.models import TaskDefinition
 from moto.moto_server.werkzeug_app import (
@@ -43,6 +45,7 @@ _stock_resolve_update_parameters = CloudFormationBackend._resolve_update_paramet
 _stock_delete_change_set = CloudFormationBackend.delete_change_set
 _stock_update_stack = CloudFormationBackend.update_stack
 _stock_update_task_definition = TaskDefinition.update_from_cloudformation_json
+_stock_delete_resource = ResourceMap._delete_resource
 
 
 def exports_in_use(backend: CloudFormationBackend, stack: Stack) -> dict[str, list[str]]:
@@ -234,6 +237,32 @@ def update_task_definition_with_api_keys(
     return updated
 
 
+def delete_resource_emptying_a_repository(
+    resource_map: ResourceMap, parsed_resource: Any, resource_json: dict[str, Any]
+) -> None:
+    """moto 5.2.5's deletion of a stack's resource, but an `AWS::ECR::Repository` with
+    `EmptyOnDelete: true` is deleted with its images, as CloudFormation does.
+
+    CloudFormation's AWS::ECR::Repository reference, EmptyOnDelete: "If true, deleting the
+    repository force deletes the contents of the repository. If false, the repository must be
+    empty before attempting to delete it." Stock moto ignores the property: DeleteStack fails with
+    RepositoryNotEmptyException and leaves the repository, so a sandbox registry (EmptyOnDelete,
+    stacks/registry_stack.py) with an image pushed could not be destroyed on the emulator;
+    tests/deploy/test_checkers.py proves that, so a moto upgrade shows up.
+    """
+    properties = resource_json.get("Properties") or {}
+    if resource_json.get("Type") == "AWS::ECR::Repository" and properties.get("EmptyOnDelete") in (
+        True,
+        "true",
+    ):
+        from moto.ecr.models import ecr_backends
+
+        backend = ecr_backends[resource_map._account_id][resource_map._region_name]
+        backend.delete_repository(parsed_resource.name, force=True)
+        return
+    _stock_delete_resource(resource_map, parsed_resource, resource_json)
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", required=True)
@@ -248,6 +277,7 @@ def main(argv: list[str]) -> None:
     TaskDefinition.update_from_cloudformation_json = classmethod(  # type: ignore[method-assign,assignment]
         update_task_definition_with_api_keys
     )
+    ResourceMap._delete_resource = delete_resource_emptying_a_repository  # type: ignore[method-assign,assignment]
     application = DomainDispatcherApplication(create_backend_app)
     application.debug = True  # type: ignore[attr-defined]  # as moto.server.main
     run_simple(
