@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from platform_config import PlatformConfig, load_config
 from platform_config.environments import SAMPLE_IMAGE
 from tests.helpers.apps import RECORD
+from tests.helpers.fake_session import FakeSession
 from tools.account import images
 from tools.account.check import check_account, main
 from tools.account.images import (
@@ -120,17 +121,6 @@ class _Registry:
         return self.configs[url.rsplit("/", 1)[1]]
 
 
-class _Session:
-    """The moto session with `registry` as its ECR client."""
-
-    def __init__(self, session: boto3.Session, registry: _Registry) -> None:
-        self.session = session
-        self.registry = registry
-
-    def client(self, name: str, **kwargs: Any) -> Any:
-        return self.registry if name == "ecr" else self.session.client(name, **kwargs)
-
-
 @pytest.fixture
 def registry(aws: boto3.Session, monkeypatch: pytest.MonkeyPatch) -> _Registry:
     return _Registry(aws, monkeypatch)
@@ -176,7 +166,7 @@ def test_a_tag_not_in_the_repository_fails_the_check_until_it_is_pushed(
     aws: boto3.Session, registry: _Registry
 ) -> None:
     config = _config(web=_ours("v2"))
-    session = _Session(aws, registry)
+    session = FakeSession(aws, ecr=registry)
     registry.push("v1", single="amd64")
     report = check_account(config, session)
     account = aws.client("sts").get_caller_identity()["Account"]
@@ -209,7 +199,7 @@ def test_the_image_must_hold_the_platform_the_tasks_run_on(
         one=_ours("single-amd", cpu_architecture="arm64"),
         graviton=_ours("single-arm", cpu_architecture="arm64"),
     )
-    statuses = _statuses(config, _Session(aws, registry))
+    statuses = _statuses(config, FakeSession(aws, ecr=registry))
     for service in ("x86", "both", "graviton"):
         assert statuses[f"ecs.fargate.services.{service}.image"] == (FOUND, "")
     for service, tag in (("arm", "amd"), ("one", "single-amd")):
@@ -230,11 +220,11 @@ def test_a_repository_not_created_yet_is_not_checked_and_no_problem(
     overrides = {"ecs": {"fargate": {"services": {"sample": _over_the_record("v1")}}}}
     path = "ecs.fargate.services.sample.image"
     config = load_config("sandbox", overrides=overrides, config_dir=RECORD)
-    status, reason = _statuses(config, _Session(aws, registry))[path]
+    status, reason = _statuses(config, FakeSession(aws, ecr=registry))[path]
     assert status == NOT_CHECKED
     assert "does not exist yet: this deploy's registry stack creates it" in reason
     assert "(image-from-new-repository)" in reason
-    assert check_account(config, _Session(aws, registry)).problems == []
+    assert check_account(config, FakeSession(aws, ecr=registry)).problems == []
 
 
 @pytest.mark.integration
@@ -243,7 +233,7 @@ def test_a_refused_or_failed_lookup_is_not_checked_and_an_image_is_looked_up_onc
 ) -> None:
     registry.push("v1", single="amd64")
     config = _config(web=_ours("v1"), api=_ours("v1"))
-    session = _Session(aws, registry)
+    session = FakeSession(aws, ecr=registry)
     registry.refused = {"DescribeImages"}
     statuses = _statuses(config, session)
     assert set(statuses.values()) == {(NOT_CHECKED, "DescribeImages failed: AccessDeniedException")}
@@ -281,7 +271,7 @@ def test_the_report_lists_the_images_and_exits_1_on_a_missing_one(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    session = _Session(aws, registry)
+    session = FakeSession(aws, ecr=registry)
     assert main(["--environment", "sandbox"], session=session) == 0
     out = capsys.readouterr().out
     assert (

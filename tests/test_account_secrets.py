@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from platform_config import PlatformConfig, load_config
 from platform_config.environments import SAMPLE_IMAGE
+from tests.helpers.fake_session import FakeSession
 from tools.account.check import check_account, main
 from tools.account.secrets import (
     FOUND,
@@ -60,17 +61,6 @@ def _problems(output: str) -> list[str]:
     lines = output.splitlines()
     start = next(i for i, line in enumerate(lines) if line.endswith("problem(s):"))
     return [line.removeprefix("  - ") for line in lines[start + 1 :]]
-
-
-class _Session:
-    """The moto session, with `fakes` (service name -> client) in place of some of its clients."""
-
-    def __init__(self, session: boto3.Session, **fakes: Any) -> None:
-        self.session = session
-        self.fakes = fakes
-
-    def client(self, name: str, **kwargs: Any) -> Any:
-        return self.fakes.get(name) or self.session.client(name, **kwargs)
 
 
 class _DeniedSecretsManager:
@@ -207,7 +197,7 @@ def test_a_denied_lookup_is_not_checked_and_the_rest_of_the_check_runs(
     config = _config(
         {"TOKEN": {"secrets_manager_name": "team/token"}, "URL": {"ssm_parameter_arn": parameter}}
     )
-    report = check_account(config, _Session(aws, secretsmanager=_DeniedSecretsManager()))
+    report = check_account(config, FakeSession(aws, secretsmanager=_DeniedSecretsManager()))
     statuses = _statuses(report)
     assert statuses["ecs.fargate.services.web.secrets.TOKEN"] == (
         NOT_CHECKED,
@@ -228,7 +218,7 @@ def test_a_secret_several_services_read_is_looked_up_once_and_reported_under_eac
     counting = _CountingSecretsManager(aws.client("secretsmanager", region_name="us-east-1"))
     shared = {"secrets_manager_name": "team/shared"}
     config = _config({"SHARED": shared}, api={"TOKEN": shared, "KEY": {**shared, "json_key": "k"}})
-    report = check_account(config, _Session(aws, secretsmanager=counting))
+    report = check_account(config, FakeSession(aws, secretsmanager=counting))
     assert counting.calls == [{"SecretId": "team/shared"}]
     fields = [
         "ecs.fargate.services.api.secrets.KEY",

@@ -33,6 +33,10 @@ the deployer's credentials; synth never calls AWS. It exits 1 on any problem, li
   CannotPullContainerError, and the deployment rolls back many minutes in. A repository this
   deploy creates is make plan's to check (image-from-new-repository); images pulled by `uri` are
   `make image-digests`'s.
+* The account's vCPU quotas (Fargate On-Demand and Spot, EC2 Standard On-Demand and Spot) must
+  hold what every deploy of the environment needs (tools/account/quotas.py): capacity past a
+  quota does not launch, and the deployment waits for it until the stack update fails. A quota
+  below what the config's maximum needs is reported (scaling out stops there), not a problem.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from typing import Any
 
 from platform_config import ConfigError, PlatformConfig
 from tools.account.images import ImageStatus, check_images
+from tools.account.quotas import QuotaStatus, check_quotas
 from tools.account.secrets import SecretStatus, check_secrets
 from tools.account.session import (
     AccountError,
@@ -80,6 +85,7 @@ class AccountReport:
     instance_types: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
     secrets: list[SecretStatus] = field(default_factory=list)  # one per field path
     images: list[ImageStatus] = field(default_factory=list)  # one per field path
+    quotas: list[QuotaStatus] = field(default_factory=list)  # one per quota the config needs
     problems: list[str] = field(default_factory=list)
 
     def render(self) -> str:
@@ -102,6 +108,10 @@ class AccountReport:
         lines.extend(f"  {image.line()}" for image in self.images)
         if not self.images:
             lines.append("  none (every image is pulled by uri: make image-digests checks those)")
+        lines.append("vCPU quotas (this environment's need, least to most, against the quota):")
+        lines.extend(f"  {quota.line()}" for quota in self.quotas)
+        if not self.quotas:
+            lines.append("  none (no compute the config sizes)")
         if self.problems:
             lines.append(f"{len(self.problems)} problem(s):")
             lines.extend(f"  - {problem}" for problem in self.problems)
@@ -196,6 +206,8 @@ def check_account(config: PlatformConfig, session: Any) -> AccountReport:
         report.secrets = check_secrets(config, session, account)
         report.problems.extend(secret.problem for secret in report.secrets if secret.problem)
         report.images = check_images(config, session, account)
+        report.quotas = check_quotas(config, session, uses)
+        report.problems.extend(quota.problem for quota in report.quotas if quota.problem)
         report.problems.extend(image.problem for image in report.images if image.problem)
     return report
 

@@ -1,0 +1,270 @@
+"""Whether the account's vCPU quotas hold the compute the environment runs (tools.account.check
+reports it before a deploy).
+
+Each quota below caps the vCPUs of one kind of capacity an account runs in a region, and it is
+often small in a new account. Past it, capacity does not launch: Fargate refuses the task ("You've
+reached the limit on the number of vCPUs you can run concurrently", in the service's events), EC2
+the instance (VcpuLimitExceeded), so the ECS deployment, the capacity provider's scale-out or the
+EKS node group waits for capacity that never comes, and the stack update fails long after it
+started. Sources, read 2026-12-05: the Amazon ECS Developer Guide, "Amazon ECS service quotas"
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html: "Fargate
+On-Demand vCPU resource count", "Fargate Spot vCPU resource count"); the Amazon EC2 guide,
+"Amazon EC2 instance type quotas" (https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-quotas.html:
+"Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances", "All Standard (A, C, D, H,
+I, M, R, T, Z) Spot Instance Requests", counted in vCPUs).
+
+What the environment needs of each, from the config, in vCPUs:
+
+* least: what every deploy needs, the services at their desired (else minimum) task count with a
+  deployment's second task set beside them (maximum percent 200: the new tasks start before the
+  old stop), the EC2 cluster at `min_instances` of its smallest type, each EKS node group at its
+  `desired_size` of its smallest type. More than the quota: the deploy cannot complete, a problem.
+* most: at the config's maximum, `max_tasks` with a deployment's second task set (and one run of
+  each job), `max_instances` and `max_size` of the largest types. More than the quota: scaling out
+  stops at the quota; reported, not a problem.
+
+Fargate tasks go to FARGATE or FARGATE_SPOT as the cluster's capacity provider strategy places
+them (its `base` first, the rest in proportion to the weights); EC2 instances are on demand, or
+Spot above `on_demand_base_capacity`; node groups by `capacity_type`. The quota is the applied
+value (Service Quotas GetServiceQuota). Not counted: what else the account
+runs against the same quota (the check compares the environment alone with the quota), instance
+families with quotas of their own (G, P, Inf, ...), the Managed Instances cluster, and EKS Auto
+Mode or Fargate pods (their capacity is not in the config). A quota that cannot be read is "not
+checked", never a problem.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from container_constructs import defaults
+from platform_config import PlatformConfig
+from platform_config.ecs import CapacityProviderShare
+from tools.account.session import looked_up
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A Service Quotas quota, by service code and quota code."""
+
+    service: str
+    code: str
+    name: str
+
+
+FARGATE_ON_DEMAND = Quota("fargate", "L-3032A538", "Fargate On-Demand vCPU resource count")
+FARGATE_SPOT = Quota("fargate", "L-36FBB829", "Fargate Spot vCPU resource count")
+EC2_ON_DEMAND = Quota(
+    "ec2", "L-1216C47A", "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances"
+)
+EC2_SPOT = Quota(
+    "ec2", "L-34B43A08", "All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests"
+)
+FARGATE_QUOTAS = {"FARGATE": FARGATE_ON_DEMAND, "FARGATE_SPOT": FARGATE_SPOT}
+
+# The families the two EC2 quotas count: one letter of A, C, D, H, I, M, R, T, Z (and the storage
+# families im, is), not the families with quotas of their own that start with those letters.
+_FAMILY = re.compile(r"^([a-z]+)\d")
+_STANDARD_LETTERS = frozenset("acdhimrtz")
+_OWN_QUOTA_FAMILIES = frozenset({"dl", "hpc", "inf", "mac", "trn"})
+
+
+def is_standard(instance_type: str) -> bool:
+    """Whether `instance_type` counts against the Standard instance quotas."""
+    match = _FAMILY.match(instance_type)
+    family = match.group(1) if match else ""
+    return family[:1] in _STANDARD_LETTERS and family not in _OWN_QUOTA_FAMILIES
+
+
+@dataclass
+class Need:
+    """What the environment needs of one quota, and the config paths that need it."""
+
+    least: float = 0.0
+    most: float = 0.0
+    uses: list[str] = field(default_factory=list)
+
+    def add(self, least: float, most: float, use: str) -> None:
+        self.least += least
+        self.most += most
+        if use not in self.uses:
+            self.uses.append(use)
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    """One quota: what the environment needs, the account's value, and what that means."""
+
+    quota: Quota
+    need: Need
+    value: float | None  # None: not read
+    reason: str = ""  # why not read
+
+    @property
+    def problem(self) -> str | None:
+        if self.value is None or self.need.least <= self.value:
+            return None
+        return (
+            f"{', '.join(self.need.uses)}: needs at least {_vcpus(self.need.least)} vCPUs of "
+            f"'{self.quota.name}' ({self.quota.service} {self.quota.code}), and the account's "
+            f"quota is {_vcpus(self.value)}: capacity past it does not launch, so the deploy "
+            "would wait for it until the stack update fails; request an increase in Service "
+            "Quotas, or lower what the config runs"
+        )
+
+    def line(self) -> str:
+        head = (
+            f"{self.quota.code} {self.quota.name}: needs {_vcpus(self.need.least)} to "
+            f"{_vcpus(self.need.most)} vCPUs"
+        )
+        if self.value is None:
+            return f"{head}, not checked: {self.reason}"
+        if self.need.least > self.value:
+            state = "too small"
+        elif self.need.most > self.value:
+            state = "scaling out to the maximum stops at the quota"
+        else:
+            state = "ok"
+        return f"{head}, quota {_vcpus(self.value)}: {state} ({', '.join(self.need.uses)})"
+
+
+def _vcpus(value: float) -> str:
+    return f"{value:g}"
+
+
+def strategy_shares(tasks: float, strategy: Iterable[CapacityProviderShare]) -> dict[str, float]:
+    """How many of `tasks` each capacity provider runs: the one with a base first, up to it; the
+    rest in proportion to the weights."""
+    shares = list(strategy)
+    placed: dict[str, float] = {
+        share.capacity_provider: min(tasks, float(share.base)) for share in shares
+    }
+    rest = tasks - sum(placed.values())
+    weights = sum(share.weight for share in shares)
+    for share in shares:
+        placed[share.capacity_provider] += rest * share.weight / weights if weights else 0.0
+    return placed
+
+
+def needs(config: PlatformConfig, vcpus: Mapping[str, int]) -> dict[Quota, Need]:
+    """What the environment needs of each quota; `vcpus` gives each instance type's vCPUs."""
+    found: dict[Quota, Need] = {}
+
+    def need(quota: Quota) -> Need:
+        return found.setdefault(quota, Need())
+
+    fargate = config.ecs.fargate
+    if fargate.enabled:
+        for service in fargate.services.values():
+            scaling = service.scaling
+            if service.kind == "job":
+                least, most = 0.0, 1.0
+            else:
+                running = scaling.desired_tasks or scaling.min_tasks
+                least = defaults.DEPLOYMENT_MAXIMUM_PERCENT * running / 100
+                most = float(scaling.deployment_tasks)
+            per_task = service.cpu / 1024
+            low = strategy_shares(least, fargate.default_strategy)
+            high = strategy_shares(most, fargate.default_strategy)
+            use = f"ecs.fargate.services.{service.name}"
+            for provider, quota in FARGATE_QUOTAS.items():
+                if high.get(provider):
+                    need(quota).add(
+                        low.get(provider, 0.0) * per_task, high[provider] * per_task, use
+                    )
+    ec2 = config.ecs.ec2
+    if ec2.enabled:
+        on_demand = ec2.on_demand_base_capacity if ec2.spot else ec2.max_instances
+        _instances(
+            need,
+            vcpus,
+            ec2.instance_types,
+            "ecs.ec2",
+            ec2.min_instances,
+            ec2.max_instances,
+            on_demand,
+        )
+    if config.eks.enabled and config.eks.compute.mode == "managed_nodes":
+        for index, group in enumerate(config.eks.compute.node_groups):
+            on_demand = group.max_size if group.capacity_type == "on_demand" else 0
+            _instances(
+                need,
+                vcpus,
+                group.instance_types,
+                f"eks.compute.node_groups[{index}]",
+                group.desired_size,
+                group.max_size,
+                on_demand,
+            )
+    return found
+
+
+def _instances(
+    need: Callable[[Quota], Need],
+    vcpus: Mapping[str, int],
+    instance_types: list[str],
+    use: str,
+    least: int,
+    most: int,
+    on_demand: int,
+) -> None:
+    """Instances of `instance_types` (least..most of them, the first `on_demand` on demand, the
+    rest Spot) in the Standard quotas; types of other families are left out."""
+    counted = [vcpus[name] for name in instance_types if is_standard(name) and name in vcpus]
+    if not counted:
+        return
+    smallest, largest = min(counted), max(counted)
+    low_on_demand = min(least, on_demand)
+    high_on_demand = min(most, on_demand)
+    if high_on_demand:
+        need(EC2_ON_DEMAND).add(low_on_demand * smallest, high_on_demand * largest, use)
+    if most > high_on_demand:
+        need(EC2_SPOT).add(
+            (least - low_on_demand) * smallest, (most - high_on_demand) * largest, use
+        )
+
+
+def instance_vcpus(ec2: Any, instance_types: Iterable[str]) -> dict[str, int]:
+    """Each instance type's default vCPUs (EC2 DescribeInstanceTypes), one call per type so that
+    a name EC2 does not know (the offerings check reports it) leaves out only that type."""
+
+    def described(name: str) -> int | None:
+        (item,) = ec2.describe_instance_types(InstanceTypes=[name])["InstanceTypes"]
+        return int(item["VCpuInfo"]["DefaultVCpus"])
+
+    found = {
+        name: looked_up(
+            functools.partial(described, name), not_checked=lambda _why: None, by_code={}
+        )
+        for name in sorted(set(instance_types))
+    }
+    return {name: count for name, count in found.items() if count is not None}
+
+
+def check_quotas(
+    config: PlatformConfig, session: Any, instance_types: Iterable[str]
+) -> list[QuotaStatus]:
+    """Each quota the environment needs and the account's value of it. Raises only botocore's
+    NoCredentialsError (an unreadable quota is "not checked")."""
+    ec2 = session.client("ec2", region_name=config.region)
+    vcpus = instance_vcpus(ec2, instance_types)
+    client = session.client("service-quotas", region_name=config.region)
+    statuses = []
+    for quota, need in needs(config, vcpus).items():
+        value, reason = _quota_value(client, quota)
+        statuses.append(QuotaStatus(quota, need, value, reason))
+    return statuses
+
+
+def _quota_value(client: Any, quota: Quota) -> tuple[float | None, str]:
+    """The applied value of `quota` (GetServiceQuota), or None and why it was not read."""
+
+    def applied() -> tuple[float | None, str]:
+        answer = client.get_service_quota(ServiceCode=quota.service, QuotaCode=quota.code)
+        return float(answer["Quota"]["Value"]), ""
+
+    return looked_up(applied, not_checked=lambda why: (None, why), by_code={})
