@@ -178,6 +178,20 @@ class ClusterConfig(Section):
         """Every group by name: the default one first, then the named ones by name."""
         return {DEFAULT_GROUP: self.load_balancer, **dict(sorted(self.load_balancers.items()))}
 
+    def certificates(self) -> list[tuple[str, str]]:
+        """(field path under the cluster, ARN) of every ACM certificate its ALBs' HTTPS
+        listeners take, group by group."""
+        found = []
+        for name, group in self.load_balancer_groups.items():
+            field = "load_balancer" if name == DEFAULT_GROUP else f"load_balancers.{name}"
+            if group.certificate_arn is not None:
+                found.append((f"{field}.certificate_arn", group.certificate_arn))
+            found.extend(
+                (f"{field}.additional_certificate_arns[{index}]", arn)
+                for index, arn in enumerate(group.additional_certificate_arns)
+            )
+        return found
+
     def group_of(self, service: ServiceConfig) -> str:
         """The name of the load-balancer group of `service`."""
         return self.placement(service).alb.group

@@ -11,7 +11,7 @@ import unicodedata
 from pydantic import Field, field_validator, model_validator
 
 from container_constructs.checks import MIN_CLUSTER_ZONES, distinct_cluster_zones, foreign_zones
-from container_constructs.value_formats import ACCOUNT_ID_FORMAT, REGION_FORMAT
+from container_constructs.value_formats import ACCOUNT_ID_FORMAT, REGION_FORMAT, arn_region
 from platform_config.alb_quotas import (
     ALBS_PER_REGION,
     TARGET_GROUPS_PER_REGION,
@@ -305,6 +305,22 @@ class PlatformConfig(Section):
                             f"{self.region} (the worker scales on the queue's metrics, which "
                             "CloudWatch keeps per region)"
                         )
+        return self
+
+    @model_validator(mode="after")
+    def _certificates_in_region(self) -> PlatformConfig:
+        """An ALB's listener takes ACM certificates of its own region only (ACM user guide:
+        certificates are regional resources; to use one with Elastic Load Balancing in a region,
+        request or import it in that region): ELB answers CertificateNotFound, and the listener's
+        create or update fails in the stack update."""
+        for kind, cluster in self.ecs.enabled_clusters.items():
+            for field, arn in cluster.certificates():
+                if arn_region(arn) != self.region:
+                    raise ValueError(
+                        f"ecs.{kind}.{field}: the certificate is in {arn_region(arn)}; allowed: "
+                        f"a certificate in the environment's region {self.region} (an ALB takes "
+                        "certificates of its own region only)"
+                    )
         return self
 
     @model_validator(mode="after")

@@ -232,3 +232,47 @@ def test_http_redirect_off_needs_a_certificate() -> None:
         load_balancer={"certificate_arn": CERTIFICATE, "http_redirect": False},
     )
     assert not section.load_balancer.http_redirect
+
+
+@pytest.mark.parametrize(
+    ("group", "field"),
+    [
+        ({"load_balancer": {"certificate_arn": "{other}"}}, "load_balancer.certificate_arn"),
+        (
+            {
+                "load_balancer": {
+                    "certificate_arn": CERTIFICATE,
+                    "additional_certificate_arns": [CERTIFICATE[:-1] + "7", "{other}"],
+                }
+            },
+            "load_balancer.additional_certificate_arns[1]",
+        ),
+        (
+            {"load_balancers": {"internal": {"internal": True, "certificate_arn": "{other}"}}},
+            "load_balancers.internal.certificate_arn",
+        ),
+    ],
+)
+def test_a_certificate_of_another_region_is_refused(group: dict[str, Any], field: str) -> None:
+    """An ALB's listener takes ACM certificates of its own region only; the field named is the
+    one that holds the other region's certificate, on either cluster, in any group."""
+    other = CERTIFICATE.replace("us-east-1", "eu-west-1")
+    for kind in ("fargate", "ec2"):
+        raw = json_replace(group, "{other}", other)
+        with pytest.raises(ConfigError) as error:
+            load_config("sandbox", overrides={"ecs": {kind: raw}}, config_dir=RECORD)
+        assert (
+            f"ecs.{kind}.{field}: the certificate is in eu-west-1; allowed: a certificate in the "
+            "environment's region us-east-1 (an ALB takes certificates of its own region only)"
+        ) in str(error.value)
+        same = json_replace(group, "{other}", CERTIFICATE[:-1] + "9")
+        load_config("sandbox", overrides={"ecs": {kind: same}}, config_dir=RECORD)
+
+
+def json_replace(value: Any, old: str, new: str) -> Any:
+    """`value` with every string `old` in it replaced by `new`."""
+    if isinstance(value, dict):
+        return {key: json_replace(item, old, new) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_replace(item, old, new) for item in value]
+    return new if value == old else value
