@@ -33,6 +33,9 @@ the deployer's credentials; synth never calls AWS. It exits 1 on any problem, li
   CannotPullContainerError, and the deployment rolls back many minutes in. A repository this
   deploy creates is make plan's to check (image-from-new-repository); images pulled by `uri` are
   `make image-digests`'s.
+* Every ACM certificate the ALBs' HTTPS listeners take must be ISSUED
+  (tools/account/certificates.py): ELB attaches no other, and the listener's create or update
+  fails with the stack update.
 * The account's vCPU quotas (Fargate On-Demand and Spot, EC2 Standard On-Demand and Spot) must
   hold what every deploy of the environment needs (tools/account/quotas.py): capacity past a
   quota does not launch, and the deployment waits for it until the stack update fails. A quota
@@ -48,6 +51,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from platform_config import ConfigError, PlatformConfig
+from tools.account.certificates import CertificateStatus, check_certificates
 from tools.account.images import ImageStatus, check_images
 from tools.account.quotas import QuotaStatus, check_quotas
 from tools.account.secrets import SecretStatus, check_secrets
@@ -75,7 +79,7 @@ EKS_SOURCE = "https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html
 @dataclass
 class AccountReport:
     """What the check found: zone name -> AZ ID, the instance types, the services' secrets and
-    registry images, and every problem as one line."""
+    registry images, the certificates, the quotas, and every problem as one line."""
 
     environment: str
     account: str
@@ -85,6 +89,7 @@ class AccountReport:
     instance_types: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
     secrets: list[SecretStatus] = field(default_factory=list)  # one per field path
     images: list[ImageStatus] = field(default_factory=list)  # one per field path
+    certificates: list[CertificateStatus] = field(default_factory=list)  # one per field path
     quotas: list[QuotaStatus] = field(default_factory=list)  # one per quota the config needs
     problems: list[str] = field(default_factory=list)
 
@@ -108,6 +113,10 @@ class AccountReport:
         lines.extend(f"  {image.line()}" for image in self.images)
         if not self.images:
             lines.append("  none (every image is pulled by uri: make image-digests checks those)")
+        lines.append("Certificates the load balancers' HTTPS listeners take:")
+        lines.extend(f"  {certificate.line()}" for certificate in self.certificates)
+        if not self.certificates:
+            lines.append("  none (no HTTPS listener)")
         lines.append("vCPU quotas (this environment's need, least to most, against the quota):")
         lines.extend(f"  {quota.line()}" for quota in self.quotas)
         if not self.quotas:
@@ -166,7 +175,8 @@ def offered_zones(
 
 def check_account(config: PlatformConfig, session: Any) -> AccountReport:
     """Map the zones, check them against EKS and the instance type offerings, and look up the
-    services' secrets and registry images.
+    services' secrets and registry images, the load balancers' certificates and the vCPU
+    quotas.
 
     Raises:
         AccountError: no or invalid credentials, or a denied call (a secret's denied lookup
@@ -206,6 +216,8 @@ def check_account(config: PlatformConfig, session: Any) -> AccountReport:
         report.secrets = check_secrets(config, session, account)
         report.problems.extend(secret.problem for secret in report.secrets if secret.problem)
         report.images = check_images(config, session, account)
+        report.certificates = check_certificates(config, session, account)
+        report.problems.extend(c.problem for c in report.certificates if c.problem)
         report.quotas = check_quotas(config, session, uses)
         report.problems.extend(quota.problem for quota in report.quotas if quota.problem)
         report.problems.extend(image.problem for image in report.images if image.problem)
@@ -216,8 +228,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tools.account.check",
         description=(
-            "Check an environment's zones, instance types, services' secrets and registry images "
-            "against the account."
+            "Check an environment's zones, instance types, services' secrets, registry images, "
+            "certificates and vCPU quotas against the account."
         ),
     )
     add_environment_options(parser)
