@@ -113,7 +113,8 @@ class LoadBalancerConfig(Section):
     certificate_arn: str | None = Field(
         default=None,
         description=(
-            "ACM certificate ARN. Set: the services' listener is HTTPS on 443 (the same listener "
+            "ACM certificate ARN, in the environment's region (make deploy checks it is "
+            "issued). Set: the services' listener is HTTPS on 443 (the same listener "
             "as without it, moved: on/off updates it in place), and port 80 redirects to it "
             "(http_redirect). Unset: plain HTTP on 80 only (sandbox without a domain)."
         ),
