@@ -216,11 +216,11 @@ def check_account(config: PlatformConfig, session: Any) -> AccountReport:
         report.secrets = check_secrets(config, session, account)
         report.problems.extend(secret.problem for secret in report.secrets if secret.problem)
         report.images = check_images(config, session, account)
+        report.problems.extend(image.problem for image in report.images if image.problem)
         report.certificates = check_certificates(config, session, account)
         report.problems.extend(c.problem for c in report.certificates if c.problem)
         report.quotas = check_quotas(config, session, uses)
         report.problems.extend(quota.problem for quota in report.quotas if quota.problem)
-        report.problems.extend(image.problem for image in report.images if image.problem)
     return report
 
 
