@@ -36,6 +36,9 @@ the deployer's credentials; synth never calls AWS. It exits 1 on any problem, li
 * Every ACM certificate the ALBs' HTTPS listeners take must be ISSUED
   (tools/account/certificates.py): ELB attaches no other, and the listener's create or update
   fails with the stack update.
+* Every IAM role the config names as a principal (EKS access entries, exact ARN with its path;
+  the CI publisher's trusted roles) must exist (tools/account/principals.py): EKS refuses the
+  access entry after the cluster was created, IAM the trust policy.
 * The account's vCPU quotas (Fargate On-Demand and Spot, EC2 Standard On-Demand and Spot) must
   hold what every deploy of the environment needs (tools/account/quotas.py): capacity past a
   quota does not launch, and the deployment waits for it until the stack update fails. A quota
@@ -53,6 +56,7 @@ from typing import Any
 from platform_config import ConfigError, PlatformConfig
 from tools.account.certificates import CertificateStatus, check_certificates
 from tools.account.images import ImageStatus, check_images
+from tools.account.principals import PrincipalStatus, check_principals
 from tools.account.quotas import QuotaStatus, check_quotas
 from tools.account.secrets import SecretStatus, check_secrets
 from tools.account.session import (
@@ -79,7 +83,8 @@ EKS_SOURCE = "https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html
 @dataclass
 class AccountReport:
     """What the check found: zone name -> AZ ID, the instance types, the services' secrets and
-    registry images, the certificates, the quotas, and every problem as one line."""
+    registry images, the certificates, the principals, the quotas, and every problem as one
+    line."""
 
     environment: str
     account: str
@@ -90,6 +95,7 @@ class AccountReport:
     secrets: list[SecretStatus] = field(default_factory=list)  # one per field path
     images: list[ImageStatus] = field(default_factory=list)  # one per field path
     certificates: list[CertificateStatus] = field(default_factory=list)  # one per field path
+    principals: list[PrincipalStatus] = field(default_factory=list)  # one per field path
     quotas: list[QuotaStatus] = field(default_factory=list)  # one per quota the config needs
     problems: list[str] = field(default_factory=list)
 
@@ -117,6 +123,10 @@ class AccountReport:
         lines.extend(f"  {certificate.line()}" for certificate in self.certificates)
         if not self.certificates:
             lines.append("  none (no HTTPS listener)")
+        lines.append("IAM roles the config names as principals:")
+        lines.extend(f"  {principal.line()}" for principal in self.principals)
+        if not self.principals:
+            lines.append("  none (no EKS access entry or trusted CI role)")
         lines.append("vCPU quotas (this environment's need, least to most, against the quota):")
         lines.extend(f"  {quota.line()}" for quota in self.quotas)
         if not self.quotas:
@@ -175,8 +185,8 @@ def offered_zones(
 
 def check_account(config: PlatformConfig, session: Any) -> AccountReport:
     """Map the zones, check them against EKS and the instance type offerings, and look up the
-    services' secrets and registry images, the load balancers' certificates and the vCPU
-    quotas.
+    services' secrets and registry images, the load balancers' certificates, the roles named as
+    principals and the vCPU quotas.
 
     Raises:
         AccountError: no or invalid credentials, or a denied call (a secret's denied lookup
@@ -219,6 +229,8 @@ def check_account(config: PlatformConfig, session: Any) -> AccountReport:
         report.problems.extend(image.problem for image in report.images if image.problem)
         report.certificates = check_certificates(config, session, account)
         report.problems.extend(c.problem for c in report.certificates if c.problem)
+        report.principals = check_principals(config, session, account)
+        report.problems.extend(p.problem for p in report.principals if p.problem)
         report.quotas = check_quotas(config, session, uses)
         report.problems.extend(quota.problem for quota in report.quotas if quota.problem)
     return report
@@ -229,7 +241,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m tools.account.check",
         description=(
             "Check an environment's zones, instance types, services' secrets, registry images, "
-            "certificates and vCPU quotas against the account."
+            "certificates, IAM principals and vCPU quotas against the account."
         ),
     )
     add_environment_options(parser)
