@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from platform_config import PlatformConfig
+from tools.account.findings import MISSING, NOT_CHECKED
 from tools.account.session import looked_up
 
-ISSUED = "ISSUED"
-MISSING = "missing"
-NOT_CHECKED = "not checked"
+ISSUED = "ISSUED"  # ACM's status of a usable certificate
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,9 @@ the deployer's credentials; synth never calls AWS. It exits 1 on any problem, li
 * Every IAM role the config names as a principal (EKS access entries, exact ARN with its path;
   the CI publisher's trusted roles) must exist (tools/account/principals.py): EKS refuses the
   access entry after the cluster was created, IAM the trust policy.
+* Every EKS managed add-on version the environment installs (a pin, or the platform's table)
+  must be one EKS offers for the cluster's Kubernetes version in the region
+  (tools/account/addons.py): EKS refuses another after the cluster was created or upgraded.
 * The account's vCPU quotas (Fargate On-Demand and Spot, EC2 Standard On-Demand and Spot) must
   hold what every deploy of the environment needs (tools/account/quotas.py): capacity past a
   quota does not launch, and the deployment waits for it until the stack update fails. A quota
@@ -54,6 +57,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from platform_config import ConfigError, PlatformConfig
+from tools.account.addons import AddonStatus, check_addons
 from tools.account.certificates import CertificateStatus, check_certificates
 from tools.account.images import ImageStatus, check_images
 from tools.account.principals import PrincipalStatus, check_principals
@@ -83,8 +87,8 @@ EKS_SOURCE = "https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html
 @dataclass
 class AccountReport:
     """What the check found: zone name -> AZ ID, the instance types, the services' secrets and
-    registry images, the certificates, the principals, the quotas, and every problem as one
-    line."""
+    registry images, the certificates, the principals, the add-ons, the quotas, and every
+    problem as one line."""
 
     environment: str
     account: str
@@ -96,6 +100,7 @@ class AccountReport:
     images: list[ImageStatus] = field(default_factory=list)  # one per field path
     certificates: list[CertificateStatus] = field(default_factory=list)  # one per field path
     principals: list[PrincipalStatus] = field(default_factory=list)  # one per field path
+    addons: list[AddonStatus] = field(default_factory=list)  # one per EKS add-on
     quotas: list[QuotaStatus] = field(default_factory=list)  # one per quota the config needs
     problems: list[str] = field(default_factory=list)
 
@@ -127,6 +132,10 @@ class AccountReport:
         lines.extend(f"  {principal.line()}" for principal in self.principals)
         if not self.principals:
             lines.append("  none (no EKS access entry or trusted CI role)")
+        lines.append("EKS add-on versions offered for the cluster's Kubernetes version:")
+        lines.extend(f"  {addon.line()}" for addon in self.addons)
+        if not self.addons:
+            lines.append("  none (EKS off)")
         lines.append("vCPU quotas (this environment's need, least to most, against the quota):")
         lines.extend(f"  {quota.line()}" for quota in self.quotas)
         if not self.quotas:
@@ -186,7 +195,7 @@ def offered_zones(
 def check_account(config: PlatformConfig, session: Any) -> AccountReport:
     """Map the zones, check them against EKS and the instance type offerings, and look up the
     services' secrets and registry images, the load balancers' certificates, the roles named as
-    principals and the vCPU quotas.
+    principals, the EKS add-on versions and the vCPU quotas.
 
     Raises:
         AccountError: no or invalid credentials, or a denied call (a secret's denied lookup
@@ -231,6 +240,8 @@ def check_account(config: PlatformConfig, session: Any) -> AccountReport:
         report.problems.extend(c.problem for c in report.certificates if c.problem)
         report.principals = check_principals(config, session, account)
         report.problems.extend(p.problem for p in report.principals if p.problem)
+        report.addons = check_addons(config, session)
+        report.problems.extend(addon.problem for addon in report.addons if addon.problem)
         report.quotas = check_quotas(config, session, uses)
         report.problems.extend(quota.problem for quota in report.quotas if quota.problem)
     return report
@@ -241,7 +252,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m tools.account.check",
         description=(
             "Check an environment's zones, instance types, services' secrets, registry images, "
-            "certificates, IAM principals and vCPU quotas against the account."
+            "certificates, IAM principals, EKS add-on versions and vCPU quotas against the "
+            "account."
         ),
     )
     add_environment_options(parser)

@@ -40,11 +40,8 @@ from typing import Any
 
 from platform_config import PlatformConfig
 from platform_config.image import ImageConfig
+from tools.account.findings import FOUND, MISSING, NOT_CHECKED, Finding
 from tools.account.session import looked_up
-
-FOUND = "found"
-MISSING = "missing"
-NOT_CHECKED = "not checked"
 
 # The manifests that list an image per platform (OCI image index, Docker manifest list).
 INDEX_MEDIA_TYPES = frozenset(
@@ -71,17 +68,12 @@ class RegistryImage:
     own: bool  # the service's own image (make push-image pushes it), not a sidecar's
 
 
-@dataclass(frozen=True)
-class ImageStatus:
-    """One field, what the registry says of its image and, when missing or not checked, why."""
+@dataclass(frozen=True, kw_only=True)
+class ImageStatus(Finding):
+    """One field, what the registry says of its image and, when missing or not checked, why (a
+    found image's reason: why its platform was not read)."""
 
     image: RegistryImage
-    status: str  # FOUND, MISSING or NOT_CHECKED
-    reason: str = ""
-
-    @property
-    def problem(self) -> str | None:
-        return f"{self.image.path}: {self.reason}" if self.status == MISSING else None
 
     def line(self) -> str:
         named = f"{self.image.repository}:{self.image.tag}, linux/{_oci(self.image.architecture)}"
@@ -153,10 +145,14 @@ def check_images(config: PlatformConfig, session: Any, account: str) -> list[Ima
     return statuses
 
 
+def _of(image: RegistryImage, status: str, reason: str = "") -> ImageStatus:
+    return ImageStatus(image=image, path=image.path, status=status, reason=reason)
+
+
 def _status(image: RegistryImage, lookup: _Lookup, account: str, region: str) -> ImageStatus:
     where = f"ECR repository {image.repository} (account {account}, {region})"
     if lookup.state == _NO_REPOSITORY:
-        return ImageStatus(
+        return _of(
             image,
             NOT_CHECKED,
             f"{where} does not exist yet: this deploy's registry stack creates it, and make plan "
@@ -164,12 +160,12 @@ def _status(image: RegistryImage, lookup: _Lookup, account: str, region: str) ->
             "(image-from-new-repository)",
         )
     if lookup.state == NOT_CHECKED:
-        return ImageStatus(image, NOT_CHECKED, lookup.detail)
+        return _of(image, NOT_CHECKED, lookup.detail)
     if lookup.state == MISSING:
         push = (
             f"make push-image SERVICE={image.service} TAG={image.tag}" if image.own else "push it"
         )
-        return ImageStatus(
+        return _of(
             image,
             MISSING,
             f"tag {image.tag} is not in {where}: every task would stop with "
@@ -178,7 +174,7 @@ def _status(image: RegistryImage, lookup: _Lookup, account: str, region: str) ->
         )
     wanted = f"linux/{_oci(image.architecture)}"
     if lookup.platforms is None:
-        return ImageStatus(image, FOUND, lookup.detail)
+        return _of(image, FOUND, lookup.detail)
     if wanted not in lookup.platforms:
         has = ", ".join(sorted(lookup.platforms)) or "none"
         push = (
@@ -186,14 +182,14 @@ def _status(image: RegistryImage, lookup: _Lookup, account: str, region: str) ->
             if image.own
             else "push a build of it under a new tag"
         )
-        return ImageStatus(
+        return _of(
             image,
             MISSING,
             f"{image.repository}:{image.tag} has no {wanted} image (it has: {has}), and "
             f"{image.service}'s tasks run on {image.architecture}: none would start (no image "
             f"for their platform, or exec format error); {push}",
         )
-    return ImageStatus(image, FOUND)
+    return _of(image, FOUND)
 
 
 def _lookup(ecr: Any, repository: str, tag: str) -> _Lookup:

@@ -31,29 +31,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from platform_config import PlatformConfig
+from tools.account.findings import FOUND, MISSING, NOT_CHECKED, Finding
 from tools.account.session import looked_up
 
-FOUND = "found"
-MISSING = "missing"
-NOT_CHECKED = "not checked"
 
+@dataclass(frozen=True, kw_only=True)
+class PrincipalStatus(Finding):
+    """One config field that names an IAM role (e.g. eks.access.cluster_admin_role_arns[0]),
+    and what IAM says of it."""
 
-@dataclass(frozen=True)
-class PrincipalStatus:
-    """One config field that names an IAM role, and what IAM says of it."""
-
-    path: str  # e.g. eks.access.cluster_admin_role_arns[0]
     arn: str  # as the config gives it
-    status: str  # FOUND, MISSING or NOT_CHECKED
-    reason: str = ""  # the problem, or why not checked
-
-    @property
-    def problem(self) -> str | None:
-        return f"{self.path}: {self.reason}" if self.status == MISSING else None
 
     def line(self) -> str:
-        detail = f": {self.reason}" if self.status == NOT_CHECKED else ""
-        return f"{self.path}: {self.status} ({self.arn}){detail}"
+        return f"{self.path}: {self.status} ({self.arn}){self.detail()}"
 
 
 def role_principals(config: PlatformConfig) -> list[tuple[str, str, bool]]:
@@ -88,7 +78,7 @@ def check_principals(config: PlatformConfig, session: Any, account: str) -> list
         owner = arn.split(":")[4]
         if owner != account:
             reason = f"in account {owner}: its owner's to check"
-            statuses.append(PrincipalStatus(path, arn, NOT_CHECKED, reason))
+            statuses.append(PrincipalStatus(path=path, arn=arn, status=NOT_CHECKED, reason=reason))
             continue
         name = arn.rsplit("/", 1)[1]
         if name not in lookups:
@@ -100,26 +90,26 @@ def check_principals(config: PlatformConfig, session: Any, account: str) -> list
 
 def _status(path: str, arn: str, exact: bool, actual: str | None, why: str) -> PrincipalStatus:
     if why:
-        return PrincipalStatus(path, arn, NOT_CHECKED, why)
+        return PrincipalStatus(path=path, arn=arn, status=NOT_CHECKED, reason=why)
     if actual is None:
         return PrincipalStatus(
-            path,
-            arn,
-            MISSING,
-            f"role {arn} does not exist: the stack that names it would fail (EKS: 'The "
+            path=path,
+            arn=arn,
+            status=MISSING,
+            reason=f"role {arn} does not exist: the stack that names it would fail (EKS: 'The "
             "specified principalArn is invalid: invalid principal'; IAM: 'Invalid principal in "
             "policy'); create the role first or remove it from the config",
         )
     if exact and actual != arn:
         return PrincipalStatus(
-            path,
-            arn,
-            MISSING,
-            f"the role's ARN is {actual} (with its path), not {arn}: EKS takes the exact ARN "
-            "and answers 'The specified principalArn is invalid: invalid principal' to any "
-            f"other; write {actual}",
+            path=path,
+            arn=arn,
+            status=MISSING,
+            reason=f"the role's ARN is {actual} (with its path), not {arn}: EKS takes the "
+            "exact ARN and answers 'The specified principalArn is invalid: invalid principal' "
+            f"to any other; write {actual}",
         )
-    return PrincipalStatus(path, arn, FOUND)
+    return PrincipalStatus(path=path, arn=arn, status=FOUND)
 
 
 def _role_arn(iam: Any, name: str) -> tuple[str | None, str]:

@@ -22,11 +22,9 @@ from typing import Any
 
 from platform_config import PlatformConfig
 from platform_config.ecs_secret import SecretConfig
+from tools.account.findings import FOUND, MISSING, NOT_CHECKED
 from tools.account.session import looked_up
 
-FOUND = "found"
-MISSING = "missing"
-NOT_CHECKED = "not checked"
 _DELETED = "scheduled for deletion"  # a lookup's state, reported as MISSING
 
 # A secret's identity for the one lookup several fields share: (service, region, id).
