@@ -298,10 +298,10 @@ class PlatformConfig(Section):
                 if queue is None or queue.arn is None:
                     continue
                 for field, arn in (("arn", queue.arn), ("kms_key_arn", queue.kms_key_arn)):
-                    if arn is not None and arn.split(":")[3] != self.region:
+                    if arn is not None and arn_region(arn) != self.region:
                         raise ValueError(
                             f"ecs.{kind}.services.{service.name}.queue.{field}: in "
-                            f"{arn.split(':')[3]}; allowed: the environment's region "
+                            f"{arn_region(arn)}; allowed: the environment's region "
                             f"{self.region} (the worker scales on the queue's metrics, which "
                             "CloudWatch keeps per region)"
                         )

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from platform_config import PlatformConfig
-from tools.account.findings import MISSING, NOT_CHECKED
+from tools.account.findings import MISSING, NOT_CHECKED, other_account
 from tools.account.session import looked_up
 
 ISSUED = "ISSUED"  # ACM's status of a usable certificate
@@ -75,10 +75,9 @@ def check_certificates(
     lookups: dict[str, tuple[str, str]] = {}
     statuses = []
     for path, arn in load_balancer_certificates(config):
-        owner = arn.split(":")[4]
-        if owner != account:
-            reason = f"in account {owner}: its owner's to check"
-            statuses.append(CertificateStatus(path, arn, NOT_CHECKED, reason))
+        foreign = other_account(arn, account)
+        if foreign:
+            statuses.append(CertificateStatus(path, arn, NOT_CHECKED, foreign))
             continue
         if arn not in lookups:
             lookups[arn] = _guarded(functools.partial(_status, acm, arn))

@@ -116,30 +116,39 @@ class AccountReport:
         for instance_type, (paths, missing) in self.instance_types.items():
             state = f"missing in {', '.join(missing)}" if missing else "ok"
             lines.append(f"  {instance_type:<14} {state:<32} ({', '.join(paths)})")
-        lines.append("Secrets the services read:")
-        lines.extend(f"  {secret.line()}" for secret in self.secrets)
-        if not self.secrets:
-            lines.append("  none (no ECS service reads a secret)")
-        lines.append("Images the services run from the registry:")
-        lines.extend(f"  {image.line()}" for image in self.images)
-        if not self.images:
-            lines.append("  none (every image is pulled by uri: make image-digests checks those)")
-        lines.append("Certificates the load balancers' HTTPS listeners take:")
-        lines.extend(f"  {certificate.line()}" for certificate in self.certificates)
-        if not self.certificates:
-            lines.append("  none (no HTTPS listener)")
-        lines.append("IAM roles the config names as principals:")
-        lines.extend(f"  {principal.line()}" for principal in self.principals)
-        if not self.principals:
-            lines.append("  none (no EKS access entry or trusted CI role)")
-        lines.append("EKS add-on versions offered for the cluster's Kubernetes version:")
-        lines.extend(f"  {addon.line()}" for addon in self.addons)
-        if not self.addons:
-            lines.append("  none (EKS off)")
-        lines.append("vCPU quotas (this environment's need, least to most, against the quota):")
-        lines.extend(f"  {quota.line()}" for quota in self.quotas)
-        if not self.quotas:
-            lines.append("  none (no compute the config sizes)")
+        sections: list[tuple[str, Sequence[Any], str]] = [
+            ("Secrets the services read:", self.secrets, "no ECS service reads a secret"),
+            (
+                "Images the services run from the registry:",
+                self.images,
+                "every image is pulled by uri: make image-digests checks those",
+            ),
+            (
+                "Certificates the load balancers' HTTPS listeners take:",
+                self.certificates,
+                "no HTTPS listener",
+            ),
+            (
+                "IAM roles the config names as principals:",
+                self.principals,
+                "no EKS access entry or trusted CI role",
+            ),
+            (
+                "EKS add-on versions offered for the cluster's Kubernetes version:",
+                self.addons,
+                "EKS off",
+            ),
+            (
+                "vCPU quotas (this environment's need, least to most, against the quota):",
+                self.quotas,
+                "no compute the config sizes",
+            ),
+        ]
+        for title, found, none in sections:
+            lines.append(title)
+            lines.extend(f"  {item.line()}" for item in found)
+            if not found:
+                lines.append(f"  none ({none})")
         if self.problems:
             lines.append(f"{len(self.problems)} problem(s):")
             lines.extend(f"  - {problem}" for problem in self.problems)
@@ -233,17 +242,20 @@ def check_account(config: PlatformConfig, session: Any) -> AccountReport:
                     f"{paths[0]}: {instance_type} is not offered in {zone} ({ids[zone]})"
                 )
         report.secrets = check_secrets(config, session, account)
-        report.problems.extend(secret.problem for secret in report.secrets if secret.problem)
         report.images = check_images(config, session, account)
-        report.problems.extend(image.problem for image in report.images if image.problem)
         report.certificates = check_certificates(config, session, account)
-        report.problems.extend(c.problem for c in report.certificates if c.problem)
         report.principals = check_principals(config, session, account)
-        report.problems.extend(p.problem for p in report.principals if p.problem)
         report.addons = check_addons(config, session)
-        report.problems.extend(addon.problem for addon in report.addons if addon.problem)
         report.quotas = check_quotas(config, session, uses)
-        report.problems.extend(quota.problem for quota in report.quotas if quota.problem)
+        lookups: list[Sequence[Any]] = [
+            report.secrets,
+            report.images,
+            report.certificates,
+            report.principals,
+            report.addons,
+            report.quotas,
+        ]
+        report.problems.extend(item.problem for found in lookups for item in found if item.problem)
     return report
 
 

@@ -10,6 +10,13 @@ MISSING = "missing"
 NOT_CHECKED = "not checked"
 
 
+def other_account(arn: str, account: str) -> str | None:
+    """Why `arn` is not checked when it is of an account other than the caller's `account` (its
+    owner's to check), or None when it is the caller's."""
+    owner = arn.split(":")[4]
+    return f"in account {owner}: its owner's to check" if owner != account else None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Finding:
     """One config field the account check looked up. `reason` is the problem when the status is

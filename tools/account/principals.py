@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from platform_config import PlatformConfig
-from tools.account.findings import FOUND, MISSING, NOT_CHECKED, Finding
+from tools.account.findings import FOUND, MISSING, NOT_CHECKED, Finding, other_account
 from tools.account.session import looked_up
 
 
@@ -75,10 +75,9 @@ def check_principals(config: PlatformConfig, session: Any, account: str) -> list
     lookups: dict[str, tuple[str | None, str]] = {}
     statuses = []
     for path, arn, exact in role_principals(config):
-        owner = arn.split(":")[4]
-        if owner != account:
-            reason = f"in account {owner}: its owner's to check"
-            statuses.append(PrincipalStatus(path=path, arn=arn, status=NOT_CHECKED, reason=reason))
+        foreign = other_account(arn, account)
+        if foreign:
+            statuses.append(PrincipalStatus(path=path, arn=arn, status=NOT_CHECKED, reason=foreign))
             continue
         name = arn.rsplit("/", 1)[1]
         if name not in lookups:

@@ -22,7 +22,7 @@ from typing import Any
 
 from platform_config import PlatformConfig
 from platform_config.ecs_secret import SecretConfig
-from tools.account.findings import FOUND, MISSING, NOT_CHECKED
+from tools.account.findings import FOUND, MISSING, NOT_CHECKED, other_account
 from tools.account.session import looked_up
 
 _DELETED = "scheduled for deletion"  # a lookup's state, reported as MISSING
@@ -100,10 +100,10 @@ def _status(
     described = _describe(secret, region)
     arn = secret.secrets_manager_arn or secret.ssm_parameter_arn
     if arn is not None:
-        owner, region = arn.split(":")[4], arn.split(":")[3]
-        if owner != account:
-            reason = f"in account {owner}: its owner's to check"
-            return SecretStatus(path, described, NOT_CHECKED, reason)
+        region = arn.split(":")[3]
+        foreign = other_account(arn, account)
+        if foreign:
+            return SecretStatus(path, described, NOT_CHECKED, foreign)
     if secret.ssm_parameter_arn is not None:
         names = ssm_parameter_names(secret.ssm_parameter_arn)
         key = ("ssm", region, secret.ssm_parameter_arn)
