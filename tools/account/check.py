@@ -43,9 +43,10 @@ the deployer's credentials; synth never calls AWS. It exits 1 on any problem, li
   must be one EKS offers for the cluster's Kubernetes version in the region
   (tools/account/addons.py): EKS refuses another after the cluster was created or upgraded.
 * The account's vCPU quotas (Fargate On-Demand and Spot, EC2 Standard On-Demand and Spot) must
-  hold what every deploy of the environment needs (tools/account/quotas.py): capacity past a
-  quota does not launch, and the deployment waits for it until the stack update fails. A quota
-  below what the config's maximum needs is reported (scaling out stops there), not a problem.
+  hold what every deploy of the environment needs, and before its first deploy what other
+  workloads run now beside it (tools/account/quotas.py): capacity past a quota does not launch,
+  and the deployment waits for it until the stack update fails. A quota below what the config's
+  maximum needs is reported (scaling out stops there), not a problem.
 """
 
 from __future__ import annotations
@@ -139,7 +140,8 @@ class AccountReport:
                 "EKS off",
             ),
             (
-                "vCPU quotas (this environment's need, least to most, against the quota):",
+                "vCPU quotas (this environment's need, least to most, against the quota and "
+                "its usage):",
                 self.quotas,
                 "no compute the config sizes",
             ),

@@ -26,15 +26,28 @@ What the environment needs of each, from the config, in vCPUs:
 Fargate tasks go to FARGATE or FARGATE_SPOT as the cluster's capacity provider strategy places
 them (its `base` first, the rest in proportion to the weights); EC2 instances are on demand, or
 Spot above `on_demand_base_capacity`; node groups by `capacity_type`. The quota is the applied
-value (Service Quotas GetServiceQuota). Not counted: what else the account
-runs against the same quota (the check compares the environment alone with the quota), instance
-families with quotas of their own (G, P, Inf, ...), the Managed Instances cluster, and EKS Auto
-Mode or Fargate pods (their capacity is not in the config). A quota that cannot be read is "not
-checked", never a problem.
+value (Service Quotas GetServiceQuota).
+
+What else the account runs counts against the same quota. GetServiceQuota names the CloudWatch
+metric that reflects each quota's usage (its `UsageMetric`, "MetricInfo" in the Service Quotas API
+reference, https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/API_MetricInfo.html,
+read 2026-12-05: namespace, name, dimensions and the statistic "we recommend you use when
+determining quota usage"); for Fargate it is `AWS/Usage` ResourceCount, vCPU by class ("AWS
+Fargate usage metrics", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/monitoring-fargate-usage.html).
+The check reads its newest datapoint of the last USAGE_WINDOW (none there: nothing running).
+Before the environment's first deploy (its network stack, which every stack of it needs, does not
+exist) all of that usage is other workloads', and it is added to what the environment needs.
+Once the environment is deployed the usage includes its own running capacity, which the metric
+does not tell apart, so it is reported only: the check then compares the environment alone with
+the quota, never counting its own capacity twice. Not counted: instance families with quotas of
+their own (G, P, Inf, ...), the Managed Instances cluster, and EKS Auto Mode or Fargate pods
+(their capacity is not in the config). A quota (or its usage) that cannot be read is "not
+checked" (not counted), never a problem.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -44,7 +57,13 @@ from typing import Any
 from container_constructs import defaults
 from platform_config import PlatformConfig
 from platform_config.ecs import CapacityProviderShare
-from tools.account.session import looked_up
+from stacks import names
+from tools.account.session import described_stack, looked_up
+
+# How far back the usage metric's newest datapoint is looked for (the usage metrics are published
+# every minute while something runs), and the period of its datapoints.
+USAGE_WINDOW = datetime.timedelta(minutes=15)
+USAGE_PERIOD_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -96,24 +115,55 @@ class Need:
 
 
 @dataclass(frozen=True)
+class Usage:
+    """What the account runs now against a quota, and whether all of it is other workloads'."""
+
+    value: float | None  # None: not read
+    others: bool = False  # True: the environment is not deployed, so none of it is its own
+    reason: str = ""  # why not read
+
+    @property
+    def counted(self) -> float:
+        """The usage added to what the environment needs: other workloads' only."""
+        return self.value if self.value is not None and self.others else 0.0
+
+    def describe(self) -> str:
+        if self.value is None:
+            return f"in use not read ({self.reason})"
+        whose = "by other workloads" if self.others else "with this environment's own"
+        return f"in use {_vcpus(self.value)} {whose}"
+
+
+NOT_READ = Usage(None, reason="not looked up")
+
+
+@dataclass(frozen=True)
 class QuotaStatus:
-    """One quota: what the environment needs, the account's value, and what that means."""
+    """One quota: what the environment needs, the account's value and usage, and what that
+    means."""
 
     quota: Quota
     need: Need
     value: float | None  # None: not read
     reason: str = ""  # why not read
+    usage: Usage = NOT_READ
 
     @property
     def problem(self) -> str | None:
-        if self.value is None or self.need.least <= self.value:
+        if self.value is None or self.need.least + self.usage.counted <= self.value:
             return None
+        others = (
+            f" and other workloads run {_vcpus(self.usage.counted)} of it now (the environment "
+            "is not deployed yet)"
+            if self.usage.counted
+            else ""
+        )
         return (
             f"{', '.join(self.need.uses)}: needs at least {_vcpus(self.need.least)} vCPUs of "
             f"'{self.quota.name}' ({self.quota.service} {self.quota.code}), and the account's "
-            f"quota is {_vcpus(self.value)}: capacity past it does not launch, so the deploy "
-            "would wait for it until the stack update fails; request an increase in Service "
-            "Quotas, or lower what the config runs"
+            f"quota is {_vcpus(self.value)}{others}: capacity past it does not launch, so the "
+            "deploy would wait for it until the stack update fails; request an increase in "
+            "Service Quotas, or lower what the config runs"
         )
 
     def line(self) -> str:
@@ -123,13 +173,16 @@ class QuotaStatus:
         )
         if self.value is None:
             return f"{head}, not checked: {self.reason}"
-        if self.need.least > self.value:
+        if self.need.least + self.usage.counted > self.value:
             state = "too small"
-        elif self.need.most > self.value:
+        elif self.need.most + self.usage.counted > self.value:
             state = "scaling out to the maximum stops at the quota"
         else:
             state = "ok"
-        return f"{head}, quota {_vcpus(self.value)}: {state} ({', '.join(self.need.uses)})"
+        return (
+            f"{head}, quota {_vcpus(self.value)}, {self.usage.describe()}: {state} "
+            f"({', '.join(self.need.uses)})"
+        )
 
 
 def _vcpus(value: float) -> str:
@@ -248,23 +301,74 @@ def instance_vcpus(ec2: Any, instance_types: Iterable[str]) -> dict[str, int]:
 def check_quotas(
     config: PlatformConfig, session: Any, instance_types: Iterable[str]
 ) -> list[QuotaStatus]:
-    """Each quota the environment needs and the account's value of it. Raises only botocore's
-    NoCredentialsError (an unreadable quota is "not checked")."""
+    """Each quota the environment needs, the account's value of it and its usage. Raises only
+    botocore's NoCredentialsError (an unreadable quota or usage is "not checked")."""
     ec2 = session.client("ec2", region_name=config.region)
     vcpus = instance_vcpus(ec2, instance_types)
+    needed = needs(config, vcpus)
+    if not needed:
+        return []
     client = session.client("service-quotas", region_name=config.region)
+    cloudwatch = session.client("cloudwatch", region_name=config.region)
+    others = _not_deployed(session, config)
     statuses = []
-    for quota, need in needs(config, vcpus).items():
-        value, reason = _quota_value(client, quota)
-        statuses.append(QuotaStatus(quota, need, value, reason))
+    for quota, need in needed.items():
+        value, metric, reason = _quota_value(client, quota)
+        usage = _usage(cloudwatch, metric, others) if value is not None else NOT_READ
+        statuses.append(QuotaStatus(quota, need, value, reason, usage))
     return statuses
 
 
-def _quota_value(client: Any, quota: Quota) -> tuple[float | None, str]:
-    """The applied value of `quota` (GetServiceQuota), or None and why it was not read."""
+def _quota_value(client: Any, quota: Quota) -> tuple[float | None, dict[str, Any], str]:
+    """The applied value of `quota` and its usage metric (GetServiceQuota), or None and why it
+    was not read."""
 
-    def applied() -> tuple[float | None, str]:
+    def applied() -> tuple[float | None, dict[str, Any], str]:
         answer = client.get_service_quota(ServiceCode=quota.service, QuotaCode=quota.code)
-        return float(answer["Quota"]["Value"]), ""
+        return float(answer["Quota"]["Value"]), answer["Quota"].get("UsageMetric") or {}, ""
 
-    return looked_up(applied, not_checked=lambda why: (None, why), by_code={})
+    return looked_up(applied, not_checked=lambda why: (None, {}, why), by_code={})
+
+
+def _not_deployed(session: Any, config: PlatformConfig) -> bool | str:
+    """True when the environment is not deployed (no network stack), False when it is; why, when
+    that cannot be told (the usage is then not counted)."""
+    cloudformation = session.client("cloudformation", region_name=config.region)
+    network = names.stack_id(config.name, names.NETWORK_UNIT)
+
+    def absent() -> bool | str:
+        return described_stack(cloudformation, network) is None
+
+    def unknown(why: str) -> bool | str:
+        return f"whether {network} exists not read: {why}"
+
+    return looked_up(absent, not_checked=unknown, by_code={})
+
+
+def _usage(cloudwatch: Any, metric: Mapping[str, Any], others: bool | str) -> Usage:
+    """The newest datapoint of the quota's usage `metric` (CloudWatch GetMetricStatistics, the
+    statistic Service Quotas recommends) in the last USAGE_WINDOW; 0 with none there."""
+    if isinstance(others, str):
+        return Usage(None, reason=others)
+    if not metric.get("MetricNamespace") or not metric.get("MetricName"):
+        return Usage(None, reason="the quota names no usage metric")
+    statistic = metric.get("MetricStatisticRecommendation") or "Maximum"
+    end = datetime.datetime.now(datetime.UTC)
+
+    def newest() -> Usage:
+        answer = cloudwatch.get_metric_statistics(
+            Namespace=metric["MetricNamespace"],
+            MetricName=metric["MetricName"],
+            Dimensions=[
+                {"Name": name, "Value": value}
+                for name, value in sorted((metric.get("MetricDimensions") or {}).items())
+            ],
+            StartTime=end - USAGE_WINDOW,
+            EndTime=end,
+            Period=USAGE_PERIOD_SECONDS,
+            Statistics=[statistic],
+        )
+        points = sorted(answer.get("Datapoints", []), key=lambda point: point["Timestamp"])
+        return Usage(float(points[-1][statistic]) if points else 0.0, others=others)
+
+    return looked_up(newest, not_checked=lambda why: Usage(None, reason=why), by_code={})
