@@ -48,7 +48,8 @@ class SecretConfig(Section):
         default=None,
         description=(
             "Customer-managed KMS key ARN the secret is encrypted with (same region as the "
-            "secret): the execution role gets kms:Decrypt on it via Secrets Manager/SSM only."
+            "secret): the execution role gets kms:Decrypt on it via Secrets Manager/SSM only "
+            "(make deploy checks the secret's key is one of its service's)."
         ),
     )
 
@@ -135,6 +136,12 @@ class SecretConfig(Section):
     def key_region(self) -> str | None:
         """The region of `kms_key_arn` (None without a key)."""
         return arn_region(self.kms_key_arn) if self.kms_key_arn is not None else None
+
+    @property
+    def holding_service(self) -> str:
+        """The service that holds the secret and decrypts it for ECS: "ssm" or "secretsmanager"
+        (the kms:ViaService prefix of the execution role's grant on `kms_key_arn`)."""
+        return "ssm" if self.ssm_parameter_arn is not None else "secretsmanager"
 
     @property
     def source(self) -> str:

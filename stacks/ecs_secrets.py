@@ -47,9 +47,9 @@ def grant_secret_keys(role: iam.IRole, service: ServiceConfig, region: str) -> N
     for spec in service.secrets.values():
         if spec.kms_key_arn is None:
             continue
-        via = "ssm" if spec.ssm_parameter_arn is not None else "secretsmanager"
         key_region = spec.key_region or region
-        services_by_key.setdefault(spec.kms_key_arn, set()).add(f"{via}.{key_region}.amazonaws.com")
+        via = f"{spec.holding_service}.{key_region}.amazonaws.com"
+        services_by_key.setdefault(spec.kms_key_arn, set()).add(via)
     for key_arn, via_services in sorted(services_by_key.items()):
         role.add_to_principal_policy(
             iam.PolicyStatement(

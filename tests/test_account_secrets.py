@@ -229,3 +229,105 @@ def test_a_secret_several_services_read_is_looked_up_once_and_reported_under_eac
     assert sorted(problem.split(":")[0] for problem in report.problems) == fields
     key_problem = next(p for p in report.problems if p.startswith(fields[0]))
     assert "holding the key 'k'" in key_problem
+
+
+def _key(aws: boto3.Session, alias: str) -> str:
+    """A customer managed key with `alias`; its ARN."""
+    kms = aws.client("kms", region_name="us-east-1")
+    arn = str(kms.create_key()["KeyMetadata"]["Arn"])
+    kms.create_alias(AliasName=alias, TargetKeyId=arn)
+    return arn
+
+
+@pytest.mark.integration
+def test_a_secret_encrypted_with_a_customer_managed_key_needs_that_key_in_kms_key_arn(
+    aws: boto3.Session,
+) -> None:
+    """The secret names its key by alias (as DescribeSecret gives it back), KMS resolves it: the
+    field must name the key's ARN, or every task fails to decrypt it."""
+    key = _key(aws, "alias/team")
+    other = _key(aws, "alias/other")
+    secrets = aws.client("secretsmanager", region_name="us-east-1")
+    secrets.create_secret(Name="team/token", SecretString="x", KmsKeyId="alias/team")
+    field = "ecs.fargate.services.web.secrets.TOKEN"
+    unset = check_account(_config({"TOKEN": {"secrets_manager_name": "team/token"}}), aws)
+    assert unset.problems == [
+        f"{field}.kms_key_arn: Secrets Manager secret 'team/token' in us-east-1 is encrypted with "
+        f"the customer managed KMS key {key}, but kms_key_arn is not set: the execution role "
+        "may not decrypt it, so every task of the service would fail to start "
+        f"(ResourceInitializationError); set kms_key_arn to {key}"
+    ]
+    wrong = {"TOKEN": {"secrets_manager_name": "team/token", "kms_key_arn": other}}
+    (problem,) = check_account(_config(wrong), aws).problems
+    assert f"but kms_key_arn names {other}: the execution role may not decrypt it" in problem
+    right = {"TOKEN": {"secrets_manager_name": "team/token", "kms_key_arn": key}}
+    report = check_account(_config(right), aws)
+    assert report.problems == []
+    assert (
+        f"  {field}: found (Secrets Manager secret 'team/token' in us-east-1; KMS key {key})"
+    ) in report.render()
+
+
+@pytest.mark.integration
+def test_the_service_may_decrypt_with_a_key_another_of_its_secrets_names_through_the_same_holder(
+    aws: boto3.Session,
+) -> None:
+    """SSM's default key needs no grant; a parameter encrypted with a customer managed key is
+    covered by another parameter of the same service naming that key (one grant per service),
+    not by a Secrets Manager secret naming it (the grant is through SSM only), nor by another
+    service's."""
+    account = _account(aws)
+    key = _key(aws, "alias/params")
+    ssm = aws.client("ssm", region_name="us-east-1")
+    ssm.put_parameter(Name="/team/plain", Value="v", Type="SecureString")
+    ssm.put_parameter(Name="/team/a", Value="v", Type="SecureString", KeyId=key.split("/")[-1])
+    ssm.put_parameter(Name="/team/b", Value="v", Type="SecureString", KeyId="alias/params")
+    aws.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name="team/s", SecretString="x", KmsKeyId=key
+    )
+    parameter = f"arn:aws:ssm:us-east-1:{account}:parameter/team"
+    config = _config(
+        {
+            "PLAIN": {"ssm_parameter_arn": f"{parameter}/plain"},
+            "A": {"ssm_parameter_arn": f"{parameter}/a", "kms_key_arn": key},
+            "B": {"ssm_parameter_arn": f"{parameter}/b"},
+            "S": {"secrets_manager_name": "team/s"},
+        },
+        other={"B": {"ssm_parameter_arn": f"{parameter}/b"}},
+    )
+    report = check_account(config, aws)
+    assert [problem.split(":")[0] for problem in report.problems] == [
+        "ecs.fargate.services.other.secrets.B.kms_key_arn",
+        "ecs.fargate.services.web.secrets.S.kms_key_arn",
+    ]
+
+
+class _DeniedKms:
+    def describe_key(self, **_: Any) -> dict[str, Any]:
+        error = {"Code": "AccessDeniedException", "Message": "not authorized"}
+        raise ClientError({"Error": error}, "DescribeKey")
+
+
+@pytest.mark.integration
+def test_a_key_kms_will_not_describe_is_compared_as_an_arn_or_not_checked(
+    aws: boto3.Session,
+) -> None:
+    key = _key(aws, "alias/hidden")
+    secrets = aws.client("secretsmanager", region_name="us-east-1")
+    secrets.create_secret(Name="team/by-alias", SecretString="x", KmsKeyId="alias/hidden")
+    secrets.create_secret(Name="team/by-arn", SecretString="x", KmsKeyId=key)
+    config = _config(
+        {
+            "ALIAS": {"secrets_manager_name": "team/by-alias"},
+            "ARN": {"secrets_manager_name": "team/by-arn"},
+        }
+    )
+    report = check_account(config, FakeSession(aws, kms=_DeniedKms()))
+    assert [problem.split(":")[0] for problem in report.problems] == [
+        "ecs.fargate.services.web.secrets.ARN.kms_key_arn"
+    ]
+    assert (
+        "  ecs.fargate.services.web.secrets.ALIAS: found (Secrets Manager secret 'team/by-alias' "
+        "in us-east-1; its KMS key alias/hidden not described (DescribeKey failed: "
+        "AccessDeniedException))"
+    ) in report.render()

@@ -26,7 +26,9 @@ the deployer's credentials; synth never calls AWS. It exits 1 on any problem, li
   AWS re:Post Knowledge Center, read in the editions found: "Secrets Manager can't find the
   specified secret" among the causes of a task failing to get its secret,
   https://www.repost.aws/ja/knowledge-center/ecs-secrets-manager-issues, and the error messages,
-  https://www.repost.aws/fr/knowledge-center/ecs-unable-to-pull-secrets.
+  https://www.repost.aws/fr/knowledge-center/ecs-unable-to-pull-secrets. A secret encrypted with
+  a customer managed KMS key must have that key in `kms_key_arn`, which the execution role's
+  kms:Decrypt grant names (tools/account/secret_keys.py).
 * Every image the ECS services (and their sidecars) run from the platform's registry
   (`image.repository` + `tag`) must be in its ECR repository, built for the architecture the
   service's tasks run on (tools/account/images.py): a missing one stops every task with

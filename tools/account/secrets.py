@@ -8,6 +8,9 @@ tell (tools.account.check reports it; ECS fetches a task's secrets when the task
   of the caller's account. `...:parameter/a/b` is the parameter `/a/b` (a name with `/` must start
   with one); `...:parameter/name` is `name` or `/name`, which share that ARN: both are asked for.
 
+A secret that exists must be one the service's execution role may decrypt: one encrypted with a
+customer managed KMS key needs that key in `kms_key_arn` (tools/account/secret_keys.py).
+
 A secret scheduled for deletion counts as missing (ECS cannot read it). A denied or failed call
 leaves the secret "not checked" with the error code, never "found"; the other checks go on. A
 secret read by several services is looked up once and reported under every field that reads it.
@@ -16,13 +19,14 @@ The value of a secret is never read: the deployer may not be allowed to, and nee
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
 from platform_config import PlatformConfig
 from platform_config.ecs_secret import SecretConfig
 from tools.account.findings import FOUND, MISSING, NOT_CHECKED, other_account
+from tools.account.secret_keys import SecretKey, key_problem, secret_key
 from tools.account.session import looked_up
 
 _DELETED = "scheduled for deletion"  # a lookup's state, reported as MISSING
@@ -40,17 +44,28 @@ class SecretStatus:
     secret: str  # what the field names, e.g. "Secrets Manager secret 'NAME' in us-east-1"
     status: str  # FOUND, MISSING or NOT_CHECKED
     reason: str = ""
+    key: SecretKey | None = None  # a found secret's key
+    key_problem: str | None = None  # why the execution role may not decrypt a found secret
 
     @property
     def problem(self) -> str | None:
-        """The problem line of a missing secret (None otherwise)."""
-        return f"{self.path}: {self.reason}" if self.status == MISSING else None
+        """The problem line of a missing secret, or of one the execution role may not decrypt
+        (None otherwise)."""
+        if self.status == MISSING:
+            return f"{self.path}: {self.reason}"
+        return f"{self.path}.kms_key_arn: {self.key_problem}" if self.key_problem else None
 
     def line(self) -> str:
-        """The report line: the field, its status and the secret, and why it was not checked."""
+        """The report line: the field, its status and the secret (with its customer managed
+        key), and why it or its key was not checked."""
         if self.status == NOT_CHECKED:
             return f"{self.path}: {self.status} ({self.secret}): {self.reason}"
-        return f"{self.path}: {self.status} ({self.secret})"
+        key = ""
+        if self.key is not None and self.key.arn:
+            key = f"; KMS key {self.key.arn}"
+        elif self.key is not None and self.key.arn is None:
+            key = f"; {self.key.reason}"
+        return f"{self.path}: {self.status} ({self.secret}{key})"
 
 
 @dataclass(frozen=True)
@@ -59,34 +74,67 @@ class _Lookup:
 
     state: str
     detail: str = ""
+    key: str | None = None  # a found secret's KMS key as its description gives it
 
 
-def service_secrets(config: PlatformConfig) -> list[tuple[str, SecretConfig]]:
-    """(field path, secret) for every secret of every service of every cluster, in the order of
-    platform_config.model's `_secrets_in_region` (a cluster that is off has no services: the
-    config refuses them)."""
-    return [
-        (f"ecs.{kind}.services.{service.name}.secrets.{variable}", secret)
-        for kind, cluster in config.ecs.clusters.items()
-        for service in cluster.services.values()
-        for variable, secret in service.secrets.items()
-    ]
+def service_secrets(config: PlatformConfig) -> list[tuple[str, SecretConfig, frozenset[str]]]:
+    """(field path, secret, the keys its service's execution role may decrypt it with) for every
+    secret of every service of every cluster, in the order of platform_config.model's
+    `_secrets_in_region` (a cluster that is off has no services: the config refuses them). The
+    role may decrypt with the `kms_key_arn` of each of the service's secrets held by the same
+    service (stacks/ecs_secrets.py `grant_secret_keys`)."""
+    found = []
+    for kind, cluster in config.ecs.clusters.items():
+        for service in cluster.services.values():
+            for variable, secret in service.secrets.items():
+                granted = frozenset(
+                    other.kms_key_arn
+                    for other in service.secrets.values()
+                    if other.kms_key_arn and other.holding_service == secret.holding_service
+                )
+                path = f"ecs.{kind}.services.{service.name}.secrets.{variable}"
+                found.append((path, secret, granted))
+    return found
 
 
 def check_secrets(config: PlatformConfig, session: Any, account: str) -> list[SecretStatus]:
     """The status of every secret the config's ECS services read, one per field path, with
     `account` the caller's. Raises only botocore's NoCredentialsError."""
     lookups: dict[_Key, _Lookup] = {}
+    keys: dict[tuple[str, str | None], SecretKey] = {}
 
     def looked_up(key: _Key, call: Callable[[], _Lookup]) -> _Lookup:
         if key not in lookups:
             lookups[key] = _guarded(call)
         return lookups[key]
 
-    return [
-        _status(path, secret, config.region, account, session, looked_up)
-        for path, secret in service_secrets(config)
-    ]
+    statuses = []
+    for path, secret, granted in service_secrets(config):
+        status = _status(path, secret, config.region, account, session, looked_up)
+        lookup = lookups.get(_lookup_key(secret, config.region))
+        if status.status == FOUND and lookup is not None:
+            region = secret.region or config.region
+            if (region, lookup.key) not in keys:
+                keys[region, lookup.key] = secret_key(session, region, lookup.key)
+            status = _with_key(status, keys[region, lookup.key], secret, granted)
+        statuses.append(status)
+    return statuses
+
+
+def _lookup_key(secret: SecretConfig, region: str) -> _Key:
+    """The one lookup of `secret` (several fields may share it)."""
+    if secret.ssm_parameter_arn is not None:
+        return ("ssm", secret.region or region, secret.ssm_parameter_arn)
+    return ("secretsmanager", secret.region or region, secret.source)
+
+
+def _with_key(
+    status: SecretStatus, key: SecretKey, secret: SecretConfig, granted: Collection[str]
+) -> SecretStatus:
+    problem = key_problem(
+        key, configured=secret.kms_key_arn, granted=granted, described=status.secret
+    )
+    return SecretStatus(status.path, status.secret, FOUND, key=key, key_problem=problem)
 
 
 def _status(
@@ -104,14 +152,12 @@ def _status(
         foreign = other_account(arn, account)
         if foreign:
             return SecretStatus(path, described, NOT_CHECKED, foreign)
+    key = _lookup_key(secret, region)
     if secret.ssm_parameter_arn is not None:
         names = ssm_parameter_names(secret.ssm_parameter_arn)
-        key = ("ssm", region, secret.ssm_parameter_arn)
         lookup = looked_up(key, lambda: _parameter(session, region, names))
     else:
-        secret_id = secret.secrets_manager_arn or secret.secrets_manager_name
-        assert secret_id is not None  # SecretConfig: exactly one kind
-        key = ("secretsmanager", region, secret_id)
+        secret_id = secret.source
         lookup = looked_up(key, lambda: _secret(session, region, secret_id))
     if lookup.state == FOUND:
         return SecretStatus(path, described, FOUND)
@@ -145,7 +191,8 @@ def _secret(session: Any, region: str, secret_id: str) -> _Lookup:
     """Secrets Manager's word on the secret (ResourceNotFoundException: see `_guarded`)."""
     client = session.client("secretsmanager", region_name=region)
     described = client.describe_secret(SecretId=secret_id)
-    return _Lookup(_DELETED if described.get("DeletedDate") else FOUND)
+    state = _DELETED if described.get("DeletedDate") else FOUND
+    return _Lookup(state, key=described.get("KmsKeyId"))
 
 
 def _parameter(session: Any, region: str, names: list[str]) -> _Lookup:
@@ -154,8 +201,16 @@ def _parameter(session: Any, region: str, names: list[str]) -> _Lookup:
         ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": names}]
     )
     # DescribeParameters may return empty pages with a NextToken: read them all.
-    found = any(parameter["Name"] in names for page in pages for parameter in page["Parameters"])
-    return _Lookup(FOUND if found else MISSING)
+    found = [
+        parameter
+        for page in pages
+        for parameter in page["Parameters"]
+        if parameter["Name"] in names
+    ]
+    if not found:
+        return _Lookup(MISSING)
+    secure = found[0].get("Type") == "SecureString"
+    return _Lookup(FOUND, key=found[0].get("KeyId") if secure else None)
 
 
 def _guarded(call: Callable[[], _Lookup]) -> _Lookup:

@@ -1,0 +1,90 @@
+"""Whether a service's execution role may decrypt each secret it reads: the KMS key a secret is
+encrypted with, and the keys the config grants (tools/account/secrets.py reports it).
+
+ECS fetches a container's secrets with the task execution role when the task starts. A secret
+encrypted with a customer managed KMS key needs `kms:Decrypt` on that key ("Amazon ECS task
+execution IAM role", Secrets Manager or Systems Manager permissions,
+https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html, read
+2026-12-05: "kms:Decrypt - Required only if your key uses a custom KMS key and not the default
+key. The ARN for your custom key should be added as a resource"). The platform grants it on the
+key a secret's `kms_key_arn` names, through the service holding the secret (kms:ViaService,
+stacks/ecs_secrets.py `grant_secret_keys`), for every secret of the service. Without it every
+task stops with ResourceInitializationError and the deployment rolls back many minutes in.
+
+The key comes from the secret's description: DescribeSecret's `KmsKeyId` ("The key ID or alias
+ARN of the KMS key that Secrets Manager uses to encrypt the secret value. If the secret is
+encrypted with the AWS managed key aws/secretsmanager, this field is omitted", Secrets Manager API
+reference), DescribeParameters' `KeyId` of a SecureString (`alias/aws/ssm` by default). KMS
+DescribeKey turns a key id or alias into the key's ARN and says whether AWS manages the key (an
+AWS managed key needs no grant). A key that cannot be described is compared as given when that is
+a key ARN, and otherwise "not checked", never a problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from tools.account.session import looked_up
+
+# The aliases of the keys AWS manages for a service in every account (alias/aws/secretsmanager,
+# alias/aws/ssm): a secret encrypted with one needs no grant.
+AWS_MANAGED_ALIAS_PREFIX = "alias/aws/"
+
+
+@dataclass(frozen=True)
+class SecretKey:
+    """The customer managed key a secret is encrypted with (its ARN), "" for an AWS managed key,
+    or None with why it was not told."""
+
+    arn: str | None
+    reason: str = ""
+
+
+AWS_MANAGED = SecretKey("")
+
+
+def _is_key_arn(key_id: str) -> bool:
+    return key_id.startswith("arn:") and ":key/" in key_id
+
+
+def _is_aws_managed_alias(key_id: str) -> bool:
+    alias = key_id.split(":", 5)[5] if key_id.startswith("arn:") else key_id
+    return alias.startswith(AWS_MANAGED_ALIAS_PREFIX)
+
+
+def secret_key(session: Any, region: str, key_id: str | None) -> SecretKey:
+    """The key `key_id` (as the secret's description gives it; None: the AWS managed default)
+    stands for, described by KMS in the secret's `region`."""
+    if key_id is None or _is_aws_managed_alias(key_id):
+        return AWS_MANAGED
+    kms = session.client("kms", region_name=region)
+
+    def described() -> SecretKey:
+        metadata = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+        return AWS_MANAGED if metadata.get("KeyManager") == "AWS" else SecretKey(metadata["Arn"])
+
+    def undescribed(why: str) -> SecretKey:
+        if _is_key_arn(key_id):
+            return SecretKey(key_id)
+        return SecretKey(None, f"its KMS key {key_id} not described ({why})")
+
+    return looked_up(described, not_checked=undescribed, by_code={})
+
+
+def key_problem(
+    key: SecretKey, *, configured: str | None, granted: Collection[str], described: str
+) -> str | None:
+    """Why the execution role may not decrypt the secret `described` (None when it may, or when
+    the key is not known): its customer managed key is not among the keys `granted` to the
+    service's execution role for the secret's holding service; `configured` is the secret's own
+    `kms_key_arn`."""
+    if not key.arn or key.arn in granted:
+        return None
+    named = f"kms_key_arn names {configured}" if configured else "kms_key_arn is not set"
+    return (
+        f"{described} is encrypted with the customer managed KMS key {key.arn}, but {named}: the "
+        "execution role may not decrypt it, so every task of the service would fail to start "
+        f"(ResourceInitializationError); set kms_key_arn to {key.arn}"
+    )
