@@ -28,7 +28,10 @@ the deployer's credentials; synth never calls AWS. It exits 1 on any problem, li
   https://www.repost.aws/ja/knowledge-center/ecs-secrets-manager-issues, and the error messages,
   https://www.repost.aws/fr/knowledge-center/ecs-unable-to-pull-secrets. A secret encrypted with
   a customer managed KMS key must have that key in `kms_key_arn`, which the execution role's
-  kms:Decrypt grant names (tools/account/secret_keys.py).
+  kms:Decrypt grant names (tools/account/kms_keys.py).
+* Every SQS queue a worker is given (`queue.arn`) must exist where the deployer's account can
+  tell, and its customer managed KMS key (if any) be `queue.kms_key_arn`
+  (tools/account/queues.py): otherwise the worker consumes nothing and its senders fail.
 * Every image the ECS services (and their sidecars) run from the platform's registry
   (`image.repository` + `tag`) must be in its ECR repository, built for the architecture the
   service's tasks run on (tools/account/images.py): a missing one stops every task with
@@ -64,6 +67,7 @@ from tools.account.addons import AddonStatus, check_addons
 from tools.account.certificates import CertificateStatus, check_certificates
 from tools.account.images import ImageStatus, check_images
 from tools.account.principals import PrincipalStatus, check_principals
+from tools.account.queues import QueueStatus, check_queues
 from tools.account.quotas import QuotaStatus, check_quotas
 from tools.account.secrets import SecretStatus, check_secrets
 from tools.account.session import (
@@ -89,9 +93,9 @@ EKS_SOURCE = "https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html
 
 @dataclass
 class AccountReport:
-    """What the check found: zone name -> AZ ID, the instance types, the services' secrets and
-    registry images, the certificates, the principals, the add-ons, the quotas, and every
-    problem as one line."""
+    """What the check found: zone name -> AZ ID, the instance types, the services' secrets, the
+    workers' queues and registry images, the certificates, the principals, the add-ons, the
+    quotas, and every problem as one line."""
 
     environment: str
     account: str
@@ -100,6 +104,7 @@ class AccountReport:
     # instance type -> (config paths that use it, zones where it is not offered)
     instance_types: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
     secrets: list[SecretStatus] = field(default_factory=list)  # one per field path
+    queues: list[QueueStatus] = field(default_factory=list)  # one per worker given a queue
     images: list[ImageStatus] = field(default_factory=list)  # one per field path
     certificates: list[CertificateStatus] = field(default_factory=list)  # one per field path
     principals: list[PrincipalStatus] = field(default_factory=list)  # one per field path
@@ -121,6 +126,7 @@ class AccountReport:
             lines.append(f"  {instance_type:<14} {state:<32} ({', '.join(paths)})")
         sections: list[tuple[str, Sequence[Any], str]] = [
             ("Secrets the services read:", self.secrets, "no ECS service reads a secret"),
+            ("Queues the workers are given:", self.queues, "no worker is given a queue"),
             (
                 "Images the services run from the registry:",
                 self.images,
@@ -207,8 +213,8 @@ def offered_zones(
 
 def check_account(config: PlatformConfig, session: Any) -> AccountReport:
     """Map the zones, check them against EKS and the instance type offerings, and look up the
-    services' secrets and registry images, the load balancers' certificates, the roles named as
-    principals, the EKS add-on versions and the vCPU quotas.
+    services' secrets, the workers' queues and registry images, the load balancers'
+    certificates, the roles named as principals, the EKS add-on versions and the vCPU quotas.
 
     Raises:
         AccountError: no or invalid credentials, or a denied call (a secret's denied lookup
@@ -246,6 +252,7 @@ def check_account(config: PlatformConfig, session: Any) -> AccountReport:
                     f"{paths[0]}: {instance_type} is not offered in {zone} ({ids[zone]})"
                 )
         report.secrets = check_secrets(config, session, account)
+        report.queues = check_queues(config, session, account)
         report.images = check_images(config, session, account)
         report.certificates = check_certificates(config, session, account)
         report.principals = check_principals(config, session, account)
@@ -253,6 +260,7 @@ def check_account(config: PlatformConfig, session: Any) -> AccountReport:
         report.quotas = check_quotas(config, session, uses)
         lookups: list[Sequence[Any]] = [
             report.secrets,
+            report.queues,
             report.images,
             report.certificates,
             report.principals,
@@ -267,9 +275,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tools.account.check",
         description=(
-            "Check an environment's zones, instance types, services' secrets, registry images, "
-            "certificates, IAM principals, EKS add-on versions and vCPU quotas against the "
-            "account."
+            "Check an environment's zones, instance types, services' secrets, workers' queues, "
+            "registry images, certificates, IAM principals, EKS add-on versions and vCPU quotas "
+            "against the account."
         ),
     )
     add_environment_options(parser)

@@ -9,7 +9,7 @@ tell (tools.account.check reports it; ECS fetches a task's secrets when the task
   with one); `...:parameter/name` is `name` or `/name`, which share that ARN: both are asked for.
 
 A secret that exists must be one the service's execution role may decrypt: one encrypted with a
-customer managed KMS key needs that key in `kms_key_arn` (tools/account/secret_keys.py).
+customer managed KMS key needs that key in `kms_key_arn` (tools/account/kms_keys.py).
 
 A secret scheduled for deletion counts as missing (ECS cannot read it). A denied or failed call
 leaves the secret "not checked" with the error code, never "found"; the other checks go on. A
@@ -26,7 +26,7 @@ from typing import Any
 from platform_config import PlatformConfig
 from platform_config.ecs_secret import SecretConfig
 from tools.account.findings import FOUND, MISSING, NOT_CHECKED, other_account
-from tools.account.secret_keys import SecretKey, key_problem, secret_key
+from tools.account.kms_keys import EncryptionKey, encryption_key, key_problem
 from tools.account.session import looked_up
 
 _DELETED = "scheduled for deletion"  # a lookup's state, reported as MISSING
@@ -44,7 +44,7 @@ class SecretStatus:
     secret: str  # what the field names, e.g. "Secrets Manager secret 'NAME' in us-east-1"
     status: str  # FOUND, MISSING or NOT_CHECKED
     reason: str = ""
-    key: SecretKey | None = None  # a found secret's key
+    key: EncryptionKey | None = None  # a found secret's key
     key_problem: str | None = None  # why the execution role may not decrypt a found secret
 
     @property
@@ -101,7 +101,7 @@ def check_secrets(config: PlatformConfig, session: Any, account: str) -> list[Se
     """The status of every secret the config's ECS services read, one per field path, with
     `account` the caller's. Raises only botocore's NoCredentialsError."""
     lookups: dict[_Key, _Lookup] = {}
-    keys: dict[tuple[str, str | None], SecretKey] = {}
+    keys: dict[tuple[str, str | None], EncryptionKey] = {}
 
     def looked_up(key: _Key, call: Callable[[], _Lookup]) -> _Lookup:
         if key not in lookups:
@@ -115,7 +115,7 @@ def check_secrets(config: PlatformConfig, session: Any, account: str) -> list[Se
         if status.status == FOUND and lookup is not None:
             region = secret.region or config.region
             if (region, lookup.key) not in keys:
-                keys[region, lookup.key] = secret_key(session, region, lookup.key)
+                keys[region, lookup.key] = encryption_key(session, region, lookup.key)
             status = _with_key(status, keys[region, lookup.key], secret, granted)
         statuses.append(status)
     return statuses
@@ -129,10 +129,17 @@ def _lookup_key(secret: SecretConfig, region: str) -> _Key:
 
 
 def _with_key(
-    status: SecretStatus, key: SecretKey, secret: SecretConfig, granted: Collection[str]
+    status: SecretStatus, key: EncryptionKey, secret: SecretConfig, granted: Collection[str]
 ) -> SecretStatus:
     problem = key_problem(
-        key, configured=secret.kms_key_arn, granted=granted, described=status.secret
+        key,
+        configured=secret.kms_key_arn,
+        granted=granted,
+        described=status.secret,
+        consequence=(
+            "the execution role may not decrypt it, so every task of the service would fail to "
+            "start (ResourceInitializationError)"
+        ),
     )
     return SecretStatus(status.path, status.secret, FOUND, key=key, key_problem=problem)
 

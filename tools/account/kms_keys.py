@@ -1,5 +1,6 @@
-"""Whether a service's execution role may decrypt each secret it reads: the KMS key a secret is
-encrypted with, and the keys the config grants (tools/account/secrets.py reports it).
+"""Whether a service's role may decrypt what it reads: the KMS key a secret or a given queue is
+encrypted with, against the keys the config grants (tools/account/secrets.py and queues.py
+report it).
 
 ECS fetches a container's secrets with the task execution role when the task starts. A secret
 encrypted with a customer managed KMS key needs `kms:Decrypt` on that key ("Amazon ECS task
@@ -17,7 +18,7 @@ encrypted with the AWS managed key aws/secretsmanager, this field is omitted", S
 reference), DescribeParameters' `KeyId` of a SecureString (`alias/aws/ssm` by default). KMS
 DescribeKey turns a key id or alias into the key's ARN and says whether AWS manages the key (an
 AWS managed key needs no grant). A key that cannot be described is compared as given when that is
-a key ARN, and otherwise "not checked", never a problem.
+a key ARN, and otherwise "not checked", never a problem. A queue's key: tools/account/queues.py.
 """
 
 from __future__ import annotations
@@ -29,20 +30,20 @@ from typing import Any
 from tools.account.session import looked_up
 
 # The aliases of the keys AWS manages for a service in every account (alias/aws/secretsmanager,
-# alias/aws/ssm): a secret encrypted with one needs no grant.
+# alias/aws/ssm, alias/aws/sqs): what one encrypts needs no grant.
 AWS_MANAGED_ALIAS_PREFIX = "alias/aws/"
 
 
 @dataclass(frozen=True)
-class SecretKey:
-    """The customer managed key a secret is encrypted with (its ARN), "" for an AWS managed key,
-    or None with why it was not told."""
+class EncryptionKey:
+    """The customer managed key something is encrypted with (its ARN), "" for an AWS managed
+    key, or None with why it was not told."""
 
     arn: str | None
     reason: str = ""
 
 
-AWS_MANAGED = SecretKey("")
+AWS_MANAGED = EncryptionKey("")
 
 
 def _is_key_arn(key_id: str) -> bool:
@@ -54,37 +55,42 @@ def _is_aws_managed_alias(key_id: str) -> bool:
     return alias.startswith(AWS_MANAGED_ALIAS_PREFIX)
 
 
-def secret_key(session: Any, region: str, key_id: str | None) -> SecretKey:
-    """The key `key_id` (as the secret's description gives it; None: the AWS managed default)
-    stands for, described by KMS in the secret's `region`."""
+def encryption_key(session: Any, region: str, key_id: str | None) -> EncryptionKey:
+    """The key `key_id` (as the resource's description gives it; None: the AWS managed default)
+    stands for, described by KMS in the resource's `region`."""
     if key_id is None or _is_aws_managed_alias(key_id):
         return AWS_MANAGED
     kms = session.client("kms", region_name=region)
 
-    def described() -> SecretKey:
+    def described() -> EncryptionKey:
         metadata = kms.describe_key(KeyId=key_id)["KeyMetadata"]
-        return AWS_MANAGED if metadata.get("KeyManager") == "AWS" else SecretKey(metadata["Arn"])
+        return (
+            AWS_MANAGED if metadata.get("KeyManager") == "AWS" else EncryptionKey(metadata["Arn"])
+        )
 
-    def undescribed(why: str) -> SecretKey:
+    def undescribed(why: str) -> EncryptionKey:
         if _is_key_arn(key_id):
-            return SecretKey(key_id)
-        return SecretKey(None, f"its KMS key {key_id} not described ({why})")
+            return EncryptionKey(key_id)
+        return EncryptionKey(None, f"its KMS key {key_id} not described ({why})")
 
     return looked_up(described, not_checked=undescribed, by_code={})
 
 
 def key_problem(
-    key: SecretKey, *, configured: str | None, granted: Collection[str], described: str
+    key: EncryptionKey,
+    *,
+    configured: str | None,
+    granted: Collection[str],
+    described: str,
+    consequence: str,
 ) -> str | None:
-    """Why the execution role may not decrypt the secret `described` (None when it may, or when
-    the key is not known): its customer managed key is not among the keys `granted` to the
-    service's execution role for the secret's holding service; `configured` is the secret's own
-    `kms_key_arn`."""
+    """Why a role may not decrypt `described` (None when it may, or when the key is not known):
+    its customer managed key is not among the keys `granted` to the role; `configured` is the
+    field's own `kms_key_arn`, `consequence` what follows."""
     if not key.arn or key.arn in granted:
         return None
     named = f"kms_key_arn names {configured}" if configured else "kms_key_arn is not set"
     return (
-        f"{described} is encrypted with the customer managed KMS key {key.arn}, but {named}: the "
-        "execution role may not decrypt it, so every task of the service would fail to start "
-        f"(ResourceInitializationError); set kms_key_arn to {key.arn}"
+        f"{described} is encrypted with the customer managed KMS key {key.arn}, but {named}: "
+        f"{consequence}; set kms_key_arn to {key.arn}"
     )
