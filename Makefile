@@ -132,7 +132,7 @@ diff: setup ## cdk diff of ENV against the deployed stacks (needs credentials)
 bootstrap: setup ## Once per account: create the service-linked roles, then cdk bootstrap (needs credentials)
 	$(VENV)/bin/python -m tools.account.bootstrap $(TOOL_ARGS)
 
-preflight-account: setup ## Check ENV against the account: zones, instance types, secrets, queues, images, certificates, roles, add-ons, quotas
+preflight-account: setup ## Check ENV against the account: zones, instance types, secrets, queues, images, certificates, roles, policies, add-ons, quotas
 	$(VENV)/bin/python -m tools.account.check $(TOOL_ARGS)
 
 plan: synth ## What deploying ENV does per stack and resource, and the changes refused (BASE=, PLAN_FLAGS=--json)

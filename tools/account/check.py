@@ -44,6 +44,9 @@ the deployer's credentials; synth never calls AWS. It exits 1 on any problem, li
 * Every IAM role the config names as a principal (EKS access entries, exact ARN with its path;
   the CI publisher's trusted roles) must exist (tools/account/principals.py): EKS refuses the
   access entry after the cluster was created, IAM the trust policy.
+* Every IAM managed policy the EKS stack attaches to a role it creates (Pod Identity roles of
+  add-ons and workload identities, the Argo CD capability's role) must exist and be attachable
+  in this account (tools/account/policies.py): CloudFormation fails the role otherwise.
 * Every EKS managed add-on version the environment installs (a pin, or the platform's table)
   must be one EKS offers for the cluster's Kubernetes version in the region
   (tools/account/addons.py): EKS refuses another after the cluster was created or upgraded.
@@ -66,6 +69,7 @@ from platform_config import ConfigError, PlatformConfig
 from tools.account.addons import AddonStatus, check_addons
 from tools.account.certificates import CertificateStatus, check_certificates
 from tools.account.images import ImageStatus, check_images
+from tools.account.policies import PolicyStatus, check_policies
 from tools.account.principals import PrincipalStatus, check_principals
 from tools.account.queues import QueueStatus, check_queues
 from tools.account.quotas import QuotaStatus, check_quotas
@@ -94,8 +98,8 @@ EKS_SOURCE = "https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html
 @dataclass
 class AccountReport:
     """What the check found: zone name -> AZ ID, the instance types, the services' secrets, the
-    workers' queues and registry images, the certificates, the principals, the add-ons, the
-    quotas, and every problem as one line."""
+    workers' queues and registry images, the certificates, the principals, the managed policies,
+    the add-ons, the quotas, and every problem as one line."""
 
     environment: str
     account: str
@@ -108,6 +112,7 @@ class AccountReport:
     images: list[ImageStatus] = field(default_factory=list)  # one per field path
     certificates: list[CertificateStatus] = field(default_factory=list)  # one per field path
     principals: list[PrincipalStatus] = field(default_factory=list)  # one per field path
+    policies: list[PolicyStatus] = field(default_factory=list)  # one per field path and policy
     addons: list[AddonStatus] = field(default_factory=list)  # one per EKS add-on
     quotas: list[QuotaStatus] = field(default_factory=list)  # one per quota the config needs
     problems: list[str] = field(default_factory=list)
@@ -141,6 +146,11 @@ class AccountReport:
                 "IAM roles the config names as principals:",
                 self.principals,
                 "no EKS access entry or trusted CI role",
+            ),
+            (
+                "IAM managed policies the EKS stack attaches:",
+                self.policies,
+                "EKS off, or no role it creates takes a managed policy",
             ),
             (
                 "EKS add-on versions offered for the cluster's Kubernetes version:",
@@ -214,7 +224,8 @@ def offered_zones(
 def check_account(config: PlatformConfig, session: Any) -> AccountReport:
     """Map the zones, check them against EKS and the instance type offerings, and look up the
     services' secrets, the workers' queues and registry images, the load balancers'
-    certificates, the roles named as principals, the EKS add-on versions and the vCPU quotas.
+    certificates, the roles named as principals, the managed policies, the EKS add-on versions
+    and the vCPU quotas.
 
     Raises:
         AccountError: no or invalid credentials, or a denied call (a secret's denied lookup
@@ -256,6 +267,7 @@ def check_account(config: PlatformConfig, session: Any) -> AccountReport:
         report.images = check_images(config, session, account)
         report.certificates = check_certificates(config, session, account)
         report.principals = check_principals(config, session, account)
+        report.policies = check_policies(config, session, account)
         report.addons = check_addons(config, session)
         report.quotas = check_quotas(config, session, uses)
         lookups: list[Sequence[Any]] = [
@@ -264,6 +276,7 @@ def check_account(config: PlatformConfig, session: Any) -> AccountReport:
             report.images,
             report.certificates,
             report.principals,
+            report.policies,
             report.addons,
             report.quotas,
         ]
@@ -276,8 +289,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m tools.account.check",
         description=(
             "Check an environment's zones, instance types, services' secrets, workers' queues, "
-            "registry images, certificates, IAM principals, EKS add-on versions and vCPU quotas "
-            "against the account."
+            "registry images, certificates, IAM principals and managed policies, EKS add-on "
+            "versions and vCPU quotas against the account."
         ),
     )
     add_environment_options(parser)
