@@ -54,7 +54,9 @@ the deployer's credentials; synth never calls AWS. It exits 1 on any problem, li
   hold what every deploy of the environment needs, and before its first deploy what other
   workloads run now beside it (tools/account/quotas.py): capacity past a quota does not launch,
   and the deployment waits for it until the stack update fails. A quota below what the config's
-  maximum needs is reported (scaling out stops there), not a problem.
+  maximum needs is reported (scaling out stops there), not a problem. So must the Elastic Load
+  Balancing quotas on Application Load Balancers and target groups per region
+  (tools/account/elb_quotas.py): ELB refuses what is past them and the stack fails.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ from typing import Any
 from platform_config import ConfigError, PlatformConfig
 from tools.account.addons import AddonStatus, check_addons
 from tools.account.certificates import CertificateStatus, check_certificates
+from tools.account.elb_quotas import check_elb_quotas
 from tools.account.images import ImageStatus, check_images
 from tools.account.policies import PolicyStatus, check_policies
 from tools.account.principals import PrincipalStatus, check_principals
@@ -158,10 +161,9 @@ class AccountReport:
                 "EKS off",
             ),
             (
-                "vCPU quotas (this environment's need, least to most, against the quota and "
-                "its usage):",
+                "Quotas (this environment's need, least to most, against the quota and its usage):",
                 self.quotas,
-                "no compute the config sizes",
+                "no compute or load balancer the config sizes",
             ),
         ]
         for title, found, none in sections:
@@ -269,7 +271,7 @@ def check_account(config: PlatformConfig, session: Any) -> AccountReport:
         report.principals = check_principals(config, session, account)
         report.policies = check_policies(config, session, account)
         report.addons = check_addons(config, session)
-        report.quotas = check_quotas(config, session, uses)
+        report.quotas = check_quotas(config, session, uses) + check_elb_quotas(config, session)
         lookups: list[Sequence[Any]] = [
             report.secrets,
             report.queues,

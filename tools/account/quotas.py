@@ -66,13 +66,22 @@ USAGE_WINDOW = datetime.timedelta(minutes=15)
 USAGE_PERIOD_SECONDS = 60
 
 
+# What follows from capacity past a vCPU quota.
+VCPU_PAST = (
+    "capacity past it does not launch, so the deploy would wait for it until the stack update fails"
+)
+
+
 @dataclass(frozen=True)
 class Quota:
-    """A Service Quotas quota, by service code and quota code."""
+    """A Service Quotas quota, by service code and quota code; what it counts, and what follows
+    from needing more than it."""
 
     service: str
     code: str
     name: str
+    unit: str = "vCPUs"
+    past: str = VCPU_PAST
 
 
 FARGATE_ON_DEMAND = Quota("fargate", "L-3032A538", "Fargate On-Demand vCPU resource count")
@@ -131,7 +140,7 @@ class Usage:
         if self.value is None:
             return f"in use not read ({self.reason})"
         whose = "by other workloads" if self.others else "with this environment's own"
-        return f"in use {_vcpus(self.value)} {whose}"
+        return f"in use {_number(self.value)} {whose}"
 
 
 NOT_READ = Usage(None, reason="not looked up")
@@ -153,24 +162,22 @@ class QuotaStatus:
         if self.value is None or self.need.least + self.usage.counted <= self.value:
             return None
         others = (
-            f" and other workloads run {_vcpus(self.usage.counted)} of it now (the environment "
+            f" and other workloads use {_number(self.usage.counted)} of it now (the environment "
             "is not deployed yet)"
             if self.usage.counted
             else ""
         )
         return (
-            f"{', '.join(self.need.uses)}: needs at least {_vcpus(self.need.least)} vCPUs of "
-            f"'{self.quota.name}' ({self.quota.service} {self.quota.code}), and the account's "
-            f"quota is {_vcpus(self.value)}{others}: capacity past it does not launch, so the "
-            "deploy would wait for it until the stack update fails; request an increase in "
-            "Service Quotas, or lower what the config runs"
+            f"{', '.join(self.need.uses)}: needs at least {_number(self.need.least)} "
+            f"{self.quota.unit} of '{self.quota.name}' ({self.quota.service} {self.quota.code}), "
+            f"and the account's quota is {_number(self.value)}{others}: {self.quota.past}; "
+            "request an increase in Service Quotas, or lower what the config runs"
         )
 
     def line(self) -> str:
-        head = (
-            f"{self.quota.code} {self.quota.name}: needs {_vcpus(self.need.least)} to "
-            f"{_vcpus(self.need.most)} vCPUs"
-        )
+        least, most = _number(self.need.least), _number(self.need.most)
+        needs = least if least == most else f"{least} to {most}"
+        head = f"{self.quota.code} {self.quota.name}: needs {needs} {self.quota.unit}"
         if self.value is None:
             return f"{head}, not checked: {self.reason}"
         if self.need.least + self.usage.counted > self.value:
@@ -180,12 +187,12 @@ class QuotaStatus:
         else:
             state = "ok"
         return (
-            f"{head}, quota {_vcpus(self.value)}, {self.usage.describe()}: {state} "
+            f"{head}, quota {_number(self.value)}, {self.usage.describe()}: {state} "
             f"({', '.join(self.need.uses)})"
         )
 
 
-def _vcpus(value: float) -> str:
+def _number(value: float) -> str:
     return f"{value:g}"
 
 
@@ -281,7 +288,7 @@ def _instances(
         )
 
 
-def instance_vcpus(ec2: Any, instance_types: Iterable[str]) -> dict[str, int]:
+def instance_number(ec2: Any, instance_types: Iterable[str]) -> dict[str, int]:
     """Each instance type's default vCPUs (EC2 DescribeInstanceTypes), one call per type so that
     a name EC2 does not know (the offerings check reports it) leaves out only that type."""
 
@@ -304,22 +311,22 @@ def check_quotas(
     """Each quota the environment needs, the account's value of it and its usage. Raises only
     botocore's NoCredentialsError (an unreadable quota or usage is "not checked")."""
     ec2 = session.client("ec2", region_name=config.region)
-    vcpus = instance_vcpus(ec2, instance_types)
+    vcpus = instance_number(ec2, instance_types)
     needed = needs(config, vcpus)
     if not needed:
         return []
     client = session.client("service-quotas", region_name=config.region)
     cloudwatch = session.client("cloudwatch", region_name=config.region)
-    others = _not_deployed(session, config)
+    others = not_deployed(session, config)
     statuses = []
     for quota, need in needed.items():
-        value, metric, reason = _quota_value(client, quota)
+        value, metric, reason = quota_value(client, quota)
         usage = _usage(cloudwatch, metric, others) if value is not None else NOT_READ
         statuses.append(QuotaStatus(quota, need, value, reason, usage))
     return statuses
 
 
-def _quota_value(client: Any, quota: Quota) -> tuple[float | None, dict[str, Any], str]:
+def quota_value(client: Any, quota: Quota) -> tuple[float | None, dict[str, Any], str]:
     """The applied value of `quota` and its usage metric (GetServiceQuota), or None and why it
     was not read."""
 
@@ -330,7 +337,7 @@ def _quota_value(client: Any, quota: Quota) -> tuple[float | None, dict[str, Any
     return looked_up(applied, not_checked=lambda why: (None, {}, why), by_code={})
 
 
-def _not_deployed(session: Any, config: PlatformConfig) -> bool | str:
+def not_deployed(session: Any, config: PlatformConfig) -> bool | str:
     """True when the environment is not deployed (no network stack), False when it is; why, when
     that cannot be told (the usage is then not counted)."""
     cloudformation = session.client("cloudformation", region_name=config.region)
