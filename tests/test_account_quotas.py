@@ -302,7 +302,8 @@ def test_once_deployed_the_usage_includes_the_environments_own_and_is_only_repor
     sandbox = load_config("sandbox", config_dir=RECORD)
     others = check_account(sandbox, FakeSession(aws, service_quotas=_Quotas(_ALL_QUOTAS)))
     vcpus = [status for status in others.quotas if status.quota.code in USAGE_METRICS]
-    assert vcpus and all("by other workloads" in status.line() for status in vcpus)
+    assert vcpus
+    assert all("by other workloads" in status.line() for status in vcpus)
 
 
 _ALL_QUOTAS = dict.fromkeys(USAGE_METRICS, 1000.0)
