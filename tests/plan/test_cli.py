@@ -18,7 +18,7 @@ from tests.helpers.make import make
 from tests.plan.helpers.cases import PLANNER_APP, PLANNER_BASE
 from tools.deploy.deployed_stacks import record
 from tools.plan import cli, planner
-from tools.plan.model import StackTemplate
+from tools.plan.model import FOUND_IN_ACCOUNT, StackTemplate
 
 ENV = "test"
 
@@ -291,3 +291,39 @@ def test_the_plan_is_made_for_the_day_it_runs(
     )
     run(capsys, assemblies)
     assert [request.today for request in made] == [datetime.now(UTC).date()]
+
+
+def test_a_fixed_name_the_account_holds_outside_every_stack_reaches_the_rules(
+    capsys: pytest.CaptureFixture[str],
+    assemblies: dict[str, Path],
+    aws: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With no ledger here (a CI runner), the plan reading the account also looks up the fixed
+    names the deploy creates: a repository the account holds outside every stack (retained by a
+    destroy) reaches the rules as an orphan (fixed-name refuses it: tests/plan/test_rules.py);
+    once its stack holds it, it is not one."""
+    aws.client("ecr", region_name="us-east-1").create_repository(repositoryName="app")
+    requests: list[planner.Request] = []
+    plan = cli.make_plan
+    monkeypatch.setattr(cli, "make_plan", lambda request: requests.append(request) or plan(request))
+    _, out, _ = run(capsys, assemblies, "--base", "deployed", "--json")
+    assert json.loads(out)["base"].endswith(
+        "; 1 fixed name(s) the deploy creates held in the account"
+    )
+    run(capsys, assemblies, "--if-unrecorded", "deployed")
+    for request in requests:
+        (orphan,) = request.orphaned
+        assert (orphan.stack, orphan.resource_type, orphan.why) == (
+            "registry",
+            "AWS::ECR::Repository",
+            FOUND_IN_ACCOUNT,
+        )
+    # Adopted by its stack (here: deleted, then created by the stack).
+    aws.client("ecr", region_name="us-east-1").delete_repository(repositoryName="app")
+    aws.client("cloudformation", region_name="us-east-1").create_stack(
+        StackName="registry", TemplateBody=json.dumps(PLANNER_APP["registry"].template)
+    )
+    run(capsys, assemblies, "--base", "deployed")
+    assert requests[-1].orphaned == ()
+    assert len(requests) == 3

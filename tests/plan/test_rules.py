@@ -136,6 +136,17 @@ def test_a_name_an_orphaned_resource_holds_is_refused_with_the_import(
     assert "PLAN_ACCEPT=fixed-name" in refusal.steps[1]
 
 
+def test_a_name_the_account_holds_outside_every_stack_is_refused_with_the_import(
+    plans: dict[str, Plan],
+) -> None:
+    (refusal,) = plans["a name the account holds outside every stack, taken"].refusals
+    assert refusal.subject == "Repo"
+    assert "which a resource in the account already holds outside every stack" in refusal.reason
+    assert "already exists" in refusal.reason
+    assert "make retained-resources" in refusal.steps[0]
+    assert "finds the name held by its stack (imported), or free" in refusal.steps[1]
+
+
 def test_rename_sequence_removes_the_old_rule_first(plans: dict[str, Plan]) -> None:
     (refusal,) = plans["renamed rule takes its predecessor's priority"].refusals
     assert "deleted only at the end of its stack's update" in refusal.reason

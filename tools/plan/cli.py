@@ -29,12 +29,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tools.account.session import AccountError, default_session, one_line_errors
-from tools.deploy.deployed_stacks import BUILD, RecordError
+from tools.deploy.deployed_stacks import BUILD, RecordError, assembly_regions
+from tools.plan.account_orphans import account_orphans
 from tools.plan.assembly import AssemblyError, read_assembly, recorded_base
 from tools.plan.deployed import DEPLOYED, deployed_base
 from tools.plan.engine import EngineError
 from tools.plan.gitbase import GitBaseError, synth_at_ref, temporary_workdir
-from tools.plan.model import Plan, State
+from tools.plan.model import Orphan, Plan, State
 from tools.plan.orphans import read_ledger
 from tools.plan.planner import PlanError, Request, make_plan
 from tools.plan.report import as_json, render_text
@@ -95,13 +96,14 @@ def _plan(args: argparse.Namespace) -> Plan:
     accept = [rule for rule in args.accept.split(",") if rule.strip()]
     stacks = args.stacks.split() if args.stacks else None
     base: State
+    found: list[Orphan] = []
     if args.base is None:
         base, described = recorded_base(args.environment, args.build)
         if not base and args.if_unrecorded == DEPLOYED:
-            base, described = _deployed(app, args.assembly)
+            base, described, found = _deployed(app, args.assembly)
             described += f", no deploy record of '{args.environment}' here"
     elif args.base == DEPLOYED:
-        base, described = _deployed(app, args.assembly)
+        base, described, found = _deployed(app, args.assembly)
     elif (Path(args.base) / "manifest.json").exists():
         base, described = read_assembly(Path(args.base)), f"the assembly in {args.base}"
     else:
@@ -112,15 +114,25 @@ def _plan(args: argparse.Namespace) -> Plan:
             )
             base = read_assembly(outdir)
         described = f"git ref {args.base} (its app synthesized for '{args.environment}')"
-    orphaned = read_ledger(args.environment, args.build)
+    ledger = read_ledger(args.environment, args.build)
+    listed = {orphan.key for orphan in ledger}
+    orphaned = (*ledger, *(orphan for orphan in found if orphan.key not in listed))
     today = datetime.now(UTC).date()
     request = Request(args.environment, base, app, described, stacks, accept, orphaned, today)
     return make_plan(request)
 
 
-def _deployed(app: State, assembly: Path) -> tuple[State, str]:
+def _deployed(app: State, assembly: Path) -> tuple[State, str, list[Orphan]]:
+    """The account's templates, and the fixed names the account holds outside them."""
     with one_line_errors():
-        return deployed_base(app, assembly, default_session())
+        session = default_session()
+        base, described = deployed_base(app, assembly, session)
+        found, unknown = account_orphans(app, base, assembly_regions(assembly), session)
+    if found:
+        described += f"; {len(found)} fixed name(s) the deploy creates held in the account"
+    if unknown:
+        described += f"; fixed names not looked up: {'; '.join(unknown)}"
+    return base, described, found
 
 
 def _write_stages(plan: Plan, assembly: Path, directory: Path) -> None:

@@ -183,6 +183,11 @@ class Orphan:
     why: str
 
 
+# An Orphan's `why` when the plan found its name held in the account rather than in the ledger
+# (tools/plan/account_orphans.py).
+FOUND_IN_ACCOUNT = "found in the account outside every stack of the environment"
+
+
 @dataclass(frozen=True)
 class Note:
     """Something the deploy does that is not refused but easy to miss (e.g. instances that keep

@@ -49,7 +49,8 @@ def read_ledger(environment: str, build: Path) -> tuple[Orphan, ...]:
         ) from None
 
 
-def _held_names(state: State) -> set[str]:
+def held_names(state: State) -> set[str]:
+    """The fixed names the resources of `state` hold (tools/plan/keys.py)."""
     return {
         key.value
         for name, stack in state.items()
@@ -63,7 +64,7 @@ def orphaned(before: State, after: State, stacks: Iterable[str]) -> list[Orphan]
     """The named resources of `stacks` in `before` that a retaining policy leaves in the account
     once the stacks are as in `after` (a stack missing from `after`: destroyed), their name held
     by no resource of `after`."""
-    held = _held_names(after)
+    held = held_names(after)
     found = []
     for name in stacks:
         stack = before.get(name)
@@ -95,7 +96,7 @@ def update_ledger(
 ) -> tuple[Orphan, ...]:
     """Add what `stacks` going from `before` to `after` orphans; drop the entries whose name a
     resource of `after` holds again. Returns the ledger written (the file is removed when empty)."""
-    held = _held_names(after)
+    held = held_names(after)
     kept = [entry for entry in read_ledger(environment, build) if entry.key not in held]
     known = {entry.key for entry in kept}
     for entry in orphaned(before, after, stacks):

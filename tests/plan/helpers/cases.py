@@ -5,7 +5,7 @@ requests (PLANNER_CASES, tests/plan/test_planner.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from tests.plan.helpers.templates import (
@@ -38,7 +38,7 @@ from tests.plan.helpers.templates import (
     topic,
     vpc,
 )
-from tools.plan.model import Orphan, StackTemplate, State
+from tools.plan.model import FOUND_IN_ACCOUNT, Orphan, StackTemplate, State
 from tools.plan.orphans import orphaned
 from tools.plan.planner import Request
 
@@ -341,6 +341,14 @@ RULE_CASES: dict[str, Case] = {
         state(stack("registry", {"T": topic(), "Repo": repository("env/app", retain=True)})),
         ("fixed-name",),
         orphaned=_ORPHANED,
+    ),
+    # fixed-name, the account: the plan reading the account found the name held outside every
+    # stack (tools/plan/account_orphans.py), with no ledger here.
+    "a name the account holds outside every stack, taken": Case(
+        state(stack("registry", {"T": topic()})),
+        state(stack("registry", {"T": topic(), "Repo": repository("env/app", retain=True)})),
+        ("fixed-name",),
+        orphaned=tuple(replace(orphan, why=FOUND_IN_ACCOUNT) for orphan in _ORPHANED),
     ),
     # Compared with the account (BASE=deployed), the ledger can list a name its holder, adopted
     # with `cdk import`, holds in its stack again: replacing that holder is one refusal, its own.

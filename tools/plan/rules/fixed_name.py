@@ -15,7 +15,7 @@ tools/plan/orphans.py.
 from __future__ import annotations
 
 from tools.plan.keys import Clash, base_keys_of, clashes, holder_label, resource_keys
-from tools.plan.model import RETAINING_POLICIES, Impact, Orphan, Refusal
+from tools.plan.model import FOUND_IN_ACCOUNT, RETAINING_POLICIES, Impact, Orphan, Refusal
 from tools.plan.references import importers_of
 from tools.plan.transition import Transition
 
@@ -56,6 +56,8 @@ def _orphan_refusals(transition: Transition) -> list[Refusal]:
 def _orphan_refusal(transition: Transition, stack: str, logical_id: str, orphan: Orphan) -> Refusal:
     target = transition.target[stack]
     path = target.label(logical_id)
+    if orphan.why == FOUND_IN_ACCOUNT:
+        return _account_refusal(transition, stack, logical_id, orphan)
     reason = (
         f"{path} ({orphan.resource_type}) takes the {orphan.name} that {orphan.stack}/"
         f"{orphan.path} holds: {orphan.why} by an earlier deploy or destroy with a retaining "
@@ -69,6 +71,29 @@ def _orphan_refusal(transition: Transition, stack: str, logical_id: str, orphan:
         "delete it by hand.",
         "Then `make deploy PLAN_ACCEPT=fixed-name`: the name leaves the ledger once a deploy "
         "holds it.",
+    )
+    return Refusal(RULE_ID, stack, target.path(logical_id), reason, steps)
+
+
+def _account_refusal(
+    transition: Transition, stack: str, logical_id: str, orphan: Orphan
+) -> Refusal:
+    """A name the plan found held in the account, in no deployed stack of the environment
+    (tools/plan/account_orphans.py)."""
+    target = transition.target[stack]
+    path = target.label(logical_id)
+    reason = (
+        f"{path} ({orphan.resource_type}) takes the {orphan.name}, which a resource in the "
+        "account already holds outside every stack of this environment (retained by an earlier "
+        "destroy, or made by hand); the create fails: already exists"
+    )
+    steps = (
+        f"Adopt it as {path}: `make retained-resources ENV=...` writes the `cdk import` mapping "
+        "of the stack's retained named resources; import it (docs/deploying.md, Redeploying "
+        "after destroy in production). Or, when what it holds is no longer needed, delete it by "
+        "hand.",
+        "Then `make deploy`: the plan finds the name held by its stack (imported), or free "
+        "(deleted).",
     )
     return Refusal(RULE_ID, stack, target.path(logical_id), reason, steps)
 
