@@ -293,6 +293,7 @@ def test_the_plan_is_made_for_the_day_it_runs(
     assert [request.today for request in made] == [datetime.now(UTC).date()]
 
 
+@pytest.mark.integration
 def test_a_fixed_name_the_account_holds_outside_every_stack_reaches_the_rules(
     capsys: pytest.CaptureFixture[str],
     assemblies: dict[str, Path],
