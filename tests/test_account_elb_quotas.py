@@ -4,7 +4,6 @@ stacks, a fake Service Quotas client: moto knows no quota values)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import boto3
@@ -12,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from platform_config import load_config
-from stacks import names
+from tests.helpers.account import deploy_network_stack
 from tests.helpers.apps import RECORD
 from tests.helpers.assembly import Assembly
 from tests.helpers.fake_session import FakeSession
@@ -75,14 +74,6 @@ def _others(aws: boto3.Session, load_balancers: int, target_groups: int) -> None
         elb.create_target_group(Name=f"other-{index}", Protocol="HTTP", Port=80, VpcId=vpc)
 
 
-def _deployed(aws: boto3.Session, environment: str) -> None:
-    template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}
-    aws.client("cloudformation").create_stack(
-        StackName=names.stack_id(environment, names.NETWORK_UNIT),
-        TemplateBody=json.dumps(template),
-    )
-
-
 @pytest.mark.integration
 def test_before_the_first_deploy_other_load_balancers_count_against_the_quota(
     aws: boto3.Session,
@@ -106,7 +97,7 @@ def test_before_the_first_deploy_other_load_balancers_count_against_the_quota(
         f"L-B22855CB Target Groups per Region: needs {elb_needs(config)[TARGET_GROUPS].least:g} "
         "target groups, quota 3000, in use 1 by other workloads: ok"
     )
-    _deployed(aws, "sandbox")
+    deploy_network_stack(aws, "sandbox")
     deployed = check_account(config, FakeSession(aws, service_quotas=quotas))
     assert deployed.problems == []
     lines = {status.quota.code: status.line() for status in deployed.quotas}

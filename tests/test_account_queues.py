@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from platform_config import PlatformConfig, load_config
 from platform_config.environments import SAMPLE_IMAGE
+from tests.helpers.account import customer_managed_key
 from tests.helpers.fake_session import FakeSession
 from tools.account.check import check_account
 from tools.account.findings import FOUND, MISSING, NOT_CHECKED
@@ -30,13 +31,6 @@ def _config(queue: dict[str, Any]) -> PlatformConfig:
 def _arn(aws: boto3.Session, name: str) -> str:
     account = aws.client("sts").get_caller_identity()["Account"]
     return f"arn:aws:sqs:us-east-1:{account}:{name}"
-
-
-def _key(aws: boto3.Session, alias: str) -> str:
-    kms = aws.client("kms", region_name="us-east-1")
-    arn = str(kms.create_key()["KeyMetadata"]["Arn"])
-    kms.create_alias(AliasName=alias, TargetKeyId=arn)
-    return arn
 
 
 def _statuses(report: Any) -> dict[str, str]:
@@ -65,7 +59,7 @@ def test_a_queue_encrypted_with_a_customer_managed_key_needs_it_in_kms_key_arn(
     aws: boto3.Session,
 ) -> None:
     """The queue names its key by alias; an AWS managed key (alias/aws/sqs) needs none."""
-    key = _key(aws, "alias/orders")
+    key = customer_managed_key(aws, "alias/orders")
     sqs = aws.client("sqs", region_name="us-east-1")
     sqs.create_queue(QueueName="orders", Attributes={"KmsMasterKeyId": "alias/orders"})
     sqs.create_queue(QueueName="managed", Attributes={"KmsMasterKeyId": "alias/aws/sqs"})

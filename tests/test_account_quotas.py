@@ -6,7 +6,6 @@ answers NoSuchResourceException for them)."""
 from __future__ import annotations
 
 import datetime
-import json
 from typing import Any
 
 import boto3
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 
 from platform_config import load_config
 from platform_config.ecs import CapacityProviderShare
-from stacks import names
+from tests.helpers.account import deploy_network_stack
 from tests.helpers.apps import RECORD
 from tests.helpers.fake_session import FakeSession
 from tools.account.check import check_account
@@ -105,15 +104,6 @@ def _running(aws: boto3.Session, quota_code: str, *points: tuple[int, float]) ->
             }
             for minutes, value in points
         ],
-    )
-
-
-def _deployed(aws: boto3.Session, environment: str) -> None:
-    """The environment's network stack exists (a stand-in with one resource)."""
-    template = {"Resources": {"Handle": {"Type": "AWS::SQS::Queue"}}}
-    aws.client("cloudformation").create_stack(
-        StackName=names.stack_id(environment, names.NETWORK_UNIT),
-        TemplateBody=json.dumps(template),
     )
 
 
@@ -292,7 +282,7 @@ def test_once_deployed_the_usage_includes_the_environments_own_and_is_only_repor
 ) -> None:
     config = load_config("production", config_dir=RECORD)
     fargate, ec2 = FARGATE_ON_DEMAND.code, EC2_ON_DEMAND.code
-    _deployed(aws, "production")
+    deploy_network_stack(aws, "production")
     _running(aws, fargate, (1, 10.0))
     report = check_account(config, FakeSession(aws, service_quotas=_Quotas({fargate: 12, ec2: 42})))
     assert report.problems == []

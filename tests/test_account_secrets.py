@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from platform_config import PlatformConfig, load_config
 from platform_config.environments import SAMPLE_IMAGE
+from tests.helpers.account import customer_managed_key
 from tests.helpers.fake_session import FakeSession
 from tools.account.check import check_account, main
 from tools.account.secrets import (
@@ -231,22 +232,14 @@ def test_a_secret_several_services_read_is_looked_up_once_and_reported_under_eac
     assert "holding the key 'k'" in key_problem
 
 
-def _key(aws: boto3.Session, alias: str) -> str:
-    """A customer managed key with `alias`; its ARN."""
-    kms = aws.client("kms", region_name="us-east-1")
-    arn = str(kms.create_key()["KeyMetadata"]["Arn"])
-    kms.create_alias(AliasName=alias, TargetKeyId=arn)
-    return arn
-
-
 @pytest.mark.integration
 def test_a_secret_encrypted_with_a_customer_managed_key_needs_that_key_in_kms_key_arn(
     aws: boto3.Session,
 ) -> None:
     """The secret names its key by alias (as DescribeSecret gives it back), KMS resolves it: the
     field must name the key's ARN, or every task fails to decrypt it."""
-    key = _key(aws, "alias/team")
-    other = _key(aws, "alias/other")
+    key = customer_managed_key(aws, "alias/team")
+    other = customer_managed_key(aws, "alias/other")
     secrets = aws.client("secretsmanager", region_name="us-east-1")
     secrets.create_secret(Name="team/token", SecretString="x", KmsKeyId="alias/team")
     field = "ecs.fargate.services.web.secrets.TOKEN"
@@ -277,7 +270,7 @@ def test_the_service_may_decrypt_with_a_key_another_of_its_secrets_names_through
     not by a Secrets Manager secret naming it (the grant is through SSM only), nor by another
     service's."""
     account = _account(aws)
-    key = _key(aws, "alias/params")
+    key = customer_managed_key(aws, "alias/params")
     ssm = aws.client("ssm", region_name="us-east-1")
     ssm.put_parameter(Name="/team/plain", Value="v", Type="SecureString")
     ssm.put_parameter(Name="/team/a", Value="v", Type="SecureString", KeyId=key.split("/")[-1])
@@ -312,7 +305,7 @@ class _DeniedKms:
 def test_a_key_kms_will_not_describe_is_compared_as_an_arn_or_not_checked(
     aws: boto3.Session,
 ) -> None:
-    key = _key(aws, "alias/hidden")
+    key = customer_managed_key(aws, "alias/hidden")
     secrets = aws.client("secretsmanager", region_name="us-east-1")
     secrets.create_secret(Name="team/by-alias", SecretString="x", KmsKeyId="alias/hidden")
     secrets.create_secret(Name="team/by-arn", SecretString="x", KmsKeyId=key)

@@ -46,6 +46,14 @@ class EncryptionKey:
 AWS_MANAGED = EncryptionKey("")
 
 
+def described_key(key: EncryptionKey | None) -> str:
+    """What a report line adds for `key`: "; KMS key ARN" for a customer managed key, why it is
+    not known, or nothing (an AWS managed key, or none looked up)."""
+    if key is None or key.arn == "":
+        return ""
+    return f"; KMS key {key.arn}" if key.arn else f"; {key.reason}"
+
+
 def _is_key_arn(key_id: str) -> bool:
     return key_id.startswith("arn:") and ":key/" in key_id
 

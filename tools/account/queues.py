@@ -26,7 +26,7 @@ from typing import Any
 
 from platform_config import PlatformConfig
 from tools.account.findings import FOUND, MISSING, NOT_CHECKED, other_account
-from tools.account.kms_keys import EncryptionKey, encryption_key, key_problem
+from tools.account.kms_keys import EncryptionKey, described_key, encryption_key, key_problem
 from tools.account.session import looked_up
 
 # SQS's codes for a queue that does not exist (query and JSON protocols).
@@ -59,12 +59,7 @@ class QueueStatus:
     def line(self) -> str:
         if self.status == NOT_CHECKED:
             return f"{self.path}: {self.status} ({self.arn}): {self.reason}"
-        key = ""
-        if self.key is not None and self.key.arn:
-            key = f"; KMS key {self.key.arn}"
-        elif self.key is not None and self.key.arn is None:
-            key = f"; {self.key.reason}"
-        return f"{self.path}: {self.status} ({self.arn}{key})"
+        return f"{self.path}: {self.status} ({self.arn}{described_key(self.key)})"
 
 
 def given_queues(config: PlatformConfig) -> list[tuple[str, str, str | None]]:

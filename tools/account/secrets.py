@@ -26,7 +26,7 @@ from typing import Any
 from platform_config import PlatformConfig
 from platform_config.ecs_secret import SecretConfig
 from tools.account.findings import FOUND, MISSING, NOT_CHECKED, other_account
-from tools.account.kms_keys import EncryptionKey, encryption_key, key_problem
+from tools.account.kms_keys import EncryptionKey, described_key, encryption_key, key_problem
 from tools.account.session import looked_up
 
 _DELETED = "scheduled for deletion"  # a lookup's state, reported as MISSING
@@ -60,12 +60,7 @@ class SecretStatus:
         key), and why it or its key was not checked."""
         if self.status == NOT_CHECKED:
             return f"{self.path}: {self.status} ({self.secret}): {self.reason}"
-        key = ""
-        if self.key is not None and self.key.arn:
-            key = f"; KMS key {self.key.arn}"
-        elif self.key is not None and self.key.arn is None:
-            key = f"; {self.key.reason}"
-        return f"{self.path}: {self.status} ({self.secret}{key})"
+        return f"{self.path}: {self.status} ({self.secret}{described_key(self.key)})"
 
 
 @dataclass(frozen=True)
