@@ -288,7 +288,7 @@ def _instances(
         )
 
 
-def instance_number(ec2: Any, instance_types: Iterable[str]) -> dict[str, int]:
+def instance_vcpus(ec2: Any, instance_types: Iterable[str]) -> dict[str, int]:
     """Each instance type's default vCPUs (EC2 DescribeInstanceTypes), one call per type so that
     a name EC2 does not know (the offerings check reports it) leaves out only that type."""
 
@@ -311,7 +311,7 @@ def check_quotas(
     """Each quota the environment needs, the account's value of it and its usage. Raises only
     botocore's NoCredentialsError (an unreadable quota or usage is "not checked")."""
     ec2 = session.client("ec2", region_name=config.region)
-    vcpus = instance_number(ec2, instance_types)
+    vcpus = instance_vcpus(ec2, instance_types)
     needed = needs(config, vcpus)
     if not needed:
         return []
