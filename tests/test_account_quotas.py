@@ -5,7 +5,6 @@ answers NoSuchResourceException for them)."""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 import boto3
@@ -16,95 +15,23 @@ from hypothesis import strategies as st
 
 from platform_config import load_config
 from platform_config.ecs import CapacityProviderShare
-from tests.helpers.account import deploy_network_stack
+from tests.helpers.account import USAGE_METRICS, FakeServiceQuotas, running
 from tests.helpers.apps import RECORD
 from tests.helpers.fake_session import FakeSession
 from tools.account.check import check_account
+from tools.account.instance_types import is_standard
 from tools.account.quotas import (
     EC2_ON_DEMAND,
     EC2_SPOT,
     FARGATE_ON_DEMAND,
     FARGATE_SPOT,
     USAGE_WINDOW,
-    is_standard,
     needs,
     strategy_shares,
 )
 
 VCPUS = {"t3.small": 2, "t3a.medium": 2, "t3.medium": 2, "t4g.large": 2, "m7g.large": 2}
 VCPUS |= {"m6g.large": 2, "m7i.large": 2, "m6i.large": 2, "m7i.2xlarge": 8}
-
-
-def _usage_metric(service: str, usage_class: str) -> dict[str, Any]:
-    """A vCPU quota's UsageMetric as GetServiceQuota answers it (AWS/Usage ResourceCount)."""
-    return {
-        "MetricNamespace": "AWS/Usage",
-        "MetricName": "ResourceCount",
-        "MetricDimensions": {
-            "Service": service,
-            "Type": "Resource",
-            "Resource": "vCPU",
-            "Class": usage_class,
-        },
-        "MetricStatisticRecommendation": "Maximum",
-    }
-
-
-USAGE_METRICS = {
-    FARGATE_ON_DEMAND.code: _usage_metric("Fargate", "Standard/OnDemand"),
-    FARGATE_SPOT.code: _usage_metric("Fargate", "Standard/Spot"),
-    EC2_ON_DEMAND.code: _usage_metric("EC2", "Standard/OnDemand"),
-    EC2_SPOT.code: _usage_metric("EC2", "Standard/Spot"),
-}
-
-
-class _Quotas:
-    """Service Quotas answering `values` by quota code, with each quota's usage metric; codes in
-    `refused` are denied."""
-
-    def __init__(
-        self, values: dict[str, float], refused: tuple[str, ...] = (), metrics: bool = True
-    ) -> None:
-        self.values = values
-        self.refused = refused
-        self.metrics = metrics
-
-    def get_service_quota(self, *, ServiceCode: str, QuotaCode: str) -> dict[str, Any]:  # noqa: N803
-        if QuotaCode in self.refused:
-            error = {"Code": "AccessDeniedException", "Message": "not authorized"}
-            raise ClientError({"Error": error}, "GetServiceQuota")
-        if QuotaCode not in self.values:  # as moto answers every quota
-            error = {"Code": "NoSuchResourceException", "Message": "not known"}
-            raise ClientError({"Error": error}, "GetServiceQuota")
-        quota = {
-            "ServiceCode": ServiceCode,
-            "QuotaCode": QuotaCode,
-            "Value": self.values[QuotaCode],
-        }
-        if self.metrics and QuotaCode in USAGE_METRICS:
-            quota["UsageMetric"] = USAGE_METRICS[QuotaCode]
-        return {"Quota": quota}
-
-
-def _running(aws: boto3.Session, quota_code: str, *points: tuple[int, float]) -> None:
-    """Datapoints of the quota's usage metric: (minutes ago, vCPUs running)."""
-    metric = USAGE_METRICS[quota_code]
-    now = datetime.datetime.now(datetime.UTC)
-    aws.client("cloudwatch").put_metric_data(
-        Namespace=metric["MetricNamespace"],
-        MetricData=[
-            {
-                "MetricName": metric["MetricName"],
-                "Dimensions": [
-                    {"Name": name, "Value": value}
-                    for name, value in metric["MetricDimensions"].items()
-                ],
-                "Value": value,
-                "Timestamp": now - datetime.timedelta(minutes=minutes),
-            }
-            for minutes, value in points
-        ],
-    )
 
 
 def test_the_standard_families_are_those_the_quotas_name() -> None:
@@ -210,7 +137,9 @@ def test_a_quota_below_the_least_need_is_a_problem_and_below_the_most_a_warning(
     config = load_config("production", config_dir=RECORD)
     fargate = FARGATE_ON_DEMAND.code
     ec2 = EC2_ON_DEMAND.code
-    report = check_account(config, FakeSession(aws, service_quotas=_Quotas({fargate: 6, ec2: 5})))
+    report = check_account(
+        config, FakeSession(aws, service_quotas=FakeServiceQuotas({fargate: 6, ec2: 5}))
+    )
     (problem,) = report.problems
     assert problem == (
         "ecs.ec2, eks.compute.node_groups[0]: needs at least 12 vCPUs of 'Running On-Demand "
@@ -224,7 +153,9 @@ def test_a_quota_below_the_least_need_is_a_problem_and_below_the_most_a_warning(
         "by other workloads: scaling out to the maximum stops at the quota "
         "(ecs.fargate.services.sample)"
     )
-    enough = check_account(config, FakeSession(aws, service_quotas=_Quotas({fargate: 12, ec2: 42})))
+    enough = check_account(
+        config, FakeSession(aws, service_quotas=FakeServiceQuotas({fargate: 12, ec2: 42}))
+    )
     assert enough.problems == []
     vcpus = [status for status in enough.quotas if status.quota.code in USAGE_METRICS]
     assert all(status.line().split(": ")[-1].startswith("ok") for status in vcpus)
@@ -233,7 +164,7 @@ def test_a_quota_below_the_least_need_is_a_problem_and_below_the_most_a_warning(
 @pytest.mark.integration
 def test_a_quota_that_cannot_be_read_is_not_checked_and_no_problem(aws: boto3.Session) -> None:
     config = load_config("production", config_dir=RECORD)
-    quotas = _Quotas({FARGATE_ON_DEMAND.code: 1}, refused=(EC2_ON_DEMAND.code,))
+    quotas = FakeServiceQuotas({FARGATE_ON_DEMAND.code: 1}, refused=(EC2_ON_DEMAND.code,))
     report = check_account(config, FakeSession(aws, service_quotas=quotas))
     lines = {status.quota.code: status.line() for status in report.quotas}
     assert lines[EC2_ON_DEMAND.code].endswith(
@@ -252,18 +183,18 @@ def test_before_the_first_deploy_what_other_workloads_run_counts_against_the_quo
     config = load_config("production", config_dir=RECORD)
     fargate, ec2 = FARGATE_ON_DEMAND.code, EC2_ON_DEMAND.code
     window = int(USAGE_WINDOW.total_seconds() // 60)
-    _running(aws, fargate, (9, 11.0), (2, 10.0))
-    _running(aws, FARGATE_SPOT.code, (1, 50.0))
-    _running(aws, ec2, (window + 5, 40.0))
-    quotas = _Quotas({fargate: 12, ec2: 42})
+    running(aws, fargate, (9, 11.0), (2, 10.0))
+    running(aws, FARGATE_SPOT.code, (1, 50.0))
+    running(aws, ec2, (window + 5, 40.0))
+    quotas = FakeServiceQuotas({fargate: 12, ec2: 42})
     report = check_account(config, FakeSession(aws, service_quotas=quotas))
     (problem,) = report.problems
     assert problem == (
         "ecs.fargate.services.sample: needs at least 3 vCPUs of 'Fargate On-Demand vCPU resource "
         "count' (fargate L-3032A538), and the account's quota is 12 and other workloads use 10 "
-        "of it now (the environment is not deployed yet): capacity past it does not launch, so "
-        "the deploy would wait for it until the stack update fails; request an increase in "
-        "Service Quotas, or lower what the config runs"
+        "of it now: capacity past it does not launch, so the deploy would wait for it until the "
+        "stack update fails; request an increase in Service Quotas, or lower what the config "
+        "runs"
     )
     lines = {status.quota.code: status.line() for status in report.quotas}
     assert lines[fargate].startswith(
@@ -271,29 +202,11 @@ def test_before_the_first_deploy_what_other_workloads_run_counts_against_the_quo
         "10 by other workloads: too small"
     )
     assert ", quota 42, in use 0 by other workloads: ok" in lines[ec2]
-    enough = check_account(config, FakeSession(aws, service_quotas=_Quotas({fargate: 13, ec2: 42})))
+    enough = check_account(
+        config, FakeSession(aws, service_quotas=FakeServiceQuotas({fargate: 13, ec2: 42}))
+    )
     assert enough.problems == []
     assert "quota 13, in use 10 by other workloads: scaling out" in enough.quotas[0].line()
-
-
-@pytest.mark.integration
-def test_once_deployed_the_usage_includes_the_environments_own_and_is_only_reported(
-    aws: boto3.Session,
-) -> None:
-    config = load_config("production", config_dir=RECORD)
-    fargate, ec2 = FARGATE_ON_DEMAND.code, EC2_ON_DEMAND.code
-    deploy_network_stack(aws, "production")
-    _running(aws, fargate, (1, 10.0))
-    report = check_account(config, FakeSession(aws, service_quotas=_Quotas({fargate: 12, ec2: 42})))
-    assert report.problems == []
-    lines = {status.quota.code: status.line() for status in report.quotas}
-    assert ", quota 12, in use 10 with this environment's own: ok" in lines[fargate]
-    # Another environment's stacks are not this one's.
-    sandbox = load_config("sandbox", config_dir=RECORD)
-    others = check_account(sandbox, FakeSession(aws, service_quotas=_Quotas(_ALL_QUOTAS)))
-    vcpus = [status for status in others.quotas if status.quota.code in USAGE_METRICS]
-    assert vcpus
-    assert all("by other workloads" in status.line() for status in vcpus)
 
 
 _ALL_QUOTAS = dict.fromkeys(USAGE_METRICS, 1000.0)
@@ -305,9 +218,9 @@ def test_usage_that_cannot_be_read_is_not_counted(aws: boto3.Session) -> None:
     against the quota, as "not read"."""
     config = load_config("production", config_dir=RECORD)
     fargate = FARGATE_ON_DEMAND.code
-    _running(aws, fargate, (1, 10.0))
+    running(aws, fargate, (1, 10.0))
     unnamed = check_account(
-        config, FakeSession(aws, service_quotas=_Quotas(_ALL_QUOTAS, metrics=False))
+        config, FakeSession(aws, service_quotas=FakeServiceQuotas(_ALL_QUOTAS, metrics=False))
     )
     assert unnamed.problems == []
     assert "in use not read (the quota names no usage metric): ok" in unnamed.quotas[0].line()
@@ -318,7 +231,9 @@ def test_usage_that_cannot_be_read_is_not_counted(aws: boto3.Session) -> None:
         refused = check_account(
             config,
             FakeSession(
-                aws, service_quotas=_Quotas(_ALL_QUOTAS), **{service: _Refusing(operation)}
+                aws,
+                service_quotas=FakeServiceQuotas(_ALL_QUOTAS),
+                **{service: _Refusing(operation)},
             ),
         )
         assert refused.problems == []

@@ -51,8 +51,8 @@ the deployer's credentials; synth never calls AWS. It exits 1 on any problem, li
   must be one EKS offers for the cluster's Kubernetes version in the region
   (tools/account/addons.py): EKS refuses another after the cluster was created or upgraded.
 * The account's vCPU quotas (Fargate On-Demand and Spot, EC2 Standard On-Demand and Spot) must
-  hold what every deploy of the environment needs, and before its first deploy what other
-  workloads run now beside it (tools/account/quotas.py): capacity past a quota does not launch,
+  hold what every deploy of the environment needs beside what other workloads run now
+  (tools/account/quotas.py, tools/account/own_usage.py): capacity past a quota does not launch,
   and the deployment waits for it until the stack update fails. A quota below what the config's
   maximum needs is reported (scaling out stops there), not a problem. So must the Elastic Load
   Balancing quotas on Application Load Balancers and target groups per region
@@ -72,10 +72,11 @@ from tools.account.addons import AddonStatus, check_addons
 from tools.account.certificates import CertificateStatus, check_certificates
 from tools.account.elb_quotas import check_elb_quotas
 from tools.account.images import ImageStatus, check_images
+from tools.account.own_usage import environment_usage
 from tools.account.policies import PolicyStatus, check_policies
 from tools.account.principals import PrincipalStatus, check_principals
 from tools.account.queues import QueueStatus, check_queues
-from tools.account.quotas import QuotaStatus, check_quotas
+from tools.account.quotas import QuotaStatus, check_quotas, not_deployed
 from tools.account.secrets import SecretStatus, check_secrets
 from tools.account.session import (
     AccountError,
@@ -271,7 +272,10 @@ def check_account(config: PlatformConfig, session: Any) -> AccountReport:
         report.principals = check_principals(config, session, account)
         report.policies = check_policies(config, session, account)
         report.addons = check_addons(config, session)
-        report.quotas = check_quotas(config, session, uses) + check_elb_quotas(config, session)
+        own = environment_usage(session, config, not_deployed(session, config))
+        report.quotas = check_quotas(config, session, uses, own) + check_elb_quotas(
+            config, session, own
+        )
         lookups: list[Sequence[Any]] = [
             report.secrets,
             report.queues,

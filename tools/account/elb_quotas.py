@@ -15,7 +15,8 @@ and the target groups its web services add (a traffic-shifting release's second 
 What the account has now is counted with ELB's own API (DescribeLoadBalancers of type
 application, DescribeTargetGroups): before the environment's first deploy all of it is other
 workloads' and counts against the quota beside the environment; once deployed it includes the
-environment's own and is reported only, as for the vCPU quotas (tools/account/quotas.py). Load
+environment's own, which is not told apart here (tools/account/own_usage.py), so it is reported
+only. Load
 balancers that Kubernetes controllers create in the EKS cluster are not in the config and not
 counted.
 """
@@ -29,11 +30,11 @@ from platform_config import PlatformConfig
 from tools.account.quotas import (
     NOT_READ,
     Need,
+    OwnUsage,
     Quota,
     QuotaStatus,
-    Usage,
-    not_deployed,
     quota_value,
+    usage,
 )
 from tools.account.session import looked_up
 
@@ -73,15 +74,14 @@ def elb_needs(config: PlatformConfig) -> dict[Quota, Need]:
     return found
 
 
-def check_elb_quotas(config: PlatformConfig, session: Any) -> list[QuotaStatus]:
-    """Each ELB quota the environment needs, its value and what the account has now. Raises only
-    botocore's NoCredentialsError."""
+def check_elb_quotas(config: PlatformConfig, session: Any, own: OwnUsage) -> list[QuotaStatus]:
+    """Each ELB quota the environment needs, its value and what the account has now (`own`: the
+    environment's share). Raises only botocore's NoCredentialsError."""
     needed = elb_needs(config)
     if not needed:
         return []
     quotas = session.client("service-quotas", region_name=config.region)
     elb = session.client("elbv2", region_name=config.region)
-    others = not_deployed(session, config)
     counters: dict[Quota, Callable[[], float]] = {
         APPLICATION_LOAD_BALANCERS: lambda: _count(
             elb, "describe_load_balancers", "LoadBalancers", "application"
@@ -91,8 +91,8 @@ def check_elb_quotas(config: PlatformConfig, session: Any) -> list[QuotaStatus]:
     statuses = []
     for quota, need in needed.items():
         value, _, reason = quota_value(quotas, quota)
-        usage = _usage(counters[quota], others) if value is not None else NOT_READ
-        statuses.append(QuotaStatus(quota, need, value, reason, usage))
+        used = usage(_counted(counters[quota]), quota, own) if value is not None else NOT_READ
+        statuses.append(QuotaStatus(quota, need, value, reason, used))
     return statuses
 
 
@@ -108,11 +108,13 @@ def _count(elb: Any, operation: str, key: str, of_type: str | None) -> float:
     )
 
 
-def _usage(count: Callable[[], float], others: bool | str) -> Usage:
-    if isinstance(others, str):
-        return Usage(None, reason=others)
-    return looked_up(
-        lambda: Usage(count(), others=others),
-        not_checked=lambda why: Usage(None, reason=why),
-        by_code={},
-    )
+def _counted(count: Callable[[], float]) -> float | str:
+    """`count()`, or why it could not be made."""
+
+    def counted() -> float | str:
+        return count()
+
+    def uncounted(why: str) -> float | str:
+        return why
+
+    return looked_up(counted, not_checked=uncounted, by_code={})

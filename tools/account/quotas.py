@@ -37,19 +37,17 @@ Fargate usage metrics", https://docs.aws.amazon.com/AmazonECS/latest/developergu
 The check reads its newest datapoint of the last USAGE_WINDOW (none there: nothing running).
 Before the environment's first deploy (its network stack, which every stack of it needs, does not
 exist) all of that usage is other workloads', and it is added to what the environment needs.
-Once the environment is deployed the usage includes its own running capacity, which the metric
-does not tell apart, so it is reported only: the check then compares the environment alone with
-the quota, never counting its own capacity twice. Not counted: instance families with quotas of
-their own (G, P, Inf, ...), the Managed Instances cluster, and EKS Auto Mode or Fargate pods
-(their capacity is not in the config). A quota (or its usage) that cannot be read is "not
-checked" (not counted), never a problem.
+Once the environment is deployed the usage includes its own running capacity: what it runs now
+is subtracted where it can be enumerated exactly (tools/account/own_usage.py), and where it
+cannot, the usage is reported only, never counting the environment's capacity twice. Not
+counted: instance families with quotas of their own (G, P, Inf, ...), the Managed Instances
+cluster, and EKS Auto Mode or Fargate pods (their capacity is not in the config). A quota (or
+its usage) that cannot be read is "not checked" (not counted), never a problem.
 """
 
 from __future__ import annotations
 
 import datetime
-import functools
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +56,7 @@ from container_constructs import defaults
 from platform_config import PlatformConfig
 from platform_config.ecs import CapacityProviderShare
 from stacks import names
+from tools.account.instance_types import instance_vcpus, is_standard
 from tools.account.session import described_stack, looked_up
 
 # How far back the usage metric's newest datapoint is looked for (the usage metrics are published
@@ -94,19 +93,6 @@ EC2_SPOT = Quota(
 )
 FARGATE_QUOTAS = {"FARGATE": FARGATE_ON_DEMAND, "FARGATE_SPOT": FARGATE_SPOT}
 
-# The families the two EC2 quotas count: one letter of A, C, D, H, I, M, R, T, Z (and the storage
-# families im, is), not the families with quotas of their own that start with those letters.
-_FAMILY = re.compile(r"^([a-z]+)\d")
-_STANDARD_LETTERS = frozenset("acdhimrtz")
-_OWN_QUOTA_FAMILIES = frozenset({"dl", "hpc", "inf", "mac", "trn"})
-
-
-def is_standard(instance_type: str) -> bool:
-    """Whether `instance_type` counts against the Standard instance quotas."""
-    match = _FAMILY.match(instance_type)
-    family = match.group(1) if match else ""
-    return family[:1] in _STANDARD_LETTERS and family not in _OWN_QUOTA_FAMILIES
-
 
 @dataclass
 class Need:
@@ -125,25 +111,49 @@ class Need:
 
 @dataclass(frozen=True)
 class Usage:
-    """What the account runs now against a quota, and whether all of it is other workloads'."""
+    """What the account runs now against a quota, and how much of it is the environment's own."""
 
     value: float | None  # None: not read
-    others: bool = False  # True: the environment is not deployed, so none of it is its own
-    reason: str = ""  # why not read
+    own: float | None = 0.0  # the environment's share of `value`; None: not known
+    reason: str = ""  # why `value` or `own` is not known
 
     @property
     def counted(self) -> float:
-        """The usage added to what the environment needs: other workloads' only."""
-        return self.value if self.value is not None and self.others else 0.0
+        """The usage added to what the environment needs: other workloads' only (none when the
+        environment's share is not known: never its own capacity twice)."""
+        if self.value is None or self.own is None:
+            return 0.0
+        return max(0.0, self.value - self.own)
 
     def describe(self) -> str:
         if self.value is None:
             return f"in use not read ({self.reason})"
-        whose = "by other workloads" if self.others else "with this environment's own"
-        return f"in use {_number(self.value)} {whose}"
+        used = f"in use {_number(self.value)}"
+        if self.own is None:
+            return f"{used}, this environment's share not known ({self.reason})"
+        if not self.own:
+            return f"{used} by other workloads"
+        return f"{used}, {_number(self.own)} of it this environment's"
 
 
 NOT_READ = Usage(None, reason="not looked up")
+# What the environment runs now against a quota (vCPUs, load balancers, ...), or why that is not
+# known (tools/account/own_usage.py).
+OwnUsage = Callable[[Quota], "float | str"]
+
+
+def nothing_deployed(_quota: Quota) -> float | str:
+    """The OwnUsage of an environment that is not deployed: nothing of it runs."""
+    return 0.0
+
+
+def usage(total: float | str, quota: Quota, own: OwnUsage) -> Usage:
+    """The account's `total` usage of `quota` (or why it was not read), with the environment's
+    share of it."""
+    if isinstance(total, str):
+        return Usage(None, reason=total)
+    mine = own(quota)
+    return Usage(total, None, mine) if isinstance(mine, str) else Usage(total, mine)
 
 
 @dataclass(frozen=True)
@@ -162,8 +172,7 @@ class QuotaStatus:
         if self.value is None or self.need.least + self.usage.counted <= self.value:
             return None
         others = (
-            f" and other workloads use {_number(self.usage.counted)} of it now (the environment "
-            "is not deployed yet)"
+            f" and other workloads use {_number(self.usage.counted)} of it now"
             if self.usage.counted
             else ""
         )
@@ -288,28 +297,12 @@ def _instances(
         )
 
 
-def instance_vcpus(ec2: Any, instance_types: Iterable[str]) -> dict[str, int]:
-    """Each instance type's default vCPUs (EC2 DescribeInstanceTypes), one call per type so that
-    a name EC2 does not know (the offerings check reports it) leaves out only that type."""
-
-    def described(name: str) -> int | None:
-        (item,) = ec2.describe_instance_types(InstanceTypes=[name])["InstanceTypes"]
-        return int(item["VCpuInfo"]["DefaultVCpus"])
-
-    found = {
-        name: looked_up(
-            functools.partial(described, name), not_checked=lambda _why: None, by_code={}
-        )
-        for name in sorted(set(instance_types))
-    }
-    return {name: count for name, count in found.items() if count is not None}
-
-
 def check_quotas(
-    config: PlatformConfig, session: Any, instance_types: Iterable[str]
+    config: PlatformConfig, session: Any, instance_types: Iterable[str], own: OwnUsage
 ) -> list[QuotaStatus]:
-    """Each quota the environment needs, the account's value of it and its usage. Raises only
-    botocore's NoCredentialsError (an unreadable quota or usage is "not checked")."""
+    """Each quota the environment needs, the account's value of it and its usage (`own`: the
+    environment's share). Raises only botocore's NoCredentialsError (an unreadable quota or
+    usage is "not checked")."""
     ec2 = session.client("ec2", region_name=config.region)
     vcpus = instance_vcpus(ec2, instance_types)
     needed = needs(config, vcpus)
@@ -317,12 +310,13 @@ def check_quotas(
         return []
     client = session.client("service-quotas", region_name=config.region)
     cloudwatch = session.client("cloudwatch", region_name=config.region)
-    others = not_deployed(session, config)
     statuses = []
     for quota, need in needed.items():
         value, metric, reason = quota_value(client, quota)
-        usage = _usage(cloudwatch, metric, others) if value is not None else NOT_READ
-        statuses.append(QuotaStatus(quota, need, value, reason, usage))
+        used = (
+            usage(_metric_total(cloudwatch, metric), quota, own) if value is not None else NOT_READ
+        )
+        statuses.append(QuotaStatus(quota, need, value, reason, used))
     return statuses
 
 
@@ -352,17 +346,16 @@ def not_deployed(session: Any, config: PlatformConfig) -> bool | str:
     return looked_up(absent, not_checked=unknown, by_code={})
 
 
-def _usage(cloudwatch: Any, metric: Mapping[str, Any], others: bool | str) -> Usage:
+def _metric_total(cloudwatch: Any, metric: Mapping[str, Any]) -> float | str:
     """The newest datapoint of the quota's usage `metric` (CloudWatch GetMetricStatistics, the
-    statistic Service Quotas recommends) in the last USAGE_WINDOW; 0 with none there."""
-    if isinstance(others, str):
-        return Usage(None, reason=others)
+    statistic Service Quotas recommends) in the last USAGE_WINDOW, 0 with none there; or why it
+    was not read."""
     if not metric.get("MetricNamespace") or not metric.get("MetricName"):
-        return Usage(None, reason="the quota names no usage metric")
+        return "the quota names no usage metric"
     statistic = metric.get("MetricStatisticRecommendation") or "Maximum"
     end = datetime.datetime.now(datetime.UTC)
 
-    def newest() -> Usage:
+    def newest() -> float | str:
         answer = cloudwatch.get_metric_statistics(
             Namespace=metric["MetricNamespace"],
             MetricName=metric["MetricName"],
@@ -376,6 +369,9 @@ def _usage(cloudwatch: Any, metric: Mapping[str, Any], others: bool | str) -> Us
             Statistics=[statistic],
         )
         points = sorted(answer.get("Datapoints", []), key=lambda point: point["Timestamp"])
-        return Usage(float(points[-1][statistic]) if points else 0.0, others=others)
+        return float(points[-1][statistic]) if points else 0.0
 
-    return looked_up(newest, not_checked=lambda why: Usage(None, reason=why), by_code={})
+    def unread(why: str) -> float | str:
+        return why
+
+    return looked_up(newest, not_checked=unread, by_code={})
