@@ -160,3 +160,22 @@ def test_the_instances_of_the_environments_auto_scaling_group_are_its_own_share(
     assert ", in use 12, 4 of it this environment's: ok" in _lines(report)[EC2_ON_DEMAND.code]
     assert EC2_SPOT.code not in _lines(report)
     assert FARGATE_SPOT.code not in _lines(report)
+
+
+class _Untouched:
+    """A client no call may reach."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"{name} called")
+
+
+@pytest.mark.integration
+def test_without_a_quota_value_nothing_of_the_environment_is_looked_up(aws: boto3.Session) -> None:
+    """The environment's share is looked up only for a quota whose value was read: a deployer
+    without Service Quotas access makes no ECS or Auto Scaling calls for it."""
+    config = load_config("production", config_dir=RECORD)
+    _deployed_fargate(aws)
+    session = FakeSession(aws, service_quotas=FakeServiceQuotas({}), ecs=_Untouched())
+    report = check_account(config, session)
+    assert report.problems == []
+    assert all("not checked" in line for line in _lines(report).values())

@@ -23,6 +23,7 @@ the environment's capacity twice, so it never refuses a deploy for it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -51,14 +52,22 @@ def environment_usage(session: Any, config: PlatformConfig, not_deployed: bool |
     if isinstance(not_deployed, str):
         reason = not_deployed
         return lambda _quota: reason
-    found: dict[Quota, float | str] = {}
-    fargate = _guarded(lambda: _fargate(session, config))
-    for provider, quota in FARGATE_QUOTAS.items():
-        found[quota] = fargate if isinstance(fargate, str) else fargate.get(provider, 0.0)
-    ec2 = _guarded(lambda: _ec2(session, config))
-    for spot, quota in ((False, EC2_ON_DEMAND), (True, EC2_SPOT)):
-        found[quota] = ec2 if isinstance(ec2, str) else ec2.get(spot, 0.0)
-    return lambda quota: found.get(quota, NOT_TOLD_APART)
+    # Looked up when a quota asks (one whose value was read), once for each kind of capacity.
+    fargate = functools.cache(lambda: _guarded(lambda: _fargate(session, config)))
+    ec2 = functools.cache(lambda: _guarded(lambda: _ec2(session, config)))
+
+    def own(quota: Quota) -> float | str:
+        for provider, fargate_quota in FARGATE_QUOTAS.items():
+            if quota == fargate_quota:
+                tasks = fargate()
+                return tasks if isinstance(tasks, str) else tasks.get(provider, 0.0)
+        if quota in (EC2_ON_DEMAND, EC2_SPOT):
+            instances = ec2()
+            spot = quota == EC2_SPOT
+            return instances if isinstance(instances, str) else instances.get(spot, 0.0)
+        return NOT_TOLD_APART
+
+    return own
 
 
 def _guarded(call: Any) -> Any:
@@ -136,9 +145,10 @@ def _auto_scaling_groups(session: Any, config: PlatformConfig) -> Iterator[str]:
         if described_stack(cloudformation, stack) is not None:
             resources = cloudformation.describe_stack_resources(StackName=stack)
             yield from (
-                resource["PhysicalResourceId"]
+                str(resource["PhysicalResourceId"])
                 for resource in resources["StackResources"]
-                if resource["ResourceType"] == "AWS::AutoScaling::AutoScalingGroup"
+                if resource.get("ResourceType") == "AWS::AutoScaling::AutoScalingGroup"
+                and resource.get("PhysicalResourceId")
             )
     if config.eks.enabled and config.eks.compute.node_groups:
         cluster = _output(session, config, names.EKS_UNIT)
