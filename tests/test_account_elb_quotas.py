@@ -4,10 +4,13 @@ stacks, a fake Service Quotas client: moto knows no quota values)."""
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 
 from platform_config import load_config
+from stacks import names
 from tests.helpers.account import FakeServiceQuotas, deploy_network_stack
 from tests.helpers.apps import RECORD
 from tests.helpers.assembly import Assembly
@@ -41,7 +44,7 @@ def test_what_the_config_needs_is_what_the_templates_create(
         assert created[APPLICATION_LOAD_BALANCERS] >= 2
 
 
-def _others(aws: boto3.Session, load_balancers: int, target_groups: int) -> None:
+def _others(aws: boto3.Session, load_balancers: int, target_groups: int) -> list[str]:
     """Another workload's ALBs and target groups in the account."""
     ec2 = aws.client("ec2", region_name="us-east-1")
     vpc = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
@@ -56,6 +59,7 @@ def _others(aws: boto3.Session, load_balancers: int, target_groups: int) -> None
         elb.create_load_balancer(Name=f"other-{index}", Subnets=subnets, Type="application")
     for index in range(target_groups):
         elb.create_target_group(Name=f"other-{index}", Protocol="HTTP", Port=80, VpcId=vpc)
+    return subnets
 
 
 @pytest.mark.integration
@@ -64,7 +68,7 @@ def test_before_the_first_deploy_other_load_balancers_count_against_the_quota(
 ) -> None:
     config = load_config("sandbox", config_dir=RECORD)
     need = elb_needs(config)[APPLICATION_LOAD_BALANCERS].least
-    _others(aws, load_balancers=3, target_groups=1)
+    subnets = _others(aws, load_balancers=3, target_groups=1)
     quotas = FakeServiceQuotas(
         {APPLICATION_LOAD_BALANCERS.code: need + 2, TARGET_GROUPS.code: 3000}
     )
@@ -82,11 +86,20 @@ def test_before_the_first_deploy_other_load_balancers_count_against_the_quota(
         f"L-B22855CB Target Groups per Region: needs {elb_needs(config)[TARGET_GROUPS].least:g} "
         "target groups, quota 3000, in use 1 by other workloads: ok"
     )
+    # Deployed: the ALB of its Fargate cluster stack is its own, the 3 others still others'.
     deploy_network_stack(aws, "sandbox")
-    deployed = check_account(config, FakeSession(aws, service_quotas=quotas))
-    assert deployed.problems == []
-    lines = {status.quota.code: status.line() for status in deployed.quotas}
-    assert lines[APPLICATION_LOAD_BALANCERS.code].endswith(
-        ", in use 3, this environment's share not known (what of it is this environment's is "
-        "not told apart): ok (ecs.ec2, ecs.fargate)"
+    alb = {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {"Subnets": subnets}}
+    aws.client("cloudformation").create_stack(
+        StackName=names.stack_id("sandbox", names.ecs_cluster_unit("fargate")),
+        TemplateBody=json.dumps({"Resources": {"Alb": alb}}),
     )
+    deployed = check_account(config, FakeSession(aws, service_quotas=quotas))
+    assert [problem.split(": ")[0] for problem in deployed.problems] == ["ecs.ec2, ecs.fargate"]
+    lines = {status.quota.code: status.line() for status in deployed.quotas}
+    assert (
+        ", in use 4, 1 of it this environment's: too small"
+        in lines[APPLICATION_LOAD_BALANCERS.code]
+    )
+    assert "this environment's share not known" in lines[TARGET_GROUPS.code]
+    room = FakeServiceQuotas({APPLICATION_LOAD_BALANCERS.code: need + 3, TARGET_GROUPS.code: 3000})
+    assert check_account(config, FakeSession(aws, service_quotas=room)).problems == []

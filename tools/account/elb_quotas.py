@@ -14,9 +14,9 @@ What the environment needs comes from the config by the placement rules the stac
 and the target groups its web services add (a traffic-shifting release's second one included).
 What the account has now is counted with ELB's own API (DescribeLoadBalancers of type
 application, DescribeTargetGroups): before the environment's first deploy all of it is other
-workloads' and counts against the quota beside the environment; once deployed it includes the
-environment's own, which is not told apart here (tools/account/own_usage.py), so it is reported
-only. Load
+workloads' and counts against the quota beside the environment; once deployed, the ALBs of the
+environment's cluster stacks are its own and the rest counts, while target groups (spread over
+service stacks) are reported only (tools/account/own_usage.py). Load
 balancers that Kubernetes controllers create in the EKS cluster are not in the config and not
 counted.
 """

@@ -18,7 +18,10 @@ the environment's capacity twice, so it never refuses a deploy for it.
   type's default vCPUs (DescribeInstanceTypes, as the need is
   counted), Spot when its `InstanceLifecycle` says so. Not known with the Managed Instances
   cluster or EKS Auto Mode (their instances are not in those groups).
-* Other quotas (load balancers, target groups): not known.
+* Application Load Balancers: those of the environment's ECS cluster stacks
+  (DescribeStackResources), which hold every ALB the platform makes.
+* Other quotas (target groups: spread over service stacks, some of which the app may no longer
+  have but the account still runs): not known.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any
 
 from platform_config import PlatformConfig
 from stacks import names
+from tools.account.elb_quotas import APPLICATION_LOAD_BALANCERS
 from tools.account.instance_types import instance_vcpus, is_standard
 from tools.account.quotas import (
     EC2_ON_DEMAND,
@@ -55,6 +59,7 @@ def environment_usage(session: Any, config: PlatformConfig, not_deployed: bool |
     # Looked up when a quota asks (one whose value was read), once for each kind of capacity.
     fargate = functools.cache(lambda: _guarded(lambda: _fargate(session, config)))
     ec2 = functools.cache(lambda: _guarded(lambda: _ec2(session, config)))
+    albs = functools.cache(lambda: _guarded(lambda: _load_balancers(session, config)))
 
     def own(quota: Quota) -> float | str:
         for provider, fargate_quota in FARGATE_QUOTAS.items():
@@ -65,6 +70,9 @@ def environment_usage(session: Any, config: PlatformConfig, not_deployed: bool |
             instances = ec2()
             spot = quota == EC2_SPOT
             return instances if isinstance(instances, str) else instances.get(spot, 0.0)
+        if quota == APPLICATION_LOAD_BALANCERS:
+            found: float | str = albs()
+            return found
         return NOT_TOLD_APART
 
     return own
@@ -159,6 +167,25 @@ def _auto_scaling_groups(session: Any, config: PlatformConfig) -> Iterator[str]:
                     described = eks.describe_nodegroup(clusterName=cluster, nodegroupName=nodegroup)
                     resources = described["nodegroup"].get("resources", {})
                     yield from (group["name"] for group in resources.get("autoScalingGroups", []))
+
+
+def _load_balancers(session: Any, config: PlatformConfig) -> float:
+    """The ALBs of the environment's ECS cluster stacks, which hold every ALB the platform makes:
+    of every cluster kind, on or off in the config (a stack the app no longer has may still be
+    deployed)."""
+    cloudformation = session.client("cloudformation", region_name=config.region)
+    count = 0
+    for kind in config.ecs.clusters:
+        stack = names.stack_id(config.name, names.ecs_cluster_unit(kind))
+        if described_stack(cloudformation, stack) is None:
+            continue
+        resources = cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
+        count += sum(
+            1
+            for resource in resources
+            if resource.get("ResourceType") == "AWS::ElasticLoadBalancingV2::LoadBalancer"
+        )
+    return float(count)
 
 
 def _output(session: Any, config: PlatformConfig, unit: str) -> str | None:
