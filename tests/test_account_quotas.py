@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from platform_config import load_config
+from platform_config import PlatformConfig, load_config
 from platform_config.ecs import CapacityProviderShare
 from tests.helpers.account import USAGE_METRICS, FakeServiceQuotas, running
 from tests.helpers.apps import RECORD
@@ -92,38 +92,24 @@ def test_what_the_shipped_environments_need() -> None:
     assert sandbox[FARGATE_SPOT].least == pytest.approx(4 * sandbox[FARGATE_ON_DEMAND].least)
 
 
+def _production_ec2(**ec2: Any) -> PlatformConfig:
+    """Production with `ec2` merged over its EC2 cluster, EKS off."""
+    overrides = {"ecs": {"ec2": ec2}, "eks": {"enabled": False}}
+    return load_config("production", overrides=overrides, config_dir=RECORD)
+
+
 def test_instances_count_their_smallest_type_at_least_and_their_largest_at_most() -> None:
-    config = load_config(
-        "production",
-        overrides={
-            "ecs": {
-                "ec2": {
-                    "instance_types": ["m7i.large", "m7i.2xlarge"],
-                    "min_instances": 1,
-                    "max_instances": 12,
-                }
-            },
-            "eks": {"enabled": False},
-        },
-        config_dir=RECORD,
+    config = _production_ec2(
+        instance_types=["m7i.large", "m7i.2xlarge"], min_instances=1, max_instances=12
     )
     need = needs(config, VCPUS)[EC2_ON_DEMAND]
     assert (need.least, need.most, need.uses) == (2.0, 96.0, ["ecs.ec2"])
-    spot = load_config(
-        "production",
-        overrides={
-            "ecs": {
-                "ec2": {
-                    "instance_types": ["m7i.large", "m6i.large"],
-                    "min_instances": 3,
-                    "max_instances": 12,
-                    "spot": True,
-                    "on_demand_base_capacity": 1,
-                }
-            },
-            "eks": {"enabled": False},
-        },
-        config_dir=RECORD,
+    spot = _production_ec2(
+        instance_types=["m7i.large", "m6i.large"],
+        min_instances=3,
+        max_instances=12,
+        spot=True,
+        on_demand_base_capacity=1,
     )
     needed = needs(spot, VCPUS)
     assert (needed[EC2_ON_DEMAND].least, needed[EC2_ON_DEMAND].most) == (2.0, 2.0)

@@ -19,12 +19,13 @@ minor's default. A denied or failed call (moto answers "Not yet implemented") le
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from platform_config import PlatformConfig
 from tools.account.findings import NOT_CHECKED, Finding
-from tools.account.session import looked_up
+from tools.account.session import value_or_why
 
 OFFERED = "offered"
 NOT_OFFERED = "not offered"
@@ -67,7 +68,7 @@ def check_addons(config: PlatformConfig, session: Any) -> list[AddonStatus]:
         pinned = config.eks.addons.get(addon.name)
         pin = pinned is not None and pinned.version is not None
         path = f"eks.addons.{addon.name}" + (".version" if pin else "")
-        offer = _looked_up_offer(eks, addon.name, kubernetes)
+        offer = value_or_why(functools.partial(_offer, eks, addon.name, kubernetes))
         common = {
             "path": path,
             "name": addon.name,
@@ -104,19 +105,8 @@ def _refusal(name: str, version: str, kubernetes: str, offer: _Offer, pin: bool)
     )
 
 
-def _looked_up_offer(eks: Any, name: str, kubernetes: str) -> _Offer | str:
-    """What EKS offers of add-on `name` for `kubernetes`, or why it could not be read."""
-
-    def read() -> _Offer | str:
-        return _offer(eks, name, kubernetes)
-
-    def unread(why: str) -> _Offer | str:
-        return why
-
-    return looked_up(read, not_checked=unread, by_code={})
-
-
 def _offer(eks: Any, name: str, kubernetes: str) -> _Offer:
+    """What EKS offers of add-on `name` for `kubernetes`."""
     versions: set[str] = set()
     default = None
     pages = eks.get_paginator("describe_addon_versions").paginate(

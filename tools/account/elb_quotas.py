@@ -36,7 +36,7 @@ from tools.account.quotas import (
     quota_value,
     usage,
 )
-from tools.account.session import looked_up
+from tools.account.session import value_or_why
 
 _REFUSED = (
     "ELB refuses the {what} past it ({error}), so the stack that creates it would fail and roll "
@@ -91,7 +91,7 @@ def check_elb_quotas(config: PlatformConfig, session: Any, own: OwnUsage) -> lis
     statuses = []
     for quota, need in needed.items():
         value, _, reason = quota_value(quotas, quota)
-        used = usage(_counted(counters[quota]), quota, own) if value is not None else NOT_READ
+        used = usage(value_or_why(counters[quota]), quota, own) if value is not None else NOT_READ
         statuses.append(QuotaStatus(quota, need, value, reason, used))
     return statuses
 
@@ -106,15 +106,3 @@ def _count(elb: Any, operation: str, key: str, of_type: str | None) -> float:
             if of_type is None or item.get("Type") == of_type
         )
     )
-
-
-def _counted(count: Callable[[], float]) -> float | str:
-    """`count()`, or why it could not be made."""
-
-    def counted() -> float | str:
-        return count()
-
-    def uncounted(why: str) -> float | str:
-        return why
-
-    return looked_up(counted, not_checked=uncounted, by_code={})

@@ -42,7 +42,7 @@ from tools.account.quotas import (
     Quota,
     nothing_deployed,
 )
-from tools.account.session import described_stack, looked_up
+from tools.account.session import described_stack, value_or_why
 
 NOT_TOLD_APART = "what of it is this environment's is not told apart"
 DESCRIBE_TASKS_BATCH = 100  # ECS DescribeTasks takes at most 100 tasks
@@ -57,15 +57,15 @@ def environment_usage(session: Any, config: PlatformConfig, not_deployed: bool |
         reason = not_deployed
         return lambda _quota: reason
     # Looked up when a quota asks (one whose value was read), once for each kind of capacity.
-    fargate = functools.cache(lambda: _guarded(lambda: _fargate(session, config)))
-    ec2 = functools.cache(lambda: _guarded(lambda: _ec2(session, config)))
-    albs = functools.cache(lambda: _guarded(lambda: _load_balancers(session, config)))
+    fargate = functools.cache(lambda: value_or_why(lambda: _fargate(session, config)))
+    ec2 = functools.cache(lambda: value_or_why(lambda: _ec2(session, config)))
+    albs = functools.cache(lambda: value_or_why(lambda: _load_balancers(session, config)))
+    providers = {quota: provider for provider, quota in FARGATE_QUOTAS.items()}
 
     def own(quota: Quota) -> float | str:
-        for provider, fargate_quota in FARGATE_QUOTAS.items():
-            if quota == fargate_quota:
-                tasks = fargate()
-                return tasks if isinstance(tasks, str) else tasks.get(provider, 0.0)
+        if quota in providers:
+            tasks = fargate()
+            return tasks if isinstance(tasks, str) else tasks.get(providers[quota], 0.0)
         if quota in (EC2_ON_DEMAND, EC2_SPOT):
             instances = ec2()
             spot = quota == EC2_SPOT
@@ -76,13 +76,6 @@ def environment_usage(session: Any, config: PlatformConfig, not_deployed: bool |
         return NOT_TOLD_APART
 
     return own
-
-
-def _guarded(call: Any) -> Any:
-    def unknown(why: str) -> Any:
-        return why
-
-    return looked_up(call, not_checked=unknown, by_code={})
 
 
 def _fargate(session: Any, config: PlatformConfig) -> dict[str, float] | str:

@@ -57,7 +57,7 @@ from platform_config import PlatformConfig
 from platform_config.ecs import CapacityProviderShare
 from stacks import names
 from tools.account.instance_types import instance_vcpus, is_standard
-from tools.account.session import described_stack, looked_up
+from tools.account.session import described_stack, looked_up, value_or_why
 
 # How far back the usage metric's newest datapoint is looked for (the usage metrics are published
 # every minute while something runs), and the period of its datapoints.
@@ -337,13 +337,8 @@ def not_deployed(session: Any, config: PlatformConfig) -> bool | str:
     cloudformation = session.client("cloudformation", region_name=config.region)
     network = names.stack_id(config.name, names.NETWORK_UNIT)
 
-    def absent() -> bool | str:
-        return described_stack(cloudformation, network) is None
-
-    def unknown(why: str) -> bool | str:
-        return f"whether {network} exists not read: {why}"
-
-    return looked_up(absent, not_checked=unknown, by_code={})
+    absent = value_or_why(lambda: described_stack(cloudformation, network) is None)
+    return absent if isinstance(absent, bool) else f"whether {network} exists not read: {absent}"
 
 
 def _metric_total(cloudwatch: Any, metric: Mapping[str, Any]) -> float | str:
@@ -355,7 +350,7 @@ def _metric_total(cloudwatch: Any, metric: Mapping[str, Any]) -> float | str:
     statistic = metric.get("MetricStatisticRecommendation") or "Maximum"
     end = datetime.datetime.now(datetime.UTC)
 
-    def newest() -> float | str:
+    def newest() -> float:
         answer = cloudwatch.get_metric_statistics(
             Namespace=metric["MetricNamespace"],
             MetricName=metric["MetricName"],
@@ -371,7 +366,4 @@ def _metric_total(cloudwatch: Any, metric: Mapping[str, Any]) -> float | str:
         points = sorted(answer.get("Datapoints", []), key=lambda point: point["Timestamp"])
         return float(points[-1][statistic]) if points else 0.0
 
-    def unread(why: str) -> float | str:
-        return why
-
-    return looked_up(newest, not_checked=unread, by_code={})
+    return value_or_why(newest)

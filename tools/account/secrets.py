@@ -20,7 +20,7 @@ The value of a secret is never read: the deployer may not be allowed to, and nee
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from platform_config import PlatformConfig
@@ -95,57 +95,40 @@ def service_secrets(config: PlatformConfig) -> list[tuple[str, SecretConfig, fro
 def check_secrets(config: PlatformConfig, session: Any, account: str) -> list[SecretStatus]:
     """The status of every secret the config's ECS services read, one per field path, with
     `account` the caller's. Raises only botocore's NoCredentialsError."""
-    lookups: dict[_Key, _Lookup] = {}
-    keys: dict[tuple[str, str | None], EncryptionKey] = {}
-
-    def looked_up(key: _Key, call: Callable[[], _Lookup]) -> _Lookup:
-        if key not in lookups:
-            lookups[key] = _guarded(call)
-        return lookups[key]
-
-    statuses = []
-    for path, secret, granted in service_secrets(config):
-        status = _status(path, secret, config.region, account, session, looked_up)
-        lookup = lookups.get(_lookup_key(secret, config.region))
-        if status.status == FOUND and lookup is not None:
-            region = secret.region or config.region
-            if (region, lookup.key) not in keys:
-                keys[region, lookup.key] = encryption_key(session, region, lookup.key)
-            status = _with_key(status, keys[region, lookup.key], secret, granted)
-        statuses.append(status)
-    return statuses
+    lookups = _Lookups(session)
+    return [
+        _status(path, secret, granted, config.region, account, lookups)
+        for path, secret, granted in service_secrets(config)
+    ]
 
 
-def _lookup_key(secret: SecretConfig, region: str) -> _Key:
-    """The one lookup of `secret` (several fields may share it)."""
-    if secret.ssm_parameter_arn is not None:
-        return ("ssm", secret.region or region, secret.ssm_parameter_arn)
-    return ("secretsmanager", secret.region or region, secret.source)
+@dataclass
+class _Lookups:
+    """Each secret's lookup and each key's description, made once however many fields share
+    them."""
 
+    session: Any
+    secrets: dict[_Key, _Lookup] = field(default_factory=dict)
+    keys: dict[tuple[str, str | None], EncryptionKey] = field(default_factory=dict)
 
-def _with_key(
-    status: SecretStatus, key: EncryptionKey, secret: SecretConfig, granted: Collection[str]
-) -> SecretStatus:
-    problem = key_problem(
-        key,
-        configured=secret.kms_key_arn,
-        granted=granted,
-        described=status.secret,
-        consequence=(
-            "the execution role may not decrypt it, so every task of the service would fail to "
-            "start (ResourceInitializationError)"
-        ),
-    )
-    return SecretStatus(status.path, status.secret, FOUND, key=key, key_problem=problem)
+    def secret(self, key: _Key, call: Callable[[], _Lookup]) -> _Lookup:
+        if key not in self.secrets:
+            self.secrets[key] = _guarded(call)
+        return self.secrets[key]
+
+    def key(self, region: str, key_id: str | None) -> EncryptionKey:
+        if (region, key_id) not in self.keys:
+            self.keys[region, key_id] = encryption_key(self.session, region, key_id)
+        return self.keys[region, key_id]
 
 
 def _status(
     path: str,
     secret: SecretConfig,
+    granted: Collection[str],
     region: str,
     account: str,
-    session: Any,
-    looked_up: Callable[[_Key, Callable[[], _Lookup]], _Lookup],
+    lookups: _Lookups,
 ) -> SecretStatus:
     described = _describe(secret, region)
     arn = secret.secrets_manager_arn or secret.ssm_parameter_arn
@@ -154,15 +137,28 @@ def _status(
         foreign = other_account(arn, account)
         if foreign:
             return SecretStatus(path, described, NOT_CHECKED, foreign)
-    key = _lookup_key(secret, region)
+    session = lookups.session
     if secret.ssm_parameter_arn is not None:
         names = ssm_parameter_names(secret.ssm_parameter_arn)
-        lookup = looked_up(key, lambda: _parameter(session, region, names))
+        key: _Key = ("ssm", region, secret.ssm_parameter_arn)
+        lookup = lookups.secret(key, lambda: _parameter(session, region, names))
     else:
         secret_id = secret.source
-        lookup = looked_up(key, lambda: _secret(session, region, secret_id))
+        key = ("secretsmanager", region, secret_id)
+        lookup = lookups.secret(key, lambda: _secret(session, region, secret_id))
     if lookup.state == FOUND:
-        return SecretStatus(path, described, FOUND)
+        encryption = lookups.key(region, lookup.key)
+        problem = key_problem(
+            encryption,
+            configured=secret.kms_key_arn,
+            granted=granted,
+            described=described,
+            consequence=(
+                "the execution role may not decrypt it, so every task of the service would fail "
+                "to start (ResourceInitializationError)"
+            ),
+        )
+        return SecretStatus(path, described, FOUND, key=encryption, key_problem=problem)
     if lookup.state == NOT_CHECKED:
         return SecretStatus(path, described, NOT_CHECKED, lookup.detail)
     reason = _missing(secret, region, account, lookup.state == _DELETED)

@@ -128,6 +128,20 @@ def looked_up(
         return not_checked(f"{type(error).__name__}: {error}")
 
 
+def value_or_why(call: Callable[[], T], *, by_code: Mapping[str, T] | None = None) -> T | str:
+    """`looked_up` for a lookup whose answer is a value or, when AWS refused the call or could
+    not be reached, why (a string); `by_code` as for `looked_up`."""
+
+    def answer() -> T | str:
+        return call()
+
+    def why(reason: str) -> T | str:
+        return reason
+
+    codes: Mapping[str, T | str] = by_code or {}
+    return looked_up(answer, not_checked=why, by_code=codes)
+
+
 def described_stack(cloudformation: Any, name: str) -> dict[str, Any] | None:
     """CloudFormation's description of stack `name` (DescribeStacks through the `cloudformation`
     client), or None when it has no stack by that name (it answers "... does not exist")."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from tools.account.session import looked_up
+from tools.account.session import value_or_why
 from tools.plan.keys import resource_keys
 from tools.plan.model import FOUND_IN_ACCOUNT, Orphan, State
 from tools.plan.orphans import held_names
@@ -113,12 +113,6 @@ def account_orphans(
 def _exists(session: Any, region: str | None, resource_type: str, name: str) -> bool | str:
     """Whether a `resource_type` named `name` exists in `region`, or why that is not known."""
     exists, absent_codes = LOOKUPS[resource_type]
-
-    def look() -> bool | str:
-        return exists(session, region, name)
-
-    def not_known(why: str) -> bool | str:
-        return why
-
-    absent: dict[str, bool | str] = dict.fromkeys(absent_codes, False)
-    return looked_up(look, not_checked=not_known, by_code=absent)
+    return value_or_why(
+        lambda: exists(session, region, name), by_code=dict.fromkeys(absent_codes, False)
+    )
