@@ -36,9 +36,9 @@ class BackendServiceProps(TaskProps):
         discovery_name: the name the cluster's other services call it by (Service Connect
             discovery and DNS name). Required.
         container_port: the port the app listens on (and the callers call). Default: 8080.
-        min_tasks: auto scaling minimum. Default: 1.
+        min_tasks: auto scaling minimum, and the count a new service starts at (add_service).
+            Default: 1.
         max_tasks: auto scaling maximum. Default: 2.
-        desired_tasks: initial task count. Default: min_tasks.
         cpu_target_percent: CPU utilisation to track. Default: 60.
     """
 
@@ -46,7 +46,6 @@ class BackendServiceProps(TaskProps):
     container_port: int = defaults.CONTAINER_PORT
     min_tasks: int = defaults.MIN_TASKS
     max_tasks: int = defaults.MAX_TASKS
-    desired_tasks: int | None = None
     cpu_target_percent: int = defaults.CPU_TARGET_PERCENT
 
 
@@ -93,7 +92,6 @@ class BackendService(TaskWorkload):
             task=task,
             cluster=props.cluster,
             security_group=self.security_group,
-            desired_count=props.min_tasks if props.desired_tasks is None else props.desired_tasks,
             enable_execute_command=props.enable_execute_command,
             connect=service_connect(
                 props.cluster,
@@ -118,6 +116,6 @@ def _check(props: BackendServiceProps) -> None:
             "BackendService: the cluster has no Service Connect namespace; give the cluster "
             "construct a service_connect_namespace"
         )
-    check_task_count("BackendService", props.min_tasks, props.max_tasks, props.desired_tasks)
+    check_task_count("BackendService", props.min_tasks, props.max_tasks)
     check_port("BackendService", props.container_port, props)
     check_task_props("BackendService", props)

@@ -39,6 +39,9 @@ HEALTH_CHECK_PATH: Final = "/"
 HEALTH_CHECK_GRACE_SECONDS: Final = 60  # a starting task is not replaced for failing checks
 MIN_TASKS: Final = 1
 MAX_TASKS: Final = 2
+# What ECS starts a new service at: its template sets no DesiredCount (service_base.add_service),
+# so CloudFormation's default of one task applies until the scalable target moves it to min_tasks.
+NEW_SERVICE_TASKS: Final = 1
 CPU_TARGET_PERCENT: Final = 60  # leaves headroom for the time a scale-out takes
 REQUESTS_PER_TARGET: Final = 500  # ALB requests per task per minute
 ENABLE_EXECUTE_COMMAND: Final = True

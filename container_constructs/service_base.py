@@ -86,7 +86,6 @@ def add_service(
     task: ServiceTask,
     cluster: ServiceCluster,
     security_group: ec2.ISecurityGroup,
-    desired_count: int,
     enable_execute_command: bool,
     health_check_grace: Duration | None = None,
     connect: ecs.ServiceConnectProps | None = None,
@@ -95,11 +94,19 @@ def add_service(
     """The ECS service (`Service`) of `task` on `cluster`, in the private subnets, behind
     `security_group` (and the cluster's Service Connect group when `connect`).
 
+    The service sets no task count (`DesiredCount`): its scalable target owns it. CloudFormation
+    sends a template's DesiredCount to ECS on updates, so a deploy would put a service scaled
+    out at peak back to the template's count (aws/containers-roadmap#493, aws/aws-cdk#3919).
+    Without one, "for new services ... a default value of 1 is used" and "for existing
+    services ... it is omitted from the operation" (the AWS::ECS::Service resource schema,
+    DesiredCount); registering the scalable target then "changes the resource's current
+    capacity to a value that is inside of this range" (Application Auto Scaling API Reference,
+    RegisterScalableTarget), so a new service reaches min_tasks and a deploy changes no count.
+
     Args:
         task: the service's task (`build_task`). Required.
         cluster: the cluster. Required.
         security_group: the tasks' group. Required.
-        desired_count: task count at creation. Required.
         enable_execute_command: allow ECS Exec. Required.
         health_check_grace: time ECS ignores load balancer health checks after a start.
             Default: None (no load balancer).
@@ -111,7 +118,6 @@ def add_service(
         groups.append(cluster.service_connect_security_group)
     common = {
         "cluster": cluster.cluster,
-        "desired_count": desired_count,
         "min_healthy_percent": defaults.DEPLOYMENT_MINIMUM_HEALTHY_PERCENT,
         "max_healthy_percent": defaults.DEPLOYMENT_MAXIMUM_PERCENT,
         "circuit_breaker": ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
@@ -169,12 +175,10 @@ def check_task_props(owner: str, props: TaskProps) -> None:
         raise ValueError(f"{owner}: EFS storage needs a numeric uid[:gid] user")
 
 
-def check_task_count(owner: str, min_tasks: int, max_tasks: int, desired: int | None) -> None:
-    """min <= desired <= max (desired default: min)."""
+def check_task_count(owner: str, min_tasks: int, max_tasks: int) -> None:
+    """min <= max."""
     if min_tasks > max_tasks:
         raise ValueError(f"{owner}: min_tasks ({min_tasks}) exceeds max_tasks ({max_tasks})")
-    if desired is not None and not min_tasks <= desired <= max_tasks:
-        raise ValueError(f"{owner}: desired_tasks ({desired}) outside [min_tasks, max_tasks]")
 
 
 def check_port(owner: str, port: int, props: TaskProps) -> None:

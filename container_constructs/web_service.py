@@ -52,9 +52,9 @@ class WebServiceProps(TaskProps):
             Default: 8080.
         health_check_path: ALB health check path. Default: "/".
         health_check_grace: ECS ignores ALB health checks this long after a start. Default: 60s.
-        min_tasks: auto scaling minimum. Default: 1.
+        min_tasks: auto scaling minimum, and the count a new service starts at (add_service).
+            Default: 1.
         max_tasks: auto scaling maximum. Default: 2.
-        desired_tasks: initial task count. Default: min_tasks.
         cpu_target_percent: CPU utilisation to track. Default: 60.
         requests_per_target: ALB requests per task (per minute) to track. Default: 500.
         release: how ECS releases a new revision (service_release.py); the blue/green family
@@ -72,7 +72,6 @@ class WebServiceProps(TaskProps):
     )
     min_tasks: int = defaults.MIN_TASKS
     max_tasks: int = defaults.MAX_TASKS
-    desired_tasks: int | None = None
     cpu_target_percent: int = defaults.CPU_TARGET_PERCENT
     requests_per_target: int = defaults.REQUESTS_PER_TARGET
     release: ServiceReleaseProps = field(default_factory=ServiceReleaseProps)
@@ -123,7 +122,6 @@ class WebService(TaskWorkload):
             task=task,
             cluster=props.cluster,
             security_group=self.security_group,
-            desired_count=props.min_tasks if props.desired_tasks is None else props.desired_tasks,
             enable_execute_command=props.enable_execute_command,
             health_check_grace=props.health_check_grace,
             connect=service_connect(props.cluster, task.log_group),
@@ -199,6 +197,6 @@ def _check(props: WebServiceProps) -> None:
         raise ValueError(
             f"WebService: health_check_path must start with '/', got {props.health_check_path}"
         )
-    check_task_count("WebService", props.min_tasks, props.max_tasks, props.desired_tasks)
+    check_task_count("WebService", props.min_tasks, props.max_tasks)
     check_port("WebService", props.container_port, props)
     check_task_props("WebService", props)

@@ -46,9 +46,9 @@ class WorkerServiceProps(TaskProps):
             Default: 30 s.
         retention: how long its own queue keeps a message. Default: 4 days.
         dead_letter_retention: how long its dead-letter queue keeps a message. Default: 14 days.
-        min_tasks: auto scaling minimum (0: no task while the queue is empty). Default: 1.
+        min_tasks: auto scaling minimum (0: no task while the queue is empty), and the count
+            a new service starts at (add_service). Default: 1.
         max_tasks: auto scaling maximum. Default: 2.
-        desired_tasks: initial task count. Default: min_tasks.
         backlog_per_task: visible messages per running task to keep. Default: 10.
     """
 
@@ -65,7 +65,6 @@ class WorkerServiceProps(TaskProps):
     )
     min_tasks: int = defaults.MIN_TASKS
     max_tasks: int = defaults.MAX_TASKS
-    desired_tasks: int | None = None
     backlog_per_task: int = defaults.BACKLOG_PER_TASK
 
 
@@ -141,7 +140,6 @@ class WorkerService(TaskWorkload):
             task=task,
             cluster=props.cluster,
             security_group=self.security_group,
-            desired_count=props.min_tasks if props.desired_tasks is None else props.desired_tasks,
             enable_execute_command=props.enable_execute_command,
             connect=service_connect(props.cluster, task.log_group),
         )
@@ -160,7 +158,7 @@ class WorkerService(TaskWorkload):
 
 def _check(props: WorkerServiceProps) -> None:
     # Guards direct use; platform_config refuses the same input first, naming the field.
-    check_task_count("WorkerService", props.min_tasks, props.max_tasks, props.desired_tasks)
+    check_task_count("WorkerService", props.min_tasks, props.max_tasks)
     check_task_props("WorkerService", props)
     if props.exceptions.privileged_port is not None:
         raise ValueError("WorkerService: a worker listens on no port (privileged_port)")

@@ -6,7 +6,7 @@ span a cluster's services (who may send to which worker's queue) are here."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -76,11 +76,15 @@ class ScalingConfig(Section):
     """Auto scaling of one service's task count: target tracking on CPU and ALB requests (web),
     CPU (backend) or queue backlog per task (worker)."""
 
-    min_tasks: int = Field(default=defaults.MIN_TASKS, ge=0, description="Lowest task count.")
-    max_tasks: int = Field(default=defaults.MAX_TASKS, ge=1, description="Highest task count.")
-    desired_tasks: int | None = Field(
-        default=None, description="Task count at creation; default: min_tasks. Within [min, max]."
+    min_tasks: int = Field(
+        default=defaults.MIN_TASKS,
+        ge=0,
+        description=(
+            "Lowest task count, which a new service scales to; a deploy never sets the count "
+            "(auto scaling owns it)."
+        ),
     )
+    max_tasks: int = Field(default=defaults.MAX_TASKS, ge=1, description="Highest task count.")
     cpu_target_percent: int = Field(
         default=defaults.CPU_TARGET_PERCENT,
         ge=10,
@@ -107,17 +111,23 @@ class ScalingConfig(Section):
         one (maximum percent 200 of max_tasks), each an ALB target and an ENI."""
         return defaults.DEPLOYMENT_MAXIMUM_PERCENT * self.max_tasks // 100
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_desired_tasks(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "desired_tasks" in data:
+            raise ValueError(
+                "desired_tasks: no longer taken; remove it. A service's template sets no task "
+                "count, so a deploy never puts a service auto scaling has scaled out back to it: "
+                "a new service starts at one task and scales to min_tasks at once, and auto "
+                "scaling owns the count from then on (raise min_tasks for more)"
+            )
+        return data
+
     @model_validator(mode="after")
     def _ordered(self) -> ScalingConfig:
         if self.min_tasks > self.max_tasks:
             raise ValueError(
                 f"min_tasks ({self.min_tasks}) must not exceed max_tasks ({self.max_tasks})"
-            )
-        desired = self.desired_tasks
-        if desired is not None and not self.min_tasks <= desired <= self.max_tasks:
-            raise ValueError(
-                f"desired_tasks ({desired}) must be within "
-                f"[min_tasks, max_tasks] = [{self.min_tasks}, {self.max_tasks}]"
             )
         return self
 

@@ -77,7 +77,6 @@ def add_workload(
                 health_check_grace=Duration.seconds(service.health_check_grace_seconds),
                 min_tasks=service.scaling.min_tasks,
                 max_tasks=service.scaling.max_tasks,
-                desired_tasks=service.scaling.desired_tasks,
                 cpu_target_percent=service.scaling.cpu_target_percent,
                 requests_per_target=service.scaling.requests_per_target,
                 release=release_props(service.release),
@@ -99,7 +98,6 @@ def add_workload(
                 container_port=service.container_port,
                 min_tasks=service.scaling.min_tasks,
                 max_tasks=service.scaling.max_tasks,
-                desired_tasks=service.scaling.desired_tasks,
                 cpu_target_percent=service.scaling.cpu_target_percent,
             ),
         )
@@ -170,7 +168,6 @@ def _worker(scope: Stack, service: ServiceConfig, common: dict[str, Any]) -> Wor
             retention=Duration.days(queue.retention_days),
             min_tasks=service.scaling.min_tasks,
             max_tasks=service.scaling.max_tasks,
-            desired_tasks=service.scaling.desired_tasks,
             backlog_per_task=service.scaling.backlog_per_task,
         ),
     )

@@ -70,10 +70,10 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
         (
             _sandbox_with(
                 "fargate",
-                services=[_service(scaling={"min_tasks": 1, "max_tasks": 2, "desired_tasks": 5})],
+                services=[_service(scaling={"min_tasks": 1, "max_tasks": 2, "desired_tasks": 2})],
             ),
-            "ecs.fargate.services.web.scaling: desired_tasks (5) must be within "
-            "[min_tasks, max_tasks] = [1, 2]",
+            "ecs.fargate.services.web.scaling.desired_tasks: no longer taken; remove it. A "
+            "service's template sets no task count",
         ),
         (
             _sandbox_with("ec2", instance_types=["t3.small", "huge"]),

@@ -30,6 +30,7 @@ from . import (
     logs,
     network,
     registry,
+    scaling,
     stateful,
     storage,
 )
@@ -44,6 +45,7 @@ RULES: tuple[AnyRule, ...] = (
     *logs.RULES,
     *load_balancing.RULES,
     *containers.RULES,
+    *scaling.RULES,
     *kubernetes.RULES,
     *registry.RULES,
     *storage.RULES,

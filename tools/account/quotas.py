@@ -15,7 +15,8 @@ I, M, R, T, Z) Spot Instance Requests", counted in vCPUs).
 
 What the environment needs of each, from the config, in vCPUs:
 
-* least: what every deploy needs, the services at their desired (else minimum) task count with a
+* least: what every deploy needs, the services at their minimum task count (a new one starts at
+  one task, `defaults.NEW_SERVICE_TASKS`, even where the minimum is 0) with a
   deployment's second task set beside them (maximum percent 200: the new tasks start before the
   old stop), the EC2 cluster at `min_instances` of its smallest type, each EKS node group at its
   `desired_size` of its smallest type. More than the quota: the deploy cannot complete, a problem.
@@ -233,7 +234,7 @@ def needs(config: PlatformConfig, vcpus: Mapping[str, int]) -> dict[Quota, Need]
             if service.kind == "job":
                 least, most = 0.0, 1.0
             else:
-                running = scaling.desired_tasks or scaling.min_tasks
+                running = max(scaling.min_tasks, defaults.NEW_SERVICE_TASKS)
                 least = defaults.DEPLOYMENT_MAXIMUM_PERCENT * running / 100
                 most = float(scaling.deployment_tasks)
             per_task = service.cpu / 1024

@@ -263,6 +263,18 @@ CATALOGUE: tuple[Change, ...] = (
         ),
     ),
     Change(
+        "service-scaling",
+        "a service's task count range (min_tasks 1 -> 2, max_tasks 2 -> 4)",
+        # The scalable target's range updates in place. The service sets no DesiredCount
+        # (ContainerPlatform::ecs-service-count-left-to-scaling), so its running count stays
+        # where auto scaling has it, raised to the new minimum if below.
+        after={
+            "ecs": {
+                "fargate": {"services": {"sample": {"scaling": {"min_tasks": 2, "max_tasks": 4}}}}
+            }
+        },
+    ),
+    Change(
         "service-priority",
         "a service's route priority changed within its stack's block",
         before=TWO_SERVICES,
