@@ -22,6 +22,7 @@ from container_constructs.eks_addons import AddonSpec, ComputeMode
 from container_constructs.eks_argocd import ArgoCdSpec
 from container_constructs.eks_identity import WorkloadIdentitySpec
 from container_constructs.eks_sample_workload import SampleWorkloadSpec
+from container_constructs.eks_versions import ami_release_problem
 
 __all__ = [
     "EksClusterProps",
@@ -190,6 +191,10 @@ def validate_props(props: EksClusterProps) -> None:
     if mode == "auto_mode" and props.fargate_profiles:
         raise ValueError("EksCluster: fargate_profiles cannot be combined with auto_mode")
     for spec in props.node_groups:
+        release = spec.release_version
+        problem = release and ami_release_problem(release, props.version.version)
+        if problem:
+            raise ValueError(f"EksCluster: node group {spec.name}: release_version {problem}")
         if not spec.min_size <= spec.desired_size <= spec.max_size:
             raise ValueError(
                 f"EksCluster: node group {spec.name}: need min_size <= desired_size <= max_size, "

@@ -22,6 +22,7 @@ __all__ = [
     "ADDON_DEFAULTS",
     "ADDON_VERSIONS",
     "ADDON_VERSION_PATTERN",
+    "AMI_RELEASE_VERSION_PATTERN",
     "AUTO_MODE_BUILT_IN",
     "DEFAULT_ADDONS",
     "EBS_CSI_DEFAULT_CONFIGURATION",
@@ -34,6 +35,7 @@ __all__ = [
     "KubernetesRelease",
     "SupportNotice",
     "addon_version_minor",
+    "ami_release_problem",
     "default_addon_version",
     "kube_proxy_skew",
     "kubernetes_minor",
@@ -177,6 +179,29 @@ def kubernetes_minor(version: object) -> tuple[int, int] | None:
         return None
     major, _, minor = version.partition(".")
     return (int(major), int(minor)) if major.isdigit() and minor.isdigit() else None
+
+
+# An EKS optimized AL2023 AMI release: the Kubernetes version it is built for, its patch and its
+# build date, e.g. 1.36.4-20260923.
+AMI_RELEASE_VERSION_PATTERN = re.compile(r"^(1\.[0-9]+)\.[0-9]+-[0-9]{8}$")
+
+
+def ami_release_problem(release_version: str, kubernetes_version: str) -> str | None:
+    """Why a node group of a `kubernetes_version` cluster cannot run AMI release
+    `release_version`, or None. EKS takes only a release built for the group's own version, which
+    is always the cluster's: "Requested release version 1.31.3-20250103 is not valid for
+    kubernetes version 1.30" (the AWS::EKS::Nodegroup handler, eksctl-io/eksctl#7976), after the
+    control plane of an upgrade has moved on."""
+    match = AMI_RELEASE_VERSION_PATTERN.match(release_version)
+    if match is None:
+        return f"'{release_version}' is not an EKS AMI release version such as 1.36.4-20260923"
+    if match[1] != kubernetes_version:
+        return (
+            f"'{release_version}' is an AMI release of Kubernetes {match[1]}, and the cluster runs "
+            f"{kubernetes_version}: EKS refuses it; give a {kubernetes_version}.x release (with "
+            "every change of kubernetes_version) or leave release_version out for EKS's latest"
+        )
+    return None
 
 
 def kube_proxy_skew(version: str, kubernetes_version: str) -> str | None:

@@ -9,7 +9,11 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from container_constructs import defaults
 from container_constructs.checks import UNPRIVILEGED_PORTS
-from container_constructs.eks_versions import KUBERNETES_RELEASES, support_notice
+from container_constructs.eks_versions import (
+    KUBERNETES_RELEASES,
+    ami_release_problem,
+    support_notice,
+)
 from platform_config.base import RetentionDays, Section
 from platform_config.eks_access import AccessConfig, EndpointConfig, NamespaceAccessConfig
 from platform_config.eks_addons import (
@@ -260,6 +264,16 @@ class EksConfig(Section):
                 "bootstrap_self_managed_addons: true is not allowed with compute mode auto_mode "
                 "(Auto Mode runs networking, DNS and kube-proxy itself); allowed: false"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _releases_of_the_clusters_version(self) -> EksConfig:
+        for index, group in enumerate(self.compute.node_groups):
+            if group.release_version is None:
+                continue
+            problem = ami_release_problem(group.release_version, self.kubernetes_version)
+            if problem:
+                raise ValueError(f"compute.node_groups.{index}.release_version: {problem}")
         return self
 
     @model_validator(mode="after")

@@ -9,12 +9,12 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from container_constructs import defaults
+from container_constructs.eks_versions import AMI_RELEASE_VERSION_PATTERN
 from platform_config.base import EC2_INSTANCE_TYPE, Section, is_graviton
 from platform_config.eks_addons import K8S_NAME
 
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$")
 _K8S_NAME = K8S_NAME
-_RELEASE_VERSION = re.compile(r"^(1\.[0-9]+)\.[0-9]+-[0-9]{8}$")
 
 
 class NodeGroupConfig(Section):
@@ -44,9 +44,9 @@ class NodeGroupConfig(Section):
     labels: dict[str, str] = Field(default_factory=dict, description="Kubernetes node labels.")
     release_version: str | None = Field(
         default=None,
-        description="AMI release of the cluster's version, e.g. 1.36.4-20260923; default: "
-        "EKS's latest when the group is created or upgraded. The group's Kubernetes version "
-        "is always the cluster's.",
+        description="AMI release of the cluster's version, e.g. 1.36.4-20260923 (change it with "
+        "kubernetes_version: EKS refuses another version's); default: EKS's latest when the "
+        "group is created or upgraded. The group's Kubernetes version is always the cluster's.",
     )
 
     @field_validator("name")
@@ -59,7 +59,7 @@ class NodeGroupConfig(Section):
     @field_validator("release_version")
     @classmethod
     def _valid_release(cls, value: str | None) -> str | None:
-        if value is not None and not _RELEASE_VERSION.match(value):
+        if value is not None and not AMI_RELEASE_VERSION_PATTERN.match(value):
             raise ValueError(f"'{value}' is not an EKS AMI release version such as 1.36.4-20260923")
         return value
 

@@ -115,6 +115,11 @@ def test_graviton_detection(instance_type: str, graviton: bool) -> None:
             "instance_types m7i.large are not Graviton (arm64) but graviton is true",
         ),
         (
+            _node_group(release_version="1.35.2-20260120"),
+            "eks: compute.node_groups.0.release_version: '1.35.2-20260120' is an AMI release of "
+            "Kubernetes 1.35, and the cluster runs 1.36: EKS refuses it",
+        ),
+        (
             _node_group(instance_types=["large"]),
             "eks.compute.node_groups.0.instance_types: large: not an EC2 instance type",
         ),

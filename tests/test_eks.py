@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from aws_cdk import Environment, Stack
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk.assertions import Match, Template
@@ -931,4 +932,25 @@ def test_the_construct_refuses_control_plane_zones_it_cannot_use(
         control_plane_zones=zones,
     )
     with pytest.raises(ValueError, match=message):
+        EksCluster(stack, "Eks", props=props)
+
+
+def test_the_construct_refuses_an_ami_release_of_another_kubernetes_version() -> None:
+    """Direct use of EksCluster (the config refuses the same first: test_config_eks.py)."""
+    from container_constructs.eks_cluster import EksCluster
+    from container_constructs.eks_props import EksClusterProps, NodeGroupSpec
+    from tests.helpers.apps import unit_app
+
+    stack = Stack(unit_app(), "Release", env=Environment(region="us-east-1"))
+    props = EksClusterProps(
+        vpc=ec2.Vpc(stack, "Vpc", availability_zones=["us-east-1a", "us-east-1b"]),
+        cluster_name="release",
+        version=eks.KubernetesVersion.of("1.36"),
+        node_groups=[
+            NodeGroupSpec(
+                name="system", instance_types=["m7i.large"], release_version="1.35.2-20260120"
+            )
+        ],
+    )
+    with pytest.raises(ValueError, match=r"node group system: release_version '1\.35\.2-20260120'"):
         EksCluster(stack, "Eks", props=props)

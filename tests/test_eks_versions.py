@@ -20,6 +20,7 @@ from container_constructs.eks_versions import (
     KUBERNETES_RELEASES,
     REQUIRED_ADDONS,
     STANDARD_SUPPORT_WARNING_DAYS,
+    ami_release_problem,
     support_notice,
 )
 from platform_config import load_config
@@ -188,3 +189,17 @@ def test_app_dates_the_version_check_with_the_day_it_runs_on(
         "on 2028-08-02"
     ) in stderr
     assert not (tmp_path / "cdk.out" / "manifest.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("release", "problem"),
+    [
+        ("1.36.4-20260923", None),
+        ("1.35.2-20260120", "is an AMI release of Kubernetes 1.35, and the cluster runs 1.36"),
+        ("1.36.4", "is not an EKS AMI release version"),
+        ("1.3.4-20260923", "is an AMI release of Kubernetes 1.3, and the cluster runs 1.36"),
+    ],
+)
+def test_an_ami_release_must_be_of_the_clusters_version(release: str, problem: str | None) -> None:
+    found = ami_release_problem(release, "1.36")
+    assert found is None if problem is None else problem in (found or "")
