@@ -344,6 +344,23 @@ def test_extended_support_starts_on_the_first_day_of_its_billing() -> None:
     assert in_extended_support({"Ref": "Version"}, date(2030, 1, 1)) is None
 
 
+def test_auto_mode_turned_off_says_what_eks_terminates_and_deletes(plans: dict[str, Plan]) -> None:
+    """The refusal names Auto Mode's three settings that go, what EKS then does, the accept and
+    the clean-up after it (the user guide's leaked security groups, for the cluster's name)."""
+    (refusal,) = plans["auto mode turned off"].refusals
+    assert refusal.subject == "Cluster"
+    assert (
+        "turns EKS Auto Mode off (ComputeConfig.Enabled, "
+        "KubernetesNetworkConfig.ElasticLoadBalancing.Enabled, StorageConfig.BlockStorage.Enabled "
+        "no longer true)" in refusal.reason
+    )
+    assert "terminates every EC2 instance Auto Mode operates" in refusal.reason
+    assert "deletes every load balancer it operates" in refusal.reason
+    assert "`make deploy PLAN_ACCEPT=eks-auto-mode-off`" in refusal.steps[1]
+    assert "Values=cp-test " in refusal.steps[2]
+    assert refusal.acceptable
+
+
 def test_every_destroy_a_refusal_prints_is_make_destroy_stacks(plans: dict[str, Plan]) -> None:
     """Never a bare `cdk destroy`: without --exclusively it also destroys the dependents of the
     named stacks in their recorded assembly, and it leaves them in the record."""

@@ -170,6 +170,26 @@ def _argocd(capability: Resource) -> State:
     return state(stack("eks", {"Cluster": eks_cluster("1.36"), "ArgoCd": capability}))
 
 
+def _auto_mode(enabled: bool | None, *, name: str = "cp-test", nodes: bool = False) -> State:
+    """Stack `eks`: a 1.36 cluster `name` with EKS Auto Mode's three settings `enabled` as
+    aws_eks_v2 writes them (None: not set; the network config keeps its create-only IpFamily),
+    and with `nodes` a managed node group."""
+    cluster = eks_cluster("1.36")
+    properties = cluster["Properties"]
+    properties["Name"] = name
+    properties["KubernetesNetworkConfig"] = {"IpFamily": "ipv4"}
+    if enabled is not None:
+        properties["ComputeConfig"] = {"Enabled": enabled}
+        if enabled:
+            properties["ComputeConfig"].update(
+                NodePools=["system", "general-purpose"], NodeRoleArn="arn:auto-nodes"
+            )
+        properties["KubernetesNetworkConfig"]["ElasticLoadBalancing"] = {"Enabled": enabled}
+        properties["StorageConfig"] = {"BlockStorage": {"Enabled": enabled}}
+    resources = {"Cluster": cluster, **({"Nodes": node_group("1.36")} if nodes else {})}
+    return state(stack("eks", resources))
+
+
 def _zoned_cluster(*subnets: str) -> State:
     """Stack `eks`: subnets A and B in r-1a, C in r-1b, D in r-1c, and a cluster on `subnets`."""
     cluster = eks_cluster("1.36")
@@ -607,6 +627,20 @@ RULE_CASES: dict[str, Case] = {
     "cluster onto other subnets of its zones": Case(
         _zoned_cluster("A", "C"), _zoned_cluster("B", "C"), ()
     ),
+    # eks-auto-mode-off
+    "auto mode turned off": Case(
+        _auto_mode(True), _auto_mode(False, nodes=True), ("eks-auto-mode-off",)
+    ),
+    "auto mode turned off, its settings left unset": Case(
+        _auto_mode(True), _auto_mode(None, nodes=True), ("eks-auto-mode-off",)
+    ),
+    "auto mode turned on": Case(_auto_mode(False, nodes=True), _auto_mode(True), ()),
+    # A cluster replaced (renamed) or removed goes with its nodes whatever Auto Mode says: other
+    # rules' business.
+    "auto mode off on a replaced cluster": Case(
+        _auto_mode(True), _auto_mode(False, name="cp-test-2", nodes=True), ()
+    ),
+    "auto mode cluster removed": Case(_auto_mode(True), state(stack("eks", {"T": topic()})), ()),
     "downgrade": Case(
         _eks("1.35", group="1.35", addons="v1"),
         _eks("1.34", group="1.34", addons="v1"),

@@ -131,6 +131,10 @@ PUBLIC_ENDPOINT = {"access": "public_and_private", "public_access_cidrs": ["203.
 ARGOCD = {"enabled": True, "idc_instance_arn": "arn:aws:sso:::instance/ssoins-1234567890abcdef"}
 
 
+# EKS Auto Mode instead of the sandbox's node group.
+AUTO_MODE = {"eks": {"compute": {"mode": "auto_mode", "node_groups": []}}}
+
+
 def node_group(**fields: Any) -> Overrides:
     """Overrides giving the sandbox's EKS node group `fields`."""
     return {"eks": {"compute": {"node_groups": [{**NODE_GROUP, **fields}]}}}
@@ -568,7 +572,19 @@ CATALOGUE: tuple[Change, ...] = (
         # place (UpdateClusterConfig; the schema makes only IpFamily and ServiceIpv4Cidr of
         # KubernetesNetworkConfig create-only); the node group and the add-ons Auto Mode runs
         # itself are deleted at the end.
-        after={"eks": {"compute": {"mode": "auto_mode", "node_groups": []}}},
+        after=AUTO_MODE,
+    ),
+    Change(
+        "eks-auto-mode-off",
+        "EKS Auto Mode turned off (compute.mode auto_mode -> managed_nodes)",
+        # The same settings update in place the other way, and EKS then terminates the Auto Mode
+        # nodes and deletes their load balancers; the node group and the add-ons are created
+        # after the cluster's update (eks-auto-mode-off). Only accepted: the config has no node
+        # groups beside Auto Mode to move the workloads to first.
+        before=AUTO_MODE,
+        after={},
+        refused=("eks-auto-mode-off",),
+        sequence=(Step({}, accept=("eks-auto-mode-off",)),),
     ),
     Change(
         "eks-endpoint-public",

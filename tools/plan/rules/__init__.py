@@ -13,6 +13,7 @@ from types import ModuleType
 from tools.plan.model import Refusal
 from tools.plan.rules import (
     eks_addon_version,
+    eks_auto_mode,
     eks_cluster_zones,
     eks_upgrade_policy,
     export_in_use,
@@ -37,6 +38,7 @@ RULES: tuple[ModuleType, ...] = (
     eks_addon_version,
     eks_cluster_zones,
     eks_upgrade_policy,
+    eks_auto_mode,
     stack_left_app,
 )
 RULE_IDS: tuple[str, ...] = tuple(rule.RULE_ID for rule in RULES)
