@@ -100,11 +100,20 @@ class Merged:
             sources.append(layer.source)
 
     def source_note(self, problem: str) -> str:
-        """`problem` with the layers that made the service it names, if it names one."""
+        """`problem` with the layers that made the service it is about, if it is about one, and
+        those of each other service of its cluster it names (`service 'NAME'`): a clash between
+        two services names the file each came from, not only the first's."""
         for (kind, name), sources in self.sources.items():
             prefix = f"ecs.{kind}.services.{name}"
             if sources and problem.startswith((f"{prefix}.", f"{prefix}:")):
-                return f"{problem} (from {', '.join(sources)})"
+                notes = [", ".join(sources)]
+                notes += [
+                    f"service '{other}' from {', '.join(others)}"
+                    for (other_kind, other), others in self.sources.items()
+                    if other_kind == kind and other != name and others
+                    if f"service '{other}'" in problem
+                ]
+                return f"{problem} (from {'; '.join(notes)})"
         return problem
 
 

@@ -175,6 +175,9 @@ def _describe(detail: Mapping[str, Any]) -> str:
         field = field_at(PlatformConfig, detail["loc"])
         bounds = field_allows(field) if field is not None else None
         also = f"; allowed: {bounds}" if bounds else ""
+        if kind == "string_type" and isinstance(given, int | float) and not isinstance(given, bool):
+            # JSON reads 1.30 as the number 1.3: the text the user meant is lost by now.
+            also += "; write it in quotes, as a JSON string"
         return f"{location}: {message.lower()}, got {type(given).__name__} {given!r}{also}"
     if kind in {"literal_error", "enum"}:
         expected = str(detail.get("ctx", {}).get("expected", "")).replace(" or ", ", ")

@@ -150,7 +150,16 @@ def test_unknown_environment() -> None:
             "account: '12345' is not a 12-digit AWS account id; allowed: 12 digits such as "
             "123456789012",
         ),
-        ({"tags": {"team": 7}}, "tags.team: input should be a valid string, got int 7"),
+        (
+            {"tags": {"team": 7}},
+            "tags.team: input should be a valid string, got int 7; write it in quotes, as a JSON "
+            "string",
+        ),
+        (
+            {"eks": {"kubernetes_version": 1.35}},
+            "eks.kubernetes_version: input should be a valid string, got float 1.35; write it in "
+            "quotes",
+        ),
         (
             {"tags": {"aws:team": "x"}},
             "tags.aws:team: key 'aws:team' starts with 'aws:', which is reserved for AWS; "

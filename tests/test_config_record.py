@@ -242,6 +242,17 @@ def test_a_services_problem_names_the_files_it_comes_from(record: Path, tmp_path
     assert problem.endswith(f"(from {RECORD}/services/fargate/sample.json, {overrides})")
 
 
+def test_a_clash_between_two_services_names_the_file_of_each(tmp_path: Path) -> None:
+    """A priority an override gives one service while the sample of record holds it: the
+    problem is raised on one of the two, and names where the other came from too."""
+    api = {**WEB, "route": {"priority": 1, "paths": ["/api/*"]}}
+    overrides = _write(tmp_path / "a.json", {"ecs": {"fargate": {"services": {"api": api}}}})
+    (problem,) = _problems(config_dir=RECORD, layers=read_overrides_files(str(overrides)))
+    assert "route.priority: 1 is already used by service" in problem
+    assert f"{RECORD}/services/fargate/sample.json" in problem
+    assert str(overrides) in problem
+
+
 def test_two_overrides_files_that_each_add_a_service_add_both(tmp_path: Path) -> None:
     """The issue's case: with lists, b.json's services replaced a.json's. By name, both stay, and
     so does the config of record's sample (the new ones on an internal load-balancer group, which
