@@ -361,6 +361,18 @@ def test_auto_mode_turned_off_says_what_eks_terminates_and_deletes(plans: dict[s
     assert refusal.acceptable
 
 
+def test_a_node_group_upgraded_with_other_settings_names_them(plans: dict[str, Plan]) -> None:
+    """The refusal names what changes beside the version: a setting of the group itself, or a
+    new version of its launch template (the group's own text unchanged)."""
+    (labels,) = plans["node group upgraded with its labels"].refusals
+    assert labels.subject == "Nodes"
+    assert "changes Version together with Labels" in labels.reason
+    assert "cannot be combined with other updates" in labels.reason
+    (template,) = plans["node group upgraded with a new launch template version"].refusals
+    assert "LaunchTemplate (a new version of its launch template)" in template.reason
+    assert "Deploy the version change alone first" in template.steps[0]
+
+
 def test_every_destroy_a_refusal_prints_is_make_destroy_stacks(plans: dict[str, Plan]) -> None:
     """Never a bare `cdk destroy`: without --exclusively it also destroys the dependents of the
     named stacks in their recorded assembly, and it leaves them in the record."""

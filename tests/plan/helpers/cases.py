@@ -190,6 +190,30 @@ def _auto_mode(enabled: bool | None, *, name: str = "cp-test", nodes: bool = Fal
     return state(stack("eks", resources))
 
 
+def _upgraded(version: str, *, labels: str = "a", disk: int = 20) -> State:
+    """Stack `eks`: a cluster on `version` with a node group on it (with `labels` and launched
+    from a template of root volume size `disk`), as the platform writes them."""
+    group = node_group(version)
+    group["Properties"].update(
+        Labels={"tier": labels},
+        LaunchTemplate={
+            "Id": ref("Template"),
+            "Version": {"Fn::GetAtt": ["Template", "LatestVersionNumber"]},
+        },
+    )
+    template = {
+        "Type": "AWS::EC2::LaunchTemplate",
+        "Properties": {
+            "LaunchTemplateData": {
+                "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": disk}}]
+            }
+        },
+    }
+    return state(
+        stack("eks", {"Cluster": eks_cluster(version), "Nodes": group, "Template": template})
+    )
+
+
 def _zoned_cluster(*subnets: str) -> State:
     """Stack `eks`: subnets A and B in r-1a, C in r-1b, D in r-1c, and a cluster on `subnets`."""
     cluster = eks_cluster("1.36")
@@ -641,6 +665,17 @@ RULE_CASES: dict[str, Case] = {
         _auto_mode(True), _auto_mode(False, name="cp-test-2", nodes=True), ()
     ),
     "auto mode cluster removed": Case(_auto_mode(True), state(stack("eks", {"T": topic()})), ()),
+    # eks-node-group-version-alone
+    "node group upgraded with its labels": Case(
+        _upgraded("1.35"), _upgraded("1.36", labels="b"), ("eks-node-group-version-alone",)
+    ),
+    "node group upgraded with a new launch template version": Case(
+        _upgraded("1.35"), _upgraded("1.36", disk=50), ("eks-node-group-version-alone",)
+    ),
+    "node group upgraded alone": Case(_upgraded("1.35"), _upgraded("1.36"), ()),
+    "node group labels and launch template changed alone": Case(
+        _upgraded("1.36"), _upgraded("1.36", labels="b", disk=50), ()
+    ),
     "downgrade": Case(
         _eks("1.35", group="1.35", addons="v1"),
         _eks("1.34", group="1.34", addons="v1"),

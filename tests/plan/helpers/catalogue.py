@@ -547,6 +547,18 @@ CATALOGUE: tuple[Change, ...] = (
         ),
     ),
     Change(
+        "kubernetes-upgrade-with-node-group-change",
+        "Kubernetes 1.35 -> 1.36 with a node group's labels and disk size changed too",
+        before={"eks": {"kubernetes_version": "1.35"}},
+        after=node_group(labels={"tier": "general"}, disk_size_gib=50),
+        refused=("eks-node-group-version-alone",),
+        sequence=(
+            # The version alone (the group's other settings as deployed), then the rest.
+            Step({}),
+            Step(node_group(labels={"tier": "general"}, disk_size_gib=50)),
+        ),
+    ),
+    Change(
         "ec2-instance-types",
         "the EC2 cluster's instance types",
         after={"ecs": {"ec2": {"instance_types": ["t3.medium", "t3a.medium"]}}},
