@@ -25,7 +25,7 @@ from platform_config.fields import BOUND_ERRORS, bound_problem, field_at, model_
 from platform_config.fields import allowed as field_allows
 from platform_config.layers import Layer, Merged, deep_merge
 from platform_config.model import PlatformConfig
-from platform_config.record import RecordError, record_layers
+from platform_config.record import SERVICE_ENVIRONMENTS_KEY, RecordError, record_layers
 
 __all__ = [
     "Layer",
@@ -165,7 +165,14 @@ def _describe(detail: Mapping[str, Any]) -> str:
     message = str(detail["msg"]).removeprefix("Value error, ")
     if kind == "extra_forbidden":
         allowed = ", ".join(sorted(model_at(PlatformConfig, detail["loc"][:-1]).model_fields))
-        return f"{location}: unknown field; allowed: {allowed}"
+        also = ""
+        if detail["loc"][-1] == SERVICE_ENVIRONMENTS_KEY and "services" in detail["loc"]:
+            also = (
+                f" ('{SERVICE_ENVIRONMENTS_KEY}' is a service file's, config/services/<cluster>/"
+                "<name>.json; an overrides file is for one environment: give the values "
+                "directly)"
+            )
+        return f"{location}: unknown field{also}; allowed: {allowed}"
     if kind == "missing":
         return f"{location}: required field is missing"
     if not location:

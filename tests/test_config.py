@@ -124,6 +124,12 @@ def test_unknown_environment() -> None:
         ),
         ({"netwrk": {}}, "netwrk: unknown field; allowed: account, ecs, eks, kms_encrypted_logs"),
         (
+            {"ecs": {"fargate": {"services": {"sample": {"environments": {"sandbox": {}}}}}}},
+            "ecs.fargate.services.sample.environments: unknown field ('environments' is a service "
+            "file's, config/services/<cluster>/<name>.json; an overrides file is for one "
+            "environment: give the values directly); allowed: alarms,",
+        ),
+        (
             {"network": {"nat_gateways": "1"}},
             "network.nat_gateways: input should be a valid integer, got str '1'",
         ),

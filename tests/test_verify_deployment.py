@@ -25,6 +25,7 @@ from tools.verify.resources import (
     check_clusters,
     check_eks,
     check_target_groups,
+    scaling_minimum,
     service_problems,
 )
 from tools.verify.urls import check_urls, health_url, probe_url
@@ -129,6 +130,33 @@ def test_every_unsteady_trait_is_named() -> None:
         "rolloutState IN_PROGRESS (busy)",
         "runningCount 1 != desiredCount 2 (pending 1)",
     ]
+
+
+def test_a_service_below_its_auto_scaling_minimum_is_named() -> None:
+    """Its template sets no count: a service its scalable target never raised is not steady,
+    however many of its tasks run; a worker at 0 of a minimum 0 is."""
+    idle = {**_steady("arn"), "desiredCount": 0, "runningCount": 0}
+    assert service_problems(idle, minimum=2) == ["desiredCount 0 below its auto scaling minimum 2"]
+    assert service_problems(idle, minimum=0) == []
+    assert service_problems(_steady("arn"), minimum=2) == []
+
+
+@pytest.mark.integration
+def test_the_minimum_is_the_services_scalable_target(aws: boto3.Session) -> None:
+    _deploy(aws, SERVICES_STACK, _ecs_template())
+    autoscaling = aws.client("application-autoscaling")
+    autoscaling.register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId="service/c1/web",
+        ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=3,
+        MaxCapacity=6,
+    )
+    assert scaling_minimum(autoscaling, "c1", "web") == 3
+    assert scaling_minimum(autoscaling, "c1", "other") is None
+    report = verify(aws, "sandbox", None, skip_urls="test", region=REGION)
+    (ecs,) = [c for c in report.checks if c.kind == "ecs"]
+    assert "desiredCount 2 below its auto scaling minimum 3" in ecs.detail
 
 
 @pytest.mark.integration

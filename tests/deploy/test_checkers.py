@@ -976,3 +976,47 @@ def test_the_harness_deletes_a_repository_that_empties_on_delete_with_its_images
         aws.client("cloudformation").delete_stack(StackName="kept")
     assert "kept/app" in repository_names(aws)
     aws.client("ecr").delete_repository(repositoryName="kept/app", force=True)
+
+
+def _service_without_count(aws: InProcess, stack_name: str) -> dict[str, Any]:
+    """Create `stack_name` with an ECS service that sets no DesiredCount, as the platform's do,
+    and return how ECS describes it."""
+    template = task_definition_template("app:v1")
+    template["Resources"]["Cluster"] = {"Type": "AWS::ECS::Cluster"}
+    template["Resources"]["Service"] = {
+        "Type": "AWS::ECS::Service",
+        "Properties": {"Cluster": {"Ref": "Cluster"}, "TaskDefinition": {"Ref": "Task"}},
+    }
+    cloudformation = aws.client("cloudformation")
+    cloudformation.create_stack(StackName=stack_name, TemplateBody=json.dumps(template))
+    resources = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+    (arn,) = [
+        r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::ECS::Service"
+    ]
+    (service,) = aws.client("ecs").describe_services(cluster=arn.split("/")[1], services=[arn])[
+        "services"
+    ]
+    return dict(service)
+
+
+def test_stock_moto_creates_a_service_without_a_count_at_zero(aws: InProcess) -> None:
+    """Recorded gap: stock moto 5.2.5 creates an AWS::ECS::Service without DesiredCount at 0
+    tasks; CloudFormation creates it at 1 (why serial_moto_server.py defaults it)."""
+    assert _service_without_count(aws, "stock-service")["desiredCount"] == 0
+
+
+def test_the_harness_creates_a_service_without_a_count_at_one(
+    aws: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.ecs.models import Service
+
+    from tests.deploy.helpers.serial_moto_server import (
+        create_service_at_cloudformations_default_count,
+    )
+
+    monkeypatch.setattr(
+        Service,
+        "create_from_cloudformation_json",
+        classmethod(create_service_at_cloudformations_default_count),
+    )
+    assert _service_without_count(aws, "harness-service")["desiredCount"] == 1

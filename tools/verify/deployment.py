@@ -12,7 +12,8 @@ guessed from names:
 * cluster   every ECS cluster the config turns on has its cluster stack deployed (one that is off
             is SKIPped);
 * ecs       every AWS::ECS::Service is steady: ACTIVE, exactly one deployment, the PRIMARY one,
-            its rolloutState COMPLETED where ECS reports one, runningCount == desiredCount;
+            its rolloutState COMPLETED where ECS reports one, runningCount == desiredCount,
+            and desiredCount at least its scalable target's MinCapacity;
 * targets   every AWS::ElasticLoadBalancingV2::TargetGroup has targets, all `healthy`;
 * url       every stack output whose key ends in `Url` answers 2xx (urllib, redirects followed,
             `--attempts` tries `--retry-delay` apart, `--timeout` each) on the service's health
@@ -87,7 +88,7 @@ def verify(
     check_stacks(report, stacks)
     check_clusters(report, stacks, config)
     with refused_call_fails(report, "ecs"):
-        check_ecs(report, client("ecs"), stacks)
+        check_ecs(report, client("ecs"), stacks, client("application-autoscaling"))
     with refused_call_fails(report, "targets"):
         check_target_groups(report, client("elbv2"), stacks)
     check_urls(

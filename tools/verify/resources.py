@@ -48,8 +48,12 @@ def check_clusters(
             report.add("cluster", f"ecs.{kind}", FAIL, f"on, but {stack} is not deployed")
 
 
-def service_problems(service: dict[str, Any]) -> list[str]:
-    """Why an ECS DescribeServices entry is not steady ([] when it is)."""
+def service_problems(service: dict[str, Any], minimum: int | None = None) -> list[str]:
+    """Why an ECS DescribeServices entry is not steady ([] when it is). `minimum`: the
+    MinCapacity of the scalable target that sizes it (None: none found). Its template sets no
+    task count (container_constructs/service_base.py), so a new service starts at one task and
+    its scalable target raises it to the minimum when it registers: a count below is one that
+    never was raised."""
     problems = []
     if service.get("status") != "ACTIVE":
         problems.append(f"status {service.get('status')}")
@@ -64,6 +68,8 @@ def service_problems(service: dict[str, Any]) -> list[str]:
             reason = deployment.get("rolloutStateReason")
             problems.append(f"rolloutState {rollout}" + (f" ({reason})" if reason else ""))
     running, desired = service.get("runningCount"), service.get("desiredCount")
+    if minimum is not None and isinstance(desired, int) and desired < minimum:
+        problems.append(f"desiredCount {desired} below its auto scaling minimum {minimum}")
     if running != desired:
         problems.append(
             f"runningCount {running} != desiredCount {desired} "
@@ -79,7 +85,22 @@ def _cluster_of(service_arn: str) -> str | None:
     return parts[1] if len(parts) == 3 and parts[0] == "service" else None
 
 
-def check_ecs(report: Report, ecs: Any, stacks: Sequence[DeployedStack]) -> None:
+def scaling_minimum(autoscaling: Any, cluster: str, service_name: str) -> int | None:
+    """The MinCapacity of the scalable target of ECS service `service_name` on `cluster`
+    (Application Auto Scaling DescribeScalableTargets), None if it has none."""
+    targets = autoscaling.describe_scalable_targets(
+        ServiceNamespace="ecs",
+        ResourceIds=[f"service/{cluster}/{service_name}"],
+        ScalableDimension="ecs:service:DesiredCount",
+    )["ScalableTargets"]
+    return min((int(target["MinCapacity"]) for target in targets), default=None)
+
+
+def check_ecs(
+    report: Report, ecs: Any, stacks: Sequence[DeployedStack], autoscaling: Any = None
+) -> None:
+    """Each deployed ECS service steady, and (with `autoscaling`, an Application Auto Scaling
+    client) at no fewer tasks than its scalable target's minimum."""
     services = physical_ids(stacks, ECS_SERVICE)
     if not services:
         report.add("ecs", "services", SKIP, "no AWS::ECS::Service in the deployed stacks")
@@ -97,7 +118,12 @@ def check_ecs(report: Report, ecs: Any, stacks: Sequence[DeployedStack]) -> None
             report.add("ecs", subject, FAIL, f"not found ({failure or 'no answer'})")
             continue
         service = found["services"][0]
-        problems = service_problems(service)
+        minimum = (
+            None
+            if autoscaling is None
+            else scaling_minimum(autoscaling, cluster, str(service.get("serviceName")))
+        )
+        problems = service_problems(service, minimum)
         if problems:
             report.add("ecs", subject, FAIL, "; ".join(problems))
         else:

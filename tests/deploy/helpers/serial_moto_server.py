@@ -11,13 +11,14 @@ custom-resource table while the resource map keeps the first. The SUCCESS answer
 the replacement, the map waits on the original forever, and the stack never leaves
 CREATE_IN_PROGRESS. Serving one request at a time makes each CreateStack atomic to every reader,
 as it is on AWS. Nothing else changes: same application, same request handler, same backends,
-except seven documented changes to moto's CloudFormation: two refusals CloudFormation makes
+except eight documented changes to moto's CloudFormation: two refusals CloudFormation makes
 (`delete_stack_unless_its_exports_are_imported`, `update_stack_unless_it_drops_an_export_in_use`),
 four that updating stacks as the CDK CLI does needs
 (`resolve_update_parameters_keeping_defaults`, `update_stack_and_its_exports`,
-`delete_change_set_if_it_exists`, `update_task_definition_with_api_keys`), and one property
-deleting a stack honours (`delete_resource_emptying_a_repository`), each proved necessary against
-stock moto in tests/deploy/test_checkers.py.
+`delete_change_set_if_it_exists`, `update_task_definition_with_api_keys`), one property deleting a
+stack honours (`delete_resource_emptying_a_repository`) and one default creating an ECS service
+takes (`create_service_at_cloudformations_default_count`), each proved necessary against stock moto
+in tests/deploy/test_checkers.py.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.parsing import ResourceMap
 from moto.core.utils import pascal_to_camelcase, remap_nested_keys
-from moto.ecs.models import TaskDefinition
+from moto.ecs.models import Service, TaskDefinition
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -46,6 +47,7 @@ _stock_delete_change_set = CloudFormationBackend.delete_change_set
 _stock_update_stack = CloudFormationBackend.update_stack
 _stock_update_task_definition = TaskDefinition.update_from_cloudformation_json
 _stock_delete_resource = ResourceMap._delete_resource
+_stock_create_service = Service.create_from_cloudformation_json
 
 
 def exports_in_use(backend: CloudFormationBackend, stack: Stack) -> dict[str, list[str]]:
@@ -263,6 +265,36 @@ def delete_resource_emptying_a_repository(
     _stock_delete_resource(resource_map, parsed_resource, resource_json)
 
 
+def create_service_at_cloudformations_default_count(
+    cls: type[Service],
+    resource_name: str,
+    cloudformation_json: Any,
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> Service:
+    """moto 5.2.5's CloudFormation create of an `AWS::ECS::Service`, but one without
+    `DesiredCount` (and not a daemon) starts at one task, as CloudFormation creates it.
+
+    The AWS::ECS::Service resource schema, DesiredCount: "For new services, if a desired count is
+    not specified, a default value of ``1`` is used." Stock moto creates it at 0, so a platform
+    service (its template sets no count: auto scaling owns it, container_constructs/
+    service_base.py) would wrongly verify as steady at 0/0 on the emulator;
+    tests/deploy/test_checkers.py proves that, so a moto upgrade shows up.
+    """
+    properties = cloudformation_json.get("Properties") or {}
+    if properties.get("DesiredCount") is None and properties.get("SchedulingStrategy") != "DAEMON":
+        properties = {**properties, "DesiredCount": 1}
+    created: Service = _stock_create_service(
+        resource_name,
+        {**cloudformation_json, "Properties": properties},
+        account_id,
+        region_name,
+        **kwargs,
+    )
+    return created
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", required=True)
@@ -278,6 +310,9 @@ def main(argv: list[str]) -> None:
         update_task_definition_with_api_keys
     )
     ResourceMap._delete_resource = delete_resource_emptying_a_repository  # type: ignore[method-assign,assignment]
+    Service.create_from_cloudformation_json = classmethod(  # type: ignore[method-assign,assignment]
+        create_service_at_cloudformations_default_count
+    )
     application = DomainDispatcherApplication(create_backend_app)
     application.debug = True  # type: ignore[attr-defined]  # as moto.server.main
     run_simple(
