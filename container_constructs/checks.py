@@ -39,7 +39,13 @@ def check_retention_days(days: int) -> int:
 
 
 def ipv4_network(cidr: str, *, example: str) -> ipaddress.IPv4Network:
-    """`cidr` as a network (host bits zero), or ValueError naming `example` of a valid one."""
+    """`cidr` as a network (host bits zero), or ValueError naming `example` of a valid one. A
+    bare address is refused too: the template would carry it as written, not as a CIDR."""
+    if "/" not in cidr:
+        raise ValueError(
+            f"'{cidr}' is not an IPv4 network in CIDR notation such as {example} (one address "
+            f"is {cidr}/32)"
+        )
     try:
         return ipaddress.IPv4Network(cidr, strict=True)
     except ValueError as error:

@@ -175,6 +175,10 @@ def test_retention_days_are_the_constructs_retentions() -> None:
 
 def test_ipv4_network() -> None:
     assert str(checks.ipv4_network("10.0.0.0/16", example="x")) == "10.0.0.0/16"
+    with pytest.raises(
+        ValueError, match=r"'203\.0\.113\.7' is not .* \(one address is 203\.0\.113\.7/32\)"
+    ):
+        checks.ipv4_network("203.0.113.7", example="203.0.113.0/24")
     with pytest.raises(ValueError, match=r"^'10.0.0.1/16' is not an IPv4 network in CIDR "):
         checks.ipv4_network("10.0.0.1/16", example="10.0.0.0/16")
 
