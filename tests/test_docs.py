@@ -16,7 +16,7 @@ from stacks import names
 from tests.helpers.assembly import Assembly
 from tests.helpers.make import help_targets
 from tools.docs import config_reference, diagram
-from tools.docs.markers import read_block, replace_block
+from tools.docs.markers import marked_blocks, read_block, replace_block, replace_marked_block
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -275,6 +275,20 @@ def test_replace_block_requires_the_markers() -> None:
     assert replace_block(text, "diagram", "new\n") == (
         "a\n<!-- diagram:start -->\nnew\n<!-- diagram:end -->\nb\n"
     )
+
+
+def test_a_marked_block_is_the_fenced_block_right_below_its_marker() -> None:
+    text = "a\n<!-- out: one -->\n```text\nold\n```\n\n<!-- out: two -->\n```\nx\n```\n"
+    assert marked_blocks(text, "out") == {"one": "old\n", "two": "x\n"}
+    assert replace_marked_block(text, "out", "one", "new\n").startswith(
+        "a\n<!-- out: one -->\n```text\nnew\n```\n\n<!-- out: two -->\n```\nx\n```\n"
+    )
+    with pytest.raises(ValueError, match="not right above a fenced block"):
+        marked_blocks("<!-- out: one -->\n\n```text\nold\n```\n", "out")
+    with pytest.raises(ValueError, match="marks two blocks"):
+        marked_blocks(text.replace("out: two", "out: one"), "out")
+    with pytest.raises(ValueError, match="no '<!-- out: three -->' block"):
+        replace_marked_block(text, "out", "three", "new\n")
 
 
 def test_performance_doc_quotes_the_latest_benchmark_table(repo_root: Path) -> None:

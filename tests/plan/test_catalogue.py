@@ -1,6 +1,8 @@
 """The catalogue of day-two changes (tests/plan/helpers/catalogue.py) through `make plan`'s
 planner: each change plans clean or is refused by exactly the rules it records, each refusal with
-its steps; the sequences recorded for refused changes plan clean deploy after deploy.
+its steps; the sequences recorded for refused changes plan clean deploy after deploy; and the
+plans docs/changing.md shows are these plans as `make plan` prints them (regenerate with
+`python -m tests.plan.helpers.doc_plans`).
 
 The plan's subject is the template diff, so the configs are synthesized in this process with the
 validation plugins off (cdk-nag and the deploy-time rules are tested on every shipped environment
@@ -11,25 +13,24 @@ Marked `integration` (make test-integration, CI).
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
+from dataclasses import dataclass
 
 import pytest
 
-from stacks import names
-from tests.plan.helpers.catalogue import CATALOGUE, Change, Overrides
-from tools.plan.assembly import read_assembly
-from tools.plan.model import Plan, StackStatus, State
-from tools.plan.planner import Request, make_plans, state_after
-from tools.plan.references import importers_of
+from tests.plan.helpers.catalogue import CATALOGUE, Change
+from tests.plan.helpers.catalogue_plans import (
+    Synths,
+    change_request,
+    sequence_requests,
+    validations_off,
+)
+from tests.plan.helpers.doc_plans import COMMAND, block, shown
+from tests.plan.helpers.doc_tables import DOC
+from tools.plan.model import Plan, StackStatus
+from tools.plan.planner import make_plans
 
 pytestmark = pytest.mark.integration
-# The day the entries are planned, as `make plan` plans them (its date-dependent rules); the
-# synths date the EKS version checks the same way (tests/helpers/apps.py).
-TODAY = datetime.now(UTC).date()
 
 # What issue 25 asks the catalogue to hold, by entry id.
 REQUIRED = (
@@ -59,28 +60,6 @@ REQUIRED = (
 )
 
 
-@dataclass
-class Synths:
-    """Each distinct (environment, overrides) synthesized once, validation plugins off."""
-
-    root: Path
-    states: dict[str, State] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    def state(self, environment: str, overrides: Overrides) -> State:
-        from tests.helpers.apps import synth_environment
-
-        key = json.dumps([environment, overrides], sort_keys=True)
-        if key not in self.states:
-            started = time.monotonic()
-            outdir = synth_environment(
-                environment, self.root / str(len(self.states)), overrides or None
-            )
-            self.seconds += time.monotonic() - started
-            self.states[key] = read_assembly(outdir)
-        return self.states[key]
-
-
 @dataclass(frozen=True)
 class Planned:
     plans: dict[str, Plan]  # change id -> its plan
@@ -93,57 +72,12 @@ class Planned:
     plan_seconds: float
 
 
-def _sequence_requests(
-    change: Change, synths: Synths
-) -> tuple[list[Request], list[tuple[str, list[str]]]]:
-    """Each step of `change`'s sequence planned against the state the step before left, and the
-    destroys CloudFormation would refuse: a stack whose exports a stack still deployed imports
-    ("You can't delete a stack if another stack references one of its outputs", AWS,
-    Fn::ImportValue)."""
-    env = change.environment
-    deployed = dict(synths.state(env, change.before))
-    requests = []
-    refused = []
-    for number, step in enumerate(change.sequence, start=1):
-        # One `cdk destroy` of the step's stacks: the CLI deletes importers before producers.
-        gone = {name: deployed.pop(name) for name in (names.stack_id(env, u) for u in step.destroy)}
-        for name, stack in gone.items():
-            users = importers_of(deployed, stack)
-            if users:
-                refused.append((name, users))
-        request = Request(
-            env,
-            deployed,
-            synths.state(env, step.overrides),
-            f"{change.id} step {number}",
-            stacks=[names.stack_id(env, unit) for unit in step.stacks] if step.stacks else None,
-            accept=step.accept,
-            today=TODAY,
-        )
-        requests.append(request)
-        deployed = state_after(request)
-    return requests, refused
-
-
 @pytest.fixture(scope="module")
 def planned(tmp_path_factory: pytest.TempPathFactory) -> Planned:
-    import stacks.platform
-
     synths = Synths(tmp_path_factory.mktemp("catalogue"))
-    with pytest.MonkeyPatch.context() as patch:
-        # The plan reads templates; the validation plugins do not change them.
-        patch.setattr(stacks.platform, "add_validations", lambda *args, **kwargs: None)
-        requests = {
-            change.id: Request(
-                change.environment,
-                synths.state(change.environment, change.before),
-                synths.state(change.environment, change.after),
-                f"catalogue: {change.id}",
-                today=TODAY,
-            )
-            for change in CATALOGUE
-        }
-        sequenced = {change.id: _sequence_requests(change, synths) for change in CATALOGUE}
+    with validations_off():
+        requests = {change.id: change_request(change, synths) for change in CATALOGUE}
+        sequenced = {change.id: sequence_requests(change, synths) for change in CATALOGUE}
     steps = {key: requests for key, (requests, _) in sequenced.items()}
     everything = list(requests.values()) + [r for rs in steps.values() for r in rs]
     started = time.monotonic()
@@ -200,6 +134,15 @@ def test_each_recorded_sequence_deploys_clean_step_by_step(
         assert set(plan.rules) <= set(step.accept)
     assert planned.refused_destroys[change.id] == []
     assert change.sequence[-1].overrides == change.after
+
+
+@pytest.mark.parametrize("change_id", list(shown(DOC.read_text(encoding="utf-8"))))
+def test_the_plans_docs_changing_shows_are_current(change_id: str, planned: Planned) -> None:
+    """Each plan docs/changing.md shows is the change's plan today, as `make plan` prints it."""
+    text = shown(DOC.read_text(encoding="utf-8"))[change_id]
+    assert text == block(planned.plans[change_id]), (
+        f"docs/changing.md's plan of {change_id} is stale: run `{COMMAND}`"
+    )
 
 
 def test_every_refused_change_has_a_way_out() -> None:

@@ -40,3 +40,40 @@ def write_generated(
             replace_block(readme.read_text(encoding="utf-8"), name, block), encoding="utf-8"
         )
     print(f"wrote {output}" + (f" and the {what} block of {readme}" if readme else ""))
+
+
+# A fenced code block from its opening fence (with its info string) to its closing one.
+_FENCED = re.compile(r"```[\w-]*\n(.*?)^```$", flags=re.MULTILINE | re.DOTALL)
+
+
+def _marker_lines(kind: str) -> re.Pattern[str]:
+    return re.compile(rf"^<!-- {re.escape(kind)}: (?P<name>[\w.-]+) -->\n", flags=re.MULTILINE)
+
+
+def marked_blocks(text: str, kind: str) -> dict[str, str]:
+    """The fenced code block right below each `<!-- kind: NAME -->` line, by NAME, in order: the
+    block's body, without its fences. A marker with no block right below it, or a name marked
+    twice, is an error."""
+    blocks: dict[str, str] = {}
+    for marker in _marker_lines(kind).finditer(text):
+        name = marker.group("name")
+        block = _FENCED.match(text, marker.end())
+        if block is None:
+            raise ValueError(f"'<!-- {kind}: {name} -->' is not right above a fenced block")
+        if name in blocks:
+            raise ValueError(f"'<!-- {kind}: {name} -->' marks two blocks")
+        blocks[name] = block.group(1)
+    return blocks
+
+
+def replace_marked_block(text: str, kind: str, name: str, content: str) -> str:
+    """`text` with the body of the fenced block below `<!-- kind: name -->` replaced by `content`
+    (which must end with a newline); the fences and their info string stay."""
+    marked_blocks(text, kind)  # fail loudly on a marker without its block
+    pattern = re.compile(
+        rf"^(<!-- {re.escape(kind)}: {re.escape(name)} -->\n```[\w-]*\n).*?^```$",
+        flags=re.MULTILINE | re.DOTALL,
+    )
+    if pattern.search(text) is None:
+        raise ValueError(f"no '<!-- {kind}: {name} -->' block found")
+    return pattern.sub(lambda match: f"{match.group(1)}{content}```", text, count=1)

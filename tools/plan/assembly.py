@@ -44,6 +44,11 @@ def read_assembly(outdir: Path) -> dict[str, StackTemplate]:
     return stacks
 
 
+def assembly_description(path: Path | str) -> str:
+    """A base read from the assembly directory `path` (`--base DIR`), as the plan names it."""
+    return f"the assembly in {path}"
+
+
 def recorded_base(environment: str, build: Path = BUILD) -> tuple[State, str]:
     """What the last successful `make deploy`s of `environment` deployed: each recorded stack from
     the copy of the assembly it was deployed from (tools/deploy/deployed_stacks.py). Empty on a

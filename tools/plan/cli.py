@@ -31,7 +31,7 @@ from pathlib import Path
 from tools.account.session import AccountError, default_session, one_line_errors
 from tools.deploy.deployed_stacks import BUILD, RecordError, assembly_regions
 from tools.plan.account_orphans import account_orphans
-from tools.plan.assembly import AssemblyError, read_assembly, recorded_base
+from tools.plan.assembly import AssemblyError, assembly_description, read_assembly, recorded_base
 from tools.plan.deployed import DEPLOYED, deployed_base
 from tools.plan.engine import EngineError
 from tools.plan.gitbase import GitBaseError, synth_at_ref, temporary_workdir
@@ -105,7 +105,7 @@ def _plan(args: argparse.Namespace) -> Plan:
     elif args.base == DEPLOYED:
         base, described, found = _deployed(app, args.assembly)
     elif (Path(args.base) / "manifest.json").exists():
-        base, described = read_assembly(Path(args.base)), f"the assembly in {args.base}"
+        base, described = read_assembly(Path(args.base)), assembly_description(args.base)
     else:
         overrides = [Path(name) for name in args.overrides.split(",") if name]
         with temporary_workdir() as work:

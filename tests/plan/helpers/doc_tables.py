@@ -1,5 +1,6 @@
 """Regenerate the two generated tables of docs/changing.md (the plan's rules and the catalogue of
-day-two changes): `python -m tests.plan.helpers.doc_tables`. tests/plan/test_docs.py checks them."""
+day-two changes): `python -m tests.plan.helpers.doc_tables`. tests/plan/test_docs.py checks them.
+(The plans the page shows: tests/plan/helpers/doc_plans.py.)"""
 
 from __future__ import annotations
 
