@@ -13,30 +13,14 @@ Scaling API Reference, RegisterScalableTarget).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from .containers import SERVICE
 from .rule import EnvironmentFacts, Rule
-from .template import Resource, referenced_id
+from .template import Resource, references_within
 
 SCALABLE_TARGET = "AWS::ApplicationAutoScaling::ScalableTarget"
 ECS_SERVICE_DIMENSION = "ecs:service:DesiredCount"
-
-
-def _references(value: Any) -> set[str]:
-    """Every logical id a `Ref` or `Fn::GetAtt` anywhere inside `value` points at."""
-    found: set[str] = set()
-    if isinstance(value, Mapping):
-        target = referenced_id(value)
-        if target is not None:
-            found.add(target)
-        for item in value.values():
-            found |= _references(item)
-    elif isinstance(value, list):
-        for item in value:
-            found |= _references(item)
-    return found
 
 
 def scaled_services(resource: Resource) -> set[str]:
@@ -46,7 +30,7 @@ def scaled_services(resource: Resource) -> set[str]:
         service
         for target in resource.siblings(SCALABLE_TARGET)
         if target.properties.get("ScalableDimension") == ECS_SERVICE_DIMENSION
-        for service in _references(target.properties.get("ResourceId"))
+        for service in references_within(target.properties.get("ResourceId"))
     }
 
 

@@ -72,6 +72,22 @@ def referenced_id(value: Any) -> str | None:
     return None
 
 
+def references_within(value: Any) -> set[str]:
+    """Every logical id a `Ref` or `Fn::GetAtt` anywhere inside `value` points at (e.g. in an
+    `Fn::Join`)."""
+    found: set[str] = set()
+    if isinstance(value, Mapping):
+        target = referenced_id(value)
+        if target is not None:
+            found.add(target)
+        for item in value.values():
+            found |= references_within(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= references_within(item)
+    return found
+
+
 def as_list(value: Any) -> list[Any]:
     """A list as is, None as [], anything else as a one-item list."""
     if value is None:
