@@ -81,7 +81,10 @@ class Ec2ClusterConfig(ClusterConfig):
 
     machine_image: Literal["al2023", "bottlerocket"] = Field(
         default=defaults.MACHINE_IMAGE,
-        description="ECS-optimized Amazon Linux 2023 or Bottlerocket.",
+        description=(
+            "ECS-optimized Amazon Linux 2023 or Bottlerocket (whose ECS agent cannot mount the "
+            "services' encrypted EFS volumes)."
+        ),
     )
     machine_image_version: str | None = Field(
         default=None,
@@ -191,6 +194,29 @@ class Ec2ClusterConfig(ClusterConfig):
                 raise ValueError(
                     f"services.{service.name}.ephemeral_storage_gib: a Fargate setting; EC2 tasks "
                     "use the instances' volume (ecs.ec2.root_volume_gib); allowed: unset"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _efs_on_its_machine_image(self) -> Ec2ClusterConfig:
+        """A service's EFS volume is mounted with TLS and IAM authorization
+        (container_constructs/efs_storage.py), which needs the container instance's
+        `ecs.capability.efsAuth`. Bottlerocket's ECS agent is built without it (the patch
+        packages/ecs-agent/0002-bottlerocket-remove-unsupported-capabilities.patch of
+        bottlerocket-os/bottlerocket-core-kit comments out the EFS volume plugin capabilities,
+        read at a10182f, 2024-10-24; the Amazon ECS Developer Guide's Bottlerocket page lists
+        "Amazon EFS in encrypted mode" as unsupported): ECS places no such task on it ("missing an
+        attribute required by your task"), and moving the cluster to Bottlerocket drains every
+        instance the service runs on."""
+        if self.machine_image != "bottlerocket":
+            return self
+        for service in self.services.values():
+            if service.efs is not None:
+                raise ValueError(
+                    f"services.{service.name}.efs: Bottlerocket's ECS agent cannot mount an "
+                    "encrypted, IAM-authorized EFS volume (no ecs.capability.efsAuth), so ECS "
+                    "would place none of its tasks; allowed: machine_image al2023 for this "
+                    "cluster, or the service on Fargate"
                 )
         return self
 

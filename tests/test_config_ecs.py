@@ -76,6 +76,15 @@ def test_sandbox_favours_spot_and_production_is_on_demand_and_ha() -> None:
             "service's template sets no task count",
         ),
         (
+            _sandbox_with(
+                "ec2",
+                machine_image="bottlerocket",
+                services=[_service(user="101", efs={"path": "/data"})],
+            ),
+            "ecs.ec2.services.web.efs: Bottlerocket's ECS agent cannot mount an encrypted, "
+            "IAM-authorized EFS volume",
+        ),
+        (
             _sandbox_with("ec2", instance_types=["t3.small", "huge"]),
             "ecs.ec2.instance_types: 'huge' is not an EC2 instance type",
         ),
