@@ -108,6 +108,8 @@ class TaskProps:
         exceptions: explicit exceptions to the hardening. Default: none.
         efs_path: where the app mounts persistent storage on EFS (`add_efs_storage`, added by
             the kind once its tasks' security group exists), or None. Default: None.
+        efs_owner: the numeric uid[:gid] of the EFS access point (every file operation's, and
+            its directory's owner). Default: None (`user`).
         enable_execute_command: allow ECS Exec; adds the volumes its agent needs under the
             read-only root (which AWS does not support, see README). Default: True.
         log_retention: application log retention. Default: one month.
@@ -140,6 +142,7 @@ class TaskProps:
     depends_on: Mapping[str, ecs.ContainerDependencyCondition] = field(default_factory=dict)
     exceptions: HardeningExceptions = field(default_factory=HardeningExceptions)
     efs_path: str | None = None
+    efs_owner: str | None = None
     enable_execute_command: bool = defaults.ENABLE_EXECUTE_COMMAND
     log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION
     log_encryption_key: kms.IKey | None = None

@@ -17,6 +17,7 @@ from container_constructs.checks import (
     HEALTH_CHECK_RETRIES_RANGE,
     HEALTH_CHECK_START_PERIOD_RANGE,
     HEALTH_CHECK_TIMEOUT_RANGE,
+    NUMERIC_USER,
     UNPRIVILEGED_PORTS,
     reason_problem,
     runs_as_root,
@@ -113,6 +114,15 @@ class EfsConfig(Section):
     retained and backed up where the environment keeps stateful resources."""
 
     path: str = Field(description="Where the app sees the file system, e.g. /data.")
+    owner: str | None = Field(
+        default=None,
+        description=(
+            "The numeric uid[:gid] the access point makes every file operation of the app's, "
+            "and its directory's owner; default: the service's `user`. EFS creates the "
+            "directory once: when changing `user`, set this to the deployed owner to keep "
+            "reading and writing it."
+        ),
+    )
 
     @field_validator("path")
     @classmethod
@@ -120,6 +130,15 @@ class EfsConfig(Section):
         if not value.startswith("/") or value == "/" or value.endswith("/"):
             raise ValueError(
                 f"'{value}' must be an absolute path other than '/', without a trailing '/'"
+            )
+        return value
+
+    @field_validator("owner")
+    @classmethod
+    def _numeric_owner(cls, value: str | None) -> str | None:
+        if value is not None and (not NUMERIC_USER.match(value) or runs_as_root(value)):
+            raise ValueError(
+                f"'{value}' is not a numeric non-root uid[:gid] such as 101 or 1000:1000"
             )
         return value
 

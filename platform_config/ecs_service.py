@@ -281,10 +281,11 @@ class ServiceConfig(Section):
         """WebService's volume-permissions init container chowns the writable_paths volumes to
         `user` in an image without the app's passwd entries, so the user must be numeric; so
         must an EFS access point's POSIX user."""
-        if (self.writable_paths or self.efs is not None) and not NUMERIC_USER.match(self.user):
+        efs_owned_by_user = self.efs is not None and self.efs.owner is None
+        if (self.writable_paths or efs_owned_by_user) and not NUMERIC_USER.match(self.user):
             why = (
-                "the EFS access point's POSIX user is it"
-                if self.efs is not None
+                "the EFS access point's POSIX user is it, unless efs.owner is set"
+                if efs_owned_by_user
                 else "an init container chowns the writable_paths volumes to it"
             )
             raise ValueError(

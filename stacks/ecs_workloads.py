@@ -238,6 +238,7 @@ def task_kwargs(
             writable_root_filesystem=exceptions.writable_root_filesystem,
         ),
         "efs_path": service.efs.path if service.efs is not None else None,
+        "efs_owner": service.efs.owner if service.efs is not None else None,
         "enable_execute_command": service.enable_execute_command,
         "log_retention": retention_days(service.log_retention_days),
         "log_encryption_key": cluster.log_key,

@@ -219,7 +219,11 @@ def test_exceptions_let_a_service_run_as_root_on_a_privileged_port_with_a_writab
         (
             [_web(efs={"path": "/data"}, user="app", writable_paths=[])],
             "user: 'app' must be a numeric uid[:gid] such as 101 or 1000:1000 (the EFS access "
-            "point's POSIX user is it)",
+            "point's POSIX user is it, unless efs.owner is set)",
+        ),
+        (
+            [_web(efs={"path": "/data", "owner": "0"})],
+            "ecs.fargate.services.web.efs.owner: '0' is not a numeric non-root uid[:gid]",
         ),
         # sidecars
         ([_web(sidecars=[{"name": "app", "preset": "firelens"}])], "'app' is not a sidecar name"),

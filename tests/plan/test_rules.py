@@ -361,6 +361,14 @@ def test_auto_mode_turned_off_says_what_eks_terminates_and_deletes(plans: dict[s
     assert refusal.acceptable
 
 
+def test_an_efs_owner_change_names_the_deployed_owner_to_keep(plans: dict[str, Plan]) -> None:
+    (refusal,) = plans["efs access point as another user"].refusals
+    assert refusal.subject == "AccessPoint"
+    assert "is replaced as user 65532 on /data, which EFS created owned by 101" in refusal.reason
+    assert 'set the service\'s `efs.owner` to "101"' in refusal.steps[0]
+    assert refusal.acceptable
+
+
 def test_a_node_group_upgraded_with_other_settings_names_them(plans: dict[str, Plan]) -> None:
     """The refusal names what changes beside the version: a setting of the group itself, or a
     new version of its launch template (the group's own text unchanged)."""

@@ -214,6 +214,29 @@ def _upgraded(version: str, *, labels: str = "a", disk: int = 20) -> State:
     )
 
 
+def _efs(user: str, *, file_system: str = "Fs", root: str = "/data") -> State:
+    """Stack `svc`: a retained file system `file_system` and the platform's access point on it,
+    as `user` on `root` (mode 750, created owned by `user`)."""
+    access_point = {
+        "Type": "AWS::EFS::AccessPoint",
+        "Properties": {
+            "FileSystemId": ref(file_system),
+            "PosixUser": {"Uid": user, "Gid": user},
+            "RootDirectory": {
+                "Path": root,
+                "CreationInfo": {"OwnerUid": user, "OwnerGid": user, "Permissions": "750"},
+            },
+        },
+    }
+    file_system_resource = {
+        "Type": "AWS::EFS::FileSystem",
+        "Properties": {"Encrypted": True},
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+    }
+    return state(stack("svc", {file_system: file_system_resource, "AccessPoint": access_point}))
+
+
 def _zoned_cluster(*subnets: str) -> State:
     """Stack `eks`: subnets A and B in r-1a, C in r-1b, D in r-1c, and a cluster on `subnets`."""
     cluster = eks_cluster("1.36")
@@ -665,6 +688,19 @@ RULE_CASES: dict[str, Case] = {
         _auto_mode(True), _auto_mode(False, name="cp-test-2", nodes=True), ()
     ),
     "auto mode cluster removed": Case(_auto_mode(True), state(stack("eks", {"T": topic()})), ()),
+    # efs-access-point-owner
+    "efs access point as another user": Case(
+        _efs("101"), _efs("65532"), ("efs-access-point-owner",)
+    ),
+    "efs access point as another user on another directory": Case(
+        _efs("101"), _efs("65532", root="/data2"), ()
+    ),
+    "efs access point as the same user": Case(_efs("101"), _efs("101"), ()),
+    # A new file system (another logical id) is another directory; the old one is retained
+    # (stateful-retained's business).
+    "efs access point as another user on a new file system": Case(
+        _efs("101"), _efs("65532", file_system="Fs2"), ("stateful-retained",)
+    ),
     # eks-node-group-version-alone
     "node group upgraded with its labels": Case(
         _upgraded("1.35"), _upgraded("1.36", labels="b"), ("eks-node-group-version-alone",)

@@ -279,6 +279,22 @@ CATALOGUE: tuple[Change, ...] = (
         },
     ),
     Change(
+        "service-user-with-efs",
+        "the user of a service with EFS storage (101 -> 65532)",
+        before=fargate(service("sample", 1, "/*", efs={"path": "/data"})),
+        after=fargate(service("sample", 1, "/*", user="65532", efs={"path": "/data"})),
+        # The access point is replaced as the new user on /data, which EFS created owned by 101.
+        refused=("efs-access-point-owner",),
+    ),
+    Change(
+        "service-user-with-efs-owner",
+        "the user of a service with EFS storage, its access point kept as the deployed owner",
+        before=fargate(service("sample", 1, "/*", efs={"path": "/data"})),
+        after=fargate(
+            service("sample", 1, "/*", user="65532", efs={"path": "/data", "owner": "101"})
+        ),
+    ),
+    Change(
         "service-priority",
         "a service's route priority changed within its stack's block",
         before=TWO_SERVICES,

@@ -12,6 +12,7 @@ from types import ModuleType
 
 from tools.plan.model import Refusal
 from tools.plan.rules import (
+    efs_owner,
     eks_addon_version,
     eks_auto_mode,
     eks_cluster_zones,
@@ -33,6 +34,7 @@ RULES: tuple[ModuleType, ...] = (
     fixed_name,
     unique_key,
     stateful_retained,
+    efs_owner,
     image_source,
     subnet_cidr,
     kubernetes_version,
