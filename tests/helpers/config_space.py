@@ -325,6 +325,8 @@ def container_settings(
     numeric = checks.NUMERIC_USER.match(user) is not None
     if numeric and "/data" not in writable_paths and draw(st.integers(0, 4)) == 0:
         drawn["efs"] = {"path": "/data"}
+        if draw(st.integers(0, 2)) == 0:
+            drawn["efs"]["owner"] = "1000:1000"  # the access point apart from `user`
     presets = ["otel-collector", "firelens"] if root else ["otel-collector"]
     sidecars: list[Raw] = []
     for preset in draw(st.lists(st.sampled_from(presets), max_size=1)):
@@ -637,9 +639,15 @@ def ec2_clusters(
     )
     maximum = draw(st.integers(2, 12))
     common = draw(cluster_common(region, account))
+    machine_image = draw(st.sampled_from(_literal(Ec2ClusterConfig, "machine_image")))
+    services = draw(cluster_services("ec2", common, region, account, repositories, root))
+    if machine_image == "bottlerocket":  # its ECS agent cannot mount the services' EFS volumes
+        for service in services.values():
+            if isinstance(service, dict):
+                service.pop("efs", None)
     return {
         **common,
-        "machine_image": draw(st.sampled_from(_literal(Ec2ClusterConfig, "machine_image"))),
+        "machine_image": machine_image,
         "instance_types": types,
         "min_instances": draw(st.integers(0, maximum)),
         "max_instances": maximum,
@@ -648,7 +656,7 @@ def ec2_clusters(
         "on_demand_base_capacity": draw(st.integers(0, maximum)) if spot else 0,
         "managed_termination_protection": draw(st.booleans()),
         "root_volume_gib": draw(st.integers(30, 100)),
-        "services": draw(cluster_services("ec2", common, region, account, repositories, root)),
+        "services": services,
     }
 
 
