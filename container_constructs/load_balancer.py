@@ -45,7 +45,10 @@ class SharedLoadBalancerProps:
             policy), with a permanent HTTP->HTTPS redirect on 80 unless `http_redirect` is off.
             Default: None, plain HTTP on 80.
         additional_certificate_arns: more ACM certificates for the HTTPS listener (SNI); only
-            with `certificate_arn`. Default: none.
+            with `certificate_arn`. Literal ARNs, each once: each is attached by a
+            ListenerCertificate of its own whose construct id is the certificate's
+            (`additional_certificate_id`), so adding, removing or reordering certificates only
+            adds or deletes the resources of those that come or go. Default: none.
         http_redirect: with `certificate_arn`, a second listener on 80 redirecting to HTTPS.
             It is created after the listener has moved to 443 (turning HTTPS on is one deploy);
             turning HTTPS off while it exists is two deploys: first without it, then without the
@@ -125,6 +128,7 @@ class SharedLoadBalancer(Construct):
             )
         if props.additional_certificate_arns and props.certificate_arn is None:
             raise ValueError("SharedLoadBalancer: additional_certificate_arns need certificate_arn")
+        _check_additional_certificates(props.additional_certificate_arns)
         if not props.http_redirect and props.certificate_arn is None:
             raise ValueError("SharedLoadBalancer: http_redirect off needs certificate_arn")
         if len(set(props.listener_ids)) != 2:
@@ -223,13 +227,13 @@ class SharedLoadBalancer(Construct):
                 default_action=not_found,
                 open=False,
             )
-            if props.additional_certificate_arns:
-                self.listener.add_certificates(
-                    "Additional",
-                    [
-                        elbv2.ListenerCertificate.from_arn(arn)
-                        for arn in props.additional_certificate_arns
-                    ],
+            for arn in props.additional_certificate_arns:
+                # Not `listener.add_certificates`, which names them by their place in the list.
+                elbv2.ApplicationListenerCertificate(
+                    self.listener,
+                    additional_certificate_id(arn),
+                    listener=self.listener,
+                    certificates=[elbv2.ListenerCertificate.from_arn(arn)],
                 )
             if redirect:
                 self.redirect_listener = self.load_balancer.add_listener(
@@ -246,8 +250,11 @@ class SharedLoadBalancer(Construct):
                 # on a port ("DuplicateListener", CreateListener and ModifyListener in the
                 # Elastic Load Balancing API reference,
                 # https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyListener.html,
-                # read 2026-12-03).
-                self.redirect_listener.node.add_dependency(self.listener)
+                # read 2026-12-03). On the listener's resource only, not on its additional
+                # certificates (its children): adding or removing one leaves this listener as is.
+                serving = self.listener.node.default_child
+                assert serving is not None
+                self.redirect_listener.node.add_dependency(serving)
             self.scheme: Scheme = "https"
         else:
             self.listener = self.load_balancer.add_listener(
@@ -270,6 +277,43 @@ class SharedLoadBalancer(Construct):
             dns_name=self.load_balancer.load_balancer_dns_name,
             test_listener=self.test_listener,
         )
+
+
+def additional_certificate_id(certificate_arn: str) -> str:
+    """The construct id of the ListenerCertificate that attaches `certificate_arn` to the HTTPS
+    listener: `Certificate-` and the certificate's own id, the last part of its ARN (an ACM
+    certificate's ID, an IAM server certificate's name), unique in the account and region as the
+    listener's certificates are. Keyed by the certificate rather than by its place in the list,
+    as aws-cdk-lib's `add_certificates` names them (`<id>1`, `<id>2`, ...): with places, dropping
+    the first of two certificates updates the first resource to the second certificate and
+    deletes the second resource, and CloudFormation's update of a ListenerCertificate removes
+    certificates it should keep ("ListenerCertificate updates remove existing listener
+    certificates", aws-cloudformation/cloudformation-coverage-roadmap#865, open) while the delete
+    removes its certificate by ARN, whoever else claims it: the listener ends without the
+    certificate the stack says it has. Keyed, a certificate's resource is only ever created or
+    deleted with it. What still detaches one (the move of resources deployed with places to these
+    ids) the plan refuses: tools/plan/rules/listener_certificate.py."""
+    return "Certificate-" + certificate_arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+
+
+def _check_additional_certificates(arns: Sequence[str]) -> None:
+    """Refuse an additional certificate given as a token (its resource is named after its ARN,
+    which a token does not tell at synth) or listed twice (as another ARN with the same id)."""
+    seen: dict[str, str] = {}
+    for arn in arns:
+        if Token.is_unresolved(arn):
+            raise ValueError(
+                "SharedLoadBalancer: additional_certificate_arns must be literal ARNs (each "
+                "certificate's resource is named after its ARN), got a token"
+            )
+        key = additional_certificate_id(arn)
+        if key in seen:
+            raise ValueError(
+                f"SharedLoadBalancer: additional_certificate_arns lists certificate {arn} "
+                + ("twice" if seen[key] == arn else f"and {seen[key]}, of the same id")
+                + "; allowed: each certificate once"
+            )
+        seen[key] = arn
 
 
 def _add_test_listener(

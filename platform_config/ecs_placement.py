@@ -158,8 +158,12 @@ class LoadBalancerConfig(Section):
     @classmethod
     def _acm_arns(cls, value: list[str]) -> list[str]:
         ACM_CERTIFICATE_ARN_FORMAT.check_each(value)
-        if len(set(value)) != len(value):
-            raise ValueError("each certificate may appear once")
+        twice = sorted({arn for arn in value if value.count(arn) > 1})
+        if twice:
+            raise ValueError(
+                f"{', '.join(repr(arn) for arn in twice)} listed more than once; allowed: each "
+                "certificate once (each is attached by a resource named after it)"
+            )
         return value
 
     @model_validator(mode="after")

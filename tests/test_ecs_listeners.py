@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import pytest
-from aws_cdk import CfnElement, Environment, Stack
+from aws_cdk import CfnElement, Environment, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from constructs import Construct
@@ -26,11 +26,15 @@ from container_constructs.load_balancer import (
     LISTENER_IDS,
     SharedLoadBalancer,
     SharedLoadBalancerProps,
+    additional_certificate_id,
 )
 from tests.helpers.apps import project_app
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
+# Two more certificates (A, B) for SNI.
+MORE = tuple(CERTIFICATE.replace("0f0e0d0c", prefix) for prefix in ("0a0a0a0a", "0b0b0b0b"))
 LISTENER = "AWS::ElasticLoadBalancingV2::Listener"
+LISTENER_CERTIFICATE = "AWS::ElasticLoadBalancingV2::ListenerCertificate"
 RULE = "AWS::ElasticLoadBalancingV2::ListenerRule"
 TEST_PORTS = {
     "http": defaults.TEST_LISTENER_PORT_HTTP,
@@ -123,11 +127,60 @@ def test_an_alb_deployed_with_https_first_keeps_its_listener_ids() -> None:
     assert (balancer.listener.node.id, balancer.redirect_listener.node.id) == ("Https", "Http")
 
 
+def _attached(*arns: str) -> dict[str, str]:
+    """Logical id -> certificate of each ListenerCertificate of an HTTPS ALB with `arns` more
+    certificates, each checked to be one certificate on the services' listener."""
+    template, balancer = _balancer(certificate_arn=CERTIFICATE, additional_certificate_arns=arns)
+    found = {}
+    for logical_id, resource in _of_type(template, LISTENER_CERTIFICATE).items():
+        properties = resource["Properties"]
+        assert properties["ListenerArn"] == {"Ref": _listener_id(balancer, balancer.listener)}
+        (certificate,) = [c["CertificateArn"] for c in properties["Certificates"]]
+        found[logical_id] = certificate
+    return found
+
+
+def test_additional_certificates_are_keyed_by_the_certificate_not_its_place() -> None:
+    """Dropping the first of two certificates or reordering them leaves the other's resource as
+    it was (not updated to another certificate): each resource is named after its certificate."""
+    a, b = MORE
+    both = _attached(a, b)
+    assert sorted(both.values()) == sorted(MORE)
+    assert _attached(b, a) == both
+    assert _attached(b) == {k: v for k, v in both.items() if v == b}
+    assert additional_certificate_id(a) == "Certificate-0a0a0a0a-1111-2222-3333-444455556666"
+    (b_id,) = (k for k, v in both.items() if v == b)
+    assert b_id.startswith("SharedLoadBalancerHttpCertificate0b0b0b0b111122223333444455556666")
+    # The redirect listener follows the listener's resource only: certificates leave it as is.
+    template, balancer = _balancer(certificate_arn=CERTIFICATE, additional_certificate_arns=MORE)
+    assert balancer.redirect_listener is not None
+    redirect = template["Resources"][_listener_id(balancer, balancer.redirect_listener)]
+    assert redirect["DependsOn"] == [_listener_id(balancer, balancer.listener)]
+
+
 @pytest.mark.parametrize(
     ("props", "message"),
     [
         ({"http_redirect": False}, "http_redirect off needs certificate_arn"),
         ({"listener_ids": ("Http", "Http")}, "listener_ids must differ"),
+        (
+            {"certificate_arn": CERTIFICATE, "additional_certificate_arns": [MORE[0], MORE[0]]},
+            f"lists certificate {MORE[0]} twice; allowed: each certificate once",
+        ),
+        (
+            {
+                "certificate_arn": CERTIFICATE,
+                "additional_certificate_arns": [MORE[0], MORE[0].replace("us-east-1", "eu-west-1")],
+            },
+            "of the same id; allowed: each certificate once",
+        ),
+        (
+            {
+                "certificate_arn": CERTIFICATE,
+                "additional_certificate_arns": [Token.as_string({"Ref": "Certificate"})],
+            },
+            "must be literal ARNs",
+        ),
     ],
 )
 def test_load_balancer_rejects_bad_listener_props(props: dict[str, Any], message: str) -> None:

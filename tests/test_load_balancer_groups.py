@@ -217,6 +217,13 @@ def test_certificate_quota_and_rules() -> None:
     assert "ecs.fargate.load_balancer.additional_certificate_arns: needs certificate_arn" in message
     message = _error(_fargate(load_balancer={**group, "additional_certificate_arns": ["x"]}))
     assert "'x': not an ACM certificate ARN; allowed: arn:PARTITION:acm:" in message
+    twice = {**group, "additional_certificate_arns": [arns[1], arns[0], arns[1]]}
+    message = _error(_fargate(load_balancer=twice))
+    assert (
+        f"Invalid configuration for environment 'sandbox':\n"
+        f"  - ecs.fargate.load_balancer.additional_certificate_arns: '{arns[1]}' listed more "
+        "than once; allowed: each certificate once"
+    ) in message
 
 
 def test_region_quota_on_albs() -> None:

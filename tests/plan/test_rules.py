@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.plan.helpers.cases import E1, RULE_CASES
+from tests.plan.helpers.cases import CERTIFICATE_A, CERTIFICATE_B, E1, RULE_CASES
 from tests.plan.helpers.templates import addon, eks_cluster, stack, state, topic
 from tools.plan.model import Plan, Refusal, StackTemplate
 
@@ -379,6 +379,59 @@ def test_a_node_group_upgraded_with_other_settings_names_them(plans: dict[str, P
     (template,) = plans["node group upgraded with a new launch template version"].refusals
     assert "LaunchTemplate (a new version of its launch template)" in template.reason
     assert "Deploy the version change alone first" in template.steps[0]
+
+
+def test_a_detached_certificate_names_its_listener_what_keeps_it_and_the_reattach(
+    plans: dict[str, Plan],
+) -> None:
+    """The refusal names the listener, each certificate the deploy takes off it, the resource
+    that lets go of it and what still attaches it; its steps are the accept and, right after,
+    the exact commands that find the listener's ARN and attach each certificate again. A
+    certificate nothing keeps (A, retired) is not named."""
+    (refusal,) = plans["certificates by place: the first of two dropped"].refusals
+    assert refusal.subject == "Http"
+    assert refusal.reason.startswith(
+        "listener Http in lb loses certificates its template still attaches to it: "
+        f"{CERTIFICATE_B} (Additional2 is deleted; Additional1 still attaches it). "
+    )
+    assert "can remove its certificates from the listener by ARN (RemoveListenerCertificates" in (
+        refusal.reason
+    )
+    assert refusal.reason.endswith(
+        "get the listener's default certificate: a TLS hostname mismatch"
+    )
+    assert refusal.steps[1].endswith("`make deploy PLAN_ACCEPT=listener-certificate-detached`.")
+    assert refusal.steps[2].startswith(
+        "Right after it, attach them again: `LISTENER=$(aws cloudformation "
+        "describe-stack-resource --stack-name lb --logical-resource-id Http --query "
+        "StackResourceDetail.PhysicalResourceId --output text)`"
+    )
+    assert (
+        '`aws elbv2 add-listener-certificates --listener-arn "$LISTENER" --certificates '
+        f"CertificateArn={CERTIFICATE_B}` (one certificate per call" in refusal.steps[2]
+    )
+    assert (
+        "until then, clients asking for their host names get the listener's default"
+        in (refusal.steps[2])
+    )
+    assert CERTIFICATE_A not in refusal.reason + " ".join(refusal.steps)
+    (reordered,) = plans["certificates by place: reordered"].refusals
+    assert (
+        f"{CERTIFICATE_A} (Additional1 is updated off it; Additional2 still attaches it); "
+        f"{CERTIFICATE_B} (Additional2 is updated off it; Additional1 still attaches it)"
+    ) in reordered.reason
+    assert "cloudformation-coverage-roadmap#865" in reordered.reason
+    (moved,) = plans["certificates moved from places to keys"].refusals
+    assert moved.steps[2].count("aws elbv2 add-listener-certificates") == 2
+    (default,) = plans["an additional certificate made the listener's default"].refusals
+    assert "(CertB is deleted; Http (as its default certificate) still attaches it)" in (
+        default.reason
+    )
+    (across,) = plans[
+        "a certificate's resource moved to a stack deployed before its old one"
+    ].refusals
+    assert (across.stack, across.subject) == ("svc", "Http")
+    assert "(CertA is deleted; CertA in lb still attaches it)" in across.reason
 
 
 def test_every_destroy_a_refusal_prints_is_make_destroy_stacks(plans: dict[str, Plan]) -> None:

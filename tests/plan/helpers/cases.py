@@ -17,9 +17,11 @@ from tests.plan.helpers.templates import (
     elastic_ip,
     export,
     gateway_attachment,
+    https_listener,
     imported,
     internet_gateway,
     listener,
+    listener_certificate,
     listener_rule,
     load_balancer,
     log_group,
@@ -263,6 +265,40 @@ def _https_listeners(*, https: bool) -> dict[str, Resource]:
     if https:
         resources["Redirect"] = {**listener(), "DependsOn": ["Http"]}
     return resources
+
+
+# The certificates of the listener-certificate cases: the listener's default, and A, B, C for SNI.
+DEFAULT_CERTIFICATE, CERTIFICATE_A, CERTIFICATE_B, CERTIFICATE_C = (
+    f"arn:aws:acm:r-1:111122223333:certificate/{name}" for name in ("d", "a", "b", "c")
+)
+
+
+def _sni(
+    certificates: dict[str, str], *, default: str = DEFAULT_CERTIFICATE, balancer: str = "Alb"
+) -> State:
+    """Stack `lb`: load balancers Alb and Alb2, the HTTPS listener `Http` on `balancer` with
+    `default`, and a ListenerCertificate on it per item of `certificates` (logical id ->
+    certificate), as `Additional1`, `Additional2` (by place) or `CertA` (by certificate)."""
+    resources = {
+        "Alb": load_balancer(),
+        "Alb2": load_balancer(),
+        "Http": https_listener(default, balancer),
+        **{
+            logical_id: listener_certificate(ref("Http"), arn)
+            for logical_id, arn in certificates.items()
+        },
+    }
+    return state(stack("lb", resources, outputs={"L": export("lb:Http", ref("Http"))}))
+
+
+def _sni_moved(*, to_services: bool) -> State:
+    """Certificate A on the listener by a resource of stack `lb`, or (`to_services`) of stack
+    `svc`, deployed after it, through the listener's export."""
+    lb = _sni({} if to_services else {"CertA": CERTIFICATE_A})["lb"]
+    resources = {"Topic": topic()}
+    if to_services:
+        resources["CertA"] = listener_certificate(imported("lb:Http"), CERTIFICATE_A)
+    return state(lb, stack("svc", resources, depends_on=("lb",)))
 
 
 # What an earlier deploy that removed the retained repository `env/app` left in the ledger.
@@ -580,6 +616,49 @@ RULE_CASES: dict[str, Case] = {
         _listener_state({"RuleOld": (1, "/*")}),
         _listener_state({"RuleNew": (1, "/*")}),
         ("unique-key",),
+    ),
+    # listener-certificate-detached
+    "certificates by place: the first of two dropped": Case(
+        _sni({"Additional1": CERTIFICATE_A, "Additional2": CERTIFICATE_B}),
+        _sni({"Additional1": CERTIFICATE_B}),
+        ("listener-certificate-detached",),
+    ),
+    "certificates by place: reordered": Case(
+        _sni({"Additional1": CERTIFICATE_A, "Additional2": CERTIFICATE_B}),
+        _sni({"Additional1": CERTIFICATE_B, "Additional2": CERTIFICATE_A}),
+        ("listener-certificate-detached",),
+    ),
+    # The one-time move of positional resources to keyed ones: created, then the old deleted.
+    "certificates moved from places to keys": Case(
+        _sni({"Additional1": CERTIFICATE_A, "Additional2": CERTIFICATE_B}),
+        _sni({"CertA": CERTIFICATE_A, "CertB": CERTIFICATE_B}),
+        ("listener-certificate-detached",),
+    ),
+    "an additional certificate made the listener's default": Case(
+        _sni({"CertB": CERTIFICATE_B}),
+        _sni({"CertA": CERTIFICATE_A}, default=CERTIFICATE_B),
+        ("listener-certificate-detached",),
+    ),
+    "certificates by key: the first of two dropped, another added": Case(
+        _sni({"CertA": CERTIFICATE_A, "CertB": CERTIFICATE_B}),
+        _sni({"CertB": CERTIFICATE_B, "CertC": CERTIFICATE_C}),
+        (),
+    ),
+    "a certificate removed that nothing else attaches": Case(
+        _sni({"Additional1": CERTIFICATE_A}), _sni({}), ()
+    ),
+    "a certificate's resource moved to a stack deployed after its old one": Case(
+        _sni_moved(to_services=False), _sni_moved(to_services=True), ()
+    ),
+    "a certificate's resource moved to a stack deployed before its old one": Case(
+        _sni_moved(to_services=True),
+        _sni_moved(to_services=False),
+        ("listener-certificate-detached",),
+    ),
+    # A listener replaced (moved to another load balancer) takes its certificates along: the old
+    # resources leave the old listener, which is deleted.
+    "certificates of a replaced listener": Case(
+        _sni({"CertA": CERTIFICATE_A}), _sni({"CertA": CERTIFICATE_A}, balancer="Alb2"), ()
     ),
     # stateful-retained
     "retained repository replaced": Case(

@@ -25,6 +25,16 @@ Overrides = dict[str, Any]
 ROOT = Path(__file__).resolve().parents[3]
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/0f0e0d0c-1111-2222-3333-444455556666"
+# Two more certificates for the HTTPS listener (SNI), and the Fargate ALB's HTTPS with some.
+MORE_CERTIFICATES = tuple(
+    CERTIFICATE.replace("0f0e0d0c", prefix) for prefix in ("0a0a0a0a", "0b0b0b0b")
+)
+
+
+def https_with(*additional: str) -> Overrides:
+    """The Fargate cluster's ALB with CERTIFICATE and the `additional` certificates."""
+    balancer = {"certificate_arn": CERTIFICATE, "additional_certificate_arns": list(additional)}
+    return {"ecs": {"fargate": {"load_balancer": balancer}}}
 
 
 # The shipped Fargate sample's service file in the config of record (config/), which every
@@ -204,6 +214,21 @@ CATALOGUE: tuple[Change, ...] = (
             }
         },
         after={},
+    ),
+    # Each additional certificate is attached by a resource named after it: one added or removed
+    # (the first of two too) adds or deletes its own resource only
+    # (listener-certificate-detached refuses what would take one off the listener).
+    Change(
+        "https-certificate-added",
+        "HTTPS: an additional certificate (SNI) added to the Fargate cluster's ALB",
+        before=https_with(),
+        after=https_with(MORE_CERTIFICATES[0]),
+    ),
+    Change(
+        "https-certificate-removed",
+        "HTTPS: the first of two additional certificates removed",
+        before=https_with(*MORE_CERTIFICATES),
+        after=https_with(MORE_CERTIFICATES[1]),
     ),
     Change(
         "service-add",

@@ -100,6 +100,26 @@ def listener(balancer: str = "Alb", port: int = 80) -> Resource:
     }
 
 
+def https_listener(certificate_arn: str, balancer: str = "Alb") -> Resource:
+    """A listener on 443 with `certificate_arn` as its default certificate."""
+    resource = listener(balancer, 443)
+    resource["Properties"].update(
+        Protocol="HTTPS", Certificates=[{"CertificateArn": certificate_arn}]
+    )
+    return resource
+
+
+def listener_certificate(listener_arn: Any, certificate_arn: str) -> Resource:
+    """One more certificate on a listener (SNI), one per resource as aws-cdk-lib writes it."""
+    return {
+        "Type": "AWS::ElasticLoadBalancingV2::ListenerCertificate",
+        "Properties": {
+            "ListenerArn": listener_arn,
+            "Certificates": [{"CertificateArn": certificate_arn}],
+        },
+    }
+
+
 def listener_rule(listener_arn: Any, priority: int, path: str = "/*") -> Resource:
     return {
         "Type": "AWS::ElasticLoadBalancingV2::ListenerRule",
