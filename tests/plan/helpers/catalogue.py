@@ -310,6 +310,14 @@ CATALOGUE: tuple[Change, ...] = (
         after=fargate(service("sample", 1, "/*", user="65532", efs={"path": "/data"})),
         # The access point is replaced as the new user on /data, which EFS created owned by 101.
         refused=("efs-access-point-owner",),
+        sequence=(
+            # Reaching this config as is means giving up the directory's data (accepted); keeping
+            # it is another config: efs.owner, the next entry.
+            Step(
+                fargate(service("sample", 1, "/*", user="65532", efs={"path": "/data"})),
+                accept=("efs-access-point-owner",),
+            ),
+        ),
     ),
     Change(
         "service-user-with-efs-owner",
