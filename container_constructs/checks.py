@@ -263,6 +263,19 @@ def _cron_field_problem(field: tuple[str, int, int, tuple[str, ...], str], text:
     return None
 
 
+# crontab's shorthands, which EventBridge Scheduler does not take, as its cron expressions (UTC
+# unless the schedule's time zone says otherwise).
+_CRON_ALIASES = {
+    "@hourly": "cron(0 * * * ? *)",
+    "@daily": "cron(0 0 * * ? *)",
+    "@midnight": "cron(0 0 * * ? *)",
+    "@weekly": "cron(0 0 ? * SUN *)",
+    "@monthly": "cron(0 0 1 * ? *)",
+    "@yearly": "cron(0 0 1 1 ? *)",
+    "@annually": "cron(0 0 1 1 ? *)",
+}
+
+
 def schedule_expression_problem(expression: str) -> str | None:
     """Why `expression` is not a recurring EventBridge Scheduler expression, or None."""
     rate = _RATE.match(expression)
@@ -276,9 +289,10 @@ def schedule_expression_problem(expression: str) -> str | None:
         return None
     cron = _CRON.match(expression)
     if cron is None:
+        alias = _CRON_ALIASES.get(expression.strip().lower())
         return (
             f"'{expression}' is not rate(VALUE UNIT) or cron(MINUTES HOURS DAY-OF-MONTH MONTH "
-            "DAY-OF-WEEK YEAR)"
+            "DAY-OF-WEEK YEAR)" + (f"; {expression} is {alias}" if alias else "")
         )
     fields = cron.group("fields").split()
     if len(fields) != 6 or not all(_CRON_FIELD.match(field) for field in fields):

@@ -9,17 +9,16 @@ app's defaults), the namespaces the CDK reserves for itself, and cached lookups,
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from platform_config.environments import DEFAULT_ENVIRONMENT
-from platform_config.errors import ConfigError
+from platform_config.errors import ConfigError, suggestion
 from platform_config.loader import (
     OverridesError,
     ResolvedConfig,
@@ -91,17 +90,6 @@ class CdkContextKeys:
             or key.startswith(CDK_KEY_PREFIXES)
             or (bool(colon) and provider in self.lookup_providers())
         )
-
-
-def suggestion(key: str, candidates: Iterable[str]) -> str | None:
-    """The candidate `key` most likely misspells: one it abbreviates (`env`), else the closest."""
-    options = sorted(candidates)
-    folded = key.lower().replace("-", "_")
-    prefixed = [option for option in options if folded and option.startswith(folded)]
-    if prefixed:
-        return prefixed[0]
-    close = difflib.get_close_matches(folded, options, n=1, cutoff=0.6)
-    return close[0] if close else None
 
 
 def unknown_context_keys(context: Mapping[str, Any], cdk_keys: CdkContextKeys) -> list[str]:

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from platform_config.ecs import CLUSTER_KINDS
 from platform_config.environments import ENVIRONMENTS
-from platform_config.errors import ConfigError
+from platform_config.errors import ConfigError, suggestion
 from platform_config.fields import BOUND_ERRORS, bound_problem, field_at, model_at
 from platform_config.fields import allowed as field_allows
 from platform_config.layers import Layer, Merged, deep_merge
@@ -164,7 +164,8 @@ def _describe(detail: Mapping[str, Any]) -> str:
     kind = detail["type"]
     message = str(detail["msg"]).removeprefix("Value error, ")
     if kind == "extra_forbidden":
-        allowed = ", ".join(sorted(model_at(PlatformConfig, detail["loc"][:-1]).model_fields))
+        model = model_at(PlatformConfig, detail["loc"][:-1])
+        allowed = ", ".join(sorted(model.model_fields))
         also = ""
         if detail["loc"][-1] == SERVICE_ENVIRONMENTS_KEY and "services" in detail["loc"]:
             also = (
@@ -172,6 +173,9 @@ def _describe(detail: Mapping[str, Any]) -> str:
                 "<name>.json; an overrides file is for one environment: give the values "
                 "directly)"
             )
+        guess = suggestion(str(detail["loc"][-1]), model.model_fields)
+        if guess and not also:
+            also = f"; did you mean '{guess}'?"
         return f"{location}: unknown field{also}; allowed: {allowed}"
     if kind == "missing":
         return f"{location}: required field is missing"

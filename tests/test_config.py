@@ -119,10 +119,15 @@ def test_unknown_environment() -> None:
         ({"network": {"vpc_cidr": "127.0.0.0/16"}}, "overlaps 127.0.0.0/8 (loopback)"),
         (
             {"network": {"nat_gateway": 1}},
-            "network.nat_gateway: unknown field; allowed: availability_zones, "
+            "network.nat_gateway: unknown field; did you mean 'nat_gateways'?; allowed: "
+            "availability_zones, "
             "flow_log_retention_days, nat_gateways, vpc_cidr, vpc_endpoints",
         ),
-        ({"netwrk": {}}, "netwrk: unknown field; allowed: account, ecs, eks, kms_encrypted_logs"),
+        (
+            {"netwrk": {}},
+            "netwrk: unknown field; did you mean 'network'?; allowed: account, ecs, eks, "
+            "kms_encrypted_logs",
+        ),
         (
             {"ecs": {"fargate": {"services": {"sample": {"environments": {"sandbox": {}}}}}}},
             "ecs.fargate.services.sample.environments: unknown field ('environments' is a service "

@@ -183,7 +183,8 @@ def test_graviton_detection(instance_type: str, graviton: bool) -> None:
         ),
         (
             {"eks": {"addon_versions": {"coredns": "v1.14.3-eksbuild.3"}}},
-            "eks.addon_versions: unknown field; allowed: access, addons, argocd",
+            "eks.addon_versions: unknown field; did you mean 'addons'?; allowed: access, addons, "
+            "argocd",
         ),
         (
             {"eks": {"kubernetes_version": "1.35", "sample_workload": {"enabled": True}}},

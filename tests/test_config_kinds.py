@@ -409,6 +409,11 @@ def test_a_worker_may_send_to_its_own_queue() -> None:
         ("cron(0 3 L * ? 2027)", None),
         ("at(2027-01-01T00:00:00)", "is not rate(VALUE UNIT)"),
         ("rate(0 minutes)", "is not rate(VALUE UNIT)"),
+        (
+            "@daily",
+            "is not rate(VALUE UNIT) or cron(MINUTES HOURS DAY-OF-MONTH MONTH DAY-OF-WEEK "
+            "YEAR); @daily is cron(0 0 * * ? *)",
+        ),
         ("cron(0 3 ? * ? *)", "exactly one of day-of-month"),
         # Each field's values and wildcards (EventBridge's cron table, container_constructs/
         # checks.py): what EventBridge takes passes, what it refuses is refused here first.
@@ -435,3 +440,13 @@ def test_a_worker_may_send_to_its_own_queue() -> None:
 def test_schedule_expressions(expression: str, problem: str | None) -> None:
     found = checks.schedule_expression_problem(expression)
     assert (found is None) if problem is None else (problem in (found or ""))
+
+
+def test_each_crontab_shorthand_suggested_is_an_expression_scheduler_takes() -> None:
+    from container_constructs import checks
+
+    for shorthand, expression in checks._CRON_ALIASES.items():
+        assert checks.schedule_expression_problem(expression) is None, shorthand
+        assert f"; {shorthand} is {expression}" in (
+            checks.schedule_expression_problem(shorthand) or ""
+        )

@@ -120,7 +120,8 @@ NAME_RULES = "allowed: lowercase letters and digits, components joined by single
         ),
         (
             _repositories({"name": "api", "scan": True}),
-            "registry.repositories.0.scan: unknown field; allowed: lifecycle, name, physical_name, "
+            "registry.repositories.0.scan: unknown field; did you mean 'scan_on_push'?; allowed: "
+            "lifecycle, name, physical_name, "
             "scan_on_push, tag_immutability",
         ),
         (
