@@ -555,6 +555,10 @@ def test_set_tag_refuses_and_leaves_the_files_alone(tmp_path: Path) -> None:
     files = {path: path.read_text() for path in record.rglob("*.json")}
     with pytest.raises(ImageError, match=r"web\.json does not exist: the service is not in"):
         set_tag("sandbox", record, None, "fargate/web", "v2")
+    with pytest.raises(
+        ImageError, match=r"did you mean 'fargate/sample'\?; have: .*fargate/sample"
+    ):
+        set_tag("sandbox", record, None, "fargate/smaple", "v2")
     only_sandbox = record / "services" / "fargate" / "sample.json"
     data = json.loads(only_sandbox.read_text())
     with pytest.raises(ImageError, match=re.escape(f"runs {SAMPLE_IMAGE_URI} in 'production'")):

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from platform_config import DEFAULT_CONFIG_DIR, ConfigError, load_config
+from platform_config.errors import suggestion
 from platform_config.layers import Layer
 from platform_config.loader import OverridesError, read_overrides_files
 from platform_config.record import SERVICE_ENVIRONMENTS_KEY, service_file
@@ -53,9 +54,16 @@ def _read_service_file(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
+        have = sorted(
+            f"{sibling.parent.name}/{sibling.stem}"
+            for sibling in path.parent.parent.glob("*/*.json")
+        )
+        guess = suggestion(f"{path.parent.name}/{path.stem}", have)
         raise ImageError(
             f"{path} does not exist: the service is not in this config of record "
             "(services/<cluster>/<name>.json)"
+            + (f"; did you mean '{guess}'?" if guess else "")
+            + f"; have: {', '.join(have) or 'none'}"
         ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ImageError(f"cannot read {path}: {error}") from None
