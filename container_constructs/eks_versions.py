@@ -306,6 +306,7 @@ class AddonDefaults:
     Attributes:
         service_account: the add-on's Kubernetes service account that gets a Pod Identity role
             (in the add-on's own namespace). Default: None (it needs no AWS permissions).
+        namespace: the namespace the add-on runs in. Default: "kube-system".
         aws_managed_policies: the AWS managed policies AWS documents for that role. Default:
             none.
         before_compute: a DaemonSet the nodes need to become Ready (networking, credentials):
@@ -316,6 +317,7 @@ class AddonDefaults:
     """
 
     service_account: str | None = None
+    namespace: str = "kube-system"
     aws_managed_policies: tuple[str, ...] = ()
     before_compute: bool = False
     configuration: Mapping[str, Any] = field(default_factory=dict)
@@ -345,6 +347,7 @@ ADDON_DEFAULTS: dict[str, AddonDefaults] = {
     "metrics-server": AddonDefaults(),
     "amazon-cloudwatch-observability": AddonDefaults(
         service_account="cloudwatch-agent",
+        namespace="amazon-cloudwatch",
         aws_managed_policies=("CloudWatchAgentServerPolicy",),
     ),
 }

@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from container_constructs import defaults
 from container_constructs.checks import UNPRIVILEGED_PORTS
 from container_constructs.eks_versions import (
+    ADDON_DEFAULTS,
     KUBERNETES_RELEASES,
     ami_release_problem,
     support_notice,
@@ -286,6 +287,31 @@ class EksConfig(Section):
         )
         if problems:
             raise ValueError(problems[0])
+        return self
+
+    @model_validator(mode="after")
+    def _workload_identities_beside_addons(self) -> EksConfig:
+        """An add-on with a Pod Identity role makes the association of its service account
+        itself (AWS::EKS::Addon PodIdentityAssociations); EKS takes one association per service
+        account and refuses a second ("ResourceInUseException: Association already exists",
+        eksctl-io/eksctl#7753; aws/aws-cdk#31522 with the EBS CSI driver's), after the EKS
+        stack has started. The add-ons' namespaces are those the platform knows
+        (ADDON_DEFAULTS)."""
+        held = {
+            (ADDON_DEFAULTS[addon.name].namespace, addon.service_account): addon.name
+            for addon in self.resolved_addons()
+            if addon.service_account is not None and addon.name in ADDON_DEFAULTS
+        }
+        for index, identity in enumerate(self.workload_identities):
+            addon = held.get((identity.namespace, identity.service_account))
+            if addon is not None:
+                raise ValueError(
+                    f"workload_identities.{index}: {identity.namespace}/"
+                    f"{identity.service_account} is the service account of add-on {addon}, "
+                    "whose Pod Identity association the add-on makes, and EKS allows one per "
+                    f"service account; allowed: its permissions in eks.addons.{addon}.pod_identity "
+                    "(statements, managed_policy_arns)"
+                )
         return self
 
     def resolved_addons(self) -> list[ResolvedAddon]:

@@ -115,6 +115,23 @@ def test_graviton_detection(instance_type: str, graviton: bool) -> None:
             "instance_types m7i.large are not Graviton (arm64) but graviton is true",
         ),
         (
+            {
+                "eks": {
+                    "workload_identities": [
+                        {
+                            "namespace": "kube-system",
+                            "service_account": "aws-node",
+                            "managed_policy_arns": [
+                                "arn:aws:iam::123456789012:policy/reports-reader"
+                            ],
+                        }
+                    ]
+                }
+            },
+            "eks: workload_identities.0: kube-system/aws-node is the service account of add-on "
+            "vpc-cni, whose Pod Identity association the add-on makes",
+        ),
+        (
             _node_group(release_version="1.35.2-20260120"),
             "eks: compute.node_groups.0.release_version: '1.35.2-20260120' is an AMI release of "
             "Kubernetes 1.35, and the cluster runs 1.36: EKS refuses it",
