@@ -260,7 +260,8 @@ _FIELD = "ecs.fargate.services.web.secrets"
         ),
         (
             {"secret_arn": COMPLETE},
-            f"{_FIELD}.X.secret_arn: unknown field; allowed: json_key, kms_key_arn, "
+            f"{_FIELD}.X.secret_arn: unknown field; did you mean 'secrets_manager_arn'?; "
+            "allowed: json_key, kms_key_arn, "
             "secrets_manager_arn, secrets_manager_name, ssm_parameter_arn",
         ),
     ],

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tools.plan.model import Impact, Note
+from tools.plan.notes_workloads import workload_notes
 from tools.plan.references import referenced_ids
 from tools.plan.transition import Transition
 
@@ -33,7 +34,11 @@ SHIFTED_RULE_REWRITTEN = "shifted-rule-rewritten"
 
 def check_notes(transition: Transition) -> list[Note]:
     """What a deploy does that is easy to miss: _instances_keep_template, _shifted_rules."""
-    return _instances_keep_template(transition) + _shifted_rules(transition)
+    return (
+        _instances_keep_template(transition)
+        + _shifted_rules(transition)
+        + workload_notes(transition)
+    )
 
 
 def _shifted_rules(transition: Transition) -> list[Note]:

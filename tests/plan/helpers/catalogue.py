@@ -499,6 +499,14 @@ CATALOGUE: tuple[Change, ...] = (
         after=fargate(API, SAMPLE, WORKER),
     ),
     Change(
+        "worker-queue-retention-shorter",
+        "a worker's own queue keeps messages 1 day instead of 4",
+        before=fargate(API, SAMPLE, WORKER),
+        after=fargate(API, SAMPLE, {**WORKER, "queue": {"retention_days": 1}}),
+        # Clean, with a note: SQS deletes the messages older than the new retention.
+        notes=("queue-retention-shortened",),
+    ),
+    Change(
         "worker-remove",
         "a worker removed",
         before=fargate(API, SAMPLE, WORKER),
@@ -551,6 +559,15 @@ CATALOGUE: tuple[Change, ...] = (
         "the cluster's first backend (its Service Connect namespace; web services become clients)",
         before=TWO_SERVICES,
         after=fargate(API, SAMPLE, BACKEND),
+    ),
+    Change(
+        "backend-add-second",
+        "a second backend beside the first",
+        before=fargate(API, SAMPLE, BACKEND),
+        after=fargate(API, SAMPLE, BACKEND, workload("inventory", "backend")),
+        # Clean, with a note: the services already in the namespace are not redeployed, and only
+        # tasks started after the new endpoint exists resolve it (tools/plan/notes_workloads.py).
+        notes=("service-connect-endpoint-added",),
     ),
     Change(
         "backend-remove-last",
