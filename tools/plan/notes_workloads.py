@@ -63,12 +63,21 @@ def _new_endpoints(transition: Transition) -> list[Note]:
     deployment can resolve and connect to this endpoint" (Amazon ECS Developer Guide, "Service
     Connect components", deployment order)."""
     kept: dict[str, list[str]] = {}
-    for stack, logical_id, _, new in transition.kept_resources(ECS_SERVICE):
-        connect = _connect(new)
-        if connect and transition.impact(stack, logical_id) is None:
+    # Every stack's running services, those of stacks this deploy leaves alone (STACKS) too.
+    for stack, template in transition.target.items():
+        before = transition.base.get(stack)
+        for logical_id, resource in template.resources.items():
+            connect = _connect(resource.get("Properties") or {})
+            if (
+                resource["Type"] != ECS_SERVICE
+                or not connect
+                or before is None
+                or logical_id not in before.resources
+                or transition.impact(stack, logical_id) is not None
+            ):
+                continue
             namespace = canonical(connect.get("Namespace"), stack, transition.target)
-            label = transition.target[stack].label(logical_id)
-            kept.setdefault(namespace, []).append(f"{label} ({stack})")
+            kept.setdefault(namespace, []).append(f"{template.label(logical_id)} ({stack})")
     notes = []
     for stack in transition.deployed:
         template = transition.target[stack]
