@@ -47,7 +47,7 @@ def add_storage(
         vpc=props.cluster.vpc,
         tasks_security_group=security_group,
         path=props.efs_path,
-        user=props.efs_owner or props.user,
+        user=props.efs_user,
         removal_policy=props.removal_policy,
         backups=props.removal_policy == RemovalPolicy.RETAIN,
     )
@@ -171,8 +171,7 @@ def check_task_props(owner: str, props: TaskProps) -> None:
         raise ValueError(f"{owner}: sidecar names {names} must be unique and not the platform's")
     if sum(1 for sidecar in props.sidecars if sidecar.preset == "firelens") > 1:
         raise ValueError(f"{owner}: one FireLens log router per task")
-    efs_owner = props.efs_owner or props.user
-    if props.efs_path is not None and not checks.NUMERIC_USER.match(efs_owner):
+    if props.efs_path is not None and not checks.NUMERIC_USER.match(props.efs_user):
         raise ValueError(f"{owner}: EFS storage needs a numeric uid[:gid] user (or efs_owner)")
 
 

@@ -148,6 +148,11 @@ class TaskProps:
     log_encryption_key: kms.IKey | None = None
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
 
+    @property
+    def efs_user(self) -> str:
+        """The EFS access point's uid[:gid]: `efs_owner`, else `user`."""
+        return self.efs_owner or self.user
+
 
 @dataclass(frozen=True, kw_only=True)
 class ServiceTask:

@@ -62,8 +62,44 @@ def _new_endpoints(transition: Transition) -> list[Note]:
     Service Connect configuration in the same namespace and that start running after this
     deployment can resolve and connect to this endpoint" (Amazon ECS Developer Guide, "Service
     Connect components", deployment order)."""
-    kept: dict[str, list[str]] = {}
-    # Every stack's running services, those of stacks this deploy leaves alone (STACKS) too.
+    added = []  # (stack, logical id, endpoint names, namespace) of each service added
+    for stack in transition.deployed:
+        template = transition.target[stack]
+        for change in transition.changes.get(stack, ()):
+            if change.resource_type != ECS_SERVICE or change.impact != Impact.ADD:
+                continue
+            connect = _connect(template.resources[change.logical_id].get("Properties") or {})
+            names = [
+                str(service.get("DiscoveryName") or service.get("PortName"))
+                for service in connect.get("Services") or ()
+                if isinstance(service, Mapping)
+            ]
+            if names:
+                namespace = canonical(connect.get("Namespace"), stack, transition.target)
+                added.append((stack, change.logical_id, names, namespace))
+    if not added:
+        return []
+    running = _running_clients(transition)
+    return [
+        Note(
+            SERVICE_CONNECT_ENDPOINT_ADDED,
+            stack,
+            transition.target[stack].path(logical_id),
+            f"it serves {', '.join(names)} on Service Connect, which the namespace's running "
+            f"services resolve only from their next deployment: "
+            f"{'; '.join(sorted(running[namespace]))}. Right after the deploy, start one for "
+            "each that calls it (`aws ecs update-service --cluster <cluster> --service "
+            "<service> --force-new-deployment`)",
+        )
+        for stack, logical_id, names, namespace in added
+        if running.get(namespace)
+    ]
+
+
+def _running_clients(transition: Transition) -> dict[str, list[str]]:
+    """Namespace -> the services of every stack (those a STACKS deploy leaves alone included)
+    that run in it before and after the deploy, not redeployed by it."""
+    running: dict[str, list[str]] = {}
     for stack, template in transition.target.items():
         before = transition.base.get(stack)
         for logical_id, resource in template.resources.items():
@@ -77,33 +113,5 @@ def _new_endpoints(transition: Transition) -> list[Note]:
             ):
                 continue
             namespace = canonical(connect.get("Namespace"), stack, transition.target)
-            kept.setdefault(namespace, []).append(f"{template.label(logical_id)} ({stack})")
-    notes = []
-    for stack in transition.deployed:
-        template = transition.target[stack]
-        for change in transition.changes.get(stack, ()):
-            if change.resource_type != ECS_SERVICE or change.impact != Impact.ADD:
-                continue
-            properties = template.resources[change.logical_id].get("Properties") or {}
-            connect = _connect(properties)
-            names = [
-                str(service.get("DiscoveryName") or service.get("PortName"))
-                for service in connect.get("Services") or ()
-                if isinstance(service, Mapping)
-            ]
-            clients = kept.get(canonical(connect.get("Namespace"), stack, transition.target))
-            if not names or not clients:
-                continue
-            notes.append(
-                Note(
-                    SERVICE_CONNECT_ENDPOINT_ADDED,
-                    stack,
-                    template.path(change.logical_id),
-                    f"it serves {', '.join(names)} on Service Connect, which the namespace's "
-                    f"running services resolve only from their next deployment: "
-                    f"{'; '.join(sorted(clients))}. Right after the deploy, start one for each "
-                    "that calls it (`aws ecs update-service --cluster <cluster> --service "
-                    "<service> --force-new-deployment`)",
-                )
-            )
-    return notes
+            running.setdefault(namespace, []).append(f"{template.label(logical_id)} ({stack})")
+    return running

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tools.plan.model import Refusal
-from tools.plan.references import referenced_ids
+from tools.plan.references import canonical
 from tools.plan.transition import Transition
 
 RULE_ID = "efs-access-point-owner"
@@ -53,12 +53,11 @@ def _uid_gid(pair: tuple[Any, Any]) -> str:
 def check(transition: Transition) -> list[Refusal]:
     refusals = []
     for stack, logical_id, old, new in transition.kept_resources(ACCESS_POINT):
-        if old.get("FileSystemId") != new.get("FileSystemId"):
-            continue  # another file system: another directory
-        if any(
-            (stack, name) in transition.renewed for name in referenced_ids(new.get("FileSystemId"))
+        # Another file system, or the same one replaced (its directory created anew): not this.
+        if canonical(old.get("FileSystemId"), stack, transition.base) != canonical(
+            new.get("FileSystemId"), stack, transition.target, transition.renewed
         ):
-            continue  # the file system itself is new: its directory is created anew
+            continue
         old_root = (old.get("RootDirectory") or {}).get("Path", "/")
         if old_root != (new.get("RootDirectory") or {}).get("Path", "/"):
             continue  # another directory

@@ -16,9 +16,6 @@ return the stack to where it was.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from tools.plan.model import Impact, Refusal
 from tools.plan.references import referenced_ids
 from tools.plan.transition import Transition
@@ -34,29 +31,31 @@ LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
 VERSION_SETTINGS = frozenset({"Version", "ReleaseVersion"})
 
 
-def _changed_settings(old: Mapping[str, Any], new: Mapping[str, Any]) -> set[str]:
-    return {key for key in set(old) | set(new) if old.get(key) != new.get(key)}
-
-
 def check(transition: Transition) -> list[Refusal]:
     refusals = []
-    for stack, logical_id, old, new in transition.kept_resources(NODE_GROUP):
-        if (stack, logical_id) in transition.renewed:
-            continue  # a new node group is created at its version with all its settings
-        changed = _changed_settings(old, new)
-        versions = changed & VERSION_SETTINGS
-        if not versions:
-            continue
-        others = sorted(changed - VERSION_SETTINGS)
+    for stack, changes in transition.changes.items():
         templates = {
             change.logical_id
-            for change in transition.changes.get(stack, ())
+            for change in changes
             if change.resource_type == LAUNCH_TEMPLATE and change.impact == Impact.UPDATE
         }
-        if referenced_ids(new.get("LaunchTemplate")) & templates and "LaunchTemplate" not in others:
-            others.append("LaunchTemplate (a new version of its launch template)")
-        if others:
-            refusals.append(_refusal(transition, stack, logical_id, sorted(versions), others))
+        for change in changes:
+            # Updated in place only: a node group created anew (replaced) takes every setting.
+            if change.resource_type != NODE_GROUP or change.impact != Impact.UPDATE:
+                continue
+            changed = {c.name for c in change.changes if c.kind == "Property"}
+            versions = changed & VERSION_SETTINGS
+            if not versions:
+                continue
+            others = sorted(changed - VERSION_SETTINGS)
+            resource = transition.target[stack].resources[change.logical_id]
+            launch_template = (resource.get("Properties") or {}).get("LaunchTemplate")
+            if referenced_ids(launch_template) & templates and "LaunchTemplate" not in others:
+                others.append("LaunchTemplate (a new version of its launch template)")
+            if others:
+                refusals.append(
+                    _refusal(transition, stack, change.logical_id, sorted(versions), others)
+                )
     return refusals
 
 
